@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The last whole line of a log: where the next append continues from.
+public struct LogHead: Sendable, Equatable {
+    /// The last line's `seq` (0 for an empty log).
+    public var seq: Int
+    /// The last line's `hash` (64 zeros for an empty log).
+    public var hash: String
+    /// The file's length up to and including the last whole line's newline.
+    public var size: Int
+
+    /// The head of an empty log.
+    public static let empty = LogHead(seq: 0, hash: LineFormat.genesisHash, size: 0)
+}
+
+/// What `recover` did.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Bytes moved out of the log (0 when there was nothing to do).
+    public var movedBytes: Int
+    /// The side file that now holds them.
+    public var sideFile: String?
+    /// The head after recovery.
+    public var head: LogHead
+}
+
+/// A log file on disk and its sidecar lock. Every write happens with the lock held (`withLock`).
+public struct LedgerFile: Sendable {
+    /// The log's path.
+    public let path: String
+
+    /// A log at `path` (not opened until used).
+    public init(path: String) { self.path = path }
+
+    /// The sidecar lock file's path.
+    public var lockPath: String { path + ".lock" }
+
+    /// Whether the log exists.
+    public var exists: Bool { Syscalls.exists(path) }
+
+    /// Creates an empty log, owner-only, and makes its directory entry durable. Refuses an existing path.
+    public func create() throws(EventLogError) {
+        if Syscalls.isSymlink(path) { throw .symlink(path: path) }
+        do {
+            let descriptor = try Syscalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+            defer { Syscalls.close(descriptor) }
+            try Syscalls.fsync(descriptor, path: path)
+            try Syscalls.syncDirectory(of: path)
+        } catch {
+            if error.errno == EEXIST { throw .alreadyExists(path: path) }
+            throw .system(error)
+        }
+    }
+
+    /// Runs `body` holding an exclusive `flock` on the sidecar lock file; other writers wait.
+    public func withLock<T>(_ body: (LockedLedger) throws -> T) throws -> T {
+        if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
+        guard exists else { throw EventLogError.missing(path: path) }
+        let lockDescriptor: Int32
+        do {
+            lockDescriptor = try Syscalls.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600)
+            try Syscalls.flock(lockDescriptor, LOCK_EX, path: lockPath)
+        } catch { throw mapError(error) }
+        defer { Syscalls.close(lockDescriptor) }  // closing releases the lock
+        let locked = try LockedLedger(path: path)
+        defer { locked.close() }
+        return try body(locked)
+    }
+
+    /// The head, read from the tail without locking (a reader's view; a concurrent append may be under way).
+    public func readHead() throws(EventLogError) -> (head: LogHead, tornBytes: Int) {
+        if Syscalls.isSymlink(path) { throw .symlink(path: path) }
+        guard exists else { throw .missing(path: path) }
+        return try mapErrors {
+            let descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
+            defer { Syscalls.close(descriptor) }
+            return try Tail.read(descriptor: descriptor, path: path)
+        }
+    }
+}
+
+/// A log held under its lock: reads the tail, appends whole lines durably, recovers a torn tail.
+public final class LockedLedger {
+    /// The log's path.
+    public let path: String
+    private let descriptor: Int32
+    /// The last whole line as of now.
+    public private(set) var head: LogHead
+    /// Bytes after the last newline (a torn write), 0 when clean.
+    public private(set) var tornBytes: Int
+
+    init(path: String) throws(EventLogError) {
+        self.path = path
+        descriptor = try mapErrors { try Syscalls.open(path, O_RDWR | O_NOFOLLOW) }
+        do {
+            (head, tornBytes) = try Tail.read(descriptor: descriptor, path: path)
+        } catch {
+            Syscalls.close(descriptor)
+            throw error
+        }
+    }
+
+    func close() { Syscalls.close(descriptor) }
+
+    /// Appends whole lines and `fsync`s; returns only once they are durable. On failure the log is cut back to
+    /// the head it had, so nothing half-written stays behind (if even that fails, the next open sees a torn tail).
+    public func append(_ lines: [UInt8], newHead: LogHead) throws(EventLogError) {
+        if tornBytes > 0 { throw .tornTail(path: path, bytes: tornBytes) }
+        do {
+            try lines.withUnsafeBytes { bytes in
+                try Syscalls.pwriteAll(descriptor, bytes, at: head.size, path: path)
+            }
+            try Syscalls.fsync(descriptor, path: path)
+        } catch {
+            // Roll back the unacknowledged bytes. An fsync failure leaves the page cache state unknown, so the
+            // truncate is made durable too; if it fails, recover deals with whatever is there.
+            if (try? Syscalls.ftruncate(descriptor, head.size, path: path)) != nil {
+                try? Syscalls.fsync(descriptor, path: path)
+            }
+            if let after = try? Tail.read(descriptor: descriptor, path: path) {
+                (head, tornBytes) = after
+            }
+            throw mapError(error)
+        }
+        head = newHead
+    }
+
+    /// Moves a torn tail to a side file (kept, never discarded) and truncates the log to its last whole line.
+    public func recover() throws(EventLogError) -> RecoveryReport {
+        guard tornBytes > 0 else { return RecoveryReport(movedBytes: 0, sideFile: nil, head: head) }
+        do {
+            var partial = [UInt8](repeating: 0, count: tornBytes)
+            let got = try partial.withUnsafeMutableBytes { buffer in
+                try Syscalls.pread(descriptor, into: buffer, at: head.size, path: path)
+            }
+            partial.removeLast(partial.count - got)
+            var attempt = 1
+            var side = "\(path).torn-\(head.seq + 1)"
+            while Syscalls.exists(side) {
+                attempt += 1
+                side = "\(path).torn-\(head.seq + 1)-\(attempt)"
+            }
+            let sideDescriptor = try Syscalls.open(side, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+            do {
+                try partial.withUnsafeBytes { bytes in
+                    try Syscalls.writeAll(sideDescriptor, bytes, path: side)
+                }
+                try Syscalls.fsync(sideDescriptor, path: side)
+                Syscalls.close(sideDescriptor)
+            } catch {
+                Syscalls.close(sideDescriptor)
+                Syscalls.unlink(side)
+                throw error
+            }
+            try Syscalls.syncDirectory(of: side)
+            // Only once the bytes are safe elsewhere is the log cut back.
+            try Syscalls.ftruncate(descriptor, head.size, path: path)
+            try Syscalls.fsync(descriptor, path: path)
+            let moved = tornBytes
+            tornBytes = 0
+            return RecoveryReport(movedBytes: moved, sideFile: side, head: head)
+        } catch { throw mapError(error) }
+    }
+
+    /// Reads the whole line that starts at `offset` (without its newline).
+    public func line(at offset: Int) throws(EventLogError) -> [UInt8]? {
+        try mapErrors { try Tail.line(descriptor: descriptor, at: offset, path: path, end: head.size) }
+    }
+}
+
+/// Reading the end of a log without reading the rest of it.
+enum Tail {
+    /// Finds the last whole line by reading backwards in chunks, and parses its `seq` and `hash`.
+    static func read(descriptor: Int32, path: String) throws(EventLogError) -> (LogHead, Int) {
+        let size: Int
+        size = try mapErrors { try Syscalls.fileSize(descriptor, path: path) }
+        if size == 0 { return (.empty, 0) }
+        // Find the last newline: everything after it is torn.
+        let window = 64 * 1024
+        var end = size
+        var lastNewline: Int?
+        var buffer = [UInt8](repeating: 0, count: window)
+        while end > 0 && lastNewline == nil {
+            let start = max(0, end - window)
+            let count = end - start
+            do {
+                _ = try buffer.withUnsafeMutableBytes { raw in
+                    try Syscalls.pread(
+                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: start,
+                        path: path)
+                }
+            } catch { throw mapError(error) }
+            if let index = buffer[0..<count].lastIndex(of: 0x0A) { lastNewline = start + index }
+            end = start
+            if size - end > LineFormat.maxLineBytes + 64 * 1024 { break }
+        }
+        guard let newline = lastNewline else {
+            // No whole line at all: the entire file is a torn first write.
+            return (.empty, size)
+        }
+        let headSize = newline + 1
+        let torn = size - headSize
+        // Find the newline before the last line to isolate it.
+        var lineStart = 0
+        var scanEnd = newline
+        var found = false
+        while scanEnd > 0 && !found {
+            let start = max(0, scanEnd - window)
+            let count = scanEnd - start
+            do {
+                _ = try buffer.withUnsafeMutableBytes { raw in
+                    try Syscalls.pread(
+                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: start,
+                        path: path)
+                }
+            } catch { throw mapError(error) }
+            if let index = buffer[0..<count].lastIndex(of: 0x0A) {
+                lineStart = start + index + 1
+                found = true
+            }
+            scanEnd = start
+            if newline - scanEnd > LineFormat.maxLineBytes + window { break }
+        }
+        let lineBytes: [UInt8]
+        guard let bytes = try mapErrors({ try line(descriptor: descriptor, at: lineStart, path: path, end: headSize) })
+        else {
+            throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "last line is over the size limit")
+        }
+        lineBytes = bytes
+        let record: LedgerRecord
+        do { record = try LineFormat.decode(lineBytes) } catch {
+            throw .malformedLine(seq: nil, lineNumber: 0, problem: "last whole line: \(error)")
+        }
+        return (LogHead(seq: record.seq, hash: record.hash, size: headSize), torn)
+    }
+
+    /// The line starting at `offset`, up to (not including) the next newline before `end`.
+    static func line(descriptor: Int32, at offset: Int, path: String, end: Int) throws -> [UInt8]? {
+        var collected: [UInt8] = []
+        var position = offset
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while position < end {
+            let want = min(chunk.count, end - position)
+            let got = try chunk.withUnsafeMutableBytes { raw in
+                try Syscalls.pread(
+                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]), at: position, path: path)
+            }
+            if got == 0 { break }
+            if let newline = chunk[0..<got].firstIndex(of: 0x0A) {
+                collected.append(contentsOf: chunk[0..<newline])
+                return collected
+            }
+            collected.append(contentsOf: chunk[0..<got])
+            position += got
+            if collected.count > LineFormat.maxLineBytes { return nil }
+            if chunk.count < 256 * 1024 { chunk = [UInt8](repeating: 0, count: chunk.count * 4) }
+        }
+        return nil
+    }
+}
+
+/// Maps any error from the layers below to the engine's error type.
+func mapError(_ error: any Error) -> EventLogError {
+    if let error = error as? EventLogError { return error }
+    if let error = error as? SystemCallError { return .system(error) }
+    return .system(SystemCallError(call: "io", errno: EIO, path: String(describing: error)))
+}
+
+/// Runs `body`, mapping whatever it throws to `EventLogError`.
+func mapErrors<T>(_ body: () throws -> T) throws(EventLogError) -> T {
+    do { return try body() } catch { throw mapError(error) }
+}

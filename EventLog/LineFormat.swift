@@ -1,0 +1,176 @@
+/// Why a stored line does not follow the line format of EVENTS.md §1.
+public struct LineFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The member concerned, or `line` for the whole line.
+    public var field: String
+    /// What is wrong.
+    public var reason: String
+
+    public var description: String { "\(field): \(reason)" }
+}
+
+/// The exact line format of EVENTS.md §1: member order, the hash chain and the salted data hash.
+public enum LineFormat {
+    /// `prev` of the first line.
+    public static let genesisHash = String(repeating: "0", count: 64)
+    /// Longest line accepted, in bytes, newline excluded.
+    public static let maxLineBytes = 1 << 20
+
+    /// Builds the stored line (with its trailing newline) and returns it with its hash.
+    public static func encode(
+        _ content: RecordContent, seq: Int, recordedAt: String, prev: String, salt: String
+    ) -> (line: [UInt8], hash: String) {
+        let data = JSONWriter.bytes(content.data)
+        var dataHasher = SHA256()
+        dataHasher.update(salt)
+        dataHasher.update(data)
+        let dataHash = dataHasher.finalize().hex
+
+        var line: [UInt8] = []
+        line.reserveCapacity(data.count + 512)
+        func key(_ name: StaticString) {
+            name.withUTF8Buffer { line.append(contentsOf: $0) }
+        }
+        key("{\"seq\":")
+        line.append(contentsOf: String(seq).utf8)
+        key(",\"id\":")
+        JSONWriter.writeString(content.id, into: &line)
+        key(",\"stream\":")
+        JSONWriter.writeString(content.stream, into: &line)
+        key(",\"type\":")
+        JSONWriter.writeString(content.type, into: &line)
+        key(",\"v\":")
+        line.append(contentsOf: String(content.version).utf8)
+        key(",\"occurredAt\":")
+        JSONWriter.writeString(content.occurredAt, into: &line)
+        key(",\"recordedAt\":")
+        JSONWriter.writeString(recordedAt, into: &line)
+        key(",\"actor\":")
+        JSONWriter.write(content.actor, into: &line)
+        if let source = content.source {
+            key(",\"source\":")
+            JSONWriter.write(source, into: &line)
+        }
+        key(",\"dataHash\":\"")
+        line.append(contentsOf: dataHash.utf8)
+        key("\",\"prev\":\"")
+        line.append(contentsOf: prev.utf8)
+        line.append(UInt8(ascii: "\""))
+        let hash = SHA256.hash(line).hex
+        key(",\"hash\":\"")
+        line.append(contentsOf: hash.utf8)
+        key("\",\"data\":")
+        line.append(contentsOf: data)
+        key(",\"salt\":\"")
+        line.append(contentsOf: salt.utf8)
+        key("\"}\n")
+        return (line, hash)
+    }
+
+    /// Parses one stored line (without its newline) and checks its shape. It does not check the hashes:
+    /// `verifyHashes` does that.
+    public static func decode(_ line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) -> LedgerRecord {
+        guard line.count <= maxLineBytes else {
+            throw LineFormatError(field: "line", reason: "longer than \(maxLineBytes) bytes")
+        }
+        guard line.first == UInt8(ascii: "{") else {
+            throw LineFormatError(field: "line", reason: "does not start with '{'")
+        }
+        let members: [(member: JSONMember, span: Range<Int>)]
+        do { members = try JSONParser.parseObjectWithSpans(line) } catch {
+            throw LineFormatError(field: "line", reason: "not valid JSON: \(error)")
+        }
+        var index = 0
+        func take(_ name: String, optional: Bool = false) throws(LineFormatError) -> (JSONValue, Range<Int>)? {
+            if index < members.count, members[index].member.key == name {
+                defer { index += 1 }
+                return (members[index].member.value, members[index].span)
+            }
+            if optional { return nil }
+            let found = index < members.count ? "\"\(members[index].member.key)\"" : "the end of the line"
+            throw LineFormatError(field: name, reason: "expected here in member order, found \(found)")
+        }
+        func string(_ name: String) throws(LineFormatError) -> String {
+            guard let (value, _) = try take(name), let text = value.stringValue else {
+                throw LineFormatError(field: name, reason: "must be a string")
+            }
+            return text
+        }
+        func hex(_ name: String, count: Int) throws(LineFormatError) -> String {
+            let text = try string(name)
+            guard Hex.isLowercaseHex(text.utf8, count: count) else {
+                throw LineFormatError(field: name, reason: "must be \(count) lowercase hex digits")
+            }
+            return text
+        }
+        guard let (seqValue, _) = try take("seq"), let seq = seqValue.intValue, seq >= 1 else {
+            throw LineFormatError(field: "seq", reason: "must be an integer ≥ 1")
+        }
+        let id = try string("id")
+        let stream = try string("stream")
+        let type = try string("type")
+        guard let (versionValue, _) = try take("v"), let version = versionValue.intValue, version >= 1 else {
+            throw LineFormatError(field: "v", reason: "must be an integer ≥ 1")
+        }
+        let occurredAt = try string("occurredAt")
+        let recordedAt = try string("recordedAt")
+        guard let (actor, _) = try take("actor"), actor.objectValue != nil else {
+            throw LineFormatError(field: "actor", reason: "must be an object")
+        }
+        let source = try take("source", optional: true)?.0
+        if let source, source.objectValue == nil {
+            throw LineFormatError(field: "source", reason: "must be an object")
+        }
+        let dataHash = try hex("dataHash", count: 64)
+        let prevIndex = index
+        let prev = try hex("prev", count: 64)
+        let bodyEnd = members[prevIndex].span.upperBound
+        let hash = try hex("hash", count: 64)
+        var data: JSONValue = .object(JSONObject())
+        var dataRange: Range<Int>?
+        var salt: String?
+        var redacted: JSONValue?
+        if let (value, span) = try take("data", optional: true) {
+            guard value.objectValue != nil else { throw LineFormatError(field: "data", reason: "must be an object") }
+            data = value
+            dataRange = span
+            salt = try hex("salt", count: 32)
+        } else if let (value, _) = try take("redacted", optional: true) {
+            redacted = value
+        } else {
+            throw LineFormatError(field: "data", reason: "expected \"data\" or \"redacted\" after \"hash\"")
+        }
+        if index < members.count {
+            throw LineFormatError(field: members[index].member.key, reason: "unexpected member after the last one")
+        }
+        let content = RecordContent(
+            id: id, stream: stream, type: type, version: version, occurredAt: occurredAt, actor: actor,
+            source: source, data: data)
+        return LedgerRecord(
+            seq: seq, content: content, recordedAt: recordedAt, dataHash: dataHash, prev: prev, hash: hash,
+            salt: salt, redacted: redacted, bodyRange: 0..<bodyEnd, dataRange: dataRange)
+    }
+
+    /// Parses a stored line held in an array.
+    public static func decode(_ line: [UInt8]) throws(LineFormatError) -> LedgerRecord {
+        let result: Result<LedgerRecord, LineFormatError> = line.withUnsafeBufferPointer { buffer in
+            do throws(LineFormatError) { return .success(try decode(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Recomputes `hash` over the body and `dataHash` over salt + stored data bytes; names the first mismatch.
+    public static func verifyHashes(_ record: LedgerRecord, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) {
+        let body = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[record.bodyRange]))
+        if SHA256.hash(body).hex != record.hash {
+            throw LineFormatError(field: "hash", reason: "does not match the SHA-256 of the line's body")
+        }
+        if let dataRange = record.dataRange, let salt = record.salt {
+            var hasher = SHA256()
+            hasher.update(salt)
+            hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[dataRange])))
+            if hasher.finalize().hex != record.dataHash {
+                throw LineFormatError(field: "dataHash", reason: "does not match the SHA-256 of salt and data")
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+/// SHA-256 (FIPS 180-4), written here because the ledger takes no third-party packages.
+///
+/// Incremental: `update` any number of times, then `finalize`. The one-shot helpers cover the common case of
+/// hashing a line or a slice of a line.
+public struct SHA256: Sendable {
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+    )
+    private var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var buffered = 0
+    private var length: UInt64 = 0
+
+    public init() {}
+
+    /// Feeds bytes into the hash.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard var pointer = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        length &+= UInt64(remaining)
+        if buffered > 0 {
+            let take = min(64 - buffered, remaining)
+            withUnsafeMutableBytes(of: &buffer) { buf in
+                (buf.baseAddress! + buffered).copyMemory(from: pointer, byteCount: take)
+            }
+            buffered += take
+            pointer += take
+            remaining -= take
+            if buffered < 64 { return }
+            var block = buffer
+            withUnsafeBytes(of: &block) { compress($0.baseAddress!, blocks: 1) }
+            buffered = 0
+        }
+        let whole = remaining / 64
+        if whole > 0 {
+            compress(pointer, blocks: whole)
+            pointer += whole * 64
+            remaining -= whole * 64
+        }
+        if remaining > 0 {
+            withUnsafeMutableBytes(of: &buffer) { buf in
+                buf.baseAddress!.copyMemory(from: pointer, byteCount: remaining)
+            }
+            buffered = remaining
+        }
+    }
+
+    /// Feeds bytes into the hash.
+    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        let copy = Array(bytes)
+        copy.withUnsafeBytes { update($0) }
+    }
+
+    /// Feeds the UTF-8 bytes of a string into the hash.
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Pads, processes the last block and returns the 32-byte digest.
+    public mutating func finalize() -> Digest {
+        let bitLength = length &* 8
+        var pad = [UInt8](repeating: 0, count: 72)
+        pad[0] = 0x80
+        let padLength = buffered < 56 ? 56 - buffered : 120 - buffered
+        for index in 0..<8 { pad[padLength + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * index)) }
+        let savedLength = length
+        pad.withUnsafeBytes { update(UnsafeRawBufferPointer(rebasing: $0[0..<(padLength + 8)])) }
+        length = savedLength
+        return Digest(state: state)
+    }
+
+    /// The digest of `bytes`.
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> Digest {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// The digest of `bytes`.
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> Digest where Bytes.Element == UInt8 {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    private mutating func compress(_ pointer: UnsafeRawPointer, blocks: Int) {
+        var (h0, h1, h2, h3, h4, h5, h6, h7) = state
+        var w = (
+            UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+            UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+            UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+            UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0)
+        )
+        withUnsafeMutableBytes(of: &w) { raw in
+            let schedule = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            SHA256.roundConstants.withUnsafeBufferPointer { constants in
+                let k = constants.baseAddress!
+                for block in 0..<blocks {
+                    let base = pointer + block * 64
+                    for t in 0..<16 {
+                        schedule[t] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
+                    }
+                    for t in 16..<64 {
+                        let x = schedule[t - 15]
+                        let y = schedule[t - 2]
+                        let s0 = x.rotatedRight(7) ^ x.rotatedRight(18) ^ (x >> 3)
+                        let s1 = y.rotatedRight(17) ^ y.rotatedRight(19) ^ (y >> 10)
+                        schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
+                    }
+                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                    for t in 0..<64 {
+                        let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                        let choice = (e & f) ^ (~e & g)
+                        let temp1 = h &+ s1 &+ choice &+ k[t] &+ schedule[t]
+                        let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                        let majority = (a & b) ^ (a & c) ^ (b & c)
+                        let temp2 = s0 &+ majority
+                        h = g
+                        g = f
+                        f = e
+                        e = d &+ temp1
+                        d = c
+                        c = b
+                        b = a
+                        a = temp1 &+ temp2
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
+                    h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                }
+            }
+        }
+        state = (h0, h1, h2, h3, h4, h5, h6, h7)
+    }
+
+    private static let roundConstants: [UInt32] = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+}
+
+extension SHA256 {
+    /// A 32-byte SHA-256 digest.
+    public struct Digest: Hashable, Sendable, CustomStringConvertible {
+        /// The eight 32-bit words of the digest, big-endian order.
+        public let words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+
+        init(state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) { words = state }
+
+        /// The digest as 64 lowercase hexadecimal characters, as bytes.
+        public var hexBytes: [UInt8] {
+            var out = [UInt8](repeating: 0, count: 64)
+            let all = [words.0, words.1, words.2, words.3, words.4, words.5, words.6, words.7]
+            for (index, word) in all.enumerated() {
+                for nibble in 0..<8 {
+                    let value = Int((word >> (28 - 4 * UInt32(nibble))) & 0xF)
+                    out[index * 8 + nibble] = Hex.digits[value]
+                }
+            }
+            return out
+        }
+
+        /// The digest as 64 lowercase hexadecimal characters.
+        public var hex: String { String(decoding: hexBytes, as: UTF8.self) }
+
+        public var description: String { hex }
+
+        public static func == (lhs: Digest, rhs: Digest) -> Bool {
+            lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
+                && lhs.words.3 == rhs.words.3 && lhs.words.4 == rhs.words.4 && lhs.words.5 == rhs.words.5
+                && lhs.words.6 == rhs.words.6 && lhs.words.7 == rhs.words.7
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+        }
+    }
+}
+
+/// Lowercase hexadecimal helpers shared by the line format.
+public enum Hex {
+    /// The sixteen lowercase hex digits as ASCII bytes.
+    public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether `bytes` are exactly `count` lowercase hex digits.
+    public static func isLowercaseHex<Bytes: Collection>(_ bytes: Bytes, count: Int) -> Bool
+    where Bytes.Element == UInt8 {
+        bytes.count == count && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// Lowercase hex of arbitrary bytes.
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var out = [UInt8]()
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension UInt32 {
+    @inline(__always)
+    fileprivate func rotatedRight(_ count: UInt32) -> UInt32 { (self >> count) | (self << (32 - count)) }
+}

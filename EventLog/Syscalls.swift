@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A failed system call: which call, on which path, and the `errno` it set.
+public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The call's name, e.g. `fsync`.
+    public var call: String
+    /// The `errno` value.
+    public var errno: Int32
+    /// The path concerned.
+    public var path: String
+
+    public var description: String {
+        let reason = String(cString: strerror(errno))
+        return "\(call) failed on \(path): \(reason) (errno \(errno))"
+    }
+}
+
+/// Every POSIX call the storage engine makes goes through here, so that errors carry context, `EINTR` is
+/// retried (never for `close`), and tests can inject faults (`FaultInjection`).
+enum Syscalls {
+    static func check(_ call: String, _ path: String, _ body: () -> Int) throws(SystemCallError) -> Int {
+        while true {
+            if let injected = FaultInjection.fault(for: call) {
+                if injected == EINTR { continue }
+                throw SystemCallError(call: call, errno: injected, path: path)
+            }
+            let result = body()
+            if result >= 0 { return result }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            throw SystemCallError(call: call, errno: code, path: path)
+        }
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o600) throws(SystemCallError) -> Int32 {
+        Int32(try check("open", path) { Int(Glibc.open(path, flags | O_CLOEXEC, mode)) })
+    }
+
+    static func close(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
+
+    /// Writes every byte, looping over short writes.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
+        guard var pointer = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            var chunk = remaining
+            if let limit = FaultInjection.shortWrite(for: "write") { chunk = min(chunk, limit) }
+            let written = try check("write", path) { Glibc.write(descriptor, pointer, chunk) }
+            if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
+            pointer += written
+            remaining -= written
+        }
+    }
+
+    static func pwriteAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String)
+        throws(SystemCallError)
+    {
+        guard var pointer = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        var position = offset
+        while remaining > 0 {
+            let written = try check("write", path) { Glibc.pwrite(descriptor, pointer, remaining, off_t(position)) }
+            if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
+            pointer += written
+            remaining -= written
+            position += written
+        }
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    static func pread(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
+        throws(SystemCallError) -> Int
+    {
+        guard let base = buffer.baseAddress else { return 0 }
+        var total = 0
+        while total < buffer.count {
+            let got = try check("read", path) {
+                Glibc.pread(descriptor, base + total, buffer.count - total, off_t(offset + total))
+            }
+            if got == 0 { break }
+            total += got
+        }
+        return total
+    }
+
+    static func fsync(_ descriptor: Int32, path: String) throws(SystemCallError) {
+        // A failed fsync is final for this writer: the kernel may have dropped the dirty pages, so retrying could
+        // report success for data that never reached the disk.
+        if let injected = FaultInjection.fault(for: "fsync"), injected != EINTR {
+            throw SystemCallError(call: "fsync", errno: injected, path: path)
+        }
+        if Glibc.fsync(descriptor) != 0 { throw SystemCallError(call: "fsync", errno: Glibc.errno, path: path) }
+    }
+
+    static func ftruncate(_ descriptor: Int32, _ length: Int, path: String) throws(SystemCallError) {
+        _ = try check("ftruncate", path) { Int(Glibc.ftruncate(descriptor, off_t(length))) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(SystemCallError) {
+        _ = try check("rename", to) { Int(Glibc.rename(from, to)) }
+    }
+
+    static func flock(_ descriptor: Int32, _ operation: Int32, path: String) throws(SystemCallError) {
+        _ = try check("flock", path) { Int(systemFlock(descriptor, operation)) }
+    }
+
+    static func fileSize(_ descriptor: Int32, path: String) throws(SystemCallError) -> Int {
+        var info = stat()
+        _ = try check("fstat", path) { Int(Glibc.fstat(descriptor, &info)) }
+        return Int(info.st_size)
+    }
+
+    /// Whether `path` exists (without following a final symlink).
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Whether `path` is a symbolic link.
+    static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
+    /// `fsync`s the directory holding `path`, so a newly created or renamed file survives a power cut.
+    static func syncDirectory(of path: String) throws(SystemCallError) {
+        let directory = directoryName(path)
+        let descriptor = try open(directory, O_RDONLY | O_DIRECTORY)
+        defer { close(descriptor) }
+        try fsync(descriptor, path: directory)
+    }
+
+    static func directoryName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+}
+
+/// Fault injection for the I/O-error tests: `LEDGER_FAULT=call:errno[:after[:persist]]`, e.g. `fsync:EIO:0`
+/// makes the first `fsync` fail with EIO, `write:ENOSPC:2:persist` lets two writes through and fails every
+/// later one. `write:short:N` caps every write at N bytes. Read once per process; absent in normal use.
+enum FaultInjection {
+    struct Plan {
+        var call: String
+        var errno: Int32
+        var after: Int
+        var persist: Bool
+        var shortWrite: Int?
+    }
+
+    nonisolated(unsafe) private static var plan: Plan? = loadPlan()
+    nonisolated(unsafe) private static var calls = 0
+
+    private static func loadPlan() -> Plan? {
+        guard let raw = getenv("LEDGER_FAULT") else { return nil }
+        let parts = String(cString: raw).split(separator: ":").map(String.init)
+        guard parts.count >= 2 else { return nil }
+        if parts[1] == "short", parts.count >= 3, let limit = Int(parts[2]) {
+            return Plan(call: parts[0], errno: 0, after: 0, persist: true, shortWrite: max(1, limit))
+        }
+        let codes: [String: Int32] = ["ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT]
+        guard let code = codes[parts[1]] else { return nil }
+        let after = parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
+        return Plan(call: parts[0], errno: code, after: after, persist: parts.count >= 4 && parts[3] == "persist")
+    }
+
+    static func fault(for call: String) -> Int32? {
+        guard let current = plan, current.call == call, current.shortWrite == nil else { return nil }
+        calls += 1
+        if calls <= current.after { return nil }
+        if !current.persist && calls > current.after + 1 { return nil }
+        return current.errno
+    }
+
+    static func shortWrite(for call: String) -> Int? {
+        guard let current = plan, current.call == call else { return nil }
+        return current.shortWrite
+    }
+}
+
+// Swift imports `struct flock` under the same name as the function, hiding the function; bind it by symbol.
+@_silgen_name("flock")
+private func systemFlock(_ descriptor: Int32, _ operation: Int32) -> Int32

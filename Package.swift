@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ledger", targets: ["ledger"]),
+        .library(name: "LedgerCore", targets: ["LedgerCore"]),
+    ],
+    targets: [
+        // Storage engine: line format, hash chain, locking, append, read, recover. Knows nothing of families.
+        .target(name: "EventLog", path: "EventLog"),
+        // Domain: JSON, catalogue, validation, policies, working-day calendar.
+        .target(name: "LedgerCore", dependencies: ["EventLog"], path: "Sources/LedgerCore"),
+        // Pure folds over the event stream, and their writers.
+        .target(name: "Projections", dependencies: ["LedgerCore"], path: "Projections"),
+        .executableTarget(
+            name: "ledger", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Sources/ledger"),
+        .target(
+            name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
+            path: "Tests/LedgerTestSupport"),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LedgerTestSupport"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "EventLog", "LedgerTestSupport"]),
+        .testTarget(
+            name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(
+            name: "LedgerCLITests", dependencies: ["EventLog", "LedgerCore", "LedgerTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}
