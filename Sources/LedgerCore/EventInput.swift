@@ -1,0 +1,218 @@
+import EventLog
+
+/// A writer's event, parsed and checked against the line format and the catalogue, but not yet against the
+/// state of the log (that is `WriteState.check`).
+public struct EventInput: Sendable {
+    /// What will be stored.
+    public var content: RecordContent
+    /// Whether the writer supplied the id (only then can a repeat be recognised as a duplicate).
+    public var idSupplied: Bool
+    /// `occurredAt`, parsed.
+    public var occurred: OccurredAt
+    /// The catalogue entry.
+    public var eventType: EventType
+    /// The `data` object.
+    public var data: JSONObject
+    /// `actor.id`.
+    public var actorID: String
+    /// `actor.role`.
+    public var actorRole: String
+
+    static let ledgerMembers: Set<String> = ["seq", "recordedAt", "dataHash", "prev", "hash", "salt"]
+    static let writerMembers = ["id", "stream", "type", "v", "occurredAt", "actor", "source", "data"]
+    static let earliest = CivilDate(year: 1990, month: 1, day: 1)
+
+    /// Parses and checks one input line. `makeID` supplies an id when the writer gave none.
+    public static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, line: Int, recordedAt: Timestamp, makeID: () -> String
+    ) throws(ValidationError) -> EventInput {
+        if bytes.count > LineFormat.maxLineBytes {
+            throw ValidationError(line: line, field: "line", rule: "longer than 1 MiB (\(bytes.count) bytes)")
+        }
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch {
+            throw ValidationError(line: line, field: "line", rule: "malformed JSON: \(error)")
+        }
+        guard let object = value.objectValue else {
+            throw ValidationError(line: line, field: "line", rule: "must be a JSON object, not \(value.typeName)")
+        }
+        return try parse(object, line: line, recordedAt: recordedAt, makeID: makeID)
+    }
+
+    /// Checks an already-parsed event object.
+    public static func parse(
+        _ object: JSONObject, line: Int, recordedAt: Timestamp, makeID: () -> String
+    ) throws(ValidationError) -> EventInput {
+        var id: String? = nil
+        if let value = object["id"] {
+            guard let text = value.stringValue, Identifiers.isEventID(text) else {
+                throw ValidationError(line: line, field: "id", rule: "must be 1–128 of A-Za-z0-9._:-")
+            }
+            id = text
+        }
+        func refuse(_ field: String, _ rule: String) -> ValidationError {
+            ValidationError(line: line, id: id, field: field, rule: rule)
+        }
+        for member in object.members {
+            if ledgerMembers.contains(member.key) {
+                throw refuse(member.key, "is set by the ledger; a writer must not supply it")
+            }
+            if !writerMembers.contains(member.key) {
+                throw refuse(member.key, "unknown member (known: \(writerMembers.joined(separator: ", ")))")
+            }
+        }
+        guard let typeName = object["type"] else { throw refuse("type", "is required") }
+        guard let typeText = typeName.stringValue else { throw refuse("type", "must be a string") }
+        guard let eventType = Catalogue.types[typeText] else {
+            throw refuse("type", "unknown type \"\(typeText.prefix(60))\" (see the catalogue in docs/EVENTS.md)")
+        }
+        guard let streamValue = object["stream"] else { throw refuse("stream", "is required") }
+        guard let stream = streamValue.stringValue else { throw refuse("stream", "must be a string") }
+        guard let kind = StreamName.kind(of: stream) else {
+            throw refuse("stream", "must be family:<ref>, worker:<id> or org (<ref>/<id>: 1–64 of A-Za-z0-9._-)")
+        }
+        if eventType.stream != .any && eventType.stream != kind {
+            throw refuse("stream", "\(typeText) belongs on a \(eventType.stream.rawValue) stream, not \(stream)")
+        }
+        var version = 1
+        if let value = object["v"] {
+            guard let number = value.intValue, number >= 1 else { throw refuse("v", "must be an integer ≥ 1") }
+            guard number == 1 else { throw refuse("v", "\(typeText) has only data schema version 1") }
+            version = number
+        }
+        guard let occurredValue = object["occurredAt"] else { throw refuse("occurredAt", "is required") }
+        guard let occurredText = occurredValue.stringValue, let occurred = OccurredAt(occurredText) else {
+            throw refuse("occurredAt", "must be YYYY-MM-DD or an RFC 3339 date-time")
+        }
+        if let earliest, occurred.date < earliest { throw refuse("occurredAt", "is before 1990-01-01") }
+        if let instant = occurred.instant {
+            if instant > recordedAt { throw refuse("occurredAt", "\(occurredText) is after recordedAt \(recordedAt)") }
+        } else if occurred.date > recordedAt.londonDate {
+            throw refuse("occurredAt", "\(occurredText) is after recordedAt \(recordedAt)")
+        }
+        guard let actorValue = object["actor"] else { throw refuse("actor", "is required") }
+        guard let actor = actorValue.objectValue else { throw refuse("actor", "must be an object {id, role}") }
+        do {
+            try SchemaChecker.checkObject(
+                actor, [.required("id", .reference), .required("role", .oneOf(Role.all.sorted()))], at: "actor")
+        } catch { throw refuse(error.field, error.rule) }
+        var source: JSONValue? = nil
+        if let value = object["source"] {
+            guard let sourceObject = value.objectValue else { throw refuse("source", "must be an object") }
+            do {
+                try SchemaChecker.checkObject(
+                    sourceObject, [.required("system", .text), .required("ref", .text), .optional("recordedAt", .text)],
+                    at: "source")
+            } catch { throw refuse(error.field, error.rule) }
+            if let text = sourceObject["recordedAt"]?.stringValue, Timestamp(rfc3339: text) == nil {
+                throw refuse("source.recordedAt", "must be an RFC 3339 date-time")
+            }
+            source = value
+        }
+        guard let dataValue = object["data"] else { throw refuse("data", "is required (use {} when there is nothing)") }
+        guard let data = dataValue.objectValue else { throw refuse("data", "must be an object") }
+        do { try SchemaChecker.checkObject(data, eventType.fields, at: "data") } catch {
+            throw refuse(error.field, error.rule)
+        }
+        do { try TypeRules.check(type: typeText, data: data) } catch { throw refuse(error.field, error.rule) }
+        let finalID = id ?? makeID()
+        let content = RecordContent(
+            id: finalID, stream: stream, type: typeText, version: version, occurredAt: occurredText, actor: actorValue,
+            source: source, data: dataValue)
+        return EventInput(
+            content: content, idSupplied: id != nil, occurred: occurred, eventType: eventType, data: data,
+            actorID: actor["id"]?.stringValue ?? "", actorRole: actor["role"]?.stringValue ?? "")
+    }
+}
+
+/// Stream names: `family:<ref>`, `worker:<id>`, `org`.
+public enum StreamName {
+    /// The kind of a valid stream name.
+    public static func kind(of stream: String) -> StreamKind? {
+        if stream == "org" { return .org }
+        if stream.hasPrefix("family:"), Identifiers.isReference(String(stream.dropFirst(7))) { return .family }
+        if stream.hasPrefix("worker:"), Identifiers.isReference(String(stream.dropFirst(7))) { return .worker }
+        return nil
+    }
+
+    /// The `<ref>` of `family:<ref>` or the `<id>` of `worker:<id>`.
+    public static func key(of stream: String) -> String {
+        stream == "org" ? "org" : String(stream.dropFirst(7))
+    }
+}
+
+/// Rules about a type's data that a schema alone cannot say.
+enum TypeRules {
+    static func check(type: String, data: JSONObject) throws(SchemaViolation) {
+        switch type {
+        case "policy.adopted":
+            let hasProfile = data["profile"] != nil
+            let hasPolicy = data["policy"] != nil
+            if hasProfile == hasPolicy {
+                throw SchemaViolation(field: "data.profile", rule: "give exactly one of profile (a built-in name) or policy (a whole policy)")
+            }
+            if let object = data["policy"]?.objectValue {
+                do { _ = try Policy(json: object, path: "data.policy") } catch {
+                    throw SchemaViolation(field: error.field, rule: error.rule)
+                }
+            }
+        case "worker.registered", "worker.changed":
+            if type == "worker.changed" && data.members.isEmpty {
+                throw SchemaViolation(field: "data", rule: "give at least one of role, team, fte, caseload")
+            }
+            if let caseload = data["caseload"]?.objectValue, let low = caseload["min"]?.intValue,
+                let high = caseload["max"]?.intValue, low > high
+            {
+                throw SchemaViolation(field: "data.caseload.min", rule: "\(low) is more than max \(high)")
+            }
+        case "referral.received":
+            let members = data["members"]?.arrayValue ?? []
+            if !members.contains(where: { $0.objectValue?["role"]?.stringValue == "child" }) {
+                throw SchemaViolation(field: "data.members", rule: "needs at least one member with role child")
+            }
+            var seen = Set<String>()
+            for (index, member) in members.enumerated() {
+                if let id = member.objectValue?["id"]?.stringValue, !seen.insert(id).inserted {
+                    throw SchemaViolation(field: "data.members[\(index)].id", rule: "\"\(id)\" appears twice")
+                }
+            }
+        case "plan.agreed", "plan.updated":
+            if type == "plan.updated" && data.members.isEmpty {
+                throw SchemaViolation(field: "data", rule: "give at least one of actions, reviewBy, addedWeeks")
+            }
+            for (index, action) in (data["actions"]?.arrayValue ?? []).enumerated() {
+                if let object = action.objectValue, object["due"] == nil, object["everyDays"] == nil {
+                    throw SchemaViolation(
+                        field: "data.actions[\(index)]", rule: "needs due or everyDays (plans are SMART: time-bound)")
+                }
+            }
+        case "attendance.recorded":
+            if let from = data["from"]?.stringValue.flatMap(CivilDate.init),
+                let to = data["to"]?.stringValue.flatMap(CivilDate.init), to < from
+            {
+                throw SchemaViolation(field: "data.to", rule: "\(to) is before from \(from)")
+            }
+        case "ufrn.assigned":
+            if let ufrn = data["ufrn"]?.stringValue, !UFRN.isWellFormed(ufrn) {
+                throw SchemaViolation(field: "data.ufrn", rule: "must be EH + locality (01–07) + child's number + F, e.g. EH03123456F")
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// The Unique Family Reference Number (004 §2): `EH` + locality + the youngest child's number + `F`.
+public enum UFRN {
+    /// Whether `text` has the UFRN shape.
+    public static func isWellFormed(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 6, bytes[0] == UInt8(ascii: "E"), bytes[1] == UInt8(ascii: "H"),
+            bytes.last == UInt8(ascii: "F"), bytes[2] == UInt8(ascii: "0"), (0x31...0x37).contains(bytes[3])
+        else { return false }
+        return true
+    }
+
+    /// The UFRN for a locality and a child's number.
+    public static func make(locality: String, childID: String) -> String { "EH\(locality)\(childID)F" }
+}

@@ -1,0 +1,449 @@
+import EventLog
+
+/// A span of time in a rule: "5 working days", "10 days", "8 weeks", "3 months".
+public enum Timescale: Sendable, Equatable, CustomStringConvertible {
+    /// Working days (Monday–Friday, not bank holidays or closure days).
+    case workingDays(Int)
+    /// Calendar days.
+    case days(Int)
+    /// Calendar weeks.
+    case weeks(Int)
+    /// Calendar months (same day of month, clamped).
+    case months(Int)
+
+    /// Parses "N working days", "N days", "N weeks", "N months" (singular allowed).
+    public init?(_ text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2 || parts.count == 3, let count = Int(parts[0]), count >= 0, count <= 10_000 else {
+            return nil
+        }
+        let unit = parts.dropFirst().joined(separator: " ")
+        switch unit {
+        case "working day", "working days": self = .workingDays(count)
+        case "day", "days": self = .days(count)
+        case "week", "weeks": self = .weeks(count)
+        case "month", "months": self = .months(count)
+        default: return nil
+        }
+    }
+
+    /// The due date: `self` after `date` in `calendar`.
+    public func after(_ date: CivilDate, in calendar: WorkingDayCalendar) -> CivilDate {
+        switch self {
+        case .workingDays(let count): calendar.adding(workingDays: count, to: date)
+        case .days(let count): date.adding(days: count)
+        case .weeks(let count): date.adding(days: 7 * count)
+        case .months(let count): date.adding(months: count)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .workingDays(let count): "\(count) working day\(count == 1 ? "" : "s")"
+        case .days(let count): "\(count) day\(count == 1 ? "" : "s")"
+        case .weeks(let count): "\(count) week\(count == 1 ? "" : "s")"
+        case .months(let count): "\(count) month\(count == 1 ? "" : "s")"
+        }
+    }
+}
+
+/// An event pattern in a rule: a type with optional `data` filters, e.g. `allocation.discussed[decision=accepted]`.
+public struct EventPattern: Sendable, Equatable, CustomStringConvertible {
+    /// The event type.
+    public let type: String
+    /// Required `data` member values, compared as text (`true`, `accepted`).
+    public let filters: [(String, String)]
+
+    /// Parses `type` or `type[key=value,key=value]`.
+    public init?(_ text: String) {
+        if let open = text.firstIndex(of: "[") {
+            guard text.hasSuffix("]") else { return nil }
+            type = String(text[..<open])
+            let inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
+            var parsed: [(String, String)] = []
+            for clause in inner.split(separator: ",") {
+                let pair = clause.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2 else { return nil }
+                parsed.append((String(pair[0]), String(pair[1])))
+            }
+            filters = parsed
+        } else {
+            type = text
+            filters = []
+        }
+        guard Catalogue.types[type] != nil else { return nil }
+    }
+
+    /// Whether an event of `type` with `data` matches.
+    public func matches(type eventType: String, data: JSONObject) -> Bool {
+        guard eventType == type else { return false }
+        for (key, expected) in filters {
+            guard let value = data[key] else { return false }
+            switch value {
+            case .string(let text): if text != expected { return false }
+            case .bool(let flag): if String(flag) != expected { return false }
+            case .number(let text): if text != expected { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    public var description: String {
+        filters.isEmpty ? type : "\(type)[\(filters.map { "\($0.0)=\($0.1)" }.joined(separator: ","))]"
+    }
+
+    public static func == (lhs: EventPattern, rhs: EventPattern) -> Bool { lhs.description == rhs.description }
+}
+
+/// A policy profile: a council's timescales, caseload limits, closure rules and PbR thresholds, as data.
+public struct Policy: Sendable {
+    /// A deadline rule: after `from`, one of `to` is due within a timescale.
+    public struct Deadline: Sendable {
+        public let id: String, label: String, source: String
+        public let from: EventPattern
+        /// Alternatives: any of them meets the obligation.
+        public let to: [EventPattern]
+        public let within: Timescale?
+        /// Only the first `from` event of the episode starts the clock.
+        public let firstOnly: Bool
+        /// Levels the rule applies to (nil: all).
+        public let levels: [String]?
+        /// `extension.agreed[what=…]` that moves the due date.
+        public let extendable: String?
+        /// A date member of the `from` event that sets the due date (capped by `within` when both are given).
+        public let dueByField: String?
+        /// Timescale by the `from` event's `outcome` (triage): overrides `within`.
+        public let withinByOutcome: [String: Timescale]
+        /// Target by outcome (triage outcomes that mean closure).
+        public let toByOutcome: [String: [EventPattern]]
+    }
+
+    /// A recurring rule: after `from`, `event` is due at most `every` after the previous one.
+    public struct Recurring: Sendable {
+        public let id: String, label: String, source: String
+        public let event: EventPattern
+        public let every: Timescale
+        /// Per level (overrides `every`).
+        public let everyByLevel: [String: Timescale]
+        public let from: EventPattern
+        public let levels: [String]?
+        /// A day-count member of the latest plan that shortens the interval when shorter (`visitEveryDays`).
+        public let everyDaysField: String?
+        /// The first occurrence is due after this (defaults to `every`).
+        public let firstWithin: Timescale?
+    }
+
+    /// A caseload limit per full-time worker.
+    public struct Limit: Sendable {
+        public let role: String, level: String?, min: Int, max: Int, unit: String, source: String
+    }
+
+    /// How long an episode at a level may stay open.
+    public struct Duration: Sendable {
+        public let id: String, label: String, source: String
+        public let level: String, max: Timescale, warnAt: Timescale?
+        /// Events (by a manager) that justify going over: `supervision.recorded`, `extension.agreed`.
+        public let justifiedBy: [String]
+    }
+
+    /// 004 §5 contact standard before a never-engaged closure.
+    public struct ContactStandard: Sendable {
+        public let id: String, label: String, source: String
+        public let phoneDays: Int, texts: Int, coldCalls: Int, coldCallsIntensive: Int, spanDays: Int
+        public let letterLevels: [String]
+        public let closeReasons: [String]
+    }
+
+    /// Closure rules.
+    public struct Closure: Sendable {
+        public let id: String, label: String, source: String
+        public let needsManager: Bool
+        public let reviewWithinDays: Int?
+        public let reviewLevels: [String]
+        public let minimumRequirements: Bool
+    }
+
+    /// A check made when an event happens, reported as a flag.
+    public struct Flag: Sendable {
+        public let id: String, label: String, source: String
+        /// `step-down-entry`, `cp-step-down`, `re-referral`.
+        public let kind: String
+        public let within: Timescale?
+    }
+
+    /// Payment by results thresholds.
+    public struct PbR: Sendable {
+        public let attachment: [String: Int]
+        public let presumeAttached: [String]
+        public let defaultCriteriaNeeded: Int
+        public let employmentWeeks: [String: Int]
+        public let attendancePercent: Double
+        public let offenceFreeMonths: Int
+        public let starThreshold: Int
+    }
+
+    public let name: String
+    public let title: String
+    public let closedDays: Set<CivilDate>
+    public let deadlines: [Deadline]
+    public let recurring: [Recurring]
+    public let limits: [Limit]
+    public let durations: [Duration]
+    public let contactStandard: ContactStandard?
+    public let closure: Closure
+    public let flags: [Flag]
+    public let pbr: PbR
+
+    /// The working-day calendar with this policy's closure days.
+    public var calendar: WorkingDayCalendar { WorkingDayCalendar(closedDays: closedDays) }
+}
+
+/// Why a policy document is not acceptable.
+public struct PolicyError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Path of the offending member, e.g. `policy.deadlines[2].within`.
+    public var field: String
+    /// What is wrong.
+    public var rule: String
+
+    public var description: String { "\(field): \(rule)" }
+}
+
+extension Policy {
+    /// Reads a policy document (the `policy` member of `policy.adopted`, or a built-in profile).
+    public init(json: JSONObject, path: String = "policy") throws(PolicyError) {
+        let reader = PolicyReader(root: path)
+        name = try reader.string(json, "name")
+        title = try reader.optionalString(json, "title") ?? name
+        closedDays = Set(
+            try reader.list(json, "closedDays", optional: true).enumerated().map { (index, value) throws(PolicyError) in
+                guard let text = value.stringValue, let date = CivilDate(text) else {
+                    throw PolicyError(field: "\(path).closedDays[\(index)]", rule: "must be a YYYY-MM-DD date")
+                }
+                return date
+            })
+        deadlines = try reader.objects(json, "deadlines").map { (at, rule) throws(PolicyError) in
+            var byOutcome: [String: Timescale] = [:]
+            var toByOutcome: [String: [EventPattern]] = [:]
+            if let table = rule["withinByOutcome"]?.objectValue {
+                for member in table.members {
+                    guard let text = member.value.stringValue, let scale = Timescale(text) else {
+                        throw PolicyError(field: "\(at).withinByOutcome.\(member.key)", rule: "must be a timescale")
+                    }
+                    byOutcome[member.key] = scale
+                }
+            }
+            if let table = rule["toByOutcome"]?.objectValue {
+                for member in table.members {
+                    toByOutcome[member.key] = try reader.patterns(member.value, at: "\(at).toByOutcome.\(member.key)")
+                }
+            }
+            let within = try reader.optionalTimescale(rule, "within", at: at)
+            let dueByField = try reader.optionalString(rule, "dueByField", at: at)
+            if within == nil && dueByField == nil && byOutcome.isEmpty {
+                throw PolicyError(field: "\(at).within", rule: "is required (or dueByField, or withinByOutcome)")
+            }
+            return Deadline(
+                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at), from: try reader.pattern(rule, "from", at: at),
+                to: try reader.patterns(rule["to"] ?? .null, at: "\(at).to"), within: within,
+                firstOnly: rule["first"]?.boolValue ?? false, levels: try reader.levels(rule, at: at),
+                extendable: try reader.optionalString(rule, "extendable", at: at), dueByField: dueByField,
+                withinByOutcome: byOutcome, toByOutcome: toByOutcome)
+        }
+        recurring = try reader.objects(json, "recurring").map { (at, rule) throws(PolicyError) in
+            var byLevel: [String: Timescale] = [:]
+            if let table = rule["everyByLevel"]?.objectValue {
+                for member in table.members {
+                    guard let text = member.value.stringValue, let scale = Timescale(text) else {
+                        throw PolicyError(field: "\(at).everyByLevel.\(member.key)", rule: "must be a timescale")
+                    }
+                    byLevel[member.key] = scale
+                }
+            }
+            return Recurring(
+                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at), event: try reader.pattern(rule, "event", at: at),
+                every: try reader.timescale(rule, "every", at: at), everyByLevel: byLevel,
+                from: try reader.pattern(rule, "from", at: at), levels: try reader.levels(rule, at: at),
+                everyDaysField: try reader.optionalString(rule, "everyDaysField", at: at),
+                firstWithin: try reader.optionalTimescale(rule, "firstWithin", at: at))
+        }
+        limits = try reader.objects(json, "limits").map { (at, rule) throws(PolicyError) in
+            let unit = try reader.string(rule, "unit", at: at)
+            guard unit == "families" || unit == "children" else {
+                throw PolicyError(field: "\(at).unit", rule: "must be families or children")
+            }
+            return Limit(
+                role: try reader.string(rule, "role", at: at), level: try reader.optionalString(rule, "level", at: at),
+                min: try reader.integer(rule, "min", at: at), max: try reader.integer(rule, "max", at: at), unit: unit,
+                source: try reader.optionalString(rule, "source", at: at) ?? "")
+        }
+        durations = try reader.objects(json, "durations").map { (at, rule) throws(PolicyError) in
+            Duration(
+                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at), level: try reader.string(rule, "level", at: at),
+                max: try reader.timescale(rule, "max", at: at),
+                warnAt: try reader.optionalTimescale(rule, "warnAt", at: at),
+                justifiedBy: try reader.list(rule, "justifiedBy", optional: true, at: at).compactMap(\.stringValue))
+        }
+        if let standard = json["contactStandard"] {
+            let at = "\(path).contactStandard"
+            guard let rule = standard.objectValue else { throw PolicyError(field: at, rule: "must be an object") }
+            contactStandard = ContactStandard(
+                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at), phoneDays: try reader.integer(rule, "phoneDays", at: at),
+                texts: try reader.integer(rule, "texts", at: at), coldCalls: try reader.integer(rule, "coldCalls", at: at),
+                coldCallsIntensive: try reader.integer(rule, "coldCallsIntensive", at: at),
+                spanDays: try reader.integer(rule, "spanDays", at: at),
+                letterLevels: try reader.list(rule, "letterLevels", optional: true, at: at).compactMap(\.stringValue),
+                closeReasons: try reader.list(rule, "closeReasons", optional: true, at: at).compactMap(\.stringValue))
+        } else {
+            contactStandard = nil
+        }
+        guard let closureObject = json["closure"]?.objectValue else {
+            throw PolicyError(field: "\(path).closure", rule: "is required (an object with needsManager)")
+        }
+        let closureAt = "\(path).closure"
+        guard let needsManager = closureObject["needsManager"]?.boolValue else {
+            throw PolicyError(field: "\(closureAt).needsManager", rule: "must be true or false")
+        }
+        closure = Closure(
+            id: try reader.optionalString(closureObject, "id", at: closureAt) ?? "closure",
+            label: try reader.optionalString(closureObject, "label", at: closureAt) ?? "Closure checks",
+            source: try reader.optionalString(closureObject, "source", at: closureAt) ?? "",
+            needsManager: needsManager,
+            reviewWithinDays: closureObject["reviewWithinDays"]?.intValue,
+            reviewLevels: try reader.list(closureObject, "reviewLevels", optional: true, at: closureAt).compactMap(\.stringValue),
+            minimumRequirements: closureObject["minimumRequirements"]?.boolValue ?? false)
+        flags = try reader.objects(json, "flags").map { (at, rule) throws(PolicyError) in
+            let kind = try reader.string(rule, "kind", at: at)
+            guard ["step-down-entry", "cp-step-down", "re-referral"].contains(kind) else {
+                throw PolicyError(field: "\(at).kind", rule: "must be step-down-entry, cp-step-down or re-referral")
+            }
+            return Flag(
+                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at), kind: kind,
+                within: try reader.optionalTimescale(rule, "within", at: at))
+        }
+        let pbrObject = json["pbr"]?.objectValue ?? JSONObject()
+        let pbrAt = "\(path).pbr"
+        var attachment: [String: Int] = [:]
+        for member in pbrObject["attachment"]?.objectValue?.members ?? [] {
+            guard let count = member.value.intValue, count >= 0 else {
+                throw PolicyError(field: "\(pbrAt).attachment.\(member.key)", rule: "must be a whole number ≥ 0")
+            }
+            attachment[member.key] = count
+        }
+        var weeks: [String: Int] = ["jsa": 26, "uc": 26, "esa": 13, "is": 13]
+        for member in pbrObject["employmentWeeks"]?.objectValue?.members ?? [] {
+            guard let count = member.value.intValue, count >= 0 else {
+                throw PolicyError(field: "\(pbrAt).employmentWeeks.\(member.key)", rule: "must be a whole number ≥ 0")
+            }
+            weeks[member.key] = count
+        }
+        pbr = PbR(
+            attachment: attachment,
+            presumeAttached: try reader.list(pbrObject, "presumeAttached", optional: true, at: pbrAt).compactMap(\.stringValue),
+            defaultCriteriaNeeded: pbrObject["defaultCriteriaNeeded"]?.intValue ?? 2, employmentWeeks: weeks,
+            attendancePercent: pbrObject["attendancePercent"]?.doubleValue ?? 90,
+            offenceFreeMonths: pbrObject["offenceFreeMonths"]?.intValue ?? 6,
+            starThreshold: pbrObject["starThreshold"]?.intValue ?? 7)
+    }
+}
+
+/// Helpers for reading a policy document with exact error paths.
+private struct PolicyReader {
+    let root: String
+
+    func string(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError) -> String {
+        guard let text = object[key]?.stringValue, !text.isEmpty else {
+            throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a non-empty string")
+        }
+        return text
+    }
+
+    func optionalString(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError) -> String? {
+        guard let value = object[key] else { return nil }
+        guard let text = value.stringValue else {
+            throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a string")
+        }
+        return text
+    }
+
+    func integer(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Int {
+        guard let number = object[key]?.intValue, number >= 0 else {
+            throw PolicyError(field: "\(at).\(key)", rule: "must be a whole number ≥ 0")
+        }
+        return number
+    }
+
+    func list(_ object: JSONObject, _ key: String, optional: Bool, at: String? = nil) throws(PolicyError) -> [JSONValue] {
+        guard let value = object[key] else {
+            if optional { return [] }
+            throw PolicyError(field: "\(at ?? root).\(key)", rule: "is required")
+        }
+        guard let items = value.arrayValue else { throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a list") }
+        return items
+    }
+
+    func objects(_ object: JSONObject, _ key: String) throws(PolicyError) -> [(String, JSONObject)] {
+        try list(object, key, optional: true).enumerated().map { (index, value) throws(PolicyError) in
+            guard let item = value.objectValue else {
+                throw PolicyError(field: "\(root).\(key)[\(index)]", rule: "must be an object")
+            }
+            return ("\(root).\(key)[\(index)]", item)
+        }
+    }
+
+    func timescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Timescale {
+        guard let scale = try optionalTimescale(object, key, at: at) else {
+            throw PolicyError(field: "\(at).\(key)", rule: "is required")
+        }
+        return scale
+    }
+
+    func optionalTimescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Timescale? {
+        guard let value = object[key] else { return nil }
+        guard let text = value.stringValue, let scale = Timescale(text) else {
+            throw PolicyError(field: "\(at).\(key)", rule: "must be like \"5 working days\", \"10 days\", \"8 weeks\" or \"3 months\"")
+        }
+        return scale
+    }
+
+    func pattern(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> EventPattern {
+        let text = try string(object, key, at: at)
+        guard let pattern = EventPattern(text) else {
+            throw PolicyError(field: "\(at).\(key)", rule: "\"\(text)\" is not an event type with optional [key=value] filters")
+        }
+        return pattern
+    }
+
+    func patterns(_ value: JSONValue, at: String) throws(PolicyError) -> [EventPattern] {
+        let texts: [String]
+        if let text = value.stringValue {
+            texts = [text]
+        } else if let items = value.arrayValue, !items.isEmpty {
+            texts = items.compactMap(\.stringValue)
+            guard texts.count == items.count else { throw PolicyError(field: at, rule: "must list event types") }
+        } else {
+            throw PolicyError(field: at, rule: "must be an event type or a list of them")
+        }
+        return try texts.map { (text) throws(PolicyError) in
+            guard let pattern = EventPattern(text) else {
+                throw PolicyError(field: at, rule: "\"\(text)\" is not an event type with optional [key=value] filters")
+            }
+            return pattern
+        }
+    }
+
+    func levels(_ object: JSONObject, at: String) throws(PolicyError) -> [String]? {
+        guard let value = object["levels"] else { return nil }
+        guard let items = value.arrayValue else { throw PolicyError(field: "\(at).levels", rule: "must be a list") }
+        let levels = items.compactMap(\.stringValue)
+        for level in levels where !InterventionLevel.all.contains(level) {
+            throw PolicyError(field: "\(at).levels", rule: "\"\(level)\" is not a level")
+        }
+        return levels
+    }
+}

@@ -1,0 +1,181 @@
+import EventLog
+
+/// What a `data` member may hold. A small schema language, so the catalogue reads as the contract does.
+public indirect enum FieldKind: Sendable {
+    /// Any non-empty string of at most `maxLength` characters.
+    case text
+    /// One of the listed strings.
+    case oneOf([String])
+    /// `YYYY-MM-DD`.
+    case date
+    /// `true` or `false`.
+    case bool
+    /// An integer within the range.
+    case integer(ClosedRange<Int>)
+    /// A number within the range (integers or decimals).
+    case number(ClosedRange<Double>)
+    /// A number greater than `lower` and at most `upper` (FTE).
+    case numberAbove(Double, atMost: Double)
+    /// A reference: 1–64 of `A-Za-z0-9._-` (worker ids, family refs, member ids).
+    case reference
+    /// An object with exactly these members (no others).
+    case object([Field])
+    /// Any object (checked elsewhere).
+    case anyObject
+    /// A list of at least `min` items of the kind.
+    case list(FieldKind, min: Int)
+    /// A string, or a list of strings (free-text worries, strengths, needs, decisions).
+    case textOrList
+}
+
+/// One member of a `data` object.
+public struct Field: Sendable {
+    /// The member's name.
+    public let name: String
+    /// What it may hold.
+    public let kind: FieldKind
+    /// Whether it must be present.
+    public let required: Bool
+
+    /// A required member.
+    public static func required(_ name: String, _ kind: FieldKind) -> Field {
+        Field(name: name, kind: kind, required: true)
+    }
+
+    /// An optional member.
+    public static func optional(_ name: String, _ kind: FieldKind) -> Field {
+        Field(name: name, kind: kind, required: false)
+    }
+}
+
+/// A schema violation: the path of the offending value and the rule it breaks.
+public struct SchemaViolation: Error, Equatable, Sendable {
+    /// e.g. `data.familyStar.keepingSafe`.
+    public var field: String
+    /// e.g. `11 is outside 1–10`.
+    public var rule: String
+}
+
+/// Checks a JSON value against a `FieldKind`.
+public enum SchemaChecker {
+    /// Longest free text accepted in one member.
+    public static let maxTextLength = 100_000
+
+    /// Checks `value` at `path`; throws the first violation.
+    public static func check(_ value: JSONValue, _ kind: FieldKind, at path: String) throws(SchemaViolation) {
+        switch kind {
+        case .text:
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path) }
+            if text.isEmpty { throw SchemaViolation(field: path, rule: "must not be empty") }
+            if text.utf8.count > maxTextLength {
+                throw SchemaViolation(field: path, rule: "longer than \(maxTextLength) bytes")
+            }
+        case .oneOf(let allowed):
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path) }
+            if !allowed.contains(text) {
+                throw SchemaViolation(field: path, rule: "\(quoted(text)) is not one of \(allowed.joined(separator: ", "))")
+            }
+        case .date:
+            guard let text = value.stringValue else { throw mistyped(value, "a date string", path) }
+            if CivilDate(text) == nil { throw SchemaViolation(field: path, rule: "\(quoted(text)) is not a YYYY-MM-DD date") }
+        case .bool:
+            guard value.boolValue != nil else { throw mistyped(value, "true or false", path) }
+        case .integer(let range):
+            guard case .number(let text) = value else { throw mistyped(value, "an integer", path) }
+            guard let number = Int(text) else { throw SchemaViolation(field: path, rule: "\(text) is not an integer") }
+            if !range.contains(number) {
+                throw SchemaViolation(field: path, rule: "\(number) is outside \(describe(range))")
+            }
+        case .number(let range):
+            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+                throw mistyped(value, "a number", path)
+            }
+            if !range.contains(number) {
+                throw SchemaViolation(
+                    field: path, rule: "\(text) is outside \(format(range.lowerBound))–\(format(range.upperBound))")
+            }
+        case .numberAbove(let lower, let upper):
+            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+                throw mistyped(value, "a number", path)
+            }
+            if !(number > lower && number <= upper) {
+                throw SchemaViolation(field: path, rule: "\(text) must be over \(format(lower)) and at most \(format(upper))")
+            }
+        case .reference:
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path) }
+            if !Identifiers.isReference(text) {
+                throw SchemaViolation(field: path, rule: "\(quoted(text)) must be 1–64 of A-Za-z0-9._-")
+            }
+        case .object(let fields):
+            guard let object = value.objectValue else { throw mistyped(value, "an object", path) }
+            try checkObject(object, fields, at: path)
+        case .anyObject:
+            guard value.objectValue != nil else { throw mistyped(value, "an object", path) }
+        case .list(let element, let minimum):
+            guard let items = value.arrayValue else { throw mistyped(value, "a list", path) }
+            if items.count < minimum {
+                throw SchemaViolation(field: path, rule: "needs at least \(minimum) item\(minimum == 1 ? "" : "s")")
+            }
+            for (index, item) in items.enumerated() { try check(item, element, at: "\(path)[\(index)]") }
+        case .textOrList:
+            if let items = value.arrayValue {
+                for (index, item) in items.enumerated() { try check(item, .text, at: "\(path)[\(index)]") }
+            } else {
+                try check(value, .text, at: path)
+            }
+        }
+    }
+
+    /// Checks an object against its fields: required ones present, no unknown ones.
+    public static func checkObject(_ object: JSONObject, _ fields: [Field], at path: String) throws(SchemaViolation) {
+        for member in object.members {
+            guard let field = fields.first(where: { $0.name == member.key }) else {
+                let known = fields.map(\.name).joined(separator: ", ")
+                throw SchemaViolation(
+                    field: "\(path).\(member.key)",
+                    rule: "unknown member (known: \(known.isEmpty ? "none" : known))")
+            }
+            try check(member.value, field.kind, at: "\(path).\(member.key)")
+        }
+        for field in fields where field.required && object[field.name] == nil {
+            throw SchemaViolation(field: "\(path).\(field.name)", rule: "is required")
+        }
+    }
+
+    private static func mistyped(_ value: JSONValue, _ expected: String, _ path: String) -> SchemaViolation {
+        SchemaViolation(field: path, rule: "must be \(expected), not \(value.typeName)")
+    }
+
+    private static func quoted(_ text: String) -> String {
+        let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        return "\"\(shown)\""
+    }
+
+    private static func describe(_ range: ClosedRange<Int>) -> String {
+        range.upperBound == Int.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)–\(range.upperBound)"
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}
+
+/// The identifier grammars of EVENTS.md §1.
+public enum Identifiers {
+    /// Event ids: 1–128 of `A-Za-z0-9._:-`.
+    public static func isEventID(_ text: String) -> Bool {
+        let bytes = text.utf8
+        return (1...128).contains(bytes.count) && bytes.allSatisfy { isWordByte($0) || $0 == UInt8(ascii: ":") }
+    }
+
+    /// Family refs, worker ids: 1–64 of `A-Za-z0-9._-`.
+    public static func isReference(_ text: String) -> Bool {
+        let bytes = text.utf8
+        return (1...64).contains(bytes.count) && bytes.allSatisfy(isWordByte)
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+}

@@ -1,0 +1,260 @@
+import EventLog
+
+/// What the write side must know about the log to judge the next event: stream versions, open episodes,
+/// registered workers, the policies adopted. Derived from the log alone (`apply`), and checkpointed beside it
+/// so an append does not replay the whole log (`WriteStateStore`).
+public struct WriteState: Sendable, Equatable {
+    /// A family's write-side state.
+    public struct Family: Sendable, Equatable {
+        public var open = false
+        public var closureApproved = false
+        public var openingReferral: String?
+        public var lastClosure: String?
+        public var approval: String?
+        public var members: [String: Member] = [:]
+    }
+
+    /// A family member as far as validation needs.
+    public struct Member: Sendable, Equatable {
+        public var role: String
+        public var dob: CivilDate?
+    }
+
+    /// A worker as far as validation needs.
+    public struct Worker: Sendable, Equatable {
+        public var role: String
+        public var left: Bool
+    }
+
+    /// A policy adoption.
+    public struct Adoption: Sendable, Equatable {
+        public var effectiveFrom: CivilDate
+        public var needsManager: Bool
+    }
+
+    /// Events per stream (for `--expect-version`).
+    public var streamCounts: [String: Int] = [:]
+    /// Families by ref.
+    public var families: [String: Family] = [:]
+    /// Workers by id.
+    public var workers: [String: Worker] = [:]
+    /// Adoptions in log order.
+    public var adoptions: [Adoption] = []
+
+    /// An empty state (an empty log).
+    public init() {}
+
+    /// What a correction or void points at.
+    public struct Target: Sendable {
+        public var type: String
+        public var stream: String
+    }
+
+    /// Checks the state-dependent rules for `input`; `lookup` resolves an event id already in the log (or
+    /// earlier in this batch) to its type and stream.
+    public func check(_ input: EventInput, line: Int, lookup: (String) throws -> Target?) throws -> Void {
+        let content = input.content
+        func refuse(_ field: String, _ rule: String) -> ValidationError {
+            ValidationError(line: line, id: input.idSupplied ? content.id : nil, field: field, rule: rule)
+        }
+        // The actor: a registered worker who has not left, acting in their registered role.
+        if input.actorRole != Role.system {
+            guard let worker = workers[input.actorID] else {
+                throw refuse("actor.id", "\"\(input.actorID)\" is not a registered worker (record worker.registered first)")
+            }
+            if worker.left { throw refuse("actor.id", "\"\(input.actorID)\" has left (worker.left)") }
+            if worker.role != input.actorRole {
+                throw refuse("actor.role", "\"\(input.actorID)\" is registered as \(worker.role), not \(input.actorRole)")
+            }
+        }
+        let type = content.type
+        var needsManager = input.eventType.managerOnly
+        let key = StreamName.key(of: content.stream)
+        let family = families[key]
+        switch type {
+        case "worker.registered":
+            if let existing = workers[key], !existing.left {
+                throw refuse("stream", "worker \(key) is already registered (use worker.changed)")
+            }
+        case "worker.changed", "worker.left":
+            guard let worker = workers[key] else { throw refuse("stream", "worker \(key) is not registered") }
+            if worker.left { throw refuse("stream", "worker \(key) has left") }
+        default:
+            break
+        }
+        if StreamName.kind(of: content.stream) == .family && !input.eventType.allowedWithoutEpisode {
+            let isOpen = family?.open ?? false
+            if type == "referral.received" {
+                if isOpen {
+                    throw refuse("type", "family \(key) already has an open episode; close it before a new referral")
+                }
+            } else if !isOpen {
+                let closed = family != nil ? "its episode is closed" : "it has no referral"
+                throw refuse(
+                    "type",
+                    "\(type) needs an open episode and family \(key) has none (\(closed)); only a new referral, outcome events, notes and corrections are accepted"
+                )
+            }
+        }
+        switch type {
+        case "worker.allocated", "worker.unallocated":
+            let worker = input.data["worker"]?.stringValue ?? ""
+            guard let registered = workers[worker] else {
+                throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
+            }
+            if registered.left && type == "worker.allocated" { throw refuse("data.worker", "\"\(worker)\" has left") }
+        case "transfer.completed":
+            if let worker = input.data["worker"]?.stringValue, workers[worker] == nil {
+                throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
+            }
+        case "ufrn.assigned":
+            let members = family?.members ?? [:]
+            let children = members.filter { $0.value.role == "child" }
+            let dated = children.filter { $0.value.dob != nil }
+            let youngest: String?
+            if let newest = dated.max(by: { ($0.value.dob ?? CivilDate(dayNumber: 0), $1.key) < ($1.value.dob ?? CivilDate(dayNumber: 0), $0.key) }) {
+                youngest = newest.key
+            } else if children.count == 1 {
+                youngest = children.first?.key
+            } else {
+                youngest = nil
+            }
+            guard let child = youngest else {
+                throw refuse("data.ufrn", "the youngest child cannot be told: give the children's dob")
+            }
+            let locality = input.data["locality"]?.stringValue ?? ""
+            let expected = UFRN.make(locality: locality, childID: child)
+            if input.data["ufrn"]?.stringValue != expected {
+                throw refuse("data.ufrn", "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
+            }
+        case "family.member.left":
+            let member = input.data["memberId"]?.stringValue ?? ""
+            if family?.members[member] == nil { throw refuse("data.memberId", "\"\(member)\" is not a member of the family") }
+        case "family.member.added":
+            if let member = input.data["member"]?.objectValue?["id"]?.stringValue, family?.members[member] != nil {
+                throw refuse("data.member.id", "\"\(member)\" is already a member of the family")
+            }
+        case "case.closed":
+            let policyNeeds = adoption(on: input.occurred.date)?.needsManager ?? false
+            if policyNeeds && !(family?.closureApproved ?? false) { needsManager = true }
+        case "event.corrected", "event.voided":
+            let targetID = input.data["target"]?.stringValue ?? ""
+            guard let target = try lookup(targetID) else {
+                throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
+            }
+            if target.stream != content.stream {
+                throw refuse("data.target", "\"\(targetID)\" is on \(target.stream), not \(content.stream)")
+            }
+            if target.type == "event.corrected" || target.type == "event.voided" {
+                throw refuse("data.target", "\"\(targetID)\" is itself a \(target.type); correct the original event")
+            }
+            if type == "event.corrected", let targetType = Catalogue.types[target.type],
+                let replacement = input.data["data"]?.objectValue
+            {
+                do {
+                    try SchemaChecker.checkObject(replacement, targetType.fields, at: "data.data")
+                    try TypeRules.check(type: target.type, data: replacement)
+                } catch { throw refuse(error.field.replacingFirst("data.", with: "data.data."), error.rule) }
+            }
+        default:
+            break
+        }
+        if needsManager && !Role.managers.contains(input.actorRole) {
+            let why = type == "case.closed" ? " (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)" : ""
+            throw refuse("actor.role", "\(type) needs a manager (\(Role.managers.sorted().joined(separator: ", "))), not \(input.actorRole)\(why)")
+        }
+    }
+
+    /// The adoption in force on `date` (the latest with `effectiveFrom` on or before it, in log order).
+    public func adoption(on date: CivilDate) -> Adoption? {
+        var best: Adoption?
+        for adoption in adoptions where adoption.effectiveFrom <= date {
+            if best == nil || adoption.effectiveFrom >= (best?.effectiveFrom ?? adoption.effectiveFrom) { best = adoption }
+        }
+        return best ?? adoptions.first
+    }
+
+    /// Applies an appended (or replayed) event. `targetType` resolves a correction's target type.
+    public mutating func apply(_ content: RecordContent, targetType: (String) -> String?) {
+        streamCounts[content.stream, default: 0] += 1
+        let key = StreamName.key(of: content.stream)
+        let data = content.data.objectValue ?? JSONObject()
+        switch content.type {
+        case "policy.adopted":
+            let needs: Bool
+            if let name = data["profile"]?.stringValue {
+                needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
+            } else {
+                needs = data["policy"]?.objectValue?["closure"]?.objectValue?["needsManager"]?.boolValue ?? false
+            }
+            if let date = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
+                adoptions.append(Adoption(effectiveFrom: date, needsManager: needs))
+            }
+        case "worker.registered":
+            workers[key] = Worker(role: data["role"]?.stringValue ?? "", left: false)
+        case "worker.changed":
+            if let role = data["role"]?.stringValue { workers[key]?.role = role }
+        case "worker.left":
+            workers[key]?.left = true
+        case "referral.received":
+            var family = families[key] ?? Family()
+            family.open = true
+            family.closureApproved = false
+            family.approval = nil
+            family.openingReferral = content.id
+            for member in data["members"]?.arrayValue ?? [] { family.addMember(member) }
+            families[key] = family
+        case "family.member.added":
+            if let member = data["member"] { families[key]?.addMember(member) }
+        case "family.member.left":
+            if let id = data["memberId"]?.stringValue { families[key]?.members[id] = nil }
+        case "closure.approved":
+            families[key]?.closureApproved = true
+            families[key]?.approval = content.id
+        case "case.closed":
+            families[key]?.open = false
+            families[key]?.closureApproved = false
+            families[key]?.lastClosure = content.id
+        case "event.voided":
+            // Entered in error: undo what the target did to the episode, where that can be told.
+            guard let target = data["target"]?.stringValue, var family = families[key] else { break }
+            switch targetType(target) {
+            case "case.closed" where family.lastClosure == target && !family.open:
+                family.open = true
+                family.lastClosure = nil
+            case "referral.received" where family.openingReferral == target && family.open:
+                family.open = false
+                family.openingReferral = nil
+            case "closure.approved" where family.approval == target:
+                family.closureApproved = false
+                family.approval = nil
+            default: break
+            }
+            families[key] = family
+        case "event.corrected":
+            // A corrected referral replaces the member list.
+            guard let target = data["target"]?.stringValue, targetType(target) == "referral.received",
+                let members = data["data"]?.objectValue?["members"]?.arrayValue, var family = families[key]
+            else { break }
+            family.members = [:]
+            for member in members { family.addMember(member) }
+            families[key] = family
+        default:
+            break
+        }
+    }
+}
+
+extension WriteState.Family {
+    mutating func addMember(_ value: JSONValue) {
+        guard let object = value.objectValue, let id = object["id"]?.stringValue else { return }
+        members[id] = WriteState.Member(
+            role: object["role"]?.stringValue ?? "other", dob: object["dob"]?.stringValue.flatMap(CivilDate.init))
+    }
+}
+
+extension String {
+    func replacingFirst(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}
