@@ -11,6 +11,13 @@ public struct LogHead: Sendable, Equatable {
     /// The file's length up to and including the last whole line's newline.
     public var size: Int
 
+    /// A head at `seq` with `hash`, the log being `size` bytes long up to it.
+    public init(seq: Int, hash: String, size: Int) {
+        self.seq = seq
+        self.hash = hash
+        self.size = size
+    }
+
     /// The head of an empty log.
     public static let empty = LogHead(seq: 0, hash: LineFormat.genesisHash, size: 0)
 }

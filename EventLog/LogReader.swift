@@ -17,11 +17,20 @@ public struct LogReader {
     public enum Stop: Error { case requested }
 
     private let path: String
+    private let inheritedDescriptor: Int32?
     private let chunkSize: Int
 
     /// A reader of the file at `path`.
     public init(path: String, chunkSize: Int = 4 << 20) {
         self.path = path
+        self.inheritedDescriptor = nil
+        self.chunkSize = chunkSize
+    }
+
+    /// A reader of an open descriptor (standard input), read sequentially from where it stands.
+    public init(descriptor: Int32, name: String, chunkSize: Int = 1 << 20) {
+        self.path = name
+        self.inheritedDescriptor = descriptor
         self.chunkSize = chunkSize
     }
 
@@ -33,9 +42,13 @@ public struct LogReader {
         from offset: Int = 0, to end: Int? = nil, maxLine: Int = LineFormat.maxLineBytes + 1,
         _ body: (_ line: UnsafeBufferPointer<UInt8>, _ position: Position, _ info: LineInfo) throws -> Void
     ) throws {
-        let descriptor = try Syscalls.open(path, O_RDONLY)
-        defer { Syscalls.close(descriptor) }
-        let limit = try end ?? Syscalls.fileSize(descriptor, path: path)
+        let descriptor = try inheritedDescriptor ?? Syscalls.open(path, O_RDONLY)
+        defer { if inheritedDescriptor == nil { Syscalls.close(descriptor) } }
+        // A pipe has no size: read until end of input.
+        let limit = inheritedDescriptor == nil ? try end ?? Syscalls.fileSize(descriptor, path: path) : Int.max
+        if inheritedDescriptor == nil && offset > 0 {
+            _ = try Syscalls.check("lseek", path) { Int(lseek(descriptor, off_t(offset), SEEK_SET)) }
+        }
         var buffer = [UInt8](repeating: 0, count: max(chunkSize, maxLine + 1))
         var filled = 0
         var fileOffset = offset
@@ -46,9 +59,8 @@ public struct LogReader {
             let base = raw.bindMemory(to: UInt8.self)
             while fileOffset < limit {
                 let want = min(raw.count - filled, limit - fileOffset)
-                let got = try Syscalls.pread(
-                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + want)]),
-                    at: fileOffset, path: path)
+                let got = try Syscalls.read(
+                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + want)]), path: path)
                 if got == 0 { break }
                 fileOffset += got
                 filled += got

@@ -6,6 +6,13 @@
 
 /// A failed system call: which call, on which path, and the `errno` it set.
 public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A failure of `call` on `path` with `errno`.
+    public init(call: String, errno: Int32, path: String) {
+        self.call = call
+        self.errno = errno
+        self.path = path
+    }
+
     /// The call's name, e.g. `fsync`.
     public var call: String
     /// The `errno` value.
@@ -85,6 +92,14 @@ enum Syscalls {
             total += got
         }
         return total
+    }
+
+    /// One `read` (sequential), retried on EINTR; 0 at end of input.
+    static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String)
+        throws(SystemCallError) -> Int
+    {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        return try check("read", path) { Glibc.read(descriptor, base, buffer.count) }
     }
 
     static func fsync(_ descriptor: Int32, path: String) throws(SystemCallError) {

@@ -206,6 +206,12 @@ public struct PolicyError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What is wrong.
     public var rule: String
 
+    /// A policy refusal at `field`.
+    public init(field: String, rule: String) {
+        self.field = field
+        self.rule = rule
+    }
+
     public var description: String { "\(field): \(rule)" }
 }
 

@@ -1,1 +1,17 @@
-print("ledger")
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import LedgerCore
+
+/// Exit statuses (PROJECTIONS.md): 0 done, 1 refused or failed verification, 2 usage error.
+enum ExitStatus: Int32 {
+    case done = 0
+    case refused = 1
+    case usage = 2
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let status = CommandRunner.run(arguments)
+Console.flush()
+exit(status.rawValue)

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Owner-only files for derived data and outputs: written whole to a temporary file, `fsync`ed, renamed.
+public enum FileOutput {
+    /// Writes `bytes` to `path` atomically (mode 0600): readers see the old file or the new one, never a part.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String? = nil) throws {
+        let temporary = temporary ?? path + ".new"
+        if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
+        Syscalls.unlink(temporary)
+        let descriptor = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        do {
+            try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
+            try Syscalls.fsync(descriptor, path: temporary)
+            Syscalls.close(descriptor)
+            try Syscalls.rename(temporary, path)
+        } catch {
+            Syscalls.close(descriptor)
+            Syscalls.unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Creates a new owner-only file for appending (fails if it exists unless `replace`), returning its descriptor.
+    public static func create(_ path: String, replace: Bool = false) throws -> OutputFile {
+        if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
+        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (replace ? O_TRUNC : O_APPEND)
+        return OutputFile(path: path, descriptor: try Syscalls.open(path, flags, 0o600))
+    }
+
+    /// The whole contents of a small file, or nil when it cannot be read.
+    public static func read(_ path: String) -> [UInt8]? {
+        guard let descriptor = try? Syscalls.open(path, O_RDONLY | O_NOFOLLOW) else { return nil }
+        defer { Syscalls.close(descriptor) }
+        guard let size = try? Syscalls.fileSize(descriptor, path: path) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: size)
+        guard let got = try? bytes.withUnsafeMutableBytes({ try Syscalls.pread(descriptor, into: $0, at: 0, path: path) }),
+            got == size
+        else { return nil }
+        return bytes
+    }
+
+    /// Creates a directory (and parents) owner-only where missing.
+    public static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if Syscalls.exists(current) { continue }
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw SystemCallError(call: "mkdir", errno: errno, path: current)
+            }
+        }
+    }
+}
+
+/// An output file being written (rejects, exports).
+public final class OutputFile {
+    /// Its path.
+    public let path: String
+    private let descriptor: Int32
+
+    init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit { Syscalls.close(descriptor) }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: path) }
+    }
+
+    /// Makes what was written durable.
+    public func sync() throws { try Syscalls.fsync(descriptor, path: path) }
+}

@@ -1,0 +1,93 @@
+/// The clock and the randomness the ledger uses, injected so that tests and the demo are exact.
+public struct LedgerEnvironment: Sendable {
+    /// Now, for `recordedAt`.
+    public var now: @Sendable () -> Timestamp
+    /// Fresh random bytes (salts, generated ids).
+    public var randomBytes: @Sendable (Int) -> [UInt8]
+
+    /// Creates an environment.
+    public init(now: @escaping @Sendable () -> Timestamp, randomBytes: @escaping @Sendable (Int) -> [UInt8]) {
+        self.now = now
+        self.randomBytes = randomBytes
+    }
+
+    /// The system clock and the system's random source (`getrandom`).
+    public static let live = LedgerEnvironment(
+        now: {
+            var spec = timespec()
+            clock_gettime(CLOCK_REALTIME, &spec)
+            return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int32(spec.tv_nsec / 1_000_000 * 1_000_000))
+        },
+        randomBytes: { count in
+            var generator = SystemRandomNumberGenerator()
+            return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        })
+
+    /// A fixed clock and a seeded generator: the same inputs give the same bytes. For tests and the demo only:
+    /// predictable salts would weaken redaction on real case data.
+    public static func deterministic(now: Timestamp, seed: UInt64) -> LedgerEnvironment {
+        let state = SeededState(seed: seed)
+        return LedgerEnvironment(now: { state.tick(from: now) }, randomBytes: { state.bytes($0) })
+    }
+
+    /// A random version-4 UUID, lowercase, for events whose writer gave no id.
+    public func makeUUID() -> String {
+        var bytes = randomBytes(16)
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { byte -> String in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+        }.joined()
+        let characters = Array(hex)
+        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
+            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+    }
+
+    /// 32 lowercase hex digits of fresh randomness.
+    public func makeSalt() -> String {
+        let digits = Array("0123456789abcdef")
+        return String(randomBytes(16).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SplitMix64 behind a lock, so a deterministic environment can be shared.
+final class SeededState: @unchecked Sendable {
+    private var state: UInt64
+    private var ticks: Int64 = 0
+    private var lock = pthread_mutex_t()
+
+    init(seed: UInt64) {
+        state = seed
+        pthread_mutex_init(&lock, nil)
+    }
+
+    func next() -> UInt64 {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    func bytes(_ count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            let word = next()
+            for shift in stride(from: 0, to: 64, by: 8) where out.count < count {
+                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        return out
+    }
+
+    /// The fixed instant: every call returns the same moment (recordedAt is then identical across runs).
+    func tick(from start: Timestamp) -> Timestamp { start }
+}

@@ -1,0 +1,85 @@
+import EventLog
+import LedgerCore
+
+/// Dispatches `ledger COMMAND …` and maps errors to exit statuses.
+enum CommandRunner {
+    struct Command: Sendable {
+        let name: String
+        let summary: String
+        let help: String
+        let run: @Sendable ([String]) throws -> ExitStatus
+    }
+
+    static let commands: [Command] = WriteCommands.all + ReadCommands.all
+
+    static let overview = """
+        ledger: an event-sourced case ledger for Early Help and Family Support.
+
+        usage: ledger COMMAND [options]    (ledger COMMAND --help for each)
+
+        Every command reads the log at --log PATH (default $LEDGER_LOG, else ./ledger.jsonl).
+        Exit status: 0 done, 1 input or log refused or failed verification, 2 usage error.
+
+        commands:
+        """
+
+    static func run(_ arguments: [String]) -> ExitStatus {
+        guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
+            if arguments.count >= 2, let command = commands.first(where: { $0.name == arguments[1] }) {
+                Console.out(command.help + "\n")
+                return .done
+            }
+            Console.out(overview + "\n")
+            for command in commands {
+                let padding = String(repeating: " ", count: max(1, 11 - command.name.count))
+                Console.out("  \(command.name)\(padding)\(command.summary)\n")
+            }
+            return arguments.isEmpty ? .usage : .done
+        }
+        guard let command = commands.first(where: { $0.name == name }) else {
+            Console.err("ledger: unknown command \"\(name)\" (ledger --help lists them)")
+            return .usage
+        }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            Console.out(command.help + "\n")
+            return .done
+        }
+        do {
+            return try command.run(rest)
+        } catch let error as UsageError {
+            Console.err("ledger \(name): \(error.message) (ledger \(name) --help)")
+            return .usage
+        } catch let error as ValidationError {
+            Console.err("ledger \(name): refused: \(error)")
+            return .refused
+        } catch let error as VerifyFailure {
+            Console.err("ledger \(name): FAILED: \(error)")
+            return .refused
+        } catch let error as EventLogError {
+            Console.err("ledger \(name): \(error)")
+            return .refused
+        } catch let error as PolicyError {
+            Console.err("ledger \(name): policy refused: \(error)")
+            return .refused
+        } catch {
+            Console.err("ledger \(name): \(error)")
+            return .refused
+        }
+    }
+
+    /// The log path: --log, else $LEDGER_LOG, else ./ledger.jsonl.
+    static func logPath(_ arguments: Arguments) -> String {
+        arguments.value("log") ?? Console.environment("LEDGER_LOG") ?? "ledger.jsonl"
+    }
+
+    /// The environment: live, unless LEDGER_NOW (and LEDGER_SEED) pin the clock for reproducible runs.
+    static func environment() throws -> LedgerEnvironment {
+        guard let now = Console.environment("LEDGER_NOW") else { return .live }
+        guard let instant = Timestamp(rfc3339: now) else {
+            throw UsageError(message: "LEDGER_NOW must be an RFC 3339 date-time, not \"\(now)\"")
+        }
+        let seed = Console.environment("LEDGER_SEED").flatMap { UInt64($0) } ?? 1
+        return .deterministic(now: instant, seed: seed)
+    }
+}

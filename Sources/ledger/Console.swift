@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Buffered standard output and unbuffered standard error, with progress shown only on a terminal.
+enum Console {
+    nonisolated(unsafe) private static var buffer: [UInt8] = []
+
+    /// Writes to standard output (buffered; flushed at exit and when large).
+    static func out(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    /// Writes raw bytes to standard output.
+    static func outBytes(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    /// Flushes standard output.
+    static func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes a line to standard error.
+    static func err(_ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 {
+                if written < 0 && errno == EINTR { continue }
+                break
+            }
+            offset += written
+        }
+    }
+
+    /// Whether standard error is a terminal (progress is shown only then).
+    static let stderrIsTerminal = isatty(2) == 1
+
+    /// Whether standard output is a terminal (tables by default then).
+    static let stdoutIsTerminal = isatty(1) == 1
+
+    /// Shows progress on the terminal, overwriting the line; nothing when stderr is not a terminal.
+    static func progress(_ text: String) {
+        guard stderrIsTerminal else { return }
+        let bytes = Array("\r\u{1B}[K\(text)".utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+    }
+
+    /// Clears the progress line.
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        let bytes = Array("\r\u{1B}[K".utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+    }
+
+    /// An environment variable.
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+}

@@ -1,0 +1,302 @@
+import EventLog
+import LedgerCore
+
+/// The write side: init, append, ingest, record, verify, recover, head.
+enum WriteCommands {
+    static let all: [CommandRunner.Command] = [
+        .init(name: "init", summary: "create an empty log with a policy adopted as event 1", help: initHelp, run: initialize),
+        .init(name: "append", summary: "validate and append events (JSON lines): all or nothing", help: appendHelp, run: append),
+        .init(name: "ingest", summary: "bulk append from another system; refused lines go to --rejects", help: ingestHelp, run: ingest),
+        .init(name: "record", summary: "record one event from flags, at a terminal", help: recordHelp, run: record),
+        .init(name: "verify", summary: "recompute the hash chain and re-validate every event", help: verifyHelp, run: verify),
+        .init(name: "recover", summary: "repair a torn last line left by a crash (the bytes are kept)", help: recoverHelp, run: recover),
+        .init(name: "head", summary: "print the last seq and hash, to anchor the log", help: headHelp, run: head),
+    ]
+
+    static let initHelp = """
+        usage: ledger init [--policy PROFILE|FILE] [--effective-from DATE] [--log PATH]
+
+        Creates an empty log (owner-only) whose event 1 is policy.adopted. PROFILE is one of:
+          \(PolicyProfiles.names.joined(separator: ", "))
+        (default warwickshire-fsw); FILE is a JSON file holding a whole policy object.
+        --effective-from defaults to 1990-01-01, so the policy judges all the history you ingest;
+        adopt a later policy with a policy.adopted event and its own effectiveFrom.
+        """
+
+    static func initialize(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: [], known: ["log", "policy", "effective-from"])
+        guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
+        let path = CommandRunner.logPath(arguments)
+        let choice = arguments.value("policy") ?? "warwickshire-fsw"
+        var data = JSONObject()
+        if PolicyProfiles.profile(choice) != nil {
+            data["profile"] = .string(choice)
+        } else {
+            guard let bytes = FileOutput.read(choice) else {
+                throw UsageError(
+                    message: "--policy \(choice) is neither a profile (\(PolicyProfiles.names.joined(separator: ", "))) nor a readable file")
+            }
+            let value = try JSONParser.parse(bytes)
+            guard let object = value.objectValue else { throw PolicyError(field: "policy", rule: "must be a JSON object") }
+            _ = try Policy(json: object)
+            data["policy"] = .object(object)
+        }
+        let effective = arguments.value("effective-from") ?? "1990-01-01"
+        guard let date = CivilDate(effective) else {
+            throw UsageError(message: "--effective-from must be YYYY-MM-DD, not \"\(effective)\"")
+        }
+        let store = LedgerStore(path: path, environment: try CommandRunner.environment())
+        let summary = try store.initialize(policy: data, effectiveFrom: date)
+        guard summary.refused == 0 else { throw UsageError(message: "the policy was refused") }
+        Console.err("created \(path) with policy \(data["profile"]?.stringValue ?? "from \(choice)") from \(date)")
+        Console.out("\(summary.head.seq) \(summary.head.hash)\n")
+        return .done
+    }
+
+    static let appendHelp = """
+        usage: ledger append [FILE|-] [--expect-version N] [--log PATH]
+
+        Validates events given as JSON lines (from FILE, or standard input) and appends them, all or nothing:
+        one refused line and nothing is written. Prints "SEQ HASH ID" for each appended event; an event whose
+        id is already in the log with the same content is a duplicate (skipped, reported on stderr).
+        --expect-version N: the stream of the events (one stream) must hold exactly N events now, else refused.
+        A torn last line left by a crash is recovered first (the bytes are kept in a side file), and said so.
+        """
+
+    static func append(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: [], known: ["log", "expect-version"])
+        guard arguments.positionals.count <= 1 else { throw UsageError(message: "give one FILE or -") }
+        let source: InputSource =
+            (arguments.positionals.first ?? "-") == "-" ? .standardInput : .file(arguments.positionals[0])
+        if case .file(let path) = source, FileOutput.read(path) == nil && !isReadable(path) {
+            throw UsageError(message: "cannot read \(path)")
+        }
+        let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
+        var printed: [String] = []
+        var refusals: [ValidationError] = []
+        let summary = try store.append(
+            source, mode: .atomic, expectVersion: try arguments.integer("expect-version")
+        ) { _, outcome, _ in
+            switch outcome {
+            case .appended(let seq, let hash, let id): printed.append("\(seq) \(hash) \(id)\n")
+            case .duplicate(let seq, let id): Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
+            case .refused(let error): refusals.append(error)
+            }
+        }
+        reportRecovery(summary)
+        if summary.refused > 0 {
+            for error in refusals { Console.err("refused: \(error)") }
+            Console.err("nothing appended: \(summary.refused) line\(summary.refused == 1 ? "" : "s") refused")
+            return .refused
+        }
+        for line in printed { Console.out(line) }
+        return .done
+    }
+
+    static let ingestHelp = """
+        usage: ledger ingest FILE… [--rejects FILE] [--batch N] [--log PATH]
+
+        Bulk append from another system. Valid lines are appended in order (fsync per batch of N, default 4096;
+        nothing is reported appended before its batch is durable), duplicates (same id, same content) skipped,
+        and each refused line written to the rejects file as one JSON line
+        {"file", "line", "id"?, "reason", "input"} (the input kept as text, so it can be fixed and re-ingested).
+        Counts go to stderr. Exit 1 when anything was refused.
+        """
+
+    static func ingest(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: [], known: ["log", "rejects", "batch"])
+        guard !arguments.positionals.isEmpty else { throw UsageError(message: "name at least one FILE to ingest") }
+        for path in arguments.positionals where path != "-" && !isReadable(path) {
+            throw UsageError(message: "cannot read \(path)")
+        }
+        let batch = try arguments.integer("batch") ?? 4096
+        guard batch >= 1 else { throw UsageError(message: "--batch must be at least 1") }
+        let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
+        let rejects = try arguments.value("rejects").map { try FileOutput.create($0) }
+        var total = AppendSummary()
+        for path in arguments.positionals {
+            let source: InputSource = path == "-" ? .standardInput : .file(path)
+            let summary = try store.append(source, mode: .ingest(batchSize: batch), fileName: path) {
+                number, outcome, input in
+                if number % 50_000 == 0 { Console.progress("ingest \(path): line \(number)") }
+                guard case .refused(let error) = outcome else { return }
+                if let rejects {
+                    try rejects.write(Rejects.line(file: path, error: error, input: input))
+                } else {
+                    Console.err("refused: \(path): \(error)")
+                }
+            }
+            Console.endProgress()
+            reportRecovery(summary)
+            total.appended += summary.appended
+            total.duplicates += summary.duplicates
+            total.refused += summary.refused
+            total.head = summary.head
+        }
+        try rejects?.sync()
+        var message =
+            "ingest: \(total.appended) appended, \(total.duplicates) duplicate\(total.duplicates == 1 ? "" : "s") skipped, \(total.refused) refused"
+        if total.refused > 0, let path = rejects?.path { message += " (see \(path))" }
+        Console.err(message + "; head seq \(total.head.seq)")
+        return total.refused > 0 ? .refused : .done
+    }
+
+    static let recordHelp = """
+        usage: ledger record TYPE --actor ID (--family REF | --worker ID | --org) [--on DATE] [--id ID]
+                             [--role ROLE] [--data JSON] [--FIELD VALUE …] [--log PATH]
+
+        Records one event from flags. Each --FIELD VALUE sets data.FIELD (typed by the catalogue: numbers,
+        true/false, comma-separated lists); a dotted name sets a member of an object
+        (--familyStar.keepingSafe 7). --data gives the whole data object as JSON. --on is when it happened
+        (YYYY-MM-DD or RFC 3339; default today). The actor's role is their registered role unless --role.
+        Examples:
+          ledger record contact.attempted --family F-102 --actor w-017 --method phone --outcome no-answer
+          ledger record note.recorded --family F-102 --actor w-017 --subject "Home visit" --body "Seen with mum"
+        """
+
+    static func record(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: ["org"], allowAnyOption: true)
+        guard arguments.positionals.count == 1 else { throw UsageError(message: "give exactly one TYPE") }
+        let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
+        let event = try RecordBuilder.build(type: arguments.positionals[0], arguments: arguments, store: store)
+        var outcome: AppendOutcome?
+        let summary = try store.append(.lines([JSONWriter.bytes(.object(event))]), mode: .atomic) { _, result, _ in
+            outcome = result
+        }
+        reportRecovery(summary)
+        switch outcome {
+        case .appended(let seq, let hash, let id)?:
+            Console.out("\(seq) \(hash) \(id)\n")
+            return .done
+        case .duplicate(let seq, let id)?:
+            Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
+            return .done
+        case .refused(let error)?:
+            // The event came from flags, not a file: name the flag rather than "line 1".
+            Console.err("refused: \(error.reason)")
+            return .refused
+        case nil:
+            return .refused
+        }
+    }
+
+    static let verifyHelp = """
+        usage: ledger verify [--expect-head SEQ:HASH] [--log PATH]
+
+        Reads the whole log once: recomputes every line's hash and dataHash, checks the prev chain and that
+        seq runs 1, 2, 3 … with no gaps, refuses duplicate ids, and re-validates every event as an append
+        would have. Names the first bad seq and exits 1. --expect-head proves the log still extends a head
+        written down earlier (`ledger head`), so truncation or a rewrite with a recomputed chain is detected.
+        """
+
+    static func verify(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: [], known: ["log", "expect-head"])
+        var anchor: (seq: Int, hash: String)?
+        if let text = arguments.value("expect-head") {
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let seq = Int(parts[0]), seq >= 0, Hex.isLowercaseHex(parts[1].utf8, count: 64) else {
+                throw UsageError(message: "--expect-head must be SEQ:HASH (as printed by ledger head)")
+            }
+            anchor = (seq, parts[1])
+        }
+        let path = CommandRunner.logPath(arguments)
+        let report = try LedgerVerifier.verify(path: path, expectHead: anchor) { count in
+            Console.progress("verify: \(count) events")
+        }
+        Console.endProgress()
+        var message = "verified \(report.events) events: chain, hashes and contract OK; head \(report.head.seq):\(report.head.hash)"
+        if report.redacted > 0 { message += " (\(report.redacted) redacted payloads not re-validated)" }
+        if anchor != nil { message += "; extends the anchored head" }
+        Console.out(message + "\n")
+        return .done
+    }
+
+    static let recoverHelp = """
+        usage: ledger recover [--log PATH]
+
+        Repairs a torn last line left by a crash mid-write: the partial bytes are moved to a side file
+        (<log>.torn-<seq>, owner-only, never discarded) and the log is cut back to its last whole line.
+        Does nothing on a clean log.
+        """
+
+    static func recover(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: [], known: ["log"])
+        let file = LedgerFile(path: CommandRunner.logPath(arguments))
+        let report = try file.withLock { try $0.recover() }
+        if let side = report.sideFile {
+            Console.out("recovered: moved \(report.movedBytes) torn bytes to \(side); log ends at seq \(report.head.seq)\n")
+        } else {
+            Console.out("nothing to recover: the log ends with a whole line (seq \(report.head.seq))\n")
+        }
+        return .done
+    }
+
+    static let headHelp = """
+        usage: ledger head [--log PATH]
+
+        Prints SEQ:HASH of the last line. Write it down (or publish it) now; later,
+        `ledger verify --expect-head SEQ:HASH` proves the log still extends it.
+        """
+
+    static func head(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: [], known: ["log"])
+        let (head, torn) = try LedgerFile(path: CommandRunner.logPath(arguments)).readHead()
+        if torn > 0 { Console.err("warning: \(torn) torn bytes after the last whole line (run ledger recover)") }
+        Console.out("\(head.seq):\(head.hash)\n")
+        return .done
+    }
+
+    static func reportRecovery(_ summary: AppendSummary) {
+        if let recovery = summary.recovery, let side = recovery.sideFile {
+            Console.err("recovered a torn last line first: \(recovery.movedBytes) bytes moved to \(side)")
+        }
+    }
+
+    static func isReadable(_ path: String) -> Bool { access(path, R_OK) == 0 }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Lines of the rejects file.
+enum Rejects {
+    static func line(file: String, error: ValidationError, input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var object = JSONObject([JSONMember("file", .string(file)), JSONMember("line", .number(String(error.line)))])
+        if let id = error.id { object["id"] = .string(id) }
+        object["reason"] = .string(error.reason)
+        if let text = String(validating: input, as: UTF8.self) {
+            object["input"] = .string(text)
+        } else {
+            // Not UTF-8: keep the exact bytes, so nothing is lost.
+            object["input"] = .string(String(decoding: input, as: UTF8.self))
+            object["inputBase64"] = .string(Base64.encode(Array(input)))
+        }
+        var bytes = JSONWriter.bytes(.object(object))
+        bytes.append(0x0A)
+        return bytes
+    }
+}
+
+/// Base64 (RFC 4648) for keeping non-UTF-8 input bytes.
+enum Base64 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
+            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            for position in 0..<4 {
+                if position <= chunk.count {
+                    out.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 0x3F)])
+                } else {
+                    out.append(UInt8(ascii: "="))
+                }
+            }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
