@@ -153,8 +153,11 @@ public struct WriteState: Sendable, Equatable {
             {
                 do {
                     try SchemaChecker.checkObject(replacement, targetType.fields, at: "data.data")
-                    try TypeRules.check(type: target.type, data: replacement)
-                } catch { throw refuse(error.field.replacingFirst("data.", with: "data.data."), error.rule) }
+                } catch { throw refuse(error.field, error.rule) }
+                do { try TypeRules.check(type: target.type, data: replacement) } catch {
+                    // TypeRules name fields from "data."; the replacement sits at "data.data.".
+                    throw refuse(error.field.replacingFirst("data", with: "data.data"), error.rule)
+                }
             }
         default:
             break
