@@ -19,6 +19,13 @@ public struct VerifyFailure: Error, Equatable, Sendable, CustomStringConvertible
     /// What is wrong.
     public var problem: String
 
+    /// A failure at `seq`.
+    public init(seq: Int, line: Int, problem: String) {
+        self.seq = seq
+        self.line = line
+        self.problem = problem
+    }
+
     public var description: String { "first bad seq \(seq) (line \(line)): \(problem)" }
 }
 

@@ -11,10 +11,10 @@ public struct TestLedger: Sendable {
     public var path: String { store.file.path }
 
     /// A new log with `profile` adopted from 1990-01-01, the clock at `now`.
-    public init(profile: String = "warwickshire-fsw", now: String = "2026-11-23T12:00:00Z") throws {
+    public init(profile: String = "warwickshire-fsw", now: String = "2026-11-23T12:00:00Z", seed: UInt64 = 7) throws {
         directory = TemporaryDirectory()
         let instant = Timestamp(rfc3339: now) ?? Timestamp(seconds: 0)
-        store = LedgerStore(path: directory.file("ledger.jsonl"), environment: .deterministic(now: instant, seed: 7))
+        store = LedgerStore(path: directory.file("ledger.jsonl"), environment: .deterministic(now: instant, seed: seed))
         _ = try store.initialize(
             policy: JSONObject([JSONMember("profile", .string(profile))]), effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? CivilDate(dayNumber: 0),
             id: "policy-1")
