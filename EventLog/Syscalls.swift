@@ -70,7 +70,9 @@ enum Syscalls {
         var remaining = bytes.count
         var position = offset
         while remaining > 0 {
-            let written = try check("write", path) { Glibc.pwrite(descriptor, pointer, remaining, off_t(position)) }
+            var chunk = remaining
+            if let limit = FaultInjection.shortWrite(for: "write") { chunk = min(chunk, limit) }
+            let written = try check("write", path) { Glibc.pwrite(descriptor, pointer, chunk, off_t(position)) }
             if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
             pointer += written
             remaining -= written
@@ -160,7 +162,7 @@ enum Syscalls {
 
 /// Fault injection for the I/O-error tests: `LEDGER_FAULT=call:errno[:after[:persist]]`, e.g. `fsync:EIO:0`
 /// makes the first `fsync` fail with EIO, `write:ENOSPC:2:persist` lets two writes through and fails every
-/// later one. `write:short:N` caps every write at N bytes. Read once per process; absent in normal use.
+/// later one. `write:short:N` caps every write at N bytes; `write:slow:N` also pauses 2 ms before each piece. Read once per process; absent in normal use.
 enum FaultInjection {
     struct Plan {
         var call: String
@@ -168,6 +170,7 @@ enum FaultInjection {
         var after: Int
         var persist: Bool
         var shortWrite: Int?
+        var pauseMicroseconds: UInt32 = 0
     }
 
     nonisolated(unsafe) private static var plan: Plan? = loadPlan()
@@ -177,8 +180,11 @@ enum FaultInjection {
         guard let raw = getenv("LEDGER_FAULT") else { return nil }
         let parts = String(cString: raw).split(separator: ":").map(String.init)
         guard parts.count >= 2 else { return nil }
-        if parts[1] == "short", parts.count >= 3, let limit = Int(parts[2]) {
-            return Plan(call: parts[0], errno: 0, after: 0, persist: true, shortWrite: max(1, limit))
+        if parts[1] == "short" || parts[1] == "slow", parts.count >= 3, let limit = Int(parts[2]) {
+            // "slow" also pauses between pieces, so a crash test can land a kill inside a line.
+            return Plan(
+                call: parts[0], errno: 0, after: 0, persist: true, shortWrite: max(1, limit),
+                pauseMicroseconds: parts[1] == "slow" ? 2_000 : 0)
         }
         let codes: [String: Int32] = ["ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT]
         guard let code = codes[parts[1]] else { return nil }
@@ -196,6 +202,7 @@ enum FaultInjection {
 
     static func shortWrite(for call: String) -> Int? {
         guard let current = plan, current.call == call else { return nil }
+        if current.pauseMicroseconds > 0 { usleep(current.pauseMicroseconds) }
         return current.shortWrite
     }
 }
