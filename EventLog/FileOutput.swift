@@ -41,6 +41,13 @@ public enum FileOutput {
         return bytes
     }
 
+    /// The size of a file, or nil when it does not exist.
+    public static func size(_ path: String) -> Int? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
     /// Creates a directory (and parents) owner-only where missing.
     public static func makeDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."

@@ -84,31 +84,10 @@ public final class IdIndex {
         if covered.seq == 0 { return covered.size == 0 }
         guard covered.size <= ledger.head.size else { return false }
         // The line ending at covered.size must be the one stamped.
-        guard let start = try lineStart(endingAt: covered.size, in: ledger),
+        guard let start = try ledger.lineStart(endingAt: covered.size),
             let line = try ledger.line(at: start), let record = try? LineFormat.decode(line)
         else { return false }
         return record.seq == covered.seq && record.hash == covered.hash
-    }
-
-    private func lineStart(endingAt end: Int, in ledger: LockedLedger) throws -> Int? {
-        // Walk back from the newline at end-1 to the previous newline.
-        var position = end - 1
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let descriptor = try Syscalls.open(ledger.path, O_RDONLY)
-        defer { Syscalls.close(descriptor) }
-        while position > 0 {
-            let start = max(0, position - buffer.count)
-            let length = position - start
-            _ = try buffer.withUnsafeMutableBytes {
-                try Syscalls.pread(
-                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]), at: start,
-                    path: ledger.path)
-            }
-            if let newline = buffer[0..<length].lastIndex(of: 0x0A) { return start + newline + 1 }
-            position = start
-            if end - position > LineFormat.maxLineBytes + 4096 { return nil }
-        }
-        return 0
     }
 
     /// Adds every line between the stamp and the ledger's head.

@@ -170,6 +170,27 @@ public final class LockedLedger {
         } catch { throw mapError(error) }
     }
 
+    /// The offset where the line ending (with its newline) at `end` starts, reading backwards.
+    public func lineStart(endingAt end: Int) throws(EventLogError) -> Int? {
+        guard end > 0, end <= head.size else { return nil }
+        return try mapErrors {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var position = end - 1
+            while position > 0 {
+                let start = max(0, position - buffer.count)
+                let length = position - start
+                _ = try buffer.withUnsafeMutableBytes {
+                    try Syscalls.pread(
+                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]), at: start, path: path)
+                }
+                if let newline = buffer[0..<length].lastIndex(of: 0x0A) { return start + newline + 1 }
+                position = start
+                if end - position > LineFormat.maxLineBytes + 4096 { return nil }
+            }
+            return 0
+        }
+    }
+
     /// Reads the whole line that starts at `offset` (without its newline).
     public func line(at offset: Int) throws(EventLogError) -> [UInt8]? {
         try mapErrors { try Tail.line(descriptor: descriptor, at: offset, path: path, end: head.size) }

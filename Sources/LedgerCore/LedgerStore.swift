@@ -135,7 +135,7 @@ public struct LedgerStore: Sendable {
             for (number, outcome, bytes) in session.deferred {
                 try bytes.withUnsafeBufferPointer { try onOutcome(number, outcome, $0) }
             }
-            if session.appendedCount > 0 || session.stateWasRebuilt {
+            if session.appendedCount > 0 || state.base == nil || !state.dirtyStreams.isEmpty {
                 try WriteStateStore.save(state, head: locked.head, for: locked.path)
             }
             summary.appended = session.appendedCount
@@ -151,7 +151,7 @@ public struct LedgerStore: Sendable {
         try file.withLock { locked in
             let index = try IdIndex.open(for: locked)
             let state = try Self.loadState(locked: locked, index: index)
-            guard let registered = state.workers[worker], !registered.left else { return nil }
+            guard let registered = state.worker(worker), !registered.left else { return nil }
             return registered.role
         }
     }
@@ -203,7 +203,6 @@ struct AppendSession {
     var duplicateCount = 0
     var refusedCount = 0
     var expectedStream: String?
-    var stateWasRebuilt = false
 
     init(locked: LockedLedger, index: IdIndex, environment: LedgerEnvironment, mode: AppendMode, expectVersion: Int?) {
         self.locked = locked
@@ -246,7 +245,7 @@ struct AppendSession {
                 }
                 if expectedStream == nil {
                     expectedStream = content.stream
-                    let actual = state.streamCounts[content.stream] ?? 0
+                    let actual = state.count(of: content.stream)
                     if actual != expectVersion {
                         throw ValidationError(
                             line: number, id: content.id, field: "stream",

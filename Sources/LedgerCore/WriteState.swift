@@ -32,17 +32,52 @@ public struct WriteState: Sendable, Equatable {
         public var needsManager: Bool
     }
 
-    /// Events per stream (for `--expect-version`).
-    public var streamCounts: [String: Int] = [:]
-    /// Families by ref.
-    public var families: [String: Family] = [:]
-    /// Workers by id.
-    public var workers: [String: Worker] = [:]
+    /// Events per stream (for `--expect-version`), for streams held in memory (see `base`).
+    public internal(set) var streamCounts: [String: Int] = [:]
+    /// Families by ref, held in memory.
+    public internal(set) var families: [String: Family] = [:]
+    /// Workers by id, held in memory.
+    public internal(set) var workers: [String: Worker] = [:]
     /// Adoptions in log order.
-    public var adoptions: [Adoption] = []
+    public internal(set) var adoptions: [Adoption] = []
+    /// The checkpoint this state was loaded from: streams not in memory are looked up there, so an append
+    /// reads only the streams it touches.
+    var base: WriteStateBase?
+    /// Streams changed since loading (what the next checkpoint delta must hold).
+    var dirtyStreams: Set<String> = []
+    /// Adoptions added since loading.
+    var newAdoptions = 0
 
     /// An empty state (an empty log).
     public init() {}
+
+    public static func == (lhs: WriteState, rhs: WriteState) -> Bool {
+        lhs.streamCounts == rhs.streamCounts && lhs.families == rhs.families && lhs.workers == rhs.workers
+            && lhs.adoptions == rhs.adoptions
+    }
+
+    /// A family's state.
+    public func family(_ ref: String) -> Family? { families[ref] ?? base?.family(ref) }
+
+    /// A worker's state.
+    public func worker(_ id: String) -> Worker? { workers[id] ?? base?.worker(id) }
+
+    /// Events in a stream.
+    public func count(of stream: String) -> Int { streamCounts[stream] ?? base?.count(stream) ?? 0 }
+
+    private mutating func updateFamily(_ ref: String, _ change: (inout Family) -> Void) {
+        var value = family(ref) ?? Family()
+        change(&value)
+        families[ref] = value
+        dirtyStreams.insert("family:" + ref)
+    }
+
+    private mutating func updateWorker(_ id: String, _ change: (inout Worker) -> Void) {
+        guard var value = worker(id) else { return }
+        change(&value)
+        workers[id] = value
+        dirtyStreams.insert("worker:" + id)
+    }
 
     /// What a correction or void points at.
     public struct Target: Sendable {
@@ -59,7 +94,7 @@ public struct WriteState: Sendable, Equatable {
         }
         // The actor: a registered worker who has not left, acting in their registered role.
         if input.actorRole != Role.system {
-            guard let worker = workers[input.actorID] else {
+            guard let worker = worker(input.actorID) else {
                 throw refuse("actor.id", "\"\(input.actorID)\" is not a registered worker (record worker.registered first)")
             }
             if worker.left { throw refuse("actor.id", "\"\(input.actorID)\" has left (worker.left)") }
@@ -70,14 +105,14 @@ public struct WriteState: Sendable, Equatable {
         let type = content.type
         var needsManager = input.eventType.managerOnly
         let key = StreamName.key(of: content.stream)
-        let family = families[key]
+        let family = StreamName.kind(of: content.stream) == .family ? self.family(key) : nil
         switch type {
         case "worker.registered":
-            if let existing = workers[key], !existing.left {
+            if let existing = worker(key), !existing.left {
                 throw refuse("stream", "worker \(key) is already registered (use worker.changed)")
             }
         case "worker.changed", "worker.left":
-            guard let worker = workers[key] else { throw refuse("stream", "worker \(key) is not registered") }
+            guard let worker = worker(key) else { throw refuse("stream", "worker \(key) is not registered") }
             if worker.left { throw refuse("stream", "worker \(key) has left") }
         default:
             break
@@ -99,12 +134,12 @@ public struct WriteState: Sendable, Equatable {
         switch type {
         case "worker.allocated", "worker.unallocated":
             let worker = input.data["worker"]?.stringValue ?? ""
-            guard let registered = workers[worker] else {
+            guard let registered = self.worker(worker) else {
                 throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
             }
             if registered.left && type == "worker.allocated" { throw refuse("data.worker", "\"\(worker)\" has left") }
         case "transfer.completed":
-            if let worker = input.data["worker"]?.stringValue, workers[worker] == nil {
+            if let worker = input.data["worker"]?.stringValue, self.worker(worker) == nil {
                 throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
             }
         case "ufrn.assigned":
@@ -179,7 +214,8 @@ public struct WriteState: Sendable, Equatable {
 
     /// Applies an appended (or replayed) event. `targetType` resolves a correction's target type.
     public mutating func apply(_ content: RecordContent, targetType: (String) -> String?) {
-        streamCounts[content.stream, default: 0] += 1
+        streamCounts[content.stream] = count(of: content.stream) + 1
+        dirtyStreams.insert(content.stream)
         let key = StreamName.key(of: content.stream)
         let data = content.data.objectValue ?? JSONObject()
         switch content.type {
@@ -192,56 +228,64 @@ public struct WriteState: Sendable, Equatable {
             }
             if let date = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
                 adoptions.append(Adoption(effectiveFrom: date, needsManager: needs))
+                newAdoptions += 1
             }
         case "worker.registered":
             workers[key] = Worker(role: data["role"]?.stringValue ?? "", left: false)
         case "worker.changed":
-            if let role = data["role"]?.stringValue { workers[key]?.role = role }
+            if let role = data["role"]?.stringValue { updateWorker(key) { $0.role = role } }
         case "worker.left":
-            workers[key]?.left = true
+            updateWorker(key) { $0.left = true }
         case "referral.received":
-            var family = families[key] ?? Family()
-            family.open = true
-            family.closureApproved = false
-            family.approval = nil
-            family.openingReferral = content.id
-            for member in data["members"]?.arrayValue ?? [] { family.addMember(member) }
-            families[key] = family
-        case "family.member.added":
-            if let member = data["member"] { families[key]?.addMember(member) }
-        case "family.member.left":
-            if let id = data["memberId"]?.stringValue { families[key]?.members[id] = nil }
-        case "closure.approved":
-            families[key]?.closureApproved = true
-            families[key]?.approval = content.id
-        case "case.closed":
-            families[key]?.open = false
-            families[key]?.closureApproved = false
-            families[key]?.lastClosure = content.id
-        case "event.voided":
-            // Entered in error: undo what the target did to the episode, where that can be told.
-            guard let target = data["target"]?.stringValue, var family = families[key] else { break }
-            switch targetType(target) {
-            case "case.closed" where family.lastClosure == target && !family.open:
+            updateFamily(key) { family in
                 family.open = true
-                family.lastClosure = nil
-            case "referral.received" where family.openingReferral == target && family.open:
-                family.open = false
-                family.openingReferral = nil
-            case "closure.approved" where family.approval == target:
                 family.closureApproved = false
                 family.approval = nil
-            default: break
+                family.openingReferral = content.id
+                for member in data["members"]?.arrayValue ?? [] { family.addMember(member) }
             }
-            families[key] = family
+        case "family.member.added":
+            if let member = data["member"] { updateFamily(key) { $0.addMember(member) } }
+        case "family.member.left":
+            if let id = data["memberId"]?.stringValue { updateFamily(key) { $0.members[id] = nil } }
+        case "closure.approved":
+            updateFamily(key) {
+                $0.closureApproved = true
+                $0.approval = content.id
+            }
+        case "case.closed":
+            updateFamily(key) {
+                $0.open = false
+                $0.closureApproved = false
+                $0.lastClosure = content.id
+            }
+        case "event.voided":
+            // Entered in error: undo what the target did to the episode, where that can be told.
+            guard let target = data["target"]?.stringValue, family(key) != nil else { break }
+            let type = targetType(target)
+            updateFamily(key) { family in
+                switch type {
+                case "case.closed" where family.lastClosure == target && !family.open:
+                    family.open = true
+                    family.lastClosure = nil
+                case "referral.received" where family.openingReferral == target && family.open:
+                    family.open = false
+                    family.openingReferral = nil
+                case "closure.approved" where family.approval == target:
+                    family.closureApproved = false
+                    family.approval = nil
+                default: break
+                }
+            }
         case "event.corrected":
             // A corrected referral replaces the member list.
             guard let target = data["target"]?.stringValue, targetType(target) == "referral.received",
-                let members = data["data"]?.objectValue?["members"]?.arrayValue, var family = families[key]
+                let members = data["data"]?.objectValue?["members"]?.arrayValue, family(key) != nil
             else { break }
-            family.members = [:]
-            for member in members { family.addMember(member) }
-            families[key] = family
+            updateFamily(key) { family in
+                family.members = [:]
+                for member in members { family.addMember(member) }
+            }
         default:
             break
         }

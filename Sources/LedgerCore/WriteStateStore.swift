@@ -1,127 +1,276 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import EventLog
 
-/// Persists `WriteState` beside the log (`<log>.state`) as a compact text checkpoint stamped with the head it
-/// describes. It is derived data: written to a temporary file and renamed, verified against the log before use,
-/// caught up from its stamp, or rebuilt from scratch when it does not match.
+/// Persists `WriteState` beside the log so an append neither replays nor loads the whole history.
 ///
-/// Every field written here follows a grammar without tabs or newlines (ids, refs, roles, dates), so the format
-/// needs no escaping.
+/// Two derived files, both rebuildable from the log:
+/// - `<log>.state`, the base: a header, the policy adoptions, then one line per stream sorted by stream name
+///   (`<stream>\t<count>\t<kind>…`), found by binary search in place: an append parses only the streams it
+///   touches.
+/// - `<log>.state-delta`, appended after each append: the stream lines that changed, then a stamp line
+///   `H\t<seq>\t<size>\t<hash>`. Lines after the last stamp (a write cut short) are ignored. When the delta
+///   grows past `compactionBytes` it is merged into a new base.
+///
+/// A stamp names the log position the state describes; it is checked against the log before use, the log's
+/// tail after it is replayed, and a stamp that does not match means a rebuild from the log. Every field follows
+/// a grammar without tabs, commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
 enum WriteStateStore {
-    static let magic = "ledger-write-state 1"
+    static let magic = "ledger-write-state 2"
+    nonisolated(unsafe) static var compactionBytes = 256 * 1024
 
-    static func path(for log: String) -> String { log + ".state" }
+    static func basePath(for log: String) -> String { log + ".state" }
+    static func deltaPath(for log: String) -> String { log + ".state-delta" }
 
-    static func encode(_ state: WriteState, head: LogHead) -> [UInt8] {
-        var out = ""
-        out.reserveCapacity(64 + state.families.count * 96)
-        out += "\(magic)\nH\t\(head.seq)\t\(head.size)\t\(head.hash)\n"
-        for (stream, count) in state.streamCounts.sorted(by: { $0.key < $1.key }) { out += "S\t\(stream)\t\(count)\n" }
-        for (id, worker) in state.workers.sorted(by: { $0.key < $1.key }) {
-            out += "W\t\(id)\t\(worker.role)\t\(worker.left ? 1 : 0)\n"
+    // MARK: Encoding one stream
+
+    static func encodeStream(_ stream: String, state: WriteState) -> String {
+        let key = StreamName.key(of: stream)
+        var line = "\(stream)\t\(state.count(of: stream))"
+        switch StreamName.kind(of: stream) {
+        case .family?:
+            let family = state.family(key) ?? WriteState.Family()
+            let members = family.members.sorted(by: { $0.key < $1.key }).map {
+                "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
+            }.joined(separator: ";")
+            line += "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
+            line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
+        case .worker?:
+            if let worker = state.worker(key) { line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)" } else { line += "\tO" }
+        default:
+            line += "\tO"
         }
-        for adoption in state.adoptions { out += "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\n" }
-        for (ref, family) in state.families.sorted(by: { $0.key < $1.key }) {
-            out += "F\t\(ref)\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t"
-            out += "\(family.openingReferral ?? "-")\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\n"
-            for (id, member) in family.members.sorted(by: { $0.key < $1.key }) {
-                out += "M\t\(id)\t\(member.role)\t\(member.dob.map(String.init(describing:)) ?? "-")\n"
-            }
-        }
-        return Array(out.utf8)
+        return line + "\n"
     }
 
-    static func decode(_ bytes: [UInt8]) -> (WriteState, LogHead)? {
-        var state = WriteState()
-        var head: LogHead?
-        var currentFamily: String?
-        var lineNumber = 0
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            lineNumber += 1
-            let line = String(decoding: rawLine, as: UTF8.self)
-            if lineNumber == 1 {
-                guard line == magic else { return nil }
-                continue
-            }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            func optional(_ text: String) -> String? { text == "-" ? nil : text }
-            switch fields.first {
-            case "H":
-                guard fields.count == 4, let seq = Int(fields[1]), let size = Int(fields[2]) else { return nil }
-                head = LogHead(seq: seq, hash: fields[3], size: size)
-            case "S":
-                guard fields.count == 3, let count = Int(fields[2]) else { return nil }
-                state.streamCounts[fields[1]] = count
-            case "W":
-                guard fields.count == 4 else { return nil }
-                state.workers[fields[1]] = WriteState.Worker(role: fields[2], left: fields[3] == "1")
-            case "P":
-                guard fields.count == 3, let date = CivilDate(fields[1]) else { return nil }
-                state.adoptions.append(WriteState.Adoption(effectiveFrom: date, needsManager: fields[2] == "1"))
-            case "F":
-                guard fields.count == 7 else { return nil }
-                var family = WriteState.Family()
-                family.open = fields[2] == "1"
-                family.closureApproved = fields[3] == "1"
-                family.openingReferral = optional(fields[4])
-                family.lastClosure = optional(fields[5])
-                family.approval = optional(fields[6])
-                state.families[fields[1]] = family
-                currentFamily = fields[1]
-            case "M":
-                guard fields.count == 4, let family = currentFamily else { return nil }
-                state.families[family]?.members[fields[1]] = WriteState.Member(
-                    role: fields[2], dob: CivilDate(fields[3]))
-            default:
-                return nil
-            }
-        }
-        guard let head else { return nil }
-        return (state, head)
+    /// One decoded stream line.
+    struct StreamRecord {
+        var stream: String
+        var count: Int
+        var family: WriteState.Family?
+        var worker: WriteState.Worker?
     }
 
-    /// Loads the checkpoint if it describes a prefix of the log; returns it with the head it covers.
+    static func decodeStream(_ line: Substring) -> StreamRecord? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count >= 3, let count = Int(fields[1]) else { return nil }
+        var record = StreamRecord(stream: String(fields[0]), count: count)
+        func optional(_ text: Substring) -> String? { text == "-" ? nil : String(text) }
+        switch fields[2] {
+        case "F":
+            guard fields.count == 9 else { return nil }
+            var family = WriteState.Family()
+            family.open = fields[3] == "1"
+            family.closureApproved = fields[4] == "1"
+            family.openingReferral = optional(fields[5])
+            family.lastClosure = optional(fields[6])
+            family.approval = optional(fields[7])
+            for member in fields[8].split(separator: ";") {
+                let parts = member.split(separator: ",", omittingEmptySubsequences: false)
+                guard parts.count == 3 else { return nil }
+                family.members[String(parts[0])] = WriteState.Member(role: String(parts[1]), dob: CivilDate(parts[2]))
+            }
+            record.family = family
+        case "W":
+            guard fields.count == 5 else { return nil }
+            record.worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
+        case "O":
+            break
+        default:
+            return nil
+        }
+        return record
+    }
+
+    // MARK: Loading
+
+    /// The state at the log's head: base + delta, checked against the log; nil when it must be rebuilt.
+    /// Returns the state and the head it describes (the caller replays the log after it).
     static func load(for ledger: LockedLedger) -> (WriteState, LogHead)? {
-        let path = path(for: ledger.path)
-        guard let bytes = readWholeFile(path), let (state, head) = decode(bytes) else { return nil }
+        guard let baseBytes = FileOutput.read(basePath(for: ledger.path)), let base = WriteStateBase(baseBytes) else {
+            return nil
+        }
+        var state = WriteState()
+        state.adoptions = base.adoptions
+        state.base = base
+        var head = base.head
+        if let delta = FileOutput.read(deltaPath(for: ledger.path)), !delta.isEmpty {
+            // Apply whole blocks only: everything up to the last stamp line.
+            let text = String(decoding: delta, as: UTF8.self)
+            var pending: [StreamRecord] = []
+            var pendingAdoptions: [WriteState.Adoption] = []
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("H\t") {
+                    guard let stamp = decodeStamp(line) else { return nil }
+                    for record in pending { state.restore(record) }
+                    state.adoptions.append(contentsOf: pendingAdoptions)
+                    pending.removeAll()
+                    pendingAdoptions.removeAll()
+                    head = stamp
+                } else if line.hasPrefix("P\t") {
+                    guard let adoption = decodeAdoption(line) else { return nil }
+                    pendingAdoptions.append(adoption)
+                } else if let record = decodeStream(line) {
+                    pending.append(record)
+                } else {
+                    break  // a cut-short line: stop at the last whole block
+                }
+            }
+        }
         guard head.size <= ledger.head.size else { return nil }
-        if head == ledger.head { return (state, head) }
-        if head.seq == 0 { return head.size == 0 ? (state, head) : nil }
-        // The line ending at head.size must be the one the stamp names.
-        guard let record = try? lineEnding(at: head.size, in: ledger), record.seq == head.seq, record.hash == head.hash
-        else { return nil }
+        if head != ledger.head && head.seq > 0 {
+            guard let record = try? lineEnding(at: head.size, in: ledger), record.seq == head.seq, record.hash == head.hash
+            else { return nil }
+        } else if head.seq == 0 && head.size != 0 {
+            return nil
+        }
         return (state, head)
     }
 
+    static func decodeStamp(_ line: Substring) -> LogHead? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 4, let seq = Int(fields[1]), let size = Int(fields[2]) else { return nil }
+        return LogHead(seq: seq, hash: String(fields[3]), size: size)
+    }
+
+    static func decodeAdoption(_ line: Substring) -> WriteState.Adoption? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 3, let date = CivilDate(fields[1]) else { return nil }
+        return WriteState.Adoption(effectiveFrom: date, needsManager: fields[2] == "1")
+    }
+
+    // MARK: Saving
+
+    /// Records the changes since loading: a delta block, or a new base when there is no base or the delta is big.
     static func save(_ state: WriteState, head: LogHead, for log: String) throws {
-        let path = path(for: log)
-        let temporary = path + ".new"
-        try FileOutput.writeAtomically(encode(state, head: head), to: path, temporary: temporary)
+        let deltaPath = deltaPath(for: log)
+        let deltaSize = FileOutput.size(deltaPath) ?? 0
+        if state.base == nil || deltaSize > compactionBytes {
+            try writeBase(state, head: head, for: log)
+            return
+        }
+        var block = ""
+        for adoption in state.adoptions.suffix(state.newAdoptions) {
+            block += "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\n"
+        }
+        for stream in state.dirtyStreams.sorted() { block += encodeStream(stream, state: state) }
+        block += "H\t\(head.seq)\t\(head.size)\t\(head.hash)\n"
+        // One write at the end of the delta; if it is cut short, the stamp is missing and the block ignored.
+        let file = try FileOutput.create(deltaPath)
+        try file.write(Array(block.utf8))
+    }
+
+    /// Writes the whole state as a new base (atomically) and empties the delta.
+    static func writeBase(_ state: WriteState, head: LogHead, for log: String) throws {
+        var streams = Set(state.streamCounts.keys)
+        if let base = state.base { streams.formUnion(base.allStreams()) }
+        var out = "\(magic)\nH\t\(head.seq)\t\(head.size)\t\(head.hash)\n"
+        for adoption in state.adoptions {
+            out += "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\n"
+        }
+        out += "--\n"
+        for stream in streams.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            out += encodeStream(stream, state: state)
+        }
+        try FileOutput.writeAtomically(Array(out.utf8), to: basePath(for: log))
+        try FileOutput.writeAtomically([], to: deltaPath(for: log))
     }
 
     private static func lineEnding(at end: Int, in ledger: LockedLedger) throws -> LedgerRecord? {
-        // Read back up to the previous newline.
-        let descriptor = open(ledger.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var window = 4096
-        while true {
-            let start = max(0, end - window)
-            var buffer = [UInt8](repeating: 0, count: end - start)
-            let got = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(start)) }
-            guard got == buffer.count, buffer.last == 0x0A else { return nil }
-            if let newline = buffer.dropLast().lastIndex(of: 0x0A) {
-                return try LineFormat.decode(Array(buffer[(newline + 1)..<(buffer.count - 1)]))
+        guard let start = try ledger.lineStart(endingAt: end), let line = try ledger.line(at: start) else { return nil }
+        return try LineFormat.decode(line)
+    }
+}
+
+extension WriteState {
+    /// Puts a record from the checkpoint delta into memory.
+    mutating func restore(_ record: WriteStateStore.StreamRecord) {
+        streamCounts[record.stream] = record.count
+        let key = StreamName.key(of: record.stream)
+        if let family = record.family { families[key] = family }
+        if let worker = record.worker { workers[key] = worker }
+    }
+}
+
+/// The checkpoint's base file, searched in place: streams are parsed only when asked for.
+final class WriteStateBase: @unchecked Sendable {
+    let bytes: [UInt8]
+    let head: LogHead
+    let adoptions: [WriteState.Adoption]
+    /// Byte offsets of the sorted stream lines.
+    private let lineStarts: [Int]
+
+    init?(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var starts: [Int] = []
+        var position = 0
+        var header: [Substring] = []
+        // Header lines up to "--".
+        var separatorFound = false
+        while position < bytes.count {
+            guard let end = bytes[position...].firstIndex(of: 0x0A) else { return nil }
+            let line = String(decoding: bytes[position..<end], as: UTF8.self)
+            position = end + 1
+            if line == "--" {
+                separatorFound = true
+                break
             }
-            if start == 0 { return try LineFormat.decode(Array(buffer.dropLast())) }
-            if window > LineFormat.maxLineBytes + 4096 { return nil }
-            window *= 4
+            header.append(Substring(line))
+        }
+        guard separatorFound, header.first == Substring(WriteStateStore.magic), header.count >= 2,
+            let stamp = WriteStateStore.decodeStamp(header[1])
+        else { return nil }
+        head = stamp
+        var adoptions: [WriteState.Adoption] = []
+        for line in header.dropFirst(2) {
+            guard let adoption = WriteStateStore.decodeAdoption(line) else { return nil }
+            adoptions.append(adoption)
+        }
+        self.adoptions = adoptions
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var cursor = position
+            while cursor < buffer.count {
+                starts.append(cursor)
+                guard let found = memchr(base + cursor, 0x0A, buffer.count - cursor) else { break }
+                cursor = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+        }
+        lineStarts = starts
+    }
+
+    private func record(_ stream: String) -> WriteStateStore.StreamRecord? {
+        let key = Array(stream.utf8)
+        var low = 0
+        var high = lineStarts.count
+        while low < high {
+            let middle = (low + high) / 2
+            let start = lineStarts[middle]
+            var end = start
+            while end < bytes.count && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
+            let name = bytes[start..<end]
+            if name.elementsEqual(key) {
+                var lineEnd = end
+                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                return WriteStateStore.decodeStream(Substring(String(decoding: bytes[start..<lineEnd], as: UTF8.self)))
+            }
+            if name.lexicographicallyPrecedes(key) { low = middle + 1 } else { high = middle }
+        }
+        return nil
+    }
+
+    func family(_ ref: String) -> WriteState.Family? { record("family:" + ref)?.family }
+    func worker(_ id: String) -> WriteState.Worker? { record("worker:" + id)?.worker }
+    func count(_ stream: String) -> Int? { record(stream)?.count }
+
+    /// Every stream in the base (for compaction).
+    func allStreams() -> [String] {
+        lineStarts.map { start in
+            var end = start
+            while end < bytes.count && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
+            return String(decoding: bytes[start..<end], as: UTF8.self)
         }
     }
 }
 
-/// The whole contents of a (small, derived) file, or nil.
-func readWholeFile(_ path: String) -> [UInt8]? { FileOutput.read(path) }
-
+#if canImport(Glibc)
+    import Glibc
+#endif

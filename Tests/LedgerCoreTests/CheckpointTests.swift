@@ -1,0 +1,62 @@
+import EventLog
+import LedgerTestSupport
+import Testing
+
+@testable import LedgerCore
+
+@Suite("Write-state checkpoint", .serialized)
+struct CheckpointTests {
+    static func state(of ledger: TestLedger) throws -> WriteState {
+        try ledger.store.file.withLock { locked in
+            try LedgerStore.loadState(locked: locked, index: try IdIndex.open(for: locked))
+        }
+    }
+
+    @Test("base + delta (compacted along the way) equals a replay of the log from scratch")
+    func checkpointEqualsReplay() throws {
+        let saved = WriteStateStore.compactionBytes
+        WriteStateStore.compactionBytes = 700
+        defer { WriteStateStore.compactionBytes = saved }
+        let ledger = try TestLedger(profile: "leicestershire-early-help")
+        try ledger.append(Events.staff)
+        for index in 0..<12 {
+            let ref = "F-\(index)"
+            try ledger.append([Events.referral(ref, on: "2026-02-02", childID: "c\(index)")])
+            try ledger.append([Events.line(id: "add-\(ref)", stream: "family:\(ref)", type: "family.member.added", on: "2026-02-03",
+                data: ["member": ["id": .string("b\(index)"), "name": "Baby", "dob": "2026-01-20", "role": "child"]])])
+            if index % 3 == 0 {
+                try ledger.append([Events.line(id: "close-\(ref)", stream: "family:\(ref)", type: "case.closed", on: "2026-03-02",
+                    actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"])])
+            }
+        }
+        try ledger.append([Events.worker("w-020", on: "2026-03-01")])
+        let checkpointed = try Self.state(of: ledger)
+        #expect(checkpointed.base != nil, "the state came from the checkpoint")
+        for suffix in [".state", ".state-delta"] { writeBytes([], to: ledger.path + suffix) }
+        let replayed = try Self.state(of: ledger)
+        #expect(replayed.base == nil)
+        #expect(replayed.streamCounts.count == 1 + 3 + 12)  // org, 3 workers, 12 families
+        for (stream, count) in replayed.streamCounts {
+            #expect(checkpointed.count(of: stream) == count, "\(stream)")
+            let key = StreamName.key(of: stream)
+            #expect(checkpointed.family(key) == replayed.family(key), "\(stream)")
+            #expect(checkpointed.worker(key) == replayed.worker(key), "\(stream)")
+        }
+        #expect(checkpointed.adoptions == replayed.adoptions)
+        // The baby is the youngest child now: the UFRN must use their number.
+        #expect(try ledger.refusal(Events.line(id: "u-1", stream: "family:F-1", type: "ufrn.assigned", on: "2026-02-05",
+            data: ["ufrn": "EH03b1F", "locality": "03"])) == nil)
+    }
+
+    @Test("a delta block cut short is ignored and the log's tail replayed")
+    func tornDelta() throws {
+        let ledger = try TestLedger()
+        try ledger.append(Events.staff)
+        try ledger.append([Events.referral("F-1", on: "2026-02-02")])
+        let delta = ledger.path + ".state-delta"
+        writeBytes(readBytes(delta) + Array("family:F-1\t9\tF\t0".utf8), to: delta)
+        let state = try Self.state(of: ledger)
+        #expect(state.family("F-1")?.open == true)
+        #expect(state.count(of: "family:F-1") == 1)
+    }
+}
