@@ -46,6 +46,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// An integer number value.
+    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
+
     /// A short name of the value's JSON type, for error messages.
     public var typeName: String {
         switch self {

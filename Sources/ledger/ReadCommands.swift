@@ -1,7 +1,272 @@
 import EventLog
 import LedgerCore
+import Projections
 
-/// The read side: projections (see Projections/).
+/// The read side: the projections of PROJECTIONS.md.
 enum ReadCommands {
-    static let all: [CommandRunner.Command] = []
+    static let all: [CommandRunner.Command] = [
+        .init(name: "families", summary: "one row per family: status, level, workers, Family Star", help: familiesHelp, run: families),
+        .init(name: "caseload", summary: "families and children per worker against the policy's limits; team totals", help: caseloadHelp, run: caseload),
+        .init(name: "timeline", summary: "a family's journey, corrections struck through", help: timelineHelp, run: timeline),
+        .init(name: "due", summary: "every timescale: met, met-late, open, overdue, lapsed, breached", help: dueHelp, run: due),
+        .init(name: "pbr", summary: "Payment by Results: attachment, progress per criterion with evidence", help: pbrHelp, run: pbr),
+        .init(name: "monthly", summary: "the monthly report for --month YYYY-MM", help: monthlyHelp, run: monthly),
+        .init(name: "rebuild", summary: "write every projection (JSON, CSV) and the HTML dashboard to --out DIR", help: rebuildHelp, run: rebuild),
+    ]
+
+    static let common = """
+          --as-of DATE          events that had occurred by the end of DATE; statuses judged on DATE
+          --known-at DATETIME   only events recorded by then (audit replay); RFC 3339, or a date (end of that day)
+          --format FORMAT       table (default at a terminal), json (default otherwise), jsonl, csv
+          --log PATH            the log (default $LEDGER_LOG, else ./ledger.jsonl)
+        """
+    static let familiesHelp = "usage: ledger families [--family REF] [--worker ID] [--team ID] [options]\n\n\(common)"
+    static let caseloadHelp = """
+        usage: ledger caseload [--worker ID] [--team ID] [options]
+
+        Open families and their children per worker (allocated in any relationship), against the limit:
+        the worker's own caseload, else the policy's for their role (and level), scaled by FTE.
+        json holds workers, teams and the service total with capacity (FTE × caseload range, 001 Table 4).
+
+        \(common)
+        """
+    static let timelineHelp = "usage: ledger timeline FAMILY [options]   (also --format html)\n\n\(common)"
+    static let dueHelp = """
+        usage: ledger due [--overdue] [--status STATUS] [--rule ID] [--family REF] [--worker ID] [--team ID] [options]
+
+        Every obligation of the policy in force when its clock started: rule id, label, seed source, due date,
+        status (met, met-late, open, overdue, lapsed, breached), days late, responsible lead worker.
+
+        \(common)
+        """
+    static let pbrHelp = "usage: ledger pbr [--family REF] [--claimable] [options]\n\n\(common)"
+    static let monthlyHelp = "usage: ledger monthly --month YYYY-MM [options]   (as of the month's last day unless --as-of)\n\n\(common)"
+    static let rebuildHelp = """
+        usage: ledger rebuild --out DIR [--as-of DATE] [--known-at DATETIME] [--log PATH]
+
+        Writes families, caseload (+ caseload-teams), due, pbr and monthly as DIR/NAME.json and DIR/NAME.csv,
+        and the HTML dashboard: DIR/index.html and DIR/families/REF.html. Files are owner-only.
+        """
+
+    static let known: Set<String> = ["log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month", "out"]
+
+    struct Query {
+        var arguments: Arguments
+        var window: EventWindow
+        var asOf: CivilDate
+        var format: OutputFormat
+
+        init(_ raw: [String], flags: Set<String> = []) throws {
+            arguments = try Arguments(raw, flags: flags, known: ReadCommands.known)
+            var window = EventWindow()
+            if let text = arguments.value("as-of") {
+                guard let date = CivilDate(text) else { throw UsageError(message: "--as-of must be YYYY-MM-DD, not \"\(text)\"") }
+                window.asOf = date
+            }
+            if let text = arguments.value("known-at") {
+                if let instant = Timestamp(rfc3339: text) {
+                    window.knownAt = instant
+                } else if let date = CivilDate(text) {
+                    window.knownAt = Timestamp(seconds: Int64(date.dayNumber + 1) * 86_400 - 1)
+                } else {
+                    throw UsageError(message: "--known-at must be an RFC 3339 date-time or YYYY-MM-DD")
+                }
+            }
+            self.window = window
+            let today = try CommandRunner.environment().now().londonDate
+            asOf = window.asOf ?? window.knownAt?.londonDate ?? today
+            let formatText = arguments.value("format") ?? (Console.stdoutIsTerminal ? "table" : "json")
+            guard let format = OutputFormat(rawValue: formatText) else {
+                throw UsageError(message: "--format must be table, json, jsonl, csv (or html for timeline)")
+            }
+            self.format = format
+        }
+
+        var path: String { CommandRunner.logPath(arguments) }
+
+        func fold() throws -> LedgerFold {
+            var fold = LedgerFold()
+            try EventScanner.scan(path: path, window: window, progress: { Console.progress("reading: line \($0)") }) {
+                fold.apply($0)
+            }
+            Console.endProgress()
+            return fold
+        }
+
+        func reports() throws -> Reports { Reports(fold: try fold(), asOf: asOf) }
+
+        func emit(_ rows: [JSONObject], tableColumns: [String]) throws {
+            switch format {
+            case .table: Console.outBytes(RowWriter.table(rows, columns: tableColumns))
+            case .json: Console.outBytes(RowWriter.json(rows))
+            case .jsonl: Console.outBytes(RowWriter.jsonl(rows))
+            case .csv: Console.outBytes(RowWriter.csv(rows))
+            case .html: throw UsageError(message: "--format html is for timeline (and rebuild writes the dashboard)")
+            }
+        }
+    }
+
+    static func requireLog(_ query: Query) throws {
+        if !LedgerFile(path: query.path).exists { throw EventLogError.missing(path: query.path) }
+    }
+
+    static func families(_ raw: [String]) throws -> ExitStatus {
+        let query = try Query(raw)
+        try requireLog(query)
+        let reports = try query.reports()
+        var rows = reports.families()
+        if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
+        if let worker = query.arguments.value("worker") {
+            rows = rows.filter { $0["workers"]?.arrayValue?.contains(.string(worker)) == true }
+        }
+        if let team = query.arguments.value("team") {
+            rows = rows.filter { row in
+                guard let lead = row["lead"]?.stringValue else { return false }
+                return reports.fold.workers[lead]?.team == team
+            }
+        }
+        if let status = query.arguments.value("status") { rows = rows.filter { $0["status"]?.stringValue == status } }
+        try query.emit(rows, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral"])
+        return .done
+    }
+
+    static func caseload(_ raw: [String]) throws -> ExitStatus {
+        let query = try Query(raw)
+        try requireLog(query)
+        let figures = try query.reports().caseload()
+        var workers = figures.workers
+        var teams = figures.teams
+        if let worker = query.arguments.value("worker") { workers = workers.filter { $0["worker"]?.stringValue == worker } }
+        if let team = query.arguments.value("team") {
+            workers = workers.filter { $0["team"]?.stringValue == team }
+            teams = teams.filter { $0["team"]?.stringValue == team }
+        }
+        switch query.format {
+        case .json:
+            var out: [UInt8] = []
+            JSONWriter.write(
+                .object(JSONObject([
+                    JSONMember("asOf", .string(query.asOf.description)), JSONMember("workers", .array(workers.map(JSONValue.object))),
+                    JSONMember("teams", .array(teams.map(JSONValue.object))), JSONMember("service", .object(figures.service)),
+                ])), into: &out)
+            out.append(0x0A)
+            Console.outBytes(out)
+        case .table:
+            Console.outBytes(RowWriter.table(workers.map(tableCaseloadRow), columns: ["worker", "name", "role", "team", "fte", "families", "children", "limit", "status"]))
+            Console.out("\n")
+            Console.outBytes(RowWriter.table((teams + [figures.service]).map(tableCaseloadRow), columns: ["team", "workers", "fte", "families", "children", "capacity", "status"]))
+        default:
+            try query.emit(workers, tableColumns: [])
+        }
+        return .done
+    }
+
+    /// A caseload row with its limit or capacity as "10–15 families" for reading.
+    static func tableCaseloadRow(_ row: JSONObject) -> JSONObject {
+        var row = row
+        for key in ["limit", "capacity"] {
+            if let limit = row[key]?.objectValue {
+                row[key] = .string("\(RowWriter.cellText(limit["min"]))–\(RowWriter.cellText(limit["max"])) \(RowWriter.cellText(limit["unit"]))")
+            }
+        }
+        if row["team"] == nil, let service = row["service"] { row["team"] = .string("(\(RowWriter.cellText(service)))") }
+        return row
+    }
+
+    static func due(_ raw: [String]) throws -> ExitStatus {
+        let query = try Query(raw, flags: ["overdue"])
+        try requireLog(query)
+        let reports = try query.reports()
+        var rows = reports.due()
+        if query.arguments.flags.contains("overdue") { rows = rows.filter { $0["status"]?.stringValue == "overdue" } }
+        if let status = query.arguments.value("status") {
+            guard Obligation.Status(rawValue: status) != nil else {
+                throw UsageError(message: "--status must be one of \(Obligation.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            rows = rows.filter { $0["status"]?.stringValue == status }
+        }
+        if let rule = query.arguments.value("rule") { rows = rows.filter { $0["rule"]?.stringValue == rule } }
+        if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
+        if let worker = query.arguments.value("worker") { rows = rows.filter { $0["responsible"]?.stringValue == worker } }
+        if let team = query.arguments.value("team") {
+            rows = rows.filter { row in
+                guard let worker = row["responsible"]?.stringValue else { return false }
+                return reports.fold.workers[worker]?.team == team
+            }
+        }
+        try query.emit(rows, tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"])
+        return .done
+    }
+
+    static func pbr(_ raw: [String]) throws -> ExitStatus {
+        let query = try Query(raw, flags: ["claimable"])
+        try requireLog(query)
+        var rows = try query.reports().pbr()
+        if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
+        if query.arguments.flags.contains("claimable") { rows = rows.filter { $0["claimable"]?.arrayValue?.isEmpty == false } }
+        try query.emit(rows, tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"])
+        return .done
+    }
+
+    static func monthly(_ raw: [String]) throws -> ExitStatus {
+        var query = try Query(raw)
+        try requireLog(query)
+        guard let text = query.arguments.value("month") else { throw UsageError(message: "--month YYYY-MM is required") }
+        guard let first = CivilDate(text + "-01") else { throw UsageError(message: "--month must be YYYY-MM, not \"\(text)\"") }
+        if query.window.asOf == nil {
+            let last = first.adding(months: 1).adding(days: -1)
+            query.window.asOf = last
+            query.asOf = last
+        }
+        let row = try query.reports().monthly(year: first.year, month: first.month)
+        if query.format == .table {
+            let rows = row.members.map { JSONObject([JSONMember("figure", .string($0.key)), JSONMember("value", $0.value)]) }
+            Console.outBytes(RowWriter.table(rows, columns: ["figure", "value"], maxWidth: 120))
+        } else {
+            try query.emit([row], tableColumns: [])
+        }
+        return .done
+    }
+
+    static func timeline(_ raw: [String]) throws -> ExitStatus {
+        let query = try Query(raw)
+        try requireLog(query)
+        guard query.arguments.positionals.count == 1, let family = query.arguments.positionals.first else {
+            throw UsageError(message: "give one FAMILY (its ref, e.g. F-102)")
+        }
+        var book = TimelineBook(only: family)
+        try EventScanner.scan(path: query.path, window: query.window) { book.apply($0) }
+        let rows = book.timeline(family)
+        if rows.isEmpty {
+            Console.err("no events for family \(family) in this window")
+        }
+        if query.format == .html {
+            Console.out(Dashboard.timelinePage(family: family, rows: rows))
+            return .done
+        }
+        let display = query.format == .table ? rows.map(tableTimelineRow) : rows
+        try query.emit(display, tableColumns: ["seq", "occurredAt", "type", "text", "marks"])
+        return .done
+    }
+
+    static func tableTimelineRow(_ row: JSONObject) -> JSONObject {
+        var row = row
+        var marks: [String] = []
+        if let void = row["voided"]?.objectValue { marks.append("VOIDED: \(RowWriter.cellText(void["reason"]))") }
+        for correction in row["corrected"]?.arrayValue ?? [] {
+            marks.append("CORRECTED: \(RowWriter.cellText(correction.objectValue?["reason"]))")
+        }
+        row["marks"] = .string(marks.joined(separator: "; "))
+        return row
+    }
+
+    static func rebuild(_ raw: [String]) throws -> ExitStatus {
+        let query = try Query(raw)
+        try requireLog(query)
+        guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
+        let summary = try RebuildWriter.write(path: query.path, window: query.window, asOf: query.asOf, to: out)
+        Console.err("rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
+        Console.out("\(out)/index.html\n")
+        return .done
+    }
 }

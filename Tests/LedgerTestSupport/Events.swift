@@ -53,8 +53,3 @@ public enum Events {
     /// The opening lines every test log needs: an FSW `w-017`, a team manager `m-001`.
     public static let staff = [worker("w-017"), worker("m-001", role: "team-manager")]
 }
-
-extension JSONValue {
-    /// Builds a number value.
-    public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
-}

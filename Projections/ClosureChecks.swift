@@ -1,0 +1,75 @@
+import EventLog
+import LedgerCore
+
+/// Standards checked when an episode closes (contact standard, review before closure, minimum requirements),
+/// and how long an episode at a level may stay open.
+enum ClosureChecks {
+    static let minimumRequirements = [
+        "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation", "young-carer-check",
+    ]
+
+    static func evaluate(episode: Episode, event: StoredEvent, policy: Policy) -> [Obligation] {
+        var results: [Obligation] = []
+        let reason = event.data["reason"]?.stringValue ?? ""
+        func check(_ id: String, _ label: String, _ source: String, passed: Bool, detail: String?) {
+            results.append(
+                Obligation(
+                    family: "", episode: episode.number, rule: id, label: label, source: source, kind: .check,
+                    fromSeq: event.seq, fromDate: event.date, dueOn: event.date, checkPassed: passed,
+                    detail: passed ? nil : detail, targets: []))
+        }
+        if let standard = policy.contactStandard, !episode.engaged, standard.closeReasons.contains(reason) {
+            let attempts = episode.contactAttempts
+            let phoneDays = Set(attempts.filter { $0.method == "phone" }.map(\.date)).count
+            let texts = attempts.filter { $0.method == "text" }.count
+            let coldCalls = attempts.filter { $0.method == "cold-call" }.count
+            let letters = attempts.filter { $0.method == "letter" }.count
+            let neededColdCalls = episode.level == "intensive" ? standard.coldCallsIntensive : standard.coldCalls
+            let needsLetter = standard.letterLevels.contains(episode.level ?? "")
+            let span = attempts.isEmpty ? 0 : (attempts.map(\.date).min() ?? event.date).days(until: attempts.map(\.date).max() ?? event.date)
+            var missing: [String] = []
+            if phoneDays < standard.phoneDays { missing.append("phone calls on \(phoneDays) of \(standard.phoneDays) days") }
+            if texts < standard.texts { missing.append("\(texts) of \(standard.texts) texts") }
+            if coldCalls < neededColdCalls { missing.append("\(coldCalls) of \(neededColdCalls) cold calls") }
+            if needsLetter && letters == 0 { missing.append("no letter") }
+            if span < standard.spanDays { missing.append("attempts spread over \(span) of \(standard.spanDays) days") }
+            check(standard.id, standard.label, standard.source, passed: missing.isEmpty, detail: missing.joined(separator: "; "))
+        }
+        let closure = policy.closure
+        if let days = closure.reviewWithinDays, closure.reviewLevels.contains(episode.level ?? ""), episode.engaged {
+            let reviewed = episode.lastReviewOn.map { $0 <= event.date && $0.days(until: event.date) <= days } ?? false
+            check(
+                "closure-review", "Review within \(days) days before closing", closure.source, passed: reviewed,
+                detail: episode.lastReviewOn.map { "last review \($0)" } ?? "no review")
+        }
+        if closure.minimumRequirements, episode.engaged {
+            let missing = minimumRequirements.filter { !episode.requirementsMet.contains($0) }
+            check(
+                "minimum-requirements", "Minimum requirements met or flagged before closing", closure.source,
+                passed: missing.isEmpty, detail: "not recorded: " + missing.joined(separator: ", "))
+        }
+        return results
+    }
+
+    /// The duration obligation of an episode at a level with a maximum, judged on `asOf` (or at closure).
+    static func duration(episode: Episode, policy: Policy, family: String, asOf: CivilDate) -> Obligation? {
+        guard let level = episode.level, let rule = policy.durations.first(where: { $0.level == level }) else { return nil }
+        let due = rule.max.after(episode.openedOn, in: policy.calendar)
+        var obligation = Obligation(
+            family: family, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source, kind: .duration,
+            fromSeq: episode.openedSeq, fromDate: episode.openedOn, dueOn: due, targets: [])
+        if let closed = episode.closedOn {
+            obligation.metOn = closed
+        }
+        // Going over is justified by management oversight recorded after the warning point.
+        let over = episode.closedOn.map { $0 > due } ?? (asOf > due)
+        let warnFrom = rule.warnAt.map { $0.after(episode.openedOn, in: policy.calendar) } ?? episode.openedOn
+        if over, let justified = episode.justifications.first(where: {
+            rule.justifiedBy.contains($0.type) && $0.date >= warnFrom && Role.managers.contains($0.role)
+        }) {
+            obligation.metOn = justified.date
+            obligation.detail = "over \(rule.max), justified by \(justified.type) on \(justified.date)"
+        }
+        return obligation
+    }
+}

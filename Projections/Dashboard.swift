@@ -1,0 +1,232 @@
+import EventLog
+import LedgerCore
+
+/// The static HTML dashboard: pure functions from projection rows to pages. No scripts, no network, inline CSS;
+/// everything shown is escaped; readable at phone width and in print.
+public enum Dashboard {
+    static let style = """
+        :root{--ink:#1b1f24;--muted:#5b6470;--line:#d5dae0;--bg:#fff;--accent:#1d5fa8;--over:#b3261e;--under:#8a6d00;--ok:#1e7a3c}
+        *{box-sizing:border-box}body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:var(--bg);margin:0}
+        header,main,footer{max-width:72rem;margin:0 auto;padding:0 1rem}header{border-bottom:3px solid var(--accent);padding-top:1rem}
+        h1{font-size:1.6rem;margin:.2rem 0 .6rem}h2{font-size:1.25rem;margin:1.6rem 0 .5rem;border-bottom:1px solid var(--line)}
+        p.meta{color:var(--muted);margin:.2rem 0 1rem}a{color:var(--accent)}
+        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem}
+        .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
+        table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+        th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
+        .bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
+        .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
+        .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
+        del{color:var(--muted)}.why{display:block;font-size:.9rem;color:var(--over)}
+        svg.star{max-width:26rem;width:100%;height:auto}svg.star text{font-size:11px;fill:var(--muted)}
+        svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
+        svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
+        .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}
+        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow{display:none}}
+        @media print{a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}}
+        """
+
+    static func page(title: String, body: String, depth: Int) -> String {
+        """
+        <!doctype html>
+        <html lang="en-GB">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+        <title>\(HTML.escape(title))</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+        \(body)
+        <footer><p class="meta">Rebuilt from the ledger alone. \(depth > 0 ? "<a href=\"../index.html\">Back to the dashboard</a>" : "")</p></footer>
+        </body>
+        </html>
+
+        """
+    }
+
+    static func cell(_ value: JSONValue?) -> String { HTML.escape(RowWriter.cellText(value)) }
+
+    /// The dashboard's front page.
+    public static func index(reports: Reports, caseload: Reports.CaseloadFigures, obligations: [Obligation], pbr: [JSONObject],
+        monthly: JSONObject, policyName: String) -> String
+    {
+        let asOf = reports.asOf
+        let weekEnd = asOf.adding(days: 7)
+        let overdue = obligations.filter { $0.status(asOf: asOf) == .overdue }
+        let dueSoon = obligations.filter { $0.status(asOf: asOf) == .open && $0.dueOn <= weekEnd }
+        let open = reports.fold.families.values.filter { $0.current?.isOpen == true }.count
+        let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
+        var body = "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
+        body += "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2><div class=\"cards\">"
+        body += "<div class=\"card\"><b>\(open)</b>open families</div>"
+        body += "<div class=\"card\"><b>\(overdue.count)</b>overdue obligations</div>"
+        body += "<div class=\"card\"><b>\(dueSoon.count)</b>due in the next 7 days</div>"
+        let overWorkers = caseload.workers.filter { $0["status"]?.stringValue == "over" }.count
+        body += "<div class=\"card\"><b>\(overWorkers)</b>workers over their caseload</div>"
+        body += "<div class=\"card\"><b>\(claimable.count)</b>families with a PbR claim to make</div>"
+        body += "</div></section>"
+
+        // Caseloads with bars against the limit band.
+        body += "<section aria-labelledby=\"caseloads\"><h2 id=\"caseloads\">Caseloads</h2><div class=\"scroll\"><table><thead><tr>"
+        body += "<th scope=\"col\">Worker</th><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        for row in caseload.workers {
+            let status = row["status"]?.stringValue ?? ""
+            let limit = row["limit"]?.objectValue
+            let unit = limit?["unit"]?.stringValue ?? "families"
+            let count = row[unit == "children" ? "children" : "families"]?.doubleValue ?? 0
+            let low = limit?["min"]?.doubleValue ?? 0
+            let high = limit?["max"]?.doubleValue ?? 0
+            let scale = max(high * 1.5, count, 1)
+            let bar = limit == nil ? "no limit set" : """
+                <div class="bar" role="img" aria-label="\(Reports.decimal(count)) \(HTML.escape(unit)) against a limit of \(Reports.decimal(low))–\(Reports.decimal(high))"><span class="band" style="left:\(percent(low / scale))%;width:\(percent((high - low) / scale))%"></span><span class="fill" style="width:\(percent(count / scale))%"></span></div>
+                """
+            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta\">(\(cell(row["worker"])))</span></th><td>\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(status))</td></tr>"
+        }
+        body += "</tbody></table></div>"
+        body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\">Workers</th><th scope=\"col\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        for row in caseload.teams + [caseload.service] {
+            let name = row["name"] ?? row["team"] ?? .string("Whole service")
+            let capacity = row["capacity"]?.objectValue
+            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td>\(cell(row["workers"]))</td><td>\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(cell(capacity?["min"]))–\(cell(capacity?["max"])) \(cell(capacity?["unit"]))</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
+        }
+        body += "</tbody></table></section>"
+
+        body += obligationSection(id: "overdue", title: "Overdue", obligations: overdue, asOf: asOf, linkFamilies: true)
+        body += obligationSection(id: "due-soon", title: "Due in the next 7 days", obligations: dueSoon, asOf: asOf, linkFamilies: true)
+
+        body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
+        let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
+        var kinds: [String: Int] = [:]
+        for row in pbr { for kind in row["claimable"]?.arrayValue?.compactMap(\.stringValue) ?? [] { kinds[kind, default: 0] += 1 } }
+        body += "<div class=\"cards\"><div class=\"card\"><b>\(attached)</b>families attached</div>"
+        for kind in ["attachment", "progress", "employment"] {
+            body += "<div class=\"card\"><b>\(kinds[kind] ?? 0)</b>claimable for \(kind)</div>"
+        }
+        body += "</div></section>"
+
+        body += "<section aria-labelledby=\"month\"><h2 id=\"month\">This month (\(cell(monthly["month"])))</h2><table><tbody>"
+        let labels: [(String, String)] = [
+            ("referrals", "Referrals"), ("reReferrals", "Re-referrals within 12 weeks"), ("allocations", "Allocations"),
+            ("closuresTotal", "Closures"), ("stepUps", "Step-ups"), ("stepDowns", "Step-downs"),
+            ("openAtMonthEnd", "Open at month end"), ("meanDaysOpenAtClosure", "Mean days open at closure"),
+            ("meanStarChange", "Mean Family Star change (per domain)"),
+        ]
+        for (key, label) in labels {
+            body += "<tr><th scope=\"row\">\(label)</th><td>\(monthly[key].map { $0 == .null ? "—" : cell($0) } ?? "—")</td></tr>"
+        }
+        for member in monthly["timeliness"]?.objectValue?.members ?? [] {
+            let figures = member.value.objectValue
+            body += "<tr><th scope=\"row\">On time: \(HTML.escape(member.key))</th><td>\(cell(figures?["onTime"])) of \(cell(figures?["due"]))</td></tr>"
+        }
+        body += "</tbody></table></section>"
+
+        body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
+        for row in reports.families() {
+            let ref = row["family"]?.stringValue ?? ""
+            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(ref))).html\">\(HTML.escape(ref))</a></th><td>\(cell(row["status"]))</td><td>\(cell(row["level"]))</td><td class=\"hide-narrow\">\(cell(row["openedOn"]))</td><td>\(cell(row["lead"]))</td></tr>"
+        }
+        body += "</tbody></table></div></section></main>"
+        return page(title: "Early Help case ledger", body: body, depth: 0)
+    }
+
+    static func percent(_ fraction: Double) -> String { Reports.decimal(max(0, min(100, fraction * 100))) }
+
+    static func obligationSection(id: String, title: String, obligations: [Obligation], asOf: CivilDate, linkFamilies: Bool) -> String {
+        var body = "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
+        if obligations.isEmpty { return body + "<p>None.</p></section>" }
+        body += "<div class=\"scroll\"><table><thead><tr>"
+        if linkFamilies { body += "<th scope=\"col\">Family</th>" }
+        body += "<th scope=\"col\">What</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
+        for obligation in obligations {
+            let status = obligation.status(asOf: asOf).rawValue
+            body += "<tr>"
+            if linkFamilies {
+                body += "<th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(obligation.family))).html\">\(HTML.escape(obligation.family))</a></th>"
+            }
+            var what = HTML.escape(obligation.label)
+            if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
+            body += "<td>\(what)</td><td>\(obligation.dueOn)</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+        }
+        return body + "</tbody></table></div></section>"
+    }
+
+    /// A family's page: summary, Family Star, obligations, PbR, timeline.
+    public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
+        timeline: [JSONObject], asOf: CivilDate) -> String
+    {
+        let episode = family.current
+        var body = "<header><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
+        if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
+        if let episode { body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))" }
+        body += "</p></header><main>"
+        body += "<section aria-labelledby=\"about\"><h2 id=\"about\">About</h2><table><tbody>"
+        for (label, key) in [("Level", "level"), ("Opened", "openedOn"), ("Closed", "closedOn"), ("Reason closed", "closeReason"), ("Lead worker", "lead"), ("Next review by", "nextReviewBy"), ("Re-referral", "reReferral")] {
+            body += "<tr><th scope=\"row\">\(label)</th><td>\(row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—")</td></tr>"
+        }
+        let members = family.members.map { person in
+            "\(HTML.escape(person.name)) (\(HTML.escape(person.role))\(person.dob.map { ", born \($0)" } ?? ""))"
+        }.joined(separator: "; ")
+        body += "<tr><th scope=\"row\">Members</th><td>\(members.isEmpty ? "—" : members)</td></tr></tbody></table></section>"
+
+        body += "<section aria-labelledby=\"star\"><h2 id=\"star\">Family Star</h2>"
+        if let episode, episode.firstStar != nil || episode.latestStar != nil {
+            body += FamilyStarSVG.svg(first: episode.firstStar, latest: episode.latestStar)
+            body += "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p>"
+            body += "<table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
+            for (index, label) in FamilyStarSVG.labels.enumerated() {
+                body += "<tr><th scope=\"row\">\(label)</th><td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")</td><td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</td></tr>"
+            }
+            body += "</tbody></table>"
+        } else {
+            body += "<p>No Family Star recorded in this episode yet.</p>"
+        }
+        body += "</section>"
+
+        let open = obligations.filter { [.open, .overdue, .breached].contains($0.status(asOf: asOf)) }
+        body += obligationSection(id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf, linkFamilies: false)
+
+        body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
+        if let pbr {
+            let criteria = pbr["criteria"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            body += "<p>Criteria identified: \(criteria.isEmpty ? "none" : HTML.escape(criteria.joined(separator: ", "))). Attached: \(pbr["attached"]?.boolValue == true ? "yes" : "no"). Claimable: \(HTML.escape(RowWriter.cellText(pbr["claimable"]).isEmpty ? "nothing" : RowWriter.cellText(pbr["claimable"]))).</p>"
+            body += "<table><thead><tr><th scope=\"col\">Criterion</th><th scope=\"col\">Progress</th><th scope=\"col\">Evidence</th></tr></thead><tbody>"
+            for member in pbr["progress"]?.objectValue?.members ?? [] {
+                let object = member.value.objectValue
+                let identified = criteria.contains(member.key) ? " (identified)" : ""
+                body += "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(cell(object?["evidence"]))</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        body += "</section>"
+
+        body += "<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>" + timelineTable(timeline) + "</section></main>"
+        return page(title: "Family \(family.ref)", body: body, depth: 1)
+    }
+
+    static func timelineTable(_ rows: [JSONObject]) -> String {
+        var body = "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
+        for row in rows {
+            var text = cell(row["text"])
+            if let void = row["voided"]?.objectValue {
+                text = "<del>\(text)</del><span class=\"why\">Voided (seq \(cell(void["seq"]))): \(cell(void["reason"]))</span>"
+            } else if let corrections = row["corrected"]?.arrayValue, !corrections.isEmpty {
+                var shown = ""
+                for correction in corrections {
+                    let object = correction.objectValue
+                    shown += "<del>\(cell(object?["original"]))</del><span class=\"why\">Corrected (seq \(cell(object?["seq"]))): \(cell(object?["reason"]))</span>"
+                }
+                text = shown + text
+            }
+            body += "<tr><td>\(cell(row["seq"]))</td><td>\(cell(row["occurredAt"]))</td><td>\(text)</td><td class=\"hide-narrow\">\(cell(row["recordedAt"]))</td></tr>"
+        }
+        return body + "</tbody></table></div>"
+    }
+
+    /// A standalone timeline page (`ledger timeline FAMILY --format html`).
+    public static func timelinePage(family: String, rows: [JSONObject]) -> String {
+        page(title: "Timeline of family \(family)", body: "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(rows))</main>", depth: 0)
+    }
+}

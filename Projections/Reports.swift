@@ -1,0 +1,368 @@
+import EventLog
+import LedgerCore
+
+/// Builds the rows of each projection from a finished fold. Rows are ordered JSON objects, sorted by a stable
+/// key, so the same log always gives the same bytes.
+public struct Reports: Sendable {
+    public let fold: LedgerFold
+    /// "Today" for statuses: the --as-of date, else the caller's today.
+    public let asOf: CivilDate
+
+    public init(fold: LedgerFold, asOf: CivilDate) {
+        self.fold = fold
+        self.asOf = asOf
+    }
+
+    var sortedFamilies: [FamilyState] { fold.families.values.sorted { $0.ref < $1.ref } }
+
+    // MARK: families
+
+    public static func status(of episode: Episode) -> String {
+        if !episode.isOpen { return "closed" }
+        if episode.stepUpAcceptedOn != nil { return "stepped-up" }
+        if episode.engaged { return "engaged" }
+        if !episode.workers.isEmpty { return "allocated" }
+        if episode.triaged { return "triaged" }
+        return "referred"
+    }
+
+    public func families() -> [JSONObject] {
+        sortedFamilies.compactMap { family in
+            guard let episode = family.current else { return nil }
+            var row = JSONObject()
+            row["family"] = .string(family.ref)
+            row["ufrn"] = family.ufrn.map(JSONValue.string) ?? .null
+            row["status"] = .string(Self.status(of: episode))
+            row["level"] = episode.level.map(JSONValue.string) ?? .null
+            row["episode"] = .int(episode.number)
+            row["openedOn"] = .string(episode.openedOn.description)
+            row["closedOn"] = episode.closedOn.map { .string($0.description) } ?? .null
+            row["closeReason"] = episode.closeReason.map(JSONValue.string) ?? .null
+            row["lead"] = episode.lead.map(JSONValue.string) ?? .null
+            row["workers"] = .array(episode.workers.keys.sorted().map(JSONValue.string))
+            row["members"] = .array(family.members.sorted { $0.id < $1.id }.map(Self.person))
+            row["youngestChild"] = family.youngestChild.map { .string($0.id) } ?? .null
+            row["latestStar"] = episode.latestStar.map(Self.star) ?? .null
+            row["firstStar"] = episode.firstStar.map(Self.star) ?? .null
+            row["nextReviewBy"] = episode.nextReviewBy.map { .string($0.description) } ?? .null
+            row["requirementsMet"] = .array(episode.requirementsMet.sorted().map(JSONValue.string))
+            row["criteria"] = .array(Self.orderedCriteria(family).map(JSONValue.string))
+            row["reReferral"] = .bool(episode.reReferral)
+            return row
+        }
+    }
+
+    static func person(_ person: Person) -> JSONValue {
+        var object = JSONObject([JSONMember("id", .string(person.id)), JSONMember("name", .string(person.name))])
+        if let dob = person.dob { object["dob"] = .string(dob.description) }
+        object["role"] = .string(person.role)
+        return .object(object)
+    }
+
+    static func star(_ reading: StarReading) -> JSONValue {
+        var scores = JSONObject()
+        for (index, domain) in FamilyStar.domains.enumerated() { scores[domain] = .int(reading.scores[index]) }
+        return .object(JSONObject([
+            JSONMember("event", .string(reading.eventID)), JSONMember("on", .string(reading.date.description)),
+            JSONMember("scores", .object(scores)),
+        ]))
+    }
+
+    static func orderedCriteria(_ family: FamilyState) -> [String] {
+        PbRCriterion.all.filter { family.criteria[$0] != nil }
+    }
+
+    // MARK: caseload
+
+    /// The limit that applies to a worker: their own override, else the policy's for their role and level.
+    func limit(for worker: WorkerInfo, levels: [String], policy: Policy?) -> (min: Int, max: Int, unit: String)? {
+        if let own = worker.caseload {
+            let unit = policy?.limits.first(where: { $0.role == worker.role })?.unit ?? "families"
+            return (own.min, own.max, unit)
+        }
+        guard let policy else { return nil }
+        let forRole = policy.limits.filter { $0.role == worker.role }
+        let distinct = Set(levels)
+        if distinct.count == 1, let level = distinct.first, let specific = forRole.first(where: { $0.level == level }) {
+            return (specific.min, specific.max, specific.unit)
+        }
+        if let general = forRole.first(where: { $0.level == nil }) { return (general.min, general.max, general.unit) }
+        return forRole.first.map { ($0.min, $0.max, $0.unit) }
+    }
+
+    public struct CaseloadFigures: Sendable {
+        public var workers: [JSONObject]
+        public var teams: [JSONObject]
+        public var service: JSONObject
+    }
+
+    public func caseload() -> CaseloadFigures {
+        let policy = fold.policy(on: asOf)
+        var perWorker: [String: (families: Int, children: Int, levels: [String])] = [:]
+        for family in fold.families.values {
+            guard let episode = family.current, episode.isOpen else { continue }
+            let children = family.members.filter { $0.role == "child" }.count
+            for worker in episode.workers.keys {
+                var entry = perWorker[worker] ?? (0, 0, [])
+                entry.families += 1
+                entry.children += children
+                if let level = episode.level { entry.levels.append(level) }
+                perWorker[worker] = entry
+            }
+        }
+        var rows: [JSONObject] = []
+        var teams: [String: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>)] = [:]
+        for worker in fold.workers.values.sorted(by: { $0.id < $1.id }) where !worker.left {
+            let load = perWorker[worker.id] ?? (0, 0, [])
+            var row = JSONObject()
+            row["worker"] = .string(worker.id)
+            row["name"] = .string(worker.name)
+            row["role"] = .string(worker.role)
+            row["team"] = .string(worker.team)
+            row["fte"] = .number(Self.decimal(worker.fte))
+            row["families"] = .int(load.families)
+            row["children"] = .int(load.children)
+            var team = teams[worker.team] ?? (0, 0, 0, 0, 0, 0, [])
+            team.workers += 1
+            team.fte += worker.fte
+            team.families += load.families
+            team.children += load.children
+            if let limit = limit(for: worker, levels: load.levels, policy: policy) {
+                let low = Double(limit.min) * worker.fte
+                let high = Double(limit.max) * worker.fte
+                row["limit"] = .object(JSONObject([
+                    JSONMember("min", .number(Self.decimal(low))), JSONMember("max", .number(Self.decimal(high))),
+                    JSONMember("unit", .string(limit.unit)),
+                ]))
+                let count = Double(limit.unit == "children" ? load.children : load.families)
+                row["status"] = .string(count > high ? "over" : count < low ? "under" : "within")
+                team.min += low
+                team.max += high
+                team.units.insert(limit.unit)
+            } else {
+                row["limit"] = .null
+                row["status"] = .null
+            }
+            teams[worker.team] = team
+            rows.append(row)
+        }
+        func total(_ name: String, _ key: String, _ figures: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>)) -> JSONObject {
+            var row = JSONObject()
+            row[key] = .string(name)
+            if key == "team", let info = fold.teams[name] { row["name"] = .string(info.name) }
+            row["workers"] = .int(figures.workers)
+            row["fte"] = .number(Self.decimal(figures.fte))
+            row["families"] = .int(figures.families)
+            row["children"] = .int(figures.children)
+            let unit = figures.units.count == 1 ? figures.units.first ?? "families" : "families"
+            row["capacity"] = .object(JSONObject([
+                JSONMember("min", .number(Self.decimal(figures.min))), JSONMember("max", .number(Self.decimal(figures.max))),
+                JSONMember("unit", .string(unit)),
+            ]))
+            let count = Double(unit == "children" ? figures.children : figures.families)
+            row["status"] = figures.max == 0 ? .null : .string(count > figures.max ? "over" : count < figures.min ? "under" : "within")
+            return row
+        }
+        var service: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>) = (0, 0, 0, 0, 0, 0, [])
+        var teamRows: [JSONObject] = []
+        for (name, figures) in teams.sorted(by: { $0.key < $1.key }) {
+            teamRows.append(total(name, "team", figures))
+            service.workers += figures.workers
+            service.fte += figures.fte
+            service.families += figures.families
+            service.children += figures.children
+            service.min += figures.min
+            service.max += figures.max
+            service.units.formUnion(figures.units)
+        }
+        // Open families with nobody allocated count towards the service, not to anyone's caseload.
+        let unallocated = fold.families.values.filter { $0.current?.isOpen == true && $0.current?.workers.isEmpty == true }.count
+        var serviceRow = total("service", "service", service)
+        serviceRow["openFamilies"] = .int(fold.families.values.filter { $0.current?.isOpen == true }.count)
+        serviceRow["unallocated"] = .int(unallocated)
+        return CaseloadFigures(workers: rows, teams: teamRows, service: serviceRow)
+    }
+
+    static func decimal(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        var text = String(rounded)
+        if text.contains("e") { text = String(Int(rounded)) }
+        return text
+    }
+
+    // MARK: due
+
+    public func obligations() -> [Obligation] {
+        sortedFamilies.flatMap { fold.finishedObligations($0, asOf: asOf) }.sorted {
+            ($0.family, $0.episode, $0.dueOn, $0.fromSeq, $0.rule) < ($1.family, $1.episode, $1.dueOn, $1.fromSeq, $1.rule)
+        }
+    }
+
+    public func due() -> [JSONObject] { obligations().map(row) }
+
+    public func row(_ obligation: Obligation) -> JSONObject {
+        var row = JSONObject()
+        row["family"] = .string(obligation.family)
+        row["episode"] = .int(obligation.episode)
+        row["rule"] = .string(obligation.rule)
+        row["label"] = .string(obligation.label)
+        row["source"] = .string(obligation.source)
+        row["from"] = .int(obligation.fromSeq)
+        row["dueOn"] = .string(obligation.dueOn.description)
+        row["status"] = .string(obligation.status(asOf: asOf).rawValue)
+        row["metOn"] = obligation.metOn.map { .string($0.description) } ?? .null
+        row["daysLate"] = .int(obligation.daysLate(asOf: asOf))
+        row["responsible"] = obligation.responsible.map(JSONValue.string) ?? .null
+        if let detail = obligation.detail { row["detail"] = .string(detail) }
+        return row
+    }
+
+    // MARK: pbr
+
+    public func pbr() -> [JSONObject] {
+        let policy = fold.policy(on: asOf)
+        let pbr = policy?.pbr
+        return sortedFamilies.compactMap { family in
+            guard let episode = family.current else { return nil }
+            let level = episode.level
+            let criteria = Self.orderedCriteria(family)
+            let presumed = pbr?.presumeAttached.contains(level ?? "") ?? false
+            let needed = pbr?.attachment[level ?? ""] ?? pbr?.defaultCriteriaNeeded ?? 2
+            let attached = presumed || (!criteria.isEmpty && criteria.count >= needed)
+            var progress = JSONObject()
+            var allMet = !criteria.isEmpty
+            for criterion in PbRCriterion.all {
+                let (status, evidence) = progressStatus(criterion, family: family, policy: policy)
+                progress[criterion] = .object(JSONObject([
+                    JSONMember("status", .string(status)), JSONMember("evidence", .array(evidence.map(JSONValue.string))),
+                ]))
+                if criteria.contains(criterion) && status != "met" { allMet = false }
+            }
+            let weeks = pbr?.employmentWeeks ?? [:]
+            let employment = family.employment.map { record -> JSONValue in
+                let needed = weeks[record.benefit]
+                let qualifies = needed.map { record.weeks >= $0 } ?? false
+                return .object(JSONObject([
+                    JSONMember("event", .string(record.id)), JSONMember("memberId", .string(record.memberId)),
+                    JSONMember("benefit", .string(record.benefit)), JSONMember("continuousWeeks", .int(record.weeks)),
+                    JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null), JSONMember("qualifies", .bool(qualifies)),
+                ]))
+            }
+            let employed = family.employment.contains { record in weeks[record.benefit].map { record.weeks >= $0 } ?? false }
+            var claimable: [String] = []
+            if attached && family.claims["attachment"] == nil { claimable.append("attachment") }
+            if attached && allMet && family.claims["progress"] == nil { claimable.append("progress") }
+            if employed && family.claims["employment"] == nil { claimable.append("employment") }
+            var row = JSONObject()
+            row["family"] = .string(family.ref)
+            row["level"] = level.map(JSONValue.string) ?? .null
+            row["criteria"] = .array(criteria.map(JSONValue.string))
+            row["criteriaNeeded"] = presumed ? .null : .int(needed)
+            row["attached"] = .bool(attached)
+            row["progress"] = .object(progress)
+            row["employment"] = .array(employment)
+            row["claimable"] = .array(claimable.map(JSONValue.string))
+            row["claimed"] = .array(family.claims.keys.sorted().map(JSONValue.string))
+            return row
+        }
+    }
+
+    /// A criterion's progress: met, not-met or unknown, with the events that show it.
+    func progressStatus(_ criterion: String, family: FamilyState, policy: Policy?) -> (String, [String]) {
+        let threshold = policy?.pbr.starThreshold ?? 7
+        let star = family.episodes.reversed().lazy.compactMap(\.latestStar).first
+        func starRule(_ test: (StarReading) -> Bool) -> (String, [String]) {
+            guard let star else { return ("unknown", []) }
+            return (test(star) ? "met" : "not-met", [star.eventID])
+        }
+        switch criterion {
+        case "children-need-help":
+            return starRule { star in
+                let high = star.scores.filter { $0 >= threshold }.count
+                return high >= 6 && (star.score("keepingSafe") ?? 0) >= threshold
+            }
+        case "worklessness":
+            return starRule { ($0.score("progressToWork") ?? 0) >= threshold || ($0.score("homeAndMoney") ?? 0) >= threshold }
+        case "domestic-abuse":
+            return starRule { ($0.score("keepingSafe") ?? 0) >= threshold && ($0.score("wellbeing") ?? 0) >= threshold }
+        case "health":
+            return starRule { ($0.score("physicalHealth") ?? 0) >= threshold }
+        case "education":
+            let children = family.members.filter { $0.role == "child" }
+            let readings = children.compactMap { family.attendance[$0.id] }
+            guard !children.isEmpty, readings.count == children.count else {
+                return ("unknown", readings.map(\.id).sorted())
+            }
+            let percent = policy?.pbr.attendancePercent ?? 90
+            let met = readings.allSatisfy { $0.percent >= percent }
+            return (met ? "met" : "not-met", readings.map(\.id).sorted())
+        case "crime-asb":
+            let months = policy?.pbr.offenceFreeMonths ?? 6
+            let since = asOf.adding(months: -months)
+            let recent = family.offences.filter { $0.date > since && $0.date <= asOf }
+            return (recent.isEmpty ? "met" : "not-met", recent.map(\.id))
+        default:
+            return ("unknown", [])
+        }
+    }
+
+    // MARK: monthly
+
+    public func monthly(year: Int, month: Int) -> JSONObject {
+        let first = CivilDate(year: year, month: month, day: 1) ?? asOf
+        let last = first.adding(months: 1).adding(days: -1)
+        func inMonth(_ date: CivilDate?) -> Bool { date.map { $0 >= first && $0 <= last } ?? false }
+        var referrals = 0, reReferrals = 0, allocations = 0, stepUps = 0, stepDowns = 0, open = 0
+        var closures: [String: Int] = [:]
+        var daysOpen: [Int] = []
+        var starChanges: [Double] = []
+        for family in fold.families.values {
+            for episode in family.episodes {
+                if inMonth(episode.openedOn) {
+                    referrals += 1
+                    if episode.reReferral { reReferrals += 1 }
+                }
+                if inMonth(episode.firstAllocationOn) { allocations += 1 }
+                if inMonth(episode.stepUpAcceptedOn) { stepUps += 1 }
+                if inMonth(episode.stepDownOn) { stepDowns += 1 }
+                if inMonth(episode.closedOn), let closed = episode.closedOn {
+                    closures[episode.closeReason ?? "unknown", default: 0] += 1
+                    daysOpen.append(episode.openedOn.days(until: closed))
+                }
+                if episode.openedOn <= last && (episode.closedOn.map { $0 > last } ?? true) { open += 1 }
+                if let firstStar = episode.firstStar, let latest = episode.latestStar, latest.eventID != firstStar.eventID,
+                    inMonth(latest.date)
+                {
+                    let change = Double(latest.scores.reduce(0, +) - firstStar.scores.reduce(0, +)) / 10
+                    starChanges.append(change)
+                }
+            }
+        }
+        var timeliness: [String: (onTime: Int, due: Int)] = [:]
+        for obligation in obligations() where inMonth(obligation.dueOn) && obligation.kind != .check {
+            let status = obligation.status(asOf: asOf)
+            if status == .lapsed || status == .open { continue }
+            var entry = timeliness[obligation.rule] ?? (0, 0)
+            entry.due += 1
+            if status == .met { entry.onTime += 1 }
+            timeliness[obligation.rule] = entry
+        }
+        var row = JSONObject()
+        row["month"] = .string(String(first.description.prefix(7)))
+        row["referrals"] = .int(referrals)
+        row["reReferrals"] = .int(reReferrals)
+        row["allocations"] = .int(allocations)
+        row["closures"] = .object(JSONObject(closures.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
+        row["closuresTotal"] = .int(closures.values.reduce(0, +))
+        row["stepUps"] = .int(stepUps)
+        row["stepDowns"] = .int(stepDowns)
+        row["openAtMonthEnd"] = .int(open)
+        row["meanDaysOpenAtClosure"] = daysOpen.isEmpty ? .null : .number(Self.decimal(Double(daysOpen.reduce(0, +)) / Double(daysOpen.count)))
+        row["timeliness"] = .object(JSONObject(timeliness.sorted { $0.key < $1.key }.map {
+            JSONMember($0.key, .object(JSONObject([JSONMember("onTime", .int($0.value.onTime)), JSONMember("due", .int($0.value.due))])))
+        }))
+        row["meanStarChange"] = starChanges.isEmpty ? .null : .number(Self.decimal(starChanges.reduce(0, +) / Double(starChanges.count)))
+        return row
+    }
+}

@@ -1,0 +1,161 @@
+import EventLog
+import LedgerCore
+
+/// Families' journeys: every event of each family's stream in log order, as a sentence, with corrections and
+/// voids shown. `only` keeps one family (the `timeline` command); nil keeps all (the dashboard).
+public struct TimelineBook: Sendable {
+    public let only: String?
+    public private(set) var rows: [String: [JSONObject]] = [:]
+    /// Worker names, for sentences ("FSW Sam Patel").
+    private var workers: [String: String] = [:]
+
+    public init(only: String? = nil) { self.only = only }
+
+    /// Feeds one event of the log (any stream: workers are remembered for their names).
+    public mutating func apply(_ event: StoredEvent) {
+        if event.type == "worker.registered" {
+            workers[StreamName.key(of: event.stream)] = event.data["name"]?.stringValue ?? ""
+        }
+        guard let ref = event.familyRef, only == nil || only == ref else { return }
+        rows[ref, default: []].append(row(event))
+    }
+
+    /// The rows of one family.
+    public func timeline(_ ref: String) -> [JSONObject] { rows[ref] ?? [] }
+
+    private func row(_ event: StoredEvent) -> JSONObject {
+        let actor = actorLabel(event)
+        var row = JSONObject()
+        row["seq"] = .int(event.seq)
+        row["id"] = .string(event.id)
+        row["occurredAt"] = .string(event.occurredAt)
+        row["recordedAt"] = .string(event.recordedAtText)
+        row["actor"] = .object(JSONObject([JSONMember("id", .string(event.actorID)), JSONMember("role", .string(event.actorRole))]))
+        row["type"] = .string(event.type)
+        row["text"] = .string(Sentence.describe(type: event.type, data: event.data, actor: actor))
+        let corrections = event.amendments.filter { $0.kind == .corrected }
+        if !corrections.isEmpty {
+            row["corrected"] = .array(corrections.map { amendment in
+                .object(JSONObject([
+                    JSONMember("by", .string(amendment.by)), JSONMember("seq", .int(amendment.seq)),
+                    JSONMember("reason", .string(amendment.reason)),
+                    JSONMember("original", .string(Sentence.describe(type: event.type, data: amendment.original ?? JSONObject(), actor: actor))),
+                ]))
+            })
+        }
+        if let void = event.amendments.first(where: { $0.kind == .voided }) {
+            row["voided"] = .object(JSONObject([
+                JSONMember("by", .string(void.by)), JSONMember("seq", .int(void.seq)), JSONMember("reason", .string(void.reason)),
+            ]))
+        }
+        return row
+    }
+
+    private func actorLabel(_ event: StoredEvent) -> String {
+        let role = Sentence.roleName(event.actorRole)
+        if let name = workers[event.actorID], !name.isEmpty { return "\(role) \(name)" }
+        return "\(role) \(event.actorID)"
+    }
+}
+
+/// One plain sentence per event type, for timelines and the dashboard.
+public enum Sentence {
+    static let roleNames: [String: String] = [
+        "fsw": "FSW", "fow": "FOW", "youth-worker": "Youth worker", "parenting-worker": "Parenting worker",
+        "social-worker": "Social worker", "fs-coordinator": "FS co-ordinator", "team-leader": "Team leader",
+        "senior-fow": "Senior FOW", "team-manager": "Team manager", "operations-manager": "Operations manager",
+        "business-support": "Business support", "early-help-officer": "Early help officer", "system": "System",
+    ]
+
+    public static func roleName(_ role: String) -> String { roleNames[role] ?? role }
+
+    static func text(_ value: JSONValue?) -> String { value?.stringValue ?? "" }
+
+    static func words(_ value: JSONValue?) -> String { text(value).replacing("-", with: " ") }
+
+    /// The sentence for an event.
+    public static func describe(type: String, data: JSONObject, actor: String) -> String {
+        let sentence: String
+        switch type {
+        case "referral.received":
+            let children = data["members"]?.arrayValue?.filter { $0.objectValue?["role"]?.stringValue == "child" }.count ?? 0
+            sentence = "Referral from \(words(data["source"])): \(text(data["reason"])) (\(children) child\(children == 1 ? "" : "ren"))"
+        case "triage.completed":
+            sentence = "Triaged: outcome \(data["outcome"]?.intValue.map(String.init) ?? "?"), \(text(data["priority"])) priority, \(words(data["level"])) level"
+        case "allocation.discussed":
+            sentence = "Allocation discussed: \(words(data["decision"]))" + (data["note"].map { " — \(text($0))" } ?? "")
+        case "worker.allocated":
+            sentence = "\(text(data["worker"])) allocated as \(text(data["relationship"])) worker"
+        case "worker.unallocated":
+            sentence = "\(text(data["worker"])) no longer allocated"
+        case "ufrn.assigned": sentence = "UFRN \(text(data["ufrn"])) assigned"
+        case "family.member.added":
+            let member = data["member"]?.objectValue
+            sentence = "\(text(member?["name"])) joined the family (\(text(member?["role"])))"
+        case "family.member.left": sentence = "Member \(text(data["memberId"])) left the family"
+        case "referrer.contacted": sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
+        case "contact.attempted":
+            let methods = ["phone": "Phone call", "text": "Text message", "cold-call": "Cold call", "letter": "Letter",
+                "email": "Email", "via-referrer": "Contact via the referrer", "via-school": "Contact via school",
+                "via-agency": "Contact via another agency"]
+            sentence = "\(methods[text(data["method"])] ?? "Contact") to the family — \(words(data["outcome"]))"
+        case "consent.recorded":
+            sentence = "Consent \(data["given"]?.boolValue == true ? "given" : "refused") for \(words(data["scope"]))"
+        case "engagement.started": sentence = "First meeting with the family: engagement started"
+        case "visit.completed":
+            let kinds = ["joint-sw-fsw": "Joint visit with the social worker", "home": "Home visit", "cin": "CiN visit",
+                "school": "School visit", "office": "Office visit", "community": "Community visit", "other": "Visit"]
+            var text = kinds[Self.text(data["kind"])] ?? "Visit"
+            if data["childSeenAlone"]?.boolValue == true { text += ", child seen alone" }
+            sentence = text
+        case "meeting.attended": sentence = "Attended \(words(data["kind"])) meeting"
+        case "note.recorded": sentence = "Note: \(text(data["subject"])) — \(text(data["body"]))"
+        case "supervision.recorded": sentence = "Supervision recorded"
+        case "concern.raised": sentence = "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
+        case "requirement.met": sentence = "Minimum requirement met: \(words(data["requirement"]))"
+        case "assessment.completed":
+            var text = "\(words(data["kind"]).capitalizedFirst) assessment completed"
+            if let star = data["familyStar"]?.objectValue {
+                let total = FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +)
+                text += " (Family Star total \(total)/100)"
+            }
+            sentence = text
+        case "plan.agreed":
+            sentence = "\(words(data["kind"]).capitalizedFirst) agreed with \(data["actions"]?.arrayValue?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
+        case "plan.updated": sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
+        case "plan.distributed": sentence = "Plan distributed"
+        case "review.completed":
+            var text = "Review completed: \(words(data["outcome"]))"
+            if let star = data["familyStar"]?.objectValue {
+                let total = FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +)
+                text += " (Family Star total \(total)/100)"
+            }
+            sentence = text
+        case "case-summary.completed": sentence = "Case summary completed (\(words(data["reason"])))"
+        case "extension.agreed": sentence = "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
+        case "level.changed": sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"
+        case "stepup.requested": sentence = "Step-up to \(words(data["to"])) requested: \(text(data["reason"]))"
+        case "stepup.decided": sentence = "Step-up \(data["accepted"]?.boolValue == true ? "accepted" : "not accepted")"
+        case "transfer.completed": sentence = "Transferred to team \(text(data["team"]))"
+        case "closure.approved": sentence = "Closure approved: \(text(data["reason"]))"
+        case "case.closed": sentence = "Case closed: \(words(data["reason"]))"
+        case "pbr.criteria.identified":
+            let list = data["criteria"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
+            sentence = "Payment-by-results criteria identified: \(list)"
+        case "attendance.recorded":
+            sentence = "School attendance for \(text(data["memberId"])) \(text(data["from"])) to \(text(data["to"])): \(data["percent"].map { JSONWriter.string($0) } ?? "?")%"
+        case "offence.recorded": sentence = "\(text(data["kind"]) == "asb" ? "Anti-social behaviour" : "Offence") recorded for \(text(data["memberId"]))"
+        case "employment.recorded":
+            sentence = "Employment for \(text(data["memberId"])) from \(text(data["startedOn"])): \(data["continuousWeeks"]?.intValue ?? 0) continuous weeks (was on \(text(data["benefit"]).uppercased()))"
+        case "pbr.claimed": sentence = "Payment-by-results claim: \(text(data["kind"]))"
+        case "event.corrected": sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
+        case "event.voided": sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
+        default: sentence = type
+        }
+        return "\(sentence) (\(actor))"
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
