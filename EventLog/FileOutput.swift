@@ -41,6 +41,9 @@ public enum FileOutput {
         return bytes
     }
 
+    /// Removes a file (no error when it is missing).
+    public static func remove(_ path: String) { Syscalls.unlink(path) }
+
     /// The size of a file, or nil when it does not exist.
     public static func size(_ path: String) -> Int? {
         var info = stat()

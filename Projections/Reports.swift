@@ -114,6 +114,8 @@ public struct Reports: Sendable {
         var teams: [String: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>)] = [:]
         for worker in fold.workers.values.sorted(by: { $0.id < $1.id }) where !worker.left {
             let load = perWorker[worker.id] ?? (0, 0, [])
+            // Staff who hold no cases and have no caseload limit (managers, business support) are not listed.
+            if load.families == 0 && limit(for: worker, levels: [], policy: policy) == nil { continue }
             var row = JSONObject()
             row["worker"] = .string(worker.id)
             row["name"] = .string(worker.name)

@@ -30,6 +30,11 @@ public struct LedgerEnvironment: Sendable {
         return LedgerEnvironment(now: { state.tick(from: now) }, randomBytes: { state.bytes($0) })
     }
 
+    /// The same randomness with the clock at `instant` (the demo records each day's events that evening).
+    public func at(_ instant: Timestamp) -> LedgerEnvironment {
+        LedgerEnvironment(now: { instant }, randomBytes: randomBytes)
+    }
+
     /// A random version-4 UUID, lowercase, for events whose writer gave no id.
     public func makeUUID() -> String {
         var bytes = randomBytes(16)
@@ -58,7 +63,6 @@ public struct LedgerEnvironment: Sendable {
 /// SplitMix64 behind a lock, so a deterministic environment can be shared.
 final class SeededState: @unchecked Sendable {
     private var state: UInt64
-    private var ticks: Int64 = 0
     private var lock = pthread_mutex_t()
 
     init(seed: UInt64) {
