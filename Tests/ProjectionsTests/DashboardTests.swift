@@ -1,0 +1,98 @@
+import EventLog
+import LedgerCore
+import LedgerTestSupport
+import Projections
+import Testing
+
+@Suite("Dashboard and safe outputs")
+struct DashboardTests {
+    static let hostile = "<script>alert('x')</script> & \"Bobby\""
+
+    static func scenario() throws -> Scenario {
+        let referral: JSONValue = [
+            "source": "school", "reason": .string(hostile),
+            "members": [["id": "123456", "name": .string(hostile), "dob": "2015-04-01", "role": "child"]],
+            "criteria": ["children-need-help"],
+        ]
+        return try Scenario(profile: "warwickshire-fsw", referral: referral, [
+            E("triage.completed", "2026-03-02", ["outcome": 4, "priority": "high", "level": "complex"], manager: true),
+            E("worker.allocated", "2026-03-03", ["worker": "w-017", "relationship": "lead"], manager: true),
+            E("assessment.completed", "2026-03-20", ["kind": "family-star", "familyStar": Events.star(2, ["keepingSafe": 1])]),
+            E("note.recorded", "2026-03-21", ["subject": "=HYPERLINK(\"http://evil\")", "body": .string(hostile)], id: "note-evil"),
+            E("review.completed", "2026-05-20", ["outcome": "continue", "familyStar": Events.star(6, ["keepingSafe": 8])]),
+        ])
+    }
+
+    static func pages(asOf: String) throws -> (index: String, family: String) {
+        let scenario = try scenario()
+        let reports = try scenario.reports(asOf: asOf)
+        var book = TimelineBook()
+        try EventScanner.scan(path: scenario.ledger.path, window: EventWindow()) { book.apply($0) }
+        let family = try #require(reports.fold.families["F-1"])
+        let obligations = reports.obligations()
+        let index = Dashboard.index(reports: reports, caseload: reports.caseload(), obligations: obligations, pbr: reports.pbr(),
+            monthly: reports.monthly(year: 2026, month: 5), policyName: "warwickshire-fsw")
+        let page = Dashboard.familyPage(family: family, row: reports.families().first, obligations: obligations, pbr: reports.pbr().first,
+            timeline: book.timeline("F-1"), asOf: try #require(CivilDate(asOf)))
+        return (index, page)
+    }
+
+    @Test("hostile names and notes are escaped; pages carry no script and load nothing")
+    func escaping() throws {
+        let (index, page) = try Self.pages(asOf: "2026-06-01")
+        for html in [index, page] {
+            #expect(!html.contains("<script"))
+            #expect(!html.contains("http://evil\")"))
+            #expect(!html.contains("src=") && !html.contains("<link"))
+        }
+        #expect(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Bobby&quot;"))
+        #expect(page.contains("default-src 'none'"))
+    }
+
+    @Test("the Family Star's points for known scores")
+    func starPoints() {
+        // Score 10 on every spoke reaches the full radius (130) around the centre (200, 200).
+        #expect(FamilyStarSVG.points(Array(repeating: 10, count: 10)).hasPrefix("200.0,70.0 276.4,94.8 323.6,159.8 323.6,240.2 276.4,305.2 200.0,330.0"))
+        // Score 5 halfway; score 1 a tenth of the way.
+        #expect(FamilyStarSVG.points([5, 5, 5, 5, 5, 5, 5, 5, 5, 1]).hasSuffix("138.2,179.9 192.4,189.5"))
+    }
+
+    @Test("the family page draws the first assessment against the latest review, with a text alternative")
+    func familyStar() throws {
+        let (_, page) = try Self.pages(asOf: "2026-06-01")
+        let first = FamilyStarSVG.points([2, 2, 2, 1, 2, 2, 2, 2, 2, 2])
+        let latest = FamilyStarSVG.points([6, 6, 6, 8, 6, 6, 6, 6, 6, 6])
+        #expect(page.contains("<polygon class=\"first\" points=\"\(first)\">"))
+        #expect(page.contains("<polygon class=\"latest\" points=\"\(latest)\">"))
+        #expect(page.contains("role=\"img\" aria-labelledby=\"star-title star-desc\""))
+        #expect(page.contains("Keeping your children safe 1") && page.contains("Keeping your children safe 8"))
+    }
+
+    @Test("the overdue list shows what is overdue on the day, with its lead worker")
+    func overdueList() throws {
+        let (index, _) = try Self.pages(asOf: "2026-06-01")
+        // Allocated 3 March: the joint visit (due 10 March), the action plan (due 13 March) and the twelve-week
+        // panel (due 26 May) never happened.
+        let overdue = try #require(index.split(separator: "<h2 id=\"overdue\">").last?.split(separator: "</section>").first)
+        #expect(overdue.hasPrefix("Overdue (3)"))
+        #expect(overdue.contains("Joint SW/FSW visit within 5 working days of allocation"))
+        #expect(overdue.contains("<td>2026-03-10</td><td class=\"status-overdue\">overdue</td><td>83</td><td>w-017</td>"))
+        #expect(overdue.contains("FSW action plan within 10 days of allocation"))
+        #expect(overdue.contains("<td>2026-05-26</td><td class=\"status-overdue\">overdue</td><td>6</td>"))
+    }
+
+    @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [
+        ("=HYPERLINK(\"http://evil\")", "\"'=HYPERLINK(\"\"http://evil\"\")\""), ("+1+cmd|x", "'+1+cmd|x"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"), ("-5", "-5"), ("plain", "plain"), ("a,b", "\"a,b\""),
+    ])
+    func csvInjection(cell: String, expected: String) {
+        #expect(RowWriter.escapeCSV(cell) == expected)
+    }
+
+    @Test("family refs can never become paths outside the output folder", arguments: [
+        ("F-1", "F-1"), ("../etc/passwd", "_.._etc_passwd"), ("..", "_.."), ("a/b", "a_b"), ("", "_"),
+    ])
+    func safeFileNames(ref: String, expected: String) {
+        #expect(HTML.safeFileName(ref) == expected)
+    }
+}
