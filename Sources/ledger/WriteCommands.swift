@@ -112,7 +112,8 @@ enum WriteCommands {
         let batch = try arguments.integer("batch") ?? 4096
         guard batch >= 1 else { throw UsageError(message: "--batch must be at least 1") }
         let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
-        let rejects = try arguments.value("rejects").map { try FileOutput.create($0) }
+        // The rejects file holds this run's refusals (replaced, owner-only).
+        let rejects = try arguments.value("rejects").map { try FileOutput.create($0, replace: true) }
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
