@@ -17,6 +17,9 @@ let package = Package(
         .target(name: "Projections", dependencies: ["LedgerCore"], path: "Projections"),
         .executableTarget(
             name: "ledger", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Sources/ledger"),
+        // The benchmark: `swift run -c release ledger-bench` (see BENCHMARKS.md).
+        .executableTarget(
+            name: "ledger-bench", dependencies: ["EventLog", "LedgerCore"], path: "Benchmarks"),
         .target(
             name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
             path: "Tests/LedgerTestSupport"),

@@ -27,11 +27,18 @@ public struct DemoScenario: Sendable {
         "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Hussain"]
     static let childNames = ["Megan", "Tyler", "Ava", "Noah", "Lily", "Jayden", "Ruby", "Mason", "Freya", "Oscar", "Poppy", "Leo"]
 
+    /// Family refs start at F-(1000 + firstFamily); chunks of a large log use different ranges.
+    let firstFamily: Int
+    /// Whether to register the teams and workforce (the first chunk only).
+    let organisation: Bool
+
     /// Builds the scenario: `families` families over the year before `today`.
-    public init(families: Int, seed: UInt64, today: CivilDate) {
+    public init(families: Int, seed: UInt64, today: CivilDate, firstFamily: Int = 0, organisation: Bool = true) {
         self.families = families
         self.today = today
-        random = SplitMix(seed: seed)
+        self.firstFamily = firstFamily
+        self.organisation = organisation
+        random = SplitMix(seed: seed &+ UInt64(firstFamily))
         generate()
     }
 
@@ -63,6 +70,13 @@ public struct DemoScenario: Sendable {
 
     private mutating func generate() {
         let start = today.adding(days: -365)
+        defer {
+            for index in 0..<families {
+                let opened = start.adding(days: random.int(0..<350))
+                family(firstFamily + index, opened: opened)
+            }
+        }
+        guard organisation else { return }
         // Organisation: teams and workforce, a year before.
         let setup = start.adding(days: -30)
         add(setup, event("team-north", "org", "team.defined", setup, actor: "hr-system", role: "system",
@@ -95,11 +109,6 @@ public struct DemoScenario: Sendable {
         // A worker who leaves part-way through the year.
         add(start.adding(days: 200), event("left-w-108", "worker:w-108", "worker.left", start.adding(days: 200),
             actor: "hr-system", role: "system", JSONObject([JSONMember("reason", "Moved to another authority")])))
-
-        for index in 0..<families {
-            let opened = start.adding(days: random.int(0..<350))
-            family(index, opened: opened)
-        }
     }
 
     private mutating func family(_ index: Int, opened: CivilDate) {
@@ -158,7 +167,8 @@ public struct DemoScenario: Sendable {
         let leaveDay = today.adding(days: -365 + 200)
         var pool = team == 0 ? Array(Self.fsws[0..<4]) + [Self.fows[0]] : Array(Self.fsws[4..<8]) + [Self.fows[1]]
         // w-108 leaves on leaveDay: only families opened well before take them on, and they are reallocated.
-        if day >= leaveDay.adding(days: -100) { pool.removeAll { $0 == "w-108" } }
+        // Later chunks of a large log are appended after w-108's leaving: they never allocate them.
+        if day >= leaveDay.adding(days: -100) || !organisation { pool.removeAll { $0 == "w-108" } }
         let lead = pool[random.int(0..<pool.count)]
         let leadRole = lead.hasPrefix("w-2") ? "fow" : "fsw"
         day = day.adding(days: random.chance(0.8) ? random.int(0..<4) : 5 + random.int(0..<10))
