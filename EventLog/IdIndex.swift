@@ -130,6 +130,7 @@ public final class IdIndex {
     }
 
     /// Offsets of lines whose id may be `id` (candidates: the caller reads each line and compares).
+    /// Lines after the stamp are not covered: callers keep those ids themselves.
     public func candidates(for id: String) throws(EventLogError) -> [Int] {
         let key = Self.key(id)
         return try mapErrors {

@@ -19,6 +19,9 @@ public struct AppendSummary: Sendable, Equatable {
     public var recovery: RecoveryReport?
     /// The head after the call.
     public var head = LogHead.empty
+    /// Set when the log write succeeded but a derived file (index, state checkpoint) could not be updated; it
+    /// is rebuilt from the log next time, so this is a warning, not a failure.
+    public var derivedWarning: String?
 
     /// Zero counts.
     public init() {}
@@ -136,8 +139,11 @@ public struct LedgerStore: Sendable {
                 try bytes.withUnsafeBufferPointer { try onOutcome(number, outcome, $0) }
             }
             if session.appendedCount > 0 || state.base == nil || !state.dirtyStreams.isEmpty {
-                try WriteStateStore.save(state, head: locked.head, for: locked.path)
+                do { try WriteStateStore.save(state, head: locked.head, for: locked.path) } catch {
+                    session.derivedWarning = session.derivedWarning ?? "the state checkpoint could not be updated (\(error)); it will be rebuilt from the log"
+                }
             }
+            summary.derivedWarning = session.derivedWarning
             summary.appended = session.appendedCount
             summary.duplicates = session.duplicateCount
             summary.refused = session.refusedCount
@@ -203,6 +209,8 @@ struct AppendSession {
     var duplicateCount = 0
     var refusedCount = 0
     var expectedStream: String?
+    /// Once the index could not be updated, every id appended in this run stays in `pendingIDs`.
+    var derivedWarning: String?
 
     init(locked: LockedLedger, index: IdIndex, environment: LedgerEnvironment, mode: AppendMode, expectVersion: Int?) {
         self.locked = locked
@@ -286,14 +294,20 @@ struct AppendSession {
         return WriteState.Target(type: record.content.type, stream: record.content.stream)
     }
 
-    /// Writes the pending batch, `fsync`s it, then records it in the id index.
+    /// Writes the pending batch, `fsync`s it, then records it in the id index. Only the log write can fail
+    /// the call: once the lines are durable they are acknowledged, and a derived index that cannot be updated
+    /// is caught up from the log next time (meanwhile the ids stay in memory, so duplicates are still caught).
     mutating func flush() throws {
         guard pendingCount > 0 else { return }
         try locked.append(pendingLines, newHead: head)
-        try index.insert(pendingEntries, newStamp: head)
+        if derivedWarning == nil {
+            do { try index.insert(pendingEntries, newStamp: head) } catch {
+                derivedWarning = "the id index could not be updated (\(error)); it will be rebuilt from the log"
+            }
+        }
         pendingLines.removeAll(keepingCapacity: true)
         pendingEntries.removeAll(keepingCapacity: true)
-        pendingIDs.removeAll(keepingCapacity: true)
+        if derivedWarning == nil { pendingIDs.removeAll(keepingCapacity: true) }
         pendingCount = 0
     }
 }

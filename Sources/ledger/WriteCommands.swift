@@ -248,6 +248,7 @@ enum WriteCommands {
     }
 
     static func reportRecovery(_ summary: AppendSummary) {
+        if let warning = summary.derivedWarning { Console.err("warning: appended and durable, but \(warning)") }
         if let recovery = summary.recovery, let side = recovery.sideFile {
             Console.err("recovered a torn last line first: \(recovery.movedBytes) bytes moved to \(side)")
         }
