@@ -46,6 +46,9 @@ public struct LedgerFile: Sendable {
     /// Whether the log exists.
     public var exists: Bool { Syscalls.exists(path) }
 
+    /// Whether the log's path is a symbolic link (which the ledger refuses to follow).
+    public var isSymlink: Bool { Syscalls.isSymlink(path) }
+
     /// Creates an empty log, owner-only, and makes its directory entry durable. Refuses an existing path.
     public func create() throws(EventLogError) {
         if Syscalls.isSymlink(path) { throw .symlink(path: path) }

@@ -35,7 +35,10 @@ public struct RecordContent: Sendable, Equatable {
     }
 
     /// The canonical bytes of everything a writer sets: two records with equal fingerprints are the same event.
-    public var fingerprint: [UInt8] {
+    public var fingerprint: [UInt8] { JSONWriter.bytes(.object(writerObject)) }
+
+    /// The event as a writer would have given it (the members a writer sets, in order).
+    public var writerObject: JSONObject {
         var object = JSONObject([
             JSONMember("id", .string(id)), JSONMember("stream", .string(stream)),
             JSONMember("type", .string(type)), JSONMember("v", .number(String(version))),
@@ -43,7 +46,7 @@ public struct RecordContent: Sendable, Equatable {
         ])
         if let source { object.members.append(JSONMember("source", source)) }
         object.members.append(JSONMember("data", data))
-        return JSONWriter.bytes(.object(object))
+        return object
     }
 }
 

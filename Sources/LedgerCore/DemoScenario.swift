@@ -357,25 +357,3 @@ public struct DemoScenario: Sendable {
         .object(JSONObject(zip(FamilyStar.domains, scores).map { JSONMember($0, .int($1)) }))
     }
 }
-
-/// SplitMix64: small, fast, and the same on every machine.
-struct SplitMix: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: Range<Int>) -> Int {
-        guard range.count > 0 else { return range.lowerBound }
-        return range.lowerBound + Int(next() % UInt64(range.count))
-    }
-
-    mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < probability }
-}

@@ -60,24 +60,20 @@ public struct LedgerEnvironment: Sendable {
     import Glibc
 #endif
 
-/// SplitMix64 behind a lock, so a deterministic environment can be shared.
+/// `SplitMix` behind a lock, so a deterministic environment can be shared.
 final class SeededState: @unchecked Sendable {
-    private var state: UInt64
+    private var generator: SplitMix
     private var lock = pthread_mutex_t()
 
     init(seed: UInt64) {
-        state = seed
+        generator = SplitMix(seed: seed)
         pthread_mutex_init(&lock, nil)
     }
 
     func next() -> UInt64 {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return generator.next()
     }
 
     func bytes(_ count: Int) -> [UInt8] {

@@ -37,7 +37,7 @@ public enum LedgerVerifier {
         path: String, expectHead: (seq: Int, hash: String)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> VerifyReport {
         let file = LedgerFile(path: path)
-        if Syscalls_isSymlink(path) { throw EventLogError.symlink(path: path) }
+        if file.isSymlink { throw EventLogError.symlink(path: path) }
         guard file.exists else { throw EventLogError.missing(path: path) }
         var previousHash = LineFormat.genesisHash
         var expectedSeq = 1
@@ -82,15 +82,8 @@ public enum LedgerVerifier {
             if record.redacted != nil {
                 redacted += 1
             } else {
-                var object = JSONObject([
-                    JSONMember("id", .string(content.id)), JSONMember("stream", .string(content.stream)),
-                    JSONMember("type", .string(content.type)), JSONMember("v", .number(String(content.version))),
-                    JSONMember("occurredAt", .string(content.occurredAt)), JSONMember("actor", content.actor),
-                ])
-                if let source = content.source { object.members.append(JSONMember("source", source)) }
-                object.members.append(JSONMember("data", content.data))
                 do {
-                    let input = try EventInput.parse(object, line: position.lineNumber, recordedAt: recordedAt) { content.id }
+                    let input = try EventInput.parse(content.writerObject, line: position.lineNumber, recordedAt: recordedAt) { content.id }
                     try state.check(input, line: position.lineNumber) { id in
                         seen[IdIndex.key(id)]?.first(where: { $0.id == id }).map {
                             WriteState.Target(type: $0.type, stream: $0.stream)
@@ -116,13 +109,4 @@ public enum LedgerVerifier {
             events: expectedSeq - 1, head: LogHead(seq: expectedSeq - 1, hash: previousHash, size: lastSize),
             redacted: redacted)
     }
-}
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-func Syscalls_isSymlink(_ path: String) -> Bool {
-    var info = stat()
-    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
 }

@@ -4,23 +4,17 @@ import LedgerCore
 /// A deterministic mutation fuzzer over valid event lines: byte flips, truncations, type changes, huge and
 /// deeply nested values, invalid UTF-8, NUL bytes, numbers at the edges, duplicate keys, over-long lines.
 public struct MutationFuzzer {
-    private var state: UInt64
+    private var random: SplitMix
     public let seed: UInt64
 
     public init(seed: UInt64) {
         self.seed = seed
-        state = seed
+        random = SplitMix(seed: seed)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
-    mutating func below(_ limit: Int) -> Int { limit <= 0 ? 0 : Int(next() % UInt64(limit)) }
+    mutating func below(_ limit: Int) -> Int { random.int(0..<max(limit, 0)) }
 
     static let edgeNumbers = ["1e309", "-0", "1.0e-400", "123456789012345678901234567890", "-9223372036854775809",
         "9223372036854775807", "0.1e1", "1E+2", "-1", "3.5"]
