@@ -129,3 +129,24 @@ public struct LineInfo: Sendable {
     /// The line's full length in bytes (as far as it was read, for a cut line).
     public var length: Int
 }
+
+/// Reads whole lines at known offsets (a second pass that visits a few lines out of order).
+public final class LineReader {
+    private let path: String
+    private let descriptor: Int32
+    private let size: Int
+
+    /// Opens the file at `path` for reading.
+    public init(path: String) throws {
+        self.path = path
+        descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
+        size = try Syscalls.fileSize(descriptor, path: path)
+    }
+
+    deinit { Syscalls.close(descriptor) }
+
+    /// The line starting at `offset`, without its newline; nil past the end or for an over-long line.
+    public func line(at offset: Int) throws -> [UInt8]? {
+        try Tail.line(descriptor: descriptor, at: offset, path: path, end: size)
+    }
+}

@@ -9,7 +9,11 @@ public struct TimelineBook: Sendable {
     /// Worker names, for sentences ("FSW Sam Patel").
     private var workers: [String: String] = [:]
 
-    public init(only: String? = nil) { self.only = only }
+    /// A book of one family (`only`) or all; `workerNames` names actors known in advance.
+    public init(only: String? = nil, workerNames: [String: String] = [:]) {
+        self.only = only
+        workers = workerNames
+    }
 
     /// Feeds one event of the log (any stream: workers are remembered for their names).
     public mutating func apply(_ event: StoredEvent) {

@@ -18,6 +18,8 @@ public struct StoredEvent: Sendable {
     public var data: JSONObject
     /// The corrections and voids that apply to this event, in log order.
     public var amendments: [Amendment] = []
+    /// The byte offset of its line in the log (so a second pass can read it back).
+    public var offset = -1
 
     /// The family ref, for family streams.
     public var familyRef: String? { stream.hasPrefix("family:") ? String(stream.dropFirst(7)) : nil }
@@ -76,36 +78,70 @@ public struct EventWindow: Sendable {
     }
 }
 
+/// The corrections and voids inside a window, by the id of the event they amend.
+public struct AmendmentIndex: Sendable {
+    let byTarget: [String: [Amendment]]
+
+    /// Applies the amendments of `event`, in log order: corrections replace the data, voids mark it.
+    func apply(to event: inout StoredEvent) {
+        guard let list = byTarget[event.id] else { return }
+        var current = event.data
+        var applied: [Amendment] = []
+        for var amendment in list {
+            amendment.original = current
+            if amendment.kind == .corrected, let replacement = amendment.data { current = replacement }
+            applied.append(amendment)
+        }
+        event.data = current
+        event.amendments = applied
+    }
+}
+
 /// Reads a log for the projections: pass 1 gathers the corrections and voids inside the window, pass 2 hands
 /// over every event in log order with them applied. Memory holds only the amendments, never the log.
 public enum EventScanner {
     /// Calls `body` for every event in the window, in log order, corrections applied. Correction and void
     /// events themselves are handed over too (the timeline shows them); folds skip them.
     public static func scan(
-        path: String, window: EventWindow, progress: ((Int) -> Void)? = nil, _ body: (StoredEvent) throws -> Void
+        path: String, window: EventWindow, amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil,
+        _ body: (StoredEvent) throws -> Void
     ) throws {
-        let amendments = try collectAmendments(path: path, window: window)
+        let amendments = try given ?? self.amendments(path: path, window: window)
         try LogReader(path: path).forEachLine { line, position, info in
             guard info.complete, !info.tooLong else { return }
-            let record: LedgerRecord
-            do { record = try LineFormat.decode(line) } catch {
-                throw EventLogError.malformedLine(seq: nil, lineNumber: position.lineNumber, problem: "\(error) (run ledger verify)")
-            }
-            guard var event = StoredEvent(record), window.includes(date: event.date, recordedAt: event.recordedAt) else { return }
-            if let list = amendments[event.id] {
-                var current = event.data
-                var applied: [Amendment] = []
-                for var amendment in list {
-                    amendment.original = current
-                    if amendment.kind == .corrected, let replacement = amendment.data { current = replacement }
-                    applied.append(amendment)
-                }
-                event.data = current
-                event.amendments = applied
-            }
+            guard var event = try decode(line, lineNumber: position.lineNumber),
+                window.includes(date: event.date, recordedAt: event.recordedAt)
+            else { return }
+            event.offset = position.offset
+            amendments.apply(to: &event)
             if position.lineNumber % 200_000 == 0 { progress?(position.lineNumber) }
             try body(event)
         }
+    }
+
+    /// The amendments inside a window (pass 1).
+    public static func amendments(path: String, window: EventWindow) throws -> AmendmentIndex {
+        AmendmentIndex(byTarget: try collectAmendments(path: path, window: window))
+    }
+
+    /// The events whose lines start at `offsets`, amendments applied (a second pass over one family).
+    public static func events(path: String, at offsets: [Int], amendments: AmendmentIndex) throws -> [StoredEvent] {
+        let reader = try LineReader(path: path)
+        return try offsets.compactMap { offset in
+            guard let line = try reader.line(at: offset) else { return nil }
+            guard var event = try line.withUnsafeBufferPointer({ try decode($0, lineNumber: 0) }) else { return nil }
+            event.offset = offset
+            amendments.apply(to: &event)
+            return event
+        }
+    }
+
+    static func decode(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws -> StoredEvent? {
+        let record: LedgerRecord
+        do { record = try LineFormat.decode(line) } catch {
+            throw EventLogError.malformedLine(seq: nil, lineNumber: lineNumber, problem: "\(error) (run ledger verify)")
+        }
+        return StoredEvent(record)
     }
 
     static func collectAmendments(path: String, window: EventWindow) throws -> [String: [Amendment]] {

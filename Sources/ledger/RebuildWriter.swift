@@ -11,10 +11,14 @@ enum RebuildWriter {
 
     static func write(path: String, window: EventWindow, asOf: CivilDate, to directory: String) throws -> Summary {
         var fold = LedgerFold()
-        var book = TimelineBook()
-        try EventScanner.scan(path: path, window: window, progress: { Console.progress("rebuild: line \($0)") }) { event in
+        // Only where each family's lines are is kept; the family pages read them back one family at a time, so
+        // memory holds the projections' state, not the log.
+        var offsets: [String: [Int]] = [:]
+        let amendments = try EventScanner.amendments(path: path, window: window)
+        try EventScanner.scan(path: path, window: window, amendments: amendments, progress: { Console.progress("rebuild: line \($0)") }) {
+            event in
             fold.apply(event)
-            book.apply(event)
+            if let ref = event.familyRef { offsets[ref, default: []].append(event.offset) }
         }
         Console.endProgress()
         let reports = Reports(fold: fold, asOf: asOf)
@@ -51,7 +55,12 @@ enum RebuildWriter {
         let pbrRows = Dictionary(pbr.compactMap { row in row["family"]?.stringValue.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
         var byFamily: [String: [Obligation]] = [:]
         for obligation in obligations { byFamily[obligation.family, default: []].append(obligation) }
+        let names = fold.workers.mapValues(\.name)
         for family in fold.families.values.sorted(by: { $0.ref < $1.ref }) {
+            var book = TimelineBook(only: family.ref, workerNames: names)
+            for event in try EventScanner.events(path: path, at: offsets[family.ref] ?? [], amendments: amendments) {
+                book.apply(event)
+            }
             let page = Dashboard.familyPage(
                 family: family, row: familyRows[family.ref], obligations: byFamily[family.ref] ?? [], pbr: pbrRows[family.ref],
                 timeline: book.timeline(family.ref), asOf: asOf)
