@@ -346,8 +346,10 @@ public struct LedgerFold: Sendable {
                 let summary = stepDown["closureSummary"]?.boolValue == true
                 // Consent is judged when the projection is read (it may be recorded just after the referral).
                 passed = plan && summary
-                detail = [plan ? nil : "plan not completed", summary ? nil : "no closure summary"].compactMap { $0 }
-                    .joined(separator: ", ")
+                if !(plan && summary) {
+                    detail = [plan ? nil : "plan not completed", summary ? nil : "no closure summary"].compactMap { $0 }
+                        .joined(separator: ", ")
+                }
             case "cp-step-down":
                 guard event.data["stepDown"]?.objectValue?["from"]?.stringValue == "cp" else { continue }
                 passed = false
