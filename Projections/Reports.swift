@@ -311,7 +311,9 @@ public struct Reports: Sendable {
 
     // MARK: monthly
 
-    public func monthly(year: Int, month: Int) -> JSONObject {
+    /// The monthly figures. `obligations` may be given when the caller already has them (rebuild asks for
+    /// every month).
+    public func monthly(year: Int, month: Int, obligations given: [Obligation]? = nil) -> JSONObject {
         let first = CivilDate(year: year, month: month, day: 1) ?? asOf
         let last = first.adding(months: 1).adding(days: -1)
         func inMonth(_ date: CivilDate?) -> Bool { date.map { $0 >= first && $0 <= last } ?? false }
@@ -342,7 +344,7 @@ public struct Reports: Sendable {
             }
         }
         var timeliness: [String: (onTime: Int, due: Int)] = [:]
-        for obligation in obligations() where inMonth(obligation.dueOn) && obligation.kind != .check {
+        for obligation in given ?? obligations() where inMonth(obligation.dueOn) && obligation.kind != .check {
             let status = obligation.status(asOf: asOf)
             if status == .lapsed || status == .open { continue }
             var entry = timeliness[obligation.rule] ?? (0, 0)

@@ -42,11 +42,11 @@ enum RebuildWriter {
         let firstDate = fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
         var month = CivilDate(year: firstDate.year, month: firstDate.month, day: 1) ?? asOf
         while month <= asOf {
-            months.append(reports.monthly(year: month.year, month: month.month))
+            months.append(reports.monthly(year: month.year, month: month.month, obligations: obligations))
             month = month.adding(months: 1)
         }
         try emit("monthly", months)
-        let thisMonth = reports.monthly(year: asOf.year, month: asOf.month)
+        let thisMonth = reports.monthly(year: asOf.year, month: asOf.month, obligations: obligations)
         let policyName = fold.policy(on: asOf)?.name ?? "none"
         try FileOutput.writeAtomically(
             Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbr, monthly: thisMonth, policyName: policyName).utf8),
