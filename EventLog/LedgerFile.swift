@@ -176,22 +176,7 @@ public final class LockedLedger {
     /// The offset where the line ending (with its newline) at `end` starts, reading backwards.
     public func lineStart(endingAt end: Int) throws(EventLogError) -> Int? {
         guard end > 0, end <= head.size else { return nil }
-        return try mapErrors {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            var position = end - 1
-            while position > 0 {
-                let start = max(0, position - buffer.count)
-                let length = position - start
-                _ = try buffer.withUnsafeMutableBytes {
-                    try Syscalls.pread(
-                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]), at: start, path: path)
-                }
-                if let newline = buffer[0..<length].lastIndex(of: 0x0A) { return start + newline + 1 }
-                position = start
-                if end - position > LineFormat.maxLineBytes + 4096 { return nil }
-            }
-            return 0
-        }
+        return try mapErrors { try Tail.lineStart(descriptor: descriptor, endingAt: end, path: path) }
     }
 
     /// Reads the whole line that starts at `offset` (without its newline).
@@ -204,66 +189,51 @@ public final class LockedLedger {
 enum Tail {
     /// Finds the last whole line by reading backwards in chunks, and parses its `seq` and `hash`.
     static func read(descriptor: Int32, path: String) throws(EventLogError) -> (LogHead, Int) {
-        let size: Int
-        size = try mapErrors { try Syscalls.fileSize(descriptor, path: path) }
+        let size = try mapErrors { try Syscalls.fileSize(descriptor, path: path) }
         if size == 0 { return (.empty, 0) }
-        // Find the last newline: everything after it is torn.
-        let window = 64 * 1024
-        var end = size
-        var lastNewline: Int?
-        var buffer = [UInt8](repeating: 0, count: window)
-        while end > 0 && lastNewline == nil {
-            let start = max(0, end - window)
-            let count = end - start
-            do {
-                _ = try buffer.withUnsafeMutableBytes { raw in
-                    try Syscalls.pread(
-                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: start,
-                        path: path)
-                }
-            } catch { throw mapError(error) }
-            if let index = buffer[0..<count].lastIndex(of: 0x0A) { lastNewline = start + index }
-            end = start
-            if size - end > LineFormat.maxLineBytes + 64 * 1024 { break }
-        }
-        guard let newline = lastNewline else {
+        // Everything after the last newline is torn. The search is unbounded: however long a torn or foreign tail
+        // is, the whole lines before it stay in the log.
+        let newline = try mapErrors { try lastNewline(descriptor: descriptor, before: size, path: path, within: nil) }
+        guard let newline, newline >= 0 else {
             // No whole line at all: the entire file is a torn first write.
             return (.empty, size)
         }
         let headSize = newline + 1
-        let torn = size - headSize
-        // Find the newline before the last line to isolate it.
-        var lineStart = 0
-        var scanEnd = newline
-        var found = false
-        while scanEnd > 0 && !found {
-            let start = max(0, scanEnd - window)
-            let count = scanEnd - start
-            do {
-                _ = try buffer.withUnsafeMutableBytes { raw in
-                    try Syscalls.pread(
-                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: start,
-                        path: path)
-                }
-            } catch { throw mapError(error) }
-            if let index = buffer[0..<count].lastIndex(of: 0x0A) {
-                lineStart = start + index + 1
-                found = true
-            }
-            scanEnd = start
-            if newline - scanEnd > LineFormat.maxLineBytes + window { break }
-        }
-        let lineBytes: [UInt8]
-        guard let bytes = try mapErrors({ try line(descriptor: descriptor, at: lineStart, path: path, end: headSize) })
+        guard let start = try mapErrors({ try lineStart(descriptor: descriptor, endingAt: headSize, path: path) }),
+            let lineBytes = try mapErrors({ try line(descriptor: descriptor, at: start, path: path, end: headSize) })
         else {
             throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "last line is over the size limit")
         }
-        lineBytes = bytes
         let record: LedgerRecord
         do { record = try LineFormat.decode(lineBytes) } catch {
             throw .malformedLine(seq: nil, lineNumber: 0, problem: "last whole line: \(error)")
         }
-        return (LogHead(seq: record.seq, hash: record.hash, size: headSize), torn)
+        return (LogHead(seq: record.seq, hash: record.hash, size: headSize), size - headSize)
+    }
+
+    /// The offset of the last newline before `end`: -1 when the file starts before one is found, nil when none is
+    /// found within `within` bytes (nil `within`: search to the start).
+    static func lastNewline(descriptor: Int32, before end: Int, path: String, within: Int?) throws -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var position = end
+        while position > 0 {
+            if let within, end - position > within { return nil }
+            let start = max(0, position - buffer.count)
+            let count = position - start
+            _ = try buffer.withUnsafeMutableBytes {
+                try Syscalls.pread(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), at: start, path: path)
+            }
+            if let index = buffer[0..<count].lastIndex(of: 0x0A) { return start + index }
+            position = start
+        }
+        return -1
+    }
+
+    /// Where the line that ends (with its newline) at `end` starts; nil when it would be over the size limit.
+    static func lineStart(descriptor: Int32, endingAt end: Int, path: String) throws -> Int? {
+        guard end > 0 else { return nil }
+        let previous = try lastNewline(descriptor: descriptor, before: end - 1, path: path, within: LineFormat.maxLineBytes + 1)
+        return previous.map { $0 + 1 }
     }
 
     /// The line starting at `offset`, up to (not including) the next newline before `end`.

@@ -151,6 +151,18 @@ struct ChainTests {
         #expect(try LedgerVerifier.verify(path: ledger.path).events == 8)
     }
 
+    @Test("a torn tail longer than the line limit still leaves every whole line in the log")
+    func longTornTail() throws {
+        let ledger = try Self.ledger()
+        let clean = readBytes(ledger.path)
+        let garbage = [UInt8](repeating: UInt8(ascii: "x"), count: LineFormat.maxLineBytes + 200_000)
+        writeBytes(clean + garbage, to: ledger.path)
+        let report = try ledger.store.file.withLock { try $0.recover() }
+        #expect(report.movedBytes == garbage.count)
+        #expect(report.head.seq == 8)
+        #expect(readBytes(ledger.path) == clean)
+    }
+
     @Test("an append on a torn log recovers it first, under the lock, and says so")
     func appendRecovers() throws {
         let ledger = try Self.ledger()
