@@ -114,8 +114,9 @@ public struct Reports: Sendable {
         var teams: [String: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>)] = [:]
         for worker in fold.workers.values.sorted(by: { $0.id < $1.id }) where !worker.left {
             let load = perWorker[worker.id] ?? (0, 0, [])
+            let applicable = limit(for: worker, levels: load.levels, policy: policy)
             // Staff who hold no cases and have no caseload limit (managers, business support) are not listed.
-            if load.families == 0 && limit(for: worker, levels: [], policy: policy) == nil { continue }
+            if load.families == 0 && applicable == nil { continue }
             var row = JSONObject()
             row["worker"] = .string(worker.id)
             row["name"] = .string(worker.name)
@@ -129,7 +130,7 @@ public struct Reports: Sendable {
             team.fte += worker.fte
             team.families += load.families
             team.children += load.children
-            if let limit = limit(for: worker, levels: load.levels, policy: policy) {
+            if let limit = applicable {
                 let low = Double(limit.min) * worker.fte
                 let high = Double(limit.max) * worker.fte
                 row["limit"] = .object(JSONObject([

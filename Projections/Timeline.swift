@@ -77,6 +77,12 @@ public enum Sentence {
 
     static func words(_ value: JSONValue?) -> String { text(value).replacing("-", with: " ") }
 
+    /// " (Family Star total N/100)" when the event carries a Family Star.
+    static func starTotal(_ data: JSONObject) -> String {
+        guard let star = data["familyStar"]?.objectValue else { return "" }
+        return " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
+    }
+
     /// The sentence for an event.
     public static func describe(type: String, data: JSONObject, actor: String) -> String {
         let sentence: String
@@ -118,23 +124,13 @@ public enum Sentence {
         case "concern.raised": sentence = "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
         case "requirement.met": sentence = "Minimum requirement met: \(words(data["requirement"]))"
         case "assessment.completed":
-            var text = "\(words(data["kind"]).capitalizedFirst) assessment completed"
-            if let star = data["familyStar"]?.objectValue {
-                let total = FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +)
-                text += " (Family Star total \(total)/100)"
-            }
-            sentence = text
+            sentence = "\(words(data["kind"]).capitalizedFirst) assessment completed" + starTotal(data)
         case "plan.agreed":
             sentence = "\(words(data["kind"]).capitalizedFirst) agreed with \(data["actions"]?.arrayValue?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
         case "plan.updated": sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
         case "plan.distributed": sentence = "Plan distributed"
         case "review.completed":
-            var text = "Review completed: \(words(data["outcome"]))"
-            if let star = data["familyStar"]?.objectValue {
-                let total = FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +)
-                text += " (Family Star total \(total)/100)"
-            }
-            sentence = text
+            sentence = "Review completed: \(words(data["outcome"]))" + starTotal(data)
         case "case-summary.completed": sentence = "Case summary completed (\(words(data["reason"])))"
         case "extension.agreed": sentence = "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
         case "level.changed": sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"

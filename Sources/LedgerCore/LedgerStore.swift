@@ -78,7 +78,7 @@ public struct LedgerStore: Sendable {
     @discardableResult
     public func append(
         _ source: InputSource, mode: AppendMode, expectVersion: Int? = nil, autoRecover: Bool = true,
-        fileName: String = "-", onOutcome: (Int, AppendOutcome, UnsafeBufferPointer<UInt8>) throws -> Void = { _, _, _ in }
+        onOutcome: (Int, AppendOutcome, UnsafeBufferPointer<UInt8>) throws -> Void = { _, _, _ in }
     ) throws -> AppendSummary {
         try file.withLock { locked in
             var summary = AppendSummary()
@@ -92,19 +92,16 @@ public struct LedgerStore: Sendable {
                 locked: locked, index: index, environment: environment, mode: mode, expectVersion: expectVersion)
             func process(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool) throws {
                 let outcome = session.process(line, number: number, tooLong: tooLong, state: &state)
-                switch outcome {
-                case .appended:
-                    if case .ingest = mode {
-                        session.deferred.append((number, outcome, Array(line)))
-                    } else {
-                        try onOutcome(number, outcome, line)
-                    }
-                default:
-                    if case .ingest = mode, !session.deferred.isEmpty {
-                        session.deferred.append((number, outcome, Array(line)))
-                    } else {
-                        try onOutcome(number, outcome, line)
-                    }
+                // Ingest reports an appended line only once its batch is durable; outcomes behind it wait too, so
+                // every line is reported in input order.
+                var waits = false
+                if case .ingest = mode {
+                    if case .appended = outcome { waits = true } else { waits = !session.deferred.isEmpty }
+                }
+                if waits {
+                    session.deferred.append((number, outcome, Array(line)))
+                } else {
+                    try onOutcome(number, outcome, line)
                 }
                 if case .ingest(let size) = mode, session.pendingCount >= size {
                     try session.flush()

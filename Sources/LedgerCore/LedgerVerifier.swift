@@ -42,8 +42,8 @@ public enum LedgerVerifier {
         var previousHash = LineFormat.genesisHash
         var expectedSeq = 1
         var state = WriteState()
-        // id key → (offset, type, stream) of every event so far: duplicates and correction targets.
-        var seen: [UInt64: [(offset: Int, id: String, type: String, stream: String)]] = [:]
+        // id key → (id, type, stream) of every event so far: duplicates and correction targets.
+        var seen: [UInt64: [(id: String, type: String, stream: String)]] = [:]
         var redacted = 0
         var lastSize = 0
         var anchorMatched = expectHead == nil || expectHead?.seq == 0
@@ -72,8 +72,7 @@ public enum LedgerVerifier {
             // Re-validate as the append did, at the time it was recorded.
             let content = record.content
             let key = IdIndex.key(content.id)
-            if let earlier = seen[key]?.first(where: { $0.id == content.id }) {
-                _ = earlier
+            if seen[key]?.contains(where: { $0.id == content.id }) == true {
                 throw fail("id \"\(content.id)\" appears twice")
             }
             guard let recordedAt = Timestamp(rfc3339: record.recordedAt) else {
@@ -94,7 +93,7 @@ public enum LedgerVerifier {
                 }
             }
             state.apply(content) { id in seen[IdIndex.key(id)]?.first(where: { $0.id == id })?.type }
-            seen[key, default: []].append((position.offset, content.id, content.type, content.stream))
+            seen[key, default: []].append((content.id, content.type, content.stream))
             previousHash = record.hash
             expectedSeq += 1
             lastSize = position.offset + line.count + 1

@@ -68,7 +68,7 @@ enum WriteCommands {
         guard arguments.positionals.count <= 1 else { throw UsageError(message: "give one FILE or -") }
         let source: InputSource =
             (arguments.positionals.first ?? "-") == "-" ? .standardInput : .file(arguments.positionals[0])
-        if case .file(let path) = source, FileOutput.read(path) == nil && !isReadable(path) {
+        if case .file(let path) = source, !isReadable(path) {
             throw UsageError(message: "cannot read \(path)")
         }
         let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
@@ -117,7 +117,7 @@ enum WriteCommands {
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
-            let summary = try store.append(source, mode: .ingest(batchSize: batch), fileName: path) {
+            let summary = try store.append(source, mode: .ingest(batchSize: batch)) {
                 number, outcome, input in
                 if number % 50_000 == 0 { Console.progress("ingest \(path): line \(number)") }
                 guard case .refused(let error) = outcome else { return }
