@@ -97,10 +97,7 @@ public final class IdIndex {
         var last = covered
         try mapErrors {
             try LogReader(path: ledger.path).forEachLine(from: covered.size, to: ledger.head.size) { line, position, _ in
-                let record: LedgerRecord
-                do { record = try LineFormat.decode(line) } catch {
-                    throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(position.offset): \(error)")
-                }
+                let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 pending.append((Self.key(record.content.id), position.offset))
                 last = LogHead(seq: record.seq, hash: record.hash, size: position.offset + line.count + 1)
                 if pending.count % 100_000 == 0 { progress?(pending.count) }

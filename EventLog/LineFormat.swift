@@ -150,6 +150,14 @@ public enum LineFormat {
             salt: salt, redacted: redacted, bodyRange: 0..<bodyEnd, dataRange: dataRange)
     }
 
+    /// Parses a line already in the log, for the derived files' catch-up: a line that does not parse there means
+    /// the log itself is damaged (`ledger verify` says where).
+    public static func decodeStored(_ line: UnsafeBufferPointer<UInt8>, atByte offset: Int) throws(EventLogError) -> LedgerRecord {
+        do { return try decode(line) } catch {
+            throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(offset): \(error)")
+        }
+    }
+
     /// Parses a stored line held in an array.
     public static func decode(_ line: [UInt8]) throws(LineFormatError) -> LedgerRecord {
         let result: Result<LedgerRecord, LineFormatError> = line.withUnsafeBufferPointer { buffer in

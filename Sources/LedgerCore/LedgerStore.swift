@@ -164,10 +164,7 @@ public struct LedgerStore: Sendable {
         var (state, head) = WriteStateStore.load(for: locked) ?? (WriteState(), .empty)
         if head.size < locked.head.size {
             try LogReader(path: locked.path).forEachLine(from: head.size, to: locked.head.size) { line, position, _ in
-                let record: LedgerRecord
-                do { record = try LineFormat.decode(line) } catch {
-                    throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(position.offset): \(error)")
-                }
+                let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 state.apply(record.content) { id in
                     (try? Self.find(id, locked: locked, index: index))?.content.type
                 }
