@@ -10,7 +10,10 @@ let package = Package(
     ],
     targets: [
         // Storage engine: line format, hash chain, locking, append, read, recover. Knows nothing of families.
-        .target(name: "EventLog", path: "EventLog"),
+        .target(name: "EventLog", dependencies: ["CSHA256"], path: "EventLog"),
+        // SHA-256 block compression with the processor's SHA extensions (C intrinsics); EventLog falls back to
+        // portable Swift where they are missing.
+        .target(name: "CSHA256", path: "Sources/CSHA256"),
         // Domain: JSON, catalogue, validation, policies, working-day calendar.
         .target(name: "LedgerCore", dependencies: ["EventLog"], path: "Sources/LedgerCore"),
         // Pure folds over the event stream, and their writers.
@@ -33,7 +36,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.name != "CSHA256" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

@@ -1,16 +1,33 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), written here because the ledger takes no third-party packages.
 ///
 /// Incremental: `update` any number of times, then `finalize`. The one-shot helpers cover the common case of
-/// hashing a line or a slice of a line.
+/// hashing a line or a slice of a line. Blocks are compressed with the processor's SHA extensions where it has
+/// them (a small C target, `CSHA256`) and by the portable Swift code below otherwise; both are tested against
+/// the published vectors and against each other.
 public struct SHA256: Sendable {
+    /// Which compression function to use.
+    public enum Implementation: Sendable, Equatable {
+        /// The SHA extensions of the processor (x86 SHA-NI).
+        case hardware
+        /// Portable Swift.
+        case portable
+
+        /// The fastest this machine offers.
+        public static let fastest: Implementation = csha256_hardware_available() != 0 ? .hardware : .portable
+    }
+
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
     private var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     private var buffered = 0
     private var length: UInt64 = 0
+    private let implementation: Implementation
 
-    public init() {}
+    /// A hasher using the fastest implementation (or the one given, for tests and benchmarks).
+    public init(implementation: Implementation = .fastest) { self.implementation = implementation }
 
     /// Feeds bytes into the hash.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -19,15 +36,19 @@ public struct SHA256: Sendable {
         length &+= UInt64(remaining)
         if buffered > 0 {
             let take = min(64 - buffered, remaining)
+            let offset = buffered
             withUnsafeMutableBytes(of: &buffer) { buf in
-                (buf.baseAddress! + buffered).copyMemory(from: pointer, byteCount: take)
+                UnsafeMutableRawBufferPointer(rebasing: buf[offset..<(offset + take)]).copyMemory(
+                    from: UnsafeRawBufferPointer(start: pointer, count: take))
             }
             buffered += take
             pointer += take
             remaining -= take
             if buffered < 64 { return }
             var block = buffer
-            withUnsafeBytes(of: &block) { compress($0.baseAddress!, blocks: 1) }
+            withUnsafeBytes(of: &block) { raw in
+                if let base = raw.baseAddress { compress(base, blocks: 1) }
+            }
             buffered = 0
         }
         let whole = remaining / 64
@@ -37,8 +58,10 @@ public struct SHA256: Sendable {
             remaining -= whole * 64
         }
         if remaining > 0 {
+            let count = remaining
             withUnsafeMutableBytes(of: &buffer) { buf in
-                buf.baseAddress!.copyMemory(from: pointer, byteCount: remaining)
+                UnsafeMutableRawBufferPointer(rebasing: buf[0..<count]).copyMemory(
+                    from: UnsafeRawBufferPointer(start: pointer, count: count))
             }
             buffered = remaining
         }
@@ -62,13 +85,14 @@ public struct SHA256: Sendable {
     /// Pads, processes the last block and returns the 32-byte digest.
     public mutating func finalize() -> Digest {
         let bitLength = length &* 8
-        var pad = [UInt8](repeating: 0, count: 72)
-        pad[0] = 0x80
+        // 0x80, zeros up to 56 mod 64, then the length in bits, big-endian: at most 72 bytes.
+        var pad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
         let padLength = buffered < 56 ? 56 - buffered : 120 - buffered
-        for index in 0..<8 { pad[padLength + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * index)) }
-        let savedLength = length
-        pad.withUnsafeBytes { update(UnsafeRawBufferPointer(rebasing: $0[0..<(padLength + 8)])) }
-        length = savedLength
+        withUnsafeMutableBytes(of: &pad) { raw in
+            raw[0] = 0x80
+            for index in 0..<8 { raw[padLength + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * index)) }
+            update(UnsafeRawBufferPointer(rebasing: raw[0..<(padLength + 8)]))
+        }
         return Digest(state: state)
     }
 
@@ -87,6 +111,18 @@ public struct SHA256: Sendable {
     }
 
     private mutating func compress(_ pointer: UnsafeRawPointer, blocks: Int) {
+        if implementation == .hardware {
+            withUnsafeMutableBytes(of: &state) { raw in
+                csha256_compress_hardware(
+                    raw.baseAddress?.assumingMemoryBound(to: UInt32.self), pointer.assumingMemoryBound(to: UInt8.self),
+                    blocks)
+            }
+        } else {
+            compressPortably(pointer, blocks: blocks)
+        }
+    }
+
+    private mutating func compressPortably(_ pointer: UnsafeRawPointer, blocks: Int) {
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
         var w = (
             UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
@@ -157,15 +193,45 @@ extension SHA256 {
 
         /// The digest as 64 lowercase hexadecimal characters, as bytes.
         public var hexBytes: [UInt8] {
-            var out = [UInt8](repeating: 0, count: 64)
-            let all = [words.0, words.1, words.2, words.3, words.4, words.5, words.6, words.7]
-            for (index, word) in all.enumerated() {
-                for nibble in 0..<8 {
-                    let value = Int((word >> (28 - 4 * UInt32(nibble))) & 0xF)
-                    out[index * 8 + nibble] = Hex.digits[value]
+            [UInt8](unsafeUninitializedCapacity: 64) { buffer, count in
+                if let base = buffer.baseAddress { writeHex(to: base) }
+                count = 64
+            }
+        }
+
+        /// Writes the 64 lowercase hex digits of the digest at `destination`, which must have room for them.
+        public func writeHex(to destination: UnsafeMutablePointer<UInt8>) {
+            withUnsafeBytes(of: words) { raw in
+                for index in 0..<8 {
+                    let word = raw.load(fromByteOffset: index * 4, as: UInt32.self)
+                    for nibble in 0..<8 {
+                        let value = (word >> (28 - 4 * UInt32(nibble))) & 0xF
+                        destination[index * 8 + nibble] = UInt8(truncatingIfNeeded: value < 10 ? value + 0x30 : value + 0x57)
+                    }
                 }
             }
-            return out
+        }
+
+        /// Whether `hex` is exactly this digest as 64 lowercase hex digits (no allocation: the verifier's hot path).
+        public func matches(hex: UnsafeRawBufferPointer) -> Bool {
+            guard hex.count == 64 else { return false }
+            return withUnsafeBytes(of: words) { raw in
+                for index in 0..<8 {
+                    var parsed: UInt32 = 0
+                    for nibble in 0..<8 {
+                        let byte = hex[index * 8 + nibble]
+                        let value: UInt8
+                        switch byte {
+                        case 0x30...0x39: value = byte - 0x30
+                        case 0x61...0x66: value = byte - 0x57
+                        default: return false
+                        }
+                        parsed = parsed << 4 | UInt32(value)
+                    }
+                    if parsed != raw.load(fromByteOffset: index * 4, as: UInt32.self) { return false }
+                }
+                return true
+            }
         }
 
         /// The digest as 64 lowercase hexadecimal characters.

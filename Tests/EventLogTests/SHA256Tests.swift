@@ -3,9 +3,18 @@ import Testing
 
 @Suite("SHA-256 against the FIPS 180-4 / NIST CAVP vectors")
 struct SHA256Tests {
+    /// Both compression functions where this machine has the SHA extensions; the portable one alone otherwise.
+    static let implementations: [SHA256.Implementation] = SHA256.Implementation.fastest == .hardware ? [.hardware, .portable] : [.portable]
+
+    static func digest(_ bytes: [UInt8], _ implementation: SHA256.Implementation) -> SHA256.Digest {
+        var hasher = SHA256(implementation: implementation)
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
     @Test(
         "known messages",
-        arguments: [
+        arguments: implementations, [
             ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
             ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
             (
@@ -18,36 +27,66 @@ struct SHA256Tests {
             ),
             ("The quick brown fox jumps over the lazy dog", "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592"),
         ])
-    func knownMessage(message: String, expected: String) {
-        #expect(SHA256.hash(Array(message.utf8)).hex == expected)
+    func knownMessage(implementation: SHA256.Implementation, vector: (message: String, expected: String)) {
+        #expect(Self.digest(Array(vector.message.utf8), implementation).hex == vector.expected)
     }
 
-    @Test("one million 'a'")
-    func millionA() {
+    @Test("one million 'a'", arguments: implementations)
+    func millionA(implementation: SHA256.Implementation) {
         let bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
-        #expect(SHA256.hash(bytes).hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(Self.digest(bytes, implementation).hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
-    @Test("incremental updates of every split give the one-shot digest", arguments: [1, 3, 55, 56, 63, 64, 65, 127])
-    func incremental(split: Int) {
+    @Test("incremental updates of every split give the one-shot digest", arguments: implementations, [1, 3, 55, 56, 63, 64, 65, 127])
+    func incremental(implementation: SHA256.Implementation, split: Int) {
         let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        var hasher = SHA256()
+        var hasher = SHA256(implementation: implementation)
         var index = 0
         while index < bytes.count {
             let end = min(bytes.count, index + split)
             hasher.update(bytes[index..<end])
             index = end
         }
-        #expect(hasher.finalize() == SHA256.hash(bytes))
+        #expect(hasher.finalize() == Self.digest(bytes, .portable))
     }
 
-    @Test("padding boundaries (digests cross-checked with Python hashlib)", arguments: [
+    @Test("the hardware and portable compression functions agree on every length 0–1,100 and random splits")
+    func implementationsAgree() {
+        guard Self.implementations.count == 2 else { return }  // no SHA extensions here: nothing to compare
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<1_100).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in 0...data.count {
+            let message = Array(data[0..<length])
+            let split = length == 0 ? 0 : Int.random(in: 0...length, using: &generator)
+            var hardware = SHA256(implementation: .hardware)
+            hardware.update(message[0..<split])
+            hardware.update(message[split...])
+            #expect(hardware.finalize() == Self.digest(message, .portable), "length \(length), split at \(split)")
+        }
+    }
+
+    @Test("hex without allocation: written and matched digit for digit")
+    func hexHelpers() {
+        let digest = SHA256.hash(Array("abc".utf8))
+        let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        #expect(String(decoding: digest.hexBytes, as: UTF8.self) == expected)
+        Array(expected.utf8).withUnsafeBytes { #expect(digest.matches(hex: $0)) }
+        for position in [0, 31, 63] {
+            var altered = Array(expected.utf8)
+            altered[position] = altered[position] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            altered.withUnsafeBytes { #expect(!digest.matches(hex: $0), "digit \(position) changed") }
+        }
+        Array(expected.uppercased().utf8).withUnsafeBytes { #expect(!digest.matches(hex: $0), "uppercase is not the format") }
+        Array(expected.utf8.dropLast()).withUnsafeBytes { #expect(!digest.matches(hex: $0), "63 digits") }
+    }
+
+    @Test("padding boundaries (digests cross-checked with Python hashlib)", arguments: implementations, [
         // 55, 56 and 64 bytes of 0x00 (boundary cases of the one- and two-block padding)
         (55, "02779466cdec163811d078815c633f21901413081449002f24aa3e80f0b88ef7"),
         (56, "d4817aa5497628e7c77e6b606107042bbba3130888c5f47a375e6179be789fbb"),
         (64, "f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b"),
     ])
-    func zeros(count: Int, expected: String) {
-        #expect(SHA256.hash([UInt8](repeating: 0, count: count)).hex == expected)
+    func zeros(implementation: SHA256.Implementation, vector: (count: Int, expected: String)) {
+        #expect(Self.digest([UInt8](repeating: 0, count: vector.count), implementation).hex == vector.expected)
     }
 }
