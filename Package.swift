@@ -22,7 +22,7 @@ let package = Package(
             name: "ledger", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Sources/ledger"),
         // The benchmark: `swift run -c release ledger-bench` (see BENCHMARKS.md).
         .executableTarget(
-            name: "ledger-bench", dependencies: ["EventLog", "LedgerCore"], path: "Benchmarks"),
+            name: "ledger-bench", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Benchmarks"),
         .target(
             name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
             path: "Tests/LedgerTestSupport"),

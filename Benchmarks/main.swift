@@ -3,6 +3,7 @@
 #endif
 import EventLog
 import LedgerCore
+import Projections
 
 // ledger-bench: generates a log of the chosen size through the real append path, then times the `ledger`
 // binary as users run it (whole process, several samples, median, peak memory), and the DuckDB peer when it
@@ -13,6 +14,8 @@ struct Options {
     var samples = 5
     var directory = "/tmp/ledger-bench"
     var reuse = false
+    /// Sections to run (all when empty): parse, commands, append, peers.
+    var only: Set<String> = []
 }
 
 func parseOptions() -> Options {
@@ -25,8 +28,9 @@ func parseOptions() -> Options {
         case "--samples": options.samples = max(1, Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.samples)
         case "--dir": options.directory = arguments.isEmpty ? options.directory : arguments.removeFirst()
         case "--reuse": options.reuse = true
+        case "--only": options.only.formUnion((arguments.isEmpty ? "" : arguments.removeFirst()).split(separator: ",").map(String.init))
         default:
-            print("usage: ledger-bench [--events N] [--samples K] [--dir DIR] [--reuse]")
+            print("usage: ledger-bench [--events N] [--samples K] [--dir DIR] [--reuse] [--only parse,scan,commands,append,peers]")
             exit(2)
         }
     }
@@ -153,6 +157,17 @@ if !(options.reuse && fileSize(log) > 0) {
 }
 print("  log size: \(fileSize(log) / 1_048_576) MiB")
 
+func wants(_ section: String) -> Bool { options.only.isEmpty || options.only.contains(section) }
+
+if wants("parse") {
+    print("in-process, over the benchmark log:")
+    try parseBenchmark(log: log, samples: options.samples, record: record)
+}
+if wants("scan") {
+    print("in-process, the projections' read path:")
+    try scanBenchmark(log: log, samples: options.samples, record: record)
+}
+
 // 2. Whole-process timings of the ledger binary.
 func measure(_ name: String, _ arguments: [String], warmup: Bool = true) {
     if warmup { _ = run([binary] + arguments) }
@@ -175,31 +190,36 @@ func format3(_ value: Double) -> String {
     return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
 }
 
-measure("verify", ["verify", "--log", log])
-for projection in ["caseload", "families", "due", "pbr"] {
-    measure(projection, [projection, "--as-of", "2026-11-23", "--format", "json", "--log", log])
+if wants("commands") {
+    measure("verify", ["verify", "--log", log])
+    for projection in ["caseload", "families", "due", "pbr"] {
+        measure(projection, [projection, "--as-of", "2026-11-23", "--format", "json", "--log", log])
+    }
+    measure("monthly", ["monthly", "--month", "2026-10", "--format", "json", "--log", log])
+    measure("rebuild (every projection + dashboard)", ["rebuild", "--out", "\(directory)/site", "--as-of", "2026-11-23", "--log", log], warmup: false)
 }
-measure("monthly", ["monthly", "--month", "2026-10", "--format", "json", "--log", log])
-measure("rebuild (every projection + dashboard)", ["rebuild", "--out", "\(directory)/site", "--as-of", "2026-11-23", "--log", log], warmup: false)
 
 // 3. One append of a single event to the big log, whole process.
 var appendTimes: [Double] = []
-for index in 0..<max(options.samples, 11) {
+for index in 0..<(wants("append") ? max(options.samples, 11) : 0) {
     let path = "\(directory)/one.jsonl"
     let line = #"{"id":"bench-append-\#(index)-\#(Int(now() * 1000))","stream":"worker:w-101","type":"worker.changed","occurredAt":"2026-11-20","actor":{"id":"hr-system","role":"system"},"data":{"fte":1}}"# + "\n"
     try FileOutput.writeAtomically(Array(line.utf8), to: path)
     appendTimes.append(run([binary, "append", path, "--log", log]).seconds)
 }
-record("append one event (whole process)", "\(format3(median(appendTimes) * 1000)) ms median of \(appendTimes.count)")
+if !appendTimes.isEmpty {
+    record("append one event (whole process)", "\(format3(median(appendTimes) * 1000)) ms median of \(appendTimes.count)")
+}
 
 // 4. sha256sum and the DuckDB peer, side by side.
-if access("/usr/bin/sha256sum", X_OK) == 0 {
+if wants("peers"), access("/usr/bin/sha256sum", X_OK) == 0 {
     let times = (0..<options.samples).map { _ in run(["/usr/bin/sha256sum", log]).seconds }
     record("sha256sum of the log (peer for verify)", "\(format3(median(times))) s median")
 }
 let peer = "../shared/bench/duckdb-caseload.sh"
 let venvPython = (Console_environment("HOME") ?? "/root") + "/.cache/ledger-peers/bin/python"
-if access(peer, X_OK) == 0 && access(venvPython, X_OK) == 0 {
+if !wants("peers") {
+} else if access(peer, X_OK) == 0 && access(venvPython, X_OK) == 0 {
     for threads in ["1", "2"] {
         let times = (0..<options.samples).map { _ in run(["/bin/bash", peer, log, threads]).seconds }
         record("DuckDB caseload peer (\(threads) thread\(threads == "1" ? "" : "s"))", "\(format3(median(times))) s median")

@@ -51,7 +51,7 @@ public struct RecordContent: Sendable, Equatable {
 }
 
 /// One stored line of the log, parsed, with the byte ranges that the hash chain covers.
-public struct LedgerRecord: Sendable {
+public struct LedgerRecord: Sendable, Equatable {
     /// Position in the log, from 1.
     public var seq: Int
     /// Everything the writer set.

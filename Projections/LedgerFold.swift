@@ -28,31 +28,52 @@ public struct TeamInfo: Sendable, Equatable {
 /// The pure fold behind every projection: feed it the events in log order (`apply`), then read the state.
 /// It does no I/O. Corrections are applied before events reach it (`EventScanner`); voided events and the
 /// correction events themselves are skipped here.
+///
+/// A fold made with `compliance: false` keeps everything but the obligations (the `due` rows and the monthly
+/// timeliness): the families, caseload and PbR projections do not need them, and the fold is then cheaper. Those
+/// projections can also be fed only the event types they read (`caseloadTypes`, `familyTypes`).
 public struct LedgerFold: Sendable {
-    public private(set) var adoptions: [(effectiveFrom: CivilDate, seq: Int, policy: Policy)] = []
+    private var adoptions: [AdoptedPolicy] = []
     public private(set) var workers: [String: WorkerInfo] = [:]
     public private(set) var teams: [String: TeamInfo] = [:]
     public private(set) var families: [String: FamilyState] = [:]
-    /// The latest event date seen (for "today" when the caller has none).
-    public private(set) var lastDate: CivilDate?
+    /// Whether obligations are worked out.
+    public let compliance: Bool
 
-    public init() {}
+    /// An empty fold; `compliance: false` skips the obligations.
+    public init(compliance: Bool = true) { self.compliance = compliance }
 
     /// The policy in force on `date`: the adoption with the latest `effectiveFrom` on or before it (the later
     /// in the log when equal); before any, the first adopted.
-    public func policy(on date: CivilDate) -> Policy? {
-        var best: (effectiveFrom: CivilDate, seq: Int, policy: Policy)?
+    public func policy(on date: CivilDate) -> Policy? { adopted(on: date)?.policy }
+
+    func adopted(on date: CivilDate) -> AdoptedPolicy? {
+        var best: AdoptedPolicy?
         for adoption in adoptions where adoption.effectiveFrom <= date {
             if let current = best, (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq) { continue }
             best = adoption
         }
-        return (best ?? adoptions.first)?.policy
+        return best ?? adoptions.first
     }
+
+    /// The types the caseload projection reads: the workforce, the policies, and what opens, closes, levels or
+    /// staffs an episode or changes a family's members. Feeding the fold only these gives the same caseload.
+    public static let caseloadTypes = EventTypeSet([
+        "policy.adopted", "team.defined", "worker.registered", "worker.changed", "worker.left", "referral.received",
+        "family.member.added", "family.member.left", "triage.completed", "allocation.discussed", "level.changed",
+        "worker.allocated", "worker.unallocated", "transfer.completed", "case.closed",
+    ])
+
+    /// The types the families and PbR projections read (without obligations): all but those that only meet
+    /// obligations (visits, meetings, notes, plans distributed, case summaries, referrer contact, supervision's
+    /// and extensions' own effects aside).
+    public static let familyTypes = EventTypeSet(
+        Catalogue.names.filter { !["visit.completed", "meeting.attended", "note.recorded", "plan.distributed",
+            "case-summary.completed", "referrer.contacted", "concern.raised", "closure.approved"].contains($0) })
 
     /// Applies one event.
     public mutating func apply(_ event: StoredEvent) {
         if event.isVoided || event.type == "event.corrected" || event.type == "event.voided" { return }
-        if lastDate == nil || event.date > (lastDate ?? event.date) { lastDate = event.date }
         let data = event.data
         switch event.type {
         case "policy.adopted":
@@ -65,7 +86,7 @@ public struct LedgerFold: Sendable {
                 policy = nil
             }
             if let policy, let from = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
-                adoptions.append((from, event.seq, policy))
+                adoptions.append(AdoptedPolicy(policy, effectiveFrom: from, seq: event.seq))
             }
         case "team.defined":
             if let id = data["id"]?.stringValue {
@@ -90,7 +111,9 @@ public struct LedgerFold: Sendable {
         case "worker.left":
             workers[StreamName.key(of: event.stream)]?.left = true
         default:
-            if let ref = event.familyRef { applyFamily(ref, event) }
+            guard let ref = event.familyRef else { return }
+            let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
+            rules.apply(event, to: &families[ref, default: FamilyState(ref: ref)])
         }
     }
 
@@ -101,13 +124,44 @@ public struct LedgerFold: Sendable {
         return (low, high)
     }
 
-    // MARK: Families
+}
 
-    private mutating func applyFamily(_ ref: String, _ event: StoredEvent) {
-        var family = families[ref] ?? FamilyState(ref: ref)
-        defer { families[ref] = family }
+/// A policy adopted in the log, held once by reference (the fold looks it up for every event), with its rules
+/// indexed by the event types that can start or meet them.
+final class AdoptedPolicy: Sendable {
+    let policy: Policy
+    let effectiveFrom: CivilDate
+    let seq: Int
+    let calendar: WorkingDayCalendar
+    /// Deadline rules by the type of their `from` event.
+    let deadlinesByFrom: [String: [Int]]
+    /// Recurring rules by the type of their `from` or `event`.
+    let recurringByType: [String: [Int]]
+
+    init(_ policy: Policy, effectiveFrom: CivilDate, seq: Int) {
+        self.policy = policy
+        self.effectiveFrom = effectiveFrom
+        self.seq = seq
+        calendar = policy.calendar
+        var deadlines: [String: [Int]] = [:]
+        for (index, rule) in policy.deadlines.enumerated() { deadlines[rule.from.type, default: []].append(index) }
+        deadlinesByFrom = deadlines
+        var recurring: [String: [Int]] = [:]
+        for (index, rule) in policy.recurring.enumerated() {
+            recurring[rule.from.type, default: []].append(index)
+            if rule.event.type != rule.from.type { recurring[rule.event.type, default: []].append(index) }
+        }
+        recurringByType = recurring.mapValues { $0.sorted() }
+    }
+}
+
+/// How one event changes a family: its episodes, members, outcomes and, with compliance, its obligations.
+struct FamilyRules {
+    let policy: AdoptedPolicy?
+    let compliance: Bool
+
+    func apply(_ event: StoredEvent, to family: inout FamilyState) {
         let data = event.data
-        let policy = self.policy(on: event.date)
 
         // Family-level facts that outlive episodes.
         switch event.type {
@@ -132,9 +186,11 @@ public struct LedgerFold: Sendable {
             for criterion in data["criteria"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
                 family.criteria[criterion, default: []].append(event.id)
             }
+            if compliance {
+                applyFlags(&episode, family: family.ref, event: event)
+                applyRules(&episode, family: family.ref, event: event)
+            }
             family.episodes.append(episode)
-            applyFlags(&family, event: event, policy: policy)
-            applyRules(&family, event: event, policy: policy)
             return
         case "family.member.added":
             if let person = data["member"].flatMap(Self.person) {
@@ -167,7 +223,10 @@ public struct LedgerFold: Sendable {
         default:
             break
         }
-        guard var episode = family.episodes.last, episode.isOpen else { return }
+        guard family.episodes.last?.isOpen == true else { return }
+        // Moved out while it changes, so that its arrays are not copied on write.
+        var episode = family.episodes.removeLast()
+        defer { family.episodes.append(episode) }
         switch event.type {
         case "triage.completed":
             episode.triaged = true
@@ -230,14 +289,13 @@ public struct LedgerFold: Sendable {
         default:
             break
         }
-        family.episodes[family.episodes.count - 1] = episode
-        applyRules(&family, event: event, policy: policy)
+        if compliance { applyRules(&episode, family: family.ref, event: event) }
         if event.type == "case.closed" {
-            close(&family, event: event, policy: policy)
+            close(&episode, family: family.ref, event: event)
         }
     }
 
-    private static func person(_ value: JSONValue) -> Person? {
+    static func person(_ value: JSONValue) -> Person? {
         guard let object = value.objectValue, let id = object["id"]?.stringValue else { return nil }
         return Person(
             id: id, name: object["name"]?.stringValue ?? "", dob: object["dob"]?.stringValue.flatMap(CivilDate.init),
@@ -247,15 +305,14 @@ public struct LedgerFold: Sendable {
     // MARK: Compliance
 
     /// Meets, extends and starts obligations for one event of the open episode.
-    private func applyRules(_ family: inout FamilyState, event: StoredEvent, policy: Policy?) {
-        guard var episode = family.episodes.last, episode.isOpen else { return }
-        defer { family.episodes[family.episodes.count - 1] = episode }
-        // 1. Meet: any open obligation this event answers (deadline and recurring).
-        for index in episode.obligations.indices {
-            let obligation = episode.obligations[index]
-            guard obligation.metOn == nil, obligation.lapsedOn == nil, obligation.checkPassed == nil,
-                obligation.fromSeq < event.seq, obligation.targets.contains(where: { $0.matches(type: event.type, data: event.data) })
-            else { continue }
+    private func applyRules(_ episode: inout Episode, family ref: String, event: StoredEvent) {
+        // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
+        // obligations are not copied.
+        for index in episode.obligations.indices
+        where episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
+            && episode.obligations[index].checkPassed == nil && episode.obligations[index].fromSeq < event.seq
+            && episode.obligations[index].targets.contains(where: { $0.matches(type: event.type, data: event.data) })
+        {
             episode.obligations[index].metOn = event.date
             episode.obligations[index].metSeq = event.seq
         }
@@ -270,10 +327,13 @@ public struct LedgerFold: Sendable {
                 episode.obligations[index].dueOn = until
             }
         }
-        guard let policy else { return }
-        let calendar = policy.calendar
-        // 3. Recurring: an occurrence starts the next period; a `from` starts the first.
-        for rule in policy.recurring {
+        guard let adopted = policy else { return }
+        let policy = adopted.policy
+        let calendar = adopted.calendar
+        // 3. Recurring: an occurrence starts the next period; a `from` starts the first. Only the rules whose
+        // event or `from` has this event's type can act on it.
+        for ruleIndex in adopted.recurringByType[event.type] ?? [] {
+            let rule = policy.recurring[ruleIndex]
             if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
             var interval = rule.everyByLevel[episode.level ?? ""] ?? rule.every
             if rule.everyDaysField != nil, let days = episode.visitEveryDays {
@@ -282,18 +342,20 @@ public struct LedgerFold: Sendable {
             }
             if let current = episode.recurringCurrent[rule.id], rule.event.matches(type: event.type, data: event.data) {
                 if episode.obligations[current].metSeq == event.seq {
-                    episode.obligations.append(makeRecurring(rule, family: family.ref, episode: episode, event: event,
+                    episode.obligations.append(makeRecurring(rule, family: ref, episode: episode, event: event,
                         due: interval.after(event.date, in: calendar)))
                     episode.recurringCurrent[rule.id] = episode.obligations.count - 1
                 }
             } else if episode.recurringCurrent[rule.id] == nil, rule.from.matches(type: event.type, data: event.data) {
                 let due = (rule.firstWithin ?? interval).after(event.date, in: calendar)
-                episode.obligations.append(makeRecurring(rule, family: family.ref, episode: episode, event: event, due: due))
+                episode.obligations.append(makeRecurring(rule, family: ref, episode: episode, event: event, due: due))
                 episode.recurringCurrent[rule.id] = episode.obligations.count - 1
             }
         }
         // 4. Deadlines started by this event.
-        for rule in policy.deadlines where rule.from.matches(type: event.type, data: event.data) {
+        for ruleIndex in adopted.deadlinesByFrom[event.type] ?? [] {
+            let rule = policy.deadlines[ruleIndex]
+            guard rule.from.matches(type: event.type, data: event.data) else { continue }
             if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
             if rule.firstOnly {
                 if episode.firstSeen.contains(rule.id) { continue }
@@ -318,7 +380,7 @@ public struct LedgerFold: Sendable {
             guard let dueOn = due else { continue }
             episode.obligations.append(
                 Obligation(
-                    family: family.ref, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source,
+                    family: ref, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source,
                     kind: .deadline, fromSeq: event.seq, fromDate: event.date, dueOn: dueOn, extendable: rule.extendable,
                     targets: targets))
         }
@@ -333,9 +395,8 @@ public struct LedgerFold: Sendable {
     }
 
     /// Flags checked at referral (Birmingham step-down entry, CP step-down; re-referral where the policy asks).
-    private func applyFlags(_ family: inout FamilyState, event: StoredEvent, policy: Policy?) {
-        guard let policy, var episode = family.episodes.last else { return }
-        defer { family.episodes[family.episodes.count - 1] = episode }
+    private func applyFlags(_ episode: inout Episode, family ref: String, event: StoredEvent) {
+        guard let policy = policy?.policy else { return }
         for flag in policy.flags {
             var passed: Bool?
             var detail: String?
@@ -364,37 +425,36 @@ public struct LedgerFold: Sendable {
             guard let passed else { continue }
             episode.obligations.append(
                 Obligation(
-                    family: family.ref, episode: episode.number, rule: flag.id, label: flag.label, source: flag.source,
+                    family: ref, episode: episode.number, rule: flag.id, label: flag.label, source: flag.source,
                     kind: .check, fromSeq: event.seq, fromDate: event.date, dueOn: event.date, checkPassed: passed,
                     detail: detail, targets: []))
         }
     }
 
     /// Closure: standards checked at the closing event, then what was still open lapses (or stays overdue).
-    private func close(_ family: inout FamilyState, event: StoredEvent, policy: Policy?) {
-        guard var episode = family.episodes.last else { return }
-        defer { family.episodes[family.episodes.count - 1] = episode }
+    private func close(_ episode: inout Episode, family ref: String, event: StoredEvent) {
         episode.closedOn = event.date
         episode.closeReason = event.data["reason"]?.stringValue
-        if let policy {
-            let checks = ClosureChecks.evaluate(episode: episode, event: event, policy: policy)
-            for check in checks {
-                var obligation = check
-                obligation.family = family.ref
-                episode.obligations.append(obligation)
-            }
+        guard compliance, let policy = policy?.policy else { return }
+        for check in ClosureChecks.evaluate(episode: episode, event: event, policy: policy) {
+            var obligation = check
+            obligation.family = ref
+            episode.obligations.append(obligation)
         }
-        for index in episode.obligations.indices {
-            let obligation = episode.obligations[index]
-            guard obligation.metOn == nil, obligation.checkPassed == nil, obligation.lapsedOn == nil else { continue }
+        for index in episode.obligations.indices
+        where episode.obligations[index].metOn == nil && episode.obligations[index].checkPassed == nil
+            && episode.obligations[index].lapsedOn == nil
+        {
             // Fell due while open and unmet: stays overdue. Not yet due: lapses.
-            if obligation.dueOn >= event.date { episode.obligations[index].lapsedOn = event.date }
+            if episode.obligations[index].dueOn >= event.date { episode.obligations[index].lapsedOn = event.date }
         }
-        if let policy, let duration = ClosureChecks.duration(episode: episode, policy: policy, family: family.ref, asOf: event.date) {
+        if let duration = ClosureChecks.duration(episode: episode, policy: policy, family: ref, asOf: event.date) {
             episode.obligations.append(duration)
         }
     }
+}
 
+extension LedgerFold {
     /// Obligations for still-open episodes that depend on "today": durations, and consent for step-down entry.
     public func finishedObligations(_ family: FamilyState, asOf: CivilDate) -> [Obligation] {
         var all: [Obligation] = []

@@ -43,7 +43,7 @@ public struct TimelineBook: Sendable {
                 .object(JSONObject([
                     JSONMember("by", .string(amendment.by)), JSONMember("seq", .int(amendment.seq)),
                     JSONMember("reason", .string(amendment.reason)),
-                    JSONMember("original", .string(Sentence.describe(type: event.type, data: amendment.original ?? JSONObject(), actor: actor))),
+                    JSONMember("original", .string(Sentence.describe(type: event.type, data: amendment.original ?? .empty, actor: actor))),
                 ]))
             })
         }
@@ -78,13 +78,13 @@ public enum Sentence {
     static func words(_ value: JSONValue?) -> String { text(value).replacing("-", with: " ") }
 
     /// " (Family Star total N/100)" when the event carries a Family Star.
-    static func starTotal(_ data: JSONObject) -> String {
+    static func starTotal(_ data: EventData) -> String {
         guard let star = data["familyStar"]?.objectValue else { return "" }
         return " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
     }
 
     /// The sentence for an event.
-    public static func describe(type: String, data: JSONObject, actor: String) -> String {
+    public static func describe(type: String, data: EventData, actor: String) -> String {
         let sentence: String
         switch type {
         case "referral.received":

@@ -25,17 +25,24 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: some StringProtocol) {
-        let bytes = Array(text.utf8)
+        var text = String(text)
+        guard let date = text.withUTF8({ CivilDate(utf8: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses exactly `YYYY-MM-DD` from UTF-8 bytes (the read path parses dates in place, without a `String`).
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            let year = Self.digits(bytes[0..<4]), let month = Self.digits(bytes[5..<7]),
-            let day = Self.digits(bytes[8..<10])
+            let year = Self.digits(bytes, 0..<4), let month = Self.digits(bytes, 5..<7),
+            let day = Self.digits(bytes, 8..<10)
         else { return nil }
         self.init(year: year, month: month, day: day)
     }
 
-    static func digits(_ bytes: ArraySlice<UInt8>) -> Int? {
+    static func digits(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         var value = 0
-        for byte in bytes {
+        for index in range {
+            let byte = bytes[index]
             guard byte >= 0x30 && byte <= 0x39 else { return nil }
             value = value * 10 + Int(byte - 0x30)
         }

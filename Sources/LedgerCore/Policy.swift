@@ -75,7 +75,7 @@ public struct EventPattern: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether an event of `type` with `data` matches.
-    public func matches(type eventType: String, data: JSONObject) -> Bool {
+    public func matches(type eventType: String, data: EventData) -> Bool {
         guard eventType == type else { return false }
         for (key, expected) in filters {
             guard let value = data[key] else { return false }

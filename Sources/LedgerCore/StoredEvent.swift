@@ -1,182 +1,218 @@
 import EventLog
 
-/// An event as the projections see it: parsed from a stored line, with any correction already applied.
+/// An event as the projections see it: read from a stored line, with any correction already applied.
+///
+/// Events read by `EventScanner` are views into the chunk of the log their line was read into: the dates, the
+/// type and the seq are parsed, but strings are made only when asked for and `data` members are built only when
+/// looked up, so a projection pays for what it reads. A view keeps its chunk (a few megabytes) alive: a caller
+/// that keeps many events should keep what it needs from them instead.
 public struct StoredEvent: Sendable {
     public let seq: Int
-    public let id: String
-    public let stream: String
+    /// The catalogue type (the catalogue's own string).
     public let type: String
     /// The Europe/London calendar date it happened.
     public let date: CivilDate
-    /// `occurredAt` as written.
-    public let occurredAt: String
     public let recordedAt: Timestamp
-    public let recordedAtText: String
-    public let actorID: String
-    public let actorRole: String
     /// The payload in force (the latest correction's, if corrected).
-    public var data: JSONObject
+    public var data: EventData
     /// The corrections and voids that apply to this event, in log order.
     public var amendments: [Amendment] = []
     /// The byte offset of its line in the log (so a second pass can read it back).
     public var offset = -1
+    private let text: Text
+
+    /// Where the string members are: in the log's bytes, or in memory.
+    private enum Text: Sendable {
+        case view(LogChunk, EventSpans)
+        case owned(OwnedText)
+    }
+
+    private final class OwnedText: Sendable {
+        let id: String, stream: String, occurredAt: String, recordedAt: String, actorID: String, actorRole: String
+
+        init(id: String, stream: String, occurredAt: String, recordedAt: String, actorID: String, actorRole: String) {
+            self.id = id
+            self.stream = stream
+            self.occurredAt = occurredAt
+            self.recordedAt = recordedAt
+            self.actorID = actorID
+            self.actorRole = actorRole
+        }
+    }
+
+    public var id: String {
+        switch text {
+        case .view(let chunk, let spans): chunk.string(spans.id.range)
+        case .owned(let owned): owned.id
+        }
+    }
+
+    public var stream: String {
+        switch text {
+        case .view(let chunk, let spans): chunk.string(spans.stream.range)
+        case .owned(let owned): owned.stream
+        }
+    }
+
+    /// `occurredAt` as written.
+    public var occurredAt: String {
+        switch text {
+        case .view(let chunk, let spans): chunk.string(spans.occurredAt.range)
+        case .owned(let owned): owned.occurredAt
+        }
+    }
+
+    /// `recordedAt` as written.
+    public var recordedAtText: String {
+        switch text {
+        case .view(let chunk, let spans): chunk.string(spans.recordedAt.range)
+        case .owned(let owned): owned.recordedAt
+        }
+    }
+
+    public var actorID: String {
+        switch text {
+        case .view(let chunk, let spans): chunk.string(spans.actorID.range)
+        case .owned(let owned): owned.actorID
+        }
+    }
+
+    public var actorRole: String {
+        switch text {
+        case .view(let chunk, let spans): chunk.string(spans.actorRole.range)
+        case .owned(let owned): owned.actorRole
+        }
+    }
 
     /// The family ref, for family streams.
-    public var familyRef: String? { stream.hasPrefix("family:") ? String(stream.dropFirst(7)) : nil }
+    public var familyRef: String? {
+        switch text {
+        case .view(let chunk, let spans):
+            let stream = chunk.bytes(spans.stream.range)
+            guard stream.starts(with: Self.familyPrefix) else { return nil }
+            return chunk.string((spans.stream.range.lowerBound + Self.familyPrefix.count)..<spans.stream.range.upperBound)
+        case .owned(let owned):
+            return owned.stream.hasPrefix("family:") ? String(owned.stream.dropFirst(7)) : nil
+        }
+    }
+
+    private static let familyPrefix = Array("family:".utf8)
+
+    /// A fingerprint of the id's bytes (for a quick "could this event be amended?").
+    var idFingerprint: UInt64 {
+        switch text {
+        case .view(let chunk, let spans): EventTypeSet.fingerprint(chunk.bytes(spans.id.range))
+        case .owned(let owned): Self.fingerprint(owned.id)
+        }
+    }
+
+    static func fingerprint(_ text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { EventTypeSet.fingerprint($0) }
+    }
 
     /// Whether a void applies.
     public var isVoided: Bool { amendments.contains { $0.kind == .voided } }
 
-    /// Builds an event from a stored record, if its dates parse.
+    /// An event from a stored record, if its dates parse (the reference parser's path).
     public init?(_ record: LedgerRecord) {
         guard let occurred = OccurredAt(record.content.occurredAt), let recorded = Timestamp(rfc3339: record.recordedAt)
         else { return nil }
         seq = record.seq
-        id = record.content.id
-        stream = record.content.stream
-        type = record.content.type
+        type = Catalogue.types[record.content.type]?.name ?? record.content.type
         date = occurred.date
-        occurredAt = record.content.occurredAt
         recordedAt = recorded
-        recordedAtText = record.recordedAt
         let actor = record.content.actor.objectValue
-        actorID = actor?["id"]?.stringValue ?? ""
-        actorRole = actor?["role"]?.stringValue ?? ""
-        data = record.content.data.objectValue ?? JSONObject()
+        text = .owned(OwnedText(
+            id: record.content.id, stream: record.content.stream, occurredAt: record.content.occurredAt,
+            recordedAt: record.recordedAt, actorID: actor?["id"]?.stringValue ?? "",
+            actorRole: actor?["role"]?.stringValue ?? ""))
+        data = EventData(record.content.data.objectValue ?? JSONObject())
+    }
+
+    /// A view of a line scanned into `chunk`.
+    init(_ record: EventRecord, chunk: LogChunk) {
+        seq = record.seq
+        type = EventTypeSet.all.names[Int(record.typeIndex)]
+        date = record.date
+        recordedAt = record.recordedAt
+        text = .view(chunk, record.spans)
+        data = record.data.count > 0 ? EventData(chunk: chunk, range: record.data.range) : .empty
+        offset = record.offset
     }
 }
 
-/// A correction or void of an event.
-public struct Amendment: Sendable, Equatable {
-    public enum Kind: String, Sendable { case corrected, voided }
-    public let kind: Kind
-    /// The correcting event's id and seq.
-    public let by: String
-    public let seq: Int
-    public let date: CivilDate
-    public let reason: String
-    /// The replacement data (corrections).
-    public let data: JSONObject?
-    /// The data before this amendment.
-    public var original: JSONObject?
+/// A range of a chunk in eight bytes.
+struct Span: Sendable {
+    var start: Int32
+    var count: Int32
+
+    init(_ range: Range<Int>, in line: Int) {
+        start = Int32(truncatingIfNeeded: line + range.lowerBound)
+        count = Int32(truncatingIfNeeded: range.count)
+    }
+
+    static let none = Span(0..<0, in: 0)
+
+    var range: Range<Int> { Int(start)..<(Int(start) + Int(count)) }
 }
 
-/// Which events a projection sees: those that occurred by the end of `asOf` and were recorded by `knownAt`.
-public struct EventWindow: Sendable {
-    public var asOf: CivilDate?
-    public var knownAt: Timestamp?
-
-    public init(asOf: CivilDate? = nil, knownAt: Timestamp? = nil) {
-        self.asOf = asOf
-        self.knownAt = knownAt
-    }
-
-    public func includes(date: CivilDate, recordedAt: Timestamp) -> Bool {
-        if let asOf, date > asOf { return false }
-        if let knownAt, recordedAt > knownAt { return false }
-        return true
-    }
+/// Where a scanned line's string members are in its chunk.
+struct EventSpans: Sendable {
+    var id: Span
+    var stream: Span
+    var occurredAt: Span
+    var recordedAt: Span
+    var actorID: Span
+    var actorRole: Span
 }
 
-/// The corrections and voids inside a window, by the id of the event they amend.
-public struct AmendmentIndex: Sendable {
-    let byTarget: [String: [Amendment]]
+/// An event read by a parse worker: plain values and positions in the chunk, no references, so that making and
+/// dropping millions of them costs no reference counting across threads. The consumer turns each into a
+/// `StoredEvent` view.
+struct EventRecord: Sendable {
+    var seq: Int
+    var offset: Int
+    /// In `EventTypeSet.all.names`.
+    var typeIndex: Int32
+    /// In the slice's events decoded by the reference parser; -1 for a view.
+    var owned: Int32
+    var date: CivilDate
+    var recordedAt: Timestamp
+    var spans: EventSpans
+    /// The data object (count 0: none).
+    var data: Span
 
-    /// Applies the amendments of `event`, in log order: corrections replace the data, voids mark it.
-    func apply(to event: inout StoredEvent) {
-        guard let list = byTarget[event.id] else { return }
-        var current = event.data
-        var applied: [Amendment] = []
-        for var amendment in list {
-            amendment.original = current
-            if amendment.kind == .corrected, let replacement = amendment.data { current = replacement }
-            applied.append(amendment)
-        }
-        event.data = current
-        event.amendments = applied
-    }
-}
-
-/// Reads a log for the projections: pass 1 gathers the corrections and voids inside the window, pass 2 hands
-/// over every event in log order with them applied. Memory holds only the amendments, never the log.
-public enum EventScanner {
-    /// Calls `body` for every event in the window, in log order, corrections applied. Correction and void
-    /// events themselves are handed over too (the timeline shows them); folds skip them.
-    public static func scan(
-        path: String, window: EventWindow, amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil,
-        _ body: (StoredEvent) throws -> Void
-    ) throws {
-        let amendments = try given ?? self.amendments(path: path, window: window)
-        try LogReader(path: path).forEachLine { line, position, info in
-            guard info.complete, !info.tooLong else { return }
-            guard var event = try decode(line, lineNumber: position.lineNumber),
-                window.includes(date: event.date, recordedAt: event.recordedAt)
-            else { return }
-            event.offset = position.offset
-            amendments.apply(to: &event)
-            if position.lineNumber % 200_000 == 0 { progress?(position.lineNumber) }
-            try body(event)
-        }
+    /// The record of a line the scanner accepted, starting at `start` of its chunk; nil when its dates do not
+    /// parse, its type is not in the catalogue, or `window` leaves it out.
+    init?(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, window: EventWindow) {
+        guard let occurred = OccurredAt(utf8: UnsafeBufferPointer(rebasing: line[scanned.occurredAt])),
+            let recorded = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt])),
+            window.includes(date: occurred.date, recordedAt: recorded),
+            let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: line[scanned.type]))
+        else { return nil }
+        seq = scanned.seq
+        self.offset = offset
+        self.typeIndex = Int32(typeIndex)
+        owned = -1
+        date = occurred.date
+        recordedAt = recorded
+        spans = EventSpans(
+            id: Span(scanned.id, in: start), stream: Span(scanned.stream, in: start),
+            occurredAt: Span(scanned.occurredAt, in: start), recordedAt: Span(scanned.recordedAt, in: start),
+            actorID: Span(scanned.actorID, in: start), actorRole: Span(scanned.actorRole, in: start))
+        data = scanned.data.map { Span($0, in: start) } ?? .none
     }
 
-    /// The amendments inside a window (pass 1).
-    public static func amendments(path: String, window: EventWindow) throws -> AmendmentIndex {
-        AmendmentIndex(byTarget: try collectAmendments(path: path, window: window))
-    }
-
-    /// The events whose lines start at `offsets`, amendments applied (a second pass over one family).
-    public static func events(path: String, at offsets: [Int], amendments: AmendmentIndex) throws -> [StoredEvent] {
-        let reader = try LineReader(path: path)
-        return try offsets.compactMap { offset in
-            guard let line = try reader.line(at: offset) else { return nil }
-            guard var event = try line.withUnsafeBufferPointer({ try decode($0, lineNumber: 0) }) else { return nil }
-            event.offset = offset
-            amendments.apply(to: &event)
-            return event
-        }
-    }
-
-    static func decode(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws -> StoredEvent? {
-        let record: LedgerRecord
-        do { record = try LineFormat.decode(line) } catch {
-            throw EventLogError.malformedLine(seq: nil, lineNumber: lineNumber, problem: "\(error) (run ledger verify)")
-        }
-        return StoredEvent(record)
-    }
-
-    static func collectAmendments(path: String, window: EventWindow) throws -> [String: [Amendment]] {
-        var result: [String: [Amendment]] = [:]
-        let marker = Array(#""type":"event."#.utf8)
-        try LogReader(path: path).forEachLine { line, _, info in
-            guard info.complete, !info.tooLong, contains(line, marker) else { return }
-            guard let record = try? LineFormat.decode(line), let event = StoredEvent(record),
-                event.type == "event.corrected" || event.type == "event.voided",
-                window.includes(date: event.date, recordedAt: event.recordedAt),
-                let target = event.data["target"]?.stringValue
-            else { return }
-            let amendment = Amendment(
-                kind: event.type == "event.voided" ? .voided : .corrected, by: event.id, seq: event.seq, date: event.date,
-                reason: event.data["reason"]?.stringValue ?? "", data: event.data["data"]?.objectValue)
-            result[target, default: []].append(amendment)
-        }
-        return result
-    }
-
-    private static func contains(_ line: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard line.count >= needle.count, let first = needle.first else { return false }
-        var index = 0
-        let last = line.count - needle.count
-        while index <= last {
-            if line[index] == first {
-                var match = true
-                for offset in 1..<needle.count where line[index + offset] != needle[offset] {
-                    match = false
-                    break
-                }
-                if match { return true }
-            }
-            index += 1
-        }
-        return false
+    /// A placeholder pointing at the slice's `index`-th event decoded by the reference parser.
+    init(owned index: Int, seq: Int) {
+        self.seq = seq
+        offset = -1
+        typeIndex = -1
+        owned = Int32(index)
+        date = CivilDate(dayNumber: 0)
+        recordedAt = Timestamp(seconds: 0)
+        spans = EventSpans(id: .none, stream: .none, occurredAt: .none, recordedAt: .none, actorID: .none, actorRole: .none)
+        data = .none
     }
 }

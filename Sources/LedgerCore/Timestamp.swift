@@ -14,12 +14,18 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses an RFC 3339 date-time (`2026-03-04T09:30:00Z`, `…+01:00`, fractional seconds allowed).
     public init?(rfc3339 text: some StringProtocol) {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, let date = CivilDate(String(decoding: bytes[0..<10], as: UTF8.self)),
+        var text = String(text)
+        guard let instant = text.withUTF8({ Timestamp(rfc3339UTF8: $0) }) else { return nil }
+        self = instant
+    }
+
+    /// Parses an RFC 3339 date-time from UTF-8 bytes.
+    public init?(rfc3339UTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count >= 20, let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
             bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            let hour = CivilDate.digits(bytes[11..<13]), let minute = CivilDate.digits(bytes[14..<16]),
-            let second = CivilDate.digits(bytes[17..<19]), hour < 24, minute < 60, second < 61
+            let hour = CivilDate.digits(bytes, 11..<13), let minute = CivilDate.digits(bytes, 14..<16),
+            let second = CivilDate.digits(bytes, 17..<19), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var nanos = 0
@@ -40,8 +46,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             guard index + 1 == bytes.count else { return nil }
         } else {
             guard index + 6 == bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
-                bytes[index + 3] == UInt8(ascii: ":"), let offsetHours = CivilDate.digits(bytes[(index + 1)..<(index + 3)]),
-                let offsetMinutes = CivilDate.digits(bytes[(index + 4)..<(index + 6)]), offsetHours < 24, offsetMinutes < 60
+                bytes[index + 3] == UInt8(ascii: ":"), let offsetHours = CivilDate.digits(bytes, (index + 1)..<(index + 3)),
+                let offsetMinutes = CivilDate.digits(bytes, (index + 4)..<(index + 6)), offsetHours < 24, offsetMinutes < 60
             else { return nil }
             offset = (offsetHours * 60 + offsetMinutes) * 60 * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
         }
@@ -106,10 +112,17 @@ public struct OccurredAt: Sendable, Equatable {
 
     /// Parses `YYYY-MM-DD` or an RFC 3339 date-time.
     public init?(_ text: String) {
-        if let date = CivilDate(text) {
+        var text = text
+        guard let parsed = text.withUTF8({ OccurredAt(utf8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses `YYYY-MM-DD` or an RFC 3339 date-time from UTF-8 bytes.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        if let date = CivilDate(utf8: bytes) {
             self.date = date
             instant = nil
-        } else if let instant = Timestamp(rfc3339: text) {
+        } else if let instant = Timestamp(rfc3339UTF8: bytes) {
             self.instant = instant
             date = instant.londonDate
         } else {

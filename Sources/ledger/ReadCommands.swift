@@ -84,16 +84,20 @@ enum ReadCommands {
 
         var path: String { CommandRunner.logPath(arguments) }
 
-        func fold() throws -> LedgerFold {
-            var fold = LedgerFold()
-            try EventScanner.scan(path: path, window: window, progress: { Console.progress("reading: line \($0)") }) {
+        /// The fold of the log in the window: with obligations (`compliance`) or without, fed every event type or
+        /// only `types`.
+        func fold(compliance: Bool = true, types: EventTypeSet? = nil) throws -> LedgerFold {
+            var fold = LedgerFold(compliance: compliance)
+            try EventScanner.scan(path: path, window: window, types: types, progress: { Console.progress("reading: line \($0)") }) {
                 fold.apply($0)
             }
             Console.endProgress()
             return fold
         }
 
-        func reports() throws -> Reports { Reports(fold: try fold(), asOf: asOf) }
+        func reports(compliance: Bool = true, types: EventTypeSet? = nil) throws -> Reports {
+            Reports(fold: try fold(compliance: compliance, types: types), asOf: asOf)
+        }
 
         func emit(_ rows: [JSONObject], tableColumns: [String]) throws {
             switch format {
@@ -113,7 +117,7 @@ enum ReadCommands {
     static func families(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        let reports = try query.reports()
+        let reports = try query.reports(compliance: false, types: LedgerFold.familyTypes)
         var rows = reports.families()
         if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
         if let worker = query.arguments.value("worker") {
@@ -133,7 +137,7 @@ enum ReadCommands {
     static func caseload(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        let figures = try query.reports().caseload()
+        let figures = try query.reports(compliance: false, types: LedgerFold.caseloadTypes).caseload()
         var workers = figures.workers
         var teams = figures.teams
         if let worker = query.arguments.value("worker") { workers = workers.filter { $0["worker"]?.stringValue == worker } }
@@ -201,7 +205,7 @@ enum ReadCommands {
     static func pbr(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw, flags: ["claimable"])
         try requireLog(query)
-        var rows = try query.reports().pbr()
+        var rows = try query.reports(compliance: false, types: LedgerFold.familyTypes).pbr()
         if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
         if query.arguments.flags.contains("claimable") { rows = rows.filter { $0["claimable"]?.arrayValue?.isEmpty == false } }
         try query.emit(rows, tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"])

@@ -1,0 +1,59 @@
+import EventLog
+
+/// An event's `data` object as the projections read it: a view of the bytes in the log, whose members are found
+/// and built only when asked for (`data["worker"]`), or an object held in memory (a correction's replacement,
+/// an event decoded by the reference parser, a test's value).
+public struct EventData: Sendable {
+    enum Storage: Sendable {
+        case view(LogChunk, Range<Int>)
+        case object(JSONObject)
+    }
+
+    let storage: Storage
+
+    /// The bytes of a data object the scanner accepted, at `range` of `chunk`.
+    init(chunk: LogChunk, range: Range<Int>) { storage = .view(chunk, range) }
+
+    /// An object held in memory.
+    public init(_ object: JSONObject) { storage = .object(object) }
+
+    /// An empty object.
+    public static let empty = EventData(JSONObject())
+
+    /// The value of the member called `key`, if present.
+    public subscript(key: String) -> JSONValue? {
+        switch storage {
+        case .object(let object):
+            return object[key]
+        case .view(let chunk, let range):
+            let bytes = chunk.bytes(range)
+            return ScannedObject.valueRange(of: key, in: bytes).map { JSONValue(scanned: bytes, $0) }
+        }
+    }
+
+    /// Every member, built (the timeline's struck-through original, equality).
+    public var object: JSONObject {
+        switch storage {
+        case .object(let object):
+            return object
+        case .view(let chunk, let range):
+            return JSONValue(scanned: chunk.bytes(range)).objectValue ?? JSONObject()
+        }
+    }
+
+    /// A copy that holds no bytes of the log (for values kept longer than a scan, such as corrections).
+    public var detached: EventData {
+        if case .object = storage { return self }
+        return EventData(object)
+    }
+}
+
+extension EventData: Equatable {
+    public static func == (lhs: EventData, rhs: EventData) -> Bool { lhs.object == rhs.object }
+}
+
+extension EventData: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(JSONObject(elements.map { JSONMember($0.0, $0.1) }))
+    }
+}
