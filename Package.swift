@@ -26,7 +26,7 @@ let package = Package(
         .target(
             name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
             path: "Tests/LedgerTestSupport"),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LedgerTestSupport"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "EventLog", "LedgerTestSupport"]),
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),

@@ -85,13 +85,16 @@ func scanBenchmark(log: String, samples: Int, record: (String, String) -> Void) 
     func time(_ name: String, _ body: () throws -> Int) rethrows {
         _ = try body()
         var seconds: [Double] = []
+        var processor: [Double] = []
         var count = 0
         for _ in 0..<samples {
             let start = now()
+            let cpuStart = cpuSeconds()
             count = try body()
             seconds.append(now() - start)
+            processor.append(cpuSeconds() - cpuStart)
         }
-        record(name, "\(format3(median(seconds))) s median (\(count) events)")
+        record(name, "\(format3(median(seconds))) s median, \(format3(median(processor))) s CPU (\(count))")
     }
     try time("amendments pass (parallel)") {
         try EventScanner.amendments(path: log, window: EventWindow()).count
@@ -103,7 +106,7 @@ func scanBenchmark(log: String, samples: Int, record: (String, String) -> Void) 
             try EventScanner.scan(path: log, window: EventWindow(), types: types, amendments: amendments) { _ in count += 1 }
             return count
         }
-        try time("decode events, \(label), fold (compliance \(label == "every type"))") {
+        try time("decode events, \(label), one fold (compliance \(label == "every type"))") {
             var fold = LedgerFold(compliance: label == "every type")
             var count = 0
             try EventScanner.scan(path: log, window: EventWindow(), types: types, amendments: amendments) {
@@ -112,5 +115,18 @@ func scanBenchmark(log: String, samples: Int, record: (String, String) -> Void) 
             }
             return count
         }
+        try time("decode events, \(label), fold by family on every core (compliance \(label == "every type"))") {
+            let fold = try LedgerFold.scan(
+                path: log, window: EventWindow(), compliance: label == "every type", types: types, amendments: amendments)
+            return fold.families.count
+        }
     }
+}
+
+/// User and system time of this process so far.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+        + Double(usage.ru_stime.tv_usec) / 1e6
 }

@@ -43,18 +43,19 @@ public enum ReadPiece<Parsed> {
     case line(UnsafeBufferPointer<UInt8>, offset: Int, info: LineInfo)
 }
 
-/// Reads a file in large chunks and parses the lines on every core at once, in order where it matters.
+/// Reads a file on every core at once and hands the parsed lines over in file order.
 ///
-/// Each chunk's whole lines are split into one slice per thread; `parse` runs on the slices concurrently (it
-/// must not touch shared state: it gets the lines and returns a value), and `consume` receives the results on the
-/// calling thread in file order, while the workers already parse the next chunk. Results may keep their chunk to
-/// refer to its bytes; a chunk is filled again only once nothing else holds it, so memory stays bounded by a few
-/// chunks and one chunk's results, however long the file, as long as the consumer does not keep them.
+/// The file is cut into ranges of `chunkSize` bytes. Each task reads its range (with `pread`) and the rest of the
+/// line that crosses its end, and parses exactly the lines that start in its range: `parse` gets them as a
+/// `LineSlice` (it must not touch shared state: it gets the lines and returns a value). `consume` receives the
+/// results on the calling thread in file order; at most a few tasks run ahead of it, so memory stays bounded by a
+/// few chunks and their results, however long the file, as long as the consumer does not keep them. Results may
+/// keep their chunk to refer to its bytes: a chunk is filled again only once nothing else holds it.
 public struct ParallelLineReader: Sendable {
     public let path: String
-    /// Bytes read at a time (at least one line of the maximum size).
+    /// Bytes per task.
     public let chunkSize: Int
-    /// Threads parsing at once.
+    /// Threads reading and parsing at once.
     public let threads: Int
 
     /// Threads to parse with: `LEDGER_THREADS` when set (to leave cores to other work), else the processors online.
@@ -64,13 +65,13 @@ public struct ParallelLineReader: Sendable {
     }()
 
     /// A reader of the file at `path`.
-    public init(path: String, chunkSize: Int = 8 << 20, threads: Int = processors) {
+    public init(path: String, chunkSize: Int = 2 << 20, threads: Int = processors) {
         self.path = path
-        self.chunkSize = chunkSize
+        self.chunkSize = max(1, chunkSize)
         self.threads = max(1, threads)
     }
 
-    /// Reads the file from `offset` up to `end` (default: the end of the file).
+    /// Reads the file from `offset` (the start of a line) up to `end` (default: the end of the file).
     public func read<Parsed: Sendable>(
         from offset: Int = 0, to end: Int? = nil, maxLine: Int = LineFormat.maxLineBytes + 1,
         parse: @escaping @Sendable (LineSlice) -> Parsed,
@@ -79,152 +80,218 @@ public struct ParallelLineReader: Sendable {
         let descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
         defer { Syscalls.close(descriptor) }
         let limit = try end ?? Syscalls.fileSize(descriptor, path: path)
-        let capacity = max(chunkSize, maxLine + 1)
-        var pool: [LogChunk] = []
-        /// A chunk nothing else holds (results of earlier chunks may still hold theirs).
-        func freeChunk() -> LogChunk {
-            for index in pool.indices where isKnownUniquelyReferenced(&pool[index]) { return pool[index] }
-            let chunk = LogChunk(capacity: capacity)
-            if pool.count < 4 { pool.append(chunk) }
-            return chunk
+        guard limit > offset else { return }
+        let taskCount = (limit - offset + chunkSize - 1) / chunkSize
+        let plan = TaskPlan(
+            descriptor: descriptor, path: path, start: offset, limit: limit, size: chunkSize, maxLine: maxLine)
+        let board = TaskBoard<Parsed>()
+        let running = DispatchGroup()
+        // However the consumer ends, no task may still be reading when the descriptor is closed.
+        defer {
+            board.cancel()
+            running.wait()
         }
-
-        let group = DispatchGroup()
-        let results = ResultSlots<Parsed>(count: threads)
-        var waiting: [Parsed] = []  // the previous chunk's results, not yet consumed
-        var current = freeChunk()
-        var fileOffset = offset
-        var filled = 0
-        var chunkOffset = offset  // file offset of the current chunk's first byte
-        var skipping = false  // inside an over-long line already reported
-
-        func consumeWaiting() throws {
-            for parsed in waiting { try consume(.parsed(parsed)) }
-            waiting.removeAll(keepingCapacity: true)
-        }
-
-        while fileOffset < limit {
-            let base = current.mutableBase
-            let want = min(capacity - filled, limit - fileOffset)
-            let got = try Syscalls.read(
-                descriptor, into: UnsafeMutableRawBufferPointer(start: base + filled, count: want), path: path)
-            if got == 0 { break }
-            fileOffset += got
-            filled += got
-            current.count = filled
-            var start = 0
-            if skipping {
-                // Still inside an over-long line: drop bytes up to its newline.
-                guard let found = memchr(base, 0x0A, filled) else {
-                    chunkOffset += filled
-                    filled = 0
-                    continue
+        var started = 0
+        func start() {
+            guard started < taskCount else { return }
+            let index = started
+            started += 1
+            DispatchQueue.global(qos: .userInitiated).async(group: running) {
+                guard !board.isCancelled else { return board.finish(index, .done(nil, nil)) }
+                let outcome: TaskOutcome<Parsed>
+                do {
+                    let read = try plan.read(index, chunk: board.freeChunk(capacity: plan.capacity))
+                    outcome = .done(read.lines.isEmpty ? nil : parse(read.slice), read.special)
+                } catch {
+                    outcome = .failed(error)
                 }
-                start = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-                skipping = false
+                board.finish(index, outcome)
             }
-            let wholeEnd = lastNewline(base, from: start, to: filled).map { $0 + 1 } ?? start
-            if wholeEnd > start {
-                // Parse this chunk's whole lines on the workers while the previous chunk is consumed here.
-                let slices = split(current, start..<wholeEnd, chunkOffset: chunkOffset)
-                for (index, slice) in slices.enumerated() {
-                    DispatchQueue.global(qos: .userInitiated).async(group: group) {
-                        results.store(index, parse(slice))
-                    }
-                }
-                try consumeWaiting()
-                group.wait()
-                waiting = results.take(slices.count)
-            }
-            let partial = filled - wholeEnd
-            if partial > maxLine {
-                // No newline within a whole buffer: report the line once, cut, then skip to its end.
-                try consumeWaiting()
-                try consume(.line(
-                    UnsafeBufferPointer(start: base + wholeEnd, count: maxLine), offset: chunkOffset + wholeEnd,
-                    info: LineInfo(complete: true, tooLong: true, length: partial)))
-                skipping = true
-                chunkOffset += filled
-                filled = 0
-                continue
-            }
-            // The partial last line moves to the front of a chunk nothing else holds.
-            let next = freeChunk()
-            if partial > 0 {
-                if next === current {
-                    memmove(base, base + wholeEnd, partial)
-                } else {
-                    next.mutableBase.update(from: base + wholeEnd, count: partial)
-                }
-            }
-            current = next
-            chunkOffset += wholeEnd
-            filled = partial
-            current.count = filled
         }
-        try consumeWaiting()
-        if filled > 0 && !skipping {
-            try consume(.line(
-                UnsafeBufferPointer(start: current.base, count: filled), offset: chunkOffset,
-                info: LineInfo(complete: false, tooLong: false, length: filled)))
-        }
-    }
-
-    /// Splits whole lines into about `threads` slices, each ending at a newline.
-    private func split(_ chunk: LogChunk, _ range: Range<Int>, chunkOffset: Int) -> [LineSlice] {
-        let base = chunk.base
-        var slices: [LineSlice] = []
-        var start = range.lowerBound
-        let share = max(1, range.count / threads)
-        while start < range.upperBound {
-            var end = range.upperBound
-            if slices.count < threads - 1, start + share < range.upperBound,
-                let found = memchr(base + start + share, 0x0A, range.upperBound - start - share)
-            {
-                end = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+        // A few tasks run ahead of the consumer: enough to keep every core busy, few enough to bound memory.
+        for _ in 0..<(2 * threads) { start() }
+        for index in 0..<taskCount {
+            let outcome = board.take(index)
+            start()
+            switch outcome {
+            case .done(let parsed, let special):
+                if let parsed { try consume(.parsed(parsed)) }
+                if let special { try consume(.line(special.chunk.bytes(special.range), offset: special.offset, info: special.info)) }
+            case .failed(let error):
+                throw error
             }
-            slices.append(LineSlice(chunk: chunk, range: start..<end, chunkOffset: chunkOffset))
-            start = end
         }
-        return slices
-    }
-
-    /// The last newline in `start..<end` (usually within a line of the end, so a backwards loop).
-    private func lastNewline(_ base: UnsafeMutablePointer<UInt8>, from start: Int, to end: Int) -> Int? {
-        var index = end - 1
-        while index >= start {
-            if base[index] == 0x0A { return index }
-            index -= 1
-        }
-        return nil
     }
 }
 
-/// One result slot per worker; each is written by one thread and read after the group is waited for. Raw
-/// storage, so that concurrent writes to different slots never touch shared bookkeeping.
-private final class ResultSlots<Parsed>: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<Parsed?>
-    private let count: Int
+/// A task's lines as read: the whole lines that start in its range, and a last line to report on its own.
+struct TaskRead {
+    let slice: LineSlice
+    var lines: Range<Int> { slice.range }
+    let special: SpecialLine?
+}
 
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
+/// A line handed to the consumer as it is: cut (over the size limit) or torn (no newline at the end of the file).
+struct SpecialLine: Sendable {
+    let chunk: LogChunk
+    let range: Range<Int>
+    let offset: Int
+    let info: LineInfo
+}
+
+enum TaskOutcome<Parsed: Sendable>: Sendable {
+    case done(Parsed?, SpecialLine?)
+    case failed(any Error)
+}
+
+/// How the file is cut into tasks, and how one task reads its lines.
+struct TaskPlan: Sendable {
+    let descriptor: Int32
+    let path: String
+    let start: Int
+    let limit: Int
+    let size: Int
+    let maxLine: Int
+    /// Bytes read past the end of the range to finish the line that crosses it, before reading more.
+    static let margin = 64 << 10
+
+    var capacity: Int { size + 1 + Self.margin }
+
+    /// Reads the lines that start in task `index`'s range into `chunk` (a bigger one if a line needs it).
+    func read(_ index: Int, chunk given: LogChunk) throws -> TaskRead {
+        let rangeStart = start + index * size
+        let rangeEnd = min(limit, rangeStart + size)
+        // One byte before the range tells whether a line starts exactly at its start.
+        let readFrom = index == 0 ? rangeStart : rangeStart - 1
+        var chunk = given
+        var filled = try fill(chunk, at: 0, from: readFrom, upTo: min(limit, rangeEnd + Self.margin))
+        let base = { chunk.base }
+        var first = 0
+        if index > 0 {
+            // Skip the end of the line that started before the range.
+            guard let newline = memchr(base(), 0x0A, min(filled, rangeEnd - readFrom)) else {
+                return TaskRead(slice: LineSlice(chunk: chunk, range: 0..<0, chunkOffset: readFrom), special: nil)
+            }
+            first = base().distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        var cursor = first
+        var special: SpecialLine?
+        while readFrom + cursor < rangeEnd {
+            if let newline = memchr(base() + cursor, 0x0A, filled - cursor) {
+                cursor = base().distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+                continue
+            }
+            // The line crosses what was read: read more of it, up to the size limit.
+            let lineLength = filled - cursor
+            if readFrom + filled == limit {
+                special = SpecialLine(
+                    chunk: chunk, range: cursor..<filled, offset: readFrom + cursor,
+                    info: LineInfo(complete: false, tooLong: false, length: lineLength))
+                break
+            }
+            if lineLength > maxLine {
+                // Over the limit: reported once, cut; its end (and what follows) belongs to later tasks.
+                let length = try lengthOfLine(from: readFrom + cursor)
+                special = SpecialLine(
+                    chunk: chunk, range: cursor..<(cursor + maxLine), offset: readFrom + cursor,
+                    info: LineInfo(complete: length.complete, tooLong: true, length: length.bytes))
+                break
+            }
+            if filled + Self.margin > chunk.capacity {
+                let bigger = LogChunk(capacity: filled + max(Self.margin, maxLine + 1))
+                bigger.mutableBase.update(from: chunk.base, count: filled)
+                bigger.count = filled
+                chunk = bigger
+            }
+            let more = try fill(chunk, at: filled, from: readFrom + filled, upTo: min(limit, readFrom + filled + Self.margin))
+            filled = more
+        }
+        return TaskRead(slice: LineSlice(chunk: chunk, range: first..<cursor, chunkOffset: readFrom), special: special)
+    }
+
+    /// Reads file bytes `from..<upTo` into `chunk` at `at`; returns the chunk's filled count.
+    private func fill(_ chunk: LogChunk, at: Int, from: Int, upTo: Int) throws -> Int {
+        let want = max(0, min(upTo - from, chunk.capacity - at))
+        let got = try Syscalls.pread(
+            descriptor, into: UnsafeMutableRawBufferPointer(start: chunk.mutableBase + at, count: want), at: from,
+            path: path)
+        chunk.count = at + got
+        return at + got
+    }
+
+    /// How long the line starting at `offset` is, reading forward in pieces (for an over-long line's report).
+    private func lengthOfLine(from offset: Int) throws -> (bytes: Int, complete: Bool) {
+        var piece = [UInt8](repeating: 0, count: 1 << 16)
+        var position = offset
+        while position < limit {
+            let got = try piece.withUnsafeMutableBytes { raw in
+                try Syscalls.pread(
+                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<min(raw.count, limit - position)]),
+                    at: position, path: path)
+            }
+            if got == 0 { break }
+            if let index = piece[0..<got].firstIndex(of: 0x0A) { return (position + index - offset, true) }
+            position += got
+        }
+        return (position - offset, false)
+    }
+}
+
+/// What the tasks and the consumer share: the finished results, in order, and chunks to reuse.
+final class TaskBoard<Parsed: Sendable>: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var ready = pthread_cond_t()
+    private var cancelled = false
+    private var results: [Int: TaskOutcome<Parsed>] = [:]
+    private var pool: [LogChunk] = []
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&ready, nil)
     }
 
     deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
+        pthread_cond_destroy(&ready)
+        pthread_mutex_destroy(&mutex)
     }
 
-    func store(_ index: Int, _ value: Parsed) { slots[index] = value }
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
 
-    func take(_ taken: Int) -> [Parsed] {
-        var values: [Parsed] = []
-        for index in 0..<min(taken, count) {
-            if let value = slots[index] { values.append(value) }
-            slots[index] = nil
+    /// Whether the consumer has stopped (tasks not yet started then do nothing).
+    var isCancelled: Bool { locked { cancelled } }
+
+    /// A chunk nothing else holds, or a new one.
+    func freeChunk(capacity: Int) -> LogChunk {
+        locked {
+            for index in pool.indices where pool[index].capacity >= capacity && isKnownUniquelyReferenced(&pool[index]) {
+                return pool[index]
+            }
+            let chunk = LogChunk(capacity: capacity)
+            if pool.count < 16 { pool.append(chunk) }
+            return chunk
         }
-        return values
     }
+
+    func finish(_ index: Int, _ outcome: TaskOutcome<Parsed>) {
+        locked {
+            results[index] = outcome
+            pthread_cond_broadcast(&ready)
+        }
+    }
+
+    /// Waits for task `index` and takes its result.
+    func take(_ index: Int) -> TaskOutcome<Parsed> {
+        pthread_mutex_lock(&mutex)
+        while results[index] == nil { pthread_cond_wait(&ready, &mutex) }
+        let outcome = results.removeValue(forKey: index)
+        pthread_mutex_unlock(&mutex)
+        return outcome ?? .done(nil, nil)
+    }
+
+    /// Stops the tasks not yet started.
+    func cancel() { locked { cancelled = true } }
 }

@@ -87,6 +87,19 @@ public struct FamilyState: Sendable {
 
     public var current: Episode? { episodes.last }
 
+    /// Whether the latest episode is open (read in place: an episode is a large value, and copying it out to read
+    /// one flag is what the fold must not do a million times).
+    public var hasOpenEpisode: Bool {
+        guard let last = episodes.indices.last else { return false }
+        return episodes[last].isOpen
+    }
+
+    /// When the latest episode closed, if it has.
+    var lastClosedOn: CivilDate? {
+        guard let last = episodes.indices.last else { return nil }
+        return episodes[last].closedOn
+    }
+
     /// The youngest child (latest dob; by id when no child has one).
     public var youngestChild: Person? {
         let children = members.filter { $0.role == "child" }

@@ -71,12 +71,35 @@ public struct LedgerFold: Sendable {
         Catalogue.names.filter { !["visit.completed", "meeting.attended", "note.recorded", "plan.distributed",
             "case-summary.completed", "referrer.contacted", "concern.raised", "closure.approved"].contains($0) })
 
+    /// Folds the log in `window` on every core: families are folded in shards (`EventScanner.foldByFamily`) and
+    /// merged. The result is the fold of the whole log.
+    public static func scan(
+        path: String, window: EventWindow, compliance: Bool = true, types: EventTypeSet? = nil,
+        amendments: AmendmentIndex? = nil, shards count: Int = ParallelLineReader.processors,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> LedgerFold {
+        let shards = try EventScanner.foldByFamily(
+            path: path, window: window, types: types, amendments: amendments,
+            states: Array(repeating: LedgerFold(compliance: compliance), count: max(1, count)),
+            progress: progress
+        ) { fold, event in fold.apply(event) }
+        return LedgerFold(merging: shards)
+    }
+
+    /// One fold from shards that each saw every organisation and workforce event and their own families' events.
+    init(merging shards: [LedgerFold]) {
+        self = shards.first ?? LedgerFold()
+        for shard in shards.dropFirst() {
+            families.merge(shard.families) { kept, _ in kept }
+        }
+    }
+
     /// Applies one event.
     public mutating func apply(_ event: StoredEvent) {
-        if event.isVoided || event.type == "event.corrected" || event.type == "event.voided" { return }
+        if event.isVoided || event.kind == .eventCorrected || event.kind == .eventVoided { return }
         let data = event.data
-        switch event.type {
-        case "policy.adopted":
+        switch event.kind {
+        case .policyAdopted:
             let policy: Policy?
             if let name = data["profile"]?.stringValue {
                 policy = PolicyProfiles.profile(name)
@@ -88,19 +111,19 @@ public struct LedgerFold: Sendable {
             if let policy, let from = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
                 adoptions.append(AdoptedPolicy(policy, effectiveFrom: from, seq: event.seq))
             }
-        case "team.defined":
+        case .teamDefined:
             if let id = data["id"]?.stringValue {
                 teams[id] = TeamInfo(
                     id: id, name: data["name"]?.stringValue ?? id, locality: data["locality"]?.stringValue,
                     service: data["service"]?.stringValue)
             }
-        case "worker.registered":
+        case .workerRegistered:
             let id = StreamName.key(of: event.stream)
             workers[id] = WorkerInfo(
                 id: id, name: data["name"]?.stringValue ?? id, role: data["role"]?.stringValue ?? "",
                 team: data["team"]?.stringValue ?? "", fte: data["fte"]?.doubleValue ?? 1,
                 caseload: Self.caseload(data["caseload"]), left: false)
-        case "worker.changed":
+        case .workerChanged:
             let id = StreamName.key(of: event.stream)
             guard var worker = workers[id] else { return }
             if let role = data["role"]?.stringValue { worker.role = role }
@@ -108,7 +131,7 @@ public struct LedgerFold: Sendable {
             if let fte = data["fte"]?.doubleValue { worker.fte = fte }
             if let caseload = Self.caseload(data["caseload"]) { worker.caseload = caseload }
             workers[id] = worker
-        case "worker.left":
+        case .workerLeft:
             workers[StreamName.key(of: event.stream)]?.left = true
         default:
             guard let ref = event.familyRef else { return }
@@ -133,25 +156,26 @@ final class AdoptedPolicy: Sendable {
     let effectiveFrom: CivilDate
     let seq: Int
     let calendar: WorkingDayCalendar
-    /// Deadline rules by the type of their `from` event.
-    let deadlinesByFrom: [String: [Int]]
-    /// Recurring rules by the type of their `from` or `event`.
-    let recurringByType: [String: [Int]]
+    /// Deadline rules by the kind of their `from` event (`EventKind.rawValue`).
+    let deadlinesByFrom: [[Int]]
+    /// Recurring rules by the kind of their `from` or `event`.
+    let recurringByType: [[Int]]
 
     init(_ policy: Policy, effectiveFrom: CivilDate, seq: Int) {
         self.policy = policy
         self.effectiveFrom = effectiveFrom
         self.seq = seq
         calendar = policy.calendar
-        var deadlines: [String: [Int]] = [:]
-        for (index, rule) in policy.deadlines.enumerated() { deadlines[rule.from.type, default: []].append(index) }
-        deadlinesByFrom = deadlines
-        var recurring: [String: [Int]] = [:]
-        for (index, rule) in policy.recurring.enumerated() {
-            recurring[rule.from.type, default: []].append(index)
-            if rule.event.type != rule.from.type { recurring[rule.event.type, default: []].append(index) }
+        var deadlines = [[Int]](repeating: [], count: EventKind.allCases.count)
+        for (index, rule) in policy.deadlines.enumerated() {
+            if let kind = rule.from.kind { deadlines[kind.rawValue].append(index) }
         }
-        recurringByType = recurring.mapValues { $0.sorted() }
+        deadlinesByFrom = deadlines
+        var recurring = [[Int]](repeating: [], count: EventKind.allCases.count)
+        for (index, rule) in policy.recurring.enumerated() {
+            for kind in Set([rule.from.kind, rule.event.kind].compactMap { $0 }) { recurring[kind.rawValue].append(index) }
+        }
+        recurringByType = recurring.map { $0.sorted() }
     }
 }
 
@@ -164,13 +188,13 @@ struct FamilyRules {
         let data = event.data
 
         // Family-level facts that outlive episodes.
-        switch event.type {
-        case "referral.received":
-            guard family.current?.isOpen != true else { return }
+        switch event.kind {
+        case .referralReceived:
+            guard !family.hasOpenEpisode else { return }
             var episode = Episode(
                 number: family.episodes.count + 1, referralID: event.id, openedOn: event.date, openedSeq: event.seq)
             episode.source = data["source"]?.stringValue
-            if let lastClosed = family.episodes.last?.closedOn, event.date <= lastClosed.adding(days: 84) {
+            if let lastClosed = family.lastClosedOn, event.date <= lastClosed.adding(days: 84) {
                 episode.reReferral = true
             }
             if let stepDown = data["stepDown"]?.objectValue {
@@ -192,51 +216,51 @@ struct FamilyRules {
             }
             family.episodes.append(episode)
             return
-        case "family.member.added":
+        case .familyMemberAdded:
             if let person = data["member"].flatMap(Self.person) {
                 family.members.removeAll { $0.id == person.id }
                 family.members.append(person)
             }
-        case "family.member.left":
+        case .familyMemberLeft:
             if let id = data["memberId"]?.stringValue { family.members.removeAll { $0.id == id } }
-        case "ufrn.assigned":
+        case .ufrnAssigned:
             family.ufrn = data["ufrn"]?.stringValue
-        case "pbr.criteria.identified":
+        case .pbrCriteriaIdentified:
             for criterion in data["criteria"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
                 family.criteria[criterion, default: []].append(event.id)
             }
-        case "attendance.recorded":
+        case .attendanceRecorded:
             if let member = data["memberId"]?.stringValue, let to = data["to"]?.stringValue.flatMap(CivilDate.init),
                 let percent = data["percent"]?.doubleValue
             {
                 if let existing = family.attendance[member], existing.to > to { break }
                 family.attendance[member] = (event.id, to, percent)
             }
-        case "offence.recorded":
+        case .offenceRecorded:
             family.offences.append((event.id, event.date))
-        case "employment.recorded":
+        case .employmentRecorded:
             family.employment.append(
                 (event.id, data["memberId"]?.stringValue ?? "", data["benefit"]?.stringValue ?? "none",
                  data["continuousWeeks"]?.intValue ?? 0))
-        case "pbr.claimed":
+        case .pbrClaimed:
             if let kind = data["kind"]?.stringValue { family.claims[kind, default: []].append(event.id) }
         default:
             break
         }
-        guard family.episodes.last?.isOpen == true else { return }
+        guard family.hasOpenEpisode else { return }
         // Moved out while it changes, so that its arrays are not copied on write.
         var episode = family.episodes.removeLast()
         defer { family.episodes.append(episode) }
-        switch event.type {
-        case "triage.completed":
+        switch event.kind {
+        case .triageCompleted:
             episode.triaged = true
             if let level = data["level"]?.stringValue { episode.level = level }
-        case "allocation.discussed":
+        case .allocationDiscussed:
             if let level = data["level"]?.stringValue { episode.level = level }
-        case "level.changed":
+        case .levelChanged:
             if let level = data["level"]?.stringValue { episode.level = level }
             if data["reason"]?.stringValue == "step-down" { episode.stepDownOn = event.date }
-        case "worker.allocated":
+        case .workerAllocated:
             if let worker = data["worker"]?.stringValue {
                 let relationship = data["relationship"]?.stringValue ?? "assigned"
                 episode.workers[worker] = relationship
@@ -248,49 +272,49 @@ struct FamilyRules {
                 }
                 if episode.firstAllocationOn == nil { episode.firstAllocationOn = event.date }
             }
-        case "worker.unallocated":
+        case .workerUnallocated:
             if let worker = data["worker"]?.stringValue {
                 episode.workers[worker] = nil
                 if episode.lead == worker {
                     episode.lead = episode.workers.sorted { $0.key < $1.key }.first(where: { $0.value == "lead" })?.key
                 }
             }
-        case "transfer.completed":
+        case .transferCompleted:
             if let worker = data["worker"]?.stringValue {
                 episode.workers = [worker: "lead"]
                 episode.lead = worker
             }
-        case "engagement.started":
+        case .engagementStarted:
             episode.engaged = true
-        case "contact.attempted":
+        case .contactAttempted:
             if let method = data["method"]?.stringValue { episode.contactAttempts.append((method, event.date)) }
-        case "consent.recorded":
+        case .consentRecorded:
             if data["scope"]?.stringValue == "service", data["given"]?.boolValue == true { episode.consentGiven = true }
-        case "assessment.completed", "review.completed":
+        case .assessmentCompleted, .reviewCompleted:
             if let star = StarReading(event: event) {
                 if episode.firstStar == nil { episode.firstStar = star }
                 episode.latestStar = star
             }
-            if event.type == "review.completed" {
+            if event.kind == .reviewCompleted {
                 episode.lastReviewOn = event.date
                 if let next = data["nextReviewBy"]?.stringValue.flatMap(CivilDate.init) { episode.nextReviewBy = next }
             }
-        case "plan.agreed", "plan.updated":
+        case .planAgreed, .planUpdated:
             if let reviewBy = data["reviewBy"]?.stringValue.flatMap(CivilDate.init) { episode.nextReviewBy = reviewBy }
             if let every = data["visitEveryDays"]?.intValue { episode.visitEveryDays = every }
-        case "requirement.met":
+        case .requirementMet:
             if let requirement = data["requirement"]?.stringValue { episode.requirementsMet.insert(requirement) }
-        case "stepup.requested":
+        case .stepupRequested:
             episode.stepUpRequested = true
-        case "stepup.decided":
+        case .stepupDecided:
             if data["accepted"]?.boolValue == true { episode.stepUpAcceptedOn = event.date }
-        case "supervision.recorded", "extension.agreed":
+        case .supervisionRecorded, .extensionAgreed:
             episode.justifications.append((event.type, event.date, event.actorRole))
         default:
             break
         }
         if compliance { applyRules(&episode, family: family.ref, event: event) }
-        if event.type == "case.closed" {
+        if event.kind == .caseClosed {
             close(&episode, family: family.ref, event: event)
         }
     }
@@ -311,13 +335,13 @@ struct FamilyRules {
         for index in episode.obligations.indices
         where episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
             && episode.obligations[index].checkPassed == nil && episode.obligations[index].fromSeq < event.seq
-            && episode.obligations[index].targets.contains(where: { $0.matches(type: event.type, data: event.data) })
+            && episode.obligations[index].targets.contains(where: { $0.matches(event) })
         {
             episode.obligations[index].metOn = event.date
             episode.obligations[index].metSeq = event.seq
         }
         // 2. Extend: a manager's agreed extension moves the due date of what it names.
-        if event.type == "extension.agreed", let what = event.data["what"]?.stringValue,
+        if event.kind == .extensionAgreed, let what = event.data["what"]?.stringValue,
             let until = event.data["until"]?.stringValue.flatMap(CivilDate.init)
         {
             for index in episode.obligations.indices where episode.obligations[index].extendable == what
@@ -332,7 +356,7 @@ struct FamilyRules {
         let calendar = adopted.calendar
         // 3. Recurring: an occurrence starts the next period; a `from` starts the first. Only the rules whose
         // event or `from` has this event's type can act on it.
-        for ruleIndex in adopted.recurringByType[event.type] ?? [] {
+        for ruleIndex in event.kind.map({ adopted.recurringByType[$0.rawValue] }) ?? [] {
             let rule = policy.recurring[ruleIndex]
             if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
             var interval = rule.everyByLevel[episode.level ?? ""] ?? rule.every
@@ -340,22 +364,22 @@ struct FamilyRules {
                 let candidate = Timescale.days(days)
                 if candidate.after(event.date, in: calendar) < interval.after(event.date, in: calendar) { interval = candidate }
             }
-            if let current = episode.recurringCurrent[rule.id], rule.event.matches(type: event.type, data: event.data) {
+            if let current = episode.recurringCurrent[rule.id], rule.event.matches(event) {
                 if episode.obligations[current].metSeq == event.seq {
                     episode.obligations.append(makeRecurring(rule, family: ref, episode: episode, event: event,
                         due: interval.after(event.date, in: calendar)))
                     episode.recurringCurrent[rule.id] = episode.obligations.count - 1
                 }
-            } else if episode.recurringCurrent[rule.id] == nil, rule.from.matches(type: event.type, data: event.data) {
+            } else if episode.recurringCurrent[rule.id] == nil, rule.from.matches(event) {
                 let due = (rule.firstWithin ?? interval).after(event.date, in: calendar)
                 episode.obligations.append(makeRecurring(rule, family: ref, episode: episode, event: event, due: due))
                 episode.recurringCurrent[rule.id] = episode.obligations.count - 1
             }
         }
         // 4. Deadlines started by this event.
-        for ruleIndex in adopted.deadlinesByFrom[event.type] ?? [] {
+        for ruleIndex in event.kind.map({ adopted.deadlinesByFrom[$0.rawValue] }) ?? [] {
             let rule = policy.deadlines[ruleIndex]
-            guard rule.from.matches(type: event.type, data: event.data) else { continue }
+            guard rule.from.matches(event) else { continue }
             if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
             if rule.firstOnly {
                 if episode.firstSeen.contains(rule.id) { continue }

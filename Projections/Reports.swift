@@ -75,14 +75,13 @@ public struct Reports: Sendable {
     // MARK: caseload
 
     /// The limit that applies to a worker: their own override, else the policy's for their role and level.
-    func limit(for worker: WorkerInfo, levels: [String], policy: Policy?) -> (min: Int, max: Int, unit: String)? {
+    func limit(for worker: WorkerInfo, levels distinct: Set<String>, policy: Policy?) -> (min: Int, max: Int, unit: String)? {
         if let own = worker.caseload {
             let unit = policy?.limits.first(where: { $0.role == worker.role })?.unit ?? "families"
             return (own.min, own.max, unit)
         }
         guard let policy else { return nil }
         let forRole = policy.limits.filter { $0.role == worker.role }
-        let distinct = Set(levels)
         if distinct.count == 1, let level = distinct.first, let specific = forRole.first(where: { $0.level == level }) {
             return (specific.min, specific.max, specific.unit)
         }
@@ -98,16 +97,21 @@ public struct Reports: Sendable {
 
     public func caseload() -> CaseloadFigures {
         let policy = fold.policy(on: asOf)
-        var perWorker: [String: (families: Int, children: Int, levels: [String])] = [:]
+        var perWorker: [String: (families: Int, children: Int, levels: Set<String>)] = [:]
+        var openFamilies = 0
+        var unallocated = 0
         for family in fold.families.values {
-            guard let episode = family.current, episode.isOpen else { continue }
-            let children = family.members.filter { $0.role == "child" }.count
-            for worker in episode.workers.keys {
-                var entry = perWorker[worker] ?? (0, 0, [])
-                entry.families += 1
-                entry.children += children
-                if let level = episode.level { entry.levels.append(level) }
-                perWorker[worker] = entry
+            guard let last = family.episodes.indices.last, family.episodes[last].isOpen else { continue }
+            openFamilies += 1
+            if family.episodes[last].workers.isEmpty { unallocated += 1 }
+            var children = 0
+            for member in family.members where member.role == "child" { children += 1 }
+            let level = family.episodes[last].level
+            for worker in family.episodes[last].workers.keys {
+                // In place: copying the entry out and back would copy its set every time.
+                perWorker[worker, default: (0, 0, [])].families += 1
+                perWorker[worker, default: (0, 0, [])].children += children
+                if let level { perWorker[worker, default: (0, 0, [])].levels.insert(level) }
             }
         }
         var rows: [JSONObject] = []
@@ -179,9 +183,8 @@ public struct Reports: Sendable {
             service.units.formUnion(figures.units)
         }
         // Open families with nobody allocated count towards the service, not to anyone's caseload.
-        let unallocated = fold.families.values.filter { $0.current?.isOpen == true && $0.current?.workers.isEmpty == true }.count
         var serviceRow = total("service", "service", service)
-        serviceRow["openFamilies"] = .int(fold.families.values.filter { $0.current?.isOpen == true }.count)
+        serviceRow["openFamilies"] = .int(openFamilies)
         serviceRow["unallocated"] = .int(unallocated)
         return CaseloadFigures(workers: rows, teams: teamRows, service: serviceRow)
     }

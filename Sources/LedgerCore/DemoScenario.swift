@@ -42,6 +42,41 @@ public struct DemoScenario: Sendable {
         generate()
     }
 
+    /// Writes the scenario into a new log at `path` through the real append path, as a service would have
+    /// recorded it: the policy adopted as event 1, then each day's events that evening (17:30 UTC), one batch per
+    /// day, with salts from `seed` so that the same seed gives the same log. Returns the events appended (with the
+    /// policy) and any refusals (the scenario only makes valid events: a refusal is a bug worth seeing).
+    public func record(
+        into path: String, seed: UInt64, progress: (_ appended: Int, _ day: CivilDate) -> Void = { _, _ in }
+    ) throws -> (appended: Int, refusals: [String]) {
+        let entries = sortedEntries
+        let base = LedgerEnvironment.deterministic(now: Timestamp(startOf: today), seed: seed)
+        let first = entries.first?.recordedOn ?? today
+        let store = LedgerStore(path: path, environment: base.at(Timestamp(startOf: first.adding(days: -1))))
+        _ = try store.initialize(
+            policy: JSONObject([JSONMember("profile", "leicestershire-early-help")]),
+            effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? first, id: "policy-leicestershire")
+        var index = 0
+        var appended = 1
+        var refusals: [String] = []
+        while index < entries.count {
+            let day = entries[index].recordedOn
+            var lines: [[UInt8]] = []
+            while index < entries.count && entries[index].recordedOn == day {
+                lines.append(Array(entries[index].line.utf8))
+                index += 1
+            }
+            let evening = Timestamp(seconds: Int64(day.dayNumber) * 86_400 + 17 * 3600 + 1800)
+            let dayStore = LedgerStore(path: path, environment: base.at(evening))
+            let summary = try dayStore.append(.lines(lines), mode: .ingest(batchSize: 4096)) { _, outcome, _ in
+                if case .refused(let error) = outcome { refusals.append("\(day): \(error)") }
+            }
+            appended += summary.appended
+            progress(appended, day)
+        }
+        return (appended, refusals)
+    }
+
     /// The entries sorted by recording day (stable: each family's events stay in order).
     public var sortedEntries: [Entry] {
         zip(entries, sortKeys).sorted { ($0.1.0, $0.1.1) < ($1.1.0, $1.1.1) }.map(\.0)

@@ -1,3 +1,4 @@
+import Dispatch
 import EventLog
 
 /// Reads a log for the projections: pass 1 gathers the corrections and voids inside the window, pass 2 hands
@@ -43,6 +44,63 @@ public enum EventScanner {
             })
     }
 
+    /// Folds the log on several threads at once, one state per shard: an event of a family stream goes to the
+    /// shard of its family, any other event (the organisation, the workforce) to every shard, and each shard sees
+    /// its events in log order, corrections applied. A fold whose families do not read each other's state gives,
+    /// shard by shard, exactly what one fold of the whole log would give for those families.
+    public static func foldByFamily<State: Sendable>(
+        path: String, window: EventWindow, types: EventTypeSet? = nil, amendments given: AmendmentIndex? = nil,
+        states: [State], progress: ((Int) -> Void)? = nil, apply: @escaping @Sendable (inout State, StoredEvent) -> Void
+    ) throws -> [State] {
+        let amendments = try given ?? self.amendments(path: path, window: window)
+        let shards = ShardStates(states)
+        let count = UInt64(states.count)
+        // One serial queue per shard keeps each shard's events in log order; the shards run side by side with
+        // each other and with the parse tasks. A few slices at most wait to be folded (memory stays bounded).
+        let queues = (0..<states.count).map { DispatchQueue(label: "ledger.fold.shard\($0)") }
+        let folding = DispatchGroup()
+        let room = DispatchSemaphore(value: 4)
+        defer { folding.wait() }
+        var lineNumber = 0
+        var reported = 0
+        try ParallelLineReader(path: path).read(
+            parse: { slice in decode(slice, window: window, types: types) },
+            consume: { piece in
+                switch piece {
+                case .parsed(let decoded):
+                    if let failure = decoded.failure {
+                        throw EventLogError.malformedLine(
+                            seq: nil, lineNumber: lineNumber + failure.index + 1, problem: "\(failure.problem) (run ledger verify)")
+                    }
+                    room.wait()
+                    let slice = DispatchGroup()
+                    for (shard, queue) in queues.enumerated() {
+                        queue.async(group: slice) {
+                            for record in decoded.records where record.route == 0 || Int(record.route % count) == shard {
+                                var event = record.owned >= 0 ? decoded.owned[Int(record.owned)] : StoredEvent(record, chunk: decoded.chunk)
+                                if amendments.amends(event) { amendments.apply(to: &event) }
+                                shards.update(shard) { apply(&$0, event) }
+                            }
+                        }
+                    }
+                    folding.enter()
+                    slice.notify(queue: .global()) {
+                        room.signal()
+                        folding.leave()
+                    }
+                    lineNumber += decoded.lines
+                case .line:
+                    lineNumber += 1
+                }
+                if let progress, lineNumber - reported >= 200_000 {
+                    reported = lineNumber
+                    progress(lineNumber)
+                }
+            })
+        folding.wait()
+        return shards.states
+    }
+
     /// The events of one slice, in order, the first line that could not be read, if any, and the slice's line count.
     struct DecodedSlice: Sendable {
         let chunk: LogChunk
@@ -67,9 +125,9 @@ public enum EventScanner {
             }
             let offset = slice.chunkOffset + start
             if let scanned = scanner.scan(line),
-                EventTypeSet.all.contains(UnsafeBufferPointer(rebasing: line[scanned.type]))
+                let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: line[scanned.type]))
             {
-                if let record = EventRecord(scanned, line: line, start: start, offset: offset, window: window) {
+                if let record = EventRecord(scanned, line: line, start: start, offset: offset, type: typeIndex, window: window) {
                     decoded.records.append(record)
                 }
                 return
@@ -80,7 +138,7 @@ public enum EventScanner {
                     window.includes(date: event.date, recordedAt: event.recordedAt), types?.contains(event.type) ?? true
                 else { return }
                 event.offset = offset
-                decoded.records.append(EventRecord(owned: decoded.owned.count, seq: event.seq))
+                decoded.records.append(EventRecord(owned: decoded.owned.count, seq: event.seq, route: event.route))
                 decoded.owned.append(event)
             } catch {
                 decoded.failure = (index, "\(error)")
@@ -121,7 +179,8 @@ public enum EventScanner {
             let bytes = chunk.bytes(0..<chunk.count)
             var event: StoredEvent
             if let scanned = scanner.scan(bytes),
-                let record = EventRecord(scanned, line: bytes, start: 0, offset: offset, window: EventWindow())
+                let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: bytes[scanned.type])),
+                let record = EventRecord(scanned, line: bytes, start: 0, offset: offset, type: typeIndex, window: EventWindow())
             {
                 event = StoredEvent(record, chunk: chunk)
             } else {
@@ -137,4 +196,23 @@ public enum EventScanner {
             return event
         }
     }
+}
+
+/// One state per shard, each changed by one thread at a time (its shard's).
+private final class ShardStates<State>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<State>
+
+    init(_ states: [State]) {
+        storage = .allocate(capacity: states.count)
+        _ = storage.initialize(from: states)
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
+    func update(_ shard: Int, _ body: (inout State) -> Void) { body(&storage[shard]) }
+
+    var states: [State] { Array(storage) }
 }

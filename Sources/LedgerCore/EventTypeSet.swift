@@ -7,21 +7,26 @@
 public struct EventTypeSet: Sendable {
     /// The names, in the order given (for catalogue names, the caller's own strings: literals, never copied).
     public let names: [String]
-    private let byFingerprint: [UInt64: Int]
+    /// Open addressing on the fingerprint: `index + 1` of the name, 0 for an empty slot; a quarter full at most.
+    private let slots: [Int16]
+    private let mask: Int
 
     /// The set of `names` (catalogue type names).
     public init(_ names: some Sequence<String>) {
         var kept: [String] = []
-        var table: [UInt64: Int] = [:]
-        for name in names {
+        for name in names where !kept.contains(name) { kept.append(name) }
+        var size = 64
+        while size < kept.count * 4 { size *= 2 }
+        var table = [Int16](repeating: 0, count: size)
+        for (index, name) in kept.enumerated() {
             var bytes = name
-            let key = bytes.withUTF8 { Self.fingerprint($0) }
-            guard table[key] == nil else { continue }
-            table[key] = kept.count
-            kept.append(name)
+            var slot = Int(truncatingIfNeeded: bytes.withUTF8 { Self.fingerprint($0) }) & (size - 1)
+            while table[slot] != 0 { slot = (slot + 1) & (size - 1) }
+            table[slot] = Int16(index + 1)
         }
         self.names = kept
-        byFingerprint = table
+        slots = table
+        mask = size - 1
     }
 
     /// Every type of the catalogue, in `Catalogue.names` order.
@@ -38,15 +43,23 @@ public struct EventTypeSet: Sendable {
 
     /// The position in `names` of the type spelled by `bytes`, if it is in the set.
     public func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let index = byFingerprint[Self.fingerprint(bytes)] else { return nil }
-        // The fingerprint only picks the candidate; the bytes decide.
-        let same = names[index].utf8.withContiguousStorageIfAvailable { stored in
+        var slot = Int(truncatingIfNeeded: Self.fingerprint(bytes)) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            if Self.equals(names[entry - 1], bytes) { return entry - 1 }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private static func equals(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let same = name.utf8.withContiguousStorageIfAvailable { stored in
             guard stored.count == bytes.count, let left = stored.baseAddress, let right = bytes.baseAddress else {
                 return stored.count == bytes.count
             }
             return memcmp(left, right, bytes.count) == 0
         }
-        return (same ?? names[index].utf8.elementsEqual(bytes)) ? index : nil
+        return same ?? name.utf8.elementsEqual(bytes)
     }
 
     /// FNV-1a, 64 bits: enough to tell ~45 short names apart (a collision is caught by the comparison after).

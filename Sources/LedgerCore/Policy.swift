@@ -51,6 +51,8 @@ public enum Timescale: Sendable, Equatable, CustomStringConvertible {
 public struct EventPattern: Sendable, Equatable, CustomStringConvertible {
     /// The event type.
     public let type: String
+    /// The type as a value (patterns name catalogue types only).
+    public let kind: EventKind?
     /// Required `data` member values, compared as text (`true`, `accepted`).
     public let filters: [(String, String)]
 
@@ -72,11 +74,14 @@ public struct EventPattern: Sendable, Equatable, CustomStringConvertible {
             filters = []
         }
         guard Catalogue.types[type] != nil else { return nil }
+        kind = EventKind(name: type)
     }
 
-    /// Whether an event of `type` with `data` matches.
-    public func matches(type eventType: String, data: EventData) -> Bool {
-        guard eventType == type else { return false }
+    /// Whether `event` matches: its type, then the filters on its data.
+    public func matches(_ event: StoredEvent) -> Bool {
+        guard event.kind == kind else { return false }
+        if filters.isEmpty { return true }
+        let data = event.data
         for (key, expected) in filters {
             guard let value = data[key] else { return false }
             switch value {

@@ -10,6 +10,8 @@ public struct StoredEvent: Sendable {
     public let seq: Int
     /// The catalogue type (the catalogue's own string).
     public let type: String
+    /// The type as a value to switch on (nil only for a type outside the catalogue, in a damaged log).
+    public let kind: EventKind?
     /// The Europe/London calendar date it happened.
     public let date: CivilDate
     public let recordedAt: Timestamp
@@ -19,6 +21,8 @@ public struct StoredEvent: Sendable {
     public var amendments: [Amendment] = []
     /// The byte offset of its line in the log (so a second pass can read it back).
     public var offset = -1
+    /// A hash of the family stream (0 for other streams): which shard of a fold by family it belongs to.
+    let route: UInt64
     private let text: Text
 
     /// Where the string members are: in the log's bytes, or in memory.
@@ -88,15 +92,14 @@ public struct StoredEvent: Sendable {
     public var familyRef: String? {
         switch text {
         case .view(let chunk, let spans):
-            let stream = chunk.bytes(spans.stream.range)
-            guard stream.starts(with: Self.familyPrefix) else { return nil }
+            guard Self.isFamily(chunk.bytes(spans.stream.range)) else { return nil }
             return chunk.string((spans.stream.range.lowerBound + Self.familyPrefix.count)..<spans.stream.range.upperBound)
         case .owned(let owned):
             return owned.stream.hasPrefix("family:") ? String(owned.stream.dropFirst(7)) : nil
         }
     }
 
-    private static let familyPrefix = Array("family:".utf8)
+    static let familyPrefix = Array("family:".utf8)
 
     /// A fingerprint of the id's bytes (for a quick "could this event be amended?").
     var idFingerprint: UInt64 {
@@ -120,6 +123,7 @@ public struct StoredEvent: Sendable {
         else { return nil }
         seq = record.seq
         type = Catalogue.types[record.content.type]?.name ?? record.content.type
+        kind = EventKind(name: type)
         date = occurred.date
         recordedAt = recorded
         let actor = record.content.actor.objectValue
@@ -128,17 +132,45 @@ public struct StoredEvent: Sendable {
             recordedAt: record.recordedAt, actorID: actor?["id"]?.stringValue ?? "",
             actorRole: actor?["role"]?.stringValue ?? ""))
         data = EventData(record.content.data.objectValue ?? JSONObject())
+        route = Self.route(of: record.content.stream)
+    }
+
+    /// The route of a stream: a hash of a family stream's name, 0 for any other stream.
+    static func route(of stream: String) -> UInt64 {
+        var stream = stream
+        return stream.withUTF8 { route(of: $0) }
+    }
+
+    /// Whether a stream name starts `family:`.
+    static func isFamily(_ stream: UnsafeBufferPointer<UInt8>) -> Bool {
+        stream.count > 7 && UnsafeRawPointer(stream.baseAddress.unsafelyUnwrapped).loadUnaligned(as: UInt64.self) & 0x00FF_FFFF_FFFF_FFFF
+            == familyPrefixWord
+    }
+
+    /// "family:" as the low seven bytes of a little-endian word.
+    private static let familyPrefixWord: UInt64 = familyPrefix.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+
+    static func route(of stream: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard isFamily(stream) else { return 0 }
+        // Mixed so that every bit depends on the whole name (shards are chosen by the low bits); 0 is reserved.
+        var hash = EventTypeSet.fingerprint(stream)
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        return hash == 0 ? 1 : hash
     }
 
     /// A view of a line scanned into `chunk`.
     init(_ record: EventRecord, chunk: LogChunk) {
         seq = record.seq
         type = EventTypeSet.all.names[Int(record.typeIndex)]
+        kind = EventKind.byCatalogueIndex[Int(record.typeIndex)]
         date = record.date
         recordedAt = record.recordedAt
         text = .view(chunk, record.spans)
         data = record.data.count > 0 ? EventData(chunk: chunk, range: record.data.range) : .empty
         offset = record.offset
+        route = record.route
     }
 }
 
@@ -182,14 +214,18 @@ struct EventRecord: Sendable {
     var spans: EventSpans
     /// The data object (count 0: none).
     var data: Span
+    /// See `StoredEvent.route`.
+    var route: UInt64
 
-    /// The record of a line the scanner accepted, starting at `start` of its chunk; nil when its dates do not
-    /// parse, its type is not in the catalogue, or `window` leaves it out.
-    init?(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, window: EventWindow) {
+    /// The record of a line the scanner accepted, starting at `start` of its chunk, of the type at `typeIndex` of
+    /// `EventTypeSet.all`; nil when its dates do not parse or `window` leaves it out.
+    init?(
+        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, type typeIndex: Int,
+        window: EventWindow
+    ) {
         guard let occurred = OccurredAt(utf8: UnsafeBufferPointer(rebasing: line[scanned.occurredAt])),
             let recorded = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt])),
-            window.includes(date: occurred.date, recordedAt: recorded),
-            let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: line[scanned.type]))
+            window.includes(date: occurred.date, recordedAt: recorded)
         else { return nil }
         seq = scanned.seq
         self.offset = offset
@@ -202,10 +238,11 @@ struct EventRecord: Sendable {
             occurredAt: Span(scanned.occurredAt, in: start), recordedAt: Span(scanned.recordedAt, in: start),
             actorID: Span(scanned.actorID, in: start), actorRole: Span(scanned.actorRole, in: start))
         data = scanned.data.map { Span($0, in: start) } ?? .none
+        route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[scanned.stream]))
     }
 
     /// A placeholder pointing at the slice's `index`-th event decoded by the reference parser.
-    init(owned index: Int, seq: Int) {
+    init(owned index: Int, seq: Int, route: UInt64) {
         self.seq = seq
         offset = -1
         typeIndex = -1
@@ -214,5 +251,6 @@ struct EventRecord: Sendable {
         recordedAt = Timestamp(seconds: 0)
         spans = EventSpans(id: .none, stream: .none, occurredAt: .none, recordedAt: .none, actorID: .none, actorRole: .none)
         data = .none
+        self.route = route
     }
 }

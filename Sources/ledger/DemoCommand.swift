@@ -45,30 +45,7 @@ enum DemoCommand {
 
         Console.progress("demo: generating \(families) families")
         let scenario = DemoScenario(families: families, seed: seed, today: today)
-        let entries = scenario.sortedEntries
-        let base = LedgerEnvironment.deterministic(now: Timestamp(startOf: today), seed: seed)
-        let first = entries.first?.recordedOn ?? today
-        let store = LedgerStore(path: log, environment: base.at(Timestamp(startOf: first.adding(days: -1))))
-        _ = try store.initialize(
-            policy: JSONObject([JSONMember("profile", "leicestershire-early-help")]),
-            effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? first, id: "policy-leicestershire")
-        // Each day's events are recorded that evening (17:30 UTC), one batch per day.
-        var index = 0
-        var appended = 1
-        var refusals: [String] = []
-        while index < entries.count {
-            let day = entries[index].recordedOn
-            var lines: [[UInt8]] = []
-            while index < entries.count && entries[index].recordedOn == day {
-                lines.append(Array(entries[index].line.utf8))
-                index += 1
-            }
-            let evening = Timestamp(seconds: Int64(day.dayNumber) * 86_400 + 17 * 3600 + 1800)
-            let dayStore = LedgerStore(path: log, environment: base.at(evening))
-            let summary = try dayStore.append(.lines(lines), mode: .ingest(batchSize: 4096)) { _, outcome, _ in
-                if case .refused(let error) = outcome { refusals.append("\(day): \(error)") }
-            }
-            appended += summary.appended
+        let (appended, refusals) = try scenario.record(into: log, seed: seed) { appended, day in
             Console.progress("demo: \(appended) events recorded, up to \(day)")
         }
         Console.endProgress()

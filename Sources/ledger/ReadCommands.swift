@@ -87,16 +87,17 @@ enum ReadCommands {
         /// The fold of the log in the window: with obligations (`compliance`) or without, fed every event type or
         /// only `types`.
         func fold(compliance: Bool = true, types: EventTypeSet? = nil) throws -> LedgerFold {
-            var fold = LedgerFold(compliance: compliance)
-            try EventScanner.scan(path: path, window: window, types: types, progress: { Console.progress("reading: line \($0)") }) {
-                fold.apply($0)
-            }
+            let fold = try LedgerFold.scan(
+                path: path, window: window, compliance: compliance, types: types,
+                progress: { Console.progress("reading: line \($0)") })
             Console.endProgress()
             return fold
         }
 
         func reports(compliance: Bool = true, types: EventTypeSet? = nil) throws -> Reports {
-            Reports(fold: try fold(compliance: compliance, types: types), asOf: asOf)
+            let reports = Reports(fold: try fold(compliance: compliance, types: types), asOf: asOf)
+            ProcessExit.keep(reports)
+            return reports
         }
 
         func emit(_ rows: [JSONObject], tableColumns: [String]) throws {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import EventLog
 import LedgerCore
 
@@ -36,5 +39,41 @@ public struct TestLedger: Sendable {
             if case .refused(let error) = outcome { return error }
         }
         return nil
+    }
+}
+
+/// Demo logs for tests that want every event type, corrections and voids, late work and many families, written
+/// through the real append path (the same code as `ledger demo`), one per size and seed, made once per process.
+public enum DemoLog {
+    nonisolated(unsafe) private static var made: [String: (TemporaryDirectory, String)] = [:]
+    private static let lock = TestMutex()
+
+    /// The path of a demo log of `families` families.
+    public static func path(families: Int = 40, seed: UInt64 = 3) throws -> String {
+        try lock.withLock {
+            let key = "\(families)-\(seed)"
+            if let (_, path) = made[key] { return path }
+            let directory = TemporaryDirectory()
+            let path = directory.file("demo.jsonl")
+            let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
+            let (_, refusals) = try DemoScenario(families: families, seed: seed, today: today).record(into: path, seed: seed)
+            guard refusals.isEmpty else { throw DemoLogError(refusals: refusals) }
+            made[key] = (directory, path)
+            return path
+        }
+    }
+
+    struct DemoLogError: Error { var refusals: [String] }
+}
+
+/// A mutex for test support.
+final class TestMutex: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
     }
 }

@@ -1,0 +1,147 @@
+import EventLog
+@testable import LedgerCore
+import LedgerTestSupport
+import Testing
+
+/// The projections' read path (scanner, parallel reader, events as views, type filters, windows) against the
+/// plain one: every line decoded by the reference parser, amendments applied, filtered afterwards.
+@Suite("Event scanner agrees with the reference parser")
+struct EventScannerTests {
+    /// What an event says, field by field, as plain values.
+    struct Fields: Equatable, CustomStringConvertible {
+        var seq: Int, id: String, stream: String, type: String, kind: EventKind?, date: CivilDate, occurredAt: String
+        var recordedAt: Timestamp, recordedAtText: String, actorID: String, actorRole: String, familyRef: String?
+        var data: JSONObject, amendments: [Amendment], offset: Int
+
+        init(_ event: StoredEvent) {
+            seq = event.seq
+            id = event.id
+            stream = event.stream
+            type = event.type
+            kind = event.kind
+            date = event.date
+            occurredAt = event.occurredAt
+            recordedAt = event.recordedAt
+            recordedAtText = event.recordedAtText
+            actorID = event.actorID
+            actorRole = event.actorRole
+            familyRef = event.familyRef
+            data = event.data.object
+            amendments = event.amendments
+            offset = event.offset
+        }
+
+        var description: String { "seq \(seq) \(type) \(id)" }
+    }
+
+    /// Every event by the reference parser, line by line, amendments from the same window applied.
+    static func reference(_ path: String, window: EventWindow, types: Set<String>? = nil) throws -> [Fields] {
+        var all: [StoredEvent] = []
+        try LogReader(path: path).forEachLine { line, position, info in
+            guard info.complete, !info.tooLong, var event = StoredEvent(try LineFormat.decode(line)) else { return }
+            event.offset = position.offset
+            all.append(event)
+        }
+        let inWindow = all.filter { window.includes(date: $0.date, recordedAt: $0.recordedAt) }
+        var amendments: [String: [Amendment]] = [:]
+        for event in inWindow where event.type == "event.corrected" || event.type == "event.voided" {
+            guard let target = event.data["target"]?.stringValue else { continue }
+            amendments[target, default: []].append(Amendment(
+                kind: event.type == "event.voided" ? .voided : .corrected, by: event.id, seq: event.seq, date: event.date,
+                reason: event.data["reason"]?.stringValue ?? "", data: event.data["data"]?.objectValue.map(EventData.init)))
+        }
+        return inWindow.filter { types?.contains($0.type) ?? true }.map { event in
+            var event = event
+            if let list = amendments[event.id] {
+                var current = event.data
+                event.amendments = list.map { amendment in
+                    var applied = amendment
+                    applied.original = current
+                    if amendment.kind == .corrected, let replacement = amendment.data { current = replacement }
+                    return applied
+                }
+                event.data = current
+            }
+            return Fields(event)
+        }
+    }
+
+    static func fast(_ path: String, window: EventWindow, types: EventTypeSet? = nil) throws -> [Fields] {
+        var events: [Fields] = []
+        try EventScanner.scan(path: path, window: window, types: types) { events.append(Fields($0)) }
+        return events
+    }
+
+    static let windows: [(String, EventWindow)] = [
+        ("everything", EventWindow()),
+        ("as of 2026-06-30", EventWindow(asOf: CivilDate(year: 2026, month: 6, day: 30))),
+        ("known at 2026-08-01", EventWindow(knownAt: Timestamp(rfc3339: "2026-08-01T00:00:00Z"))),
+    ]
+
+    @Test("every event of a demo log, field by field, in every window", arguments: windows)
+    func demoLog(name: String, window: EventWindow) throws {
+        let path = try DemoLog.path()
+        let expected = try Self.reference(path, window: window)
+        #expect(expected.contains { !$0.amendments.isEmpty }, "the demo log has corrections and voids to apply")
+        let fast = try Self.fast(path, window: window)
+        #expect(fast.count == expected.count)
+        for (got, want) in zip(fast, expected) where got != want {
+            Issue.record("\(name): \(got) differs from the reference")
+            break
+        }
+    }
+
+    @Test("only the types asked for, the same events as the reference filtered afterwards")
+    func typeFilter() throws {
+        let path = try DemoLog.path()
+        let wanted = ["referral.received", "worker.allocated", "case.closed", "worker.registered", "policy.adopted"]
+        let expected = try Self.reference(path, window: EventWindow(), types: Set(wanted))
+        #expect(Set(expected.map(\.type)) == Set(wanted))
+        #expect(try Self.fast(path, window: EventWindow(), types: EventTypeSet(wanted)) == expected)
+    }
+
+    @Test("a stored line in another valid shape (whitespace) is read by the reference parser, to the same event")
+    func unusualShape() throws {
+        let ledger = try TestLedger()
+        try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
+        var lines = readLines(ledger.path)
+        let before = try Self.fast(ledger.path, window: EventWindow())
+        lines[2] = lines[2].replacing(",\"stream\":", with: ", \"stream\" :")
+        writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
+        let after = try Self.fast(ledger.path, window: EventWindow())
+        #expect(after.count == before.count)
+        #expect(after.map(\.data) == before.map(\.data))
+        #expect(after.map(\.id) == before.map(\.id))
+        #expect(after.map(\.kind) == before.map(\.kind))
+        #expect(try Self.reference(ledger.path, window: EventWindow()).map(\.seq) == after.map(\.seq))
+    }
+
+    @Test("a malformed line is refused with its line number, not skipped")
+    func malformed() throws {
+        let ledger = try TestLedger()
+        try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
+        var lines = readLines(ledger.path)
+        lines[2] = String(lines[2].dropLast(5))
+        writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
+        #expect {
+            try Self.fast(ledger.path, window: EventWindow())
+        } throws: { error in
+            guard case .malformedLine(_, let line, let problem)? = error as? EventLogError else { return false }
+            return line == 3 && problem.contains("run ledger verify")
+        }
+    }
+
+    @Test("every catalogue type has a kind and the set finds it by its bytes")
+    func kindsAndTypeSets() {
+        #expect(Set(EventKind.allCases.map(\.name)) == Set(Catalogue.types.keys))
+        for name in Catalogue.names {
+            #expect(EventKind(name: name)?.name == name)
+            var bytes = name
+            #expect(bytes.withUTF8 { Catalogue.typeName($0) } == name)
+        }
+        let set = EventTypeSet(["case.closed", "worker.allocated"])
+        for (name, expected) in [("case.closed", true), ("worker.allocated", true), ("case.close", false), ("case.closed ", false), ("", false)] {
+            #expect(set.contains(name) == expected, "\(name)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import EventLog
+import LedgerCore
+import LedgerTestSupport
+import Projections
+import Testing
+
+/// The fast ways of folding against the plain one: one fold fed every event in log order.
+@Suite("Folding in shards, or only what a projection reads, gives the same rows")
+struct FoldEquivalenceTests {
+    static let asOf = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
+
+    static func plain(_ path: String, window: EventWindow = EventWindow()) throws -> LedgerFold {
+        var fold = LedgerFold()
+        try EventScanner.scan(path: path, window: window) { fold.apply($0) }
+        return fold
+    }
+
+    /// Every projection's rows, as bytes.
+    static func rows(_ fold: LedgerFold) -> [String: [UInt8]] {
+        let reports = Reports(fold: fold, asOf: asOf)
+        let caseload = reports.caseload()
+        return [
+            "families": RowWriter.json(reports.families()), "pbr": RowWriter.json(reports.pbr()),
+            "due": RowWriter.json(reports.due()), "caseload": RowWriter.json(caseload.workers + caseload.teams + [caseload.service]),
+            "monthly": RowWriter.json([reports.monthly(year: 2026, month: 10), reports.monthly(year: 2026, month: 3)]),
+        ]
+    }
+
+    @Test("in 1, 2, 3 and 5 shards: every projection byte for byte", arguments: [1, 2, 3, 5])
+    func shards(count: Int) throws {
+        let path = try DemoLog.path(families: 120)
+        let expected = Self.rows(try Self.plain(path))
+        #expect(expected["due"].map { $0.count > 10_000 } == true, "the demo log has obligations to compare")
+        #expect(Self.rows(try LedgerFold.scan(path: path, window: EventWindow(), shards: count)) == expected)
+    }
+
+    @Test("as of a date and as known at a moment, in shards: the same as one fold")
+    func windows() throws {
+        let path = try DemoLog.path(families: 120)
+        let window = EventWindow(asOf: CivilDate(year: 2026, month: 7, day: 15), knownAt: Timestamp(rfc3339: "2026-08-01T00:00:00Z"))
+        #expect(Self.rows(try LedgerFold.scan(path: path, window: window, shards: 2)) == Self.rows(try Self.plain(path, window: window)))
+    }
+
+    @Test("caseload from its own types without obligations; families and PbR from theirs: the same rows")
+    func scoped() throws {
+        let path = try DemoLog.path(families: 120)
+        let full = Reports(fold: try Self.plain(path), asOf: Self.asOf)
+        let caseload = Reports(
+            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.caseloadTypes),
+            asOf: Self.asOf)
+        let families = Reports(
+            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.familyTypes),
+            asOf: Self.asOf)
+        let expected = full.caseload()
+        let got = caseload.caseload()
+        #expect(RowWriter.json(got.workers) == RowWriter.json(expected.workers))
+        #expect(RowWriter.json(got.teams + [got.service]) == RowWriter.json(expected.teams + [expected.service]))
+        #expect(RowWriter.json(families.families()) == RowWriter.json(full.families()))
+        #expect(RowWriter.json(families.pbr()) == RowWriter.json(full.pbr()))
+    }
+}
