@@ -118,7 +118,7 @@ func scanBenchmark(log: String, samples: Int, record: (String, String) -> Void) 
         try time("decode events, \(label), fold by family on every core (compliance \(label == "every type"))") {
             let fold = try LedgerFold.scan(
                 path: log, window: EventWindow(), compliance: label == "every type", types: types, amendments: amendments)
-            return fold.families.count
+            return fold.fold.families.count
         }
     }
 }

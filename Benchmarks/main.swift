@@ -128,7 +128,7 @@ func record(_ name: String, _ value: String) {
 
 // 1. Generate and ingest through the real append path, chunk by chunk (bounded memory).
 if !(options.reuse && fileSize(log) > 0) {
-    for suffix in ["", ".ids", ".state", ".state-delta", ".lock"] { FileOutput.remove(log + suffix) }
+    DerivedFiles.removeLog(log)
     let store = LedgerStore(path: log, environment: .deterministic(now: Timestamp(startOf: today), seed: 1))
     _ = try store.initialize(policy: JSONObject([JSONMember("profile", "leicestershire-early-help")]),
         effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? today, id: "policy-1")

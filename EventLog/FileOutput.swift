@@ -5,14 +5,15 @@
 /// Owner-only files for derived data and outputs: written whole to a temporary file, `fsync`ed, renamed.
 public enum FileOutput {
     /// Writes `bytes` to `path` atomically (mode 0600): readers see the old file or the new one, never a part.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String? = nil) throws {
+    /// `durable: false` skips the `fsync` (for derived files that are checked before use and rebuilt if lost).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String? = nil, durable: Bool = true) throws {
         let temporary = temporary ?? path + ".new"
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
         Syscalls.unlink(temporary)
         let descriptor = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         do {
             try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
-            try Syscalls.fsync(descriptor, path: temporary)
+            if durable { try Syscalls.fsync(descriptor, path: temporary) }
             Syscalls.close(descriptor)
             try Syscalls.rename(temporary, path)
         } catch {

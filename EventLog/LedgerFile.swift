@@ -78,6 +78,20 @@ public struct LedgerFile: Sendable {
         return try body(locked)
     }
 
+    /// The whole line that ends (with its newline) at byte `end`, read without locking: how a derived file checks
+    /// that the log still holds the line it was stamped with. Nil when there is no such line.
+    public func line(endingAt end: Int) throws(EventLogError) -> [UInt8]? {
+        if Syscalls.isSymlink(path) { throw .symlink(path: path) }
+        return try mapErrors {
+            let descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
+            defer { Syscalls.close(descriptor) }
+            guard end > 0, end <= (try Syscalls.fileSize(descriptor, path: path)),
+                let start = try Tail.lineStart(descriptor: descriptor, endingAt: end, path: path)
+            else { return nil }
+            return try Tail.line(descriptor: descriptor, at: start, path: path, end: end)
+        }
+    }
+
     /// The head, read from the tail without locking (a reader's view; a concurrent append may be under way).
     public func readHead() throws(EventLogError) -> (head: LogHead, tornBytes: Int) {
         if Syscalls.isSymlink(path) { throw .symlink(path: path) }

@@ -22,6 +22,13 @@ public struct StarReading: Sendable, Equatable {
         return scores[index]
     }
 
+    init(eventID: String, date: CivilDate, type: String, scores: [Int]) {
+        self.eventID = eventID
+        self.date = date
+        self.type = type
+        self.scores = scores
+    }
+
     init?(event: StoredEvent) {
         guard let star = event.data["familyStar"]?.objectValue else { return nil }
         let values = FamilyStar.domains.compactMap { star[$0]?.intValue }

@@ -33,12 +33,12 @@ public struct TeamInfo: Sendable, Equatable {
 /// timeliness): the families, caseload and PbR projections do not need them, and the fold is then cheaper. Those
 /// projections can also be fed only the event types they read (`caseloadTypes`, `familyTypes`).
 public struct LedgerFold: Sendable {
-    private var adoptions: [AdoptedPolicy] = []
-    public private(set) var workers: [String: WorkerInfo] = [:]
-    public private(set) var teams: [String: TeamInfo] = [:]
-    public private(set) var families: [String: FamilyState] = [:]
+    var adoptions: [AdoptedPolicy] = []
+    public internal(set) var workers: [String: WorkerInfo] = [:]
+    public internal(set) var teams: [String: TeamInfo] = [:]
+    public internal(set) var families: [String: FamilyState] = [:]
     /// Whether obligations are worked out.
-    public let compliance: Bool
+    public internal(set) var compliance: Bool
 
     /// An empty fold; `compliance: false` skips the obligations.
     public init(compliance: Bool = true) { self.compliance = compliance }
@@ -72,18 +72,31 @@ public struct LedgerFold: Sendable {
             "case-summary.completed", "referrer.contacted", "concern.raised", "closure.approved"].contains($0) })
 
     /// Folds the log in `window` on every core: families are folded in shards (`EventScanner.foldByFamily`) and
-    /// merged. The result is the fold of the whole log.
+    /// merged. The result is the fold of the whole log, or of `span` of it folded on top of `starting` (a fold of
+    /// everything before `span`, restored from a checkpoint), and what the read covered.
     public static func scan(
-        path: String, window: EventWindow, compliance: Bool = true, types: EventTypeSet? = nil,
-        amendments: AmendmentIndex? = nil, shards count: Int = ParallelLineReader.processors,
+        path: String, window: EventWindow, compliance: Bool = true, types: EventTypeSet? = nil, span: LogSpan = .all,
+        starting: LedgerFold? = nil, amendments: AmendmentIndex? = nil, shards count: Int = ParallelLineReader.processors,
         progress: ((Int) -> Void)? = nil
-    ) throws -> LedgerFold {
-        let shards = try EventScanner.foldByFamily(
-            path: path, window: window, types: types, amendments: amendments,
-            states: Array(repeating: LedgerFold(compliance: compliance), count: max(1, count)),
+    ) throws -> (fold: LedgerFold, coverage: Coverage) {
+        let count = max(1, count)
+        let states = starting.map { $0.split(into: count) } ?? Array(repeating: LedgerFold(compliance: compliance), count: count)
+        let (shards, coverage) = try EventScanner.foldByFamily(
+            path: path, window: window, types: types, span: span, amendments: amendments, states: states,
             progress: progress
         ) { fold, event in fold.apply(event) }
-        return LedgerFold(merging: shards)
+        return (LedgerFold(merging: shards), coverage)
+    }
+
+    /// The fold cut into `count` shards as `EventScanner.foldByFamily` cuts the log: every shard keeps the
+    /// organisation and the workforce, and each family goes to its shard.
+    func split(into count: Int) -> [LedgerFold] {
+        var shards = Array(repeating: self, count: count)
+        for index in shards.indices { shards[index].families = [:] }
+        for (ref, family) in families {
+            shards[EventScanner.shard(ofFamily: ref, count: count)].families[ref] = family
+        }
+        return shards
     }
 
     /// One fold from shards that each saw every organisation and workforce event and their own families' events.
@@ -100,16 +113,18 @@ public struct LedgerFold: Sendable {
         let data = event.data
         switch event.kind {
         case .policyAdopted:
-            let policy: Policy?
+            let document: AdoptedPolicy.Document?
             if let name = data["profile"]?.stringValue {
-                policy = PolicyProfiles.profile(name)
+                document = .profile(name)
             } else if let object = data["policy"]?.objectValue {
-                policy = try? Policy(json: object)
+                document = .custom(JSONWriter.string(.object(object)))
             } else {
-                policy = nil
+                document = nil
             }
-            if let policy, let from = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
-                adoptions.append(AdoptedPolicy(policy, effectiveFrom: from, seq: event.seq))
+            if let document, let from = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init),
+                let adopted = AdoptedPolicy(document, effectiveFrom: from, seq: event.seq)
+            {
+                adoptions.append(adopted)
             }
         case .teamDefined:
             if let id = data["id"]?.stringValue {
@@ -152,6 +167,14 @@ public struct LedgerFold: Sendable {
 /// A policy adopted in the log, held once by reference (the fold looks it up for every event), with its rules
 /// indexed by the event types that can start or meet them.
 final class AdoptedPolicy: Sendable {
+    /// Where the policy came from: a built-in profile, or a whole policy object (as compact JSON), so that a
+    /// checkpoint can hold the adoption and build the same policy again.
+    enum Document: Sendable, Equatable {
+        case profile(String)
+        case custom(String)
+    }
+
+    let document: Document
     let policy: Policy
     let effectiveFrom: CivilDate
     let seq: Int
@@ -161,7 +184,15 @@ final class AdoptedPolicy: Sendable {
     /// Recurring rules by the kind of their `from` or `event`.
     let recurringByType: [[Int]]
 
-    init(_ policy: Policy, effectiveFrom: CivilDate, seq: Int) {
+    /// The adoption of `document`, if it names a profile or holds a policy the ledger can read.
+    init?(_ document: Document, effectiveFrom: CivilDate, seq: Int) {
+        let policy: Policy?
+        switch document {
+        case .profile(let name): policy = PolicyProfiles.profile(name)
+        case .custom(let text): policy = (try? JSONParser.parse(text).objectValue).flatMap { try? Policy(json: $0) }
+        }
+        guard let policy else { return nil }
+        self.document = document
         self.policy = policy
         self.effectiveFrom = effectiveFrom
         self.seq = seq

@@ -95,23 +95,21 @@ public struct Reports: Sendable {
         public var service: JSONObject
     }
 
-    public func caseload() -> CaseloadFigures {
+    /// The caseload figures, from the fold's families or from their `entries` when the caller has them (a
+    /// checkpoint keeps them, so that a query after a few appends need not read every family back).
+    public func caseload(entries given: [CaseloadEntry]? = nil) -> CaseloadFigures {
         let policy = fold.policy(on: asOf)
+        let entries = given ?? CaseloadEntry.entries(of: fold)
         var perWorker: [String: (families: Int, children: Int, levels: Set<String>)] = [:]
-        var openFamilies = 0
+        let openFamilies = entries.count
         var unallocated = 0
-        for family in fold.families.values {
-            guard let last = family.episodes.indices.last, family.episodes[last].isOpen else { continue }
-            openFamilies += 1
-            if family.episodes[last].workers.isEmpty { unallocated += 1 }
-            var children = 0
-            for member in family.members where member.role == "child" { children += 1 }
-            let level = family.episodes[last].level
-            for worker in family.episodes[last].workers.keys {
+        for entry in entries {
+            if entry.workers.isEmpty { unallocated += 1 }
+            for worker in entry.workers {
                 // In place: copying the entry out and back would copy its set every time.
                 perWorker[worker, default: (0, 0, [])].families += 1
-                perWorker[worker, default: (0, 0, [])].children += children
-                if let level { perWorker[worker, default: (0, 0, [])].levels.insert(level) }
+                perWorker[worker, default: (0, 0, [])].children += entry.children
+                if let level = entry.level { perWorker[worker, default: (0, 0, [])].levels.insert(level) }
             }
         }
         var rows: [JSONObject] = []

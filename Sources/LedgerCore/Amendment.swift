@@ -37,14 +37,20 @@ public struct AmendmentIndex: Sendable {
     let byTarget: [String: [Amendment]]
     /// Fingerprints of the targets' ids: most events are not amended, and this tells so without making a string.
     private let targets: Set<UInt64>
+    /// What the corrections and voids read covered (see `Coverage`).
+    public let coverage: Coverage
 
-    init(byTarget: [String: [Amendment]]) {
+    init(byTarget: [String: [Amendment]], coverage: Coverage = Coverage()) {
         self.byTarget = byTarget
+        self.coverage = coverage
         targets = Set(byTarget.keys.map(StoredEvent.fingerprint))
     }
 
     /// How many events are amended.
     public var count: Int { byTarget.count }
+
+    /// The ids of the events amended.
+    public var targetIDs: Set<String> { Set(byTarget.keys) }
 
     /// Whether any amendment applies to `event`.
     func amends(_ event: StoredEvent) -> Bool {

@@ -1,6 +1,51 @@
 import Dispatch
 import EventLog
 
+/// Which part of a log to read: from a line's start up to a line's end (default: all of it), and the line number
+/// of the first line read (for messages).
+public struct LogSpan: Sendable {
+    public var from: Int
+    public var to: Int?
+    public var firstLine: Int
+
+    public init(from: Int = 0, to: Int? = nil, firstLine: Int = 1) {
+        self.from = from
+        self.to = to
+        self.firstLine = firstLine
+    }
+
+    /// The whole log.
+    public static let all = LogSpan()
+}
+
+/// What a read covered: the latest event date and recording time it let in, and whether the window left out any
+/// event it would otherwise have read. A fold that left nothing out is the fold of everything, and can be kept
+/// as a checkpoint for any window that lets in what it covers.
+public struct Coverage: Sendable, Equatable {
+    public var leftOut = false
+    public var latestDate: CivilDate?
+    public var latestRecordedAt: Timestamp?
+
+    public init() {}
+
+    mutating func include(date: CivilDate, recordedAt: Timestamp) {
+        if latestDate.map({ date > $0 }) ?? true { latestDate = date }
+        if latestRecordedAt.map({ recordedAt > $0 }) ?? true { latestRecordedAt = recordedAt }
+    }
+
+    public mutating func merge(_ other: Coverage) {
+        leftOut = leftOut || other.leftOut
+        if let date = other.latestDate, let recorded = other.latestRecordedAt { include(date: date, recordedAt: recorded) }
+    }
+
+    /// Whether `window` lets in everything this covered.
+    public func fits(_ window: EventWindow) -> Bool {
+        if let asOf = window.asOf, let latest = latestDate, latest > asOf { return false }
+        if let knownAt = window.knownAt, let latest = latestRecordedAt, latest > knownAt { return false }
+        return true
+    }
+}
+
 /// Reads a log for the projections: pass 1 gathers the corrections and voids inside the window, pass 2 hands
 /// over every event in log order with them applied. Memory holds only the amendments and a few chunks of the log.
 ///
@@ -12,27 +57,139 @@ public enum EventScanner {
     /// Calls `body` for every event in the window, in log order, corrections applied. Correction and void
     /// events themselves are handed over too (the timeline shows them); folds skip them. With `types`, only
     /// events of those types are decoded and handed over.
+    @discardableResult
     public static func scan(
-        path: String, window: EventWindow, types: EventTypeSet? = nil, amendments given: AmendmentIndex? = nil,
-        progress: ((Int) -> Void)? = nil, _ body: (StoredEvent) throws -> Void
+        path: String, window: EventWindow, types: EventTypeSet? = nil, span: LogSpan = .all,
+        amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil, _ body: (StoredEvent) throws -> Void
+    ) throws -> Coverage {
+        let amendments = try given ?? self.amendments(path: path, window: window, span: span)
+        var coverage = amendments.coverage
+        try read(path: path, window: window, types: types, span: span, progress: progress) { decoded in
+            coverage.merge(decoded.coverage)
+            for record in decoded.records {
+                var event = decoded.event(record)
+                if amendments.amends(event) { amendments.apply(to: &event) }
+                try body(event)
+            }
+        }
+        return coverage
+    }
+
+    /// Folds the log on several threads at once, one state per shard: an event of a family stream goes to the
+    /// shard of its family (`shard(of:count:)`), any other event (the organisation, the workforce) to every shard,
+    /// and each shard sees its events in log order, corrections applied. A fold whose families do not read each
+    /// other's state gives, shard by shard, exactly what one fold of the whole log would give for those families.
+    public static func foldByFamily<State: Sendable>(
+        path: String, window: EventWindow, types: EventTypeSet? = nil, span: LogSpan = .all,
+        amendments given: AmendmentIndex? = nil, states: [State], progress: ((Int) -> Void)? = nil,
+        apply: @escaping @Sendable (inout State, StoredEvent) -> Void
+    ) throws -> (states: [State], coverage: Coverage) {
+        let amendments = try given ?? self.amendments(path: path, window: window, span: span)
+        var coverage = amendments.coverage
+        let shards = ShardStates(states)
+        let count = UInt64(states.count)
+        // One serial queue per shard keeps each shard's events in log order; the shards run side by side with
+        // each other and with the parse tasks. A few slices at most wait to be folded (memory stays bounded).
+        let queues = (0..<states.count).map { DispatchQueue(label: "ledger.fold.shard\($0)") }
+        let folding = DispatchGroup()
+        let room = DispatchSemaphore(value: 4)
+        defer { folding.wait() }
+        try read(path: path, window: window, types: types, span: span, progress: progress) { decoded in
+            coverage.merge(decoded.coverage)
+            room.wait()
+            let slice = DispatchGroup()
+            for (shard, queue) in queues.enumerated() {
+                queue.async(group: slice) {
+                    for record in decoded.records where record.route == 0 || Int(record.route % count) == shard {
+                        var event = decoded.event(record)
+                        if amendments.amends(event) { amendments.apply(to: &event) }
+                        shards.update(shard) { apply(&$0, event) }
+                    }
+                }
+            }
+            folding.enter()
+            slice.notify(queue: .global()) {
+                room.signal()
+                folding.leave()
+            }
+        }
+        folding.wait()
+        return (shards.states, coverage)
+    }
+
+    /// Which of `count` shards a family's events go to in `foldByFamily`.
+    public static func shard(ofFamily ref: String, count: Int) -> Int {
+        Int(StoredEvent.route(of: "family:" + ref) % UInt64(max(1, count)))
+    }
+
+    /// The amendments inside a window (pass 1). Their data is copied out of the log's chunks.
+    public static func amendments(path: String, window: EventWindow, span: LogSpan = .all) throws -> AmendmentIndex {
+        var result: [String: [Amendment]] = [:]
+        var coverage = Coverage()
+        try read(path: path, window: window, types: amendmentTypes, span: span, failures: false) { decoded in
+            coverage.merge(decoded.coverage)
+            for record in decoded.records {
+                let event = decoded.event(record)
+                guard let target = event.data["target"]?.stringValue else { continue }
+                let amendment = Amendment(
+                    kind: event.kind == .eventVoided ? .voided : .corrected, by: event.id, seq: event.seq,
+                    date: event.date, reason: event.data["reason"]?.stringValue ?? "",
+                    data: event.data["data"]?.objectValue.map(EventData.init))
+                result[target, default: []].append(amendment)
+            }
+        }
+        return AmendmentIndex(byTarget: result, coverage: coverage)
+    }
+
+    static let amendmentTypes = EventTypeSet(["event.corrected", "event.voided"])
+
+    /// The ids of the events in `span` (a checkpoint's tail: are the targets of its corrections in it?).
+    public static func ids(path: String, span: LogSpan) throws -> Set<String> {
+        var ids = Set<String>()
+        try read(path: path, window: EventWindow(), types: nil, span: span) { decoded in
+            for record in decoded.records { ids.insert(decoded.event(record).id) }
+        }
+        return ids
+    }
+
+    /// The events whose lines start at `offsets`, amendments applied (a second pass over one family).
+    public static func events(path: String, at offsets: [Int], amendments: AmendmentIndex) throws -> [StoredEvent] {
+        let reader = try LineReader(path: path)
+        var scanner = LineScanner()
+        return try offsets.compactMap { offset in
+            guard let line = try reader.line(at: offset) else { return nil }
+            let chunk = line.withUnsafeBytes { LogChunk(copying: $0) }
+            var decoded = DecodedSlice(chunk: chunk)
+            decoded.add(chunk.bytes(0..<chunk.count), start: 0, offset: offset, index: 0, window: EventWindow(), scanner: &scanner)
+            if let failure = decoded.failure {
+                throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(offset): \(failure.problem) (run ledger verify)")
+            }
+            guard let record = decoded.records.first else { return nil }
+            var event = decoded.event(record)
+            if amendments.amends(event) { amendments.apply(to: &event) }
+            return event
+        }
+    }
+
+    /// Reads `span` on every core and hands each slice's events to `consume`, in log order; a line that cannot be
+    /// read is an error naming it (unless `failures` is false: pass 1 leaves that to pass 2).
+    private static func read(
+        path: String, window: EventWindow, types: EventTypeSet?, span: LogSpan, failures: Bool = true,
+        progress: ((Int) -> Void)? = nil, consume: (DecodedSlice) throws -> Void
     ) throws {
-        let amendments = try given ?? self.amendments(path: path, window: window)
-        var lineNumber = 0
-        var reported = 0
+        var lineNumber = span.firstLine - 1
+        var reported = lineNumber
         try ParallelLineReader(path: path).read(
+            from: span.from, to: span.to,
             parse: { slice in decode(slice, window: window, types: types) },
             consume: { piece in
                 switch piece {
                 case .parsed(let decoded):
-                    for record in decoded.records {
-                        var event = record.owned >= 0 ? decoded.owned[Int(record.owned)] : StoredEvent(record, chunk: decoded.chunk)
-                        if amendments.amends(event) { amendments.apply(to: &event) }
-                        try body(event)
-                    }
-                    if let failure = decoded.failure {
+                    if failures, let failure = decoded.failure {
                         throw EventLogError.malformedLine(
                             seq: nil, lineNumber: lineNumber + failure.index + 1, problem: "\(failure.problem) (run ledger verify)")
                     }
+                    try consume(decoded)
                     lineNumber += decoded.lines
                 case .line:
                     lineNumber += 1  // a torn tail or an over-long line: not an event
@@ -44,63 +201,6 @@ public enum EventScanner {
             })
     }
 
-    /// Folds the log on several threads at once, one state per shard: an event of a family stream goes to the
-    /// shard of its family, any other event (the organisation, the workforce) to every shard, and each shard sees
-    /// its events in log order, corrections applied. A fold whose families do not read each other's state gives,
-    /// shard by shard, exactly what one fold of the whole log would give for those families.
-    public static func foldByFamily<State: Sendable>(
-        path: String, window: EventWindow, types: EventTypeSet? = nil, amendments given: AmendmentIndex? = nil,
-        states: [State], progress: ((Int) -> Void)? = nil, apply: @escaping @Sendable (inout State, StoredEvent) -> Void
-    ) throws -> [State] {
-        let amendments = try given ?? self.amendments(path: path, window: window)
-        let shards = ShardStates(states)
-        let count = UInt64(states.count)
-        // One serial queue per shard keeps each shard's events in log order; the shards run side by side with
-        // each other and with the parse tasks. A few slices at most wait to be folded (memory stays bounded).
-        let queues = (0..<states.count).map { DispatchQueue(label: "ledger.fold.shard\($0)") }
-        let folding = DispatchGroup()
-        let room = DispatchSemaphore(value: 4)
-        defer { folding.wait() }
-        var lineNumber = 0
-        var reported = 0
-        try ParallelLineReader(path: path).read(
-            parse: { slice in decode(slice, window: window, types: types) },
-            consume: { piece in
-                switch piece {
-                case .parsed(let decoded):
-                    if let failure = decoded.failure {
-                        throw EventLogError.malformedLine(
-                            seq: nil, lineNumber: lineNumber + failure.index + 1, problem: "\(failure.problem) (run ledger verify)")
-                    }
-                    room.wait()
-                    let slice = DispatchGroup()
-                    for (shard, queue) in queues.enumerated() {
-                        queue.async(group: slice) {
-                            for record in decoded.records where record.route == 0 || Int(record.route % count) == shard {
-                                var event = record.owned >= 0 ? decoded.owned[Int(record.owned)] : StoredEvent(record, chunk: decoded.chunk)
-                                if amendments.amends(event) { amendments.apply(to: &event) }
-                                shards.update(shard) { apply(&$0, event) }
-                            }
-                        }
-                    }
-                    folding.enter()
-                    slice.notify(queue: .global()) {
-                        room.signal()
-                        folding.leave()
-                    }
-                    lineNumber += decoded.lines
-                case .line:
-                    lineNumber += 1
-                }
-                if let progress, lineNumber - reported >= 200_000 {
-                    reported = lineNumber
-                    progress(lineNumber)
-                }
-            })
-        folding.wait()
-        return shards.states
-    }
-
     /// The events of one slice, in order, the first line that could not be read, if any, and the slice's line count.
     struct DecodedSlice: Sendable {
         let chunk: LogChunk
@@ -109,6 +209,44 @@ public enum EventScanner {
         var owned: [StoredEvent] = []
         var failure: (index: Int, problem: String)?
         var lines = 0
+        var coverage = Coverage()
+
+        func event(_ record: EventRecord) -> StoredEvent {
+            record.owned >= 0 ? owned[Int(record.owned)] : StoredEvent(record, chunk: chunk)
+        }
+
+        /// Decodes one line (of a wanted type): by the fast path when it is in the shape the ledger writes, else
+        /// by the reference parser (the event is then held in memory).
+        mutating func add(
+            _ line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, index: Int, window: EventWindow,
+            scanner: inout LineScanner, types: EventTypeSet? = nil
+        ) {
+            if let scanned = scanner.scan(line),
+                let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: line[scanned.type]))
+            {
+                guard let record = EventRecord(scanned, line: line, start: start, offset: offset, type: typeIndex) else { return }
+                guard window.includes(date: record.date, recordedAt: record.recordedAt) else {
+                    coverage.leftOut = true
+                    return
+                }
+                coverage.include(date: record.date, recordedAt: record.recordedAt)
+                records.append(record)
+                return
+            }
+            do {
+                guard var event = StoredEvent(try LineFormat.decode(line)), types?.contains(event.type) ?? true else { return }
+                guard window.includes(date: event.date, recordedAt: event.recordedAt) else {
+                    coverage.leftOut = true
+                    return
+                }
+                coverage.include(date: event.date, recordedAt: event.recordedAt)
+                event.offset = offset
+                records.append(EventRecord(owned: owned.count, seq: event.seq, route: event.route))
+                owned.append(event)
+            } catch {
+                failure = (index, "\(error)")
+            }
+        }
     }
 
     static func decode(_ slice: LineSlice, window: EventWindow, types: EventTypeSet?) -> DecodedSlice {
@@ -123,78 +261,11 @@ public enum EventScanner {
             {
                 return
             }
-            let offset = slice.chunkOffset + start
-            if let scanned = scanner.scan(line),
-                let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: line[scanned.type]))
-            {
-                if let record = EventRecord(scanned, line: line, start: start, offset: offset, type: typeIndex, window: window) {
-                    decoded.records.append(record)
-                }
-                return
-            }
-            // Not in the shape the ledger writes: the reference parser decides, and the event is held in memory.
-            do {
-                guard var event = StoredEvent(try LineFormat.decode(line)),
-                    window.includes(date: event.date, recordedAt: event.recordedAt), types?.contains(event.type) ?? true
-                else { return }
-                event.offset = offset
-                decoded.records.append(EventRecord(owned: decoded.owned.count, seq: event.seq, route: event.route))
-                decoded.owned.append(event)
-            } catch {
-                decoded.failure = (index, "\(error)")
-            }
+            decoded.add(
+                line, start: start, offset: slice.chunkOffset + start, index: index, window: window, scanner: &scanner,
+                types: types)
         }
         return decoded
-    }
-
-    /// The amendments inside a window (pass 1). Their data is copied out of the log's chunks.
-    public static func amendments(path: String, window: EventWindow) throws -> AmendmentIndex {
-        var result: [String: [Amendment]] = [:]
-        try ParallelLineReader(path: path).read(
-            parse: { slice in decode(slice, window: window, types: amendmentTypes) },
-            consume: { piece in
-                guard case .parsed(let decoded) = piece else { return }
-                for record in decoded.records {
-                    let event = record.owned >= 0 ? decoded.owned[Int(record.owned)] : StoredEvent(record, chunk: decoded.chunk)
-                    guard let target = event.data["target"]?.stringValue else { continue }
-                    let amendment = Amendment(
-                        kind: event.type == "event.voided" ? .voided : .corrected, by: event.id, seq: event.seq,
-                        date: event.date, reason: event.data["reason"]?.stringValue ?? "",
-                        data: event.data["data"]?.objectValue.map(EventData.init))
-                    result[target, default: []].append(amendment)
-                }
-            })
-        return AmendmentIndex(byTarget: result)
-    }
-
-    static let amendmentTypes = EventTypeSet(["event.corrected", "event.voided"])
-
-    /// The events whose lines start at `offsets`, amendments applied (a second pass over one family).
-    public static func events(path: String, at offsets: [Int], amendments: AmendmentIndex) throws -> [StoredEvent] {
-        let reader = try LineReader(path: path)
-        var scanner = LineScanner()
-        return try offsets.compactMap { offset in
-            guard let line = try reader.line(at: offset) else { return nil }
-            let chunk = line.withUnsafeBytes { LogChunk(copying: $0) }
-            let bytes = chunk.bytes(0..<chunk.count)
-            var event: StoredEvent
-            if let scanned = scanner.scan(bytes),
-                let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: bytes[scanned.type])),
-                let record = EventRecord(scanned, line: bytes, start: 0, offset: offset, type: typeIndex, window: EventWindow())
-            {
-                event = StoredEvent(record, chunk: chunk)
-            } else {
-                do {
-                    guard let decoded = StoredEvent(try LineFormat.decode(bytes)) else { return nil }
-                    event = decoded
-                } catch {
-                    throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(offset): \(error) (run ledger verify)")
-                }
-                event.offset = offset
-            }
-            if amendments.amends(event) { amendments.apply(to: &event) }
-            return event
-        }
     }
 }
 

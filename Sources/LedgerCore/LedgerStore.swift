@@ -45,6 +45,20 @@ public enum InputSource: Sendable {
     case lines([[UInt8]])
 }
 
+/// The files the ledger keeps beside a log (`<log><suffix>`): all derived from the log and rebuilt when missing or
+/// stale, except the lock file, which holds nothing.
+public enum DerivedFiles {
+    public static let suffixes = [
+        ".lock", ".ids", ".state", ".state-delta", ".fold-caseload", ".fold-families", ".fold-all",
+    ]
+
+    /// Removes the log at `path` and every file beside it (a demo or a benchmark starting afresh).
+    public static func removeLog(_ path: String) {
+        FileOutput.remove(path)
+        for suffix in suffixes { FileOutput.remove(path + suffix) }
+    }
+}
+
 /// The write side of the ledger: validation, idempotency and durable appends, under the log's lock.
 public struct LedgerStore: Sendable {
     /// The log file.

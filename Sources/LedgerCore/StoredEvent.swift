@@ -218,14 +218,10 @@ struct EventRecord: Sendable {
     var route: UInt64
 
     /// The record of a line the scanner accepted, starting at `start` of its chunk, of the type at `typeIndex` of
-    /// `EventTypeSet.all`; nil when its dates do not parse or `window` leaves it out.
-    init?(
-        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, type typeIndex: Int,
-        window: EventWindow
-    ) {
+    /// `EventTypeSet.all`; nil when its dates do not parse (the reference parser's path skips such an event too).
+    init?(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, type typeIndex: Int) {
         guard let occurred = OccurredAt(utf8: UnsafeBufferPointer(rebasing: line[scanned.occurredAt])),
-            let recorded = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt])),
-            window.includes(date: occurred.date, recordedAt: recorded)
+            let recorded = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
         else { return nil }
         seq = scanned.seq
         self.offset = offset

@@ -39,7 +39,7 @@ enum DemoCommand {
                 throw UsageError(message: "\(log) exists and was not made by ledger demo; choose another --out")
             }
             // A previous demo: start again.
-            for suffix in ["", ".ids", ".state", ".state-delta", ".lock"] { FileOutput.remove(log + suffix) }
+            DerivedFiles.removeLog(log)
         }
         try FileOutput.writeAtomically(Array("made by ledger demo\n".utf8), to: marker)
 

@@ -19,6 +19,7 @@ enum ReadCommands {
           --known-at DATETIME   only events recorded by then (audit replay); RFC 3339, or a date (end of that day)
           --format FORMAT       table (default at a terminal), json (default otherwise), jsonl, csv
           --log PATH            the log (default $LEDGER_LOG, else ./ledger.jsonl)
+          --from-scratch        fold the whole log, ignoring (and not keeping) the checkpoint beside it
         """
     static let familiesHelp = "usage: ledger families [--family REF] [--worker ID] [--team ID] [options]\n\n\(common)"
     static let caseloadHelp = """
@@ -57,7 +58,7 @@ enum ReadCommands {
         var format: OutputFormat
 
         init(_ raw: [String], flags: Set<String> = []) throws {
-            arguments = try Arguments(raw, flags: flags, known: ReadCommands.known)
+            arguments = try Arguments(raw, flags: flags.union(["from-scratch"]), known: ReadCommands.known)
             var window = EventWindow()
             if let text = arguments.value("as-of") {
                 guard let date = CivilDate(text) else { throw UsageError(message: "--as-of must be YYYY-MM-DD, not \"\(text)\"") }
@@ -84,18 +85,18 @@ enum ReadCommands {
 
         var path: String { CommandRunner.logPath(arguments) }
 
-        /// The fold of the log in the window: with obligations (`compliance`) or without, fed every event type or
-        /// only `types`.
-        func fold(compliance: Bool = true, types: EventTypeSet? = nil) throws -> LedgerFold {
-            let fold = try LedgerFold.scan(
-                path: path, window: window, compliance: compliance, types: types,
+        /// The fold of the log in the window for `scope`: from its checkpoint and the events since when it can, else
+        /// from scratch (always with `--from-scratch`).
+        func fold(_ scope: FoldCheckpoint.Scope) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?) {
+            let result = try FoldCheckpoint.fold(
+                log: path, window: window, scope: scope, fromScratch: arguments.flags.contains("from-scratch"),
                 progress: { Console.progress("reading: line \($0)") })
             Console.endProgress()
-            return fold
+            return result
         }
 
-        func reports(compliance: Bool = true, types: EventTypeSet? = nil) throws -> Reports {
-            let reports = Reports(fold: try fold(compliance: compliance, types: types), asOf: asOf)
+        func reports(_ scope: FoldCheckpoint.Scope = FoldCheckpoint.everything) throws -> Reports {
+            let reports = Reports(fold: try fold(scope).fold, asOf: asOf)
             ProcessExit.keep(reports)
             return reports
         }
@@ -118,7 +119,7 @@ enum ReadCommands {
     static func families(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        let reports = try query.reports(compliance: false, types: LedgerFold.familyTypes)
+        let reports = try query.reports(FoldCheckpoint.families)
         var rows = reports.families()
         if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
         if let worker = query.arguments.value("worker") {
@@ -138,7 +139,9 @@ enum ReadCommands {
     static func caseload(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        let figures = try query.reports(compliance: false, types: LedgerFold.caseloadTypes).caseload()
+        let (fold, entries) = try query.fold(FoldCheckpoint.caseload)
+        ProcessExit.keep(fold)
+        let figures = Reports(fold: fold, asOf: query.asOf).caseload(entries: entries)
         var workers = figures.workers
         var teams = figures.teams
         if let worker = query.arguments.value("worker") { workers = workers.filter { $0["worker"]?.stringValue == worker } }
@@ -206,7 +209,7 @@ enum ReadCommands {
     static func pbr(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw, flags: ["claimable"])
         try requireLog(query)
-        var rows = try query.reports(compliance: false, types: LedgerFold.familyTypes).pbr()
+        var rows = try query.reports(FoldCheckpoint.families).pbr()
         if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
         if query.arguments.flags.contains("claimable") { rows = rows.filter { $0["claimable"]?.arrayValue?.isEmpty == false } }
         try query.emit(rows, tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"])

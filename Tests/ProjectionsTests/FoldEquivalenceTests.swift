@@ -31,14 +31,14 @@ struct FoldEquivalenceTests {
         let path = try DemoLog.path(families: 120)
         let expected = Self.rows(try Self.plain(path))
         #expect(expected["due"].map { $0.count > 10_000 } == true, "the demo log has obligations to compare")
-        #expect(Self.rows(try LedgerFold.scan(path: path, window: EventWindow(), shards: count)) == expected)
+        #expect(Self.rows(try LedgerFold.scan(path: path, window: EventWindow(), shards: count).fold) == expected)
     }
 
     @Test("as of a date and as known at a moment, in shards: the same as one fold")
     func windows() throws {
         let path = try DemoLog.path(families: 120)
         let window = EventWindow(asOf: CivilDate(year: 2026, month: 7, day: 15), knownAt: Timestamp(rfc3339: "2026-08-01T00:00:00Z"))
-        #expect(Self.rows(try LedgerFold.scan(path: path, window: window, shards: 2)) == Self.rows(try Self.plain(path, window: window)))
+        #expect(Self.rows(try LedgerFold.scan(path: path, window: window, shards: 2).fold) == Self.rows(try Self.plain(path, window: window)))
     }
 
     @Test("caseload from its own types without obligations; families and PbR from theirs: the same rows")
@@ -46,10 +46,10 @@ struct FoldEquivalenceTests {
         let path = try DemoLog.path(families: 120)
         let full = Reports(fold: try Self.plain(path), asOf: Self.asOf)
         let caseload = Reports(
-            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.caseloadTypes),
+            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.caseloadTypes).fold,
             asOf: Self.asOf)
         let families = Reports(
-            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.familyTypes),
+            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.familyTypes).fold,
             asOf: Self.asOf)
         let expected = full.caseload()
         let got = caseload.caseload()

@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import LedgerCore
+import Projections
+
+/// Checkpoints of the projections' folds, kept beside the log (`<log>.fold-<scope>`), so that a query after a few
+/// appends folds only the new events.
+///
+/// A checkpoint is derived and disposable. Its first line names its format, its scope, the line of the log it
+/// covers up to (seq, byte size, hash), what it covers in time (the latest event date and recording time) and the
+/// SHA-256 of the fold snapshot that follows. It is used only when the log still holds that line with that seq
+/// and hash, when the query's window lets in everything it covers, and when no correction or void after it
+/// amends an event before it (that would change the past it holds). Otherwise the query folds the log from
+/// scratch, and keeps the result as the new checkpoint when the window left nothing out. A checkpoint is
+/// rewritten once the log has grown past it by `refreshBytes`. Files are owner-only; a checkpoint that cannot be
+/// written (a read-only directory) is simply not kept.
+enum FoldCheckpoint {
+    /// What a projection folds: which event types, with or without obligations.
+    struct Scope: Sendable {
+        let name: String
+        let compliance: Bool
+        let types: EventTypeSet?
+    }
+
+    static let caseload = Scope(name: "caseload", compliance: false, types: LedgerFold.caseloadTypes)
+    static let families = Scope(name: "families", compliance: false, types: LedgerFold.familyTypes)
+    static let everything = Scope(name: "all", compliance: true, types: nil)
+
+    static let format = "ledger-fold-checkpoint 2"
+    nonisolated(unsafe) static var refreshBytes = 16 << 20
+    /// A tail under this many bytes is folded on one thread (cutting the restored fold into shards would cost more).
+    static let smallTail = 8 << 20
+
+    static func path(for log: String, _ scope: Scope) -> String { "\(log).fold-\(scope.name)" }
+
+    /// With `LEDGER_TRACE` set, says on standard error what became of the checkpoint (for people wondering why a
+    /// query was slow, and for the tests).
+    static func trace(_ scope: Scope, _ message: @autoclosure () -> String) {
+        if Console.environment("LEDGER_TRACE") != nil { Console.err("checkpoint \(scope.name): \(message())") }
+    }
+
+    /// The fold of `log` for `scope` in `window`, and for the caseload scope each open family's entry: from the
+    /// checkpoint and the events after it when it can be used, else from scratch. `fromScratch` ignores
+    /// checkpoints and keeps none.
+    static func fold(
+        log: String, window: EventWindow, scope: Scope, fromScratch: Bool, progress: ((Int) -> Void)? = nil
+    ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?) {
+        let head = try LedgerFile(path: log).readHead().head
+        if fromScratch {
+            trace(scope, "not used (--from-scratch)")
+        } else if let saved = load(log: log, scope: scope, head: head, window: window),
+            let result = try resume(saved, log: log, head: head, window: window, scope: scope, progress: progress)
+        {
+            return result
+        }
+        let (fold, coverage) = try LedgerFold.scan(
+            path: log, window: window, compliance: scope.compliance, types: scope.types, span: LogSpan(to: head.size),
+            progress: progress)
+        let entries = scope.name == caseload.name ? CaseloadEntry.entries(of: fold) : nil
+        if !fromScratch && !coverage.leftOut {
+            save(fold, entries: entries, log: log, scope: scope, stamp: head, coverage: coverage)
+            trace(scope, "kept at seq \(head.seq)")
+        }
+        return (fold, entries)
+    }
+
+    /// The fold from a checkpoint and the log after it; nil when the events after it amend the past it holds.
+    private static func resume(
+        _ saved: Saved, log: String, head: LogHead, window: EventWindow, scope: Scope, progress: ((Int) -> Void)?
+    ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?)? {
+        let tail = LogSpan(from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1)
+        let amendments = try EventScanner.amendments(path: log, window: window, span: tail)
+        // A correction after the checkpoint of an event before it changes the past the checkpoint holds.
+        if amendments.count > 0, try !amendments.targetIDs.isSubset(of: EventScanner.ids(path: log, span: tail)) {
+            trace(scope, "not used: an event after it corrects or voids one before it")
+            return nil
+        }
+        guard let snapshot = try? FoldSnapshot(saved.snapshot) else {
+            trace(scope, "not used: its snapshot cannot be read")
+            return nil
+        }
+        let tailBytes = head.size - saved.stamp.size
+        let refresh = tailBytes >= refreshBytes
+        if var entries = saved.caseload, !refresh {
+            // Only the families the new events touch are read back; every other family's entry stands.
+            var touched = Set<String>()
+            try EventScanner.scan(path: log, window: window, types: scope.types, span: tail, amendments: amendments) { event in
+                if let ref = event.familyRef { touched.insert(ref) }
+            }
+            guard let partial = try? snapshot.fold(families: touched) else {
+                trace(scope, "not used: its snapshot cannot be read")
+                return nil
+            }
+            let (fold, _) = try LedgerFold.scan(
+                path: log, window: window, compliance: scope.compliance, types: scope.types, span: tail, starting: partial,
+                amendments: amendments, shards: 1, progress: progress)
+            entries.removeAll { touched.contains($0.family) }
+            entries += touched.compactMap { fold.families[$0].flatMap(CaseloadEntry.init) }
+            entries.sort { $0.family < $1.family }
+            trace(scope, "used from seq \(saved.stamp.seq), \(touched.count) families read back, \(tailBytes) bytes after it")
+            return (fold, entries)
+        }
+        guard let restored = try? snapshot.fold() else {
+            trace(scope, "not used: its snapshot cannot be read")
+            return nil
+        }
+        let (fold, coverage) = try LedgerFold.scan(
+            path: log, window: window, compliance: scope.compliance, types: scope.types, span: tail, starting: restored,
+            amendments: amendments, shards: tailBytes < smallTail ? 1 : ParallelLineReader.processors, progress: progress)
+        let entries = saved.caseload == nil ? nil : CaseloadEntry.entries(of: fold)
+        trace(scope, "used from seq \(saved.stamp.seq), \(tailBytes) bytes after it")
+        if refresh && !coverage.leftOut {
+            var covered = saved.coverage
+            covered.merge(coverage)
+            save(fold, entries: entries, log: log, scope: scope, stamp: head, coverage: covered)
+            trace(scope, "kept at seq \(head.seq)")
+        }
+        return (fold, entries)
+    }
+
+    struct Saved {
+        var stamp: LogHead
+        var coverage: Coverage
+        var snapshot: [UInt8]
+        var caseload: [CaseloadEntry]?
+    }
+
+    /// The checkpoint of `scope`, if there is one this query may use.
+    static func load(log: String, scope: Scope, head: LogHead, window: EventWindow) -> Saved? {
+        guard let bytes = FileOutput.read(path(for: log, scope)) else {
+            trace(scope, "none yet")
+            return nil
+        }
+        guard let newline = bytes.firstIndex(of: 0x0A) else {
+            trace(scope, "not used: not a checkpoint")
+            return nil
+        }
+        let fields = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 12, fields[0] == Substring(format), fields[1] == Substring(scope.name),
+            let seq = Int(fields[2]), let size = Int(fields[3]), fields[5] == "0", let snapshotLength = Int(fields[9]),
+            let entriesLength = Int(fields[10]), snapshotLength >= 0, entriesLength >= 0,
+            snapshotLength + entriesLength == bytes.count - newline - 1
+        else {
+            trace(scope, "not used: not a checkpoint of this version")
+            return nil
+        }
+        let stamp = LogHead(seq: seq, hash: String(fields[4]), size: size)
+        var coverage = Coverage()
+        if let day = Int(fields[6]), let seconds = Int64(fields[7]), let nanoseconds = Int32(fields[8]) {
+            coverage.latestDate = CivilDate(dayNumber: day)
+            coverage.latestRecordedAt = Timestamp(seconds: seconds, nanoseconds: nanoseconds)
+        }
+        // Cheap checks first: the log still holds the stamped line, and the window lets in what it covers.
+        guard coverage.fits(window) else {
+            trace(scope, "not used: the window leaves out events it holds")
+            return nil
+        }
+        guard stamp.size <= head.size, stampHolds(stamp, in: log) else {
+            trace(scope, "not used: the log no longer holds seq \(stamp.seq) as it was")
+            return nil
+        }
+        let payload = bytes[(newline + 1)...]
+        guard SHA256.hash(payload).hex == fields[11] else {
+            trace(scope, "not used: its checksum does not match")
+            return nil
+        }
+        let snapshot = Array(payload.prefix(snapshotLength))
+        var entries: [CaseloadEntry]?
+        if entriesLength > 0 {
+            guard let decoded = try? CaseloadEntry.decode(Array(payload.suffix(entriesLength))) else {
+                trace(scope, "not used: its caseload entries cannot be read")
+                return nil
+            }
+            entries = decoded
+        }
+        return Saved(stamp: stamp, coverage: coverage, snapshot: snapshot, caseload: entries)
+    }
+
+    /// Whether the line of the log that ends at the stamp's size is the stamped one.
+    static func stampHolds(_ stamp: LogHead, in log: String) -> Bool {
+        if stamp.seq == 0 { return stamp.size == 0 }
+        guard let line = try? LedgerFile(path: log).line(endingAt: stamp.size),
+            let record = try? line.withUnsafeBufferPointer({ buffer in
+                var scanner = LineScanner()
+                return try LineFormat.decode(buffer, scanner: &scanner)
+            })
+        else { return false }
+        return record.seq == stamp.seq && record.hash == stamp.hash
+    }
+
+    /// Keeps `fold` (and the caseload entries) as the checkpoint of `scope` at `stamp`, atomically; not a failure
+    /// when it cannot.
+    static func save(_ fold: LedgerFold, entries: [CaseloadEntry]?, log: String, scope: Scope, stamp: LogHead, coverage: Coverage) {
+        let snapshot = fold.snapshot()
+        let encoded = entries.map(CaseloadEntry.encode) ?? []
+        var header = [format, scope.name, String(stamp.seq), String(stamp.size), stamp.hash, coverage.leftOut ? "1" : "0"]
+        if let date = coverage.latestDate, let recorded = coverage.latestRecordedAt {
+            header += [String(date.dayNumber), String(recorded.seconds), String(recorded.nanoseconds)]
+        } else {
+            header += ["-", "-", "-"]
+        }
+        var hasher = SHA256()
+        hasher.update(snapshot)
+        hasher.update(encoded)
+        header += [String(snapshot.count), String(encoded.count), hasher.finalize().hex]
+        let target = path(for: log, scope)
+        try? FileOutput.writeAtomically(
+            Array((header.joined(separator: "\t") + "\n").utf8) + snapshot + encoded, to: target,
+            temporary: "\(target).new-\(getpid())", durable: false)
+    }
+}
