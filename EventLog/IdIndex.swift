@@ -119,9 +119,13 @@ public final class IdIndex {
 
     /// The index key of an id.
     public static func key(_ id: String) -> UInt64 {
-        var hasher = SHA256()
-        hasher.update(id)
-        let digest = hasher.finalize()
+        var id = id
+        return id.withUTF8 { key($0) }
+    }
+
+    /// The index key of an id given as its UTF-8 bytes.
+    public static func key(_ id: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let digest = SHA256.hash(UnsafeRawBufferPointer(id))
         let key = UInt64(digest.words.0) << 32 | UInt64(digest.words.1)
         return key == 0 ? 1 : key
     }

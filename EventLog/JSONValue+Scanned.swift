@@ -195,17 +195,48 @@ public enum ScannedObject {
 
     /// Every member's name and value range, in order.
     public static func members(in object: UnsafeBufferPointer<UInt8>) -> [(name: Range<Int>, value: Range<Int>)] {
-        guard let base = object.baseAddress else { return [] }
-        var cursor = Cursor(base: base, end: object.count)
         var members: [(name: Range<Int>, value: Range<Int>)] = []
-        guard cursor.literal("{"), !cursor.literal("}") else { return members }
-        while cursor.literal("\"") {
-            guard let name = cursor.plainString(), cursor.literal(":") else { break }
-            let start = cursor.index
-            guard cursor.skipTrustedValue() else { break }
-            members.append((name, start..<cursor.index))
-            guard cursor.literal(",") else { break }
+        _ = forEachMember(in: object) { name, value in
+            members.append((name, value))
+            return true
         }
         return members
+    }
+
+    /// Calls `body` with each member's name and value range, in order, until it returns false; returns false
+    /// when it stopped early or `object` is not an object.
+    public static func forEachMember(
+        in object: UnsafeBufferPointer<UInt8>, _ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool
+    ) -> Bool {
+        guard let base = object.baseAddress else { return false }
+        var cursor = Cursor(base: base, end: object.count)
+        guard cursor.literal("{") else { return false }
+        if cursor.literal("}") { return true }
+        while cursor.literal("\"") {
+            guard let name = cursor.plainString(), cursor.literal(":") else { return false }
+            let start = cursor.index
+            guard cursor.skipTrustedValue() else { return false }
+            guard body(name, start..<cursor.index) else { return false }
+            if cursor.literal(",") { continue }
+            return cursor.literal("}")
+        }
+        return false
+    }
+
+    /// Calls `body` with each item's range of the array `array`, in order, until it returns false; returns false
+    /// when it stopped early or `array` is not an array.
+    public static func forEachItem(in array: UnsafeBufferPointer<UInt8>, _ body: (_ item: Range<Int>) -> Bool) -> Bool {
+        guard let base = array.baseAddress else { return false }
+        var cursor = Cursor(base: base, end: array.count)
+        guard cursor.literal("[") else { return false }
+        if cursor.literal("]") { return true }
+        while cursor.index < cursor.end {
+            let start = cursor.index
+            guard cursor.skipTrustedValue() else { return false }
+            guard body(start..<cursor.index) else { return false }
+            if cursor.literal(",") { continue }
+            return cursor.literal("]")
+        }
+        return false
     }
 }

@@ -156,22 +156,37 @@ public enum LineFormat {
         -> LedgerRecord
     {
         guard let scanned = scanner.scan(line) else { return try decode(line) }
-        return record(scanned, line: line)
+        return record(scanned, line: line, scanner: &scanner)
     }
 
     /// The record of a line the scanner accepted.
     public static func record(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) -> LedgerRecord {
-        let content = RecordContent(
+        var scanner = LineScanner()
+        return record(scanned, line: line, scanner: &scanner)
+    }
+
+    /// The writer's part of a line the scanner accepted, built with the scanner's scratch space.
+    public static func content(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner)
+        -> RecordContent
+    {
+        RecordContent(
             id: String(scanned: line, scanned.id), stream: String(scanned: line, scanned.stream),
             type: String(scanned: line, scanned.type), version: scanned.version,
-            occurredAt: String(scanned: line, scanned.occurredAt), actor: JSONValue(scanned: line, scanned.actor),
-            source: scanned.source.map { JSONValue(scanned: line, $0) },
-            data: scanned.data.map { JSONValue(scanned: line, $0) } ?? .object(JSONObject()))
+            occurredAt: String(scanned: line, scanned.occurredAt), actor: scanner.value(line, scanned.actor),
+            source: scanned.source.map { scanner.value(line, $0) },
+            data: scanned.data.map { scanner.value(line, $0) } ?? .object(JSONObject()))
+    }
+
+    /// The record of a line the scanner accepted, built with the scanner's scratch space.
+    public static func record(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner)
+        -> LedgerRecord
+    {
+        let content = content(scanned, line: line, scanner: &scanner)
         return LedgerRecord(
             seq: scanned.seq, content: content, recordedAt: String(scanned: line, scanned.recordedAt),
             dataHash: String(scanned: line, scanned.dataHash), prev: String(scanned: line, scanned.prev),
             hash: String(scanned: line, scanned.hash), salt: scanned.salt.map { String(scanned: line, $0) },
-            redacted: scanned.redacted.map { JSONValue(scanned: line, $0) }, bodyRange: 0..<scanned.bodyEnd,
+            redacted: scanned.redacted.map { scanner.value(line, $0) }, bodyRange: 0..<scanned.bodyEnd,
             dataRange: scanned.data)
     }
 
@@ -195,16 +210,29 @@ public enum LineFormat {
     /// Recomputes `hash` over the body and `dataHash` over salt + stored data bytes; names the first mismatch.
     public static func verifyHashes(_ record: LedgerRecord, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) {
         let body = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[record.bodyRange]))
-        if SHA256.hash(body).hex != record.hash {
-            throw LineFormatError(field: "hash", reason: "does not match the SHA-256 of the line's body")
-        }
+        if SHA256.hash(body).hex != record.hash { throw hashMismatch }
         if let dataRange = record.dataRange, let salt = record.salt {
             var hasher = SHA256()
             hasher.update(salt)
             hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[dataRange])))
-            if hasher.finalize().hex != record.dataHash {
-                throw LineFormatError(field: "dataHash", reason: "does not match the SHA-256 of salt and data")
-            }
+            if hasher.finalize().hex != record.dataHash { throw dataHashMismatch }
         }
     }
+
+    /// The same check on a line the scanner accepted, comparing the digests with the hex in place.
+    public static func verifyHashes(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) {
+        func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
+        }
+        if !SHA256.hash(bytes(0..<scanned.bodyEnd)).matches(hex: bytes(scanned.hash)) { throw hashMismatch }
+        if let data = scanned.data, let salt = scanned.salt {
+            var hasher = SHA256()
+            hasher.update(bytes(salt))
+            hasher.update(bytes(data))
+            if !hasher.finalize().matches(hex: bytes(scanned.dataHash)) { throw dataHashMismatch }
+        }
+    }
+
+    static let hashMismatch = LineFormatError(field: "hash", reason: "does not match the SHA-256 of the line's body")
+    static let dataHashMismatch = LineFormatError(field: "dataHash", reason: "does not match the SHA-256 of salt and data")
 }

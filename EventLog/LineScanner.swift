@@ -381,6 +381,15 @@ struct Cursor {
         return (hasQuote | hasBackslash | hasControl | (word & highs)) != 0
     }
 
+    @inline(__always)
+    static func hasQuoteOrBackslash(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        return ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs) != 0
+    }
+
     /// One escape after a backslash: the single-character ones, or `\uXXXX` with surrogates paired.
     private mutating func skipEscape() -> Bool {
         guard end - index >= 2 else { return false }
@@ -488,6 +497,11 @@ struct Cursor {
         case UInt8(ascii: "\""):
             index += 1
             while index < end {
+                // Eight bytes at a time while none is a quote or a backslash (the string is known to be valid).
+                while end - index >= 8, !Self.hasQuoteOrBackslash(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                }
+                guard index < end else { return false }
                 let current = base[index]
                 if current == UInt8(ascii: "\\") {
                     index += 2

@@ -191,6 +191,19 @@ extension SHA256 {
 
         init(state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) { words = state }
 
+        /// The digest spelled by 64 lowercase hex digits, if they are (eight at a time: see `Hex.word`).
+        public init?(hex: UnsafeRawBufferPointer) {
+            guard hex.count == 64, let base = hex.baseAddress else { return nil }
+            func word(_ index: Int) -> UInt32? { Hex.word(base.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
+            guard let w0 = word(0), let w1 = word(1), let w2 = word(2), let w3 = word(3), let w4 = word(4),
+                let w5 = word(5), let w6 = word(6), let w7 = word(7)
+            else { return nil }
+            words = (w0, w1, w2, w3, w4, w5, w6, w7)
+        }
+
+        /// The digest of 64 zeros (`prev` of the first line).
+        public static let zero = Digest(state: (0, 0, 0, 0, 0, 0, 0, 0))
+
         /// The digest as 64 lowercase hexadecimal characters, as bytes.
         public var hexBytes: [UInt8] {
             [UInt8](unsafeUninitializedCapacity: 64) { buffer, count in
@@ -213,26 +226,7 @@ extension SHA256 {
         }
 
         /// Whether `hex` is exactly this digest as 64 lowercase hex digits (no allocation: the verifier's hot path).
-        public func matches(hex: UnsafeRawBufferPointer) -> Bool {
-            guard hex.count == 64 else { return false }
-            return withUnsafeBytes(of: words) { raw in
-                for index in 0..<8 {
-                    var parsed: UInt32 = 0
-                    for nibble in 0..<8 {
-                        let byte = hex[index * 8 + nibble]
-                        let value: UInt8
-                        switch byte {
-                        case 0x30...0x39: value = byte - 0x30
-                        case 0x61...0x66: value = byte - 0x57
-                        default: return false
-                        }
-                        parsed = parsed << 4 | UInt32(value)
-                    }
-                    if parsed != raw.load(fromByteOffset: index * 4, as: UInt32.self) { return false }
-                }
-                return true
-            }
-        }
+        public func matches(hex: UnsafeRawBufferPointer) -> Bool { Digest(hex: hex) == self }
 
         /// The digest as 64 lowercase hexadecimal characters.
         public var hex: String { String(decoding: hexBytes, as: UTF8.self) }
@@ -254,6 +248,19 @@ extension SHA256 {
 
 /// Lowercase hexadecimal helpers shared by the line format.
 public enum Hex {
+    /// The 32-bit value of eight lowercase hex digits loaded as a little-endian word (the first digit in the low
+    /// byte), or nil when any is not `0`–`9` or `a`–`f`. Each digit's value is its low four bits, plus 9 for a
+    /// letter (bit 6 set); then adjacent nibbles are packed, and the bytes put in reading order.
+    @inline(__always)
+    public static func word(_ digits: UInt64) -> UInt32? {
+        guard Cursor.isLowercaseHex(digits) else { return nil }
+        let nibbles = (digits & 0x0F0F_0F0F_0F0F_0F0F) &+ ((digits >> 6) & 0x0101_0101_0101_0101) &* 9
+        let pairs = ((nibbles & 0x000F_000F_000F_000F) << 4) | ((nibbles >> 8) & 0x000F_000F_000F_000F)
+        let quads = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF
+        let packed = UInt32(truncatingIfNeeded: quads | (quads >> 16))
+        return packed.byteSwapped
+    }
+
     /// The sixteen lowercase hex digits as ASCII bytes.
     public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 

@@ -293,6 +293,9 @@ public enum Catalogue {
 
     /// Type names, sorted, for messages.
     public static let names: [String] = types.keys.sorted()
+
+    /// Every type's entry, by `EventKind.rawValue` (a kind names a catalogue type: the tests check both lists).
+    static let byKind: [EventType?] = EventKind.allCases.map { types[$0.name] }
 }
 
 /// `case.closed` reasons.

@@ -6,21 +6,22 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public let month: Int
     /// The day of the month, 1–31.
     public let day: Int
+    /// Days since 1970-01-01 (negative before): worked out once, so that comparing dates is comparing numbers.
+    public let dayNumber: Int
 
     /// A date, if the parts name a real one.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
             (1...CivilDate.daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        self.init(unchecked: year, month, day)
     }
 
     private init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year
         self.month = month
         self.day = day
+        dayNumber = Self.days(year: year, month: month, day: day)
     }
 
     /// Parses exactly `YYYY-MM-DD`.
@@ -61,9 +62,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
-    /// Days since 1970-01-01 (negative before).
-    public var dayNumber: Int {
-        // Howard Hinnant's days_from_civil.
+    /// Days from 1970-01-01 to a date (Howard Hinnant's days_from_civil).
+    static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -83,7 +83,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let mp = (5 * doy + 2) / 153
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(unchecked: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        self.month = month
+        self.day = day
+        self.dayNumber = dayNumber
     }
 
     /// ISO weekday: 1 Monday … 7 Sunday.

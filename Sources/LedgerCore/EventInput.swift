@@ -21,6 +21,9 @@ public struct EventInput: Sendable {
     static let ledgerMembers: Set<String> = ["seq", "recordedAt", "dataHash", "prev", "hash", "salt"]
     static let writerMembers = ["id", "stream", "type", "v", "occurredAt", "actor", "source", "data"]
     static let earliest = CivilDate(year: 1990, month: 1, day: 1)
+    static let roles = Role.all.sorted()
+    static let actorFields: [Field] = [.required("id", .reference), .required("role", .oneOf(roles))]
+    static let sourceFields: [Field] = [.required("system", .text), .required("ref", .text), .optional("recordedAt", .text)]
 
     /// Parses and checks one input line. `makeID` supplies an id when the writer gave none.
     public static func parse(
@@ -50,23 +53,49 @@ public struct EventInput: Sendable {
             }
             id = text
         }
+        for member in object.members {
+            if ledgerMembers.contains(member.key) {
+                throw ValidationError(line: line, id: id, field: member.key, rule: "is set by the ledger; a writer must not supply it")
+            }
+            if !writerMembers.contains(member.key) {
+                throw ValidationError(
+                    line: line, id: id, field: member.key,
+                    rule: "unknown member (known: \(writerMembers.joined(separator: ", ")))")
+            }
+        }
+        return try validate(
+            id: id, type: object["type"], stream: object["stream"], version: object["v"], occurredAt: object["occurredAt"],
+            actor: object["actor"], source: object["source"], data: object["data"], line: line, recordedAt: recordedAt,
+            makeID: makeID)
+    }
+
+    /// Checks a stored record's content as its writer's event would have been checked (`ledger verify`): the same
+    /// rules as `parse`, without building the writer's object first.
+    public static func validate(_ content: RecordContent, recordedAt: Timestamp) throws(ValidationError) -> EventInput {
+        guard Identifiers.isEventID(content.id) else {
+            throw ValidationError(line: 0, field: "id", rule: "must be 1–128 of A-Za-z0-9._:-")
+        }
+        return try validate(
+            id: content.id, type: .string(content.type), stream: .string(content.stream), version: .int(content.version),
+            occurredAt: .string(content.occurredAt), actor: content.actor, source: content.source, data: content.data,
+            line: 0, recordedAt: recordedAt) { content.id }
+    }
+
+    /// The checks of every writer member but `id`, which the caller has checked.
+    private static func validate(
+        id: String?, type typeName: JSONValue?, stream streamValue: JSONValue?, version versionValue: JSONValue?,
+        occurredAt occurredValue: JSONValue?, actor actorValue: JSONValue?, source sourceValue: JSONValue?,
+        data dataValue: JSONValue?, line: Int, recordedAt: Timestamp, makeID: () -> String
+    ) throws(ValidationError) -> EventInput {
         func refuse(_ field: String, _ rule: String) -> ValidationError {
             ValidationError(line: line, id: id, field: field, rule: rule)
         }
-        for member in object.members {
-            if ledgerMembers.contains(member.key) {
-                throw refuse(member.key, "is set by the ledger; a writer must not supply it")
-            }
-            if !writerMembers.contains(member.key) {
-                throw refuse(member.key, "unknown member (known: \(writerMembers.joined(separator: ", ")))")
-            }
-        }
-        guard let typeName = object["type"] else { throw refuse("type", "is required") }
+        guard let typeName else { throw refuse("type", "is required") }
         guard let typeText = typeName.stringValue else { throw refuse("type", "must be a string") }
         guard let eventType = Catalogue.types[typeText] else {
             throw refuse("type", "unknown type \"\(typeText.prefix(60))\" (see the catalogue in docs/EVENTS.md)")
         }
-        guard let streamValue = object["stream"] else { throw refuse("stream", "is required") }
+        guard let streamValue else { throw refuse("stream", "is required") }
         guard let stream = streamValue.stringValue else { throw refuse("stream", "must be a string") }
         guard let kind = StreamName.kind(of: stream) else {
             throw refuse("stream", "must be family:<ref>, worker:<id> or org (<ref>/<id>: 1–64 of A-Za-z0-9._-)")
@@ -75,12 +104,12 @@ public struct EventInput: Sendable {
             throw refuse("stream", "\(typeText) belongs on a \(eventType.stream.rawValue) stream, not \(stream)")
         }
         var version = 1
-        if let value = object["v"] {
+        if let value = versionValue {
             guard let number = value.intValue, number >= 1 else { throw refuse("v", "must be an integer ≥ 1") }
             guard number == 1 else { throw refuse("v", "\(typeText) has only data schema version 1") }
             version = number
         }
-        guard let occurredValue = object["occurredAt"] else { throw refuse("occurredAt", "is required") }
+        guard let occurredValue else { throw refuse("occurredAt", "is required") }
         guard let occurredText = occurredValue.stringValue, let occurred = OccurredAt(occurredText) else {
             throw refuse("occurredAt", "must be YYYY-MM-DD or an RFC 3339 date-time")
         }
@@ -90,26 +119,23 @@ public struct EventInput: Sendable {
         } else if occurred.date > recordedAt.londonDate {
             throw refuse("occurredAt", "\(occurredText) is after recordedAt \(recordedAt)")
         }
-        guard let actorValue = object["actor"] else { throw refuse("actor", "is required") }
+        guard let actorValue else { throw refuse("actor", "is required") }
         guard let actor = actorValue.objectValue else { throw refuse("actor", "must be an object {id, role}") }
         do {
-            try SchemaChecker.checkObject(
-                actor, [.required("id", .reference), .required("role", .oneOf(Role.all.sorted()))], at: "actor")
+            try SchemaChecker.checkObject(actor, actorFields, at: "actor")
         } catch { throw refuse(error.field, error.rule) }
         var source: JSONValue? = nil
-        if let value = object["source"] {
+        if let value = sourceValue {
             guard let sourceObject = value.objectValue else { throw refuse("source", "must be an object") }
             do {
-                try SchemaChecker.checkObject(
-                    sourceObject, [.required("system", .text), .required("ref", .text), .optional("recordedAt", .text)],
-                    at: "source")
+                try SchemaChecker.checkObject(sourceObject, sourceFields, at: "source")
             } catch { throw refuse(error.field, error.rule) }
             if let text = sourceObject["recordedAt"]?.stringValue, Timestamp(rfc3339: text) == nil {
                 throw refuse("source.recordedAt", "must be an RFC 3339 date-time")
             }
             source = value
         }
-        guard let dataValue = object["data"] else { throw refuse("data", "is required (use {} when there is nothing)") }
+        guard let dataValue else { throw refuse("data", "is required (use {} when there is nothing)") }
         guard let data = dataValue.objectValue else { throw refuse("data", "must be an object") }
         do { try SchemaChecker.checkObject(data, eventType.fields, at: "data") } catch {
             throw refuse(error.field, error.rule)

@@ -103,6 +103,9 @@ public enum EventKind: Int, Sendable, CaseIterable {
     private static let byName: [String: EventKind] = Dictionary(
         uniqueKeysWithValues: allCases.map { ($0.name, $0) })
 
+    /// The catalogue's entry.
+    public var eventType: EventType? { Catalogue.byKind[rawValue] }
+
     /// The kind of each name in `EventTypeSet.all.names`, by position.
     static let byCatalogueIndex: [EventKind?] = EventTypeSet.all.names.map { EventKind(name: $0) }
 }

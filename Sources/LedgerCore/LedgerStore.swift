@@ -179,7 +179,7 @@ public struct LedgerStore: Sendable {
         if head.size < locked.head.size {
             try LogReader(path: locked.path).forEachLine(from: head.size, to: locked.head.size) { line, position, _ in
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
-                state.apply(record.content) { id in
+                state.apply(EventFacts(record.content)) { id in
                     (try? Self.find(id, locked: locked, index: index))?.content.type
                 }
             }
@@ -269,7 +269,8 @@ struct AppendSession {
                     }
                 }
             }
-            try state.check(input, line: number) { id in try lookupTarget(id) }
+            let facts = input.facts
+            try state.check(facts, line: number) { id in try lookupTarget(id) }
             let seq = head.seq + 1
             let (encoded, hash) = LineFormat.encode(
                 content, seq: seq, recordedAt: recordedAtText, prev: head.hash, salt: environment.makeSalt())
@@ -278,7 +279,7 @@ struct AppendSession {
             pendingLines.append(contentsOf: encoded)
             pendingCount += 1
             head = LogHead(seq: seq, hash: hash, size: head.size + encoded.count)
-            state.apply(content) { id in (try? lookupTarget(id))?.type }
+            state.apply(facts) { id in (try? lookupTarget(id))?.type }
             appendedCount += 1
             return .appended(seq: seq, hash: hash, id: content.id)
         } catch let error as ValidationError {

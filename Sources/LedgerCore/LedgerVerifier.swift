@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import EventLog
 
 /// The result of a successful verification.
@@ -30,82 +34,402 @@ public struct VerifyFailure: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 /// Recomputes the hash chain and re-validates every event, from the log alone (no derived file is trusted).
+///
+/// Three stages run side by side: each line's own checks (its format, both of its hashes, the event's schema) on
+/// every core; the chain in log order (seq, `prev`, the anchored head, duplicate ids, what a correction points
+/// at); and the state each event must be valid in (registered workers, open episodes, manager sign-off), folded
+/// by family in shards as the projections are. The first bad line is named, with the reason the checks in log
+/// order would give.
 public enum LedgerVerifier {
     /// Verifies the log at `path`. `expectHead` (seq, hash) proves the log still extends a head written down
     /// earlier. `progress` is called now and then with the count of lines checked.
     public static func verify(
-        path: String, expectHead: (seq: Int, hash: String)? = nil, progress: ((Int) -> Void)? = nil
+        path: String, expectHead: (seq: Int, hash: String)? = nil, shards: Int = ParallelLineReader.processors,
+        progress: ((Int) -> Void)? = nil
     ) throws -> VerifyReport {
         let file = LedgerFile(path: path)
         if file.isSymlink { throw EventLogError.symlink(path: path) }
         guard file.exists else { throw EventLogError.missing(path: path) }
-        var previousHash = LineFormat.genesisHash
+        var chain = Chain(expectHead: expectHead)
+        let states = StateShards(count: shards)
+        var failure: VerifyFailure?
+        do {
+            try ParallelLineReader(path: path).read(
+                parse: { slice in check(slice) },
+                consume: { piece in
+                    // Once a state check has failed, later lines cannot change the answer.
+                    if states.hasFailed { throw Stop.failed }
+                    switch piece {
+                    case .parsed(let lines):
+                        // Each shard gets the positions of its lines; the lines themselves are read in place.
+                        var positions = [[Int32]](repeating: [], count: states.count)
+                        var targets: [Int32: WriteState.Target] = [:]
+                        var thrown: (any Error)?
+                        for index in lines.indices {
+                            do {
+                                let (route, target) = try chain.accept(lines[index])
+                                if let target { targets[Int32(index)] = target }
+                                if route == 0 {
+                                    for shard in positions.indices { positions[shard].append(Int32(index)) }
+                                } else {
+                                    positions[Int(route % UInt64(states.count))].append(Int32(index))
+                                }
+                            } catch {
+                                thrown = error
+                                break
+                            }
+                            if chain.expectedSeq % 100_000 == 0 { progress?(chain.expectedSeq) }
+                        }
+                        states.submit(CheckedSlice(lines: lines, targets: targets), positions)
+                        if let thrown { throw thrown }
+                    case .line(_, let offset, let info):
+                        try chain.acceptSpecial(info, offset: offset)
+                    }
+                })
+        } catch let found as VerifyFailure {
+            failure = found
+        } catch Stop.failed {}
+        // The first failure is the earliest, whichever stage found it.
+        for found in states.finish() where failure.map({ found.seq < $0.seq }) ?? true { failure = found }
+        if let failure { throw failure }
+        return try chain.report()
+    }
+
+    enum Stop: Error { case failed }
+
+    /// What one line's own checks found: enough for the checks that need the lines before it.
+    struct CheckedLine: Sendable {
+        var offset: Int
+        var length: Int
+        /// Over the size limit, or not in the line format: nothing more could be checked.
+        var unreadable: String?
+        var seq = 0
+        var prev: SHA256.Digest?
+        var hash: SHA256.Digest?
+        /// Why a hash does not match, if one does not.
+        var altered: String?
+        var facts: EventFacts?
+        var idKey: UInt64 = 0
+        var recordedAt: Timestamp?
+        var redacted = false
+        /// Why the event would be refused today, if it would (schema and catalogue rules).
+        var refusal: ValidationError?
+        /// Which state shard follows its stream (`StoredEvent.route`; 0: every shard).
+        var route: UInt64 = 0
+    }
+
+    static func check(_ slice: LineSlice) -> [CheckedLine] {
+        var checked: [CheckedLine] = []
+        checked.reserveCapacity(slice.range.count / 400)
+        var scanner = LineScanner()
+        var recorded = RecordedDay()
+        slice.forEachLine { line, start, _, tooLong in
+            var result = CheckedLine(offset: slice.chunkOffset + start, length: line.count)
+            if tooLong {
+                result.unreadable = "line longer than 1 MiB"
+            } else {
+                check(line, chunk: slice.chunk, start: start, into: &result, scanner: &scanner, recorded: &recorded)
+                if let stream = result.facts?.stream { result.route = StoredEvent.route(of: stream) }
+            }
+            checked.append(result)
+        }
+        return checked
+    }
+
+    /// The London date of the last recording time seen (the lines of one append share one).
+    struct RecordedDay {
+        var instant = Timestamp(seconds: Int64.min)
+        var date = CivilDate(dayNumber: 0)
+
+        mutating func date(of recordedAt: Timestamp) -> CivilDate {
+            if recordedAt != instant {
+                instant = recordedAt
+                date = recordedAt.londonDate
+            }
+            return date
+        }
+    }
+
+    static func check(
+        _ line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, into checked: inout CheckedLine,
+        scanner: inout LineScanner, recorded: inout RecordedDay
+    ) {
+        let content: RecordContent
+        if let scanned = scanner.scan(line) {
+            func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
+            }
+            do { try LineFormat.verifyHashes(scanned, line: line) } catch { checked.altered = "\(error)" }
+            checked.seq = scanned.seq
+            checked.prev = SHA256.Digest(hex: bytes(scanned.prev))
+            checked.hash = SHA256.Digest(hex: bytes(scanned.hash))
+            checked.recordedAt = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
+            checked.redacted = scanned.redacted != nil
+            checked.idKey = IdIndex.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
+            // Re-validated in place when it can be; else as the append did (below), which names any refusal.
+            if !checked.redacted, let recordedAt = checked.recordedAt,
+                let facts = InPlaceValidation.facts(
+                    scanned, line: line, chunk: chunk, start: start, recordedAt: recordedAt,
+                    recordedOn: recorded.date(of: recordedAt))
+            {
+                checked.facts = facts
+                return
+            }
+            content = LineFormat.content(scanned, line: line, scanner: &scanner)
+        } else {
+            let record: LedgerRecord
+            do { record = try LineFormat.decode(line) } catch {
+                checked.unreadable = "not in the line format: \(error)"
+                return
+            }
+            do { try LineFormat.verifyHashes(record, line: line) } catch { checked.altered = "\(error)" }
+            content = record.content
+            checked.seq = record.seq
+            checked.prev = Array(record.prev.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
+            checked.hash = Array(record.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
+            checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
+            checked.redacted = record.redacted != nil
+            checked.idKey = IdIndex.key(content.id)
+        }
+        checked.facts = EventFacts(content)
+        if !checked.redacted, let recordedAt = checked.recordedAt {
+            // Re-validated as the append did, at the time it was recorded.
+            do { checked.facts = try EventInput.validate(content, recordedAt: recordedAt).facts } catch {
+                checked.refusal = error
+            }
+        }
+    }
+
+    /// The checks that need the lines before: in log order, one line at a time.
+    struct Chain {
+        let expectHead: (seq: Int, hash: String)?
+        let anchor: SHA256.Digest?
+        var previousHash = SHA256.Digest.zero
         var expectedSeq = 1
-        var state = WriteState()
-        // id key → (id, type, stream) of every event so far: duplicates and correction targets.
-        var seen: [UInt64: [(id: String, type: String, stream: String)]] = [:]
+        var seen = SeenEvents()
         var redacted = 0
         var lastSize = 0
-        var anchorMatched = expectHead == nil || expectHead?.seq == 0
-        try LogReader(path: path).forEachLine { line, position, info in
-            let seq = expectedSeq
-            func fail(_ problem: String) -> VerifyFailure {
-                VerifyFailure(seq: seq, line: position.lineNumber, problem: problem)
-            }
+        var anchorMatched: Bool
+
+        init(expectHead: (seq: Int, hash: String)?) {
+            self.expectHead = expectHead
+            anchor = expectHead.flatMap { head in Array(head.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) } }
+            anchorMatched = expectHead == nil || expectHead?.seq == 0
+        }
+
+        func fail(_ problem: String) -> VerifyFailure {
+            VerifyFailure(seq: expectedSeq, line: expectedSeq, problem: problem)
+        }
+
+        mutating func acceptSpecial(_ info: LineInfo, offset: Int) throws {
             guard info.complete else {
                 throw fail("torn last line (\(info.length) bytes without a newline): run `ledger recover`")
             }
-            if info.tooLong { throw fail("line longer than 1 MiB") }
-            let record: LedgerRecord
-            do { record = try LineFormat.decode(line) } catch { throw fail("not in the line format: \(error)") }
-            if record.seq != seq { throw fail("seq is \(record.seq), expected \(seq) (a line is missing, added or moved)") }
-            if record.prev != previousHash {
+            throw fail("line longer than 1 MiB")
+        }
+
+        /// Checks a line against the lines before it; returns the route of its stream (0: every shard) and, for a
+        /// correction or void, what it points at.
+        mutating func accept(_ line: borrowing CheckedLine) throws -> (route: UInt64, target: WriteState.Target?) {
+            let seq = expectedSeq
+            if let problem = line.unreadable { throw fail(problem) }
+            guard let facts = line.facts else { throw fail("not in the line format") }
+            if line.seq != seq { throw fail("seq is \(line.seq), expected \(seq) (a line is missing, added or moved)") }
+            if line.prev != previousHash {
                 throw fail("prev does not match the hash of seq \(seq - 1) (a line before it was changed, removed or reordered)")
             }
-            do { try LineFormat.verifyHashes(record, line: line) } catch { throw fail("\(error) (the line was altered)") }
-            if let anchor = expectHead, anchor.seq == seq {
-                if record.hash != anchor.hash {
-                    throw fail("hash differs from the anchored head \(anchor.seq):\(anchor.hash.prefix(12))… (the log was rewritten)")
+            if let altered = line.altered { throw fail("\(altered) (the line was altered)") }
+            guard let hash = line.hash else { throw fail("hash: must be 64 lowercase hex digits") }
+            if let expectHead, expectHead.seq == seq {
+                if hash != anchor {
+                    throw fail("hash differs from the anchored head \(expectHead.seq):\(expectHead.hash.prefix(12))… (the log was rewritten)")
                 }
                 anchorMatched = true
             }
-            // Re-validate as the append did, at the time it was recorded.
-            let content = record.content
-            let key = IdIndex.key(content.id)
-            if seen[key]?.contains(where: { $0.id == content.id }) == true {
-                throw fail("id \"\(content.id)\" appears twice")
+            if seen.contains(facts.id, key: line.idKey) { throw fail("id \"\(facts.id)\" appears twice") }
+            guard line.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
+            // What a correction points at, as the log stood before it (only this stage sees every stream).
+            var target: WriteState.Target?
+            if facts.type == "event.corrected" || facts.type == "event.voided", let id = facts.data["target"]?.stringValue {
+                target = seen.target(of: id).map { WriteState.Target(type: $0.type, stream: $0.stream) }
             }
-            guard let recordedAt = Timestamp(rfc3339: record.recordedAt) else {
-                throw fail("recordedAt is not an RFC 3339 date-time")
+            if line.redacted { redacted += 1 }
+            seen.insert(facts, key: line.idKey)
+            previousHash = hash
+            expectedSeq += 1
+            lastSize = line.offset + line.length + 1
+            return (line.route, target)
+        }
+
+        func report() throws -> VerifyReport {
+            if let anchor = expectHead, !anchorMatched {
+                throw VerifyFailure(
+                    seq: expectedSeq, line: expectedSeq,
+                    problem: "the log ends at seq \(expectedSeq - 1), before the anchored head \(anchor.seq) (it was truncated)")
             }
-            if record.redacted != nil {
-                redacted += 1
-            } else {
+            return VerifyReport(
+                events: expectedSeq - 1, head: LogHead(seq: expectedSeq - 1, hash: previousHash.hex, size: lastSize),
+                redacted: redacted)
+        }
+    }
+
+}
+
+/// A slice of checked lines, shared by the state shards, and what the chain found each correction points at.
+final class CheckedSlice: Sendable {
+    let lines: [LedgerVerifier.CheckedLine]
+    let targets: [Int32: WriteState.Target]
+
+    init(lines: [LedgerVerifier.CheckedLine], targets: [Int32: WriteState.Target]) {
+        self.lines = lines
+        self.targets = targets
+    }
+}
+
+/// The write-side state of the log, folded by family in shards, each on its own serial queue, with the first
+/// failure each finds.
+final class StateShards: @unchecked Sendable {
+    let count: Int
+    private var states: [WriteState]
+    private var failures: [VerifyFailure?]
+    private let queues: [DispatchQueue]
+    private let group = DispatchGroup()
+    private let room = DispatchSemaphore(value: 4)
+    private var mutex = pthread_mutex_t()
+    private var failed = false
+
+    init(count: Int) {
+        self.count = max(1, count)
+        var state = WriteState()
+        state.recordsStreams = false
+        states = Array(repeating: state, count: self.count)
+        failures = Array(repeating: nil, count: self.count)
+        queues = (0..<self.count).map { DispatchQueue(label: "ledger.verify.shard\($0)") }
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    var hasFailed: Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return failed
+    }
+
+    /// Queues each shard's lines of `slice` (a few slices at most wait, so memory stays bounded). A line of a
+    /// stream every shard follows (the workforce, the organisation) is checked by the first shard only.
+    func submit(_ slice: CheckedSlice, _ positions: [[Int32]]) {
+        room.wait()
+        let group = DispatchGroup()
+        for (shard, list) in positions.enumerated() where !list.isEmpty {
+            queues[shard].async(group: group) { self.run(shard, slice, list) }
+        }
+        self.group.enter()
+        group.notify(queue: .global()) {
+            self.room.signal()
+            self.group.leave()
+        }
+    }
+
+    private func run(_ shard: Int, _ slice: CheckedSlice, _ positions: [Int32]) {
+        guard failures[shard] == nil else { return }
+        for position in positions {
+            let line = slice.lines[Int(position)]
+            guard let facts = line.facts else { continue }
+            let target = slice.targets[position]
+            // A line of a stream every shard follows is checked once, by the first.
+            if !line.redacted && (shard == 0 || line.route != 0) {
                 do {
-                    let input = try EventInput.parse(content.writerObject, line: position.lineNumber, recordedAt: recordedAt) { content.id }
-                    try state.check(input, line: position.lineNumber) { id in
-                        seen[IdIndex.key(id)]?.first(where: { $0.id == id }).map {
-                            WriteState.Target(type: $0.type, stream: $0.stream)
-                        }
-                    }
+                    if let refusal = line.refusal { throw refusal }
+                    try states[shard].check(facts, line: line.seq) { _ in target }
                 } catch let error as ValidationError {
-                    throw fail("would be refused today: \(error.reason)")
+                    failures[shard] = VerifyFailure(seq: line.seq, line: line.seq, problem: "would be refused today: \(error.reason)")
+                    pthread_mutex_lock(&mutex)
+                    failed = true
+                    pthread_mutex_unlock(&mutex)
+                    return
+                } catch {
+                    return
                 }
             }
-            state.apply(content) { id in seen[IdIndex.key(id)]?.first(where: { $0.id == id })?.type }
-            seen[key, default: []].append((content.id, content.type, content.stream))
-            previousHash = record.hash
-            expectedSeq += 1
-            lastSize = position.offset + line.count + 1
-            if seq % 100_000 == 0 { progress?(seq) }
+            if line.refusal == nil || line.redacted { states[shard].apply(facts) { _ in target?.type } }
         }
-        if let anchor = expectHead, !anchorMatched {
-            throw VerifyFailure(
-                seq: expectedSeq, line: expectedSeq,
-                problem: "the log ends at seq \(expectedSeq - 1), before the anchored head \(anchor.seq) (it was truncated)")
+    }
+
+    /// Waits for every queued job; the failures found.
+    func finish() -> [VerifyFailure] {
+        group.wait()
+        return failures.compactMap { $0 }
+    }
+}
+
+/// Every event id seen so far, with its type and stream (what a correction's target must be checked against),
+/// held compactly: a million events take a few tens of megabytes, not a string object each.
+struct SeenEvents {
+    /// Open addressing on the id's key: pairs of (key, position of the event plus one), the key kept in the slot
+    /// so that a probe reads one place in memory.
+    private var slots = [UInt64](repeating: 0, count: 2 << 16)
+    private var count = 0
+    /// The ids' bytes end to end, and where each ends.
+    private var idBytes: [UInt8] = []
+    private var idEnds: [Int32] = []
+    /// Each event's type and stream (strings shared with the catalogue, or short enough to be held inline).
+    private var types: [String] = []
+    private var streams: [String] = []
+
+    private var capacity: Int { slots.count / 2 }
+
+    func contains(_ id: String, key: UInt64) -> Bool { position(of: id, key: key) != nil }
+
+    /// The type and stream of the event with `id`, if seen.
+    func target(of id: String) -> (type: String, stream: String)? {
+        guard let index = position(of: id, key: IdIndex.key(id)) else { return nil }
+        return (types[index], streams[index])
+    }
+
+    mutating func insert(_ content: EventFacts, key: UInt64) {
+        if (count + 1) * 2 > capacity { grow() }
+        let index = count
+        count += 1
+        idBytes.append(contentsOf: content.id.utf8)
+        idEnds.append(Int32(idBytes.count))
+        types.append(content.type)
+        streams.append(content.stream)
+        place(key, index)
+    }
+
+    private func position(of id: String, key: UInt64) -> Int? {
+        let mask = capacity - 1
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while slots[2 * slot + 1] != 0 {
+            let index = Int(slots[2 * slot + 1]) - 1
+            if slots[2 * slot] == key && idEquals(index, id) { return index }
+            slot = (slot + 1) & mask
         }
-        return VerifyReport(
-            events: expectedSeq - 1, head: LogHead(seq: expectedSeq - 1, hash: previousHash, size: lastSize),
-            redacted: redacted)
+        return nil
+    }
+
+    private func idEquals(_ index: Int, _ id: String) -> Bool {
+        let start = index == 0 ? 0 : Int(idEnds[index - 1])
+        let end = Int(idEnds[index])
+        return id.utf8.elementsEqual(idBytes[start..<end])
+    }
+
+    private mutating func place(_ key: UInt64, _ index: Int) {
+        let mask = capacity - 1
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while slots[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
+        slots[2 * slot] = key
+        slots[2 * slot + 1] = UInt64(index + 1)
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        var slot = 0
+        while slot < old.count {
+            if old[slot + 1] != 0 { place(old[slot], Int(old[slot + 1]) - 1) }
+            slot += 2
+        }
     }
 }

@@ -45,6 +45,9 @@ public struct WriteState: Sendable, Equatable {
     var base: WriteStateBase?
     /// Streams changed since loading (what the next checkpoint delta must hold).
     var dirtyStreams: Set<String> = []
+    /// Whether events are counted per stream and changes tracked (for `--expect-version` and the checkpoint);
+    /// `ledger verify` needs neither.
+    var recordsStreams = true
     /// Adoptions added since loading.
     var newAdoptions = 0
 
@@ -87,10 +90,13 @@ public struct WriteState: Sendable, Equatable {
 
     /// Checks the state-dependent rules for `input`; `lookup` resolves an event id already in the log (or
     /// earlier in this batch) to its type and stream.
-    public func check(_ input: EventInput, line: Int, lookup: (String) throws -> Target?) throws -> Void {
-        let content = input.content
+    public func check(_ input: EventFacts, line: Int, lookup: (String) throws -> Target?) throws -> Void {
+        let content = input
         func refuse(_ field: String, _ rule: String) -> ValidationError {
             ValidationError(line: line, id: input.idSupplied ? content.id : nil, field: field, rule: rule)
+        }
+        guard let eventType = input.eventType, let occurred = input.occurred else {
+            throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
         }
         // The actor: a registered worker who has not left, acting in their registered role.
         if input.actorRole != Role.system {
@@ -103,23 +109,23 @@ public struct WriteState: Sendable, Equatable {
             }
         }
         let type = content.type
-        var needsManager = input.eventType.managerOnly
-        let key = StreamName.key(of: content.stream)
-        let family = StreamName.kind(of: content.stream) == .family ? self.family(key) : nil
-        switch type {
-        case "worker.registered":
+        var needsManager = eventType.managerOnly
+        let key = content.streamKey
+        let family = content.streamKind == .family ? self.family(key) : nil
+        switch content.kind {
+        case .workerRegistered:
             if let existing = worker(key), !existing.left {
                 throw refuse("stream", "worker \(key) is already registered (use worker.changed)")
             }
-        case "worker.changed", "worker.left":
+        case .workerChanged, .workerLeft:
             guard let worker = worker(key) else { throw refuse("stream", "worker \(key) is not registered") }
             if worker.left { throw refuse("stream", "worker \(key) has left") }
         default:
             break
         }
-        if StreamName.kind(of: content.stream) == .family && !input.eventType.allowedWithoutEpisode {
+        if content.streamKind == .family && !eventType.allowedWithoutEpisode {
             let isOpen = family?.open ?? false
-            if type == "referral.received" {
+            if content.kind == .referralReceived {
                 if isOpen {
                     throw refuse("type", "family \(key) already has an open episode; close it before a new referral")
                 }
@@ -131,18 +137,18 @@ public struct WriteState: Sendable, Equatable {
                 )
             }
         }
-        switch type {
-        case "worker.allocated", "worker.unallocated":
+        switch content.kind {
+        case .workerAllocated, .workerUnallocated:
             let worker = input.data["worker"]?.stringValue ?? ""
             guard let registered = self.worker(worker) else {
                 throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
             }
             if registered.left && type == "worker.allocated" { throw refuse("data.worker", "\"\(worker)\" has left") }
-        case "transfer.completed":
+        case .transferCompleted:
             if let worker = input.data["worker"]?.stringValue, self.worker(worker) == nil {
                 throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
             }
-        case "ufrn.assigned":
+        case .ufrnAssigned:
             let members = family?.members ?? [:]
             let children = members.filter { $0.value.role == "child" }
             let dated = children.filter { $0.value.dob != nil }
@@ -162,17 +168,17 @@ public struct WriteState: Sendable, Equatable {
             if input.data["ufrn"]?.stringValue != expected {
                 throw refuse("data.ufrn", "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
             }
-        case "family.member.left":
+        case .familyMemberLeft:
             let member = input.data["memberId"]?.stringValue ?? ""
             if family?.members[member] == nil { throw refuse("data.memberId", "\"\(member)\" is not a member of the family") }
-        case "family.member.added":
+        case .familyMemberAdded:
             if let member = input.data["member"]?.objectValue?["id"]?.stringValue, family?.members[member] != nil {
                 throw refuse("data.member.id", "\"\(member)\" is already a member of the family")
             }
-        case "case.closed":
-            let policyNeeds = adoption(on: input.occurred.date)?.needsManager ?? false
+        case .caseClosed:
+            let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
             if policyNeeds && !(family?.closureApproved ?? false) { needsManager = true }
-        case "event.corrected", "event.voided":
+        case .eventCorrected, .eventVoided:
             let targetID = input.data["target"]?.stringValue ?? ""
             guard let target = try lookup(targetID) else {
                 throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
@@ -213,13 +219,15 @@ public struct WriteState: Sendable, Equatable {
     }
 
     /// Applies an appended (or replayed) event. `targetType` resolves a correction's target type.
-    public mutating func apply(_ content: RecordContent, targetType: (String) -> String?) {
-        streamCounts[content.stream] = count(of: content.stream) + 1
-        dirtyStreams.insert(content.stream)
-        let key = StreamName.key(of: content.stream)
-        let data = content.data.objectValue ?? JSONObject()
-        switch content.type {
-        case "policy.adopted":
+    public mutating func apply(_ content: EventFacts, targetType: (String) -> String?) {
+        if recordsStreams {
+            streamCounts[content.stream] = count(of: content.stream) + 1
+            dirtyStreams.insert(content.stream)
+        }
+        let key = content.streamKey
+        let data = content.data
+        switch content.kind {
+        case .policyAdopted:
             let needs: Bool
             if let name = data["profile"]?.stringValue {
                 needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
@@ -230,13 +238,13 @@ public struct WriteState: Sendable, Equatable {
                 adoptions.append(Adoption(effectiveFrom: date, needsManager: needs))
                 newAdoptions += 1
             }
-        case "worker.registered":
+        case .workerRegistered:
             workers[key] = Worker(role: data["role"]?.stringValue ?? "", left: false)
-        case "worker.changed":
+        case .workerChanged:
             if let role = data["role"]?.stringValue { updateWorker(key) { $0.role = role } }
-        case "worker.left":
+        case .workerLeft:
             updateWorker(key) { $0.left = true }
-        case "referral.received":
+        case .referralReceived:
             updateFamily(key) { family in
                 family.open = true
                 family.closureApproved = false
@@ -244,22 +252,22 @@ public struct WriteState: Sendable, Equatable {
                 family.openingReferral = content.id
                 for member in data["members"]?.arrayValue ?? [] { family.addMember(member) }
             }
-        case "family.member.added":
+        case .familyMemberAdded:
             if let member = data["member"] { updateFamily(key) { $0.addMember(member) } }
-        case "family.member.left":
+        case .familyMemberLeft:
             if let id = data["memberId"]?.stringValue { updateFamily(key) { $0.members[id] = nil } }
-        case "closure.approved":
+        case .closureApproved:
             updateFamily(key) {
                 $0.closureApproved = true
                 $0.approval = content.id
             }
-        case "case.closed":
+        case .caseClosed:
             updateFamily(key) {
                 $0.open = false
                 $0.closureApproved = false
                 $0.lastClosure = content.id
             }
-        case "event.voided":
+        case .eventVoided:
             // Entered in error: undo what the target did to the episode, where that can be told.
             guard let target = data["target"]?.stringValue, family(key) != nil else { break }
             let type = targetType(target)
@@ -277,7 +285,7 @@ public struct WriteState: Sendable, Equatable {
                 default: break
                 }
             }
-        case "event.corrected":
+        case .eventCorrected:
             // A corrected referral replaces the member list.
             guard let target = data["target"]?.stringValue, targetType(target) == "referral.received",
                 let members = data["data"]?.objectValue?["members"]?.arrayValue, family(key) != nil

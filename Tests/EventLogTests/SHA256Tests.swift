@@ -89,4 +89,26 @@ struct SHA256Tests {
     func zeros(implementation: SHA256.Implementation, vector: (count: Int, expected: String)) {
         #expect(Self.digest([UInt8](repeating: 0, count: vector.count), implementation).hex == vector.expected)
     }
+
+    @Test("eight hex digits at a time: every value back, every other byte refused in every position")
+    func hexWords() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let value = UInt32.random(in: .min ... .max, using: &generator)
+            let digits = Array(String(value, radix: 16).leftPadded(to: 8).utf8)
+            #expect(Hex.word(digits.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) == value)
+        }
+        let valid = Set(Array("0123456789abcdef".utf8))
+        for byte in UInt8.min ... UInt8.max where !valid.contains(byte) {
+            for position in 0..<8 {
+                var digits = Array("0123abcd".utf8)
+                digits[position] = byte
+                #expect(Hex.word(digits.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) == nil, "byte \(byte) at \(position)")
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -53,3 +53,27 @@ public enum Events {
     /// The opening lines every test log needs: an FSW `w-017`, a team manager `m-001`.
     public static let staff = [worker("w-017"), worker("m-001", role: "team-manager")]
 }
+
+/// Logs written line by line through the line format alone, bypassing validation: how tests make a log whose
+/// chain is intact but whose events the contract would refuse (what `ledger verify` must still catch).
+public enum RawLog {
+    /// Writes `events` (JSON writer objects) as stored lines with seq, recordedAt, hashes and salts.
+    public static func write(_ events: [String], recordedAt: String = "2026-11-23T12:00:00Z", to path: String) throws {
+        var bytes: [UInt8] = []
+        var prev = LineFormat.genesisHash
+        for (index, text) in events.enumerated() {
+            guard let object = try JSONParser.parse(text).objectValue else { throw RawLogError.notAnObject(text) }
+            let content = RecordContent(
+                id: object["id"]?.stringValue ?? "raw-\(index + 1)", stream: object["stream"]?.stringValue ?? "",
+                type: object["type"]?.stringValue ?? "", occurredAt: object["occurredAt"]?.stringValue ?? "",
+                actor: object["actor"] ?? [:], source: object["source"], data: object["data"] ?? [:])
+            let salt = String(repeating: String(index % 10), count: 32)
+            let (line, hash) = LineFormat.encode(content, seq: index + 1, recordedAt: recordedAt, prev: prev, salt: salt)
+            bytes += line
+            prev = hash
+        }
+        writeBytes(bytes, to: path)
+    }
+
+    enum RawLogError: Error { case notAnObject(String) }
+}
