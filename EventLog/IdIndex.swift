@@ -11,6 +11,8 @@
 /// line at the offset is read and its id compared, so collisions and stale slots left by a crash are harmless.
 /// Write order: slots, `fsync`, then header; a crash in between leaves an older stamp and the next open catches
 /// up by re-inserting, which is idempotent. A stamp that does not match the log means a rebuild from scratch.
+/// The file is mapped into memory (shared), so a probe or an insert is a memory access, not a system call; only
+/// the writers' lock holder ever has it open.
 public final class IdIndex {
     static let magic: UInt64 = 0x3130_5844_4944_4C4C  // "LLDIDX01"
     static let headerSize = 128
@@ -19,20 +21,26 @@ public final class IdIndex {
     /// The index file's path.
     public let path: String
     private var descriptor: Int32
+    /// The file, mapped: the header, then the slots.
+    private var mapped: UnsafeMutableRawPointer
     private(set) var capacity: Int
     private(set) var count: Int
     /// The log position the index covers.
     public private(set) var covered: LogHead
 
-    private init(path: String, descriptor: Int32, capacity: Int, count: Int, covered: LogHead) {
+    private init(path: String, descriptor: Int32, capacity: Int, count: Int, covered: LogHead) throws {
         self.path = path
         self.descriptor = descriptor
         self.capacity = capacity
         self.count = count
         self.covered = covered
+        mapped = try Syscalls.mapShared(descriptor, length: Self.headerSize + capacity * Self.slotSize, path: path)
     }
 
-    deinit { Syscalls.close(descriptor) }
+    deinit {
+        Syscalls.unmap(mapped, length: Self.headerSize + capacity * Self.slotSize)
+        Syscalls.close(descriptor)
+    }
 
     /// Opens (or creates, or rebuilds) the index beside `ledger` and brings it up to the ledger's head.
     /// Must be called with the ledger's lock held.
@@ -66,7 +74,12 @@ public final class IdIndex {
         }
         let hash = String(decoding: header[48..<112], as: UTF8.self)
         let covered = LogHead(seq: Int(word(24)), hash: hash, size: Int(word(32)))
-        return IdIndex(path: path, descriptor: descriptor, capacity: capacity, count: Int(word(16)), covered: covered)
+        do {
+            return try IdIndex(path: path, descriptor: descriptor, capacity: capacity, count: Int(word(16)), covered: covered)
+        } catch {
+            Syscalls.close(descriptor)
+            throw error
+        }
     }
 
     private static func create(path: String, capacity: Int) throws -> IdIndex {
@@ -74,7 +87,11 @@ public final class IdIndex {
         Syscalls.unlink(temporary)
         let descriptor = try Syscalls.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         try Syscalls.ftruncate(descriptor, headerSize + capacity * slotSize, path: temporary)
-        let index = IdIndex(path: path, descriptor: descriptor, capacity: capacity, count: 0, covered: .empty)
+        let index: IdIndex
+        do { index = try IdIndex(path: path, descriptor: descriptor, capacity: capacity, count: 0, covered: .empty) } catch {
+            Syscalls.close(descriptor)
+            throw error
+        }
         try index.writeHeader()
         try Syscalls.rename(temporary, path)
         return index
@@ -106,11 +123,17 @@ public final class IdIndex {
         try insert(pending, newStamp: last)
     }
 
-    /// Records new lines (after they are durable in the log) and moves the stamp to `head`.
-    public func insert(_ entries: [(key: UInt64, offset: Int)], newStamp head: LogHead) throws(EventLogError) {
+    /// Records new lines (after they are durable in the log) and, when `stamp` is set, makes the slots durable and
+    /// moves the stamp to `head`. Without it the slots are in place (a probe finds them) but the stamp stays where
+    /// it was: a run of batches (ingest) syncs the index once at its end, and a crash before then leaves an older
+    /// stamp, so the next open re-inserts those lines (idempotent).
+    public func insert(_ entries: [(key: UInt64, offset: Int)], newStamp head: LogHead, stamp: Bool = true)
+        throws(EventLogError)
+    {
         try mapErrors {
             if (count + entries.count) * 2 > capacity { try grow(toHold: count + entries.count) }
             for entry in entries { try place(entry.key, entry.offset) }
+            guard stamp else { return }
             try Syscalls.fsync(descriptor, path: path)
             covered = head
             try writeHeader()
@@ -159,18 +182,14 @@ public final class IdIndex {
     }
 
     private func readSlot(_ slot: Int) throws -> (UInt64, UInt64) {
-        var words: (UInt64, UInt64) = (0, 0)
-        _ = try withUnsafeMutableBytes(of: &words) {
-            try Syscalls.pread(descriptor, into: $0, at: Self.headerSize + slot * Self.slotSize, path: path)
-        }
-        return words
+        let at = Self.headerSize + slot * Self.slotSize
+        return (mapped.loadUnaligned(fromByteOffset: at, as: UInt64.self), mapped.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))
     }
 
     private func writeSlot(_ slot: Int, _ key: UInt64, _ value: UInt64) throws {
-        var words = (key, value)
-        try withUnsafeBytes(of: &words) {
-            try Syscalls.pwriteAll(descriptor, $0, at: Self.headerSize + slot * Self.slotSize, path: path)
-        }
+        let at = Self.headerSize + slot * Self.slotSize
+        mapped.storeBytes(of: key, toByteOffset: at, as: UInt64.self)
+        mapped.storeBytes(of: value, toByteOffset: at + 8, as: UInt64.self)
     }
 
     private func writeHeader() throws {
@@ -190,39 +209,39 @@ public final class IdIndex {
     private func grow(toHold needed: Int) throws {
         var newCapacity = capacity
         while needed * 2 > newCapacity { newCapacity *= 2 }
-        var table = [UInt8](repeating: 0, count: capacity * Self.slotSize)
-        _ = try table.withUnsafeMutableBytes {
-            try Syscalls.pread(descriptor, into: $0, at: Self.headerSize, path: path)
-        }
-        var slots = [UInt8](repeating: 0, count: newCapacity * Self.slotSize)
-        var placed = 0
-        table.withUnsafeBytes { old in
-            slots.withUnsafeMutableBytes { new in
-                for slot in 0..<capacity {
-                    let key = old.loadUnaligned(fromByteOffset: slot * 16, as: UInt64.self)
-                    guard key != 0 else { continue }
-                    let value = old.loadUnaligned(fromByteOffset: slot * 16 + 8, as: UInt64.self)
-                    var target = Int(truncatingIfNeeded: key) & (newCapacity - 1)
-                    while new.loadUnaligned(fromByteOffset: target * 16, as: UInt64.self) != 0 {
-                        target = (target + 1) & (newCapacity - 1)
-                    }
-                    new.storeBytes(of: key, toByteOffset: target * 16, as: UInt64.self)
-                    new.storeBytes(of: value, toByteOffset: target * 16 + 8, as: UInt64.self)
-                    placed += 1
-                }
-            }
-        }
         let temporary = path + ".new"
+        let newLength = Self.headerSize + newCapacity * Self.slotSize
         Syscalls.unlink(temporary)
         let newDescriptor = try Syscalls.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
-        try slots.withUnsafeBytes { try Syscalls.pwriteAll(newDescriptor, $0, at: Self.headerSize, path: temporary) }
-        let oldDescriptor = descriptor
+        let newMapping: UnsafeMutableRawPointer
+        do {
+            try Syscalls.ftruncate(newDescriptor, newLength, path: temporary)  // zeros: every slot empty
+            newMapping = try Syscalls.mapShared(newDescriptor, length: newLength, path: temporary)
+        } catch {
+            Syscalls.close(newDescriptor)
+            Syscalls.unlink(temporary)
+            throw error
+        }
+        var placed = 0
+        for slot in 0..<capacity {
+            let (key, value) = try readSlot(slot)
+            guard key != 0 else { continue }
+            var target = Int(truncatingIfNeeded: key) & (newCapacity - 1)
+            while newMapping.loadUnaligned(fromByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self) != 0 {
+                target = (target + 1) & (newCapacity - 1)
+            }
+            newMapping.storeBytes(of: key, toByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self)
+            newMapping.storeBytes(of: value, toByteOffset: Self.headerSize + target * Self.slotSize + 8, as: UInt64.self)
+            placed += 1
+        }
+        Syscalls.unmap(mapped, length: Self.headerSize + capacity * Self.slotSize)
+        Syscalls.close(descriptor)
         descriptor = newDescriptor
+        mapped = newMapping
         capacity = newCapacity
         count = placed
         try writeHeader()
         try Syscalls.fsync(newDescriptor, path: temporary)
         try Syscalls.rename(temporary, path)
-        Syscalls.close(oldDescriptor)
     }
 }

@@ -19,7 +19,13 @@ public enum LineFormat {
     public static func encode(
         _ content: RecordContent, seq: Int, recordedAt: String, prev: String, salt: String
     ) -> (line: [UInt8], hash: String) {
-        let data = JSONWriter.bytes(content.data)
+        encode(content, data: JSONWriter.bytes(content.data), seq: seq, recordedAt: recordedAt, prev: prev, salt: salt)
+    }
+
+    /// Builds the stored line with `data` already written in stored form (`JSONWriter.bytes(content.data)`).
+    public static func encode(
+        _ content: RecordContent, data: [UInt8], seq: Int, recordedAt: String, prev: String, salt: String
+    ) -> (line: [UInt8], hash: String) {
         var dataHasher = SHA256()
         dataHasher.update(salt)
         dataHasher.update(data)

@@ -271,13 +271,18 @@ public enum Hex {
     }
 
     /// Lowercase hex of arbitrary bytes.
-    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
+    @inlinable
+    public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        // Written straight into the string's storage: no intermediate array, no per-digit bounds checks.
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var at = 0
+            for byte in bytes {
+                out[at] = (byte >> 4) < 10 ? 0x30 + (byte >> 4) : 0x57 + (byte >> 4)
+                out[at + 1] = (byte & 0xF) < 10 ? 0x30 + (byte & 0xF) : 0x57 + (byte & 0xF)
+                at += 2
+            }
+            return at
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

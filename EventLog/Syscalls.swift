@@ -113,6 +113,18 @@ enum Syscalls {
         if Glibc.fsync(descriptor) != 0 { throw SystemCallError(call: "fsync", errno: Glibc.errno, path: path) }
     }
 
+    /// Maps `length` bytes of the file shared, for reading and writing (writes reach the file like `pwrite`s,
+    /// and an `fsync` of the descriptor makes them durable).
+    static func mapShared(_ descriptor: Int32, length: Int, path: String) throws(SystemCallError) -> UnsafeMutableRawPointer {
+        if let injected = FaultInjection.fault(for: "mmap") { throw SystemCallError(call: "mmap", errno: injected, path: path) }
+        guard let pointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
+            pointer != UnsafeMutableRawPointer(bitPattern: -1)
+        else { throw SystemCallError(call: "mmap", errno: Glibc.errno, path: path) }
+        return pointer
+    }
+
+    static func unmap(_ pointer: UnsafeMutableRawPointer, length: Int) { _ = munmap(pointer, length) }
+
     static func ftruncate(_ descriptor: Int32, _ length: Int, path: String) throws(SystemCallError) {
         _ = try check("ftruncate", path) { Int(Glibc.ftruncate(descriptor, off_t(length))) }
     }

@@ -1,3 +1,5 @@
+import EventLog
+
 /// The clock and the randomness the ledger uses, injected so that tests and the demo are exact.
 public struct LedgerEnvironment: Sendable {
     /// Now, for `recordedAt`.
@@ -19,8 +21,19 @@ public struct LedgerEnvironment: Sendable {
             return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int32(spec.tv_nsec / 1_000_000 * 1_000_000))
         },
         randomBytes: { count in
+            // Eight bytes per call to the system's generator (each call goes to the kernel), not one.
             var generator = SystemRandomNumberGenerator()
-            return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var bytes = [UInt8](repeating: 0, count: count)
+            var filled = 0
+            while filled < count {
+                var word = generator.next()
+                let take = min(8, count - filled)
+                withUnsafeBytes(of: &word) { raw in
+                    for index in 0..<take { bytes[filled + index] = raw[index] }
+                }
+                filled += take
+            }
+            return bytes
         })
 
     /// A fixed clock and a seeded generator: the same inputs give the same bytes. For tests and the demo only:
@@ -40,20 +53,12 @@ public struct LedgerEnvironment: Sendable {
         var bytes = randomBytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { byte -> String in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-        }.joined()
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
-            + String(characters[16..<20]) + "-" + String(characters[20..<32])
+        let groups: [ArraySlice<UInt8>] = [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]]
+        return groups.map { Hex.encode($0) }.joined(separator: "-")
     }
 
     /// 32 lowercase hex digits of fresh randomness.
-    public func makeSalt() -> String {
-        let digits = Array("0123456789abcdef")
-        return String(randomBytes(16).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
-    }
+    public func makeSalt() -> String { Hex.encode(randomBytes(16)) }
 }
 
 #if canImport(Glibc)

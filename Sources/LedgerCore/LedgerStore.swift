@@ -1,3 +1,4 @@
+import Dispatch
 import EventLog
 
 /// What became of one input line.
@@ -104,8 +105,9 @@ public struct LedgerStore: Sendable {
             var state = try Self.loadState(locked: locked, index: index)
             var session = AppendSession(
                 locked: locked, index: index, environment: environment, mode: mode, expectVersion: expectVersion)
-            func process(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool) throws {
-                let outcome = session.process(line, number: number, tooLong: tooLong, state: &state)
+            let recordedAt = session.recordedAt
+            func commit(_ prepared: Result<AppendSession.Prepared, ValidationError>, _ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+                let outcome = session.commit(prepared, number: number, state: &state)
                 // Ingest reports an appended line only once its batch is durable; outcomes behind it wait too, so
                 // every line is reported in input order.
                 var waits = false
@@ -118,25 +120,55 @@ public struct LedgerStore: Sendable {
                     try onOutcome(number, outcome, line)
                 }
                 if case .ingest(let size) = mode, session.pendingCount >= size {
-                    try session.flush()
+                    try session.flush(last: false)
                     for (deferredNumber, deferredOutcome, bytes) in session.deferred {
                         try bytes.withUnsafeBufferPointer { try onOutcome(deferredNumber, deferredOutcome, $0) }
                     }
                     session.deferred.removeAll()
                 }
             }
+            func prepareAndCommit(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool) throws {
+                try commit(AppendSession.prepare(line, number: number, tooLong: tooLong, recordedAt: recordedAt), line, number)
+            }
             switch source {
+            case .lines(let lines) where lines.count >= 1_024:
+                // Prepared on every core, committed in order.
+                let prepared = Self.prepare(lines, recordedAt: recordedAt)
+                for (offset, line) in lines.enumerated() {
+                    try line.withUnsafeBufferPointer { try commit(prepared[offset], $0, offset + 1) }
+                }
             case .lines(let lines):
                 for (offset, line) in lines.enumerated() {
-                    try line.withUnsafeBufferPointer { try process($0, offset + 1, false) }
+                    try line.withUnsafeBufferPointer { try prepareAndCommit($0, offset + 1, false) }
                 }
             case .file(let path):
-                try LogReader(path: path).forEachLine { line, position, info in
-                    try process(line, position.lineNumber, info.tooLong)
-                }
+                // Prepared on every core, a slice at a time, committed in order.
+                var lineNumber = 0
+                try ParallelLineReader(path: path).read(
+                    parse: { slice in
+                        var prepared: [(Result<AppendSession.Prepared, ValidationError>, Range<Int>)] = []
+                        slice.forEachLine { line, start, index, tooLong in
+                            prepared.append((
+                                AppendSession.prepare(line, number: index + 1, tooLong: tooLong, recordedAt: recordedAt),
+                                start..<(start + line.count)))
+                        }
+                        return PreparedSlice(chunk: slice.chunk, lines: prepared)
+                    },
+                    consume: { piece in
+                        switch piece {
+                        case .parsed(let slice):
+                            for (result, range) in slice.lines {
+                                lineNumber += 1
+                                try commit(result, slice.chunk.bytes(range), lineNumber)
+                            }
+                        case .line(let line, _, let info):
+                            lineNumber += 1
+                            try prepareAndCommit(line, lineNumber, info.tooLong)
+                        }
+                    })
             case .standardInput:
                 try LogReader(descriptor: 0, name: "standard input").forEachLine { line, position, info in
-                    try process(line, position.lineNumber, info.tooLong)
+                    try prepareAndCommit(line, position.lineNumber, info.tooLong)
                 }
             }
             if case .atomic = mode, session.refusedCount > 0 {
@@ -145,7 +177,7 @@ public struct LedgerStore: Sendable {
                 summary.head = locked.head
                 return summary
             }
-            try session.flush()
+            try session.flush(last: true)
             for (number, outcome, bytes) in session.deferred {
                 try bytes.withUnsafeBufferPointer { try onOutcome(number, outcome, $0) }
             }
@@ -187,6 +219,21 @@ public struct LedgerStore: Sendable {
         return state
     }
 
+    /// Lines prepared on every core (in blocks), in their order.
+    static func prepare(_ lines: [[UInt8]], recordedAt: Timestamp) -> [Result<AppendSession.Prepared, ValidationError>] {
+        let block = 256
+        let blocks = (lines.count + block - 1) / block
+        let results = PreparedResults(count: lines.count)
+        DispatchQueue.concurrentPerform(iterations: blocks) { blockIndex in
+            for index in (blockIndex * block)..<min(lines.count, (blockIndex + 1) * block) {
+                results.store(index, lines[index].withUnsafeBufferPointer {
+                    AppendSession.prepare($0, number: index + 1, tooLong: false, recordedAt: recordedAt)
+                })
+            }
+        }
+        return results.all
+    }
+
     /// The stored record with `id`, if any.
     static func find(_ id: String, locked: LockedLedger, index: IdIndex) throws -> LedgerRecord? {
         for offset in try index.candidates(for: id) where offset < locked.head.size {
@@ -194,6 +241,35 @@ public struct LedgerStore: Sendable {
             if record.content.id == id { return record }
         }
         return nil
+    }
+}
+
+/// A slice of an input file, prepared: each line's result and where the line is in the chunk.
+struct PreparedSlice: Sendable {
+    let chunk: LogChunk
+    let lines: [(Result<AppendSession.Prepared, ValidationError>, Range<Int>)]
+}
+
+/// One result per input line, each written by one thread (raw storage: no shared bookkeeping).
+final class PreparedResults: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Result<AppendSession.Prepared, ValidationError>?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func store(_ index: Int, _ result: Result<AppendSession.Prepared, ValidationError>) { storage[index] = result }
+
+    var all: [Result<AppendSession.Prepared, ValidationError>] {
+        (0..<count).map { storage[$0] ?? .failure(ValidationError(line: $0 + 1, field: "line", rule: "was not read")) }
     }
 }
 
@@ -209,8 +285,11 @@ struct AppendSession {
 
     var pendingLines: [UInt8] = []
     var pendingEntries: [(key: UInt64, offset: Int)] = []
-    var pendingIDs: [String: (fingerprint: [UInt8], seq: Int, type: String, stream: String)] = [:]
+    /// The events of this call not yet in the id index, by id (their content, to tell a repeat from a clash).
+    var pendingIDs: [String: (content: RecordContent, seq: Int)] = [:]
     var pendingCount = 0
+    /// Whether batches are in the id index that its stamp does not cover yet.
+    var unstamped = false
     var head: LogHead
     var deferred: [(Int, AppendOutcome, [UInt8])] = []
     var appendedCount = 0
@@ -231,21 +310,40 @@ struct AppendSession {
         head = locked.head
     }
 
-    mutating func process(_ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, state: inout WriteState)
-        -> AppendOutcome
+    /// An input line made ready for the log: parsed, checked against the contract, its data in stored form.
+    /// It depends on nothing but the line and the append's time, so it can be done on every core, ahead of the
+    /// appends in order. An event with no id gets one only in order (`commit`), so that a seeded environment
+    /// gives the same ids whatever the cores did.
+    struct Prepared: Sendable {
+        var input: EventInput
+        var data: [UInt8]
+    }
+
+    static func prepare(_ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, recordedAt: Timestamp)
+        -> Result<Prepared, ValidationError>
     {
+        if tooLong { return .failure(ValidationError(line: number, field: "line", rule: "longer than 1 MiB")) }
+        if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            return .failure(ValidationError(line: number, field: "line", rule: "is empty (one JSON object per line)"))
+        }
         do {
-            if tooLong {
-                throw ValidationError(line: number, field: "line", rule: "longer than 1 MiB")
-            }
-            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                throw ValidationError(line: number, field: "line", rule: "is empty (one JSON object per line)")
-            }
-            let environment = self.environment
-            let input = try EventInput.parse(line, line: number, recordedAt: recordedAt, makeID: environment.makeUUID)
+            let input = try EventInput.parse(line, line: number, recordedAt: recordedAt) { "" }
+            return .success(Prepared(input: input, data: JSONWriter.bytes(input.content.data)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Appends a prepared line, in order: duplicates, the expected version and the state it must be valid in are
+    /// checked here, against everything before it.
+    mutating func commit(_ prepared: Result<Prepared, ValidationError>, number: Int, state: inout WriteState) -> AppendOutcome {
+        do {
+            var prepared = try prepared.get()
+            if !prepared.input.idSupplied { prepared.input.content.id = environment.makeUUID() }
+            let input = prepared.input
             let content = input.content
             if input.idSupplied, let existing = try existing(content.id) {
-                if existing.fingerprint == content.fingerprint {
+                if existing.content.fingerprint == content.fingerprint {
                     duplicateCount += 1
                     return .duplicate(seq: existing.seq, id: content.id)
                 }
@@ -273,17 +371,19 @@ struct AppendSession {
             try state.check(facts, line: number) { id in try lookupTarget(id) }
             let seq = head.seq + 1
             let (encoded, hash) = LineFormat.encode(
-                content, seq: seq, recordedAt: recordedAtText, prev: head.hash, salt: environment.makeSalt())
+                content, data: prepared.data, seq: seq, recordedAt: recordedAtText, prev: head.hash,
+                salt: environment.makeSalt())
             pendingEntries.append((IdIndex.key(content.id), head.size))
-            pendingIDs[content.id] = (content.fingerprint, seq, content.type, content.stream)
+            pendingIDs[content.id] = (content, seq)
             pendingLines.append(contentsOf: encoded)
             pendingCount += 1
             head = LogHead(seq: seq, hash: hash, size: head.size + encoded.count)
             state.apply(facts) { id in (try? lookupTarget(id))?.type }
             appendedCount += 1
             return .appended(seq: seq, hash: hash, id: content.id)
-        } catch let error as ValidationError {
+        } catch var error as ValidationError {
             refusedCount += 1
+            error.line = number
             return .refused(error)
         } catch {
             refusedCount += 1
@@ -291,14 +391,16 @@ struct AppendSession {
         }
     }
 
-    private func existing(_ id: String) throws -> (seq: Int, fingerprint: [UInt8])? {
-        if let pending = pendingIDs[id] { return (pending.seq, pending.fingerprint) }
+    private func existing(_ id: String) throws -> (seq: Int, content: RecordContent)? {
+        if let pending = pendingIDs[id] { return (pending.seq, pending.content) }
         guard let record = try LedgerStore.find(id, locked: locked, index: index) else { return nil }
-        return (record.seq, record.content.fingerprint)
+        return (record.seq, record.content)
     }
 
     private func lookupTarget(_ id: String) throws -> WriteState.Target? {
-        if let pending = pendingIDs[id] { return WriteState.Target(type: pending.type, stream: pending.stream) }
+        if let pending = pendingIDs[id] {
+            return WriteState.Target(type: pending.content.type, stream: pending.content.stream)
+        }
         guard let record = try LedgerStore.find(id, locked: locked, index: index) else { return nil }
         return WriteState.Target(type: record.content.type, stream: record.content.stream)
     }
@@ -306,11 +408,15 @@ struct AppendSession {
     /// Writes the pending batch, `fsync`s it, then records it in the id index. Only the log write can fail
     /// the call: once the lines are durable they are acknowledged, and a derived index that cannot be updated
     /// is caught up from the log next time (meanwhile the ids stay in memory, so duplicates are still caught).
-    mutating func flush() throws {
-        guard pendingCount > 0 else { return }
-        try locked.append(pendingLines, newHead: head)
+    /// Writes the pending batch and makes it durable. The id index is stamped only on the `last` batch of a call.
+    mutating func flush(last: Bool) throws {
+        guard pendingCount > 0 || (last && unstamped) else { return }
+        if pendingCount > 0 { try locked.append(pendingLines, newHead: head) }
         if derivedWarning == nil {
-            do { try index.insert(pendingEntries, newStamp: head) } catch {
+            do {
+                try index.insert(pendingEntries, newStamp: head, stamp: last)
+                unstamped = !last
+            } catch {
                 derivedWarning = "the id index could not be updated (\(error)); it will be rebuilt from the log"
             }
         }
