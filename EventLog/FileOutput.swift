@@ -86,3 +86,50 @@ public final class OutputFile {
     /// Makes what was written durable.
     public func sync() throws { try Syscalls.fsync(descriptor, path: path) }
 }
+
+/// A file written in pieces and put in place whole: the bytes go to a temporary file beside `path` (buffered),
+/// and `commit` syncs it and renames it over `path`. Readers see the old file or the new one, never a part; a
+/// file dropped without `commit` leaves no trace but its temporary, which the next writer removes.
+public final class AtomicOutput {
+    public let path: String
+    private let temporary: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private static let bufferSize = 1 << 20
+
+    public init(path: String) throws {
+        if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
+        self.path = path
+        temporary = path + ".new"
+        Syscalls.unlink(temporary)
+        descriptor = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        buffer.reserveCapacity(Self.bufferSize + 65_536)
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            Syscalls.close(descriptor)
+            Syscalls.unlink(temporary)
+        }
+    }
+
+    /// Adds bytes, through `body` appending to the buffer (written out when it is full).
+    public func write(_ body: (inout [UInt8]) -> Void) throws {
+        body(&buffer)
+        if buffer.count >= Self.bufferSize { try drain() }
+    }
+
+    private func drain() throws {
+        try buffer.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered, syncs (when `durable`) and renames the file into place.
+    public func commit(durable: Bool = true) throws {
+        try drain()
+        if durable { try Syscalls.fsync(descriptor, path: temporary) }
+        Syscalls.close(descriptor)
+        descriptor = -1
+        try Syscalls.rename(temporary, path)
+    }
+}

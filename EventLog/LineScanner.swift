@@ -98,6 +98,16 @@ public struct LineScanner: ~Copyable {
         return (seq, type)
     }
 
+    /// The stream of a line in the shape the ledger writes, read as far as it (nil for any other shape).
+    public static func peekStream(_ line: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        guard let base = line.baseAddress else { return nil }
+        var cursor = Cursor(base: base, end: line.count)
+        guard cursor.literal("{\"seq\":"), cursor.positiveInteger() != nil, cursor.literal(",\"id\":\""),
+            cursor.plainString() != nil, cursor.literal(",\"stream\":\""), let stream = cursor.plainString()
+        else { return nil }
+        return stream
+    }
+
     private mutating func scanLine(_ c: inout Cursor) -> ScannedLine? {
         guard c.literal("{\"seq\":"), let seq = c.positiveInteger(),
             c.literal(",\"id\":\""), let id = c.plainString(),

@@ -49,7 +49,8 @@ public enum Dashboard {
 
     static func cell(_ value: JSONValue?) -> String { HTML.escape(RowWriter.cellText(value)) }
 
-    /// The dashboard's front page.
+    /// The dashboard's front page. Of the `pbr` rows only those attached or with something claimable count (a
+    /// caller may pass just those).
     public static func index(reports: Reports, caseload: Reports.CaseloadFigures, obligations: [Obligation], pbr: [JSONObject],
         monthly: JSONObject, policyName: String) -> String
     {

@@ -2,6 +2,8 @@
 public enum HTML {
     /// Escapes text for element content and attribute values.
     public static func escape(_ text: String) -> String {
+        // Most text (dates, codes, names) has nothing to escape: one pass over the bytes says so.
+        if !text.utf8.contains(where: { $0 < 0x20 ? ($0 != 0x09 && $0 != 0x0A) : needsEscape[Int($0)] }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -18,6 +20,9 @@ public enum HTML {
         }
         return out
     }
+
+    /// The ASCII bytes `escape` replaces (controls are tested separately).
+    private static let needsEscape: [Bool] = (0..<256).map { [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) }
 
     /// A file-name-safe form of a family ref (refs are already `A-Za-z0-9._-`; anything else is replaced).
     public static func safeFileName(_ ref: String) -> String {

@@ -10,13 +10,13 @@ public enum RowWriter {
     /// One JSON document: an array of the rows.
     public static func json(_ rows: [JSONObject]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]
-        for (index, row) in rows.enumerated() {
-            out.append(contentsOf: index == 0 ? Array("\n".utf8) : Array(",\n".utf8))
-            JSONWriter.write(.object(row), into: &out)
-        }
-        out.append(contentsOf: Array("\n]\n".utf8))
+        for (index, row) in rows.enumerated() { appendJSONRow(row, index: index, into: &out) }
+        out.append(contentsOf: jsonEnd)
         return out
     }
+
+    /// How a JSON array document (`json`) ends.
+    public static let jsonEnd: [UInt8] = Array("\n]\n".utf8)
 
     /// One JSON object per line.
     public static func jsonl(_ rows: [JSONObject]) -> [UInt8] {
@@ -32,11 +32,38 @@ public enum RowWriter {
     /// would run as a formula (starting with = + - @ tab or CR) are prefixed with `'`.
     public static func csv(_ rows: [JSONObject], columns: [String]? = nil) -> [UInt8] {
         let header = columns ?? allColumns(rows)
-        var out = header.map(escapeCSV).joined(separator: ",") + "\r\n"
-        for row in rows {
-            out += header.map { escapeCSV(cellText(row[$0])) }.joined(separator: ",") + "\r\n"
+        var out: [UInt8] = []
+        appendCSVHeader(header, into: &out)
+        for row in rows { appendCSV(row, columns: header, into: &out) }
+        return out
+    }
+
+    /// The CSV header line of `columns`.
+    public static func appendCSVHeader(_ columns: [String], into out: inout [UInt8]) {
+        for (index, column) in columns.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: escapeCSV(column).utf8)
         }
-        return Array(out.utf8)
+        out.append(contentsOf: [0x0D, 0x0A])
+    }
+
+    /// One CSV line: the row's cells in `columns` order.
+    public static func appendCSV(_ row: JSONObject, columns: [String], into out: inout [UInt8]) {
+        for (index, column) in columns.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: escapeCSV(cellText(row[column])).utf8)
+        }
+        out.append(contentsOf: [0x0D, 0x0A])
+    }
+
+    /// One row of a JSON array document (`json`): the `index`th row, with the separator before it.
+    public static func appendJSONRow(_ row: JSONObject, index: Int, into out: inout [UInt8]) {
+        if index == 0 {
+            out.append(0x0A)
+        } else {
+            out.append(contentsOf: [UInt8(ascii: ","), 0x0A])
+        }
+        JSONWriter.write(.object(row), into: &out)
     }
 
     /// An aligned plain-text table of the given columns (nested values as compact JSON, long cells cut).
@@ -65,7 +92,7 @@ public enum RowWriter {
         return Array(out.utf8)
     }
 
-    static func allColumns(_ rows: [JSONObject]) -> [String] {
+    public static func allColumns(_ rows: [JSONObject]) -> [String] {
         var seen: [String] = []
         for row in rows { for key in row.keys where !seen.contains(key) { seen.append(key) } }
         return seen
@@ -84,15 +111,26 @@ public enum RowWriter {
         }
     }
 
+    /// First bytes that make a spreadsheet read a cell as a formula: = + - @ tab CR.
+    static let formulaStarts: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D]
+
     /// Quotes a CSV cell when needed and neutralises formula injection.
     public static func escapeCSV(_ text: String) -> String {
+        // The common cell (no quote, comma or line break; not starting like a formula) is written as it is.
+        let plain = !text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        if plain, let first = text.utf8.first, !formulaStarts.contains(first) { return text }
         var cell = text
-        if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first), Double(cell) == nil {
+        if let first = cell.utf8.first, formulaStarts.contains(first), Double(cell) == nil {
             cell = "'" + cell
         }
-        if cell.contains(",") || cell.contains("\"") || cell.contains("\n") || cell.contains("\r") {
-            return "\"" + cell.replacing("\"", with: "\"\"") + "\""
+        if plain { return cell }
+        // Byte by byte: a "\r\n" inside a cell is one Character, which a Character search would not see.
+        var quoted: [UInt8] = [0x22]
+        for byte in cell.utf8 {
+            quoted.append(byte)
+            if byte == 0x22 { quoted.append(0x22) }
         }
-        return cell
+        quoted.append(0x22)
+        return String(decoding: quoted, as: UTF8.self)
     }
 }

@@ -26,30 +26,31 @@ public struct Reports: Sendable {
         return "referred"
     }
 
-    public func families() -> [JSONObject] {
-        sortedFamilies.compactMap { family in
-            guard let episode = family.current else { return nil }
-            var row = JSONObject()
-            row["family"] = .string(family.ref)
-            row["ufrn"] = family.ufrn.map(JSONValue.string) ?? .null
-            row["status"] = .string(Self.status(of: episode))
-            row["level"] = episode.level.map(JSONValue.string) ?? .null
-            row["episode"] = .int(episode.number)
-            row["openedOn"] = .string(episode.openedOn.description)
-            row["closedOn"] = episode.closedOn.map { .string($0.description) } ?? .null
-            row["closeReason"] = episode.closeReason.map(JSONValue.string) ?? .null
-            row["lead"] = episode.lead.map(JSONValue.string) ?? .null
-            row["workers"] = .array(episode.workers.keys.sorted().map(JSONValue.string))
-            row["members"] = .array(family.members.sorted { $0.id < $1.id }.map(Self.person))
-            row["youngestChild"] = family.youngestChild.map { .string($0.id) } ?? .null
-            row["latestStar"] = episode.latestStar.map(Self.star) ?? .null
-            row["firstStar"] = episode.firstStar.map(Self.star) ?? .null
-            row["nextReviewBy"] = episode.nextReviewBy.map { .string($0.description) } ?? .null
-            row["requirementsMet"] = .array(episode.requirementsMet.sorted().map(JSONValue.string))
-            row["criteria"] = .array(Self.orderedCriteria(family).map(JSONValue.string))
-            row["reReferral"] = .bool(episode.reReferral)
-            return row
-        }
+    public func families() -> [JSONObject] { sortedFamilies.compactMap(familyRow) }
+
+    /// One family's row of `families` (nil before its first referral).
+    public func familyRow(_ family: FamilyState) -> JSONObject? {
+        guard let episode = family.current else { return nil }
+        var row = JSONObject()
+        row["family"] = .string(family.ref)
+        row["ufrn"] = family.ufrn.map(JSONValue.string) ?? .null
+        row["status"] = .string(Self.status(of: episode))
+        row["level"] = episode.level.map(JSONValue.string) ?? .null
+        row["episode"] = .int(episode.number)
+        row["openedOn"] = .string(episode.openedOn.description)
+        row["closedOn"] = episode.closedOn.map { .string($0.description) } ?? .null
+        row["closeReason"] = episode.closeReason.map(JSONValue.string) ?? .null
+        row["lead"] = episode.lead.map(JSONValue.string) ?? .null
+        row["workers"] = .array(episode.workers.keys.sorted().map(JSONValue.string))
+        row["members"] = .array(family.members.sorted { $0.id < $1.id }.map(Self.person))
+        row["youngestChild"] = family.youngestChild.map { .string($0.id) } ?? .null
+        row["latestStar"] = episode.latestStar.map(Self.star) ?? .null
+        row["firstStar"] = episode.firstStar.map(Self.star) ?? .null
+        row["nextReviewBy"] = episode.nextReviewBy.map { .string($0.description) } ?? .null
+        row["requirementsMet"] = .array(episode.requirementsMet.sorted().map(JSONValue.string))
+        row["criteria"] = .array(Self.orderedCriteria(family).map(JSONValue.string))
+        row["reReferral"] = .bool(episode.reReferral)
+        return row
     }
 
     static func person(_ person: Person) -> JSONValue {
@@ -205,6 +206,13 @@ public struct Reports: Sendable {
 
     public func due() -> [JSONObject] { obligations().map(row) }
 
+    /// The columns of `row` over `obligations`, in the order a table of all their rows has them (`detail` last,
+    /// when any obligation has one), without making the rows.
+    public static func obligationColumns(_ obligations: [Obligation]) -> [String] {
+        let columns = ["family", "episode", "rule", "label", "source", "from", "dueOn", "status", "metOn", "daysLate", "responsible"]
+        return obligations.contains { $0.detail != nil } ? columns + ["detail"] : columns
+    }
+
     public func row(_ obligation: Obligation) -> JSONObject {
         var row = JSONObject()
         row["family"] = .string(obligation.family)
@@ -226,50 +234,54 @@ public struct Reports: Sendable {
 
     public func pbr() -> [JSONObject] {
         let policy = fold.policy(on: asOf)
+        return sortedFamilies.compactMap { pbrRow($0, policy: policy) }
+    }
+
+    /// One family's row of `pbr` (nil before its first referral), under `policy` (the one in force on the as-of
+    /// date).
+    public func pbrRow(_ family: FamilyState, policy: Policy?) -> JSONObject? {
         let pbr = policy?.pbr
-        return sortedFamilies.compactMap { family in
-            guard let episode = family.current else { return nil }
-            let level = episode.level
-            let criteria = Self.orderedCriteria(family)
-            let presumed = pbr?.presumeAttached.contains(level ?? "") ?? false
-            let needed = pbr?.attachment[level ?? ""] ?? pbr?.defaultCriteriaNeeded ?? 2
-            let attached = presumed || (!criteria.isEmpty && criteria.count >= needed)
-            var progress = JSONObject()
-            var allMet = !criteria.isEmpty
-            for criterion in PbRCriterion.all {
-                let (status, evidence) = progressStatus(criterion, family: family, policy: policy)
-                progress[criterion] = .object(JSONObject([
-                    JSONMember("status", .string(status)), JSONMember("evidence", .array(evidence.map(JSONValue.string))),
-                ]))
-                if criteria.contains(criterion) && status != "met" { allMet = false }
-            }
-            let weeks = pbr?.employmentWeeks ?? [:]
-            let employment = family.employment.map { record -> JSONValue in
-                let needed = weeks[record.benefit]
-                let qualifies = needed.map { record.weeks >= $0 } ?? false
-                return .object(JSONObject([
-                    JSONMember("event", .string(record.id)), JSONMember("memberId", .string(record.memberId)),
-                    JSONMember("benefit", .string(record.benefit)), JSONMember("continuousWeeks", .int(record.weeks)),
-                    JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null), JSONMember("qualifies", .bool(qualifies)),
-                ]))
-            }
-            let employed = family.employment.contains { record in weeks[record.benefit].map { record.weeks >= $0 } ?? false }
-            var claimable: [String] = []
-            if attached && family.claims["attachment"] == nil { claimable.append("attachment") }
-            if attached && allMet && family.claims["progress"] == nil { claimable.append("progress") }
-            if employed && family.claims["employment"] == nil { claimable.append("employment") }
-            var row = JSONObject()
-            row["family"] = .string(family.ref)
-            row["level"] = level.map(JSONValue.string) ?? .null
-            row["criteria"] = .array(criteria.map(JSONValue.string))
-            row["criteriaNeeded"] = presumed ? .null : .int(needed)
-            row["attached"] = .bool(attached)
-            row["progress"] = .object(progress)
-            row["employment"] = .array(employment)
-            row["claimable"] = .array(claimable.map(JSONValue.string))
-            row["claimed"] = .array(family.claims.keys.sorted().map(JSONValue.string))
-            return row
+        guard let episode = family.current else { return nil }
+        let level = episode.level
+        let criteria = Self.orderedCriteria(family)
+        let presumed = pbr?.presumeAttached.contains(level ?? "") ?? false
+        let needed = pbr?.attachment[level ?? ""] ?? pbr?.defaultCriteriaNeeded ?? 2
+        let attached = presumed || (!criteria.isEmpty && criteria.count >= needed)
+        var progress = JSONObject()
+        var allMet = !criteria.isEmpty
+        for criterion in PbRCriterion.all {
+            let (status, evidence) = progressStatus(criterion, family: family, policy: policy)
+            progress[criterion] = .object(JSONObject([
+                JSONMember("status", .string(status)), JSONMember("evidence", .array(evidence.map(JSONValue.string))),
+            ]))
+            if criteria.contains(criterion) && status != "met" { allMet = false }
         }
+        let weeks = pbr?.employmentWeeks ?? [:]
+        let employment = family.employment.map { record -> JSONValue in
+            let needed = weeks[record.benefit]
+            let qualifies = needed.map { record.weeks >= $0 } ?? false
+            return .object(JSONObject([
+                JSONMember("event", .string(record.id)), JSONMember("memberId", .string(record.memberId)),
+                JSONMember("benefit", .string(record.benefit)), JSONMember("continuousWeeks", .int(record.weeks)),
+                JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null), JSONMember("qualifies", .bool(qualifies)),
+            ]))
+        }
+        let employed = family.employment.contains { record in weeks[record.benefit].map { record.weeks >= $0 } ?? false }
+        var claimable: [String] = []
+        if attached && family.claims["attachment"] == nil { claimable.append("attachment") }
+        if attached && allMet && family.claims["progress"] == nil { claimable.append("progress") }
+        if employed && family.claims["employment"] == nil { claimable.append("employment") }
+        var row = JSONObject()
+        row["family"] = .string(family.ref)
+        row["level"] = level.map(JSONValue.string) ?? .null
+        row["criteria"] = .array(criteria.map(JSONValue.string))
+        row["criteriaNeeded"] = presumed ? .null : .int(needed)
+        row["attached"] = .bool(attached)
+        row["progress"] = .object(progress)
+        row["employment"] = .array(employment)
+        row["claimable"] = .array(claimable.map(JSONValue.string))
+        row["claimed"] = .array(family.claims.keys.sorted().map(JSONValue.string))
+        return row
     }
 
     /// A criterion's progress: met, not-met or unknown, with the events that show it.

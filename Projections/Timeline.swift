@@ -24,6 +24,9 @@ public struct TimelineBook: Sendable {
         rows[ref, default: []].append(row(event))
     }
 
+    /// The rows of one family, taken out of the book (a rebuild writes a family's page once its last event is read).
+    public mutating func take(_ ref: String) -> [JSONObject] { rows.removeValue(forKey: ref) ?? [] }
+
     /// The rows of one family.
     public func timeline(_ ref: String) -> [JSONObject] { rows[ref] ?? [] }
 
@@ -75,7 +78,11 @@ public enum Sentence {
 
     static func text(_ value: JSONValue?) -> String { value?.stringValue ?? "" }
 
-    static func words(_ value: JSONValue?) -> String { text(value).replacing("-", with: " ") }
+    static func words(_ value: JSONValue?) -> String {
+        let text = text(value)
+        guard text.utf8.contains(UInt8(ascii: "-")) else { return text }
+        return String(decoding: text.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
 
     /// " (Family Star total N/100)" when the event carries a Family Star.
     static func starTotal(_ data: EventData) -> String {

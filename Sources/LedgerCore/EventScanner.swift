@@ -143,6 +143,34 @@ public enum EventScanner {
 
     static let amendmentTypes = EventTypeSet(["event.corrected", "event.voided"])
 
+    /// Where the last line of each family stream starts, by the stream's route (`StoredEvent.route`): once a read
+    /// in log order has passed that line, no later line can belong to the family. Two streams sharing a route
+    /// only make the earlier one's end look later (it is then seen at the end of the read), never earlier. Lines
+    /// not in the shape the ledger writes are not looked at, with the same effect.
+    public static func lastLines(path: String) throws -> [UInt64: Int] {
+        var last: [UInt64: Int] = [:]
+        try ParallelLineReader(path: path).read(
+            parse: { slice in
+                var found: [(route: UInt64, offset: Int)] = []
+                found.reserveCapacity(slice.range.count / 400)
+                slice.forEachLine { line, start, _, tooLong in
+                    guard !tooLong, let stream = LineScanner.peekStream(line) else { return }
+                    let route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[stream]))
+                    if route != 0 { found.append((route, slice.chunkOffset + start)) }
+                }
+                return LastLines(found: found)
+            },
+            consume: { piece in
+                guard case .parsed(let lines) = piece else { return }
+                for (route, offset) in lines.found { last[route] = offset }
+            })
+        return last
+    }
+
+    struct LastLines: Sendable {
+        let found: [(route: UInt64, offset: Int)]
+    }
+
     /// The ids of the events in `span` (a checkpoint's tail: are the targets of its corrections in it?).
     public static func ids(path: String, span: LogSpan) throws -> Set<String> {
         var ids = Set<String>()

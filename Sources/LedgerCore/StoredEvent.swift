@@ -22,7 +22,7 @@ public struct StoredEvent: Sendable {
     /// The byte offset of its line in the log (so a second pass can read it back).
     public var offset = -1
     /// A hash of the family stream (0 for other streams): which shard of a fold by family it belongs to.
-    let route: UInt64
+    public let route: UInt64
     private let text: Text
 
     /// Where the string members are: in the log's bytes, or in memory.

@@ -55,7 +55,9 @@ enum DemoCommand {
             return .refused
         }
         let dashboard = "\(out)/dashboard"
-        let summary = try RebuildWriter.write(path: log, window: EventWindow(), asOf: today, to: dashboard)
+        let fold = try FoldCheckpoint.fold(log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false).fold
+        ProcessExit.keep(fold)
+        let summary = try RebuildWriter.write(fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
         Console.err("""
             demo: \(appended) events for \(summary.families) families written to \(log) (seed \(seed), today \(today))
             demo: dashboard at \(dashboard)/index.html (\(summary.obligations) obligations; open it in a browser)

@@ -43,10 +43,12 @@ enum ReadCommands {
     static let pbrHelp = "usage: ledger pbr [--family REF] [--claimable] [options]\n\n\(common)"
     static let monthlyHelp = "usage: ledger monthly --month YYYY-MM [options]   (as of the month's last day unless --as-of)\n\n\(common)"
     static let rebuildHelp = """
-        usage: ledger rebuild --out DIR [--as-of DATE] [--known-at DATETIME] [--log PATH]
+        usage: ledger rebuild --out DIR [--as-of DATE] [--known-at DATETIME] [--from-scratch] [--log PATH]
 
         Writes families, caseload (+ caseload-teams), due, pbr and monthly as DIR/NAME.json and DIR/NAME.csv,
-        and the HTML dashboard: DIR/index.html and DIR/families/REF.html. Files are owner-only.
+        and the HTML dashboard: DIR/index.html and DIR/families/REF.html. Files are owner-only. The projections
+        come from the same fold (and checkpoint) as the read commands, so their files hold the same bytes as
+        `ledger NAME --format json|csv`.
         """
 
     static let known: Set<String> = ["log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month", "out"]
@@ -272,7 +274,9 @@ enum ReadCommands {
         let query = try Query(raw)
         try requireLog(query)
         guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
-        let summary = try RebuildWriter.write(path: query.path, window: query.window, asOf: query.asOf, to: out)
+        let fold = try query.fold(FoldCheckpoint.everything).fold
+        ProcessExit.keep(fold)
+        let summary = try RebuildWriter.write(fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
         Console.err("rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
         Console.out("\(out)/index.html\n")
         return .done

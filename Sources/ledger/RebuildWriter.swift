@@ -1,42 +1,50 @@
+import Dispatch
 import EventLog
 import LedgerCore
 import Projections
 
-/// `ledger rebuild`: one pass over the log, every projection written as JSON and CSV, and the dashboard.
+/// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log.
+///
+/// The fold comes from the projection checkpoint when it holds (as every read command's does). The projections
+/// are streamed to their files a row at a time, each file put in place whole. The family pages need each
+/// family's whole timeline: one cheap pass finds where each family's last line is, then the log is read once
+/// more, by family on every core, and a family's page is written as soon as its last line has been read, so
+/// memory holds the timelines of the families in progress at that point of the log, not the whole log.
 enum RebuildWriter {
     struct Summary {
         var families: Int
         var obligations: Int
     }
 
-    static func write(path: String, window: EventWindow, asOf: CivilDate, to directory: String) throws -> Summary {
-        var fold = LedgerFold()
-        // Only where each family's lines are is kept; the family pages read them back one family at a time, so
-        // memory holds the projections' state, not the log.
-        var offsets: [String: [Int]] = [:]
-        let amendments = try EventScanner.amendments(path: path, window: window)
-        try EventScanner.scan(path: path, window: window, amendments: amendments, progress: { Console.progress("rebuild: line \($0)") }) {
-            event in
-            fold.apply(event)
-            if let ref = event.familyRef { offsets[ref, default: []].append(event.offset) }
-        }
-        Console.endProgress()
+    static func write(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String) throws
+        -> Summary
+    {
         let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory)
         try FileOutput.makeDirectory(directory + "/families")
-        func emit(_ name: String, _ rows: [JSONObject]) throws {
-            try FileOutput.writeAtomically(RowWriter.json(rows), to: "\(directory)/\(name).json")
-            try FileOutput.writeAtomically(RowWriter.csv(rows), to: "\(directory)/\(name).csv")
+
+        // Families and PbR: a row per family, made when written (and again for its page), never all held.
+        let sorted = fold.families.values.sorted { $0.ref < $1.ref }
+        let policy = fold.policy(on: asOf)
+        try emit(directory, "families", sorted.count) { reports.familyRow(sorted[$0]) }
+        // The front page counts the families attached or with a claim to make: only those rows are kept (by
+        // position, as each row is made twice).
+        var pbrCounted: [Int: JSONObject] = [:]
+        try emit(directory, "pbr", sorted.count) { index in
+            let row = reports.pbrRow(sorted[index], policy: policy)
+            if let row, row["attached"]?.boolValue == true || row["claimable"]?.arrayValue?.isEmpty == false {
+                pbrCounted[index] = row
+            }
+            return row
         }
-        let families = reports.families()
-        try emit("families", families)
         let caseload = reports.caseload()
-        try emit("caseload", caseload.workers)
-        try emit("caseload-teams", caseload.teams + [caseload.service])
+        try emit(directory, "caseload", caseload.workers)
+        try emit(directory, "caseload-teams", caseload.teams + [caseload.service])
         let obligations = reports.obligations()
-        try emit("due", obligations.map(reports.row))
-        let pbr = reports.pbr()
-        try emit("pbr", pbr)
+        // The longest projection: a row at a time, never all rows at once.
+        try emit(directory, "due", count: obligations.count, columns: Reports.obligationColumns(obligations)) {
+            reports.row(obligations[$0])
+        }
         // Every month from the first referral to the as-of month.
         var months: [JSONObject] = []
         let firstDate = fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
@@ -45,27 +53,152 @@ enum RebuildWriter {
             months.append(reports.monthly(year: month.year, month: month.month, obligations: obligations))
             month = month.adding(months: 1)
         }
-        try emit("monthly", months)
+        try emit(directory, "monthly", months)
         let thisMonth = reports.monthly(year: asOf.year, month: asOf.month, obligations: obligations)
         let policyName = fold.policy(on: asOf)?.name ?? "none"
         try FileOutput.writeAtomically(
-            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbr, monthly: thisMonth, policyName: policyName).utf8),
+            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbrCounted.sorted { $0.key < $1.key }.map(\.value), monthly: thisMonth,
+                policyName: policyName).utf8),
             to: "\(directory)/index.html")
-        let familyRows = Dictionary(families.compactMap { row in row["family"]?.stringValue.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
-        let pbrRows = Dictionary(pbr.compactMap { row in row["family"]?.stringValue.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
-        var byFamily: [String: [Obligation]] = [:]
-        for obligation in obligations { byFamily[obligation.family, default: []].append(obligation) }
-        let names = fold.workers.mapValues(\.name)
-        for family in fold.families.values.sorted(by: { $0.ref < $1.ref }) {
-            var book = TimelineBook(only: family.ref, workerNames: names)
-            for event in try EventScanner.events(path: path, at: offsets[family.ref] ?? [], amendments: amendments) {
-                book.apply(event)
-            }
-            let page = Dashboard.familyPage(
-                family: family, row: familyRows[family.ref], obligations: byFamily[family.ref] ?? [], pbr: pbrRows[family.ref],
-                timeline: book.timeline(family.ref), asOf: asOf)
-            try FileOutput.writeAtomically(Array(page.utf8), to: "\(directory)/families/\(HTML.safeFileName(family.ref)).html")
-        }
+
+        // Each family's obligations, as positions in the list (not a second copy of it).
+        var byFamily: [String: [Int32]] = [:]
+        for (position, obligation) in obligations.enumerated() { byFamily[obligation.family, default: []].append(Int32(position)) }
+        let pages = FamilyPages(
+            directory: directory + "/families", reports: reports, policy: policy, obligations: obligations,
+            byFamily: byFamily, lastLines: try EventScanner.lastLines(path: path))
+        try pages.write(path: path, window: window, workerNames: fold.workers.mapValues(\.name))
         return Summary(families: fold.families.count, obligations: obligations.count)
     }
+
+    /// Writes rows as `name.json` and `name.csv` (the same bytes as the `--format json` and `csv` outputs).
+    static func emit(_ directory: String, _ name: String, _ rows: [JSONObject]) throws {
+        try emit(directory, name, count: rows.count, columns: RowWriter.allColumns(rows)) { rows[$0] }
+    }
+
+    /// Writes the rows `row` makes for positions `0..<count` (nil: no row), made twice: once for the CSV's columns
+    /// (every key seen, in the order first seen), once to be written.
+    static func emit(_ directory: String, _ name: String, _ count: Int, row: (Int) -> JSONObject?) throws {
+        var columns: [String] = []
+        var seen = Set<String>()
+        for index in 0..<count {
+            for key in row(index)?.keys ?? [] where !seen.contains(key) {
+                seen.insert(key)
+                columns.append(key)
+            }
+        }
+        var written = 0
+        try emitRows(directory, name, count: count, columns: columns) { index in
+            guard let made = row(index) else { return nil }
+            defer { written += 1 }
+            return (made, written)
+        }
+    }
+
+    /// Writes `count` rows made one at a time by `row`, with the CSV columns given.
+    static func emit(_ directory: String, _ name: String, count: Int, columns: [String], row: (Int) -> JSONObject) throws {
+        var written = 0
+        try emitRows(directory, name, count: count, columns: columns) { index in
+            defer { written += 1 }
+            return (row(index), written)
+        }
+    }
+
+    /// Writes the rows `row` makes (nil: none at that position; else the row and how many were written before it).
+    private static func emitRows(
+        _ directory: String, _ name: String, count: Int, columns: [String], row: (Int) -> (JSONObject, Int)?
+    ) throws {
+        let json = try AtomicOutput(path: "\(directory)/\(name).json")
+        let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
+        try json.write { $0.append(UInt8(ascii: "[")) }
+        try csv.write { RowWriter.appendCSVHeader(columns, into: &$0) }
+        for index in 0..<count {
+            guard let (made, number) = row(index) else { continue }
+            try json.write { RowWriter.appendJSONRow(made, index: number, into: &$0) }
+            try csv.write { RowWriter.appendCSV(made, columns: columns, into: &$0) }
+        }
+        try json.write { $0.append(contentsOf: RowWriter.jsonEnd) }
+        try json.commit()
+        try csv.commit()
+    }
+}
+
+/// The dashboard's family pages, written as the log is read by family (see `RebuildWriter`). Each page is put in
+/// place whole (a reader never sees half a page) but not synced one by one: tens of thousands of `fsync`s would
+/// cost more than the rest of the rebuild, and a page lost to a crash is written again by the next rebuild. The
+/// projection files and `index.html` are synced.
+final class FamilyPages: Sendable {
+    let directory: String
+    let reports: Reports
+    let policy: Policy?
+    let obligations: [Obligation]
+    let byFamily: [String: [Int32]]
+    let lastLines: [UInt64: Int]
+
+    init(
+        directory: String, reports: Reports, policy: Policy?, obligations: [Obligation], byFamily: [String: [Int32]],
+        lastLines: [UInt64: Int]
+    ) {
+        self.directory = directory
+        self.reports = reports
+        self.policy = policy
+        self.obligations = obligations
+        self.byFamily = byFamily
+        self.lastLines = lastLines
+    }
+
+    var families: [String: FamilyState] { reports.fold.families }
+
+    /// One shard's work: the timelines in progress, the pages written, the first failure.
+    struct Shard: Sendable {
+        var book: TimelineBook
+        var written: Set<String> = []
+        var failure: String?
+    }
+
+    func write(path: String, window: EventWindow, workerNames: [String: String]) throws {
+        let shardCount = max(1, ParallelLineReader.processors)
+        let shards = Array(repeating: Shard(book: TimelineBook(workerNames: workerNames)), count: shardCount)
+        let (done, _) = try EventScanner.foldByFamily(
+            path: path, window: window, states: shards, progress: { Console.progress("rebuild: line \($0)") }
+        ) { [self] shard, event in
+            // Only the family's own events, with the workers' names as the fold has them (as `timeline` shows).
+            guard event.route != 0 else { return }
+            shard.book.apply(event)
+            guard lastLines[event.route] == event.offset, let ref = event.familyRef else { return }
+            let timeline = shard.book.take(ref)
+            guard shard.failure == nil, let family = families[ref] else { return }
+            do {
+                try page(family, timeline: timeline)
+                shard.written.insert(ref)
+            } catch {
+                shard.failure = "\(error)"
+            }
+        }
+        Console.endProgress()
+        if let failure = done.lazy.compactMap(\.failure).first { throw RebuildError(message: failure) }
+        // Families whose last line the read did not reach (outside the window, or not in the shape the ledger
+        // writes): their pages from what was read.
+        var books = done.map(\.book)
+        for (ref, family) in families.sorted(by: { $0.key < $1.key }) where !done.contains(where: { $0.written.contains(ref) }) {
+            let shard = EventScanner.shard(ofFamily: ref, count: shardCount)
+            try page(family, timeline: books[shard].take(ref))
+        }
+    }
+
+    private func page(_ family: FamilyState, timeline: [JSONObject]) throws {
+        let page = Dashboard.familyPage(
+            family: family, row: reports.familyRow(family), obligations: (byFamily[family.ref] ?? []).map { obligations[Int($0)] },
+            pbr: reports.pbrRow(family, policy: policy), timeline: timeline, asOf: reports.asOf)
+        let path = "\(directory)/\(HTML.safeFileName(family.ref)).html"
+        let bytes = Array(page.utf8)
+        // A page that has not changed since the last rebuild is left as it is.
+        if FileOutput.size(path) == bytes.count, FileOutput.read(path) == bytes { return }
+        try FileOutput.writeAtomically(bytes, to: path, durable: false)
+    }
+}
+
+struct RebuildError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "a family page could not be written: \(message)" }
 }

@@ -53,3 +53,17 @@ public func fileMode(_ path: String) -> UInt32 {
     guard stat(path, &info) == 0 else { return 0 }
     return UInt32(info.st_mode & 0o777)
 }
+
+/// The names of the entries in a directory (not `.` or `..`), sorted.
+public func fileNames(in directory: String) -> [String] {
+    guard let handle = opendir(directory) else { return [] }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}

@@ -83,7 +83,8 @@ struct DashboardTests {
 
     @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [
         ("=HYPERLINK(\"http://evil\")", "\"'=HYPERLINK(\"\"http://evil\"\")\""), ("+1+cmd|x", "'+1+cmd|x"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"), ("-5", "-5"), ("plain", "plain"), ("a,b", "\"a,b\""),
+        ("\tx", "'\tx"), ("-5", "-5"), ("plain", "plain"), ("a,b", "\"a,b\""), ("", ""),
+        ("two\r\nlines", "\"two\r\nlines\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("\rx", "\"'\rx\""),
     ])
     func csvInjection(cell: String, expected: String) {
         #expect(RowWriter.escapeCSV(cell) == expected)
