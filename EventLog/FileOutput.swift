@@ -35,11 +35,15 @@ public enum FileOutput {
         guard let descriptor = try? Syscalls.open(path, O_RDONLY | O_NOFOLLOW) else { return nil }
         defer { Syscalls.close(descriptor) }
         guard let size = try? Syscalls.fileSize(descriptor, path: path) else { return nil }
-        var bytes = [UInt8](repeating: 0, count: size)
-        guard let got = try? bytes.withUnsafeMutableBytes({ try Syscalls.pread(descriptor, into: $0, at: 0, path: path) }),
-            got == size
-        else { return nil }
-        return bytes
+        // Read straight into the array's storage (not zeroed first: a multi-megabyte derived file is read on
+        // every append).
+        var complete = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            let got = try? Syscalls.pread(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: 0, path: path)
+            complete = got == size
+            count = complete ? size : 0
+        }
+        return complete ? bytes : nil
     }
 
     /// Removes a file (no error when it is missing).
@@ -133,3 +137,4 @@ public final class AtomicOutput {
         try Syscalls.rename(temporary, path)
     }
 }
+

@@ -156,8 +156,12 @@ public final class IdIndex {
     /// Offsets of lines whose id may be `id` (candidates: the caller reads each line and compares).
     /// Lines after the stamp are not covered: callers keep those ids themselves.
     public func candidates(for id: String) throws(EventLogError) -> [Int] {
-        let key = Self.key(id)
-        return try mapErrors {
+        try candidates(forKey: Self.key(id))
+    }
+
+    /// Offsets of lines whose id has index key `key` (`key(_:)`).
+    public func candidates(forKey key: UInt64) throws(EventLogError) -> [Int] {
+        try mapErrors {
             var found: [Int] = []
             var slot = Int(truncatingIfNeeded: key) & (capacity - 1)
             while true {

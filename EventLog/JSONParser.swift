@@ -245,16 +245,23 @@ public struct JSONParser: ~Copyable {
         let start = position
         // Fast path: no escapes, only to validate UTF-8 at the end.
         var plain = true
+        var high: UInt8 = 0
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") { break }
             if byte == UInt8(ascii: "\\") { plain = false; break }
             if byte < 0x20 { throw error("control character in string") }
+            high |= byte
             position += 1
         }
         guard position < bytes.count else { throw error("unterminated string") }
         if plain {
             let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+            if high < 0x80 {
+                // ASCII is valid UTF-8 as it is: no validation pass.
+                position += 1
+                return String(decoding: slice, as: UTF8.self)
+            }
             guard let text = String(validating: slice, as: UTF8.self) else {
                 throw JSONSyntaxError(offset: start, reason: "invalid UTF-8 in string")
             }

@@ -26,20 +26,18 @@ public enum LineFormat {
     public static func encode(
         _ content: RecordContent, data: [UInt8], seq: Int, recordedAt: String, prev: String, salt: String
     ) -> (line: [UInt8], hash: String) {
-        var dataHasher = SHA256()
-        dataHasher.update(salt)
-        dataHasher.update(data)
-        let dataHash = dataHasher.finalize().hex
+        encode(id: content.id, middle: middle(content, recordedAt: recordedAt), data: data, seq: seq, prev: prev, salt: salt)
+    }
 
+    /// The members of a stored line between its id and its `dataHash` (`,"stream":…` up to the actor, or the
+    /// source when there is one): they depend only on the event and the time of the append, so they can be
+    /// written before the event's place in the log is known.
+    public static func middle(_ content: RecordContent, recordedAt: String) -> [UInt8] {
         var line: [UInt8] = []
-        line.reserveCapacity(data.count + 512)
+        line.reserveCapacity(256)
         func key(_ name: StaticString) {
             name.withUTF8Buffer { line.append(contentsOf: $0) }
         }
-        key("{\"seq\":")
-        line.append(contentsOf: String(seq).utf8)
-        key(",\"id\":")
-        JSONWriter.writeString(content.id, into: &line)
         key(",\"stream\":")
         JSONWriter.writeString(content.stream, into: &line)
         key(",\"type\":")
@@ -56,8 +54,30 @@ public enum LineFormat {
             key(",\"source\":")
             JSONWriter.write(source, into: &line)
         }
+        return line
+    }
+
+    /// Builds the stored line from its id, its `middle` and its data in stored form, at `seq` after `prev`.
+    public static func encode(id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String)
+        -> (line: [UInt8], hash: String)
+    {
+        var dataHasher = SHA256()
+        dataHasher.update(salt)
+        dataHasher.update(data)
+        let dataHash = dataHasher.finalize()
+
+        var line: [UInt8] = []
+        line.reserveCapacity(data.count + middle.count + 256)
+        func key(_ name: StaticString) {
+            name.withUTF8Buffer { line.append(contentsOf: $0) }
+        }
+        key("{\"seq\":")
+        line.append(contentsOf: String(seq).utf8)
+        key(",\"id\":")
+        JSONWriter.writeString(id, into: &line)
+        line.append(contentsOf: middle)
         key(",\"dataHash\":\"")
-        line.append(contentsOf: dataHash.utf8)
+        dataHash.appendHex(to: &line)
         key("\",\"prev\":\"")
         line.append(contentsOf: prev.utf8)
         line.append(UInt8(ascii: "\""))

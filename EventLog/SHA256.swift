@@ -225,6 +225,15 @@ extension SHA256 {
             }
         }
 
+        /// Appends the 64 lowercase hex digits to `bytes`.
+        public func appendHex(to bytes: inout [UInt8]) {
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: 64))
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                if let base = buffer.baseAddress { writeHex(to: base + start) }
+            }
+        }
+
         /// Whether `hex` is exactly this digest as 64 lowercase hex digits (no allocation: the verifier's hot path).
         public func matches(hex: UnsafeRawBufferPointer) -> Bool { Digest(hex: hex) == self }
 

@@ -106,6 +106,7 @@ public struct LedgerStore: Sendable {
             var session = AppendSession(
                 locked: locked, index: index, environment: environment, mode: mode, expectVersion: expectVersion)
             let recordedAt = session.recordedAt
+            let recordedAtText = session.recordedAtText
             func commit(_ prepared: Result<AppendSession.Prepared, ValidationError>, _ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
                 let outcome = session.commit(prepared, number: number, state: &state)
                 // Ingest reports an appended line only once its batch is durable; outcomes behind it wait too, so
@@ -128,18 +129,23 @@ public struct LedgerStore: Sendable {
                 }
             }
             func prepareAndCommit(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool) throws {
-                try commit(AppendSession.prepare(line, number: number, tooLong: tooLong, recordedAt: recordedAt), line, number)
+                try commit(AppendSession.prepare(line, number: number, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText), line, number)
             }
             switch source {
             case .lines(let lines) where lines.count >= 1_024:
                 // Prepared on every core, committed in order.
-                let prepared = Self.prepare(lines, recordedAt: recordedAt)
+                let prepared = Self.prepare(lines, recordedAt: recordedAt, recordedAtText: recordedAtText)
                 for (offset, line) in lines.enumerated() {
                     try line.withUnsafeBufferPointer { try commit(prepared[offset], $0, offset + 1) }
                 }
             case .lines(let lines):
                 for (offset, line) in lines.enumerated() {
                     try line.withUnsafeBufferPointer { try prepareAndCommit($0, offset + 1, false) }
+                }
+            case .file(let path) where (FileOutput.size(path) ?? 0) < 1 << 20:
+                // A few lines: read and prepared here (starting threads would cost more than the work).
+                try LogReader(path: path).forEachLine { line, position, info in
+                    try prepareAndCommit(line, position.lineNumber, info.tooLong)
                 }
             case .file(let path):
                 // Prepared on every core, a slice at a time, committed in order.
@@ -149,7 +155,7 @@ public struct LedgerStore: Sendable {
                         var prepared: [(Result<AppendSession.Prepared, ValidationError>, Range<Int>)] = []
                         slice.forEachLine { line, start, index, tooLong in
                             prepared.append((
-                                AppendSession.prepare(line, number: index + 1, tooLong: tooLong, recordedAt: recordedAt),
+                                AppendSession.prepare(line, number: index + 1, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText),
                                 start..<(start + line.count)))
                         }
                         return PreparedSlice(chunk: slice.chunk, lines: prepared)
@@ -220,14 +226,16 @@ public struct LedgerStore: Sendable {
     }
 
     /// Lines prepared on every core (in blocks), in their order.
-    static func prepare(_ lines: [[UInt8]], recordedAt: Timestamp) -> [Result<AppendSession.Prepared, ValidationError>] {
+    static func prepare(_ lines: [[UInt8]], recordedAt: Timestamp, recordedAtText: String)
+        -> [Result<AppendSession.Prepared, ValidationError>]
+    {
         let block = 256
         let blocks = (lines.count + block - 1) / block
         let results = PreparedResults(count: lines.count)
         DispatchQueue.concurrentPerform(iterations: blocks) { blockIndex in
             for index in (blockIndex * block)..<min(lines.count, (blockIndex + 1) * block) {
                 results.store(index, lines[index].withUnsafeBufferPointer {
-                    AppendSession.prepare($0, number: index + 1, tooLong: false, recordedAt: recordedAt)
+                    AppendSession.prepare($0, number: index + 1, tooLong: false, recordedAt: recordedAt, recordedAtText: recordedAtText)
                 })
             }
         }
@@ -235,8 +243,8 @@ public struct LedgerStore: Sendable {
     }
 
     /// The stored record with `id`, if any.
-    static func find(_ id: String, locked: LockedLedger, index: IdIndex) throws -> LedgerRecord? {
-        for offset in try index.candidates(for: id) where offset < locked.head.size {
+    static func find(_ id: String, key: UInt64? = nil, locked: LockedLedger, index: IdIndex) throws -> LedgerRecord? {
+        for offset in try index.candidates(forKey: key ?? IdIndex.key(id)) where offset < locked.head.size {
             guard let line = try locked.line(at: offset), let record = try? LineFormat.decode(line) else { continue }
             if record.content.id == id { return record }
         }
@@ -316,19 +324,28 @@ struct AppendSession {
     /// gives the same ids whatever the cores did.
     struct Prepared: Sendable {
         var input: EventInput
+        /// The event's facts for the write-side state (the id filled in by `commit` when it makes one).
+        var facts: EventFacts
+        /// Its id's key in the id index (0 until `commit` makes an id).
+        var key: UInt64
+        /// The stored line's members between the id and the data hash (`LineFormat.middle`).
+        var middle: [UInt8]
+        /// Its data in stored form.
         var data: [UInt8]
     }
 
-    static func prepare(_ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, recordedAt: Timestamp)
-        -> Result<Prepared, ValidationError>
-    {
+    static func prepare(
+        _ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, recordedAt: Timestamp, recordedAtText: String
+    ) -> Result<Prepared, ValidationError> {
         if tooLong { return .failure(ValidationError(line: number, field: "line", rule: "longer than 1 MiB")) }
         if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
             return .failure(ValidationError(line: number, field: "line", rule: "is empty (one JSON object per line)"))
         }
         do {
             let input = try EventInput.parse(line, line: number, recordedAt: recordedAt) { "" }
-            return .success(Prepared(input: input, data: JSONWriter.bytes(input.content.data)))
+            return .success(Prepared(
+                input: input, facts: input.facts, key: input.idSupplied ? IdIndex.key(input.content.id) : 0,
+                middle: LineFormat.middle(input.content, recordedAt: recordedAtText), data: JSONWriter.bytes(input.content.data)))
         } catch {
             return .failure(error)
         }
@@ -339,10 +356,14 @@ struct AppendSession {
     mutating func commit(_ prepared: Result<Prepared, ValidationError>, number: Int, state: inout WriteState) -> AppendOutcome {
         do {
             var prepared = try prepared.get()
-            if !prepared.input.idSupplied { prepared.input.content.id = environment.makeUUID() }
+            if !prepared.input.idSupplied {
+                prepared.input.content.id = environment.makeUUID()
+                prepared.facts.id = prepared.input.content.id
+                prepared.key = IdIndex.key(prepared.input.content.id)
+            }
             let input = prepared.input
             let content = input.content
-            if input.idSupplied, let existing = try existing(content.id) {
+            if input.idSupplied, let existing = try existing(content.id, key: prepared.key) {
                 if existing.content.fingerprint == content.fingerprint {
                     duplicateCount += 1
                     return .duplicate(seq: existing.seq, id: content.id)
@@ -367,13 +388,13 @@ struct AppendSession {
                     }
                 }
             }
-            let facts = input.facts
+            let facts = prepared.facts
             try state.check(facts, line: number) { id in try lookupTarget(id) }
             let seq = head.seq + 1
             let (encoded, hash) = LineFormat.encode(
-                content, data: prepared.data, seq: seq, recordedAt: recordedAtText, prev: head.hash,
+                id: content.id, middle: prepared.middle, data: prepared.data, seq: seq, prev: head.hash,
                 salt: environment.makeSalt())
-            pendingEntries.append((IdIndex.key(content.id), head.size))
+            pendingEntries.append((prepared.key, head.size))
             pendingIDs[content.id] = (content, seq)
             pendingLines.append(contentsOf: encoded)
             pendingCount += 1
@@ -391,9 +412,9 @@ struct AppendSession {
         }
     }
 
-    private func existing(_ id: String) throws -> (seq: Int, content: RecordContent)? {
+    private func existing(_ id: String, key: UInt64) throws -> (seq: Int, content: RecordContent)? {
         if let pending = pendingIDs[id] { return (pending.seq, pending.content) }
-        guard let record = try LedgerStore.find(id, locked: locked, index: index) else { return nil }
+        guard let record = try LedgerStore.find(id, key: key, locked: locked, index: index) else { return nil }
         return (record.seq, record.content)
     }
 
@@ -405,10 +426,10 @@ struct AppendSession {
         return WriteState.Target(type: record.content.type, stream: record.content.stream)
     }
 
-    /// Writes the pending batch, `fsync`s it, then records it in the id index. Only the log write can fail
-    /// the call: once the lines are durable they are acknowledged, and a derived index that cannot be updated
-    /// is caught up from the log next time (meanwhile the ids stay in memory, so duplicates are still caught).
-    /// Writes the pending batch and makes it durable. The id index is stamped only on the `last` batch of a call.
+    /// Writes the pending batch, `fsync`s it, then records it in the id index (stamped only on the `last` batch
+    /// of a call). Only the log write can fail the call: once the lines are durable they are acknowledged, and a
+    /// derived index that cannot be updated is caught up from the log next time (meanwhile the ids stay in
+    /// memory, so duplicates are still caught).
     mutating func flush(last: Bool) throws {
         guard pendingCount > 0 || (last && unstamped) else { return }
         if pendingCount > 0 { try locked.append(pendingLines, newHead: head) }

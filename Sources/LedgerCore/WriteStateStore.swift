@@ -190,17 +190,17 @@ extension WriteState {
     }
 }
 
-/// The checkpoint's base file, searched in place: streams are parsed only when asked for.
+/// The checkpoint's base file, searched in place: a lookup is a binary search over its bytes (the stream lines
+/// are sorted by name, and no index of them is built), so an append parses only the streams it asks for.
 final class WriteStateBase: @unchecked Sendable {
     let bytes: [UInt8]
     let head: LogHead
     let adoptions: [WriteState.Adoption]
-    /// Byte offsets of the sorted stream lines.
-    private let lineStarts: [Int]
+    /// Where the stream lines start (after the header's "--" line).
+    private let dataStart: Int
 
     init?(_ bytes: [UInt8]) {
         self.bytes = bytes
-        var starts: [Int] = []
         var position = 0
         var header: [Substring] = []
         // Header lines up to "--".
@@ -225,36 +225,45 @@ final class WriteStateBase: @unchecked Sendable {
             adoptions.append(adoption)
         }
         self.adoptions = adoptions
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var cursor = position
-            while cursor < buffer.count {
-                starts.append(cursor)
-                guard let found = memchr(base + cursor, 0x0A, buffer.count - cursor) else { break }
-                cursor = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-            }
+        dataStart = position
+    }
+
+    /// The first line start at or after `position` (the end of the file when there is none).
+    private func lineStart(atOrAfter position: Int) -> Int {
+        if position <= dataStart { return dataStart }
+        guard position - 1 < bytes.count else { return bytes.count }
+        return bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, let found = memchr(base + position - 1, 0x0A, buffer.count - position + 1)
+            else { return buffer.count }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
         }
-        lineStarts = starts
+    }
+
+    /// The stream name of the line starting at `start`.
+    private func name(at start: Int) -> ArraySlice<UInt8> {
+        var end = start
+        while end < bytes.count && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
+        return bytes[start..<end]
     }
 
     private func record(_ stream: String) -> WriteStateStore.StreamRecord? {
         let key = Array(stream.utf8)
-        var low = 0
-        var high = lineStarts.count
+        // The first line whose name is not before `key`: `low` and `high` are line starts, the answer between.
+        var low = dataStart
+        var high = bytes.count
         while low < high {
-            let middle = (low + high) / 2
-            let start = lineStarts[middle]
-            var end = start
-            while end < bytes.count && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
-            let name = bytes[start..<end]
-            if name.elementsEqual(key) {
-                var lineEnd = end
-                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-                return WriteStateStore.decodeStream(Substring(String(decoding: bytes[start..<lineEnd], as: UTF8.self)))
+            var middle = lineStart(atOrAfter: (low + high) / 2)
+            if middle >= high { middle = low }
+            if name(at: middle).lexicographicallyPrecedes(key) {
+                low = lineStart(atOrAfter: middle + 1)
+            } else {
+                high = middle
             }
-            if name.lexicographicallyPrecedes(key) { low = middle + 1 } else { high = middle }
         }
-        return nil
+        guard low < bytes.count, name(at: low).elementsEqual(key) else { return nil }
+        let lineEnd = lineStart(atOrAfter: low + 1)
+        let line = bytes[low..<(lineEnd > low && bytes[lineEnd - 1] == 0x0A ? lineEnd - 1 : lineEnd)]
+        return WriteStateStore.decodeStream(Substring(String(decoding: line, as: UTF8.self)))
     }
 
     func family(_ ref: String) -> WriteState.Family? { record("family:" + ref)?.family }
@@ -263,11 +272,13 @@ final class WriteStateBase: @unchecked Sendable {
 
     /// Every stream in the base (for compaction).
     func allStreams() -> [String] {
-        lineStarts.map { start in
-            var end = start
-            while end < bytes.count && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
-            return String(decoding: bytes[start..<end], as: UTF8.self)
+        var streams: [String] = []
+        var start = dataStart
+        while start < bytes.count {
+            streams.append(String(decoding: name(at: start), as: UTF8.self))
+            start = lineStart(atOrAfter: start + 1)
         }
+        return streams
     }
 }
 
