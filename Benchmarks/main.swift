@@ -261,7 +261,13 @@ func format2(_ value: Double) -> String {
 }
 
 func Console_environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
-let duckdbScript = "../shared/bench/duckdb-caseload.sh"
+/// The DuckDB peer's script: `../shared/bench/` beside the package (found from this executable), or from the
+/// current folder.
+let duckdbScript: String = {
+    let packageRoot = binary.split(separator: "/", omittingEmptySubsequences: false).dropLast(4).joined(separator: "/")
+    let candidates = ["\(packageRoot)/../shared/bench/duckdb-caseload.sh", "../shared/bench/duckdb-caseload.sh"]
+    return candidates.first { access($0, R_OK) == 0 } ?? candidates[0]
+}()
 let duckdbPython = (Console_environment("LEDGER_PEERS_VENV") ?? ((Console_environment("HOME") ?? "/root") + "/.cache/ledger-peers")) + "/bin/python"
 let duckdbAvailable = access(duckdbScript, R_OK) == 0 && access(duckdbPython, X_OK) == 0
 let sha256sum = access("/usr/bin/sha256sum", X_OK) == 0 ? "/usr/bin/sha256sum" : nil
