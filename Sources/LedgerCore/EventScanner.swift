@@ -180,25 +180,6 @@ public enum EventScanner {
         return ids
     }
 
-    /// The events whose lines start at `offsets`, amendments applied (a second pass over one family).
-    public static func events(path: String, at offsets: [Int], amendments: AmendmentIndex) throws -> [StoredEvent] {
-        let reader = try LineReader(path: path)
-        var scanner = LineScanner()
-        return try offsets.compactMap { offset in
-            guard let line = try reader.line(at: offset) else { return nil }
-            let chunk = line.withUnsafeBytes { LogChunk(copying: $0) }
-            var decoded = DecodedSlice(chunk: chunk)
-            decoded.add(chunk.bytes(0..<chunk.count), start: 0, offset: offset, index: 0, window: EventWindow(), scanner: &scanner)
-            if let failure = decoded.failure {
-                throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(offset): \(failure.problem) (run ledger verify)")
-            }
-            guard let record = decoded.records.first else { return nil }
-            var event = decoded.event(record)
-            if amendments.amends(event) { amendments.apply(to: &event) }
-            return event
-        }
-    }
-
     /// Reads `span` on every core and hands each slice's events to `consume`, in log order; a line that cannot be
     /// read is an error naming it (unless `failures` is false: pass 1 leaves that to pass 2).
     private static func read(

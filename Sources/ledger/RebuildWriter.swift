@@ -1,4 +1,3 @@
-import Dispatch
 import EventLog
 import LedgerCore
 import Projections

@@ -91,6 +91,19 @@ struct EventScannerTests {
         }
     }
 
+    @Test("the last line of each family stream, as a plain read of every line finds it")
+    func lastLines() throws {
+        let path = try DemoLog.path()
+        var expected: [UInt64: Int] = [:]
+        try LogReader(path: path).forEachLine { line, position, _ in
+            let record = try LineFormat.decode(line)
+            let route = StoredEvent.route(of: record.content.stream)
+            if route != 0 { expected[route] = position.offset }
+        }
+        #expect(expected.count >= 40)  // every family of the demo log
+        #expect(try EventScanner.lastLines(path: path) == expected)
+    }
+
     @Test("only the types asked for, the same events as the reference filtered afterwards")
     func typeFilter() throws {
         let path = try DemoLog.path()
