@@ -175,11 +175,19 @@ public final class IdIndex {
 
     private func place(_ key: UInt64, _ offset: Int) throws {
         var slot = Int(truncatingIfNeeded: key) & (capacity - 1)
+        var probes = 0
         while true {
             let (slotKey, value) = try readSlot(slot)
             if slotKey == 0 { break }
             if slotKey == key && Int(value) - 1 == offset { return }  // already there (re-insert after a crash)
             slot = (slot + 1) & (capacity - 1)
+            probes += 1
+            if probes == capacity {
+                // Full: the header's count was behind the slots (a crash before the stamp, which is written with
+                // the count). Growing counts the slots again.
+                try grow(toHold: capacity)
+                return try place(key, offset)
+            }
         }
         try writeSlot(slot, key, UInt64(offset + 1))
         count += 1
