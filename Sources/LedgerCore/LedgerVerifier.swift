@@ -165,7 +165,7 @@ public enum LedgerVerifier {
             checked.hash = SHA256.Digest(hex: bytes(scanned.hash))
             checked.recordedAt = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
             checked.redacted = scanned.redacted != nil
-            checked.idKey = IdIndex.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
+            checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
             // Re-validated in place when it can be; else as the append did (below), which names any refusal.
             if !checked.redacted, let recordedAt = checked.recordedAt,
                 let facts = InPlaceValidation.facts(
@@ -189,7 +189,7 @@ public enum LedgerVerifier {
             checked.hash = Array(record.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
             checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
             checked.redacted = record.redacted != nil
-            checked.idKey = IdIndex.key(content.id)
+            checked.idKey = SeenEvents.key(content.id)
         }
         checked.facts = EventFacts(content)
         if !checked.redacted, let recordedAt = checked.recordedAt {
@@ -379,11 +379,24 @@ struct SeenEvents {
 
     private var capacity: Int { slots.count / 2 }
 
+    /// The table's key of an id: Swift's hasher (SipHash, seeded afresh in every process, so ids made to collide
+    /// cannot slow a verify down), not SHA-256: the key never leaves the process.
+    static func key(_ id: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(id))
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    static func key(_ id: String) -> UInt64 {
+        var id = id
+        return id.withUTF8 { key($0) }
+    }
+
     func contains(_ id: String, key: UInt64) -> Bool { position(of: id, key: key) != nil }
 
     /// The type and stream of the event with `id`, if seen.
     func target(of id: String) -> (type: String, stream: String)? {
-        guard let index = position(of: id, key: IdIndex.key(id)) else { return nil }
+        guard let index = position(of: id, key: Self.key(id)) else { return nil }
         return (types[index], streams[index])
     }
 
