@@ -61,35 +61,45 @@ public enum LineFormat {
     public static func encode(id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String)
         -> (line: [UInt8], hash: String)
     {
+        var line: [UInt8] = []
+        line.reserveCapacity(data.count + middle.count + 256)
+        let hash = encode(id: id, middle: middle, data: data, seq: seq, prev: prev, salt: salt, into: &line)
+        return (line, hash)
+    }
+
+    /// Appends the stored line (with its newline) to `out`, which may already hold lines (a batch being
+    /// built); returns the line's hash.
+    public static func encode(
+        id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String, into out: inout [UInt8]
+    ) -> String {
         var dataHasher = SHA256()
         dataHasher.update(salt)
         dataHasher.update(data)
         let dataHash = dataHasher.finalize()
 
-        var line: [UInt8] = []
-        line.reserveCapacity(data.count + middle.count + 256)
+        let start = out.count
         func key(_ name: StaticString) {
-            name.withUTF8Buffer { line.append(contentsOf: $0) }
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
         }
         key("{\"seq\":")
-        line.append(contentsOf: String(seq).utf8)
+        out.append(contentsOf: String(seq).utf8)
         key(",\"id\":")
-        JSONWriter.writeString(id, into: &line)
-        line.append(contentsOf: middle)
+        JSONWriter.writeString(id, into: &out)
+        out.append(contentsOf: middle)
         key(",\"dataHash\":\"")
-        dataHash.appendHex(to: &line)
+        dataHash.appendHex(to: &out)
         key("\",\"prev\":\"")
-        line.append(contentsOf: prev.utf8)
-        line.append(UInt8(ascii: "\""))
-        let hash = SHA256.hash(line).hex
+        out.append(contentsOf: prev.utf8)
+        out.append(UInt8(ascii: "\""))
+        let hash = out.withUnsafeBytes { SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) }.hex
         key(",\"hash\":\"")
-        line.append(contentsOf: hash.utf8)
+        out.append(contentsOf: hash.utf8)
         key("\",\"data\":")
-        line.append(contentsOf: data)
+        out.append(contentsOf: data)
         key(",\"salt\":\"")
-        line.append(contentsOf: salt.utf8)
+        out.append(contentsOf: salt.utf8)
         key("\"}\n")
-        return (line, hash)
+        return hash
     }
 
     /// Parses one stored line (without its newline) and checks its shape. It does not check the hashes:

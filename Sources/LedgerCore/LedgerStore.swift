@@ -87,9 +87,11 @@ public struct LedgerStore: Sendable {
         return try append(.lines([JSONWriter.bytes(.object(event))]), mode: .atomic)
     }
 
-    /// Appends events from `source`. `onOutcome` hears about every input line, in order; for `.ingest` a line's
-    /// `.appended` is only reported once its batch is durable. `autoRecover` repairs a torn tail first (and says
-    /// so in the summary) instead of refusing.
+    /// Appends events from `source`. `onOutcome` hears about every input line, in order, with the line's bytes;
+    /// for `.ingest` a line's `.appended` is only reported once its batch is durable, and then without its bytes
+    /// (an empty buffer: keeping every line of a batch until it is durable would cost a copy of each). A refusal
+    /// always comes with its line. `autoRecover` repairs a torn tail first (and says so in the summary) instead
+    /// of refusing.
     @discardableResult
     public func append(
         _ source: InputSource, mode: AppendMode, expectVersion: Int? = nil, autoRecover: Bool = true,
@@ -107,7 +109,7 @@ public struct LedgerStore: Sendable {
                 locked: locked, index: index, environment: environment, mode: mode, expectVersion: expectVersion)
             let recordedAt = session.recordedAt
             let recordedAtText = session.recordedAtText
-            func commit(_ prepared: Result<AppendSession.Prepared, ValidationError>, _ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+            func commit(_ prepared: consuming Result<AppendSession.Prepared, ValidationError>, _ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
                 let outcome = session.commit(prepared, number: number, state: &state)
                 // Ingest reports an appended line only once its batch is durable; outcomes behind it wait too, so
                 // every line is reported in input order.
@@ -116,12 +118,15 @@ public struct LedgerStore: Sendable {
                     if case .appended = outcome { waits = true } else { waits = !session.deferred.isEmpty }
                 }
                 if waits {
-                    session.deferred.append((number, outcome, Array(line)))
+                    let bytes: [UInt8]
+                    if case .appended = outcome { bytes = [] } else { bytes = Array(line) }
+                    session.deferred.append((number, outcome, bytes))
                 } else {
                     try onOutcome(number, outcome, line)
                 }
                 if case .ingest(let size) = mode, session.pendingCount >= size {
                     try session.flush(last: false)
+                    session.retireOffThread()
                     for (deferredNumber, deferredOutcome, bytes) in session.deferred {
                         try bytes.withUnsafeBufferPointer { try onOutcome(deferredNumber, deferredOutcome, $0) }
                     }
@@ -152,18 +157,18 @@ public struct LedgerStore: Sendable {
                 var lineNumber = 0
                 try ParallelLineReader(path: path).read(
                     parse: { slice in
-                        var prepared: [(Result<AppendSession.Prepared, ValidationError>, Range<Int>)] = []
+                        let prepared = PreparedSlice(chunk: slice.chunk, capacity: slice.range.count / 256)
                         slice.forEachLine { line, start, index, tooLong in
                             prepared.append((
                                 AppendSession.prepare(line, number: index + 1, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText),
                                 start..<(start + line.count)))
                         }
-                        return PreparedSlice(chunk: slice.chunk, lines: prepared)
+                        return prepared
                     },
                     consume: { piece in
                         switch piece {
                         case .parsed(let slice):
-                            for (result, range) in slice.lines {
+                            while let (result, range) = slice.take() {
                                 lineNumber += 1
                                 try commit(result, slice.chunk.bytes(range), lineNumber)
                             }
@@ -252,10 +257,46 @@ public struct LedgerStore: Sendable {
     }
 }
 
-/// A slice of an input file, prepared: each line's result and where the line is in the chunk.
-struct PreparedSlice: Sendable {
+/// A slice of an input file, prepared: each line's result and where the line is in the chunk. The results are
+/// moved out one by one, in order (`take`), so the ordered commit neither copies them nor destroys them.
+final class PreparedSlice: @unchecked Sendable {
+    typealias Item = (result: Result<AppendSession.Prepared, ValidationError>, range: Range<Int>)
     let chunk: LogChunk
-    let lines: [(Result<AppendSession.Prepared, ValidationError>, Range<Int>)]
+    private var storage: UnsafeMutablePointer<Item>
+    private var capacity: Int
+    private(set) var count = 0
+    /// How many have been taken (from the front).
+    private var taken = 0
+
+    init(chunk: LogChunk, capacity: Int) {
+        self.chunk = chunk
+        self.capacity = max(16, capacity)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        (storage + taken).deinitialize(count: count - taken)
+        storage.deallocate()
+    }
+
+    func append(_ item: consuming Item) {
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<Item>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: storage, count: count)
+            storage.deallocate()
+            storage = bigger
+            capacity *= 2
+        }
+        (storage + count).initialize(to: item)
+        count += 1
+    }
+
+    /// The next item, moved out (items are taken in order, each once).
+    func take() -> Item? {
+        guard taken < count else { return nil }
+        defer { taken += 1 }
+        return (storage + taken).move()
+    }
 }
 
 /// One result per input line, each written by one thread (raw storage: no shared bookkeeping).
@@ -300,6 +341,16 @@ struct AppendSession {
     var unstamped = false
     var head: LogHead
     var deferred: [(Int, AppendOutcome, [UInt8])] = []
+    /// Prepared lines done with, freed on another thread (`retireOffThread`): taking apart thousands of parsed
+    /// events is work the ordered commit need not wait for.
+    var retired: [Prepared] = []
+
+    mutating func retireOffThread() {
+        guard !retired.isEmpty else { return }
+        let batch = retired
+        retired = []
+        DispatchQueue.global().async { withExtendedLifetime(batch) {} }
+    }
     var appendedCount = 0
     var duplicateCount = 0
     var refusedCount = 0
@@ -353,9 +404,22 @@ struct AppendSession {
 
     /// Appends a prepared line, in order: duplicates, the expected version and the state it must be valid in are
     /// checked here, against everything before it.
-    mutating func commit(_ prepared: Result<Prepared, ValidationError>, number: Int, state: inout WriteState) -> AppendOutcome {
+    mutating func commit(_ result: consuming Result<Prepared, ValidationError>, number: Int, state: inout WriteState) -> AppendOutcome {
+        var prepared: Prepared
+        switch consume result {
+        case .success(let value): prepared = value
+        case .failure(var error):
+            refusedCount += 1
+            error.line = number
+            return .refused(error)
+        }
+        let outcome = commit(&prepared, number: number, state: &state)
+        retired.append(consume prepared)
+        return outcome
+    }
+
+    private mutating func commit(_ prepared: inout Prepared, number: Int, state: inout WriteState) -> AppendOutcome {
         do {
-            var prepared = try prepared.get()
             if !prepared.input.idSupplied {
                 prepared.input.content.id = environment.makeUUID()
                 prepared.facts.id = prepared.input.content.id
@@ -391,14 +455,14 @@ struct AppendSession {
             let facts = prepared.facts
             try state.check(facts, line: number) { id in try lookupTarget(id) }
             let seq = head.seq + 1
-            let (encoded, hash) = LineFormat.encode(
+            let before = pendingLines.count
+            let hash = LineFormat.encode(
                 id: content.id, middle: prepared.middle, data: prepared.data, seq: seq, prev: head.hash,
-                salt: environment.makeSalt())
+                salt: environment.makeSalt(), into: &pendingLines)
             pendingEntries.append((prepared.key, head.size))
             pendingIDs[content.id] = (content, seq)
-            pendingLines.append(contentsOf: encoded)
             pendingCount += 1
-            head = LogHead(seq: seq, hash: hash, size: head.size + encoded.count)
+            head = LogHead(seq: seq, hash: hash, size: head.size + pendingLines.count - before)
             state.apply(facts) { id in (try? lookupTarget(id))?.type }
             appendedCount += 1
             return .appended(seq: seq, hash: hash, id: content.id)
