@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Dispatch
 import EventLog
 
@@ -62,9 +65,9 @@ public enum EventScanner {
         path: String, window: EventWindow, types: EventTypeSet? = nil, span: LogSpan = .all,
         amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil, _ body: (StoredEvent) throws -> Void
     ) throws -> Coverage {
-        let amendments = try given ?? self.amendments(path: path, window: window, span: span)
+        let (amendments, plan) = try firstPass(given, path: path, window: window, span: span, types: types)
         var coverage = amendments.coverage
-        try read(path: path, window: window, types: types, span: span, progress: progress) { decoded in
+        try read(path: path, window: window, types: types, span: span, plan: plan, progress: progress) { decoded in
             coverage.merge(decoded.coverage)
             for record in decoded.records {
                 var event = decoded.event(record)
@@ -84,7 +87,7 @@ public enum EventScanner {
         amendments given: AmendmentIndex? = nil, states: [State], progress: ((Int) -> Void)? = nil,
         apply: @escaping @Sendable (inout State, StoredEvent) -> Void
     ) throws -> (states: [State], coverage: Coverage) {
-        let amendments = try given ?? self.amendments(path: path, window: window, span: span)
+        let (amendments, plan) = try firstPass(given, path: path, window: window, span: span, types: types)
         var coverage = amendments.coverage
         let shards = ShardStates(states)
         let count = UInt64(states.count)
@@ -94,7 +97,7 @@ public enum EventScanner {
         let folding = DispatchGroup()
         let room = DispatchSemaphore(value: 4)
         defer { folding.wait() }
-        try read(path: path, window: window, types: types, span: span, progress: progress) { decoded in
+        try read(path: path, window: window, types: types, span: span, plan: plan, progress: progress) { decoded in
             coverage.merge(decoded.coverage)
             room.wait()
             let slice = DispatchGroup()
@@ -117,6 +120,15 @@ public enum EventScanner {
         return (shards.states, coverage)
     }
 
+    /// The amendments (given, or read by pass 1) and, when pass 1 runs for a read of some types only, its plan.
+    private static func firstPass(
+        _ given: AmendmentIndex?, path: String, window: EventWindow, span: LogSpan, types: EventTypeSet?
+    ) throws -> (AmendmentIndex, ReadPlan?) {
+        if let given { return (given, nil) }
+        let (index, plan) = try amendments(path: path, window: window, span: span, planning: types)
+        return (index, plan)
+    }
+
     /// Which of `count` shards a family's events go to in `foldByFamily`.
     public static func shard(ofFamily ref: String, count: Int) -> Int {
         Int(StoredEvent.route(of: "family:" + ref) % UInt64(max(1, count)))
@@ -124,9 +136,19 @@ public enum EventScanner {
 
     /// The amendments inside a window (pass 1). Their data is copied out of the log's chunks.
     public static func amendments(path: String, window: EventWindow, span: LogSpan = .all) throws -> AmendmentIndex {
+        try amendments(path: path, window: window, span: span, planning: nil).index
+    }
+
+    /// The amendments inside a window, and, when `planning` names the types pass 2 will read, where the lines of
+    /// those types are (pass 1 splits and peeks at every line anyway; pass 2 then goes straight to them).
+    static func amendments(path: String, window: EventWindow, span: LogSpan, planning types: EventTypeSet?) throws
+        -> (index: AmendmentIndex, plan: ReadPlan?)
+    {
         var result: [String: [Amendment]] = [:]
         var coverage = Coverage()
-        try read(path: path, window: window, types: amendmentTypes, span: span, failures: false) { decoded in
+        var plan = types.map { _ in ReadPlan() }
+        try read(path: path, window: window, types: amendmentTypes, span: span, failures: false, planning: types) { decoded in
+            if let slice = decoded.plan { plan?.slices[slice.start] = slice }
             coverage.merge(decoded.coverage)
             for record in decoded.records {
                 let event = decoded.event(record)
@@ -138,7 +160,7 @@ public enum EventScanner {
                 result[target, default: []].append(amendment)
             }
         }
-        return AmendmentIndex(byTarget: result, coverage: coverage)
+        return (AmendmentIndex(byTarget: result, coverage: coverage), plan)
     }
 
     static let amendmentTypes = EventTypeSet(["event.corrected", "event.voided"])
@@ -184,13 +206,21 @@ public enum EventScanner {
     /// read is an error naming it (unless `failures` is false: pass 1 leaves that to pass 2).
     private static func read(
         path: String, window: EventWindow, types: EventTypeSet?, span: LogSpan, failures: Bool = true,
-        progress: ((Int) -> Void)? = nil, consume: (DecodedSlice) throws -> Void
+        planning: EventTypeSet? = nil, plan: ReadPlan? = nil, progress: ((Int) -> Void)? = nil,
+        consume: (DecodedSlice) throws -> Void
     ) throws {
         var lineNumber = span.firstLine - 1
         var reported = lineNumber
         try ParallelLineReader(path: path).read(
             from: span.from, to: span.to,
-            parse: { slice in decode(slice, window: window, types: types) },
+            parse: { slice in
+                if let planned = plan?.slices[slice.chunkOffset + slice.range.lowerBound],
+                    planned.end == slice.chunkOffset + slice.range.upperBound
+                {
+                    return decode(slice, window: window, types: types, planned: planned)
+                }
+                return decode(slice, window: window, types: types, planning: planning)
+            },
             consume: { piece in
                 switch piece {
                 case .parsed(let decoded):
@@ -219,6 +249,8 @@ public enum EventScanner {
         var failure: (index: Int, problem: String)?
         var lines = 0
         var coverage = Coverage()
+        /// Where this slice's lines of the types a later pass wants are (when asked to plan).
+        var plan: SlicePlan?
 
         func event(_ record: EventRecord) -> StoredEvent {
             record.owned >= 0 ? owned[Int(record.owned)] : StoredEvent(record, chunk: chunk)
@@ -258,24 +290,71 @@ public enum EventScanner {
         }
     }
 
-    static func decode(_ slice: LineSlice, window: EventWindow, types: EventTypeSet?) -> DecodedSlice {
+    static func decode(_ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planning: EventTypeSet? = nil)
+        -> DecodedSlice
+    {
         var decoded = DecodedSlice(chunk: slice.chunk)
         // About one event per 500 bytes when every type is wanted: the array grows once or not at all.
         decoded.records.reserveCapacity(types == nil ? slice.range.count / 500 : slice.range.count / 2_000)
         var scanner = LineScanner()
+        let sliceStart = slice.range.lowerBound
+        var wanted: [(start: Int32, index: Int32)] = []
         decoded.lines = slice.forEachLine { line, start, index, tooLong in
             guard decoded.failure == nil, !tooLong else { return }
-            if let types, let peeked = LineScanner.peek(line),
-                !types.contains(UnsafeBufferPointer(rebasing: line[peeked.type]))
-            {
+            let peeked = LineScanner.peek(line)
+            // A later pass wants the lines of its types, and every line not in the usual shape (read in full).
+            if let planning, peeked.map({ planning.contains(UnsafeBufferPointer(rebasing: line[$0.type])) }) ?? true {
+                wanted.append((Int32(start - sliceStart), Int32(index)))
+            }
+            if let types, let peeked, !types.contains(UnsafeBufferPointer(rebasing: line[peeked.type])) {
                 return
             }
             decoded.add(
                 line, start: start, offset: slice.chunkOffset + start, index: index, window: window, scanner: &scanner,
                 types: types)
         }
+        if planning != nil, decoded.failure == nil {
+            decoded.plan = SlicePlan(
+                start: slice.chunkOffset + sliceStart, end: slice.chunkOffset + slice.range.upperBound, lines: decoded.lines,
+                wanted: wanted)
+        }
         return decoded
     }
+
+    /// Decodes only the lines a plan names (found by pass 1 over the same slice), without splitting the others.
+    static func decode(_ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planned: SlicePlan) -> DecodedSlice {
+        var decoded = DecodedSlice(chunk: slice.chunk)
+        decoded.records.reserveCapacity(planned.wanted.count)
+        var scanner = LineScanner()
+        let base = slice.chunk.base
+        let end = slice.range.upperBound
+        for (relative, index) in planned.wanted {
+            let start = slice.range.lowerBound + Int(relative)
+            guard start < end, let found = memchr(base + start, 0x0A, end - start) else { break }
+            let length = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) - start
+            decoded.add(
+                UnsafeBufferPointer(start: base + start, count: length), start: start, offset: slice.chunkOffset + start,
+                index: Int(index), window: window, scanner: &scanner, types: types)
+            if decoded.failure != nil { break }
+        }
+        decoded.lines = planned.lines
+        return decoded
+    }
+}
+
+/// What pass 1 of a read found about the lines pass 2 wants, slice by slice (by where each slice starts in the
+/// file: both passes cut the log the same way).
+struct ReadPlan: Sendable {
+    var slices: [Int: SlicePlan] = [:]
+}
+
+/// One slice's plan: its bounds in the file, how many lines it has, and where the wanted ones start (from the
+/// slice's start) with their index in the slice.
+struct SlicePlan: Sendable {
+    let start: Int
+    let end: Int
+    let lines: Int
+    let wanted: [(start: Int32, index: Int32)]
 }
 
 /// One state per shard, each changed by one thread at a time (its shard's).

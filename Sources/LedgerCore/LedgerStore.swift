@@ -111,6 +111,7 @@ public struct LedgerStore: Sendable {
             let recordedAtText = session.recordedAtText
             func commit(_ prepared: consuming Result<AppendSession.Prepared, ValidationError>, _ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
                 let outcome = session.commit(prepared, number: number, state: &state)
+                if session.retired.count >= 4_096 { session.retireOffThread() }
                 // Ingest reports an appended line only once its batch is durable; outcomes behind it wait too, so
                 // every line is reported in input order.
                 var waits = false
@@ -126,7 +127,6 @@ public struct LedgerStore: Sendable {
                 }
                 if case .ingest(let size) = mode, session.pendingCount >= size {
                     try session.flush(last: false)
-                    session.retireOffThread()
                     for (deferredNumber, deferredOutcome, bytes) in session.deferred {
                         try bytes.withUnsafeBufferPointer { try onOutcome(deferredNumber, deferredOutcome, $0) }
                     }

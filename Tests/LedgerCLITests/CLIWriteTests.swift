@@ -65,6 +65,8 @@ struct CLIWriteTests {
         #expect(rejected.count == 2)
         #expect(rejected[0].hasPrefix(#"{"file":"\#(input)","line":5,"id":"bad-1","reason":"occurredAt: is required","input":"{\"id\":\"bad-1\""#))
         #expect(rejected[1].contains(#""line":7,"reason":"line: malformed JSON"#))
+        // Refusals reported behind appended lines (held until their batch is durable) keep their input.
+        #expect(rejected[1].hasSuffix(#""input":"not json at all"}"#), "\(rejected[1])")
         #expect(fileMode(rejects) == 0o600)
         // The same file again: nothing new is appended.
         let before = readBytes(log)

@@ -144,6 +144,32 @@ struct EventScannerTests {
         }
     }
 
+    @Test("with some types asked for, a line pass 1 could not peek at is still read (or named by its line number)")
+    func plannedRead() throws {
+        let ledger = try TestLedger()
+        try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02"), Events.referral("F-2", on: "2026-02-03")])
+        var lines = readLines(ledger.path)
+        let wanted = EventTypeSet(["referral.received"])
+        let before = try Self.fast(ledger.path, window: EventWindow(), types: wanted)
+        #expect(before.count == 2)
+        // The first referral in another valid shape: the peek fails, so the plan keeps it for the full parser.
+        let first = lines.count - 2
+        lines[first] = "{\"seq\" :" + lines[first].dropFirst(7)
+        writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
+        let after = try Self.fast(ledger.path, window: EventWindow(), types: wanted)
+        #expect(after.map(\.seq) == before.map(\.seq) && after.map(\.data) == before.map(\.data))
+        #expect(try Self.reference(ledger.path, window: EventWindow(), types: ["referral.received"]) == after)
+        // And cut short: refused with its line number.
+        lines[first] = String(lines[first].dropLast(5))
+        writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
+        #expect {
+            try Self.fast(ledger.path, window: EventWindow(), types: wanted)
+        } throws: { error in
+            guard case .malformedLine(_, let line, _)? = error as? EventLogError else { return false }
+            return line == first + 1
+        }
+    }
+
     @Test("every catalogue type has a kind and the set finds it by its bytes")
     func kindsAndTypeSets() {
         #expect(Set(EventKind.allCases.map(\.name)) == Set(Catalogue.types.keys))
