@@ -130,7 +130,7 @@ public struct LedgerStore: Sendable {
                     for (deferredNumber, deferredOutcome, bytes) in session.deferred {
                         try bytes.withUnsafeBufferPointer { try onOutcome(deferredNumber, deferredOutcome, $0) }
                     }
-                    session.deferred.removeAll()
+                    session.deferred.removeAll(keepingCapacity: true)
                 }
             }
             func prepareAndCommit(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool) throws {
@@ -349,6 +349,7 @@ struct AppendSession {
         guard !retired.isEmpty else { return }
         let batch = retired
         retired = []
+        retired.reserveCapacity(batch.count)
         DispatchQueue.global().async { withExtendedLifetime(batch) {} }
     }
     var appendedCount = 0
