@@ -47,9 +47,12 @@ void csha256_compress_hardware(uint32_t state[8], const uint8_t *data, size_t bl
         const __m128i abef_before = abef;
         const __m128i cdgh_before = cdgh;
         __m128i w[4];
+        // Both loops unrolled in full, so that every w[] index is a constant and the schedule stays in registers.
+#pragma clang loop unroll(full)
         for (int i = 0; i < 4; i++) {
             w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), byte_swap);
         }
+#pragma clang loop unroll(full)
         for (int i = 0; i < 16; i++) {
             if (i >= 4) {
                 // w[i % 4] holds W[4i-16 .. 4i-13]; it becomes W[4i .. 4i+3].
