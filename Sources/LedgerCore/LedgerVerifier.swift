@@ -333,26 +333,34 @@ final class StateShards: @unchecked Sendable {
 
     private func run(_ shard: Int, _ slice: CheckedSlice, _ positions: [Int32]) {
         guard failures[shard] == nil else { return }
-        for position in positions {
-            let line = slice.lines[Int(position)]
-            guard let facts = line.facts else { continue }
-            let target = slice.targets[position]
-            // A line of a stream every shard follows is checked once, by the first.
-            if !line.redacted && (shard == 0 || line.route != 0) {
-                do {
-                    if let refusal = line.refusal { throw refusal }
-                    try states[shard].check(facts, line: line.seq) { _ in target }
-                } catch let error as ValidationError {
-                    failures[shard] = VerifyFailure(seq: line.seq, line: line.seq, problem: "would be refused today: \(error.reason)")
-                    pthread_mutex_lock(&mutex)
-                    failed = true
-                    pthread_mutex_unlock(&mutex)
-                    return
-                } catch {
-                    return
+        // The lines are read where they are: a checked line is a large value, and copying each one out (every
+        // string and optional in it retained, then released) cost more than the checks themselves.
+        slice.lines.withUnsafeBufferPointer { lines in
+            guard let base = lines.baseAddress else { return }
+            for position in positions {
+                let line = base + Int(position)
+                guard let facts = line.pointee.facts else { continue }
+                let target = slice.targets[position]
+                let seq = line.pointee.seq
+                let redacted = line.pointee.redacted
+                let refused = line.pointee.refusal != nil
+                // A line of a stream every shard follows is checked once, by the first.
+                if !redacted && (shard == 0 || line.pointee.route != 0) {
+                    do {
+                        if let refusal = line.pointee.refusal { throw refusal }
+                        try states[shard].check(facts, line: seq) { _ in target }
+                    } catch let error as ValidationError {
+                        failures[shard] = VerifyFailure(seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
+                        pthread_mutex_lock(&mutex)
+                        failed = true
+                        pthread_mutex_unlock(&mutex)
+                        return
+                    } catch {
+                        return
+                    }
                 }
+                if !refused || redacted { states[shard].apply(facts) { _ in target?.type } }
             }
-            if line.refusal == nil || line.redacted { states[shard].apply(facts) { _ in target?.type } }
         }
     }
 

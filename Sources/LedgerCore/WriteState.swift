@@ -68,18 +68,20 @@ public struct WriteState: Sendable, Equatable {
     /// Events in a stream.
     public func count(of stream: String) -> Int { streamCounts[stream] ?? base?.count(stream) ?? 0 }
 
+    /// Changes a family's state in place (a copy changed and stored back would copy its members each time).
     private mutating func updateFamily(_ ref: String, _ change: (inout Family) -> Void) {
-        var value = family(ref) ?? Family()
-        change(&value)
-        families[ref] = value
-        dirtyStreams.insert("family:" + ref)
+        if families[ref] == nil { families[ref] = base?.family(ref) ?? Family() }
+        change(&families[ref, default: Family()])
+        if recordsStreams { dirtyStreams.insert("family:" + ref) }
     }
 
     private mutating func updateWorker(_ id: String, _ change: (inout Worker) -> Void) {
-        guard var value = worker(id) else { return }
-        change(&value)
-        workers[id] = value
-        dirtyStreams.insert("worker:" + id)
+        if workers[id] == nil {
+            guard let known = base?.worker(id) else { return }
+            workers[id] = known
+        }
+        change(&workers[id, default: Worker(role: "", left: false)])
+        if recordsStreams { dirtyStreams.insert("worker:" + id) }
     }
 
     /// What a correction or void points at.
