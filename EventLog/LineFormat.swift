@@ -256,17 +256,23 @@ public enum LineFormat {
     }
 
     /// The same check on a line the scanner accepted, comparing the digests with the hex in place.
-    public static func verifyHashes(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) {
+    /// Returns the line's hash (which then is the one the line states), so a caller need not read its hex.
+    @discardableResult
+    public static func verifyHashes(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError)
+        -> SHA256.Digest
+    {
         func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
         }
-        if !SHA256.hash(bytes(0..<scanned.bodyEnd)).matches(hex: bytes(scanned.hash)) { throw hashMismatch }
+        let hash = SHA256.hash(bytes(0..<scanned.bodyEnd))
+        if !hash.matches(hex: bytes(scanned.hash)) { throw hashMismatch }
         if let data = scanned.data, let salt = scanned.salt {
             var hasher = SHA256()
             hasher.update(bytes(salt))
             hasher.update(bytes(data))
             if !hasher.finalize().matches(hex: bytes(scanned.dataHash)) { throw dataHashMismatch }
         }
+        return hash
     }
 
     static let hashMismatch = LineFormatError(field: "hash", reason: "does not match the SHA-256 of the line's body")

@@ -159,10 +159,12 @@ public enum LedgerVerifier {
             func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
             }
-            do { try LineFormat.verifyHashes(scanned, line: line) } catch { checked.altered = "\(error)" }
+            do { checked.hash = try LineFormat.verifyHashes(scanned, line: line) } catch {
+                checked.altered = "\(error)"
+                checked.hash = SHA256.Digest(hex: bytes(scanned.hash))
+            }
             checked.seq = scanned.seq
             checked.prev = SHA256.Digest(hex: bytes(scanned.prev))
-            checked.hash = SHA256.Digest(hex: bytes(scanned.hash))
             checked.recordedAt = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
             checked.redacted = scanned.redacted != nil
             checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
