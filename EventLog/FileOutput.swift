@@ -7,20 +7,9 @@ public enum FileOutput {
     /// Writes `bytes` to `path` atomically (mode 0600): readers see the old file or the new one, never a part.
     /// `durable: false` skips the `fsync` (for derived files that are checked before use and rebuilt if lost).
     public static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String? = nil, durable: Bool = true) throws {
-        let temporary = temporary ?? path + ".new"
-        if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
-        Syscalls.unlink(temporary)
-        let descriptor = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
-        do {
-            try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
-            if durable { try Syscalls.fsync(descriptor, path: temporary) }
-            Syscalls.close(descriptor)
-            try Syscalls.rename(temporary, path)
-        } catch {
-            Syscalls.close(descriptor)
-            Syscalls.unlink(temporary)
-            throw error
-        }
+        let output = try AtomicOutput(path: path, temporary: temporary)
+        try output.write(bytes)
+        try output.commit(durable: durable)
     }
 
     /// Creates a new owner-only file for appending (fails if it exists unless `replace`), returning its descriptor.
@@ -101,13 +90,13 @@ public final class AtomicOutput {
     private var buffer: [UInt8] = []
     private static let bufferSize = 1 << 20
 
-    public init(path: String) throws {
+    /// Starts the file at `temporary` (default: `path` + ".new"), replacing any left there.
+    public init(path: String, temporary: String? = nil) throws {
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
         self.path = path
-        temporary = path + ".new"
-        Syscalls.unlink(temporary)
-        descriptor = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
-        buffer.reserveCapacity(Self.bufferSize + 65_536)
+        self.temporary = temporary ?? path + ".new"
+        Syscalls.unlink(self.temporary)
+        descriptor = try Syscalls.open(self.temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
     }
 
     deinit {
@@ -119,11 +108,19 @@ public final class AtomicOutput {
 
     /// Adds bytes, through `body` appending to the buffer (written out when it is full).
     public func write(_ body: (inout [UInt8]) -> Void) throws {
+        if buffer.capacity < Self.bufferSize { buffer.reserveCapacity(Self.bufferSize + 65_536) }
         body(&buffer)
         if buffer.count >= Self.bufferSize { try drain() }
     }
 
+    /// Adds `bytes` as they are (not through the buffer).
+    public func write(_ bytes: [UInt8]) throws {
+        try drain()
+        try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
+    }
+
     private func drain() throws {
+        guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -134,7 +131,10 @@ public final class AtomicOutput {
         if durable { try Syscalls.fsync(descriptor, path: temporary) }
         Syscalls.close(descriptor)
         descriptor = -1
-        try Syscalls.rename(temporary, path)
+        do { try Syscalls.rename(temporary, path) } catch {
+            Syscalls.unlink(temporary)
+            throw error
+        }
     }
 }
 

@@ -153,13 +153,8 @@ public final class IdIndex {
         return key == 0 ? 1 : key
     }
 
-    /// Offsets of lines whose id may be `id` (candidates: the caller reads each line and compares).
-    /// Lines after the stamp are not covered: callers keep those ids themselves.
-    public func candidates(for id: String) throws(EventLogError) -> [Int] {
-        try candidates(forKey: Self.key(id))
-    }
-
-    /// Offsets of lines whose id has index key `key` (`key(_:)`).
+    /// Offsets of lines whose id may be the one with index key `key` (`key(_:)`; candidates: the caller reads
+    /// each line and compares). Lines after the stamp are not covered: callers keep those ids themselves.
     public func candidates(forKey key: UInt64) throws(EventLogError) -> [Int] {
         try mapErrors {
             var found: [Int] = []

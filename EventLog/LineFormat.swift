@@ -19,14 +19,9 @@ public enum LineFormat {
     public static func encode(
         _ content: RecordContent, seq: Int, recordedAt: String, prev: String, salt: String
     ) -> (line: [UInt8], hash: String) {
-        encode(content, data: JSONWriter.bytes(content.data), seq: seq, recordedAt: recordedAt, prev: prev, salt: salt)
-    }
-
-    /// Builds the stored line with `data` already written in stored form (`JSONWriter.bytes(content.data)`).
-    public static func encode(
-        _ content: RecordContent, data: [UInt8], seq: Int, recordedAt: String, prev: String, salt: String
-    ) -> (line: [UInt8], hash: String) {
-        encode(id: content.id, middle: middle(content, recordedAt: recordedAt), data: data, seq: seq, prev: prev, salt: salt)
+        encode(
+            id: content.id, middle: middle(content, recordedAt: recordedAt), data: JSONWriter.bytes(content.data), seq: seq,
+            prev: prev, salt: salt)
     }
 
     /// The members of a stored line between its id and its `dataHash` (`,"stream":…` up to the actor, or the

@@ -86,26 +86,17 @@ public struct LineScanner: ~Copyable {
         return scanLine(&cursor)
     }
 
-    /// The `seq` and `type` of a stored line from its first bytes only, without looking at the rest: enough to
-    /// decide whether a projection needs the event at all. Nil when the line does not start in the ledger's shape.
-    public static func peek(_ line: UnsafeBufferPointer<UInt8>) -> (seq: Int, type: Range<Int>)? {
+    /// The `seq`, `stream` and `type` of a stored line from its first bytes only, without looking at the rest:
+    /// enough to decide whether a projection needs the event at all, or whose it is. Nil when the line does not
+    /// start in the ledger's shape.
+    public static func peek(_ line: UnsafeBufferPointer<UInt8>) -> (seq: Int, stream: Range<Int>, type: Range<Int>)? {
         guard let base = line.baseAddress else { return nil }
         var cursor = Cursor(base: base, end: line.count)
         guard cursor.literal("{\"seq\":"), let seq = cursor.positiveInteger(), cursor.literal(",\"id\":\""),
-            cursor.plainString() != nil, cursor.literal(",\"stream\":\""), cursor.plainString() != nil,
+            cursor.plainString() != nil, cursor.literal(",\"stream\":\""), let stream = cursor.plainString(),
             cursor.literal(",\"type\":\""), let type = cursor.plainString()
         else { return nil }
-        return (seq, type)
-    }
-
-    /// The stream of a line in the shape the ledger writes, read as far as it (nil for any other shape).
-    public static func peekStream(_ line: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        guard let base = line.baseAddress else { return nil }
-        var cursor = Cursor(base: base, end: line.count)
-        guard cursor.literal("{\"seq\":"), cursor.positiveInteger() != nil, cursor.literal(",\"id\":\""),
-            cursor.plainString() != nil, cursor.literal(",\"stream\":\""), let stream = cursor.plainString()
-        else { return nil }
-        return stream
+        return (seq, stream, type)
     }
 
     private mutating func scanLine(_ c: inout Cursor) -> ScannedLine? {

@@ -176,8 +176,8 @@ public enum EventScanner {
                 var found: [(route: UInt64, offset: Int)] = []
                 found.reserveCapacity(slice.range.count / 400)
                 slice.forEachLine { line, start, _, tooLong in
-                    guard !tooLong, let stream = LineScanner.peekStream(line) else { return }
-                    let route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[stream]))
+                    guard !tooLong, let peeked = LineScanner.peek(line) else { return }
+                    let route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[peeked.stream]))
                     if route != 0 { found.append((route, slice.chunkOffset + start)) }
                 }
                 return LastLines(found: found)
