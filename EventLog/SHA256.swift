@@ -194,6 +194,7 @@ extension SHA256 {
         /// The digest spelled by 64 lowercase hex digits, if they are (eight at a time: see `Hex.word`).
         public init?(hex: UnsafeRawBufferPointer) {
             guard hex.count == 64, let base = hex.baseAddress else { return nil }
+            @inline(__always)
             func word(_ index: Int) -> UInt32? { Hex.word(base.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
             guard let w0 = word(0), let w1 = word(1), let w2 = word(2), let w3 = word(3), let w4 = word(4),
                 let w5 = word(5), let w6 = word(6), let w7 = word(7)

@@ -107,11 +107,17 @@ public enum InPlaceValidation {
         static func objectPasses(_ object: UnsafeBufferPointer<UInt8>, _ fields: [Field]) -> Bool {
             guard object.first == UInt8(ascii: "{"), fields.count <= 64 else { return false }
             var present: UInt64 = 0
-            let complete = ScannedObject.forEachMember(in: object) { name, value in
-                let nameBytes = UnsafeBufferPointer(rebasing: object[name])
-                guard let index = fields.firstIndex(where: { equals(nameBytes, $0.name) }) else { return false }
-                present |= 1 << UInt64(index)
-                return passes(UnsafeBufferPointer(rebasing: object[value]), fields[index].kind)
+            // The fields are read where they lie: a field copied out retains its name and its kind's box, and the
+            // catalogue is shared by every core.
+            let complete = fields.withUnsafeBufferPointer { fields in
+                ScannedObject.forEachMember(in: object) { name, value in
+                    let nameBytes = UnsafeBufferPointer(rebasing: object[name])
+                    var index = 0
+                    while index < fields.count && !equals(nameBytes, fields[index].name) { index += 1 }
+                    guard index < fields.count else { return false }
+                    present |= 1 << UInt64(index)
+                    return passes(UnsafeBufferPointer(rebasing: object[value]), fields[index].kind)
+                }
             }
             guard complete else { return false }
             for (index, field) in fields.enumerated() where field.required && present & (1 << UInt64(index)) == 0 {

@@ -60,15 +60,14 @@ public enum LedgerVerifier {
                     // Once a state check has failed, later lines cannot change the answer.
                     if states.hasFailed { throw Stop.failed }
                     switch piece {
-                    case .parsed(let lines):
-                        // Each shard gets the positions of its lines; the lines themselves are read in place.
+                    case .parsed(let slice):
+                        // Each shard gets the positions of its lines; the lines themselves stay where they are.
                         var positions = [[Int32]](repeating: [], count: states.count)
-                        var targets: [Int32: WriteState.Target] = [:]
                         var thrown: (any Error)?
-                        for index in lines.indices {
+                        for index in 0..<slice.count {
                             do {
-                                let (route, target) = try chain.accept(lines[index])
-                                if let target { targets[Int32(index)] = target }
+                                let (route, target) = try chain.accept(slice.line(index))
+                                if let target { slice.targets[Int32(index)] = target }
                                 if route == 0 {
                                     for shard in positions.indices { positions[shard].append(Int32(index)) }
                                 } else {
@@ -80,7 +79,7 @@ public enum LedgerVerifier {
                             }
                             if chain.expectedSeq % 100_000 == 0 { progress?(chain.expectedSeq) }
                         }
-                        states.submit(CheckedSlice(lines: lines, targets: targets), positions)
+                        states.submit(slice, positions)
                         if let thrown { throw thrown }
                     case .line(_, let offset, let info):
                         try chain.acceptSpecial(info, offset: offset)
@@ -118,20 +117,20 @@ public enum LedgerVerifier {
         var route: UInt64 = 0
     }
 
-    static func check(_ slice: LineSlice) -> [CheckedLine] {
-        var checked: [CheckedLine] = []
-        checked.reserveCapacity(slice.range.count / 400)
+    static func check(_ slice: LineSlice) -> CheckedSlice {
+        let checked = CheckedSlice(capacity: slice.range.count / 400)
         var scanner = LineScanner()
         var recorded = RecordedDay()
         slice.forEachLine { line, start, _, tooLong in
-            var result = CheckedLine(offset: slice.chunkOffset + start, length: line.count)
+            // Checked where it lies in the slice's buffer (a line checked aside and then stored is copied, every
+            // string in it retained, and the original released).
+            let result = checked.append(CheckedLine(offset: slice.chunkOffset + start, length: line.count))
             if tooLong {
-                result.unreadable = "line longer than 1 MiB"
+                result.pointee.unreadable = "line longer than 1 MiB"
             } else {
-                check(line, chunk: slice.chunk, start: start, into: &result, scanner: &scanner, recorded: &recorded)
-                if let stream = result.facts?.stream { result.route = StoredEvent.route(of: stream) }
+                check(line, chunk: slice.chunk, start: start, into: &result.pointee, scanner: &scanner, recorded: &recorded)
+                if let stream = result.pointee.facts?.stream { result.pointee.route = StoredEvent.route(of: stream) }
             }
-            checked.append(result)
         }
         return checked
     }
@@ -232,35 +231,39 @@ public enum LedgerVerifier {
 
         /// Checks a line against the lines before it; returns the route of its stream (0: every shard) and, for a
         /// correction or void, what it points at.
-        mutating func accept(_ line: borrowing CheckedLine) throws -> (route: UInt64, target: WriteState.Target?) {
+        /// The line is read where it lies: copying a checked line out retains every string in it.
+        mutating func accept(_ line: UnsafePointer<CheckedLine>) throws -> (route: UInt64, target: WriteState.Target?) {
             let seq = expectedSeq
-            if let problem = line.unreadable { throw fail(problem) }
-            guard let facts = line.facts else { throw fail("not in the line format") }
-            if line.seq != seq { throw fail("seq is \(line.seq), expected \(seq) (a line is missing, added or moved)") }
-            if line.prev != previousHash {
+            if let problem = line.pointee.unreadable { throw fail(problem) }
+            guard let id = line.pointee.facts?.id, let kind = line.pointee.facts?.kind else {
+                throw fail("not in the line format")
+            }
+            if line.pointee.seq != seq { throw fail("seq is \(line.pointee.seq), expected \(seq) (a line is missing, added or moved)") }
+            if line.pointee.prev != previousHash {
                 throw fail("prev does not match the hash of seq \(seq - 1) (a line before it was changed, removed or reordered)")
             }
-            if let altered = line.altered { throw fail("\(altered) (the line was altered)") }
-            guard let hash = line.hash else { throw fail("hash: must be 64 lowercase hex digits") }
+            if let altered = line.pointee.altered { throw fail("\(altered) (the line was altered)") }
+            guard let hash = line.pointee.hash else { throw fail("hash: must be 64 lowercase hex digits") }
             if let expectHead, expectHead.seq == seq {
                 if hash != anchor {
                     throw fail("hash differs from the anchored head \(expectHead.seq):\(expectHead.hash.prefix(12))… (the log was rewritten)")
                 }
                 anchorMatched = true
             }
-            if seen.contains(facts.id, key: line.idKey) { throw fail("id \"\(facts.id)\" appears twice") }
-            guard line.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
+            let key = line.pointee.idKey
+            if seen.contains(id, key: key) { throw fail("id \"\(id)\" appears twice") }
+            guard line.pointee.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
             // What a correction points at, as the log stood before it (only this stage sees every stream).
             var target: WriteState.Target?
-            if facts.type == "event.corrected" || facts.type == "event.voided", let id = facts.data["target"]?.stringValue {
+            if kind == .eventCorrected || kind == .eventVoided, let id = line.pointee.facts?.data["target"]?.stringValue {
                 target = seen.target(of: id).map { WriteState.Target(type: $0.type, stream: $0.stream) }
             }
-            if line.redacted { redacted += 1 }
-            seen.insert(facts, key: line.idKey)
+            if line.pointee.redacted { redacted += 1 }
+            seen.insert(id: id, type: line.pointee.facts?.type ?? "", stream: line.pointee.facts?.stream ?? "", key: key)
             previousHash = hash
             expectedSeq += 1
-            lastSize = line.offset + line.length + 1
-            return (line.route, target)
+            lastSize = line.pointee.offset + line.pointee.length + 1
+            return (line.pointee.route, target)
         }
 
         func report() throws -> VerifyReport {
@@ -277,23 +280,64 @@ public enum LedgerVerifier {
 
 }
 
-/// A slice of checked lines, shared by the state shards, and what the chain found each correction points at.
-final class CheckedSlice: Sendable {
-    let lines: [LedgerVerifier.CheckedLine]
-    let targets: [Int32: WriteState.Target]
+/// The checked lines of one slice, in a buffer of their own, and what the chain found each correction points at.
+///
+/// The stages read a line where it lies rather than copy it out (a checked line holds a dozen strings and
+/// references, each retained by a copy and released again). One parse task fills the buffer; then the chain reads
+/// it on the consuming thread and records the targets; then it is handed to the state shards. A line of one
+/// family is one shard's alone, which takes its facts out instead of copying them; a line every shard follows
+/// (the workforce, the organisation) is only read.
+final class CheckedSlice: @unchecked Sendable {
+    private var base: UnsafeMutablePointer<LedgerVerifier.CheckedLine>
+    private var capacity: Int
+    private(set) var count = 0
+    /// What each correction or void points at, by position (the chain writes these before the shards start).
+    var targets: [Int32: WriteState.Target] = [:]
 
-    init(lines: [LedgerVerifier.CheckedLine], targets: [Int32: WriteState.Target]) {
-        self.lines = lines
-        self.targets = targets
+    init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    /// Stores `line` at the end; where it now lies.
+    func append(_ line: consuming LedgerVerifier.CheckedLine) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
+        if count == capacity {
+            capacity *= 2
+            let larger = UnsafeMutablePointer<LedgerVerifier.CheckedLine>.allocate(capacity: capacity)
+            larger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = larger
+        }
+        (base + count).initialize(to: line)
+        count += 1
+        return base + count - 1
+    }
+
+    /// The line at `position`, in place.
+    func line(_ position: Int) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
+        precondition(position >= 0 && position < count, "checked line \(position) of \(count)")
+        return base + position
     }
 }
 
 /// The write-side state of the log, folded by family in shards, each on its own serial queue, with the first
 /// failure each finds.
 final class StateShards: @unchecked Sendable {
+    /// One shard's state and first failure: touched only on the shard's own queue until `finish`.
+    private final class Shard: @unchecked Sendable {
+        var state: WriteState
+        var failure: VerifyFailure?
+
+        init(_ state: WriteState) { self.state = state }
+    }
+
     let count: Int
-    private var states: [WriteState]
-    private var failures: [VerifyFailure?]
+    private let shards: [Shard]
     private let queues: [DispatchQueue]
     private let group = DispatchGroup()
     private let room = DispatchSemaphore(value: 4)
@@ -304,8 +348,7 @@ final class StateShards: @unchecked Sendable {
         self.count = max(1, count)
         var state = WriteState()
         state.recordsStreams = false
-        states = Array(repeating: state, count: self.count)
-        failures = Array(repeating: nil, count: self.count)
+        shards = (0..<self.count).map { _ in Shard(state) }
         queues = (0..<self.count).map { DispatchQueue(label: "ledger.verify.shard\($0)") }
         pthread_mutex_init(&mutex, nil)
     }
@@ -333,43 +376,46 @@ final class StateShards: @unchecked Sendable {
         }
     }
 
-    private func run(_ shard: Int, _ slice: CheckedSlice, _ positions: [Int32]) {
-        guard failures[shard] == nil else { return }
-        // The lines are read where they are: a checked line is a large value, and copying each one out (every
-        // string and optional in it retained, then released) cost more than the checks themselves.
-        slice.lines.withUnsafeBufferPointer { lines in
-            guard let base = lines.baseAddress else { return }
-            for position in positions {
-                let line = base + Int(position)
-                guard let facts = line.pointee.facts else { continue }
-                let target = slice.targets[position]
-                let seq = line.pointee.seq
-                let redacted = line.pointee.redacted
-                let refused = line.pointee.refusal != nil
-                // A line of a stream every shard follows is checked once, by the first.
-                if !redacted && (shard == 0 || line.pointee.route != 0) {
-                    do {
-                        if let refusal = line.pointee.refusal { throw refusal }
-                        try states[shard].check(facts, line: seq) { _ in target }
-                    } catch let error as ValidationError {
-                        failures[shard] = VerifyFailure(seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
-                        pthread_mutex_lock(&mutex)
-                        failed = true
-                        pthread_mutex_unlock(&mutex)
-                        return
-                    } catch {
-                        return
-                    }
+    private func run(_ index: Int, _ slice: CheckedSlice, _ positions: [Int32]) {
+        let shard = shards[index]
+        guard shard.failure == nil else { return }
+        // The state is worked on as a local value and put back after (a method called on it where it is stored
+        // may copy it, every table in it retained).
+        var state = WriteState()
+        swap(&state, &shard.state)
+        defer { swap(&state, &shard.state) }
+        for position in positions {
+            let line = slice.line(Int(position))
+            let everyShard = line.pointee.route == 0
+            // A line of one family is this shard's alone: its facts are taken, not copied.
+            guard let facts = everyShard ? line.pointee.facts : line.pointee.facts.take() else { continue }
+            let target = slice.targets[position]
+            let seq = line.pointee.seq
+            let redacted = line.pointee.redacted
+            let refused = line.pointee.refusal != nil
+            // A line of a stream every shard follows is checked once, by the first.
+            if !redacted && (index == 0 || !everyShard) {
+                do {
+                    if let refusal = line.pointee.refusal { throw refusal }
+                    try state.check(facts, line: seq) { _ in target }
+                } catch let error as ValidationError {
+                    shard.failure = VerifyFailure(seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
+                    pthread_mutex_lock(&mutex)
+                    failed = true
+                    pthread_mutex_unlock(&mutex)
+                    return
+                } catch {
+                    return
                 }
-                if !refused || redacted { states[shard].apply(facts) { _ in target?.type } }
             }
+            if !refused || redacted { state.apply(facts) { _ in target?.type } }
         }
     }
 
     /// Waits for every queued job; the failures found.
     func finish() -> [VerifyFailure] {
         group.wait()
-        return failures.compactMap { $0 }
+        return shards.compactMap(\.failure)
     }
 }
 
@@ -410,14 +456,14 @@ struct SeenEvents {
         return (types[index], streams[index])
     }
 
-    mutating func insert(_ content: EventFacts, key: UInt64) {
+    mutating func insert(id: String, type: String, stream: String, key: UInt64) {
         if (count + 1) * 2 > capacity { grow() }
         let index = count
         count += 1
-        idBytes.append(contentsOf: content.id.utf8)
+        idBytes.append(contentsOf: id.utf8)
         idEnds.append(Int32(idBytes.count))
-        types.append(content.type)
-        streams.append(content.stream)
+        types.append(type)
+        streams.append(stream)
         place(key, index)
     }
 

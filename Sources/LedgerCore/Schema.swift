@@ -1,7 +1,10 @@
 import EventLog
 
 /// What a `data` member may hold. A small schema language, so the catalogue reads as the contract does.
-public indirect enum FieldKind: Sendable {
+///
+/// Only the list is boxed: a kind is copied for every member an event's data is checked against, and copying a
+/// boxed kind retains the box, which every core shares.
+public enum FieldKind: Sendable {
     /// Any non-empty string of at most `maxLength` characters.
     case text
     /// One of the listed strings.
@@ -23,7 +26,7 @@ public indirect enum FieldKind: Sendable {
     /// Any object (checked elsewhere).
     case anyObject
     /// A list of at least `min` items of the kind.
-    case list(FieldKind, min: Int)
+    indirect case list(FieldKind, min: Int)
     /// A string, or a list of strings (free-text worries, strengths, needs, decisions).
     case textOrList
 }

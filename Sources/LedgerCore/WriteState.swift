@@ -62,6 +62,13 @@ public struct WriteState: Sendable, Equatable {
     /// A family's state.
     public func family(_ ref: String) -> Family? { families[ref] ?? base?.family(ref) }
 
+    /// Whether a family is known, and its episode's flags, read where the family is held (a `Family` copied out
+    /// retains its strings and its members, which most checks do not need).
+    func episode(_ ref: String) -> (open: Bool, closureApproved: Bool)? {
+        if let flags = families[ref].map({ ($0.open, $0.closureApproved) }) { return flags }
+        return base?.family(ref).map { ($0.open, $0.closureApproved) }
+    }
+
     /// A worker's state.
     public func worker(_ id: String) -> Worker? { workers[id] ?? base?.worker(id) }
 
@@ -113,7 +120,7 @@ public struct WriteState: Sendable, Equatable {
         let type = content.type
         var needsManager = eventType.managerOnly
         let key = content.streamKey
-        let family = content.streamKind == .family ? self.family(key) : nil
+        let episode = content.streamKind == .family ? self.episode(key) : nil
         switch content.kind {
         case .workerRegistered:
             if let existing = worker(key), !existing.left {
@@ -126,13 +133,13 @@ public struct WriteState: Sendable, Equatable {
             break
         }
         if content.streamKind == .family && !eventType.allowedWithoutEpisode {
-            let isOpen = family?.open ?? false
+            let isOpen = episode?.open ?? false
             if content.kind == .referralReceived {
                 if isOpen {
                     throw refuse("type", "family \(key) already has an open episode; close it before a new referral")
                 }
             } else if !isOpen {
-                let closed = family != nil ? "its episode is closed" : "it has no referral"
+                let closed = episode != nil ? "its episode is closed" : "it has no referral"
                 throw refuse(
                     "type",
                     "\(type) needs an open episode and family \(key) has none (\(closed)); only a new referral, outcome events, notes and corrections are accepted"
@@ -151,7 +158,7 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
             }
         case .ufrnAssigned:
-            let members = family?.members ?? [:]
+            let members = family(key)?.members ?? [:]
             let children = members.filter { $0.value.role == "child" }
             let dated = children.filter { $0.value.dob != nil }
             let youngest: String?
@@ -172,14 +179,14 @@ public struct WriteState: Sendable, Equatable {
             }
         case .familyMemberLeft:
             let member = input.data["memberId"]?.stringValue ?? ""
-            if family?.members[member] == nil { throw refuse("data.memberId", "\"\(member)\" is not a member of the family") }
+            if family(key)?.members[member] == nil { throw refuse("data.memberId", "\"\(member)\" is not a member of the family") }
         case .familyMemberAdded:
-            if let member = input.data["member"]?.objectValue?["id"]?.stringValue, family?.members[member] != nil {
+            if let member = input.data["member"]?.objectValue?["id"]?.stringValue, family(key)?.members[member] != nil {
                 throw refuse("data.member.id", "\"\(member)\" is already a member of the family")
             }
         case .caseClosed:
             let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
-            if policyNeeds && !(family?.closureApproved ?? false) { needsManager = true }
+            if policyNeeds && !(episode?.closureApproved ?? false) { needsManager = true }
         case .eventCorrected, .eventVoided:
             let targetID = input.data["target"]?.stringValue ?? ""
             guard let target = try lookup(targetID) else {
