@@ -175,6 +175,16 @@ struct TaskPlan: Sendable {
             first = base().distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
         }
         var cursor = first
+        // Straight to the start of the last line that starts in the range, searching back from its end: the lines
+        // before it are the parse's to find, and a forward search here would read every byte twice.
+        var back = min(rangeEnd - readFrom, filled) - 1
+        while back > cursor {
+            back -= 1
+            if base()[back] == 0x0A {
+                cursor = back + 1
+                break
+            }
+        }
         var special: SpecialLine?
         while readFrom + cursor < rangeEnd {
             if let newline = memchr(base() + cursor, 0x0A, filled - cursor) {

@@ -250,16 +250,19 @@ public enum LedgerVerifier {
                 }
                 anchorMatched = true
             }
-            let key = line.pointee.idKey
-            if seen.contains(id, key: key) { throw fail("id \"\(id)\" appears twice") }
-            guard line.pointee.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
             // What a correction points at, as the log stood before it (only this stage sees every stream).
             var target: WriteState.Target?
             if kind == .eventCorrected || kind == .eventVoided, let id = line.pointee.facts?.data["target"]?.stringValue {
                 target = seen.target(of: id).map { WriteState.Target(type: $0.type, stream: $0.stream) }
             }
+            // Looked up and recorded in one probe of the table (a line that fails a check after it ends the verify).
+            guard
+                seen.insert(
+                    id: id, type: line.pointee.facts?.type ?? "", stream: line.pointee.facts?.stream ?? "",
+                    key: line.pointee.idKey)
+            else { throw fail("id \"\(id)\" appears twice") }
+            guard line.pointee.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
             if line.pointee.redacted { redacted += 1 }
-            seen.insert(id: id, type: line.pointee.facts?.type ?? "", stream: line.pointee.facts?.stream ?? "", key: key)
             previousHash = hash
             expectedSeq += 1
             lastSize = line.pointee.offset + line.pointee.length + 1
@@ -448,23 +451,30 @@ struct SeenEvents {
         return id.withUTF8 { key($0) }
     }
 
-    func contains(_ id: String, key: UInt64) -> Bool { position(of: id, key: key) != nil }
-
     /// The type and stream of the event with `id`, if seen.
     func target(of id: String) -> (type: String, stream: String)? {
         guard let index = position(of: id, key: Self.key(id)) else { return nil }
         return (types[index], streams[index])
     }
 
-    mutating func insert(id: String, type: String, stream: String, key: UInt64) {
+    /// Records the event with `id` (whose key is `key`) unless that id was seen; whether it was recorded.
+    mutating func insert(id: String, type: String, stream: String, key: UInt64) -> Bool {
         if (count + 1) * 2 > capacity { grow() }
+        let mask = capacity - 1
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while slots[2 * slot + 1] != 0 {
+            if slots[2 * slot] == key && idEquals(Int(slots[2 * slot + 1]) - 1, id) { return false }
+            slot = (slot + 1) & mask
+        }
         let index = count
         count += 1
         idBytes.append(contentsOf: id.utf8)
         idEnds.append(Int32(idBytes.count))
         types.append(type)
         streams.append(stream)
-        place(key, index)
+        slots[2 * slot] = key
+        slots[2 * slot + 1] = UInt64(index + 1)
+        return true
     }
 
     private func position(of id: String, key: UInt64) -> Int? {
