@@ -13,28 +13,14 @@ public struct LedgerEnvironment: Sendable {
         self.randomBytes = randomBytes
     }
 
-    /// The system clock and the system's random source (`getrandom`).
+    /// The system clock and the kernel's random source.
     public static let live = LedgerEnvironment(
         now: {
             var spec = timespec()
             clock_gettime(CLOCK_REALTIME, &spec)
             return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int32(spec.tv_nsec / 1_000_000 * 1_000_000))
         },
-        randomBytes: { count in
-            // Eight bytes per call to the system's generator (each call goes to the kernel), not one.
-            var generator = SystemRandomNumberGenerator()
-            var bytes = [UInt8](repeating: 0, count: count)
-            var filled = 0
-            while filled < count {
-                var word = generator.next()
-                let take = min(8, count - filled)
-                withUnsafeBytes(of: &word) { raw in
-                    for index in 0..<take { bytes[filled + index] = raw[index] }
-                }
-                filled += take
-            }
-            return bytes
-        })
+        randomBytes: { count in KernelRandom.shared.bytes(count) })
 
     /// A fixed clock and a seeded generator: the same inputs give the same bytes. For tests and the demo only:
     /// predictable salts would weaken redaction on real case data.
@@ -95,4 +81,66 @@ final class SeededState: @unchecked Sendable {
 
     /// The fixed instant: every call returns the same moment (recordedAt is then identical across runs).
     func tick(from start: Timestamp) -> Timestamp { start }
+}
+
+/// The kernel's random bytes, read a page at a time and each handed out once.
+///
+/// A salt is 16 bytes; asking the kernel for each (two system calls of eight bytes, through
+/// `SystemRandomNumberGenerator`) cost more than the rest of an event's append. The bytes come from
+/// `/dev/urandom`, the kernel's generator that `getrandom` also reads (which Swift's Glibc module does not offer);
+/// a byte handed out is zeroed in the pool. When the device cannot be read, each call asks the system's generator.
+final class KernelRandom: @unchecked Sendable {
+    static let shared = KernelRandom()
+
+    private var pool = [UInt8](repeating: 0, count: 4096)
+    private var next = 4096
+    private var descriptor: Int32 = -2
+    private var lock = pthread_mutex_t()
+
+    private init() { pthread_mutex_init(&lock, nil) }
+
+    func bytes(_ count: Int) -> [UInt8] {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            if next == pool.count && !refill() { return out + Self.fromGenerator(count - out.count) }
+            let take = min(count - out.count, pool.count - next)
+            out.append(contentsOf: pool[next..<(next + take)])
+            for index in next..<(next + take) { pool[index] = 0 }
+            next += take
+        }
+        return out
+    }
+
+    /// Fills the pool from the device; false when it cannot be read.
+    private func refill() -> Bool {
+        if descriptor == -2 { descriptor = open("/dev/urandom", O_RDONLY | O_CLOEXEC) }
+        guard descriptor >= 0 else { return false }
+        var filled = 0
+        while filled < pool.count {
+            let got = pool.withUnsafeMutableBytes { raw in
+                read(descriptor, raw.baseAddress.map { $0 + filled }, raw.count - filled)
+            }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else {
+                close(descriptor)
+                descriptor = -1
+                return false
+            }
+            filled += got
+        }
+        next = 0
+        return true
+    }
+
+    /// `count` bytes from the system's generator, eight per call.
+    static func fromGenerator(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 8)
+        while bytes.count < count { withUnsafeBytes(of: generator.next()) { bytes.append(contentsOf: $0) } }
+        return Array(bytes.prefix(count))
+    }
 }
