@@ -426,47 +426,47 @@ struct AppendSession {
                 prepared.facts.id = prepared.input.content.id
                 prepared.key = IdIndex.key(prepared.input.content.id)
             }
-            let input = prepared.input
-            let content = input.content
-            if input.idSupplied, let existing = try existing(content.id, key: prepared.key) {
-                if existing.content.fingerprint == content.fingerprint {
+            // The prepared event is read where it is, not copied out (a copy retains every string and value in it).
+            let id = prepared.input.content.id
+            let stream = prepared.input.content.stream
+            if prepared.input.idSupplied, let existing = try existing(id, key: prepared.key) {
+                if existing.content.fingerprint == prepared.input.content.fingerprint {
                     duplicateCount += 1
-                    return .duplicate(seq: existing.seq, id: content.id)
+                    return .duplicate(seq: existing.seq, id: id)
                 }
                 throw ValidationError(
-                    line: number, id: content.id, field: "id",
+                    line: number, id: id, field: "id",
                     rule: "already in the log (seq \(existing.seq)) with different content; corrections are new events (event.corrected)")
             }
             if let expectVersion {
-                if let stream = expectedStream, stream != content.stream {
+                if let expected = expectedStream, expected != stream {
                     throw ValidationError(
-                        line: number, id: content.id, field: "stream",
-                        rule: "--expect-version applies to one stream (\(stream)); this event is on \(content.stream)")
+                        line: number, id: id, field: "stream",
+                        rule: "--expect-version applies to one stream (\(expected)); this event is on \(stream)")
                 }
                 if expectedStream == nil {
-                    expectedStream = content.stream
-                    let actual = state.count(of: content.stream)
+                    expectedStream = stream
+                    let actual = state.count(of: stream)
                     if actual != expectVersion {
                         throw ValidationError(
-                            line: number, id: content.id, field: "stream",
-                            rule: "expected version \(expectVersion) of \(content.stream) but it has \(actual) events (someone else wrote first: re-read and retry)")
+                            line: number, id: id, field: "stream",
+                            rule: "expected version \(expectVersion) of \(stream) but it has \(actual) events (someone else wrote first: re-read and retry)")
                     }
                 }
             }
-            let facts = prepared.facts
-            try state.check(facts, line: number) { id in try lookupTarget(id) }
+            try state.check(prepared.facts, line: number) { id in try lookupTarget(id) }
             let seq = head.seq + 1
             let before = pendingLines.count
             let hash = LineFormat.encode(
-                id: content.id, middle: prepared.middle, data: prepared.data, seq: seq, prev: head.hash,
+                id: id, middle: prepared.middle, data: prepared.data, seq: seq, prev: head.hash,
                 salt: environment.makeSalt(), into: &pendingLines)
             pendingEntries.append((prepared.key, head.size))
-            pendingIDs[content.id] = (content, seq)
+            pendingIDs[id] = (prepared.input.content, seq)
             pendingCount += 1
             head = LogHead(seq: seq, hash: hash, size: head.size + pendingLines.count - before)
-            state.apply(facts) { id in (try? lookupTarget(id))?.type }
+            state.apply(prepared.facts) { id in (try? lookupTarget(id))?.type }
             appendedCount += 1
-            return .appended(seq: seq, hash: hash, id: content.id)
+            return .appended(seq: seq, hash: hash, id: id)
         } catch var error as ValidationError {
             refusedCount += 1
             error.line = number
@@ -508,7 +508,13 @@ struct AppendSession {
         }
         pendingLines.removeAll(keepingCapacity: true)
         pendingEntries.removeAll(keepingCapacity: true)
-        if derivedWarning == nil { pendingIDs.removeAll(keepingCapacity: true) }
+        if derivedWarning == nil {
+            // Let go of on another thread, like the prepared lines: the batch's events are freed there.
+            let done = pendingIDs
+            pendingIDs = [:]
+            pendingIDs.reserveCapacity(done.count)
+            DispatchQueue.global().async { withExtendedLifetime(done) {} }
+        }
         pendingCount = 0
     }
 }
