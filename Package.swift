@@ -18,8 +18,11 @@ let package = Package(
         .target(name: "LedgerCore", dependencies: ["EventLog"], path: "Sources/LedgerCore"),
         // Pure folds over the event stream, and their writers.
         .target(name: "Projections", dependencies: ["LedgerCore"], path: "Projections"),
+        // The Swift runtime linked in, not loaded: a single `ledger append` is a whole process, and resolving the
+        // runtime's shared libraries took a few of its milliseconds.
         .executableTarget(
-            name: "ledger", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Sources/ledger"),
+            name: "ledger", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Sources/ledger",
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
         // The benchmark: `swift run -c release ledger-bench` (see BENCHMARKS.md).
         .executableTarget(
             name: "ledger-bench", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Benchmarks"),
