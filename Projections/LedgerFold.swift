@@ -100,9 +100,17 @@ public struct LedgerFold: Sendable {
     }
 
     /// One fold from shards that each saw every organisation and workforce event and their own families' events.
-    init(merging shards: [LedgerFold]) {
-        self = shards.first ?? LedgerFold()
-        for shard in shards.dropFirst() {
+    init(merging shards: consuming [LedgerFold]) {
+        var shards = shards
+        guard !shards.isEmpty else {
+            self = LedgerFold()
+            return
+        }
+        // The first shard is moved out, not copied: its families are then this fold's alone, and merging into
+        // them does not first copy every one (a copied table is shared, and changing it copies it whole).
+        self = shards.removeFirst()
+        families.reserveCapacity(shards.reduce(families.count) { $0 + $1.families.count })
+        for shard in shards {
             families.merge(shard.families) { kept, _ in kept }
         }
     }

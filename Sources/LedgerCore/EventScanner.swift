@@ -117,7 +117,7 @@ public enum EventScanner {
             }
         }
         folding.wait()
-        return (shards.states, coverage)
+        return (shards.take(), coverage)
     }
 
     /// The amendments (given, or read by pass 1) and, when pass 1 runs for a read of some types only, its plan.
@@ -360,6 +360,7 @@ struct SlicePlan: Sendable {
 /// One state per shard, each changed by one thread at a time (its shard's).
 private final class ShardStates<State>: @unchecked Sendable {
     private let storage: UnsafeMutableBufferPointer<State>
+    private var taken = false
 
     init(_ states: [State]) {
         storage = .allocate(capacity: states.count)
@@ -367,11 +368,17 @@ private final class ShardStates<State>: @unchecked Sendable {
     }
 
     deinit {
-        storage.deinitialize()
+        if !taken { storage.deinitialize() }
         storage.deallocate()
     }
 
     func update(_ shard: Int, _ body: (inout State) -> Void) { body(&storage[shard]) }
 
-    var states: [State] { Array(storage) }
+    /// The states, moved out once every shard is done (copies would share their tables with the ones left
+    /// here, and the first change to a shared table copies it whole).
+    func take() -> [State] {
+        precondition(!taken, "shard states taken twice")
+        taken = true
+        return storage.indices.map { (storage.baseAddress.unsafelyUnwrapped + $0).move() }
+    }
 }
