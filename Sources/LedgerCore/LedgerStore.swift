@@ -299,6 +299,33 @@ final class PreparedSlice: @unchecked Sendable {
     }
 }
 
+/// A value handed to another thread to be freed there.
+///
+/// Capturing the value in the block is not enough: when the block runs first, the caller's own reference is the
+/// last to go, and the value is freed on the caller's thread after all. The parcel holds the only reference, and
+/// the block empties it.
+final class Parcel<Value>: @unchecked Sendable {
+    private var value: Value?
+
+    private init(_ value: consuming Value) { self.value = value }
+
+    /// Moves `value` out (leaving it empty) and frees it on another thread.
+    static func freeOffThread<Element>(_ value: inout [Element]) where Value == [Element] {
+        var taken: [Element] = []
+        swap(&taken, &value)
+        let parcel = Parcel(consume taken)
+        DispatchQueue.global().async { parcel.value = nil }
+    }
+
+    /// Moves `value` out (leaving it empty) and frees it on another thread.
+    static func freeOffThread<Key, Item>(_ value: inout [Key: Item]) where Value == [Key: Item] {
+        var taken: [Key: Item] = [:]
+        swap(&taken, &value)
+        let parcel = Parcel(consume taken)
+        DispatchQueue.global().async { parcel.value = nil }
+    }
+}
+
 /// One result per input line, each written by one thread (raw storage: no shared bookkeeping).
 final class PreparedResults: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<Result<AppendSession.Prepared, ValidationError>?>
@@ -347,10 +374,9 @@ struct AppendSession {
 
     mutating func retireOffThread() {
         guard !retired.isEmpty else { return }
-        let batch = retired
-        retired = []
-        retired.reserveCapacity(batch.count)
-        DispatchQueue.global().async { withExtendedLifetime(batch) {} }
+        let count = retired.count
+        Parcel.freeOffThread(&retired)
+        retired.reserveCapacity(count)
     }
     var appendedCount = 0
     var duplicateCount = 0
@@ -510,10 +536,9 @@ struct AppendSession {
         pendingEntries.removeAll(keepingCapacity: true)
         if derivedWarning == nil {
             // Let go of on another thread, like the prepared lines: the batch's events are freed there.
-            let done = pendingIDs
-            pendingIDs = [:]
-            pendingIDs.reserveCapacity(done.count)
-            DispatchQueue.global().async { withExtendedLifetime(done) {} }
+            let count = pendingIDs.count
+            Parcel.freeOffThread(&pendingIDs)
+            pendingIDs.reserveCapacity(count)
         }
         pendingCount = 0
     }
