@@ -66,82 +66,96 @@ public enum SchemaChecker {
 
     /// Checks `value` at `path`; throws the first violation.
     public static func check(_ value: JSONValue, _ kind: FieldKind, at path: String) throws(SchemaViolation) {
-        switch kind {
-        case .text:
-            guard let text = value.stringValue else { throw mistyped(value, "a string", path) }
-            if text.isEmpty { throw SchemaViolation(field: path, rule: "must not be empty") }
-            if text.utf8.count > maxTextLength {
-                throw SchemaViolation(field: path, rule: "longer than \(maxTextLength) bytes")
-            }
-        case .oneOf(let allowed):
-            guard let text = value.stringValue else { throw mistyped(value, "a string", path) }
-            if !allowed.contains(text) {
-                throw SchemaViolation(field: path, rule: "\(quoted(text)) is not one of \(allowed.joined(separator: ", "))")
-            }
-        case .date:
-            guard let text = value.stringValue else { throw mistyped(value, "a date string", path) }
-            if CivilDate(text) == nil { throw SchemaViolation(field: path, rule: "\(quoted(text)) is not a YYYY-MM-DD date") }
-        case .bool:
-            guard value.boolValue != nil else { throw mistyped(value, "true or false", path) }
-        case .integer(let range):
-            guard case .number(let text) = value else { throw mistyped(value, "an integer", path) }
-            guard let number = Int(text) else { throw SchemaViolation(field: path, rule: "\(text) is not an integer") }
-            if !range.contains(number) {
-                throw SchemaViolation(field: path, rule: "\(number) is outside \(describe(range))")
-            }
-        case .number(let range):
-            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
-                throw mistyped(value, "a number", path)
-            }
-            if !range.contains(number) {
-                throw SchemaViolation(
-                    field: path, rule: "\(text) is outside \(format(range.lowerBound))–\(format(range.upperBound))")
-            }
-        case .numberAbove(let lower, let upper):
-            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
-                throw mistyped(value, "a number", path)
-            }
-            if !(number > lower && number <= upper) {
-                throw SchemaViolation(field: path, rule: "\(text) must be over \(format(lower)) and at most \(format(upper))")
-            }
-        case .reference:
-            guard let text = value.stringValue else { throw mistyped(value, "a string", path) }
-            if !Identifiers.isReference(text) {
-                throw SchemaViolation(field: path, rule: "\(quoted(text)) must be 1–64 of A-Za-z0-9._-")
-            }
-        case .object(let fields):
-            guard let object = value.objectValue else { throw mistyped(value, "an object", path) }
-            try checkObject(object, fields, at: path)
-        case .anyObject:
-            guard value.objectValue != nil else { throw mistyped(value, "an object", path) }
-        case .list(let element, let minimum):
-            guard let items = value.arrayValue else { throw mistyped(value, "a list", path) }
-            if items.count < minimum {
-                throw SchemaViolation(field: path, rule: "needs at least \(minimum) item\(minimum == 1 ? "" : "s")")
-            }
-            for (index, item) in items.enumerated() { try check(item, element, at: "\(path)[\(index)]") }
-        case .textOrList:
-            if let items = value.arrayValue {
-                for (index, item) in items.enumerated() { try check(item, .text, at: "\(path)[\(index)]") }
-            } else {
-                try check(value, .text, at: path)
-            }
-        }
+        try check(value, kind, path: { path })
     }
 
     /// Checks an object against its fields: required ones present, no unknown ones.
     public static func checkObject(_ object: JSONObject, _ fields: [Field], at path: String) throws(SchemaViolation) {
+        try checkObject(object, fields, path: { path })
+    }
+
+    // The path is spelled only when a violation names it: spelling it for every member checked (most are fine)
+    // was a string built and freed per member.
+
+    private static func check(_ value: JSONValue, _ kind: FieldKind, path: () -> String) throws(SchemaViolation) {
+        switch kind {
+        case .text:
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
+            if text.isEmpty { throw SchemaViolation(field: path(), rule: "must not be empty") }
+            if text.utf8.count > maxTextLength {
+                throw SchemaViolation(field: path(), rule: "longer than \(maxTextLength) bytes")
+            }
+        case .oneOf(let allowed):
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
+            if !allowed.contains(text) {
+                throw SchemaViolation(field: path(), rule: "\(quoted(text)) is not one of \(allowed.joined(separator: ", "))")
+            }
+        case .date:
+            guard let text = value.stringValue else { throw mistyped(value, "a date string", path()) }
+            if CivilDate(text) == nil { throw SchemaViolation(field: path(), rule: "\(quoted(text)) is not a YYYY-MM-DD date") }
+        case .bool:
+            guard value.boolValue != nil else { throw mistyped(value, "true or false", path()) }
+        case .integer(let range):
+            guard case .number(let text) = value else { throw mistyped(value, "an integer", path()) }
+            guard let number = Int(text) else { throw SchemaViolation(field: path(), rule: "\(text) is not an integer") }
+            if !range.contains(number) {
+                throw SchemaViolation(field: path(), rule: "\(number) is outside \(describe(range))")
+            }
+        case .number(let range):
+            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+                throw mistyped(value, "a number", path())
+            }
+            if !range.contains(number) {
+                throw SchemaViolation(
+                    field: path(), rule: "\(text) is outside \(format(range.lowerBound))–\(format(range.upperBound))")
+            }
+        case .numberAbove(let lower, let upper):
+            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+                throw mistyped(value, "a number", path())
+            }
+            if !(number > lower && number <= upper) {
+                throw SchemaViolation(field: path(), rule: "\(text) must be over \(format(lower)) and at most \(format(upper))")
+            }
+        case .reference:
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
+            if !Identifiers.isReference(text) {
+                throw SchemaViolation(field: path(), rule: "\(quoted(text)) must be 1–64 of A-Za-z0-9._-")
+            }
+        case .object(let fields):
+            guard let object = value.objectValue else { throw mistyped(value, "an object", path()) }
+            try checkObject(object, fields, path: path)
+        case .anyObject:
+            guard value.objectValue != nil else { throw mistyped(value, "an object", path()) }
+        case .list(let element, let minimum):
+            guard let items = value.arrayValue else { throw mistyped(value, "a list", path()) }
+            if items.count < minimum {
+                throw SchemaViolation(field: path(), rule: "needs at least \(minimum) item\(minimum == 1 ? "" : "s")")
+            }
+            for (index, item) in items.enumerated() { try check(item, element, path: { "\(path())[\(index)]" }) }
+        case .textOrList:
+            if let items = value.arrayValue {
+                for (index, item) in items.enumerated() { try check(item, .text, path: { "\(path())[\(index)]" }) }
+            } else {
+                try check(value, .text, path: path)
+            }
+        }
+    }
+
+    private static func checkObject(_ object: JSONObject, _ fields: [Field], path: () -> String) throws(SchemaViolation) {
         for member in object.members {
-            guard let field = fields.first(where: { $0.name == member.key }) else {
+            // Matched by index: a field copied out retains its name and kind.
+            var index = 0
+            while index < fields.count && fields[index].name != member.key { index += 1 }
+            guard index < fields.count else {
                 let known = fields.map(\.name).joined(separator: ", ")
                 throw SchemaViolation(
-                    field: "\(path).\(member.key)",
+                    field: "\(path()).\(member.key)",
                     rule: "unknown member (known: \(known.isEmpty ? "none" : known))")
             }
-            try check(member.value, field.kind, at: "\(path).\(member.key)")
+            try check(member.value, fields[index].kind, path: { "\(path()).\(member.key)" })
         }
         for field in fields where field.required && object[field.name] == nil {
-            throw SchemaViolation(field: "\(path).\(field.name)", rule: "is required")
+            throw SchemaViolation(field: "\(path()).\(field.name)", rule: "is required")
         }
     }
 
