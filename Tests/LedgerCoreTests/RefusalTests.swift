@@ -44,6 +44,11 @@ struct RefusalTests {
         ("unknown role", replacing(visit, #""role":"fsw""#, #""role":"wizard""#), "actor.role", "is not one of"),
         ("unknown enum value", replacing(visit, #""kind":"home""#, #""kind":"moon""#), "data.kind", "\"moon\" is not one of"),
         ("unknown data member", replacing(visit, #""kind":"home""#, #""kind":"home","mood":"good""#), "data.mood", "unknown member"),
+        // A member inside a list is named by its place (the path is spelled only when a refusal names it).
+        ("unknown role of a listed member", replacing(Events.referral("F-3", on: "2026-02-02"), #""role":"parent""#, #""role":"pet""#),
+            "data.members[1].role", "\"pet\" is not one of"),
+        ("unknown member of a listed member", replacing(Events.referral("F-3", on: "2026-02-02"), #""role":"parent""#, #""role":"parent","shoe":"9""#),
+            "data.members[1].shoe", "unknown member"),
         ("out of range", Events.line(id: "a-1", stream: "family:F-1", type: "assessment.completed", on: "2026-02-05",
             data: ["kind": "family-star", "familyStar": Events.star(5, ["keepingSafe": 11])]), "data.familyStar.keepingSafe", "11 is outside 1–10"),
         ("missing data member", Events.line(id: "c-1", stream: "family:F-1", type: "contact.attempted", on: "2026-02-05",
