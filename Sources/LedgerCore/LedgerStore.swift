@@ -262,41 +262,17 @@ public struct LedgerStore: Sendable {
 final class PreparedSlice: @unchecked Sendable {
     typealias Item = (result: Result<AppendSession.Prepared, ValidationError>, range: Range<Int>)
     let chunk: LogChunk
-    private var storage: UnsafeMutablePointer<Item>
-    private var capacity: Int
-    private(set) var count = 0
-    /// How many have been taken (from the front).
-    private var taken = 0
+    private let items: InPlaceBuffer<Item>
 
     init(chunk: LogChunk, capacity: Int) {
         self.chunk = chunk
-        self.capacity = max(16, capacity)
-        storage = .allocate(capacity: self.capacity)
+        items = InPlaceBuffer(capacity: capacity)
     }
 
-    deinit {
-        (storage + taken).deinitialize(count: count - taken)
-        storage.deallocate()
-    }
-
-    func append(_ item: consuming Item) {
-        if count == capacity {
-            let bigger = UnsafeMutablePointer<Item>.allocate(capacity: capacity * 2)
-            bigger.moveInitialize(from: storage, count: count)
-            storage.deallocate()
-            storage = bigger
-            capacity *= 2
-        }
-        (storage + count).initialize(to: item)
-        count += 1
-    }
+    func append(_ item: consuming Item) { items.append(item) }
 
     /// The next item, moved out (items are taken in order, each once).
-    func take() -> Item? {
-        guard taken < count else { return nil }
-        defer { taken += 1 }
-        return (storage + taken).move()
-    }
+    func take() -> Item? { items.takeFirst() }
 }
 
 /// A value handed to another thread to be freed there.

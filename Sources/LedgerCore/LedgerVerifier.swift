@@ -291,41 +291,21 @@ public enum LedgerVerifier {
 /// family is one shard's alone, which takes its facts out instead of copying them; a line every shard follows
 /// (the workforce, the organisation) is only read.
 final class CheckedSlice: @unchecked Sendable {
-    private var base: UnsafeMutablePointer<LedgerVerifier.CheckedLine>
-    private var capacity: Int
-    private(set) var count = 0
+    private let lines: InPlaceBuffer<LedgerVerifier.CheckedLine>
     /// What each correction or void points at, by position (the chain writes these before the shards start).
     var targets: [Int32: WriteState.Target] = [:]
 
-    init(capacity: Int) {
-        self.capacity = max(16, capacity)
-        base = .allocate(capacity: self.capacity)
-    }
+    init(capacity: Int) { lines = InPlaceBuffer(capacity: capacity) }
 
-    deinit {
-        base.deinitialize(count: count)
-        base.deallocate()
-    }
+    var count: Int { lines.count }
 
     /// Stores `line` at the end; where it now lies.
     func append(_ line: consuming LedgerVerifier.CheckedLine) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
-        if count == capacity {
-            capacity *= 2
-            let larger = UnsafeMutablePointer<LedgerVerifier.CheckedLine>.allocate(capacity: capacity)
-            larger.moveInitialize(from: base, count: count)
-            base.deallocate()
-            base = larger
-        }
-        (base + count).initialize(to: line)
-        count += 1
-        return base + count - 1
+        lines.append(line)
     }
 
     /// The line at `position`, in place.
-    func line(_ position: Int) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
-        precondition(position >= 0 && position < count, "checked line \(position) of \(count)")
-        return base + position
-    }
+    func line(_ position: Int) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> { lines.element(position) }
 }
 
 /// The write-side state of the log, folded by family in shards, each on its own serial queue, with the first
