@@ -285,17 +285,9 @@ final class Parcel<Value>: @unchecked Sendable {
 
     private init(_ value: consuming Value) { self.value = value }
 
-    /// Moves `value` out (leaving it empty) and frees it on another thread.
-    static func freeOffThread<Element>(_ value: inout [Element]) where Value == [Element] {
-        var taken: [Element] = []
-        swap(&taken, &value)
-        let parcel = Parcel(consume taken)
-        DispatchQueue.global().async { parcel.value = nil }
-    }
-
-    /// Moves `value` out (leaving it empty) and frees it on another thread.
-    static func freeOffThread<Key, Item>(_ value: inout [Key: Item]) where Value == [Key: Item] {
-        var taken: [Key: Item] = [:]
+    /// Moves `value` out, leaving `empty` in its place, and frees it on another thread.
+    static func freeOffThread(_ value: inout Value, leaving empty: Value) {
+        var taken = empty
         swap(&taken, &value)
         let parcel = Parcel(consume taken)
         DispatchQueue.global().async { parcel.value = nil }
@@ -347,13 +339,6 @@ struct AppendSession {
     /// Prepared lines done with, freed on another thread (`retireOffThread`): taking apart thousands of parsed
     /// events is work the ordered commit need not wait for.
     var retired: [Prepared] = []
-
-    mutating func retireOffThread() {
-        guard !retired.isEmpty else { return }
-        let count = retired.count
-        Parcel.freeOffThread(&retired)
-        retired.reserveCapacity(count)
-    }
     var appendedCount = 0
     var duplicateCount = 0
     var refusedCount = 0
@@ -370,6 +355,14 @@ struct AppendSession {
         recordedAt = environment.now()
         recordedAtText = recordedAt.rfc3339
         head = locked.head
+    }
+
+    /// Frees the retired prepared lines on another thread.
+    mutating func retireOffThread() {
+        guard !retired.isEmpty else { return }
+        let count = retired.count
+        Parcel.freeOffThread(&retired, leaving: [])
+        retired.reserveCapacity(count)
     }
 
     /// An input line made ready for the log: parsed, checked against the contract, its data in stored form.
@@ -513,7 +506,7 @@ struct AppendSession {
         if derivedWarning == nil {
             // Let go of on another thread, like the prepared lines: the batch's events are freed there.
             let count = pendingIDs.count
-            Parcel.freeOffThread(&pendingIDs)
+            Parcel.freeOffThread(&pendingIDs, leaving: [:])
             pendingIDs.reserveCapacity(count)
         }
         pendingCount = 0
