@@ -19,9 +19,12 @@ public enum LineFormat {
     public static func encode(
         _ content: RecordContent, seq: Int, recordedAt: String, prev: String, salt: String
     ) -> (line: [UInt8], hash: String) {
-        encode(
-            id: content.id, middle: middle(content, recordedAt: recordedAt), data: JSONWriter.bytes(content.data), seq: seq,
-            prev: prev, salt: salt)
+        let data = JSONWriter.bytes(content.data)
+        let members = middle(content, recordedAt: recordedAt)
+        var line: [UInt8] = []
+        line.reserveCapacity(data.count + members.count + 256)
+        let hash = encode(id: content.id, middle: members, data: data, seq: seq, prev: prev, salt: salt, into: &line)
+        return (line, hash)
     }
 
     /// The members of a stored line between its id and its `dataHash` (`,"stream":…` up to the actor, or the
@@ -52,18 +55,9 @@ public enum LineFormat {
         return line
     }
 
-    /// Builds the stored line from its id, its `middle` and its data in stored form, at `seq` after `prev`.
-    public static func encode(id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String)
-        -> (line: [UInt8], hash: String)
-    {
-        var line: [UInt8] = []
-        line.reserveCapacity(data.count + middle.count + 256)
-        let hash = encode(id: id, middle: middle, data: data, seq: seq, prev: prev, salt: salt, into: &line)
-        return (line, hash)
-    }
-
-    /// Appends the stored line (with its newline) to `out`, which may already hold lines (a batch being
-    /// built); returns the line's hash.
+    /// Appends the stored line built from its id, its `middle` and its data in stored form, at `seq` after
+    /// `prev` (with its newline), to `out`, which may already hold lines (a batch being built); returns the line's
+    /// hash.
     public static func encode(
         id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String, into out: inout [UInt8]
     ) -> String {

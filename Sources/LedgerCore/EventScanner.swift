@@ -125,8 +125,7 @@ public enum EventScanner {
         _ given: AmendmentIndex?, path: String, window: EventWindow, span: LogSpan, types: EventTypeSet?
     ) throws -> (AmendmentIndex, ReadPlan?) {
         if let given { return (given, nil) }
-        let (index, plan) = try amendments(path: path, window: window, span: span, planning: types)
-        return (index, plan)
+        return try amendments(path: path, window: window, span: span, planning: types)
     }
 
     /// Which of `count` shards a family's events go to in `foldByFamily`.
