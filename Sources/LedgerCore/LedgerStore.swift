@@ -236,7 +236,7 @@ public struct LedgerStore: Sendable {
     {
         let block = 256
         let blocks = (lines.count + block - 1) / block
-        let results = PreparedResults(count: lines.count)
+        let results = ParallelMap.Slots<Result<AppendSession.Prepared, ValidationError>>(count: lines.count)
         DispatchQueue.concurrentPerform(iterations: blocks) { blockIndex in
             for index in (blockIndex * block)..<min(lines.count, (blockIndex + 1) * block) {
                 results.store(index, lines[index].withUnsafeBufferPointer {
@@ -244,7 +244,7 @@ public struct LedgerStore: Sendable {
                 })
             }
         }
-        return results.all
+        return results.takeAll { .failure(ValidationError(line: $0 + 1, field: "line", rule: "was not read")) }
     }
 
     /// The stored record with `id`, if any.
@@ -291,29 +291,6 @@ final class Parcel<Value>: @unchecked Sendable {
         swap(&taken, &value)
         let parcel = Parcel(consume taken)
         DispatchQueue.global().async { parcel.value = nil }
-    }
-}
-
-/// One result per input line, each written by one thread (raw storage: no shared bookkeeping).
-final class PreparedResults: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<Result<AppendSession.Prepared, ValidationError>?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
-    }
-
-    func store(_ index: Int, _ result: Result<AppendSession.Prepared, ValidationError>) { storage[index] = result }
-
-    var all: [Result<AppendSession.Prepared, ValidationError>] {
-        (0..<count).map { storage[$0] ?? .failure(ValidationError(line: $0 + 1, field: "line", rule: "was not read")) }
     }
 }
 

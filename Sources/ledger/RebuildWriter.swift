@@ -25,23 +25,18 @@ enum RebuildWriter {
         // Families and PbR: a row per family, made when written (and again for its page), never all held.
         let sorted = fold.families.values.sorted { $0.ref < $1.ref }
         let policy = fold.policy(on: asOf)
-        try emit(directory, "families", sorted.count) { reports.familyRow(sorted[$0]) }
-        // The front page counts the families attached or with a claim to make: only those rows are kept (by
-        // position, as each row is made twice).
-        var pbrCounted: [Int: JSONObject] = [:]
-        try emit(directory, "pbr", sorted.count) { index in
-            let row = reports.pbrRow(sorted[index], policy: policy)
-            if let row, row["attached"]?.boolValue == true || row["claimable"]?.arrayValue?.isEmpty == false {
-                pbrCounted[index] = row
-            }
-            return row
-        }
+        try ProjectionFiles.write(directory, "families", count: sorted.count) { reports.familyRow(sorted[$0]) }
+        // The front page counts the families attached or with a claim to make: only those rows are kept.
+        let pbrCounted = try ProjectionFiles.write(
+            directory, "pbr", count: sorted.count,
+            keep: { $0["attached"]?.boolValue == true || $0["claimable"]?.arrayValue?.isEmpty == false }
+        ) { reports.pbrRow(sorted[$0], policy: policy) }
         let caseload = reports.caseload()
-        try emit(directory, "caseload", caseload.workers)
-        try emit(directory, "caseload-teams", caseload.teams + [caseload.service])
+        try ProjectionFiles.write(directory, "caseload", caseload.workers)
+        try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
         let obligations = reports.obligations()
         // The longest projection: a row at a time, never all rows at once.
-        try emit(directory, "due", count: obligations.count, columns: Reports.obligationColumns(obligations)) {
+        try ProjectionFiles.write(directory, "due", count: obligations.count, columns: Reports.obligationColumns(obligations)) {
             reports.row(obligations[$0])
         }
         // Every month from the first referral to the as-of month.
@@ -52,11 +47,11 @@ enum RebuildWriter {
             months.append(reports.monthly(year: month.year, month: month.month, obligations: obligations))
             month = month.adding(months: 1)
         }
-        try emit(directory, "monthly", months)
+        try ProjectionFiles.write(directory, "monthly", months)
         let thisMonth = reports.monthly(year: asOf.year, month: asOf.month, obligations: obligations)
         let policyName = fold.policy(on: asOf)?.name ?? "none"
         try FileOutput.writeAtomically(
-            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbrCounted.sorted { $0.key < $1.key }.map(\.value), monthly: thisMonth,
+            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbrCounted, monthly: thisMonth,
                 policyName: policyName).utf8),
             to: "\(directory)/index.html")
 
@@ -68,57 +63,6 @@ enum RebuildWriter {
             byFamily: byFamily, lastLines: try EventScanner.lastLines(path: path))
         try pages.write(path: path, window: window, workerNames: fold.workers.mapValues(\.name))
         return Summary(families: fold.families.count, obligations: obligations.count)
-    }
-
-    /// Writes rows as `name.json` and `name.csv` (the same bytes as the `--format json` and `csv` outputs).
-    static func emit(_ directory: String, _ name: String, _ rows: [JSONObject]) throws {
-        try emit(directory, name, count: rows.count, columns: RowWriter.allColumns(rows)) { rows[$0] }
-    }
-
-    /// Writes the rows `row` makes for positions `0..<count` (nil: no row), made twice: once for the CSV's columns
-    /// (every key seen, in the order first seen), once to be written.
-    static func emit(_ directory: String, _ name: String, _ count: Int, row: (Int) -> JSONObject?) throws {
-        var columns: [String] = []
-        var seen = Set<String>()
-        for index in 0..<count {
-            for key in row(index)?.keys ?? [] where !seen.contains(key) {
-                seen.insert(key)
-                columns.append(key)
-            }
-        }
-        var written = 0
-        try emitRows(directory, name, count: count, columns: columns) { index in
-            guard let made = row(index) else { return nil }
-            defer { written += 1 }
-            return (made, written)
-        }
-    }
-
-    /// Writes `count` rows made one at a time by `row`, with the CSV columns given.
-    static func emit(_ directory: String, _ name: String, count: Int, columns: [String], row: (Int) -> JSONObject) throws {
-        var written = 0
-        try emitRows(directory, name, count: count, columns: columns) { index in
-            defer { written += 1 }
-            return (row(index), written)
-        }
-    }
-
-    /// Writes the rows `row` makes (nil: none at that position; else the row and how many were written before it).
-    private static func emitRows(
-        _ directory: String, _ name: String, count: Int, columns: [String], row: (Int) -> (JSONObject, Int)?
-    ) throws {
-        let json = try AtomicOutput(path: "\(directory)/\(name).json")
-        let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
-        try json.write { $0.append(UInt8(ascii: "[")) }
-        try csv.write { RowWriter.appendCSVHeader(columns, into: &$0) }
-        for index in 0..<count {
-            guard let (made, number) = row(index) else { continue }
-            try json.write { RowWriter.appendJSONRow(made, index: number, into: &$0) }
-            try csv.write { RowWriter.appendCSV(made, columns: columns, into: &$0) }
-        }
-        try json.write { $0.append(contentsOf: RowWriter.jsonEnd) }
-        try json.commit()
-        try csv.commit()
     }
 }
 

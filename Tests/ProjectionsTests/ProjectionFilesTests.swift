@@ -1,0 +1,51 @@
+import EventLog
+import LedgerTestSupport
+import Projections
+import Testing
+
+/// The projection files written a block at a time on several threads against the plain renderers: the same bytes
+/// as `RowWriter.json` and `RowWriter.csv` of the rows, whatever the block size, the number of threads, and
+/// wherever positions make no row (at the start, inside a block, a whole block of them).
+@Suite("Projection files agree with the row renderers")
+struct ProjectionFilesTests {
+    /// The row at a position, or none: positions 0–2, every seventh, and 40–79 make none. Some rows carry
+    /// columns the others lack, first seen at positions 11 and 93 (so the header depends on the blocks' order).
+    static func row(_ position: Int) -> JSONObject? {
+        if position < 3 || position % 7 == 0 || (40..<80).contains(position) { return nil }
+        var row = JSONObject()
+        row["n"] = .int(position)
+        row["text"] = .string(position % 5 == 0 ? "=SUM(\"a, b\")" : "row \(position)")
+        if position % 3 == 0 && position > 90 { row["extra"] = .bool(position % 2 == 0) }
+        if position % 11 == 0 { row["nested"] = .array([.int(position), .null]) }
+        return row
+    }
+
+    @Test("same bytes as the renderers", arguments: [(1, 1), (4, 2), (40, 2), (512, 2), (7, 3), (1000, 1)])
+    func sameBytes(block: Int, threads: Int) throws {
+        let directory = TemporaryDirectory()
+        let count = 333
+        let rows = (0..<count).compactMap(Self.row)
+        let kept = try ProjectionFiles.write(
+            directory.path, "rows", count: count, block: block, threads: threads, keep: { $0["nested"] != nil }
+        ) { Self.row($0) }
+        #expect(readBytes(directory.file("rows.json")) == RowWriter.json(rows))
+        #expect(readBytes(directory.file("rows.csv")) == RowWriter.csv(rows))
+        #expect(RowWriter.allColumns(rows) == ["n", "text", "nested", "extra"])
+        #expect(kept == rows.filter { $0["nested"] != nil })
+        #expect(kept.count == 23)
+        #expect(fileMode(directory.file("rows.json")) == 0o600)
+    }
+
+    @Test("columns given are the CSV's; no rows at all is an empty array and a header", arguments: [1, 2])
+    func givenColumnsAndNoRows(threads: Int) throws {
+        let directory = TemporaryDirectory()
+        let rows = (0..<100).compactMap(Self.row)
+        try ProjectionFiles.write(directory.path, "given", count: 100, columns: ["text", "n"], block: 8, threads: threads) {
+            Self.row($0)
+        }
+        #expect(readBytes(directory.file("given.csv")) == RowWriter.csv(rows, columns: ["text", "n"]))
+        try ProjectionFiles.write(directory.path, "none", count: 50, block: 8, threads: threads) { _ in nil }
+        #expect(readBytes(directory.file("none.json")) == RowWriter.json([]))
+        #expect(readBytes(directory.file("none.csv")) == RowWriter.csv([]))
+    }
+}
