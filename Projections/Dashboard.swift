@@ -125,9 +125,11 @@ public enum Dashboard {
         body += "</tbody></table></section>"
 
         body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
-        for row in reports.families() {
-            let ref = row["family"]?.stringValue ?? ""
-            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(ref))).html\">\(HTML.escape(ref))</a></th><td>\(cell(row["status"]))</td><td>\(cell(row["level"]))</td><td class=\"hide-narrow\">\(cell(row["openedOn"]))</td><td>\(cell(row["lead"]))</td></tr>"
+        // The cells of `families` rows, from the families themselves: making every family's whole row to show five
+        // of its cells would hold them all at once.
+        for family in reports.sortedFamilies {
+            guard let episode = family.current else { continue }
+            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(family.ref))).html\">\(HTML.escape(family.ref))</a></th><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow\">\(episode.openedOn)</td><td>\(HTML.escape(episode.lead ?? ""))</td></tr>"
         }
         body += "</tbody></table></div></section></main>"
         return page(title: "Early Help case ledger", body: body, depth: 0)

@@ -39,16 +39,20 @@ enum RebuildWriter {
         try ProjectionFiles.write(directory, "due", count: obligations.count, columns: Reports.obligationColumns(obligations)) {
             reports.row(obligations[$0])
         }
-        // Every month from the first referral to the as-of month.
-        var months: [JSONObject] = []
+        // Every month from the first referral to the as-of month, a month per core at a time.
+        var starts: [CivilDate] = []
         let firstDate = fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
         var month = CivilDate(year: firstDate.year, month: firstDate.month, day: 1) ?? asOf
         while month <= asOf {
-            months.append(reports.monthly(year: month.year, month: month.month, obligations: obligations))
+            starts.append(month)
             month = month.adding(months: 1)
         }
+        let months = ParallelMap.map(starts.count) { [starts] in
+            reports.monthly(year: starts[$0].year, month: starts[$0].month, obligations: obligations)
+        }
         try ProjectionFiles.write(directory, "monthly", months)
-        let thisMonth = reports.monthly(year: asOf.year, month: asOf.month, obligations: obligations)
+        let thisMonth = starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
+            ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, obligations: obligations)
         let policyName = fold.policy(on: asOf)?.name ?? "none"
         try FileOutput.writeAtomically(
             Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbrCounted, monthly: thisMonth,
