@@ -11,15 +11,15 @@ public enum ProjectionFiles {
         try write(directory, name, count: rows.count, columns: RowWriter.allColumns(rows)) { rows[$0] }
     }
 
-    /// Writes the rows `row` makes for positions `0..<count` (nil: no row there), and returns the rows `keep`
-    /// picks, in order. The CSV's columns are `columns`, else every key seen in the order first seen, which means
+    /// Writes the rows `row` makes for positions `0..<count` (nil: no row there), and returns what `keep` keeps
+    /// of them (nil: nothing), in order. The CSV's columns are `columns`, else every key seen in the order first seen, which means
     /// making the rows twice: once for the columns, once to be written (holding them all would cost more memory
     /// than making them again). Both times on `threads` threads, `block` positions at a time; the blocks are
     /// written in order, so the bytes are those of a serial run.
     @discardableResult
     public static func write(
         _ directory: String, _ name: String, count: Int, columns given: [String]? = nil, block: Int = block,
-        threads: Int = ParallelLineReader.processors, keep: @Sendable (JSONObject) -> Bool = { _ in false },
+        threads: Int = ParallelLineReader.processors, keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
         row: @Sendable (Int) -> JSONObject?
     ) throws -> [JSONObject] {
         let block = max(1, block)
@@ -45,7 +45,7 @@ public enum ProjectionFiles {
                     RowWriter.appendJSONRow(made, index: part.rows, into: &part.json)
                     RowWriter.appendCSV(made, columns: columns, into: &part.csv)
                     part.rows += 1
-                    if keep(made) { part.kept.append(made) }
+                    if let kept = keep(made) { part.kept.append(kept) }
                 }
                 return part
             }

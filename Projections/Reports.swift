@@ -200,27 +200,18 @@ public struct Reports: Sendable {
 
     /// Every family's obligations, by family, episode, due date, starting event and rule. Families come in order
     /// of their references and each obligation carries its family's, so each family's few are sorted on their own
-    /// (on every core) rather than all of them at once by string comparisons.
+    /// rather than all of them at once by string comparisons. One array, sized once (at most one more per episode
+    /// than the fold holds: the open episode's duration): the list is the largest thing a rebuild makes.
     public func obligations() -> [Obligation] {
         let families = sortedFamilies
-        let asOf = asOf
-        let fold = fold
-        var blocks = ParallelMap.map((families.count + 1023) / 1024) { block in
-            var obligations: [Obligation] = []
-            for family in families[(block * 1024)..<min(families.count, (block + 1) * 1024)] {
-                obligations += fold.finishedObligations(family, asOf: asOf).sorted {
-                    ($0.episode, $0.dueOn, $0.fromSeq, $0.rule) < ($1.episode, $1.dueOn, $1.fromSeq, $1.rule)
-                }
-            }
-            return obligations
-        }
-        // Each block is let go as soon as it is copied: the two copies of the whole are never in memory at once
-        // (a reserved but unwritten capacity is not).
         var all: [Obligation] = []
-        all.reserveCapacity(blocks.reduce(0) { $0 + $1.count })
-        for index in blocks.indices {
-            all += blocks[index]
-            blocks[index] = []
+        all.reserveCapacity(families.reduce(0) { sum, family in
+            family.episodes.reduce(sum) { $0 + $1.obligations.count + 1 }
+        })
+        for family in families {
+            all += fold.finishedObligations(family, asOf: asOf).sorted {
+                ($0.episode, $0.dueOn, $0.fromSeq, $0.rule) < ($1.episode, $1.dueOn, $1.fromSeq, $1.rule)
+            }
         }
         return all
     }

@@ -26,11 +26,12 @@ enum RebuildWriter {
         let sorted = fold.families.values.sorted { $0.ref < $1.ref }
         let policy = fold.policy(on: asOf)
         try ProjectionFiles.write(directory, "families", count: sorted.count) { reports.familyRow(sorted[$0]) }
-        // The front page counts the families attached or with a claim to make: only those rows are kept.
-        let pbrCounted = try ProjectionFiles.write(
-            directory, "pbr", count: sorted.count,
-            keep: { $0["attached"]?.boolValue == true || $0["claimable"]?.arrayValue?.isEmpty == false }
-        ) { reports.pbrRow(sorted[$0], policy: policy) }
+        // The front page counts the families attached or with a claim to make: of those rows, the two cells it
+        // counts are kept.
+        let pbrCounted = try ProjectionFiles.write(directory, "pbr", count: sorted.count, keep: { row in
+            guard row["attached"]?.boolValue == true || row["claimable"]?.arrayValue?.isEmpty == false else { return nil }
+            return JSONObject([JSONMember("attached", row["attached"] ?? .null), JSONMember("claimable", row["claimable"] ?? .null)])
+        }) { reports.pbrRow(sorted[$0], policy: policy) }
         let caseload = reports.caseload()
         try ProjectionFiles.write(directory, "caseload", caseload.workers)
         try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
