@@ -19,11 +19,12 @@ public enum ParallelMap {
     }
 
     /// One slot per piece of work, each written by one thread only (raw storage: no shared bookkeeping).
+    /// (Inlinable: ingest stores a slot per event, and a call through generic witnesses costs more than the store.)
     public final class Slots<Value>: @unchecked Sendable {
-        private let storage: UnsafeMutablePointer<Value?>
-        private let count: Int
+        @usableFromInline let storage: UnsafeMutablePointer<Value?>
+        @usableFromInline let count: Int
 
-        public init(count: Int) {
+        @inlinable public init(count: Int) {
             self.count = count
             storage = .allocate(capacity: count)
             storage.initialize(repeating: nil, count: count)
@@ -34,9 +35,9 @@ public enum ParallelMap {
             storage.deallocate()
         }
 
-        public func store(_ index: Int, _ value: consuming Value) { storage[index] = value }
+        @inlinable public func store(_ index: Int, _ value: consuming Value) { storage[index] = value }
 
         /// The slots' values, in order, moved out; `missing(index)` for a slot never stored.
-        public func takeAll(missing: (Int) -> Value) -> [Value] { (0..<count).map { storage[$0].take() ?? missing($0) } }
+        @inlinable public func takeAll(missing: (Int) -> Value) -> [Value] { (0..<count).map { storage[$0].take() ?? missing($0) } }
     }
 }
