@@ -106,7 +106,7 @@ struct InPlaceValidationTests {
         let iterations = getenv("LEDGER_FUZZ_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 2_000
         let seed = getenv("LEDGER_FUZZ_SEED").flatMap { UInt64(String(cString: $0)) } ?? 20_261_123
         var fuzzer = MutationFuzzer(seed: seed)
-        let templates = try readLines(try DemoLog.path()).filter { !$0.contains("policy.adopted") }.enumerated()
+        let templates = readLines(try DemoLog.path()).filter { !$0.contains("policy.adopted") }.enumerated()
             .filter { $0.offset % 37 == 0 }.map(\.element)
         var passed = 0
         for round in 0..<iterations {
