@@ -12,10 +12,10 @@ public enum ProjectionFiles {
     }
 
     /// Writes the rows `row` makes for positions `0..<count` (nil: no row there), and returns what `keep` keeps
-    /// of them (nil: nothing), in order. The CSV's columns are `columns`, else every key seen in the order first seen, which means
-    /// making the rows twice: once for the columns, once to be written (holding them all would cost more memory
-    /// than making them again). Both times on `threads` threads, `block` positions at a time; the blocks are
-    /// written in order, so the bytes are those of a serial run.
+    /// of them (nil: nothing), in order. The CSV's columns are `columns`, else every key seen in the order first
+    /// seen, which means making the rows twice: once for the columns, once to be written (holding them all would
+    /// cost more memory than making them again). Both times on `threads` threads, `block` positions at a time;
+    /// the blocks are written in order, so the bytes are those of a serial run.
     @discardableResult
     public static func write(
         _ directory: String, _ name: String, count: Int, columns given: [String]? = nil, block: Int = block,
