@@ -19,12 +19,11 @@ public enum ParallelMap {
     }
 
     /// One slot per piece of work, each written by one thread only (raw storage: no shared bookkeeping).
-    /// (Inlinable: ingest stores a slot per event, and a call through generic witnesses costs more than the store.)
-    public final class Slots<Value>: @unchecked Sendable {
-        @usableFromInline let storage: UnsafeMutablePointer<Value?>
-        @usableFromInline let count: Int
+    private final class Slots<Value>: @unchecked Sendable {
+        private let storage: UnsafeMutablePointer<Value?>
+        private let count: Int
 
-        @inlinable public init(count: Int) {
+        init(count: Int) {
             self.count = count
             storage = .allocate(capacity: count)
             storage.initialize(repeating: nil, count: count)
@@ -35,9 +34,9 @@ public enum ParallelMap {
             storage.deallocate()
         }
 
-        @inlinable public func store(_ index: Int, _ value: consuming Value) { storage[index] = value }
+        func store(_ index: Int, _ value: consuming Value) { storage[index] = value }
 
         /// The slots' values, in order, moved out; `missing(index)` for a slot never stored.
-        @inlinable public func takeAll(missing: (Int) -> Value) -> [Value] { (0..<count).map { storage[$0].take() ?? missing($0) } }
+        func takeAll(missing: (Int) -> Value) -> [Value] { (0..<count).map { storage[$0].take() ?? missing($0) } }
     }
 }

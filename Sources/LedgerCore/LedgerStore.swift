@@ -230,21 +230,15 @@ public struct LedgerStore: Sendable {
         return state
     }
 
-    /// Lines prepared on every core (in blocks), in their order.
+    /// Lines prepared on every core, in their order.
     static func prepare(_ lines: [[UInt8]], recordedAt: Timestamp, recordedAtText: String)
         -> [Result<AppendSession.Prepared, ValidationError>]
     {
-        let block = 256
-        let blocks = (lines.count + block - 1) / block
-        let results = ParallelMap.Slots<Result<AppendSession.Prepared, ValidationError>>(count: lines.count)
-        DispatchQueue.concurrentPerform(iterations: blocks) { blockIndex in
-            for index in (blockIndex * block)..<min(lines.count, (blockIndex + 1) * block) {
-                results.store(index, lines[index].withUnsafeBufferPointer {
-                    AppendSession.prepare($0, number: index + 1, tooLong: false, recordedAt: recordedAt, recordedAtText: recordedAtText)
-                })
+        ParallelMap.map(lines.count) { index in
+            lines[index].withUnsafeBufferPointer {
+                AppendSession.prepare($0, number: index + 1, tooLong: false, recordedAt: recordedAt, recordedAtText: recordedAtText)
             }
         }
-        return results.takeAll { .failure(ValidationError(line: $0 + 1, field: "line", rule: "was not read")) }
     }
 
     /// The stored record with `id`, if any.

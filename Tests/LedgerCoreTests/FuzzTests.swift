@@ -54,4 +54,39 @@ struct FuzzTests {
         #expect(report.events == 4 + appended)
         print("fuzz: \(iterations) mutants from seed \(seed): \(refused) refused, \(appended) appended; \(kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
+
+    @Test("1,200 lines prepared on every core give each line the outcome it gets when the lines come a few at a time")
+    func preparedInParallelAgrees() throws {
+        var fuzzer = MutationFuzzer(seed: 7)
+        let template = Events.line(id: "ID-v", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"])
+        let lines = (0..<1_200).map { index in
+            let line = template.replacing("\"id\":\"ID-", with: "\"id\":\"p\(index)-")
+            // Every third line mutated: the rest are valid, so both paths append as well as refuse.
+            return index % 3 == 0 ? fuzzer.mutate(line).0 : Array(line.utf8)
+        }
+        func outcomes(_ batches: [ArraySlice<[UInt8]>]) throws -> [String] {
+            let ledger = try TestLedger()
+            try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
+            var seen: [String] = []
+            for batch in batches {
+                try ledger.store.append(.lines(Array(batch)), mode: .ingest(batchSize: 64)) { number, outcome, _ in
+                    switch outcome {
+                    case .appended(_, _, let id): seen.append("appended \(id)")
+                    case .duplicate(_, let id): seen.append("duplicate \(id)")
+                    case .refused(let error):
+                        #expect(error.line == number)
+                        seen.append("refused \(error.field): \(error.rule)")
+                    }
+                }
+            }
+            return seen
+        }
+        // 1,200 lines at once take the parallel path (1,024 or more); 100 at a time, the serial one.
+        let together = try outcomes([lines[...]])
+        let apart = try outcomes(stride(from: 0, to: lines.count, by: 100).map { lines[$0..<($0 + 100)] })
+        #expect(together.count == 1_200)
+        #expect(together == apart)
+        #expect(together.filter { $0.hasPrefix("appended") }.count >= 800)
+        #expect(together.contains { $0.hasPrefix("refused") })
+    }
 }
