@@ -92,10 +92,16 @@ public enum RowWriter {
         return Array(out.utf8)
     }
 
-    public static func allColumns(_ rows: [JSONObject]) -> [String] {
-        var seen: [String] = []
-        for row in rows { for key in row.keys where !seen.contains(key) { seen.append(key) } }
-        return seen
+    public static func allColumns(_ rows: [JSONObject]) -> [String] { columns(firstSeenIn: rows.lazy.map(\.keys)) }
+
+    /// The keys of each row in `keys`, each once, in the order first seen.
+    static func columns<Keys: Sequence>(firstSeenIn keys: Keys) -> [String] where Keys.Element: Sequence<String> {
+        var columns: [String] = []
+        var seen = Set<String>()
+        for rowKeys in keys {
+            for key in rowKeys where seen.insert(key).inserted { columns.append(key) }
+        }
+        return columns
     }
 
     /// The text of a cell: strings as they are, null empty, everything else compact JSON.

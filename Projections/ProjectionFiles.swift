@@ -25,8 +25,8 @@ public enum ProjectionFiles {
         let block = max(1, block)
         let blocks = (count + block - 1) / block
         @Sendable func positions(_ index: Int) -> Range<Int> { (index * block)..<min(count, (index + 1) * block) }
-        let columns = given ?? firstSeen(ParallelMap.map(blocks, threads: threads) { index in
-            firstSeen(positions(index).compactMap { row($0)?.keys })
+        let columns = given ?? RowWriter.columns(firstSeenIn: ParallelMap.map(blocks, threads: threads) { index in
+            RowWriter.columns(firstSeenIn: positions(index).compactMap { row($0)?.keys })
         })
         let json = try AtomicOutput(path: "\(directory)/\(name).json")
         let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
@@ -61,15 +61,5 @@ public enum ProjectionFiles {
         try json.commit()
         try csv.commit()
         return kept
-    }
-
-    /// The keys of `rows`, each once, in the order first seen.
-    static func firstSeen<Rows: Sequence>(_ rows: Rows) -> [String] where Rows.Element: Sequence<String> {
-        var columns: [String] = []
-        var seen = Set<String>()
-        for keys in rows {
-            for key in keys where seen.insert(key).inserted { columns.append(key) }
-        }
-        return columns
     }
 }
