@@ -55,6 +55,56 @@ public enum LineFormat {
         return line
     }
 
+    /// `middle` from a writer's line that `LineScanner.scanWriter` accepted: its strings need no escape and its
+    /// objects are already in stored form, so the bytes go in as they are. The same bytes as `middle(_:recordedAt:)`
+    /// of the content the reference parser reads from the line.
+    public static func middle(_ written: WriterLine, line: UnsafeBufferPointer<UInt8>, recordedAt: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + written.actor.count + (written.source?.count ?? 0))
+        func key(_ name: StaticString) {
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+        }
+        func bytes(_ range: Range<Int>) { out.append(contentsOf: UnsafeBufferPointer(rebasing: line[range])) }
+        key(",\"stream\":\"")
+        bytes(written.stream)
+        key("\",\"type\":\"")
+        bytes(written.type)
+        key("\",\"v\":")
+        out.append(contentsOf: String(written.version ?? 1).utf8)
+        key(",\"occurredAt\":\"")
+        bytes(written.occurredAt)
+        key("\",\"recordedAt\":")
+        JSONWriter.writeString(recordedAt, into: &out)
+        key(",\"actor\":")
+        bytes(written.actor)
+        if let source = written.source {
+            key(",\"source\":")
+            bytes(source)
+        }
+        return out
+    }
+
+    /// `RecordContent.fingerprint` of the event whose stored line is built from `id`, `middle` (made with
+    /// `recordedAt`) and `data` in stored form: the writer's members in the same order, without `recordedAt`.
+    public static func fingerprint(id: String, middle: [UInt8], recordedAt: String, data: [UInt8]) -> [UInt8] {
+        var member: [UInt8] = Array(",\"recordedAt\":".utf8)
+        JSONWriter.writeString(recordedAt, into: &member)
+        var out: [UInt8] = Array("{\"id\":".utf8)
+        out.reserveCapacity(middle.count + data.count + id.utf8.count + 16)
+        JSONWriter.writeString(id, into: &out)
+        // The first match is the member: inside a string every quote is escaped, and this one follows a comma.
+        if let at = middle.firstRange(of: member) {
+            out.append(contentsOf: middle[..<at.lowerBound])
+            out.append(contentsOf: middle[at.upperBound...])
+        } else {
+            out.append(contentsOf: middle)
+        }
+        out.append(contentsOf: Array(",\"data\":".utf8))
+        out.append(contentsOf: data)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// Appends the stored line built from its id, its `middle` and its data in stored form, at `seq` after
     /// `prev` (with its newline), to `out`, which may already hold lines (a batch being built); returns the line's
     /// hash.

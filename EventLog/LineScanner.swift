@@ -45,7 +45,7 @@ public struct ScannedLine: Sendable, Equatable {
 public struct LineScanner: ~Copyable {
     /// Member names seen in the objects being scanned: (start, end) pairs, a stack of one segment per object.
     private var names: UnsafeMutableBufferPointer<Int>
-    private var nameCount = 0
+    var nameCount = 0
     /// Scratch stacks for building values (`value(_:_:)`), kept between lines.
     private var memberScratch: [JSONMember] = []
     private var itemScratch: [JSONValue] = []
@@ -146,7 +146,7 @@ public struct LineScanner: ~Copyable {
     }
 
     /// The `id` and `role` string values of an already-validated actor object, when both are plain strings.
-    private static func actorMembers(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> (Range<Int>, Range<Int>)? {
+    static func actorMembers(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> (Range<Int>, Range<Int>)? {
         var c = Cursor(base: base, end: range.upperBound)
         c.index = range.lowerBound + 1
         var id: Range<Int>?
@@ -178,7 +178,7 @@ public struct LineScanner: ~Copyable {
 
     /// Skips one value at the cursor, checking it against the grammar as `JSONParser` does; false to leave the
     /// line to the reference parser. `depth` is the nesting depth of the value's container.
-    private mutating func skipValue(_ c: inout Cursor, depth: Int) -> Bool {
+    mutating func skipValue(_ c: inout Cursor, depth: Int) -> Bool {
         guard let byte = c.peek() else { return false }
         switch byte {
         case UInt8(ascii: "{"): return skipObject(&c, depth: depth + 1)

@@ -21,45 +21,87 @@ public enum InPlaceValidation {
         _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, recordedAt: Timestamp,
         recordedOn: CivilDate
     ) -> EventFacts? {
+        guard scanned.version == 1, let data = scanned.data else { return nil }
+        return facts(
+            Members(
+                id: scanned.id, stream: scanned.stream, type: scanned.type, occurredAt: scanned.occurredAt,
+                actor: scanned.actor, actorID: scanned.actorID, actorRole: scanned.actorRole, source: scanned.source,
+                data: data),
+            line: line, chunk: chunk, start: start, recordedAt: recordedAt, recordedOn: recordedOn)
+    }
+
+    /// The facts of a writer's event on `line` (starting at `start` of `chunk`), which `scanWriter` accepted, when
+    /// it passes every check `EventInput.parse` makes; nil when the caller must ask `EventInput.parse`, which
+    /// passes it or names the rule it breaks. An event without an id gets one in order, later: its facts carry
+    /// an empty id until then.
+    public static func facts(
+        _ written: WriterLine, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, recordedAt: Timestamp,
+        recordedOn: CivilDate
+    ) -> EventFacts? {
+        guard (written.version ?? 1) == 1 else { return nil }
+        return facts(
+            Members(
+                id: written.id, stream: written.stream, type: written.type, occurredAt: written.occurredAt,
+                actor: written.actor, actorID: written.actorID, actorRole: written.actorRole, source: written.source,
+                data: written.data),
+            line: line, chunk: chunk, start: start, recordedAt: recordedAt, recordedOn: recordedOn)
+    }
+
+    /// Where an event's members are on its line, stored or as written.
+    struct Members {
+        var id: Range<Int>?
+        var stream: Range<Int>
+        var type: Range<Int>
+        var occurredAt: Range<Int>
+        var actor: Range<Int>
+        var actorID: Range<Int>
+        var actorRole: Range<Int>
+        var source: Range<Int>?
+        var data: Range<Int>
+    }
+
+    private static func facts(
+        _ members: Members, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, recordedAt: Timestamp,
+        recordedOn: CivilDate
+    ) -> EventFacts? {
         func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[range]) }
-        guard Grammar.isEventID(bytes(scanned.id)),
-            let typeIndex = EventTypeSet.all.index(of: bytes(scanned.type)),
+        guard members.id.map({ Grammar.isEventID(bytes($0)) }) ?? true,
+            let typeIndex = EventTypeSet.all.index(of: bytes(members.type)),
             let eventType = catalogue[typeIndex],
-            let streamKind = Grammar.streamKind(bytes(scanned.stream)),
+            let streamKind = Grammar.streamKind(bytes(members.stream)),
             eventType.stream == .any || eventType.stream == streamKind,
-            scanned.version == 1,
-            let occurred = OccurredAt(utf8: bytes(scanned.occurredAt)),
+            let occurred = OccurredAt(utf8: bytes(members.occurredAt)),
             let earliest = EventInput.earliest, occurred.date >= earliest,
             occurred.instant.map({ $0 <= recordedAt }) ?? (occurred.date <= recordedOn),
-            actorPasses(bytes(scanned.actor), line: line, scanned: scanned),
-            scanned.source.map({ sourcePasses(bytes($0)) }) ?? true,
-            let data = scanned.data
+            actorPasses(bytes(members.actor), id: bytes(members.actorID), role: bytes(members.actorRole)),
+            members.source.map({ sourcePasses(bytes($0)) }) ?? true
         else { return nil }
-        let object = bytes(data)
+        let object = bytes(members.data)
         guard Schema.objectPasses(object, eventType.fields), TypeRulesInPlace.pass(eventType.name, object) else { return nil }
-        let stream = bytes(scanned.stream)
+        let stream = bytes(members.stream)
         return EventFacts(
-            id: String(scanned: line, scanned.id), idSupplied: true, stream: String(decoding: stream, as: UTF8.self),
-            streamKind: streamKind,
+            id: members.id.map { String(scanned: line, $0) } ?? "", idSupplied: members.id != nil,
+            stream: String(decoding: stream, as: UTF8.self), streamKind: streamKind,
             streamKey: streamKind == .org ? "org" : String(decoding: UnsafeBufferPointer(rebasing: stream[7...]), as: UTF8.self),
             type: eventType.name, kind: EventKind.byCatalogueIndex[typeIndex], occurred: occurred,
-            actorID: String(scanned: line, scanned.actorID), actorRole: String(scanned: line, scanned.actorRole),
-            data: EventData(chunk: chunk, range: (start + data.lowerBound)..<(start + data.upperBound)))
+            actorID: String(scanned: line, members.actorID), actorRole: String(scanned: line, members.actorRole),
+            data: EventData(chunk: chunk, range: (start + members.data.lowerBound)..<(start + members.data.upperBound)))
     }
 
     /// The catalogue's entries in `EventTypeSet.all` order.
     static let catalogue: [EventType?] = EventTypeSet.all.names.map { Catalogue.types[$0] }
 
     /// `actor` is exactly `{id, role}` (in either order), a reference and a known role.
-    static func actorPasses(_ actor: UnsafeBufferPointer<UInt8>, line: UnsafeBufferPointer<UInt8>, scanned: ScannedLine) -> Bool {
+    static func actorPasses(
+        _ actor: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>, role: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         var members = 0
         guard ScannedObject.forEachMember(in: actor, { _, _ in
             members += 1
             return true
         }), members == 2
         else { return false }
-        return Grammar.isReference(UnsafeBufferPointer(rebasing: line[scanned.actorID]))
-            && Schema.isOneOf(UnsafeBufferPointer(rebasing: line[scanned.actorRole]), EventInput.roles)
+        return Grammar.isReference(id) && Schema.isOneOf(role, EventInput.roles)
     }
 
     /// `source` is `{system, ref, recordedAt?}`: texts, the last an RFC 3339 date-time.

@@ -155,12 +155,17 @@ public struct LedgerStore: Sendable {
             case .file(let path):
                 // Prepared on every core, a slice at a time, committed in order.
                 var lineNumber = 0
+                let recordedOn = recordedAt.londonDate
                 try ParallelLineReader(path: path).read(
                     parse: { slice in
                         let prepared = PreparedSlice(chunk: slice.chunk, capacity: slice.range.count / 256)
+                        var scanner = LineScanner()
                         slice.forEachLine { line, start, index, tooLong in
                             prepared.append((
-                                AppendSession.prepare(line, number: index + 1, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText),
+                                AppendSession.prepare(
+                                    line, number: index + 1, tooLong: tooLong, chunk: slice.chunk, start: start,
+                                    scanner: &scanner, recordedAt: recordedAt, recordedOn: recordedOn,
+                                    recordedAtText: recordedAtText),
                                 start..<(start + line.count)))
                         }
                         return prepared
@@ -300,8 +305,8 @@ struct AppendSession {
 
     var pendingLines: [UInt8] = []
     var pendingEntries: [(key: UInt64, offset: Int)] = []
-    /// The events of this call not yet in the id index, by id (their content, to tell a repeat from a clash).
-    var pendingIDs: [String: (content: RecordContent, seq: Int)] = [:]
+    /// The events of this call not yet in the id index, by id (with what tells a repeat from a clash).
+    var pendingIDs: [String: PendingEvent] = [:]
     var pendingCount = 0
     /// Whether batches are in the id index that its stamp does not cover yet.
     var unstamped = false
@@ -328,6 +333,16 @@ struct AppendSession {
         head = locked.head
     }
 
+    /// An event of this call not yet in the id index: its place, what a correction of it needs to know, and its
+    /// stored members (its fingerprint is made from them only when its id comes again).
+    struct PendingEvent {
+        var seq: Int
+        var type: String
+        var stream: String
+        var middle: [UInt8]
+        var data: [UInt8]
+    }
+
     /// Frees the retired prepared lines on another thread.
     mutating func retireOffThread() {
         guard !retired.isEmpty else { return }
@@ -341,7 +356,6 @@ struct AppendSession {
     /// appends in order. An event with no id gets one only in order (`commit`), so that a seeded environment
     /// gives the same ids whatever the cores did.
     struct Prepared: Sendable {
-        var input: EventInput
         /// The event's facts for the write-side state (the id filled in by `commit` when it makes one).
         var facts: EventFacts
         /// Its id's key in the id index (0 until `commit` makes an id).
@@ -362,11 +376,31 @@ struct AppendSession {
         do {
             let input = try EventInput.parse(line, line: number, recordedAt: recordedAt) { "" }
             return .success(Prepared(
-                input: input, facts: input.facts, key: input.idSupplied ? IdIndex.key(input.content.id) : 0,
+                facts: input.facts, key: input.idSupplied ? IdIndex.key(input.content.id) : 0,
                 middle: LineFormat.middle(input.content, recordedAt: recordedAtText), data: JSONWriter.bytes(input.content.data)))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// `prepare` of the line at `start` of `chunk`, checked where it lies when it can be (`LineScanner.scanWriter`
+    /// and `InPlaceValidation`, which pass only what `EventInput.parse` passes, reading the same members): then
+    /// no value is built, and the stored form of `actor`, `source` and `data` is their bytes. Any other line
+    /// goes to `prepare`, which passes it or names the rule it breaks. `recordedOn` is `recordedAt`'s London date.
+    static func prepare(
+        _ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, chunk: LogChunk, start: Int,
+        scanner: inout LineScanner, recordedAt: Timestamp, recordedOn: CivilDate, recordedAtText: String
+    ) -> Result<Prepared, ValidationError> {
+        if !tooLong, let written = scanner.scanWriter(line),
+            let facts = InPlaceValidation.facts(
+                written, line: line, chunk: chunk, start: start, recordedAt: recordedAt, recordedOn: recordedOn)
+        {
+            return .success(Prepared(
+                facts: facts, key: facts.idSupplied ? IdIndex.key(facts.id) : 0,
+                middle: LineFormat.middle(written, line: line, recordedAt: recordedAtText),
+                data: Array(UnsafeBufferPointer(rebasing: line[written.data]))))
+        }
+        return prepare(line, number: number, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText)
     }
 
     /// Appends a prepared line, in order: duplicates, the expected version and the state it must be valid in are
@@ -387,16 +421,17 @@ struct AppendSession {
 
     private mutating func commit(_ prepared: inout Prepared, number: Int, state: inout WriteState) -> AppendOutcome {
         do {
-            if !prepared.input.idSupplied {
-                prepared.input.content.id = environment.makeUUID()
-                prepared.facts.id = prepared.input.content.id
-                prepared.key = IdIndex.key(prepared.input.content.id)
+            if !prepared.facts.idSupplied {
+                prepared.facts.id = environment.makeUUID()
+                prepared.key = IdIndex.key(prepared.facts.id)
             }
             // The prepared event is read where it is, not copied out (a copy retains every string and value in it).
-            let id = prepared.input.content.id
-            let stream = prepared.input.content.stream
-            if prepared.input.idSupplied, let existing = try existing(id, key: prepared.key) {
-                if existing.content.fingerprint == prepared.input.content.fingerprint {
+            let id = prepared.facts.id
+            let stream = prepared.facts.stream
+            if prepared.facts.idSupplied, let existing = try existing(id, key: prepared.key) {
+                let fingerprint = LineFormat.fingerprint(
+                    id: id, middle: prepared.middle, recordedAt: recordedAtText, data: prepared.data)
+                if existing.fingerprint == fingerprint {
                     duplicateCount += 1
                     return .duplicate(seq: existing.seq, id: id)
                 }
@@ -427,7 +462,8 @@ struct AppendSession {
                 id: id, middle: prepared.middle, data: prepared.data, seq: seq, prev: head.hash,
                 salt: environment.makeSalt(), into: &pendingLines)
             pendingEntries.append((prepared.key, head.size))
-            pendingIDs[id] = (prepared.input.content, seq)
+            pendingIDs[id] = PendingEvent(
+                seq: seq, type: prepared.facts.type, stream: stream, middle: prepared.middle, data: prepared.data)
             pendingCount += 1
             head = LogHead(seq: seq, hash: hash, size: head.size + pendingLines.count - before)
             state.apply(prepared.facts) { id in (try? lookupTarget(id))?.type }
@@ -443,15 +479,18 @@ struct AppendSession {
         }
     }
 
-    private func existing(_ id: String, key: UInt64) throws -> (seq: Int, content: RecordContent)? {
-        if let pending = pendingIDs[id] { return (pending.seq, pending.content) }
+    /// The seq and fingerprint of the event with `id` already in the log or in this call, if any.
+    private func existing(_ id: String, key: UInt64) throws -> (seq: Int, fingerprint: [UInt8])? {
+        if let pending = pendingIDs[id] {
+            return (pending.seq, LineFormat.fingerprint(id: id, middle: pending.middle, recordedAt: recordedAtText, data: pending.data))
+        }
         guard let record = try LedgerStore.find(id, key: key, locked: locked, index: index) else { return nil }
-        return (record.seq, record.content)
+        return (record.seq, record.content.fingerprint)
     }
 
     private func lookupTarget(_ id: String) throws -> WriteState.Target? {
         if let pending = pendingIDs[id] {
-            return WriteState.Target(type: pending.content.type, stream: pending.content.stream)
+            return WriteState.Target(type: pending.type, stream: pending.stream)
         }
         guard let record = try LedgerStore.find(id, locked: locked, index: index) else { return nil }
         return WriteState.Target(type: record.content.type, stream: record.content.stream)
