@@ -158,7 +158,7 @@ public enum Dashboard {
 
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
     public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timeline: [JSONObject], asOf: CivilDate) -> String
+        timeline: [TimelineEntry], asOf: CivilDate) -> String
     {
         let episode = family.current
         var body = "<header><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
@@ -209,27 +209,26 @@ public enum Dashboard {
         return page(title: "Family \(family.ref)", body: body, depth: 1)
     }
 
-    static func timelineTable(_ rows: [JSONObject]) -> String {
+    static func timelineTable(_ entries: [TimelineEntry]) -> String {
         var body = "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
-        for row in rows {
-            var text = cell(row["text"])
-            if let void = row["voided"]?.objectValue {
-                text = "<del>\(text)</del><span class=\"why\">Voided (seq \(cell(void["seq"]))): \(cell(void["reason"]))</span>"
-            } else if let corrections = row["corrected"]?.arrayValue, !corrections.isEmpty {
+        for entry in entries {
+            var text = HTML.escape(entry.text)
+            if let void = entry.void {
+                text = "<del>\(text)</del><span class=\"why\">Voided (seq \(void.seq)): \(HTML.escape(void.reason))</span>"
+            } else if !entry.corrections.isEmpty {
                 var shown = ""
-                for correction in corrections {
-                    let object = correction.objectValue
-                    shown += "<del>\(cell(object?["original"]))</del><span class=\"why\">Corrected (seq \(cell(object?["seq"]))): \(cell(object?["reason"]))</span>"
+                for correction in entry.corrections {
+                    shown += "<del>\(HTML.escape(correction.original))</del><span class=\"why\">Corrected (seq \(correction.seq)): \(HTML.escape(correction.reason))</span>"
                 }
                 text = shown + text
             }
-            body += "<tr><td>\(cell(row["seq"]))</td><td>\(cell(row["occurredAt"]))</td><td>\(text)</td><td class=\"hide-narrow\">\(cell(row["recordedAt"]))</td></tr>"
+            body += "<tr><td>\(entry.seq)</td><td>\(HTML.escape(entry.occurredAt))</td><td>\(text)</td><td class=\"hide-narrow\">\(HTML.escape(entry.recordedAt))</td></tr>"
         }
         return body + "</tbody></table></div>"
     }
 
     /// A standalone timeline page (`ledger timeline FAMILY --format html`).
-    public static func timelinePage(family: String, rows: [JSONObject]) -> String {
-        page(title: "Timeline of family \(family)", body: "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(rows))</main>", depth: 0)
+    public static func timelinePage(family: String, entries: [TimelineEntry]) -> String {
+        page(title: "Timeline of family \(family)", body: "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(entries))</main>", depth: 0)
     }
 }

@@ -1,11 +1,69 @@
 import EventLog
 import LedgerCore
 
+/// One event of a family's journey: what happened, in a sentence, and the corrections and void that later
+/// events made to it. The `timeline` command's rows (`row`) and the dashboard's timeline tables are made from it.
+public struct TimelineEntry: Sendable, Equatable {
+    /// A later event's correction of this one: who, where in the log, why, and the sentence it replaced.
+    public struct Correction: Sendable, Equatable {
+        public var by: String
+        public var seq: Int
+        public var reason: String
+        public var original: String
+    }
+
+    /// A later event's void of this one (entered in error).
+    public struct Void: Sendable, Equatable {
+        public var by: String
+        public var seq: Int
+        public var reason: String
+    }
+
+    public var seq: Int
+    public var id: String
+    public var occurredAt: String
+    public var recordedAt: String
+    public var actorID: String
+    public var actorRole: String
+    public var type: String
+    /// The sentence, as corrected.
+    public var text: String
+    public var corrections: [Correction]
+    public var void: Void?
+
+    /// The `timeline` command's row: seq, id, occurredAt, recordedAt, actor, type, text, and `corrected` and
+    /// `voided` when there are any.
+    public var row: JSONObject {
+        var row = JSONObject()
+        row["seq"] = .int(seq)
+        row["id"] = .string(id)
+        row["occurredAt"] = .string(occurredAt)
+        row["recordedAt"] = .string(recordedAt)
+        row["actor"] = .object(JSONObject([JSONMember("id", .string(actorID)), JSONMember("role", .string(actorRole))]))
+        row["type"] = .string(type)
+        row["text"] = .string(text)
+        if !corrections.isEmpty {
+            row["corrected"] = .array(corrections.map { correction in
+                .object(JSONObject([
+                    JSONMember("by", .string(correction.by)), JSONMember("seq", .int(correction.seq)),
+                    JSONMember("reason", .string(correction.reason)), JSONMember("original", .string(correction.original)),
+                ]))
+            })
+        }
+        if let void {
+            row["voided"] = .object(JSONObject([
+                JSONMember("by", .string(void.by)), JSONMember("seq", .int(void.seq)), JSONMember("reason", .string(void.reason)),
+            ]))
+        }
+        return row
+    }
+}
+
 /// Families' journeys: every event of each family's stream in log order, as a sentence, with corrections and
 /// voids shown. `only` keeps one family (the `timeline` command); nil keeps all (the dashboard).
 public struct TimelineBook: Sendable {
     public let only: String?
-    public private(set) var rows: [String: [JSONObject]] = [:]
+    public private(set) var entries: [String: [TimelineEntry]] = [:]
     /// Worker names, for sentences ("FSW Sam Patel").
     private var workers: [String: String] = [:]
 
@@ -21,41 +79,36 @@ public struct TimelineBook: Sendable {
             workers[StreamName.key(of: event.stream)] = event.data["name"]?.stringValue ?? ""
         }
         guard let ref = event.familyRef, only == nil || only == ref else { return }
-        rows[ref, default: []].append(row(event))
+        entries[ref, default: []].append(entry(event))
     }
 
-    /// The rows of one family, taken out of the book (a rebuild writes a family's page once its last event is read).
-    public mutating func take(_ ref: String) -> [JSONObject] { rows.removeValue(forKey: ref) ?? [] }
+    /// The entries of one family, taken out of the book (a rebuild writes a family's page once its last event is
+    /// read).
+    public mutating func take(_ ref: String) -> [TimelineEntry] { entries.removeValue(forKey: ref) ?? [] }
 
-    /// The rows of one family.
-    public func timeline(_ ref: String) -> [JSONObject] { rows[ref] ?? [] }
+    /// The entries of one family.
+    public func timeline(_ ref: String) -> [TimelineEntry] { entries[ref] ?? [] }
 
-    private func row(_ event: StoredEvent) -> JSONObject {
+    private func entry(_ event: StoredEvent) -> TimelineEntry {
         let actor = actorLabel(event)
-        var row = JSONObject()
-        row["seq"] = .int(event.seq)
-        row["id"] = .string(event.id)
-        row["occurredAt"] = .string(event.occurredAt)
-        row["recordedAt"] = .string(event.recordedAtText)
-        row["actor"] = .object(JSONObject([JSONMember("id", .string(event.actorID)), JSONMember("role", .string(event.actorRole))]))
-        row["type"] = .string(event.type)
-        row["text"] = .string(Sentence.describe(type: event.type, data: event.data, actor: actor))
-        let corrections = event.amendments.filter { $0.kind == .corrected }
-        if !corrections.isEmpty {
-            row["corrected"] = .array(corrections.map { amendment in
-                .object(JSONObject([
-                    JSONMember("by", .string(amendment.by)), JSONMember("seq", .int(amendment.seq)),
-                    JSONMember("reason", .string(amendment.reason)),
-                    JSONMember("original", .string(Sentence.describe(type: event.type, data: amendment.original ?? .empty, actor: actor))),
-                ]))
-            })
+        var corrections: [TimelineEntry.Correction] = []
+        var void: TimelineEntry.Void?
+        for amendment in event.amendments {
+            switch amendment.kind {
+            case .corrected:
+                corrections.append(TimelineEntry.Correction(
+                    by: amendment.by, seq: amendment.seq, reason: amendment.reason,
+                    original: Sentence.describe(type: event.type, data: amendment.original ?? .empty, actor: actor)))
+            case .voided where void == nil:
+                void = TimelineEntry.Void(by: amendment.by, seq: amendment.seq, reason: amendment.reason)
+            case .voided:
+                break
+            }
         }
-        if let void = event.amendments.first(where: { $0.kind == .voided }) {
-            row["voided"] = .object(JSONObject([
-                JSONMember("by", .string(void.by)), JSONMember("seq", .int(void.seq)), JSONMember("reason", .string(void.reason)),
-            ]))
-        }
-        return row
+        return TimelineEntry(
+            seq: event.seq, id: event.id, occurredAt: event.occurredAt, recordedAt: event.recordedAtText,
+            actorID: event.actorID, actorRole: event.actorRole, type: event.type,
+            text: Sentence.describe(type: event.type, data: event.data, actor: actor), corrections: corrections, void: void)
     }
 
     private func actorLabel(_ event: StoredEvent) -> String {

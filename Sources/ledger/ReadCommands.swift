@@ -246,14 +246,15 @@ enum ReadCommands {
         }
         var book = TimelineBook(only: family)
         try EventScanner.scan(path: query.path, window: query.window) { book.apply($0) }
-        let rows = book.timeline(family)
-        if rows.isEmpty {
+        let entries = book.timeline(family)
+        if entries.isEmpty {
             Console.err("no events for family \(family) in this window")
         }
         if query.format == .html {
-            Console.out(Dashboard.timelinePage(family: family, rows: rows))
+            Console.out(Dashboard.timelinePage(family: family, entries: entries))
             return .done
         }
+        let rows = entries.map(\.row)
         let display = query.format == .table ? rows.map(tableTimelineRow) : rows
         try query.emit(display, tableColumns: ["seq", "occurredAt", "type", "text", "marks"])
         return .done

@@ -134,7 +134,7 @@ final class FamilyPages: Sendable {
         }
     }
 
-    private func page(_ family: FamilyState, timeline: [JSONObject]) throws {
+    private func page(_ family: FamilyState, timeline: [TimelineEntry]) throws {
         let page = Dashboard.familyPage(
             family: family, row: reports.familyRow(family), obligations: (byFamily[family.ref] ?? []).map { obligations[Int($0)] },
             pbr: reports.pbrRow(family, policy: policy), timeline: timeline, asOf: reports.asOf)

@@ -187,7 +187,7 @@ struct ProjectionTests {
         #expect(reports.families().first?.text("level") == "complex-intensive")
         var book = TimelineBook(only: "F-1")
         try EventScanner.scan(path: scenario.ledger.path, window: EventWindow()) { book.apply($0) }
-        let rows = book.timeline("F-1")
+        let rows = book.timeline("F-1").map(\.row)
         let visit = try #require(rows.first { $0.text("id") == "visit-1" })
         #expect(visit.text("text") == "Joint visit with the social worker (FSW Worker w-017)")
         let correction = try #require(visit["corrected"]?.arrayValue?.first?.objectValue)
