@@ -13,7 +13,8 @@ public struct Reports: Sendable {
         self.asOf = asOf
     }
 
-    var sortedFamilies: [FamilyState] { fold.families.values.sorted { $0.ref < $1.ref } }
+    /// The families in ref order: the order of the `families` and `pbr` rows (sorted on each call).
+    public var sortedFamilies: [FamilyState] { fold.families.values.sorted { $0.ref < $1.ref } }
 
     // MARK: families
 

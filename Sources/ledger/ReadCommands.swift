@@ -103,6 +103,22 @@ enum ReadCommands {
             return reports
         }
 
+        /// Writes the rows `row` makes for positions `0..<count` (nil: no row there) in the chosen format, made a
+        /// block at a time on every core and written as they are made (`RowBlocks`): the same bytes as `emit` of all
+        /// the rows, without holding them. The CSV's columns are `columns`, else those of the rows in the order
+        /// first seen (the rows are then made twice). A table is aligned over all its rows, so it holds them.
+        func emit(count: Int, columns: [String]? = nil, tableColumns: [String], row: @Sendable (Int) -> JSONObject?) throws {
+            switch format {
+            case .table: try emit((0..<count).compactMap(row), tableColumns: tableColumns)
+            case .json: try RowBlocks.write(.json, count: count, row: row, to: Console.outBytes)
+            case .jsonl: try RowBlocks.write(.jsonl, count: count, row: row, to: Console.outBytes)
+            case .csv:
+                let columns = columns ?? RowBlocks.columns(count: count, row: row)
+                try RowBlocks.write(.csv(columns), count: count, row: row, to: Console.outBytes)
+            case .html: throw UsageError(message: "--format html is for timeline (and rebuild writes the dashboard)")
+            }
+        }
+
         func emit(_ rows: [JSONObject], tableColumns: [String]) throws {
             switch format {
             case .table: Console.outBytes(RowWriter.table(rows, columns: tableColumns))
@@ -122,19 +138,22 @@ enum ReadCommands {
         let query = try Query(raw)
         try requireLog(query)
         let reports = try query.reports(FoldCheckpoint.families)
-        var rows = reports.families()
-        if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
-        if let worker = query.arguments.value("worker") {
-            rows = rows.filter { $0["workers"]?.arrayValue?.contains(.string(worker)) == true }
-        }
-        if let team = query.arguments.value("team") {
-            rows = rows.filter { row in
-                guard let lead = row["lead"]?.stringValue else { return false }
-                return reports.fold.workers[lead]?.team == team
+        let family = query.arguments.value("family")
+        let worker = query.arguments.value("worker")
+        let team = query.arguments.value("team")
+        let status = query.arguments.value("status")
+        let families = reports.sortedFamilies
+        // Each row is made, filtered and written a block at a time (a county's families are many).
+        try query.emit(count: families.count, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral"]) {
+            guard let row = reports.familyRow(families[$0]) else { return nil }
+            if let family, row["family"]?.stringValue != family { return nil }
+            if let worker, row["workers"]?.arrayValue?.contains(.string(worker)) != true { return nil }
+            if let team {
+                guard let lead = row["lead"]?.stringValue, reports.fold.workers[lead]?.team == team else { return nil }
             }
+            if let status, row["status"]?.stringValue != status { return nil }
+            return row
         }
-        if let status = query.arguments.value("status") { rows = rows.filter { $0["status"]?.stringValue == status } }
-        try query.emit(rows, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral"])
         return .done
     }
 
@@ -187,34 +206,45 @@ enum ReadCommands {
         let query = try Query(raw, flags: ["overdue"])
         try requireLog(query)
         let reports = try query.reports()
-        var rows = reports.due()
-        if query.arguments.flags.contains("overdue") { rows = rows.filter { $0["status"]?.stringValue == "overdue" } }
-        if let status = query.arguments.value("status") {
-            guard Obligation.Status(rawValue: status) != nil else {
+        let asOf = reports.asOf
+        var obligations = reports.obligations()
+        // Filtered as obligations, before any row is made; the rows are then made and written a block at a time.
+        if query.arguments.flags.contains("overdue") { obligations.removeAll { $0.status(asOf: asOf) != .overdue } }
+        if let text = query.arguments.value("status") {
+            guard let status = Obligation.Status(rawValue: text) else {
                 throw UsageError(message: "--status must be one of \(Obligation.Status.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            rows = rows.filter { $0["status"]?.stringValue == status }
+            obligations.removeAll { $0.status(asOf: asOf) != status }
         }
-        if let rule = query.arguments.value("rule") { rows = rows.filter { $0["rule"]?.stringValue == rule } }
-        if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
-        if let worker = query.arguments.value("worker") { rows = rows.filter { $0["responsible"]?.stringValue == worker } }
+        if let rule = query.arguments.value("rule") { obligations.removeAll { $0.rule != rule } }
+        if let family = query.arguments.value("family") { obligations.removeAll { $0.family != family } }
+        if let worker = query.arguments.value("worker") { obligations.removeAll { $0.responsible != worker } }
         if let team = query.arguments.value("team") {
-            rows = rows.filter { row in
-                guard let worker = row["responsible"]?.stringValue else { return false }
-                return reports.fold.workers[worker]?.team == team
+            obligations.removeAll { obligation in
+                guard let worker = obligation.responsible else { return true }
+                return reports.fold.workers[worker]?.team != team
             }
         }
-        try query.emit(rows, tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"])
+        let kept = obligations
+        try query.emit(count: kept.count, columns: Reports.obligationColumns(kept),
+            tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) { reports.row(kept[$0]) }
         return .done
     }
 
     static func pbr(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw, flags: ["claimable"])
         try requireLog(query)
-        var rows = try query.reports(FoldCheckpoint.families).pbr()
-        if let family = query.arguments.value("family") { rows = rows.filter { $0["family"]?.stringValue == family } }
-        if query.arguments.flags.contains("claimable") { rows = rows.filter { $0["claimable"]?.arrayValue?.isEmpty == false } }
-        try query.emit(rows, tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"])
+        let reports = try query.reports(FoldCheckpoint.families)
+        let family = query.arguments.value("family")
+        let claimable = query.arguments.flags.contains("claimable")
+        let families = reports.sortedFamilies
+        let policy = reports.fold.policy(on: reports.asOf)
+        try query.emit(count: families.count, tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"]) {
+            guard let row = reports.pbrRow(families[$0], policy: policy) else { return nil }
+            if let family, row["family"]?.stringValue != family { return nil }
+            if claimable, row["claimable"]?.arrayValue?.isEmpty != false { return nil }
+            return row
+        }
         return .done
     }
 

@@ -100,4 +100,68 @@ struct CLIReadTests {
         #expect(Subprocess.ledger(["monthly", "--log", log], in: directory).status == 2)
         #expect(Subprocess.ledger(["families", "--log", directory.file("nope.jsonl")], in: directory).status == 1)
     }
+
+    /// A filter of a projection command, and which of its unfiltered rows it keeps (`sample` is the first row).
+    struct Filter: Sendable, CustomStringConvertible {
+        var command: String
+        var arguments: @Sendable (_ sample: JSONObject) -> [String]
+        var keeps: @Sendable (_ row: JSONObject, _ sample: JSONObject) -> Bool
+        var description: String
+
+        init(_ description: String, _ command: String, arguments: @escaping @Sendable (JSONObject) -> [String],
+            keeps: @escaping @Sendable (JSONObject, JSONObject) -> Bool)
+        {
+            self.description = description
+            self.command = command
+            self.arguments = arguments
+            self.keeps = keeps
+        }
+
+        static func same(_ key: String, _ row: JSONObject, _ sample: JSONObject) -> Bool { row[key] == sample[key] }
+    }
+
+    static let filters: [Filter] = [
+        Filter("due --overdue", "due", arguments: { _ in ["--overdue"] }) { row, _ in row["status"] == "overdue" },
+        Filter("due --status met", "due", arguments: { _ in ["--status", "met"] }) { row, _ in row["status"] == "met" },
+        Filter("due --rule", "due", arguments: { ["--rule", $0["rule"]?.stringValue ?? ""] }) { Filter.same("rule", $0, $1) },
+        Filter("due --family", "due", arguments: { ["--family", $0["family"]?.stringValue ?? ""] }) { Filter.same("family", $0, $1) },
+        Filter("due --worker", "due", arguments: { ["--worker", $0["responsible"]?.stringValue ?? ""] }) { Filter.same("responsible", $0, $1) },
+        Filter("due --family of nobody: no rows", "due", arguments: { _ in ["--family", "F-nobody"] }) { _, _ in false },
+        Filter("families --status", "families", arguments: { ["--status", $0["status"]?.stringValue ?? ""] }) { Filter.same("status", $0, $1) },
+        Filter("families --family", "families", arguments: { ["--family", $0["family"]?.stringValue ?? ""] }) { Filter.same("family", $0, $1) },
+        Filter("pbr --claimable", "pbr", arguments: { _ in ["--claimable"] }) { row, _ in row["claimable"]?.arrayValue?.isEmpty == false },
+        Filter("pbr --family", "pbr", arguments: { ["--family", $0["family"]?.stringValue ?? ""] }) { Filter.same("family", $0, $1) },
+    ]
+
+    @Test("a filtered projection is its unfiltered rows that pass the filter, in every format", arguments: filters)
+    func filtered(_ filter: Filter) throws {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(["demo", "--families", "40", "--out", directory.file("d")], in: directory)
+        let common = ["--as-of", "2026-11-23", "--log", directory.file("d/ledger.jsonl")]
+        let all = Subprocess.ledger([filter.command, "--format", "jsonl"] + common, in: directory)
+        #expect(all.status == 0, "\(all.stderr)")
+        let lines = all.stdout.split(separator: "\n").map(String.init)
+        let rows = try lines.map { try #require(try JSONParser.parse($0).objectValue) }
+        let sample = try #require(rows.first)
+        let kept = rows.indices.filter { filter.keeps(rows[$0], sample) }
+        let arguments = [filter.command] + filter.arguments(sample) + common
+
+        let jsonl = Subprocess.ledger(arguments + ["--format", "jsonl"], in: directory)
+        #expect(jsonl.status == 0, "\(jsonl.stderr)")
+        #expect(jsonl.stdout == kept.map { lines[$0] + "\n" }.joined())
+        let json = Subprocess.ledger(arguments + ["--format", "json"], in: directory)
+        #expect(json.stdout == "[" + kept.map { "\n" + lines[$0] }.joined(separator: ",") + "\n]\n")
+        // The CSV's rows are the unfiltered CSV's rows that pass (when the filter leaves the columns as they were).
+        let csvAll = Subprocess.ledger([filter.command, "--format", "csv"] + common, in: directory).stdout
+            .split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let csv = Subprocess.ledger(arguments + ["--format", "csv"], in: directory).stdout
+            .split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(csv.count == kept.count + 2, "a header, the rows, and the empty string after the last line break")
+        if csv.first == csvAll.first {
+            #expect(Array(csv.dropFirst().dropLast()) == kept.map { csvAll[$0 + 1] })
+        }
+        let table = Subprocess.ledger(arguments + ["--format", "table"], in: directory)
+        #expect(table.status == 0)
+        #expect(table.stdout.split(separator: "\n").count == kept.count + 2 + (kept.isEmpty ? 1 : 0), "a header, a rule, the rows or (none)")
+    }
 }

@@ -48,4 +48,26 @@ struct ProjectionFilesTests {
         #expect(readBytes(directory.file("none.json")) == RowWriter.json([]))
         #expect(readBytes(directory.file("none.csv")) == RowWriter.csv([]))
     }
+
+    @Test("a document written a block at a time to a sink is the renderers' bytes", arguments: [(1, 1), (4, 2), (40, 2), (512, 2), (7, 3)])
+    func streamed(block: Int, threads: Int) throws {
+        let count = 333
+        let rows = (0..<count).compactMap(Self.row)
+        let columns = RowBlocks.columns(count: count, block: block, threads: threads) { Self.row($0) }
+        #expect(columns == RowWriter.allColumns(rows))
+        let formats: [(RowBlocks.Format, [UInt8])] = [(.json, RowWriter.json(rows)), (.jsonl, RowWriter.jsonl(rows)), (.csv(columns), RowWriter.csv(rows))]
+        for (format, expected) in formats {
+            var out: [UInt8] = []
+            try RowBlocks.write(format, count: count, block: block, threads: threads, row: { Self.row($0) }) { out += $0 }
+            #expect(out == expected, "\(format)")
+            var none: [UInt8] = []
+            try RowBlocks.write(format, count: 50, block: block, threads: threads, row: { _ in nil }) { none += $0 }
+            #expect(none == (format.isCSV ? RowWriter.csv([], columns: columns) : format.isJSON ? RowWriter.json([]) : []), "\(format)")
+        }
+    }
+}
+
+extension RowBlocks.Format {
+    var isCSV: Bool { if case .csv = self { true } else { false } }
+    var isJSON: Bool { if case .json = self { true } else { false } }
 }

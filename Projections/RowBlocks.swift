@@ -1,0 +1,87 @@
+import EventLog
+
+/// Rows made a block of positions at a time on every core and handed over in order: how long projections are
+/// written (to files or to standard output) without holding all their rows, or all their bytes, at once.
+public enum RowBlocks {
+    /// Positions per block.
+    public static let block = 512
+
+    /// Makes the rows of positions `0..<count` (`row`; nil: no row at that position) on `threads` threads,
+    /// `block` positions at a time and a few blocks per thread at once. `render` turns each block's rows into a
+    /// part, on the thread that made them; `emit` gets the parts in order, on the calling thread.
+    public static func forEachPart<Part: Sendable>(
+        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        row: @Sendable (Int) -> JSONObject?, render: @Sendable (_ rows: [JSONObject]) -> Part,
+        emit: (Part) throws -> Void
+    ) throws {
+        let block = max(1, block)
+        let blocks = (count + block - 1) / block
+        let window = max(1, threads) * 4
+        for first in stride(from: 0, to: blocks, by: window) {
+            let parts = ParallelMap.map(min(window, blocks - first), threads: threads) { offset in
+                render(positions(first + offset, block: block, count: count).compactMap(row))
+            }
+            for part in parts { try emit(part) }
+        }
+    }
+
+    /// The columns of the rows `row` makes for positions `0..<count`, in the order first seen: the rows are made,
+    /// on every core, and let go of.
+    public static func columns(
+        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors, row: @Sendable (Int) -> JSONObject?
+    ) -> [String] {
+        let block = max(1, block)
+        let blocks = (count + block - 1) / block
+        return RowWriter.columns(firstSeenIn: ParallelMap.map(blocks, threads: threads) { index in
+            RowWriter.columns(firstSeenIn: positions(index, block: block, count: count).compactMap { row($0)?.keys })
+        })
+    }
+
+    static func positions(_ index: Int, block: Int, count: Int) -> Range<Int> {
+        (index * block)..<min(count, (index + 1) * block)
+    }
+
+    /// A document format that can be written a block at a time.
+    public enum Format: Sendable {
+        case json, jsonl
+        /// CSV with these columns.
+        case csv([String])
+    }
+
+    /// Writes the rows `row` makes for positions `0..<count` as one document of `format` to `sink`, a block at a
+    /// time: the same bytes as `RowWriter.json`, `jsonl` or `csv` (with the same columns) of all the rows at once.
+    public static func write(
+        _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        row: @Sendable (Int) -> JSONObject?, to sink: ([UInt8]) throws -> Void
+    ) throws {
+        var written = 0
+        switch format {
+        case .json: try sink([UInt8(ascii: "[")])
+        case .jsonl: break
+        case .csv(let columns):
+            var header: [UInt8] = []
+            RowWriter.appendCSVHeader(columns, into: &header)
+            try sink(header)
+        }
+        try forEachPart(count: count, block: block, threads: threads, row: row) { rows in
+            var bytes: [UInt8] = []
+            for (index, made) in rows.enumerated() {
+                switch format {
+                // A part's first row is written as a document's first; the comma goes before it if it is not.
+                case .json: RowWriter.appendJSONRow(made, index: index, into: &bytes)
+                case .jsonl:
+                    JSONWriter.write(.object(made), into: &bytes)
+                    bytes.append(0x0A)
+                case .csv(let columns): RowWriter.appendCSV(made, columns: columns, into: &bytes)
+                }
+            }
+            return (bytes: bytes, rows: rows.count)
+        } emit: { part in
+            guard part.rows > 0 else { return }
+            if case .json = format, written > 0 { try sink([UInt8(ascii: ",")]) }
+            try sink(part.bytes)
+            written += part.rows
+        }
+        if case .json = format { try sink(RowWriter.jsonEnd) }
+    }
+}
