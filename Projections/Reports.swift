@@ -371,13 +371,20 @@ public struct Reports: Sendable {
             }
         }
         var timeliness: [String: (onTime: Int, due: Int)] = [:]
-        for obligation in given ?? obligations() where inMonth(obligation.dueOn) && obligation.kind != .check {
+        func count(_ obligation: Obligation) {
+            guard inMonth(obligation.dueOn) && obligation.kind != .check else { return }
             let status = obligation.status(asOf: asOf)
-            if status == .lapsed || status == .open { continue }
+            if status == .lapsed || status == .open { return }
             var entry = timeliness[obligation.rule] ?? (0, 0)
             entry.due += 1
             if status == .met { entry.onTime += 1 }
             timeliness[obligation.rule] = entry
+        }
+        if let given {
+            given.forEach(count)
+        } else {
+            // Counted family by family: the finished, sorted list of every obligation is not needed to count them.
+            for family in fold.families.values { fold.finishedObligations(family, asOf: asOf).forEach(count) }
         }
         var row = JSONObject()
         row["month"] = .string(String(first.description.prefix(7)))
