@@ -49,8 +49,9 @@ public enum Dashboard {
 
     static func cell(_ value: JSONValue?) -> String { HTML.escape(RowWriter.cellText(value)) }
 
-    /// The dashboard's front page. Of the `pbr` rows only those attached or with something claimable count, and
-    /// only their `attached` and `claimable` cells are read (a caller may pass just those rows, and just those cells).
+    /// The dashboard's front page. Of `obligations` only those overdue or due within 7 days are shown (a caller
+    /// may pass just those). Of the `pbr` rows only those attached or with something claimable count, and only
+    /// their `attached` and `claimable` cells are read (a caller may pass just those rows, and just those cells).
     public static func index(reports: Reports, caseload: Reports.CaseloadFigures, obligations: [Obligation], pbr: [JSONObject],
         monthly: JSONObject, policyName: String) -> String
     {

@@ -20,15 +20,27 @@ public enum ProjectionFiles {
         row: @Sendable (Int) -> JSONObject?
     ) throws -> [JSONObject] {
         let columns = given ?? RowBlocks.columns(count: count, block: block, threads: threads, row: row)
+        return try write(directory, name, count: count, columns: columns, block: block, threads: threads, keep: keep) { position in
+            row(position).map { [$0] } ?? []
+        }
+    }
+
+    /// `write` where a position makes any number of rows (`rows`) and the columns are known.
+    @discardableResult
+    public static func write(
+        _ directory: String, _ name: String, count: Int, columns: [String], block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors, keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
+        rows: @Sendable (Int) -> [JSONObject]
+    ) throws -> [JSONObject] {
         let json = try AtomicOutput(path: "\(directory)/\(name).json")
         let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
         try json.write { $0.append(UInt8(ascii: "[")) }
         try csv.write { RowWriter.appendCSVHeader(columns, into: &$0) }
         var written = 0
         var kept: [JSONObject] = []
-        try RowBlocks.forEachPart(count: count, block: block, threads: threads, row: row) { rows in
-            var part = (json: [UInt8](), csv: [UInt8](), rows: rows.count, kept: [JSONObject]())
-            for (index, made) in rows.enumerated() {
+        try RowBlocks.forEachPart(count: count, block: block, threads: threads, rows: rows) { blockRows in
+            var part = (json: [UInt8](), csv: [UInt8](), rows: blockRows.count, kept: [JSONObject]())
+            for (index, made) in blockRows.enumerated() {
                 // A part's first row is written as a file's first; the comma goes before it if it is not.
                 RowWriter.appendJSONRow(made, index: index, into: &part.json)
                 RowWriter.appendCSV(made, columns: columns, into: &part.csv)

@@ -209,12 +209,16 @@ public struct Reports: Sendable {
         all.reserveCapacity(families.reduce(0) { sum, family in
             family.episodes.reduce(sum) { $0 + $1.obligations.count + 1 }
         })
-        for family in families {
-            all += fold.finishedObligations(family, asOf: asOf).sorted {
-                ($0.episode, $0.dueOn, $0.fromSeq, $0.rule) < ($1.episode, $1.dueOn, $1.fromSeq, $1.rule)
-            }
-        }
+        for family in families { all += obligations(of: family) }
         return all
+    }
+
+    /// One family's obligations, finished on `asOf`, in the order of their `due` rows (episode, due date,
+    /// starting event, rule).
+    public func obligations(of family: FamilyState) -> [Obligation] {
+        fold.finishedObligations(family, asOf: asOf).sorted {
+            ($0.episode, $0.dueOn, $0.fromSeq, $0.rule) < ($1.episode, $1.dueOn, $1.fromSeq, $1.rule)
+        }
     }
 
     public func due() -> [JSONObject] { obligations().map(row) }
@@ -222,8 +226,13 @@ public struct Reports: Sendable {
     /// The columns of `row` over `obligations`, in the order a table of all their rows has them (`detail` last,
     /// when any obligation has one), without making the rows.
     public static func obligationColumns(_ obligations: [Obligation]) -> [String] {
+        obligationColumns(detail: obligations.contains { $0.detail != nil })
+    }
+
+    /// The columns of `row`, with `detail` when any obligation has one.
+    public static func obligationColumns(detail: Bool) -> [String] {
         let columns = ["family", "episode", "rule", "label", "source", "from", "dueOn", "status", "metOn", "daysLate", "responsible"]
-        return obligations.contains { $0.detail != nil } ? columns + ["detail"] : columns
+        return detail ? columns + ["detail"] : columns
     }
 
     public func row(_ obligation: Obligation) -> JSONObject {
@@ -340,7 +349,44 @@ public struct Reports: Sendable {
 
     /// The monthly figures. `obligations` may be given when the caller already has them (rebuild asks for
     /// every month).
-    public func monthly(year: Int, month: Int, obligations given: [Obligation]? = nil) -> JSONObject {
+    /// The `timeliness` figures of `monthly`, for every month at once: by the month they fell due, each rule's
+    /// obligations that could be judged (checks, and those lapsed or still open, aside) and how many were met on
+    /// time. Counted one obligation at a time, so that a rebuild never needs all of them at once.
+    public struct Timeliness: Sendable {
+        var months: [Int: [String: (onTime: Int, due: Int)]] = [:]
+
+        public init() {}
+
+        /// Counts `obligation` as it stands on `asOf`.
+        public mutating func count(_ obligation: Obligation, asOf: CivilDate) {
+            guard obligation.kind != .check else { return }
+            let status = obligation.status(asOf: asOf)
+            if status == .lapsed || status == .open { return }
+            let key = obligation.dueOn.year * 12 + obligation.dueOn.month
+            var entry = months[key, default: [:]][obligation.rule] ?? (0, 0)
+            entry.due += 1
+            if status == .met { entry.onTime += 1 }
+            months[key, default: [:]][obligation.rule] = entry
+        }
+
+        /// Adds another count's figures to these.
+        public mutating func merge(_ other: Timeliness) {
+            for (key, rules) in other.months {
+                for (rule, figures) in rules {
+                    var entry = months[key, default: [:]][rule] ?? (0, 0)
+                    entry.onTime += figures.onTime
+                    entry.due += figures.due
+                    months[key, default: [:]][rule] = entry
+                }
+            }
+        }
+
+        func month(year: Int, month: Int) -> [String: (onTime: Int, due: Int)] { months[year * 12 + month] ?? [:] }
+    }
+
+    /// The figures of a month. Its timeliness is counted from the fold's obligations, unless `timeliness` has
+    /// counted them already.
+    public func monthly(year: Int, month: Int, timeliness given: Timeliness? = nil) -> JSONObject {
         let first = CivilDate(year: year, month: month, day: 1) ?? asOf
         let last = first.adding(months: 1).adding(days: -1)
         func inMonth(_ date: CivilDate?) -> Bool { date.map { $0 >= first && $0 <= last } ?? false }
@@ -370,21 +416,18 @@ public struct Reports: Sendable {
                 }
             }
         }
-        var timeliness: [String: (onTime: Int, due: Int)] = [:]
-        func count(_ obligation: Obligation) {
-            guard inMonth(obligation.dueOn) && obligation.kind != .check else { return }
-            let status = obligation.status(asOf: asOf)
-            if status == .lapsed || status == .open { return }
-            var entry = timeliness[obligation.rule] ?? (0, 0)
-            entry.due += 1
-            if status == .met { entry.onTime += 1 }
-            timeliness[obligation.rule] = entry
-        }
+        let timeliness: [String: (onTime: Int, due: Int)]
         if let given {
-            given.forEach(count)
+            timeliness = given.month(year: year, month: month)
         } else {
             // Counted family by family: the finished, sorted list of every obligation is not needed to count them.
-            for family in fold.families.values { fold.finishedObligations(family, asOf: asOf).forEach(count) }
+            var counted = Timeliness()
+            for family in fold.families.values {
+                for obligation in fold.finishedObligations(family, asOf: asOf) where inMonth(obligation.dueOn) {
+                    counted.count(obligation, asOf: asOf)
+                }
+            }
+            timeliness = counted.month(year: year, month: month)
         }
         var row = JSONObject()
         row["month"] = .string(String(first.description.prefix(7)))

@@ -14,12 +14,22 @@ public enum RowBlocks {
         row: @Sendable (Int) -> JSONObject?, render: @Sendable (_ rows: [JSONObject]) -> Part,
         emit: (Part) throws -> Void
     ) throws {
+        try forEachPart(count: count, block: block, threads: threads, rows: { position in row(position).map { [$0] } ?? [] },
+            render: render, emit: emit)
+    }
+
+    /// `forEachPart` where a position makes any number of rows (`rows`): a family's obligations, say.
+    public static func forEachPart<Part: Sendable>(
+        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        rows: @Sendable (Int) -> [JSONObject], render: @Sendable (_ rows: [JSONObject]) -> Part,
+        emit: (Part) throws -> Void
+    ) throws {
         let block = max(1, block)
         let blocks = (count + block - 1) / block
         let window = max(1, threads) * 4
         for first in stride(from: 0, to: blocks, by: window) {
             let parts = ParallelMap.map(min(window, blocks - first), threads: threads) { offset in
-                render(positions(first + offset, block: block, count: count).compactMap(row))
+                render(positions(first + offset, block: block, count: count).flatMap(rows))
             }
             for part in parts { try emit(part) }
         }

@@ -35,10 +35,12 @@ enum RebuildWriter {
         let caseload = reports.caseload()
         try ProjectionFiles.write(directory, "caseload", caseload.workers)
         try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
-        let obligations = reports.obligations()
-        // The longest projection: a row at a time, never all rows at once.
-        try ProjectionFiles.write(directory, "due", count: obligations.count, columns: Reports.obligationColumns(obligations)) {
-            reports.row(obligations[$0])
+        // The obligations are made from the fold where they are needed (the due file, each family's page), never
+        // all held at once. First, on every core, what the rest needs to know of all of them.
+        let tally = ObligationTally.of(sorted, reports: reports)
+        // The longest projection: each family's obligations, a block of families at a time.
+        try ProjectionFiles.write(directory, "due", count: sorted.count, columns: Reports.obligationColumns(detail: tally.detail), block: 64) {
+            reports.obligations(of: sorted[$0]).map(reports.row)
         }
         // Every month from the first referral to the as-of month, a month per core at a time.
         var starts: [CivilDate] = []
@@ -49,25 +51,59 @@ enum RebuildWriter {
             month = month.adding(months: 1)
         }
         let months = ParallelMap.map(starts.count) { [starts] in
-            reports.monthly(year: starts[$0].year, month: starts[$0].month, obligations: obligations)
+            reports.monthly(year: starts[$0].year, month: starts[$0].month, timeliness: tally.timeliness)
         }
         try ProjectionFiles.write(directory, "monthly", months)
         let thisMonth = starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
-            ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, obligations: obligations)
+            ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
         let policyName = fold.policy(on: asOf)?.name ?? "none"
         try FileOutput.writeAtomically(
-            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: obligations, pbr: pbrCounted, monthly: thisMonth,
+            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted, monthly: thisMonth,
                 policyName: policyName).utf8),
             to: "\(directory)/index.html")
 
-        // Each family's obligations, as positions in the list (not a second copy of it).
-        var byFamily: [String: [Int32]] = [:]
-        for (position, obligation) in obligations.enumerated() { byFamily[obligation.family, default: []].append(Int32(position)) }
         let pages = FamilyPages(
-            directory: directory + "/families", reports: reports, policy: policy, obligations: obligations,
-            byFamily: byFamily, lastLines: try EventScanner.lastLines(path: path))
+            directory: directory + "/families", reports: reports, policy: policy, lastLines: try EventScanner.lastLines(path: path))
         try pages.write(path: path, window: window, workerNames: fold.workers.mapValues(\.name))
-        return Summary(families: fold.families.count, obligations: obligations.count)
+        return Summary(families: fold.families.count, obligations: tally.count)
+    }
+}
+
+/// What a rebuild needs to know of all the obligations before writing them: how many, whether any has a detail
+/// (the due file's last column), those the front page lists (overdue, or open and due within a week, in the order
+/// of the due rows), and every month's timeliness.
+struct ObligationTally: Sendable {
+    var count = 0
+    var detail = false
+    var listed: [Obligation] = []
+    var timeliness = Reports.Timeliness()
+
+    /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
+    static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
+        let block = 256
+        let asOf = reports.asOf
+        let weekEnd = asOf.adding(days: 7)
+        let parts = ParallelMap.map((families.count + block - 1) / block) { index in
+            var tally = ObligationTally()
+            for family in families[(index * block)..<min(families.count, (index + 1) * block)] {
+                for obligation in reports.obligations(of: family) {
+                    tally.count += 1
+                    tally.detail = tally.detail || obligation.detail != nil
+                    let status = obligation.status(asOf: asOf)
+                    if status == .overdue || (status == .open && obligation.dueOn <= weekEnd) { tally.listed.append(obligation) }
+                    tally.timeliness.count(obligation, asOf: asOf)
+                }
+            }
+            return tally
+        }
+        var tally = ObligationTally()
+        for part in parts {
+            tally.count += part.count
+            tally.detail = tally.detail || part.detail
+            tally.listed += part.listed
+            tally.timeliness.merge(part.timeliness)
+        }
+        return tally
     }
 }
 
@@ -79,19 +115,12 @@ final class FamilyPages: Sendable {
     let directory: String
     let reports: Reports
     let policy: Policy?
-    let obligations: [Obligation]
-    let byFamily: [String: [Int32]]
     let lastLines: [UInt64: Int]
 
-    init(
-        directory: String, reports: Reports, policy: Policy?, obligations: [Obligation], byFamily: [String: [Int32]],
-        lastLines: [UInt64: Int]
-    ) {
+    init(directory: String, reports: Reports, policy: Policy?, lastLines: [UInt64: Int]) {
         self.directory = directory
         self.reports = reports
         self.policy = policy
-        self.obligations = obligations
-        self.byFamily = byFamily
         self.lastLines = lastLines
     }
 
@@ -136,7 +165,7 @@ final class FamilyPages: Sendable {
 
     private func page(_ family: FamilyState, timeline: [TimelineEntry]) throws {
         let page = Dashboard.familyPage(
-            family: family, row: reports.familyRow(family), obligations: (byFamily[family.ref] ?? []).map { obligations[Int($0)] },
+            family: family, row: reports.familyRow(family), obligations: reports.obligations(of: family),
             pbr: reports.pbrRow(family, policy: policy), timeline: timeline, asOf: reports.asOf)
         let path = "\(directory)/\(HTML.safeFileName(family.ref)).html"
         let bytes = Array(page.utf8)
