@@ -34,6 +34,28 @@ struct FoldEquivalenceTests {
         #expect(Self.rows(try LedgerFold.scan(path: path, window: EventWindow(), shards: count).fold) == expected)
     }
 
+    @Test("every month's figures, from timeliness counted for all months at once (as rebuild does), are monthly's own")
+    func timelinessCountedOnce() throws {
+        let reports = Reports(fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
+        var timeliness = Reports.Timeliness()
+        var halves = (Reports.Timeliness(), Reports.Timeliness())
+        for (index, obligation) in reports.obligations().enumerated() {
+            timeliness.count(obligation, asOf: Self.asOf)
+            if index % 2 == 0 { halves.0.count(obligation, asOf: Self.asOf) } else { halves.1.count(obligation, asOf: Self.asOf) }
+        }
+        halves.0.merge(halves.1)
+        var judged = 0
+        for month in 1...12 {
+            for year in [2025, 2026] {
+                let plain = reports.monthly(year: year, month: month)
+                #expect(reports.monthly(year: year, month: month, timeliness: timeliness) == plain, "\(year)-\(month)")
+                #expect(reports.monthly(year: year, month: month, timeliness: halves.0) == plain, "\(year)-\(month), merged")
+                judged += plain["timeliness"]?.objectValue?.members.count ?? 0
+            }
+        }
+        #expect(judged > 20, "the demo log has obligations judged in some months")
+    }
+
     @Test("as of a date and as known at a moment, in shards: the same as one fold")
     func windows() throws {
         let path = try DemoLog.path(families: 120)

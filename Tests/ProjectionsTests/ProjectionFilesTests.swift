@@ -67,6 +67,26 @@ struct ProjectionFilesTests {
     }
 }
 
+@Suite("Projection files of positions that make several rows agree with the row renderers")
+struct ProjectionFilesManyRowsTests {
+    /// Position p makes p % 4 rows (none for every fourth), as a family makes its obligations.
+    static func rows(_ position: Int) -> [JSONObject] {
+        (0..<(position % 4)).compactMap { ProjectionFilesTests.row(position * 4 + $0) }
+    }
+
+    @Test("same bytes as the renderers of all the rows", arguments: [(1, 1), (3, 2), (64, 2), (512, 2), (5, 3)])
+    func sameBytes(block: Int, threads: Int) throws {
+        let directory = TemporaryDirectory()
+        let count = 150
+        let all = (0..<count).flatMap(Self.rows)
+        #expect(all.count > 150)
+        let columns = RowWriter.allColumns(all)
+        try ProjectionFiles.write(directory.path, "many", count: count, columns: columns, block: block, threads: threads) { Self.rows($0) }
+        #expect(readBytes(directory.file("many.json")) == RowWriter.json(all))
+        #expect(readBytes(directory.file("many.csv")) == RowWriter.csv(all))
+    }
+}
+
 extension RowBlocks.Format {
     var isCSV: Bool { if case .csv = self { true } else { false } }
     var isJSON: Bool { if case .json = self { true } else { false } }
