@@ -223,8 +223,11 @@ struct Timing {
 }
 
 /// Runs each command `samples` times, interleaved (after one warm-up each unless `warmup` is false), with
-/// `before` run untimed ahead of every sample (to empty an output folder, say).
+/// `before` run untimed ahead of every sample (to empty an output folder, say). The disk is flushed first (`sync`),
+/// so that what an earlier section wrote (a rebuild writes about 1 GiB) is not written back during this one's
+/// samples, where it would land on their `fsync`s.
 func measure(_ commands: [[String]], warmup: Bool = true, before: () -> Void = {}) -> [Timing] {
+    sync()
     if warmup { for command in commands { before(); _ = run(command) } }
     var seconds = Array(repeating: [Double](), count: commands.count)
     var peak = Array(repeating: 0.0, count: commands.count)

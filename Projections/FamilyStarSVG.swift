@@ -32,15 +32,9 @@ public enum FamilyStarSVG {
         }.joined(separator: " ")
     }
 
-    /// The SVG, with a title and description for screen readers.
-    public static func svg(first: StarReading?, latest: StarReading?) -> String {
-        var out = #"<svg class="star" viewBox="0 0 400 400" role="img" aria-labelledby="star-title star-desc" xmlns="http://www.w3.org/2000/svg">"#
-        out += #"<title id="star-title">Family Star</title>"#
-        let describe: (StarReading?) -> String = { reading in
-            guard let reading else { return "none" }
-            return zip(labels, reading.scores).map { "\($0) \($1)" }.joined(separator: ", ")
-        }
-        out += "<desc id=\"star-desc\">First assessment (\(HTML.escape(first.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(first))). Latest (\(HTML.escape(latest.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(latest))).</desc>"
+    /// The rings, spokes and labels: the same on every star, so drawn once.
+    static let frame: String = {
+        var out = ""
         for ring in stride(from: 2, through: 10, by: 2) {
             out += "<polygon class=\"ring\" points=\"\(points(Array(repeating: ring, count: 10)))\"/>"
         }
@@ -53,6 +47,19 @@ public enum FamilyStarSVG {
             let anchor = spoke.0 > 0.1 ? "start" : spoke.0 < -0.1 ? "end" : "middle"
             out += "<text x=\"\(format(lx))\" y=\"\(format(ly))\" text-anchor=\"\(anchor)\">\(HTML.escape(labels[index]))</text>"
         }
+        return out
+    }()
+
+    /// The SVG, with a title and description for screen readers.
+    public static func svg(first: StarReading?, latest: StarReading?) -> String {
+        var out = #"<svg class="star" viewBox="0 0 400 400" role="img" aria-labelledby="star-title star-desc" xmlns="http://www.w3.org/2000/svg">"#
+        out += #"<title id="star-title">Family Star</title>"#
+        let describe: (StarReading?) -> String = { reading in
+            guard let reading else { return "none" }
+            return zip(labels, reading.scores).map { "\($0) \($1)" }.joined(separator: ", ")
+        }
+        out += "<desc id=\"star-desc\">First assessment (\(HTML.escape(first.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(first))). Latest (\(HTML.escape(latest.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(latest))).</desc>"
+        out += frame
         if let first {
             out += "<polygon class=\"first\" points=\"\(points(first.scores))\"><title>First: \(HTML.escape(first.date.description))</title></polygon>"
         }

@@ -3,7 +3,10 @@ public enum HTML {
     /// Escapes text for element content and attribute values.
     public static func escape(_ text: String) -> String {
         // Most text (dates, codes, names) has nothing to escape: one pass over the bytes says so.
-        if !text.utf8.contains(where: { $0 < 0x20 ? ($0 != 0x09 && $0 != 0x0A) : needsEscape[Int($0)] }) { return text }
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes in
+            needsEscape.withUnsafeBufferPointer { table in !bytes.contains { table[Int($0)] } }
+        }
+        if plain ?? !text.utf8.contains(where: { needsEscape[Int($0)] }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -21,8 +24,10 @@ public enum HTML {
         return out
     }
 
-    /// The ASCII bytes `escape` replaces (controls are tested separately).
-    private static let needsEscape: [Bool] = (0..<256).map { [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) }
+    /// The bytes `escape` replaces: & < > " ' and the control characters but tab and newline.
+    private static let needsEscape: [Bool] = (0..<256).map {
+        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A)
+    }
 
     /// A file-name-safe form of a family ref (refs are already `A-Za-z0-9._-`; anything else is replaced).
     public static func safeFileName(_ ref: String) -> String {

@@ -49,6 +49,14 @@ struct DashboardTests {
         #expect(page.contains("default-src 'none'"))
     }
 
+    @Test("HTML escaping of each character that needs it, and of none that does not", arguments: [
+        ("plain 2026-03-02 F-1", "plain 2026-03-02 F-1"), ("Zoë Siân", "Zoë Siân"), ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("<b>&'\"", "&lt;b&gt;&amp;&#39;&quot;"), ("bell\u{07} and\r", "bell\u{FFFD} and\u{FFFD}"), ("", ""),
+    ])
+    func escape(text: String, escaped: String) {
+        #expect(HTML.escape(text) == escaped)
+    }
+
     @Test("the Family Star's points for known scores")
     func starPoints() {
         // Score 10 on every spoke reaches the full radius (130) around the centre (200, 200).
