@@ -1,13 +1,21 @@
 /// A calendar date with no time zone (`YYYY-MM-DD`), as councils write deadlines.
+///
+/// Eight bytes: the projections hold millions of dates (four in every obligation), so the parts are stored in the
+/// smallest integers that hold years 1–9999 (and the day numbers of those years), and read as `Int`.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    private let storedYear: Int16
+    private let storedMonth: UInt8
+    private let storedDay: UInt8
+    private let storedDayNumber: Int32
+
     /// The year, e.g. 2026.
-    public let year: Int
+    public var year: Int { Int(storedYear) }
     /// The month, 1–12.
-    public let month: Int
+    public var month: Int { Int(storedMonth) }
     /// The day of the month, 1–31.
-    public let day: Int
+    public var day: Int { Int(storedDay) }
     /// Days since 1970-01-01 (negative before): worked out once, so that comparing dates is comparing numbers.
-    public let dayNumber: Int
+    public var dayNumber: Int { Int(storedDayNumber) }
 
     /// A date, if the parts name a real one.
     public init?(year: Int, month: Int, day: Int) {
@@ -18,10 +26,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     private init(unchecked year: Int, _ month: Int, _ day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
-        dayNumber = Self.days(year: year, month: month, day: day)
+        storedYear = Int16(clamping: year)
+        storedMonth = UInt8(clamping: month)
+        storedDay = UInt8(clamping: day)
+        storedDayNumber = Int32(clamping: Self.days(year: year, month: month, day: day))
     }
 
     /// Parses exactly `YYYY-MM-DD`.
@@ -73,8 +81,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return era * 146_097 + doe - 719_468
     }
 
-    /// The date `dayNumber` days after 1970-01-01.
+    /// The date `dayNumber` days after 1970-01-01 (kept within ±2^31 days, about 5.8 million years: a date outside
+    /// years 1–9999 is only ever a sentinel).
     public init(dayNumber: Int) {
+        let dayNumber = Int(Int32(clamping: dayNumber))
         let z = dayNumber + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -83,10 +93,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let mp = (5 * doy + 2) / 153
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        self.month = month
-        self.day = day
-        self.dayNumber = dayNumber
+        storedYear = Int16(clamping: yoe + era * 400 + (month <= 2 ? 1 : 0))
+        storedMonth = UInt8(clamping: month)
+        storedDay = UInt8(clamping: day)
+        storedDayNumber = Int32(dayNumber)
     }
 
     /// ISO weekday: 1 Monday … 7 Sunday.

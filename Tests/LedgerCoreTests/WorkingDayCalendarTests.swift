@@ -115,7 +115,19 @@ struct DateTests {
         for day in stride(from: -800_000, through: 800_000, by: 97) {
             let date = CivilDate(dayNumber: day)
             #expect(date.dayNumber == day)
+            #expect(CivilDate(year: date.year, month: date.month, day: date.day).map { $0 == date } ?? (date.year < 1))
         }
+    }
+
+    @Test("dates at the edges of the years the ledger takes keep their parts (stored in eight bytes)", arguments: [
+        ("0001-01-01", -719_162), ("1969-12-31", -1), ("1970-01-01", 0), ("2026-11-23", 20_780), ("9999-12-31", 2_932_896),
+    ])
+    func edges(text: String, dayNumber: Int) throws {
+        let date = try #require(CivilDate(text))
+        #expect(date.dayNumber == dayNumber)
+        #expect(date.description == text)
+        #expect(CivilDate(dayNumber: dayNumber) == date)
+        #expect(MemoryLayout<CivilDate>.size == 8)
     }
 }
 
