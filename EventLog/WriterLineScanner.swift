@@ -48,7 +48,8 @@ extension LineScanner {
     ///
     /// One-sided, like `scan`: it accepts a line only when the reference (`JSONParser`, then `EventInput.parse`'s
     /// reading of the members) would read the same members from it, and only when the stored form of `actor`,
-    /// `source` and `data` is their bytes as they are. So it declines whitespace anywhere, an escape in any string,
+    /// `source` and `data` is their bytes as they are. So it declines whitespace anywhere (but a carriage return
+    /// ending the line), an escape in any string,
     /// non-ASCII in the top-level strings, a repeated member, a member a writer does not set, a missing member
     /// (`stream`, `type`, `occurredAt`, `actor`, `data`), `v` that is not a plain positive integer, and anything
     /// the grammar refuses. It does not check the contract's rules: that is `InPlaceValidation`'s work.
@@ -95,7 +96,9 @@ extension LineScanner {
                 }
             }
         } while c.literal(",")
-        guard c.literal("}"), c.index == c.end, let stream, let type, let occurredAt, let actor, let data,
+        // A carriage return may end the line (a feed written on Windows): JSON takes it as whitespace.
+        guard c.literal("}"), c.index == c.end || (c.index == c.end - 1 && base[c.index] == 0x0D),
+            let stream, let type, let occurredAt, let actor, let data,
             let (actorID, actorRole) = Self.actorMembers(base, actor)
         else { return nil }
         return WriterLine(

@@ -124,12 +124,14 @@ struct WriterInPlaceTests {
 
     static let visit = #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"kind":"home"}}"#
 
-    /// Lines the in-place path must leave to the reference: their stored form is not their bytes, or the reference
-    /// refuses them (with its own words).
+    /// Lines the in-place path leaves to the reference: their stored form is not their bytes, they are outside the
+    /// shape it takes (whitespace), or the reference refuses them (with its own words).
     static let declined: [(String, String)] = [
         ("a space after a colon", #"{"id":"e","stream": "family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"kind":"home"}}"#),
         ("a space inside data", #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"kind": "home"}}"#),
         ("a leading space", " " + visit),
+        ("two carriage returns", visit + "\r\r"),
+        ("a space after the object", visit + " "),
         ("an escape in a data string", #"{"id":"e","stream":"family:F-1","type":"note.recorded","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"subject":"a\/b","body":"b"}}"#),
         ("an escaped quote in a data string", #"{"id":"e","stream":"family:F-1","type":"note.recorded","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"subject":"say \"hi\"","body":"b"}}"#),
         ("an escape in the id", #"{"id":"\u0065","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"kind":"home"}}"#),
@@ -153,7 +155,7 @@ struct WriterInPlaceTests {
         ("a number where the schema wants an integer, written with a fraction", #"{"id":"e","stream":"family:F-1","type":"triage.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"outcome":4.0,"priority":"low","level":"brief"}}"#),
     ]
 
-    @Test("lines whose stored form is not their bytes, or that the reference refuses, are left to the reference", arguments: declined)
+    @Test("lines outside the shape the in-place path takes, or that the reference refuses, are left to the reference", arguments: declined)
     func declines(what: String, line: String) {
         #expect(Self.inPlace(Array(line.utf8)) == nil, "\(what) was prepared in place")
     }
@@ -166,6 +168,7 @@ struct WriterInPlaceTests {
         ("no id", #"{"stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"kind":"home"}}"#),
         ("a source", #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"source":{"system":"mosaic","ref":"r-1","recordedAt":"2026-02-02T10:00:00Z"},"data":{"kind":"home"}}"#),
         ("non-ASCII text in data", #"{"id":"e","stream":"family:F-1","type":"note.recorded","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"data":{"subject":"Siân's visit","body":"Zoë — fine"}}"#),
+        ("a Windows line ending", visit + "\r"),
         ("an instant for occurredAt", #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02T09:30:00+01:00","actor":{"id":"w-017","role":"fsw"},"data":{"kind":"home"}}"#),
     ]
 
@@ -207,6 +210,11 @@ struct WriterInPlaceTests {
             lines.insert(JSONWriter.string(.object(JSONObject(object.members.filter { $0.key != "id" }))), at: 1_100)
         }
         lines.insert("{\"id\":\"torn", at: 1_200)
+        if let object = try JSONParser.parse(lines[note]).objectValue {
+            var copy = object
+            copy["id"] = "windows-note"
+            lines.insert(JSONWriter.string(.object(copy)) + "\r", at: 1_250)
+        }
         // An escape whose stored form differs from its bytes (the reference stores "a/b").
         if var object = try JSONParser.parse(lines[note]).objectValue, var data = object["data"]?.objectValue {
             object["id"] = "escaped-note"
