@@ -202,7 +202,8 @@ public struct Reports: Sendable {
     /// Every family's obligations, by family, episode, due date, starting event and rule. Families come in order
     /// of their references and each obligation carries its family's, so each family's few are sorted on their own
     /// rather than all of them at once by string comparisons. One array, sized once (at most one more per episode
-    /// than the fold holds: the open episode's duration): the list is the largest thing a rebuild makes.
+    /// than the fold holds: the open episode's duration). The list is large: a rebuild does not make it, but takes
+    /// each family's (`obligations(of:)`) where it writes them.
     public func obligations() -> [Obligation] {
         let families = sortedFamilies
         var all: [Obligation] = []
@@ -347,8 +348,6 @@ public struct Reports: Sendable {
 
     // MARK: monthly
 
-    /// The monthly figures. `obligations` may be given when the caller already has them (rebuild asks for
-    /// every month).
     /// The `timeliness` figures of `monthly`, for every month at once: by the month they fell due, each rule's
     /// obligations that could be judged (checks, and those lapsed or still open, aside) and how many were met on
     /// time. Counted one obligation at a time, so that a rebuild never needs all of them at once.
