@@ -64,6 +64,14 @@ public enum RowBlocks {
         _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
         row: @Sendable (Int) -> JSONObject?, to sink: ([UInt8]) throws -> Void
     ) throws {
+        try write(format, count: count, block: block, threads: threads, rows: { row($0).map { [$0] } ?? [] }, to: sink)
+    }
+
+    /// `write` where a position makes any number of rows (`rows`).
+    public static func write(
+        _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        rows: @Sendable (Int) -> [JSONObject], to sink: ([UInt8]) throws -> Void
+    ) throws {
         var written = 0
         switch format {
         case .json: try sink([UInt8(ascii: "[")])
@@ -73,9 +81,9 @@ public enum RowBlocks {
             RowWriter.appendCSVHeader(columns, into: &header)
             try sink(header)
         }
-        try forEachPart(count: count, block: block, threads: threads, row: row) { rows in
+        try forEachPart(count: count, block: block, threads: threads, rows: rows) { blockRows in
             var bytes: [UInt8] = []
-            for (index, made) in rows.enumerated() {
+            for (index, made) in blockRows.enumerated() {
                 switch format {
                 // A part's first row is written as a document's first; the comma goes before it if it is not.
                 case .json: RowWriter.appendJSONRow(made, index: index, into: &bytes)
@@ -85,7 +93,7 @@ public enum RowBlocks {
                 case .csv(let columns): RowWriter.appendCSV(made, columns: columns, into: &bytes)
                 }
             }
-            return (bytes: bytes, rows: rows.count)
+            return (bytes: bytes, rows: blockRows.count)
         } emit: { part in
             guard part.rows > 0 else { return }
             if case .json = format, written > 0 { try sink([UInt8(ascii: ",")]) }

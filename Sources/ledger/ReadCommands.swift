@@ -108,13 +108,17 @@ enum ReadCommands {
         /// the rows, without holding them. The CSV's columns are `columns`, else those of the rows in the order
         /// first seen (the rows are then made twice). A table is aligned over all its rows, so it holds them.
         func emit(count: Int, columns: [String]? = nil, tableColumns: [String], row: @Sendable (Int) -> JSONObject?) throws {
+            let columns = format == .csv ? columns ?? RowBlocks.columns(count: count, row: row) : []
+            try emit(count: count, columns: columns, tableColumns: tableColumns) { row($0).map { [$0] } ?? [] }
+        }
+
+        /// `emit` where a position makes any number of rows (`rows`), with the CSV's columns given.
+        func emit(count: Int, columns: [String], tableColumns: [String], rows: @Sendable (Int) -> [JSONObject]) throws {
             switch format {
-            case .table: try emit((0..<count).compactMap(row), tableColumns: tableColumns)
-            case .json: try RowBlocks.write(.json, count: count, row: row, to: Console.outBytes)
-            case .jsonl: try RowBlocks.write(.jsonl, count: count, row: row, to: Console.outBytes)
-            case .csv:
-                let columns = columns ?? RowBlocks.columns(count: count, row: row)
-                try RowBlocks.write(.csv(columns), count: count, row: row, to: Console.outBytes)
+            case .table: try emit((0..<count).flatMap(rows), tableColumns: tableColumns)
+            case .json: try RowBlocks.write(.json, count: count, rows: rows, to: Console.outBytes)
+            case .jsonl: try RowBlocks.write(.jsonl, count: count, rows: rows, to: Console.outBytes)
+            case .csv: try RowBlocks.write(.csv(columns), count: count, rows: rows, to: Console.outBytes)
             case .html: throw UsageError(message: "--format html is for timeline (and rebuild writes the dashboard)")
             }
         }
@@ -205,29 +209,46 @@ enum ReadCommands {
     static func due(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw, flags: ["overdue"])
         try requireLog(query)
-        let reports = try query.reports()
-        let asOf = reports.asOf
-        var obligations = reports.obligations()
-        // Filtered as obligations, before any row is made; the rows are then made and written a block at a time.
-        if query.arguments.flags.contains("overdue") { obligations.removeAll { $0.status(asOf: asOf) != .overdue } }
+        var wanted: Obligation.Status?
         if let text = query.arguments.value("status") {
-            guard let status = Obligation.Status(rawValue: text) else {
+            guard let parsed = Obligation.Status(rawValue: text) else {
                 throw UsageError(message: "--status must be one of \(Obligation.Status.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            obligations.removeAll { $0.status(asOf: asOf) != status }
+            wanted = parsed
         }
-        if let rule = query.arguments.value("rule") { obligations.removeAll { $0.rule != rule } }
-        if let family = query.arguments.value("family") { obligations.removeAll { $0.family != family } }
-        if let worker = query.arguments.value("worker") { obligations.removeAll { $0.responsible != worker } }
-        if let team = query.arguments.value("team") {
-            obligations.removeAll { obligation in
-                guard let worker = obligation.responsible else { return true }
-                return reports.fold.workers[worker]?.team != team
+        let status = wanted
+        let reports = try query.reports()
+        let asOf = reports.asOf
+        let overdue = query.arguments.flags.contains("overdue")
+        let rule = query.arguments.value("rule")
+        let family = query.arguments.value("family")
+        let worker = query.arguments.value("worker")
+        let team = query.arguments.value("team")
+        let workers = reports.fold.workers
+        let kept: @Sendable (Obligation) -> Bool = { obligation in
+            if overdue, obligation.status(asOf: asOf) != .overdue { return false }
+            if let status, obligation.status(asOf: asOf) != status { return false }
+            if let rule, obligation.rule != rule { return false }
+            if let family, obligation.family != family { return false }
+            if let worker, obligation.responsible != worker { return false }
+            if let team {
+                guard let responsible = obligation.responsible, workers[responsible]?.team == team else { return false }
             }
+            return true
         }
-        let kept = obligations
-        try query.emit(count: kept.count, columns: Reports.obligationColumns(kept),
-            tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) { reports.row(kept[$0]) }
+        // Each family's obligations are made, filtered and written a block of families at a time, never all held.
+        // A first pass on every core says whether any kept one has a detail (the CSV's last column).
+        let families = reports.sortedFamilies
+        let block = 256
+        let detail = ParallelMap.map((families.count + block - 1) / block) { index in
+            families[(index * block)..<min(families.count, (index + 1) * block)].contains { family in
+                reports.obligations(of: family).contains { $0.detail != nil && kept($0) }
+            }
+        }.contains(true)
+        try query.emit(count: families.count, columns: Reports.obligationColumns(detail: detail),
+            tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) {
+            reports.obligations(of: families[$0]).filter(kept).map(reports.row)
+        }
         return .done
     }
 
