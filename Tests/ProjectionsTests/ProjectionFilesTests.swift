@@ -74,7 +74,7 @@ struct ProjectionFilesManyRowsTests {
         (0..<(position % 4)).compactMap { ProjectionFilesTests.row(position * 4 + $0) }
     }
 
-    @Test("same bytes as the renderers of all the rows", arguments: [(1, 1), (3, 2), (64, 2), (512, 2), (5, 3)])
+    @Test("same bytes as the renderers of all the rows, in files and to a sink", arguments: [(1, 1), (3, 2), (64, 2), (512, 2), (5, 3)])
     func sameBytes(block: Int, threads: Int) throws {
         let directory = TemporaryDirectory()
         let count = 150
@@ -84,6 +84,12 @@ struct ProjectionFilesManyRowsTests {
         try ProjectionFiles.write(directory.path, "many", count: count, columns: columns, block: block, threads: threads) { Self.rows($0) }
         #expect(readBytes(directory.file("many.json")) == RowWriter.json(all))
         #expect(readBytes(directory.file("many.csv")) == RowWriter.csv(all))
+        let formats: [(RowBlocks.Format, [UInt8])] = [(.json, RowWriter.json(all)), (.jsonl, RowWriter.jsonl(all)), (.csv(columns), RowWriter.csv(all))]
+        for (format, expected) in formats {
+            var out: [UInt8] = []
+            try RowBlocks.write(format, count: count, block: block, threads: threads, rows: { Self.rows($0) }) { out += $0 }
+            #expect(out == expected, "\(format)")
+        }
     }
 }
 
