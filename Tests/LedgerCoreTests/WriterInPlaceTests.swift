@@ -179,6 +179,20 @@ struct WriterInPlaceTests {
         #expect(Self.reference(bytes) == .success(inPlace))
     }
 
+    @Test("every refusal case: what the reference refuses is never prepared in place; what it prepares, the same")
+    func refusalCases() {
+        var prepared = 0
+        for (what, line, _, _) in RefusalTests.cases {
+            let bytes = Array(line.utf8)
+            guard let inPlace = Self.inPlace(bytes) else { continue }
+            // Passed in place: the reference passes it too (a refusal for the log's state comes later, at commit).
+            prepared += 1
+            #expect(Self.reference(bytes) == .success(inPlace), "\(what) was prepared in place")
+        }
+        // The refusals for the log's state (no open episode, an unregistered worker, ...) pass the contract.
+        #expect(prepared >= 10, "only \(prepared) refusal cases reached the in-place path")
+    }
+
     @Test("fuzzed writer lines: whatever is prepared in place, the reference prepares byte for byte the same")
     func fuzz() {
         let iterations = getenv("LEDGER_FUZZ_ITERATIONS").flatMap { Int(String(cString: $0)) } ?? 3_000
