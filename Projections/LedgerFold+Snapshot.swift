@@ -332,6 +332,19 @@ extension SnapshotReader {
         StarReading(eventID: try string(), date: try date(), type: try string(), scores: try array { try $0.int() })
     }
 
+    /// The event patterns named by `texts`, made once per distinct list (an obligation's targets are its rule's).
+    mutating func patterns(_ texts: [String]) throws -> [EventPattern] {
+        if let known = patternLists[texts] { return known }
+        var made: [EventPattern] = []
+        made.reserveCapacity(texts.count)
+        for text in texts {
+            guard let pattern = EventPattern(text) else { throw SnapshotError(reason: "event pattern \(text)") }
+            made.append(pattern)
+        }
+        patternLists[texts] = made
+        return made
+    }
+
     mutating func obligation() throws -> Obligation {
         let family = try string()
         let episode = try int()
@@ -348,11 +361,7 @@ extension SnapshotReader {
         obligation.checkPassed = try optional { try $0.bool() }
         obligation.detail = try optional { try $0.string() }
         obligation.extendable = try optional { try $0.string() }
-        obligation.targets = try array { (reader) throws in
-            let text = try reader.string()
-            guard let pattern = EventPattern(text) else { throw SnapshotError(reason: "event pattern \(text)") }
-            return pattern
-        }
+        obligation.targets = try patterns(try array { try $0.string() })
         obligation.responsible = try optional { try $0.string() }
         return obligation
     }

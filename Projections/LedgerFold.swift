@@ -454,7 +454,7 @@ struct FamilyRules {
     {
         Obligation(
             family: family, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source, kind: .recurring,
-            fromSeq: event.seq, fromDate: event.date, dueOn: due, targets: [rule.event])
+            fromSeq: event.seq, fromDate: event.date, dueOn: due, targets: rule.targets)
     }
 
     /// Flags checked at referral (Birmingham step-down entry, CP step-down; re-referral where the policy asks).

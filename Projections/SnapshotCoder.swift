@@ -93,6 +93,8 @@ struct SnapshotReader {
     /// Where each string of the table starts and ends (two entries per string).
     private var stringBounds: [Int32] = []
     private var strings: [String?] = []
+    /// Lists of event patterns read so far, by their texts: the obligations of a rule share one list.
+    var patternLists: [[String]: [EventPattern]] = [:]
     /// Where the body starts (after the string table).
     private(set) var bodyStart = 0
 

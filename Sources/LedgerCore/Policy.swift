@@ -137,6 +137,8 @@ public struct Policy: Sendable {
         public let everyDaysField: String?
         /// The first occurrence is due after this (defaults to `every`).
         public let firstWithin: Timescale?
+        /// `[event]`: what meets each obligation the rule makes, made once and shared by all of them.
+        public let targets: [EventPattern]
     }
 
     /// A caseload limit per full-time worker.
@@ -272,13 +274,14 @@ extension Policy {
                     byLevel[member.key] = scale
                 }
             }
+            let event = try reader.pattern(rule, "event", at: at)
             return Recurring(
                 id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
-                source: try reader.string(rule, "source", at: at), event: try reader.pattern(rule, "event", at: at),
+                source: try reader.string(rule, "source", at: at), event: event,
                 every: try reader.timescale(rule, "every", at: at), everyByLevel: byLevel,
                 from: try reader.pattern(rule, "from", at: at), levels: try reader.levels(rule, at: at),
                 everyDaysField: try reader.optionalString(rule, "everyDaysField", at: at),
-                firstWithin: try reader.optionalTimescale(rule, "firstWithin", at: at))
+                firstWithin: try reader.optionalTimescale(rule, "firstWithin", at: at), targets: [event])
         }
         limits = try reader.objects(json, "limits").map { (at, rule) throws(PolicyError) in
             let unit = try reader.string(rule, "unit", at: at)
