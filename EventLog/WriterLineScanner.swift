@@ -49,10 +49,10 @@ extension LineScanner {
     /// One-sided, like `scan`: it accepts a line only when the reference (`JSONParser`, then `EventInput.parse`'s
     /// reading of the members) would read the same members from it, and only when the stored form of `actor`,
     /// `source` and `data` is their bytes as they are. So it declines whitespace anywhere (but a carriage return
-    /// ending the line), an escape in any string,
-    /// non-ASCII in the top-level strings, a repeated member, a member a writer does not set, a missing member
-    /// (`stream`, `type`, `occurredAt`, `actor`, `data`), `v` that is not a plain positive integer, and anything
-    /// the grammar refuses. It does not check the contract's rules: that is `InPlaceValidation`'s work.
+    /// ending the line), an escape in any string, non-ASCII in the top-level strings, a repeated member, a member
+    /// a writer does not set, a missing member (`stream`, `type`, `occurredAt`, `actor`, `data`), `v` that is not
+    /// a plain positive integer, and anything the grammar refuses. It does not check the contract's rules: that
+    /// is `InPlaceValidation`'s work.
     public mutating func scanWriter(_ line: UnsafeBufferPointer<UInt8>) -> WriterLine? {
         guard let base = line.baseAddress, line.count <= LineFormat.maxLineBytes else { return nil }
         nameCount = 0
