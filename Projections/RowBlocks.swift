@@ -6,19 +6,10 @@ public enum RowBlocks {
     /// Positions per block.
     public static let block = 512
 
-    /// Makes the rows of positions `0..<count` (`row`; nil: no row at that position) on `threads` threads,
-    /// `block` positions at a time and a few blocks per thread at once. `render` turns each block's rows into a
-    /// part, on the thread that made them; `emit` gets the parts in order, on the calling thread.
-    public static func forEachPart<Part: Sendable>(
-        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
-        row: @Sendable (Int) -> JSONObject?, render: @Sendable (_ rows: [JSONObject]) -> Part,
-        emit: (Part) throws -> Void
-    ) throws {
-        try forEachPart(count: count, block: block, threads: threads, rows: { position in row(position).map { [$0] } ?? [] },
-            render: render, emit: emit)
-    }
-
-    /// `forEachPart` where a position makes any number of rows (`rows`): a family's obligations, say.
+    /// Makes the rows of positions `0..<count` (`rows`: any number per position, a family's obligations, say) on
+    /// `threads` threads, `block` positions at a time and a few blocks per thread at once. `render` turns each
+    /// block's rows into a part, on the thread that made them; `emit` gets the parts in order, on the calling
+    /// thread.
     public static func forEachPart<Part: Sendable>(
         count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
         rows: @Sendable (Int) -> [JSONObject], render: @Sendable (_ rows: [JSONObject]) -> Part,
