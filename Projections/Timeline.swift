@@ -13,7 +13,7 @@ public struct TimelineEntry: Sendable, Equatable {
     }
 
     /// A later event's void of this one (entered in error).
-    public struct Void: Sendable, Equatable {
+    public struct Voiding: Sendable, Equatable {
         public var by: String
         public var seq: Int
         public var reason: String
@@ -29,7 +29,7 @@ public struct TimelineEntry: Sendable, Equatable {
     /// The sentence, as corrected.
     public var text: String
     public var corrections: [Correction]
-    public var void: Void?
+    public var void: Voiding?
 
     /// The `timeline` command's row: seq, id, occurredAt, recordedAt, actor, type, text, and `corrected` and
     /// `voided` when there are any.
@@ -92,7 +92,7 @@ public struct TimelineBook: Sendable {
     private func entry(_ event: StoredEvent) -> TimelineEntry {
         let actor = actorLabel(event)
         var corrections: [TimelineEntry.Correction] = []
-        var void: TimelineEntry.Void?
+        var void: TimelineEntry.Voiding?
         for amendment in event.amendments {
             switch amendment.kind {
             case .corrected:
@@ -100,7 +100,7 @@ public struct TimelineBook: Sendable {
                     by: amendment.by, seq: amendment.seq, reason: amendment.reason,
                     original: Sentence.describe(type: event.type, data: amendment.original ?? .empty, actor: actor)))
             case .voided where void == nil:
-                void = TimelineEntry.Void(by: amendment.by, seq: amendment.seq, reason: amendment.reason)
+                void = TimelineEntry.Voiding(by: amendment.by, seq: amendment.seq, reason: amendment.reason)
             case .voided:
                 break
             }
