@@ -23,7 +23,7 @@ enum RebuildWriter {
         try FileOutput.makeDirectory(directory + "/families")
 
         // Families and PbR: a row per family, made when written (and again for its page), never all held.
-        let sorted = fold.families.values.sorted { $0.ref < $1.ref }
+        let sorted = reports.sortedFamilies
         let policy = fold.policy(on: asOf)
         try ProjectionFiles.write(directory, "families", count: sorted.count) { reports.familyRow(sorted[$0]) }
         // The front page counts the families attached or with a claim to make: of those rows, the two cells it
