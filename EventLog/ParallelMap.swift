@@ -18,6 +18,20 @@ public enum ParallelMap {
         return results.takeAll { _ in preconditionFailure("concurrentPerform returned before every piece was done") }
     }
 
+    /// `body(range)` for `0..<count` cut into ranges of `size` (the last may be shorter), a range per piece of
+    /// work as `map` does them, returned in order.
+    public static func map<Result: Sendable>(
+        ranges count: Int, size: Int, threads: Int = ParallelLineReader.processors, _ body: @Sendable (Range<Int>) -> Result
+    ) -> [Result] {
+        let size = max(1, size)
+        return map((count + size - 1) / size, threads: threads) { body(range($0, size: size, count: count)) }
+    }
+
+    /// The `index`th range of `size` in `0..<count`.
+    public static func range(_ index: Int, size: Int, count: Int) -> Range<Int> {
+        (index * size)..<min(count, (index + 1) * size)
+    }
+
     /// One slot per piece of work, each written by one thread only (raw storage: no shared bookkeeping).
     private final class Slots<Value>: @unchecked Sendable {
         private let storage: UnsafeMutablePointer<Value?>

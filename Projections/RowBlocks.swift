@@ -20,7 +20,7 @@ public enum RowBlocks {
         let window = max(1, threads) * 4
         for first in stride(from: 0, to: blocks, by: window) {
             let parts = ParallelMap.map(min(window, blocks - first), threads: threads) { offset in
-                render(positions(first + offset, block: block, count: count).flatMap(rows))
+                render(ParallelMap.range(first + offset, size: block, count: count).flatMap(rows))
             }
             for part in parts { try emit(part) }
         }
@@ -31,15 +31,9 @@ public enum RowBlocks {
     public static func columns(
         count: Int, block: Int = block, threads: Int = ParallelLineReader.processors, row: @Sendable (Int) -> JSONObject?
     ) -> [String] {
-        let block = max(1, block)
-        let blocks = (count + block - 1) / block
-        return RowWriter.columns(firstSeenIn: ParallelMap.map(blocks, threads: threads) { index in
-            RowWriter.columns(firstSeenIn: positions(index, block: block, count: count).compactMap { row($0)?.keys })
+        RowWriter.columns(firstSeenIn: ParallelMap.map(ranges: count, size: block, threads: threads) { positions in
+            RowWriter.columns(firstSeenIn: positions.compactMap { row($0)?.keys })
         })
-    }
-
-    static func positions(_ index: Int, block: Int, count: Int) -> Range<Int> {
-        (index * block)..<min(count, (index + 1) * block)
     }
 
     /// A document format that can be written a block at a time.

@@ -239,11 +239,8 @@ enum ReadCommands {
         // Each family's obligations are made, filtered and written a block of families at a time, never all held.
         // A first pass on every core says whether any kept one has a detail (the CSV's last column).
         let families = reports.sortedFamilies
-        let block = 256
-        let detail = ParallelMap.map((families.count + block - 1) / block) { index in
-            families[(index * block)..<min(families.count, (index + 1) * block)].contains { family in
-                reports.obligations(of: family).contains { $0.detail != nil && kept($0) }
-            }
+        let detail = ParallelMap.map(ranges: families.count, size: 256) { range in
+            families[range].contains { family in reports.obligations(of: family).contains { $0.detail != nil && kept($0) } }
         }.contains(true)
         try query.emit(count: families.count, columns: Reports.obligationColumns(detail: detail),
             tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) {

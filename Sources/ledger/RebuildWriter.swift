@@ -80,12 +80,11 @@ struct ObligationTally: Sendable {
 
     /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
     static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
-        let block = 256
         let asOf = reports.asOf
         let weekEnd = asOf.adding(days: 7)
-        let parts = ParallelMap.map((families.count + block - 1) / block) { index in
+        let parts = ParallelMap.map(ranges: families.count, size: 256) { range in
             var tally = ObligationTally()
-            for family in families[(index * block)..<min(families.count, (index + 1) * block)] {
+            for family in families[range] {
                 for obligation in reports.obligations(of: family) {
                     tally.count += 1
                     tally.detail = tally.detail || obligation.detail != nil
