@@ -34,28 +34,30 @@ public enum ProjectionFiles {
     ) throws -> [JSONObject] {
         let json = try AtomicOutput(path: "\(directory)/\(name).json")
         let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
-        try json.write { $0.append(UInt8(ascii: "[")) }
-        try csv.write { RowWriter.appendCSVHeader(columns, into: &$0) }
-        var written = 0
+        let formats = (json: RowBlocks.Format.json, csv: RowBlocks.Format.csv(columns))
+        try json.write { $0.append(contentsOf: formats.json.start) }
+        try csv.write { $0.append(contentsOf: formats.csv.start) }
+        var written = false
         var kept: [JSONObject] = []
         try RowBlocks.forEachPart(count: count, block: block, threads: threads, rows: rows) { blockRows in
             var part = (json: [UInt8](), csv: [UInt8](), rows: blockRows.count, kept: [JSONObject]())
-            for (index, made) in blockRows.enumerated() {
-                // A part's first row is written as a file's first; the comma goes before it if it is not.
-                RowWriter.appendJSONRow(made, index: index, into: &part.json)
-                RowWriter.appendCSV(made, columns: columns, into: &part.csv)
-                if let kept = keep(made) { part.kept.append(kept) }
-            }
+            formats.json.append(blockRows, into: &part.json)
+            formats.csv.append(blockRows, into: &part.csv)
+            part.kept = blockRows.compactMap(keep)
             return part
         } emit: { part in
             guard part.rows > 0 else { return }
-            if written > 0 { try json.write { $0.append(UInt8(ascii: ",")) } }
+            if written {
+                try json.write { $0.append(contentsOf: formats.json.separator) }
+                try csv.write { $0.append(contentsOf: formats.csv.separator) }
+            }
             try json.write(part.json)
             try csv.write(part.csv)
-            written += part.rows
+            written = true
             kept += part.kept
         }
-        try json.write { $0.append(contentsOf: RowWriter.jsonEnd) }
+        try json.write { $0.append(contentsOf: formats.json.end) }
+        try csv.write { $0.append(contentsOf: formats.csv.end) }
         try json.commit()
         try csv.commit()
         return kept

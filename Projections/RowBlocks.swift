@@ -36,11 +36,50 @@ public enum RowBlocks {
         })
     }
 
-    /// A document format that can be written a block at a time.
+    /// A document format that can be written a block at a time: its start, each block's rows, what goes between
+    /// two blocks, its end. Together, the bytes of `RowWriter.json`, `jsonl` or `csv` of all the rows.
     public enum Format: Sendable {
         case json, jsonl
         /// CSV with these columns.
         case csv([String])
+
+        /// `[`, the CSV header, or nothing.
+        public var start: [UInt8] {
+            switch self {
+            case .json: return [UInt8(ascii: "[")]
+            case .jsonl: return []
+            case .csv(let columns):
+                var header: [UInt8] = []
+                RowWriter.appendCSVHeader(columns, into: &header)
+                return header
+            }
+        }
+
+        /// One block's rows. A block's first row is written as a document's first: `separator` goes before it
+        /// when it is not.
+        public func append(_ rows: [JSONObject], into out: inout [UInt8]) {
+            for (index, row) in rows.enumerated() {
+                switch self {
+                case .json: RowWriter.appendJSONRow(row, index: index, into: &out)
+                case .jsonl:
+                    JSONWriter.write(.object(row), into: &out)
+                    out.append(0x0A)
+                case .csv(let columns): RowWriter.appendCSV(row, columns: columns, into: &out)
+                }
+            }
+        }
+
+        /// What goes between two blocks that have rows.
+        public var separator: [UInt8] {
+            if case .json = self { return [UInt8(ascii: ",")] }
+            return []
+        }
+
+        /// What ends the document.
+        public var end: [UInt8] {
+            if case .json = self { return RowWriter.jsonEnd }
+            return []
+        }
     }
 
     /// Writes the rows `row` makes for positions `0..<count` as one document of `format` to `sink`, a block at a
@@ -57,34 +96,18 @@ public enum RowBlocks {
         _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
         rows: @Sendable (Int) -> [JSONObject], to sink: ([UInt8]) throws -> Void
     ) throws {
-        var written = 0
-        switch format {
-        case .json: try sink([UInt8(ascii: "[")])
-        case .jsonl: break
-        case .csv(let columns):
-            var header: [UInt8] = []
-            RowWriter.appendCSVHeader(columns, into: &header)
-            try sink(header)
-        }
+        try sink(format.start)
+        var written = false
         try forEachPart(count: count, block: block, threads: threads, rows: rows) { blockRows in
             var bytes: [UInt8] = []
-            for (index, made) in blockRows.enumerated() {
-                switch format {
-                // A part's first row is written as a document's first; the comma goes before it if it is not.
-                case .json: RowWriter.appendJSONRow(made, index: index, into: &bytes)
-                case .jsonl:
-                    JSONWriter.write(.object(made), into: &bytes)
-                    bytes.append(0x0A)
-                case .csv(let columns): RowWriter.appendCSV(made, columns: columns, into: &bytes)
-                }
-            }
+            format.append(blockRows, into: &bytes)
             return (bytes: bytes, rows: blockRows.count)
         } emit: { part in
             guard part.rows > 0 else { return }
-            if case .json = format, written > 0 { try sink([UInt8(ascii: ",")]) }
+            if written { try sink(format.separator) }
             try sink(part.bytes)
-            written += part.rows
+            written = true
         }
-        if case .json = format { try sink(RowWriter.jsonEnd) }
+        try sink(format.end)
     }
 }
