@@ -44,15 +44,21 @@ public struct TestLedger: Sendable {
 
 /// Demo logs for tests that want every event type, corrections and voids, late work and many families, written
 /// through the real append path (the same code as `ledger demo`), one per size and seed, made once per process.
+/// Their directories are removed when the process exits (a static value is never deinitialised).
 public enum DemoLog {
     nonisolated(unsafe) private static var made: [String: (TemporaryDirectory, String)] = [:]
     private static let lock = TestMutex()
+    nonisolated(unsafe) private static var removalRegistered = false
 
     /// The path of a demo log of `families` families.
     public static func path(families: Int = 40, seed: UInt64 = 3) throws -> String {
         try lock.withLock {
             let key = "\(families)-\(seed)"
             if let (_, path) = made[key] { return path }
+            if !removalRegistered {
+                removalRegistered = true
+                atexit { DemoLog.removeAll() }
+            }
             let directory = TemporaryDirectory()
             let path = directory.file("demo.jsonl")
             let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
@@ -64,6 +70,9 @@ public enum DemoLog {
     }
 
     struct DemoLogError: Error { var refusals: [String] }
+
+    /// Drops every demo log, so that their directories are removed.
+    private static func removeAll() { lock.withLock { made = [:] } }
 }
 
 /// A mutex for test support.
