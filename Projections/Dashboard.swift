@@ -27,7 +27,10 @@ public enum Dashboard {
         @media print{a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}}
         """
 
-    static func page(title: String, body: String, depth: Int) -> String {
+    static func page(title: String, body: String, depth: Int) -> String { pageStart(title: title) + body + pageEnd(depth: depth) }
+
+    /// A page up to its body.
+    static func pageStart(title: String) -> String {
         """
         <!doctype html>
         <html lang="en-GB">
@@ -39,7 +42,14 @@ public enum Dashboard {
         <style>\(style)</style>
         </head>
         <body>
-        \(body)
+
+        """
+    }
+
+    /// A page after its body: the footer, with a link back to the front page on pages `depth` folders down.
+    static func pageEnd(depth: Int) -> String {
+        """
+
         <footer><p class="meta">Rebuilt from the ledger alone. \(depth > 0 ? "<a href=\"../index.html\">Back to the dashboard</a>" : "")</p></footer>
         </body>
         </html>
@@ -161,6 +171,17 @@ public enum Dashboard {
     public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
         timeline: [TimelineEntry], asOf: CivilDate) -> String
     {
+        var rows: [UInt8] = []
+        for entry in timeline { appendTimelineRow(entry, to: &rows) }
+        let page = familyPage(family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows, asOf: asOf)
+        return String(decoding: page, as: UTF8.self)
+    }
+
+    /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
+    /// rebuild reads the log), as the page's bytes.
+    public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
+        timelineRows: [UInt8], asOf: CivilDate) -> [UInt8]
+    {
         let episode = family.current
         var body = "<header><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
@@ -206,26 +227,63 @@ public enum Dashboard {
         }
         body += "</section>"
 
-        body += "<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>" + timelineTable(timeline) + "</section></main>"
-        return page(title: "Family \(family.ref)", body: body, depth: 1)
+        body += "<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>"
+        var page: [UInt8] = []
+        page.reserveCapacity(style.utf8.count + body.utf8.count + timelineRows.count + 1024)
+        page.append(contentsOf: pageStart(title: "Family \(family.ref)").utf8)
+        page.append(contentsOf: body.utf8)
+        appendTimelineTable(rows: timelineRows, to: &page)
+        page.append(contentsOf: "</section></main>".utf8)
+        page.append(contentsOf: pageEnd(depth: 1).utf8)
+        return page
     }
 
     static func timelineTable(_ entries: [TimelineEntry]) -> String {
-        var body = "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
-        for entry in entries {
-            var text = HTML.escape(entry.text)
-            if let void = entry.void {
-                text = "<del>\(text)</del><span class=\"why\">Voided (seq \(void.seq)): \(HTML.escape(void.reason))</span>"
-            } else if !entry.corrections.isEmpty {
-                var shown = ""
-                for correction in entry.corrections {
-                    shown += "<del>\(HTML.escape(correction.original))</del><span class=\"why\">Corrected (seq \(correction.seq)): \(HTML.escape(correction.reason))</span>"
-                }
-                text = shown + text
+        var rows: [UInt8] = []
+        for entry in entries { appendTimelineRow(entry, to: &rows) }
+        var table: [UInt8] = []
+        appendTimelineTable(rows: rows, to: &table)
+        return String(decoding: table, as: UTF8.self)
+    }
+
+    /// The timeline's table around its rows.
+    static func appendTimelineTable(rows: [UInt8], to out: inout [UInt8]) {
+        out.append(contentsOf: "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>".utf8)
+        out.append(contentsOf: rows)
+        out.append(contentsOf: "</tbody></table></div>".utf8)
+    }
+
+    /// One row of a timeline's table: its seq, when it happened, the sentence (struck through with why when voided,
+    /// after each struck-through original when corrected), when it was recorded.
+    public static func appendTimelineRow(_ entry: TimelineEntry, to out: inout [UInt8]) {
+        out.append(contentsOf: "<tr><td>".utf8)
+        out.append(contentsOf: String(entry.seq).utf8)
+        out.append(contentsOf: "</td><td>".utf8)
+        HTML.appendEscaped(entry.occurredAt, to: &out)
+        out.append(contentsOf: "</td><td>".utf8)
+        if let void = entry.void {
+            out.append(contentsOf: "<del>".utf8)
+            HTML.appendEscaped(entry.text, to: &out)
+            out.append(contentsOf: "</del><span class=\"why\">Voided (seq ".utf8)
+            out.append(contentsOf: String(void.seq).utf8)
+            out.append(contentsOf: "): ".utf8)
+            HTML.appendEscaped(void.reason, to: &out)
+            out.append(contentsOf: "</span>".utf8)
+        } else {
+            for correction in entry.corrections {
+                out.append(contentsOf: "<del>".utf8)
+                HTML.appendEscaped(correction.original, to: &out)
+                out.append(contentsOf: "</del><span class=\"why\">Corrected (seq ".utf8)
+                out.append(contentsOf: String(correction.seq).utf8)
+                out.append(contentsOf: "): ".utf8)
+                HTML.appendEscaped(correction.reason, to: &out)
+                out.append(contentsOf: "</span>".utf8)
             }
-            body += "<tr><td>\(entry.seq)</td><td>\(HTML.escape(entry.occurredAt))</td><td>\(text)</td><td class=\"hide-narrow\">\(HTML.escape(entry.recordedAt))</td></tr>"
+            HTML.appendEscaped(entry.text, to: &out)
         }
-        return body + "</tbody></table></div>"
+        out.append(contentsOf: "</td><td class=\"hide-narrow\">".utf8)
+        HTML.appendEscaped(entry.recordedAt, to: &out)
+        out.append(contentsOf: "</td></tr>".utf8)
     }
 
     /// A standalone timeline page (`ledger timeline FAMILY --format html`).

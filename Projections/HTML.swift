@@ -24,6 +24,16 @@ public enum HTML {
         return out
     }
 
+    /// Appends `text`, escaped, to `out`.
+    public static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+        let appended = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            let plain = needsEscape.withUnsafeBufferPointer { table in !bytes.contains { table[Int($0)] } }
+            if plain { out.append(contentsOf: bytes) }
+            return plain
+        }
+        if appended != true { out.append(contentsOf: escape(text).utf8) }
+    }
+
     /// The bytes `escape` replaces: & < > " ' and the control characters but tab and newline.
     private static let needsEscape: [Bool] = (0..<256).map {
         [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A)

@@ -66,6 +66,8 @@ public struct TimelineBook: Sendable {
     public private(set) var entries: [String: [TimelineEntry]] = [:]
     /// Worker names, for sentences ("FSW Sam Patel").
     private var workers: [String: String] = [:]
+    /// Actors' labels as made (actor id → role and label), until a worker's name changes.
+    private var labels: [String: (role: String, label: String)] = [:]
 
     /// A book of one family (`only`) or all; `workerNames` names actors known in advance.
     public init(only: String? = nil, workerNames: [String: String] = [:]) {
@@ -75,11 +77,19 @@ public struct TimelineBook: Sendable {
 
     /// Feeds one event of the log (any stream: workers are remembered for their names).
     public mutating func apply(_ event: StoredEvent) {
-        if event.type == "worker.registered" {
+        guard let (ref, entry) = entry(for: event) else { return }
+        entries[ref, default: []].append(entry)
+    }
+
+    /// Reads one event of the log as `apply` does, but returns its family's entry (when it has one) rather than
+    /// keeping it: for a caller that writes each entry as it is made.
+    public mutating func entry(for event: StoredEvent) -> (family: String, entry: TimelineEntry)? {
+        if event.kind == .workerRegistered {
             workers[StreamName.key(of: event.stream)] = event.data["name"]?.stringValue ?? ""
+            labels = [:]
         }
-        guard let ref = event.familyRef, only == nil || only == ref else { return }
-        entries[ref, default: []].append(entry(event))
+        guard let ref = event.familyRef, only == nil || only == ref else { return nil }
+        return (ref, entry(event))
     }
 
     /// The entries of one family, taken out of the book (a rebuild writes a family's page once its last event is
@@ -89,7 +99,7 @@ public struct TimelineBook: Sendable {
     /// The entries of one family.
     public func timeline(_ ref: String) -> [TimelineEntry] { entries[ref] ?? [] }
 
-    private func entry(_ event: StoredEvent) -> TimelineEntry {
+    private mutating func entry(_ event: StoredEvent) -> TimelineEntry {
         let actor = actorLabel(event)
         var corrections: [TimelineEntry.Correction] = []
         var void: TimelineEntry.Voiding?
@@ -98,7 +108,7 @@ public struct TimelineBook: Sendable {
             case .corrected:
                 corrections.append(TimelineEntry.Correction(
                     by: amendment.by, seq: amendment.seq, reason: amendment.reason,
-                    original: Sentence.describe(type: event.type, data: amendment.original ?? .empty, actor: actor)))
+                    original: Sentence.describe(kind: event.kind, type: event.type, data: amendment.original ?? .empty, actor: actor)))
             case .voided where void == nil:
                 void = TimelineEntry.Voiding(by: amendment.by, seq: amendment.seq, reason: amendment.reason)
             case .voided:
@@ -108,13 +118,19 @@ public struct TimelineBook: Sendable {
         return TimelineEntry(
             seq: event.seq, id: event.id, occurredAt: event.occurredAt, recordedAt: event.recordedAtText,
             actorID: event.actorID, actorRole: event.actorRole, type: event.type,
-            text: Sentence.describe(type: event.type, data: event.data, actor: actor), corrections: corrections, void: void)
+            text: Sentence.describe(kind: event.kind, type: event.type, data: event.data, actor: actor), corrections: corrections,
+            void: void)
     }
 
-    private func actorLabel(_ event: StoredEvent) -> String {
-        let role = Sentence.roleName(event.actorRole)
-        if let name = workers[event.actorID], !name.isEmpty { return "\(role) \(name)" }
-        return "\(role) \(event.actorID)"
+    /// "FSW Sam Patel": the actor's role, and their name when known (else their id).
+    private mutating func actorLabel(_ event: StoredEvent) -> String {
+        let id = event.actorID
+        let role = event.actorRole
+        if let known = labels[id], known.role == role { return known.label }
+        let name = workers[id].flatMap { $0.isEmpty ? nil : $0 } ?? id
+        let label = "\(Sentence.roleName(role)) \(name)"
+        labels[id] = (role, label)
+        return label
     }
 }
 
@@ -143,74 +159,85 @@ public enum Sentence {
         return " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
     }
 
-    /// The sentence for an event.
+    /// The sentence for an event of `type`.
     public static func describe(type: String, data: EventData, actor: String) -> String {
+        describe(kind: EventKind(name: type), type: type, data: data, actor: actor)
+    }
+
+    static let contactMethods = [
+        "phone": "Phone call", "text": "Text message", "cold-call": "Cold call", "letter": "Letter", "email": "Email",
+        "via-referrer": "Contact via the referrer", "via-school": "Contact via school", "via-agency": "Contact via another agency",
+    ]
+
+    static let visitKinds = [
+        "joint-sw-fsw": "Joint visit with the social worker", "home": "Home visit", "cin": "CiN visit", "school": "School visit",
+        "office": "Office visit", "community": "Community visit", "other": "Visit",
+    ]
+
+    /// The sentence for an event of `kind` (nil: a type outside the catalogue, named `type`).
+    public static func describe(kind: EventKind?, type: String, data: EventData, actor: String) -> String {
+        guard let kind else { return "\(type) (\(actor))" }
         let sentence: String
-        switch type {
-        case "referral.received":
+        switch kind {
+        case .referralReceived:
             let children = data["members"]?.arrayValue?.filter { $0.objectValue?["role"]?.stringValue == "child" }.count ?? 0
             sentence = "Referral from \(words(data["source"])): \(text(data["reason"])) (\(children) child\(children == 1 ? "" : "ren"))"
-        case "triage.completed":
+        case .triageCompleted:
             sentence = "Triaged: outcome \(data["outcome"]?.intValue.map(String.init) ?? "?"), \(text(data["priority"])) priority, \(words(data["level"])) level"
-        case "allocation.discussed":
+        case .allocationDiscussed:
             sentence = "Allocation discussed: \(words(data["decision"]))" + (data["note"].map { " — \(text($0))" } ?? "")
-        case "worker.allocated":
+        case .workerAllocated:
             sentence = "\(text(data["worker"])) allocated as \(text(data["relationship"])) worker"
-        case "worker.unallocated":
+        case .workerUnallocated:
             sentence = "\(text(data["worker"])) no longer allocated"
-        case "ufrn.assigned": sentence = "UFRN \(text(data["ufrn"])) assigned"
-        case "family.member.added":
+        case .ufrnAssigned: sentence = "UFRN \(text(data["ufrn"])) assigned"
+        case .familyMemberAdded:
             let member = data["member"]?.objectValue
             sentence = "\(text(member?["name"])) joined the family (\(text(member?["role"])))"
-        case "family.member.left": sentence = "Member \(text(data["memberId"])) left the family"
-        case "referrer.contacted": sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
-        case "contact.attempted":
-            let methods = ["phone": "Phone call", "text": "Text message", "cold-call": "Cold call", "letter": "Letter",
-                "email": "Email", "via-referrer": "Contact via the referrer", "via-school": "Contact via school",
-                "via-agency": "Contact via another agency"]
-            sentence = "\(methods[text(data["method"])] ?? "Contact") to the family — \(words(data["outcome"]))"
-        case "consent.recorded":
+        case .familyMemberLeft: sentence = "Member \(text(data["memberId"])) left the family"
+        case .referrerContacted: sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
+        case .contactAttempted:
+            sentence = "\(contactMethods[text(data["method"])] ?? "Contact") to the family — \(words(data["outcome"]))"
+        case .consentRecorded:
             sentence = "Consent \(data["given"]?.boolValue == true ? "given" : "refused") for \(words(data["scope"]))"
-        case "engagement.started": sentence = "First meeting with the family: engagement started"
-        case "visit.completed":
-            let kinds = ["joint-sw-fsw": "Joint visit with the social worker", "home": "Home visit", "cin": "CiN visit",
-                "school": "School visit", "office": "Office visit", "community": "Community visit", "other": "Visit"]
-            var text = kinds[Self.text(data["kind"])] ?? "Visit"
+        case .engagementStarted: sentence = "First meeting with the family: engagement started"
+        case .visitCompleted:
+            var text = visitKinds[Self.text(data["kind"])] ?? "Visit"
             if data["childSeenAlone"]?.boolValue == true { text += ", child seen alone" }
             sentence = text
-        case "meeting.attended": sentence = "Attended \(words(data["kind"])) meeting"
-        case "note.recorded": sentence = "Note: \(text(data["subject"])) — \(text(data["body"]))"
-        case "supervision.recorded": sentence = "Supervision recorded"
-        case "concern.raised": sentence = "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
-        case "requirement.met": sentence = "Minimum requirement met: \(words(data["requirement"]))"
-        case "assessment.completed":
+        case .meetingAttended: sentence = "Attended \(words(data["kind"])) meeting"
+        case .noteRecorded: sentence = "Note: \(text(data["subject"])) — \(text(data["body"]))"
+        case .supervisionRecorded: sentence = "Supervision recorded"
+        case .concernRaised: sentence = "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
+        case .requirementMet: sentence = "Minimum requirement met: \(words(data["requirement"]))"
+        case .assessmentCompleted:
             sentence = "\(words(data["kind"]).capitalizedFirst) assessment completed" + starTotal(data)
-        case "plan.agreed":
+        case .planAgreed:
             sentence = "\(words(data["kind"]).capitalizedFirst) agreed with \(data["actions"]?.arrayValue?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
-        case "plan.updated": sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
-        case "plan.distributed": sentence = "Plan distributed"
-        case "review.completed":
+        case .planUpdated: sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
+        case .planDistributed: sentence = "Plan distributed"
+        case .reviewCompleted:
             sentence = "Review completed: \(words(data["outcome"]))" + starTotal(data)
-        case "case-summary.completed": sentence = "Case summary completed (\(words(data["reason"])))"
-        case "extension.agreed": sentence = "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
-        case "level.changed": sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"
-        case "stepup.requested": sentence = "Step-up to \(words(data["to"])) requested: \(text(data["reason"]))"
-        case "stepup.decided": sentence = "Step-up \(data["accepted"]?.boolValue == true ? "accepted" : "not accepted")"
-        case "transfer.completed": sentence = "Transferred to team \(text(data["team"]))"
-        case "closure.approved": sentence = "Closure approved: \(text(data["reason"]))"
-        case "case.closed": sentence = "Case closed: \(words(data["reason"]))"
-        case "pbr.criteria.identified":
+        case .caseSummaryCompleted: sentence = "Case summary completed (\(words(data["reason"])))"
+        case .extensionAgreed: sentence = "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
+        case .levelChanged: sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"
+        case .stepupRequested: sentence = "Step-up to \(words(data["to"])) requested: \(text(data["reason"]))"
+        case .stepupDecided: sentence = "Step-up \(data["accepted"]?.boolValue == true ? "accepted" : "not accepted")"
+        case .transferCompleted: sentence = "Transferred to team \(text(data["team"]))"
+        case .closureApproved: sentence = "Closure approved: \(text(data["reason"]))"
+        case .caseClosed: sentence = "Case closed: \(words(data["reason"]))"
+        case .pbrCriteriaIdentified:
             let list = data["criteria"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
             sentence = "Payment-by-results criteria identified: \(list)"
-        case "attendance.recorded":
+        case .attendanceRecorded:
             sentence = "School attendance for \(text(data["memberId"])) \(text(data["from"])) to \(text(data["to"])): \(data["percent"].map { JSONWriter.string($0) } ?? "?")%"
-        case "offence.recorded": sentence = "\(text(data["kind"]) == "asb" ? "Anti-social behaviour" : "Offence") recorded for \(text(data["memberId"]))"
-        case "employment.recorded":
+        case .offenceRecorded: sentence = "\(text(data["kind"]) == "asb" ? "Anti-social behaviour" : "Offence") recorded for \(text(data["memberId"]))"
+        case .employmentRecorded:
             sentence = "Employment for \(text(data["memberId"])) from \(text(data["startedOn"])): \(data["continuousWeeks"]?.intValue ?? 0) continuous weeks (was on \(text(data["benefit"]).uppercased()))"
-        case "pbr.claimed": sentence = "Payment-by-results claim: \(text(data["kind"]))"
-        case "event.corrected": sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
-        case "event.voided": sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
-        default: sentence = type
+        case .pbrClaimed: sentence = "Payment-by-results claim: \(text(data["kind"]))"
+        case .eventCorrected: sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
+        case .eventVoided: sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft: sentence = type
         }
         return "\(sentence) (\(actor))"
     }

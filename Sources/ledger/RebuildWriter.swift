@@ -125,9 +125,11 @@ final class FamilyPages: Sendable {
 
     var families: [String: FamilyState] { reports.fold.families }
 
-    /// One shard's work: the timelines in progress, the pages written, the first failure.
+    /// One shard's work: the timelines in progress (as the rows of their pages' tables, written as each event is
+    /// read), the pages written, the first failure.
     struct Shard: Sendable {
         var book: TimelineBook
+        var rows: [String: [UInt8]] = [:]
         var written: Set<String> = []
         var failure: String?
     }
@@ -139,10 +141,10 @@ final class FamilyPages: Sendable {
             path: path, window: window, states: shards, progress: { Console.progress("rebuild: line \($0)") }
         ) { [self] shard, event in
             // Only the family's own events, with the workers' names as the fold has them (as `timeline` shows).
-            guard event.route != 0 else { return }
-            shard.book.apply(event)
-            guard lastLines[event.route] == event.offset, let ref = event.familyRef else { return }
-            let timeline = shard.book.take(ref)
+            guard event.route != 0, let (ref, entry) = shard.book.entry(for: event) else { return }
+            Dashboard.appendTimelineRow(entry, to: &shard.rows[ref, default: []])
+            guard lastLines[event.route] == event.offset else { return }
+            let timeline = shard.rows.removeValue(forKey: ref) ?? []
             guard shard.failure == nil, let family = families[ref] else { return }
             do {
                 try page(family, timeline: timeline)
@@ -155,19 +157,19 @@ final class FamilyPages: Sendable {
         if let failure = done.lazy.compactMap(\.failure).first { throw RebuildError(message: failure) }
         // Families whose last line the read did not reach (outside the window, or not in the shape the ledger
         // writes): their pages from what was read.
-        var books = done.map(\.book)
+        var rows = done.map(\.rows)
         for (ref, family) in families.sorted(by: { $0.key < $1.key }) where !done.contains(where: { $0.written.contains(ref) }) {
             let shard = EventScanner.shard(ofFamily: ref, count: shardCount)
-            try page(family, timeline: books[shard].take(ref))
+            try page(family, timeline: rows[shard].removeValue(forKey: ref) ?? [])
         }
     }
 
-    private func page(_ family: FamilyState, timeline: [TimelineEntry]) throws {
-        let page = Dashboard.familyPage(
+    /// Writes a family's page; `timeline` is its timeline table's rows.
+    private func page(_ family: FamilyState, timeline: [UInt8]) throws {
+        let bytes = Dashboard.familyPage(
             family: family, row: reports.familyRow(family), obligations: reports.obligations(of: family),
-            pbr: reports.pbrRow(family, policy: policy), timeline: timeline, asOf: reports.asOf)
+            pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf)
         let path = "\(directory)/\(HTML.safeFileName(family.ref)).html"
-        let bytes = Array(page.utf8)
         // A page that has not changed since the last rebuild is left as it is.
         if FileOutput.size(path) == bytes.count, FileOutput.read(path) == bytes { return }
         try FileOutput.writeAtomically(bytes, to: path, durable: false)
