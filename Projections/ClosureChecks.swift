@@ -8,17 +8,38 @@ enum ClosureChecks {
         "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation", "young-carer-check",
     ]
 
-    static func evaluate(episode: Episode, event: StoredEvent, policy: Policy) -> [Obligation] {
+    /// The terms of the checks made at closure under one policy (`ObligationTerms`), made once.
+    struct Terms: Sendable {
+        let contactStandard: ObligationTerms?
+        let review: ObligationTerms?
+        let minimumRequirements: ObligationTerms
+
+        init(_ policy: Policy) {
+            contactStandard = policy.contactStandard.map {
+                ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .check)
+            }
+            review = policy.closure.reviewWithinDays.map {
+                ObligationTerms(rule: "closure-review", label: "Review within \($0) days before closing", source: policy.closure.source, kind: .check)
+            }
+            minimumRequirements = ObligationTerms(
+                rule: "minimum-requirements", label: "Minimum requirements met or flagged before closing", source: policy.closure.source,
+                kind: .check)
+        }
+    }
+
+    static func evaluate(episode: Episode, event: StoredEvent, adopted: AdoptedPolicy) -> [Obligation] {
+        let policy = adopted.policy
         var results: [Obligation] = []
         let reason = event.data["reason"]?.stringValue ?? ""
-        func check(_ id: String, _ label: String, _ source: String, passed: Bool, detail: String?) {
+        func check(_ terms: ObligationTerms, passed: Bool, detail: String?) {
             results.append(
                 Obligation(
-                    family: "", episode: episode.number, rule: id, label: label, source: source, kind: .check,
-                    fromSeq: event.seq, fromDate: event.date, dueOn: event.date, checkPassed: passed,
-                    detail: passed ? nil : detail, targets: []))
+                    family: "", episode: episode.number, terms: terms, fromSeq: event.seq, fromDate: event.date,
+                    dueOn: event.date, checkPassed: passed, detail: passed ? nil : detail))
         }
-        if let standard = policy.contactStandard, !episode.engaged, standard.closeReasons.contains(reason) {
+        if let standard = policy.contactStandard, let terms = adopted.closureTerms.contactStandard, !episode.engaged,
+            standard.closeReasons.contains(reason)
+        {
             let attempts = episode.contactAttempts
             let phoneDays = Set(attempts.filter { $0.method == "phone" }.map(\.date)).count
             let texts = attempts.filter { $0.method == "text" }.count
@@ -33,31 +54,33 @@ enum ClosureChecks {
             if coldCalls < neededColdCalls { missing.append("\(coldCalls) of \(neededColdCalls) cold calls") }
             if needsLetter && letters == 0 { missing.append("no letter") }
             if span < standard.spanDays { missing.append("attempts spread over \(span) of \(standard.spanDays) days") }
-            check(standard.id, standard.label, standard.source, passed: missing.isEmpty, detail: missing.joined(separator: "; "))
+            check(terms, passed: missing.isEmpty, detail: missing.joined(separator: "; "))
         }
         let closure = policy.closure
-        if let days = closure.reviewWithinDays, closure.reviewLevels.contains(episode.level ?? ""), episode.engaged {
+        if let days = closure.reviewWithinDays, let terms = adopted.closureTerms.review, closure.reviewLevels.contains(episode.level ?? ""),
+            episode.engaged
+        {
             let reviewed = episode.lastReviewOn.map { $0 <= event.date && $0.days(until: event.date) <= days } ?? false
-            check(
-                "closure-review", "Review within \(days) days before closing", closure.source, passed: reviewed,
-                detail: episode.lastReviewOn.map { "last review \($0)" } ?? "no review")
+            check(terms, passed: reviewed, detail: episode.lastReviewOn.map { "last review \($0)" } ?? "no review")
         }
         if closure.minimumRequirements, episode.engaged {
             let missing = minimumRequirements.filter { !episode.requirementsMet.contains($0) }
             check(
-                "minimum-requirements", "Minimum requirements met or flagged before closing", closure.source,
-                passed: missing.isEmpty, detail: "not recorded: " + missing.joined(separator: ", "))
+                adopted.closureTerms.minimumRequirements, passed: missing.isEmpty,
+                detail: "not recorded: " + missing.joined(separator: ", "))
         }
         return results
     }
 
     /// The duration obligation of an episode at a level with a maximum, judged on `asOf` (or at closure).
-    static func duration(episode: Episode, policy: Policy, family: String, asOf: CivilDate) -> Obligation? {
-        guard let level = episode.level, let rule = policy.durations.first(where: { $0.level == level }) else { return nil }
+    static func duration(episode: Episode, adopted: AdoptedPolicy, family: String, asOf: CivilDate) -> Obligation? {
+        let policy = adopted.policy
+        guard let level = episode.level, let index = policy.durations.firstIndex(where: { $0.level == level }) else { return nil }
+        let rule = policy.durations[index]
         let due = rule.max.after(episode.openedOn, in: policy.calendar)
         var obligation = Obligation(
-            family: family, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source, kind: .duration,
-            fromSeq: episode.openedSeq, fromDate: episode.openedOn, dueOn: due, targets: [])
+            family: family, episode: episode.number, terms: adopted.durationTerms[index], fromSeq: episode.openedSeq,
+            fromDate: episode.openedOn, dueOn: due)
         if let closed = episode.closedOn {
             obligation.metOn = closed
         }

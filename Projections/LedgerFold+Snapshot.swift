@@ -348,20 +348,32 @@ extension SnapshotReader {
     mutating func obligation() throws -> Obligation {
         let family = try string()
         let episode = try int()
-        let rule = try string()
-        let label = try string()
-        let source = try string()
-        guard let kind = Obligation.Kind(rawValue: try string()) else { throw SnapshotError(reason: "obligation kind") }
+        // The terms' strings by their places in the table, read as strings when first seen.
+        var key = [try stringIndex(), try stringIndex(), try stringIndex(), try stringIndex()]
+        let fromSeq = try int()
+        let fromDate = try date()
+        let dueOn = try date()
+        let metOn = try optional { try $0.date() }
+        let metSeq = try optional { try $0.int() }
+        let lapsedOn = try optional { try $0.date() }
+        let checkPassed = try optional { try $0.bool() }
+        let detail = try optional { try $0.string() }
+        key.append(try optional { try $0.stringIndex() } ?? -1)
+        key += try array { try $0.stringIndex() }
+        let terms = try obligationTerms[key] ?? {
+            guard let kind = Obligation.Kind(rawValue: string(at: key[3])) else { throw SnapshotError(reason: "obligation kind") }
+            let made = ObligationTerms(
+                rule: string(at: key[0]), label: string(at: key[1]), source: string(at: key[2]), kind: kind,
+                extendable: key[4] < 0 ? nil : string(at: key[4]), targets: try patterns(key[5...].map { string(at: $0) }))
+            obligationTerms[key] = made
+            return made
+        }()
         var obligation = Obligation(
-            family: family, episode: episode, rule: rule, label: label, source: source, kind: kind, fromSeq: try int(),
-            fromDate: try date(), dueOn: try date(), targets: [])
-        obligation.metOn = try optional { try $0.date() }
-        obligation.metSeq = try optional { try $0.int() }
-        obligation.lapsedOn = try optional { try $0.date() }
-        obligation.checkPassed = try optional { try $0.bool() }
-        obligation.detail = try optional { try $0.string() }
-        obligation.extendable = try optional { try $0.string() }
-        obligation.targets = try patterns(try array { try $0.string() })
+            family: family, episode: episode, terms: terms, fromSeq: fromSeq, fromDate: fromDate, dueOn: dueOn,
+            checkPassed: checkPassed, detail: detail)
+        obligation.metOn = metOn
+        obligation.metSeq = metSeq
+        obligation.lapsedOn = lapsedOn
         obligation.responsible = try optional { try $0.string() }
         return obligation
     }

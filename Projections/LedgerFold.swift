@@ -191,6 +191,14 @@ final class AdoptedPolicy: Sendable {
     let deadlinesByFrom: [[Int]]
     /// Recurring rules by the kind of their `from` or `event`.
     let recurringByType: [[Int]]
+    /// The terms of each rule's obligations, made once (`ObligationTerms`): by deadline, and by deadline and
+    /// outcome where the outcome picks the events that meet it.
+    let deadlineTerms: [ObligationTerms]
+    let deadlineOutcomeTerms: [[String: ObligationTerms]]
+    let recurringTerms: [ObligationTerms]
+    let flagTerms: [ObligationTerms]
+    let durationTerms: [ObligationTerms]
+    let closureTerms: ClosureChecks.Terms
 
     /// The adoption of `document`, if it names a profile or holds a policy the ledger can read.
     init?(_ document: Document, effectiveFrom: CivilDate, seq: Int) {
@@ -215,6 +223,20 @@ final class AdoptedPolicy: Sendable {
             for kind in Set([rule.from.kind, rule.event.kind].compactMap { $0 }) { recurring[kind.rawValue].append(index) }
         }
         recurringByType = recurring.map { $0.sorted() }
+        deadlineTerms = policy.deadlines.map { rule in
+            ObligationTerms(rule: rule.id, label: rule.label, source: rule.source, kind: .deadline, extendable: rule.extendable, targets: rule.to)
+        }
+        deadlineOutcomeTerms = policy.deadlines.map { rule in
+            rule.toByOutcome.mapValues { targets in
+                ObligationTerms(rule: rule.id, label: rule.label, source: rule.source, kind: .deadline, extendable: rule.extendable, targets: targets)
+            }
+        }
+        recurringTerms = policy.recurring.map { rule in
+            ObligationTerms(rule: rule.id, label: rule.label, source: rule.source, kind: .recurring, targets: rule.targets)
+        }
+        flagTerms = policy.flags.map { ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .check) }
+        durationTerms = policy.durations.map { ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .duration) }
+        closureTerms = ClosureChecks.Terms(policy)
     }
 }
 
@@ -405,13 +427,13 @@ struct FamilyRules {
             }
             if let current = episode.recurringCurrent[rule.id], rule.event.matches(event) {
                 if episode.obligations[current].metSeq == event.seq {
-                    episode.obligations.append(makeRecurring(rule, family: ref, episode: episode, event: event,
+                    episode.obligations.append(makeRecurring(adopted.recurringTerms[ruleIndex], family: ref, episode: episode, event: event,
                         due: interval.after(event.date, in: calendar)))
                     episode.recurringCurrent[rule.id] = episode.obligations.count - 1
                 }
             } else if episode.recurringCurrent[rule.id] == nil, rule.from.matches(event) {
                 let due = (rule.firstWithin ?? interval).after(event.date, in: calendar)
-                episode.obligations.append(makeRecurring(rule, family: ref, episode: episode, event: event, due: due))
+                episode.obligations.append(makeRecurring(adopted.recurringTerms[ruleIndex], family: ref, episode: episode, event: event, due: due))
                 episode.recurringCurrent[rule.id] = episode.obligations.count - 1
             }
         }
@@ -425,7 +447,7 @@ struct FamilyRules {
                 episode.firstSeen.insert(rule.id)
             }
             var within = rule.within
-            var targets = rule.to
+            var terms = adopted.deadlineTerms[ruleIndex]
             if !rule.withinByOutcome.isEmpty {
                 let outcome = event.data["outcome"].map { value -> String in
                     if case .number(let text) = value { return text }
@@ -433,7 +455,7 @@ struct FamilyRules {
                 } ?? ""
                 guard let scale = rule.withinByOutcome[outcome] else { continue }
                 within = scale
-                if let special = rule.toByOutcome[outcome] { targets = special }
+                if let special = adopted.deadlineOutcomeTerms[ruleIndex][outcome] { terms = special }
             }
             var due: CivilDate?
             if let within { due = within.after(event.date, in: calendar) }
@@ -442,25 +464,20 @@ struct FamilyRules {
             }
             guard let dueOn = due else { continue }
             episode.obligations.append(
-                Obligation(
-                    family: ref, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source,
-                    kind: .deadline, fromSeq: event.seq, fromDate: event.date, dueOn: dueOn, extendable: rule.extendable,
-                    targets: targets))
+                Obligation(family: ref, episode: episode.number, terms: terms, fromSeq: event.seq, fromDate: event.date, dueOn: dueOn))
         }
     }
 
-    private func makeRecurring(_ rule: Policy.Recurring, family: String, episode: Episode, event: StoredEvent, due: CivilDate)
+    private func makeRecurring(_ terms: ObligationTerms, family: String, episode: Episode, event: StoredEvent, due: CivilDate)
         -> Obligation
     {
-        Obligation(
-            family: family, episode: episode.number, rule: rule.id, label: rule.label, source: rule.source, kind: .recurring,
-            fromSeq: event.seq, fromDate: event.date, dueOn: due, targets: rule.targets)
+        Obligation(family: family, episode: episode.number, terms: terms, fromSeq: event.seq, fromDate: event.date, dueOn: due)
     }
 
     /// Flags checked at referral (Birmingham step-down entry, CP step-down; re-referral where the policy asks).
     private func applyFlags(_ episode: inout Episode, family ref: String, event: StoredEvent) {
-        guard let policy = policy?.policy else { return }
-        for flag in policy.flags {
+        guard let adopted = policy else { return }
+        for (flagIndex, flag) in adopted.policy.flags.enumerated() {
             var passed: Bool?
             var detail: String?
             switch flag.kind {
@@ -488,9 +505,8 @@ struct FamilyRules {
             guard let passed else { continue }
             episode.obligations.append(
                 Obligation(
-                    family: ref, episode: episode.number, rule: flag.id, label: flag.label, source: flag.source,
-                    kind: .check, fromSeq: event.seq, fromDate: event.date, dueOn: event.date, checkPassed: passed,
-                    detail: detail, targets: []))
+                    family: ref, episode: episode.number, terms: adopted.flagTerms[flagIndex], fromSeq: event.seq,
+                    fromDate: event.date, dueOn: event.date, checkPassed: passed, detail: detail))
         }
     }
 
@@ -498,8 +514,8 @@ struct FamilyRules {
     private func close(_ episode: inout Episode, family ref: String, event: StoredEvent) {
         episode.closedOn = event.date
         episode.closeReason = event.data["reason"]?.stringValue
-        guard compliance, let policy = policy?.policy else { return }
-        for check in ClosureChecks.evaluate(episode: episode, event: event, policy: policy) {
+        guard compliance, let adopted = policy else { return }
+        for check in ClosureChecks.evaluate(episode: episode, event: event, adopted: adopted) {
             var obligation = check
             obligation.family = ref
             episode.obligations.append(obligation)
@@ -511,7 +527,7 @@ struct FamilyRules {
             // Fell due while open and unmet: stays overdue. Not yet due: lapses.
             if episode.obligations[index].dueOn >= event.date { episode.obligations[index].lapsedOn = event.date }
         }
-        if let duration = ClosureChecks.duration(episode: episode, policy: policy, family: ref, asOf: event.date) {
+        if let duration = ClosureChecks.duration(episode: episode, adopted: adopted, family: ref, asOf: event.date) {
             episode.obligations.append(duration)
         }
         // A closed episode makes no more obligations (unless its closure is voided): its list is kept at its size,
@@ -531,8 +547,8 @@ extension LedgerFold {
         var all: [Obligation] = []
         for episode in family.episodes {
             var obligations = episode.obligations
-            if episode.isOpen, let policy = policy(on: asOf),
-                let duration = ClosureChecks.duration(episode: episode, policy: policy, family: family.ref, asOf: asOf)
+            if episode.isOpen, let adopted = adopted(on: asOf),
+                let duration = ClosureChecks.duration(episode: episode, adopted: adopted, family: family.ref, asOf: asOf)
             {
                 obligations.append(duration)
             }

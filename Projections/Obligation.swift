@@ -12,29 +12,46 @@ public struct Obligation: Sendable, Equatable {
     }
 
     public var family: String
+    /// Why a check was breached, in words.
+    public var detail: String?
+    /// Filled in when the projection is finished.
+    public var responsible: String?
+    /// What its rule says of it: shared by every obligation the rule makes.
+    public let terms: ObligationTerms
     public var episode: Int
-    public var rule: String
-    public var label: String
-    public var source: String
-    public var kind: Kind
     /// The seq of the event that started the clock.
     public var fromSeq: Int
     public var fromDate: CivilDate
     public var dueOn: CivilDate
     public var metOn: CivilDate?
-    public var metSeq: Int?
-    /// Set when the episode closed before the due date.
-    public var lapsedOn: CivilDate?
     /// For checks made at an event: whether the standard was met there.
     public var checkPassed: Bool?
-    /// Why a check was breached, in words.
-    public var detail: String?
+    /// Set when the episode closed before the due date.
+    public var lapsedOn: CivilDate?
+    public var metSeq: Int?
+
+    public var rule: String { terms.rule }
+    public var label: String { terms.label }
+    public var source: String { terms.source }
+    public var kind: Kind { terms.kind }
     /// `extension.agreed[what=…]` that moves the due date.
-    public var extendable: String?
+    public var extendable: String? { terms.extendable }
     /// Events that meet it.
-    var targets: [EventPattern]
-    /// Filled in when the projection is finished.
-    public var responsible: String?
+    var targets: [EventPattern] { terms.targets }
+
+    public init(
+        family: String, episode: Int, terms: ObligationTerms, fromSeq: Int, fromDate: CivilDate, dueOn: CivilDate,
+        checkPassed: Bool? = nil, detail: String? = nil
+    ) {
+        self.family = family
+        self.episode = episode
+        self.terms = terms
+        self.fromSeq = fromSeq
+        self.fromDate = fromDate
+        self.dueOn = dueOn
+        self.checkPassed = checkPassed
+        self.detail = detail
+    }
 
     /// The status on `asOf`.
     public func status(asOf: CivilDate) -> Status {
@@ -51,5 +68,32 @@ public struct Obligation: Sendable, Equatable {
         case .overdue: return dueOn.days(until: asOf)
         default: return 0
         }
+    }
+}
+
+/// What a policy rule says of each obligation it makes: its id, label, source, kind, the extension that moves it
+/// and the events that meet it. Made once per rule (an obligation is then smaller by the size of five strings and
+/// an array), and equal when every part is.
+public final class ObligationTerms: Sendable, Equatable {
+    public let rule: String
+    public let label: String
+    public let source: String
+    public let kind: Obligation.Kind
+    public let extendable: String?
+    let targets: [EventPattern]
+
+    init(rule: String, label: String, source: String, kind: Obligation.Kind, extendable: String? = nil, targets: [EventPattern] = []) {
+        self.rule = rule
+        self.label = label
+        self.source = source
+        self.kind = kind
+        self.extendable = extendable
+        self.targets = targets
+    }
+
+    public static func == (lhs: ObligationTerms, rhs: ObligationTerms) -> Bool {
+        lhs === rhs
+            || (lhs.rule == rhs.rule && lhs.label == rhs.label && lhs.source == rhs.source && lhs.kind == rhs.kind
+                && lhs.extendable == rhs.extendable && lhs.targets == rhs.targets)
     }
 }

@@ -95,6 +95,8 @@ struct SnapshotReader {
     private var strings: [String?] = []
     /// Lists of event patterns read so far, by their texts: the obligations of a rule share one list.
     var patternLists: [[String]: [EventPattern]] = [:]
+    /// Obligation terms read so far, by the table indices of their strings: the obligations of a rule share them.
+    var obligationTerms: [[Int]: ObligationTerms] = [:]
     /// Where the body starts (after the string table).
     private(set) var bodyStart = 0
 
@@ -173,9 +175,17 @@ struct SnapshotReader {
         return Double(bitPattern: bits)
     }
 
-    mutating func string() throws -> String {
+    mutating func string() throws -> String { string(at: try stringIndex()) }
+
+    /// The index in the string table of the next string.
+    mutating func stringIndex() throws -> Int {
         let index = try int()
         guard index >= 0, index < strings.count else { throw SnapshotError(reason: "string \(index) not in the table") }
+        return index
+    }
+
+    /// The string at `index` of the table (from `stringIndex`).
+    mutating func string(at index: Int) -> String {
         if let known = strings[index] { return known }
         let range = Int(stringBounds[2 * index])..<Int(stringBounds[2 * index + 1])
         let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }

@@ -92,10 +92,6 @@ public struct TimelineBook: Sendable {
         return (ref, entry(event))
     }
 
-    /// The entries of one family, taken out of the book (a rebuild writes a family's page once its last event is
-    /// read).
-    public mutating func take(_ ref: String) -> [TimelineEntry] { entries.removeValue(forKey: ref) ?? [] }
-
     /// The entries of one family.
     public func timeline(_ ref: String) -> [TimelineEntry] { entries[ref] ?? [] }
 
