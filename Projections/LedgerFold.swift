@@ -530,8 +530,14 @@ struct FamilyRules {
         if let duration = ClosureChecks.duration(episode: episode, adopted: adopted, family: ref, asOf: event.date) {
             episode.obligations.append(duration)
         }
-        // A closed episode makes no more obligations (unless its closure is voided): its list is kept at its size,
-        // not at the capacity it doubled to while growing (a third more, on average, of the fold's largest part).
+        // A closed episode takes no more events (a void of its closure is applied before the fold sees it, and a
+        // checkpoint is not used when one comes after it): what only open episodes and closure read is let go,
+        // and its obligations are kept at their count, not at the capacity the list doubled to while growing (a
+        // third more, on average, of the fold's largest part).
+        episode.contactAttempts = []
+        episode.justifications = []
+        episode.firstSeen = []
+        episode.recurringCurrent = [:]
         if episode.obligations.capacity > episode.obligations.count {
             var exact: [Obligation] = []
             exact.reserveCapacity(episode.obligations.count)
