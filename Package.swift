@@ -14,6 +14,8 @@ let package = Package(
         // SHA-256 block compression with the processor's SHA extensions (C intrinsics); EventLog falls back to
         // portable Swift where they are missing.
         .target(name: "CSHA256", path: "Sources/CSHA256"),
+        // The C allocator's settings (glibc's mallopt, which Swift's Glibc module does not declare).
+        .target(name: "CAllocator", path: "Sources/CAllocator"),
         // Domain: JSON, catalogue, validation, policies, working-day calendar.
         .target(name: "LedgerCore", dependencies: ["EventLog"], path: "Sources/LedgerCore"),
         // Pure folds over the event stream, and their writers.
@@ -21,7 +23,7 @@ let package = Package(
         // The Swift runtime linked in, not loaded: a single `ledger append` is a whole process, and resolving the
         // runtime's shared libraries took a few of its milliseconds.
         .executableTarget(
-            name: "ledger", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Sources/ledger",
+            name: "ledger", dependencies: ["CAllocator", "EventLog", "LedgerCore", "Projections"], path: "Sources/ledger",
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
         // The benchmark: `swift run -c release ledger-bench` (see BENCHMARKS.md).
         .executableTarget(
@@ -29,7 +31,7 @@ let package = Package(
         .target(
             name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
             path: "Tests/LedgerTestSupport"),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "EventLogTests", dependencies: ["CAllocator", "EventLog", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "EventLog", "LedgerTestSupport"]),
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
@@ -39,7 +41,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.name != "CSHA256" {
+for target in package.targets where !["CSHA256", "CAllocator"].contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
