@@ -12,6 +12,14 @@ public enum FileOutput {
         try output.commit(durable: durable)
     }
 
+    /// `writeAtomically` of a text's UTF-8, written from the string itself (not copied into an array first).
+    public static func writeAtomically(text: String, to path: String, durable: Bool = true) throws {
+        let output = try AtomicOutput(path: path, temporary: nil)
+        var text = text
+        try text.withUTF8 { try output.write(UnsafeRawBufferPointer($0)) }
+        try output.commit(durable: durable)
+    }
+
     /// Creates a new owner-only file for appending (fails if it exists unless `replace`), returning its descriptor.
     public static func create(_ path: String, replace: Bool = false) throws -> OutputFile {
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
@@ -115,8 +123,13 @@ public final class AtomicOutput {
 
     /// Adds `bytes` as they are (not through the buffer).
     public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Adds `bytes` as they are (not through the buffer).
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try drain()
-        try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }
+        try Syscalls.writeAll(descriptor, bytes, path: temporary)
     }
 
     private func drain() throws {

@@ -67,11 +67,14 @@ public enum Dashboard {
     {
         let asOf = reports.asOf
         let weekEnd = asOf.adding(days: 7)
-        let overdue = obligations.filter { $0.status(asOf: asOf) == .overdue }
-        let dueSoon = obligations.filter { $0.status(asOf: asOf) == .open && $0.dueOn <= weekEnd }
-        let open = reports.fold.families.values.filter { $0.current?.isOpen == true }.count
+        // Views, not copies: the lists can run to tens of thousands of obligations, and the families to as many.
+        let overdue = obligations.lazy.filter { $0.status(asOf: asOf) == .overdue }
+        let dueSoon = obligations.lazy.filter { $0.status(asOf: asOf) == .open && $0.dueOn <= weekEnd }
+        let open = reports.fold.families.values.reduce(0) { $0 + ($1.hasOpenEpisode ? 1 : 0) }
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
-        var body = "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
+        // The page is written into one string as it goes (the front page of a large service runs to megabytes).
+        var body = pageStart(title: "Early Help case ledger")
+        body += "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
         body += "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2><div class=\"cards\">"
         body += "<div class=\"card\"><b>\(open)</b>open families</div>"
         body += "<div class=\"card\"><b>\(overdue.count)</b>overdue obligations</div>"
@@ -106,8 +109,8 @@ public enum Dashboard {
         }
         body += "</tbody></table></section>"
 
-        body += obligationSection(id: "overdue", title: "Overdue", obligations: overdue, asOf: asOf, linkFamilies: true)
-        body += obligationSection(id: "due-soon", title: "Due in the next 7 days", obligations: dueSoon, asOf: asOf, linkFamilies: true)
+        appendObligationSection(to: &body, id: "overdue", title: "Overdue", obligations: overdue, asOf: asOf, linkFamilies: true)
+        appendObligationSection(to: &body, id: "due-soon", title: "Due in the next 7 days", obligations: dueSoon, asOf: asOf, linkFamilies: true)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
@@ -138,19 +141,26 @@ public enum Dashboard {
         body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
         // The cells of `families` rows, from the families themselves: making every family's whole row to show five
         // of its cells would hold them all at once.
-        for family in reports.sortedFamilies {
-            guard let episode = family.current else { continue }
+        for ref in reports.fold.families.keys.sorted() {
+            guard let family = reports.fold.families[ref], let episode = family.current else { continue }
             body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(family.ref))).html\">\(HTML.escape(family.ref))</a></th><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow\">\(episode.openedOn)</td><td>\(HTML.escape(episode.lead ?? ""))</td></tr>"
         }
         body += "</tbody></table></div></section></main>"
-        return page(title: "Early Help case ledger", body: body, depth: 0)
+        body += pageEnd(depth: 0)
+        return body
     }
 
     static func percent(_ fraction: Double) -> String { Reports.decimal(max(0, min(100, fraction * 100))) }
 
-    static func obligationSection(id: String, title: String, obligations: [Obligation], asOf: CivilDate, linkFamilies: Bool) -> String {
-        var body = "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
-        if obligations.isEmpty { return body + "<p>None.</p></section>" }
+    static func appendObligationSection(
+        to body: inout String, id: String, title: String, obligations: some Collection<Obligation>, asOf: CivilDate,
+        linkFamilies: Bool
+    ) {
+        body += "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
+        if obligations.isEmpty {
+            body += "<p>None.</p></section>"
+            return
+        }
         body += "<div class=\"scroll\"><table><thead><tr>"
         if linkFamilies { body += "<th scope=\"col\">Family</th>" }
         body += "<th scope=\"col\">What</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
@@ -164,7 +174,7 @@ public enum Dashboard {
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
             body += "<td>\(what)</td><td>\(obligation.dueOn)</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
-        return body + "</tbody></table></div></section>"
+        body += "</tbody></table></div></section>"
     }
 
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
@@ -211,7 +221,9 @@ public enum Dashboard {
         body += "</section>"
 
         let open = obligations.filter { [.open, .overdue, .breached].contains($0.status(asOf: asOf)) }
-        body += obligationSection(id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf, linkFamilies: false)
+        appendObligationSection(
+            to: &body, id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf,
+            linkFamilies: false)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         if let pbr {

@@ -70,8 +70,8 @@ enum RebuildWriter {
             ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
         let policyName = fold.policy(on: asOf)?.name ?? "none"
         try FileOutput.writeAtomically(
-            Array(Dashboard.index(reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted, monthly: thisMonth,
-                policyName: policyName).utf8),
+            text: Dashboard.index(reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted, monthly: thisMonth,
+                policyName: policyName),
             to: "\(directory)/index.html")
 
         let pages = FamilyPages(
