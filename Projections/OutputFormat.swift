@@ -49,11 +49,41 @@ public enum RowWriter {
 
     /// One CSV line: the row's cells in `columns` order.
     public static func appendCSV(_ row: JSONObject, columns: [String], into out: inout [UInt8]) {
+        let members = row.members
         for (index, column) in columns.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: escapeCSV(cellText(row[column])).utf8)
+            // The projections make their rows with the members in the columns' order, each once: the member is
+            // looked for at the column's place first.
+            if index < members.count, members[index].key == column {
+                appendCSVCell(members[index].value, into: &out)
+            } else {
+                appendCSVCell(row[column], into: &out)
+            }
         }
         out.append(contentsOf: [0x0D, 0x0A])
+    }
+
+    /// A cell as `escapeCSV(cellText(value))`, written straight to `out`: most cells (codes, dates, numbers,
+    /// names) need no quoting and go in as they are.
+    static func appendCSVCell(_ value: JSONValue?, into out: inout [UInt8]) {
+        switch value {
+        case nil, .null?: return
+        case .string(let text)?: appendCSVText(text, into: &out)
+        case .number(let text)?: appendCSVText(text, into: &out)
+        case .bool(let flag)?: out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case let other: appendCSVText(cellText(other), into: &out)
+        }
+    }
+
+    private static func appendCSVText(_ text: String, into out: inout [UInt8]) {
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard let first = bytes.first else { return true }
+            guard !isFormulaStart(first), !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+            else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain != true { out.append(contentsOf: escapeCSV(text).utf8) }
     }
 
     /// One row of a JSON array document (`json`): the `index`th row, with the separator before it.
@@ -117,16 +147,18 @@ public enum RowWriter {
         }
     }
 
-    /// First bytes that make a spreadsheet read a cell as a formula: = + - @ tab CR.
-    static let formulaStarts: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D]
+    /// Whether a cell starting with `byte` would be read by a spreadsheet as a formula: = + - @ tab CR.
+    static func isFormulaStart(_ byte: UInt8) -> Bool {
+        byte == 0x3D || byte == 0x2B || byte == 0x2D || byte == 0x40 || byte == 0x09 || byte == 0x0D
+    }
 
     /// Quotes a CSV cell when needed and neutralises formula injection.
     public static func escapeCSV(_ text: String) -> String {
         // The common cell (no quote, comma or line break; not starting like a formula) is written as it is.
         let plain = !text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-        if plain, let first = text.utf8.first, !formulaStarts.contains(first) { return text }
+        if plain, let first = text.utf8.first, !isFormulaStart(first) { return text }
         var cell = text
-        if let first = cell.utf8.first, formulaStarts.contains(first), Double(cell) == nil {
+        if let first = cell.utf8.first, isFormulaStart(first), Double(cell) == nil {
             cell = "'" + cell
         }
         if plain { return cell }

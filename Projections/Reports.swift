@@ -32,26 +32,27 @@ public struct Reports: Sendable {
     /// One family's row of `families` (nil before its first referral).
     public func familyRow(_ family: FamilyState) -> JSONObject? {
         guard let episode = family.current else { return nil }
-        var row = JSONObject()
-        row["family"] = .string(family.ref)
-        row["ufrn"] = family.ufrn.map(JSONValue.string) ?? .null
-        row["status"] = .string(Self.status(of: episode))
-        row["level"] = episode.level.map(JSONValue.string) ?? .null
-        row["episode"] = .int(episode.number)
-        row["openedOn"] = .string(episode.openedOn.description)
-        row["closedOn"] = episode.closedOn.map { .string($0.description) } ?? .null
-        row["closeReason"] = episode.closeReason.map(JSONValue.string) ?? .null
-        row["lead"] = episode.lead.map(JSONValue.string) ?? .null
-        row["workers"] = .array(episode.workers.keys.sorted().map(JSONValue.string))
-        row["members"] = .array(family.members.sorted { $0.id < $1.id }.map(Self.person))
-        row["youngestChild"] = family.youngestChild.map { .string($0.id) } ?? .null
-        row["latestStar"] = episode.latestStar.map(Self.star) ?? .null
-        row["firstStar"] = episode.firstStar.map(Self.star) ?? .null
-        row["nextReviewBy"] = episode.nextReviewBy.map { .string($0.description) } ?? .null
-        row["requirementsMet"] = .array(episode.requirementsMet.sorted().map(JSONValue.string))
-        row["criteria"] = .array(Self.orderedCriteria(family).map(JSONValue.string))
-        row["reReferral"] = .bool(episode.reReferral)
-        return row
+        // Members in column order, each once (a row is made for every family, several times in a rebuild).
+        return JSONObject([
+            JSONMember("family", .string(family.ref)),
+            JSONMember("ufrn", family.ufrn.map(JSONValue.string) ?? .null),
+            JSONMember("status", .string(Self.status(of: episode))),
+            JSONMember("level", episode.level.map(JSONValue.string) ?? .null),
+            JSONMember("episode", .int(episode.number)),
+            JSONMember("openedOn", .string(episode.openedOn.description)),
+            JSONMember("closedOn", episode.closedOn.map { .string($0.description) } ?? .null),
+            JSONMember("closeReason", episode.closeReason.map(JSONValue.string) ?? .null),
+            JSONMember("lead", episode.lead.map(JSONValue.string) ?? .null),
+            JSONMember("workers", .array(episode.workers.keys.sorted().map(JSONValue.string))),
+            JSONMember("members", .array(family.members.sorted { $0.id < $1.id }.map(Self.person))),
+            JSONMember("youngestChild", family.youngestChild.map { .string($0.id) } ?? .null),
+            JSONMember("latestStar", episode.latestStar.map(Self.star) ?? .null),
+            JSONMember("firstStar", episode.firstStar.map(Self.star) ?? .null),
+            JSONMember("nextReviewBy", episode.nextReviewBy.map { .string($0.description) } ?? .null),
+            JSONMember("requirementsMet", .array(episode.requirementsMet.sorted().map(JSONValue.string))),
+            JSONMember("criteria", .array(Self.orderedCriteria(family).map(JSONValue.string))),
+            JSONMember("reReferral", .bool(episode.reReferral)),
+        ])
     }
 
     static func person(_ person: Person) -> JSONValue {
@@ -237,20 +238,22 @@ public struct Reports: Sendable {
     }
 
     public func row(_ obligation: Obligation) -> JSONObject {
-        var row = JSONObject()
-        row["family"] = .string(obligation.family)
-        row["episode"] = .int(obligation.episode)
-        row["rule"] = .string(obligation.rule)
-        row["label"] = .string(obligation.label)
-        row["source"] = .string(obligation.source)
-        row["from"] = .int(obligation.fromSeq)
-        row["dueOn"] = .string(obligation.dueOn.description)
-        row["status"] = .string(obligation.status(asOf: asOf).rawValue)
-        row["metOn"] = obligation.metOn.map { .string($0.description) } ?? .null
-        row["daysLate"] = .int(obligation.daysLate(asOf: asOf))
-        row["responsible"] = obligation.responsible.map(JSONValue.string) ?? .null
-        if let detail = obligation.detail { row["detail"] = .string(detail) }
-        return row
+        // Members in column order, each once (a row is made for every obligation, several times in a rebuild).
+        var members = [
+            JSONMember("family", .string(obligation.family)),
+            JSONMember("episode", .int(obligation.episode)),
+            JSONMember("rule", .string(obligation.rule)),
+            JSONMember("label", .string(obligation.label)),
+            JSONMember("source", .string(obligation.source)),
+            JSONMember("from", .int(obligation.fromSeq)),
+            JSONMember("dueOn", .string(obligation.dueOn.description)),
+            JSONMember("status", .string(obligation.status(asOf: asOf).rawValue)),
+            JSONMember("metOn", obligation.metOn.map { .string($0.description) } ?? .null),
+            JSONMember("daysLate", .int(obligation.daysLate(asOf: asOf))),
+            JSONMember("responsible", obligation.responsible.map(JSONValue.string) ?? .null),
+        ]
+        if let detail = obligation.detail { members.append(JSONMember("detail", .string(detail))) }
+        return JSONObject(members)
     }
 
     // MARK: pbr
@@ -271,12 +274,14 @@ public struct Reports: Sendable {
         let needed = pbr?.attachment[level ?? ""] ?? pbr?.defaultCriteriaNeeded ?? 2
         let attached = presumed || (!criteria.isEmpty && criteria.count >= needed)
         var progress = JSONObject()
+        progress.members.reserveCapacity(PbRCriterion.all.count)
         var allMet = !criteria.isEmpty
         for criterion in PbRCriterion.all {
             let (status, evidence) = progressStatus(criterion, family: family, policy: policy)
-            progress[criterion] = .object(JSONObject([
+            // Each criterion once (PbRCriterion.all names each once).
+            progress.members.append(JSONMember(criterion, .object(JSONObject([
                 JSONMember("status", .string(status)), JSONMember("evidence", .array(evidence.map(JSONValue.string))),
-            ]))
+            ]))))
             if criteria.contains(criterion) && status != "met" { allMet = false }
         }
         let weeks = pbr?.employmentWeeks ?? [:]
@@ -294,17 +299,17 @@ public struct Reports: Sendable {
         if attached && family.claims["attachment"] == nil { claimable.append("attachment") }
         if attached && allMet && family.claims["progress"] == nil { claimable.append("progress") }
         if employed && family.claims["employment"] == nil { claimable.append("employment") }
-        var row = JSONObject()
-        row["family"] = .string(family.ref)
-        row["level"] = level.map(JSONValue.string) ?? .null
-        row["criteria"] = .array(criteria.map(JSONValue.string))
-        row["criteriaNeeded"] = presumed ? .null : .int(needed)
-        row["attached"] = .bool(attached)
-        row["progress"] = .object(progress)
-        row["employment"] = .array(employment)
-        row["claimable"] = .array(claimable.map(JSONValue.string))
-        row["claimed"] = .array(family.claims.keys.sorted().map(JSONValue.string))
-        return row
+        return JSONObject([
+            JSONMember("family", .string(family.ref)),
+            JSONMember("level", level.map(JSONValue.string) ?? .null),
+            JSONMember("criteria", .array(criteria.map(JSONValue.string))),
+            JSONMember("criteriaNeeded", presumed ? .null : .int(needed)),
+            JSONMember("attached", .bool(attached)),
+            JSONMember("progress", .object(progress)),
+            JSONMember("employment", .array(employment)),
+            JSONMember("claimable", .array(claimable.map(JSONValue.string))),
+            JSONMember("claimed", .array(family.claims.keys.sorted().map(JSONValue.string))),
+        ])
     }
 
     /// A criterion's progress: met, not-met or unknown, with the events that show it.

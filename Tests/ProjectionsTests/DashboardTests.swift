@@ -96,6 +96,32 @@ struct DashboardTests {
     ])
     func csvInjection(cell: String, expected: String) {
         #expect(RowWriter.escapeCSV(cell) == expected)
+        // A row's cells are written straight to bytes: the same cell, whether as a string or as a number's text.
+        for value in [JSONValue.string(cell), .number(cell)] {
+            #expect(RowWriter.csv([JSONObject([JSONMember("c", value)])]) == Array("c\r\n\(expected)\r\n".utf8))
+        }
+    }
+
+    @Test("CSV rows: every kind of cell, members in any order or missing, as escapeCSV(cellText) says")
+    func csvRows() {
+        let values: [JSONValue] = [
+            .null, .bool(true), .bool(false), .int(-5), .number("1.5"), .string(""), .string("-x"), .string("Zoë, Siân"),
+            .array([]), .array(["a", "b"]), .array(["a,b", "c"]), .array(["=x", "y"]), .array([1, "b"]),
+            .object(JSONObject([JSONMember("k", "v \"q\"")])), .object(JSONObject()),
+        ]
+        let columns = ["a", "b", "c"]
+        var rows: [JSONObject] = []
+        for (index, value) in values.enumerated() {
+            let other = values[(index + 3) % values.count]
+            rows.append(JSONObject([JSONMember("a", value), JSONMember("b", other), JSONMember("c", value)]))
+            rows.append(JSONObject([JSONMember("c", value), JSONMember("a", other)]))
+            rows.append(JSONObject([JSONMember("b", value)]))
+        }
+        var expected = "a,b,c\r\n"
+        for row in rows {
+            expected += columns.map { RowWriter.escapeCSV(RowWriter.cellText(row[$0])) }.joined(separator: ",") + "\r\n"
+        }
+        #expect(String(decoding: RowWriter.csv(rows, columns: columns), as: UTF8.self) == expected)
     }
 
     @Test("family refs can never become paths outside the output folder", arguments: [
