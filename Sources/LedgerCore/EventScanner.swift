@@ -84,7 +84,7 @@ public enum EventScanner {
     /// other's state gives, shard by shard, exactly what one fold of the whole log would give for those families.
     public static func foldByFamily<State: Sendable>(
         path: String, window: EventWindow, types: EventTypeSet? = nil, span: LogSpan = .all,
-        amendments given: AmendmentIndex? = nil, states: [State], progress: ((Int) -> Void)? = nil,
+        amendments given: AmendmentIndex? = nil, states: [State], backlog: Int = 4, progress: ((Int) -> Void)? = nil,
         apply: @escaping @Sendable (inout State, StoredEvent) -> Void
     ) throws -> (states: [State], coverage: Coverage) {
         let (amendments, plan) = try firstPass(given, path: path, window: window, span: span, types: types)
@@ -92,10 +92,10 @@ public enum EventScanner {
         let shards = ShardStates(states)
         let count = UInt64(states.count)
         // One serial queue per shard keeps each shard's events in log order; the shards run side by side with
-        // each other and with the parse tasks. A few slices at most wait to be folded (memory stays bounded).
+        // each other and with the parse tasks. At most `backlog` slices wait to be folded (memory stays bounded).
         let queues = (0..<states.count).map { DispatchQueue(label: "ledger.fold.shard\($0)") }
         let folding = DispatchGroup()
-        let room = DispatchSemaphore(value: 4)
+        let room = DispatchSemaphore(value: max(1, backlog))
         defer { folding.wait() }
         try read(path: path, window: window, types: types, span: span, plan: plan, progress: progress) { decoded in
             coverage.merge(decoded.coverage)

@@ -323,7 +323,7 @@ enum ReadCommands {
         let query = try Query(raw)
         try requireLog(query)
         guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
-        RebuildWriter.tuneAllocator()
+        RebuildWriter.favourMemory()
         let fold = try query.fold(FoldCheckpoint.everything).fold
         ProcessExit.keep(fold)
         let summary = try RebuildWriter.write(fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
