@@ -22,11 +22,11 @@ enum RebuildWriter {
     /// The C allocator: a rebuild makes and frees many large blocks (read chunks, the checkpoint's bytes, blocks
     /// of rows, pages, the front page as it grows). With glibc's defaults the threshold for mapping a block on its
     /// own rises to the largest block freed so far, after which such blocks stay in the heap, and its peak was
-    /// whatever they fragmented it to (215-250 MB from run to run on 1M events). Blocks of 256 KiB and more are
-    /// mapped and given back when freed, and there is one arena per core rather than eight: a steady 190 MB.
+    /// whatever they fragmented it to (210-244 MiB from run to run on 1M events). Blocks of 256 KiB and more are
+    /// mapped and given back when freed, and there is one arena per core rather than eight: a steady 186 MiB.
     ///
-    /// The log is read in chunks of 1 MiB rather than 2 MiB (a few chunks are in flight in each pass): the peak
-    /// from scratch fell from 199 to 191 MB.
+    /// The log is read in chunks of 1 MiB rather than 2 MiB (a few chunks are in flight in each pass): with the
+    /// pages pass's smaller backlog, the peak from scratch fell from 195 to 182-184 MiB.
     ///
     /// Only the rebuild does this: the read commands and the writers were 7-13% slower with either.
     static func favourMemory() {
