@@ -15,7 +15,7 @@ public enum JSONWriter {
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let flag): out.append(contentsOf: flag ? Array("true".utf8) : Array("false".utf8))
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let text): writeString(text, into: &out)
         case .array(let items):
@@ -58,7 +58,7 @@ public enum JSONWriter {
             case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0x00..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(contentsOf: "\\u00".utf8)
                 out.append(Hex.digits[Int(byte >> 4)])
                 out.append(Hex.digits[Int(byte & 0xF)])
             default: out.append(byte)
