@@ -274,28 +274,25 @@ public enum Dashboard {
         HTML.appendEscaped(entry.occurredAt, to: &out)
         out.append(contentsOf: "</td><td>".utf8)
         if let void = entry.void {
-            out.append(contentsOf: "<del>".utf8)
-            HTML.appendEscaped(entry.text, to: &out)
-            out.append(contentsOf: "</del><span class=\"why\">Voided (seq ".utf8)
-            out.append(contentsOf: String(void.seq).utf8)
-            out.append(contentsOf: "): ".utf8)
-            HTML.appendEscaped(void.reason, to: &out)
-            out.append(contentsOf: "</span>".utf8)
+            appendStruck(entry.text, why: "Voided", seq: void.seq, reason: void.reason, to: &out)
         } else {
             for correction in entry.corrections {
-                out.append(contentsOf: "<del>".utf8)
-                HTML.appendEscaped(correction.original, to: &out)
-                out.append(contentsOf: "</del><span class=\"why\">Corrected (seq ".utf8)
-                out.append(contentsOf: String(correction.seq).utf8)
-                out.append(contentsOf: "): ".utf8)
-                HTML.appendEscaped(correction.reason, to: &out)
-                out.append(contentsOf: "</span>".utf8)
+                appendStruck(correction.original, why: "Corrected", seq: correction.seq, reason: correction.reason, to: &out)
             }
             HTML.appendEscaped(entry.text, to: &out)
         }
         out.append(contentsOf: "</td><td class=\"hide-narrow\">".utf8)
         HTML.appendEscaped(entry.recordedAt, to: &out)
         out.append(contentsOf: "</td></tr>".utf8)
+    }
+
+    /// A sentence struck through, then why: "Voided (seq 12): entered on the wrong family".
+    private static func appendStruck(_ text: String, why: String, seq: Int, reason: String, to out: inout [UInt8]) {
+        out.append(contentsOf: "<del>".utf8)
+        HTML.appendEscaped(text, to: &out)
+        out.append(contentsOf: "</del><span class=\"why\">\(why) (seq \(seq)): ".utf8)
+        HTML.appendEscaped(reason, to: &out)
+        out.append(contentsOf: "</span>".utf8)
     }
 
     /// A standalone timeline page (`ledger timeline FAMILY --format html`).
