@@ -366,7 +366,7 @@ public struct Reports: Sendable {
             guard obligation.kind != .check else { return }
             let status = obligation.status(asOf: asOf)
             if status == .lapsed || status == .open { return }
-            let key = obligation.dueOn.year * 12 + obligation.dueOn.month
+            let key = Reports.monthKey(obligation.dueOn)
             var entry = months[key, default: [:]][obligation.rule] ?? (0, 0)
             entry.due += 1
             if status == .met { entry.onTime += 1 }
@@ -392,62 +392,98 @@ public struct Reports: Sendable {
     /// counted them already.
     public func monthly(year: Int, month: Int, timeliness given: Timeliness? = nil) -> JSONObject {
         let first = CivilDate(year: year, month: month, day: 1) ?? asOf
-        let last = first.adding(months: 1).adding(days: -1)
-        func inMonth(_ date: CivilDate?) -> Bool { date.map { $0 >= first && $0 <= last } ?? false }
-        var referrals = 0, reReferrals = 0, allocations = 0, stepUps = 0, stepDowns = 0, open = 0
-        var closures: [String: Int] = [:]
-        var daysOpen: [Int] = []
-        var starChanges: [Double] = []
+        return monthly(months: [first], timeliness: given)[0]
+    }
+
+    /// The figures of each month of `months` (their first days), in that order, from one walk of the episodes
+    /// rather than one per month (a rebuild writes every month since the first referral). Their timeliness is
+    /// counted from the fold's obligations, unless `timeliness` has counted them already.
+    public func monthly(months: [CivilDate], timeliness given: Timeliness? = nil) -> [JSONObject] {
+        guard let lowest = months.map(Self.monthKey).min(), let highest = months.map(Self.monthKey).max() else { return [] }
+        /// A month's counts, by `monthKey`; those outside `months` are never made.
+        struct Figures {
+            var referrals = 0, reReferrals = 0, allocations = 0, stepUps = 0, stepDowns = 0
+            var closures: [String: Int] = [:]
+            var daysOpen: [Int] = []
+            var starChanges: [Double] = []
+        }
+        var figures: [Int: Figures] = [:]
+        for key in months.map(Self.monthKey) { figures[key] = Figures() }
+        /// Changes in the number open at a month's end, from month `lowest`: an episode is open at the end of every
+        /// month from its opening's up to (not including) its closing's.
+        var openChanges = [Int](repeating: 0, count: highest - lowest + 2)
+        func change(_ key: Int, by amount: Int) { openChanges[min(max(key, lowest), highest + 1) - lowest] += amount }
         for family in fold.families.values {
             for episode in family.episodes {
-                if inMonth(episode.openedOn) {
-                    referrals += 1
-                    if episode.reReferral { reReferrals += 1 }
+                let opened = Self.monthKey(episode.openedOn)
+                if figures[opened] != nil {
+                    figures[opened]?.referrals += 1
+                    if episode.reReferral { figures[opened]?.reReferrals += 1 }
                 }
-                if inMonth(episode.firstAllocationOn) { allocations += 1 }
-                if inMonth(episode.stepUpAcceptedOn) { stepUps += 1 }
-                if inMonth(episode.stepDownOn) { stepDowns += 1 }
-                if inMonth(episode.closedOn), let closed = episode.closedOn {
-                    closures[episode.closeReason ?? "unknown", default: 0] += 1
-                    daysOpen.append(episode.openedOn.days(until: closed))
+                if let date = episode.firstAllocationOn { figures[Self.monthKey(date)]?.allocations += 1 }
+                if let date = episode.stepUpAcceptedOn { figures[Self.monthKey(date)]?.stepUps += 1 }
+                if let date = episode.stepDownOn { figures[Self.monthKey(date)]?.stepDowns += 1 }
+                if let closed = episode.closedOn, figures[Self.monthKey(closed)] != nil {
+                    figures[Self.monthKey(closed)]?.closures[episode.closeReason ?? "unknown", default: 0] += 1
+                    figures[Self.monthKey(closed)]?.daysOpen.append(episode.openedOn.days(until: closed))
                 }
-                if episode.openedOn <= last && (episode.closedOn.map { $0 > last } ?? true) { open += 1 }
+                let closes = episode.closedOn.map(Self.monthKey) ?? highest + 1
+                if opened < closes && opened <= highest && closes > lowest {
+                    change(opened, by: 1)
+                    change(closes, by: -1)
+                }
                 if let firstStar = episode.firstStar, let latest = episode.latestStar, latest.eventID != firstStar.eventID,
-                    inMonth(latest.date)
+                    figures[Self.monthKey(latest.date)] != nil
                 {
                     let change = Double(latest.scores.reduce(0, +) - firstStar.scores.reduce(0, +)) / 10
-                    starChanges.append(change)
+                    figures[Self.monthKey(latest.date)]?.starChanges.append(change)
                 }
             }
         }
-        let timeliness: [String: (onTime: Int, due: Int)]
+        var openAtEnd = [Int](repeating: 0, count: openChanges.count)
+        var running = 0
+        for index in openChanges.indices {
+            running += openChanges[index]
+            openAtEnd[index] = running
+        }
+        let timeliness: Timeliness
         if let given {
-            timeliness = given.month(year: year, month: month)
+            timeliness = given
         } else {
             // Counted family by family: the finished, sorted list of every obligation is not needed to count them.
             var counted = Timeliness()
             for family in fold.families.values {
-                for obligation in fold.finishedObligations(family, asOf: asOf) where inMonth(obligation.dueOn) {
+                for obligation in fold.finishedObligations(family, asOf: asOf) where figures[Self.monthKey(obligation.dueOn)] != nil {
                     counted.count(obligation, asOf: asOf)
                 }
             }
-            timeliness = counted.month(year: year, month: month)
+            timeliness = counted
         }
-        var row = JSONObject()
-        row["month"] = .string(String(first.description.prefix(7)))
-        row["referrals"] = .int(referrals)
-        row["reReferrals"] = .int(reReferrals)
-        row["allocations"] = .int(allocations)
-        row["closures"] = .object(JSONObject(closures.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
-        row["closuresTotal"] = .int(closures.values.reduce(0, +))
-        row["stepUps"] = .int(stepUps)
-        row["stepDowns"] = .int(stepDowns)
-        row["openAtMonthEnd"] = .int(open)
-        row["meanDaysOpenAtClosure"] = daysOpen.isEmpty ? .null : .number(Self.decimal(Double(daysOpen.reduce(0, +)) / Double(daysOpen.count)))
-        row["timeliness"] = .object(JSONObject(timeliness.sorted { $0.key < $1.key }.map {
-            JSONMember($0.key, .object(JSONObject([JSONMember("onTime", .int($0.value.onTime)), JSONMember("due", .int($0.value.due))])))
-        }))
-        row["meanStarChange"] = starChanges.isEmpty ? .null : .number(Self.decimal(starChanges.reduce(0, +) / Double(starChanges.count)))
-        return row
+        return months.map { first in
+            let key = Self.monthKey(first)
+            let month = figures[key] ?? Figures()
+            let rules = timeliness.month(year: first.year, month: first.month)
+            var row = JSONObject()
+            row["month"] = .string(String(first.description.prefix(7)))
+            row["referrals"] = .int(month.referrals)
+            row["reReferrals"] = .int(month.reReferrals)
+            row["allocations"] = .int(month.allocations)
+            row["closures"] = .object(JSONObject(month.closures.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
+            row["closuresTotal"] = .int(month.closures.values.reduce(0, +))
+            row["stepUps"] = .int(month.stepUps)
+            row["stepDowns"] = .int(month.stepDowns)
+            row["openAtMonthEnd"] = .int(openAtEnd[key - lowest])
+            row["meanDaysOpenAtClosure"] = month.daysOpen.isEmpty
+                ? .null : .number(Self.decimal(Double(month.daysOpen.reduce(0, +)) / Double(month.daysOpen.count)))
+            row["timeliness"] = .object(JSONObject(rules.sorted { $0.key < $1.key }.map {
+                JSONMember($0.key, .object(JSONObject([JSONMember("onTime", .int($0.value.onTime)), JSONMember("due", .int($0.value.due))])))
+            }))
+            row["meanStarChange"] = month.starChanges.isEmpty
+                ? .null : .number(Self.decimal(month.starChanges.reduce(0, +) / Double(month.starChanges.count)))
+            return row
+        }
     }
+
+    /// A month as a number (`year * 12 + month`), as `Timeliness` keys them.
+    static func monthKey(_ date: CivilDate) -> Int { date.year * 12 + date.month }
 }

@@ -61,7 +61,7 @@ enum RebuildWriter {
         try ProjectionFiles.write(directory, "due", count: sorted.count, columns: Reports.obligationColumns(detail: tally.detail), block: 64) {
             reports.obligations(of: sorted[$0]).map(reports.row)
         }
-        // Every month from the first referral to the as-of month, a month per core at a time.
+        // Every month from the first referral to the as-of month, from one walk of the episodes.
         var starts: [CivilDate] = []
         let firstDate = fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
         var month = CivilDate(year: firstDate.year, month: firstDate.month, day: 1) ?? asOf
@@ -69,9 +69,7 @@ enum RebuildWriter {
             starts.append(month)
             month = month.adding(months: 1)
         }
-        let months = ParallelMap.map(starts.count) { [starts] in
-            reports.monthly(year: starts[$0].year, month: starts[$0].month, timeliness: tally.timeliness)
-        }
+        let months = reports.monthly(months: starts, timeliness: tally.timeliness)
         try ProjectionFiles.write(directory, "monthly", months)
         let thisMonth = starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
             ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)

@@ -56,6 +56,39 @@ struct FoldEquivalenceTests {
         #expect(judged > 20, "the demo log has obligations judged in some months")
     }
 
+    @Test("every month from one walk of the episodes: each month's figures as counted month by month from the episodes")
+    func monthsAtOnce() throws {
+        let reports = Reports(fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
+        // From before the first referral to after the as-of month, so that episodes open before the first month
+        // asked for and still open after the last are in it.
+        var months: [CivilDate] = []
+        var month = CivilDate(year: 2024, month: 11, day: 1) ?? Self.asOf
+        while month.year < 2027 {
+            months.append(month)
+            month = month.adding(months: 1)
+        }
+        let rows = reports.monthly(months: months)
+        #expect(rows.count == months.count)
+        let episodes = reports.fold.families.values.flatMap(\.episodes)
+        var busiest = 0
+        for (first, row) in zip(months, rows) {
+            let last = first.adding(months: 1).adding(days: -1)
+            func inMonth(_ date: CivilDate?) -> Bool { date.map { $0 >= first && $0 <= last } ?? false }
+            let open = episodes.filter { $0.openedOn <= last && ($0.closedOn.map { $0 > last } ?? true) }.count
+            let label = String(first.description.prefix(7))
+            #expect(row["month"]?.stringValue == label)
+            #expect(row["referrals"]?.intValue == episodes.filter { inMonth($0.openedOn) }.count, "\(label)")
+            #expect(row["reReferrals"]?.intValue == episodes.filter { inMonth($0.openedOn) && $0.reReferral }.count, "\(label)")
+            #expect(row["allocations"]?.intValue == episodes.filter { inMonth($0.firstAllocationOn) }.count, "\(label)")
+            #expect(row["closuresTotal"]?.intValue == episodes.filter { inMonth($0.closedOn) }.count, "\(label)")
+            #expect(row["openAtMonthEnd"]?.intValue == open, "\(label)")
+            // The rest of the row, as a month asked for on its own gives it.
+            #expect(row == reports.monthly(year: first.year, month: first.month), "\(label)")
+            busiest = max(busiest, open)
+        }
+        #expect(busiest > 20, "the demo log has months with many episodes open at their end")
+    }
+
     @Test("as of a date and as known at a moment, in shards: the same as one fold")
     func windows() throws {
         let path = try DemoLog.path(families: 120)
