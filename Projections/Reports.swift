@@ -29,6 +29,23 @@ public struct Reports: Sendable {
 
     public func families() -> [JSONObject] { sortedFamilies.compactMap(familyRow) }
 
+    /// The members of every `familyRow`, in order (a test holds the rows to it).
+    public static let familyColumns = [
+        "family", "ufrn", "status", "level", "episode", "openedOn", "closedOn", "closeReason", "lead", "workers", "members",
+        "youngestChild", "latestStar", "firstStar", "nextReviewBy", "requirementsMet", "criteria", "reReferral",
+    ]
+
+    /// The members of every `pbrRow`, in order (a test holds the rows to it).
+    public static let pbrColumns = [
+        "family", "level", "criteria", "criteriaNeeded", "attached", "progress", "employment", "claimable", "claimed",
+    ]
+
+    /// The CSV columns of a table of the rows `familyRow` or `pbrRow` makes for `families` (`columns`), without
+    /// making them: a table with no rows has no columns, and a family has a row once it has been referred.
+    public static func columns(_ columns: [String], ofRowsFor families: [FamilyState]) -> [String] {
+        families.contains { !$0.episodes.isEmpty } ? columns : []
+    }
+
     /// One family's row of `families` (nil before its first referral).
     public func familyRow(_ family: FamilyState) -> JSONObject? {
         guard let episode = family.current else { return nil }

@@ -41,13 +41,16 @@ enum RebuildWriter {
         try FileOutput.makeDirectory(directory)
         try FileOutput.makeDirectory(directory + "/families")
 
-        // Families and PbR: a row per family, made when written (and again for its page), never all held.
+        // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
+        // columns are known without making the rows first.
         let sorted = reports.sortedFamilies
         let policy = fold.policy(on: asOf)
-        try ProjectionFiles.write(directory, "families", count: sorted.count) { reports.familyRow(sorted[$0]) }
+        let familyColumns = Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
+        try ProjectionFiles.write(directory, "families", count: sorted.count, columns: familyColumns) { reports.familyRow(sorted[$0]) }
         // The front page counts the families attached or with a claim to make: of those rows, the two cells it
         // counts are kept.
-        let pbrCounted = try ProjectionFiles.write(directory, "pbr", count: sorted.count, keep: { row in
+        let pbrColumns = Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
+        let pbrCounted = try ProjectionFiles.write(directory, "pbr", count: sorted.count, columns: pbrColumns, keep: { row in
             guard row["attached"]?.boolValue == true || row["claimable"]?.arrayValue?.isEmpty == false else { return nil }
             return JSONObject([JSONMember("attached", row["attached"] ?? .null), JSONMember("claimable", row["claimable"] ?? .null)])
         }) { reports.pbrRow(sorted[$0], policy: policy) }

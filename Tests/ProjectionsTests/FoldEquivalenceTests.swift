@@ -89,6 +89,28 @@ struct FoldEquivalenceTests {
         #expect(busiest > 20, "the demo log has months with many episodes open at their end")
     }
 
+    @Test("the families and pbr columns known without making the rows are every row's members, in order")
+    func knownColumns() throws {
+        let reports = Reports(fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
+        let families = reports.families()
+        let pbr = reports.pbr()
+        #expect(families.count > 100 && pbr.count == families.count)
+        #expect(families.allSatisfy { $0.keys == Reports.familyColumns })
+        #expect(pbr.allSatisfy { $0.keys == Reports.pbrColumns })
+        let sorted = reports.sortedFamilies
+        #expect(Reports.columns(Reports.familyColumns, ofRowsFor: sorted) == RowWriter.allColumns(families))
+        #expect(Reports.columns(Reports.pbrColumns, ofRowsFor: sorted) == RowWriter.allColumns(pbr))
+        // No rows, no columns: none for no families, nor for families not yet referred (a member added first).
+        #expect(Reports.columns(Reports.familyColumns, ofRowsFor: []) == [])
+        let unreferred = sorted.map { family -> FamilyState in
+            var family = family
+            family.episodes = []
+            return family
+        }
+        #expect(unreferred.compactMap(reports.familyRow).isEmpty)
+        #expect(Reports.columns(Reports.pbrColumns, ofRowsFor: unreferred) == [])
+    }
+
     @Test("as of a date and as known at a moment, in shards: the same as one fold")
     func windows() throws {
         let path = try DemoLog.path(families: 120)
