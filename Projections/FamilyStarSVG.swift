@@ -26,10 +26,20 @@ public enum FamilyStarSVG {
 
     /// The polygon points for scores (1–10) in domain order.
     public static func points(_ scores: [Int]) -> String {
-        zip(spokes, scores).map { spoke, score in
-            let r = radius * Double(min(max(score, 0), 10)) / 10
+        var out = ""
+        for (index, score) in zip(spokes.indices, scores) {
+            if index > 0 { out += " " }
+            out += spokePoints[index][min(max(score, 0), 10)]
+        }
+        return out
+    }
+
+    /// Each spoke's point ("x,y") at each score from 0 to 10: made once, not for every star drawn.
+    static let spokePoints: [[String]] = spokes.map { spoke in
+        (0...10).map { score in
+            let r = radius * Double(score) / 10
             return "\(format(centre + spoke.0 * r)),\(format(centre + spoke.1 * r))"
-        }.joined(separator: " ")
+        }
     }
 
     /// The rings, spokes and labels: the same on every star, so drawn once.
@@ -56,7 +66,14 @@ public enum FamilyStarSVG {
         out += #"<title id="star-title">Family Star</title>"#
         let describe: (StarReading?) -> String = { reading in
             guard let reading else { return "none" }
-            return zip(labels, reading.scores).map { "\($0) \($1)" }.joined(separator: ", ")
+            var text = ""
+            for (index, (label, score)) in zip(labels, reading.scores).enumerated() {
+                if index > 0 { text += ", " }
+                text += label
+                text += " "
+                text += String(score)
+            }
+            return text
         }
         out += "<desc id=\"star-desc\">First assessment (\(HTML.escape(first.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(first))). Latest (\(HTML.escape(latest.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(latest))).</desc>"
         out += frame

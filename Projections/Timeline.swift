@@ -151,7 +151,7 @@ public enum Sentence {
 
     /// " (Family Star total N/100)" when the event carries a Family Star.
     static func starTotal(_ data: EventData) -> String {
-        guard let star = data["familyStar"]?.objectValue else { return "" }
+        guard let star = data.object("familyStar") else { return "" }
         return " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
     }
 
@@ -176,7 +176,7 @@ public enum Sentence {
         let sentence: String
         switch kind {
         case .referralReceived:
-            let children = data["members"]?.arrayValue?.filter { $0.objectValue?["role"]?.stringValue == "child" }.count ?? 0
+            let children = data.items("members")?.filter { $0?["role"]?.stringValue == "child" }.count ?? 0
             sentence = "Referral from \(words(data["source"])): \(text(data["reason"])) (\(children) child\(children == 1 ? "" : "ren"))"
         case .triageCompleted:
             sentence = "Triaged: outcome \(data["outcome"]?.intValue.map(String.init) ?? "?"), \(text(data["priority"])) priority, \(words(data["level"])) level"
@@ -188,7 +188,7 @@ public enum Sentence {
             sentence = "\(text(data["worker"])) no longer allocated"
         case .ufrnAssigned: sentence = "UFRN \(text(data["ufrn"])) assigned"
         case .familyMemberAdded:
-            let member = data["member"]?.objectValue
+            let member = data.object("member")
             sentence = "\(text(member?["name"])) joined the family (\(text(member?["role"])))"
         case .familyMemberLeft: sentence = "Member \(text(data["memberId"])) left the family"
         case .referrerContacted: sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
@@ -209,7 +209,7 @@ public enum Sentence {
         case .assessmentCompleted:
             sentence = "\(words(data["kind"]).capitalizedFirst) assessment completed" + starTotal(data)
         case .planAgreed:
-            sentence = "\(words(data["kind"]).capitalizedFirst) agreed with \(data["actions"]?.arrayValue?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
+            sentence = "\(words(data["kind"]).capitalizedFirst) agreed with \(data.items("actions")?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
         case .planUpdated: sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
         case .planDistributed: sentence = "Plan distributed"
         case .reviewCompleted:

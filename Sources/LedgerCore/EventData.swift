@@ -31,6 +31,42 @@ public struct EventData: Sendable {
         }
     }
 
+    /// The member called `key` when it is an object, read where it is like this one (nil when absent or not an
+    /// object): a sentence that reads a few of a nested object's members does not build all of them.
+    public func object(_ key: String) -> EventData? {
+        switch storage {
+        case .object(let object):
+            return object[key]?.objectValue.map(EventData.init)
+        case .view(let chunk, let range):
+            guard let found = ScannedObject.valueRange(of: key, in: chunk.bytes(range)),
+                chunk.bytes(range)[found.lowerBound] == UInt8(ascii: "{")
+            else { return nil }
+            return EventData(chunk: chunk, range: (range.lowerBound + found.lowerBound)..<(range.lowerBound + found.upperBound))
+        }
+    }
+
+    /// The items of the member called `key` when it is an array (nil when absent or not an array): each item
+    /// that is an object read where it is, nil for any other item.
+    public func items(_ key: String) -> [EventData?]? {
+        switch storage {
+        case .object(let object):
+            return object[key]?.arrayValue.map { $0.map { $0.objectValue.map(EventData.init) } }
+        case .view(let chunk, let range):
+            let bytes = chunk.bytes(range)
+            guard let found = ScannedObject.valueRange(of: key, in: bytes), bytes[found.lowerBound] == UInt8(ascii: "[") else {
+                return nil
+            }
+            let start = range.lowerBound + found.lowerBound
+            var items: [EventData?] = []
+            let whole = ScannedObject.forEachItem(in: chunk.bytes(start..<(range.lowerBound + found.upperBound))) { item in
+                let isObject = bytes[found.lowerBound + item.lowerBound] == UInt8(ascii: "{")
+                items.append(isObject ? EventData(chunk: chunk, range: (start + item.lowerBound)..<(start + item.upperBound)) : nil)
+                return true
+            }
+            return whole ? items : nil
+        }
+    }
+
     /// Every member, built (the timeline's struck-through original, equality).
     public var object: JSONObject {
         switch storage {

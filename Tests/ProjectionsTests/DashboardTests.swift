@@ -63,6 +63,9 @@ struct DashboardTests {
         #expect(FamilyStarSVG.points(Array(repeating: 10, count: 10)).hasPrefix("200.0,70.0 276.4,94.8 323.6,159.8 323.6,240.2 276.4,305.2 200.0,330.0"))
         // Score 5 halfway; score 1 a tenth of the way.
         #expect(FamilyStarSVG.points([5, 5, 5, 5, 5, 5, 5, 5, 5, 1]).hasSuffix("138.2,179.9 192.4,189.5"))
+        // A score outside 0–10 is drawn at the nearest end; every spoke's point is written, separated by spaces.
+        #expect(FamilyStarSVG.points([-3, 14, 0, 10, 5, 5, 5, 5, 5, 5]) == FamilyStarSVG.points([0, 10, 0, 10, 5, 5, 5, 5, 5, 5]))
+        #expect(FamilyStarSVG.points([0, 10]) == "200.0,200.0 276.4,94.8")
     }
 
     @Test("the family page draws the first assessment against the latest review, with a text alternative")

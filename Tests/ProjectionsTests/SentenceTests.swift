@@ -1,5 +1,5 @@
 import EventLog
-import LedgerCore
+@testable import LedgerCore
 import Projections
 import Testing
 
@@ -159,6 +159,19 @@ struct SentenceTests {
         let made = Sentence.describe(
             type: type, data: EventData(data.objectValue ?? JSONObject()), actor: "FSW Grace Obi")
         #expect(made == sentence + " (FSW Grace Obi)")
+    }
+
+    @Test("every event type's sentence, exactly, from data read where it lies in the log's bytes", arguments: cases)
+    func sentenceFromBytes(type: String, data: JSONValue, sentence: String) {
+        let made = Sentence.describe(type: type, data: Self.inPlace(data), actor: "FSW Grace Obi")
+        #expect(made == sentence + " (FSW Grace Obi)")
+    }
+
+    /// `data` as a read of the log holds it: a view of its stored bytes in a chunk.
+    static func inPlace(_ data: JSONValue) -> EventData {
+        let bytes = JSONWriter.bytes(data)
+        let chunk = bytes.withUnsafeBytes { LogChunk(copying: $0) }
+        return EventData(chunk: chunk, range: 0..<bytes.count)
     }
 
     @Test("the cases cover every type of the catalogue")
