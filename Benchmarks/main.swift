@@ -61,11 +61,15 @@ func median(_ values: [Double]) -> Double {
 /// The peak comes from GNU time (`/usr/bin/time -f %M`), which forks the program from its own small process:
 /// a program spawned straight from this one would be charged this process's own peak (Linux carries the
 /// high-water mark of the memory it replaces across exec). `memory: false` runs it directly, for figures of a
-/// few milliseconds that the extra fork would blur.
-func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = true) -> (seconds: Double, peakMiB: Double, status: Int32) {
+/// few milliseconds that the extra fork would blur. GNU time also gives the CPU time the program took (user and
+/// system, its children's included): on a shared machine whose speed drifts from minute to minute, a steadier
+/// figure than the elapsed time.
+func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = true)
+    -> (seconds: Double, peakMiB: Double, cpuSeconds: Double, status: Int32)
+{
     let timeReport = "/tmp/ledger-bench-time-\(getpid())"
     let measured = memory && access("/usr/bin/time", X_OK) == 0
-    let command = measured ? ["/usr/bin/time", "-f", "%M", "-o", timeReport] + arguments : arguments
+    let command = measured ? ["/usr/bin/time", "-f", "%U %S %M", "-o", timeReport] + arguments : arguments
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
@@ -74,19 +78,25 @@ func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = tru
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     let start = now()
-    guard posix_spawn(&pid, command[0], &actions, nil, argv, environ) == 0 else { return (0, 0, -1) }
+    guard posix_spawn(&pid, command[0], &actions, nil, argv, environ) == 0 else { return (0, 0, 0, -1) }
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     let elapsed = now() - start
     posix_spawn_file_actions_destroy(&actions)
     var peak = 0.0
+    var cpu = 0.0
     if measured, let report = FileOutput.read(timeReport) {
-        // The last line is the figure (GNU time puts "Command exited with non-zero status" before it).
+        // The last line has the figures (GNU time puts "Command exited with non-zero status" before it): user
+        // seconds, system seconds, peak KiB.
         let last = String(decoding: report, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        peak = (Double(last) ?? 0) / 1024
+        let figures = last.split(separator: " ").map { Double($0) ?? 0 }
+        if figures.count == 3 {
+            cpu = figures[0] + figures[1]
+            peak = figures[2] / 1024
+        }
         FileOutput.remove(timeReport)
     }
-    return (elapsed, peak, (status >> 8) & 0xFF)
+    return (elapsed, peak, cpu, (status >> 8) & 0xFF)
 }
 
 func ledgerBinary() -> String {
@@ -147,6 +157,7 @@ print("log: \(log)")
 struct Row {
     var name: String
     var result: String
+    var cpu: String = ""
     var peak: String = ""
     var versus: String = ""
     var goal: String = ""
@@ -154,7 +165,7 @@ struct Row {
 nonisolated(unsafe) var rows: [Row] = []
 func record(_ row: Row) {
     rows.append(row)
-    print("  \(row.name): \(row.result)\(row.peak.isEmpty ? "" : ", peak \(row.peak)")\(row.versus.isEmpty ? "" : " — \(row.versus)")")
+    print("  \(row.name): \(row.result)\(row.cpu.isEmpty ? "" : ", CPU \(row.cpu)")\(row.peak.isEmpty ? "" : ", peak \(row.peak)")\(row.versus.isEmpty ? "" : " — \(row.versus)")")
 }
 func record(_ name: String, _ value: String) { record(Row(name: name, result: value)) }
 
@@ -219,6 +230,8 @@ if wants("scan") {
 struct Timing {
     var seconds: Double
     var peakMiB: Double
+    /// The median CPU time (user and system).
+    var cpuSeconds: Double
     var failed: Bool
 }
 
@@ -231,6 +244,7 @@ func measure(_ commands: [[String]], warmup: Bool = true, before: () -> Void = {
     if warmup { for command in commands { before(); _ = run(command) } }
     var seconds = Array(repeating: [Double](), count: commands.count)
     var peak = Array(repeating: 0.0, count: commands.count)
+    var cpu = Array(repeating: [Double](), count: commands.count)
     var failed = Array(repeating: false, count: commands.count)
     for _ in 0..<options.samples {
         for (index, command) in commands.enumerated() {
@@ -238,18 +252,23 @@ func measure(_ commands: [[String]], warmup: Bool = true, before: () -> Void = {
             let result = run(command)
             seconds[index].append(result.seconds)
             peak[index] = max(peak[index], result.peakMiB)
+            cpu[index].append(result.cpuSeconds)
             if result.status != 0 { failed[index] = true }
         }
     }
-    return (0..<commands.count).map { Timing(seconds: median(seconds[$0]), peakMiB: peak[$0], failed: failed[$0]) }
+    return (0..<commands.count).map {
+        Timing(seconds: median(seconds[$0]), peakMiB: peak[$0], cpuSeconds: median(cpu[$0]), failed: failed[$0])
+    }
 }
 
 func seconds(_ timing: Timing) -> String {
     "\(format3(timing.seconds)) s (\(Int(Double(options.events) / timing.seconds)) events/s)\(timing.failed ? " — EXIT STATUS NOT 0" : "")"
 }
 func mebibytes(_ timing: Timing) -> String { "\(Int(timing.peakMiB.rounded())) MiB" }
+func cpu(_ timing: Timing) -> String { "\(format3(timing.cpuSeconds)) s" }
 func ratio(_ mine: Timing, _ peer: Timing, _ peerName: String) -> String {
-    "\(peerName) \(format3(peer.seconds)) s, ratio \(String(format2(mine.seconds / peer.seconds)))×"
+    let cpuRatio = peer.cpuSeconds > 0 ? "; CPU \(format3(peer.cpuSeconds)) s, ratio \(format2(mine.cpuSeconds / peer.cpuSeconds))×" : ""
+    return "\(peerName) \(format3(peer.seconds)) s, ratio \(String(format2(mine.seconds / peer.seconds)))×\(cpuRatio)"
 }
 
 func format3(_ value: Double) -> String {
@@ -284,18 +303,18 @@ if wants("caseload") {
     if duckdbAvailable {
         let duckdb = ["/bin/bash", duckdbScript, log, "2"]
         let timings = measure([fromScratch, asUsersRun, duckdb])
-        record(Row(name: "caseload --from-scratch", result: seconds(timings[0]), peak: mebibytes(timings[0]),
+        record(Row(name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
             versus: ratio(timings[0], timings[2], "DuckDB (2 threads)"), goal: "≤ 1× DuckDB"))
-        record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), peak: mebibytes(timings[1]),
+        record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1]),
             versus: ratio(timings[1], timings[2], "DuckDB (2 threads)"), goal: "≤ 1× DuckDB"))
         // (No peak memory for DuckDB: it runs in a grandchild, which wait4 does not report on.)
-        record(Row(name: "DuckDB caseload peer, 2 threads", result: "\(format3(timings[2].seconds)) s"))
+        record(Row(name: "DuckDB caseload peer, 2 threads", result: "\(format3(timings[2].seconds)) s", cpu: cpu(timings[2])))
         let single = measure([["/bin/bash", duckdbScript, log, "1"]])[0]
-        record(Row(name: "DuckDB caseload peer, 1 thread", result: "\(format3(single.seconds)) s"))
+        record(Row(name: "DuckDB caseload peer, 1 thread", result: "\(format3(single.seconds)) s", cpu: cpu(single)))
     } else {
         let timings = measure([fromScratch, asUsersRun])
-        record(Row(name: "caseload --from-scratch", result: seconds(timings[0]), peak: mebibytes(timings[0]), goal: "≤ 1× DuckDB"))
-        record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), peak: mebibytes(timings[1]), goal: "≤ 1× DuckDB"))
+        record(Row(name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]), goal: "≤ 1× DuckDB"))
+        record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1]), goal: "≤ 1× DuckDB"))
         print("  (DuckDB peer not run: run \(duckdbScript) once to install it into ~/.cache/ledger-peers)")
     }
 }
@@ -305,11 +324,11 @@ if wants("verify") {
     let verify = [binary, "verify", "--log", log]
     if let sha256sum {
         let timings = measure([verify, [sha256sum, log]])
-        record(Row(name: "verify", result: seconds(timings[0]), peak: mebibytes(timings[0]),
+        record(Row(name: "verify", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
             versus: ratio(timings[0], timings[1], "sha256sum"), goal: "≤ 1× sha256sum"))
     } else {
         let timing = measure([verify])[0]
-        record(Row(name: "verify", result: seconds(timing), peak: mebibytes(timing), goal: "≤ 1× sha256sum"))
+        record(Row(name: "verify", result: seconds(timing), cpu: cpu(timing), peak: mebibytes(timing), goal: "≤ 1× sha256sum"))
     }
 }
 
@@ -321,8 +340,8 @@ if wants("projections") {
     ]
     for (name, arguments) in commands {
         let timings = measure([[binary] + arguments + ["--from-scratch", "--log", log], [binary] + arguments + ["--log", log]])
-        record(Row(name: "\(name) --from-scratch", result: seconds(timings[0]), peak: mebibytes(timings[0])))
-        record(Row(name: "\(name) (checkpoint)", result: seconds(timings[1]), peak: mebibytes(timings[1])))
+        record(Row(name: "\(name) --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0])))
+        record(Row(name: "\(name) (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1])))
     }
 }
 
@@ -332,10 +351,10 @@ if wants("rebuild") {
     let empty = measure([[binary, "rebuild", "--from-scratch", "--out", site] + asOf + ["--log", log]], warmup: false) {
         _ = run(["/bin/rm", "-rf", site])
     }[0]
-    record(Row(name: "rebuild --from-scratch, empty folder", result: seconds(empty), peak: mebibytes(empty),
+    record(Row(name: "rebuild --from-scratch, empty folder", result: seconds(empty), cpu: cpu(empty), peak: mebibytes(empty),
         goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
     let again = measure([[binary, "rebuild", "--out", site] + asOf + ["--log", log]])[0]
-    record(Row(name: "rebuild (checkpoint, over its last output)", result: seconds(again), peak: mebibytes(again),
+    record(Row(name: "rebuild (checkpoint, over its last output)", result: seconds(again), cpu: cpu(again), peak: mebibytes(again),
         goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
 }
 
@@ -414,10 +433,10 @@ if wants("ingest") {
     }[0]
     record(Row(name: "ingest \(options.ingestEvents) events (whole process, into a new log)",
         result: "\(format3(timing.seconds)) s (\(Int(Double(options.ingestEvents) / timing.seconds)) events/s)\(timing.failed ? " — EXIT STATUS NOT 0" : "")",
-        peak: mebibytes(timing), goal: "≥ 100,000 events/s"))
+        cpu: cpu(timing), peak: mebibytes(timing), goal: "≥ 100,000 events/s"))
     DerivedFiles.removeLog(target)
 }
 
 print("\n\(machineLine()); \(options.events) events (\(fileSize(log) / 1_048_576) MiB); median of \(options.samples) samples")
-print("\n| measurement | median | peak memory | side by side | goal |\n|---|---|---|---|---|")
-for row in rows { print("| \(row.name) | \(row.result) | \(row.peak) | \(row.versus) | \(row.goal) |") }
+print("\n| measurement | median | CPU (user + system, median) | peak memory | side by side | goal |\n|---|---|---|---|---|---|")
+for row in rows { print("| \(row.name) | \(row.result) | \(row.cpu) | \(row.peak) | \(row.versus) | \(row.goal) |") }
