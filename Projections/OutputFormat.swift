@@ -75,7 +75,8 @@ public enum RowWriter {
         }
     }
 
-    private static func appendCSVText(_ text: String, into out: inout [UInt8]) {
+    /// A text cell as `escapeCSV(text)`, written straight to `out`.
+    static func appendCSVText(_ text: String, into out: inout [UInt8]) {
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let first = bytes.first else { return true }
             guard !isFormulaStart(first), !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })

@@ -32,6 +32,47 @@ public enum ProjectionFiles {
         threads: Int = ParallelLineReader.processors, keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
         rows: @Sendable (Int) -> [JSONObject]
     ) throws -> [JSONObject] {
+        let formats = (json: RowBlocks.Format.json, csv: RowBlocks.Format.csv(columns))
+        return try write(directory, name, columns: columns, count: count, block: block, threads: threads) { positions in
+            let blockRows = positions.flatMap(rows)
+            var part = Part(rows: blockRows.count)
+            formats.json.append(blockRows, into: &part.json)
+            formats.csv.append(blockRows, into: &part.csv)
+            part.kept = blockRows.compactMap(keep)
+            return part
+        }
+    }
+
+    /// Writes a position's rows straight to both files' bytes, for rows too many to be made as JSON objects first:
+    /// `(position, &json, index, &csv)`, where `index` is how many rows of its block the JSON holds already (the
+    /// first takes no comma); returns how many rows it wrote. The same bytes as `RowBlocks.Format.json` and `.csv`
+    /// of the rows.
+    public typealias RowAppender = @Sendable (_ position: Int, _ json: inout [UInt8], _ index: Int, _ csv: inout [UInt8]) -> Int
+
+    /// `write` where `append` writes each position's rows straight to bytes, in the CSV's `columns`.
+    public static func write(
+        _ directory: String, _ name: String, count: Int, columns: [String], block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors, append: RowAppender
+    ) throws {
+        _ = try write(directory, name, columns: columns, count: count, block: block, threads: threads) { positions in
+            var part = Part(rows: 0)
+            for position in positions { part.rows += append(position, &part.json, part.rows, &part.csv) }
+            return part
+        }
+    }
+
+    /// A block's bytes for each file, how many rows they hold, and what the caller keeps of them.
+    struct Part: Sendable {
+        var json: [UInt8] = []
+        var csv: [UInt8] = []
+        var rows: Int
+        var kept: [JSONObject] = []
+    }
+
+    private static func write(
+        _ directory: String, _ name: String, columns: [String], count: Int, block: Int, threads: Int,
+        render: @Sendable (Range<Int>) -> Part
+    ) throws -> [JSONObject] {
         let json = try AtomicOutput(path: "\(directory)/\(name).json")
         let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
         let formats = (json: RowBlocks.Format.json, csv: RowBlocks.Format.csv(columns))
@@ -39,13 +80,7 @@ public enum ProjectionFiles {
         try csv.write { $0.append(contentsOf: formats.csv.start) }
         var written = false
         var kept: [JSONObject] = []
-        try RowBlocks.forEachPart(count: count, block: block, threads: threads, rows: rows) { blockRows in
-            var part = (json: [UInt8](), csv: [UInt8](), rows: blockRows.count, kept: [JSONObject]())
-            formats.json.append(blockRows, into: &part.json)
-            formats.csv.append(blockRows, into: &part.csv)
-            part.kept = blockRows.compactMap(keep)
-            return part
-        } emit: { part in
+        try RowBlocks.forEachBlock(count: count, block: block, threads: threads, render: render) { part in
             guard part.rows > 0 else { return }
             if written {
                 try json.write { $0.append(contentsOf: formats.json.separator) }

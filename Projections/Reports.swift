@@ -273,6 +273,69 @@ public struct Reports: Sendable {
         return JSONObject(members)
     }
 
+    /// `row(obligation)` as a JSON document of rows has it (`RowBlocks.Format.json`, the `index`th row of its
+    /// block), written straight to bytes: a rebuild writes hundreds of thousands of these rows, and a JSON object
+    /// made for each only to be written costs more than the writing. A test holds it to the bytes of `row`.
+    public func appendDueJSON(_ obligation: Obligation, index: Int, into out: inout [UInt8]) {
+        func literal(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
+        func string(_ text: String?) {
+            if let text { JSONWriter.writeString(text, into: &out) } else { literal("null") }
+        }
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        literal("\n{\"family\":")
+        string(obligation.family)
+        literal(",\"episode\":")
+        out.append(contentsOf: String(obligation.episode).utf8)
+        literal(",\"rule\":")
+        string(obligation.rule)
+        literal(",\"label\":")
+        string(obligation.label)
+        literal(",\"source\":")
+        string(obligation.source)
+        literal(",\"from\":")
+        out.append(contentsOf: String(obligation.fromSeq).utf8)
+        literal(",\"dueOn\":")
+        string(obligation.dueOn.description)
+        literal(",\"status\":")
+        string(obligation.status(asOf: asOf).rawValue)
+        literal(",\"metOn\":")
+        string(obligation.metOn?.description)
+        literal(",\"daysLate\":")
+        out.append(contentsOf: String(obligation.daysLate(asOf: asOf)).utf8)
+        literal(",\"responsible\":")
+        string(obligation.responsible)
+        if let detail = obligation.detail {
+            literal(",\"detail\":")
+            string(detail)
+        }
+        literal("}")
+    }
+
+    /// `row(obligation)` as a CSV line in `obligationColumns(detail: detailColumn)`, written straight to bytes (see
+    /// `appendDueJSON`).
+    public func appendDueCSV(_ obligation: Obligation, detailColumn: Bool, into out: inout [UInt8]) {
+        func text(_ value: String?) {
+            if let value { RowWriter.appendCSVText(value, into: &out) }
+            out.append(UInt8(ascii: ","))
+        }
+        text(obligation.family)
+        text(String(obligation.episode))
+        text(obligation.rule)
+        text(obligation.label)
+        text(obligation.source)
+        text(String(obligation.fromSeq))
+        text(obligation.dueOn.description)
+        text(obligation.status(asOf: asOf).rawValue)
+        text(obligation.metOn?.description)
+        text(String(obligation.daysLate(asOf: asOf)))
+        if let responsible = obligation.responsible { RowWriter.appendCSVText(responsible, into: &out) }
+        if detailColumn {
+            out.append(UInt8(ascii: ","))
+            if let detail = obligation.detail { RowWriter.appendCSVText(detail, into: &out) }
+        }
+        out.append(contentsOf: [0x0D, 0x0A])
+    }
+
     // MARK: pbr
 
     public func pbr() -> [JSONObject] {

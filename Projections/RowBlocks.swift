@@ -15,12 +15,21 @@ public enum RowBlocks {
         rows: @Sendable (Int) -> [JSONObject], render: @Sendable (_ rows: [JSONObject]) -> Part,
         emit: (Part) throws -> Void
     ) throws {
+        try forEachBlock(count: count, block: block, threads: threads, render: { render($0.flatMap(rows)) }, emit: emit)
+    }
+
+    /// `forEachPart` where `render` gets each block's positions, for rows written straight to bytes rather than
+    /// made as JSON objects first.
+    public static func forEachBlock<Part: Sendable>(
+        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        render: @Sendable (_ positions: Range<Int>) -> Part, emit: (Part) throws -> Void
+    ) throws {
         let block = max(1, block)
         let blocks = (count + block - 1) / block
         let window = max(1, threads) * 4
         for first in stride(from: 0, to: blocks, by: window) {
             let parts = ParallelMap.map(min(window, blocks - first), threads: threads) { offset in
-                render(ParallelMap.range(first + offset, size: block, count: count).flatMap(rows))
+                render(ParallelMap.range(first + offset, size: block, count: count))
             }
             for part in parts { try emit(part) }
         }
@@ -56,11 +65,11 @@ public enum RowBlocks {
         }
 
         /// One block's rows. A block's first row is written as a document's first: `separator` goes before it
-        /// when it is not.
-        public func append(_ rows: [JSONObject], into out: inout [UInt8]) {
-            for (index, row) in rows.enumerated() {
+        /// when it is not. `index` is how many rows of the block `out` holds already.
+        public func append(_ rows: [JSONObject], index first: Int = 0, into out: inout [UInt8]) {
+            for (offset, row) in rows.enumerated() {
                 switch self {
-                case .json: RowWriter.appendJSONRow(row, index: index, into: &out)
+                case .json: RowWriter.appendJSONRow(row, index: first + offset, into: &out)
                 case .jsonl:
                     JSONWriter.write(.object(row), into: &out)
                     out.append(0x0A)
@@ -96,12 +105,27 @@ public enum RowBlocks {
         _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
         rows: @Sendable (Int) -> [JSONObject], to sink: ([UInt8]) throws -> Void
     ) throws {
+        try write(format, count: count, block: block, threads: threads, append: { position, out, index in
+            let made = rows(position)
+            format.append(made, index: index, into: &out)
+            return made.count
+        }, to: sink)
+    }
+
+    /// `write` where `append` writes each position's rows straight to bytes in `format`, for rows too many to be
+    /// made as JSON objects first: `(position, &out, index)`, where `index` is how many rows of its block `out`
+    /// holds already (a JSON document's first row takes no comma); it returns how many rows it wrote.
+    public static func write(
+        _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        append: @Sendable (_ position: Int, _ out: inout [UInt8], _ index: Int) -> Int, to sink: ([UInt8]) throws -> Void
+    ) throws {
         try sink(format.start)
         var written = false
-        try forEachPart(count: count, block: block, threads: threads, rows: rows) { blockRows in
+        try forEachBlock(count: count, block: block, threads: threads) { positions in
             var bytes: [UInt8] = []
-            format.append(blockRows, into: &bytes)
-            return (bytes: bytes, rows: blockRows.count)
+            var rows = 0
+            for position in positions { rows += append(position, &bytes, rows) }
+            return (bytes: bytes, rows: rows)
         } emit: { part in
             guard part.rows > 0 else { return }
             if written { try sink(format.separator) }

@@ -242,9 +242,28 @@ enum ReadCommands {
         let detail = ParallelMap.map(ranges: families.count, size: 256) { range in
             families[range].contains { family in reports.obligations(of: family).contains { $0.detail != nil && kept($0) } }
         }.contains(true)
-        try query.emit(count: families.count, columns: Reports.obligationColumns(detail: detail),
-            tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) {
-            reports.obligations(of: families[$0]).filter(kept).map(reports.row)
+        // The kept obligations of the family at a position. As JSON or CSV, each row is written straight to bytes
+        // (`appendDueJSON`, `appendDueCSV`) rather than made as a JSON object first.
+        let rowsOf = { @Sendable (position: Int) in reports.obligations(of: families[position]).filter(kept) }
+        switch query.format {
+        case .json:
+            try RowBlocks.write(.json, count: families.count, append: { position, out, index in
+                let obligations = rowsOf(position)
+                for (offset, obligation) in obligations.enumerated() { reports.appendDueJSON(obligation, index: index + offset, into: &out) }
+                return obligations.count
+            }, to: Console.outBytes)
+        case .csv:
+            let columns = Reports.obligationColumns(detail: detail)
+            try RowBlocks.write(.csv(columns), count: families.count, append: { position, out, _ in
+                let obligations = rowsOf(position)
+                for obligation in obligations { reports.appendDueCSV(obligation, detailColumn: detail, into: &out) }
+                return obligations.count
+            }, to: Console.outBytes)
+        default:
+            try query.emit(count: families.count, columns: Reports.obligationColumns(detail: detail),
+                tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) {
+                rowsOf($0).map(reports.row)
+            }
         }
         return .done
     }

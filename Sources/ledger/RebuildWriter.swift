@@ -60,10 +60,19 @@ enum RebuildWriter {
         // The obligations are made from the fold where they are needed (the due file, each family's page), never
         // all held at once. First, on every core, what the rest needs to know of all of them.
         let tally = ObligationTally.of(sorted, reports: reports)
-        // The longest projection: each family's obligations, a block of families at a time.
-        try ProjectionFiles.write(directory, "due", count: sorted.count, columns: Reports.obligationColumns(detail: tally.detail), block: 64) {
-            reports.obligations(of: sorted[$0]).map(reports.row)
-        }
+        // The longest projection: each family's obligations, a block of families at a time, each row written
+        // straight to the files' bytes.
+        let detail = tally.detail
+        try ProjectionFiles.write(
+            directory, "due", count: sorted.count, columns: Reports.obligationColumns(detail: detail), block: 64,
+            append: { position, json, index, csv in
+                let obligations = reports.obligations(of: sorted[position])
+                for (offset, obligation) in obligations.enumerated() {
+                    reports.appendDueJSON(obligation, index: index + offset, into: &json)
+                    reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
+                }
+                return obligations.count
+            })
         // Every month from the first referral to the as-of month, from one walk of the episodes.
         var starts: [CivilDate] = []
         let firstDate = fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf

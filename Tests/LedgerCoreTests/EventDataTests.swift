@@ -8,7 +8,10 @@ import Testing
 struct EventDataTests {
     static let data: JSONValue = [
         "member": ["id": "4", "name": "Zoë \"Z\" Siân", "role": "child"],
-        "members": [["id": "1", "role": "child"], "not an object", 7, ["id": "2", "role": "parent", "tags": ["a"]], [:]],
+        "members": [
+            ["id": "1", "role": "child"], "not an object", 7, ["id": "2", "role": "parent", "tags": ["a"]],
+            [:],
+        ],
         "empty": [], "text": "a string", "number": 5, "nothing": nil,
         "nested": ["inner": ["deep": [1, 2, ["x": true]]]],
     ]
@@ -45,7 +48,8 @@ struct EventDataTests {
         #expect(members[3]?["tags"] == ["a"])
         #expect(members[0]?["role"]?.stringValue == "child")
         #expect(viewed.object("member")?["name"]?.stringValue == "Zoë \"Z\" Siân")
-        #expect(viewed.object("nested")?.object("inner")?.items("deep")?.map { $0 == nil } == [true, true, false])
+        #expect(
+            viewed.object("nested")?.object("inner")?.items("deep")?.map { $0 == nil } == [true, true, false])
         #expect(viewed.object("nested")?.object("inner")?.items("deep")?[2]?["x"] == .bool(true))
         #expect(viewed.items("empty")?.isEmpty == true)
     }

@@ -91,6 +91,30 @@ struct ProjectionFilesManyRowsTests {
             #expect(out == expected, "\(format)")
         }
     }
+
+    @Test("rows written straight to bytes, a position at a time: the same files", arguments: [(1, 1), (3, 2), (64, 2), (512, 2), (5, 3)])
+    func appended(block: Int, threads: Int) throws {
+        let directory = TemporaryDirectory()
+        let count = 150
+        let all = (0..<count).flatMap(Self.rows)
+        let columns = RowWriter.allColumns(all)
+        // Each row written by hand from its members, as a projection's own writer would: not through the formats.
+        try ProjectionFiles.write(
+            directory.path, "appended", count: count, columns: columns, block: block, threads: threads,
+            append: { position, json, index, csv in
+                let rows = Self.rows(position)
+                for (offset, row) in rows.enumerated() {
+                    json += Array((index + offset == 0 ? "\n" : ",\n").utf8) + JSONWriter.bytes(.object(row))
+                    csv += Array((columns.map { RowWriter.escapeCSV(RowWriter.cellText(row[$0])) }.joined(separator: ",") + "\r\n").utf8)
+                }
+                return rows.count
+            })
+        #expect(readBytes(directory.file("appended.json")) == RowWriter.json(all))
+        #expect(readBytes(directory.file("appended.csv")) == RowWriter.csv(all))
+        try ProjectionFiles.write(directory.path, "nothing", count: 40, columns: columns, block: block, threads: threads, append: { _, _, _, _ in 0 })
+        #expect(readBytes(directory.file("nothing.json")) == RowWriter.json([]))
+        #expect(readBytes(directory.file("nothing.csv")) == RowWriter.csv([], columns: columns))
+    }
 }
 
 extension RowBlocks.Format {

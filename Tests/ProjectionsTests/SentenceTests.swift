@@ -161,7 +161,7 @@ struct SentenceTests {
         #expect(made == sentence + " (FSW Grace Obi)")
     }
 
-    @Test("every event type's sentence, exactly, from data read where it lies in the log's bytes", arguments: cases)
+    @Test("every event type's sentence, exactly, from data read in place in a log chunk", arguments: cases)
     func sentenceFromBytes(type: String, data: JSONValue, sentence: String) {
         let made = Sentence.describe(type: type, data: Self.inPlace(data), actor: "FSW Grace Obi")
         #expect(made == sentence + " (FSW Grace Obi)")
