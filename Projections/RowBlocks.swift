@@ -6,20 +6,9 @@ public enum RowBlocks {
     /// Positions per block.
     public static let block = 512
 
-    /// Makes the rows of positions `0..<count` (`rows`: any number per position, a family's obligations, say) on
-    /// `threads` threads, `block` positions at a time and a few blocks per thread at once. `render` turns each
-    /// block's rows into a part, on the thread that made them; `emit` gets the parts in order, on the calling
-    /// thread.
-    public static func forEachPart<Part: Sendable>(
-        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
-        rows: @Sendable (Int) -> [JSONObject], render: @Sendable (_ rows: [JSONObject]) -> Part,
-        emit: (Part) throws -> Void
-    ) throws {
-        try forEachBlock(count: count, block: block, threads: threads, render: { render($0.flatMap(rows)) }, emit: emit)
-    }
-
-    /// `forEachPart` where `render` gets each block's positions, for rows written straight to bytes rather than
-    /// made as JSON objects first.
+    /// Hands the positions `0..<count` to `render` `block` at a time, on `threads` threads and a few blocks per
+    /// thread at once: `render` makes each block's part (its rows' bytes, say, for any number of rows per position:
+    /// a family's obligations), on the thread that runs it; `emit` gets the parts in order, on the calling thread.
     public static func forEachBlock<Part: Sendable>(
         count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
         render: @Sendable (_ positions: Range<Int>) -> Part, emit: (Part) throws -> Void
