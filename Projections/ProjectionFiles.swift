@@ -69,6 +69,8 @@ public enum ProjectionFiles {
         var kept: [JSONObject] = []
     }
 
+    /// Writes `name.json` and `name.csv` from the parts `render` makes of each block of positions, in order, each
+    /// file put in place whole; returns what the parts kept.
     private static func write(
         _ directory: String, _ name: String, columns: [String], count: Int, block: Int, threads: Int,
         render: @Sendable (Range<Int>) -> Part
