@@ -89,12 +89,18 @@ public enum RowWriter {
 
     /// One row of a JSON array document (`json`): the `index`th row, with the separator before it.
     public static func appendJSONRow(_ row: JSONObject, index: Int, into out: inout [UInt8]) {
+        appendJSONRowSeparator(index: index, into: &out)
+        JSONWriter.write(.object(row), into: &out)
+    }
+
+    /// What goes before the `index`th row of a JSON array document (`json`): a line break, after a comma but for
+    /// the first row.
+    static func appendJSONRowSeparator(index: Int, into out: inout [UInt8]) {
         if index == 0 {
             out.append(0x0A)
         } else {
             out.append(contentsOf: [UInt8(ascii: ","), 0x0A])
         }
-        JSONWriter.write(.object(row), into: &out)
     }
 
     /// An aligned plain-text table of the given columns (nested values as compact JSON, long cells cut).

@@ -281,8 +281,8 @@ public struct Reports: Sendable {
         func string(_ text: String?) {
             if let text { JSONWriter.writeString(text, into: &out) } else { literal("null") }
         }
-        if index > 0 { out.append(UInt8(ascii: ",")) }
-        literal("\n{\"family\":")
+        RowWriter.appendJSONRowSeparator(index: index, into: &out)
+        literal("{\"family\":")
         string(obligation.family)
         literal(",\"episode\":")
         out.append(contentsOf: String(obligation.episode).utf8)
