@@ -7,16 +7,18 @@ public enum FileOutput {
     /// Writes `bytes` to `path` atomically (mode 0600): readers see the old file or the new one, never a part.
     /// `durable: false` skips the `fsync` (for derived files that are checked before use and rebuilt if lost).
     public static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String? = nil, durable: Bool = true) throws {
-        let output = try AtomicOutput(path: path, temporary: temporary)
-        try output.write(bytes)
-        try output.commit(durable: durable)
+        try bytes.withUnsafeBytes { try writeAtomically($0, to: path, temporary: temporary, durable: durable) }
     }
 
     /// `writeAtomically` of a text's UTF-8, written from the string itself (not copied into an array first).
     public static func writeAtomically(text: String, to path: String, durable: Bool = true) throws {
-        let output = try AtomicOutput(path: path, temporary: nil)
         var text = text
-        try text.withUTF8 { try output.write(UnsafeRawBufferPointer($0)) }
+        try text.withUTF8 { try writeAtomically(UnsafeRawBufferPointer($0), to: path, temporary: nil, durable: durable) }
+    }
+
+    private static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, temporary: String?, durable: Bool) throws {
+        let output = try AtomicOutput(path: path, temporary: temporary)
+        try output.write(bytes)
         try output.commit(durable: durable)
     }
 
