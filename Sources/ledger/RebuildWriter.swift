@@ -85,7 +85,7 @@ enum RebuildWriter {
         try ProjectionFiles.write(directory, "monthly", months)
         let thisMonth = starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
             ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
-        let policyName = fold.policy(on: asOf)?.name ?? "none"
+        let policyName = policy?.name ?? "none"
         try FileOutput.writeAtomically(
             text: Dashboard.index(reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted, monthly: thisMonth,
                 policyName: policyName),
