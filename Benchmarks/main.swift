@@ -62,8 +62,8 @@ func median(_ values: [Double]) -> Double {
 /// a program spawned straight from this one would be charged this process's own peak (Linux carries the
 /// high-water mark of the memory it replaces across exec). `memory: false` runs it directly, for figures of a
 /// few milliseconds that the extra fork would blur. GNU time also gives the CPU time the program took (user and
-/// system, its children's included): on a shared machine whose speed drifts from minute to minute, a steadier
-/// figure than the elapsed time.
+/// system, its children's included): how much work it did on the cores, beside how long it took. (On this
+/// shared machine it drifts from minute to minute too.)
 func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = true)
     -> (seconds: Double, peakMiB: Double, cpuSeconds: Double, status: Int32)
 {
