@@ -200,10 +200,8 @@ final class FamilyPages: Sendable {
         let bytes = Dashboard.familyPage(
             family: family, row: reports.familyRow(family), obligations: reports.obligations(of: family),
             pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf)
-        let path = "\(directory)/\(HTML.safeFileName(family.ref)).html"
         // A page that has not changed since the last rebuild is left as it is.
-        if FileOutput.size(path) == bytes.count, FileOutput.read(path) == bytes { return }
-        try FileOutput.writeAtomically(bytes, to: path, durable: false)
+        try FileOutput.writeIfChanged(bytes, to: "\(directory)/\(HTML.safeFileName(family.ref)).html", durable: false)
     }
 }
 

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import LedgerTestSupport
+import Testing
+
+@Suite("FileOutput")
+struct FileOutputTests {
+    /// The file's modification time in nanoseconds, and its inode: what tells a file left alone from one replaced.
+    func identity(_ path: String) -> (time: Int, inode: UInt) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return (-1, 0) }
+        return (info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec, UInt(info.st_ino))
+    }
+
+    @Test("writeIfChanged writes a new file owner-only, replaces a changed one, leaves the same one alone")
+    func writeIfChanged() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("page.html")
+        #expect(try FileOutput.writeIfChanged(Array("first".utf8), to: path, durable: false))
+        #expect(readBytes(path) == Array("first".utf8))
+        var info = stat()
+        #expect(lstat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        let written = identity(path)
+        #expect(try !FileOutput.writeIfChanged(Array("first".utf8), to: path, durable: false))
+        #expect(identity(path) == written, "an identical file is not written again")
+
+        // Same size, different bytes; then a different size.
+        #expect(try FileOutput.writeIfChanged(Array("other".utf8), to: path, durable: false))
+        #expect(readBytes(path) == Array("other".utf8))
+        #expect(identity(path).inode != written.inode, "replaced by a rename, not rewritten in place")
+        #expect(try FileOutput.writeIfChanged(Array("longer text".utf8), to: path))
+        #expect(readBytes(path) == Array("longer text".utf8))
+        #expect(!exists(path + ".new"))
+    }
+
+    @Test("writeIfChanged replaces a temporary left by a crash, and refuses to write through a symlink")
+    func leftoversAndSymlinks() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("page.html")
+        writeBytes(Array("half a page".utf8), to: path + ".new")
+        #expect(try FileOutput.writeIfChanged(Array("whole".utf8), to: path, durable: false))
+        #expect(readBytes(path) == Array("whole".utf8))
+        #expect(!exists(path + ".new"))
+
+        let target = directory.file("elsewhere")
+        writeBytes(Array("keep".utf8), to: target)
+        let link = directory.file("link.html")
+        #expect(symlink(target, link) == 0)
+        #expect(throws: EventLogError.self) { try FileOutput.writeIfChanged(Array("keep".utf8), to: link) }
+        #expect(readBytes(target) == Array("keep".utf8))
+
+        // A temporary that is a symlink is removed, not written through.
+        let other = directory.file("other.html")
+        #expect(symlink(target, other + ".new") == 0)
+        #expect(try FileOutput.writeIfChanged(Array("new".utf8), to: other, durable: false))
+        #expect(readBytes(other) == Array("new".utf8))
+        #expect(readBytes(target) == Array("keep".utf8))
+    }
+
+    func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+}
