@@ -168,6 +168,13 @@ public final class AtomicOutput {
         try Syscalls.writeAll(descriptor, bytes, path: temporary)
     }
 
+    /// Writes what is buffered, then puts `bytes` over what was written at `offset` (a header whose figures are
+    /// known only at the end, written first as a placeholder of the same length).
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws {
+        try drain()
+        try bytes.withUnsafeBytes { try Syscalls.pwriteAll(descriptor, $0, at: offset, path: temporary) }
+    }
+
     private func drain() throws {
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, path: temporary) }

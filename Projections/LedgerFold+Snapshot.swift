@@ -14,6 +14,26 @@ extension LedgerFold {
     /// eight bytes saying where the index starts.
     public func snapshot() -> [UInt8] {
         var writer = SnapshotWriter()
+        write(to: &writer)
+        return writer.bytes()
+    }
+
+    /// `snapshot()`'s bytes handed to `write` about `pieces` bytes at a time, never all held: the fold is walked
+    /// twice, first for its strings (the table, which comes first), then for the rest. False (after some bytes
+    /// were handed over) if the second walk met a string the first did not, which would be a fault in this code:
+    /// what was written must then be thrown away.
+    public func writeSnapshot(pieces: Int = 1 << 20, _ write: @escaping ([UInt8]) -> Void) -> Bool {
+        var gathered = SnapshotWriter.gatheringStrings()
+        self.write(to: &gathered)
+        gathered.finish()
+        for part in gathered.tableParts() { write(part) }
+        var writer = SnapshotWriter(strings: gathered, chunkSize: pieces, sink: write)
+        self.write(to: &writer)
+        writer.finish()
+        return writer.stringCount == gathered.stringCount
+    }
+
+    private func write(to writer: inout SnapshotWriter) {
         writer.int(Self.snapshotVersion)
         writer.bool(compliance)
         writer.array(adoptions) { writer, adopted in
@@ -58,7 +78,6 @@ extension LedgerFold {
             writer.int(entry.offset)
         }
         writer.fixed(indexStart)
-        return writer.bytes()
     }
 
     /// A fold restored from `snapshot()`'s bytes; throws `SnapshotError` when they are not a snapshot of this version.

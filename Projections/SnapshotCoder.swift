@@ -12,11 +12,64 @@ public struct SnapshotError: Error, Equatable, Sendable, CustomStringConvertible
 /// table of distinct strings (written first), so that a rule's label repeated on a hundred thousand obligations
 /// is stored, and read back, once.
 struct SnapshotWriter {
+    /// The body, in chunks of about a megabyte, and the chunk being written. A body grown as one array is copied
+    /// at each doubling: the old and new copies of a fold's 20 MB body, held at once beside the whole fold, were
+    /// part of what made the first rebuild of a million events peak at 233 MB.
+    private var chunks: [[UInt8]] = []
+    private var chunked = 0
     private var body: [UInt8] = []
     private var strings: [String] = []
     private var index: [String: Int] = [:]
+    /// Where each full chunk goes instead of being kept (a file being written); nil keeps them.
+    private var sink: (([UInt8]) -> Void)?
+    private let chunkSize: Int
 
-    init() { body.reserveCapacity(1 << 20) }
+    /// A writer that keeps what it writes (`bytes()`), in chunks of `chunkSize` bytes or a few more.
+    init(chunkSize: Int = 1 << 20) {
+        self.chunkSize = max(1, chunkSize)
+        body.reserveCapacity(self.chunkSize + 64)
+    }
+
+    /// A writer that hands each chunk of the body to `sink` as it fills (and the rest to `finish()`), with the
+    /// strings of `table` known in advance: when they are all it meets, the table written before the body is
+    /// `table`'s.
+    init(strings table: SnapshotWriter, chunkSize: Int = 1 << 20, sink: @escaping ([UInt8]) -> Void) {
+        self.init(chunkSize: chunkSize)
+        strings = table.strings
+        index = table.index
+        self.sink = sink
+    }
+
+    /// A writer that keeps none of its body: it only gathers the strings (for `init(strings:sink:)`).
+    static func gatheringStrings() -> SnapshotWriter {
+        var writer = SnapshotWriter(chunkSize: 1 << 20)
+        writer.sink = { _ in }
+        return writer
+    }
+
+    /// How many distinct strings it has met.
+    var stringCount: Int { strings.count }
+
+    /// Starts a new chunk when this one is full (after any write of a few bytes).
+    private mutating func spill() {
+        guard body.count >= chunkSize else { return }
+        chunked += body.count
+        if let sink {
+            sink(body)
+            body.removeAll(keepingCapacity: true)
+        } else {
+            chunks.append(body)
+            body = []
+            body.reserveCapacity(chunkSize + 64)
+        }
+    }
+
+    /// Hands what is left of the body to the sink.
+    mutating func finish() {
+        chunked += body.count
+        sink?(body)
+        body.removeAll()
+    }
 
     mutating func int(_ value: Int) {
         // Zigzag, then seven bits at a time.
@@ -26,9 +79,13 @@ struct SnapshotWriter {
             bits >>= 7
         }
         body.append(UInt8(bits))
+        spill()
     }
 
-    mutating func bool(_ value: Bool) { body.append(value ? 1 : 0) }
+    mutating func bool(_ value: Bool) {
+        body.append(value ? 1 : 0)
+        spill()
+    }
 
     mutating func double(_ value: Double) {
         var bits = value.bitPattern
@@ -36,6 +93,7 @@ struct SnapshotWriter {
             body.append(UInt8(truncatingIfNeeded: bits))
             bits >>= 8
         }
+        spill()
     }
 
     mutating func string(_ value: String) {
@@ -51,7 +109,7 @@ struct SnapshotWriter {
     mutating func date(_ value: CivilDate) { int(value.dayNumber) }
 
     /// Where the next byte of the body goes.
-    var position: Int { body.count }
+    var position: Int { chunked + body.count }
 
     /// Eight bytes, little-endian, at the very end (the trailer that says where the index is).
     mutating func fixed(_ value: Int) {
@@ -72,16 +130,19 @@ struct SnapshotWriter {
         for value in values { write(&self, value) }
     }
 
-    /// The finished bytes: the string table, then the body.
-    func bytes() -> [UInt8] {
+    /// The finished bytes: the string table, then the body (what was kept: none of it when there is a sink).
+    func bytes() -> [UInt8] { (tableParts() + chunks + [body]).flatMap { $0 } }
+
+    /// The string table's bytes, in parts.
+    func tableParts() -> [[UInt8]] {
         var table = SnapshotWriter()
         table.int(strings.count)
         for text in strings {
-            let utf8 = Array(text.utf8)
-            table.int(utf8.count)
-            table.body.append(contentsOf: utf8)
+            table.int(text.utf8.count)
+            table.body.append(contentsOf: text.utf8)
+            table.spill()
         }
-        return table.body + body
+        return table.chunks + [table.body]
     }
 }
 

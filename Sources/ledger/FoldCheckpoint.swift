@@ -192,22 +192,50 @@ enum FoldCheckpoint {
 
     /// Keeps `fold` (and the caseload entries) as the checkpoint of `scope` at `stamp`, atomically; not a failure
     /// when it cannot.
+    ///
+    /// The snapshot goes to the file as it is made, never held whole: the header line, whose lengths (written with
+    /// leading zeros, to a fixed width) and checksum are known only at the end, is written first as a placeholder
+    /// and overwritten. Made in memory and copied behind the header, the snapshot of a million events' fold (20 MB,
+    /// with the strings' index beside it) made the first rebuild of such a log peak at 233 MB, 50 MB over the fold.
     static func save(_ fold: LedgerFold, entries: [CaseloadEntry]?, log: String, scope: Scope, stamp: LogHead, coverage: Coverage) {
-        let snapshot = fold.snapshot()
         let encoded = entries.map(CaseloadEntry.encode) ?? []
-        var header = [format, scope.name, String(stamp.seq), String(stamp.size), stamp.hash, coverage.leftOut ? "1" : "0"]
+        var fixed = [format, scope.name, String(stamp.seq), String(stamp.size), stamp.hash, coverage.leftOut ? "1" : "0"]
         if let date = coverage.latestDate, let recorded = coverage.latestRecordedAt {
-            header += [String(date.dayNumber), String(recorded.seconds), String(recorded.nanoseconds)]
+            fixed += [String(date.dayNumber), String(recorded.seconds), String(recorded.nanoseconds)]
         } else {
-            header += ["-", "-", "-"]
+            fixed += ["-", "-", "-"]
         }
-        var hasher = SHA256()
-        hasher.update(snapshot)
-        hasher.update(encoded)
-        header += [String(snapshot.count), String(encoded.count), hasher.finalize().hex]
+        func header(snapshotLength: Int, checksum: String) -> [UInt8] {
+            let lengths = [snapshotLength, encoded.count].map { String(repeating: "0", count: max(0, 16 - String($0).count)) + String($0) }
+            return Array(((fixed + lengths + [checksum]).joined(separator: "\t") + "\n").utf8)
+        }
         let target = path(for: log, scope)
-        try? FileOutput.writeAtomically(
-            Array((header.joined(separator: "\t") + "\n").utf8) + snapshot + encoded, to: target,
-            temporary: "\(target).new-\(getpid())", durable: false)
+        do {
+            let output = try AtomicOutput(path: target, temporary: "\(target).new-\(getpid())")
+            let placeholder = header(snapshotLength: 0, checksum: String(repeating: "0", count: 64))
+            try output.write(placeholder)
+            var hasher = SHA256()
+            var snapshotLength = 0
+            var failure: (any Error)?
+            let complete = fold.writeSnapshot { part in
+                guard failure == nil else { return }
+                hasher.update(part)
+                snapshotLength += part.count
+                do { try output.write(part) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            guard complete else {
+                trace(scope, "not kept: its snapshot came out inconsistent")
+                return
+            }
+            hasher.update(encoded)
+            try output.write(encoded)
+            let final = header(snapshotLength: snapshotLength, checksum: hasher.finalize().hex)
+            guard final.count == placeholder.count else { return }
+            try output.overwrite(final, at: 0)
+            try output.commit(durable: false)
+        } catch {
+            trace(scope, "not kept: \(error)")
+        }
     }
 }
