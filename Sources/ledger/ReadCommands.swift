@@ -98,6 +98,7 @@ enum ReadCommands {
         }
 
         func reports(_ scope: FoldCheckpoint.Scope = FoldCheckpoint.everything) throws -> Reports {
+            if scope.name == FoldCheckpoint.everything.name { RebuildWriter.tuneAllocator() }
             let reports = Reports(fold: try fold(scope).fold, asOf: asOf)
             ProcessExit.keep(reports)
             return reports
