@@ -14,7 +14,7 @@ public struct SnapshotError: Error, Equatable, Sendable, CustomStringConvertible
 struct SnapshotWriter {
     /// The body, in chunks of about a megabyte, and the chunk being written. A body grown as one array is copied
     /// at each doubling: the old and new copies of a fold's 20 MB body, held at once beside the whole fold, were
-    /// part of what made the first rebuild of a million events peak at 233 MB.
+    /// part of what made the first rebuild of a million events peak at 228 MB.
     private var chunks: [[UInt8]] = []
     private var chunked = 0
     private var body: [UInt8] = []

@@ -196,7 +196,7 @@ enum FoldCheckpoint {
     /// The snapshot goes to the file as it is made, never held whole: the header line, whose lengths (written with
     /// leading zeros, to a fixed width) and checksum are known only at the end, is written first as a placeholder
     /// and overwritten. Made in memory and copied behind the header, the snapshot of a million events' fold (20 MB,
-    /// with the strings' index beside it) made the first rebuild of such a log peak at 233 MB, 50 MB over the fold.
+    /// with the strings' index beside it) made the first rebuild of such a log peak at 228 MB, 59 MB over the fold.
     static func save(_ fold: LedgerFold, entries: [CaseloadEntry]?, log: String, scope: Scope, stamp: LogHead, coverage: Coverage) {
         let encoded = entries.map(CaseloadEntry.encode) ?? []
         var fixed = [format, scope.name, String(stamp.seq), String(stamp.size), stamp.hash, coverage.leftOut ? "1" : "0"]

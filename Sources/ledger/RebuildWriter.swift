@@ -36,9 +36,9 @@ enum RebuildWriter {
     }
 
     /// The allocator's settings of `favourMemory`, which `due` and `monthly` take too: they hold the whole fold,
-    /// obligations and all. `due --from-scratch` on 1M events peaked at 203-205 MiB without them, 184 MiB with
+    /// obligations and all. `due --from-scratch` on 1M events peaked at 198-200 MiB without them, 180 MiB with
     /// them, in about the same time (three interleaved runs each: 3.46 / 3.04 / 3.03 s against 3.13 / 2.83 /
-    /// 2.78 s); with the checkpoint, 180 against 173 MiB.
+    /// 2.78 s); with the checkpoint, 175 against 169 MiB.
     static func tuneAllocator() {
         _ = callocator_tune(256 << 10, Int32(clamping: ParallelLineReader.processors))
     }
