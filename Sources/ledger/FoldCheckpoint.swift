@@ -231,7 +231,10 @@ enum FoldCheckpoint {
             hasher.update(encoded)
             try output.write(encoded)
             let final = header(snapshotLength: snapshotLength, checksum: hasher.finalize().hex)
-            guard final.count == placeholder.count else { return }
+            guard final.count == placeholder.count else {
+                trace(scope, "not kept: its header outgrew its placeholder")
+                return
+            }
             try output.overwrite(final, at: 0)
             try output.commit(durable: false)
         } catch {
