@@ -133,6 +133,22 @@ enum Syscalls {
         _ = try check("rename", to) { Int(Glibc.rename(from, to)) }
     }
 
+    /// Swaps what `first` and `second` name, in one atomic step (both must exist): `renameat2` with
+    /// `RENAME_EXCHANGE`. Throws EINVAL (or ENOSYS) where the file system, the kernel or the C library cannot.
+    static func exchange(_ first: String, _ second: String) throws(SystemCallError) {
+        guard let renameat2 = systemRenameat2 else { throw SystemCallError(call: "renameat2", errno: ENOSYS, path: second) }
+        _ = try check("renameat2", second) { Int(renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange)) }
+    }
+
+    /// `RENAME_EXCHANGE` from `<linux/fs.h>`, which Swift's Glibc module does not show.
+    private static let renameExchange: UInt32 = 1 << 1
+
+    /// glibc's `renameat2` (2.28 and later), looked up once when first used: Swift's Glibc module does not show it.
+    private static let systemRenameat2: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+    }()
+
     static func flock(_ descriptor: Int32, _ operation: Int32, path: String) throws(SystemCallError) {
         _ = try check("flock", path) { Int(systemFlock(descriptor, operation)) }
     }
@@ -198,7 +214,7 @@ enum FaultInjection {
                 call: parts[0], errno: 0, after: 0, persist: true, shortWrite: max(1, limit),
                 pauseMicroseconds: parts[1] == "slow" ? 2_000 : 0)
         }
-        let codes: [String: Int32] = ["ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT]
+        let codes: [String: Int32] = ["ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT, "EINVAL": EINVAL]
         guard let code = codes[parts[1]] else { return nil }
         let after = parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
         return Plan(call: parts[0], errno: code, after: after, persist: parts.count >= 4 && parts[3] == "persist")

@@ -60,6 +60,55 @@ struct FileOutputTests {
         #expect(readBytes(target) == Array("keep".utf8))
     }
 
+    @Test("writeIfChanged through a spare: the new bytes take the file's place, the spare keeps the old")
+    func throughSpare() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("page.html")
+        let spare = directory.file("spare.html")
+        // No file yet: the spare is written and renamed into place.
+        #expect(try FileOutput.writeIfChanged(Array("one".utf8), to: path, spare: spare, durable: false))
+        #expect(readBytes(path) == Array("one".utf8))
+        #expect(!exists(spare))
+        var info = stat()
+        #expect(lstat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        // Then each new version is written over the spare and exchanged: the spare holds the version before,
+        // and after the first exchange no file is made or freed (the two inodes swap places).
+        #expect(try FileOutput.writeIfChanged(Array("second, longer".utf8), to: path, spare: spare))
+        #expect(readBytes(path) == Array("second, longer".utf8))
+        #expect(readBytes(spare) == Array("one".utf8))
+        let inodes = Set([identity(path).inode, identity(spare).inode])
+        #expect(try FileOutput.writeIfChanged(Array("3rd".utf8), to: path, spare: spare))
+        #expect(readBytes(path) == Array("3rd".utf8), "written over a longer spare, and cut to its length")
+        #expect(readBytes(spare) == Array("second, longer".utf8))
+        #expect(Set([identity(path).inode, identity(spare).inode]) == inodes)
+
+        let unchanged = identity(path)
+        #expect(try !FileOutput.writeIfChanged(Array("3rd".utf8), to: path, spare: spare))
+        #expect(identity(path) == unchanged)
+        #expect(readBytes(spare) == Array("second, longer".utf8))
+    }
+
+    @Test("writeIfChanged through a spare refuses a symlinked file, never writes through a symlinked spare")
+    func spareSymlinks() throws {
+        let directory = TemporaryDirectory()
+        let target = directory.file("elsewhere")
+        writeBytes(Array("keep".utf8), to: target)
+        let link = directory.file("link.html")
+        #expect(symlink(target, link) == 0)
+        #expect(throws: EventLogError.self) {
+            try FileOutput.writeIfChanged(Array("x".utf8), to: link, spare: directory.file("s1"))
+        }
+        let path = directory.file("page.html")
+        writeBytes(Array("before".utf8), to: path)
+        let spare = directory.file("s2")
+        #expect(symlink(target, spare) == 0)
+        #expect(try FileOutput.writeIfChanged(Array("after".utf8), to: path, spare: spare, durable: false))
+        #expect(readBytes(path) == Array("after".utf8))
+        #expect(readBytes(target) == Array("keep".utf8))
+        #expect(readBytes(spare) == Array("before".utf8))
+    }
+
     func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
