@@ -22,24 +22,11 @@ public enum FileOutput {
         try output.commit(durable: durable)
     }
 
-    /// `writeAtomically`, unless the file at `path` already holds exactly `bytes`: then it is left as it is (and
-    /// keeps its time) and the result is false. For derived files written by the thousand, such as the dashboard's
-    /// family pages, where each path operation costs a search of a large directory: one `lstat` answers both
-    /// whether the file is a symlink (refused) and whether it could hold the same bytes.
-    @discardableResult
-    public static func writeIfChanged(_ bytes: [UInt8], to path: String, durable: Bool = true) throws -> Bool {
-        var info = stat()
-        if lstat(path, &info) == 0 {
-            if (info.st_mode & S_IFMT) == S_IFLNK { throw EventLogError.symlink(path: path) }
-            if Int(info.st_size) == bytes.count, read(path) == bytes { return false }
-        }
-        let output = try AtomicOutput(checkedPath: path)
-        try bytes.withUnsafeBytes { try output.write($0) }
-        try output.commit(durable: durable)
-        return true
-    }
-
-    /// `writeIfChanged` through a spare file kept beside it (`spare`, in a directory of the caller's): the bytes are
+    /// Puts `bytes` at `path` as `writeAtomically` does, unless the file there already holds exactly them: then it
+    /// is left as it is (and keeps its time) and the result is false. One `lstat` answers both whether `path` is a
+    /// symlink (refused) and whether it could hold the same bytes.
+    ///
+    /// The bytes go through a spare file kept beside it (`spare`, in a directory of the caller's): they are
     /// written over the spare, which then changes places with `path` in one atomic exchange (`renameat2` with
     /// `RENAME_EXCHANGE`), so that the spare holds the previous contents, to be written over next time. Readers see
     /// the old file or the new one, as with a rename, but no file is made or freed once the spares exist: replacing
@@ -173,14 +160,10 @@ public final class AtomicOutput {
     private static let bufferSize = 1 << 20
 
     /// Starts the file at `temporary` (default: `path` + ".new"), replacing any left there.
-    public convenience init(path: String, temporary: String? = nil) throws {
+    /// The temporary is created new (never written through a symlink or into a file left there): one left by an
+    /// earlier crash is removed first.
+    public init(path: String, temporary: String? = nil) throws {
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
-        try self.init(checkedPath: path, temporary: temporary)
-    }
-
-    /// Starts the file for a `path` already checked not to be a symlink. The temporary is created new (never
-    /// written through a symlink or into a file left there): one left by an earlier crash is removed first.
-    init(checkedPath path: String, temporary: String? = nil) throws {
         self.path = path
         self.temporary = temporary ?? path + ".new"
         descriptor = try Self.createNew(self.temporary)
