@@ -31,8 +31,8 @@ public enum FileOutput {
     /// `RENAME_EXCHANGE`), so that the spare holds the previous contents, to be written over next time. Readers see
     /// the old file or the new one, as with a rename, but no file is made or freed once the spares exist: replacing
     /// a file by a rename frees the old one, and on a file system that checks each inode it reuses for a recent
-    /// deletion (ext4 without a journal) or discards freed blocks at once, the rebuild that replaced 41k pages spent
-    /// more time on that than on everything else. Where the exchange cannot be made (another file system, an older
+    /// deletion (ext4 without a journal) or discards freed blocks at once, a rebuild that replaced 41k pages spent a
+    /// third of its CPU making and freeing them. Where the exchange cannot be made (another file system, an older
     /// kernel), the spare is renamed over `path` instead.
     @discardableResult
     public static func writeIfChanged(_ bytes: [UInt8], to path: String, spare: String, durable: Bool = true) throws -> Bool {
@@ -159,9 +159,8 @@ public final class AtomicOutput {
     private var buffer: [UInt8] = []
     private static let bufferSize = 1 << 20
 
-    /// Starts the file at `temporary` (default: `path` + ".new"), replacing any left there.
-    /// The temporary is created new (never written through a symlink or into a file left there): one left by an
-    /// earlier crash is removed first.
+    /// Starts the file at `temporary` (default: `path` + ".new"), created new: never written through a symlink or
+    /// into a file left there (one left by an earlier crash is removed first).
     public init(path: String, temporary: String? = nil) throws {
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
         self.path = path

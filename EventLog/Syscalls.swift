@@ -136,7 +136,9 @@ enum Syscalls {
     /// Swaps what `first` and `second` name, in one atomic step (both must exist): `renameat2` with
     /// `RENAME_EXCHANGE`. Throws EINVAL (or ENOSYS) where the file system, the kernel or the C library cannot.
     static func exchange(_ first: String, _ second: String) throws(SystemCallError) {
-        guard let renameat2 = systemRenameat2 else { throw SystemCallError(call: "renameat2", errno: ENOSYS, path: second) }
+        guard let renameat2 = systemRenameat2 else {
+            throw SystemCallError(call: "renameat2", errno: ENOSYS, path: second)
+        }
         _ = try check("renameat2", second) { Int(renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange)) }
     }
 
@@ -144,9 +146,10 @@ enum Syscalls {
     private static let renameExchange: UInt32 = 1 << 1
 
     /// glibc's `renameat2` (2.28 and later), looked up once when first used: Swift's Glibc module does not show it.
-    private static let systemRenameat2: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    private static let systemRenameat2: Renameat2? = {
         guard let symbol = dlsym(nil, "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+        return unsafeBitCast(symbol, to: Renameat2.self)
     }()
 
     static func flock(_ descriptor: Int32, _ operation: Int32, path: String) throws(SystemCallError) {
