@@ -42,16 +42,12 @@ public enum FileOutput {
             if (info.st_mode & S_IFMT) == S_IFLNK { throw EventLogError.symlink(path: path) }
             if Int(info.st_size) == bytes.count, read(path) == bytes { return false }
         }
-        let descriptor = try openSpare(spare)
-        do {
-            try bytes.withUnsafeBytes { try Syscalls.pwriteAll(descriptor, $0, at: 0, path: spare) }
-            try Syscalls.ftruncate(descriptor, bytes.count, path: spare)
-            if durable { try Syscalls.fsync(descriptor, path: spare) }
-        } catch {
-            Syscalls.close(descriptor)
-            throw error
-        }
-        Syscalls.close(descriptor)
+        // Written over where it is, never through a symlink (one there is removed and the file made anew).
+        let descriptor = try Syscalls.open(spare, O_WRONLY | O_CREAT | O_NOFOLLOW, removingOn: ELOOP)
+        defer { Syscalls.close(descriptor) }
+        try bytes.withUnsafeBytes { try Syscalls.pwriteAll(descriptor, $0, at: 0, path: spare) }
+        try Syscalls.ftruncate(descriptor, bytes.count, path: spare)
+        if durable { try Syscalls.fsync(descriptor, path: spare) }
         if exists {
             try exchangeOrRename(spare, path)
         } else {
@@ -66,18 +62,6 @@ public enum FileOutput {
             try Syscalls.exchange(spare, path)
         } catch where error.errno == EINVAL || error.errno == ENOSYS {
             try Syscalls.rename(spare, path)
-        }
-    }
-
-    /// Opens `path` for writing over, owner-only, created when missing; never through a symlink (one there is
-    /// removed and the file made anew).
-    private static func openSpare(_ path: String) throws(SystemCallError) -> Int32 {
-        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW
-        do {
-            return try Syscalls.open(path, flags, 0o600)
-        } catch where error.errno == ELOOP {
-            Syscalls.unlink(path)
-            return try Syscalls.open(path, flags | O_EXCL, 0o600)
         }
     }
 
@@ -165,19 +149,8 @@ public final class AtomicOutput {
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
         self.path = path
         self.temporary = temporary ?? path + ".new"
-        descriptor = try Self.createNew(self.temporary)
-    }
-
-    /// Creates `path` new, owner-only; removes what is there and tries again only when something is (which saves
-    /// an `unlink` per file in the usual case).
-    private static func createNew(_ path: String) throws(SystemCallError) -> Int32 {
-        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
-        do {
-            return try Syscalls.open(path, flags, 0o600)
-        } catch where error.errno == EEXIST {
-            Syscalls.unlink(path)
-            return try Syscalls.open(path, flags, 0o600)
-        }
+        // Removing what is there only when something is saves an `unlink` per file in the usual case.
+        descriptor = try Syscalls.open(self.temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, removingOn: EEXIST)
     }
 
     deinit {

@@ -47,6 +47,17 @@ enum Syscalls {
         Int32(try check("open", path) { Int(Glibc.open(path, flags | O_CLOEXEC, mode)) })
     }
 
+    /// `open` (mode 0600); when it fails with `code` (EEXIST for a file left there, ELOOP for a symlink), removes
+    /// what is at `path` and opens it once more, created new (`O_EXCL`).
+    static func open(_ path: String, _ flags: Int32, removingOn code: Int32) throws(SystemCallError) -> Int32 {
+        do {
+            return try open(path, flags, 0o600)
+        } catch where error.errno == code {
+            unlink(path)
+            return try open(path, flags | O_CREAT | O_EXCL, 0o600)
+        }
+    }
+
     static func close(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
 
     /// Writes every byte, looping over short writes.

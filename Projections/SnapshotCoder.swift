@@ -42,7 +42,7 @@ struct SnapshotWriter {
 
     /// A writer that keeps none of its body: it only gathers the strings (for `init(strings:sink:)`).
     static func gatheringStrings() -> SnapshotWriter {
-        var writer = SnapshotWriter(chunkSize: 1 << 20)
+        var writer = SnapshotWriter()
         writer.sink = { _ in }
         return writer
     }

@@ -49,7 +49,8 @@ enum RebuildWriter {
         let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory)
         try FileOutput.makeDirectory(directory + "/families")
-        try FileOutput.makeDirectory(directory + "/" + FamilyPages.spareDirectory)
+        let spares = directory + "/" + FamilyPages.spareDirectory
+        try FileOutput.makeDirectory(spares)
 
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
         // columns are known without making the rows first.
@@ -102,7 +103,7 @@ enum RebuildWriter {
             to: "\(directory)/index.html")
 
         let pages = FamilyPages(
-            directory: directory + "/families", spares: directory + "/" + FamilyPages.spareDirectory, reports: reports, policy: policy,
+            directory: directory + "/families", spares: spares, reports: reports, policy: policy,
             lastLines: try EventScanner.lastLines(path: path))
         try pages.write(path: path, window: window, workerNames: fold.workers.mapValues(\.name))
         return Summary(families: fold.families.count, obligations: tally.count)
