@@ -32,16 +32,19 @@ public struct RecoveryReport: Sendable, Equatable {
     public var head: LogHead
 }
 
-/// A log file on disk and its sidecar lock. Every write happens with the lock held (`withLock`).
+/// A log file on disk. Every write happens with the log itself locked (`withLock`).
+///
+/// The writers' lock is an `flock` on the log's own open file, not on a file found by name beside it: deleting
+/// or replacing a lock file cannot let a second writer in, and neither can reaching the log by another name,
+/// because a log with more than one name (a hard link) is refused. After the lock is taken the path is checked
+/// to still name the locked file (a log renamed over while a writer waited is opened again), and after each
+/// append it is checked once more, so a write to a file that has lost its name is never acknowledged.
 public struct LedgerFile: Sendable {
     /// The log's path.
     public let path: String
 
     /// A log at `path` (not opened until used).
     public init(path: String) { self.path = path }
-
-    /// The sidecar lock file's path.
-    public var lockPath: String { path + ".lock" }
 
     /// Whether the log exists.
     public var exists: Bool { Syscalls.exists(path) }
@@ -63,29 +66,54 @@ public struct LedgerFile: Sendable {
         }
     }
 
-    /// Runs `body` holding an exclusive `flock` on the sidecar lock file; other writers wait.
+    /// Runs `body` holding an exclusive `flock` on the log file itself; other writers wait.
     public func withLock<T>(_ body: (LockedLedger) throws -> T) throws -> T {
-        if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
-        guard exists else { throw EventLogError.missing(path: path) }
-        let lockDescriptor: Int32
-        do {
-            lockDescriptor = try Syscalls.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600)
-            try Syscalls.flock(lockDescriptor, LOCK_EX, path: lockPath)
-        } catch { throw mapError(error) }
-        defer { Syscalls.close(lockDescriptor) }  // closing releases the lock
         let locked = try LockedLedger(path: path)
-        defer { locked.close() }
+        defer { locked.close() }  // closing releases the lock
         return try body(locked)
+    }
+
+    /// Opens the log at `path` for reading or writing, refusing a symbolic link, anything but a regular file
+    /// (a FIFO would hang the reader, `/dev/null` would read as empty and take writes) and, for a writer, a log
+    /// with more than one name. `O_NONBLOCK` keeps a FIFO from blocking the open itself; it is cleared again.
+    static func open(_ path: String, _ flags: Int32) throws(EventLogError) -> (descriptor: Int32, status: FileStatus) {
+        if Syscalls.isSymlink(path) { throw .symlink(path: path) }
+        let descriptor: Int32
+        do { descriptor = try Syscalls.open(path, flags | O_NOFOLLOW | O_NONBLOCK) } catch {
+            if error.errno == ENOENT { throw .missing(path: path) }
+            if error.errno == ELOOP { throw .symlink(path: path) }
+            throw .system(error)
+        }
+        do {
+            let status = try Syscalls.status(descriptor, path: path)
+            guard status.isRegular else { throw EventLogError.notRegularFile(path: path, kind: status.kindName) }
+            if flags & O_ACCMODE != O_RDONLY && status.links > 1 {
+                throw EventLogError.hardLinked(path: path, links: status.links)
+            }
+            let current = fcntl(descriptor, F_GETFL)
+            if current >= 0 { _ = fcntl(descriptor, F_SETFL, current & ~O_NONBLOCK) }
+            return (descriptor, status)
+        } catch {
+            Syscalls.close(descriptor)
+            throw mapError(error)
+        }
+    }
+
+    /// Refuses a log path that is not a regular file (without following a symlink), before anything is created
+    /// beside it. A missing log passes: the command that needs one says so.
+    public func checkKind() throws(EventLogError) {
+        guard let status = Syscalls.status(of: path) else { return }
+        if (status.mode & S_IFMT) == S_IFLNK { throw .symlink(path: path) }
+        guard status.isRegular else { throw .notRegularFile(path: path, kind: status.kindName) }
     }
 
     /// The whole line that ends (with its newline) at byte `end`, read without locking: how a derived file checks
     /// that the log still holds the line it was stamped with. Nil when there is no such line.
     public func line(endingAt end: Int) throws(EventLogError) -> [UInt8]? {
-        if Syscalls.isSymlink(path) { throw .symlink(path: path) }
+        let (descriptor, status) = try Self.open(path, O_RDONLY)
+        defer { Syscalls.close(descriptor) }
         return try mapErrors {
-            let descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
-            defer { Syscalls.close(descriptor) }
-            guard end > 0, end <= (try Syscalls.fileSize(descriptor, path: path)),
+            guard end > 0, end <= status.size,
                 let start = try Tail.lineStart(descriptor: descriptor, endingAt: end, path: path)
             else { return nil }
             return try Tail.line(descriptor: descriptor, at: start, path: path, end: end)
@@ -94,13 +122,9 @@ public struct LedgerFile: Sendable {
 
     /// The head, read from the tail without locking (a reader's view; a concurrent append may be under way).
     public func readHead() throws(EventLogError) -> (head: LogHead, tornBytes: Int) {
-        if Syscalls.isSymlink(path) { throw .symlink(path: path) }
-        guard exists else { throw .missing(path: path) }
-        return try mapErrors {
-            let descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
-            defer { Syscalls.close(descriptor) }
-            return try Tail.read(descriptor: descriptor, path: path)
-        }
+        let (descriptor, _) = try Self.open(path, O_RDONLY)
+        defer { Syscalls.close(descriptor) }
+        return try Tail.read(descriptor: descriptor, path: path)
     }
 }
 
@@ -114,18 +138,47 @@ public final class LockedLedger {
     /// Bytes after the last newline (a torn write), 0 when clean.
     public private(set) var tornBytes: Int
 
+    /// The locked file's identity, checked against the path after locking and after every append.
+    private let status: FileStatus
+
+    /// Opens the log and takes its lock, waiting for any other writer. A log renamed over or removed while
+    /// this one waited is opened again, so the lock held is always on the file the path names.
     init(path: String) throws(EventLogError) {
         self.path = path
-        descriptor = try mapErrors { try Syscalls.open(path, O_RDWR | O_NOFOLLOW) }
-        do {
-            (head, tornBytes) = try Tail.read(descriptor: descriptor, path: path)
-        } catch {
-            Syscalls.close(descriptor)
-            throw error
+        var attempts = 0
+        while true {
+            let (descriptor, _) = try LedgerFile.open(path, O_RDWR)
+            do {
+                try mapErrors { try Syscalls.flock(descriptor, LOCK_EX, path: path) }
+                // Once locked: is this still the file the path names, with that one name?
+                let now = try mapErrors { try Syscalls.status(descriptor, path: path) }
+                if now.links > 1 { throw EventLogError.hardLinked(path: path, links: now.links) }
+                guard let named = Syscalls.status(of: path), named.isSameFile(as: now), now.links == 1 else {
+                    attempts += 1
+                    if attempts >= 100 { throw EventLogError.replaced(path: path) }
+                    Syscalls.close(descriptor)
+                    continue
+                }
+                self.descriptor = descriptor
+                self.status = now
+                (head, tornBytes) = try Tail.read(descriptor: descriptor, path: path)
+                return
+            } catch {
+                Syscalls.close(descriptor)
+                throw mapError(error)
+            }
         }
     }
 
     func close() { Syscalls.close(descriptor) }
+
+    /// Whether the path still names the locked file, with that one name: a write to a file that lost its name
+    /// (removed, renamed over) would be lost, so it is not acknowledged.
+    private func checkStillNamed() throws(EventLogError) {
+        guard let named = Syscalls.status(of: path), named.isSameFile(as: status), named.links == 1 else {
+            throw .replaced(path: path)
+        }
+    }
 
     /// Appends whole lines and `fsync`s; returns only once they are durable. On failure the log is cut back to
     /// the head it had, so nothing half-written stays behind (if even that fails, the next open sees a torn tail).
@@ -136,6 +189,7 @@ public final class LockedLedger {
                 try Syscalls.pwriteAll(descriptor, bytes, at: head.size, path: path)
             }
             try Syscalls.fsync(descriptor, path: path)
+            try checkStillNamed()
         } catch {
             // Roll back the unacknowledged bytes. An fsync failure leaves the page cache state unknown, so the
             // truncate is made durable too; if it fails, recover deals with whatever is there.

@@ -44,9 +44,15 @@ public struct LogReader {
     ) throws {
         let descriptor = try inheritedDescriptor ?? Syscalls.open(path, O_RDONLY)
         defer { if inheritedDescriptor == nil { Syscalls.close(descriptor) } }
-        // A pipe has no size: read until end of input.
-        let limit = inheritedDescriptor == nil ? try end ?? Syscalls.fileSize(descriptor, path: path) : Int.max
-        if inheritedDescriptor == nil && offset > 0 {
+        // A pipe, a FIFO, a terminal or `/dev/stdin` has no size (fstat says 0): read until end of input. Only a
+        // regular file opened here is read up to its size (which a writer appending meanwhile cannot move).
+        let status = try Syscalls.status(descriptor, path: path)
+        let seekable = inheritedDescriptor == nil && status.isRegular
+        let limit = seekable ? end ?? status.size : end ?? Int.max
+        if !seekable && offset > 0 {
+            throw SystemCallError(call: "lseek", errno: ESPIPE, path: path)
+        }
+        if seekable && offset > 0 {
             _ = try Syscalls.check("lseek", path) { Int(lseek(descriptor, off_t(offset), SEEK_SET)) }
         }
         var buffer = [UInt8](repeating: 0, count: max(chunkSize, maxLine + 1))
@@ -139,8 +145,9 @@ public final class LineReader {
     /// Opens the file at `path` for reading.
     public init(path: String) throws {
         self.path = path
-        descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
-        size = try Syscalls.fileSize(descriptor, path: path)
+        let opened = try LedgerFile.open(path, O_RDONLY)
+        descriptor = opened.descriptor
+        size = opened.status.size
     }
 
     deinit { Syscalls.close(descriptor) }

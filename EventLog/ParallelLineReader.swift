@@ -82,9 +82,9 @@ public struct ParallelLineReader: Sendable {
         parse: @escaping @Sendable (LineSlice) -> Parsed,
         consume: (ReadPiece<Parsed>) throws -> Void
     ) throws {
-        let descriptor = try Syscalls.open(path, O_RDONLY | O_NOFOLLOW)
+        let (descriptor, status) = try LedgerFile.open(path, O_RDONLY)
         defer { Syscalls.close(descriptor) }
-        let limit = try end ?? Syscalls.fileSize(descriptor, path: path)
+        let limit = end ?? status.size
         guard limit > offset else { return }
         let taskCount = (limit - offset + chunkSize - 1) / chunkSize
         let plan = TaskPlan(

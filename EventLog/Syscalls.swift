@@ -140,6 +140,21 @@ enum Syscalls {
         _ = try check("ftruncate", path) { Int(Glibc.ftruncate(descriptor, off_t(length))) }
     }
 
+    /// Gives the file `length` bytes backed by real blocks (`posix_fallocate`), so that writing through a
+    /// memory map of it can never meet a full disk: that would be a SIGBUS, not an error. A full disk is
+    /// reported here, as ENOSPC, before anything is mapped.
+    static func allocate(_ descriptor: Int32, length: Int, path: String) throws(SystemCallError) {
+        if let injected = FaultInjection.fault(for: "fallocate") {
+            throw SystemCallError(call: "fallocate", errno: injected, path: path)
+        }
+        while true {
+            let code = posix_fallocate(descriptor, 0, off_t(length))
+            if code == 0 { return }
+            if code == EINTR { continue }
+            throw SystemCallError(call: "fallocate", errno: code, path: path)
+        }
+    }
+
     static func rename(_ from: String, _ to: String) throws(SystemCallError) {
         _ = try check("rename", to) { Int(Glibc.rename(from, to)) }
     }
@@ -171,6 +186,20 @@ enum Syscalls {
         var info = stat()
         _ = try check("fstat", path) { Int(Glibc.fstat(descriptor, &info)) }
         return Int(info.st_size)
+    }
+
+    /// What `fstat` says of an open file: its type, identity and link count.
+    static func status(_ descriptor: Int32, path: String) throws(SystemCallError) -> FileStatus {
+        var info = stat()
+        _ = try check("fstat", path) { Int(Glibc.fstat(descriptor, &info)) }
+        return FileStatus(info)
+    }
+
+    /// What `lstat` says of `path` (a final symlink is described, not followed); nil when nothing is there.
+    static func status(of path: String) -> FileStatus? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileStatus(info)
     }
 
     /// Whether `path` exists (without following a final symlink).
@@ -246,6 +275,42 @@ enum FaultInjection {
         guard let current = plan, current.call == call else { return nil }
         if current.pauseMicroseconds > 0 { usleep(current.pauseMicroseconds) }
         return current.shortWrite
+    }
+}
+
+/// The facts of a file the storage engine decides on: what kind it is, which inode, and how many names it has.
+struct FileStatus: Equatable {
+    var mode: mode_t
+    var device: UInt64
+    var inode: UInt64
+    var links: Int
+    var size: Int
+
+    init(_ info: stat) {
+        mode = info.st_mode
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        links = Int(info.st_nlink)
+        size = Int(info.st_size)
+    }
+
+    var isRegular: Bool { (mode & S_IFMT) == S_IFREG }
+
+    /// Whether `other` is the same file (device and inode).
+    func isSameFile(as other: FileStatus) -> Bool { device == other.device && inode == other.inode }
+
+    /// The file's kind in words, for a refusal.
+    var kindName: String {
+        switch mode & S_IFMT {
+        case S_IFREG: "a regular file"
+        case S_IFIFO: "a FIFO or pipe"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFDIR: "a directory"
+        case S_IFSOCK: "a socket"
+        case S_IFLNK: "a symbolic link"
+        default: "a special file"
+        }
     }
 }
 

@@ -15,9 +15,11 @@ struct SafetyTests {
         let demo = Subprocess.ledger(["demo", "--families", "10", "--out", directory.file("d")], in: directory)
         #expect(demo.status == 0)
         let log = directory.file("d/ledger.jsonl")
-        for suffix in ["", ".lock", ".ids", ".state", ".state-delta"] {
+        for suffix in ["", ".ids", ".state", ".state-delta"] {
             #expect(fileMode(log + suffix) == 0o600, "\(suffix)")
         }
+        // The writers' lock is taken on the log itself: no lock file is made beside it.
+        #expect(access(log + ".lock", F_OK) != 0)
         #expect(fileMode(directory.file("d")) == 0o700)
         #expect(fileMode(directory.file("d/dashboard")) == 0o700)
         #expect(fileMode(directory.file("d/dashboard/families")) == 0o700)
