@@ -5,21 +5,41 @@
 /// A derived, rebuildable index from event `id` to the offset of its line, so an append can tell a duplicate
 /// from a new event without rescanning the log.
 ///
-/// Layout: a 128-byte header (magic, capacity, count, and the stamp of the log position it covers: seq, byte
-/// offset, hash), then `capacity` slots of 16 bytes (`key`: first 8 bytes of SHA-256(id), never 0; `offset + 1`
-/// of the line). Open addressing with linear probing, at most half full. A key match is only a candidate: the
-/// line at the offset is read and its id compared, so collisions and stale slots left by a crash are harmless.
+/// Layout: a 128-byte header (magic, capacity, count, the stamp of the log position it covers: seq, byte
+/// offset, hash; then the SHA-256 of everything before it, its first 64 bits in hex), then `capacity` slots of
+/// 16 bytes: `key` (the first 8 bytes of SHA-256(id), never 0) and a word holding `offset + 1` of the line in
+/// its low 40 bits and a 24-bit check of the key, the offset and the slot's place in its high 24. An empty slot
+/// is all zeros. Open addressing with linear probing, at most half full.
+///
+/// Nothing the index says is taken on trust. A key match is only a candidate: the line at the offset is read
+/// and its id compared, so collisions and stale slots are harmless. An id is absent only when the probe from
+/// its home slot reaches an empty slot across slots whose checks all hold: since linear probing keeps an id
+/// between its home slot and the first empty one, a flipped bit in the slot that held it is met on the way and
+/// fails its check. A failed check (or a header whose checksum fails) means the index is rebuilt from the log
+/// before the answer is given (`rebuild`), never an answer from a damaged index.
+///
 /// Write order: slots, `fsync`, then header; a crash in between leaves an older stamp and the next open catches
 /// up by re-inserting, which is idempotent. A stamp that does not match the log means a rebuild from scratch.
-/// The file is mapped into memory (shared), so a probe or an insert is a memory access, not a system call; only
-/// the writers' lock holder ever has it open.
+/// The file is mapped into memory (shared), so a probe or an insert is a memory access, not a system call; its
+/// blocks are allocated before it is mapped (`Syscalls.allocate`), so a store through the map cannot meet a full
+/// disk. Only the writers' lock holder ever has it open.
 public final class IdIndex {
-    static let magic: UInt64 = 0x3130_5844_4944_4C4C  // "LLDIDX01"
+    static let magic: UInt64 = 0x3230_5844_4944_4C4C  // "LLDIDX02"
     static let headerSize = 128
     static let slotSize = 16
+    /// The header bytes the checksum covers, and where the checksum's 16 bytes sit.
+    static let checksumAt = 112
+    /// Line offsets are held in 40 bits (a log up to 1 TiB), the check in the 24 above them.
+    static let offsetBits: UInt64 = 40
+    static let offsetMask: UInt64 = (1 << 40) - 1
+
+    /// A slot or a header that fails its check.
+    struct Damaged: Error {}
 
     /// The index file's path.
     public let path: String
+    /// The log it indexes, held under its lock for the index's life.
+    private let ledger: LockedLedger
     private var descriptor: Int32
     /// The file, mapped: the header, then the slots.
     private var mapped: UnsafeMutableRawPointer
@@ -27,9 +47,14 @@ public final class IdIndex {
     private(set) var count: Int
     /// The log position the index covers.
     public private(set) var covered: LogHead
+    /// How many times this index was found damaged and rebuilt (for tests and the caller's warning).
+    public private(set) var rebuilds = 0
 
-    private init(path: String, descriptor: Int32, capacity: Int, count: Int, covered: LogHead) throws {
+    private init(
+        path: String, ledger: LockedLedger, descriptor: Int32, capacity: Int, count: Int, covered: LogHead
+    ) throws {
         self.path = path
+        self.ledger = ledger
         self.descriptor = descriptor
         self.capacity = capacity
         self.count = count
@@ -38,6 +63,8 @@ public final class IdIndex {
     }
 
     deinit {
+        // A capacity of -1 marks an index whose file another took over (`rebuild`).
+        guard capacity >= 0 else { return }
         Syscalls.unmap(mapped, length: Self.headerSize + capacity * Self.slotSize)
         Syscalls.close(descriptor)
     }
@@ -47,16 +74,16 @@ public final class IdIndex {
     public static func open(for ledger: LockedLedger, progress: ((Int) -> Void)? = nil) throws(EventLogError) -> IdIndex {
         let path = ledger.path + ".ids"
         let index = try mapErrors { () throws -> IdIndex in
-            if let existing = try? load(path: path), try existing.stampMatches(ledger) {
+            if let existing = try? load(path: path, ledger: ledger), try existing.stampMatches(ledger) {
                 return existing
             }
-            return try create(path: path, capacity: 1024)
+            return try create(path: path, ledger: ledger, capacity: 1024)
         }
         try index.catchUp(with: ledger, progress: progress)
         return index
     }
 
-    private static func load(path: String) throws -> IdIndex? {
+    private static func load(path: String, ledger: LockedLedger) throws -> IdIndex? {
         guard Syscalls.exists(path), !Syscalls.isSymlink(path) else { return nil }
         let descriptor = try Syscalls.open(path, O_RDWR | O_NOFOLLOW)
         var header = [UInt8](repeating: 0, count: headerSize)
@@ -65,36 +92,67 @@ public final class IdIndex {
             header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
         }
         let size = try Syscalls.fileSize(descriptor, path: path)
-        let capacity = Int(word(8))
-        guard got == headerSize, word(0) == magic, capacity > 0, capacity & (capacity - 1) == 0,
-            size == headerSize + capacity * slotSize
+        let capacity = Int(truncatingIfNeeded: word(8))
+        guard got == headerSize, word(0) == magic, Self.checksum(of: header) == header[checksumAt...],
+            capacity > 0, capacity & (capacity - 1) == 0, size == headerSize + capacity * slotSize
         else {
             Syscalls.close(descriptor)
             return nil
         }
         let hash = String(decoding: header[48..<112], as: UTF8.self)
-        let covered = LogHead(seq: Int(word(24)), hash: hash, size: Int(word(32)))
+        let covered = LogHead(
+            seq: Int(truncatingIfNeeded: word(24)), hash: hash, size: Int(truncatingIfNeeded: word(32)))
         do {
-            return try IdIndex(path: path, descriptor: descriptor, capacity: capacity, count: Int(word(16)), covered: covered)
+            return try IdIndex(
+                path: path, ledger: ledger, descriptor: descriptor, capacity: capacity,
+                count: Int(truncatingIfNeeded: word(16)), covered: covered)
         } catch {
             Syscalls.close(descriptor)
             throw error
         }
     }
 
-    private static func create(path: String, capacity: Int) throws -> IdIndex {
+    private static func create(path: String, ledger: LockedLedger, capacity: Int) throws -> IdIndex {
         let temporary = path + ".new"
         Syscalls.unlink(temporary)
         let descriptor = try Syscalls.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
-        try Syscalls.ftruncate(descriptor, headerSize + capacity * slotSize, path: temporary)
         let index: IdIndex
-        do { index = try IdIndex(path: path, descriptor: descriptor, capacity: capacity, count: 0, covered: .empty) } catch {
+        do {
+            try Syscalls.allocate(descriptor, length: headerSize + capacity * slotSize, path: temporary)
+            index = try IdIndex(
+                path: path, ledger: ledger, descriptor: descriptor, capacity: capacity, count: 0, covered: .empty)
+        } catch {
             Syscalls.close(descriptor)
+            Syscalls.unlink(temporary)
             throw error
         }
         try index.writeHeader()
         try Syscalls.rename(temporary, path)
         return index
+    }
+
+    /// The first 64 bits of the SHA-256 of the header's bytes before the checksum, in hex (16 bytes).
+    static func checksum(of header: [UInt8]) -> ArraySlice<UInt8> {
+        let digest = header.withUnsafeBytes { SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[0..<checksumAt])) }
+        return digest.hexBytes[0..<(headerSize - checksumAt)]
+    }
+
+    /// Builds the index anew from the whole log, in place of this damaged one: every line up to the ledger's
+    /// head, which includes every batch this call has already made durable.
+    private func rebuild() throws {
+        let fresh = try Self.create(path: path, ledger: ledger, capacity: 1024)
+        try fresh.catchUp(with: ledger, progress: nil)
+        // Take over the fresh index's file; it gives up its own (the mapping is moved, not unmapped).
+        Syscalls.unmap(mapped, length: Self.headerSize + capacity * Self.slotSize)
+        Syscalls.close(descriptor)
+        descriptor = fresh.descriptor
+        mapped = fresh.mapped
+        capacity = fresh.capacity
+        count = fresh.count
+        covered = fresh.covered
+        fresh.descriptor = -1
+        fresh.capacity = -1
+        rebuilds += 1
     }
 
     private func stampMatches(_ ledger: LockedLedger) throws -> Bool {
@@ -131,8 +189,14 @@ public final class IdIndex {
         throws(EventLogError)
     {
         try mapErrors {
-            if (count + entries.count) * 2 > capacity { try grow(toHold: count + entries.count) }
-            for entry in entries { try place(entry.key, entry.offset) }
+            do {
+                if (count + entries.count) * 2 > capacity { try grow(toHold: count + entries.count) }
+                for entry in entries { try place(entry.key, entry.offset) }
+            } catch is Damaged {
+                // The entries' lines are durable in the log already, so the rebuilt index holds them.
+                try rebuild()
+                return
+            }
             guard stamp else { return }
             try Syscalls.fsync(descriptor, path: path)
             covered = head
@@ -155,26 +219,52 @@ public final class IdIndex {
 
     /// Offsets of lines whose id may be the one with index key `key` (`key(_:)`; candidates: the caller reads
     /// each line and compares). Lines after the stamp are not covered: callers keep those ids themselves.
+    /// A damaged slot on the way makes the index be rebuilt from the log first.
     public func candidates(forKey key: UInt64) throws(EventLogError) -> [Int] {
         try mapErrors {
-            var found: [Int] = []
-            var slot = Int(truncatingIfNeeded: key) & (capacity - 1)
-            while true {
-                let (slotKey, value) = try readSlot(slot)
-                if slotKey == 0 { return found }
-                if slotKey == key { found.append(Int(value) - 1) }
-                slot = (slot + 1) & (capacity - 1)
+            do { return try probe(key) } catch is Damaged {
+                try rebuild()
+                return try probe(key)
             }
         }
+    }
+
+    private func probe(_ key: UInt64) throws -> [Int] {
+        var found: [Int] = []
+        var slot = Int(truncatingIfNeeded: key) & (capacity - 1)
+        for _ in 0..<capacity {
+            let (slotKey, offset) = try readSlot(slot)
+            if slotKey == 0 { return found }
+            if slotKey == key { found.append(offset) }
+            slot = (slot + 1) & (capacity - 1)
+        }
+        throw Damaged()  // no empty slot in a table kept at most half full
+    }
+
+    /// The 24-bit check of a slot's key and offset at its place.
+    static func check(key: UInt64, offsetPlusOne: UInt64, slot: Int) -> UInt64 {
+        var mixed = key ^ (offsetPlusOne &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(slot) &* 0xC2B2_AE3D_27D4_EB4F)
+        mixed ^= mixed >> 31
+        mixed &*= 0xBF58_476D_1CE4_E5B9
+        mixed ^= mixed >> 29
+        mixed &*= 0x94D0_49BB_1331_11EB
+        mixed ^= mixed >> 32
+        return mixed & 0xFF_FFFF
+    }
+
+    /// A slot's word after its key: the offset plus one and its check.
+    static func slotValue(key: UInt64, offset: Int, slot: Int) -> UInt64 {
+        let offsetPlusOne = UInt64(offset + 1)
+        return offsetPlusOne | check(key: key, offsetPlusOne: offsetPlusOne, slot: slot) << offsetBits
     }
 
     private func place(_ key: UInt64, _ offset: Int) throws {
         var slot = Int(truncatingIfNeeded: key) & (capacity - 1)
         var probes = 0
         while true {
-            let (slotKey, value) = try readSlot(slot)
+            let (slotKey, found) = try readSlot(slot)
             if slotKey == 0 { break }
-            if slotKey == key && Int(value) - 1 == offset { return }  // already there (re-insert after a crash)
+            if slotKey == key && found == offset { return }  // already there (re-insert after a crash)
             slot = (slot + 1) & (capacity - 1)
             probes += 1
             if probes == capacity {
@@ -184,19 +274,32 @@ public final class IdIndex {
                 return try place(key, offset)
             }
         }
-        try writeSlot(slot, key, UInt64(offset + 1))
+        guard UInt64(offset + 1) <= Self.offsetMask else {
+            throw SystemCallError(call: "index (log over 1 TiB)", errno: EFBIG, path: path)
+        }
+        Self.writeSlot(slot, key, Self.slotValue(key: key, offset: offset, slot: slot), in: mapped)
         count += 1
     }
 
-    private func readSlot(_ slot: Int) throws -> (UInt64, UInt64) {
+    /// A slot's key and line offset (key 0: empty). Throws `Damaged` when the slot fails its check.
+    private func readSlot(_ slot: Int) throws -> (key: UInt64, offset: Int) {
         let at = Self.headerSize + slot * Self.slotSize
-        return (mapped.loadUnaligned(fromByteOffset: at, as: UInt64.self), mapped.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))
+        let key = mapped.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+        let value = mapped.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
+        if key == 0 {
+            guard value == 0 else { throw Damaged() }
+            return (0, -1)
+        }
+        let offsetPlusOne = value & Self.offsetMask
+        guard offsetPlusOne > 0, value >> Self.offsetBits == Self.check(key: key, offsetPlusOne: offsetPlusOne, slot: slot)
+        else { throw Damaged() }
+        return (key, Int(offsetPlusOne) - 1)
     }
 
-    private func writeSlot(_ slot: Int, _ key: UInt64, _ value: UInt64) throws {
-        let at = Self.headerSize + slot * Self.slotSize
-        mapped.storeBytes(of: key, toByteOffset: at, as: UInt64.self)
-        mapped.storeBytes(of: value, toByteOffset: at + 8, as: UInt64.self)
+    private static func writeSlot(_ slot: Int, _ key: UInt64, _ value: UInt64, in mapping: UnsafeMutableRawPointer) {
+        let at = headerSize + slot * slotSize
+        mapping.storeBytes(of: key, toByteOffset: at, as: UInt64.self)
+        mapping.storeBytes(of: value, toByteOffset: at + 8, as: UInt64.self)
     }
 
     private func writeHeader() throws {
@@ -209,6 +312,7 @@ public final class IdIndex {
             raw.storeBytes(of: UInt64(covered.size), toByteOffset: 32, as: UInt64.self)
         }
         header.replaceSubrange(48..<112, with: Array(covered.hash.utf8.prefix(64)))
+        header.replaceSubrange(Self.checksumAt..<Self.headerSize, with: Self.checksum(of: header))
         try header.withUnsafeBytes { try Syscalls.pwriteAll(descriptor, $0, at: 0, path: path) }
     }
 
@@ -222,7 +326,7 @@ public final class IdIndex {
         let newDescriptor = try Syscalls.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         let newMapping: UnsafeMutableRawPointer
         do {
-            try Syscalls.ftruncate(newDescriptor, newLength, path: temporary)  // zeros: every slot empty
+            try Syscalls.allocate(newDescriptor, length: newLength, path: temporary)  // zeros: every slot empty
             newMapping = try Syscalls.mapShared(newDescriptor, length: newLength, path: temporary)
         } catch {
             Syscalls.close(newDescriptor)
@@ -230,16 +334,22 @@ public final class IdIndex {
             throw error
         }
         var placed = 0
-        for slot in 0..<capacity {
-            let (key, value) = try readSlot(slot)
-            guard key != 0 else { continue }
-            var target = Int(truncatingIfNeeded: key) & (newCapacity - 1)
-            while newMapping.loadUnaligned(fromByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self) != 0 {
-                target = (target + 1) & (newCapacity - 1)
+        do {
+            for slot in 0..<capacity {
+                let (key, offset) = try readSlot(slot)
+                guard key != 0 else { continue }
+                var target = Int(truncatingIfNeeded: key) & (newCapacity - 1)
+                while newMapping.loadUnaligned(fromByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self) != 0 {
+                    target = (target + 1) & (newCapacity - 1)
+                }
+                Self.writeSlot(target, key, Self.slotValue(key: key, offset: offset, slot: target), in: newMapping)
+                placed += 1
             }
-            newMapping.storeBytes(of: key, toByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self)
-            newMapping.storeBytes(of: value, toByteOffset: Self.headerSize + target * Self.slotSize + 8, as: UInt64.self)
-            placed += 1
+        } catch {
+            Syscalls.unmap(newMapping, length: newLength)
+            Syscalls.close(newDescriptor)
+            Syscalls.unlink(temporary)
+            throw error
         }
         Syscalls.unmap(mapped, length: Self.headerSize + capacity * Self.slotSize)
         Syscalls.close(descriptor)
