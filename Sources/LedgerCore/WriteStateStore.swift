@@ -5,16 +5,21 @@ import EventLog
 /// Two derived files, both rebuildable from the log:
 /// - `<log>.state`, the base: a header, the policy adoptions, then one line per stream sorted by stream name
 ///   (`<stream>\t<count>\t<kind>…`), found by binary search in place: an append parses only the streams it
-///   touches.
-/// - `<log>.state-delta`, appended after each append: the stream lines that changed, then a stamp line
-///   `H\t<seq>\t<size>\t<hash>`. Lines after the last stamp (a write cut short) are ignored. When the delta
-///   grows past `compactionBytes` it is merged into a new base.
+///   touches. Its last line is `C\t<hex>`, the SHA-256 of every byte before it, checked when it is read.
+/// - `<log>.state-delta`, appended after each append. Its first line `B\t<hex>` names the base it extends (that
+///   base's checksum); then blocks, each the stream lines that changed and a stamp line
+///   `H\t<seq>\t<size>\t<hash>\t<check>`, the check being the SHA-256 (first 64 bits) of the block's bytes
+///   before it. A last block cut short is ignored. When the delta grows past `compactionBytes` it is merged into
+///   a new base, renamed into place, and the delta is started anew for it.
 ///
-/// A stamp names the log position the state describes; it is checked against the log before use, the log's
-/// tail after it is replayed, and a stamp that does not match means a rebuild from the log. Every field follows
-/// a grammar without tabs, commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
+/// Nothing here can be half-updated into a wrong answer: a crash between writing a new base and emptying the
+/// delta leaves a delta that names the old base, which is then ignored (the new base's stamp covers all of it).
+/// Any other damage (a flipped bit, an edited line, a block that fails its check with blocks after it) means
+/// the state is rebuilt from the log. A stamp names the log position the state describes; it is checked against
+/// the log before use, and the log's tail after it is replayed. Every field follows a grammar without tabs,
+/// commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
 enum WriteStateStore {
-    static let magic = "ledger-write-state 2"
+    static let magic = "ledger-write-state 3"
     nonisolated(unsafe) static var compactionBytes = 256 * 1024
 
     static func basePath(for log: String) -> String { log + ".state" }
@@ -92,28 +97,14 @@ enum WriteStateStore {
         state.adoptions = base.adoptions
         state.base = base
         var head = base.head
-        if let delta = FileOutput.read(deltaPath(for: ledger.path)), !delta.isEmpty {
-            // Apply whole blocks only: everything up to the last stamp line.
-            let text = String(decoding: delta, as: UTF8.self)
-            var pending: [StreamRecord] = []
-            var pendingAdoptions: [WriteState.Adoption] = []
-            for line in text.split(separator: "\n") {
-                if line.hasPrefix("H\t") {
-                    guard let stamp = decodeStamp(line) else { return nil }
-                    for record in pending { state.restore(record) }
-                    state.adoptions.append(contentsOf: pendingAdoptions)
-                    pending.removeAll()
-                    pendingAdoptions.removeAll()
-                    head = stamp
-                } else if line.hasPrefix("P\t") {
-                    guard let adoption = decodeAdoption(line) else { return nil }
-                    pendingAdoptions.append(adoption)
-                } else if let record = decodeStream(line) {
-                    pending.append(record)
-                } else {
-                    break  // a cut-short line: stop at the last whole block
-                }
+        base.deltaNeedsReset = true
+        if let delta = FileOutput.read(deltaPath(for: ledger.path)), let blocks = DeltaBlocks(delta) {
+            if blocks.base == base.checksum {
+                base.deltaNeedsReset = false
+                guard let applied = blocks.apply(to: &state) else { return nil }  // damaged: rebuild
+                head = applied ?? head
             }
+            // A delta naming another base was left by a crash during compaction: the base covers it.
         }
         guard head.size <= ledger.head.size else { return nil }
         if head != ledger.head && head.seq > 0 {
@@ -123,6 +114,64 @@ enum WriteStateStore {
             return nil
         }
         return (state, head)
+    }
+
+    /// The first 64 bits of the SHA-256 of `bytes`, in hex: the check of a delta block.
+    static func check<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        String(SHA256.hash(bytes).hex.prefix(16))
+    }
+
+    /// A delta file read: the base it extends and its blocks, each checked.
+    struct DeltaBlocks {
+        /// The checksum of the base the delta extends (its `B` line).
+        var base: String
+        private var body: ArraySlice<UInt8>
+
+        /// Nil when the file does not start with a whole `B` line (empty, or cut short when it was begun).
+        init?(_ bytes: [UInt8]) {
+            guard let end = bytes.firstIndex(of: 0x0A) else { return nil }
+            let first = String(decoding: bytes[..<end], as: UTF8.self)
+            guard first.hasPrefix("B\t") else { return nil }
+            base = String(first.dropFirst(2))
+            body = bytes[(end + 1)...]
+        }
+
+        /// Applies every whole block, in order. Returns the last stamp applied (nil: no block yet), or nil in the
+        /// outer optional when a block fails its check and is not the last thing in the file: damage, not a
+        /// write cut short, so the caller rebuilds from the log.
+        func apply(to state: inout WriteState) -> LogHead?? {
+            var head: LogHead?
+            var blockStart = body.startIndex
+            var position = body.startIndex
+            var pending: [StreamRecord] = []
+            var pendingAdoptions: [WriteState.Adoption] = []
+            while position < body.endIndex {
+                guard let end = body[position...].firstIndex(of: 0x0A) else { break }  // cut short: ignored
+                let line = Substring(String(decoding: body[position..<end], as: UTF8.self))
+                let next = end + 1
+                if line.hasPrefix("H\t") {
+                    let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                    guard fields.count == 5, let stamp = decodeStamp(fields[0..<4].joined(separator: "\t")[...]),
+                        fields[4] == check(body[blockStart..<position] + Array(fields[0..<4].joined(separator: "\t").utf8))
+                    else { return next < body.endIndex ? .some(nil) : .some(head) }
+                    for record in pending { state.restore(record) }
+                    state.adoptions.append(contentsOf: pendingAdoptions)
+                    pending.removeAll()
+                    pendingAdoptions.removeAll()
+                    head = stamp
+                    blockStart = next
+                } else if line.hasPrefix("P\t"), let adoption = decodeAdoption(line) {
+                    pendingAdoptions.append(adoption)
+                } else if let record = decodeStream(line) {
+                    pending.append(record)
+                } else {
+                    // A line that is no line of ours: the end of a cut-short block, or damage if more follows.
+                    return next < body.endIndex ? .some(nil) : .some(head)
+                }
+                position = next
+            }
+            return .some(head)
+        }
     }
 
     static func decodeStamp(_ line: Substring) -> LogHead? {
@@ -152,7 +201,14 @@ enum WriteStateStore {
             block += "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\n"
         }
         for stream in state.dirtyStreams.sorted() { block += encodeStream(stream, state: state) }
-        block += "H\t\(head.seq)\t\(head.size)\t\(head.hash)\n"
+        let stamp = "H\t\(head.seq)\t\(head.size)\t\(head.hash)"
+        block += "\(stamp)\t\(check(Array((block + stamp).utf8)))\n"
+        if let base = state.base, base.deltaNeedsReset {
+            // The delta on disk belongs to another base (or is missing): start it anew for this one.
+            try FileOutput.writeAtomically(Array("B\t\(base.checksum)\n\(block)".utf8), to: deltaPath)
+            base.deltaNeedsReset = false
+            return
+        }
         // One write at the end of the delta; if it is cut short, the stamp is missing and the block ignored.
         let file = try FileOutput.create(deltaPath)
         try file.write(Array(block.utf8))
@@ -170,8 +226,11 @@ enum WriteStateStore {
         for stream in streams.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             out += encodeStream(stream, state: state)
         }
+        let checksum = SHA256.hash(Array(out.utf8)).hex
+        out += "C\t\(checksum)\n"
         try FileOutput.writeAtomically(Array(out.utf8), to: basePath(for: log))
-        try FileOutput.writeAtomically([], to: deltaPath(for: log))
+        // Killed here, the old delta names the old base and is ignored: the new base covers it.
+        try FileOutput.writeAtomically(Array("B\t\(checksum)\n".utf8), to: deltaPath(for: log))
     }
 
     private static func lineEnding(at end: Int, in ledger: LockedLedger) throws -> LedgerRecord? {
@@ -196,17 +255,33 @@ final class WriteStateBase: @unchecked Sendable {
     let bytes: [UInt8]
     let head: LogHead
     let adoptions: [WriteState.Adoption]
+    /// The SHA-256 of the file before its `C` line, in hex: checked on reading, and named by its delta.
+    let checksum: String
+    /// Whether the delta on disk belongs to another base (or is missing), so the next save starts it anew.
+    var deltaNeedsReset = false
     /// Where the stream lines start (after the header's "--" line).
     private let dataStart: Int
+    /// Where the stream lines end (the `C` line's start).
+    private let dataEnd: Int
 
-    init?(_ bytes: [UInt8]) {
-        self.bytes = bytes
+    /// Nil unless the whole file is there and passes its checksum.
+    init?(_ whole: [UInt8]) {
+        // The last line, `C\t<64 hex>\n`, is the checksum of everything before it.
+        let trailer = 2 + 64 + 1
+        guard whole.count > trailer, whole[whole.count - 1] == 0x0A, whole[whole.count - trailer - 1] == 0x0A,
+            whole[whole.count - trailer] == UInt8(ascii: "C"), whole[whole.count - trailer + 1] == 0x09
+        else { return nil }
+        let checksum = String(decoding: whole[(whole.count - 65)..<(whole.count - 1)], as: UTF8.self)
+        guard SHA256.hash(whole[..<(whole.count - trailer)]).hex == checksum else { return nil }
+        self.checksum = checksum
+        bytes = whole
+        dataEnd = whole.count - trailer
         var position = 0
         var header: [Substring] = []
         // Header lines up to "--".
         var separatorFound = false
-        while position < bytes.count {
-            guard let end = bytes[position...].firstIndex(of: 0x0A) else { return nil }
+        while position < dataEnd {
+            guard let end = bytes[position..<dataEnd].firstIndex(of: 0x0A) else { return nil }
             let line = String(decoding: bytes[position..<end], as: UTF8.self)
             position = end + 1
             if line == "--" {
@@ -228,13 +303,13 @@ final class WriteStateBase: @unchecked Sendable {
         dataStart = position
     }
 
-    /// The first line start at or after `position` (the end of the file when there is none).
+    /// The first line start at or after `position` (the end of the stream lines when there is none).
     private func lineStart(atOrAfter position: Int) -> Int {
         if position <= dataStart { return dataStart }
-        guard position - 1 < bytes.count else { return bytes.count }
+        guard position - 1 < dataEnd else { return dataEnd }
         return bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress, let found = memchr(base + position - 1, 0x0A, buffer.count - position + 1)
-            else { return buffer.count }
+            guard let base = buffer.baseAddress, let found = memchr(base + position - 1, 0x0A, dataEnd - position + 1)
+            else { return dataEnd }
             return base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
         }
     }
@@ -242,7 +317,7 @@ final class WriteStateBase: @unchecked Sendable {
     /// The stream name of the line starting at `start`.
     private func name(at start: Int) -> ArraySlice<UInt8> {
         var end = start
-        while end < bytes.count && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
+        while end < dataEnd && bytes[end] != 0x09 && bytes[end] != 0x0A { end += 1 }
         return bytes[start..<end]
     }
 
@@ -250,7 +325,7 @@ final class WriteStateBase: @unchecked Sendable {
         let key = Array(stream.utf8)
         // The first line whose name is not before `key`: `low` and `high` are line starts, the answer between.
         var low = dataStart
-        var high = bytes.count
+        var high = dataEnd
         while low < high {
             var middle = lineStart(atOrAfter: (low + high) / 2)
             if middle >= high { middle = low }
@@ -260,7 +335,7 @@ final class WriteStateBase: @unchecked Sendable {
                 high = middle
             }
         }
-        guard low < bytes.count, name(at: low).elementsEqual(key) else { return nil }
+        guard low < dataEnd, name(at: low).elementsEqual(key) else { return nil }
         let lineEnd = lineStart(atOrAfter: low + 1)
         let line = bytes[low..<(lineEnd > low && bytes[lineEnd - 1] == 0x0A ? lineEnd - 1 : lineEnd)]
         return WriteStateStore.decodeStream(Substring(String(decoding: line, as: UTF8.self)))
@@ -274,7 +349,7 @@ final class WriteStateBase: @unchecked Sendable {
     func allStreams() -> [String] {
         var streams: [String] = []
         var start = dataStart
-        while start < bytes.count {
+        while start < dataEnd {
             streams.append(String(decoding: name(at: start), as: UTF8.self))
             start = lineStart(atOrAfter: start + 1)
         }
