@@ -233,7 +233,8 @@ public enum Sentence {
         case .pbrClaimed: sentence = "Payment-by-results claim: \(text(data["kind"]))"
         case .eventCorrected: sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
         case .eventVoided: sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
-        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft: sentence = type
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft, .systemRegistered, .systemRetired:
+            sentence = type
         }
         return "\(sentence) (\(actor))"
     }

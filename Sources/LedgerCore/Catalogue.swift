@@ -8,6 +8,8 @@ public enum StreamKind: String, Sendable {
     case worker
     /// `family:<ref>`
     case family
+    /// `system:<id>` (a registered system: an HR feed, data matching, a case system's export)
+    case system
     /// Any stream (corrections and voids follow their target).
     case any
 }
@@ -79,6 +81,15 @@ public enum Catalogue {
                 .optional("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
             ])
         add("worker.left", .worker, [.optional("reason", .text)])
+        add(
+            "system.registered", .system,
+            [
+                .required("name", .text),
+                .required(
+                    "purpose",
+                    .oneOf(["hr-feed", "data-matching", "case-system-export", "school-attendance", "other"])),
+            ], manager: true)
+        add("system.retired", .system, [.optional("reason", .text)], manager: true)
         // Front door
         add(
             "referral.received", .family,

@@ -103,6 +103,9 @@ public struct DemoScenario: Sendable {
         ])
     }
 
+    /// The systems of the demo: the HR feed, and school and DWP data matching.
+    static let systems = [("hr-system", "hr-feed"), ("dm-school", "school-attendance"), ("dm-dwp", "data-matching")]
+
     private mutating func generate() {
         let start = today.adding(days: -365)
         defer {
@@ -114,6 +117,12 @@ public struct DemoScenario: Sendable {
         guard organisation else { return }
         // Organisation: teams and workforce, a year before.
         let setup = start.adding(days: -30)
+        // The systems that feed it, registered as a new log's first systems are (`ledger init --system`).
+        for (id, purpose) in Self.systems {
+            add(setup, event("system-registered-\(id)", "system:\(id)", "system.registered", setup,
+                actor: WriteState.ledgerActor, role: Role.system,
+                JSONObject([JSONMember("name", .string(id)), JSONMember("purpose", .string(purpose))])))
+        }
         add(setup, event("team-north", "org", "team.defined", setup, actor: "hr-system", role: "system",
             JSONObject([JSONMember("id", "north"), JSONMember("name", "North Early Help"), JSONMember("locality", "Charnwood")])))
         add(setup, event("team-south", "org", "team.defined", setup, actor: "hr-system", role: "system",

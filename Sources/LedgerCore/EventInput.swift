@@ -151,17 +151,18 @@ public struct EventInput: Sendable {
     }
 }
 
-/// Stream names: `family:<ref>`, `worker:<id>`, `org`.
+/// Stream names: `family:<ref>`, `worker:<id>`, `system:<id>`, `org`.
 public enum StreamName {
     /// The kind of a valid stream name.
     public static func kind(of stream: String) -> StreamKind? {
         if stream == "org" { return .org }
         if stream.hasPrefix("family:"), Identifiers.isReference(String(stream.dropFirst(7))) { return .family }
         if stream.hasPrefix("worker:"), Identifiers.isReference(String(stream.dropFirst(7))) { return .worker }
+        if stream.hasPrefix("system:"), Identifiers.isReference(String(stream.dropFirst(7))) { return .system }
         return nil
     }
 
-    /// The `<ref>` of `family:<ref>` or the `<id>` of `worker:<id>`.
+    /// The `<ref>` of `family:<ref>`, the `<id>` of `worker:<id>` or `system:<id>` (every prefix is 7 bytes).
     public static func key(of stream: String) -> String {
         stream == "org" ? "org" : String(stream.dropFirst(7))
     }

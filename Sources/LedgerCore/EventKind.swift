@@ -6,6 +6,8 @@ public enum EventKind: Int, Sendable, CaseIterable {
     case workerRegistered
     case workerChanged
     case workerLeft
+    case systemRegistered
+    case systemRetired
     case referralReceived
     case familyMemberAdded
     case familyMemberLeft
@@ -60,6 +62,8 @@ public enum EventKind: Int, Sendable, CaseIterable {
         "worker.registered",
         "worker.changed",
         "worker.left",
+        "system.registered",
+        "system.retired",
         "referral.received",
         "family.member.added",
         "family.member.left",

@@ -140,6 +140,7 @@ public enum InPlaceValidation {
             let rest = UnsafeBufferPointer(rebasing: stream[7...])
             if Schema.startsWith(stream, "family:"), isReference(rest) { return .family }
             if Schema.startsWith(stream, "worker:"), isReference(rest) { return .worker }
+            if Schema.startsWith(stream, "system:"), isReference(rest) { return .system }
             return nil
         }
     }

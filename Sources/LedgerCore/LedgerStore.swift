@@ -73,18 +73,62 @@ public struct LedgerStore: Sendable {
         self.environment = environment
     }
 
-    /// Creates the log with `policy.adopted` as event 1.
-    public func initialize(policy: JSONObject, effectiveFrom: CivilDate, id: String? = nil) throws -> AppendSummary {
+    /// A system registered when a log is created (`ledger init --system ID[:PURPOSE]`).
+    public struct SystemRegistration: Sendable, Equatable {
+        public var id: String
+        public var purpose: String
+
+        public init(id: String, purpose: String = "other") {
+            self.id = id
+            self.purpose = purpose
+        }
+    }
+
+    /// Creates the log with `policy.adopted` as event 1, then registers `systems` (EVENTS.md §2: the first
+    /// systems, which may then register workers), all recorded by the ledger itself.
+    public func initialize(
+        policy: JSONObject, effectiveFrom: CivilDate, id: String? = nil, systems: [SystemRegistration] = []
+    ) throws -> AppendSummary {
         try file.create()
         var data = policy
         data["effectiveFrom"] = .string(effectiveFrom.description)
+        let ledger: JSONValue = ["id": .string(WriteState.ledgerActor), "role": .string(Role.system)]
         var event = JSONObject([
             JSONMember("stream", "org"), JSONMember("type", "policy.adopted"),
             JSONMember("occurredAt", .string(effectiveFrom.description)),
-            JSONMember("actor", ["id": "ledger", "role": "system"]), JSONMember("data", .object(data)),
+            JSONMember("actor", ledger), JSONMember("data", .object(data)),
         ])
         if let id { event.members.insert(JSONMember("id", .string(id)), at: 0) }
-        return try append(.lines([JSONWriter.bytes(.object(event))]), mode: .atomic)
+        var lines = [JSONWriter.bytes(.object(event))]
+        let today = environment.now().londonDate.description
+        for system in systems {
+            lines.append(
+                JSONWriter.bytes(
+                    .object(
+                        JSONObject([
+                            JSONMember("id", .string("system-registered-\(system.id)")),
+                            JSONMember("stream", .string("system:\(system.id)")),
+                            JSONMember("type", "system.registered"), JSONMember("occurredAt", .string(today)),
+                            JSONMember("actor", ledger),
+                            JSONMember(
+                                "data",
+                                .object(
+                                    JSONObject([
+                                        JSONMember("name", .string(system.id)),
+                                        JSONMember("purpose", .string(system.purpose)),
+                                    ]))),
+                        ]))))
+        }
+        var refusal: ValidationError?
+        let summary = try append(.lines(lines), mode: .atomic) { _, outcome, _ in
+            if case .refused(let error) = outcome, refusal == nil { refusal = error }
+        }
+        if let refusal {
+            // Nothing was appended: the log is left empty, as if never created, so the command can be run again.
+            if summary.head.seq == 0 { DerivedFiles.removeLog(file.path) }
+            throw refusal
+        }
+        return summary
     }
 
     /// Appends events from `source`. `onOutcome` hears about every input line, in order, with the line's bytes;
@@ -211,11 +255,13 @@ public struct LedgerStore: Sendable {
         }
     }
 
-    /// The registered role of a worker, if registered and not left (for `ledger record`).
+    /// The registered role of an actor, if registered and not left or retired: a worker's role, or `system`
+    /// for a registered system (for `ledger record`).
     public func registeredRole(of worker: String) throws -> String? {
         try file.withLock { locked in
             let index = try IdIndex.open(for: locked)
             let state = try Self.loadState(locked: locked, index: index)
+            if let system = state.system(worker), !system.retired { return Role.system }
             guard let registered = state.worker(worker), !registered.left else { return nil }
             return registered.role
         }

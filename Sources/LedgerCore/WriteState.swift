@@ -26,6 +26,11 @@ public struct WriteState: Sendable, Equatable {
         public var left: Bool
     }
 
+    /// A registered system (EVENTS.md §2) as far as validation needs.
+    public struct System: Sendable, Equatable {
+        public var retired: Bool
+    }
+
     /// A policy adoption.
     public struct Adoption: Sendable, Equatable {
         public var effectiveFrom: CivilDate
@@ -38,6 +43,8 @@ public struct WriteState: Sendable, Equatable {
     public internal(set) var families: [String: Family] = [:]
     /// Workers by id, held in memory.
     public internal(set) var workers: [String: Worker] = [:]
+    /// Systems by id, held in memory.
+    public internal(set) var systems: [String: System] = [:]
     /// Adoptions in log order.
     public internal(set) var adoptions: [Adoption] = []
     /// The checkpoint this state was loaded from: streams not in memory are looked up there, so an append
@@ -56,7 +63,7 @@ public struct WriteState: Sendable, Equatable {
 
     public static func == (lhs: WriteState, rhs: WriteState) -> Bool {
         lhs.streamCounts == rhs.streamCounts && lhs.families == rhs.families && lhs.workers == rhs.workers
-            && lhs.adoptions == rhs.adoptions
+            && lhs.systems == rhs.systems && lhs.adoptions == rhs.adoptions
     }
 
     /// A family's state.
@@ -71,6 +78,9 @@ public struct WriteState: Sendable, Equatable {
 
     /// A worker's state.
     public func worker(_ id: String) -> Worker? { workers[id] ?? base?.worker(id) }
+
+    /// A system's state.
+    public func system(_ id: String) -> System? { systems[id] ?? base?.system(id) }
 
     /// Events in a stream.
     public func count(of stream: String) -> Int { streamCounts[stream] ?? base?.count(stream) ?? 0 }
@@ -97,6 +107,69 @@ public struct WriteState: Sendable, Equatable {
         public var stream: String
     }
 
+    /// Who may record an event: its type's rule, and the same rule again for a correction or void of it.
+    public enum Authority: Int, Comparable, Sendable {
+        /// Any registered actor.
+        case anyone
+        /// A manager or a registered system (an HR feed): registering a worker, changing a worker's role.
+        case managerOrSystem
+        /// A manager only.
+        case manager
+
+        public static func < (lhs: Authority, rhs: Authority) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        /// Whether an actor in `role` has it.
+        func allows(_ role: String) -> Bool {
+            switch self {
+            case .anyone: true
+            case .managerOrSystem: Role.managers.contains(role) || role == Role.system
+            case .manager: Role.managers.contains(role)
+            }
+        }
+
+        /// The roles it names, for a refusal.
+        var roles: String {
+            switch self {
+            case .anyone: "any registered actor"
+            case .managerOrSystem: "a manager (\(Role.managers.sorted().joined(separator: ", "))) or a registered system"
+            case .manager: "a manager (\(Role.managers.sorted().joined(separator: ", ")))"
+            }
+        }
+    }
+
+    /// The id the ledger writes as itself (`ledger init`): it needs no registration, and may record only the
+    /// set-up of a log (adopting its policy, registering its first systems) before any worker is registered.
+    public static let ledgerActor = "ledger"
+
+    /// Whether the log is still being set up: no worker registered yet (worker streams are followed by every
+    /// verifier shard, so each judges this alike).
+    func isSettingUp() -> Bool {
+        guard workers.isEmpty else { return false }
+        return !(base?.allStreams().contains { $0.hasPrefix("worker:") } ?? false)
+    }
+
+    /// Who may record an event of `kind` with `data`, by its type alone (`case.closed`'s sign-off, which
+    /// depends on the episode, is judged by the caller).
+    static func authority(for kind: EventKind?, data: EventData) -> Authority {
+        if kind?.eventType?.managerOnly ?? false { return .manager }
+        switch kind {
+        case .workerRegistered: return .managerOrSystem
+        case .workerChanged: return data["role"] != nil ? .managerOrSystem : .anyone
+        default: return .anyone
+        }
+    }
+
+    /// Who may correct or void an event of `kind`: whoever may record it, and a manager for the events that
+    /// found a record (a referral, the policy, a team) or a registration, whatever the correction says.
+    func correctionAuthority(for kind: EventKind?, on date: CivilDate) -> Authority {
+        switch kind {
+        case .referralReceived, .policyAdopted, .teamDefined, .systemRegistered, .systemRetired: return .manager
+        case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
+        case .caseClosed where adoption(on: date)?.needsManager ?? false: return .manager
+        default: return Self.authority(for: kind, data: EventData(JSONObject()))
+        }
+    }
+
     /// Checks the state-dependent rules for `input`; `lookup` resolves an event id already in the log (or
     /// earlier in this batch) to its type and stream.
     public func check(_ input: EventFacts, line: Int, lookup: (String) throws -> Target?) throws -> Void {
@@ -107,18 +180,41 @@ public struct WriteState: Sendable, Equatable {
         guard let eventType = input.eventType, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
         }
-        // The actor: a registered worker who has not left, acting in their registered role.
-        if input.actorRole != Role.system {
-            guard let worker = worker(input.actorID) else {
-                throw refuse("actor.id", "\"\(input.actorID)\" is not a registered worker (record worker.registered first)")
+        let actor = input.actorID
+        // The actor: a registered system acting as `system`, or a registered worker who has not left, acting in
+        // their registered role; a person's id never as a system, a system's never as a person.
+        if input.actorRole == Role.system {
+            if worker(actor) != nil {
+                throw refuse("actor.id", "\"\(actor)\" is a person's worker id; a person never acts as system")
             }
-            if worker.left { throw refuse("actor.id", "\"\(input.actorID)\" has left (worker.left)") }
+            if actor == Self.ledgerActor {
+                guard content.kind == .policyAdopted || content.kind == .systemRegistered, isSettingUp() else {
+                    throw refuse(
+                        "actor.id",
+                        "\"\(actor)\" is the ledger itself: it records only a new log's policy and first systems (ledger init --system)")
+                }
+            } else if let system = system(actor) {
+                if system.retired { throw refuse("actor.id", "system \"\(actor)\" was retired (system.retired)") }
+            } else {
+                throw refuse(
+                    "actor.id",
+                    "\"\(actor)\" is not a registered system (a manager records system.registered, or ledger init --system \(actor))")
+            }
+        } else {
+            if system(actor) != nil {
+                throw refuse("actor.id", "\"\(actor)\" is a system's id; a system acts only as role system")
+            }
+            guard let worker = worker(actor) else {
+                throw refuse("actor.id", "\"\(actor)\" is not a registered worker (record worker.registered first)")
+            }
+            if worker.left { throw refuse("actor.id", "\"\(actor)\" has left (worker.left)") }
             if worker.role != input.actorRole {
-                throw refuse("actor.role", "\"\(input.actorID)\" is registered as \(worker.role), not \(input.actorRole)")
+                throw refuse("actor.role", "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
             }
         }
         let type = content.type
-        var needsManager = eventType.managerOnly
+        var required = Self.authority(for: content.kind, data: input.data)
+        var requiredBecause = ""
         let key = content.streamKey
         let episode = content.streamKind == .family ? self.episode(key) : nil
         switch content.kind {
@@ -126,9 +222,21 @@ public struct WriteState: Sendable, Equatable {
             if let existing = worker(key), !existing.left {
                 throw refuse("stream", "worker \(key) is already registered (use worker.changed)")
             }
+            if system(key) != nil { throw refuse("stream", "\(key) is a system's id; a person needs another id") }
         case .workerChanged, .workerLeft:
             guard let worker = worker(key) else { throw refuse("stream", "worker \(key) is not registered") }
             if worker.left { throw refuse("stream", "worker \(key) has left") }
+            if content.kind == .workerChanged, input.data["role"] != nil, actor == key {
+                throw refuse("actor.id", "\"\(actor)\" cannot change their own role: a manager or the HR system does")
+            }
+        case .systemRegistered:
+            if worker(key) != nil { throw refuse("stream", "\(key) is a person's worker id; a system needs another id") }
+            if let existing = system(key), !existing.retired {
+                throw refuse("stream", "system \(key) is already registered")
+            }
+        case .systemRetired:
+            guard let system = system(key) else { throw refuse("stream", "system \(key) is not registered") }
+            if system.retired { throw refuse("stream", "system \(key) was retired already") }
         default:
             break
         }
@@ -146,16 +254,82 @@ public struct WriteState: Sendable, Equatable {
                 )
             }
         }
+        try checkData(content.kind, input.data, key: key, field: "data", correction: false, refuse: refuse)
         switch content.kind {
-        case .workerAllocated, .workerUnallocated:
-            let worker = input.data["worker"]?.stringValue ?? ""
-            guard let registered = self.worker(worker) else {
-                throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
+        case .caseClosed:
+            let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
+            if policyNeeds && !(episode?.closureApproved ?? false) {
+                required = .manager
+                requiredBecause =
+                    " (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)"
             }
-            if registered.left && type == "worker.allocated" { throw refuse("data.worker", "\"\(worker)\" has left") }
+        case .eventCorrected, .eventVoided:
+            let targetID = input.data["target"]?.stringValue ?? ""
+            guard let target = try lookup(targetID) else {
+                throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
+            }
+            if target.stream != content.stream {
+                throw refuse("data.target", "\"\(targetID)\" is on \(target.stream), not \(content.stream)")
+            }
+            if target.type == "event.corrected" || target.type == "event.voided" {
+                throw refuse("data.target", "\"\(targetID)\" is itself a \(target.type); correct the original event")
+            }
+            // Judged as its target would be: the target's role, and the corrected data through every rule of the
+            // target's type.
+            let targetKind = EventKind(name: target.type)
+            var targetNeeds = correctionAuthority(for: targetKind, on: occurred.date)
+            if type == "event.corrected", let targetType = Catalogue.types[target.type],
+                let replacement = input.data["data"]?.objectValue
+            {
+                do {
+                    try SchemaChecker.checkObject(replacement, targetType.fields, at: "data.data")
+                } catch { throw refuse(error.field, error.rule + " (as \(target.type) \"\(targetID)\" must)") }
+                do { try TypeRules.check(type: target.type, data: replacement) } catch {
+                    // TypeRules name fields from "data."; the replacement sits at "data.data.".
+                    throw refuse(
+                        error.field.replacingFirst("data", with: "data.data"),
+                        error.rule + " (as \(target.type) \"\(targetID)\" must)")
+                }
+                let corrected = EventData(replacement)
+                targetNeeds = max(targetNeeds, Self.authority(for: targetKind, data: corrected))
+                try checkData(targetKind, corrected, key: key, field: "data.data", correction: true) { field, rule in
+                    refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
+                }
+            }
+            if targetNeeds > required {
+                required = targetNeeds
+                requiredBecause = " (it changes \(target.type) \"\(targetID)\", which needs it)"
+            }
+        default:
+            break
+        }
+        // The ledger's own set-up events (checked above) are what `ledger init` is trusted to write.
+        let isSetUp = input.actorRole == Role.system && actor == Self.ledgerActor
+        if !isSetUp && !required.allows(input.actorRole) {
+            throw refuse("actor.role", "\(type) needs \(required.roles), not \(input.actorRole)\(requiredBecause)")
+        }
+    }
+
+    /// The rules an event's data must pass against the state (registered workers, the UFRN against the youngest
+    /// child, the family's members): for the event itself, and for a correction's data judged as its target. A
+    /// correction's member ids are not checked against today's members (a member who has left since was one at
+    /// the target's place in the log).
+    private func checkData(
+        _ kind: EventKind?, _ data: EventData, key: String, field prefix: String, correction: Bool,
+        refuse: (String, String) -> ValidationError
+    ) throws {
+        switch kind {
+        case .workerAllocated, .workerUnallocated:
+            let worker = data["worker"]?.stringValue ?? ""
+            guard let registered = self.worker(worker) else {
+                throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
+            }
+            if registered.left && kind == .workerAllocated {
+                throw refuse("\(prefix).worker", "\"\(worker)\" has left")
+            }
         case .transferCompleted:
-            if let worker = input.data["worker"]?.stringValue, self.worker(worker) == nil {
-                throw refuse("data.worker", "\"\(worker)\" is not a registered worker")
+            if let worker = data["worker"]?.stringValue, self.worker(worker) == nil {
+                throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
             }
         case .ufrnAssigned:
             let members = family(key)?.members ?? [:]
@@ -170,51 +344,25 @@ public struct WriteState: Sendable, Equatable {
                 youngest = nil
             }
             guard let child = youngest else {
-                throw refuse("data.ufrn", "the youngest child cannot be told: give the children's dob")
+                throw refuse("\(prefix).ufrn", "the youngest child cannot be told: give the children's dob")
             }
-            let locality = input.data["locality"]?.stringValue ?? ""
+            let locality = data["locality"]?.stringValue ?? ""
             let expected = UFRN.make(locality: locality, childID: child)
-            if input.data["ufrn"]?.stringValue != expected {
-                throw refuse("data.ufrn", "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
+            if data["ufrn"]?.stringValue != expected {
+                throw refuse(
+                    "\(prefix).ufrn", "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
             }
-        case .familyMemberLeft:
-            let member = input.data["memberId"]?.stringValue ?? ""
-            if family(key)?.members[member] == nil { throw refuse("data.memberId", "\"\(member)\" is not a member of the family") }
-        case .familyMemberAdded:
-            if let member = input.data["member"]?.objectValue?["id"]?.stringValue, family(key)?.members[member] != nil {
-                throw refuse("data.member.id", "\"\(member)\" is already a member of the family")
+        case .familyMemberLeft where !correction:
+            let member = data["memberId"]?.stringValue ?? ""
+            if family(key)?.members[member] == nil {
+                throw refuse("\(prefix).memberId", "\"\(member)\" is not a member of the family")
             }
-        case .caseClosed:
-            let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
-            if policyNeeds && !(episode?.closureApproved ?? false) { needsManager = true }
-        case .eventCorrected, .eventVoided:
-            let targetID = input.data["target"]?.stringValue ?? ""
-            guard let target = try lookup(targetID) else {
-                throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
-            }
-            if target.stream != content.stream {
-                throw refuse("data.target", "\"\(targetID)\" is on \(target.stream), not \(content.stream)")
-            }
-            if target.type == "event.corrected" || target.type == "event.voided" {
-                throw refuse("data.target", "\"\(targetID)\" is itself a \(target.type); correct the original event")
-            }
-            if type == "event.corrected", let targetType = Catalogue.types[target.type],
-                let replacement = input.data["data"]?.objectValue
-            {
-                do {
-                    try SchemaChecker.checkObject(replacement, targetType.fields, at: "data.data")
-                } catch { throw refuse(error.field, error.rule) }
-                do { try TypeRules.check(type: target.type, data: replacement) } catch {
-                    // TypeRules name fields from "data."; the replacement sits at "data.data.".
-                    throw refuse(error.field.replacingFirst("data", with: "data.data"), error.rule)
-                }
+        case .familyMemberAdded where !correction:
+            if let member = data["member"]?.objectValue?["id"]?.stringValue, family(key)?.members[member] != nil {
+                throw refuse("\(prefix).member.id", "\"\(member)\" is already a member of the family")
             }
         default:
             break
-        }
-        if needsManager && !Role.managers.contains(input.actorRole) {
-            let why = type == "case.closed" ? " (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)" : ""
-            throw refuse("actor.role", "\(type) needs a manager (\(Role.managers.sorted().joined(separator: ", "))), not \(input.actorRole)\(why)")
         }
     }
 
@@ -253,6 +401,10 @@ public struct WriteState: Sendable, Equatable {
             if let role = data["role"]?.stringValue { updateWorker(key) { $0.role = role } }
         case .workerLeft:
             updateWorker(key) { $0.left = true }
+        case .systemRegistered:
+            systems[key] = System(retired: false)
+        case .systemRetired:
+            if system(key) != nil { systems[key] = System(retired: true) }
         case .referralReceived:
             updateFamily(key) { family in
                 family.open = true
@@ -295,13 +447,20 @@ public struct WriteState: Sendable, Equatable {
                 }
             }
         case .eventCorrected:
-            // A corrected referral replaces the member list.
-            guard let target = data["target"]?.stringValue, targetType(target) == "referral.received",
-                let members = data["data"]?.objectValue?["members"]?.arrayValue, family(key) != nil
-            else { break }
-            updateFamily(key) { family in
-                family.members = [:]
-                for member in members { family.addMember(member) }
+            guard let target = data["target"]?.stringValue, let corrected = data["data"]?.objectValue else { break }
+            switch targetType(target) {
+            case "referral.received":
+                // A corrected referral replaces the member list.
+                guard let members = corrected["members"]?.arrayValue, family(key) != nil else { break }
+                updateFamily(key) { family in
+                    family.members = [:]
+                    for member in members { family.addMember(member) }
+                }
+            case "worker.registered", "worker.changed":
+                // A corrected role is the role the worker acts in from now on.
+                if let role = corrected["role"]?.stringValue { updateWorker(key) { $0.role = role } }
+            default:
+                break
             }
         default:
             break

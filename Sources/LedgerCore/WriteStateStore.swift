@@ -19,7 +19,7 @@ import EventLog
 /// the log before use, and the log's tail after it is replayed. Every field follows a grammar without tabs,
 /// commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
 enum WriteStateStore {
-    static let magic = "ledger-write-state 3"
+    static let magic = "ledger-write-state 4"
     nonisolated(unsafe) static var compactionBytes = 256 * 1024
 
     static func basePath(for log: String) -> String { log + ".state" }
@@ -40,6 +40,8 @@ enum WriteStateStore {
             line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
         case .worker?:
             if let worker = state.worker(key) { line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)" } else { line += "\tO" }
+        case .system?:
+            if let system = state.system(key) { line += "\tS\t\(system.retired ? 1 : 0)" } else { line += "\tO" }
         default:
             line += "\tO"
         }
@@ -52,6 +54,7 @@ enum WriteStateStore {
         var count: Int
         var family: WriteState.Family?
         var worker: WriteState.Worker?
+        var system: WriteState.System?
     }
 
     static func decodeStream(_ line: Substring) -> StreamRecord? {
@@ -77,6 +80,9 @@ enum WriteStateStore {
         case "W":
             guard fields.count == 5 else { return nil }
             record.worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
+        case "S":
+            guard fields.count == 4 else { return nil }
+            record.system = WriteState.System(retired: fields[3] == "1")
         case "O":
             break
         default:
@@ -246,6 +252,7 @@ extension WriteState {
         let key = StreamName.key(of: record.stream)
         if let family = record.family { families[key] = family }
         if let worker = record.worker { workers[key] = worker }
+        if let system = record.system { systems[key] = system }
     }
 }
 
@@ -342,6 +349,8 @@ final class WriteStateBase: @unchecked Sendable {
     }
 
     func family(_ ref: String) -> WriteState.Family? { record("family:" + ref)?.family }
+
+    func system(_ id: String) -> WriteState.System? { record("system:" + id)?.system }
     func worker(_ id: String) -> WriteState.Worker? { record("worker:" + id)?.worker }
     func count(_ stream: String) -> Int? { record(stream)?.count }
 

@@ -21,7 +21,8 @@ enum RecordBuilder {
         } else if let registered = try store.registeredRole(of: actor) {
             role = registered
         } else {
-            throw UsageError(message: "\(actor) is not a registered worker; give --role (system for an ingesting system)")
+            throw UsageError(
+                message: "\(actor) is not a registered worker or system: register them first (worker.registered, or system.registered / ledger init --system)")
         }
         var data = JSONObject()
         if let text = arguments.value("data") {

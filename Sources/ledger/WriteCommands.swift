@@ -14,17 +14,22 @@ enum WriteCommands {
     ]
 
     static let initHelp = """
-        usage: ledger init [--policy PROFILE|FILE] [--effective-from DATE] [--log PATH]
+        usage: ledger init [--policy PROFILE|FILE] [--effective-from DATE] [--system ID[:PURPOSE]]… [--log PATH]
 
         Creates an empty log (owner-only) whose event 1 is policy.adopted. PROFILE is one of:
           \(PolicyProfiles.names.joined(separator: ", "))
         (default warwickshire-fsw); FILE is a JSON file holding a whole policy object.
         --effective-from defaults to 1990-01-01, so the policy judges all the history you ingest;
         adopt a later policy with a policy.adopted event and its own effectiveFrom.
+        --system registers a system (an HR feed, data matching, a case system's export) that may then record
+        events as role system, and register workers; PURPOSE is one of hr-feed, data-matching,
+        case-system-export, school-attendance, other (default other). Every actor must be registered: people
+        with worker.registered (by a manager or a registered system), later systems with system.registered
+        (by a manager).
         """
 
     static func initialize(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log", "policy", "effective-from"])
+        let arguments = try Arguments(raw, flags: [], known: ["log", "policy", "effective-from", "system"])
         guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
         let path = CommandRunner.logPath(arguments)
         let choice = arguments.value("policy") ?? "warwickshire-fsw"
@@ -45,10 +50,18 @@ enum WriteCommands {
         guard let date = CivilDate(effective) else {
             throw UsageError(message: "--effective-from must be YYYY-MM-DD, not \"\(effective)\"")
         }
+        let systems = try arguments.values("system").map { given -> LedgerStore.SystemRegistration in
+            let parts = given.split(separator: ":", maxSplits: 1).map(String.init)
+            let system = LedgerStore.SystemRegistration(id: parts.first ?? "", purpose: parts.count > 1 ? parts[1] : "other")
+            guard Identifiers.isReference(system.id) else {
+                throw UsageError(message: "--system: an id must be 1-64 of A-Za-z0-9._- (then :PURPOSE, optionally)")
+            }
+            return system
+        }
         let store = LedgerStore(path: path, environment: try CommandRunner.environment())
-        let summary = try store.initialize(policy: data, effectiveFrom: date)
-        guard summary.refused == 0 else { throw UsageError(message: "the policy was refused") }
-        Console.err("created \(path) with policy \(data["profile"]?.stringValue ?? "from \(choice)") from \(date)")
+        let summary = try store.initialize(policy: data, effectiveFrom: date, systems: systems)
+        let registered = systems.isEmpty ? "" : "; systems \(systems.map(\.id).joined(separator: ", ")) registered"
+        Console.err("created \(path) with policy \(data["profile"]?.stringValue ?? "from \(choice)") from \(date)\(registered)")
         Console.out("\(summary.head.seq) \(summary.head.hash)\n")
         return .done
     }

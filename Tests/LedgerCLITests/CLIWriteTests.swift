@@ -11,7 +11,8 @@ struct CLIWriteTests {
     static func initialized() -> (TemporaryDirectory, String) {
         let directory = TemporaryDirectory()
         let log = directory.file("ledger.jsonl")
-        let result = Subprocess.ledger(["init", "--log", log], environment: now, in: directory)
+        let result = Subprocess.ledger(
+            ["init", "--log", log, "--system", "hr:hr-feed", "--system", "dm:data-matching"], environment: now, in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         return (directory, log)
     }
@@ -74,7 +75,7 @@ struct CLIWriteTests {
         #expect(second.stderr.contains("ingest: 0 appended, 8 duplicates skipped, 2 refused"), "\(second.stderr)")
         #expect(readBytes(log) == before)
         let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
-        #expect(verify.status == 0 && verify.stdout.hasPrefix("verified 9 events"), "\(verify.stderr)")
+        #expect(verify.status == 0 && verify.stdout.hasPrefix("verified 11 events"), "\(verify.stderr)")
     }
 
     @Test("append prints seq, hash and id; refuses all on one bad line; --expect-version")
@@ -83,12 +84,12 @@ struct CLIWriteTests {
         let ok = Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: Events.staff.joined(separator: "\n") + "\n", in: directory)
         #expect(ok.status == 0)
         let printed = ok.stdout.split(separator: "\n")
-        #expect(printed.count == 2 && printed[0].hasPrefix("2 ") && printed[0].hasSuffix(" reg-w-017"))
+        #expect(printed.count == 2 && printed[0].hasPrefix("4 ") && printed[0].hasSuffix(" reg-w-017"))
         let mixed = Events.referral("F-1", on: "2026-02-02") + "\n" + #"{"stream":"org"}"# + "\n"
         let refused = Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: mixed, in: directory)
         #expect(refused.status == 1 && refused.stderr.contains("refused: line 2: type: is required"), "\(refused.stderr)")
         #expect(refused.stderr.contains("nothing appended"))
-        #expect(readLines(log).count == 3)
+        #expect(readLines(log).count == 5)
         let stale = Subprocess.ledger(["append", "--log", log, "--expect-version", "1"], environment: Self.now,
             stdin: Events.referral("F-1", on: "2026-02-02") + "\n", in: directory)
         #expect(stale.status == 1 && stale.stderr.contains("expected version 1 of family:F-1 but it has 0"))
@@ -117,7 +118,7 @@ struct CLIWriteTests {
     func head() {
         let (directory, log) = Self.initialized()
         let head = Subprocess.ledger(["head", "--log", log], in: directory).stdout.trimmingSuffix()
-        #expect(head.hasPrefix("1:") && head.count == 66)
+        #expect(head.hasPrefix("3:") && head.count == 66)
         let verify = Subprocess.ledger(["verify", "--expect-head", head, "--log", log], in: directory)
         #expect(verify.status == 0 && verify.stdout.contains("extends the anchored head"))
     }

@@ -53,7 +53,7 @@ struct CrashAndConcurrencyTests {
         let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
         #expect(verify.status == 0, "\(verify.stderr)")
         let finalIDs = Self.ids(in: log)
-        #expect(finalIDs.count == lines.count + 1)
+        #expect(finalIDs.count == lines.count + 3)
         #expect(Set(finalIDs).count == finalIDs.count)
         // Every torn tail went to a side file, none was thrown away.
         print("crash test: 24 kills, \(torn) torn tails recovered into side files")
@@ -86,11 +86,11 @@ struct CrashAndConcurrencyTests {
         for pid in pids { #expect(Subprocess.wait(pid) == 0) }
         let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
         #expect(verify.status == 0, "\(verify.stderr)")
-        #expect(verify.stdout.hasPrefix("verified \(3 + 8 * 80) events"))
+        #expect(verify.stdout.hasPrefix("verified \(5 + 8 * 80) events"))
         let ids = Self.ids(in: log)
         #expect(Set(ids).isSuperset(of: expected))
-        #expect(ids.count == 3 + expected.count)
+        #expect(ids.count == 5 + expected.count)
         let seqs = readLines(log).compactMap { try? LineFormat.decode(Array($0.utf8)).seq }
-        #expect(seqs == Array(1...(3 + 8 * 80)))
+        #expect(seqs == Array(1...(5 + 8 * 80)))
     }
 }

@@ -89,19 +89,19 @@ struct FaultInjectionTests {
         for after in 0..<4 {
             let (directory, log) = Self.prepared()
             let clean = readBytes(log)
-            let partial = Array(#"{"seq":5,"id":"half-writ"#.utf8)
+            let partial = Array(#"{"seq":7,"id":"half-writ"#.utf8)
             writeBytes(clean + partial, to: log)
             var environment: [String: String] = [:]
             environment["LEDGER_FAULT"] = fault.value(after: after)
             let first = Subprocess.ledger(["recover", "--log", log], environment: environment, in: directory)
             #expect(first.status == 0 || first.stderr.contains("failed on"), "\(first.stderr)")
             // The torn bytes are either still in the log or safe in a side file.
-            let sideFiles = (1...3).map { $0 == 1 ? "\(log).torn-5" : "\(log).torn-5-\($0)" }.filter { readBytes($0) == partial }
+            let sideFiles = (1...3).map { $0 == 1 ? "\(log).torn-7" : "\(log).torn-7-\($0)" }.filter { readBytes($0) == partial }
             #expect(readBytes(log) == clean + partial || !sideFiles.isEmpty, "\(fault) after \(after): torn bytes lost")
             let second = Subprocess.ledger(["recover", "--log", log], in: directory)
             #expect(second.status == 0, "\(second.stderr)")
             #expect(readBytes(log) == clean)
-            #expect((1...3).contains { readBytes($0 == 1 ? "\(log).torn-5" : "\(log).torn-5-\($0)") == partial })
+            #expect((1...3).contains { readBytes($0 == 1 ? "\(log).torn-7" : "\(log).torn-7-\($0)") == partial })
             #expect(Subprocess.ledger(["verify", "--log", log], in: directory).status == 0)
         }
     }

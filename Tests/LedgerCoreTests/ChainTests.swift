@@ -37,7 +37,7 @@ struct ChainTests {
     func clean() throws {
         let ledger = try Self.ledger()
         let report = try LedgerVerifier.verify(path: ledger.path)
-        #expect(report.events == 8)
+        #expect(report.events == 10)
         #expect(report.head == (try ledger.store.file.readHead().head))
     }
 
@@ -129,10 +129,10 @@ struct ChainTests {
         let failure = #expect(throws: VerifyFailure.self) {
             try LedgerVerifier.verify(path: other.path, expectHead: (head.seq, head.hash))
         }
-        #expect(failure?.seq == 8)
+        #expect(failure?.seq == 10)
         // The genuine log extends its own head.
         writeBytes(Array((lines.joined(separator: "\n") + "\n").utf8), to: ledger.path)
-        #expect(try LedgerVerifier.verify(path: ledger.path, expectHead: (head.seq, head.hash)).events == 8)
+        #expect(try LedgerVerifier.verify(path: ledger.path, expectHead: (head.seq, head.hash)).events == 10)
     }
 
     @Test("a torn last line fails verification, and recover keeps its bytes in a side file")
@@ -148,7 +148,7 @@ struct ChainTests {
         #expect(readBytes(side) == partial)
         #expect(fileMode(side) == 0o600)
         #expect(readBytes(ledger.path) == clean)
-        #expect(try LedgerVerifier.verify(path: ledger.path).events == 8)
+        #expect(try LedgerVerifier.verify(path: ledger.path).events == 10)
     }
 
     @Test("a torn tail longer than the line limit still leaves every whole line in the log")
@@ -159,7 +159,7 @@ struct ChainTests {
         writeBytes(clean + garbage, to: ledger.path)
         let report = try ledger.store.file.withLock { try $0.recover() }
         #expect(report.movedBytes == garbage.count)
-        #expect(report.head.seq == 8)
+        #expect(report.head.seq == 10)
         #expect(readBytes(ledger.path) == clean)
     }
 
@@ -172,7 +172,7 @@ struct ChainTests {
             mode: .atomic)
         #expect(summary.recovery?.movedBytes == 8)
         #expect(summary.appended == 1)
-        #expect(try LedgerVerifier.verify(path: ledger.path).events == 9)
+        #expect(try LedgerVerifier.verify(path: ledger.path).events == 11)
     }
 
     @Test("derived files are rebuilt when they do not match the log")
@@ -182,7 +182,7 @@ struct ChainTests {
         writeBytes([1, 2, 3], to: ledger.path + ".ids")
         writeBytes(Array("ledger-write-state 1\nH\t99\t1\tdead\n".utf8), to: ledger.path + ".state")
         let again = try ledger.append([Events.line(id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"])])
-        #expect(again == [.duplicate(seq: 5, id: "v-1")])
+        #expect(again == [.duplicate(seq: 7, id: "v-1")])
         let closedFamily = try ledger.refusal(Events.referral("F-1", id: "ref-twice", on: "2026-03-01"))
         #expect(closedFamily?.rule.contains("already has an open episode") == true)
     }

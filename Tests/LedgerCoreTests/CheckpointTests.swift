@@ -35,7 +35,7 @@ struct CheckpointTests {
         for suffix in [".state", ".state-delta"] { writeBytes([], to: ledger.path + suffix) }
         let replayed = try Self.state(of: ledger)
         #expect(replayed.base == nil)
-        #expect(replayed.streamCounts.count == 1 + 3 + 12)  // org, 3 workers, 12 families
+        #expect(replayed.streamCounts.count == 1 + 2 + 3 + 12)  // org, 2 systems, 3 workers, 12 families
         for (stream, count) in replayed.streamCounts {
             #expect(checkpointed.count(of: stream) == count, "\(stream)")
             let key = StreamName.key(of: stream)

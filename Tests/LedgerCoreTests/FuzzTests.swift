@@ -51,7 +51,7 @@ struct FuzzTests {
         }
         #expect(appended > 0, "no mutant was valid: the fuzzer is not reaching past the first checks")
         let report = try LedgerVerifier.verify(path: ledger.path)
-        #expect(report.events == 4 + appended)
+        #expect(report.events == 6 + appended)
         print("fuzz: \(iterations) mutants from seed \(seed): \(refused) refused, \(appended) appended; \(kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
 

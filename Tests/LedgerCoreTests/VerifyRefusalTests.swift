@@ -12,7 +12,7 @@ struct VerifyRefusalTests {
 
     /// The policy, two workers, referrals for families F-1 to F-`families`, then `events`.
     static func log(_ events: [String], families: Int = 2) -> [String] {
-        [policy] + Events.staff + (1...families).map { Events.referral("F-\($0)", id: "ref-\($0)", on: "2026-02-02") } + events
+        [policy] + Events.systems + Events.staff + (1...families).map { Events.referral("F-\($0)", id: "ref-\($0)", on: "2026-02-02") } + events
     }
 
     static func visit(_ family: String, id: String, actor: String = "w-017", role: String = "fsw") -> String {
@@ -53,19 +53,19 @@ struct VerifyRefusalTests {
     func refusal(_ example: (what: String, event: String, reason: String), shards: Int) throws {
         let lines = Self.log([Self.visit("F-1", id: "ok-1"), example.event, Self.visit("F-2", id: "later")])
         let failure = try #require(try Self.failure(lines, shards: shards), "\(example.what) not caught")
-        #expect(failure.seq == 7, "\(example.what): \(failure)")
+        #expect(failure.seq == 9, "\(example.what): \(failure)")
         #expect(failure.problem.hasPrefix("would be refused today: "), "\(failure.problem)")
         #expect(failure.problem.contains(example.reason), "\(example.what): \(failure.problem)")
     }
 
     @Test("with refusals in several families, the earliest is named, whichever shard holds it", arguments: [1, 2, 3, 5])
     func earliestAcrossShards(shards: Int) throws {
-        // Families F-1…F-6 fall in different shards; the first refusal is at seq 13 (F-6), a later one at 14 (F-1).
+        // Families F-1…F-6 fall in different shards; the first refusal is at seq 15 (F-6), a later one at 16 (F-1).
         var events = (1...6).map { Self.visit("F-\($0)", id: "ok-\($0)") }
         events.append(Self.visit("F-6", id: "bad-6", actor: "w-999"))
         events.append(Self.visit("F-1", id: "bad-1", actor: "w-998"))
         let failure = try #require(try Self.failure(Self.log(events, families: 6), shards: shards))
-        #expect(failure.seq == 3 + 6 + 6 + 1, "\(failure)")
+        #expect(failure.seq == 5 + 6 + 6 + 1, "\(failure)")
         #expect(failure.problem.contains("w-999"))
     }
 
@@ -73,10 +73,10 @@ struct VerifyRefusalTests {
     func chainAndStateTogether(shards: Int) throws {
         let refusedThenDuplicate = Self.log([Self.visit("F-1", id: "bad", actor: "w-999"), Self.visit("F-2", id: "ref-1")])
         let first = try #require(try Self.failure(refusedThenDuplicate, shards: shards))
-        #expect(first.seq == 6 && first.problem.contains("w-999"), "\(first)")
+        #expect(first.seq == 8 && first.problem.contains("w-999"), "\(first)")
         let duplicateThenRefused = Self.log([Self.visit("F-2", id: "ref-1"), Self.visit("F-1", id: "bad", actor: "w-999")])
         let second = try #require(try Self.failure(duplicateThenRefused, shards: shards))
-        #expect(second.seq == 6 && second.problem.contains("appears twice"), "\(second)")
+        #expect(second.seq == 8 && second.problem.contains("appears twice"), "\(second)")
     }
 
     @Test("a log of valid events written this way verifies (the helper itself is sound)")

@@ -50,6 +50,14 @@ public enum Events {
         .object(JSONObject(FamilyStar.domains.map { JSONMember($0, .number(String(overrides[$0] ?? score))) }))
     }
 
+    /// The registrations `TestLedger` makes at `init` (the HR feed `hr`, data matching `dm`), as lines recorded by
+    /// the ledger itself: for logs written without `LedgerStore.initialize` (`RawLog`).
+    public static let systems = [("hr", "hr-feed"), ("dm", "data-matching")].map { id, purpose in
+        line(
+            id: "system-registered-\(id)", stream: "system:\(id)", type: "system.registered", on: "2026-01-01",
+            actor: "ledger", role: "system", data: ["name": .string(id), "purpose": .string(purpose)])
+    }
+
     /// The opening lines every test log needs: an FSW `w-017`, a team manager `m-001`.
     public static let staff = [worker("w-017"), worker("m-001", role: "team-manager")]
 }

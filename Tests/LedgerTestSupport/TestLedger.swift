@@ -20,7 +20,7 @@ public struct TestLedger: Sendable {
         store = LedgerStore(path: directory.file("ledger.jsonl"), environment: .deterministic(now: instant, seed: seed))
         _ = try store.initialize(
             policy: JSONObject([JSONMember("profile", .string(profile))]), effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? CivilDate(dayNumber: 0),
-            id: "policy-1")
+            id: "policy-1", systems: [.init(id: "hr", purpose: "hr-feed"), .init(id: "dm", purpose: "data-matching")])
     }
 
     /// Appends lines all-or-nothing; returns the outcomes.

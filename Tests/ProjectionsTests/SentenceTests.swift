@@ -151,6 +151,8 @@ struct SentenceTests {
         ("worker.registered", ["name": "Grace Obi"], "worker.registered"),
         ("worker.changed", [:], "worker.changed"),
         ("worker.left", [:], "worker.left"),
+        ("system.registered", ["name": "HR feed", "purpose": "hr-feed"], "system.registered"),
+        ("system.retired", [:], "system.retired"),
         ("not.in.catalogue", [:], "not.in.catalogue"),
     ]
 
