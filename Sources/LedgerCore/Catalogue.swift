@@ -26,6 +26,28 @@ public struct EventType: Sendable {
     public let managerOnly: Bool
     /// Whether it may be recorded on a family with no open episode (outcomes, notes, corrections).
     public let allowedWithoutEpisode: Bool
+    /// The rules about its data that a schema alone cannot say; interpreted by `TypeRules` (the reference) and
+    /// `TypeRulesInPlace` (on bytes, which may decline, never pass, what the reference refuses).
+    public let rules: [TypeRule]
+}
+
+/// A rule about an event's data beyond its schema, declared once in the catalogue. Every interpreter switches
+/// over these cases with no `default`, so a new kind of rule cannot be forgotten by one of them.
+public enum TypeRule: Sendable {
+    /// Exactly one of `profile` (a built-in name) or `policy` (a whole policy document, which must parse).
+    case wholePolicy
+    /// At least one member (the names listed in the refusal).
+    case notEmpty([String])
+    /// In the object member `object`, the integer `low` is at most `high` (when both are there).
+    case ordered(object: String, low: String, high: String)
+    /// The date `to` is not before the date `from` (when both are there).
+    case datesInOrder(from: String, to: String)
+    /// The list `list` holds at least one member with role child, and no member id twice.
+    case childAndUniqueIDs(list: String)
+    /// Each action in `list` has `due` or `everyDays` (SMART: time-bound).
+    case timeBound(list: String)
+    /// The member is shaped as a UFRN (004 §2).
+    case ufrnShape(String)
 }
 
 /// The event catalogue: every type with its schema.
@@ -50,10 +72,12 @@ public enum Catalogue {
     public static let types: [String: EventType] = {
         var table: [String: EventType] = [:]
         func add(
-            _ name: String, _ stream: StreamKind, _ fields: [Field], manager: Bool = false, outcome: Bool = false
+            _ name: String, _ stream: StreamKind, _ fields: [Field], manager: Bool = false, outcome: Bool = false,
+            rules: [TypeRule] = []
         ) {
             table[name] = EventType(
-                name: name, stream: stream, fields: fields, managerOnly: manager, allowedWithoutEpisode: outcome)
+                name: name, stream: stream, fields: fields, managerOnly: manager, allowedWithoutEpisode: outcome,
+                rules: rules)
         }
         // Organisation
         add(
@@ -61,7 +85,7 @@ public enum Catalogue {
             [
                 .optional("profile", .oneOf(PolicyProfiles.names)), .optional("policy", .anyObject),
                 .required("effectiveFrom", .date),
-            ])
+            ], rules: [.wholePolicy])
         add(
             "team.defined", .org,
             [
@@ -73,12 +97,15 @@ public enum Catalogue {
             [
                 .required("name", .text), .required("role", .oneOf(Role.all.sorted())), .required("team", .reference),
                 .required("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
-            ])
+            ], rules: [.ordered(object: "caseload", low: "min", high: "max")])
         add(
             "worker.changed", .worker,
             [
                 .optional("role", .oneOf(Role.all.sorted())), .optional("team", .reference),
                 .optional("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
+            ],
+            rules: [
+                .notEmpty(["role", "team", "fte", "caseload"]), .ordered(object: "caseload", low: "min", high: "max"),
             ])
         add("worker.left", .worker, [.optional("reason", .text)])
         add(
@@ -109,12 +136,13 @@ public enum Catalogue {
                         .required("from", .oneOf(["cin", "cp", "cic"])), .required("planCompleted", .bool),
                         .required("closureSummary", .bool),
                     ])),
-            ])
+            ], rules: [.childAndUniqueIDs(list: "members")])
         add("family.member.added", .family, [.required("member", member)])
         add("family.member.left", .family, [.required("memberId", .reference)])
         add(
             "ufrn.assigned", .family,
-            [.required("ufrn", .text), .required("locality", .oneOf(["01", "02", "03", "04", "05", "06", "07"]))])
+            [.required("ufrn", .text), .required("locality", .oneOf(["01", "02", "03", "04", "05", "06", "07"]))],
+            rules: [.ufrnShape("ufrn")])
         add(
             "triage.completed", .family,
             [
@@ -210,13 +238,13 @@ public enum Catalogue {
                 .required("actions", .list(action, min: 1)), .required("reviewBy", .date),
                 .optional("visitEveryDays", .integer(1...366)),
                 .optional("views", .object([.optional("parent", .text), .optional("child", .text)])),
-            ])
+            ], rules: [.timeBound(list: "actions")])
         add(
             "plan.updated", .family,
             [
                 .optional("actions", .list(action, min: 1)), .optional("reviewBy", .date),
                 .optional("addedWeeks", .integer(1...104)),
-            ])
+            ], rules: [.notEmpty(["actions", "reviewBy", "addedWeeks"]), .timeBound(list: "actions")])
         add("plan.distributed", .family, [.optional("to", .list(.text, min: 0))])
         add(
             "review.completed", .family,
@@ -279,7 +307,7 @@ public enum Catalogue {
             [
                 .required("memberId", .reference), .required("from", .date), .required("to", .date),
                 .required("percent", .number(0...100)), .optional("exclusions", .integer(0...1000)),
-            ], outcome: true)
+            ], outcome: true, rules: [.datesInOrder(from: "from", to: "to")])
         add(
             "offence.recorded", .family, [.required("memberId", .reference), .required("kind", .oneOf(["offence", "asb"]))],
             outcome: true)

@@ -168,11 +168,17 @@ public enum StreamName {
     }
 }
 
-/// Rules about a type's data that a schema alone cannot say.
+/// The reference interpreter of `TypeRule`: what the append path falls back to, and the judge of every
+/// refusal message. `TypeRulesInPlace` interprets the same declarations on bytes.
 enum TypeRules {
+    /// Checks `data` against every rule the catalogue declares for `type`.
     static func check(type: String, data: JSONObject) throws(SchemaViolation) {
-        switch type {
-        case "policy.adopted":
+        for rule in Catalogue.types[type]?.rules ?? [] { try check(rule, data) }
+    }
+
+    static func check(_ rule: TypeRule, _ data: JSONObject) throws(SchemaViolation) {
+        switch rule {
+        case .wholePolicy:
             let hasProfile = data["profile"] != nil
             let hasPolicy = data["policy"] != nil
             if hasProfile == hasPolicy {
@@ -183,48 +189,44 @@ enum TypeRules {
                     throw SchemaViolation(field: error.field, rule: error.rule)
                 }
             }
-        case "worker.registered", "worker.changed":
-            if type == "worker.changed" && data.members.isEmpty {
-                throw SchemaViolation(field: "data", rule: "give at least one of role, team, fte, caseload")
+        case .notEmpty(let names):
+            if data.members.isEmpty {
+                throw SchemaViolation(field: "data", rule: "give at least one of \(names.joined(separator: ", "))")
             }
-            if let caseload = data["caseload"]?.objectValue, let low = caseload["min"]?.intValue,
-                let high = caseload["max"]?.intValue, low > high
+        case .ordered(let object, let low, let high):
+            if let range = data[object]?.objectValue, let lower = range[low]?.intValue,
+                let upper = range[high]?.intValue, lower > upper
             {
-                throw SchemaViolation(field: "data.caseload.min", rule: "\(low) is more than max \(high)")
+                throw SchemaViolation(field: "data.\(object).\(low)", rule: "\(lower) is more than \(high) \(upper)")
             }
-        case "referral.received":
-            let members = data["members"]?.arrayValue ?? []
+        case .datesInOrder(let from, let to):
+            if let start = data[from]?.stringValue.flatMap(CivilDate.init),
+                let end = data[to]?.stringValue.flatMap(CivilDate.init), end < start
+            {
+                throw SchemaViolation(field: "data.\(to)", rule: "\(end) is before \(from) \(start)")
+            }
+        case .childAndUniqueIDs(let list):
+            let members = data[list]?.arrayValue ?? []
             if !members.contains(where: { $0.objectValue?["role"]?.stringValue == "child" }) {
-                throw SchemaViolation(field: "data.members", rule: "needs at least one member with role child")
+                throw SchemaViolation(field: "data.\(list)", rule: "needs at least one member with role child")
             }
             var seen = Set<String>()
             for (index, member) in members.enumerated() {
                 if let id = member.objectValue?["id"]?.stringValue, !seen.insert(id).inserted {
-                    throw SchemaViolation(field: "data.members[\(index)].id", rule: "\"\(id)\" appears twice")
+                    throw SchemaViolation(field: "data.\(list)[\(index)].id", rule: "\"\(id)\" appears twice")
                 }
             }
-        case "plan.agreed", "plan.updated":
-            if type == "plan.updated" && data.members.isEmpty {
-                throw SchemaViolation(field: "data", rule: "give at least one of actions, reviewBy, addedWeeks")
-            }
-            for (index, action) in (data["actions"]?.arrayValue ?? []).enumerated() {
+        case .timeBound(let list):
+            for (index, action) in (data[list]?.arrayValue ?? []).enumerated() {
                 if let object = action.objectValue, object["due"] == nil, object["everyDays"] == nil {
                     throw SchemaViolation(
-                        field: "data.actions[\(index)]", rule: "needs due or everyDays (plans are SMART: time-bound)")
+                        field: "data.\(list)[\(index)]", rule: "needs due or everyDays (plans are SMART: time-bound)")
                 }
             }
-        case "attendance.recorded":
-            if let from = data["from"]?.stringValue.flatMap(CivilDate.init),
-                let to = data["to"]?.stringValue.flatMap(CivilDate.init), to < from
-            {
-                throw SchemaViolation(field: "data.to", rule: "\(to) is before from \(from)")
+        case .ufrnShape(let name):
+            if let ufrn = data[name]?.stringValue, !UFRN.isWellFormed(ufrn) {
+                throw SchemaViolation(field: "data.\(name)", rule: "must be EH + locality (01–07) + child's number + F, e.g. EH03123456F")
             }
-        case "ufrn.assigned":
-            if let ufrn = data["ufrn"]?.stringValue, !UFRN.isWellFormed(ufrn) {
-                throw SchemaViolation(field: "data.ufrn", rule: "must be EH + locality (01–07) + child's number + F, e.g. EH03123456F")
-            }
-        default:
-            break
         }
     }
 }

@@ -77,7 +77,7 @@ public enum InPlaceValidation {
             members.source.map({ sourcePasses(bytes($0)) }) ?? true
         else { return nil }
         let object = bytes(members.data)
-        guard Schema.objectPasses(object, eventType.fields), TypeRulesInPlace.pass(eventType.name, object) else { return nil }
+        guard Schema.objectPasses(object, eventType.fields), TypeRulesInPlace.pass(eventType, object) else { return nil }
         let stream = bytes(members.stream)
         return EventFacts(
             id: members.id.map { String(scanned: line, $0) } ?? "", idSupplied: members.id != nil,
@@ -266,37 +266,40 @@ public enum InPlaceValidation {
     }
 }
 
-/// `TypeRules` on bytes: the rules a schema alone cannot say, for the types that have them. A policy document is
-/// left to the reference (it is read into a whole policy).
+/// `TypeRule` on bytes: the second interpreter of the catalogue's declarations. True only when the data
+/// certainly passes; false declines (the line goes to the reference, `TypeRules`, which judges it and words the
+/// refusal). A whole policy document is always declined (it is read into a whole `Policy`).
 enum TypeRulesInPlace {
     typealias Schema = InPlaceValidation.Schema
 
-    static func pass(_ type: String, _ data: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch type {
-        case "policy.adopted":
+    static func pass(_ eventType: EventType, _ data: UnsafeBufferPointer<UInt8>) -> Bool {
+        eventType.rules.allSatisfy { pass($0, data) }
+    }
+
+    static func pass(_ rule: TypeRule, _ data: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch rule {
+        case .wholePolicy:
             return false
-        case "worker.registered", "worker.changed":
+        case .notEmpty:
             var members = 0
-            var low: Int?
-            var high: Int?
-            _ = ScannedObject.forEachMember(in: data) { name, value in
+            _ = ScannedObject.forEachMember(in: data) { _, _ in
                 members += 1
-                if Schema.equals(UnsafeBufferPointer(rebasing: data[name]), "caseload") {
-                    let caseload = UnsafeBufferPointer(rebasing: data[value])
-                    _ = ScannedObject.forEachMember(in: caseload) { limit, number in
-                        let bound = Schema.integer(UnsafeBufferPointer(rebasing: caseload[number]))
-                        if Schema.equals(UnsafeBufferPointer(rebasing: caseload[limit]), "min") { low = bound }
-                        if Schema.equals(UnsafeBufferPointer(rebasing: caseload[limit]), "max") { high = bound }
-                        return true
-                    }
-                }
                 return true
             }
-            if type == "worker.changed" && members == 0 { return false }
-            if let low, let high, low > high { return false }
-            return true
-        case "referral.received":
-            guard let members = member("members", of: data) else { return false }
+            return members > 0
+        case .ordered(let object, let low, let high):
+            guard let range = member(object, of: data) else { return true }
+            let lower = member(low, of: range).flatMap(Schema.integer)
+            let upper = member(high, of: range).flatMap(Schema.integer)
+            guard let lower, let upper else { return member(low, of: range) == nil || member(high, of: range) == nil }
+            return lower <= upper
+        case .datesInOrder(let from, let to):
+            guard let start = member(from, of: data).flatMap(Schema.plainContents).flatMap(CivilDate.init(utf8:)),
+                let end = member(to, of: data).flatMap(Schema.plainContents).flatMap(CivilDate.init(utf8:))
+            else { return member(from, of: data) == nil || member(to, of: data) == nil }
+            return end >= start
+        case .childAndUniqueIDs(let list):
+            guard let members = member(list, of: data) else { return false }
             var child = false
             var ids: [UnsafeBufferPointer<UInt8>] = []
             let unique = ScannedObject.forEachItem(in: members) { item in
@@ -308,28 +311,16 @@ enum TypeRulesInPlace {
                 return true
             }
             return unique && child
-        case "plan.agreed", "plan.updated":
-            var members = 0
-            _ = ScannedObject.forEachMember(in: data) { _, _ in
-                members += 1
-                return true
-            }
-            if type == "plan.updated" && members == 0 { return false }
-            guard let actions = member("actions", of: data) else { return true }
+        case .timeBound(let list):
+            guard let actions = member(list, of: data) else { return true }
             return ScannedObject.forEachItem(in: actions) { item in
                 let action = UnsafeBufferPointer(rebasing: actions[item])
                 return member("due", of: action) != nil || member("everyDays", of: action) != nil
             }
-        case "attendance.recorded":
-            guard let from = member("from", of: data).flatMap(Schema.plainContents).flatMap(CivilDate.init(utf8:)),
-                let to = member("to", of: data).flatMap(Schema.plainContents).flatMap(CivilDate.init(utf8:))
-            else { return true }
-            return to >= from
-        case "ufrn.assigned":
-            guard let ufrn = member("ufrn", of: data).flatMap(Schema.plainContents) else { return false }
+        case .ufrnShape(let name):
+            guard let value = member(name, of: data) else { return true }
+            guard let ufrn = Schema.plainContents(value) else { return false }
             return UFRN.isWellFormed(String(decoding: ufrn, as: UTF8.self))
-        default:
-            return true
         }
     }
 
