@@ -194,17 +194,17 @@ struct StorageIntegrityTests {
         _ = writer.finish()
         #expect(fromFIFO.status == 0 && Self.ingested(fromFIFO.stderr) == idsA.count, "FIFO: \(fromFIFO.stderr)")
         expected += idsA
-        // A pipe as /dev/stdin: more than the 1 MiB chunk of the standard input reader.
+        // A pipe as `-`: more than the 1 MiB chunk of the standard input reader.
         let (feedB, idsB) = Self.feed(families: 3_000, prefix: "B", in: directory)
         #expect((FileOutput.size(feedB) ?? 0) > 1 << 20)
-        let devStdin = Self.bash("cat '\(feedB)' | \"$LEDGER\" append /dev/stdin --log '\(log)'", in: directory)
-        #expect(devStdin.status == 0, "/dev/stdin: \(devStdin.stderr)")
-        #expect(devStdin.stdout.split(separator: "\n").count == idsB.count, "/dev/stdin: \(devStdin.stderr)")
+        let dash = Self.bash("cat '\(feedB)' | \"$LEDGER\" append - --log '\(log)'", in: directory)
+        #expect(dash.status == 0, "-: \(dash.stderr)")
+        #expect(dash.stdout.split(separator: "\n").count == idsB.count, "-: \(dash.stderr)")
         expected += idsB
-        // A pipe as `-`.
+        // A pipe as /dev/stdin (read by path, like the FIFO).
         let (feedC, idsC) = Self.feed(families: 50, prefix: "C", in: directory)
-        let dash = Self.bash("cat '\(feedC)' | \"$LEDGER\" append - --log '\(log)'", in: directory)
-        #expect(dash.status == 0 && dash.stdout.split(separator: "\n").count == idsC.count, "-: \(dash.stderr)")
+        let devStdin = Self.bash("cat '\(feedC)' | \"$LEDGER\" append /dev/stdin --log '\(log)'", in: directory)
+        #expect(devStdin.status == 0 && devStdin.stdout.split(separator: "\n").count == idsC.count, "/dev/stdin: \(devStdin.stderr)")
         expected += idsC
         // Process substitution: /dev/fd/N, a pipe.
         let (feedD, idsD) = Self.feed(families: 50, prefix: "D", in: directory)
