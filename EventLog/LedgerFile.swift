@@ -175,9 +175,8 @@ public final class LockedLedger {
     /// Whether the path still names the locked file, with that one name: a write to a file that lost its name
     /// (removed, renamed over) would be lost, so it is not acknowledged.
     private func checkStillNamed() throws(EventLogError) {
-        guard let named = Syscalls.status(of: path), named.isSameFile(as: status), named.links == 1 else {
-            throw .replaced(path: path)
-        }
+        guard let named = Syscalls.status(of: path), named.isSameFile(as: status) else { throw .replaced(path: path) }
+        if named.links > 1 { throw .hardLinked(path: path, links: named.links) }
     }
 
     /// Appends whole lines and `fsync`s; returns only once they are durable. On failure the log is cut back to

@@ -31,7 +31,7 @@ public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertib
 enum Syscalls {
     static func check(_ call: String, _ path: String, _ body: () -> Int) throws(SystemCallError) -> Int {
         while true {
-            if let injected = FaultInjection.fault(for: call) {
+            if let injected = FaultInjection.fault(for: call, path: path) {
                 if injected == EINTR { continue }
                 throw SystemCallError(call: call, errno: injected, path: path)
             }
@@ -66,7 +66,7 @@ enum Syscalls {
         var remaining = bytes.count
         while remaining > 0 {
             var chunk = remaining
-            if let limit = FaultInjection.shortWrite(for: "write") { chunk = min(chunk, limit) }
+            if let limit = FaultInjection.shortWrite(for: "write", path: path) { chunk = min(chunk, limit) }
             let written = try check("write", path) { Glibc.write(descriptor, pointer, chunk) }
             if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
             pointer += written
@@ -82,7 +82,7 @@ enum Syscalls {
         var position = offset
         while remaining > 0 {
             var chunk = remaining
-            if let limit = FaultInjection.shortWrite(for: "write") { chunk = min(chunk, limit) }
+            if let limit = FaultInjection.shortWrite(for: "write", path: path) { chunk = min(chunk, limit) }
             let written = try check("write", path) { Glibc.pwrite(descriptor, pointer, chunk, off_t(position)) }
             if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
             pointer += written
@@ -118,7 +118,7 @@ enum Syscalls {
     static func fsync(_ descriptor: Int32, path: String) throws(SystemCallError) {
         // A failed fsync is final for this writer: the kernel may have dropped the dirty pages, so retrying could
         // report success for data that never reached the disk.
-        if let injected = FaultInjection.fault(for: "fsync"), injected != EINTR {
+        if let injected = FaultInjection.fault(for: "fsync", path: path), injected != EINTR {
             throw SystemCallError(call: "fsync", errno: injected, path: path)
         }
         if Glibc.fsync(descriptor) != 0 { throw SystemCallError(call: "fsync", errno: Glibc.errno, path: path) }
@@ -127,7 +127,7 @@ enum Syscalls {
     /// Maps `length` bytes of the file shared, for reading and writing (writes reach the file like `pwrite`s,
     /// and an `fsync` of the descriptor makes them durable).
     static func mapShared(_ descriptor: Int32, length: Int, path: String) throws(SystemCallError) -> UnsafeMutableRawPointer {
-        if let injected = FaultInjection.fault(for: "mmap") { throw SystemCallError(call: "mmap", errno: injected, path: path) }
+        if let injected = FaultInjection.fault(for: "mmap", path: path) { throw SystemCallError(call: "mmap", errno: injected, path: path) }
         guard let pointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
             pointer != UnsafeMutableRawPointer(bitPattern: -1)
         else { throw SystemCallError(call: "mmap", errno: Glibc.errno, path: path) }
@@ -144,7 +144,7 @@ enum Syscalls {
     /// memory map of it can never meet a full disk: that would be a SIGBUS, not an error. A full disk is
     /// reported here, as ENOSPC, before anything is mapped.
     static func allocate(_ descriptor: Int32, length: Int, path: String) throws(SystemCallError) {
-        if let injected = FaultInjection.fault(for: "fallocate") {
+        if let injected = FaultInjection.fault(for: "fallocate", path: path) {
             throw SystemCallError(call: "fallocate", errno: injected, path: path)
         }
         while true {
@@ -233,16 +233,24 @@ enum Syscalls {
 
 /// Fault injection for the I/O-error tests: `LEDGER_FAULT=call:errno[:after[:persist]]`, e.g. `fsync:EIO:0`
 /// makes the first `fsync` fail with EIO, `write:ENOSPC:2:persist` lets two writes through and fails every
-/// later one. `write:short:N` caps every write at N bytes; `write:slow:N` also pauses 2 ms before each piece. Read once per process; absent in normal use.
+/// later one. `write:short:N` caps every write at N bytes; `write:slow:N` also pauses 2 ms before each piece.
+/// `call@SUFFIX:…` counts and fails only the calls on a path ending in SUFFIX (`rename@.state-delta:EIO`: the
+/// rename that puts a new `.state-delta` in place), so a test can aim at one derived file's write. The errno
+/// `SIGKILL` kills the process at that call instead, a crash at an exact step. Read once per process; absent
+/// in normal use.
 enum FaultInjection {
     struct Plan {
         var call: String
+        var pathSuffix: String?
         var errno: Int32
         var after: Int
         var persist: Bool
         var shortWrite: Int?
         var pauseMicroseconds: UInt32 = 0
     }
+
+    /// The errno of a plan that kills the process instead of failing the call.
+    static let kill: Int32 = -9
 
     nonisolated(unsafe) private static var plan: Plan? = loadPlan()
     nonisolated(unsafe) private static var calls = 0
@@ -251,28 +259,39 @@ enum FaultInjection {
         guard let raw = getenv("LEDGER_FAULT") else { return nil }
         let parts = String(cString: raw).split(separator: ":").map(String.init)
         guard parts.count >= 2 else { return nil }
+        let target = parts[0].split(separator: "@", maxSplits: 1).map(String.init)
+        let call = target[0]
+        let suffix = target.count == 2 ? target[1] : nil
         if parts[1] == "short" || parts[1] == "slow", parts.count >= 3, let limit = Int(parts[2]) {
             // "slow" also pauses between pieces, so a crash test can land a kill inside a line.
             return Plan(
-                call: parts[0], errno: 0, after: 0, persist: true, shortWrite: max(1, limit),
+                call: call, pathSuffix: suffix, errno: 0, after: 0, persist: true, shortWrite: max(1, limit),
                 pauseMicroseconds: parts[1] == "slow" ? 2_000 : 0)
         }
-        let codes: [String: Int32] = ["ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT, "EINVAL": EINVAL]
+        let codes: [String: Int32] = [
+            "ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT, "EINVAL": EINVAL, "SIGKILL": kill,
+        ]
         guard let code = codes[parts[1]] else { return nil }
         let after = parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
-        return Plan(call: parts[0], errno: code, after: after, persist: parts.count >= 4 && parts[3] == "persist")
+        return Plan(
+            call: call, pathSuffix: suffix, errno: code, after: after, persist: parts.count >= 4 && parts[3] == "persist")
     }
 
-    static func fault(for call: String) -> Int32? {
-        guard let current = plan, current.call == call, current.shortWrite == nil else { return nil }
+    private static func aims(_ current: Plan, at call: String, _ path: String) -> Bool {
+        current.call == call && (current.pathSuffix.map { path.hasSuffix($0) } ?? true)
+    }
+
+    static func fault(for call: String, path: String) -> Int32? {
+        guard let current = plan, aims(current, at: call, path), current.shortWrite == nil else { return nil }
         calls += 1
         if calls <= current.after { return nil }
         if !current.persist && calls > current.after + 1 { return nil }
+        if current.errno == kill { _ = Glibc.kill(getpid(), SIGKILL) }
         return current.errno
     }
 
-    static func shortWrite(for call: String) -> Int? {
-        guard let current = plan, current.call == call else { return nil }
+    static func shortWrite(for call: String, path: String) -> Int? {
+        guard let current = plan, aims(current, at: call, path) else { return nil }
         if current.pauseMicroseconds > 0 { usleep(current.pauseMicroseconds) }
         return current.shortWrite
     }
