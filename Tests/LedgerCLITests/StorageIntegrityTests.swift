@@ -213,7 +213,7 @@ struct StorageIntegrityTests {
         expected += idsD
         let lines = readLines(log)
         Self.expectAcknowledged(devStdin.stdout + dash.stdout, in: lines, "pipes")
-        #expect(lines.count == 3 + expected.count)
+        #expect(lines.count == 5 + expected.count)
         Self.expectWhole(log, holding: expected, in: directory, "pipes")
     }
 
@@ -239,7 +239,8 @@ struct StorageIntegrityTests {
             withExtendedLifetime(directory) {}
         }
         let log = mountPoint + "/ledger.jsonl"
-        #expect(Subprocess.ledger(["init", "--log", log], environment: Self.now, in: directory).status == 0)
+        #expect(Subprocess.ledger(
+            ["init", "--log", log, "--system", "hr", "--system", "dm"], environment: Self.now, in: directory).status == 0)
         let staff = Subprocess.ledger(
             ["append", "--log", log], environment: Self.now,
             stdin: (Events.staff + [Events.referral("F-1", on: "2026-02-02")]).joined(separator: "\n") + "\n", in: directory)
@@ -294,7 +295,8 @@ struct StorageIntegrityTests {
             withExtendedLifetime(directory) {}
         }
         let log = mountPoint + "/ledger.jsonl"
-        #expect(Subprocess.ledger(["init", "--log", log], environment: Self.now, in: directory).status == 0)
+        #expect(Subprocess.ledger(
+            ["init", "--log", log, "--system", "hr", "--system", "dm"], environment: Self.now, in: directory).status == 0)
         let staff = Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: Events.staff.joined(separator: "\n") + "\n", in: directory)
         #expect(staff.status == 0)
         // 1,200 events: the index (1,024 slots, 16 KiB) must grow to 4,096 slots (64 KiB).
