@@ -272,7 +272,7 @@ struct FamilyRules {
                 family.criteria[criterion, default: []].append(event.id)
             }
             if compliance {
-                applyFlags(&episode, family: family.ref, event: event)
+                applyFlags(&episode, family: family.ref, event: event, lastClosedOn: family.lastClosedOn)
                 applyRules(&episode, family: family.ref, event: event)
             }
             family.episodes.append(episode)
@@ -475,13 +475,15 @@ struct FamilyRules {
     }
 
     /// Flags checked at referral (Birmingham step-down entry, CP step-down; re-referral where the policy asks).
-    private func applyFlags(_ episode: inout Episode, family ref: String, event: StoredEvent) {
+    private func applyFlags(
+        _ episode: inout Episode, family ref: String, event: StoredEvent, lastClosedOn: CivilDate?
+    ) {
         guard let adopted = policy else { return }
         for (flagIndex, flag) in adopted.policy.flags.enumerated() {
             var passed: Bool?
             var detail: String?
             switch flag.kind {
-            case "step-down-entry":
+            case .stepDownEntry:
                 guard let stepDown = event.data["stepDown"]?.objectValue else { continue }
                 let plan = stepDown["planCompleted"]?.boolValue == true
                 let summary = stepDown["closureSummary"]?.boolValue == true
@@ -491,16 +493,17 @@ struct FamilyRules {
                     detail = [plan ? nil : "plan not completed", summary ? nil : "no closure summary"].compactMap { $0 }
                         .joined(separator: ", ")
                 }
-            case "cp-step-down":
+            case .cpStepDown:
                 guard event.data["stepDown"]?.objectValue?["from"]?.stringValue == "cp" else { continue }
                 passed = false
                 detail = "stepped down from a child protection plan"
-            case "re-referral":
-                guard episode.reReferral else { continue }
+            case .reReferral(let within):
+                // The window is the policy's; the families projection's reReferral column is the spec's 12 weeks.
+                guard let lastClosedOn, event.date <= within.after(lastClosedOn, in: adopted.calendar) else {
+                    continue
+                }
                 passed = false
-                detail = "re-referred within 12 weeks of the last closure"
-            default:
-                continue
+                detail = "re-referred within \(within) of the last closure"
             }
             guard let passed else { continue }
             episode.obligations.append(

@@ -174,9 +174,20 @@ public struct Policy: Sendable {
     /// A check made when an event happens, reported as a flag.
     public struct Flag: Sendable {
         public let id: String, label: String, source: String
-        /// `step-down-entry`, `cp-step-down`, `re-referral`.
-        public let kind: String
-        public let within: Timescale?
+        public let kind: FlagKind
+    }
+
+    /// The kinds of flag a policy can raise, with their parameters (POLICIES.md: flags).
+    public enum FlagKind: Sendable, Equatable {
+        /// A step-down referral without a completed plan, a closure summary or consent (002 §3).
+        case stepDownEntry
+        /// A step-down from a child protection plan (002 §2).
+        case cpStepDown
+        /// A referral within `within` of the family's last closure (003 §6.1c).
+        case reReferral(within: Timescale)
+
+        /// The kinds' names in a policy document.
+        static let names = ["step-down-entry", "cp-step-down", "re-referral"]
     }
 
     /// Payment by results thresholds.
@@ -331,14 +342,23 @@ extension Policy {
             reviewLevels: try reader.list(closureObject, "reviewLevels", optional: true, at: closureAt).compactMap(\.stringValue),
             minimumRequirements: closureObject["minimumRequirements"]?.boolValue ?? false)
         flags = try reader.objects(json, "flags").map { (at, rule) throws(PolicyError) in
-            let kind = try reader.string(rule, "kind", at: at)
-            guard ["step-down-entry", "cp-step-down", "re-referral"].contains(kind) else {
-                throw PolicyError(field: "\(at).kind", rule: "must be step-down-entry, cp-step-down or re-referral")
+            let name = try reader.string(rule, "kind", at: at)
+            let within = try reader.optionalTimescale(rule, "within", at: at)
+            let kind: FlagKind
+            switch name {
+            case "step-down-entry": kind = .stepDownEntry
+            case "cp-step-down": kind = .cpStepDown
+            case "re-referral":
+                guard let within else {
+                    throw PolicyError(field: "\(at).within", rule: "is required for a re-referral flag (e.g. \"12 weeks\")")
+                }
+                kind = .reReferral(within: within)
+            default:
+                throw PolicyError(field: "\(at).kind", rule: "must be one of \(FlagKind.names.joined(separator: ", "))")
             }
             return Flag(
                 id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
-                source: try reader.string(rule, "source", at: at), kind: kind,
-                within: try reader.optionalTimescale(rule, "within", at: at))
+                source: try reader.string(rule, "source", at: at), kind: kind)
         }
         let pbrObject = json["pbr"]?.objectValue ?? JSONObject()
         let pbrAt = "\(path).pbr"
