@@ -2,8 +2,9 @@
 import PackageDescription
 
 let package = Package(
+    // Linux only: the storage engine calls Glibc (flock, fallocate, renameat2, mmap) directly, so no Apple
+    // platform is claimed.
     name: "ledger",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ledger", targets: ["ledger"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),
