@@ -38,11 +38,11 @@ public struct ChainLink: Sendable {
     }
 
     /// The link of any stored line (`tooLong`: it was cut at the size limit): by the fast scanner when it is in
-    /// the shape the ledger writes, else by the reference parser.
+    /// the shape the ledger writes (its data not walked: `LineScanner.scanChained`), else by the reference parser.
     public init(line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, scanner: inout LineScanner) {
         if tooLong {
             self.init(unreadable: "line longer than 1 MiB")
-        } else if let scanned = scanner.scan(line) {
+        } else if let scanned = scanner.scanChained(line) {
             self.init(scanned, line: line)
         } else {
             do { self.init(try LineFormat.decode(line), line: line) } catch {
