@@ -8,7 +8,8 @@ extension LedgerFold {
     /// A checkpoint carries the fingerprint of the build that wrote it and is used only by a build with the same
     /// one, so a build whose fold gives other answers (a rule, a window, a snapshot layout changed) never answers
     /// from another's checkpoint, without anyone having to remember to bump `snapshotVersion`. Worked out once a
-    /// process, when a checkpoint is first about to be read or written (a few milliseconds: see `meaningFamilies`).
+    /// process, when a checkpoint is first about to be read or written: about 10 ms of a release build (a query
+    /// from a checkpoint of a 5-family log: 3.8 ms before, 14.5 ms with it), none for `--from-scratch`.
     public static let meaning: String = fingerprint()
 
     /// The fixed log: 16 families of the demo scenario (341 events), a seed whose families have every kind of
