@@ -17,7 +17,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     case tornTail(path: String, bytes: Int)
     /// A stored line is not in the line format.
     case malformedLine(seq: Int?, lineNumber: Int, problem: String)
-    /// The chain or a hash does not verify.
+    /// The chain or a hash does not verify: the first bad line, by the seq it should have had (its position).
     case chainBroken(seq: Int, lineNumber: Int, problem: String)
     /// A system call failed.
     case system(SystemCallError)
@@ -39,7 +39,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path) ends with a torn line (\(bytes) bytes without a newline, left by a crash): run `ledger recover`"
         case .malformedLine(let seq, let lineNumber, let problem):
             "line \(lineNumber)\(seq.map { " (seq \($0))" } ?? ""): \(problem)"
-        case .chainBroken(let seq, let lineNumber, let problem): "seq \(seq) (line \(lineNumber)): \(problem)"
+        case .chainBroken(let seq, _, let problem): "the log's chain breaks at seq \(seq): \(problem); run `ledger verify`"
         case .system(let error): error.description
         }
     }

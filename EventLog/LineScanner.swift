@@ -86,6 +86,17 @@ public struct LineScanner: ~Copyable {
         return scanLine(&cursor)
     }
 
+    /// `scan` for the hash chain alone (`ChainLink`): the members up to `hash` are scanned as `scan` scans them,
+    /// but the data is not walked: it is taken as every byte between `"data":` and the `,"salt":"…"}` that ends
+    /// the line, exactly the bytes `dataHash` covers. Whether they are one JSON object is for the read that
+    /// decodes the event (a read of the chain alone walked the data twice over). Never decode an event from it.
+    public mutating func scanChained(_ line: UnsafeBufferPointer<UInt8>) -> ScannedLine? {
+        guard let base = line.baseAddress, line.count <= LineFormat.maxLineBytes else { return nil }
+        nameCount = 0
+        var cursor = Cursor(base: base, end: line.count)
+        return scanLine(&cursor, dataFromEnd: true)
+    }
+
     /// The `seq`, `stream` and `type` of a stored line from its first bytes only, without looking at the rest:
     /// enough to decide whether a projection needs the event at all, or whose it is. Nil when the line does not
     /// start in the ledger's shape.
@@ -99,7 +110,7 @@ public struct LineScanner: ~Copyable {
         return (seq, stream, type)
     }
 
-    private mutating func scanLine(_ c: inout Cursor) -> ScannedLine? {
+    private mutating func scanLine(_ c: inout Cursor, dataFromEnd: Bool = false) -> ScannedLine? {
         guard c.literal("{\"seq\":"), let seq = c.positiveInteger(),
             c.literal(",\"id\":\""), let id = c.plainString(),
             c.literal(",\"stream\":\""), let stream = c.plainString(),
@@ -130,7 +141,13 @@ public struct LineScanner: ~Copyable {
             dataHash: dataHash, prev: prev, hash: hash, bodyEnd: bodyEnd)
         if c.literal(",\"data\":") {
             let start = c.index
-            guard c.peek() == UInt8(ascii: "{"), skipValue(&c, depth: 1) else { return nil }
+            // `,"salt":"` (9 bytes), 32 hex digits, `"}`: the data ends 43 bytes before the line does.
+            if dataFromEnd {
+                guard c.end - 43 > start, c.peek() == UInt8(ascii: "{") else { return nil }
+                c.index = c.end - 43
+            } else {
+                guard c.peek() == UInt8(ascii: "{"), skipValue(&c, depth: 1) else { return nil }
+            }
             line.data = start..<c.index
             guard c.literal(",\"salt\":\""), let salt = c.hex(32) else { return nil }
             line.salt = salt

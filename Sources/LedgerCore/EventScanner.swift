@@ -4,17 +4,21 @@
 import Dispatch
 import EventLog
 
-/// Which part of a log to read: from a line's start up to a line's end (default: all of it), and the line number
-/// of the first line read (for messages).
+/// Which part of a log to read: from a line's start up to a line's end (default: all of it), the line number
+/// (the seq) of the first line read, and the hash of the line before it: the read checks the chain from there.
 public struct LogSpan: Sendable {
     public var from: Int
     public var to: Int?
     public var firstLine: Int
+    /// The hash of the line before `from` (64 zeros at the log's start): one recomputed from that line's bytes,
+    /// never only the one a derived file states.
+    public var previousHash: SHA256.Digest
 
-    public init(from: Int = 0, to: Int? = nil, firstLine: Int = 1) {
+    public init(from: Int = 0, to: Int? = nil, firstLine: Int = 1, previousHash: SHA256.Digest = .zero) {
         self.from = from
         self.to = to
         self.firstLine = firstLine
+        self.previousHash = previousHash
     }
 
     /// The whole log.
@@ -53,9 +57,11 @@ public struct Coverage: Sendable, Equatable {
 /// over every event in log order with them applied. Memory holds only the amendments and a few chunks of the log.
 ///
 /// Both passes parse on every core (`ParallelLineReader`) and look at each line's type first: pass 1 decodes only
-/// corrections and voids, pass 2 only the types the caller asks for (`types`; all when nil). Lines are checked as
-/// far as they are read (a line a projection skips is not checked past its type); `ledger verify` checks every
-/// byte of every line.
+/// corrections and voids, pass 2 only the types the caller asks for (`types`; all when nil). Pass 1 also checks
+/// the hash chain of every line it reads (`HashChain`: both hashes recomputed on the parse threads, seq and
+/// `prev` linked in log order), so no projection answers from a log whose chain is broken: the read stops with
+/// `EventLogError.chainBroken` at the first bad seq. The events' contract is checked as far as they are read (a
+/// line a projection skips is not checked past its type); `ledger verify` re-validates every event.
 public enum EventScanner {
     /// Calls `body` for every event in the window, in log order, corrections applied. Correction and void
     /// events themselves are handed over too (the timeline shows them); folds skip them. With `types`, only
@@ -146,16 +152,12 @@ public enum EventScanner {
         var result: [String: [Amendment]] = [:]
         var coverage = Coverage()
         var plan = types.map { _ in ReadPlan() }
-        try read(path: path, window: window, types: amendmentTypes, span: span, failures: false, planning: types) { decoded in
+        try read(path: path, window: window, types: amendmentTypes, span: span, failures: false, planning: types, chain: true) {
+            decoded in
             if let slice = decoded.plan { plan?.slices[slice.start] = slice }
             coverage.merge(decoded.coverage)
             for record in decoded.records {
-                let event = decoded.event(record)
-                guard let target = event.data["target"]?.stringValue else { continue }
-                let amendment = Amendment(
-                    kind: event.kind == .eventVoided ? .voided : .corrected, by: event.id, seq: event.seq,
-                    date: event.date, reason: event.data["reason"]?.stringValue ?? "",
-                    data: event.data["data"]?.objectValue.map(EventData.init))
+                guard let (target, amendment) = amendment(decoded.event(record)) else { continue }
                 result[target, default: []].append(amendment)
             }
         }
@@ -163,6 +165,35 @@ public enum EventScanner {
     }
 
     static let amendmentTypes = EventTypeSet(["event.corrected", "event.voided"])
+
+    /// What a correction or void event does, and to which event.
+    static func amendment(_ event: StoredEvent) -> (target: String, Amendment)? {
+        guard event.kind == .eventCorrected || event.kind == .eventVoided,
+            let target = event.data["target"]?.stringValue
+        else { return nil }
+        return (
+            target,
+            Amendment(
+                kind: event.kind == .eventVoided ? .voided : .corrected, by: event.id, seq: event.seq,
+                date: event.date, reason: event.data["reason"]?.stringValue ?? "",
+                data: event.data["data"]?.objectValue.map(EventData.init))
+        )
+    }
+
+    /// `events` (a whole log, in order, held in memory) with their corrections and voids applied as a read of
+    /// the log applies them: what `scan` would hand over.
+    public static func amended(_ events: [StoredEvent]) -> [StoredEvent] {
+        var byTarget: [String: [Amendment]] = [:]
+        for event in events {
+            if let (target, amendment) = amendment(event) { byTarget[target, default: []].append(amendment) }
+        }
+        let index = AmendmentIndex(byTarget: byTarget)
+        return events.map { event in
+            var event = event
+            if index.amends(event) { index.apply(to: &event) }
+            return event
+        }
+    }
 
     /// Where the last line of each family stream starts, by the stream's route (`StoredEvent.route`): once a read
     /// in log order has passed that line, no later line can belong to the family. Two streams sharing a route
@@ -202,14 +233,19 @@ public enum EventScanner {
     }
 
     /// Reads `span` on every core and hands each slice's events to `consume`, in log order; a line that cannot be
-    /// read is an error naming it (unless `failures` is false: pass 1 leaves that to pass 2).
+    /// read is an error naming it (unless `failures` is false: pass 1 leaves that to pass 2). With `chain`, every
+    /// line's hashes are recomputed and the lines linked from `span`'s start: a break is an error at its seq.
     private static func read(
         path: String, window: EventWindow, types: EventTypeSet?, span: LogSpan, failures: Bool = true,
-        planning: EventTypeSet? = nil, plan: ReadPlan? = nil, progress: ((Int) -> Void)? = nil,
+        planning: EventTypeSet? = nil, plan: ReadPlan? = nil, chain: Bool = false, progress: ((Int) -> Void)? = nil,
         consume: (DecodedSlice) throws -> Void
     ) throws {
         var lineNumber = span.firstLine - 1
         var reported = lineNumber
+        var links = chain ? HashChain(after: span.firstLine - 1, hash: span.previousHash) : nil
+        func broken(_ failure: ChainBreak) -> EventLogError {
+            .chainBroken(seq: failure.seq, lineNumber: failure.seq, problem: failure.problem)
+        }
         try ParallelLineReader(path: path).read(
             from: span.from, to: span.to,
             parse: { slice in
@@ -218,19 +254,25 @@ public enum EventScanner {
                 {
                     return decode(slice, window: window, types: types, planned: planned)
                 }
-                return decode(slice, window: window, types: types, planning: planning)
+                return decode(slice, window: window, types: types, planning: planning, chain: chain)
             },
             consume: { piece in
                 switch piece {
                 case .parsed(let decoded):
+                    if var current = links {
+                        do throws(ChainBreak) { try current.join(decoded.links) } catch { throw broken(error) }
+                        links = current
+                    }
                     if failures, let failure = decoded.failure {
                         throw EventLogError.malformedLine(
                             seq: nil, lineNumber: lineNumber + failure.index + 1, problem: "\(failure.problem) (run ledger verify)")
                     }
                     try consume(decoded)
                     lineNumber += decoded.lines
-                case .line:
-                    lineNumber += 1  // a torn tail or an over-long line: not an event
+                case .line(_, _, let info):
+                    // An over-long line breaks the chain; a torn tail (no newline) was never acknowledged.
+                    if let links, info.complete { throw broken(ChainBreak(seq: links.expectedSeq, problem: "line longer than 1 MiB")) }
+                    lineNumber += 1  // not an event
                 }
                 if let progress, lineNumber - reported >= 200_000 {
                     reported = lineNumber
@@ -250,6 +292,8 @@ public enum EventScanner {
         var coverage = Coverage()
         /// Where this slice's lines of the types a later pass wants are (when asked to plan).
         var plan: SlicePlan?
+        /// The slice's lines in the hash chain, checked among themselves (when asked to check the chain).
+        var links = ChainRun()
 
         func event(_ record: EventRecord) -> StoredEvent {
             record.owned >= 0 ? owned[Int(record.owned)] : StoredEvent(record, chunk: chunk)
@@ -289,9 +333,9 @@ public enum EventScanner {
         }
     }
 
-    static func decode(_ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planning: EventTypeSet? = nil)
-        -> DecodedSlice
-    {
+    static func decode(
+        _ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planning: EventTypeSet? = nil, chain: Bool = false
+    ) -> DecodedSlice {
         var decoded = DecodedSlice(chunk: slice.chunk)
         // About one event per 500 bytes when every type is wanted: the array grows once or not at all.
         decoded.records.reserveCapacity(types == nil ? slice.range.count / 500 : slice.range.count / 2_000)
@@ -299,6 +343,7 @@ public enum EventScanner {
         let sliceStart = slice.range.lowerBound
         var wanted: [(start: Int32, index: Int32)] = []
         decoded.lines = slice.forEachLine { line, start, index, tooLong in
+            if chain { decoded.links.add(ChainLink(line: line, tooLong: tooLong, scanner: &scanner)) }
             guard decoded.failure == nil, !tooLong else { return }
             let peeked = LineScanner.peek(line)
             // A later pass wants the lines of its types, and every line not in the usual shape (read in full).

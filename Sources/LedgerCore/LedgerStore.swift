@@ -268,17 +268,45 @@ public struct LedgerStore: Sendable {
     }
 
     /// The write state at the log's head: from the checkpoint, caught up, or rebuilt from the log.
+    ///
+    /// An append must not extend a broken chain, so the lines read here are checked as every read checks them
+    /// (`HashChain`): the line the checkpoint is stamped with and every line after it, their hashes recomputed
+    /// from their bytes, up to the last line, whose hash the next line's `prev` will be.
     static func loadState(locked: LockedLedger, index: IdIndex) throws -> WriteState {
         var (state, head) = WriteStateStore.load(for: locked) ?? (WriteState(), .empty)
+        var chain = try verifiedChain(at: head, locked: locked)
+        var scanner = LineScanner()
         if head.size < locked.head.size {
-            try LogReader(path: locked.path).forEachLine(from: head.size, to: locked.head.size) { line, position, _ in
+            try LogReader(path: locked.path).forEachLine(from: head.size, to: locked.head.size) { line, position, info in
+                do throws(ChainBreak) {
+                    try chain.accept(ChainLink(line: line, tooLong: info.tooLong, scanner: &scanner))
+                } catch { throw EventLogError.chainBroken(seq: error.seq, lineNumber: error.seq, problem: error.problem) }
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 state.apply(EventFacts(record.content)) { id in
                     (try? Self.find(id, locked: locked, index: index))?.content.type
                 }
             }
         }
+        guard chain.expectedSeq == locked.head.seq + 1, chain.previousHash.hex == locked.head.hash else {
+            throw EventLogError.chainBroken(
+                seq: chain.expectedSeq, lineNumber: chain.expectedSeq,
+                problem: "the last line (seq \(locked.head.seq)) does not follow the lines before it")
+        }
         return state
+    }
+
+    /// The chain after `stamp` (a line of the locked log), its hash recomputed from the line's bytes.
+    static func verifiedChain(at stamp: LogHead, locked: LockedLedger) throws -> HashChain {
+        if stamp.seq == 0 { return HashChain() }
+        var scanner = LineScanner()
+        let link = try locked.lineStart(endingAt: stamp.size).flatMap { try locked.line(at: $0) }.map { line in
+            line.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
+        } ?? ChainLink(unreadable: "line longer than 1 MiB")
+        var chain = HashChain(after: stamp.seq - 1, hash: link.prev ?? .zero)
+        do throws(ChainBreak) {
+            try chain.accept(link)
+        } catch { throw EventLogError.chainBroken(seq: stamp.seq, lineNumber: stamp.seq, problem: error.problem) }
+        return chain
     }
 
     /// Lines prepared on every core, in their order.

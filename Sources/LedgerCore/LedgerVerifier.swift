@@ -115,6 +115,14 @@ public enum LedgerVerifier {
         var refusal: ValidationError?
         /// Which state shard follows its stream (`StoredEvent.route`; 0: every shard).
         var route: UInt64 = 0
+
+        /// Takes the line's place in the chain, as every reader works it out.
+        mutating func link(_ link: ChainLink) {
+            seq = link.seq
+            prev = link.prev
+            hash = link.hash
+            altered = link.altered
+        }
     }
 
     static func check(_ slice: LineSlice) -> CheckedSlice {
@@ -155,15 +163,7 @@ public enum LedgerVerifier {
     ) {
         let content: RecordContent
         if let scanned = scanner.scan(line) {
-            func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
-            }
-            do { checked.hash = try LineFormat.verifyHashes(scanned, line: line) } catch {
-                checked.altered = "\(error)"
-                checked.hash = SHA256.Digest(hex: bytes(scanned.hash))
-            }
-            checked.seq = scanned.seq
-            checked.prev = SHA256.Digest(hex: bytes(scanned.prev))
+            checked.link(ChainLink(scanned, line: line))
             checked.recordedAt = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
             checked.redacted = scanned.redacted != nil
             checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
@@ -183,11 +183,8 @@ public enum LedgerVerifier {
                 checked.unreadable = "not in the line format: \(error)"
                 return
             }
-            do { try LineFormat.verifyHashes(record, line: line) } catch { checked.altered = "\(error)" }
+            checked.link(ChainLink(record, line: line))
             content = record.content
-            checked.seq = record.seq
-            checked.prev = Array(record.prev.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
-            checked.hash = Array(record.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
             checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
             checked.redacted = record.redacted != nil
             checked.idKey = SeenEvents.key(content.id)
@@ -205,8 +202,10 @@ public enum LedgerVerifier {
     struct Chain {
         let expectHead: (seq: Int, hash: String)?
         let anchor: SHA256.Digest?
-        var previousHash = SHA256.Digest.zero
-        var expectedSeq = 1
+        /// Seq, `prev` and both hashes, checked as every read and append checks them.
+        var links = HashChain()
+        var previousHash: SHA256.Digest { links.previousHash }
+        var expectedSeq: Int { links.expectedSeq }
         var seen = SeenEvents()
         var redacted = 0
         var lastSize = 0
@@ -238,12 +237,12 @@ public enum LedgerVerifier {
             guard let id = line.pointee.facts?.id, let kind = line.pointee.facts?.kind else {
                 throw fail("not in the line format")
             }
-            if line.pointee.seq != seq { throw fail("seq is \(line.pointee.seq), expected \(seq) (a line is missing, added or moved)") }
-            if line.pointee.prev != previousHash {
-                throw fail("prev does not match the hash of seq \(seq - 1) (a line before it was changed, removed or reordered)")
-            }
-            if let altered = line.pointee.altered { throw fail("\(altered) (the line was altered)") }
-            guard let hash = line.pointee.hash else { throw fail("hash: must be 64 lowercase hex digits") }
+            var links = self.links
+            do {
+                try links.accept(
+                    seq: line.pointee.seq, prev: line.pointee.prev, hash: line.pointee.hash, altered: line.pointee.altered)
+            } catch { throw fail(error.problem) }
+            let hash = links.previousHash
             if let expectHead, expectHead.seq == seq {
                 if hash != anchor {
                     throw fail("hash differs from the anchored head \(expectHead.seq):\(expectHead.hash.prefix(12))… (the log was rewritten)")
@@ -263,8 +262,7 @@ public enum LedgerVerifier {
             else { throw fail("id \"\(id)\" appears twice") }
             guard line.pointee.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
             if line.pointee.redacted { redacted += 1 }
-            previousHash = hash
-            expectedSeq += 1
+            self.links = links
             lastSize = line.pointee.offset + line.pointee.length + 1
             return (line.pointee.route, target)
         }

@@ -9,11 +9,16 @@ import Projections
 /// appends folds only the new events.
 ///
 /// A checkpoint is derived and disposable. Its first line names its format, its scope, the line of the log it
-/// covers up to (seq, byte size, hash), what it covers in time (the latest event date and recording time) and the
-/// SHA-256 of the fold snapshot that follows. It is used only when the log still holds that line with that seq
-/// and hash, when the query's window lets in everything it covers, and when no correction or void after it
-/// amends an event before it (that would change the past it holds). Otherwise the query folds the log from
-/// scratch, and keeps the result as the new checkpoint when the window left nothing out. A checkpoint is
+/// covers up to (seq, byte size, hash), what it covers in time (the latest event date and recording time), the
+/// fingerprint of the fold's meaning in the build that wrote it (`LedgerFold.meaning`), the lengths of what
+/// follows (the fold snapshot, the caseload entries) and a checksum of the whole file: the SHA-256 of the header
+/// up to the checksum followed by the hex SHA-256 of the rest, so no byte of it, header included, can change
+/// unseen. It is used only when all of these hold: the checksum matches; the fingerprint is this build's; the
+/// line of the log ending at its byte size has its seq and, recomputed from the line's bytes, its hash (the
+/// events after it are then checked from that hash on, as every read checks the chain); the query's window lets
+/// in everything it covers; and no correction or void after it amends an event before it (that would change the
+/// past it holds). Otherwise it is ignored, never an error (`LEDGER_TRACE` says why): the query folds the log
+/// from scratch and keeps the result as the new checkpoint when the window left nothing out. A checkpoint is
 /// rewritten once the log has grown past it by `refreshBytes`. Files are owner-only; a checkpoint that cannot be
 /// written (a read-only directory) is simply not kept.
 enum FoldCheckpoint {
@@ -28,7 +33,7 @@ enum FoldCheckpoint {
     static let families = Scope(name: "families", compliance: false, types: LedgerFold.familyTypes)
     static let everything = Scope(name: "all", compliance: true, types: nil)
 
-    static let format = "ledger-fold-checkpoint 2"
+    static let format = "ledger-fold-checkpoint 3"
     nonisolated(unsafe) static var refreshBytes = 16 << 20
     /// A tail under this many bytes is folded on one thread (cutting the restored fold into shards would cost more).
     static let smallTail = 8 << 20
@@ -70,7 +75,8 @@ enum FoldCheckpoint {
     private static func resume(
         _ saved: Saved, log: String, head: LogHead, window: EventWindow, scope: Scope, progress: ((Int) -> Void)?
     ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?)? {
-        let tail = LogSpan(from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1)
+        // The chain is checked from the stamped line's recomputed hash: the events the checkpoint covers are its own.
+        let tail = LogSpan(from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1, previousHash: saved.stampHash)
         let amendments = try EventScanner.amendments(path: log, window: window, span: tail)
         // A correction after the checkpoint of an event before it changes the past the checkpoint holds.
         if amendments.count > 0, try !amendments.targetIDs.isSubset(of: EventScanner.ids(path: log, span: tail)) {
@@ -122,6 +128,8 @@ enum FoldCheckpoint {
 
     struct Saved {
         var stamp: LogHead
+        /// The stamped line's hash, recomputed from its bytes.
+        var stampHash: SHA256.Digest
         var coverage: Coverage
         var snapshot: [UInt8]
         var caseload: [CaseloadEntry]?
@@ -138,12 +146,17 @@ enum FoldCheckpoint {
             return nil
         }
         let fields = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count == 12, fields[0] == Substring(format), fields[1] == Substring(scope.name),
-            let seq = Int(fields[2]), let size = Int(fields[3]), fields[5] == "0", let snapshotLength = Int(fields[9]),
-            let entriesLength = Int(fields[10]), snapshotLength >= 0, entriesLength >= 0,
+        guard fields.count == 13, fields[0] == Substring(format), fields[1] == Substring(scope.name),
+            let seq = Int(fields[2]), let size = Int(fields[3]), fields[5] == "0", let snapshotLength = Int(fields[10]),
+            let entriesLength = Int(fields[11]), snapshotLength >= 0, entriesLength >= 0,
             snapshotLength + entriesLength == bytes.count - newline - 1
         else {
             trace(scope, "not used: not a checkpoint of this version")
+            return nil
+        }
+        // Cheap checks first (none of these fields is trusted until the checksum below has matched too).
+        guard fields[9] == Substring(LedgerFold.meaning) else {
+            trace(scope, "not used: made by a build whose fold means something else")
             return nil
         }
         let stamp = LogHead(seq: seq, hash: String(fields[4]), size: size)
@@ -151,18 +164,21 @@ enum FoldCheckpoint {
         if let day = Int(fields[6]), let seconds = Int64(fields[7]), let nanoseconds = Int32(fields[8]) {
             coverage.latestDate = CivilDate(dayNumber: day)
             coverage.latestRecordedAt = Timestamp(seconds: seconds, nanoseconds: nanoseconds)
+        } else if fields[6...8] != ["-", "-", "-"] {
+            trace(scope, "not used: not a checkpoint of this version")
+            return nil
         }
-        // Cheap checks first: the log still holds the stamped line, and the window lets in what it covers.
         guard coverage.fits(window) else {
             trace(scope, "not used: the window leaves out events it holds")
             return nil
         }
-        guard stamp.size <= head.size, stampHolds(stamp, in: log) else {
-            trace(scope, "not used: the log no longer holds seq \(stamp.seq) as it was")
+        guard stamp.size <= head.size, let stampHash = verifiedStamp(stamp, in: log) else {
+            trace(scope, "not used: the log does not hold seq \(stamp.seq) as it states")
             return nil
         }
         let payload = bytes[(newline + 1)...]
-        guard SHA256.hash(payload).hex == fields[11] else {
+        let checksumStart = bytes[..<newline].lastIndex(of: 0x09).map { $0 + 1 } ?? newline
+        guard checksum(header: bytes[..<checksumStart], payload: SHA256.hash(payload)) == fields[12] else {
             trace(scope, "not used: its checksum does not match")
             return nil
         }
@@ -175,19 +191,28 @@ enum FoldCheckpoint {
             }
             entries = decoded
         }
-        return Saved(stamp: stamp, coverage: coverage, snapshot: snapshot, caseload: entries)
+        return Saved(stamp: stamp, stampHash: stampHash, coverage: coverage, snapshot: snapshot, caseload: entries)
     }
 
-    /// Whether the line of the log that ends at the stamp's size is the stamped one.
-    static func stampHolds(_ stamp: LogHead, in log: String) -> Bool {
-        if stamp.seq == 0 { return stamp.size == 0 }
-        guard let line = try? LedgerFile(path: log).line(endingAt: stamp.size),
-            let record = try? line.withUnsafeBufferPointer({ buffer in
-                var scanner = LineScanner()
-                return try LineFormat.decode(buffer, scanner: &scanner)
-            })
-        else { return false }
-        return record.seq == stamp.seq && record.hash == stamp.hash
+    /// The checksum of a checkpoint: the SHA-256 of its header up to the checksum field (`header`, which ends with
+    /// the tab before it) followed by the hex digest of the rest of the file (`payload`, hashed as it is written).
+    static func checksum(header: some Collection<UInt8>, payload: SHA256.Digest) -> Substring {
+        var hasher = SHA256()
+        hasher.update(header)
+        hasher.update(payload.hexBytes)
+        return Substring(hasher.finalize().hex)
+    }
+
+    /// The hash of the stamped line, recomputed from its bytes, when the line of the log that ends at the stamp's
+    /// size has the stamp's seq and that hash (and its data its `dataHash`); nil otherwise.
+    static func verifiedStamp(_ stamp: LogHead, in log: String) -> SHA256.Digest? {
+        if stamp.seq == 0 { return stamp.size == 0 ? .zero : nil }
+        guard let line = try? LedgerFile(path: log).line(endingAt: stamp.size) else { return nil }
+        var scanner = LineScanner()
+        let link = line.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
+        guard link.unreadable == nil, link.altered == nil, link.seq == stamp.seq, let hash = link.hash, hash.hex == stamp.hash
+        else { return nil }
+        return hash
     }
 
     /// Keeps `fold` (and the caseload entries) as the checkpoint of `scope` at `stamp`, atomically; not a failure
@@ -205,14 +230,20 @@ enum FoldCheckpoint {
         } else {
             fixed += ["-", "-", "-"]
         }
-        func header(snapshotLength: Int, checksum: String) -> [UInt8] {
+        fixed.append(LedgerFold.meaning)
+        /// The header up to its checksum, which covers it (and ends with the tab before the checksum).
+        func headerStart(snapshotLength: Int) -> [UInt8] {
             let lengths = [snapshotLength, encoded.count].map { String(repeating: "0", count: max(0, 16 - String($0).count)) + String($0) }
-            return Array(((fixed + lengths + [checksum]).joined(separator: "\t") + "\n").utf8)
+            return Array(((fixed + lengths).joined(separator: "\t") + "\t").utf8)
+        }
+        func header(snapshotLength: Int, payload: SHA256.Digest) -> [UInt8] {
+            let start = headerStart(snapshotLength: snapshotLength)
+            return start + Array(checksum(header: start, payload: payload).utf8) + [0x0A]
         }
         let target = path(for: log, scope)
         do {
             let output = try AtomicOutput(path: target, temporary: "\(target).new-\(getpid())")
-            let placeholder = header(snapshotLength: 0, checksum: String(repeating: "0", count: 64))
+            let placeholder = header(snapshotLength: 0, payload: .zero)
             try output.write(placeholder)
             var hasher = SHA256()
             var snapshotLength = 0
@@ -230,7 +261,7 @@ enum FoldCheckpoint {
             }
             hasher.update(encoded)
             try output.write(encoded)
-            let final = header(snapshotLength: snapshotLength, checksum: hasher.finalize().hex)
+            let final = header(snapshotLength: snapshotLength, payload: hasher.finalize())
             guard final.count == placeholder.count else {
                 trace(scope, "not kept: its header outgrew its placeholder")
                 return

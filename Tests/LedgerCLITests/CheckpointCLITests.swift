@@ -119,6 +119,6 @@ struct CheckpointCLITests {
         // Another log in its place: the stamp no longer holds.
         let other = Log(families: 12, seed: 9)
         writeBytes(readBytes(other.path), to: log.path)
-        #expect(log.expectSameAnswers("another log in its place").contains("not used: the log no longer holds seq"))
+        #expect(log.expectSameAnswers("another log in its place").contains("not used: the log does not hold seq"))
     }
 }

@@ -120,7 +120,7 @@ struct EventScannerTests {
         var lines = readLines(ledger.path)
         let before = try Self.fast(ledger.path, window: EventWindow())
         lines[2] = lines[2].replacing(",\"stream\":", with: ", \"stream\" :")
-        writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
+        writeBytes(Array(rechained(lines).map { $0 + "\n" }.joined().utf8), to: ledger.path)
         let after = try Self.fast(ledger.path, window: EventWindow())
         #expect(after.count == before.count)
         #expect(after.map(\.data) == before.map(\.data))
@@ -129,7 +129,7 @@ struct EventScannerTests {
         #expect(try Self.reference(ledger.path, window: EventWindow()).map(\.seq) == after.map(\.seq))
     }
 
-    @Test("a malformed line is refused with its line number, not skipped")
+    @Test("a malformed line is refused with its line number (its seq: the chain breaks there), not skipped")
     func malformed() throws {
         let ledger = try TestLedger()
         try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
@@ -139,8 +139,8 @@ struct EventScannerTests {
         #expect {
             try Self.fast(ledger.path, window: EventWindow())
         } throws: { error in
-            guard case .malformedLine(_, let line, let problem)? = error as? EventLogError else { return false }
-            return line == 3 && problem.contains("run ledger verify")
+            guard case .chainBroken(let seq, _, let problem)? = error as? EventLogError else { return false }
+            return seq == 3 && problem.contains("not in the line format") && "\(error)".contains("run `ledger verify`")
         }
     }
 
@@ -155,6 +155,7 @@ struct EventScannerTests {
         // The first referral in another valid shape: the peek fails, so the plan keeps it for the full parser.
         let first = lines.count - 2
         lines[first] = "{\"seq\" :" + lines[first].dropFirst(7)
+        lines = rechained(lines)
         writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
         let after = try Self.fast(ledger.path, window: EventWindow(), types: wanted)
         #expect(after.map(\.seq) == before.map(\.seq) && after.map(\.data) == before.map(\.data))
@@ -165,8 +166,8 @@ struct EventScannerTests {
         #expect {
             try Self.fast(ledger.path, window: EventWindow(), types: wanted)
         } throws: { error in
-            guard case .malformedLine(_, let line, _)? = error as? EventLogError else { return false }
-            return line == first + 1
+            guard case .chainBroken(let seq, _, _)? = error as? EventLogError else { return false }
+            return seq == first + 1
         }
     }
 

@@ -1,0 +1,141 @@
+/// One stored line's place in the hash chain (EVENTS.md §1): its seq, the `prev` it states, its hash, and whether
+/// its own bytes prove it (both hashes recomputed: `hash` over the body, `dataHash` over salt and data).
+///
+/// Made where the line is parsed (on any thread); judged in log order by `HashChain`. `ledger verify` and every
+/// read and append use these two, so a line the one refuses the others refuse with the same words.
+public struct ChainLink: Sendable {
+    public var seq = 0
+    public var prev: SHA256.Digest?
+    /// The line's hash (the one it states, which is the recomputed one unless `altered` says otherwise).
+    public var hash: SHA256.Digest?
+    /// Why a hash does not match its bytes, if one does not.
+    public var altered: String?
+    /// Why the line could not be read at all (over the size limit, not in the line format).
+    public var unreadable: String?
+
+    /// A line that could not be read.
+    public init(unreadable problem: String) { unreadable = problem }
+
+    /// The link of a line the fast scanner accepted (the digests compared with the hex in place).
+    public init(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) {
+        func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
+        }
+        seq = scanned.seq
+        prev = SHA256.Digest(hex: bytes(scanned.prev))
+        do { hash = try LineFormat.verifyHashes(scanned, line: line) } catch {
+            altered = "\(error)"
+            hash = SHA256.Digest(hex: bytes(scanned.hash))
+        }
+    }
+
+    /// The link of a line the reference parser decoded.
+    public init(_ record: LedgerRecord, line: UnsafeBufferPointer<UInt8>) {
+        seq = record.seq
+        prev = Array(record.prev.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
+        hash = Array(record.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
+        do { try LineFormat.verifyHashes(record, line: line) } catch { altered = "\(error)" }
+    }
+
+    /// The link of any stored line (`tooLong`: it was cut at the size limit): by the fast scanner when it is in
+    /// the shape the ledger writes (its data not walked: `LineScanner.scanChained`), else by the reference parser.
+    public init(line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, scanner: inout LineScanner) {
+        if tooLong {
+            self.init(unreadable: "line longer than 1 MiB")
+        } else if let scanned = scanner.scanChained(line) {
+            self.init(scanned, line: line)
+        } else {
+            do { self.init(try LineFormat.decode(line), line: line) } catch {
+                self.init(unreadable: "not in the line format: \(error)")
+            }
+        }
+    }
+}
+
+/// Where a chain breaks: the seq the first bad line should have had (its position), and why.
+public struct ChainBreak: Error, Equatable, Sendable, CustomStringConvertible {
+    public var seq: Int
+    public var problem: String
+
+    public init(seq: Int, problem: String) {
+        self.seq = seq
+        self.problem = problem
+    }
+
+    public var description: String { "the log's chain breaks at seq \(seq): \(problem); run `ledger verify`" }
+}
+
+/// The chain checked in log order, one line at a time: seq contiguous, each `prev` the hash of the line before,
+/// each line's hashes true to its bytes. It starts at the log's start, or after a line whose hash was itself
+/// recomputed (a checkpoint's stamp, the write state's).
+public struct HashChain: Sendable, Equatable {
+    /// The hash the next line's `prev` must be.
+    public private(set) var previousHash: SHA256.Digest
+    /// The seq the next line must have.
+    public private(set) var expectedSeq: Int
+
+    /// A chain after the line `seq` whose hash is `hash` (the log's start: seq 0, 64 zeros).
+    public init(after seq: Int = 0, hash: SHA256.Digest = .zero) {
+        previousHash = hash
+        expectedSeq = seq + 1
+    }
+
+    /// A chain after the line `seq` whose hash is the hex `hash`; nil when it is not 64 hex digits.
+    public init?(after seq: Int, hex hash: String) {
+        guard let digest = Array(hash.utf8).withUnsafeBytes({ SHA256.Digest(hex: $0) }) else { return nil }
+        self.init(after: seq, hash: digest)
+    }
+
+    func fail(_ problem: String) -> ChainBreak { ChainBreak(seq: expectedSeq, problem: problem) }
+
+    /// Checks the next line; on success the chain moves past it.
+    public mutating func accept(_ link: ChainLink) throws(ChainBreak) {
+        if let problem = link.unreadable { throw fail(problem) }
+        try accept(seq: link.seq, prev: link.prev, hash: link.hash, altered: link.altered)
+    }
+
+    /// `accept` of a line's parts (for a caller that keeps them its own way, as `ledger verify` does).
+    public mutating func accept(seq: Int, prev: SHA256.Digest?, hash: SHA256.Digest?, altered: String?) throws(ChainBreak) {
+        if seq != expectedSeq { throw fail("seq is \(seq), expected \(expectedSeq) (a line is missing, added or moved)") }
+        if prev != previousHash {
+            throw fail(
+                "prev does not match the hash of seq \(expectedSeq - 1) (a line before it was changed, removed or reordered)")
+        }
+        if let altered { throw fail("\(altered) (the line was altered)") }
+        guard let hash else { throw fail("hash: must be 64 lowercase hex digits") }
+        previousHash = hash
+        expectedSeq += 1
+    }
+
+    /// Checks that `links`, a run of lines checked on its own from its first line's stated seq and prev (a slice
+    /// read on another thread), continues this chain; on success the chain moves past the run.
+    public mutating func join(_ run: ChainRun) throws(ChainBreak) {
+        guard let first = run.first, let after = run.chain else { return }
+        // The run's first line against this chain; then the run's own first failure, if any (always later).
+        try accept(first)
+        if let failure = run.failure { throw failure }
+        self = after
+    }
+}
+
+/// A run of consecutive lines checked on their own (on a parse thread): linked to each other, and to whatever
+/// came before by its first line, which `HashChain.join` checks in log order.
+public struct ChainRun: Sendable {
+    /// The first line's link.
+    public private(set) var first: ChainLink?
+    /// The chain after the lines checked so far (nil before the first).
+    public private(set) var chain: HashChain?
+    /// The first break inside the run.
+    public private(set) var failure: ChainBreak?
+
+    public init() {}
+
+    /// Adds the next line of the run.
+    public mutating func add(_ link: ChainLink) {
+        guard failure == nil else { return }
+        var current = chain ?? HashChain(after: link.seq - 1, hash: link.prev ?? .zero)
+        if chain == nil { first = link }
+        do { try current.accept(link) } catch { failure = error }
+        chain = current
+    }
+}

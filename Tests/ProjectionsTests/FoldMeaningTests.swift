@@ -1,0 +1,65 @@
+import EventLog
+import LedgerCore
+@testable import Projections
+import Testing
+
+/// The fingerprint of the fold's meaning, which keys the checkpoints: it must follow any change of what the fold
+/// answers, and nothing else.
+@Suite("The fold's meaning, fingerprinted")
+struct FoldMeaningTests {
+    @Test("the same in every run: made from a fixed log, and it is the one checkpoints carry")
+    func stable() {
+        let first = LedgerFold.fingerprint()
+        #expect(first == LedgerFold.fingerprint())
+        #expect(first == LedgerFold.meaning)
+        #expect(first.count == 64)
+    }
+
+    @Test("the fixed log exercises what a change would touch: re-referrals, closures, corrections")
+    func coverage() {
+        let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
+        let events = DemoScenario(families: LedgerFold.meaningFamilies, seed: LedgerFold.meaningSeed, today: today).storedEvents()
+        var fold = LedgerFold()
+        for event in events { fold.apply(event) }
+        let episodes = fold.families.values.flatMap(\.episodes)
+        #expect(episodes.contains { $0.reReferral }, "a re-referral window changed must change the fingerprint")
+        #expect(episodes.contains { !$0.reReferral && $0.number > 1 }, "a later episode outside the window")
+        #expect(episodes.contains { !$0.isOpen })
+        #expect(events.contains { $0.kind == .stepupDecided })
+        #expect(events.contains { !$0.amendments.isEmpty }, "corrections applied as a read applies them")
+    }
+
+    /// A build whose fold gives other answers: the re-referral window changed (as if `LedgerFold.swift` had
+    /// changed without `snapshotVersion` being bumped), or an event type forgotten.
+    @Test("a fold that answers differently has another fingerprint")
+    func followsMeaning() {
+        let today = LedgerFold.fingerprint()
+        /// The fold with every later episode's re-referral flag set to `flag` (a window of none, or of forever).
+        func window(_ flag: Bool) -> String {
+            LedgerFold.fingerprint { fold, event in
+                fold.apply(event)
+                guard event.kind == .referralReceived, let ref = event.familyRef, var family = fold.families[ref],
+                    let last = family.episodes.indices.last, last > 0
+                else { return }
+                family.episodes[last].reReferral = flag
+                fold.families[ref] = family
+            }
+        }
+        #expect(window(false) != today)
+        #expect(window(true) != today)
+        #expect(window(false) != window(true))
+        let forgetful = LedgerFold.fingerprint { fold, event in
+            if event.kind != .stepupDecided { fold.apply(event) }
+        }
+        #expect(forgetful != today)
+    }
+
+    @Test("worked out in a few milliseconds")
+    func cost() {
+        let clock = ContinuousClock()
+        _ = LedgerFold.fingerprint()
+        let elapsed = clock.measure { _ = LedgerFold.fingerprint() }
+        #expect(elapsed < .milliseconds(500), "debug build; the release build's cost is in BENCHMARKS.md")
+        print("fold meaning fingerprint: \(elapsed)")
+    }
+}
