@@ -42,6 +42,11 @@ enum CommandRunner {
         }
         let rest = Array(arguments.dropFirst())
         if rest.contains("--help") || rest.contains("-h") {
+            // `ledger record TYPE --help` lists that type's fields.
+            if name == "record", let type = rest.first, let help = RecordBuilder.help(for: type) {
+                Console.out(help + "\n")
+                return .done
+            }
             Console.out(command.help + "\n")
             return .done
         }

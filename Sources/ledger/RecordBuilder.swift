@@ -3,20 +3,35 @@ import LedgerCore
 
 /// Builds one event from `ledger record` flags, typing each value by the catalogue.
 enum RecordBuilder {
-    static let reserved: Set<String> = ["log", "actor", "role", "family", "worker", "stream", "on", "id", "data", "org"]
+    /// The flags that say where and by whom an event is recorded, not what it says. `--worker` and `--role` are
+    /// also data fields of some types (`worker.allocated`'s worker, `worker.registered`'s role): for a type with
+    /// such a field the flag sets the field, and the envelope is given as `--worker-stream`/`--actor-role`.
+    static let envelope: Set<String> = [
+        "log", "actor", "actor-role", "role", "family", "worker", "worker-stream", "system", "stream", "on", "id",
+        "data", "org",
+    ]
+
+    /// The envelope flags a type's own fields take over.
+    static func dataFlags(of eventType: EventType) -> Set<String> {
+        Set(eventType.fields.map(\.name)).intersection(["worker", "role", "data"])
+    }
 
     static func build(type: String, arguments: Arguments, store: LedgerStore) throws -> JSONObject {
         guard let eventType = Catalogue.types[type] else {
             throw UsageError(message: "unknown type \"\(type)\"; types: \(Catalogue.names.joined(separator: ", "))")
         }
-        let streams = [arguments.value("family").map { "family:\($0)" }, arguments.value("worker").map { "worker:\($0)" },
-            arguments.flags.contains("org") ? "org" : nil, arguments.value("stream")].compactMap { $0 }
+        let owned = dataFlags(of: eventType)
+        let workerStream = arguments.value("worker-stream") ?? (owned.contains("worker") ? nil : arguments.value("worker"))
+        let streams = [arguments.value("family").map { "family:\($0)" }, workerStream.map { "worker:\($0)" },
+            arguments.value("system").map { "system:\($0)" }, arguments.flags.contains("org") ? "org" : nil,
+            arguments.value("stream")].compactMap { $0 }
         guard streams.count == 1, let stream = streams.first else {
-            throw UsageError(message: "give exactly one of --family REF, --worker ID, --org")
+            let worker = owned.contains("worker") ? "--worker-stream ID" : "--worker ID"
+            throw UsageError(message: "give exactly one of --family REF, \(worker), --system ID, --org")
         }
         guard let actor = arguments.value("actor") else { throw UsageError(message: "--actor ID is required") }
         let role: String
-        if let given = arguments.value("role") {
+        if let given = arguments.value("actor-role") ?? (owned.contains("role") ? nil : arguments.value("role")) {
             role = given
         } else if let registered = try store.registeredRole(of: actor) {
             role = registered
@@ -25,13 +40,13 @@ enum RecordBuilder {
                 message: "\(actor) is not a registered worker or system: register them first (worker.registered, or system.registered / ledger init --system)")
         }
         var data = JSONObject()
-        if let text = arguments.value("data") {
+        if !owned.contains("data"), let text = arguments.value("data") {
             guard let object = try JSONParser.parse(text).objectValue else {
                 throw UsageError(message: "--data must be a JSON object")
             }
             data = object
         }
-        for (name, value) in arguments.options where !reserved.contains(name) {
+        for (name, value) in arguments.options where !envelope.contains(name) || owned.contains(name) {
             let path = name.split(separator: ".").map(String.init)
             try set(&data, path: path, value: value, fields: eventType.fields, flag: name)
         }
@@ -56,6 +71,15 @@ enum RecordBuilder {
             object[head] = try typed(value, field.kind, flag: flag)
             return
         }
+        if case .anyObject = field.kind {
+            // A member of an object the catalogue does not describe (a correction's data, judged as its target
+            // when appended): a JSON value as written, else text.
+            var nested = object[head]?.objectValue ?? JSONObject()
+            let name = path.dropFirst().joined(separator: ".")
+            nested[name] = (try? JSONParser.parse(value)) ?? .string(value)
+            object[head] = .object(nested)
+            return
+        }
         guard case .object(let inner) = field.kind else {
             throw UsageError(message: "--\(flag): \(head) is not an object")
         }
@@ -73,6 +97,16 @@ enum RecordBuilder {
             guard text == "true" || text == "false" else { throw UsageError(message: "--\(flag) must be true or false") }
             return .bool(text == "true")
         case .list(let element, _):
+            // A JSON array as it is (a list of objects, such as members or actions); otherwise comma-separated.
+            if text.first == "[" {
+                guard let value = try? JSONParser.parse(text), value.arrayValue != nil else {
+                    throw UsageError(message: "--\(flag) must be a JSON array, or values separated by commas")
+                }
+                return value
+            }
+            if case .object = element {
+                throw UsageError(message: "--\(flag) is a list of objects: give it as a JSON array ([{…}, …])")
+            }
             return .array(try text.split(separator: ",").map { try typed(String($0), element, flag: flag) })
         case .object, .anyObject:
             guard let value = try? JSONParser.parse(text), value.objectValue != nil else {
@@ -81,6 +115,50 @@ enum RecordBuilder {
             return value
         default:
             return .string(text)
+        }
+    }
+
+    /// `ledger record TYPE --help`: the type's fields, from the catalogue.
+    static func help(for type: String) -> String? {
+        guard let eventType = Catalogue.types[type] else { return nil }
+        let stream: String
+        switch eventType.stream {
+        case .family: stream = "--family REF"
+        case .worker: stream = dataFlags(of: eventType).contains("worker") ? "--worker-stream ID" : "--worker ID"
+        case .system: stream = "--system ID"
+        case .org: stream = "--org"
+        case .any: stream = "(--family REF | --worker ID | --system ID | --org: the target's stream)"
+        }
+        var lines = ["usage: ledger record \(type) --actor ID \(stream) [--on DATE] [--id ID] [--FIELD VALUE …]"]
+        if eventType.managerOnly { lines.append("Needs a manager actor.") }
+        lines.append(eventType.fields.isEmpty ? "Fields: none." : "Fields:")
+        for field in eventType.fields {
+            lines.append("  --\(field.name)\(field.required ? "" : " (optional)"): \(describe(field.kind))")
+        }
+        if dataFlags(of: eventType).contains("role") {
+            lines.append("--role sets data.role; the actor's role (if not their registered one) is --actor-role.")
+        }
+        if dataFlags(of: eventType).contains("data") {
+            lines.append("--data JSON sets data.data (the corrected data); --data.NAME VALUE sets one member of it.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ kind: FieldKind) -> String {
+        switch kind {
+        case .text: "text"
+        case .oneOf(let allowed): "one of \(allowed.joined(separator: ", "))"
+        case .date: "a date, YYYY-MM-DD"
+        case .bool: "true or false"
+        case .integer(let range): "a whole number, \(range.lowerBound)–\(range.upperBound)"
+        case .number(let range): "a number, \(range.lowerBound)–\(range.upperBound)"
+        case .numberAbove(let low, let high): "a number over \(low), at most \(high)"
+        case .reference: "an id (1–64 of A-Za-z0-9._-)"
+        case .object(let fields): "an object (set members with --NAME.MEMBER: \(fields.map(\.name).joined(separator: ", ")))"
+        case .anyObject: "a JSON object"
+        case .list(let element, _):
+            if case .object = element { "a JSON array of objects" } else { "values separated by commas (\(describe(element)))" }
+        case .textOrList: "text, or a JSON array of texts"
         }
     }
 }

@@ -156,13 +156,16 @@ enum WriteCommands {
     }
 
     static let recordHelp = """
-        usage: ledger record TYPE --actor ID (--family REF | --worker ID | --org) [--on DATE] [--id ID]
-                             [--role ROLE] [--data JSON] [--FIELD VALUE …] [--log PATH]
+        usage: ledger record TYPE --actor ID (--family REF | --worker ID | --system ID | --org) [--on DATE]
+                             [--id ID] [--actor-role ROLE] [--data JSON] [--FIELD VALUE …] [--log PATH]
 
         Records one event from flags. Each --FIELD VALUE sets data.FIELD (typed by the catalogue: numbers,
         true/false, comma-separated lists); a dotted name sets a member of an object
         (--familyStar.keepingSafe 7). --data gives the whole data object as JSON. --on is when it happened
-        (YYYY-MM-DD or RFC 3339; default today). The actor's role is their registered role unless --role.
+        (YYYY-MM-DD or RFC 3339; default today). The actor's role is their registered role unless --actor-role
+        (or --role, for a type with no role field). A type's own worker and role fields take --worker and
+        --role; its stream is then --worker-stream. A list of objects is a JSON array (--members '[{…}]').
+        ledger record TYPE --help lists TYPE's fields.
         Examples:
           ledger record contact.attempted --family F-102 --actor w-017 --method phone --outcome no-answer
           ledger record note.recorded --family F-102 --actor w-017 --subject "Home visit" --body "Seen with mum"
