@@ -4,9 +4,7 @@ import LedgerCore
 /// Standards checked when an episode closes (contact standard, review before closure, minimum requirements),
 /// and how long an episode at a level may stay open.
 enum ClosureChecks {
-    static let minimumRequirements = [
-        "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation", "young-carer-check",
-    ]
+    static let minimumRequirements = MinimumRequirement.all
 
     /// The terms of the checks made at closure under one policy (`ObligationTerms`), made once.
     struct Terms: Sendable {

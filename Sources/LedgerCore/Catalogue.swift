@@ -214,12 +214,7 @@ public enum Catalogue {
         add(
             "requirement.met", .family,
             [
-                .required(
-                    "requirement",
-                    .oneOf([
-                        "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation",
-                        "young-carer-check",
-                    ]))
+                .required("requirement", .oneOf(MinimumRequirement.all))
             ])
         // Assessment, plan, review
         add(

@@ -300,7 +300,7 @@ public struct DemoScenario: Sendable {
         let closeDay = max(engagedOn.adding(days: lengthDays), planDay.adding(days: 14))
         var nextReview = planDay.adding(days: random.chance(0.8) ? 38 + random.int(0..<6) : 50 + random.int(0..<20))
         var summaryDue = engagedOn.adding(days: 110 + random.int(0..<20))
-        var requirements = ["gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation", "young-carer-check"]
+        var requirements = MinimumRequirement.all
         let skipRequirement = random.chance(0.3)
         if skipRequirement { requirements.removeLast() }
         var corrected = false

@@ -29,6 +29,15 @@ public enum FamilyStar {
     ]
 }
 
+/// The minimum requirements of a family's plan (EVENTS.md `requirement.met`, 004 §9): the catalogue's values,
+/// the closure check and the demo read this one list.
+public enum MinimumRequirement {
+    /// Requirement names, in the order 004 §9 gives them.
+    public static let all = [
+        "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation", "young-carer-check",
+    ]
+}
+
 /// Troubled Families headline problems (EVENTS.md §4).
 public enum PbRCriterion {
     /// Criterion names.
