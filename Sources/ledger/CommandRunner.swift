@@ -12,6 +12,13 @@ enum CommandRunner {
 
     static let commands: [Command] = WriteCommands.all + ReadCommands.all + [DemoCommand.command]
 
+    /// This build's version, and the log format it writes (`ledger --version`).
+    static let version = """
+        ledger 0.9.0
+        log format: JSON lines with a SHA-256 hash chain and salted dataHash (EVENTS.md §1); redaction-ready
+        actors: registered workers and systems (EVENTS.md §2); catalogue of \(Catalogue.names.count) event types
+        """
+
     static let overview = """
         ledger: an event-sourced case ledger for Early Help and Family Support.
 
@@ -24,6 +31,10 @@ enum CommandRunner {
         """
 
     static func run(_ arguments: [String]) -> ExitStatus {
+        if arguments.first == "--version" {
+            Console.out(version + "\n")
+            return .done
+        }
         guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
             if arguments.count >= 2, let command = commands.first(where: { $0.name == arguments[1] }) {
                 Console.out(command.help + "\n")

@@ -38,6 +38,14 @@ struct CLIWriteTests {
         #expect(again.status == 1 && again.stderr.contains("already exists"))
     }
 
+    @Test("--version names the build and the log format")
+    func version() {
+        let directory = TemporaryDirectory()
+        let result = Subprocess.ledger(["--version"], in: directory)
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("ledger ") && result.stdout.contains("log format: JSON lines"), "\(result.stdout)")
+    }
+
     @Test("usage errors exit 2; --help exits 0 on every command")
     func usage() {
         let directory = TemporaryDirectory()
