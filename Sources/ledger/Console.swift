@@ -5,6 +5,9 @@
 /// Buffered standard output and unbuffered standard error, with progress shown only on a terminal.
 enum Console {
     nonisolated(unsafe) private static var buffer: [UInt8] = []
+    /// The first error writing standard output (a full disk, a closed pipe): the command's output is incomplete,
+    /// so the process must not exit 0 (`main`).
+    nonisolated(unsafe) private(set) static var outputError: Int32?
 
     /// Writes to standard output (buffered; flushed at exit and when large).
     static func out(_ text: String) {
@@ -18,13 +21,21 @@ enum Console {
         if buffer.count > 1 << 16 { flush() }
     }
 
-    /// Flushes standard output.
+    /// Flushes standard output; a failure is kept in `outputError` (and later output is dropped).
     static func flush() {
         var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < buffer.count && outputError == nil {
+            let written = buffer.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(1, base + offset, raw.count - offset)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
+                outputError = errno
+                break
+            }
+            if written == 0 {
+                outputError = EIO
                 break
             }
             offset += written

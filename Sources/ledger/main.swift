@@ -14,4 +14,9 @@ enum ExitStatus: Int32 {
 let arguments = Array(CommandLine.arguments.dropFirst())
 let status = CommandRunner.run(arguments)
 Console.flush()
+if let error = Console.outputError {
+    // What was printed is incomplete: a script reading it must not take it for the whole answer.
+    Console.err("ledger: could not write to standard output: \(String(cString: strerror(error)))")
+    exit(ExitStatus.refused.rawValue)
+}
 exit(status.rawValue)

@@ -38,6 +38,17 @@ struct CLIWriteTests {
         #expect(again.status == 1 && again.stderr.contains("already exists"))
     }
 
+    @Test("a failed write to standard output (a full disk) exits 1 and says so")
+    func fullStandardOutput() {
+        let (directory, log) = Self.initialized()
+        let errors = directory.file("stderr.txt")
+        let pid = Subprocess.spawn(
+            [Subprocess.ledgerBinary, "verify", "--log", log], stdoutPath: "/dev/full", stderrPath: errors)
+        #expect(Subprocess.wait(pid) == 1)
+        let message = String(decoding: readBytes(errors), as: UTF8.self)
+        #expect(message.contains("could not write to standard output: No space left on device"), "\(message)")
+    }
+
     @Test("--version names the build and the log format")
     func version() {
         let directory = TemporaryDirectory()
