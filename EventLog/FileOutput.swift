@@ -88,6 +88,24 @@ public enum FileOutput {
         return complete ? bytes : nil
     }
 
+    /// Whether two paths name the same existing file (the same inode: a hard link or another spelling counts).
+    public static func sameFile(_ first: String, _ second: String) -> Bool {
+        guard let one = Syscalls.status(of: first), let other = Syscalls.status(of: second) else { return false }
+        return one.isSameFile(as: other)
+    }
+
+    /// `path` with its folder resolved (symbolic links, `.` and `..`), so two spellings of a name compare equal;
+    /// nil when the folder does not exist.
+    public static func canonical(_ path: String) -> String? {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let resolved = realpath(folder, nil) else { return nil }
+        defer { free(resolved) }
+        let base = String(cString: resolved)
+        return (base == "/" ? "" : base) + "/" + name
+    }
+
     /// Removes a file (no error when it is missing).
     public static func remove(_ path: String) { Syscalls.unlink(path) }
 

@@ -113,7 +113,8 @@ enum WriteCommands {
         nothing is reported appended before its batch is durable), duplicates (same id, same content) skipped,
         and each refused line written to the rejects file as one JSON line
         {"file", "line", "id"?, "reason", "input"} (the input kept as text, so it can be fixed and re-ingested).
-        Counts go to stderr. Exit 1 when anything was refused.
+        Counts go to stderr. Exit 1 when anything was refused. The rejects file is added to, never emptied
+        (earlier rejects are kept), and may not be the log, an input, or a file the ledger keeps beside the log.
         """
 
     static func ingest(_ raw: [String]) throws -> ExitStatus {
@@ -124,9 +125,11 @@ enum WriteCommands {
         }
         let batch = try arguments.integer("batch") ?? 4096
         guard batch >= 1 else { throw UsageError(message: "--batch must be at least 1") }
-        let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
-        // The rejects file holds this run's refusals (replaced, owner-only).
-        let rejects = try arguments.value("rejects").map { try FileOutput.create($0, replace: true) }
+        let log = CommandRunner.logPath(arguments)
+        let store = LedgerStore(path: log, environment: try CommandRunner.environment())
+        if let path = arguments.value("rejects") { try checkRejects(path, log: log, inputs: arguments.positionals) }
+        // Refusals are added to the rejects file (owner-only); what an earlier run put there is kept.
+        let rejects = try arguments.value("rejects").map { try FileOutput.create($0, replace: false) }
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
@@ -153,6 +156,22 @@ enum WriteCommands {
         if total.refused > 0, let path = rejects?.path { message += " (see \(path))" }
         Console.err(message + "; head seq \(total.head.seq)")
         return total.refused > 0 ? .refused : .done
+    }
+
+    /// Refuses a rejects file that would overwrite what it must not: the log (by any name or link), an input,
+    /// or a file the ledger keeps beside the log (written over, or renamed over, by the ingest itself).
+    static func checkRejects(_ path: String, log: String, inputs: [String]) throws {
+        if FileOutput.sameFile(path, log) {
+            throw UsageError(message: "--rejects names the log itself; give another file")
+        }
+        for input in inputs where input != "-" && FileOutput.sameFile(path, input) {
+            throw UsageError(message: "--rejects names the input \(input); give another file")
+        }
+        if let rejects = FileOutput.canonical(path), let logPath = FileOutput.canonical(log),
+            rejects == logPath || rejects.hasPrefix(logPath + ".")
+        {
+            throw UsageError(message: "--rejects names a file the ledger keeps beside the log; give another file")
+        }
     }
 
     static let recordHelp = """

@@ -3,6 +3,10 @@ import LedgerCore
 import LedgerTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The write side through the real binary: exit codes, stdout, stderr, files.
 @Suite("ledger CLI: write side")
 struct CLIWriteTests {
@@ -47,6 +51,32 @@ struct CLIWriteTests {
         #expect(Subprocess.wait(pid) == 1)
         let message = String(decoding: readBytes(errors), as: UTF8.self)
         #expect(message.contains("could not write to standard output: No space left on device"), "\(message)")
+    }
+
+    @Test("--rejects never overwrites the log (by any name or link), an input or a file beside the log")
+    func rejectsGuarded() throws {
+        let (directory, log) = Self.initialized()
+        #expect(Subprocess.ledger(["append", "--log", log], environment: Self.now,
+            stdin: Events.staff.joined(separator: "\n") + "\n", in: directory).status == 0)
+        let input = directory.file("in.jsonl")
+        writeBytes(Array("{bad\n".utf8), to: input)
+        let link = directory.file("other.jsonl")
+        #expect(link.withCString { target in log.withCString { Glibc.link($0, target) } } == 0)
+        let before = readBytes(log)
+        for rejects in [log, directory.file("./ledger.jsonl"), link, input, log + ".ids", log + ".state"] {
+            let result = Subprocess.ledger(
+                ["ingest", input, "--rejects", rejects, "--log", log], environment: Self.now, in: directory)
+            #expect(result.status == 2, "\(rejects): \(result.stderr)")
+            #expect(readBytes(log) == before, "\(rejects) changed the log")
+        }
+        #expect(readBytes(input) == Array("{bad\n".utf8))
+        _ = unlink(link)
+        // An ordinary rejects file is added to: a second run keeps the first run's refusal.
+        let rejects = directory.file("rejects.jsonl")
+        for _ in 0..<2 {
+            _ = Subprocess.ledger(["ingest", input, "--rejects", rejects, "--log", log], environment: Self.now, in: directory)
+        }
+        #expect(readLines(rejects).count == 2)
     }
 
     @Test("--version names the build and the log format")
