@@ -153,7 +153,8 @@ public struct WriteState: Sendable, Equatable {
     static func authority(for kind: EventKind?, data: EventData) -> Authority {
         if kind?.eventType?.managerOnly ?? false { return .manager }
         switch kind {
-        case .workerRegistered: return .managerOrSystem
+        // A leaver is recorded by a manager or the HR feed: once recorded, the worker can no longer act.
+        case .workerRegistered, .workerLeft: return .managerOrSystem
         case .workerChanged: return data["role"] != nil ? .managerOrSystem : .anyone
         default: return .anyone
         }
@@ -207,7 +208,9 @@ public struct WriteState: Sendable, Equatable {
             guard let worker = worker(actor) else {
                 throw refuse("actor.id", "\"\(actor)\" is not a registered worker (record worker.registered first)")
             }
-            if worker.left { throw refuse("actor.id", "\"\(actor)\" has left (worker.left)") }
+            if worker.left {
+                throw refuse("actor.id", "\"\(actor)\" has left (worker.left), or their registration was voided")
+            }
             if worker.role != input.actorRole {
                 throw refuse("actor.role", "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
             }
@@ -277,6 +280,13 @@ public struct WriteState: Sendable, Equatable {
             // Judged as its target would be: the target's role, and the corrected data through every rule of the
             // target's type.
             let targetKind = EventKind(name: target.type)
+            if content.streamKind == .worker, key == actor,
+                [.workerRegistered, .workerChanged, .workerLeft].contains(targetKind)
+            {
+                throw refuse(
+                    "actor.id",
+                    "\"\(actor)\" cannot correct or void their own registration, role or leaving (\(target.type) \"\(targetID)\"): a manager or the HR system does")
+            }
             var targetNeeds = correctionAuthority(for: targetKind, on: occurred.date)
             if type == "event.corrected", let targetType = Catalogue.types[target.type],
                 let replacement = input.data["data"]?.objectValue
@@ -427,6 +437,18 @@ public struct WriteState: Sendable, Equatable {
                 $0.open = false
                 $0.closureApproved = false
                 $0.lastClosure = content.id
+            }
+        case .eventVoided where content.streamKind == .worker || content.streamKind == .system:
+            // A registration entered in error: as if never made, nobody acts under it; a leaving or retirement
+            // entered in error: the worker or system acts again. (A voided role change keeps the role until a
+            // manager records the right one: the role before it is not held here.)
+            guard let target = data["target"]?.stringValue else { break }
+            switch targetType(target) {
+            case "worker.registered": updateWorker(key) { $0.left = true }
+            case "worker.left": updateWorker(key) { $0.left = false }
+            case "system.registered": if system(key) != nil { systems[key] = System(retired: true) }
+            case "system.retired": if system(key) != nil { systems[key] = System(retired: false) }
+            default: break
             }
         case .eventVoided:
             // Entered in error: undo what the target did to the episode, where that can be told.

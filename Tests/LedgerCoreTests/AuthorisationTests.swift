@@ -60,6 +60,17 @@ struct AuthorisationTests {
             id: "wr-9", stream: "worker:w-050", type: "worker.registered", on: "2026-02-14",
             data: ["name": "New", "role": "team-manager", "team": "north", "fte": 1]),
             "actor.role", "or a registered system"),
+        ("an FSW recording a manager's leaving", Events.line(
+            id: "wl-9", stream: "worker:m-001", type: "worker.left", on: "2026-02-14", data: [:]),
+            "actor.role", "worker.left needs a manager"),
+        ("a manager correcting their own registration's role", corrected(
+            "reg-m-001", stream: "worker:m-001", actor: "m-001", role: "team-manager",
+            data: ["name": "Worker m-001", "role": "operations-manager", "team": "north", "fte": 1]),
+            "actor.id", "cannot correct or void their own registration"),
+        ("a manager voiding their own registration", Events.line(
+            id: "fix-9", stream: "worker:m-001", type: "event.voided", on: "2026-02-14", actor: "m-001",
+            role: "team-manager", data: ["target": "reg-m-001", "reason": "Entered in error"]),
+            "actor.id", "cannot correct or void their own registration"),
         ("an FSW registering a system", Events.line(
             id: "sr-9", stream: "system:feed-2", type: "system.registered", on: "2026-02-14",
             data: ["name": "Feed", "purpose": "other"]), "actor.role", "system.registered needs a manager"),
@@ -126,6 +137,30 @@ struct AuthorisationTests {
         #expect(failure?.seq == lines.count, "\(what): \(String(describing: failure))")
         #expect(failure?.problem.contains("\(field): ") ?? false, "\(what): \(String(describing: failure))")
         #expect(failure?.problem.contains(rule) ?? false, "\(what): \(String(describing: failure))")
+    }
+
+    @Test("a voided registration acts no more; a voided leaving acts again; a voided system is retired")
+    func voidedRegistrations() throws {
+        let ledger = try Self.prepared()
+        func void(_ target: String, stream: String, id: String) throws {
+            let outcome = try ledger.append([
+                Events.line(
+                    id: id, stream: stream, type: "event.voided", on: "2026-02-15", actor: "m-001",
+                    role: "team-manager", data: ["target": .string(target), "reason": "Entered in error"])
+            ])
+            guard case .appended = outcome.first else { throw Failure(description: "\(outcome)") }
+        }
+        try void("reg-w-017", stream: "worker:w-017", id: "void-1")
+        let gone = try #require(try ledger.refusal(Self.visit(actor: "w-017", role: "fsw")))
+        #expect(gone.rule.contains("registration was voided"), "\(gone)")
+        try void("system-registered-dm", stream: "system:dm", id: "void-2")
+        let system = try #require(try ledger.refusal(Self.visit(actor: "dm", role: "system")))
+        #expect(system.rule.contains("was retired"), "\(system)")
+        #expect(try LedgerVerifier.verify(path: ledger.path).events > 0)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
     }
 
     @Test("the people the contract allows are accepted: a manager's corrections, the HR feed's role change")
