@@ -135,6 +135,38 @@ enum ReadCommands {
         }
     }
 
+    /// A filter naming a family, worker or team the log has never seen (PROJECTIONS.md: an error, not an empty
+    /// answer).
+    struct UnknownFilter: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// A family's ref from `F-102` or `family:F-102` (PROJECTIONS.md: both are accepted).
+    static func familyRef(_ given: String) -> String {
+        given.hasPrefix("family:") ? String(given.dropFirst(7)) : given
+    }
+
+    /// The --family, --worker and --team filters, each checked against what the log holds (a team is known from
+    /// team.defined or a worker's registration).
+    static func filters(_ query: Query, _ fold: LedgerFold) throws -> (family: String?, worker: String?, team: String?) {
+        let family = query.arguments.value("family").map(familyRef)
+        let worker = query.arguments.value("worker")
+        let team = query.arguments.value("team")
+        // In a window (--as-of, --known-at) a name may be one the log holds only later: no answer there is an
+        // answer. Without one, the fold holds the whole log.
+        guard query.window.asOf == nil && query.window.knownAt == nil else { return (family, worker, team) }
+        if let family, fold.families[family] == nil {
+            throw UnknownFilter(description: "--family \(family): no such family in the log")
+        }
+        if let worker, fold.workers[worker] == nil {
+            throw UnknownFilter(description: "--worker \(worker): no such worker in the log")
+        }
+        if let team, fold.teams[team] == nil, !fold.workers.values.contains(where: { $0.team == team }) {
+            throw UnknownFilter(description: "--team \(team): no such team in the log")
+        }
+        return (family, worker, team)
+    }
+
     static func requireLog(_ query: Query) throws {
         if !LedgerFile(path: query.path).exists { throw EventLogError.missing(path: query.path) }
     }
@@ -143,9 +175,7 @@ enum ReadCommands {
         let query = try Query(raw)
         try requireLog(query)
         let reports = try query.reports(FoldCheckpoint.families)
-        let family = query.arguments.value("family")
-        let worker = query.arguments.value("worker")
-        let team = query.arguments.value("team")
+        let (family, worker, team) = try filters(query, reports.fold)
         let status = query.arguments.value("status")
         let families = reports.sortedFamilies
         // Each row is made, filtered and written a block at a time (a county's families are many).
@@ -170,8 +200,9 @@ enum ReadCommands {
         let figures = Reports(fold: fold, asOf: query.asOf).caseload(entries: entries)
         var workers = figures.workers
         var teams = figures.teams
-        if let worker = query.arguments.value("worker") { workers = workers.filter { $0["worker"]?.stringValue == worker } }
-        if let team = query.arguments.value("team") {
+        let checked = try filters(query, fold)
+        if let worker = checked.worker { workers = workers.filter { $0["worker"]?.stringValue == worker } }
+        if let team = checked.team {
             workers = workers.filter { $0["team"]?.stringValue == team }
             teams = teams.filter { $0["team"]?.stringValue == team }
         }
@@ -222,9 +253,7 @@ enum ReadCommands {
         let asOf = reports.asOf
         let overdue = query.arguments.flags.contains("overdue")
         let rule = query.arguments.value("rule")
-        let family = query.arguments.value("family")
-        let worker = query.arguments.value("worker")
-        let team = query.arguments.value("team")
+        let (family, worker, team) = try filters(query, reports.fold)
         let workers = reports.fold.workers
         let kept: @Sendable (Obligation) -> Bool = { obligation in
             if overdue, obligation.status(asOf: asOf) != .overdue { return false }
@@ -273,7 +302,7 @@ enum ReadCommands {
         let query = try Query(raw, flags: ["claimable"])
         try requireLog(query)
         let reports = try query.reports(FoldCheckpoint.families)
-        let family = query.arguments.value("family")
+        let family = try filters(query, reports.fold).family
         let claimable = query.arguments.flags.contains("claimable")
         let families = reports.sortedFamilies
         let policy = reports.fold.policy(on: reports.asOf)
@@ -309,13 +338,18 @@ enum ReadCommands {
     static func timeline(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        guard query.arguments.positionals.count == 1, let family = query.arguments.positionals.first else {
+        guard query.arguments.positionals.count == 1, let given = query.arguments.positionals.first else {
             throw UsageError(message: "give one FAMILY (its ref, e.g. F-102)")
         }
+        let family = familyRef(given)
         var book = TimelineBook(only: family)
         try EventScanner.scan(path: query.path, window: query.window) { book.apply($0) }
         let entries = book.timeline(family)
         if entries.isEmpty {
+            // Outside a window, a family with no events is one the log has never seen: an error, not an answer.
+            if query.window.asOf == nil && query.window.knownAt == nil {
+                throw UnknownFilter(description: "no family \(family) in the log")
+            }
             Console.err("no events for family \(family) in this window")
         }
         if query.format == .html {

@@ -86,6 +86,30 @@ struct CLIReadTests {
         }
     }
 
+    @Test("a filter naming a family, worker or team the log never saw is an error; family:REF is a ref")
+    func unknownFilters() {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let log = directory.file("d/ledger.jsonl")
+        let unknown: [[String]] = [
+            ["families", "--family", "F-9999"], ["families", "--worker", "w-999"], ["families", "--team", "east"],
+            ["caseload", "--worker", "w-999"], ["caseload", "--team", "east"], ["due", "--family", "F-9999"],
+            ["due", "--worker", "w-999"], ["pbr", "--family", "F-9999"], ["timeline", "F-9999"],
+        ]
+        for command in unknown {
+            let result = Subprocess.ledger(command + ["--log", log], in: directory)
+            #expect(result.status == 1 && result.stderr.contains("F-9999") || result.stderr.contains("w-999")
+                || result.stderr.contains("east"), "\(command): \(result.status) \(result.stderr)")
+            #expect(result.status == 1, "\(command)")
+        }
+        let byRef = Subprocess.ledger(["families", "--family", "F-1001", "--format", "jsonl", "--log", log], in: directory)
+        let byStream = Subprocess.ledger(
+            ["families", "--family", "family:F-1001", "--format", "jsonl", "--log", log], in: directory)
+        #expect(byRef.status == 0 && !byRef.stdout.isEmpty && byRef.stdout == byStream.stdout)
+        let timeline = Subprocess.ledger(["timeline", "family:F-1001", "--format", "jsonl", "--log", log], in: directory)
+        #expect(timeline.status == 0 && timeline.stdout.contains("referral.received"))
+    }
+
     @Test("due --overdue as of a date lists only overdue obligations; bad options are usage errors")
     func dueOverdue() {
         let directory = TemporaryDirectory()
