@@ -98,7 +98,7 @@ public struct EventInput: Sendable {
         guard let streamValue else { throw refuse("stream", "is required") }
         guard let stream = streamValue.stringValue else { throw refuse("stream", "must be a string") }
         guard let kind = StreamName.kind(of: stream) else {
-            throw refuse("stream", "must be family:<ref>, worker:<id> or org (<ref>/<id>: 1–64 of A-Za-z0-9._-)")
+            throw refuse("stream", "must be family:<ref>, worker:<id>, system:<id> or org (<ref>/<id>: 1–64 of A-Za-z0-9._-)")
         }
         if eventType.stream != .any && eventType.stream != kind {
             throw refuse("stream", "\(typeText) belongs on a \(eventType.stream.rawValue) stream, not \(stream)")

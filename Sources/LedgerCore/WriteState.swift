@@ -306,6 +306,11 @@ public struct WriteState: Sendable, Equatable {
                     refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
             }
+            if targetKind == .policyAdopted && type == "event.voided" && adoptions.count <= 1 {
+                throw refuse(
+                    "data.target",
+                    "\"\(targetID)\" is the log's only policy: voiding it would leave no rules in force; adopt the right policy with policy.adopted")
+            }
             if targetNeeds > required {
                 required = targetNeeds
                 requiredBecause = " (it changes \(target.type) \"\(targetID)\", which needs it)"

@@ -46,6 +46,10 @@ enum RecordBuilder {
             }
             data = object
         }
+        var given = Set<String>()
+        for (name, _) in arguments.options where !given.insert(name).inserted {
+            throw UsageError(message: "--\(name) is given twice; give it once")
+        }
         for (name, value) in arguments.options where !envelope.contains(name) || owned.contains(name) {
             let path = name.split(separator: ".").map(String.init)
             try set(&data, path: path, value: value, fields: eventType.fields, flag: name)

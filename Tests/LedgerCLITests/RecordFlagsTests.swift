@@ -66,6 +66,10 @@ struct RecordFlagsTests {
             ["worker.changed", "--worker-stream", "w-017", "--actor", "w-017", "--role", "team-manager"],
             log: log, in: directory)
         #expect(promote.status == 1 && promote.stderr.contains("cannot change their own role"), "\(promote.stderr)")
+        let twice = Self.record(
+            ["note.recorded", "--family", "F-1", "--actor", "w-017", "--subject", "a", "--subject", "b", "--body", "c"],
+            log: log, in: directory)
+        #expect(twice.status == 2 && twice.stderr.contains("--subject is given twice"), "\(twice.stderr)")
     }
 
     @Test("record TYPE --help lists the type's fields")

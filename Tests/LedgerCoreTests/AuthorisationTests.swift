@@ -71,6 +71,9 @@ struct AuthorisationTests {
             id: "fix-9", stream: "worker:m-001", type: "event.voided", on: "2026-02-14", actor: "m-001",
             role: "team-manager", data: ["target": "reg-m-001", "reason": "Entered in error"]),
             "actor.id", "cannot correct or void their own registration"),
+        ("a manager voiding the log's only policy", Events.line(
+            id: "fix-9", stream: "org", type: "event.voided", on: "2026-02-14", actor: "m-001", role: "team-manager",
+            data: ["target": "policy-1", "reason": "Wrong profile"]), "data.target", "is the log's only policy"),
         ("an FSW registering a system", Events.line(
             id: "sr-9", stream: "system:feed-2", type: "system.registered", on: "2026-02-14",
             data: ["name": "Feed", "purpose": "other"]), "actor.role", "system.registered needs a manager"),
