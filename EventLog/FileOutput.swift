@@ -98,6 +98,22 @@ public enum FileOutput {
         return Int(info.st_size)
     }
 
+    /// The names of the regular files in `directory` whose names end with `suffix` (none when it cannot be read).
+    public static func fileNames(in directory: String, endingWith suffix: String) -> [String] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasSuffix(suffix), let status = Syscalls.status(of: directory + "/" + name), status.isRegular
+            else { continue }
+            names.append(name)
+        }
+        return names
+    }
+
     /// Creates a directory (and parents) owner-only where missing.
     public static func makeDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."

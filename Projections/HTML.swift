@@ -39,15 +39,43 @@ public enum HTML {
         [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A)
     }
 
-    /// A file-name-safe form of a family ref (refs are already `A-Za-z0-9._-`; anything else is replaced).
-    public static func safeFileName(_ ref: String) -> String {
-        var name = String(ref.unicodeScalars.map { scalar -> Character in
-            let value = scalar.value
-            let ok = (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value)
-                || scalar == "-" || scalar == "_" || scalar == "."
-            return ok ? Character(scalar) : "_"
-        })
-        if name.isEmpty || name.hasPrefix(".") { name = "_" + name }
-        return String(name.prefix(64))
+    /// The file name of a family's dashboard page (`families/<name>`), for the page writer and every link to it.
+    ///
+    /// Injective, and injective still on a file system that ignores case (macOS, Windows): capitals, digits and
+    /// `-` stand for themselves, and everything else is escaped with `_`, after which comes only a lower-case
+    /// letter, a digit or `_`:
+    ///
+    /// | in the ref | in the name |
+    /// |---|---|
+    /// | `A`–`Z`, `0`–`9`, `-` | itself |
+    /// | `a`–`z` | `_` and the letter (`f-1` → `_f-1`) |
+    /// | `_` | `__` |
+    /// | `.` | `_0` |
+    /// | anything else (never in a valid ref) | `_9`, its code point in lower-case hex, `_` |
+    ///
+    /// A name Windows reserves for a device (`CON`, `NUL`, `COM1`…, in any case) is followed by `_1`, which no
+    /// escape makes. So the name has no `.` (none leading, no `..`), no `/`, and letters outside an escape are all
+    /// capitals while those inside are all lower case: two names that differ only by case are never made. A ref of
+    /// up to 64 characters gives a name of at most 133 bytes.
+    public static func familyPageName(_ ref: String) -> String {
+        var name = ""
+        name.reserveCapacity(ref.utf8.count + 8)
+        for scalar in ref.unicodeScalars {
+            switch scalar.value {
+            case 0x41...0x5A, 0x30...0x39, 0x2D: name.unicodeScalars.append(scalar)
+            case 0x61...0x7A:
+                name += "_"
+                name.unicodeScalars.append(scalar)
+            case 0x5F: name += "__"
+            case 0x2E: name += "_0"
+            default: name += "_9" + String(scalar.value, radix: 16) + "_"
+            }
+        }
+        if reservedDeviceNames.contains(name.lowercased()) || name.isEmpty { name += "_1" }
+        return name + ".html"
     }
+
+    /// Names Windows keeps for devices, whatever the extension.
+    private static let reservedDeviceNames: Set<String> = Set(
+        ["con", "prn", "aux", "nul"] + (1...9).flatMap { ["com\($0)", "lpt\($0)"] })
 }
