@@ -43,11 +43,24 @@ enum RebuildWriter {
         _ = callocator_tune(256 << 10, Int32(clamping: ParallelLineReader.processors))
     }
 
+    /// Writes everything into `directory`, holding the folder's lock: a second rebuild into the same folder waits
+    /// for this one (and says so) rather than both writing the same temporary files and spares at once, which
+    /// failed one of them half-way ("rename failed on site/families.json") and left every page stale.
     static func write(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String) throws
         -> Summary
     {
-        let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory)
+        return try FileOutput.withDirectoryLock(
+            directory, waiting: { Console.err("rebuild: waiting for another rebuild into \(directory) to finish") }
+        ) {
+            try writeLocked(fold: fold, path: path, window: window, asOf: asOf, to: directory)
+        }
+    }
+
+    private static func writeLocked(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String)
+        throws -> Summary
+    {
+        let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory + "/families")
         let spares = directory + "/" + FamilyPages.spareDirectory
         try FileOutput.makeDirectory(spares)
