@@ -1,3 +1,5 @@
+import EventLog
+
 /// HTML escaping: everything shown on a page goes through here (names and case notes come from people).
 public enum HTML {
     /// Escapes text for element content and attribute values.
@@ -17,8 +19,13 @@ public enum HTML {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                // Control characters other than tab and newline have no place in a page.
-                if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
+                // Control characters other than tab and newline have no place in a page, nor have the characters
+                // that reorder what is shown (`TerminalText.isControl`): each shows as U+FFFD.
+                if TerminalText.isControl(scalar) && scalar != "\t" && scalar != "\n" {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out
@@ -34,9 +41,9 @@ public enum HTML {
         if appended != true { out.append(contentsOf: escape(text).utf8) }
     }
 
-    /// The bytes `escape` replaces: & < > " ' and the control characters but tab and newline.
+    /// The bytes `escape` looks at: & < > " ' and those that may begin a control character (but tab and newline).
     private static let needsEscape: [Bool] = (0..<256).map {
-        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A)
+        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || (TerminalText.mayBeginControl(UInt8($0)) && $0 != 0x09 && $0 != 0x0A)
     }
 
     /// The file name of a family's dashboard page (`families/<name>`), for the page writer and every link to it.
