@@ -51,8 +51,14 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape at all: then their bytes go in as one run.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            let table = display ? plainForDisplay : plainStored
-            guard table.withUnsafeBufferPointer({ table in bytes.allSatisfy { table[Int($0)] } }) else { return false }
+            // This runs for every string of every output row: printable ASCII, the usual case, is decided in one
+            // pass of four comparisons a byte; only text with other bytes is looked at again.
+            let plain =
+                bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+                || (display
+                    ? bytes.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && !TerminalText.mayBeginControl($0) }
+                    : bytes.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C })
+            guard plain else { return false }
             out.append(contentsOf: bytes)
             return true
         }
@@ -84,10 +90,4 @@ public enum JSONWriter {
         out.append(contentsOf: [0x5C, UInt8(ascii: "u")])
         for shift in stride(from: 12, through: 0, by: -4) { out.append(Hex.digits[Int((value >> UInt32(shift)) & 0xF)]) }
     }
-
-    /// The bytes that go into a stored string as they are: all but the C0 controls, `"` and `\`.
-    private static let plainStored: [Bool] = (0..<256).map { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }
-
-    /// The bytes that go into an output's string as they are, without a look at the character they begin.
-    private static let plainForDisplay: [Bool] = (0..<256).map { plainStored[$0] && !TerminalText.mayBeginControl(UInt8($0)) }
 }

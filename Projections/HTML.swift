@@ -9,6 +9,11 @@ public enum HTML {
             needsEscape.withUnsafeBufferPointer { table in !bytes.contains { table[Int($0)] } }
         }
         if plain ?? !text.utf8.contains(where: { needsEscape[Int($0)] }) { return text }
+        // Text with a byte that may begin a control character (a dash, a curly quote, £) mostly has none.
+        let replaced = text.unicodeScalars.contains {
+            $0 == "&" || $0 == "<" || $0 == ">" || $0 == "\"" || $0 == "'" || (TerminalText.isControl($0) && $0 != "\t" && $0 != "\n")
+        }
+        if !replaced { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -65,6 +70,10 @@ public enum HTML {
     /// capitals while those inside are all lower case: two names that differ only by case are never made. A ref of
     /// up to 64 characters gives a name of at most 133 bytes.
     public static func familyPageName(_ ref: String) -> String {
+        // The usual ref (F-1003) is its own name: one pass over its bytes says so (a rebuild names 41k pages,
+        // and links to each from the front page).
+        let asItIs = ref.utf8.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+        if asItIs && ref.utf8.count > 4 { return ref + ".html" }
         var name = ""
         name.reserveCapacity(ref.utf8.count + 8)
         for scalar in ref.unicodeScalars {

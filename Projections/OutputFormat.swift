@@ -79,7 +79,10 @@ public enum RowWriter {
     static func appendCSVText(_ text: String, into out: inout [UInt8]) {
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let first = bytes.first else { return true }
-            guard !isFormulaStart(first), !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || TerminalText.mayBeginControl($0) })
+            // Printable ASCII, the usual case, in one pass; only text with other bytes is looked at again.
+            guard !isFormulaStart(first),
+                bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x2C && $0 != 0x22 })
+                    || !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || TerminalText.mayBeginControl($0) })
             else { return false }
             out.append(contentsOf: bytes)
             return true
