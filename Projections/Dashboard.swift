@@ -143,7 +143,7 @@ public enum Dashboard {
         // of its cells would hold them all at once.
         for ref in reports.fold.families.keys.sorted() {
             guard let family = reports.fold.families[ref], let episode = family.current else { continue }
-            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(family.ref))).html\">\(HTML.escape(family.ref))</a></th><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow\">\(episode.openedOn)</td><td>\(HTML.escape(episode.lead ?? ""))</td></tr>"
+            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a></th><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow\">\(episode.openedOn)</td><td>\(HTML.escape(episode.lead ?? ""))</td></tr>"
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
@@ -168,7 +168,7 @@ public enum Dashboard {
             let status = obligation.status(asOf: asOf).rawValue
             body += "<tr>"
             if linkFamilies {
-                body += "<th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.safeFileName(obligation.family))).html\">\(HTML.escape(obligation.family))</a></th>"
+                body += "<th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
             }
             var what = HTML.escape(obligation.label)
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }

@@ -1,3 +1,5 @@
+import EventLog
+
 /// HTML escaping: everything shown on a page goes through here (names and case notes come from people).
 public enum HTML {
     /// Escapes text for element content and attribute values.
@@ -7,6 +9,11 @@ public enum HTML {
             needsEscape.withUnsafeBufferPointer { table in !bytes.contains { table[Int($0)] } }
         }
         if plain ?? !text.utf8.contains(where: { needsEscape[Int($0)] }) { return text }
+        // Text with a byte that may begin a control character (a dash, a curly quote, £) mostly has none.
+        let replaced = text.unicodeScalars.contains {
+            $0 == "&" || $0 == "<" || $0 == ">" || $0 == "\"" || $0 == "'" || (TerminalText.isControl($0) && $0 != "\t" && $0 != "\n")
+        }
+        if !replaced { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -17,8 +24,13 @@ public enum HTML {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                // Control characters other than tab and newline have no place in a page.
-                if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
+                // Control characters other than tab and newline have no place in a page, nor have the characters
+                // that reorder what is shown (`TerminalText.isControl`): each shows as U+FFFD.
+                if TerminalText.isControl(scalar) && scalar != "\t" && scalar != "\n" {
+                    out += "\u{FFFD}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out
@@ -34,20 +46,52 @@ public enum HTML {
         if appended != true { out.append(contentsOf: escape(text).utf8) }
     }
 
-    /// The bytes `escape` replaces: & < > " ' and the control characters but tab and newline.
+    /// The bytes `escape` looks at: & < > " ' and those that may begin a control character (but tab and newline).
     private static let needsEscape: [Bool] = (0..<256).map {
-        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A)
+        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || (TerminalText.mayBeginControl(UInt8($0)) && $0 != 0x09 && $0 != 0x0A)
     }
 
-    /// A file-name-safe form of a family ref (refs are already `A-Za-z0-9._-`; anything else is replaced).
-    public static func safeFileName(_ ref: String) -> String {
-        var name = String(ref.unicodeScalars.map { scalar -> Character in
-            let value = scalar.value
-            let ok = (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value)
-                || scalar == "-" || scalar == "_" || scalar == "."
-            return ok ? Character(scalar) : "_"
-        })
-        if name.isEmpty || name.hasPrefix(".") { name = "_" + name }
-        return String(name.prefix(64))
+    /// The file name of a family's dashboard page (`families/<name>`), for the page writer and every link to it.
+    ///
+    /// Injective, and injective still on a file system that ignores case (macOS, Windows): capitals, digits and
+    /// `-` stand for themselves, and everything else is escaped with `_`, after which comes only a lower-case
+    /// letter, a digit or `_`:
+    ///
+    /// | in the ref | in the name |
+    /// |---|---|
+    /// | `A`–`Z`, `0`–`9`, `-` | itself |
+    /// | `a`–`z` | `_` and the letter (`f-1` → `_f-1`) |
+    /// | `_` | `__` |
+    /// | `.` | `_0` |
+    /// | anything else (never in a valid ref) | `_9`, its code point in lower-case hex, `_` |
+    ///
+    /// A name Windows reserves for a device (`CON`, `NUL`, `COM1`…, in any case) is followed by `_1`, which no
+    /// escape makes. So the name has no `.` (none leading, no `..`), no `/`, and letters outside an escape are all
+    /// capitals while those inside are all lower case: two names that differ only by case are never made. A ref of
+    /// up to 64 characters gives a name of at most 133 bytes.
+    public static func familyPageName(_ ref: String) -> String {
+        // The usual ref (F-1003) is its own name: one pass over its bytes says so (a rebuild names 41k pages,
+        // and links to each from the front page).
+        let asItIs = ref.utf8.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+        if asItIs && ref.utf8.count > 4 { return ref + ".html" }
+        var name = ""
+        name.reserveCapacity(ref.utf8.count + 8)
+        for scalar in ref.unicodeScalars {
+            switch scalar.value {
+            case 0x41...0x5A, 0x30...0x39, 0x2D: name.unicodeScalars.append(scalar)
+            case 0x61...0x7A:
+                name += "_"
+                name.unicodeScalars.append(scalar)
+            case 0x5F: name += "__"
+            case 0x2E: name += "_0"
+            default: name += "_9" + String(scalar.value, radix: 16) + "_"
+            }
+        }
+        if reservedDeviceNames.contains(name.lowercased()) || name.isEmpty { name += "_1" }
+        return name + ".html"
     }
+
+    /// Names Windows keeps for devices, whatever the extension.
+    private static let reservedDeviceNames: Set<String> = Set(
+        ["con", "prn", "aux", "nul"] + (1...9).flatMap { ["com\($0)", "lpt\($0)"] })
 }

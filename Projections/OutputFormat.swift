@@ -22,7 +22,7 @@ public enum RowWriter {
     public static func jsonl(_ rows: [JSONObject]) -> [UInt8] {
         var out: [UInt8] = []
         for row in rows {
-            JSONWriter.write(.object(row), into: &out)
+            JSONWriter.writeForDisplay(.object(row), into: &out)
             out.append(0x0A)
         }
         return out
@@ -79,7 +79,10 @@ public enum RowWriter {
     static func appendCSVText(_ text: String, into out: inout [UInt8]) {
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let first = bytes.first else { return true }
-            guard !isFormulaStart(first), !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+            // Printable ASCII, the usual case, in one pass; only text with other bytes is looked at again.
+            guard !isFormulaStart(first),
+                bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x2C && $0 != 0x22 })
+                    || !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || TerminalText.mayBeginControl($0) })
             else { return false }
             out.append(contentsOf: bytes)
             return true
@@ -90,7 +93,7 @@ public enum RowWriter {
     /// One row of a JSON array document (`json`): the `index`th row, with the separator before it.
     public static func appendJSONRow(_ row: JSONObject, index: Int, into out: inout [UInt8]) {
         appendJSONRowSeparator(index: index, into: &out)
-        JSONWriter.write(.object(row), into: &out)
+        JSONWriter.writeForDisplay(.object(row), into: &out)
     }
 
     /// What goes before the `index`th row of a JSON array document (`json`): a line break, after a comma but for
@@ -103,13 +106,14 @@ public enum RowWriter {
         }
     }
 
-    /// An aligned plain-text table of the given columns (nested values as compact JSON, long cells cut).
+    /// An aligned plain-text table of the given columns (nested values as compact JSON, long cells cut; line breaks
+    /// shown as spaces and every other control character written visibly, as `TerminalText` does).
     public static func table(_ rows: [JSONObject], columns: [String]? = nil, maxWidth: Int = 48) -> [UInt8] {
         let header = columns ?? allColumns(rows)
-        var cells: [[String]] = [header]
+        var cells: [[String]] = [header.map { TerminalText.escape($0) }]
         for row in rows {
             cells.append(header.map { column in
-                var text = cellText(row[column]).replacing("\n", with: " ")
+                var text = TerminalText.escape(cellText(row[column]).replacing("\n", with: " "))
                 if text.count > maxWidth { text = String(text.prefix(maxWidth - 1)) + "…" }
                 return text
             })
@@ -141,7 +145,7 @@ public enum RowWriter {
         return columns
     }
 
-    /// The text of a cell: strings as they are, null empty, everything else compact JSON.
+    /// The text of a cell: strings as they are, null empty, everything else compact JSON (as output JSON is written).
     public static func cellText(_ value: JSONValue?) -> String {
         switch value {
         case nil, .null?: return ""
@@ -150,7 +154,10 @@ public enum RowWriter {
         case .number(let text)?: return text
         case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }):
             return items.compactMap(\.stringValue).joined(separator: ";")
-        case let other?: return JSONWriter.string(other)
+        case let other?:
+            var out: [UInt8] = []
+            JSONWriter.writeForDisplay(other, into: &out)
+            return String(decoding: out, as: UTF8.self)
         }
     }
 
@@ -159,8 +166,10 @@ public enum RowWriter {
         byte == 0x3D || byte == 0x2B || byte == 0x2D || byte == 0x40 || byte == 0x09 || byte == 0x0D
     }
 
-    /// Quotes a CSV cell when needed and neutralises formula injection.
+    /// Quotes a CSV cell when needed, neutralises formula injection, and writes control characters other than tab
+    /// and line breaks visibly (`TerminalText`: a CSV is as often shown on a terminal as opened in a spreadsheet).
     public static func escapeCSV(_ text: String) -> String {
+        let text = TerminalText.escape(text, keeping: "\t\n\r")
         // The common cell (no quote, comma or line break; not starting like a formula) is written as it is.
         let plain = !text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         if plain, let first = text.utf8.first, !isFormulaStart(first) { return text }

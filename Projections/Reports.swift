@@ -279,7 +279,7 @@ public struct Reports: Sendable {
     public func appendDueJSON(_ obligation: Obligation, index: Int, into out: inout [UInt8]) {
         func literal(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
         func string(_ text: String?) {
-            if let text { JSONWriter.writeString(text, into: &out) } else { literal("null") }
+            if let text { JSONWriter.writeString(text, into: &out, display: true) } else { literal("null") }
         }
         RowWriter.appendJSONRowSeparator(index: index, into: &out)
         literal("{\"family\":")

@@ -60,7 +60,7 @@ public enum RowBlocks {
                 switch self {
                 case .json: RowWriter.appendJSONRow(row, index: first + offset, into: &out)
                 case .jsonl:
-                    JSONWriter.write(.object(row), into: &out)
+                    JSONWriter.writeForDisplay(.object(row), into: &out)
                     out.append(0x0A)
                 case .csv(let columns): RowWriter.appendCSV(row, columns: columns, into: &out)
                 }

@@ -1,3 +1,5 @@
+import EventLog
+
 /// A usage error: exit status 2, with the command's help hint.
 struct UsageError: Error, CustomStringConvertible {
     var message: String
@@ -10,7 +12,10 @@ struct Arguments {
     var options: [(name: String, value: String)] = []
     var flags: Set<String> = []
 
-    /// Parses `arguments` given the names that are flags (take no value); every other `--name` takes one.
+    /// Parses `arguments` given the names that are flags (take no value); every other `--name` takes one. For a
+    /// command that reads a log (one that knows `--log`), the log path is checked here, before the command makes
+    /// anything (a rejects file, derived files beside the log, an output folder): one that is not a regular file
+    /// (a FIFO, `/dev/null`, a directory, a symbolic link) is refused at once.
     init(_ arguments: [String], flags flagNames: Set<String>, allowAnyOption: Bool = false, known: Set<String> = [])
         throws
     {
@@ -48,6 +53,7 @@ struct Arguments {
             }
             options.append((name, value ?? ""))
         }
+        if allowAnyOption || known.contains("log") { try LedgerFile(path: CommandRunner.logPath(self)).checkKind() }
     }
 
     /// The last value given for `name`.

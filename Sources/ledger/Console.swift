@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import EventLog
 
 /// Buffered standard output and unbuffered standard error, with progress shown only on a terminal.
 enum Console {
@@ -43,9 +44,11 @@ enum Console {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes a line to standard error.
+    /// Writes a line to standard error. Messages echo what they refuse (an id, a field's value, a name): every
+    /// control character in them but line breaks and tabs is written visibly (`TerminalText`), so a refused line
+    /// cannot retitle, clear or rewrite the terminal it is reported on.
     static func err(_ text: String) {
-        let bytes = Array((text + "\n").utf8)
+        let bytes = Array((TerminalText.escape(text, keeping: "\n\t") + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }

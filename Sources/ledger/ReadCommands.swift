@@ -209,7 +209,7 @@ enum ReadCommands {
         switch query.format {
         case .json:
             var out: [UInt8] = []
-            JSONWriter.write(
+            JSONWriter.writeForDisplay(
                 .object(JSONObject([
                     JSONMember("asOf", .string(query.asOf.description)), JSONMember("workers", .array(workers.map(JSONValue.object))),
                     JSONMember("teams", .array(teams.map(JSONValue.object))), JSONMember("service", .object(figures.service)),

@@ -43,11 +43,24 @@ enum RebuildWriter {
         _ = callocator_tune(256 << 10, Int32(clamping: ParallelLineReader.processors))
     }
 
+    /// Writes everything into `directory`, holding the folder's lock: a second rebuild into the same folder waits
+    /// for this one (and says so) rather than both writing the same temporary files and spares at once, which
+    /// failed one of them half-way ("rename failed on site/families.json") and left every page stale.
     static func write(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String) throws
         -> Summary
     {
-        let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory)
+        return try FileOutput.withDirectoryLock(
+            directory, waiting: { Console.err("rebuild: waiting for another rebuild into \(directory) to finish") }
+        ) {
+            try writeLocked(fold: fold, path: path, window: window, asOf: asOf, to: directory)
+        }
+    }
+
+    private static func writeLocked(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String)
+        throws -> Summary
+    {
+        let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory + "/families")
         let spares = directory + "/" + FamilyPages.spareDirectory
         try FileOutput.makeDirectory(spares)
@@ -216,6 +229,20 @@ final class FamilyPages: Sendable {
             let shard = EventScanner.shard(ofFamily: ref, count: shardCount)
             try page(family, timeline: rows[shard].removeValue(forKey: ref) ?? [])
         }
+        removeStalePages()
+    }
+
+    /// Removes the pages (and spares) no family of this rebuild has: a family no longer in the log (its referral
+    /// voided), or a page named as an older build named pages, where one name could stand for two refs (`.a` and
+    /// `_.a` were both `_.a.html`). Left, such a page would show a family's old or another family's children to
+    /// anyone who had kept its address. Only `.html` files are removed, and only from the rebuild's own folders.
+    private func removeStalePages() {
+        let current = Set(families.keys.lazy.map(HTML.familyPageName))
+        for folder in [directory, spares] {
+            for name in FileOutput.fileNames(in: folder, endingWith: ".html") where !current.contains(name) {
+                FileOutput.remove(folder + "/" + name)
+            }
+        }
     }
 
     /// Writes a family's page; `timeline` is its timeline table's rows.
@@ -224,7 +251,7 @@ final class FamilyPages: Sendable {
             family: family, row: reports.familyRow(family), obligations: reports.obligations(of: family),
             pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf)
         // A page that has not changed since the last rebuild is left as it is.
-        let name = "\(HTML.safeFileName(family.ref)).html"
+        let name = HTML.familyPageName(family.ref)
         try FileOutput.writeIfChanged(bytes, to: "\(directory)/\(name)", spare: "\(spares)/\(name)", durable: false)
     }
 }
