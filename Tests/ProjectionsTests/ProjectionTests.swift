@@ -195,8 +195,10 @@ struct ProjectionTests {
         #expect(correction["original"]?.stringValue == "Home visit (FSW Worker w-017)")
         let note = try #require(rows.first { $0.text("id") == "note-1" })
         #expect(note["voided"]?.objectValue?["reason"]?.stringValue == "Entered on the wrong family")
-        // As of before the correction, the original stands.
-        #expect(try scenario.reports(asOf: "2026-03-05").families().first?.text("level") == "complex")
+        // As of a date before the correction was made, the triage is read as corrected: a correction applies at
+        // its target's date (EVENTS.md, Corrections; this test expected "complex" before issue 21, the error of
+        // a February report re-run in April repeating what March corrected).
+        #expect(try scenario.reports(asOf: "2026-03-05").families().first?.text("level") == "complex-intensive")
     }
 
     @Test("a family page's timeline rows, exactly: each correction's original and each void struck through, with why")
