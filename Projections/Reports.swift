@@ -350,9 +350,13 @@ public struct Reports: Sendable {
         guard let episode = family.current else { return nil }
         let level = episode.level
         let criteria = Self.orderedCriteria(family)
-        let presumed = pbr?.presumeAttached.contains(level ?? "") ?? false
-        let needed = pbr?.attachment[level ?? ""] ?? pbr?.defaultCriteriaNeeded ?? 2
-        let attached = presumed || (!criteria.isEmpty && criteria.count >= needed)
+        // Attached only on the criteria identified, never fewer than the national two, whatever the profile
+        // presumes (POLICIES.md, Payment by results; 004 §23's "assume all families ... are eligible" is an
+        // instruction to workers, not a claim).
+        let needed = pbr?.criteriaNeeded(level: level) ?? Policy.PbR.nationalCriteriaNeeded
+        let attached = criteria.count >= needed
+        // Claimable only once the family has been worked with: an engagement in the episode.
+        let workedWith = episode.engaged
         var progress = JSONObject()
         progress.members.reserveCapacity(PbRCriterion.all.count)
         var allMet = !criteria.isEmpty
@@ -375,15 +379,19 @@ public struct Reports: Sendable {
             ]))
         }
         let employed = family.employment.contains { record in weeks[record.benefit].map { record.weeks >= $0 } ?? false }
+        // Over-claiming is what councils were asked to repay: every claim needs the family attached and worked
+        // with; employment then stands in for the progress criteria.
         var claimable: [String] = []
-        if attached && family.claims["attachment"] == nil { claimable.append("attachment") }
-        if attached && allMet && family.claims["progress"] == nil { claimable.append("progress") }
-        if employed && family.claims["employment"] == nil { claimable.append("employment") }
+        if attached && workedWith {
+            if family.claims["attachment"] == nil { claimable.append("attachment") }
+            if allMet && family.claims["progress"] == nil { claimable.append("progress") }
+            if employed && family.claims["employment"] == nil { claimable.append("employment") }
+        }
         return JSONObject([
             JSONMember("family", .string(family.ref)),
             JSONMember("level", level.map(JSONValue.string) ?? .null),
             JSONMember("criteria", .array(criteria.map(JSONValue.string))),
-            JSONMember("criteriaNeeded", presumed ? .null : .int(needed)),
+            JSONMember("criteriaNeeded", .int(needed)),
             JSONMember("attached", .bool(attached)),
             JSONMember("progress", .object(progress)),
             JSONMember("employment", .array(employment)),
@@ -413,14 +421,15 @@ public struct Reports: Sendable {
         case "health":
             return starRule { ($0.score("physicalHealth") ?? 0) >= threshold }
         case "education":
+            // Not met as soon as any child's latest is below the threshold; unknown only while none is below and
+            // some child has no reading (POLICIES.md; 004 §23 "work with all families to achieve 90% attendance").
             let children = family.members.filter { $0.role == "child" }
             let readings = children.compactMap { family.attendance[$0.id] }
-            guard !children.isEmpty, readings.count == children.count else {
-                return ("unknown", readings.map(\.id).sorted())
-            }
+            let evidence = readings.map(\.id).sorted()
             let percent = policy?.pbr.attendancePercent ?? 90
-            let met = readings.allSatisfy { $0.percent >= percent }
-            return (met ? "met" : "not-met", readings.map(\.id).sorted())
+            if readings.contains(where: { $0.percent < percent }) { return ("not-met", evidence) }
+            guard !children.isEmpty, readings.count == children.count else { return ("unknown", evidence) }
+            return ("met", evidence)
         case "crime-asb":
             let months = policy?.pbr.offenceFreeMonths ?? 6
             let since = asOf.adding(months: -months)

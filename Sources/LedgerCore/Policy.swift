@@ -192,13 +192,28 @@ public struct Policy: Sendable {
 
     /// Payment by results thresholds.
     public struct PbR: Sendable {
+        /// The criteria a family needs to be attached nationally (Troubled Families phase 2; POLICIES.md, Payment
+        /// by results): a profile may ask for more, never fewer.
+        public static let nationalCriteriaNeeded = 2
+
         public let attachment: [String: Int]
+        /// Levels whose work the profile presumes eligible (004 §23): an instruction to workers, not a claim. They
+        /// need the national two criteria, no more, and still need them identified (POLICIES.md).
         public let presumeAttached: [String]
         public let defaultCriteriaNeeded: Int
         public let employmentWeeks: [String: Int]
         public let attendancePercent: Double
         public let offenceFreeMonths: Int
         public let starThreshold: Int
+
+        /// How many identified criteria a family at `level` needs to be attached: the profile's for the level (or
+        /// its default), never fewer than the national two; the national two where the profile presumes the level
+        /// eligible.
+        public func criteriaNeeded(level: String?) -> Int {
+            let level = level ?? ""
+            let asked = presumeAttached.contains(level) ? Self.nationalCriteriaNeeded : attachment[level] ?? defaultCriteriaNeeded
+            return max(Self.nationalCriteriaNeeded, asked)
+        }
     }
 
     public let name: String
