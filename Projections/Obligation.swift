@@ -9,6 +9,8 @@ public struct Obligation: Sendable, Equatable {
     /// Status values of PROJECTIONS.md.
     public enum Status: String, Sendable, CaseIterable {
         case met, metLate = "met-late", open, overdue, lapsed, breached
+        /// Open, past its rule's warning point (`warnOn`) and not yet overdue (POLICIES.md: a duration's `warnAt`).
+        case warning
     }
 
     public var family: String
@@ -29,6 +31,9 @@ public struct Obligation: Sendable, Equatable {
     /// Set when the episode closed before the due date.
     public var lapsedOn: CivilDate?
     public var metSeq: Int?
+    /// Where the rule sets a warning point (a duration's `warnAt`): from this date until it is met or overdue, its
+    /// status is `warning` (003 §4.6: Strengthening Families' 16 weeks).
+    public var warnOn: CivilDate?
 
     public var rule: String { terms.rule }
     public var label: String { terms.label }
@@ -58,7 +63,18 @@ public struct Obligation: Sendable, Equatable {
         if let passed = checkPassed { return passed ? .met : .breached }
         if let metOn { return metOn <= dueOn ? .met : .metLate }
         if lapsedOn != nil { return .lapsed }
-        return asOf > dueOn ? .overdue : .open
+        if asOf > dueOn { return .overdue }
+        if let warnOn, asOf >= warnOn { return .warning }
+        return .open
+    }
+
+    /// Whether the dashboard lists it as due soon on `asOf`: open and due within 7 days, or past its warning point.
+    public func isDueSoon(asOf: CivilDate) -> Bool {
+        switch status(asOf: asOf) {
+        case .warning: return true
+        case .open: return dueOn <= asOf.adding(days: 7)
+        default: return false
+        }
     }
 
     /// Calendar days after the due date that it was met, or is still unmet on `asOf` (0 when on time).

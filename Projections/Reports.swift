@@ -250,7 +250,9 @@ public struct Reports: Sendable {
 
     /// The columns of `row`, with `detail` when any obligation has one.
     public static func obligationColumns(detail: Bool) -> [String] {
-        let columns = ["family", "episode", "rule", "label", "source", "from", "dueOn", "status", "metOn", "daysLate", "responsible"]
+        let columns = [
+            "family", "episode", "rule", "label", "source", "from", "dueOn", "warnOn", "status", "metOn", "daysLate", "responsible",
+        ]
         return detail ? columns + ["detail"] : columns
     }
 
@@ -264,6 +266,7 @@ public struct Reports: Sendable {
             JSONMember("source", .string(obligation.source)),
             JSONMember("from", .int(obligation.fromSeq)),
             JSONMember("dueOn", .string(obligation.dueOn.description)),
+            JSONMember("warnOn", obligation.warnOn.map { .string($0.description) } ?? .null),
             JSONMember("status", .string(obligation.status(asOf: asOf).rawValue)),
             JSONMember("metOn", obligation.metOn.map { .string($0.description) } ?? .null),
             JSONMember("daysLate", .int(obligation.daysLate(asOf: asOf))),
@@ -296,6 +299,8 @@ public struct Reports: Sendable {
         out.append(contentsOf: String(obligation.fromSeq).utf8)
         literal(",\"dueOn\":")
         string(obligation.dueOn.description)
+        literal(",\"warnOn\":")
+        string(obligation.warnOn?.description)
         literal(",\"status\":")
         string(obligation.status(asOf: asOf).rawValue)
         literal(",\"metOn\":")
@@ -325,6 +330,7 @@ public struct Reports: Sendable {
         text(obligation.source)
         text(String(obligation.fromSeq))
         text(obligation.dueOn.description)
+        text(obligation.warnOn?.description)
         text(obligation.status(asOf: asOf).rawValue)
         text(obligation.metOn?.description)
         text(String(obligation.daysLate(asOf: asOf)))
@@ -454,7 +460,7 @@ public struct Reports: Sendable {
         public mutating func count(_ obligation: Obligation, asOf: CivilDate) {
             guard obligation.kind != .check else { return }
             let status = obligation.status(asOf: asOf)
-            if status == .lapsed || status == .open { return }
+            if status == .lapsed || status == .open || status == .warning { return }
             let key = Reports.monthKey(obligation.dueOn)
             var entry = months[key, default: [:]][obligation.rule] ?? (0, 0)
             entry.due += 1
