@@ -171,7 +171,7 @@ public enum Dashboard {
             }
             var what = HTML.escape(obligation.label)
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
-            body += "<td>\(what)</td><td>\(obligation.dueOn)</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+            body += "<td>\(what)</td><td>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }

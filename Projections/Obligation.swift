@@ -4,7 +4,12 @@ import LedgerCore
 /// One obligation a policy rule placed on a family's episode, and how it stands.
 public struct Obligation: Sendable, Equatable {
     /// How the obligation was made.
-    public enum Kind: String, Sendable { case deadline, recurring, duration, check }
+    public enum Kind: String, Sendable {
+        case deadline, recurring, duration, check
+        /// A clock with no limit: a referral awaiting triage where the policy sets no timescale. Open until met,
+        /// never judged late; its age is in its detail.
+        case awaiting
+    }
 
     /// Status values of PROJECTIONS.md.
     public enum Status: String, Sendable, CaseIterable {
@@ -58,9 +63,13 @@ public struct Obligation: Sendable, Equatable {
         self.detail = detail
     }
 
+    /// The due date as the rows show it: none for a clock with no limit.
+    public var shownDueOn: CivilDate? { kind == .awaiting ? nil : dueOn }
+
     /// The status on `asOf`.
     public func status(asOf: CivilDate) -> Status {
         if let passed = checkPassed { return passed ? .met : .breached }
+        if kind == .awaiting { return metOn != nil ? .met : lapsedOn != nil ? .lapsed : .open }
         if let metOn { return metOn <= dueOn ? .met : .metLate }
         if lapsedOn != nil { return .lapsed }
         if asOf > dueOn { return .overdue }
@@ -72,7 +81,7 @@ public struct Obligation: Sendable, Equatable {
     public func isDueSoon(asOf: CivilDate) -> Bool {
         switch status(asOf: asOf) {
         case .warning: return true
-        case .open: return dueOn <= asOf.adding(days: 7)
+        case .open: return kind != .awaiting && dueOn <= asOf.adding(days: 7)
         default: return false
         }
     }

@@ -33,6 +33,7 @@ public struct Reports: Sendable {
     public static let familyColumns = [
         "family", "ufrn", "status", "level", "episode", "openedOn", "closedOn", "closeReason", "lead", "workers", "members",
         "youngestChild", "latestStar", "firstStar", "nextReviewBy", "requirementsMet", "criteria", "reReferral",
+        "awaitingTriageDays",
     ]
 
     /// The members of every `pbrRow`, in order (a test holds the rows to it).
@@ -69,6 +70,9 @@ public struct Reports: Sendable {
             JSONMember("requirementsMet", .array(episode.requirementsMet.sorted().map(JSONValue.string))),
             JSONMember("criteria", .array(Self.orderedCriteria(family).map(JSONValue.string))),
             JSONMember("reReferral", .bool(episode.reReferral)),
+            // Days since the referral while no one has triaged, allocated or engaged the family (issue 21).
+            JSONMember("awaitingTriageDays", Self.status(of: episode) == "referred"
+                ? .int(episode.openedOn.days(until: max(asOf, episode.openedOn))) : .null),
         ])
     }
 
@@ -265,7 +269,7 @@ public struct Reports: Sendable {
             JSONMember("label", .string(obligation.label)),
             JSONMember("source", .string(obligation.source)),
             JSONMember("from", .int(obligation.fromSeq)),
-            JSONMember("dueOn", .string(obligation.dueOn.description)),
+            JSONMember("dueOn", obligation.shownDueOn.map { .string($0.description) } ?? .null),
             JSONMember("warnOn", obligation.warnOn.map { .string($0.description) } ?? .null),
             JSONMember("status", .string(obligation.status(asOf: asOf).rawValue)),
             JSONMember("metOn", obligation.metOn.map { .string($0.description) } ?? .null),
@@ -298,7 +302,7 @@ public struct Reports: Sendable {
         literal(",\"from\":")
         out.append(contentsOf: String(obligation.fromSeq).utf8)
         literal(",\"dueOn\":")
-        string(obligation.dueOn.description)
+        string(obligation.shownDueOn?.description)
         literal(",\"warnOn\":")
         string(obligation.warnOn?.description)
         literal(",\"status\":")
@@ -329,7 +333,7 @@ public struct Reports: Sendable {
         text(obligation.label)
         text(obligation.source)
         text(String(obligation.fromSeq))
-        text(obligation.dueOn.description)
+        text(obligation.shownDueOn?.description)
         text(obligation.warnOn?.description)
         text(obligation.status(asOf: asOf).rawValue)
         text(obligation.metOn?.description)

@@ -150,7 +150,7 @@ enum ReadCommands {
         let status = query.arguments.value("status")
         let families = reports.sortedFamilies
         // Each row is made, filtered and written a block at a time (a county's families are many).
-        try query.emit(count: families.count, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral"]) {
+        try query.emit(count: families.count, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral", "awaitingTriageDays"]) {
             guard let row = reports.familyRow(families[$0]) else { return nil }
             if let family, row["family"]?.stringValue != family { return nil }
             if let worker, row["workers"]?.arrayValue?.contains(.string(worker)) != true { return nil }
