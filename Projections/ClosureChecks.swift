@@ -79,6 +79,7 @@ enum ClosureChecks {
         var obligation = Obligation(
             family: family, episode: episode.number, terms: adopted.durationTerms[index], fromSeq: episode.openedSeq,
             fromDate: episode.openedOn, dueOn: due)
+        obligation.warnOn = rule.warnAt.map { $0.after(episode.openedOn, in: policy.calendar) }
         if let closed = episode.closedOn {
             obligation.metOn = closed
         }

@@ -66,10 +66,9 @@ public enum Dashboard {
         monthly: JSONObject, policyName: String) -> String
     {
         let asOf = reports.asOf
-        let weekEnd = asOf.adding(days: 7)
         // Views, not copies: the lists can run to tens of thousands of obligations, and the families to as many.
         let overdue = obligations.lazy.filter { $0.status(asOf: asOf) == .overdue }
-        let dueSoon = obligations.lazy.filter { $0.status(asOf: asOf) == .open && $0.dueOn <= weekEnd }
+        let dueSoon = obligations.lazy.filter { $0.isDueSoon(asOf: asOf) }
         let open = reports.fold.families.values.reduce(0) { $0 + ($1.hasOpenEpisode ? 1 : 0) }
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
         // The page is written into one string as it goes (the front page of a large service runs to megabytes).
@@ -78,7 +77,7 @@ public enum Dashboard {
         body += "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2><div class=\"cards\">"
         body += "<div class=\"card\"><b>\(open)</b>open families</div>"
         body += "<div class=\"card\"><b>\(overdue.count)</b>overdue obligations</div>"
-        body += "<div class=\"card\"><b>\(dueSoon.count)</b>due in the next 7 days</div>"
+        body += "<div class=\"card\"><b>\(dueSoon.count)</b>due soon (in 7 days, or past a warning point)</div>"
         let overWorkers = caseload.workers.filter { $0["status"]?.stringValue == "over" }.count
         body += "<div class=\"card\"><b>\(overWorkers)</b>workers over their caseload</div>"
         body += "<div class=\"card\"><b>\(claimable.count)</b>families with a PbR claim to make</div>"
@@ -110,7 +109,7 @@ public enum Dashboard {
         body += "</tbody></table></section>"
 
         appendObligationSection(to: &body, id: "overdue", title: "Overdue", obligations: overdue, asOf: asOf, linkFamilies: true)
-        appendObligationSection(to: &body, id: "due-soon", title: "Due in the next 7 days", obligations: dueSoon, asOf: asOf, linkFamilies: true)
+        appendObligationSection(to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf, linkFamilies: true)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
@@ -172,7 +171,7 @@ public enum Dashboard {
             }
             var what = HTML.escape(obligation.label)
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
-            body += "<td>\(what)</td><td>\(obligation.dueOn)</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+            body += "<td>\(what)</td><td>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
@@ -220,7 +219,7 @@ public enum Dashboard {
         }
         body += "</section>"
 
-        let open = obligations.filter { [.open, .overdue, .breached].contains($0.status(asOf: asOf)) }
+        let open = obligations.filter { [.open, .warning, .overdue, .breached].contains($0.status(asOf: asOf)) }
         appendObligationSection(
             to: &body, id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf,
             linkFamilies: false)

@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 1
+    static let snapshotVersion = 2
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)
     /// and folded on from there: the same state, so the same projections, as folding the log again.
@@ -282,6 +282,7 @@ extension SnapshotWriter {
         optional(obligation.extendable) { $0.string($1) }
         array(obligation.targets) { $0.string($1.description) }
         optional(obligation.responsible) { $0.string($1) }
+        optional(obligation.warnOn) { $0.date($1) }
     }
 }
 
@@ -394,6 +395,7 @@ extension SnapshotReader {
         obligation.metSeq = metSeq
         obligation.lapsedOn = lapsedOn
         obligation.responsible = try optional { try $0.string() }
+        obligation.warnOn = try optional { try $0.date() }
         return obligation
     }
 }

@@ -199,6 +199,8 @@ final class AdoptedPolicy: Sendable {
     let flagTerms: [ObligationTerms]
     let durationTerms: [ObligationTerms]
     let closureTerms: ClosureChecks.Terms
+    /// A referral awaiting triage, where the policy sets no limit (`Policy.triage`).
+    let triageTerms: ObligationTerms
 
     /// The adoption of `document`, if it names a profile or holds a policy the ledger can read.
     init?(_ document: Document, effectiveFrom: CivilDate, seq: Int) {
@@ -237,6 +239,7 @@ final class AdoptedPolicy: Sendable {
         flagTerms = policy.flags.map { ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .check) }
         durationTerms = policy.durations.map { ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .duration) }
         closureTerms = ClosureChecks.Terms(policy)
+        triageTerms = ObligationTerms(rule: policy.triage.id, label: policy.triage.label, source: policy.triage.source, kind: .awaiting)
     }
 }
 
@@ -561,6 +564,7 @@ extension LedgerFold {
             {
                 obligations.append(duration)
             }
+            if let awaiting = awaitingTriage(episode, family: family.ref, asOf: asOf) { obligations.append(awaiting) }
             for index in obligations.indices {
                 obligations[index].responsible = episode.lead
                 if obligations[index].rule == "step-down-entry", obligations[index].checkPassed == true, !episode.consentGiven {
@@ -571,5 +575,19 @@ extension LedgerFold {
             all.append(contentsOf: obligations)
         }
         return all
+    }
+
+    /// A referral no one has triaged, allocated or engaged yet, under a policy (the one in force at the referral)
+    /// that sets no limit on triage: an open item with its age, never judged late (issue 21). Where the policy
+    /// sets a limit, its deadline from the referral judges it instead.
+    func awaitingTriage(_ episode: Episode, family ref: String, asOf: CivilDate) -> Obligation? {
+        guard episode.isOpen, !episode.triaged, episode.workers.isEmpty, !episode.engaged, episode.stepUpAcceptedOn == nil,
+            let adopted = adopted(on: episode.openedOn), !adopted.policy.limitsTriage
+        else { return nil }
+        let days = episode.openedOn.days(until: max(asOf, episode.openedOn))
+        return Obligation(
+            family: ref, episode: episode.number, terms: adopted.triageTerms, fromSeq: episode.openedSeq,
+            fromDate: episode.openedOn, dueOn: episode.openedOn,
+            detail: "awaiting triage \(days) day\(days == 1 ? "" : "s") after the referral on \(episode.openedOn); the policy sets no timescale")
     }
 }

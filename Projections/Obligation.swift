@@ -4,11 +4,18 @@ import LedgerCore
 /// One obligation a policy rule placed on a family's episode, and how it stands.
 public struct Obligation: Sendable, Equatable {
     /// How the obligation was made.
-    public enum Kind: String, Sendable { case deadline, recurring, duration, check }
+    public enum Kind: String, Sendable {
+        case deadline, recurring, duration, check
+        /// A clock with no limit: a referral awaiting triage where the policy sets no timescale. Open until met,
+        /// never judged late; its age is in its detail.
+        case awaiting
+    }
 
     /// Status values of PROJECTIONS.md.
     public enum Status: String, Sendable, CaseIterable {
         case met, metLate = "met-late", open, overdue, lapsed, breached
+        /// Open, past its rule's warning point (`warnOn`) and not yet overdue (POLICIES.md: a duration's `warnAt`).
+        case warning
     }
 
     public var family: String
@@ -29,6 +36,9 @@ public struct Obligation: Sendable, Equatable {
     /// Set when the episode closed before the due date.
     public var lapsedOn: CivilDate?
     public var metSeq: Int?
+    /// Where the rule sets a warning point (a duration's `warnAt`): from this date until it is met or overdue, its
+    /// status is `warning` (003 §4.6: Strengthening Families' 16 weeks).
+    public var warnOn: CivilDate?
 
     public var rule: String { terms.rule }
     public var label: String { terms.label }
@@ -53,12 +63,27 @@ public struct Obligation: Sendable, Equatable {
         self.detail = detail
     }
 
+    /// The due date as the rows show it: none for a clock with no limit.
+    public var shownDueOn: CivilDate? { kind == .awaiting ? nil : dueOn }
+
     /// The status on `asOf`.
     public func status(asOf: CivilDate) -> Status {
         if let passed = checkPassed { return passed ? .met : .breached }
+        if kind == .awaiting { return metOn != nil ? .met : lapsedOn != nil ? .lapsed : .open }
         if let metOn { return metOn <= dueOn ? .met : .metLate }
         if lapsedOn != nil { return .lapsed }
-        return asOf > dueOn ? .overdue : .open
+        if asOf > dueOn { return .overdue }
+        if let warnOn, asOf >= warnOn { return .warning }
+        return .open
+    }
+
+    /// Whether the dashboard lists it as due soon on `asOf`: open and due within 7 days, or past its warning point.
+    public func isDueSoon(asOf: CivilDate) -> Bool {
+        switch status(asOf: asOf) {
+        case .warning: return true
+        case .open: return kind != .awaiting && dueOn <= asOf.adding(days: 7)
+        default: return false
+        }
     }
 
     /// Calendar days after the due date that it was met, or is still unmet on `asOf` (0 when on time).

@@ -33,6 +33,7 @@ public struct Reports: Sendable {
     public static let familyColumns = [
         "family", "ufrn", "status", "level", "episode", "openedOn", "closedOn", "closeReason", "lead", "workers", "members",
         "youngestChild", "latestStar", "firstStar", "nextReviewBy", "requirementsMet", "criteria", "reReferral",
+        "awaitingTriageDays",
     ]
 
     /// The members of every `pbrRow`, in order (a test holds the rows to it).
@@ -69,6 +70,9 @@ public struct Reports: Sendable {
             JSONMember("requirementsMet", .array(episode.requirementsMet.sorted().map(JSONValue.string))),
             JSONMember("criteria", .array(Self.orderedCriteria(family).map(JSONValue.string))),
             JSONMember("reReferral", .bool(episode.reReferral)),
+            // Days since the referral while no one has triaged, allocated or engaged the family (issue 21).
+            JSONMember("awaitingTriageDays", Self.status(of: episode) == "referred"
+                ? .int(episode.openedOn.days(until: max(asOf, episode.openedOn))) : .null),
         ])
     }
 
@@ -250,7 +254,9 @@ public struct Reports: Sendable {
 
     /// The columns of `row`, with `detail` when any obligation has one.
     public static func obligationColumns(detail: Bool) -> [String] {
-        let columns = ["family", "episode", "rule", "label", "source", "from", "dueOn", "status", "metOn", "daysLate", "responsible"]
+        let columns = [
+            "family", "episode", "rule", "label", "source", "from", "dueOn", "warnOn", "status", "metOn", "daysLate", "responsible",
+        ]
         return detail ? columns + ["detail"] : columns
     }
 
@@ -263,7 +269,8 @@ public struct Reports: Sendable {
             JSONMember("label", .string(obligation.label)),
             JSONMember("source", .string(obligation.source)),
             JSONMember("from", .int(obligation.fromSeq)),
-            JSONMember("dueOn", .string(obligation.dueOn.description)),
+            JSONMember("dueOn", obligation.shownDueOn.map { .string($0.description) } ?? .null),
+            JSONMember("warnOn", obligation.warnOn.map { .string($0.description) } ?? .null),
             JSONMember("status", .string(obligation.status(asOf: asOf).rawValue)),
             JSONMember("metOn", obligation.metOn.map { .string($0.description) } ?? .null),
             JSONMember("daysLate", .int(obligation.daysLate(asOf: asOf))),
@@ -295,7 +302,9 @@ public struct Reports: Sendable {
         literal(",\"from\":")
         out.append(contentsOf: String(obligation.fromSeq).utf8)
         literal(",\"dueOn\":")
-        string(obligation.dueOn.description)
+        string(obligation.shownDueOn?.description)
+        literal(",\"warnOn\":")
+        string(obligation.warnOn?.description)
         literal(",\"status\":")
         string(obligation.status(asOf: asOf).rawValue)
         literal(",\"metOn\":")
@@ -324,7 +333,8 @@ public struct Reports: Sendable {
         text(obligation.label)
         text(obligation.source)
         text(String(obligation.fromSeq))
-        text(obligation.dueOn.description)
+        text(obligation.shownDueOn?.description)
+        text(obligation.warnOn?.description)
         text(obligation.status(asOf: asOf).rawValue)
         text(obligation.metOn?.description)
         text(String(obligation.daysLate(asOf: asOf)))
@@ -350,9 +360,13 @@ public struct Reports: Sendable {
         guard let episode = family.current else { return nil }
         let level = episode.level
         let criteria = Self.orderedCriteria(family)
-        let presumed = pbr?.presumeAttached.contains(level ?? "") ?? false
-        let needed = pbr?.attachment[level ?? ""] ?? pbr?.defaultCriteriaNeeded ?? 2
-        let attached = presumed || (!criteria.isEmpty && criteria.count >= needed)
+        // Attached only on the criteria identified, never fewer than the national two, whatever the profile
+        // presumes (POLICIES.md, Payment by results; 004 §23's "assume all families ... are eligible" is an
+        // instruction to workers, not a claim).
+        let needed = pbr?.criteriaNeeded(level: level) ?? Policy.PbR.nationalCriteriaNeeded
+        let attached = criteria.count >= needed
+        // Claimable only once the family has been worked with: an engagement in the episode.
+        let workedWith = episode.engaged
         var progress = JSONObject()
         progress.members.reserveCapacity(PbRCriterion.all.count)
         var allMet = !criteria.isEmpty
@@ -375,15 +389,19 @@ public struct Reports: Sendable {
             ]))
         }
         let employed = family.employment.contains { record in weeks[record.benefit].map { record.weeks >= $0 } ?? false }
+        // Over-claiming is what councils were asked to repay: every claim needs the family attached and worked
+        // with; employment then stands in for the progress criteria.
         var claimable: [String] = []
-        if attached && family.claims["attachment"] == nil { claimable.append("attachment") }
-        if attached && allMet && family.claims["progress"] == nil { claimable.append("progress") }
-        if employed && family.claims["employment"] == nil { claimable.append("employment") }
+        if attached && workedWith {
+            if family.claims["attachment"] == nil { claimable.append("attachment") }
+            if allMet && family.claims["progress"] == nil { claimable.append("progress") }
+            if employed && family.claims["employment"] == nil { claimable.append("employment") }
+        }
         return JSONObject([
             JSONMember("family", .string(family.ref)),
             JSONMember("level", level.map(JSONValue.string) ?? .null),
             JSONMember("criteria", .array(criteria.map(JSONValue.string))),
-            JSONMember("criteriaNeeded", presumed ? .null : .int(needed)),
+            JSONMember("criteriaNeeded", .int(needed)),
             JSONMember("attached", .bool(attached)),
             JSONMember("progress", .object(progress)),
             JSONMember("employment", .array(employment)),
@@ -413,14 +431,15 @@ public struct Reports: Sendable {
         case "health":
             return starRule { ($0.score("physicalHealth") ?? 0) >= threshold }
         case "education":
+            // Not met as soon as any child's latest is below the threshold; unknown only while none is below and
+            // some child has no reading (POLICIES.md; 004 §23 "work with all families to achieve 90% attendance").
             let children = family.members.filter { $0.role == "child" }
             let readings = children.compactMap { family.attendance[$0.id] }
-            guard !children.isEmpty, readings.count == children.count else {
-                return ("unknown", readings.map(\.id).sorted())
-            }
+            let evidence = readings.map(\.id).sorted()
             let percent = policy?.pbr.attendancePercent ?? 90
-            let met = readings.allSatisfy { $0.percent >= percent }
-            return (met ? "met" : "not-met", readings.map(\.id).sorted())
+            if readings.contains(where: { $0.percent < percent }) { return ("not-met", evidence) }
+            guard !children.isEmpty, readings.count == children.count else { return ("unknown", evidence) }
+            return ("met", evidence)
         case "crime-asb":
             let months = policy?.pbr.offenceFreeMonths ?? 6
             let since = asOf.adding(months: -months)
@@ -445,7 +464,7 @@ public struct Reports: Sendable {
         public mutating func count(_ obligation: Obligation, asOf: CivilDate) {
             guard obligation.kind != .check else { return }
             let status = obligation.status(asOf: asOf)
-            if status == .lapsed || status == .open { return }
+            if status == .lapsed || status == .open || status == .warning { return }
             let key = Reports.monthKey(obligation.dueOn)
             var entry = months[key, default: [:]][obligation.rule] ?? (0, 0)
             entry.due += 1

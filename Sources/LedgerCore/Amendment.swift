@@ -30,9 +30,16 @@ public struct EventWindow: Sendable {
         if let knownAt, recordedAt > knownAt { return false }
         return true
     }
+
+    /// The corrections and voids that count in this window: those recorded by `knownAt`, whatever their own
+    /// date. A correction is a fact about the record, not the world (EVENTS.md, Corrections): on the valid-time
+    /// axis (`asOf`) it applies to its target at the target's date, so February re-run in April shows February as
+    /// we now know it; on the transaction-time axis (`knownAt`) it counts only once recorded, so `--known-at` the
+    /// day a report was sent reproduces what it said.
+    public var amendments: EventWindow { EventWindow(knownAt: knownAt) }
 }
 
-/// The corrections and voids inside a window, by the id of the event they amend.
+/// The corrections and voids that count in a window (`EventWindow.amendments`), by the id of the event they amend.
 public struct AmendmentIndex: Sendable {
     let byTarget: [String: [Amendment]]
     /// Fingerprints of the targets' ids: most events are not amended, and this tells so without making a string.

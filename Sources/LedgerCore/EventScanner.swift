@@ -53,8 +53,9 @@ public struct Coverage: Sendable, Equatable {
     }
 }
 
-/// Reads a log for the projections: pass 1 gathers the corrections and voids inside the window, pass 2 hands
-/// over every event in log order with them applied. Memory holds only the amendments and a few chunks of the log.
+/// Reads a log for the projections: pass 1 gathers the corrections and voids that count in the window (those
+/// recorded by its `knownAt`, whatever their own date: `EventWindow.amendments`), pass 2 hands over every event in
+/// the window in log order with them applied. Memory holds only the amendments and a few chunks of the log.
 ///
 /// Both passes parse on every core (`ParallelLineReader`) and look at each line's type first: pass 1 decodes only
 /// corrections and voids, pass 2 only the types the caller asks for (`types`; all when nil). Pass 1 also checks
@@ -139,20 +140,23 @@ public enum EventScanner {
         Int(StoredEvent.route(of: "family:" + ref) % UInt64(max(1, count)))
     }
 
-    /// The amendments inside a window (pass 1). Their data is copied out of the log's chunks.
+    /// The amendments that count in a window (pass 1; see `EventWindow.amendments`). Their data is copied out of
+    /// the log's chunks.
     public static func amendments(path: String, window: EventWindow, span: LogSpan = .all) throws -> AmendmentIndex {
         try amendments(path: path, window: window, span: span, planning: nil).index
     }
 
-    /// The amendments inside a window, and, when `planning` names the types pass 2 will read, where the lines of
-    /// those types are (pass 1 splits and peeks at every line anyway; pass 2 then goes straight to them).
+    /// The amendments that count in a window (`EventWindow.amendments`: those recorded by its `knownAt`, whatever
+    /// their own date, since a correction applies at its target's date), and, when `planning` names the types pass
+    /// 2 will read, where the lines of those types are (pass 1 splits and peeks at every line anyway; pass 2 then
+    /// goes straight to them).
     static func amendments(path: String, window: EventWindow, span: LogSpan, planning types: EventTypeSet?) throws
         -> (index: AmendmentIndex, plan: ReadPlan?)
     {
         var result: [String: [Amendment]] = [:]
         var coverage = Coverage()
         var plan = types.map { _ in ReadPlan() }
-        try read(path: path, window: window, types: amendmentTypes, span: span, failures: false, planning: types, chain: true) {
+        try read(path: path, window: window.amendments, types: amendmentTypes, span: span, failures: false, planning: types, chain: true) {
             decoded in
             if let slice = decoded.plan { plan?.slices[slice.start] = slice }
             coverage.merge(decoded.coverage)

@@ -192,13 +192,28 @@ public struct Policy: Sendable {
 
     /// Payment by results thresholds.
     public struct PbR: Sendable {
+        /// The criteria a family needs to be attached nationally (Troubled Families phase 2; POLICIES.md, Payment
+        /// by results): a profile may ask for more, never fewer.
+        public static let nationalCriteriaNeeded = 2
+
         public let attachment: [String: Int]
+        /// Levels whose work the profile presumes eligible (004 §23): an instruction to workers, not a claim. They
+        /// need the national two criteria, no more, and still need them identified (POLICIES.md).
         public let presumeAttached: [String]
         public let defaultCriteriaNeeded: Int
         public let employmentWeeks: [String: Int]
         public let attendancePercent: Double
         public let offenceFreeMonths: Int
         public let starThreshold: Int
+
+        /// How many identified criteria a family at `level` needs to be attached: the profile's for the level (or
+        /// its default), never fewer than the national two; the national two where the profile presumes the level
+        /// eligible.
+        public func criteriaNeeded(level: String?) -> Int {
+            let level = level ?? ""
+            let asked = presumeAttached.contains(level) ? Self.nationalCriteriaNeeded : attachment[level] ?? defaultCriteriaNeeded
+            return max(Self.nationalCriteriaNeeded, asked)
+        }
     }
 
     public let name: String
@@ -212,6 +227,23 @@ public struct Policy: Sendable {
     public let closure: Closure
     public let flags: [Flag]
     public let pbr: PbR
+    /// How referrals awaiting triage are shown.
+    public let triage: Triage
+
+    /// Referrals not yet triaged (issue 21): the `families` and `due` projections show how long each has waited;
+    /// `within` (a limit the policy may set) makes it a deadline from the referral, judged late like any other.
+    public struct Triage: Sendable {
+        public let id: String, label: String, source: String
+        public let within: Timescale?
+    }
+
+    /// Whether some deadline runs from a referral to its triage (`triage.within`, or a rule of the policy's own):
+    /// then an untriaged referral is judged by it, and shown by no untimed item.
+    public var limitsTriage: Bool {
+        deadlines.contains { rule in
+            rule.from.kind == .referralReceived && rule.to.contains { $0.kind == .triageCompleted }
+        }
+    }
 
     /// The working-day calendar with this policy's closure days.
     public var calendar: WorkingDayCalendar { WorkingDayCalendar(closedDays: closedDays) }
@@ -246,7 +278,7 @@ extension Policy {
                 }
                 return date
             })
-        deadlines = try reader.objects(json, "deadlines").map { (at, rule) throws(PolicyError) in
+        let declared = try reader.objects(json, "deadlines").map { (at, rule) throws(PolicyError) -> Deadline in
             var byOutcome: [String: Timescale] = [:]
             var toByOutcome: [String: [EventPattern]] = [:]
             if let table = rule["withinByOutcome"]?.objectValue {
@@ -275,6 +307,22 @@ extension Policy {
                 extendable: try reader.optionalString(rule, "extendable", at: at), dueByField: dueByField,
                 withinByOutcome: byOutcome, toByOutcome: toByOutcome)
         }
+        // Referrals awaiting triage (issue 21): shown with their age; judged late only where the policy sets a
+        // limit, as a deadline from the referral to the triage (the seeds set none).
+        let triageAt = "\(path).triage"
+        let triageObject = json["triage"]?.objectValue ?? JSONObject()
+        triage = Triage(
+            id: try reader.optionalString(triageObject, "id", at: triageAt) ?? "triage",
+            label: try reader.optionalString(triageObject, "label", at: triageAt) ?? "Referral triaged",
+            source: try reader.optionalString(triageObject, "source", at: triageAt) ?? "POLICIES.md (no timescale set)",
+            within: try reader.optionalTimescale(triageObject, "within", at: triageAt))
+        var all = declared
+        if let within = triage.within, let referral = EventPattern("referral.received"), let triaged = EventPattern("triage.completed") {
+            all.append(Deadline(
+                id: triage.id, label: triage.label, source: triage.source, from: referral, to: [triaged], within: within,
+                firstOnly: false, levels: nil, extendable: nil, dueByField: nil, withinByOutcome: [:], toByOutcome: [:]))
+        }
+        deadlines = all
         recurring = try reader.objects(json, "recurring").map { (at, rule) throws(PolicyError) in
             var byLevel: [String: Timescale] = [:]
             if let table = rule["everyByLevel"]?.objectValue {

@@ -72,6 +72,8 @@ public enum PolicyProfiles {
             {"id": "duration", "label": "Complex work open at most 12 months", "level": "complex-intensive",
              "max": "12 months", "source": "001 §4.1"}
           ],
+          "triage": {"id": "triage", "label": "Referral triaged by the Early Help Officer (no timescale set)",
+            "source": "001 §6.2.1"},
           "closure": {"needsManager": false, "source": "000"},
           "pbr": {"attachment": {"complex-0-5": 2, "complex": 4, "complex-intensive": 4}}
         }
@@ -114,6 +116,8 @@ public enum PolicyProfiles {
             {"id": "re-referral", "label": "Re-referral within 12 weeks of closure", "kind": "re-referral",
              "within": "12 weeks", "source": "003 §6.1c"}
           ],
+          "triage": {"id": "triage", "label": "Referral reviewed at the weekly workflow meeting (no timescale set)",
+            "source": "003 §6.1"},
           "closure": {"needsManager": true, "source": "003 §16.4"},
           "pbr": {}
         }
@@ -165,6 +169,8 @@ public enum PolicyProfiles {
             "phoneDays": 5, "texts": 5, "coldCalls": 1, "coldCallsIntensive": 2, "spanDays": 21,
             "letterLevels": ["targeted", "intensive"], "closeReasons": ["refused", "disengaged"],
             "source": "004 §5, App. II–III"},
+          "triage": {"id": "triage", "label": "New work triaged by the team leader (no timescale set)",
+            "source": "004 §1"},
           "closure": {"needsManager": true, "reviewWithinDays": 14, "reviewLevels": ["targeted", "intensive"],
             "minimumRequirements": true, "source": "004 §9, §20"},
           "flags": [],
@@ -186,6 +192,8 @@ public enum PolicyProfiles {
             {"id": "cp-step-down", "label": "CP plans step down only after 3 months as CiN", "kind": "cp-step-down",
              "source": "002 §2"}
           ],
+          "triage": {"id": "triage", "label": "Request for support triaged (no timescale set)",
+            "source": "002 §1"},
           "closure": {"needsManager": true, "source": "002 §3"},
           "pbr": {}
         }

@@ -16,8 +16,10 @@ import Projections
 /// unseen. It is used only when all of these hold: the checksum matches; the fingerprint is this build's; the
 /// line of the log ending at its byte size has its seq and, recomputed from the line's bytes, its hash (the
 /// events after it are then checked from that hash on, as every read checks the chain); the query's window lets
-/// in everything it covers; and no correction or void after it amends an event before it (that would change the
-/// past it holds). Otherwise it is ignored, never an error (`LEDGER_TRACE` says why): the query folds the log
+/// in everything it covers; and no correction or void after it that counts in the window (recorded by its
+/// `--known-at`, whatever its own date: a correction applies at its target's date) amends an event before it (that
+/// would change the past it holds: the fold is not invertible, an obligation met or a status reached cannot be
+/// taken back, so such a correction forces a fold from scratch rather than an incremental one). Otherwise it is ignored, never an error (`LEDGER_TRACE` says why): the query folds the log
 /// from scratch and keeps the result as the new checkpoint when the window left nothing out. A checkpoint is
 /// rewritten once the log has grown past it by `refreshBytes`. Files are owner-only; a checkpoint that cannot be
 /// written (a read-only directory) is simply not kept.
@@ -78,7 +80,9 @@ enum FoldCheckpoint {
         // The chain is checked from the stamped line's recomputed hash: the events the checkpoint covers are its own.
         let tail = LogSpan(from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1, previousHash: saved.stampHash)
         let amendments = try EventScanner.amendments(path: log, window: window, span: tail)
-        // A correction after the checkpoint of an event before it changes the past the checkpoint holds.
+        // A correction after the checkpoint of an event before it changes the past the checkpoint holds, even as
+        // of a date before the correction's own (it applies at its target's date): refold. `amendments` are those
+        // recorded by the window's `--known-at`, whatever their date (`EventWindow.amendments`).
         if amendments.count > 0, try !amendments.targetIDs.isSubset(of: EventScanner.ids(path: log, span: tail)) {
             trace(scope, "not used: an event after it corrects or voids one before it")
             return nil

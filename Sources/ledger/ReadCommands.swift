@@ -8,7 +8,7 @@ enum ReadCommands {
         .init(name: "families", summary: "one row per family: status, level, workers, Family Star", help: familiesHelp, run: families),
         .init(name: "caseload", summary: "families and children per worker against the policy's limits; team totals", help: caseloadHelp, run: caseload),
         .init(name: "timeline", summary: "a family's journey, corrections struck through", help: timelineHelp, run: timeline),
-        .init(name: "due", summary: "every timescale: met, met-late, open, overdue, lapsed, breached", help: dueHelp, run: due),
+        .init(name: "due", summary: "every timescale: met, met-late, open, warning, overdue, lapsed, breached", help: dueHelp, run: due),
         .init(name: "pbr", summary: "Payment by Results: attachment, progress per criterion with evidence", help: pbrHelp, run: pbr),
         .init(name: "monthly", summary: "the monthly report for --month YYYY-MM", help: monthlyHelp, run: monthly),
         .init(name: "rebuild", summary: "write every projection (JSON, CSV) and the HTML dashboard to --out DIR", help: rebuildHelp, run: rebuild),
@@ -36,7 +36,8 @@ enum ReadCommands {
         usage: ledger due [--overdue] [--status STATUS] [--rule ID] [--family REF] [--worker ID] [--team ID] [options]
 
         Every obligation of the policy in force when its clock started: rule id, label, seed source, due date,
-        status (met, met-late, open, overdue, lapsed, breached), days late, responsible lead worker.
+        status (met, met-late, open, warning, overdue, lapsed, breached), days late, responsible lead worker;
+        `warning` (with its `warnOn` date): past the rule's warning point, not yet met nor overdue.
 
         \(common)
         """
@@ -179,7 +180,7 @@ enum ReadCommands {
         let status = query.arguments.value("status")
         let families = reports.sortedFamilies
         // Each row is made, filtered and written a block at a time (a county's families are many).
-        try query.emit(count: families.count, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral"]) {
+        try query.emit(count: families.count, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral", "awaitingTriageDays"]) {
             guard let row = reports.familyRow(families[$0]) else { return nil }
             if let family, row["family"]?.stringValue != family { return nil }
             if let worker, row["workers"]?.arrayValue?.contains(.string(worker)) != true { return nil }

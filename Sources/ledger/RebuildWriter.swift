@@ -124,7 +124,8 @@ enum RebuildWriter {
 }
 
 /// What a rebuild needs to know of all the obligations before writing them: how many, whether any has a detail
-/// (the due file's last column), those the front page lists (overdue, or open and due within a week, in the order
+/// (the due file's last column), those the front page lists (overdue, or due soon: open and due within a week or past
+/// a warning point, in the order
 /// of the due rows), and every month's timeliness.
 struct ObligationTally: Sendable {
     var count = 0
@@ -135,7 +136,6 @@ struct ObligationTally: Sendable {
     /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
     static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
         let asOf = reports.asOf
-        let weekEnd = asOf.adding(days: 7)
         let parts = ParallelMap.map(ranges: families.count, size: 256) { range in
             var tally = ObligationTally()
             for family in families[range] {
@@ -143,7 +143,7 @@ struct ObligationTally: Sendable {
                     tally.count += 1
                     tally.detail = tally.detail || obligation.detail != nil
                     let status = obligation.status(asOf: asOf)
-                    if status == .overdue || (status == .open && obligation.dueOn <= weekEnd) { tally.listed.append(obligation) }
+                    if status == .overdue || obligation.isDueSoon(asOf: asOf) { tally.listed.append(obligation) }
                     tally.timeliness.count(obligation, asOf: asOf)
                 }
             }

@@ -34,7 +34,7 @@ struct EventScannerTests {
         var description: String { "seq \(seq) \(type) \(id)" }
     }
 
-    /// Every event by the reference parser, line by line, amendments from the same window applied.
+    /// Every event by the reference parser, line by line, the amendments recorded in the window applied.
     static func reference(_ path: String, window: EventWindow, types: Set<String>? = nil) throws -> [Fields] {
         var all: [StoredEvent] = []
         try LogReader(path: path).forEachLine { line, position, info in
@@ -43,8 +43,11 @@ struct EventScannerTests {
             all.append(event)
         }
         let inWindow = all.filter { window.includes(date: $0.date, recordedAt: $0.recordedAt) }
+        // Corrections count once recorded, whatever their own date: they apply at their target's (EVENTS.md,
+        // Corrections). Before issue 21 this took only those inside the as-of window.
+        let recorded = all.filter { event in window.knownAt.map { event.recordedAt <= $0 } ?? true }
         var amendments: [String: [Amendment]] = [:]
-        for event in inWindow where event.type == "event.corrected" || event.type == "event.voided" {
+        for event in recorded where event.type == "event.corrected" || event.type == "event.voided" {
             guard let target = event.data["target"]?.stringValue else { continue }
             amendments[target, default: []].append(Amendment(
                 kind: event.type == "event.voided" ? .voided : .corrected, by: event.id, seq: event.seq, date: event.date,
