@@ -66,9 +66,10 @@ public struct LedgerFile: Sendable {
         }
     }
 
-    /// Runs `body` holding an exclusive `flock` on the log file itself; other writers wait.
-    public func withLock<T>(_ body: (LockedLedger) throws -> T) throws -> T {
-        let locked = try LockedLedger(path: path)
+    /// Runs `body` holding an exclusive `flock` on the log file itself; other writers wait (with `waitingAtMost`,
+    /// that many seconds at most: then the wait fails with `EWOULDBLOCK`, for a caller that must not hang).
+    public func withLock<T>(waitingAtMost timeout: Double? = nil, _ body: (LockedLedger) throws -> T) throws -> T {
+        let locked = try LockedLedger(path: path, timeout: timeout)
         defer { locked.close() }  // closing releases the lock
         return try body(locked)
     }
@@ -143,13 +144,17 @@ public final class LockedLedger {
 
     /// Opens the log and takes its lock, waiting for any other writer. A log renamed over or removed while
     /// this one waited is opened again, so the lock held is always on the file the path names.
-    init(path: String) throws(EventLogError) {
+    init(path: String, timeout: Double? = nil) throws(EventLogError) {
         self.path = path
         var attempts = 0
         while true {
             let (descriptor, _) = try LedgerFile.open(path, O_RDWR)
             do {
-                try mapErrors { try Syscalls.flock(descriptor, LOCK_EX, path: path) }
+                if let timeout {
+                    try mapErrors { try Self.lock(descriptor, path: path, within: timeout) }
+                } else {
+                    try mapErrors { try Syscalls.flock(descriptor, LOCK_EX, path: path) }
+                }
                 // Once locked: is this still the file the path names, with that one name?
                 let now = try mapErrors { try Syscalls.status(descriptor, path: path) }
                 if now.links > 1 { throw EventLogError.hardLinked(path: path, links: now.links) }
@@ -171,6 +176,19 @@ public final class LockedLedger {
     }
 
     func close() { Syscalls.close(descriptor) }
+
+    /// Takes the lock, trying every few milliseconds for `seconds` at most (`flock` has no timeout of its own).
+    private static func lock(_ descriptor: Int32, path: String, within seconds: Double) throws(SystemCallError) {
+        var waited = 0.0
+        while true {
+            do {
+                return try Syscalls.flock(descriptor, LOCK_EX | LOCK_NB, path: path)
+            } catch where error.errno == EWOULDBLOCK && waited < seconds {
+                usleep(2_000)
+                waited += 0.002
+            }
+        }
+    }
 
     /// Whether the path still names the locked file, with that one name: a write to a file that lost its name
     /// (removed, renamed over) would be lost, so it is not acknowledged.

@@ -10,7 +10,7 @@ enum CommandRunner {
         let run: @Sendable ([String]) throws -> ExitStatus
     }
 
-    static let commands: [Command] = WriteCommands.all + ReadCommands.all + [DemoCommand.command]
+    static let commands: [Command] = WriteCommands.all + ReadCommands.all + AccessCommands.all + [DemoCommand.command]
 
     /// This build's version, and the log format it writes (`ledger --version`).
     static let version = """
@@ -62,7 +62,13 @@ enum CommandRunner {
             return .done
         }
         do {
-            return try command.run(rest)
+            let status = try command.run(rest)
+            // A command that showed a family's record succeeds only once its access is on record.
+            try AccessAudit.confirm()
+            return status
+        } catch let error as AccessLogError {
+            Console.err("ledger \(name): \(error)")
+            return .refused
         } catch let error as UsageError {
             Console.err("ledger \(name): \(error.message) (ledger \(name) --help)")
             return .usage

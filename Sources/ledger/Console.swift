@@ -22,8 +22,21 @@ enum Console {
         if buffer.count > 1 << 16 { flush() }
     }
 
+    /// Checked before standard output's first byte is written (the access log's entry, `AccessAudit`): when it
+    /// throws, nothing is ever written to standard output.
+    nonisolated(unsafe) static var gate: (() throws -> Void)?
+    nonisolated(unsafe) private static var closed = false
+
     /// Flushes standard output; a failure is kept in `outputError` (and later output is dropped).
     static func flush() {
+        if let check = gate {
+            gate = nil
+            do { try check() } catch { closed = true }
+        }
+        if closed {
+            buffer.removeAll()
+            return
+        }
         var offset = 0
         while offset < buffer.count && outputError == nil {
             let written = buffer.withUnsafeBytes { raw -> Int in

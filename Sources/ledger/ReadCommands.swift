@@ -20,6 +20,8 @@ enum ReadCommands {
           --format FORMAT       table (default at a terminal), json (default otherwise), jsonl, csv
           --log PATH            the log (default $LEDGER_LOG, else ./ledger.jsonl)
           --from-scratch        fold the whole log, ignoring (and not keeping) the checkpoint beside it
+          --viewer ID           who is looking, recorded in the access log <log>.access with the operating-system
+                                user (default $LEDGER_VIEWER); see `ledger access`
         """
     static let familiesHelp = "usage: ledger families [--family REF] [--worker ID] [--team ID] [options]\n\n\(common)"
     static let caseloadHelp = """
@@ -52,7 +54,7 @@ enum ReadCommands {
         `ledger NAME --format json|csv`.
         """
 
-    static let known: Set<String> = ["log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month", "out"]
+    static let known: Set<String> = ["log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month", "out", "viewer"]
 
     struct Query {
         var arguments: Arguments
@@ -143,9 +145,7 @@ enum ReadCommands {
     }
 
     /// A family's ref from `F-102` or `family:F-102` (PROJECTIONS.md: both are accepted).
-    static func familyRef(_ given: String) -> String {
-        given.hasPrefix("family:") ? String(given.dropFirst(7)) : given
-    }
+    static func familyRef(_ given: String) -> String { AccessCommands.familyRef(given) }
 
     /// The --family, --worker and --team filters, each checked against what the log holds (a team is known from
     /// team.defined or a worker's registration).
@@ -175,6 +175,7 @@ enum ReadCommands {
     static func families(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
+        try AccessAudit.beginProjection("families", query)
         let reports = try query.reports(FoldCheckpoint.families)
         let (family, worker, team) = try filters(query, reports.fold)
         let status = query.arguments.value("status")
@@ -196,6 +197,7 @@ enum ReadCommands {
     static func caseload(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
+        try AccessAudit.begin(command: "caseload", family: nil, arguments: query.arguments, log: query.path)
         let (fold, entries) = try query.fold(FoldCheckpoint.caseload)
         ProcessExit.keep(fold)
         let figures = Reports(fold: fold, asOf: query.asOf).caseload(entries: entries)
@@ -242,6 +244,7 @@ enum ReadCommands {
     static func due(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw, flags: ["overdue"])
         try requireLog(query)
+        try AccessAudit.beginProjection("due", query)
         var wanted: Obligation.Status?
         if let text = query.arguments.value("status") {
             guard let parsed = Obligation.Status(rawValue: text) else {
@@ -302,6 +305,7 @@ enum ReadCommands {
     static func pbr(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw, flags: ["claimable"])
         try requireLog(query)
+        try AccessAudit.beginProjection("pbr", query)
         let reports = try query.reports(FoldCheckpoint.families)
         let family = try filters(query, reports.fold).family
         let claimable = query.arguments.flags.contains("claimable")
@@ -321,6 +325,7 @@ enum ReadCommands {
         try requireLog(query)
         guard let text = query.arguments.value("month") else { throw UsageError(message: "--month YYYY-MM is required") }
         guard let first = CivilDate(text + "-01") else { throw UsageError(message: "--month must be YYYY-MM, not \"\(text)\"") }
+        try AccessAudit.begin(command: "monthly", family: nil, arguments: query.arguments, log: query.path)
         if query.window.asOf == nil {
             let last = first.adding(months: 1).adding(days: -1)
             query.window.asOf = last
@@ -343,6 +348,7 @@ enum ReadCommands {
             throw UsageError(message: "give one FAMILY (its ref, e.g. F-102)")
         }
         let family = familyRef(given)
+        try AccessAudit.begin(command: "timeline", family: family, arguments: query.arguments, log: query.path)
         var book = TimelineBook(only: family)
         try EventScanner.scan(path: query.path, window: query.window) { book.apply($0) }
         let entries = book.timeline(family)
@@ -378,9 +384,12 @@ enum ReadCommands {
         let query = try Query(raw)
         try requireLog(query)
         guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
+        try AccessAudit.begin(command: "rebuild", family: nil, arguments: query.arguments, log: query.path)
         RebuildWriter.favourMemory()
         let fold = try query.fold(FoldCheckpoint.everything).fold
         ProcessExit.keep(fold)
+        // Nothing is written until the access is on record.
+        try AccessAudit.confirm()
         let summary = try RebuildWriter.write(fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
         Console.err("rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
         Console.out("\(out)/index.html\n")

@@ -223,6 +223,8 @@ enum WriteCommands {
         seq runs 1, 2, 3 … with no gaps, refuses duplicate ids, and re-validates every event as an append
         would have. Names the first bad seq and exits 1. --expect-head proves the log still extends a head
         written down earlier (`ledger head`), so truncation or a rewrite with a recomputed chain is detected.
+        Then checks the access log <log>.access, when there is one, the same way (hashes, prev chain, seq):
+        a changed, removed or inserted entry fails, naming the first bad entry's seq.
         """
 
     static func verify(_ raw: [String]) throws -> ExitStatus {
@@ -244,6 +246,16 @@ enum WriteCommands {
         if report.redacted > 0 { message += " (\(report.redacted) redacted payloads not re-validated)" }
         if anchor != nil { message += "; extends the anchored head" }
         Console.out(message + "\n")
+        // The access log beside it, when there is one: its own chain, its first bad entry named.
+        let accessLog = AccessLog(logPath: path)
+        if accessLog.exists {
+            let summary = try accessLog.read()
+            var line = "verified the access log \(accessLog.path): \(summary.entries) entries, chain OK"
+            if summary.tornBytes > 0 {
+                line += " (then \(summary.tornBytes) bytes of an entry cut off by a crash, never acknowledged: moved aside by the next read)"
+            }
+            Console.out(line + "\n")
+        }
         return .done
     }
 
