@@ -9,7 +9,30 @@ import LedgerCore
 enum IntegrationCommands {
     static let all: [CommandRunner.Command] = [
         .init(name: "tail", summary: "the stored lines after --since SEQ, chain-checked; --follow for new ones", help: tailHelp, run: tail),
+        .init(name: "export", summary: "the applied view as hive-partitioned JSON lines in --out DIR, for analysts", help: exportHelp, run: export),
     ]
+
+    static let exportHelp = """
+        usage: ledger export --out DIR [--as-of DATE] [--known-at DATETIME] [--log PATH]
+
+        Writes the log as analysts need it: every event in the window once, corrections applied, voided events
+        and the correction and void events themselves left out, as DIR/type=<type>/month=YYYY-MM/events.jsonl
+        (hive-style folders that DuckDB, Spark and warehouses read as they are; the month the event happened),
+        rows in log order: seq, id, stream, family, occurredAt, date, recordedAt, actor, data (in force),
+        correctedBy (the ids of the corrections applied). DIR/schema.json lists each type's members and their
+        JSON types, and its rows per month. The same log gives the same bytes. The new tree is written beside DIR
+        and swapped in whole; DIR must be new, empty or an earlier export.
+        """
+
+    static func export(_ raw: [String]) throws -> ExitStatus {
+        let query = try ReadCommands.Query(raw)
+        guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
+        try ReadCommands.requireLog(query)
+        // Export's window is only the one asked for: without --as-of or --known-at, every event.
+        let summary = try ExportWriter.write(log: query.path, window: query.window, to: out)
+        Console.err("exported \(summary.rows) events into \(summary.partitions) partitions of \(out)")
+        return .done
+    }
 
     static let tailHelp = """
         usage: ledger tail [--since SEQ[:HASH]] [--follow] [--type T]… [--stream S] [--log PATH]
