@@ -37,7 +37,7 @@ func parseOptions() -> Options {
         default:
             print("""
                 usage: ledger-bench [--events N] [--samples K] [--dir DIR] [--reuse] [--ingest-events N] [--allow-debug]
-                                    [--only parse,scan,ingest,caseload,verify,projections,rebuild,append]
+                                    [--only parse,scan,ingest,caseload,verify,projections,rebuild,append,integration]
                 """)
             exit(2)
         }
@@ -317,6 +317,27 @@ if wants("caseload") {
         record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1]), goal: "≤ 1× DuckDB"))
         print("  (DuckDB peer not run: run \(duckdbScript) once to install it into ~/.cache/ledger-peers)")
     }
+}
+
+// The integration commands (issue 22): tail, which hashes every byte, against openssl's SHA-256 of the file;
+// export against the caseload from scratch (both read the whole log with corrections applied).
+if wants("integration") {
+    let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { (path: String) in access(path, X_OK) == 0 }
+    let tail = [binary, "tail", "--since", "0", "--log", log]
+    if let openssl {
+        let timings = measure([tail, [openssl, "dgst", "-sha256", log]])
+        record(Row(name: "tail --since 0 (to /dev/null)", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
+            versus: ratio(timings[0], timings[1], "openssl dgst -sha256"), goal: "≤ 1.5× openssl dgst -sha256"))
+    } else {
+        let timing = measure([tail])[0]
+        record(Row(name: "tail --since 0 (to /dev/null)", result: seconds(timing), cpu: cpu(timing), peak: mebibytes(timing), goal: "≤ 1.5× openssl"))
+    }
+    let exported = "\(directory)/export"
+    let timings = measure([[binary, "export", "--out", exported, "--log", log],
+        [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log]])
+    record(Row(name: "export (into its last output)", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
+        versus: ratio(timings[0], timings[1], "caseload --from-scratch"), goal: "≤ 2× caseload --from-scratch"))
+    _ = run(["/bin/rm", "-rf", exported])
 }
 
 // verify, against sha256sum of the same file.

@@ -55,6 +55,8 @@ public enum Catalogue {
     static let member: FieldKind = .object([
         .required("id", .reference), .required("name", .text), .optional("dob", .date),
         .required("role", .oneOf(["parent", "carer", "child", "other"])),
+        // For statutory returns (Annex A): EVENTS.md §3.
+        .optional("gender", .oneOf(["male", "female", "other", "unknown"])), .optional("ethnicity", .code(2...4)),
     ])
     static let familyStar: FieldKind = .object(FamilyStar.domains.map { .required($0, .integer(1...10)) })
     static let criteria: FieldKind = .list(.oneOf(PbRCriterion.all), min: 1)

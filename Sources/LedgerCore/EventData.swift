@@ -77,6 +77,14 @@ public struct EventData: Sendable {
         }
     }
 
+    /// Appends the object as JSON: the stored bytes as they are for a view of the log, else written compactly.
+    public func appendJSON(to out: inout [UInt8]) {
+        switch storage {
+        case .object(let object): JSONWriter.write(.object(object), into: &out)
+        case .view(let chunk, let range): out.append(contentsOf: chunk.bytes(range))
+        }
+    }
+
     /// A copy that holds no bytes of the log (for values kept longer than a scan, such as corrections).
     public var detached: EventData {
         if case .object = storage { return self }

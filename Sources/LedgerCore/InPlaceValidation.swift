@@ -198,6 +198,8 @@ public enum InPlaceValidation {
                     return passes(UnsafeBufferPointer(rebasing: value[item]), element)
                 }
                 return all && count >= minimum
+            case .code(let lengths):
+                return plainContents(value).map { Identifiers.isUppercaseCode($0, lengths: lengths) } ?? false
             case .textOrList:
                 if value.first == UInt8(ascii: "[") {
                     return ScannedObject.forEachItem(in: value) { textPasses(UnsafeBufferPointer(rebasing: value[$0])) }

@@ -29,6 +29,8 @@ public enum FieldKind: Sendable {
     indirect case list(FieldKind, min: Int)
     /// A string, or a list of strings (free-text worries, strengths, needs, decisions).
     case textOrList
+    /// A code of uppercase letters `A`–`Z`, of a length in the range (a DfE ethnicity code: 2–4).
+    case code(ClosedRange<Int>)
 }
 
 /// One member of a `data` object.
@@ -132,6 +134,12 @@ public enum SchemaChecker {
                 throw SchemaViolation(field: path(), rule: "needs at least \(minimum) item\(minimum == 1 ? "" : "s")")
             }
             for (index, item) in items.enumerated() { try check(item, element, path: { "\(path())[\(index)]" }) }
+        case .code(let lengths):
+            guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
+            if !Identifiers.isUppercaseCode(text.utf8, lengths: lengths) {
+                throw SchemaViolation(
+                    field: path(), rule: "\(quoted(text)) must be \(lengths.lowerBound)–\(lengths.upperBound) uppercase letters A–Z")
+            }
         case .textOrList:
             if let items = value.arrayValue {
                 for (index, item) in items.enumerated() { try check(item, .text, path: { "\(path())[\(index)]" }) }
@@ -189,6 +197,11 @@ public enum Identifiers {
     public static func isReference(_ text: String) -> Bool {
         let bytes = text.utf8
         return (1...64).contains(bytes.count) && bytes.allSatisfy(isWordByte)
+    }
+
+    /// A code of uppercase letters `A`–`Z` whose length is in `lengths` (DfE ethnicity codes).
+    public static func isUppercaseCode<Bytes: Collection<UInt8>>(_ bytes: Bytes, lengths: ClosedRange<Int>) -> Bool {
+        lengths.contains(bytes.count) && bytes.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {

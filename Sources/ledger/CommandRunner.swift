@@ -10,7 +10,8 @@ enum CommandRunner {
         let run: @Sendable ([String]) throws -> ExitStatus
     }
 
-    static let commands: [Command] = WriteCommands.all + ReadCommands.all + AccessCommands.all + [DemoCommand.command]
+    static let commands: [Command] =
+        WriteCommands.all + ReadCommands.all + AccessCommands.all + IntegrationCommands.all + [DemoCommand.command]
 
     /// This build's version, and the log format it writes (`ledger --version`).
     static let version = """

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import LedgerCore
+
+/// `ledger export`: the applied view of the log for analysts, as hive-partitioned JSON lines.
+///
+/// Every event in the window once, with its corrections applied, voided events and the correction and void
+/// events themselves left out, in `DIR/type=<type>/month=YYYY-MM/events.jsonl` (the month of the day it
+/// happened, Europe/London), in log order within each file. `type` and `month` are in the folder names, not in
+/// the rows: Spark refuses a column that is both, and DuckDB and every hive reader add them from the path.
+/// `DIR/schema.json` says what the rows hold. The same log and window give the same bytes. The tree is written
+/// beside DIR and swapped in whole (`DirectoryTree.swapIn`), so a reader sees the old export or the new one.
+enum ExportWriter {
+    /// Marks a folder as an export (so that a second export may replace it, and nothing else is).
+    static let format = "ledger-export/1"
+
+    struct Summary {
+        var rows = 0
+        var partitions = 0
+    }
+
+    /// A partition's rows not yet written, and whether its file exists yet.
+    final class Partition {
+        let path: String
+        var pending: [UInt8] = []
+        var rows = 0
+        init(path: String) { self.path = path }
+    }
+
+    static func write(log: String, window: EventWindow, to out: String) throws -> Summary {
+        try checkTarget(out)
+        let staged = out.hasSuffix("/") ? String(out.dropLast()) + ".partial" : out + ".partial"
+        try DirectoryTree.remove(staged)
+        try FileOutput.makeDirectory(staged)
+        var partitions: [String: Partition] = [:]
+        var typesSeen: [String: [String: Int]] = [:]  // type -> month -> rows
+        var summary = Summary()
+        try EventScanner.scan(path: log, window: window) { event in
+            guard event.kind != .eventCorrected, event.kind != .eventVoided, !event.isVoided else { return }
+            let month = monthText(event.date)
+            let key = "type=\(event.type)/month=\(month)"
+            let partition: Partition
+            if let found = partitions[key] {
+                partition = found
+            } else {
+                try FileOutput.makeDirectory("\(staged)/\(key)")
+                partition = Partition(path: "\(staged)/\(key)/events.jsonl")
+                partitions[key] = partition
+            }
+            appendRow(event, to: &partition.pending)
+            partition.rows += 1
+            typesSeen[event.type, default: [:]][month, default: 0] += 1
+            summary.rows += 1
+            if partition.pending.count >= 1 << 19 {
+                try FileOutput.append(partition.pending, to: partition.path, durable: false)
+                partition.pending.removeAll(keepingCapacity: true)
+            }
+        }
+        for partition in partitions.values {
+            try FileOutput.append(partition.pending, to: partition.path, durable: false)
+        }
+        summary.partitions = partitions.count
+        try FileOutput.writeAtomically(schema(typesSeen), to: "\(staged)/schema.json", durable: false)
+        try DirectoryTree.syncFileSystem(of: staged)
+        try DirectoryTree.swapIn(staged, at: out)
+        return summary
+    }
+
+    /// DIR may be absent, an empty folder or an earlier export; anything else is refused (never overwritten).
+    static func checkTarget(_ out: String) throws {
+        guard FileOutput.size(out) != nil else { return }
+        guard DirectoryTree.isDirectory(out) else {
+            throw UsageError(message: "--out \(out) is not a folder; export writes a folder of its own")
+        }
+        let entries = try DirectoryTree.entries(of: out)
+        if entries.isEmpty { return }
+        let schema = FileOutput.read(out + "/schema.json").flatMap { try? JSONParser.parse($0).objectValue }
+        guard schema?["format"]?.stringValue == format else {
+            throw UsageError(
+                message: "--out \(out) holds files that are not a ledger export; give a new or empty folder (an earlier export is replaced)")
+        }
+    }
+
+    static func monthText(_ date: CivilDate) -> String {
+        let month = date.month < 10 ? "0\(date.month)" : "\(date.month)"
+        return "\(date.year)-\(month)"
+    }
+
+    /// One row: the event's envelope and its data in force, with the ids of the corrections applied.
+    static func appendRow(_ event: StoredEvent, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"seq":"#.utf8)
+        out.append(contentsOf: String(event.seq).utf8)
+        out.append(contentsOf: #","id":"#.utf8)
+        JSONWriter.writeString(event.id, into: &out)
+        out.append(contentsOf: #","stream":"#.utf8)
+        JSONWriter.writeString(event.stream, into: &out)
+        out.append(contentsOf: #","family":"#.utf8)
+        if let family = event.familyRef { JSONWriter.writeString(family, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","occurredAt":"#.utf8)
+        JSONWriter.writeString(event.occurredAt, into: &out)
+        out.append(contentsOf: #","date":""#.utf8)
+        out.append(contentsOf: event.date.description.utf8)
+        out.append(contentsOf: #"","recordedAt":"#.utf8)
+        JSONWriter.writeString(event.recordedAtText, into: &out)
+        out.append(contentsOf: #","actor":{"id":"#.utf8)
+        JSONWriter.writeString(event.actorID, into: &out)
+        out.append(contentsOf: #","role":"#.utf8)
+        JSONWriter.writeString(event.actorRole, into: &out)
+        out.append(contentsOf: #"},"data":"#.utf8)
+        event.data.appendJSON(to: &out)
+        out.append(contentsOf: #","correctedBy":["#.utf8)
+        var first = true
+        for amendment in event.amendments where amendment.kind == .corrected {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.writeString(amendment.by, into: &out)
+        }
+        out.append(contentsOf: "]}\n".utf8)
+    }
+
+    /// The row members every type shares.
+    static let envelope: [(String, JSONValue)] = [
+        ("seq", ["type": "integer"]), ("id", ["type": "string"]), ("stream", ["type": "string"]),
+        ("family", ["type": ["string", "null"]]), ("occurredAt", ["type": "string"]),
+        ("date", ["type": "string", "format": "date"]), ("recordedAt", ["type": "string", "format": "date-time"]),
+        ("actor", ["type": "object", "members": ["id": ["type": "string"], "role": ["type": "string"]]]),
+        ("data", ["type": "object"]), ("correctedBy", ["type": "array", "items": ["type": "string"]]),
+    ]
+
+    /// `schema.json`: the partitioning, the members of every row, each exported type's data members (from the
+    /// catalogue, which every stored event and correction passed) and its row counts per month.
+    static func schema(_ typesSeen: [String: [String: Int]]) -> [UInt8] {
+        var types = JSONObject()
+        for (type, months) in typesSeen.sorted(by: { $0.key < $1.key }) {
+            var entry = JSONObject()
+            entry["rows"] = .int(months.values.reduce(0, +))
+            entry["months"] = .object(JSONObject(months.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
+            if let declared = Catalogue.types[type] {
+                entry["data"] = .object(JSONObject(declared.fields.map { JSONMember($0.name, describe($0)) }))
+            }
+            types[type] = .object(entry)
+        }
+        let document: JSONValue = .object(JSONObject([
+            JSONMember("format", .string(format)),
+            JSONMember("partitioning", ["type", "month"]),
+            JSONMember("files", "type=<type>/month=YYYY-MM/events.jsonl"),
+            JSONMember("rows", .object(JSONObject(envelope.map { JSONMember($0.0, $0.1) }))),
+            JSONMember("types", .object(types)),
+        ]))
+        var bytes = JSONWriter.bytes(document)
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    static func describe(_ field: Field) -> JSONValue {
+        var object = describe(field.kind).objectValue ?? JSONObject()
+        object["required"] = .bool(field.required)
+        return .object(object)
+    }
+
+    static func describe(_ kind: FieldKind) -> JSONValue {
+        switch kind {
+        case .text: return ["type": "string"]
+        case .oneOf(let values): return ["type": "string", "enum": .array(values.map { .string($0) })]
+        case .date: return ["type": "string", "format": "date"]
+        case .bool: return ["type": "boolean"]
+        case .integer: return ["type": "integer"]
+        case .number, .numberAbove: return ["type": "number"]
+        case .reference: return ["type": "string"]
+        case .code: return ["type": "string"]
+        case .object(let fields):
+            return ["type": "object", "members": .object(JSONObject(fields.map { JSONMember($0.name, describe($0)) }))]
+        case .anyObject: return ["type": "object"]
+        case .list(let element, _): return ["type": "array", "items": describe(element)]
+        case .textOrList: return ["type": ["string", "array"], "items": ["type": "string"]]
+        }
+    }
+}
