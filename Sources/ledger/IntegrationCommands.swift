@@ -28,6 +28,9 @@ enum IntegrationCommands {
         let query = try ReadCommands.Query(raw)
         guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
         try ReadCommands.requireLog(query)
+        // Every family's record leaves the ledger: one access entry, made durable before anything is written.
+        try AccessAudit.begin(command: "export", family: nil, arguments: query.arguments, log: query.path)
+        try AccessAudit.confirm()
         // Export's window is only the one asked for: without --as-of or --known-at, every event.
         let summary = try ExportWriter.write(log: query.path, window: query.window, to: out)
         Console.err("exported \(summary.rows) events into \(summary.partitions) partitions of \(out)")
@@ -51,7 +54,7 @@ enum IntegrationCommands {
         """
 
     static func tail(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: ["follow"], known: ["log", "since", "type", "stream"])
+        let arguments = try Arguments(raw, flags: ["follow"], known: ["log", "since", "type", "stream", "viewer"])
         guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
         var since = 0
         var sinceHash: String?
@@ -73,6 +76,11 @@ enum IntegrationCommands {
             throw UsageError(message: "--type \(type) is not an event type of the catalogue")
         }
         let stream = arguments.value("stream").map { $0 == "org" || $0.contains(":") ? $0 : "family:" + $0 }
+        // A named family's stream is one family's record; otherwise a bulk read: one access entry either way,
+        // durable before the first line is printed (tail prints through its own writer, not Console).
+        let family = stream.flatMap { $0.hasPrefix("family:") ? String($0.dropFirst(7)) : nil }
+        try AccessAudit.begin(command: "tail", family: family, arguments: arguments, log: CommandRunner.logPath(arguments))
+        try AccessAudit.confirm()
         let output = StandardOutput()
         let tail = try LogTail(
             path: CommandRunner.logPath(arguments), since: since, sinceHash: sinceHash,

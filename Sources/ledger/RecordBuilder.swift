@@ -163,6 +163,7 @@ enum RecordBuilder {
         case .list(let element, _):
             if case .object = element { "a JSON array of objects" } else { "values separated by commas (\(describe(element)))" }
         case .textOrList: "text, or a JSON array of texts"
+        case .code(let lengths): "a code of \(lengths.lowerBound)–\(lengths.upperBound) capital letters"
         }
     }
 }
