@@ -98,6 +98,23 @@ public enum FileOutput {
         return Int(info.st_size)
     }
 
+    /// The names in a directory (not `.` or `..`); empty when it cannot be read.
+    public static func names(in directory: String) -> [String] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// The directory part of `path` (`.` when it has none).
+    public static func directory(of path: String) -> String { Syscalls.directoryName(path) }
+
     /// Creates a directory (and parents) owner-only where missing.
     public static func makeDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."

@@ -73,6 +73,11 @@ public enum PolicyProfiles {
              "max": "12 months", "source": "001 §4.1"}
           ],
           "closure": {"needsManager": false, "source": "000"},
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
+          ],
           "pbr": {"attachment": {"complex-0-5": 2, "complex": 4, "complex-intensive": 4}}
         }
         """#,
@@ -109,6 +114,11 @@ public enum PolicyProfiles {
             {"id": "sixteen-weeks", "label": "CiN work: review at 16 weeks; over 6 months needs management oversight",
              "level": "cin", "warnAt": "16 weeks", "max": "6 months",
              "justifiedBy": ["supervision.recorded", "extension.agreed"], "source": "003 §4.6"}
+          ],
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
           ],
           "flags": [
             {"id": "re-referral", "label": "Re-referral within 12 weeks of closure", "kind": "re-referral",
@@ -167,6 +177,11 @@ public enum PolicyProfiles {
             "source": "004 §5, App. II–III"},
           "closure": {"needsManager": true, "reviewWithinDays": 14, "reviewLevels": ["targeted", "intensive"],
             "minimumRequirements": true, "source": "004 §9, §20"},
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
+          ],
           "flags": [],
           "pbr": {"attachment": {}, "presumeAttached": ["targeted", "intensive"]}
         }
@@ -179,6 +194,11 @@ public enum PolicyProfiles {
             {"id": "step-up", "label": "Stepped-up case closed to Family Support within 5 working days",
              "from": "stepup.decided[accepted=true]", "to": "case.closed[reason=stepped-up]",
              "within": "5 working days", "source": "002 §3 Step Up"}
+          ],
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
           ],
           "flags": [
             {"id": "step-down-entry", "label": "Step-down needs a completed plan, a closure summary and consent",

@@ -10,7 +10,7 @@ enum CommandRunner {
         let run: @Sendable ([String]) throws -> ExitStatus
     }
 
-    static let commands: [Command] = WriteCommands.all + ReadCommands.all + [DemoCommand.command]
+    static let commands: [Command] = WriteCommands.all + ReadCommands.all + [DemoCommand.command] + RetentionCommands.all
 
     static let overview = """
         ledger: an event-sourced case ledger for Early Help and Family Support.

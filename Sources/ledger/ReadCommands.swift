@@ -347,6 +347,7 @@ enum ReadCommands {
         let fold = try query.fold(FoldCheckpoint.everything).fold
         ProcessExit.keep(fold)
         let summary = try RebuildWriter.write(fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
+        RebuildFolders.remember(out, for: query.path)
         Console.err("rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
         Console.out("\(out)/index.html\n")
         return .done
