@@ -86,7 +86,13 @@ extension LedgerStore {
             }
             // The family's lines, as they stand.
             var familyLines: [(seq: Int, type: String, id: String, redacted: Bool, target: String?)] = []
+            var scanner = LineScanner()
+            let streamBytes = Array(stream.utf8)
             try LogReader(path: locked.path).forEachLine(from: 0, to: locked.head.size) { line, position, _ in
+                // Most lines are another family's: told by their stream's bytes, without decoding them.
+                if let scanned = scanner.scan(line), !UnsafeBufferPointer(rebasing: line[scanned.stream]).elementsEqual(streamBytes) {
+                    return
+                }
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 guard record.content.stream == stream else { return }
                 var target: String?
