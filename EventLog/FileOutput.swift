@@ -131,24 +131,37 @@ public enum FileOutput {
         return try body()
     }
 
-    /// The names of the regular files in `directory` whose names end with `suffix` (none when it cannot be read).
-    public static func fileNames(in directory: String, endingWith suffix: String) -> [String] {
+    /// The entries of a directory (not `.` or `..`) with their type as the file system gives it (`d_type`);
+    /// none when it cannot be read.
+    private static func entries(in directory: String) -> [(name: String, type: UInt8)] {
         guard let handle = opendir(directory) else { return [] }
         defer { closedir(handle) }
-        var names: [String] = []
+        var entries: [(name: String, type: UInt8)] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard name.hasSuffix(suffix) else { continue }
-            // The entry's type where the file system gives it (no `lstat` per file of a folder of 41k pages).
-            let type = entry.pointee.d_type
-            if type == UInt8(DT_REG) || (type == UInt8(DT_UNKNOWN) && Syscalls.status(of: directory + "/" + name)?.isRegular == true) {
-                names.append(name)
-            }
+            if name != "." && name != ".." { entries.append((name, entry.pointee.d_type)) }
         }
-        return names
+        return entries
     }
+
+    /// The names of the regular files in `directory` whose names end with `suffix` (none when it cannot be read).
+    public static func fileNames(in directory: String, endingWith suffix: String) -> [String] {
+        // The entry's type where the file system gives it (no `lstat` per file of a folder of 41k pages).
+        entries(in: directory).filter { entry in
+            entry.name.hasSuffix(suffix)
+                && (entry.type == UInt8(DT_REG)
+                    || (entry.type == UInt8(DT_UNKNOWN)
+                        && Syscalls.status(of: directory + "/" + entry.name)?.isRegular == true))
+        }.map(\.name)
+    }
+
+    /// The names in a directory (not `.` or `..`), sorted; empty when it cannot be read.
+    public static func names(in directory: String) -> [String] { entries(in: directory).map(\.name).sorted() }
+
+    /// The directory part of `path` (`.` when it has none).
+    public static func directory(of path: String) -> String { Syscalls.directoryName(path) }
 
     /// Creates a directory (and parents) owner-only where missing.
     public static func makeDirectory(_ path: String) throws {

@@ -141,6 +141,8 @@ public final class LockedLedger {
 
     /// The locked file's identity, checked against the path after locking and after every append.
     private let status: FileStatus
+    /// Set once `replace` has put a new file in the log's place: this lock's file is no longer the log.
+    private var replaced = false
 
     /// Opens the log and takes its lock, waiting for any other writer. A log renamed over or removed while
     /// this one waited is opened again, so the lock held is always on the file the path names.
@@ -200,6 +202,7 @@ public final class LockedLedger {
     /// Appends whole lines and `fsync`s; returns only once they are durable. On failure the log is cut back to
     /// the head it had, so nothing half-written stays behind (if even that fails, the next open sees a torn tail).
     public func append(_ lines: [UInt8], newHead: LogHead) throws(EventLogError) {
+        if replaced { throw .replaced(path: path) }
         if tornBytes > 0 { throw .tornTail(path: path, bytes: tornBytes) }
         do {
             try lines.withUnsafeBytes { bytes in
@@ -219,6 +222,24 @@ public final class LockedLedger {
             throw mapError(error)
         }
         head = newHead
+    }
+
+    /// Puts a whole new log in the log's place, still holding the lock (the one exception to append-only:
+    /// `ledger redact`). `write` writes the new log's bytes, whole lines, ending at `newHead`; they go to
+    /// `temporary` beside the log (owner-only, created new: one left by a crash is removed first), which is
+    /// `fsync`ed, renamed over the log, and the directory `fsync`ed. Killed at any point, the path names either
+    /// the old log, whole, or the new one, whole. Writers waiting for this lock find, once it is released, that
+    /// the path names another file and open it again (`init`); nothing more may be appended through this lock.
+    public func replace(temporary: String, newHead: LogHead, _ write: (AtomicOutput) throws -> Void) throws {
+        if replaced { throw EventLogError.replaced(path: path) }
+        if tornBytes > 0 { throw EventLogError.tornTail(path: path, bytes: tornBytes) }
+        try checkStillNamed()
+        let output = try AtomicOutput(path: path, temporary: temporary)
+        try write(output)
+        try output.commit(durable: true)
+        replaced = true
+        head = newHead
+        try mapErrors { try Syscalls.syncDirectory(of: path) }
     }
 
     /// Moves a torn tail to a side file (kept, never discarded) and truncates the log to its last whole line.

@@ -114,7 +114,9 @@ public struct TimelineBook: Sendable {
         return TimelineEntry(
             seq: event.seq, id: event.id, occurredAt: event.occurredAt, recordedAt: event.recordedAtText,
             actorID: event.actorID, actorRole: event.actorRole, type: event.type,
-            text: Sentence.describe(kind: event.kind, type: event.type, data: event.data, actor: actor), corrections: corrections,
+            text: event.redaction.map { Sentence.redacted($0, kind: event.kind, type: event.type, actor: actor) }
+                ?? Sentence.describe(kind: event.kind, type: event.type, data: event.data, actor: actor),
+            corrections: corrections,
             void: void)
     }
 
@@ -158,6 +160,13 @@ public enum Sentence {
     /// The sentence for an event of `type`.
     public static func describe(type: String, data: EventData, actor: String) -> String {
         describe(kind: EventKind(name: type), type: type, data: data, actor: actor)
+    }
+
+    /// The sentence for an event whose payload was removed: it happened, with no content.
+    public static func redacted(_ notice: EventData, kind: EventKind?, type: String, actor: String) -> String {
+        let on = text(notice["on"])
+        let reason = words(notice["reason"])
+        return "\(type): redacted on \(on.isEmpty ? "an unknown date" : on): \(reason.isEmpty ? "no reason given" : reason) (\(actor))"
     }
 
     static let contactMethods = [
@@ -233,6 +242,13 @@ public enum Sentence {
         case .pbrClaimed: sentence = "Payment-by-results claim: \(text(data["kind"]))"
         case .eventCorrected: sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
         case .eventVoided: sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
+        case .holdPlaced:
+            sentence = "Hold placed: \(text(data["reason"]))" + (data["reference"].map { " (\(text($0)))" } ?? "")
+                + ": nothing of this record may be disposed of while it is in force"
+        case .holdLifted: sentence = "Hold \(text(data["hold"])) lifted: \(text(data["reason"]))"
+        case .recordRedacted:
+            let count = data["seqs"]?.arrayValue?.count ?? 0
+            sentence = "\(count) line\(count == 1 ? "" : "s") of family \(text(data["family"])) redacted (\(words(data["reason"])))"
         case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft, .systemRegistered, .systemRetired:
             sentence = type
         }

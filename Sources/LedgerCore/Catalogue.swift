@@ -12,6 +12,17 @@ public enum StreamKind: String, Sendable {
     case system
     /// Any stream (corrections and voids follow their target).
     case any
+    /// `family:<ref>` or `org` (a hold on one family, or on every family).
+    case familyOrOrg = "family or org"
+
+    /// Whether an event of a type that belongs on `self` may be on a stream of `kind`.
+    public func admits(_ kind: StreamKind) -> Bool {
+        switch self {
+        case .any: true
+        case .familyOrOrg: kind == .family || kind == .org
+        case .org, .worker, .family, .system: self == kind
+        }
+    }
 }
 
 /// One type of the catalogue (EVENTS.md §3).
@@ -324,6 +335,19 @@ public enum Catalogue {
             "event.corrected", .any,
             [.required("target", .text), .required("reason", .text), .required("data", .anyObject)], outcome: true)
         add("event.voided", .any, [.required("target", .text), .required("reason", .text)], outcome: true)
+        // Data protection (DATA-PROTECTION.md): holds may arrive on a family with no open episode.
+        add(
+            "hold.placed", .familyOrOrg, [.required("reason", .text), .optional("reference", .text)], manager: true,
+            outcome: true)
+        add(
+            "hold.lifted", .familyOrOrg, [.required("hold", .text), .required("reason", .text)], manager: true,
+            outcome: true)
+        add(
+            "record.redacted", .org,
+            [
+                .required("family", .reference), .required("seqs", .list(.integer(1...Int.max), min: 1)),
+                .required("reason", .oneOf(Redaction.reasons)), .optional("rule", .text),
+            ], manager: true)
         return table
     }()
 
@@ -341,4 +365,10 @@ public enum CaseClosure {
         "met-outcomes", "no-longer-appropriate", "stepped-up", "refused", "disengaged", "moved-away",
         "declined-capacity", "not-eligible", "withdrawn",
     ]
+}
+
+/// Redaction (`ledger redact`, DATA-PROTECTION.md).
+public enum Redaction {
+    /// Why lines may be redacted: the family's retention period ended, or they were recorded on the wrong family.
+    public static let reasons = ["retention-ended", "wrong-family"]
 }

@@ -100,7 +100,7 @@ public struct EventInput: Sendable {
         guard let kind = StreamName.kind(of: stream) else {
             throw refuse("stream", "must be family:<ref>, worker:<id>, system:<id> or org (<ref>/<id>: 1–64 of A-Za-z0-9._-)")
         }
-        if eventType.stream != .any && eventType.stream != kind {
+        if !eventType.stream.admits(kind) {
             throw refuse("stream", "\(typeText) belongs on a \(eventType.stream.rawValue) stream, not \(stream)")
         }
         var version = 1

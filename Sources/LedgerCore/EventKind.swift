@@ -46,6 +46,9 @@ public enum EventKind: Int, Sendable, CaseIterable {
     case pbrClaimed
     case eventCorrected
     case eventVoided
+    case holdPlaced
+    case holdLifted
+    case recordRedacted
 
     /// The type's name in the catalogue.
     public var name: String { Self.names[rawValue] }
@@ -102,6 +105,9 @@ public enum EventKind: Int, Sendable, CaseIterable {
         "pbr.claimed",
         "event.corrected",
         "event.voided",
+        "hold.placed",
+        "hold.lifted",
+        "record.redacted",
     ]
 
     private static let byName: [String: EventKind] = Dictionary(

@@ -69,7 +69,7 @@ public enum InPlaceValidation {
             let typeIndex = EventTypeSet.all.index(of: bytes(members.type)),
             let eventType = catalogue[typeIndex],
             let streamKind = Grammar.streamKind(bytes(members.stream)),
-            eventType.stream == .any || eventType.stream == streamKind,
+            eventType.stream.admits(streamKind),
             let occurred = OccurredAt(utf8: bytes(members.occurredAt)),
             let earliest = EventInput.earliest, occurred.date >= earliest,
             occurred.instant.map({ $0 <= recordedAt }) ?? (occurred.date <= recordedOn),

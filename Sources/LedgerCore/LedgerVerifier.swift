@@ -313,6 +313,8 @@ final class StateShards: @unchecked Sendable {
     private final class Shard: @unchecked Sendable {
         var state: WriteState
         var failure: VerifyFailure?
+        /// The streams with a redacted line so far.
+        var redactedStreams: Set<String> = []
 
         init(_ state: WriteState) { self.state = state }
     }
@@ -329,6 +331,7 @@ final class StateShards: @unchecked Sendable {
         self.count = max(1, count)
         var state = WriteState()
         state.recordsStreams = false
+        state.acceptsRedactionRecords = true
         shards = (0..<self.count).map { _ in Shard(state) }
         queues = (0..<self.count).map { DispatchQueue(label: "ledger.verify.shard\($0)") }
         pthread_mutex_init(&mutex, nil)
@@ -360,6 +363,8 @@ final class StateShards: @unchecked Sendable {
     private func run(_ index: Int, _ slice: CheckedSlice, _ positions: [Int32]) {
         let shard = shards[index]
         guard shard.failure == nil else { return }
+        var redactedStreams = shard.redactedStreams
+        defer { shard.redactedStreams = redactedStreams }
         // The state is worked on as a local value and put back after (a method called on it where it is stored
         // may copy it, every table in it retained).
         var state = WriteState()
@@ -375,10 +380,14 @@ final class StateShards: @unchecked Sendable {
             let redacted = line.pointee.redacted
             let refused = line.pointee.refusal != nil
             // A line of a stream every shard follows is checked once, by the first.
+            // Once a line of a family is redacted, what its later lines are judged against is partly unknown (a
+            // redacted referral has no members to tell the youngest child by): they are checked on their own.
+            if redacted { redactedStreams.insert(facts.stream) }
+            let stateKnown = redactedStreams.isEmpty || !redactedStreams.contains(facts.stream)
             if !redacted && (index == 0 || !everyShard) {
                 do {
                     if let refusal = line.pointee.refusal { throw refusal }
-                    try state.check(facts, line: seq) { _ in target }
+                    if stateKnown { try state.check(facts, line: seq) { _ in target } }
                 } catch let error as ValidationError {
                     shard.failure = VerifyFailure(seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
                     pthread_mutex_lock(&mutex)

@@ -244,6 +244,8 @@ public struct Policy: Sendable {
             rule.from.kind == .referralReceived && rule.to.contains { $0.kind == .triageCompleted }
         }
     }
+    /// When a family's record may be disposed of: kept until the latest date any rule gives.
+    public let retention: [RetentionRule]
 
     /// The working-day calendar with this policy's closure days.
     public var calendar: WorkingDayCalendar { WorkingDayCalendar(closedDays: closedDays) }
@@ -407,6 +409,15 @@ extension Policy {
             return Flag(
                 id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
                 source: try reader.string(rule, "source", at: at), kind: kind)
+        }
+        retention = try reader.objects(json, "retention").map { (at, rule) throws(PolicyError) in
+            for member in rule.members where !["id", "label", "keepUntil", "source"].contains(member.key) {
+                throw PolicyError(field: "\(at).\(member.key)", rule: "unknown member (known: id, label, keepUntil, source)")
+            }
+            return RetentionRule(
+                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at),
+                keepUntil: try RetentionRule.KeepUntil(try reader.string(rule, "keepUntil", at: at), field: "\(at).keepUntil"))
         }
         let pbrObject = json["pbr"]?.objectValue ?? JSONObject()
         let pbrAt = "\(path).pbr"

@@ -75,6 +75,11 @@ public enum PolicyProfiles {
           "triage": {"id": "triage", "label": "Referral triaged by the Early Help Officer (no timescale set)",
             "source": "001 §6.2.1"},
           "closure": {"needsManager": false, "source": "000"},
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
+          ],
           "pbr": {"attachment": {"complex-0-5": 2, "complex": 4, "complex-intensive": 4}}
         }
         """#,
@@ -111,6 +116,11 @@ public enum PolicyProfiles {
             {"id": "sixteen-weeks", "label": "CiN work: review at 16 weeks; over 6 months needs management oversight",
              "level": "cin", "warnAt": "16 weeks", "max": "6 months",
              "justifiedBy": ["supervision.recorded", "extension.agreed"], "source": "003 §4.6"}
+          ],
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
           ],
           "flags": [
             {"id": "re-referral", "label": "Re-referral within 12 weeks of closure", "kind": "re-referral",
@@ -173,6 +183,11 @@ public enum PolicyProfiles {
             "source": "004 §1"},
           "closure": {"needsManager": true, "reviewWithinDays": 14, "reviewLevels": ["targeted", "intensive"],
             "minimumRequirements": true, "source": "004 §9, §20"},
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
+          ],
           "flags": [],
           "pbr": {"attachment": {}, "presumeAttached": ["targeted", "intensive"]}
         }
@@ -185,6 +200,11 @@ public enum PolicyProfiles {
             {"id": "step-up", "label": "Stepped-up case closed to Family Support within 5 working days",
              "from": "stepup.decided[accepted=true]", "to": "case.closed[reason=stepped-up]",
              "within": "5 working days", "source": "002 §3 Step Up"}
+          ],
+          "retention": [
+            {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",
+             "keepUntil": "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+             "source": "DATA-PROTECTION.md (DOB+25, CASE+6: Limitation Act 1980)"}
           ],
           "flags": [
             {"id": "step-down-entry", "label": "Step-down needs a completed plan, a closure summary and consent",

@@ -23,6 +23,9 @@ public struct StoredEvent: Sendable {
     public var offset = -1
     /// A hash of the family stream (0 for other streams): which shard of a fold by family it belongs to.
     public let route: UInt64
+    /// The redaction notice (`on`, `reason`, `by`, `record`) when the payload was removed (`ledger redact`): the
+    /// event happened, and its content is gone (`data` is then empty).
+    public let redaction: EventData?
     private let text: Text
 
     /// Where the string members are: in the log's bytes, or in memory.
@@ -133,6 +136,7 @@ public struct StoredEvent: Sendable {
             actorRole: actor?["role"]?.stringValue ?? ""))
         data = EventData(record.content.data.objectValue ?? JSONObject())
         route = Self.route(of: record.content.stream)
+        redaction = record.redacted.map { EventData($0.objectValue ?? JSONObject()) }
     }
 
     /// The route of a stream: a hash of a family stream's name, 0 for any other stream.
@@ -171,6 +175,7 @@ public struct StoredEvent: Sendable {
         data = record.data.count > 0 ? EventData(chunk: chunk, range: record.data.range) : .empty
         offset = record.offset
         route = record.route
+        redaction = record.redacted.count > 0 ? EventData(chunk: chunk, range: record.redacted.range) : nil
     }
 }
 
@@ -214,6 +219,8 @@ struct EventRecord: Sendable {
     var spans: EventSpans
     /// The data object (count 0: none).
     var data: Span
+    /// The redaction notice (count 0: none).
+    var redacted: Span
     /// See `StoredEvent.route`.
     var route: UInt64
 
@@ -234,6 +241,7 @@ struct EventRecord: Sendable {
             occurredAt: Span(scanned.occurredAt, in: start), recordedAt: Span(scanned.recordedAt, in: start),
             actorID: Span(scanned.actorID, in: start), actorRole: Span(scanned.actorRole, in: start))
         data = scanned.data.map { Span($0, in: start) } ?? .none
+        redacted = scanned.redacted.map { Span($0, in: start) } ?? .none
         route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[scanned.stream]))
     }
 
@@ -247,6 +255,7 @@ struct EventRecord: Sendable {
         recordedAt = Timestamp(seconds: 0)
         spans = EventSpans(id: .none, stream: .none, occurredAt: .none, recordedAt: .none, actorID: .none, actorRole: .none)
         data = .none
+        redacted = .none
         self.route = route
     }
 }

@@ -12,6 +12,8 @@ public struct WriteState: Sendable, Equatable {
         public var lastClosure: String?
         public var approval: String?
         public var members: [String: Member] = [:]
+        /// The ids of the `hold.placed` events on the family's stream not yet lifted.
+        public var holds: [String] = []
     }
 
     /// A family member as far as validation needs.
@@ -47,6 +49,11 @@ public struct WriteState: Sendable, Equatable {
     public internal(set) var systems: [String: System] = [:]
     /// Adoptions in log order.
     public internal(set) var adoptions: [Adoption] = []
+    /// The ids of the `hold.placed` events on `org` not yet lifted, once read or changed (else the base's).
+    var orgHoldsHeld: [String]?
+    /// Whether a `record.redacted` is accepted: only from `ledger redact` (which writes it itself) and from
+    /// `ledger verify` (which checks the ones it wrote); never from append, ingest or record.
+    public var acceptsRedactionRecords = false
     /// The checkpoint this state was loaded from: streams not in memory are looked up there, so an append
     /// reads only the streams it touches.
     var base: WriteStateBase?
@@ -63,7 +70,15 @@ public struct WriteState: Sendable, Equatable {
 
     public static func == (lhs: WriteState, rhs: WriteState) -> Bool {
         lhs.streamCounts == rhs.streamCounts && lhs.families == rhs.families && lhs.workers == rhs.workers
-            && lhs.systems == rhs.systems && lhs.adoptions == rhs.adoptions
+            && lhs.systems == rhs.systems && lhs.adoptions == rhs.adoptions && lhs.orgHolds == rhs.orgHolds
+    }
+
+    /// The holds in force on `org` (every family).
+    public var orgHolds: [String] { orgHoldsHeld ?? base?.orgHolds() ?? [] }
+
+    /// The holds in force on a stream (`org` or `family:<ref>`).
+    public func holds(on stream: String) -> [String] {
+        stream == "org" ? orgHolds : family(StreamName.key(of: stream))?.holds ?? []
     }
 
     /// A family's state.
@@ -240,6 +255,26 @@ public struct WriteState: Sendable, Equatable {
         case .systemRetired:
             guard let system = system(key) else { throw refuse("stream", "system \(key) is not registered") }
             if system.retired { throw refuse("stream", "system \(key) was retired already") }
+        case .recordRedacted:
+            if !acceptsRedactionRecords {
+                throw refuse("type", "record.redacted is written by ledger redact, never by hand")
+            }
+        case .holdLifted:
+            let hold = input.data["hold"]?.stringValue ?? ""
+            if !holds(on: content.stream).contains(hold) {
+                let found = try? lookup(hold)
+                let why: String
+                if let found, found.type != "hold.placed" {
+                    why = "\"\(hold.prefix(128))\" is a \(found.type), not a hold.placed"
+                } else if let found, found.stream != content.stream {
+                    why = "\"\(hold.prefix(128))\" is a hold on \(found.stream), not on \(content.stream)"
+                } else if found != nil {
+                    why = "hold \"\(hold.prefix(128))\" was lifted already"
+                } else {
+                    why = "no hold \"\(hold.prefix(128))\" in force on \(content.stream) (none placed, or lifted already)"
+                }
+                throw refuse("data.hold", why)
+            }
         default:
             break
         }
@@ -276,6 +311,11 @@ public struct WriteState: Sendable, Equatable {
             }
             if target.type == "event.corrected" || target.type == "event.voided" {
                 throw refuse("data.target", "\"\(targetID)\" is itself a \(target.type); correct the original event")
+            }
+            if target.type == "hold.placed" || target.type == "hold.lifted" || target.type == "record.redacted" {
+                throw refuse(
+                    "data.target",
+                    "\"\(targetID)\" is a \(target.type), which is never corrected or voided (a hold ends with hold.lifted)")
             }
             // Judged as its target would be: the target's role, and the corrected data through every rule of the
             // target's type.
@@ -472,6 +512,21 @@ public struct WriteState: Sendable, Equatable {
                     family.approval = nil
                 default: break
                 }
+            }
+        case .holdPlaced:
+            if content.streamKind == .org {
+                orgHoldsHeld = orgHolds + [content.id]
+                if recordsStreams { dirtyStreams.insert("org") }
+            } else {
+                updateFamily(key) { $0.holds.append(content.id) }
+            }
+        case .holdLifted:
+            guard let hold = data["hold"]?.stringValue else { break }
+            if content.streamKind == .org {
+                orgHoldsHeld = orgHolds.filter { $0 != hold }
+                if recordsStreams { dirtyStreams.insert("org") }
+            } else if family(key) != nil {
+                updateFamily(key) { $0.holds.removeAll { $0 == hold } }
             }
         case .eventCorrected:
             guard let target = data["target"]?.stringValue, let corrected = data["data"]?.objectValue else { break }

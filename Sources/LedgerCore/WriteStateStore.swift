@@ -19,7 +19,7 @@ import EventLog
 /// the log before use, and the log's tail after it is replayed. Every field follows a grammar without tabs,
 /// commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
 enum WriteStateStore {
-    static let magic = "ledger-write-state 4"
+    static let magic = "ledger-write-state 5"
     nonisolated(unsafe) static var compactionBytes = 256 * 1024
 
     static func basePath(for log: String) -> String { log + ".state" }
@@ -38,10 +38,13 @@ enum WriteStateStore {
             }.joined(separator: ";")
             line += "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
             line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
+            line += "\t\(family.holds.joined(separator: ";"))"
         case .worker?:
             if let worker = state.worker(key) { line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)" } else { line += "\tO" }
         case .system?:
             if let system = state.system(key) { line += "\tS\t\(system.retired ? 1 : 0)" } else { line += "\tO" }
+        case .org?:
+            line += "\tG\t\(state.orgHolds.joined(separator: ";"))"
         default:
             line += "\tO"
         }
@@ -55,6 +58,8 @@ enum WriteStateStore {
         var family: WriteState.Family?
         var worker: WriteState.Worker?
         var system: WriteState.System?
+        /// The holds in force on `org`.
+        var orgHolds: [String]?
     }
 
     static func decodeStream(_ line: Substring) -> StreamRecord? {
@@ -64,7 +69,7 @@ enum WriteStateStore {
         func optional(_ text: Substring) -> String? { text == "-" ? nil : String(text) }
         switch fields[2] {
         case "F":
-            guard fields.count == 9 else { return nil }
+            guard fields.count == 10 else { return nil }
             var family = WriteState.Family()
             family.open = fields[3] == "1"
             family.closureApproved = fields[4] == "1"
@@ -76,6 +81,7 @@ enum WriteStateStore {
                 guard parts.count == 3 else { return nil }
                 family.members[String(parts[0])] = WriteState.Member(role: String(parts[1]), dob: CivilDate(parts[2]))
             }
+            family.holds = fields[9].split(separator: ";").map(String.init)
             record.family = family
         case "W":
             guard fields.count == 5 else { return nil }
@@ -83,6 +89,9 @@ enum WriteStateStore {
         case "S":
             guard fields.count == 4 else { return nil }
             record.system = WriteState.System(retired: fields[3] == "1")
+        case "G":
+            guard fields.count == 4 else { return nil }
+            record.orgHolds = fields[3].split(separator: ";").map(String.init)
         case "O":
             break
         default:
@@ -253,6 +262,7 @@ extension WriteState {
         if let family = record.family { families[key] = family }
         if let worker = record.worker { workers[key] = worker }
         if let system = record.system { systems[key] = system }
+        if let holds = record.orgHolds { orgHoldsHeld = holds }
     }
 }
 
@@ -353,6 +363,7 @@ final class WriteStateBase: @unchecked Sendable {
     func system(_ id: String) -> WriteState.System? { record("system:" + id)?.system }
     func worker(_ id: String) -> WriteState.Worker? { record("worker:" + id)?.worker }
     func count(_ stream: String) -> Int? { record(stream)?.count }
+    func orgHolds() -> [String]? { record("org")?.orgHolds }
 
     /// Every stream in the base (for compaction).
     func allStreams() -> [String] {

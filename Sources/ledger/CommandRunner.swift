@@ -11,7 +11,8 @@ enum CommandRunner {
     }
 
     static let commands: [Command] =
-        WriteCommands.all + ReadCommands.all + AccessCommands.all + IntegrationCommands.all + [DemoCommand.command]
+        WriteCommands.all + ReadCommands.all + RetentionCommands.all + AccessCommands.all + IntegrationCommands.all
+        + [DemoCommand.command]
 
     /// This build's version, and the log format it writes (`ledger --version`).
     static let version = """

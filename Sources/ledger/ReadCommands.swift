@@ -391,6 +391,7 @@ enum ReadCommands {
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
         let summary = try RebuildWriter.write(fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
+        RebuildFolders.remember(out, for: query.path)
         Console.err("rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
         Console.out("\(out)/index.html\n")
         return .done

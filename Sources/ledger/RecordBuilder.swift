@@ -131,6 +131,7 @@ enum RecordBuilder {
         case .worker: stream = dataFlags(of: eventType).contains("worker") ? "--worker-stream ID" : "--worker ID"
         case .system: stream = "--system ID"
         case .org: stream = "--org"
+        case .familyOrOrg: stream = "(--family REF | --org: every family)"
         case .any: stream = "(--family REF | --worker ID | --system ID | --org: the target's stream)"
         }
         var lines = ["usage: ledger record \(type) --actor ID \(stream) [--on DATE] [--id ID] [--FIELD VALUE …]"]

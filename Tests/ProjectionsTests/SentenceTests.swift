@@ -146,6 +146,19 @@ struct SentenceTests {
             "event.voided", ["target": "F-1-note-15", "reason": "Wrong family"],
             "Voided F-1-note-15 (entered in error): Wrong family"
         ),
+        (
+            "hold.placed", ["reason": "Inquiry", "reference": "letter 7"],
+            "Hold placed: Inquiry (letter 7): nothing of this record may be disposed of while it is in force"
+        ),
+        (
+            "hold.placed", ["reason": "Complaint"],
+            "Hold placed: Complaint: nothing of this record may be disposed of while it is in force"
+        ),
+        ("hold.lifted", ["hold": "hold-7", "reason": "Inquiry closed"], "Hold hold-7 lifted: Inquiry closed"),
+        (
+            "record.redacted", ["family": "F-1", "seqs": [3, 4], "reason": "retention-ended"],
+            "2 lines of family F-1 redacted (retention ended)"
+        ),
         ("policy.adopted", [:], "policy.adopted"),
         ("team.defined", [:], "team.defined"),
         ("worker.registered", ["name": "Grace Obi"], "worker.registered"),
@@ -174,6 +187,17 @@ struct SentenceTests {
         let bytes = JSONWriter.bytes(data)
         let chunk = bytes.withUnsafeBytes { LogChunk(copying: $0) }
         return EventData(chunk: chunk, range: 0..<bytes.count)
+    }
+
+    @Test("a redacted event reads: its type, redacted on DATE: REASON")
+    func redacted() {
+        let notice = EventData(JSONObject([
+            JSONMember("on", "2026-11-23"), JSONMember("reason", "wrong-family"), JSONMember("by", "m-001"),
+            JSONMember("record", "r-1"),
+        ]))
+        #expect(
+            Sentence.redacted(notice, kind: .noteRecorded, type: "note.recorded", actor: "FSW Grace Obi")
+                == "note.recorded: redacted on 2026-11-23: wrong family (FSW Grace Obi)")
     }
 
     @Test("the cases cover every type of the catalogue")

@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import LedgerCore
+import Projections
+
+/// Data protection: the retention review and redaction (DATA-PROTECTION.md).
+enum RetentionCommands {
+    static let all: [CommandRunner.Command] = [
+        .init(name: "retention", summary: "families whose retention has ended, which are held, which cannot be decided", help: retentionHelp, run: retention),
+        .init(name: "redact", summary: "remove a family's payloads at the end of retention, or lines on the wrong family", help: redactHelp, run: redact),
+    ]
+
+    static let retentionHelp = """
+        usage: ledger retention [--as-of DATE] [--format FORMAT] [--log PATH]
+
+        Every family whose retention has ended by DATE (default today), judged by the retention rule of the
+        policy in force on DATE: the family, the rule (id, label, source), the date its retention ended, and
+        status `due` (may be redacted) or `held` (with each hold's reason: the family's own, or an org hold).
+        Also every family whose retention cannot be decided, and why (an open episode, a child with no date
+        of birth, a family never closed). Families whose record was redacted are not listed.
+          --format FORMAT   table (default at a terminal), json (default otherwise), jsonl, csv
+        """
+
+    static let redactHelp = """
+        usage: ledger redact --family REF --reason retention-ended|wrong-family --actor MANAGER
+                             [--seq N]… [--dry-run] [--log PATH]
+
+        Removes payloads from the log (the one exception to append-only, DATA-PROTECTION.md). The lines
+        concerned keep everything the chain covers (seq, id, stream, type, dates, actor, dataHash), so the
+        chain still verifies and counts by type and month stay true; their data and salt are replaced by
+        a redacted notice, and a record.redacted event in org records what was done, by whom, and why.
+          retention-ended  every line of the family (its holds' lines are kept); refused unless
+                           `ledger retention` lists the family as due today and not held.
+          wrong-family     only the lines named with --seq (lines of that family; a correction or void
+                           of a named line must be named too).
+        Refused for a held family (its own hold, or an org hold), and unless MANAGER is a registered manager.
+        Under the writers' lock the whole new log is written beside the log, synced and renamed over it:
+        killed at any point, the log is as before or fully redacted. Then the derived files (.ids, .state,
+        .state-delta, .fold-*) are deleted (they rebuild), side files of this family's torn lines removed,
+        and every folder `ledger rebuild --out` wrote for this log is rebuilt, with the family's spare page
+        removed. If it is interrupted after the log was replaced, run it again: it finds nothing left to
+        redact but still purges (with --reason wrong-family, name the same lines).
+          --dry-run   print what would be redacted; change nothing
+        """
+
+    static func retention(_ raw: [String]) throws -> ExitStatus {
+        let query = try ReadCommands.Query(raw)
+        try ReadCommands.requireLog(query)
+        // A bulk read (every family's dates): one access entry, as for the other projections.
+        try AccessAudit.begin(command: "retention", family: nil, arguments: query.arguments, log: query.path)
+        let review = try review(path: query.path, asOf: query.asOf)
+        let rows = review.verdicts(asOf: query.asOf).map(\.row)
+        switch query.format {
+        case .csv: Console.outBytes(RowWriter.csv(rows, columns: RetentionReview.columns))
+        default: try query.emit(rows, tableColumns: RetentionReview.columns)
+        }
+        return .done
+    }
+
+    /// The retention review of the log as of `date`.
+    static func review(path: String, asOf date: CivilDate) throws -> RetentionReview {
+        var review = RetentionReview()
+        try EventScanner.scan(path: path, window: EventWindow(asOf: date)) { review.apply($0) }
+        return review
+    }
+
+    static func redact(_ raw: [String]) throws -> ExitStatus {
+        let arguments = try Arguments(raw, flags: ["dry-run"], known: ["log", "family", "reason", "actor", "seq"])
+        guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
+        guard let family = arguments.value("family") else { throw UsageError(message: "--family REF is required") }
+        guard let reason = arguments.value("reason") else {
+            throw UsageError(message: "--reason is required (\(Redaction.reasons.joined(separator: " or ")))")
+        }
+        guard let actor = arguments.value("actor") else { throw UsageError(message: "--actor MANAGER is required") }
+        var seqs: [Int]?
+        if !arguments.values("seq").isEmpty {
+            seqs = try arguments.values("seq").map { text in
+                guard let seq = Int(text), seq >= 1 else { throw UsageError(message: "--seq must be a line's seq (1, 2 …), not \"\(text)\"") }
+                return seq
+            }
+        }
+        let path = CommandRunner.logPath(arguments)
+        if !LedgerFile(path: path).exists { throw EventLogError.missing(path: path) }
+        let environment = try CommandRunner.environment()
+        let today = environment.now().londonDate
+        let dryRun = arguments.flags.contains("dry-run")
+        let store = LedgerStore(path: path, environment: environment)
+        let result: RedactionResult
+        do {
+            result = try store.redact(
+                RedactionRequest(family: family, reason: reason, actor: actor, seqs: seqs, dryRun: dryRun)
+            ) { locked in
+                guard reason == "retention-ended" else { return nil }
+                // Judged under the lock, on the log as it stands, by the policy in force today.
+                let review = try review(path: locked.path, asOf: today)
+                guard let verdict = review.verdict(family, asOf: today) else {
+                    throw RedactionRefusal("ledger retention does not list family \(family)")
+                }
+                switch verdict.status {
+                case .due: return verdict.rule?.id
+                case .held:
+                    throw RedactionRefusal("family \(family) is held (\(verdict.row["held"]?.stringValue ?? "")): nothing held may be redacted")
+                case .kept:
+                    throw RedactionRefusal("family \(family)'s retention (rule \(verdict.rule?.id ?? "?")) ends on \(verdict.endsOn?.description ?? "?"), not yet")
+                case .undecided:
+                    throw RedactionRefusal("family \(family)'s retention cannot be decided: \(verdict.why ?? "")")
+                }
+            }
+        } catch let error as UsageErrorText {
+            throw UsageError(message: error.message)
+        } catch let error as RedactionRefusal {
+            Console.err("ledger redact: \(error)")
+            return .refused
+        }
+        let lines = result.lines.map { "\($0.seq) \($0.type)" }
+        if dryRun {
+            Console.out("would redact \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")):\n")
+            for line in lines { Console.out("  \(line)\n") }
+            Console.out("and append record.redacted \(result.recordID) as seq \(result.recordSeq); nothing was changed\n")
+            let folders = RebuildFolders.known(for: path)
+            if !folders.isEmpty { Console.out("would rebuild: \(folders.joined(separator: ", "))\n") }
+            return .done
+        }
+        Console.out("redacted \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")): seqs \(result.lines.map { String($0.seq) }.joined(separator: " "))\n")
+        Console.out("recorded as record.redacted \(result.recordID) (seq \(result.recordSeq)); head \(result.head.seq):\(result.head.hash)\n")
+        if !result.removed.isEmpty {
+            Console.out("removed (rebuilt from the log when next needed): \(result.removed.joined(separator: ", "))\n")
+        }
+        for kept in result.keptSideFiles {
+            Console.err("ledger redact: kept \(kept): a torn line cut too short to tell whose it was; read it and remove it if it is this family's\n")
+        }
+        return try refreshRebuilds(path: path, family: family)
+    }
+
+    /// Rebuilds every folder `ledger rebuild --out` wrote for the log at `path`, first removing the family's page
+    /// and its spare (the page before, which would hold what was removed), and the spare again after (the
+    /// rebuild's exchange leaves the replaced page there).
+    static func refreshRebuilds(path: String, family: String) throws -> ExitStatus {
+        let folders = RebuildFolders.known(for: path)
+        if folders.isEmpty {
+            Console.out("no rebuild --out folder is known for this log\n")
+            return .done
+        }
+        let name = HTML.familyPageName(family)
+        var status = ExitStatus.done
+        for folder in folders {
+            let page = "\(folder)/families/\(name)"
+            let spare = "\(folder)/\(FamilyPages.spareDirectory)/\(name)"
+            guard FileOutput.size(folder) != nil else {
+                Console.out("rebuild folder \(folder): no longer there, skipped\n")
+                continue
+            }
+            FileOutput.remove(page)
+            FileOutput.remove(spare)
+            do {
+                let query = try ReadCommands.Query(["--log", path, "--format", "json"])
+                RebuildWriter.favourMemory()
+                let fold = try query.fold(FoldCheckpoint.everything).fold
+                _ = try RebuildWriter.write(fold: fold, path: path, window: query.window, asOf: query.asOf, to: folder)
+                FileOutput.remove(spare)
+                Console.out("rebuilt \(folder) (the family's page and its spare replaced)\n")
+            } catch {
+                Console.err("ledger redact: rebuild of \(folder) failed (\(error)); its page for \(family) and the spare were removed, run ledger rebuild --out \(folder)")
+                status = .refused
+            }
+        }
+        return status
+    }
+}
+
+/// The folders `ledger rebuild --out` has written for a log, kept in `<log>.rebuilds` (one absolute path a line,
+/// owner-only) so that a redaction can refresh them.
+enum RebuildFolders {
+    static func listPath(for log: String) -> String { log + ".rebuilds" }
+
+    /// The folders recorded for the log.
+    static func known(for log: String) -> [String] {
+        guard let bytes = FileOutput.read(listPath(for: log)) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// Records `folder` (made absolute) for the log, if it is not recorded already.
+    static func remember(_ folder: String, for log: String) {
+        var absolute = folder
+        if !folder.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            guard getcwd(&buffer, buffer.count) != nil else { return }
+            let cwd = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            absolute = cwd + "/" + folder
+        }
+        while absolute.count > 1 && absolute.hasSuffix("/") { absolute.removeLast() }
+        guard !absolute.contains("\n") else { return }
+        var folders = known(for: log)
+        guard !folders.contains(absolute) else { return }
+        folders.append(absolute)
+        try? FileOutput.writeAtomically(Array((folders.joined(separator: "\n") + "\n").utf8), to: listPath(for: log))
+    }
+}
