@@ -246,7 +246,7 @@ extension LedgerStore {
     /// the paths removed.
     static func purgeDerived(of path: String) -> [String] {
         var removed: [String] = []
-        for suffix in DerivedFiles.suffixes where suffix != ".lock" {
+        for suffix in DerivedFiles.suffixes {
             for candidate in [path + suffix, path + suffix + ".new"] where FileOutput.size(candidate) != nil {
                 FileOutput.remove(candidate)
                 removed.append(candidate)

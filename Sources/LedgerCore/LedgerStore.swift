@@ -46,17 +46,20 @@ public enum InputSource: Sendable {
     case lines([[UInt8]])
 }
 
-/// The files the ledger keeps beside a log (`<log><suffix>`): all derived from the log and rebuilt when missing or
-/// stale, except the lock file, which holds nothing.
+/// The files the ledger keeps beside a log (`<log><suffix>`), all derived from the log and rebuilt when missing
+/// or stale (what `redact` purges).
 public enum DerivedFiles {
-    public static let suffixes = [
-        ".lock", ".ids", ".state", ".state-delta", ".fold-caseload", ".fold-families", ".fold-all",
-    ]
+    public static let suffixes = [".ids", ".state", ".state-delta", ".fold-caseload", ".fold-families", ".fold-all"]
 
-    /// Removes the log at `path` and every file beside it (a demo or a benchmark starting afresh).
+    /// Files beside a log that are not derived from it: the access log and the list of rebuild folders (records
+    /// of their own), and the lock file of builds before the lock was taken on the log itself.
+    static let records = [".access", ".rebuilds", ".lock"]
+
+    /// Removes the log at `path` and every file beside it (a demo or a benchmark starting afresh: a new log's
+    /// access log must not continue an old one's chain).
     public static func removeLog(_ path: String) {
         FileOutput.remove(path)
-        for suffix in suffixes { FileOutput.remove(path + suffix) }
+        for suffix in suffixes + records { FileOutput.remove(path + suffix) }
     }
 }
 
