@@ -570,7 +570,7 @@ struct AppendSession {
             return WriteState.Target(type: pending.type, stream: pending.stream)
         }
         guard let record = try LedgerStore.find(id, locked: locked, index: index) else { return nil }
-        return WriteState.Target(type: record.content.type, stream: record.content.stream)
+        return WriteState.Target(type: record.content.type, stream: record.content.stream, redacted: record.redacted != nil)
     }
 
     /// Writes the pending batch, `fsync`s it, then records it in the id index (stamped only on the `last` batch

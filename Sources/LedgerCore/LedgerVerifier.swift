@@ -111,6 +111,9 @@ public enum LedgerVerifier {
         var idKey: UInt64 = 0
         var recordedAt: Timestamp?
         var redacted = false
+        /// A redacted line's notice: the id of the `record.redacted` event it names, or why the notice is not one
+        /// `ledger redact` writes.
+        var redaction: Result<String, RedactionNoticeError>?
         /// Why the event would be refused today, if it would (schema and catalogue rules).
         var refusal: ValidationError?
         /// Which state shard follows its stream (`StoredEvent.route`; 0: every shard).
@@ -166,6 +169,7 @@ public enum LedgerVerifier {
             checked.link(ChainLink(scanned, line: line))
             checked.recordedAt = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
             checked.redacted = scanned.redacted != nil
+            if let range = scanned.redacted { checked.redaction = RedactionNotice.record(in: scanner.value(line, range)) }
             checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
             // Re-validated in place when it can be; else as the append did (below), which names any refusal.
             if !checked.redacted, let recordedAt = checked.recordedAt,
@@ -187,6 +191,7 @@ public enum LedgerVerifier {
             content = record.content
             checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
             checked.redacted = record.redacted != nil
+            if let notice = record.redacted { checked.redaction = RedactionNotice.record(in: notice) }
             checked.idKey = SeenEvents.key(content.id)
         }
         checked.facts = EventFacts(content)
@@ -208,6 +213,12 @@ public enum LedgerVerifier {
         var expectedSeq: Int { links.expectedSeq }
         var seen = SeenEvents()
         var redacted = 0
+        /// Redacted lines, by the id of the `record.redacted` event their notice names: each must be listed there.
+        var notices: [String: [(seq: Int, stream: String)]] = [:]
+        /// The `record.redacted` events seen: their family and the seqs they redacted.
+        var records: [String: (family: String, seqs: Set<Int>)] = [:]
+        /// The ids of redacted lines: a correction or void of one is refused (it has no content to change).
+        var redactedIDs: Set<String> = []
         var lastSize = 0
         var anchorMatched: Bool
 
@@ -252,7 +263,23 @@ public enum LedgerVerifier {
             // What a correction points at, as the log stood before it (only this stage sees every stream).
             var target: WriteState.Target?
             if kind == .eventCorrected || kind == .eventVoided, let id = line.pointee.facts?.data["target"]?.stringValue {
-                target = seen.target(of: id).map { WriteState.Target(type: $0.type, stream: $0.stream) }
+                target = seen.target(of: id).map {
+                    WriteState.Target(type: $0.type, stream: $0.stream, redacted: redactedIDs.contains(id))
+                }
+            }
+            // A redaction notice is the ledger's own (`ledger redact`), never a hand's: it names a record.redacted
+            // event that lists this line (checked at the end: that event comes after the lines it redacted).
+            if line.pointee.redacted {
+                switch line.pointee.redaction {
+                case .success(let record)?:
+                    notices[record, default: []].append((seq, line.pointee.facts?.stream ?? ""))
+                    redactedIDs.insert(id)
+                case .failure(let problem)?: throw fail("redacted: \(problem.reason)")
+                case nil: throw fail("redacted: no notice")
+                }
+            } else if kind == .recordRedacted, let data = line.pointee.facts?.data {
+                let seqs = (data["seqs"]?.arrayValue ?? []).compactMap(\.intValue)
+                records[id] = (data["family"]?.stringValue ?? "", Set(seqs))
             }
             // Looked up and recorded in one probe of the table (a line that fails a check after it ends the verify).
             guard
@@ -267,7 +294,28 @@ public enum LedgerVerifier {
             return (line.pointee.route, target)
         }
 
+        /// Every redacted line is listed by the record.redacted event its notice names, of its own family: a
+        /// notice written by hand (naming no such event, or one that does not list the line) fails, at its seq.
+        func checkNotices() throws {
+            var unlisted: [(seq: Int, problem: String)] = []
+            for (record, lines) in notices {
+                for line in lines {
+                    guard let redaction = records[record] else {
+                        unlisted.append((line.seq, "names record \"\(record)\", which is no record.redacted event in the log (only ledger redact redacts a line)"))
+                        continue
+                    }
+                    if !redaction.seqs.contains(line.seq) || "family:" + redaction.family != line.stream {
+                        unlisted.append((line.seq, "record \"\(record)\" does not list this line (only ledger redact redacts a line)"))
+                    }
+                }
+            }
+            if let first = unlisted.min(by: { $0.seq < $1.seq }) {
+                throw VerifyFailure(seq: first.seq, line: first.seq, problem: "redacted: \(first.problem)")
+            }
+        }
+
         func report() throws -> VerifyReport {
+            try checkNotices()
             if let anchor = expectHead, !anchorMatched {
                 throw VerifyFailure(
                     seq: expectedSeq, line: expectedSeq,
@@ -497,5 +545,37 @@ struct SeenEvents {
             if old[slot + 1] != 0 { place(old[slot], Int(old[slot + 1]) - 1) }
             slot += 2
         }
+    }
+}
+
+/// Why a `redacted` member is not a notice `ledger redact` writes.
+struct RedactionNoticeError: Error, Equatable, Sendable {
+    let reason: String
+}
+
+/// The `redacted` member of a redacted line (EVENTS.md §1): `{"on": DATE, "reason": retention-ended|wrong-family,
+/// "by": ACTOR, "record": ID}`, exactly these members, ACTOR a worker id (or an `{id, role}` actor).
+enum RedactionNotice {
+    static let reasons: Set<String> = ["retention-ended", "wrong-family"]
+
+    /// The record id the notice names, or what is wrong with it.
+    static func record(in value: JSONValue) -> Result<String, RedactionNoticeError> {
+        guard let object = value.objectValue else { return .failure(.init(reason: "must be an object")) }
+        let names = Set(object.members.map(\.key))
+        guard names == ["on", "reason", "by", "record"], object.members.count == 4 else {
+            return .failure(.init(reason: "must have exactly on, reason, by and record"))
+        }
+        guard let on = object["on"]?.stringValue, CivilDate(on) != nil else {
+            return .failure(.init(reason: "on must be a date, YYYY-MM-DD"))
+        }
+        guard let reason = object["reason"]?.stringValue, reasons.contains(reason) else {
+            return .failure(.init(reason: "reason must be retention-ended or wrong-family"))
+        }
+        let by = object["by"]?.stringValue ?? object["by"]?.objectValue?["id"]?.stringValue
+        guard let by, Identifiers.isReference(by) else { return .failure(.init(reason: "by must name the actor")) }
+        guard let record = object["record"]?.stringValue, Identifiers.isEventID(record) else {
+            return .failure(.init(reason: "record must be the id of the record.redacted event"))
+        }
+        return .success(record)
     }
 }

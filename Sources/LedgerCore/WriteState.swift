@@ -120,6 +120,14 @@ public struct WriteState: Sendable, Equatable {
     public struct Target: Sendable {
         public var type: String
         public var stream: String
+        /// Whether the target's payload was redacted (nothing is left to correct or void).
+        public var redacted = false
+
+        public init(type: String, stream: String, redacted: Bool = false) {
+            self.type = type
+            self.stream = stream
+            self.redacted = redacted
+        }
     }
 
     /// Who may record an event: its type's rule, and the same rule again for a correction or void of it.
@@ -308,6 +316,11 @@ public struct WriteState: Sendable, Equatable {
             }
             if target.stream != content.stream {
                 throw refuse("data.target", "\"\(targetID)\" is on \(target.stream), not \(content.stream)")
+            }
+            if target.redacted {
+                throw refuse(
+                    "data.target",
+                    "\"\(targetID)\" was redacted (ledger redact): nothing is left of it to correct or void")
             }
             if target.type == "event.corrected" || target.type == "event.voided" {
                 throw refuse("data.target", "\"\(targetID)\" is itself a \(target.type); correct the original event")

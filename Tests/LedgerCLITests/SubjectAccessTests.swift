@@ -61,14 +61,16 @@ struct SubjectAccessLog {
         var outcome: String
     }
 
-    /// Redacts the line of event `id` as EVENTS.md §1 says: `data` and `salt` replaced by the `redacted` member.
+    /// Redacts the line of event `id` as `ledger redact --reason wrong-family` does (EVENTS.md §1: `data` and
+    /// `salt` replaced by the `redacted` notice, which names the record.redacted event that lists the line).
     static func redact(id: String, in path: String) throws {
-        var lines = readLines(path)
+        let lines = readLines(path)
         let index = try #require(lines.firstIndex { $0.contains(#""id":"\#(id)""#) })
-        let data = try #require(lines[index].firstRange(of: #","data":"#))
-        lines[index] = String(lines[index][..<data.lowerBound])
-            + #","redacted":{"on":"2026-11-20","reason":"wrong-family","by":"m-001","record":"redaction-1"}}"#
-        writeBytes(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
+        let result = Subprocess.ledger(
+            ["redact", "--family", "F-1", "--reason", "wrong-family", "--actor", "m-001", "--seq", "\(index + 1)",
+             "--log", path],
+            environment: ["LEDGER_NOW": "2026-11-20T12:00:00Z"], in: TemporaryDirectory())
+        try #require(result.status == 0, "redact: \(result.stderr)")
     }
 
     func run(_ arguments: [String], environment: [String: String] = [:]) -> Subprocess.Result {
