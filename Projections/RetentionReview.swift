@@ -81,7 +81,8 @@ public struct RetentionReview: Sendable {
         case .familyMemberAdded:
             if let member = data["member"] { Self.add(member, to: &family) }
         case .familyMemberLeft:
-            if let id = data["memberId"]?.stringValue { family.children[id] = nil }
+            // A child who left is still in the family's record: their dates still decide how long it is kept.
+            break
         case .caseClosed:
             family.open = false
             family.lastClosure = event.date

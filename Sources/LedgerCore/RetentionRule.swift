@@ -5,7 +5,7 @@ import EventLog
 /// `keepUntil` is a small expression over named dates of the family, written as a council's schedule reads:
 /// `"youngest-child-dob + 25 years"`, or `"later of: youngest-child-dob + 25 years, last-closure + 6 years"`
 /// (`earlier of:` also). A term is a named date and an optional `+ N years|months|weeks|days`. The names:
-/// - `youngest-child-dob`, `eldest-child-dob`: of the family's current children (every child needs a dob);
+/// - `youngest-child-dob`, `eldest-child-dob`: of every child the family's record names, one who left included (every child needs a dob);
 /// - `last-closure`: the date the family's last episode closed;
 /// - `first-referral`: the date of the family's first referral;
 /// - `last-event`: the date of the family's latest event.

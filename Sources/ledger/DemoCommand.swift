@@ -58,6 +58,8 @@ enum DemoCommand {
         let fold = try FoldCheckpoint.fold(log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false).fold
         ProcessExit.keep(fold)
         let summary = try RebuildWriter.write(fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
+        // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
+        RebuildFolders.remember(dashboard, for: log)
         Console.err("""
             demo: \(appended) events for \(summary.families) families written to \(log) (seed \(seed), today \(today))
             demo: dashboard at \(dashboard)/index.html (\(summary.obligations) obligations; open it in a browser)

@@ -69,17 +69,20 @@ enum RetentionCommands {
     static func redact(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: ["dry-run"], known: ["log", "family", "reason", "actor", "seq"])
         guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
-        guard let family = arguments.value("family") else { throw UsageError(message: "--family REF is required") }
+        guard let given = arguments.value("family") else { throw UsageError(message: "--family REF is required") }
+        let family = AccessCommands.familyRef(given)
         guard let reason = arguments.value("reason") else {
             throw UsageError(message: "--reason is required (\(Redaction.reasons.joined(separator: " or ")))")
         }
         guard let actor = arguments.value("actor") else { throw UsageError(message: "--actor MANAGER is required") }
         var seqs: [Int]?
         if !arguments.values("seq").isEmpty {
-            seqs = try arguments.values("seq").map { text in
+            let given = try arguments.values("seq").map { text in
                 guard let seq = Int(text), seq >= 1 else { throw UsageError(message: "--seq must be a line's seq (1, 2 …), not \"\(text)\"") }
                 return seq
             }
+            // A seq named twice is one line (it had been counted, and recorded, twice).
+            seqs = Array(Set(given)).sorted()
         }
         let path = CommandRunner.logPath(arguments)
         if !LedgerFile(path: path).exists { throw EventLogError.missing(path: path) }
@@ -184,7 +187,11 @@ enum RebuildFolders {
     /// Records `folder` (made absolute) for the log, if it is not recorded already.
     static func remember(_ folder: String, for log: String) {
         var absolute = folder
-        if !folder.hasPrefix("/") {
+        // The folder by its one real path (a symlink, `x/..` and a relative name are the same folder).
+        if let resolved = realpath(folder, nil) {
+            absolute = String(cString: resolved)
+            free(resolved)
+        } else if !folder.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: 4096)
             guard getcwd(&buffer, buffer.count) != nil else { return }
             let cwd = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
