@@ -16,11 +16,13 @@ import LedgerCore
 public struct AnnexA: Sendable {
     /// The columns, in the order of Ofsted's template.
     public static let columns = [
-        "childId", "gender", "ethnicity", "dateOfBirth", "age", "assessmentStart", "assessmentCompletion", "team",
+        "childId", "gender", "ethnicity", "dateOfBirth", "age", "assessmentStart", "assessmentCompletion",
+        "team",
     ]
     /// The event types the list reads.
     public static let types = EventTypeSet([
-        "referral.received", "family.member.added", "family.member.left", "engagement.started", "assessment.completed",
+        "referral.received", "family.member.added", "family.member.left", "engagement.started",
+        "assessment.completed",
         "worker.allocated", "worker.unallocated", "case.closed", "worker.registered", "worker.changed",
     ])
 
@@ -79,11 +81,15 @@ public struct AnnexA: Sendable {
         case "assessment.completed":
             update(&family) { if $0.assessed == nil { $0.assessed = event.date } }
         case "worker.allocated":
-            if event.data["relationship"]?.stringValue == "lead", let worker = event.data["worker"]?.stringValue {
+            if event.data["relationship"]?.stringValue == "lead",
+                let worker = event.data["worker"]?.stringValue
+            {
                 update(&family) { $0.lead = worker }
             }
         case "worker.unallocated":
-            if let worker = event.data["worker"]?.stringValue { update(&family) { if $0.lead == worker { $0.lead = nil } } }
+            if let worker = event.data["worker"]?.stringValue {
+                update(&family) { if $0.lead == worker { $0.lead = nil } }
+            }
         case "case.closed":
             update(&family) { $0.closed = event.date }
         default: break

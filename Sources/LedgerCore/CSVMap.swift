@@ -53,7 +53,9 @@ public struct CSVMap: Sendable {
     let entries: [Entry]
 
     /// The members an event line may have that a map can fill.
-    static let eventMembers: Set<String> = ["id", "stream", "type", "v", "occurredAt", "actor", "source", "data"]
+    static let eventMembers: Set<String> = [
+        "id", "stream", "type", "v", "occurredAt", "actor", "source", "data",
+    ]
 
     /// Reads a map document; throws naming the path and what is wrong.
     public init(json: JSONValue) throws(CSVError) {
@@ -76,7 +78,9 @@ public struct CSVMap: Sendable {
             }
             prefixes.removeLast()
             for prefix in prefixes {
-                if values.contains(prefix) { throw CSVError(message: "map: \(entry.text) is below \(prefix), which has a value") }
+                if values.contains(prefix) {
+                    throw CSVError(message: "map: \(entry.text) is below \(prefix), which has a value")
+                }
                 groups.insert(prefix)
             }
             if values.contains(entry.text) || groups.contains(entry.text) {
@@ -86,7 +90,9 @@ public struct CSVMap: Sendable {
         }
         for required in ["id", "stream", "type", "occurredAt", "actor.id", "actor.role"]
         where !entries.contains(where: { $0.text == required }) {
-            let why = required == "id" ? " (a column, or a hash of columns, so that ingesting an export again adds nothing)" : ""
+            let why =
+                required == "id"
+                ? " (a column, or a hash of columns, so that ingesting an export again adds nothing)" : ""
             throw CSVError(message: "map: \(required) is missing\(why)")
         }
         self.entries = entries
@@ -146,10 +152,13 @@ public struct CSVMap: Sendable {
                 let missing = header[cells.count]
                 throw RowRefusal(
                     column: missing,
-                    reason: "column \"\(missing)\" is missing: the row has \(cells.count) cells, the header \(header.count)")
+                    reason:
+                        "column \"\(missing)\" is missing: the row has \(cells.count) cells, the header \(header.count)"
+                )
             }
             throw RowRefusal(
-                column: nil, reason: "the row has \(cells.count) cells, the header \(header.count): a comma too many?")
+                column: nil,
+                reason: "the row has \(cells.count) cells, the header \(header.count): a comma too many?")
         }
         func cell(_ name: String) throws(RowRefusal) -> String {
             guard let index = header.firstIndex(of: name) else {
@@ -170,7 +179,8 @@ public struct CSVMap: Sendable {
                     case .column(let name):
                         let content = try cell(name)
                         if content.isEmpty {
-                            throw RowRefusal(column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))")
+                            throw RowRefusal(
+                                column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))")
                         }
                         text += content
                     }
@@ -187,17 +197,22 @@ public struct CSVMap: Sendable {
                 let content = try cell(name)
                 if content.isEmpty {
                     if optional { continue }
-                    throw RowRefusal(column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))")
+                    throw RowRefusal(
+                        column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))")
                 }
                 value = try Self.convert(content, conversion, column: name)
             }
             root.insert(value, at: entry.path[...])
         }
-        if !entries.contains(where: { $0.path.first?.name == "data" }) { root.insert(.object(JSONObject()), at: [Step(name: "data", indices: [])][...]) }
+        if !entries.contains(where: { $0.path.first?.name == "data" }) {
+            root.insert(.object(JSONObject()), at: [Step(name: "data", indices: [])][...])
+        }
         return JSONWriter.bytes(root.json)
     }
 
-    static func convert(_ content: String, _ conversion: Conversion, column: String) throws(RowRefusal) -> JSONValue {
+    static func convert(_ content: String, _ conversion: Conversion, column: String) throws(RowRefusal)
+        -> JSONValue
+    {
         switch conversion {
         case .string: return .string(content)
         case .number, .integer:
@@ -205,25 +220,32 @@ public struct CSVMap: Sendable {
             guard let parsed = try? JSONParser.parse(content), case .number = parsed,
                 !integer || parsed.intValue != nil
             else {
-                throw RowRefusal(column: column, reason: "column \"\(column)\" is not \(integer ? "a whole number" : "a number")")
+                throw RowRefusal(
+                    column: column,
+                    reason: "column \"\(column)\" is not \(integer ? "a whole number" : "a number")")
             }
             return parsed
         case .boolean:
             switch content.lowercased() {
             case "true", "yes", "y", "1": return .bool(true)
             case "false", "no", "n", "0": return .bool(false)
-            default: throw RowRefusal(column: column, reason: "column \"\(column)\" is not true/false, yes/no, y/n or 1/0")
+            default:
+                throw RowRefusal(
+                    column: column, reason: "column \"\(column)\" is not true/false, yes/no, y/n or 1/0")
             }
         case .date(let pattern):
             guard let date = pattern.date(content) else {
-                throw RowRefusal(column: column, reason: "column \"\(column)\" is not a date in the form \(pattern.text)")
+                throw RowRefusal(
+                    column: column, reason: "column \"\(column)\" is not a date in the form \(pattern.text)")
             }
             return .string(date.description)
         case .values(let table):
             guard let mapped = table[content] else {
                 throw RowRefusal(
                     column: column,
-                    reason: "column \"\(column)\" holds a value the map does not list (\(table.keys.sorted().joined(separator: ", ")))")
+                    reason:
+                        "column \"\(column)\" holds a value the map does not list (\(table.keys.sorted().joined(separator: ", ")))"
+                )
             }
             return mapped
         }
@@ -240,13 +262,19 @@ public struct CSVMap: Sendable {
             let text = path.enumerated().map { position, step in
                 (position == 0 ? "" : ".") + step.name + step.indices.map { "[\($0)]" }.joined()
             }.joined()
-            if let first = path.first, !eventMembers.contains(first.name) || (first.name != "data" && !first.indices.isEmpty) {
+            if let first = path.first,
+                !eventMembers.contains(first.name) || (first.name != "data" && !first.indices.isEmpty)
+            {
                 throw CSVError(
-                    message: "map: \(text): an event has no member \(first.name) (it has \(eventMembers.sorted().joined(separator: ", ")))")
+                    message:
+                        "map: \(text): an event has no member \(first.name) (it has \(eventMembers.sorted().joined(separator: ", ")))"
+                )
             }
             switch member.value {
-            case .string(let template): entries.append(Entry(path: path, text: text, source: try parseTemplate(template, path: text)))
-            case .null, .bool, .number, .array: entries.append(Entry(path: path, text: text, source: .constant(member.value)))
+            case .string(let template):
+                entries.append(Entry(path: path, text: text, source: try parseTemplate(template, path: text)))
+            case .null, .bool, .number, .array:
+                entries.append(Entry(path: path, text: text, source: .constant(member.value)))
             case .object(let inner):
                 if inner["column"] != nil || inner["hash"] != nil || inner["value"] != nil {
                     entries.append(Entry(path: path, text: text, source: try parseSource(inner, path: text)))
@@ -266,14 +294,16 @@ public struct CSVMap: Sendable {
             var name = Substring(part)
             var indices: [Int] = []
             while name.hasSuffix("]") {
-                guard let open = name.lastIndex(of: "["), let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]),
+                guard let open = name.lastIndex(of: "["),
+                    let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]),
                     index >= 0, index < 1000
                 else { throw CSVError(message: "map: \(where_): an index is written [0], [1] …") }
                 indices.insert(index, at: 0)
                 name = name[..<open]
             }
             guard !name.isEmpty, !name.contains("["), !name.contains("]") else {
-                throw CSVError(message: "map: \(where_): a path is names joined by dots, each with optional [N]")
+                throw CSVError(
+                    message: "map: \(where_): a path is names joined by dots, each with optional [N]")
             }
             steps.append(Step(name: String(name), indices: indices))
         }
@@ -292,7 +322,10 @@ public struct CSVMap: Sendable {
                     continue
                 }
                 guard let close = characters.firstIndex(of: "}") else {
-                    throw CSVError(message: "map: \(path): \"{\" opens a column name that is never closed (write {{ for a brace)")
+                    throw CSVError(
+                        message:
+                            "map: \(path): \"{\" opens a column name that is never closed (write {{ for a brace)"
+                    )
                 }
                 let name = CSVTable.trimmed(String(characters[..<close]))
                 guard !name.isEmpty else { throw CSVError(message: "map: \(path): {} names no column") }
@@ -311,17 +344,24 @@ public struct CSVMap: Sendable {
             }
         }
         if !text.isEmpty { parts.append(.text(text)) }
-        if parts.allSatisfy({ if case .text = $0 { true } else { false } }) { return .constant(.string(text)) }
+        if parts.allSatisfy({ if case .text = $0 { true } else { false } }) {
+            return .constant(.string(text))
+        }
         return .template(parts)
     }
 
     static func parseSource(_ object: JSONObject, path: String) throws(CSVError) -> Source {
         let known: Set<String> = ["column", "hash", "prefix", "value", "date", "as", "values", "optional"]
         for key in object.keys where !known.contains(key) {
-            throw CSVError(message: "map: \(path): unknown option \"\(key)\" (options: \(known.sorted().joined(separator: ", ")))")
+            throw CSVError(
+                message:
+                    "map: \(path): unknown option \"\(key)\" (options: \(known.sorted().joined(separator: ", ")))"
+            )
         }
         if let value = object["value"] {
-            guard object.members.count == 1 else { throw CSVError(message: "map: \(path): \"value\" is a constant and takes no options") }
+            guard object.members.count == 1 else {
+                throw CSVError(message: "map: \(path): \"value\" is a constant and takes no options")
+            }
             return .constant(value)
         }
         if let hash = object["hash"] {
@@ -332,7 +372,9 @@ public struct CSVMap: Sendable {
                 throw CSVError(message: "map: \(path): a hash takes only \"prefix\"")
             }
             let prefix = object["prefix"]?.stringValue ?? ""
-            guard prefix.count <= 64, prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._:-".contains($0)) }) else {
+            guard prefix.count <= 64,
+                prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._:-".contains($0)) })
+            else {
                 throw CSVError(message: "map: \(path): a hash's prefix is up to 64 of A-Za-z0-9._:-")
             }
             return .hash(columns: names.map(CSVTable.trimmed), prefix: prefix)
@@ -342,18 +384,25 @@ public struct CSVMap: Sendable {
         }
         var optional = false
         if let flag = object["optional"] {
-            guard let value = flag.boolValue else { throw CSVError(message: "map: \(path): \"optional\" is true or false") }
+            guard let value = flag.boolValue else {
+                throw CSVError(message: "map: \(path): \"optional\" is true or false")
+            }
             optional = value
         }
         let chosen = ["date", "as", "values"].filter { object[$0] != nil }
         guard chosen.count <= 1 else {
-            throw CSVError(message: "map: \(path): give one of \"date\", \"as\" and \"values\", not \(chosen.joined(separator: " and "))")
+            throw CSVError(
+                message:
+                    "map: \(path): give one of \"date\", \"as\" and \"values\", not \(chosen.joined(separator: " and "))"
+            )
         }
         var conversion = Conversion.string
         if let date = object["date"] {
             guard let text = date.stringValue, let pattern = DatePattern(text) else {
                 throw CSVError(
-                    message: "map: \(path): \"date\" is a pattern of yyyy, MM or M, MMM, dd or d, HH, mm, ss and separators, e.g. dd/MM/yyyy")
+                    message:
+                        "map: \(path): \"date\" is a pattern of yyyy, MM or M, MMM, dd or d, HH, mm, ss and separators, e.g. dd/MM/yyyy"
+                )
             }
             conversion = .date(pattern)
         } else if let kind = object["as"] {
@@ -366,9 +415,12 @@ public struct CSVMap: Sendable {
             }
         } else if let values = object["values"] {
             guard let table = values.objectValue, !table.members.isEmpty else {
-                throw CSVError(message: "map: \(path): \"values\" is an object from a cell's text to the value to record")
+                throw CSVError(
+                    message: "map: \(path): \"values\" is an object from a cell's text to the value to record"
+                )
             }
-            conversion = .values(Dictionary(table.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }))
+            conversion = .values(
+                Dictionary(table.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }))
         }
         return .column(name: CSVTable.trimmed(name), conversion: conversion, optional: optional)
     }
@@ -387,10 +439,12 @@ enum Node {
             return
         }
         guard case .object(var members) = self else { return }
-        let position = members.firstIndex(where: { $0.0 == step.name }) ?? {
-            members.append((step.name, step.indices.isEmpty ? .object([]) : .array([:])))
-            return members.count - 1
-        }()
+        let position =
+            members.firstIndex(where: { $0.0 == step.name })
+            ?? {
+                members.append((step.name, step.indices.isEmpty ? .object([]) : .array([:])))
+                return members.count - 1
+            }()
         members[position].1.insert(value, indices: step.indices[...], rest: path.dropFirst())
         self = .object(members)
     }
@@ -459,7 +513,9 @@ public struct DatePattern: Sendable {
         self.tokens = tokens
     }
 
-    static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    static let monthNames = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
 
     /// The date `text` names in this pattern, if it is one.
     public func date(_ text: String) -> CivilDate? {

@@ -32,8 +32,12 @@ public struct CSVTable: Sendable {
     public init(bytes: [UInt8]) throws(CSVError) {
         self.bytes = bytes
         var reader = Reader(bytes: bytes)
-        guard let first = reader.next() else { throw CSVError(message: "the file is empty: a header row is needed") }
-        if let problem = first.problem { throw CSVError(message: "the header row cannot be read: \(problem)") }
+        guard let first = reader.next() else {
+            throw CSVError(message: "the file is empty: a header row is needed")
+        }
+        if let problem = first.problem {
+            throw CSVError(message: "the header row cannot be read: \(problem)")
+        }
         let header = first.cells.map(CSVTable.trimmed)
         if header.allSatisfy(\.isEmpty) { throw CSVError(message: "the header row is blank") }
         self.header = header
@@ -51,7 +55,8 @@ public struct CSVTable: Sendable {
     /// `text` without the spaces and tabs around it.
     public static func trimmed(_ text: String) -> String {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) })
+        guard let first = text.firstIndex(where: { !blank($0) }),
+            let last = text.lastIndex(where: { !blank($0) })
         else { return "" }
         return String(text[first...last])
     }
@@ -114,7 +119,8 @@ public struct CSVTable: Sendable {
                         break
                     }
                     if index < bytes.count && bytes[index] != Self.comma && lineEnd(at: index) == 0 {
-                        problem = "cell \(cells.count + 1): a quoted cell must be followed by a comma or the row's end"
+                        problem =
+                            "cell \(cells.count + 1): a quoted cell must be followed by a comma or the row's end"
                         while index < bytes.count && lineEnd(at: index) == 0 { index += 1 }
                         break
                     }

@@ -29,7 +29,9 @@ enum CSVIngest {
     }
 
     static func run(_ arguments: Arguments) throws -> ExitStatus {
-        guard let mapPath = arguments.value("map") else { throw UsageError(message: "--csv needs --map MAP.json") }
+        guard let mapPath = arguments.value("map") else {
+            throw UsageError(message: "--csv needs --map MAP.json")
+        }
         let files = arguments.positionals
         guard !files.isEmpty else { throw UsageError(message: "name at least one CSV FILE to ingest") }
         for path in files + [mapPath] {
@@ -61,7 +63,8 @@ enum CSVIngest {
                         + ", which the header row does not have; nothing ingested")
             }
             for name in map.columns where table.header.filter({ $0 == name }).count > 1 {
-                throw CSVError(message: "\(path): column \"\(name)\" appears twice in the header; nothing ingested")
+                throw CSVError(
+                    message: "\(path): column \"\(name)\" appears twice in the header; nothing ingested")
             }
             tables.append((path, table))
         }
@@ -89,8 +92,11 @@ enum CSVIngest {
                 }
             }
             let mapped = refusals.count
-            let summary = try store.append(.lines(lines), mode: .ingest(batchSize: batch)) { number, outcome, input in
-                guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1) else { return }
+            let summary = try store.append(.lines(lines), mode: .ingest(batchSize: batch)) {
+                number, outcome, input in
+                guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1) else {
+                    return
+                }
                 refusals.append(
                     Refusal(
                         row: lineRows[number - 1], column: map.column(filling: error.field), id: error.id,
@@ -132,7 +138,9 @@ extension Rejects {
         object["reason"] = .string(refusal.reason)
         object["input"] = .string(table.text(of: refusal.row))
         let bytes = Array(table.bytes[refusal.row.bytes])
-        if String(validating: bytes, as: UTF8.self) == nil { object["inputBase64"] = .string(Base64.encode(bytes)) }
+        if String(validating: bytes, as: UTF8.self) == nil {
+            object["inputBase64"] = .string(Base64.encode(bytes))
+        }
         if let event = refusal.event { object["event"] = .string(String(decoding: event, as: UTF8.self)) }
         var line = JSONWriter.bytes(.object(object))
         line.append(0x0A)

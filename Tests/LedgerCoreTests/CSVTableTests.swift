@@ -11,7 +11,10 @@ struct CSVTableTests {
     func quoting() throws {
         let table = try Self.table("a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n2,\"two\nlines\",z\n3,,\"\"")
         #expect(table.header == ["a", "b", "c"])
-        #expect(table.rows.map(\.cells) == [["1", "x, y", "say \"hi\""], ["2", "two\nlines", "z"], ["3", "", ""]])
+        #expect(
+            table.rows.map(\.cells) == [
+                ["1", "x, y", "say \"hi\""], ["2", "two\nlines", "z"], ["3", "", ""],
+            ])
         #expect(table.rows.map(\.number) == [2, 3, 4])
         // The row after a cell with a line break starts a line later than its row number says.
         #expect(table.rows.map(\.line) == [2, 3, 5])
@@ -58,7 +61,8 @@ struct CSVTableTests {
         arguments: [
             ("dd/MM/yyyy", "03/11/2026", "2026-11-03"), ("d/M/yyyy", "3/1/2026", "2026-01-03"),
             ("d/M/yyyy", "13/12/2026", "2026-12-13"), ("dd-MMM-yyyy", "07-nov-2026", "2026-11-07"),
-            ("yyyy-MM-dd", "2024-02-29", "2024-02-29"), ("dd/MM/yyyy HH:mm:ss", "01/04/2015 00:00:00", "2015-04-01"),
+            ("yyyy-MM-dd", "2024-02-29", "2024-02-29"),
+            ("dd/MM/yyyy HH:mm:ss", "01/04/2015 00:00:00", "2015-04-01"),
         ])
     func datePatterns(pattern: String, text: String, expected: String) throws {
         let parsed = try #require(DatePattern(pattern))
@@ -102,7 +106,8 @@ struct CSVTableTests {
     ]
     static let header = ["Ref", "Family", "Date", "Reason", "Child", "Name", "DOB", "Sex", "Parent", "Age"]
 
-    @Test("a map builds the event line: templates, constants, nested paths, dates, values, a stable hashed id")
+    @Test(
+        "a map builds the event line: templates, constants, nested paths, dates, values, a stable hashed id")
     func mapBuildsEvent() throws {
         let map = try CSVMap(json: Self.map)
         #expect(Set(map.columns) == Set(Self.header))
@@ -110,16 +115,20 @@ struct CSVTableTests {
         let line = String(decoding: try map.event(cells: cells, header: Self.header), as: UTF8.self)
         let id = "x-" + String(SHA256.hash(Array("R1\u{1F}03/11/2026".utf8)).hex.prefix(32))
         #expect(
-            line == #"{"id":"\#(id)","type":"referral.received","stream":"family:F-1","occurredAt":"2026-11-03","#
+            line
+                == #"{"id":"\#(id)","type":"referral.received","stream":"family:F-1","occurredAt":"2026-11-03","#
                 + #""actor":{"id":"mosaic","role":"system"},"data":{"source":"school","reason":"Attendance ({ref R1})","#
                 + #""members":[{"id":"c1","name":"Ann","role":"child","gender":"female"}]}}"#)
         // The same cells make the same line: ingesting an export twice adds nothing.
-        #expect(try map.event(cells: cells, header: Self.header) == map.event(cells: cells, header: Self.header))
+        #expect(
+            try map.event(cells: cells, header: Self.header) == map.event(cells: cells, header: Self.header))
         #expect(map.column(filling: "data.members[0].dob") == "DOB")
         #expect(map.column(filling: "stream") == "Family")
     }
 
-    @Test("a row is refused naming its column: a bad date, a missing cell, an empty required cell, an unlisted value")
+    @Test(
+        "a row is refused naming its column: a bad date, a missing cell, an empty required cell, an unlisted value"
+    )
     func rowRefusals() throws {
         let map = try CSVMap(json: Self.map)
         let good = ["R1", "F-1", "03/11/2026", "Attendance", "c1", "Ann", "", "F", "", ""]
@@ -131,16 +140,23 @@ struct CSVTableTests {
         }
         var badDate = good
         badDate[2] = "2026-11-03"
-        #expect(refusal(badDate) == .init(column: "Date", reason: #"column "Date" is not a date in the form dd/MM/yyyy"#))
+        #expect(
+            refusal(badDate)
+                == .init(column: "Date", reason: #"column "Date" is not a date in the form dd/MM/yyyy"#))
         #expect(
             refusal(Array(good.prefix(7)))
-                == .init(column: "Sex", reason: #"column "Sex" is missing: the row has 7 cells, the header 10"#))
+                == .init(
+                    column: "Sex", reason: #"column "Sex" is missing: the row has 7 cells, the header 10"#))
         var empty = good
         empty[5] = " "
-        #expect(refusal(empty) == .init(column: "Name", reason: #"column "Name" is empty (it fills data.members[0].name)"#))
+        #expect(
+            refusal(empty)
+                == .init(column: "Name", reason: #"column "Name" is empty (it fills data.members[0].name)"#))
         var unlisted = good
         unlisted[7] = "X"
-        #expect(refusal(unlisted) == .init(column: "Sex", reason: #"column "Sex" holds a value the map does not list (F, M)"#))
+        #expect(
+            refusal(unlisted)
+                == .init(column: "Sex", reason: #"column "Sex" holds a value the map does not list (F, M)"#))
         var notInteger = good
         notInteger[9] = "4.5"
         #expect(refusal(notInteger) == .init(column: "Age", reason: #"column "Age" is not a whole number"#))
@@ -150,19 +166,34 @@ struct CSVTableTests {
     @Test(
         "maps that cannot work are refused, naming the path",
         arguments: [
-            (#"{"type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"}}"#, "map: id is missing"),
-            (#"{"id":"i","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"},"colour":"x"}"#,
-             "map: colour: an event has no member colour"),
-            (#"{"id":"i","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"},"data.x":"1","data":{"x":"2"}}"#,
-             "map: data.x is given twice"),
-            (#"{"id":"i","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"},"data.x":"1","data.x.y":"2"}"#,
-             "map: data.x.y is below data.x"),
-            (#"{"id":"{Ref","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"}}"#,
-             "map: id: \"{\" opens a column name"),
-            (#"{"id":"i","type":"t","stream":"s","occurredAt":{"column":"D","date":"dd/MM/yy"},"actor":{"id":"a","role":"system"}}"#,
-             "map: occurredAt: \"date\" is a pattern"),
-            (#"{"id":"i","type":"t","stream":"s","occurredAt":{"column":"D","as":"number","date":"yyyy-MM-dd"},"actor":{"id":"a","role":"system"}}"#,
-             "map: occurredAt: give one of"),
+            (
+                #"{"type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"}}"#,
+                "map: id is missing"
+            ),
+            (
+                #"{"id":"i","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"},"colour":"x"}"#,
+                "map: colour: an event has no member colour"
+            ),
+            (
+                #"{"id":"i","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"},"data.x":"1","data":{"x":"2"}}"#,
+                "map: data.x is given twice"
+            ),
+            (
+                #"{"id":"i","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"},"data.x":"1","data.x.y":"2"}"#,
+                "map: data.x.y is below data.x"
+            ),
+            (
+                #"{"id":"{Ref","type":"t","stream":"s","occurredAt":"d","actor":{"id":"a","role":"system"}}"#,
+                "map: id: \"{\" opens a column name"
+            ),
+            (
+                #"{"id":"i","type":"t","stream":"s","occurredAt":{"column":"D","date":"dd/MM/yy"},"actor":{"id":"a","role":"system"}}"#,
+                "map: occurredAt: \"date\" is a pattern"
+            ),
+            (
+                #"{"id":"i","type":"t","stream":"s","occurredAt":{"column":"D","as":"number","date":"yyyy-MM-dd"},"actor":{"id":"a","role":"system"}}"#,
+                "map: occurredAt: give one of"
+            ),
         ])
     func badMaps(text: String, message: String) throws {
         do {
