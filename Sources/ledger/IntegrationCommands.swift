@@ -10,6 +10,7 @@ enum IntegrationCommands {
     static let all: [CommandRunner.Command] = [
         .init(name: "tail", summary: "the stored lines after --since SEQ, chain-checked; --follow for new ones", help: tailHelp, run: tail),
         .init(name: "export", summary: "the applied view as hive-partitioned JSON lines in --out DIR, for analysts", help: exportHelp, run: export),
+        .init(name: "annex-a", summary: "Ofsted's Annex A list 2 (early help) on --as-of DATE, one row per child", help: AnnexACommand.help, run: AnnexACommand.run),
     ]
 
     static let exportHelp = """

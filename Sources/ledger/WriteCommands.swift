@@ -115,10 +115,14 @@ enum WriteCommands {
         {"file", "line", "id"?, "reason", "input"} (the input kept as text, so it can be fixed and re-ingested).
         Counts go to stderr. Exit 1 when anything was refused. The rejects file is added to, never emptied
         (earlier rejects are kept), and may not be the log, an input, or a file the ledger keeps beside the log.
+
+        \(CSVIngest.help)
         """
 
     static func ingest(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log", "rejects", "batch"])
+        let arguments = try Arguments(raw, flags: ["csv"], known: ["log", "rejects", "batch", "map"])
+        if arguments.flags.contains("csv") { return try CSVIngest.run(arguments) }
+        if arguments.value("map") != nil { throw UsageError(message: "--map is for --csv files") }
         guard !arguments.positionals.isEmpty else { throw UsageError(message: "name at least one FILE to ingest") }
         for path in arguments.positionals where path != "-" && !isReadable(path) {
             throw UsageError(message: "cannot read \(path)")

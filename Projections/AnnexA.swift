@@ -1,0 +1,156 @@
+import EventLog
+import LedgerCore
+
+/// Ofsted's Annex A list 2 for early help (`ledger annex-a --as-of DATE`): one row per child of every family whose
+/// early help assessment was completed in the six months before DATE, or whose intervention is open on DATE.
+///
+/// An episode runs from `referral.received` to `case.closed`; its intervention is open from `engagement.started`
+/// (the first meeting, which starts the assessment clock) until it closes; its early help assessment is its first
+/// `assessment.completed` (of any kind; later ones are reassessments). An episode is listed when that assessment
+/// was completed between DATE minus six months and DATE (both included), or when its intervention is open on
+/// DATE; a family with several is listed for the latest. Its children are the members with role `child` on DATE
+/// (referral members, `family.member.added`, less `family.member.left`), each with the latest gender, ethnicity
+/// and date of birth the log gives them; a child listed by two families is listed once, for the later episode.
+/// The team is the team on DATE of the episode's lead worker (the last one allocated as lead and not
+/// unallocated; for a closed episode, the lead when it closed). What the log does not hold is "unknown".
+public struct AnnexA: Sendable {
+    /// The columns, in the order of Ofsted's template.
+    public static let columns = [
+        "childId", "gender", "ethnicity", "dateOfBirth", "age", "assessmentStart", "assessmentCompletion",
+        "team",
+    ]
+    /// The event types the list reads.
+    public static let types = EventTypeSet([
+        "referral.received", "family.member.added", "family.member.left", "engagement.started",
+        "assessment.completed",
+        "worker.allocated", "worker.unallocated", "case.closed", "worker.registered", "worker.changed",
+    ])
+
+    struct Member {
+        var order: Int
+        var child: Bool
+        var gender: String?
+        var ethnicity: String?
+        var dob: String?
+    }
+
+    struct Episode {
+        var order: Int
+        var engaged: CivilDate?
+        var assessed: CivilDate?
+        var closed: CivilDate?
+        var lead: String?
+    }
+
+    struct Family {
+        var members: [String: Member] = [:]
+        var episodes: [Episode] = []
+    }
+
+    var families: [String: Family] = [:]
+    var teams: [String: String] = [:]
+    var next = 0
+
+    /// An empty list.
+    public init() {}
+
+    /// Takes in one event of the window, in log order, corrections applied (voided events are skipped).
+    public mutating func apply(_ event: StoredEvent) {
+        guard !event.isVoided else { return }
+        if event.type == "worker.registered" || event.type == "worker.changed" {
+            if event.stream.hasPrefix("worker:"), let team = event.data["team"]?.stringValue {
+                teams[String(event.stream.dropFirst(7))] = team
+            }
+            return
+        }
+        guard let ref = event.familyRef else { return }
+        next += 1
+        var family = families[ref] ?? Family()
+        switch event.type {
+        case "referral.received":
+            if family.episodes.last.map({ $0.closed == nil }) != true {
+                family.episodes.append(Episode(order: next))
+            }
+            for item in event.data["members"]?.arrayValue ?? [] { add(item, to: &family) }
+        case "family.member.added":
+            if let item = event.data["member"] { add(item, to: &family) }
+        case "family.member.left":
+            if let id = event.data["memberId"]?.stringValue { family.members[id] = nil }
+        case "engagement.started":
+            update(&family) { if $0.engaged == nil { $0.engaged = event.date } }
+        case "assessment.completed":
+            update(&family) { if $0.assessed == nil { $0.assessed = event.date } }
+        case "worker.allocated":
+            if event.data["relationship"]?.stringValue == "lead",
+                let worker = event.data["worker"]?.stringValue
+            {
+                update(&family) { $0.lead = worker }
+            }
+        case "worker.unallocated":
+            if let worker = event.data["worker"]?.stringValue {
+                update(&family) { if $0.lead == worker { $0.lead = nil } }
+            }
+        case "case.closed":
+            update(&family) { $0.closed = event.date }
+        default: break
+        }
+        families[ref] = family
+    }
+
+    /// Changes the family's open episode, if it has one.
+    private func update(_ family: inout Family, _ change: (inout Episode) -> Void) {
+        guard let last = family.episodes.indices.last, family.episodes[last].closed == nil else { return }
+        change(&family.episodes[last])
+    }
+
+    private mutating func add(_ item: JSONValue, to family: inout Family) {
+        guard let member = item.objectValue, let id = member["id"]?.stringValue else { return }
+        next += 1
+        var known = family.members[id] ?? Member(order: next, child: false)
+        known.child = member["role"]?.stringValue == "child"
+        // The latest the log says, keeping what an earlier record gave when a later one leaves it out.
+        known.gender = member["gender"]?.stringValue ?? known.gender
+        known.ethnicity = member["ethnicity"]?.stringValue ?? known.ethnicity
+        known.dob = member["dob"]?.stringValue ?? known.dob
+        family.members[id] = known
+    }
+
+    /// The rows on `date` (the window the events came from must end on it), ordered by child id.
+    public func rows(on date: CivilDate) -> [JSONObject] {
+        let from = date.adding(months: -6)
+        var chosen: [String: (order: Int, row: JSONObject)] = [:]
+        for family in families.values {
+            let listed = family.episodes.last { episode in
+                let assessedInWindow = episode.assessed.map { $0 >= from && $0 <= date } ?? false
+                let open = episode.engaged != nil && episode.closed == nil
+                return assessedInWindow || open
+            }
+            guard let episode = listed else { continue }
+            let team = episode.lead.flatMap { teams[$0] } ?? "unknown"
+            for (id, member) in family.members where member.child {
+                if let existing = chosen[id], existing.order > episode.order { continue }
+                let dob = member.dob.flatMap { CivilDate($0) }
+                let age: JSONValue = dob.map { .int(Self.age(born: $0, on: date)) } ?? "unknown"
+                let row = JSONObject([
+                    JSONMember("childId", .string(id)),
+                    JSONMember("gender", .string(member.gender ?? "unknown")),
+                    JSONMember("ethnicity", .string(member.ethnicity ?? "unknown")),
+                    JSONMember("dateOfBirth", .string(dob?.description ?? "unknown")),
+                    JSONMember("age", age),
+                    JSONMember("assessmentStart", .string(episode.engaged?.description ?? "unknown")),
+                    JSONMember("assessmentCompletion", .string(episode.assessed?.description ?? "unknown")),
+                    JSONMember("team", .string(team)),
+                ])
+                chosen[id] = (episode.order, row)
+            }
+        }
+        return chosen.keys.sorted().compactMap { chosen[$0]?.row }
+    }
+
+    /// Whole years from `born` to `date` (a birthday on 29 February falls on 1 March in other years).
+    public static func age(born: CivilDate, on date: CivilDate) -> Int {
+        var years = date.year - born.year
+        if (date.month, date.day) < (born.month, born.day) { years -= 1 }
+        return max(0, years)
+    }
+}
