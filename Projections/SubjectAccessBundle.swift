@@ -79,7 +79,7 @@ public struct SubjectAccessBundle: Sendable {
         let dates = Dictionary(events.map { ($0.event.seq, $0.event.occurredAt) }, uniquingKeysWith: { first, _ in first })
         var withheld: [Withholding] = []
         var rows: [JSONObject] = []
-        var entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool)] = []
+        var entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool, details: [String])] = []
         for item in events {
             var event = item.event
             var held: [Withholding] = []
@@ -128,7 +128,10 @@ public struct SubjectAccessBundle: Sendable {
             if let source { row["source"] = .object(source) }
             if !held.isEmpty { row["withheld"] = .array(held.map { .string($0.field) }) }
             rows.append(row)
-            entries.append((entry, item.redacted, !held.isEmpty))
+            // Everything the event holds, in words, beside its sentence (the page is the whole record: an
+            // assessment's worries, a plan's actions, a closure's summary), after what is withheld.
+            let details = item.redacted == nil && entry.void == nil ? Self.details(of: data) : []
+            entries.append((entry, item.redacted, !held.isEmpty, details))
             withheld += held
         }
         self.withheld = withheld
@@ -267,6 +270,49 @@ public struct SubjectAccessBundle: Sendable {
         return (people, fromSystems)
     }
 
+    /// An event's data as lines of words ("Impact on children: …", "Actions 1, what: …"), every member and every
+    /// nested one, so that nothing held is missing from the page.
+    static func details(of data: JSONObject) -> [String] {
+        var lines: [String] = []
+        func words(_ key: String) -> String {
+            var out = ""
+            for character in key {
+                if character.isUppercase {
+                    out += " " + character.lowercased()
+                } else {
+                    out.append(character)
+                }
+            }
+            return out.prefix(1).uppercased() + out.dropFirst()
+        }
+        func walk(_ value: JSONValue, _ label: String) {
+            if let object = value.objectValue {
+                for member in object.members {
+                    walk(member.value, label.isEmpty ? words(member.key) : "\(label), \(words(member.key).lowercased())")
+                }
+            } else if let items = value.arrayValue {
+                if items.allSatisfy({ $0.objectValue == nil && $0.arrayValue == nil }) {
+                    let text = items.map(Self.scalarText).joined(separator: ", ")
+                    if !text.isEmpty { lines.append("\(label): \(text)") }
+                } else {
+                    for (index, item) in items.enumerated() { walk(item, "\(label) \(index + 1)") }
+                }
+            } else {
+                let text = Self.scalarText(value)
+                if !text.isEmpty { lines.append("\(label): \(text)") }
+            }
+        }
+        // The members are listed, with their dates of birth, under "Your family".
+        walk(.object(JSONObject(data.members.filter { $0.key != "members" })), "")
+        return lines
+    }
+
+    static func scalarText(_ value: JSONValue) -> String {
+        if let text = value.stringValue { return text }
+        if let flag = value.boolValue { return flag ? "yes" : "no" }
+        return JSONWriter.string(value)
+    }
+
     static func removedSentence(_ notice: JSONObject) -> String {
         let on = notice["on"]?.stringValue ?? "an unknown date"
         let reason = notice["reason"]?.stringValue ?? ""
@@ -301,7 +347,7 @@ public struct SubjectAccessBundle: Sendable {
         h1{font-size:1.6rem;margin:.2rem 0 .6rem}h2{font-size:1.25rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #d5dae0}
         p.meta,.recorded{color:#5b6470}table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}
         th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d5dae0;vertical-align:top}th{background:#f3f5f7;font-weight:600}
-        del{color:#5b6470}.why{display:block;font-size:.9rem;color:#8a3b00}.removed{font-style:italic}.note{display:block;font-size:.9rem;color:#5b6470}
+        del{color:#5b6470}.why{display:block;font-size:.9rem;color:#8a3b00}.removed{font-style:italic}.details{margin:.2rem 0 0;padding-left:1.1rem;font-size:.9rem}.note{display:block;font-size:.9rem;color:#5b6470}
         @media print{body{font-size:11pt}header{border-color:#000}tr,li{break-inside:avoid}thead{display:table-header-group}a{color:inherit}}
         """
 
@@ -312,7 +358,7 @@ public struct SubjectAccessBundle: Sendable {
     static func page(
         family: String, producedAt: Timestamp, members: [Member],
         staff: (people: [(id: String, name: String, role: String)], systems: [(id: String, name: String)]),
-        entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool)], dates: [Int: String],
+        entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool, details: [String])], dates: [Int: String],
         withheld: [Withholding], events: [Event]
     ) -> String {
         let escape = HTML.escape
@@ -374,7 +420,7 @@ public struct SubjectAccessBundle: Sendable {
 
         out += "<section aria-labelledby=\"events\"><h2 id=\"events\">What happened, in order</h2>"
         out += "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th></tr></thead><tbody>\n"
-        for (entry, redacted, held) in entries {
+        for (entry, redacted, held, details) in entries {
             out += "<tr><td>\(entry.seq)</td><td>\(escape(readableDate(entry.occurredAt)))</td><td>"
             if redacted != nil {
                 out += "<span class=\"removed\">\(escape(entry.text))</span>"
@@ -387,6 +433,9 @@ public struct SubjectAccessBundle: Sendable {
                     out += "\(dates[correction.seq].map { " on \(escape(readableDate($0)))" } ?? ""): \(escape(correction.reason))</span>"
                 }
                 out += escape(entry.text)
+            }
+            if !details.isEmpty {
+                out += "<ul class=\"details\">" + details.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
             }
             if held { out += "<span class=\"note\">Some details are withheld (see below).</span>" }
             out += "</td></tr>\n"
