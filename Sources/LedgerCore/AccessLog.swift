@@ -113,6 +113,9 @@ public struct AccessLog: Sendable {
         /// Bytes after the last newline: an append cut off by a crash, never acknowledged (so no read it was for
         /// showed anything), moved aside by the next append.
         public var tornBytes: Int
+        /// The hash of each entry by seq (`ledger head --access` prints the last; `verify --expect-access-head`
+        /// checks one written down earlier, which catches entries cut off the end).
+        public var hashes: [String] = []
     }
 
     /// Reads every entry in order, checking the chain as it goes (each entry's hashes recomputed, seq contiguous,
@@ -123,6 +126,7 @@ public struct AccessLog: Sendable {
         var scanner = LineScanner()
         var torn = 0
         var count = 0
+        var hashes: [String] = []
         do {
             try LogReader(path: path).forEachLine { line, position, info in
                 guard info.complete else {
@@ -151,6 +155,7 @@ public struct AccessLog: Sendable {
                 guard let record else { throw broken("not in the line format") }
                 let entry = try Self.entry(record, broken: broken)
                 count += 1
+                hashes.append(record.hash)
                 try body(entry)
             }
         } catch let error as AccessLogError {
@@ -159,7 +164,7 @@ public struct AccessLog: Sendable {
             // No access log yet: nobody has looked at anything.
             return Summary(entries: 0, tornBytes: 0)
         }
-        return Summary(entries: count, tornBytes: torn)
+        return Summary(entries: count, tornBytes: torn, hashes: hashes)
     }
 
     /// The entry a chained line holds, or why it is not an access entry.

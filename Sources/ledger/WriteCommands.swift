@@ -221,26 +221,29 @@ enum WriteCommands {
     }
 
     static let verifyHelp = """
-        usage: ledger verify [--expect-head SEQ:HASH] [--log PATH]
+        usage: ledger verify [--expect-head SEQ:HASH] [--expect-access-head SEQ:HASH] [--log PATH]
 
         Reads the whole log once: recomputes every line's hash and dataHash, checks the prev chain and that
         seq runs 1, 2, 3 … with no gaps, refuses duplicate ids, and re-validates every event as an append
         would have. Names the first bad seq and exits 1. --expect-head proves the log still extends a head
         written down earlier (`ledger head`), so truncation or a rewrite with a recomputed chain is detected.
         Then checks the access log <log>.access, when there is one, the same way (hashes, prev chain, seq):
-        a changed, removed or inserted entry fails, naming the first bad entry's seq.
+        a changed, removed or inserted entry fails, naming the first bad entry's seq. --expect-access-head
+        (from `ledger head --access`) also catches entries cut off its end, or the whole file removed.
         """
 
     static func verify(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log", "expect-head"])
-        var anchor: (seq: Int, hash: String)?
-        if let text = arguments.value("expect-head") {
+        let arguments = try Arguments(raw, flags: [], known: ["log", "expect-head", "expect-access-head"])
+        func head(_ option: String) throws -> (seq: Int, hash: String)? {
+            guard let text = arguments.value(option) else { return nil }
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let seq = Int(parts[0]), seq >= 0, Hex.isLowercaseHex(parts[1].utf8, count: 64) else {
-                throw UsageError(message: "--expect-head must be SEQ:HASH (as printed by ledger head)")
+                throw UsageError(message: "--\(option) must be SEQ:HASH (as printed by ledger head)")
             }
-            anchor = (seq, parts[1])
+            return (seq, parts[1])
         }
+        let anchor = try head("expect-head")
+        let accessAnchor = try head("expect-access-head")
         let path = CommandRunner.logPath(arguments)
         let report = try LedgerVerifier.verify(path: path, expectHead: anchor) { count in
             Console.progress("verify: \(count) events")
@@ -252,9 +255,19 @@ enum WriteCommands {
         Console.out(message + "\n")
         // The access log beside it, when there is one: its own chain, its first bad entry named.
         let accessLog = AccessLog(logPath: path)
+        if let accessAnchor, accessAnchor.seq > 0 {
+            // A head written down earlier: the access log must still hold that entry (nothing cut off its end).
+            let hashes = accessLog.exists ? try accessLog.read().hashes : []
+            guard accessAnchor.seq <= hashes.count, hashes[accessAnchor.seq - 1] == accessAnchor.hash else {
+                throw VerifyFailure(
+                    seq: min(accessAnchor.seq, hashes.count + 1), line: min(accessAnchor.seq, hashes.count + 1),
+                    problem: "the access log \(accessLog.path) does not extend the anchored head \(accessAnchor.seq): it holds \(hashes.count) entries (entries were cut off, or it was replaced)")
+            }
+        }
         if accessLog.exists {
             let summary = try accessLog.read()
             var line = "verified the access log \(accessLog.path): \(summary.entries) entries, chain OK"
+            if accessAnchor != nil { line += "; extends the anchored head" }
             if summary.tornBytes > 0 {
                 line += " (then \(summary.tornBytes) bytes of an entry cut off by a crash, never acknowledged: moved aside by the next read)"
             }
@@ -284,14 +297,20 @@ enum WriteCommands {
     }
 
     static let headHelp = """
-        usage: ledger head [--log PATH]
+        usage: ledger head [--access] [--log PATH]
 
         Prints SEQ:HASH of the last line. Write it down (or publish it) now; later,
-        `ledger verify --expect-head SEQ:HASH` proves the log still extends it.
+        `ledger verify --expect-head SEQ:HASH` proves the log still extends it. With --access, the same for the
+        access log (<log>.access), for `ledger verify --expect-access-head`.
         """
 
     static func head(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log"])
+        let arguments = try Arguments(raw, flags: ["access"], known: ["log"])
+        if arguments.flags.contains("access") {
+            let summary = try AccessLog(logPath: CommandRunner.logPath(arguments)).read()
+            Console.out("\(summary.entries):\(summary.hashes.last ?? String(repeating: "0", count: 64))\n")
+            return .done
+        }
         let (head, torn) = try LedgerFile(path: CommandRunner.logPath(arguments)).readHead()
         if torn > 0 { Console.err("warning: \(torn) torn bytes after the last whole line (run ledger recover)") }
         Console.out("\(head.seq):\(head.hash)\n")
