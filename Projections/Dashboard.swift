@@ -104,7 +104,7 @@ public enum Dashboard {
         for row in caseload.teams + [caseload.service] {
             let name = row["name"] ?? row["team"] ?? .string("Whole service")
             let capacity = row["capacity"]?.objectValue
-            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td>\(cell(row["workers"]))</td><td>\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(cell(capacity?["min"]))–\(cell(capacity?["max"])) \(cell(capacity?["unit"]))</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
+            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td>\(cell(row["workers"]))</td><td>\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(capacity.map { "\(cell($0["min"]))–\(cell($0["max"])) \(cell($0["unit"]))" } ?? "no limit set")</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
         }
         body += "</tbody></table></section>"
 
