@@ -14,7 +14,7 @@ public enum Dashboard {
         .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
-        .bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .limit{display:block;white-space:nowrap}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
         .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
@@ -94,10 +94,16 @@ public enum Dashboard {
             let low = limit?["min"]?.doubleValue ?? 0
             let high = limit?["max"]?.doubleValue ?? 0
             let scale = max(high * 1.5, count, 1)
-            let bar = limit == nil ? "no limit set" : """
+            // The limit in words, where it can be read and printed, not only in the bar's label.
+            let figure = limit == nil
+                ? "no limit set"
+                : "\(Reports.decimal(count)) of \(Reports.decimal(low))–\(Reports.decimal(high)) \(HTML.escape(unit)) (\(cell(row["fte"])) FTE)"
+            let bar = limit == nil ? "" : """
                 <div class="bar" role="img" aria-label="\(Reports.decimal(count)) \(HTML.escape(unit)) against a limit of \(Reports.decimal(low))–\(Reports.decimal(high))"><span class="band" style="left:\(percent(low / scale))%;width:\(percent((high - low) / scale))%"></span><span class="fill" style="width:\(percent(count / scale))%"></span></div>
                 """
-            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta\">(\(cell(row["worker"])))</span></th><td>\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(status))</td></tr>"
+            let statusText = status == "over" ? "over by \(Reports.decimal(count - high))"
+                : status == "under" ? "under by \(Reports.decimal(low - count))" : status.isEmpty ? "—" : status
+            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta\">(\(cell(row["worker"])))</span></th><td>\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
         }
         body += "</tbody></table></div>"
         body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\">Workers</th><th scope=\"col\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"

@@ -92,6 +92,18 @@ struct DashboardTests {
         #expect(overdue.contains("<td>2026-05-26</td><td class=\"status-overdue\">overdue</td><td>6</td>"))
     }
 
+    @Test("each worker's limit is written out, not only in the bar's label, with how far over or under")
+    func caseloadLimitShown() throws {
+        let (index, _) = try Self.pages(asOf: "2026-06-01")
+        // w-017 holds F-1 (complex): warwickshire-fsw sets 10–15 families per FTE (001 Table 3); 1 is 9 under.
+        #expect(index.contains(
+            "<td><span class=\"limit\">1 of 10–15 families (1 FTE)</span><div class=\"bar\" role=\"img\" aria-label=\"1 families against a limit of 10–15\">"))
+        #expect(index.contains("<td class=\"under\">under by 9</td></tr>"))
+        // w-018 holds nothing and is still listed, 10 under; the manager has no limit.
+        #expect(index.contains("<span class=\"limit\">0 of 10–15 families (1 FTE)</span>"))
+        #expect(index.contains("<td><span class=\"limit\">no limit set</span></td><td class=\"\">—</td></tr>"))
+    }
+
     @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [
         ("=HYPERLINK(\"http://evil\")", "\"'=HYPERLINK(\"\"http://evil\"\")\""), ("+1+cmd|x", "'+1+cmd|x"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"), ("-5", "-5"), ("plain", "plain"), ("a,b", "\"a,b\""), ("", ""),
