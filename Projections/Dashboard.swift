@@ -19,7 +19,7 @@ public enum Dashboard {
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
         del{color:var(--muted)}.why{display:block;font-size:.9rem;color:var(--over)}
-        svg.star{max-width:26rem;width:100%;height:auto}svg.star text{font-size:11px;fill:var(--muted)}
+        svg.star{max-width:36rem;width:100%;height:auto;display:block}svg.star text{fill:var(--muted)}
         svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
         svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
         .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}

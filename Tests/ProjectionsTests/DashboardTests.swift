@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import LedgerCore
 import LedgerTestSupport
 import Projections
@@ -77,6 +78,47 @@ struct DashboardTests {
         #expect(page.contains("<polygon class=\"latest\" points=\"\(latest)\">"))
         #expect(page.contains("role=\"img\" aria-labelledby=\"star-title star-desc\""))
         #expect(page.contains("Keeping your children safe 1") && page.contains("Keeping your children safe 8"))
+    }
+
+    /// The number in `attribute="…"` of an SVG element's text.
+    static func number(_ attribute: String, in element: Substring) -> Double? {
+        guard let start = (" " + element).range(of: " \(attribute)=\"") else { return nil }
+        let text = " " + element
+        return Double(text[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test("every Family Star label lies inside the drawing (issue 20: \"ss to work\", \"Meeting e\" were cut off)")
+    func starLabelsInside() throws {
+        let svg = FamilyStarSVG.svg(first: nil, latest: nil)
+        #expect(svg.hasPrefix("<svg class=\"star\" viewBox=\"-80 0 560 400\" font-size=\"13.0\""))
+        let box = FamilyStarSVG.viewBox.split(separator: " ").compactMap { Double($0) }
+        try #require(box.count == 4)
+        let texts = svg.components(separatedBy: "<text ").dropFirst().map { Substring($0.prefix { $0 != ">" }) }
+        let bodies = svg.components(separatedBy: "<text ").dropFirst().map { $0.components(separatedBy: "</text>")[0] }
+        #expect(texts.count == 10)
+        // A generous width per character (0.65em; the widest common sans, DejaVu, averages about 0.6em).
+        let perCharacter = FamilyStarSVG.fontSize * 0.65
+        for (element, body) in zip(texts, bodies) {
+            let x = try #require(Self.number("x", in: element))
+            let y = try #require(Self.number("y", in: element))
+            let lines = body.components(separatedBy: "<tspan").dropFirst().map { $0.split(separator: ">")[1].prefix { $0 != "<" } }
+            let dy = lines.count > 1 ? 15.0 : 0
+            for (number, line) in lines.enumerated() {
+                let width = Double(line.count) * perCharacter
+                var left = x - width / 2
+                if element.contains("text-anchor=\"start\"") { left = x }
+                if element.contains("text-anchor=\"end\"") { left = x - width }
+                let right = left + width
+                let baseline = y + Double(number) * dy
+                #expect(left >= box[0] && right <= box[0] + box[2], "\(line): \(left)…\(right)")
+                #expect(baseline - FamilyStarSVG.fontSize >= box[1] && baseline + 4 <= box[1] + box[3], "\(line): \(baseline)")
+            }
+        }
+        // The longest, split where the longer line is shortest; the right-hand ones start at their spoke
+        // (x = 200 + 0.951 × 146 = 338.9), two lines centred on it (y = 245.1 - 7.5 + 0.35 × 13 = 242.2).
+        #expect(FamilyStarSVG.labelLines("Keeping your children safe") == ["Keeping your", "children safe"])
+        #expect(FamilyStarSVG.labelLines("Progress to work") == ["Progress to work"])
+        #expect(svg.contains("<text x=\"338.9\" y=\"242.2\" text-anchor=\"start\"><tspan x=\"338.9\">Keeping your</tspan><tspan x=\"338.9\" dy=\"15.0\">children safe</tspan></text>"))
     }
 
     @Test("the overdue list shows what is overdue on the day, with its lead worker")
