@@ -14,7 +14,7 @@ public enum Dashboard {
         .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
-        .limit{display:block;white-space:nowrap}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .limit{display:block;white-space:nowrap}.nowrap{white-space:nowrap}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
         .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
@@ -58,6 +58,24 @@ public enum Dashboard {
     }
 
     static func cell(_ value: JSONValue?) -> String { HTML.escape(RowWriter.cellText(value)) }
+
+    /// A worker by name with their id ("Sam Patel (w-017)"), or the id alone when the log never registered them.
+    static func worker(_ id: String?, _ workers: [String: WorkerInfo]) -> String {
+        guard let id else { return "—" }
+        guard let name = workers[id]?.name, !name.isEmpty else { return HTML.escape(id) }
+        return "\(HTML.escape(name)) <span class=\"meta nowrap\">(\(HTML.escape(id)))</span>"
+    }
+
+    /// The overdue list's order: the latest first, then by whose (by name), then by family.
+    static func byLateness(_ obligations: some Sequence<Obligation>, asOf: CivilDate, workers: [String: WorkerInfo]) -> [Obligation] {
+        obligations.map { (late: $0.daysLate(asOf: asOf), who: $0.responsible.map { workers[$0]?.name ?? $0 } ?? "", obligation: $0) }
+            .sorted { a, b in
+                if a.late != b.late { return a.late > b.late }
+                if a.who != b.who { return a.who < b.who }
+                return a.obligation.family < b.obligation.family
+            }
+            .map(\.obligation)
+    }
 
     /// The dashboard's front page. Of `obligations` only those overdue or due within 7 days are shown (a caller
     /// may pass just those). Of the `pbr` rows only those attached or with something claimable count, and only
@@ -114,8 +132,13 @@ public enum Dashboard {
         }
         body += "</tbody></table></section>"
 
-        appendObligationSection(to: &body, id: "overdue", title: "Overdue", obligations: overdue, asOf: asOf, linkFamilies: true)
-        appendObligationSection(to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf, linkFamilies: true)
+        let workers = reports.fold.workers
+        appendObligationSection(
+            to: &body, id: "overdue", title: "Overdue, the latest first", obligations: byLateness(overdue, asOf: asOf, workers: workers),
+            asOf: asOf, linkFamilies: true, workers: workers)
+        appendObligationSection(
+            to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf,
+            linkFamilies: true, workers: workers)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
@@ -143,12 +166,19 @@ public enum Dashboard {
         }
         body += "</tbody></table></section>"
 
-        body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
+        // Names and UFRNs are on the page so that a browser's find locates a family by any of them (no scripts).
+        body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><p class=\"meta\">Find a family by ref, UFRN or any member's name with your browser's find (Ctrl+F).</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
         // The cells of `families` rows, from the families themselves: making every family's whole row to show five
         // of its cells would hold them all at once.
         for ref in reports.fold.families.keys.sorted() {
             guard let family = reports.fold.families[ref], let episode = family.current else { continue }
-            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a></th><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow\">\(episode.openedOn)</td><td>\(HTML.escape(episode.lead ?? ""))</td></tr>"
+            var names = ""
+            for member in family.members {
+                if !names.isEmpty { names += ", " }
+                names += HTML.escape(member.name)
+            }
+            let ufrn = family.ufrn.map { "<br><span class=\"meta nowrap\">UFRN \(HTML.escape($0))</span>" } ?? ""
+            body += "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)</th><td>\(names.isEmpty ? "—" : names)</td><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow nowrap\">\(episode.openedOn)</td><td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</td></tr>"
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
@@ -159,7 +189,7 @@ public enum Dashboard {
 
     static func appendObligationSection(
         to body: inout String, id: String, title: String, obligations: some Collection<Obligation>, asOf: CivilDate,
-        linkFamilies: Bool
+        linkFamilies: Bool, workers: [String: WorkerInfo]
     ) {
         body += "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
         if obligations.isEmpty {
@@ -173,29 +203,29 @@ public enum Dashboard {
             let status = obligation.status(asOf: asOf).rawValue
             body += "<tr>"
             if linkFamilies {
-                body += "<th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
+                body += "<th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
             }
             var what = HTML.escape(obligation.label)
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
-            body += "<td>\(what)</td><td>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+            body += "<td>\(what)</td><td class=\"nowrap\">\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
 
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
     public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timeline: [TimelineEntry], asOf: CivilDate) -> String
+        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> String
     {
         var rows: [UInt8] = []
         for entry in timeline { appendTimelineRow(entry, to: &rows) }
-        let page = familyPage(family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows, asOf: asOf)
+        let page = familyPage(family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows, asOf: asOf, workers: workers)
         return String(decoding: page, as: UTF8.self)
     }
 
     /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
     /// rebuild reads the log), as the page's bytes.
     public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timelineRows: [UInt8], asOf: CivilDate) -> [UInt8]
+        timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> [UInt8]
     {
         let episode = family.current
         var body = "<header><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
@@ -204,7 +234,9 @@ public enum Dashboard {
         body += "</p></header><main>"
         body += "<section aria-labelledby=\"about\"><h2 id=\"about\">About</h2><table><tbody>"
         for (label, key) in [("Level", "level"), ("Opened", "openedOn"), ("Closed", "closedOn"), ("Reason closed", "closeReason"), ("Lead worker", "lead"), ("Next review by", "nextReviewBy"), ("Re-referral", "reReferral")] {
-            body += "<tr><th scope=\"row\">\(label)</th><td>\(row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—")</td></tr>"
+            let value = key == "lead"
+                ? worker(row?[key]?.stringValue, workers) : row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—"
+            body += "<tr><th scope=\"row\">\(label)</th><td>\(value)</td></tr>"
         }
         let members = family.members.map { person in
             "\(HTML.escape(person.name)) (\(HTML.escape(person.role))\(person.dob.map { ", born \($0)" } ?? ""))"
@@ -228,7 +260,7 @@ public enum Dashboard {
         let open = obligations.filter { [.open, .warning, .overdue, .breached].contains($0.status(asOf: asOf)) }
         appendObligationSection(
             to: &body, id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf,
-            linkFamilies: false)
+            linkFamilies: false, workers: workers)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         if let pbr {

@@ -34,7 +34,7 @@ struct DashboardTests {
         let index = Dashboard.index(reports: reports, caseload: reports.caseload(), obligations: obligations, pbr: reports.pbr(),
             monthly: reports.monthly(year: 2026, month: 5), policyName: "warwickshire-fsw")
         let page = Dashboard.familyPage(family: family, row: reports.families().first, obligations: obligations, pbr: reports.pbr().first,
-            timeline: book.timeline("F-1"), asOf: try #require(CivilDate(asOf)))
+            timeline: book.timeline("F-1"), asOf: try #require(CivilDate(asOf)), workers: reports.fold.workers)
         return (index, page)
     }
 
@@ -127,11 +127,14 @@ struct DashboardTests {
         // Allocated 3 March: the joint visit (due 10 March), the action plan (due 13 March) and the twelve-week
         // panel (due 26 May) never happened.
         let overdue = try #require(index.split(separator: "<h2 id=\"overdue\">").last?.split(separator: "</section>").first)
-        #expect(overdue.hasPrefix("Overdue (3)"))
+        #expect(overdue.hasPrefix("Overdue, the latest first (3)"))
         #expect(overdue.contains("Joint SW/FSW visit within 5 working days of allocation"))
-        #expect(overdue.contains("<td>2026-03-10</td><td class=\"status-overdue\">overdue</td><td>83</td><td>w-017</td>"))
+        // The lead worker by name, with the id (it was the id alone); dates and refs do not wrap.
+        #expect(overdue.contains(
+            "<td class=\"nowrap\">2026-03-10</td><td class=\"status-overdue\">overdue</td><td>83</td><td>Worker w-017 <span class=\"meta nowrap\">(w-017)</span></td>"))
         #expect(overdue.contains("FSW action plan within 10 days of allocation"))
-        #expect(overdue.contains("<td>2026-05-26</td><td class=\"status-overdue\">overdue</td><td>6</td>"))
+        #expect(overdue.contains("<td class=\"nowrap\">2026-05-26</td><td class=\"status-overdue\">overdue</td><td>6</td>"))
+        #expect(overdue.contains("<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-1.html\">F-1</a></th>"))
     }
 
     @Test("each worker's limit is written out, not only in the bar's label, with how far over or under")
@@ -144,6 +147,42 @@ struct DashboardTests {
         // w-018 holds nothing and is still listed, 10 under; the manager has no limit.
         #expect(index.contains("<span class=\"limit\">0 of 10–15 families (1 FTE)</span>"))
         #expect(index.contains("<td><span class=\"limit\">no limit set</span></td><td class=\"\">—</td></tr>"))
+    }
+
+    @Test("the overdue list runs from the latest, then by worker's name; families are found by name and UFRN")
+    func overdueOrderAndFinding() throws {
+        let ledger = try TestLedger(profile: "warwickshire-fsw")
+        var lines = Events.staff + [Events.worker("w-018")]
+        // F-2 allocated a month before F-1 and F-3; F-1 to w-018, F-3 to w-017 ("Worker w-017" sorts first).
+        for (ref, worker, on) in [("F-1", "w-018", "2026-03-03"), ("F-2", "w-018", "2026-02-02"), ("F-3", "w-017", "2026-03-03")] {
+            lines.append(Events.referral(ref, on: "2026-01-20", childID: "10000" + ref.dropFirst(2)))
+            lines.append(Events.line(id: "t-\(ref)", stream: "family:\(ref)", type: "triage.completed", on: "2026-01-21",
+                actor: "m-001", role: "team-manager", data: ["outcome": 4, "priority": "high", "level": "complex"]))
+            lines.append(Events.line(id: "a-\(ref)", stream: "family:\(ref)", type: "worker.allocated", on: .init(on),
+                actor: "m-001", role: "team-manager", data: ["worker": .string(worker), "relationship": "lead"]))
+        }
+        lines.append(Events.line(id: "u-F-3", stream: "family:F-3", type: "ufrn.assigned", on: "2026-01-22", actor: "m-001",
+            role: "team-manager", data: ["ufrn": "EH03100003F", "locality": "03"]))
+        for outcome in try ledger.append(lines) {
+            if case .refused(let error) = outcome { Issue.record("\(error)") }
+        }
+        var fold = LedgerFold()
+        try EventScanner.scan(path: ledger.path, window: EventWindow()) { fold.apply($0) }
+        let reports = Reports(fold: fold, asOf: try #require(CivilDate("2026-06-01")))
+        let index = Dashboard.index(reports: reports, caseload: reports.caseload(), obligations: reports.obligations(), pbr: [],
+            monthly: reports.monthly(year: 2026, month: 5), policyName: "warwickshire-fsw")
+        let overdue = try #require(index.split(separator: "<h2 id=\"overdue\">").last?.split(separator: "</section>").first)
+        let rows = overdue.split(separator: "<tr>").dropFirst(2)
+        let order = rows.map { row in String(row.split(separator: "\">").dropFirst(2).first?.prefix { $0 != "<" } ?? "") }
+        let late = rows.map { row in Int(row.split(separator: "overdue</td><td>").last?.prefix { $0 != "<" } ?? "") ?? -1 }
+        #expect(late == late.sorted(by: >), "\(late)")
+        // Each family's joint visit, action plan and panel, F-2's a month later than the others' (and its quarterly
+        // review, due 2 May); between F-3 and F-1, equally late, w-017 before w-018.
+        #expect(order == ["F-2", "F-2", "F-3", "F-1", "F-3", "F-1", "F-2", "F-2", "F-3", "F-1"], "\(order)")
+        let families = try #require(index.split(separator: "<h2 id=\"families\">").last)
+        #expect(families.contains(
+            "<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-3.html\">F-3</a><br><span class=\"meta nowrap\">UFRN EH03100003F</span></th><td>Megan, Parent</td>"))
+        #expect(families.contains("<td>Worker w-018 <span class=\"meta nowrap\">(w-018)</span></td></tr>"))
     }
 
     @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [
