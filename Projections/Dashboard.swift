@@ -23,8 +23,10 @@ public enum Dashboard {
         svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
         svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
         .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}
-        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow{display:none}}
-        @media print{a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}}
+        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id{display:none}.limit{white-space:normal}.bar{min-width:3rem}}
+        @page{size:A4;margin:15mm 12mm}
+        @media print{body{font-size:11pt}a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}
+        h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
         """
 
     static func page(title: String, body: String, depth: Int) -> String { pageStart(title: title) + body + pageEnd(depth: depth) }
@@ -63,7 +65,7 @@ public enum Dashboard {
     static func worker(_ id: String?, _ workers: [String: WorkerInfo]) -> String {
         guard let id else { return "—" }
         guard let name = workers[id]?.name, !name.isEmpty else { return HTML.escape(id) }
-        return "\(HTML.escape(name)) <span class=\"meta nowrap\">(\(HTML.escape(id)))</span>"
+        return "\(HTML.escape(name)) <span class=\"meta nowrap id\">(\(HTML.escape(id)))</span>"
     }
 
     /// The overdue list's order: the latest first, then by whose (by name), then by family.
@@ -103,7 +105,7 @@ public enum Dashboard {
 
         // Caseloads with bars against the limit band.
         body += "<section aria-labelledby=\"caseloads\"><h2 id=\"caseloads\">Caseloads</h2><div class=\"scroll\"><table><thead><tr>"
-        body += "<th scope=\"col\">Worker</th><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        body += "<th scope=\"col\">Worker</th><th scope=\"col\" class=\"hide-narrow\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
         for row in caseload.workers {
             let status = row["status"]?.stringValue ?? ""
             let limit = row["limit"]?.objectValue
@@ -121,24 +123,24 @@ public enum Dashboard {
                 """
             let statusText = status == "over" ? "over by \(Reports.decimal(count - high))"
                 : status == "under" ? "under by \(Reports.decimal(low - count))" : status.isEmpty ? "—" : status
-            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta\">(\(cell(row["worker"])))</span></th><td>\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
+            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta id\">(\(cell(row["worker"])))</span></th><td class=\"hide-narrow\">\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
         }
         body += "</tbody></table></div>"
-        body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\">Workers</th><th scope=\"col\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">Workers</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
         for row in caseload.teams + [caseload.service] {
             let name = row["name"] ?? row["team"] ?? .string("Whole service")
             let capacity = row["capacity"]?.objectValue
-            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td>\(cell(row["workers"]))</td><td>\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(capacity.map { "\(cell($0["min"]))–\(cell($0["max"])) \(cell($0["unit"]))" } ?? "no limit set")</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
+            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td class=\"hide-narrow\">\(cell(row["workers"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td>\(capacity.map { "\(cell($0["min"]))–\(cell($0["max"])) \(cell($0["unit"]))" } ?? "no limit set")</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
         }
         body += "</tbody></table></section>"
 
         let workers = reports.fold.workers
         appendObligationSection(
             to: &body, id: "overdue", title: "Overdue, the latest first", obligations: byLateness(overdue, asOf: asOf, workers: workers),
-            asOf: asOf, linkFamilies: true, workers: workers)
+            asOf: asOf, linkFamilies: true, workers: workers, hideNarrow: ["due", "status"])
         appendObligationSection(
             to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf,
-            linkFamilies: true, workers: workers)
+            linkFamilies: true, workers: workers, hideNarrow: ["late"])
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
@@ -189,8 +191,13 @@ public enum Dashboard {
 
     static func appendObligationSection(
         to body: inout String, id: String, title: String, obligations: some Collection<Obligation>, asOf: CivilDate,
-        linkFamilies: Bool, workers: [String: WorkerInfo]
+        linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = []
     ) {
+        // At phone width a list shows what tells its rows apart (the overdue list: how late, not its status).
+        func narrow(_ column: String) -> String { hideNarrow.contains(column) ? " class=\"hide-narrow\"" : "" }
+        func narrow(_ column: String, _ other: String) -> String {
+            hideNarrow.contains(column) ? " class=\"hide-narrow \(other)\"" : " class=\"\(other)\""
+        }
         body += "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
         if obligations.isEmpty {
             body += "<p>None.</p></section>"
@@ -198,7 +205,7 @@ public enum Dashboard {
         }
         body += "<div class=\"scroll\"><table><thead><tr>"
         if linkFamilies { body += "<th scope=\"col\">Family</th>" }
-        body += "<th scope=\"col\">What</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
+        body += "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th><th scope=\"col\"\(narrow("late"))>Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
         for obligation in obligations {
             let status = obligation.status(asOf: asOf).rawValue
             body += "<tr>"
@@ -207,7 +214,7 @@ public enum Dashboard {
             }
             var what = HTML.escape(obligation.label)
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
-            body += "<td>\(what)</td><td class=\"nowrap\">\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+            body += "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
@@ -243,17 +250,18 @@ public enum Dashboard {
         }.joined(separator: "; ")
         body += "<tr><th scope=\"row\">Members</th><td>\(members.isEmpty ? "—" : members)</td></tr></tbody></table></section>"
 
-        body += "<section aria-labelledby=\"star\"><h2 id=\"star\">Family Star</h2>"
+        // The heading, drawing and legend are kept on one printed page (the heading sat alone at a page's foot).
+        body += "<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2>"
         if let episode, episode.firstStar != nil || episode.latestStar != nil {
             body += FamilyStarSVG.svg(first: episode.firstStar, latest: episode.latestStar)
-            body += "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p>"
+            body += "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p></div>"
             body += "<table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
             for (index, label) in FamilyStarSVG.labels.enumerated() {
                 body += "<tr><th scope=\"row\">\(label)</th><td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")</td><td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</td></tr>"
             }
             body += "</tbody></table>"
         } else {
-            body += "<p>No Family Star recorded in this episode yet.</p>"
+            body += "<p>No Family Star recorded in this episode yet.</p></div>"
         }
         body += "</section>"
 

@@ -131,9 +131,9 @@ struct DashboardTests {
         #expect(overdue.contains("Joint SW/FSW visit within 5 working days of allocation"))
         // The lead worker by name, with the id (it was the id alone); dates and refs do not wrap.
         #expect(overdue.contains(
-            "<td class=\"nowrap\">2026-03-10</td><td class=\"status-overdue\">overdue</td><td>83</td><td>Worker w-017 <span class=\"meta nowrap\">(w-017)</span></td>"))
+            "overdue</td><td>83</td><td>Worker w-017 <span class=\"meta nowrap id\">(w-017)</span></td>"))
         #expect(overdue.contains("FSW action plan within 10 days of allocation"))
-        #expect(overdue.contains("<td class=\"nowrap\">2026-05-26</td><td class=\"status-overdue\">overdue</td><td>6</td>"))
+        #expect(overdue.contains("<td class=\"hide-narrow nowrap\">2026-05-26</td><td class=\"hide-narrow status-overdue\">overdue</td><td>6</td>"))
         #expect(overdue.contains("<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-1.html\">F-1</a></th>"))
     }
 
@@ -182,7 +182,25 @@ struct DashboardTests {
         let families = try #require(index.split(separator: "<h2 id=\"families\">").last)
         #expect(families.contains(
             "<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-3.html\">F-3</a><br><span class=\"meta nowrap\">UFRN EH03100003F</span></th><td>Megan, Parent</td>"))
-        #expect(families.contains("<td>Worker w-018 <span class=\"meta nowrap\">(w-018)</span></td></tr>"))
+        #expect(families.contains("<td>Worker w-018 <span class=\"meta nowrap id\">(w-018)</span></td></tr>"))
+    }
+
+    @Test("phone width keeps the caseload's status and short overdue rows; print is A4 with headings kept")
+    func narrowAndPrint() throws {
+        let (index, page) = try Self.pages(asOf: "2026-06-01")
+        for html in [index, page] {
+            #expect(html.contains("@page{size:A4;margin:15mm 12mm}"))
+            #expect(html.contains("h1,h2{break-after:avoid;page-break-after:avoid}"))
+            #expect(html.contains(".hide-narrow,.id{display:none}"))
+        }
+        // Caseload: team and children give way at phone width; the status column stays.
+        #expect(index.contains(
+            "<th scope=\"col\">Worker</th><th scope=\"col\" class=\"hide-narrow\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th>"))
+        // Overdue rows: the due date and the status ("overdue" on every row) give way to how late.
+        #expect(index.contains(
+            "<td class=\"hide-narrow nowrap\">2026-03-10</td><td class=\"hide-narrow status-overdue\">overdue</td><td>83</td>"))
+        // The Family Star's heading, drawing and legend print together.
+        #expect(page.contains("<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2><svg class=\"star\""))
     }
 
     @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [
