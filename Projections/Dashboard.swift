@@ -14,7 +14,7 @@ public enum Dashboard {
         .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
-        .limit{display:block;white-space:nowrap}.nowrap{white-space:nowrap}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .limit{display:block;white-space:nowrap}.nowrap{white-space:nowrap}ul.evidence{margin:0;padding-left:1.1rem}p.back{margin:0}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
         .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
@@ -187,6 +187,15 @@ public enum Dashboard {
         return body
     }
 
+    /// PbR evidence (event ids) as a list, one to a line; a single value as it is.
+    static func evidenceList(_ value: JSONValue?) -> String {
+        guard let items = value?.arrayValue else { return value == nil || value == .null ? "—" : cell(value) }
+        if items.isEmpty { return "—" }
+        var out = "<ul class=\"evidence\">"
+        for item in items { out += "<li>\(cell(item))</li>" }
+        return out + "</ul>"
+    }
+
     static func percent(_ fraction: Double) -> String { Reports.decimal(max(0, min(100, fraction * 100))) }
 
     static func appendObligationSection(
@@ -235,14 +244,18 @@ public enum Dashboard {
         timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> [UInt8]
     {
         let episode = family.current
-        var body = "<header><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
+        var body = "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
         if let episode { body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))" }
         body += "</p></header><main>"
         body += "<section aria-labelledby=\"about\"><h2 id=\"about\">About</h2><table><tbody>"
+        let closed = row?["closedOn"].map { $0 != .null } ?? false
         for (label, key) in [("Level", "level"), ("Opened", "openedOn"), ("Closed", "closedOn"), ("Reason closed", "closeReason"), ("Lead worker", "lead"), ("Next review by", "nextReviewBy"), ("Re-referral", "reReferral")] {
-            let value = key == "lead"
-                ? worker(row?[key]?.stringValue, workers) : row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—"
+            // A closed case has no review to come.
+            if closed && key == "nextReviewBy" { continue }
+            var value = row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—"
+            if key == "lead" { value = worker(row?[key]?.stringValue, workers) }
+            if let flag = row?[key]?.boolValue { value = flag ? "yes" : "no" }
             body += "<tr><th scope=\"row\">\(label)</th><td>\(value)</td></tr>"
         }
         let members = family.members.map { person in
@@ -278,7 +291,7 @@ public enum Dashboard {
             for member in pbr["progress"]?.objectValue?.members ?? [] {
                 let object = member.value.objectValue
                 let identified = criteria.contains(member.key) ? " (identified)" : ""
-                body += "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(cell(object?["evidence"]))</td></tr>"
+                body += "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(evidenceList(object?["evidence"]))</td></tr>"
             }
             body += "</tbody></table>"
         }

@@ -9,7 +9,7 @@ import Testing
 struct DashboardTests {
     static let hostile = "<script>alert('x')</script> & \"Bobby\""
 
-    static func scenario() throws -> Scenario {
+    static func scenario(closed: Bool = false) throws -> Scenario {
         let referral: JSONValue = [
             "source": "school", "reason": .string(hostile),
             "members": [["id": "123456", "name": .string(hostile), "dob": "2015-04-01", "role": "child"]],
@@ -21,7 +21,7 @@ struct DashboardTests {
             E("assessment.completed", "2026-03-20", ["kind": "family-star", "familyStar": Events.star(2, ["keepingSafe": 1])]),
             E("note.recorded", "2026-03-21", ["subject": "=HYPERLINK(\"http://evil\")", "body": .string(hostile)], id: "note-evil"),
             E("review.completed", "2026-05-20", ["outcome": "continue", "familyStar": Events.star(6, ["keepingSafe": 8])]),
-        ])
+        ] + (closed ? [E("case.closed", "2026-06-10", ["reason": "met-outcomes"], manager: true)] : []))
     }
 
     static func pages(asOf: String) throws -> (index: String, family: String) {
@@ -201,6 +201,27 @@ struct DashboardTests {
             "<td class=\"hide-narrow nowrap\">2026-03-10</td><td class=\"hide-narrow status-overdue\">overdue</td><td>83</td>"))
         // The Family Star's heading, drawing and legend print together.
         #expect(page.contains("<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2><svg class=\"star\""))
+    }
+
+    @Test("the family page: back link at the top, re-referral in words, PbR evidence as a list, no review when closed")
+    func familyPageDetails() throws {
+        let (_, page) = try Self.pages(asOf: "2026-06-01")
+        #expect(page.contains("<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family F-1</h1>"))
+        #expect(page.contains("<tr><th scope=\"row\">Re-referral</th><td>no</td></tr>"), "was \"false\"")
+        #expect(page.contains("<tr><th scope=\"row\">Next review by</th>"), "open: the review to come is shown")
+        #expect(page.contains("<tr><th scope=\"row\">Lead worker</th><td>Worker w-017 <span class=\"meta nowrap id\">(w-017)</span></td></tr>"))
+        // The latest Family Star is the evidence for children-need-help: one item of a list.
+        #expect(page.contains("<td><ul class=\"evidence\"><li>"))
+        let pbr = try #require(page.split(separator: "<h2 id=\"pbr\">").last?.split(separator: "</section>").first)
+        #expect(!pbr.contains(";"), "no ids run together with semicolons")
+
+        let scenario = try Self.scenario(closed: true)
+        let reports = try scenario.reports(asOf: "2026-06-20")
+        let family = try #require(reports.fold.families["F-1"])
+        let closed = Dashboard.familyPage(family: family, row: reports.families().first, obligations: [], pbr: nil, timeline: [],
+            asOf: try #require(CivilDate("2026-06-20")))
+        #expect(closed.contains("<tr><th scope=\"row\">Closed</th><td>2026-06-10</td></tr>"))
+        #expect(!closed.contains("Next review by"))
     }
 
     @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [
