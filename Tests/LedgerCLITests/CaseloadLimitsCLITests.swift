@@ -57,7 +57,7 @@ struct CaseloadLimitsCLITests {
         let rebuilt = Subprocess.ledger(["rebuild", "--out", site, "--as-of", "2026-11-23", "--log", log], in: directory)
         try #require(rebuilt.status == 0, "\(rebuilt.stderr)")
         let index = String(decoding: readBytes(site + "/index.html"), as: UTF8.self)
-        #expect(index.contains("Ana Lee <span class=\"meta\">(w-018)</span>"))
+        #expect(index.contains("Ana Lee <span class=\"meta id\">(w-018)</span>"))
         #expect(index.contains("no limit set") && !index.contains("0–0"))
     }
 
