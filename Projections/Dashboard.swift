@@ -14,17 +14,19 @@ public enum Dashboard {
         .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
-        .bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .limit{display:block;white-space:nowrap}.nowrap{white-space:nowrap}ul.evidence{margin:0;padding-left:1.1rem}p.back{margin:0}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
         .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
         del{color:var(--muted)}.why{display:block;font-size:.9rem;color:var(--over)}
-        svg.star{max-width:26rem;width:100%;height:auto}svg.star text{font-size:11px;fill:var(--muted)}
+        svg.star{max-width:36rem;width:100%;height:auto;display:block}svg.star text{fill:var(--muted)}
         svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
         svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
         .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}
-        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow{display:none}}
-        @media print{a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}}
+        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id{display:none}.limit{white-space:normal}.bar{min-width:3rem}}
+        @page{size:A4;margin:15mm 12mm}
+        @media print{body{font-size:11pt}a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}
+        h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
         """
 
     static func page(title: String, body: String, depth: Int) -> String { pageStart(title: title) + body + pageEnd(depth: depth) }
@@ -59,6 +61,24 @@ public enum Dashboard {
 
     static func cell(_ value: JSONValue?) -> String { HTML.escape(RowWriter.cellText(value)) }
 
+    /// A worker by name with their id ("Sam Patel (w-017)"), or the id alone when the log never registered them.
+    static func worker(_ id: String?, _ workers: [String: WorkerInfo]) -> String {
+        guard let id else { return "—" }
+        guard let name = workers[id]?.name, !name.isEmpty else { return HTML.escape(id) }
+        return "\(HTML.escape(name)) <span class=\"meta nowrap id\">(\(HTML.escape(id)))</span>"
+    }
+
+    /// The overdue list's order: the latest first, then by whose (by name), then by family.
+    static func byLateness(_ obligations: some Sequence<Obligation>, asOf: CivilDate, workers: [String: WorkerInfo]) -> [Obligation] {
+        obligations.map { (late: $0.daysLate(asOf: asOf), who: $0.responsible.map { workers[$0]?.name ?? $0 } ?? "", obligation: $0) }
+            .sorted { a, b in
+                if a.late != b.late { return a.late > b.late }
+                if a.who != b.who { return a.who < b.who }
+                return a.obligation.family < b.obligation.family
+            }
+            .map(\.obligation)
+    }
+
     /// The dashboard's front page. Of `obligations` only those overdue or due within 7 days are shown (a caller
     /// may pass just those). Of the `pbr` rows only those attached or with something claimable count, and only
     /// their `attached` and `claimable` cells are read (a caller may pass just those rows, and just those cells).
@@ -85,7 +105,7 @@ public enum Dashboard {
 
         // Caseloads with bars against the limit band.
         body += "<section aria-labelledby=\"caseloads\"><h2 id=\"caseloads\">Caseloads</h2><div class=\"scroll\"><table><thead><tr>"
-        body += "<th scope=\"col\">Worker</th><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        body += "<th scope=\"col\">Worker</th><th scope=\"col\" class=\"hide-narrow\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
         for row in caseload.workers {
             let status = row["status"]?.stringValue ?? ""
             let limit = row["limit"]?.objectValue
@@ -94,22 +114,33 @@ public enum Dashboard {
             let low = limit?["min"]?.doubleValue ?? 0
             let high = limit?["max"]?.doubleValue ?? 0
             let scale = max(high * 1.5, count, 1)
-            let bar = limit == nil ? "no limit set" : """
+            // The limit in words, where it can be read and printed, not only in the bar's label.
+            let figure = limit == nil
+                ? "no limit set"
+                : "\(Reports.decimal(count)) of \(Reports.decimal(low))–\(Reports.decimal(high)) \(HTML.escape(unit)) (\(cell(row["fte"])) FTE)"
+            let bar = limit == nil ? "" : """
                 <div class="bar" role="img" aria-label="\(Reports.decimal(count)) \(HTML.escape(unit)) against a limit of \(Reports.decimal(low))–\(Reports.decimal(high))"><span class="band" style="left:\(percent(low / scale))%;width:\(percent((high - low) / scale))%"></span><span class="fill" style="width:\(percent(count / scale))%"></span></div>
                 """
-            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta\">(\(cell(row["worker"])))</span></th><td>\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(status))</td></tr>"
+            let statusText = status == "over" ? "over by \(Reports.decimal(count - high))"
+                : status == "under" ? "under by \(Reports.decimal(low - count))" : status.isEmpty ? "—" : status
+            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta id\">(\(cell(row["worker"])))</span></th><td class=\"hide-narrow\">\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
         }
         body += "</tbody></table></div>"
-        body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\">Workers</th><th scope=\"col\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">Workers</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
         for row in caseload.teams + [caseload.service] {
             let name = row["name"] ?? row["team"] ?? .string("Whole service")
             let capacity = row["capacity"]?.objectValue
-            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td>\(cell(row["workers"]))</td><td>\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td>\(cell(row["children"]))</td><td>\(cell(capacity?["min"]))–\(cell(capacity?["max"])) \(cell(capacity?["unit"]))</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
+            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td class=\"hide-narrow\">\(cell(row["workers"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td>\(capacity.map { "\(cell($0["min"]))–\(cell($0["max"])) \(cell($0["unit"]))" } ?? "no limit set")</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
         }
         body += "</tbody></table></section>"
 
-        appendObligationSection(to: &body, id: "overdue", title: "Overdue", obligations: overdue, asOf: asOf, linkFamilies: true)
-        appendObligationSection(to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf, linkFamilies: true)
+        let workers = reports.fold.workers
+        appendObligationSection(
+            to: &body, id: "overdue", title: "Overdue, the latest first", obligations: byLateness(overdue, asOf: asOf, workers: workers),
+            asOf: asOf, linkFamilies: true, workers: workers, hideNarrow: ["due", "status"])
+        appendObligationSection(
+            to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf,
+            linkFamilies: true, workers: workers, hideNarrow: ["late"])
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
@@ -137,24 +168,45 @@ public enum Dashboard {
         }
         body += "</tbody></table></section>"
 
-        body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
+        // Names and UFRNs are on the page so that a browser's find locates a family by any of them (no scripts).
+        body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><p class=\"meta\">Find a family by ref, UFRN or any member's name with your browser's find (Ctrl+F).</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
         // The cells of `families` rows, from the families themselves: making every family's whole row to show five
         // of its cells would hold them all at once.
         for ref in reports.fold.families.keys.sorted() {
             guard let family = reports.fold.families[ref], let episode = family.current else { continue }
-            body += "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a></th><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow\">\(episode.openedOn)</td><td>\(HTML.escape(episode.lead ?? ""))</td></tr>"
+            var names = ""
+            for member in family.members {
+                if !names.isEmpty { names += ", " }
+                names += HTML.escape(member.name)
+            }
+            let ufrn = family.ufrn.map { "<br><span class=\"meta nowrap\">UFRN \(HTML.escape($0))</span>" } ?? ""
+            body += "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)</th><td>\(names.isEmpty ? "—" : names)</td><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow nowrap\">\(episode.openedOn)</td><td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</td></tr>"
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
         return body
     }
 
+    /// PbR evidence (event ids) as a list, one to a line; a single value as it is.
+    static func evidenceList(_ value: JSONValue?) -> String {
+        guard let items = value?.arrayValue else { return value == nil || value == .null ? "—" : cell(value) }
+        if items.isEmpty { return "—" }
+        var out = "<ul class=\"evidence\">"
+        for item in items { out += "<li>\(cell(item))</li>" }
+        return out + "</ul>"
+    }
+
     static func percent(_ fraction: Double) -> String { Reports.decimal(max(0, min(100, fraction * 100))) }
 
     static func appendObligationSection(
         to body: inout String, id: String, title: String, obligations: some Collection<Obligation>, asOf: CivilDate,
-        linkFamilies: Bool
+        linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = []
     ) {
+        // At phone width a list shows what tells its rows apart (the overdue list: how late, not its status).
+        func narrow(_ column: String) -> String { hideNarrow.contains(column) ? " class=\"hide-narrow\"" : "" }
+        func narrow(_ column: String, _ other: String) -> String {
+            hideNarrow.contains(column) ? " class=\"hide-narrow \(other)\"" : " class=\"\(other)\""
+        }
         body += "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
         if obligations.isEmpty {
             body += "<p>None.</p></section>"
@@ -162,67 +214,74 @@ public enum Dashboard {
         }
         body += "<div class=\"scroll\"><table><thead><tr>"
         if linkFamilies { body += "<th scope=\"col\">Family</th>" }
-        body += "<th scope=\"col\">What</th><th scope=\"col\">Due</th><th scope=\"col\">Status</th><th scope=\"col\">Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
+        body += "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th><th scope=\"col\"\(narrow("late"))>Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
         for obligation in obligations {
             let status = obligation.status(asOf: asOf).rawValue
             body += "<tr>"
             if linkFamilies {
-                body += "<th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
+                body += "<th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
             }
             var what = HTML.escape(obligation.label)
             if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
-            body += "<td>\(what)</td><td>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td class=\"status-\(status)\">\(status)</td><td>\(obligation.daysLate(asOf: asOf))</td><td>\(HTML.escape(obligation.responsible ?? "—"))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+            body += "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
 
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
     public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timeline: [TimelineEntry], asOf: CivilDate) -> String
+        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> String
     {
         var rows: [UInt8] = []
         for entry in timeline { appendTimelineRow(entry, to: &rows) }
-        let page = familyPage(family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows, asOf: asOf)
+        let page = familyPage(family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows, asOf: asOf, workers: workers)
         return String(decoding: page, as: UTF8.self)
     }
 
     /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
     /// rebuild reads the log), as the page's bytes.
     public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timelineRows: [UInt8], asOf: CivilDate) -> [UInt8]
+        timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> [UInt8]
     {
         let episode = family.current
-        var body = "<header><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
+        var body = "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
         if let episode { body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))" }
         body += "</p></header><main>"
         body += "<section aria-labelledby=\"about\"><h2 id=\"about\">About</h2><table><tbody>"
+        let closed = row?["closedOn"].map { $0 != .null } ?? false
         for (label, key) in [("Level", "level"), ("Opened", "openedOn"), ("Closed", "closedOn"), ("Reason closed", "closeReason"), ("Lead worker", "lead"), ("Next review by", "nextReviewBy"), ("Re-referral", "reReferral")] {
-            body += "<tr><th scope=\"row\">\(label)</th><td>\(row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—")</td></tr>"
+            // A closed case has no review to come.
+            if closed && key == "nextReviewBy" { continue }
+            var value = row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—"
+            if key == "lead" { value = worker(row?[key]?.stringValue, workers) }
+            if let flag = row?[key]?.boolValue { value = flag ? "yes" : "no" }
+            body += "<tr><th scope=\"row\">\(label)</th><td>\(value)</td></tr>"
         }
         let members = family.members.map { person in
             "\(HTML.escape(person.name)) (\(HTML.escape(person.role))\(person.dob.map { ", born \($0)" } ?? ""))"
         }.joined(separator: "; ")
         body += "<tr><th scope=\"row\">Members</th><td>\(members.isEmpty ? "—" : members)</td></tr></tbody></table></section>"
 
-        body += "<section aria-labelledby=\"star\"><h2 id=\"star\">Family Star</h2>"
+        // The heading, drawing and legend are kept on one printed page (the heading sat alone at a page's foot).
+        body += "<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2>"
         if let episode, episode.firstStar != nil || episode.latestStar != nil {
             body += FamilyStarSVG.svg(first: episode.firstStar, latest: episode.latestStar)
-            body += "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p>"
+            body += "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p></div>"
             body += "<table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
             for (index, label) in FamilyStarSVG.labels.enumerated() {
                 body += "<tr><th scope=\"row\">\(label)</th><td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")</td><td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</td></tr>"
             }
             body += "</tbody></table>"
         } else {
-            body += "<p>No Family Star recorded in this episode yet.</p>"
+            body += "<p>No Family Star recorded in this episode yet.</p></div>"
         }
         body += "</section>"
 
         let open = obligations.filter { [.open, .warning, .overdue, .breached].contains($0.status(asOf: asOf)) }
         appendObligationSection(
             to: &body, id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf,
-            linkFamilies: false)
+            linkFamilies: false, workers: workers)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         if let pbr {
@@ -232,7 +291,7 @@ public enum Dashboard {
             for member in pbr["progress"]?.objectValue?.members ?? [] {
                 let object = member.value.objectValue
                 let identified = criteria.contains(member.key) ? " (identified)" : ""
-                body += "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(cell(object?["evidence"]))</td></tr>"
+                body += "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(evidenceList(object?["evidence"]))</td></tr>"
             }
             body += "</tbody></table>"
         }

@@ -16,6 +16,33 @@ public enum FamilyStarSVG {
     ]
     static let centre = 200.0
     static let radius = 130.0
+    /// From the end of a spoke to its label.
+    static let labelGap = 16.0
+    /// The labels' size and line height, in the drawing's units (set on the drawing, not by the page's style).
+    public static let fontSize = 13.0
+    static let lineHeight = 15.0
+    /// Wider than the star so the labels at the sides fit at every width the drawing is scaled to (it was 400
+    /// wide, and "Keeping your children safe", starting at x=344.6, was cut off).
+    public static let viewBox = "-80 0 560 400"
+
+    /// A label as one line, or as two split at the space that makes the longer line shortest when it is longer
+    /// than 16 characters ("Keeping your" / "children safe").
+    public static func labelLines(_ label: String) -> [String] {
+        guard label.count > 16 else { return [label] }
+        let words = label.split(separator: " ").map(String.init)
+        guard words.count > 1 else { return [label] }
+        var best = [label]
+        var longest = label.count
+        for cut in 1..<words.count {
+            let head = words[..<cut].joined(separator: " ")
+            let tail = words[cut...].joined(separator: " ")
+            if max(head.count, tail.count) < longest {
+                longest = max(head.count, tail.count)
+                best = [head, tail]
+            }
+        }
+        return best
+    }
 
     /// One decimal, fixed.
     static func format(_ value: Double) -> String {
@@ -52,17 +79,28 @@ public enum FamilyStarSVG {
             let x = centre + spoke.0 * radius
             let y = centre + spoke.1 * radius
             out += "<line class=\"spoke\" x1=\"\(format(centre))\" y1=\"\(format(centre))\" x2=\"\(format(x))\" y2=\"\(format(y))\"/>"
-            let lx = centre + spoke.0 * (radius + 22)
-            let ly = centre + spoke.1 * (radius + 22)
+            let lx = centre + spoke.0 * (radius + labelGap)
+            let ly = centre + spoke.1 * (radius + labelGap)
+            // Labels on the right start at their spoke and run outwards, those on the left end at theirs, those
+            // at the top and bottom are centred: each runs away from the drawing, inside the widened viewBox.
             let anchor = spoke.0 > 0.1 ? "start" : spoke.0 < -0.1 ? "end" : "middle"
-            out += "<text x=\"\(format(lx))\" y=\"\(format(ly))\" text-anchor=\"\(anchor)\">\(HTML.escape(labels[index]))</text>"
+            let lines = labelLines(labels[index])
+            // The first line's baseline: above the point at the top, below it at the bottom, centred at the sides.
+            let first = spoke.1 < -0.9 ? -Double(lines.count - 1) * lineHeight
+                : spoke.1 > 0.9 ? fontSize * 0.8
+                : -Double(lines.count - 1) * lineHeight / 2 + fontSize * 0.35
+            out += "<text x=\"\(format(lx))\" y=\"\(format(ly + first))\" text-anchor=\"\(anchor)\">"
+            for (number, line) in lines.enumerated() {
+                out += "<tspan x=\"\(format(lx))\"\(number == 0 ? "" : " dy=\"\(format(lineHeight))\"")>\(HTML.escape(line))</tspan>"
+            }
+            out += "</text>"
         }
         return out
     }()
 
     /// The SVG, with a title and description for screen readers.
     public static func svg(first: StarReading?, latest: StarReading?) -> String {
-        var out = #"<svg class="star" viewBox="0 0 400 400" role="img" aria-labelledby="star-title star-desc" xmlns="http://www.w3.org/2000/svg">"#
+        var out = "<svg class=\"star\" viewBox=\"\(viewBox)\" font-size=\"\(format(fontSize))\" role=\"img\" aria-labelledby=\"star-title star-desc\" xmlns=\"http://www.w3.org/2000/svg\">"
         out += #"<title id="star-title">Family Star</title>"#
         let describe: (StarReading?) -> String = { reading in
             guard let reading else { return "none" }

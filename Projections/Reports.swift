@@ -113,6 +113,15 @@ public struct Reports: Sendable {
         return forRole.first.map { ($0.min, $0.max, $0.unit) }
     }
 
+    /// A team's or the service's figures as its workers are added up.
+    struct CapacityTally {
+        var workers = 0, fte = 0.0, families = 0, children = 0
+        /// Workers with a limit, and the families and children they hold.
+        var limited = 0, limitedFamilies = 0, limitedChildren = 0
+        var min = 0.0, max = 0.0
+        var units: Set<String> = []
+    }
+
     public struct CaseloadFigures: Sendable {
         public var workers: [JSONObject]
         public var teams: [JSONObject]
@@ -137,12 +146,12 @@ public struct Reports: Sendable {
             }
         }
         var rows: [JSONObject] = []
-        var teams: [String: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>)] = [:]
+        var teams: [String: CapacityTally] = [:]
+        // Every registered worker who has not left is listed, those with no families too (a manager looks here for
+        // who has room); a worker the policy sets no limit for has a null limit and status ("no limit set").
         for worker in fold.workers.values.sorted(by: { $0.id < $1.id }) where !worker.left {
             let load = perWorker[worker.id] ?? (0, 0, [])
             let applicable = limit(for: worker, levels: load.levels, policy: policy)
-            // Staff who hold no cases and have no caseload limit (managers, business support) are not listed.
-            if load.families == 0 && applicable == nil { continue }
             var row = JSONObject()
             row["worker"] = .string(worker.id)
             row["name"] = .string(worker.name)
@@ -151,7 +160,7 @@ public struct Reports: Sendable {
             row["fte"] = .number(Self.decimal(worker.fte))
             row["families"] = .int(load.families)
             row["children"] = .int(load.children)
-            var team = teams[worker.team] ?? (0, 0, 0, 0, 0, 0, [])
+            var team = teams[worker.team] ?? CapacityTally()
             team.workers += 1
             team.fte += worker.fte
             team.families += load.families
@@ -165,6 +174,9 @@ public struct Reports: Sendable {
                 ]))
                 let count = Double(limit.unit == "children" ? load.children : load.families)
                 row["status"] = .string(count > high ? "over" : count < low ? "under" : "within")
+                team.limited += 1
+                team.limitedFamilies += load.families
+                team.limitedChildren += load.children
                 team.min += low
                 team.max += high
                 team.units.insert(limit.unit)
@@ -175,7 +187,7 @@ public struct Reports: Sendable {
             teams[worker.team] = team
             rows.append(row)
         }
-        func total(_ name: String, _ key: String, _ figures: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>)) -> JSONObject {
+        func total(_ name: String, _ key: String, _ figures: CapacityTally) -> JSONObject {
             var row = JSONObject()
             row[key] = .string(name)
             if key == "team", let info = fold.teams[name] { row["name"] = .string(info.name) }
@@ -183,16 +195,25 @@ public struct Reports: Sendable {
             row["fte"] = .number(Self.decimal(figures.fte))
             row["families"] = .int(figures.families)
             row["children"] = .int(figures.children)
+            // Capacity is the sum of the limits there are, judged against the work of those who have one; with
+            // none, there is no capacity to state (not "0–0").
+            guard figures.limited > 0 else {
+                row["capacity"] = .null
+                row["status"] = .null
+                row["withoutLimit"] = .int(figures.workers)
+                return row
+            }
             let unit = figures.units.count == 1 ? figures.units.first ?? "families" : "families"
             row["capacity"] = .object(JSONObject([
                 JSONMember("min", .number(Self.decimal(figures.min))), JSONMember("max", .number(Self.decimal(figures.max))),
                 JSONMember("unit", .string(unit)),
             ]))
-            let count = Double(unit == "children" ? figures.children : figures.families)
-            row["status"] = figures.max == 0 ? .null : .string(count > figures.max ? "over" : count < figures.min ? "under" : "within")
+            let count = Double(unit == "children" ? figures.limitedChildren : figures.limitedFamilies)
+            row["status"] = .string(count > figures.max ? "over" : count < figures.min ? "under" : "within")
+            row["withoutLimit"] = .int(figures.workers - figures.limited)
             return row
         }
-        var service: (workers: Int, fte: Double, families: Int, children: Int, min: Double, max: Double, units: Set<String>) = (0, 0, 0, 0, 0, 0, [])
+        var service = CapacityTally()
         var teamRows: [JSONObject] = []
         for (name, figures) in teams.sorted(by: { $0.key < $1.key }) {
             teamRows.append(total(name, "team", figures))
@@ -200,6 +221,9 @@ public struct Reports: Sendable {
             service.fte += figures.fte
             service.families += figures.families
             service.children += figures.children
+            service.limited += figures.limited
+            service.limitedFamilies += figures.limitedFamilies
+            service.limitedChildren += figures.limitedChildren
             service.min += figures.min
             service.max += figures.max
             service.units.formUnion(figures.units)

@@ -229,12 +229,14 @@ enum ReadCommands {
         return .done
     }
 
-    /// A caseload row with its limit or capacity as "10–15 families" for reading.
+    /// A caseload row with its limit or capacity as "10–15 families" (or "no limit set") for reading.
     static func tableCaseloadRow(_ row: JSONObject) -> JSONObject {
         var row = row
         for key in ["limit", "capacity"] {
             if let limit = row[key]?.objectValue {
                 row[key] = .string("\(RowWriter.cellText(limit["min"]))–\(RowWriter.cellText(limit["max"])) \(RowWriter.cellText(limit["unit"]))")
+            } else if row[key] == .null {
+                row[key] = .string("no limit set")
             }
         }
         if row["team"] == nil, let service = row["service"] { row["team"] = .string("(\(RowWriter.cellText(service)))") }

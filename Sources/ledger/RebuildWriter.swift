@@ -249,7 +249,8 @@ final class FamilyPages: Sendable {
     private func page(_ family: FamilyState, timeline: [UInt8]) throws {
         let bytes = Dashboard.familyPage(
             family: family, row: reports.familyRow(family), obligations: reports.obligations(of: family),
-            pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf)
+            pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf,
+            workers: reports.fold.workers)
         // A page that has not changed since the last rebuild is left as it is.
         let name = HTML.familyPageName(family.ref)
         try FileOutput.writeIfChanged(bytes, to: "\(directory)/\(name)", spare: "\(spares)/\(name)", durable: false)

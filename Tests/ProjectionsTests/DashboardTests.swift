@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import LedgerCore
 import LedgerTestSupport
 import Projections
@@ -8,7 +9,7 @@ import Testing
 struct DashboardTests {
     static let hostile = "<script>alert('x')</script> & \"Bobby\""
 
-    static func scenario() throws -> Scenario {
+    static func scenario(closed: Bool = false) throws -> Scenario {
         let referral: JSONValue = [
             "source": "school", "reason": .string(hostile),
             "members": [["id": "123456", "name": .string(hostile), "dob": "2015-04-01", "role": "child"]],
@@ -20,7 +21,7 @@ struct DashboardTests {
             E("assessment.completed", "2026-03-20", ["kind": "family-star", "familyStar": Events.star(2, ["keepingSafe": 1])]),
             E("note.recorded", "2026-03-21", ["subject": "=HYPERLINK(\"http://evil\")", "body": .string(hostile)], id: "note-evil"),
             E("review.completed", "2026-05-20", ["outcome": "continue", "familyStar": Events.star(6, ["keepingSafe": 8])]),
-        ])
+        ] + (closed ? [E("case.closed", "2026-06-10", ["reason": "met-outcomes"], manager: true)] : []))
     }
 
     static func pages(asOf: String) throws -> (index: String, family: String) {
@@ -33,7 +34,7 @@ struct DashboardTests {
         let index = Dashboard.index(reports: reports, caseload: reports.caseload(), obligations: obligations, pbr: reports.pbr(),
             monthly: reports.monthly(year: 2026, month: 5), policyName: "warwickshire-fsw")
         let page = Dashboard.familyPage(family: family, row: reports.families().first, obligations: obligations, pbr: reports.pbr().first,
-            timeline: book.timeline("F-1"), asOf: try #require(CivilDate(asOf)))
+            timeline: book.timeline("F-1"), asOf: try #require(CivilDate(asOf)), workers: reports.fold.workers)
         return (index, page)
     }
 
@@ -79,17 +80,148 @@ struct DashboardTests {
         #expect(page.contains("Keeping your children safe 1") && page.contains("Keeping your children safe 8"))
     }
 
+    /// The number in `attribute="…"` of an SVG element's text.
+    static func number(_ attribute: String, in element: Substring) -> Double? {
+        guard let start = (" " + element).range(of: " \(attribute)=\"") else { return nil }
+        let text = " " + element
+        return Double(text[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test("every Family Star label lies inside the drawing (issue 20: \"ss to work\", \"Meeting e\" were cut off)")
+    func starLabelsInside() throws {
+        let svg = FamilyStarSVG.svg(first: nil, latest: nil)
+        #expect(svg.hasPrefix("<svg class=\"star\" viewBox=\"-80 0 560 400\" font-size=\"13.0\""))
+        let box = FamilyStarSVG.viewBox.split(separator: " ").compactMap { Double($0) }
+        try #require(box.count == 4)
+        let texts = svg.components(separatedBy: "<text ").dropFirst().map { Substring($0.prefix { $0 != ">" }) }
+        let bodies = svg.components(separatedBy: "<text ").dropFirst().map { $0.components(separatedBy: "</text>")[0] }
+        #expect(texts.count == 10)
+        // A generous width per character (0.65em; the widest common sans, DejaVu, averages about 0.6em).
+        let perCharacter = FamilyStarSVG.fontSize * 0.65
+        for (element, body) in zip(texts, bodies) {
+            let x = try #require(Self.number("x", in: element))
+            let y = try #require(Self.number("y", in: element))
+            let lines = body.components(separatedBy: "<tspan").dropFirst().map { $0.split(separator: ">")[1].prefix { $0 != "<" } }
+            let dy = lines.count > 1 ? 15.0 : 0
+            for (number, line) in lines.enumerated() {
+                let width = Double(line.count) * perCharacter
+                var left = x - width / 2
+                if element.contains("text-anchor=\"start\"") { left = x }
+                if element.contains("text-anchor=\"end\"") { left = x - width }
+                let right = left + width
+                let baseline = y + Double(number) * dy
+                #expect(left >= box[0] && right <= box[0] + box[2], "\(line): \(left)…\(right)")
+                #expect(baseline - FamilyStarSVG.fontSize >= box[1] && baseline + 4 <= box[1] + box[3], "\(line): \(baseline)")
+            }
+        }
+        // The longest, split where the longer line is shortest; the right-hand ones start at their spoke
+        // (x = 200 + 0.951 × 146 = 338.9), two lines centred on it (y = 245.1 - 7.5 + 0.35 × 13 = 242.2).
+        #expect(FamilyStarSVG.labelLines("Keeping your children safe") == ["Keeping your", "children safe"])
+        #expect(FamilyStarSVG.labelLines("Progress to work") == ["Progress to work"])
+        #expect(svg.contains("<text x=\"338.9\" y=\"242.2\" text-anchor=\"start\"><tspan x=\"338.9\">Keeping your</tspan><tspan x=\"338.9\" dy=\"15.0\">children safe</tspan></text>"))
+    }
+
     @Test("the overdue list shows what is overdue on the day, with its lead worker")
     func overdueList() throws {
         let (index, _) = try Self.pages(asOf: "2026-06-01")
         // Allocated 3 March: the joint visit (due 10 March), the action plan (due 13 March) and the twelve-week
         // panel (due 26 May) never happened.
         let overdue = try #require(index.split(separator: "<h2 id=\"overdue\">").last?.split(separator: "</section>").first)
-        #expect(overdue.hasPrefix("Overdue (3)"))
+        #expect(overdue.hasPrefix("Overdue, the latest first (3)"))
         #expect(overdue.contains("Joint SW/FSW visit within 5 working days of allocation"))
-        #expect(overdue.contains("<td>2026-03-10</td><td class=\"status-overdue\">overdue</td><td>83</td><td>w-017</td>"))
+        // The lead worker by name, with the id (it was the id alone); dates and refs do not wrap.
+        #expect(overdue.contains(
+            "overdue</td><td>83</td><td>Worker w-017 <span class=\"meta nowrap id\">(w-017)</span></td>"))
         #expect(overdue.contains("FSW action plan within 10 days of allocation"))
-        #expect(overdue.contains("<td>2026-05-26</td><td class=\"status-overdue\">overdue</td><td>6</td>"))
+        #expect(overdue.contains("<td class=\"hide-narrow nowrap\">2026-05-26</td><td class=\"hide-narrow status-overdue\">overdue</td><td>6</td>"))
+        #expect(overdue.contains("<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-1.html\">F-1</a></th>"))
+    }
+
+    @Test("each worker's limit is written out, not only in the bar's label, with how far over or under")
+    func caseloadLimitShown() throws {
+        let (index, _) = try Self.pages(asOf: "2026-06-01")
+        // w-017 holds F-1 (complex): warwickshire-fsw sets 10–15 families per FTE (001 Table 3); 1 is 9 under.
+        #expect(index.contains(
+            "<td><span class=\"limit\">1 of 10–15 families (1 FTE)</span><div class=\"bar\" role=\"img\" aria-label=\"1 families against a limit of 10–15\">"))
+        #expect(index.contains("<td class=\"under\">under by 9</td></tr>"))
+        // w-018 holds nothing and is still listed, 10 under; the manager has no limit.
+        #expect(index.contains("<span class=\"limit\">0 of 10–15 families (1 FTE)</span>"))
+        #expect(index.contains("<td><span class=\"limit\">no limit set</span></td><td class=\"\">—</td></tr>"))
+    }
+
+    @Test("the overdue list runs from the latest, then by worker's name; families are found by name and UFRN")
+    func overdueOrderAndFinding() throws {
+        let ledger = try TestLedger(profile: "warwickshire-fsw")
+        var lines = Events.staff + [Events.worker("w-018")]
+        // F-2 allocated a month before F-1 and F-3; F-1 to w-018, F-3 to w-017 ("Worker w-017" sorts first).
+        for (ref, worker, on) in [("F-1", "w-018", "2026-03-03"), ("F-2", "w-018", "2026-02-02"), ("F-3", "w-017", "2026-03-03")] {
+            lines.append(Events.referral(ref, on: "2026-01-20", childID: "10000" + ref.dropFirst(2)))
+            lines.append(Events.line(id: "t-\(ref)", stream: "family:\(ref)", type: "triage.completed", on: "2026-01-21",
+                actor: "m-001", role: "team-manager", data: ["outcome": 4, "priority": "high", "level": "complex"]))
+            lines.append(Events.line(id: "a-\(ref)", stream: "family:\(ref)", type: "worker.allocated", on: .init(on),
+                actor: "m-001", role: "team-manager", data: ["worker": .string(worker), "relationship": "lead"]))
+        }
+        lines.append(Events.line(id: "u-F-3", stream: "family:F-3", type: "ufrn.assigned", on: "2026-01-22", actor: "m-001",
+            role: "team-manager", data: ["ufrn": "EH03100003F", "locality": "03"]))
+        for outcome in try ledger.append(lines) {
+            if case .refused(let error) = outcome { Issue.record("\(error)") }
+        }
+        var fold = LedgerFold()
+        try EventScanner.scan(path: ledger.path, window: EventWindow()) { fold.apply($0) }
+        let reports = Reports(fold: fold, asOf: try #require(CivilDate("2026-06-01")))
+        let index = Dashboard.index(reports: reports, caseload: reports.caseload(), obligations: reports.obligations(), pbr: [],
+            monthly: reports.monthly(year: 2026, month: 5), policyName: "warwickshire-fsw")
+        let overdue = try #require(index.split(separator: "<h2 id=\"overdue\">").last?.split(separator: "</section>").first)
+        let rows = overdue.split(separator: "<tr>").dropFirst(2)
+        let order = rows.map { row in String(row.split(separator: "\">").dropFirst(2).first?.prefix { $0 != "<" } ?? "") }
+        let late = rows.map { row in Int(row.split(separator: "overdue</td><td>").last?.prefix { $0 != "<" } ?? "") ?? -1 }
+        #expect(late == late.sorted(by: >), "\(late)")
+        // Each family's joint visit, action plan and panel, F-2's a month later than the others' (and its quarterly
+        // review, due 2 May); between F-3 and F-1, equally late, w-017 before w-018.
+        #expect(order == ["F-2", "F-2", "F-3", "F-1", "F-3", "F-1", "F-2", "F-2", "F-3", "F-1"], "\(order)")
+        let families = try #require(index.split(separator: "<h2 id=\"families\">").last)
+        #expect(families.contains(
+            "<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-3.html\">F-3</a><br><span class=\"meta nowrap\">UFRN EH03100003F</span></th><td>Megan, Parent</td>"))
+        #expect(families.contains("<td>Worker w-018 <span class=\"meta nowrap id\">(w-018)</span></td></tr>"))
+    }
+
+    @Test("phone width keeps the caseload's status and short overdue rows; print is A4 with headings kept")
+    func narrowAndPrint() throws {
+        let (index, page) = try Self.pages(asOf: "2026-06-01")
+        for html in [index, page] {
+            #expect(html.contains("@page{size:A4;margin:15mm 12mm}"))
+            #expect(html.contains("h1,h2{break-after:avoid;page-break-after:avoid}"))
+            #expect(html.contains(".hide-narrow,.id{display:none}"))
+        }
+        // Caseload: team and children give way at phone width; the status column stays.
+        #expect(index.contains(
+            "<th scope=\"col\">Worker</th><th scope=\"col\" class=\"hide-narrow\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th>"))
+        // Overdue rows: the due date and the status ("overdue" on every row) give way to how late.
+        #expect(index.contains(
+            "<td class=\"hide-narrow nowrap\">2026-03-10</td><td class=\"hide-narrow status-overdue\">overdue</td><td>83</td>"))
+        // The Family Star's heading, drawing and legend print together.
+        #expect(page.contains("<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2><svg class=\"star\""))
+    }
+
+    @Test("the family page: back link at the top, re-referral in words, PbR evidence as a list, no review when closed")
+    func familyPageDetails() throws {
+        let (_, page) = try Self.pages(asOf: "2026-06-01")
+        #expect(page.contains("<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family F-1</h1>"))
+        #expect(page.contains("<tr><th scope=\"row\">Re-referral</th><td>no</td></tr>"), "was \"false\"")
+        #expect(page.contains("<tr><th scope=\"row\">Next review by</th>"), "open: the review to come is shown")
+        #expect(page.contains("<tr><th scope=\"row\">Lead worker</th><td>Worker w-017 <span class=\"meta nowrap id\">(w-017)</span></td></tr>"))
+        // The latest Family Star is the evidence for children-need-help: one item of a list.
+        #expect(page.contains("<td><ul class=\"evidence\"><li>"))
+        let pbr = try #require(page.split(separator: "<h2 id=\"pbr\">").last?.split(separator: "</section>").first)
+        #expect(!pbr.contains(";"), "no ids run together with semicolons")
+
+        let scenario = try Self.scenario(closed: true)
+        let reports = try scenario.reports(asOf: "2026-06-20")
+        let family = try #require(reports.fold.families["F-1"])
+        let closed = Dashboard.familyPage(family: family, row: reports.families().first, obligations: [], pbr: nil, timeline: [],
+            asOf: try #require(CivilDate("2026-06-20")))
+        #expect(closed.contains("<tr><th scope=\"row\">Closed</th><td>2026-06-10</td></tr>"))
+        #expect(!closed.contains("Next review by"))
     }
 
     @Test("CSV cells that a spreadsheet would run are neutralised", arguments: [

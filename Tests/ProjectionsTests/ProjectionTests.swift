@@ -253,9 +253,12 @@ struct ProjectionTests {
         let own = try #require(figures.workers.first { $0.text("worker") == "w-018" })
         #expect(RowWriter.cellText(own["limit"]) == #"{"min":2,"max":3,"unit":"families"}"#)
         #expect(own.text("status") == "within")
-        #expect(figures.workers.count == 2)  // the manager holds no cases and has no limit
+        // Every registered worker is listed (issue 20): the manager too, with no limit and no status.
+        #expect(figures.workers.count == 3)
+        let manager = try #require(figures.workers.first { $0.text("worker") == "m-001" })
+        #expect(manager["limit"] == .null && manager["status"] == .null)
         let team = try #require(figures.teams.first)
-        #expect(team.text("fte") == "1.5" && team.text("families") == "9")
+        #expect(team.text("fte") == "2.5" && team.text("families") == "9" && team.text("withoutLimit") == "1")
         #expect(RowWriter.cellText(team["capacity"]) == #"{"min":7,"max":10.5,"unit":"families"}"#)
     }
 
