@@ -24,18 +24,24 @@ let package = Package(
         // The Swift runtime linked in, not loaded: a single `ledger append` is a whole process, and resolving the
         // runtime's shared libraries took a few of its milliseconds.
         .executableTarget(
-            name: "ledger", dependencies: ["CAllocator", "EventLog", "LedgerCore", "Projections"], path: "Sources/ledger",
+            name: "ledger", dependencies: ["CAllocator", "EventLog", "LedgerCore", "Projections"],
+            path: "Sources/ledger",
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
         // The benchmark: `swift run -c release ledger-bench` (see BENCHMARKS.md).
         .executableTarget(
-            name: "ledger-bench", dependencies: ["EventLog", "LedgerCore", "Projections"], path: "Benchmarks"),
+            name: "ledger-bench", dependencies: ["EventLog", "LedgerCore", "Projections"],
+            path: "Benchmarks"),
         .target(
             name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
             path: "Tests/LedgerTestSupport"),
-        .testTarget(name: "EventLogTests", dependencies: ["CAllocator", "EventLog", "LedgerCore", "LedgerTestSupport"]),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "EventLog", "LedgerTestSupport"]),
         .testTarget(
-            name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
+            name: "EventLogTests",
+            dependencies: ["CAllocator", "EventLog", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(
+            name: "LedgerCoreTests", dependencies: ["LedgerCore", "EventLog", "LedgerTestSupport"]),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(
             name: "LedgerCLITests", dependencies: ["EventLog", "LedgerCore", "LedgerTestSupport"]),
     ],

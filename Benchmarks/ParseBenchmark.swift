@@ -9,7 +9,9 @@ import Projections
 /// the fast scanner (peek, full scan, scan and build the record) against the reference parser, and SHA-256 with
 /// and without the processor's SHA extensions. One discarded warm-up, then the median of `samples`.
 func parseBenchmark(log: String, samples: Int, record: (String, String) -> Void) throws {
-    func time(_ name: String, lines: Int? = nil, bytes: Int? = nil, _ body: () throws -> Int) rethrows {
+    func time(_ name: String, lines: Int? = nil, bytes: Int? = nil, _ body: () throws -> Int)
+        rethrows
+    {
         _ = try body()
         var seconds: [Double] = []
         var count = 0
@@ -70,7 +72,8 @@ func parseBenchmark(log: String, samples: Int, record: (String, String) -> Void)
     let descriptor = open(log, O_RDONLY)
     _ = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
     close(descriptor)
-    for implementation in [SHA256.Implementation.hardware, .portable] where implementation == .portable || SHA256.Implementation.fastest == .hardware {
+    for implementation in [SHA256.Implementation.hardware, .portable]
+    where implementation == .portable || SHA256.Implementation.fastest == .hardware {
         time("SHA-256 (\(implementation)) over \(bytes.count >> 20) MiB", bytes: bytes.count) {
             var hasher = SHA256(implementation: implementation)
             bytes.withUnsafeBytes { hasher.update($0) }
@@ -94,30 +97,41 @@ func scanBenchmark(log: String, samples: Int, record: (String, String) -> Void) 
             seconds.append(now() - start)
             processor.append(cpuSeconds() - cpuStart)
         }
-        record(name, "\(format3(median(seconds))) s median, \(format3(median(processor))) s CPU (\(count))")
+        record(
+            name,
+            "\(format3(median(seconds))) s median, \(format3(median(processor))) s CPU (\(count))")
     }
     try time("amendments pass (parallel)") {
         try EventScanner.amendments(path: log, window: EventWindow()).count
     }
     let amendments = try EventScanner.amendments(path: log, window: EventWindow())
-    for (label, types) in [("caseload types", LedgerFold.caseloadTypes), ("every type", EventTypeSet.all)] {
+    for (label, types) in [
+        ("caseload types", LedgerFold.caseloadTypes), ("every type", EventTypeSet.all),
+    ] {
         try time("decode events, \(label), no fold") {
             var count = 0
-            try EventScanner.scan(path: log, window: EventWindow(), types: types, amendments: amendments) { _ in count += 1 }
+            try EventScanner.scan(
+                path: log, window: EventWindow(), types: types, amendments: amendments
+            ) { _ in count += 1 }
             return count
         }
         try time("decode events, \(label), one fold (compliance \(label == "every type"))") {
             var fold = LedgerFold(compliance: label == "every type")
             var count = 0
-            try EventScanner.scan(path: log, window: EventWindow(), types: types, amendments: amendments) {
+            try EventScanner.scan(
+                path: log, window: EventWindow(), types: types, amendments: amendments
+            ) {
                 fold.apply($0)
                 count += 1
             }
             return count
         }
-        try time("decode events, \(label), fold by family on every core (compliance \(label == "every type"))") {
+        try time(
+            "decode events, \(label), fold by family on every core (compliance \(label == "every type"))"
+        ) {
             let fold = try LedgerFold.scan(
-                path: log, window: EventWindow(), compliance: label == "every type", types: types, amendments: amendments)
+                path: log, window: EventWindow(), compliance: label == "every type", types: types,
+                amendments: amendments)
             return fold.fold.families.count
         }
     }
@@ -127,6 +141,7 @@ func scanBenchmark(log: String, samples: Int, record: (String, String) -> Void) 
 func cpuSeconds() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec)
         + Double(usage.ru_stime.tv_usec) / 1e6
 }

@@ -27,15 +27,25 @@ func parseOptions() -> Options {
     while !arguments.isEmpty {
         let name = arguments.removeFirst()
         switch name {
-        case "--events": options.events = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.events
-        case "--samples": options.samples = max(1, Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.samples)
-        case "--dir": options.directory = arguments.isEmpty ? options.directory : arguments.removeFirst()
+        case "--events":
+            options.events = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.events
+        case "--samples":
+            options.samples = max(
+                1, Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.samples)
+        case "--dir":
+            options.directory = arguments.isEmpty ? options.directory : arguments.removeFirst()
         case "--reuse": options.reuse = true
-        case "--only": options.only.formUnion((arguments.isEmpty ? "" : arguments.removeFirst()).split(separator: ",").map(String.init))
-        case "--ingest-events": options.ingestEvents = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.ingestEvents
+        case "--only":
+            options.only.formUnion(
+                (arguments.isEmpty ? "" : arguments.removeFirst()).split(separator: ",").map(
+                    String.init))
+        case "--ingest-events":
+            options.ingestEvents =
+                Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.ingestEvents
         case "--allow-debug": options.allowDebug = true
         default:
-            print("""
+            print(
+                """
                 usage: ledger-bench [--events N] [--samples K] [--dir DIR] [--reuse] [--ingest-events N] [--allow-debug]
                                     [--only parse,scan,ingest,caseload,verify,projections,rebuild,append,integration]
                 """)
@@ -53,7 +63,8 @@ func now() -> Double {
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 /// Runs a program to completion; returns wall seconds and its peak resident memory (MiB, 0 when not measured).
@@ -69,7 +80,8 @@ func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = tru
 {
     let timeReport = "/tmp/ledger-bench-time-\(getpid())"
     let measured = memory && access("/usr/bin/time", X_OK) == 0
-    let command = measured ? ["/usr/bin/time", "-f", "%U %S %M", "-o", timeReport] + arguments : arguments
+    let command =
+        measured ? ["/usr/bin/time", "-f", "%U %S %M", "-o", timeReport] + arguments : arguments
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
@@ -78,7 +90,9 @@ func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = tru
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     let start = now()
-    guard posix_spawn(&pid, command[0], &actions, nil, argv, environ) == 0 else { return (0, 0, 0, -1) }
+    guard posix_spawn(&pid, command[0], &actions, nil, argv, environ) == 0 else {
+        return (0, 0, 0, -1)
+    }
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     let elapsed = now() - start
@@ -88,7 +102,9 @@ func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = tru
     if measured, let report = FileOutput.read(timeReport) {
         // The last line has the figures (GNU time puts "Command exited with non-zero status" before it): user
         // seconds, system seconds, peak KiB.
-        let last = String(decoding: report, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let last =
+            String(decoding: report, as: UTF8.self).split(separator: "\n").last.map(String.init)
+            ?? ""
         let figures = last.split(separator: " ").map { Double($0) ?? 0 }
         if figures.count == 3 {
             cpu = figures[0] + figures[1]
@@ -102,8 +118,11 @@ func run(_ arguments: [String], stdout: String = "/dev/null", memory: Bool = tru
 func ledgerBinary() -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    let exe = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-    let directory = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    let exe =
+        count > 0
+        ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    let directory = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+        separator: "/")
     return directory + "/ledger"
 }
 
@@ -112,22 +131,31 @@ func machineLine() -> String {
     if let file = fopen("/proc/cpuinfo", "r") {
         var line = [CChar](repeating: 0, count: 512)
         while fgets(&line, 512, file) != nil {
-            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let text = String(
+                decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                as: UTF8.self)
             if text.hasPrefix("model name") {
-                model = text.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters() } ?? model
+                model =
+                    text.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters() }
+                    ?? model
                 break
             }
         }
         fclose(file)
     }
     let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-    let memory = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_073_741_824
+    let memory =
+        Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+        / 1_073_741_824
     return "\(model), \(cores) cores, \(Int(memory.rounded())) GiB"
 }
 
 extension Substring {
     func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" }).reversed())
+        String(
+            drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: {
+                $0 == " " || $0 == "\n" || $0 == "\t"
+            }).reversed())
     }
 }
 
@@ -142,7 +170,9 @@ func progress(_ text: String) {
 
 let options = parseOptions()
 #if DEBUG
-    print("WARNING: this is a debug build; its figures mean nothing. Run: swift run -c release ledger-bench")
+    print(
+        "WARNING: this is a debug build; its figures mean nothing. Run: swift run -c release ledger-bench"
+    )
     if !options.allowDebug { exit(2) }
 #endif
 let binary = ledgerBinary()
@@ -150,7 +180,8 @@ let directory = options.directory
 try FileOutput.makeDirectory(directory)
 let log = "\(directory)/bench-\(options.events).jsonl"
 let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
-print("ledger-bench: \(options.events) events, \(options.samples) samples (median), \(machineLine())")
+print(
+    "ledger-bench: \(options.events) events, \(options.samples) samples (median), \(machineLine())")
 print("log: \(log)")
 
 /// One row of the table: what, the median, peak memory, the peer's median and the ratio, the goal.
@@ -165,7 +196,9 @@ struct Row {
 nonisolated(unsafe) var rows: [Row] = []
 func record(_ row: Row) {
     rows.append(row)
-    print("  \(row.name): \(row.result)\(row.cpu.isEmpty ? "" : ", CPU \(row.cpu)")\(row.peak.isEmpty ? "" : ", peak \(row.peak)")\(row.versus.isEmpty ? "" : " — \(row.versus)")")
+    print(
+        "  \(row.name): \(row.result)\(row.cpu.isEmpty ? "" : ", CPU \(row.cpu)")\(row.peak.isEmpty ? "" : ", peak \(row.peak)")\(row.versus.isEmpty ? "" : " — \(row.versus)")"
+    )
 }
 func record(_ name: String, _ value: String) { record(Row(name: name, result: value)) }
 
@@ -174,7 +207,9 @@ func scenarioLines(_ body: ([[UInt8]]) throws -> Bool) rethrows {
     var chunk = 0
     let familiesPerChunk = 2_000
     while true {
-        let scenario = DemoScenario(families: familiesPerChunk, seed: 7, today: today, firstFamily: chunk * familiesPerChunk,
+        let scenario = DemoScenario(
+            families: familiesPerChunk, seed: 7, today: today,
+            firstFamily: chunk * familiesPerChunk,
             organisation: chunk == 0)
         guard try body(scenario.sortedEntries.map { Array($0.line.utf8) }) else { return }
         chunk += 1
@@ -184,18 +219,29 @@ func scenarioLines(_ body: ([[UInt8]]) throws -> Bool) rethrows {
 // 1. Generate the log through the real append path, chunk by chunk (bounded memory).
 if !(options.reuse && fileSize(log) > 0) {
     DerivedFiles.removeLog(log)
-    let store = LedgerStore(path: log, environment: .deterministic(now: Timestamp(startOf: today), seed: 1))
-    _ = try store.initialize(policy: JSONObject([JSONMember("profile", "leicestershire-early-help")]),
+    let store = LedgerStore(
+        path: log, environment: .deterministic(now: Timestamp(startOf: today), seed: 1))
+    _ = try store.initialize(
+        policy: JSONObject([JSONMember("profile", "leicestershire-early-help")]),
         effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? today, id: "policy-1")
     var written = 1
     try scenarioLines { generated in
         var lines = generated
-        if lines.count > options.events - written { lines.removeLast(lines.count - (options.events - written)) }
-        var firstRefusal: String?
-        let summary = try store.append(.lines(lines), mode: .ingest(batchSize: 4096)) { _, outcome, _ in
-            if firstRefusal == nil, case .refused(let error) = outcome { firstRefusal = error.description }
+        if lines.count > options.events - written {
+            lines.removeLast(lines.count - (options.events - written))
         }
-        if summary.refused > 0 { print("  warning: \(summary.refused) generated events refused, e.g. \(firstRefusal ?? "")") }
+        var firstRefusal: String?
+        let summary = try store.append(.lines(lines), mode: .ingest(batchSize: 4096)) {
+            _, outcome, _ in
+            if firstRefusal == nil, case .refused(let error) = outcome {
+                firstRefusal = error.description
+            }
+        }
+        if summary.refused > 0 {
+            print(
+                "  warning: \(summary.refused) generated events refused, e.g. \(firstRefusal ?? "")"
+            )
+        }
         written += summary.appended
         progress("\r  generated \(written) events")
         return written < options.events
@@ -257,7 +303,9 @@ func measure(_ commands: [[String]], warmup: Bool = true, before: () -> Void = {
         }
     }
     return (0..<commands.count).map {
-        Timing(seconds: median(seconds[$0]), peakMiB: peak[$0], cpuSeconds: median(cpu[$0]), failed: failed[$0])
+        Timing(
+            seconds: median(seconds[$0]), peakMiB: peak[$0], cpuSeconds: median(cpu[$0]),
+            failed: failed[$0])
     }
 }
 
@@ -267,8 +315,12 @@ func seconds(_ timing: Timing) -> String {
 func mebibytes(_ timing: Timing) -> String { "\(Int(timing.peakMiB.rounded())) MiB" }
 func cpu(_ timing: Timing) -> String { "\(format3(timing.cpuSeconds)) s" }
 func ratio(_ mine: Timing, _ peer: Timing, _ peerName: String) -> String {
-    let cpuRatio = peer.cpuSeconds > 0 ? "; CPU \(format3(peer.cpuSeconds)) s, ratio \(format2(mine.cpuSeconds / peer.cpuSeconds))×" : ""
-    return "\(peerName) \(format3(peer.seconds)) s, ratio \(String(format2(mine.seconds / peer.seconds)))×\(cpuRatio)"
+    let cpuRatio =
+        peer.cpuSeconds > 0
+        ? "; CPU \(format3(peer.cpuSeconds)) s, ratio \(format2(mine.cpuSeconds / peer.cpuSeconds))×"
+        : ""
+    return
+        "\(peerName) \(format3(peer.seconds)) s, ratio \(String(format2(mine.seconds / peer.seconds)))×\(cpuRatio)"
 }
 
 func format3(_ value: Double) -> String {
@@ -286,57 +338,98 @@ func Console_environment(_ name: String) -> String? { getenv(name).map { String(
 /// The DuckDB peer's script: `../shared/bench/` beside the package (found from this executable), or from the
 /// current folder.
 let duckdbScript: String = {
-    let packageRoot = binary.split(separator: "/", omittingEmptySubsequences: false).dropLast(4).joined(separator: "/")
-    let candidates = ["\(packageRoot)/../shared/bench/duckdb-caseload.sh", "../shared/bench/duckdb-caseload.sh"]
+    let packageRoot = binary.split(separator: "/", omittingEmptySubsequences: false).dropLast(4)
+        .joined(separator: "/")
+    let candidates = [
+        "\(packageRoot)/../shared/bench/duckdb-caseload.sh", "../shared/bench/duckdb-caseload.sh",
+    ]
     return candidates.first { access($0, R_OK) == 0 } ?? candidates[0]
 }()
-let duckdbPython = (Console_environment("LEDGER_PEERS_VENV") ?? ((Console_environment("HOME") ?? "/root") + "/.cache/ledger-peers")) + "/bin/python"
+let duckdbPython =
+    (Console_environment("LEDGER_PEERS_VENV")
+        ?? ((Console_environment("HOME") ?? "/root") + "/.cache/ledger-peers")) + "/bin/python"
 let duckdbAvailable = access(duckdbScript, R_OK) == 0 && access(duckdbPython, X_OK) == 0
 let sha256sum = access("/usr/bin/sha256sum", X_OK) == 0 ? "/usr/bin/sha256sum" : nil
 let asOf = ["--as-of", "2026-11-23"]
 
 // The caseload, against DuckDB computing the same answer from the same file.
 if wants("caseload") {
-    let fromScratch = [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log]
+    let fromScratch =
+        [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log]
     let asUsersRun = [binary, "caseload", "--format", "json"] + asOf + ["--log", log]
     _ = run(asUsersRun)  // leaves the checkpoint
     if duckdbAvailable {
         let duckdb = ["/bin/bash", duckdbScript, log, "2"]
         let timings = measure([fromScratch, asUsersRun, duckdb])
-        record(Row(name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
-            versus: ratio(timings[0], timings[2], "DuckDB (2 threads)"), goal: "≤ 1× DuckDB"))
-        record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1]),
-            versus: ratio(timings[1], timings[2], "DuckDB (2 threads)"), goal: "≤ 1× DuckDB"))
+        record(
+            Row(
+                name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]),
+                peak: mebibytes(timings[0]),
+                versus: ratio(timings[0], timings[2], "DuckDB (2 threads)"), goal: "≤ 1× DuckDB"))
+        record(
+            Row(
+                name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]),
+                peak: mebibytes(timings[1]),
+                versus: ratio(timings[1], timings[2], "DuckDB (2 threads)"), goal: "≤ 1× DuckDB"))
         // (No peak memory for DuckDB: it runs in a grandchild, which wait4 does not report on.)
-        record(Row(name: "DuckDB caseload peer, 2 threads", result: "\(format3(timings[2].seconds)) s", cpu: cpu(timings[2])))
+        record(
+            Row(
+                name: "DuckDB caseload peer, 2 threads", result: "\(format3(timings[2].seconds)) s",
+                cpu: cpu(timings[2])))
         let single = measure([["/bin/bash", duckdbScript, log, "1"]])[0]
-        record(Row(name: "DuckDB caseload peer, 1 thread", result: "\(format3(single.seconds)) s", cpu: cpu(single)))
+        record(
+            Row(
+                name: "DuckDB caseload peer, 1 thread", result: "\(format3(single.seconds)) s",
+                cpu: cpu(single)))
     } else {
         let timings = measure([fromScratch, asUsersRun])
-        record(Row(name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]), goal: "≤ 1× DuckDB"))
-        record(Row(name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1]), goal: "≤ 1× DuckDB"))
-        print("  (DuckDB peer not run: run \(duckdbScript) once to install it into ~/.cache/ledger-peers)")
+        record(
+            Row(
+                name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]),
+                peak: mebibytes(timings[0]), goal: "≤ 1× DuckDB"))
+        record(
+            Row(
+                name: "caseload (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]),
+                peak: mebibytes(timings[1]), goal: "≤ 1× DuckDB"))
+        print(
+            "  (DuckDB peer not run: run \(duckdbScript) once to install it into ~/.cache/ledger-peers)"
+        )
     }
 }
 
 // The integration commands (issue 22): tail, which hashes every byte, against openssl's SHA-256 of the file;
 // export against the caseload from scratch (both read the whole log with corrections applied).
 if wants("integration") {
-    let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { (path: String) in access(path, X_OK) == 0 }
+    let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { (path: String) in
+        access(path, X_OK) == 0
+    }
     let tail = [binary, "tail", "--since", "0", "--log", log]
     if let openssl {
         let timings = measure([tail, [openssl, "dgst", "-sha256", log]])
-        record(Row(name: "tail --since 0 (to /dev/null)", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
-            versus: ratio(timings[0], timings[1], "openssl dgst -sha256"), goal: "≤ 1.5× openssl dgst -sha256"))
+        record(
+            Row(
+                name: "tail --since 0 (to /dev/null)", result: seconds(timings[0]),
+                cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
+                versus: ratio(timings[0], timings[1], "openssl dgst -sha256"),
+                goal: "≤ 1.5× openssl dgst -sha256"))
     } else {
         let timing = measure([tail])[0]
-        record(Row(name: "tail --since 0 (to /dev/null)", result: seconds(timing), cpu: cpu(timing), peak: mebibytes(timing), goal: "≤ 1.5× openssl"))
+        record(
+            Row(
+                name: "tail --since 0 (to /dev/null)", result: seconds(timing), cpu: cpu(timing),
+                peak: mebibytes(timing), goal: "≤ 1.5× openssl"))
     }
     let exported = "\(directory)/export"
-    let timings = measure([[binary, "export", "--out", exported, "--log", log],
-        [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log]])
-    record(Row(name: "export (into its last output)", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
-        versus: ratio(timings[0], timings[1], "caseload --from-scratch"), goal: "≤ 2× caseload --from-scratch"))
+    let timings = measure([
+        [binary, "export", "--out", exported, "--log", log],
+        [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log],
+    ])
+    record(
+        Row(
+            name: "export (into its last output)", result: seconds(timings[0]),
+            cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
+            versus: ratio(timings[0], timings[1], "caseload --from-scratch"),
+            goal: "≤ 2× caseload --from-scratch"))
     _ = run(["/bin/rm", "-rf", exported])
 }
 
@@ -345,24 +438,41 @@ if wants("verify") {
     let verify = [binary, "verify", "--log", log]
     if let sha256sum {
         let timings = measure([verify, [sha256sum, log]])
-        record(Row(name: "verify", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
-            versus: ratio(timings[0], timings[1], "sha256sum"), goal: "≤ 1× sha256sum"))
+        record(
+            Row(
+                name: "verify", result: seconds(timings[0]), cpu: cpu(timings[0]),
+                peak: mebibytes(timings[0]),
+                versus: ratio(timings[0], timings[1], "sha256sum"), goal: "≤ 1× sha256sum"))
     } else {
         let timing = measure([verify])[0]
-        record(Row(name: "verify", result: seconds(timing), cpu: cpu(timing), peak: mebibytes(timing), goal: "≤ 1× sha256sum"))
+        record(
+            Row(
+                name: "verify", result: seconds(timing), cpu: cpu(timing), peak: mebibytes(timing),
+                goal: "≤ 1× sha256sum"))
     }
 }
 
 // The other projections, from scratch and from their checkpoints.
 if wants("projections") {
     let commands: [(String, [String])] = [
-        ("families", ["families", "--format", "json"] + asOf), ("due", ["due", "--format", "json"] + asOf),
-        ("pbr", ["pbr", "--format", "json"] + asOf), ("monthly", ["monthly", "--month", "2026-10", "--format", "json"]),
+        ("families", ["families", "--format", "json"] + asOf),
+        ("due", ["due", "--format", "json"] + asOf),
+        ("pbr", ["pbr", "--format", "json"] + asOf),
+        ("monthly", ["monthly", "--month", "2026-10", "--format", "json"]),
     ]
     for (name, arguments) in commands {
-        let timings = measure([[binary] + arguments + ["--from-scratch", "--log", log], [binary] + arguments + ["--log", log]])
-        record(Row(name: "\(name) --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0])))
-        record(Row(name: "\(name) (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]), peak: mebibytes(timings[1])))
+        let timings = measure([
+            [binary] + arguments + ["--from-scratch", "--log", log],
+            [binary] + arguments + ["--log", log],
+        ])
+        record(
+            Row(
+                name: "\(name) --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]),
+                peak: mebibytes(timings[0])))
+        record(
+            Row(
+                name: "\(name) (checkpoint)", result: seconds(timings[1]), cpu: cpu(timings[1]),
+                peak: mebibytes(timings[1])))
     }
 }
 
@@ -384,32 +494,56 @@ if wants("rebuild") {
     // The output copied by the peer (and the checkpoint for the second measurement).
     _ = run([binary, "rebuild", "--out", site] + asOf + ["--log", log])
     var setAsideCount = 0
-    let timings = measure([[binary, "rebuild", "--from-scratch", "--out", fresh] + asOf + ["--log", log], ["/bin/cp", "-r", site, copy]],
-        warmup: false)
-    {
+    let timings = measure(
+        [
+            [binary, "rebuild", "--from-scratch", "--out", fresh] + asOf + ["--log", log],
+            ["/bin/cp", "-r", site, copy],
+        ],
+        warmup: false
+    ) {
         for folder in [fresh, copy] where access(folder, F_OK) == 0 {
             setAsideCount += 1
             rename(folder, "\(setAside)/\(setAsideCount)")
         }
     }
-    record(Row(name: "rebuild --from-scratch, new folder", result: seconds(timings[0]), cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
-        versus: ratio(timings[0], timings[1], "`cp -r` of its output, new folder"), goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
+    record(
+        Row(
+            name: "rebuild --from-scratch, new folder", result: seconds(timings[0]),
+            cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
+            versus: ratio(timings[0], timings[1], "`cp -r` of its output, new folder"),
+            goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
     let again = measure([[binary, "rebuild", "--out", site] + asOf + ["--log", log]])[0]
-    record(Row(name: "rebuild (checkpoint, over its last output, nothing changed)", result: seconds(again), cpu: cpu(again),
-        peak: mebibytes(again), goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
+    record(
+        Row(
+            name: "rebuild (checkpoint, over its last output, nothing changed)",
+            result: seconds(again), cpu: cpu(again),
+            peak: mebibytes(again), goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
     // As a team runs it each morning: a new as-of date changes every page (its date, its obligations' standing), so
     // every page is written again. Two dates alternate, so that each sample replaces the pages of the one before.
-    let nextDay = measure([[binary, "rebuild", "--out", site, "--as-of", "2026-11-24", "--log", log], [binary, "rebuild", "--out", site] + asOf + ["--log", log]],
+    let nextDay = measure(
+        [
+            [binary, "rebuild", "--out", site, "--as-of", "2026-11-24", "--log", log],
+            [binary, "rebuild", "--out", site] + asOf + ["--log", log],
+        ],
         warmup: false)
-    record(Row(name: "rebuild (checkpoint, over its last output, a day later: every page replaced)", result: seconds(nextDay[0]),
-        cpu: cpu(nextDay[0]), peak: mebibytes(nextDay[0]), versus: "and back a day: \(format3(nextDay[1].seconds)) s",
-        goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
+    record(
+        Row(
+            name: "rebuild (checkpoint, over its last output, a day later: every page replaced)",
+            result: seconds(nextDay[0]),
+            cpu: cpu(nextDay[0]), peak: mebibytes(nextDay[0]),
+            versus: "and back a day: \(format3(nextDay[1].seconds)) s",
+            goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
     // The first rebuild of a log, or the first after its checkpoint was dropped: it folds from scratch and keeps
     // a new checkpoint, which the warm-up of the row above hides.
     let checkpoint = "\(log).fold-all"
-    let first = measure([[binary, "rebuild", "--out", site] + asOf + ["--log", log]], warmup: false) { FileOutput.remove(checkpoint) }[0]
-    record(Row(name: "rebuild without a checkpoint (keeps one), over its last output", result: seconds(first), cpu: cpu(first),
-        peak: mebibytes(first), goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
+    let first = measure(
+        [[binary, "rebuild", "--out", site] + asOf + ["--log", log]], warmup: false
+    ) { FileOutput.remove(checkpoint) }[0]
+    record(
+        Row(
+            name: "rebuild without a checkpoint (keeps one), over its last output",
+            result: seconds(first), cpu: cpu(first),
+            peak: mebibytes(first), goal: "≥ 1M events/s, ≤ 200 MB (190.7 MiB)"))
     _ = run(["/bin/rm", "-rf", fresh, copy, setAside])
 }
 
@@ -419,7 +553,8 @@ if wants("append") {
     DerivedFiles.removeLog(copy)
     _ = run(["/bin/cp", log, copy])
     let event = { (index: Int) -> String in
-        #"{"id":"bench-append-\#(index)-\#(Int(now() * 1_000_000))","stream":"worker:w-101","type":"worker.changed","occurredAt":"2026-11-20","actor":{"id":"hr-system","role":"system"},"data":{"fte":1}}"# + "\n"
+        #"{"id":"bench-append-\#(index)-\#(Int(now() * 1_000_000))","stream":"worker:w-101","type":"worker.changed","occurredAt":"2026-11-20","actor":{"id":"hr-system","role":"system"},"data":{"fte":1}}"#
+            + "\n"
     }
     let input = "\(directory)/one.jsonl"
     // The first append builds the id index and the state checkpoint of the copy: not timed.
@@ -445,9 +580,14 @@ if wants("append") {
         }
     }
     FileOutput.remove(probe)
-    record(Row(name: "append one event to the \(options.events)-event log (whole process)",
-        result: "\(format3(median(times) * 1000)) ms median of \(times.count)", peak: "\(Int(peak.rounded())) MiB",
-        versus: "one write+fsync of a line on this disk: \(format3(median(syncs) * 1000)) ms median", goal: "≤ 20 ms"))
+    record(
+        Row(
+            name: "append one event to the \(options.events)-event log (whole process)",
+            result: "\(format3(median(times) * 1000)) ms median of \(times.count)",
+            peak: "\(Int(peak.rounded())) MiB",
+            versus:
+                "one write+fsync of a line on this disk: \(format3(median(syncs) * 1000)) ms median",
+            goal: "≤ 20 ms"))
     // The caseload as users run it after those appends: the checkpoint plus the events after it.
     _ = run([binary, "caseload", "--format", "json"] + asOf + ["--log", copy])
     var repeats: [Double] = []
@@ -456,10 +596,15 @@ if wants("append") {
             try FileOutput.writeAtomically(Array(event(1000 + round * 10 + index).utf8), to: input)
             _ = run([binary, "append", input, "--log", copy], memory: false)
         }
-        repeats.append(run([binary, "caseload", "--format", "json"] + asOf + ["--log", copy], memory: false).seconds)
+        repeats.append(
+            run([binary, "caseload", "--format", "json"] + asOf + ["--log", copy], memory: false)
+                .seconds)
     }
-    record(Row(name: "caseload after 3 appends (checkpoint + tail)", result: "\(format3(median(repeats) * 1000)) ms median of \(repeats.count)",
-        goal: "well under 100 ms"))
+    record(
+        Row(
+            name: "caseload after 3 appends (checkpoint + tail)",
+            result: "\(format3(median(repeats) * 1000)) ms median of \(repeats.count)",
+            goal: "well under 100 ms"))
     DerivedFiles.removeLog(copy)
 }
 
@@ -486,12 +631,22 @@ if wants("ingest") {
         DerivedFiles.removeLog(target)
         _ = run([binary, "init", "--log", target, "--policy", "leicestershire-early-help"])
     }[0]
-    record(Row(name: "ingest \(options.ingestEvents) events (whole process, into a new log)",
-        result: "\(format3(timing.seconds)) s (\(Int(Double(options.ingestEvents) / timing.seconds)) events/s)\(timing.failed ? " — EXIT STATUS NOT 0" : "")",
-        cpu: cpu(timing), peak: mebibytes(timing), goal: "≥ 100,000 events/s"))
+    record(
+        Row(
+            name: "ingest \(options.ingestEvents) events (whole process, into a new log)",
+            result:
+                "\(format3(timing.seconds)) s (\(Int(Double(options.ingestEvents) / timing.seconds)) events/s)\(timing.failed ? " — EXIT STATUS NOT 0" : "")",
+            cpu: cpu(timing), peak: mebibytes(timing), goal: "≥ 100,000 events/s"))
     DerivedFiles.removeLog(target)
 }
 
-print("\n\(machineLine()); \(options.events) events (\(fileSize(log) / 1_048_576) MiB); median of \(options.samples) samples")
-print("\n| measurement | median | CPU (user + system, median) | peak memory | side by side | goal |\n|---|---|---|---|---|---|")
-for row in rows { print("| \(row.name) | \(row.result) | \(row.cpu) | \(row.peak) | \(row.versus) | \(row.goal) |") }
+print(
+    "\n\(machineLine()); \(options.events) events (\(fileSize(log) / 1_048_576) MiB); median of \(options.samples) samples"
+)
+print(
+    "\n| measurement | median | CPU (user + system, median) | peak memory | side by side | goal |\n|---|---|---|---|---|---|"
+)
+for row in rows {
+    print(
+        "| \(row.name) | \(row.result) | \(row.cpu) | \(row.peak) | \(row.versus) | \(row.goal) |")
+}

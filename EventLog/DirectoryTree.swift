@@ -57,7 +57,9 @@ public enum DirectoryTree {
 
     /// The names in a folder (not `.` or `..`), sorted; empty when it cannot be read.
     public static func entries(of path: String) throws -> [String] {
-        guard let handle = opendir(path) else { throw SystemCallError(call: "opendir", errno: errno, path: path) }
+        guard let handle = opendir(path) else {
+            throw SystemCallError(call: "opendir", errno: errno, path: path)
+        }
         defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {

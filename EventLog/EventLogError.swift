@@ -26,20 +26,22 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .missing(let path): "no log at \(path): create one with `ledger init`"
         case .alreadyExists(let path): "\(path) already exists; the ledger never overwrites a log"
-        case .symlink(let path): "\(path) is a symbolic link; the ledger refuses to follow it (point --log at the file)"
+        case .symlink(let path):
+            "\(path) is a symbolic link; the ledger refuses to follow it (point --log at the file)"
         case .notRegularFile(let path, let kind):
             "\(path) is \(kind), not a regular file: a log must be a file (point --log at one)"
         case .hardLinked(let path, let links):
             "\(path) has \(links) names (hard links); the ledger refuses a log it cannot lock alone: keep one name"
-            + " (remove the other links) or copy it"
+                + " (remove the other links) or copy it"
         case .replaced(let path):
             "\(path) was replaced or removed while it was being written; nothing was acknowledged after that:"
-            + " check the file at that path and run `ledger verify`"
+                + " check the file at that path and run `ledger verify`"
         case .tornTail(let path, let bytes):
             "\(path) ends with a torn line (\(bytes) bytes without a newline, left by a crash): run `ledger recover`"
         case .malformedLine(let seq, let lineNumber, let problem):
             "line \(lineNumber)\(seq.map { " (seq \($0))" } ?? ""): \(problem)"
-        case .chainBroken(let seq, _, let problem): "the log's chain breaks at seq \(seq): \(problem); run `ledger verify`"
+        case .chainBroken(let seq, _, let problem):
+            "the log's chain breaks at seq \(seq): \(problem); run `ledger verify`"
         case .system(let error): error.description
         }
     }

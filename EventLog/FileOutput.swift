@@ -6,17 +6,26 @@
 public enum FileOutput {
     /// Writes `bytes` to `path` atomically (mode 0600): readers see the old file or the new one, never a part.
     /// `durable: false` skips the `fsync` (for derived files that are checked before use and rebuilt if lost).
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String? = nil, durable: Bool = true) throws {
-        try bytes.withUnsafeBytes { try writeAtomically($0, to: path, temporary: temporary, durable: durable) }
+    public static func writeAtomically(
+        _ bytes: [UInt8], to path: String, temporary: String? = nil, durable: Bool = true
+    ) throws {
+        try bytes.withUnsafeBytes {
+            try writeAtomically($0, to: path, temporary: temporary, durable: durable)
+        }
     }
 
     /// `writeAtomically` of a text's UTF-8, written from the string itself (not copied into an array first).
     public static func writeAtomically(text: String, to path: String, durable: Bool = true) throws {
         var text = text
-        try text.withUTF8 { try writeAtomically(UnsafeRawBufferPointer($0), to: path, temporary: nil, durable: durable) }
+        try text.withUTF8 {
+            try writeAtomically(
+                UnsafeRawBufferPointer($0), to: path, temporary: nil, durable: durable)
+        }
     }
 
-    private static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, temporary: String?, durable: Bool) throws {
+    private static func writeAtomically(
+        _ bytes: UnsafeRawBufferPointer, to path: String, temporary: String?, durable: Bool
+    ) throws {
         let output = try AtomicOutput(path: path, temporary: temporary)
         try output.write(bytes)
         try output.commit(durable: durable)
@@ -35,7 +44,9 @@ public enum FileOutput {
     /// third of its CPU making and freeing them. Where the exchange cannot be made (another file system, an older
     /// kernel), the spare is renamed over `path` instead.
     @discardableResult
-    public static func writeIfChanged(_ bytes: [UInt8], to path: String, spare: String, durable: Bool = true) throws -> Bool {
+    public static func writeIfChanged(
+        _ bytes: [UInt8], to path: String, spare: String, durable: Bool = true
+    ) throws -> Bool {
         var info = stat()
         let exists = lstat(path, &info) == 0
         if exists {
@@ -43,7 +54,8 @@ public enum FileOutput {
             if Int(info.st_size) == bytes.count, read(path) == bytes { return false }
         }
         // Written over where it is, never through a symlink (one there is removed and the file made anew).
-        let descriptor = try Syscalls.open(spare, O_WRONLY | O_CREAT | O_NOFOLLOW, removingOn: ELOOP)
+        let descriptor = try Syscalls.open(
+            spare, O_WRONLY | O_CREAT | O_NOFOLLOW, removingOn: ELOOP)
         defer { Syscalls.close(descriptor) }
         try bytes.withUnsafeBytes { try Syscalls.pwriteAll(descriptor, $0, at: 0, path: spare) }
         try Syscalls.ftruncate(descriptor, bytes.count, path: spare)
@@ -60,7 +72,7 @@ public enum FileOutput {
     private static func exchangeOrRename(_ spare: String, _ path: String) throws(SystemCallError) {
         do {
             try Syscalls.exchange(spare, path)
-        } catch where error.errno == EINVAL || error.errno == ENOSYS {
+        } catch  where error.errno == EINVAL || error.errno == ENOSYS {
             try Syscalls.rename(spare, path)
         }
     }
@@ -81,7 +93,8 @@ public enum FileOutput {
         // every append).
         var complete = false
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            let got = try? Syscalls.pread(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: 0, path: path)
+            let got = try? Syscalls.pread(
+                descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: 0, path: path)
             complete = got == size
             count = complete ? size : 0
         }
@@ -90,7 +103,9 @@ public enum FileOutput {
 
     /// Whether two paths name the same existing file (the same inode: a hard link or another spelling counts).
     public static func sameFile(_ first: String, _ second: String) -> Bool {
-        guard let one = Syscalls.status(of: first), let other = Syscalls.status(of: second) else { return false }
+        guard let one = Syscalls.status(of: first), let other = Syscalls.status(of: second) else {
+            return false
+        }
         return one.isSameFile(as: other)
     }
 
@@ -119,12 +134,14 @@ public enum FileOutput {
     /// Runs `body` holding an exclusive `flock` on the directory itself (its own descriptor: no lock file is made,
     /// and none can be deleted from under it), so that two writers of one output folder take turns rather than
     /// trample each other's temporary files. When another holds it, `waiting` is called once, then this one waits.
-    public static func withDirectoryLock<T>(_ directory: String, waiting: () -> Void, _ body: () throws -> T) throws -> T {
+    public static func withDirectoryLock<T>(
+        _ directory: String, waiting: () -> Void, _ body: () throws -> T
+    ) throws -> T {
         let descriptor = try Syscalls.open(directory, O_RDONLY | O_DIRECTORY)
         defer { Syscalls.close(descriptor) }  // closing releases the lock
         do {
             try Syscalls.flock(descriptor, LOCK_EX | LOCK_NB, path: directory)
-        } catch where error.errno == EWOULDBLOCK {
+        } catch  where error.errno == EWOULDBLOCK {
             waiting()
             try Syscalls.flock(descriptor, LOCK_EX, path: directory)
         }
@@ -158,7 +175,9 @@ public enum FileOutput {
     }
 
     /// The names in a directory (not `.` or `..`), sorted; empty when it cannot be read.
-    public static func names(in directory: String) -> [String] { entries(in: directory).map(\.name).sorted() }
+    public static func names(in directory: String) -> [String] {
+        entries(in: directory).map(\.name).sorted()
+    }
 
     /// The directory part of `path` (`.` when it has none).
     public static func directory(of path: String) -> String { Syscalls.directoryName(path) }
@@ -215,7 +234,8 @@ public final class AtomicOutput {
         self.path = path
         self.temporary = temporary ?? path + ".new"
         // Removing what is there only when something is saves an `unlink` per file in the usual case.
-        descriptor = try Syscalls.open(self.temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, removingOn: EEXIST)
+        descriptor = try Syscalls.open(
+            self.temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, removingOn: EEXIST)
     }
 
     deinit {
@@ -247,7 +267,9 @@ public final class AtomicOutput {
     /// known only at the end, written first as a placeholder of the same length).
     public func overwrite(_ bytes: [UInt8], at offset: Int) throws {
         try drain()
-        try bytes.withUnsafeBytes { try Syscalls.pwriteAll(descriptor, $0, at: offset, path: temporary) }
+        try bytes.withUnsafeBytes {
+            try Syscalls.pwriteAll(descriptor, $0, at: offset, path: temporary)
+        }
     }
 
     private func drain() throws {
@@ -268,4 +290,3 @@ public final class AtomicOutput {
         }
     }
 }
-

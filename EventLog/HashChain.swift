@@ -39,7 +39,8 @@ public struct ChainLink: Sendable {
 
     /// The link of any stored line (`tooLong`: it was cut at the size limit): by the fast scanner when it is in
     /// the shape the ledger writes (its data not walked: `LineScanner.scanChained`), else by the reference parser.
-    public init(line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, scanner: inout LineScanner) {
+    public init(line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, scanner: inout LineScanner)
+    {
         if tooLong {
             self.init(unreadable: "line longer than 1 MiB")
         } else if let scanned = scanner.scanChained(line) {
@@ -62,7 +63,9 @@ public struct ChainBreak: Error, Equatable, Sendable, CustomStringConvertible {
         self.problem = problem
     }
 
-    public var description: String { "the log's chain breaks at seq \(seq): \(problem); run `ledger verify`" }
+    public var description: String {
+        "the log's chain breaks at seq \(seq): \(problem); run `ledger verify`"
+    }
 }
 
 /// The chain checked in log order, one line at a time: seq contiguous, each `prev` the hash of the line before,
@@ -82,7 +85,9 @@ public struct HashChain: Sendable, Equatable {
 
     /// A chain after the line `seq` whose hash is the hex `hash`; nil when it is not 64 hex digits.
     public init?(after seq: Int, hex hash: String) {
-        guard let digest = Array(hash.utf8).withUnsafeBytes({ SHA256.Digest(hex: $0) }) else { return nil }
+        guard let digest = Array(hash.utf8).withUnsafeBytes({ SHA256.Digest(hex: $0) }) else {
+            return nil
+        }
         self.init(after: seq, hash: digest)
     }
 
@@ -95,11 +100,16 @@ public struct HashChain: Sendable, Equatable {
     }
 
     /// `accept` of a line's parts (for a caller that keeps them its own way, as `ledger verify` does).
-    public mutating func accept(seq: Int, prev: SHA256.Digest?, hash: SHA256.Digest?, altered: String?) throws(ChainBreak) {
-        if seq != expectedSeq { throw fail("seq is \(seq), expected \(expectedSeq) (a line is missing, added or moved)") }
+    public mutating func accept(
+        seq: Int, prev: SHA256.Digest?, hash: SHA256.Digest?, altered: String?
+    ) throws(ChainBreak) {
+        if seq != expectedSeq {
+            throw fail("seq is \(seq), expected \(expectedSeq) (a line is missing, added or moved)")
+        }
         if prev != previousHash {
             throw fail(
-                "prev does not match the hash of seq \(expectedSeq - 1) (a line before it was changed, removed or reordered)")
+                "prev does not match the hash of seq \(expectedSeq - 1) (a line before it was changed, removed or reordered)"
+            )
         }
         if let altered { throw fail("\(altered) (the line was altered)") }
         guard let hash else { throw fail("hash: must be 64 lowercase hex digits") }

@@ -51,7 +51,8 @@ public final class IdIndex {
     public private(set) var rebuilds = 0
 
     private init(
-        path: String, ledger: LockedLedger, descriptor: Int32, capacity: Int, count: Int, covered: LogHead
+        path: String, ledger: LockedLedger, descriptor: Int32, capacity: Int, count: Int,
+        covered: LogHead
     ) throws {
         self.path = path
         self.ledger = ledger
@@ -59,7 +60,8 @@ public final class IdIndex {
         self.capacity = capacity
         self.count = count
         self.covered = covered
-        mapped = try Syscalls.mapShared(descriptor, length: Self.headerSize + capacity * Self.slotSize, path: path)
+        mapped = try Syscalls.mapShared(
+            descriptor, length: Self.headerSize + capacity * Self.slotSize, path: path)
     }
 
     deinit {
@@ -71,10 +73,14 @@ public final class IdIndex {
 
     /// Opens (or creates, or rebuilds) the index beside `ledger` and brings it up to the ledger's head.
     /// Must be called with the ledger's lock held.
-    public static func open(for ledger: LockedLedger, progress: ((Int) -> Void)? = nil) throws(EventLogError) -> IdIndex {
+    public static func open(for ledger: LockedLedger, progress: ((Int) -> Void)? = nil)
+        throws(EventLogError) -> IdIndex
+    {
         let path = ledger.path + ".ids"
         let index = try mapErrors { () throws -> IdIndex in
-            if let existing = try? load(path: path, ledger: ledger), try existing.stampMatches(ledger) {
+            if let existing = try? load(path: path, ledger: ledger),
+                try existing.stampMatches(ledger)
+            {
                 return existing
             }
             return try create(path: path, ledger: ledger, capacity: 1024)
@@ -87,13 +93,16 @@ public final class IdIndex {
         guard Syscalls.exists(path), !Syscalls.isSymlink(path) else { return nil }
         let descriptor = try Syscalls.open(path, O_RDWR | O_NOFOLLOW)
         var header = [UInt8](repeating: 0, count: headerSize)
-        let got = try header.withUnsafeMutableBytes { try Syscalls.pread(descriptor, into: $0, at: 0, path: path) }
+        let got = try header.withUnsafeMutableBytes {
+            try Syscalls.pread(descriptor, into: $0, at: 0, path: path)
+        }
         func word(_ at: Int) -> UInt64 {
             header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
         }
         let size = try Syscalls.fileSize(descriptor, path: path)
         let capacity = Int(truncatingIfNeeded: word(8))
-        guard got == headerSize, word(0) == magic, Self.checksum(of: header) == header[checksumAt...],
+        guard got == headerSize, word(0) == magic,
+            Self.checksum(of: header) == header[checksumAt...],
             capacity > 0, capacity & (capacity - 1) == 0, size == headerSize + capacity * slotSize
         else {
             Syscalls.close(descriptor)
@@ -101,7 +110,8 @@ public final class IdIndex {
         }
         let hash = String(decoding: header[48..<112], as: UTF8.self)
         let covered = LogHead(
-            seq: Int(truncatingIfNeeded: word(24)), hash: hash, size: Int(truncatingIfNeeded: word(32)))
+            seq: Int(truncatingIfNeeded: word(24)), hash: hash,
+            size: Int(truncatingIfNeeded: word(32)))
         do {
             return try IdIndex(
                 path: path, ledger: ledger, descriptor: descriptor, capacity: capacity,
@@ -112,15 +122,18 @@ public final class IdIndex {
         }
     }
 
-    private static func create(path: String, ledger: LockedLedger, capacity: Int) throws -> IdIndex {
+    private static func create(path: String, ledger: LockedLedger, capacity: Int) throws -> IdIndex
+    {
         let temporary = path + ".new"
         Syscalls.unlink(temporary)
         let descriptor = try Syscalls.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         let index: IdIndex
         do {
-            try Syscalls.allocate(descriptor, length: headerSize + capacity * slotSize, path: temporary)
+            try Syscalls.allocate(
+                descriptor, length: headerSize + capacity * slotSize, path: temporary)
             index = try IdIndex(
-                path: path, ledger: ledger, descriptor: descriptor, capacity: capacity, count: 0, covered: .empty)
+                path: path, ledger: ledger, descriptor: descriptor, capacity: capacity, count: 0,
+                covered: .empty)
         } catch {
             Syscalls.close(descriptor)
             Syscalls.unlink(temporary)
@@ -133,7 +146,9 @@ public final class IdIndex {
 
     /// The first 64 bits of the SHA-256 of the header's bytes before the checksum, in hex (16 bytes).
     static func checksum(of header: [UInt8]) -> ArraySlice<UInt8> {
-        let digest = header.withUnsafeBytes { SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[0..<checksumAt])) }
+        let digest = header.withUnsafeBytes {
+            SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[0..<checksumAt]))
+        }
         return digest.hexBytes[0..<(headerSize - checksumAt)]
     }
 
@@ -166,15 +181,19 @@ public final class IdIndex {
     }
 
     /// Adds every line between the stamp and the ledger's head.
-    private func catchUp(with ledger: LockedLedger, progress: ((Int) -> Void)?) throws(EventLogError) {
+    private func catchUp(with ledger: LockedLedger, progress: ((Int) -> Void)?)
+        throws(EventLogError)
+    {
         guard covered.size < ledger.head.size else { return }
         var pending: [(key: UInt64, offset: Int)] = []
         var last = covered
         try mapErrors {
-            try LogReader(path: ledger.path).forEachLine(from: covered.size, to: ledger.head.size) { line, position, _ in
+            try LogReader(path: ledger.path).forEachLine(from: covered.size, to: ledger.head.size) {
+                line, position, _ in
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 pending.append((Self.key(record.content.id), position.offset))
-                last = LogHead(seq: record.seq, hash: record.hash, size: position.offset + line.count + 1)
+                last = LogHead(
+                    seq: record.seq, hash: record.hash, size: position.offset + line.count + 1)
                 if pending.count % 100_000 == 0 { progress?(pending.count) }
             }
         }
@@ -185,12 +204,16 @@ public final class IdIndex {
     /// moves the stamp to `head`. Without it the slots are in place (a probe finds them) but the stamp stays where
     /// it was: a run of batches (ingest) syncs the index once at its end, and a crash before then leaves an older
     /// stamp, so the next open re-inserts those lines (idempotent).
-    public func insert(_ entries: [(key: UInt64, offset: Int)], newStamp head: LogHead, stamp: Bool = true)
+    public func insert(
+        _ entries: [(key: UInt64, offset: Int)], newStamp head: LogHead, stamp: Bool = true
+    )
         throws(EventLogError)
     {
         try mapErrors {
             do {
-                if (count + entries.count) * 2 > capacity { try grow(toHold: count + entries.count) }
+                if (count + entries.count) * 2 > capacity {
+                    try grow(toHold: count + entries.count)
+                }
                 for entry in entries { try place(entry.key, entry.offset) }
             } catch is Damaged {
                 // The entries' lines are durable in the log already, so the rebuilt index holds them.
@@ -243,7 +266,8 @@ public final class IdIndex {
 
     /// The 24-bit check of a slot's key and offset at its place.
     static func check(key: UInt64, offsetPlusOne: UInt64, slot: Int) -> UInt64 {
-        var mixed = key ^ (offsetPlusOne &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(slot) &* 0xC2B2_AE3D_27D4_EB4F)
+        var mixed =
+            key ^ (offsetPlusOne &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(slot) &* 0xC2B2_AE3D_27D4_EB4F)
         mixed ^= mixed >> 31
         mixed &*= 0xBF58_476D_1CE4_E5B9
         mixed ^= mixed >> 29
@@ -255,7 +279,8 @@ public final class IdIndex {
     /// A slot's word after its key: the offset plus one and its check.
     static func slotValue(key: UInt64, offset: Int, slot: Int) -> UInt64 {
         let offsetPlusOne = UInt64(offset + 1)
-        return offsetPlusOne | check(key: key, offsetPlusOne: offsetPlusOne, slot: slot) << offsetBits
+        return offsetPlusOne | check(key: key, offsetPlusOne: offsetPlusOne, slot: slot)
+            << offsetBits
     }
 
     private func place(_ key: UInt64, _ offset: Int) throws {
@@ -264,7 +289,8 @@ public final class IdIndex {
         while true {
             let (slotKey, found) = try readSlot(slot)
             if slotKey == 0 { break }
-            if slotKey == key && found == offset { return }  // already there (re-insert after a crash)
+            // already there (re-insert after a crash)
+            if slotKey == key && found == offset { return }
             slot = (slot + 1) & (capacity - 1)
             probes += 1
             if probes == capacity {
@@ -291,12 +317,16 @@ public final class IdIndex {
             return (0, -1)
         }
         let offsetPlusOne = value & Self.offsetMask
-        guard offsetPlusOne > 0, value >> Self.offsetBits == Self.check(key: key, offsetPlusOne: offsetPlusOne, slot: slot)
+        guard offsetPlusOne > 0,
+            value >> Self.offsetBits
+                == Self.check(key: key, offsetPlusOne: offsetPlusOne, slot: slot)
         else { throw Damaged() }
         return (key, Int(offsetPlusOne) - 1)
     }
 
-    private static func writeSlot(_ slot: Int, _ key: UInt64, _ value: UInt64, in mapping: UnsafeMutableRawPointer) {
+    private static func writeSlot(
+        _ slot: Int, _ key: UInt64, _ value: UInt64, in mapping: UnsafeMutableRawPointer
+    ) {
         let at = headerSize + slot * slotSize
         mapping.storeBytes(of: key, toByteOffset: at, as: UInt64.self)
         mapping.storeBytes(of: value, toByteOffset: at + 8, as: UInt64.self)
@@ -323,10 +353,12 @@ public final class IdIndex {
         let temporary = path + ".new"
         let newLength = Self.headerSize + newCapacity * Self.slotSize
         Syscalls.unlink(temporary)
-        let newDescriptor = try Syscalls.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        let newDescriptor = try Syscalls.open(
+            temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         let newMapping: UnsafeMutableRawPointer
         do {
-            try Syscalls.allocate(newDescriptor, length: newLength, path: temporary)  // zeros: every slot empty
+            // zeros: every slot empty
+            try Syscalls.allocate(newDescriptor, length: newLength, path: temporary)
             newMapping = try Syscalls.mapShared(newDescriptor, length: newLength, path: temporary)
         } catch {
             Syscalls.close(newDescriptor)
@@ -339,10 +371,14 @@ public final class IdIndex {
                 let (key, offset) = try readSlot(slot)
                 guard key != 0 else { continue }
                 var target = Int(truncatingIfNeeded: key) & (newCapacity - 1)
-                while newMapping.loadUnaligned(fromByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self) != 0 {
+                while newMapping.loadUnaligned(
+                    fromByteOffset: Self.headerSize + target * Self.slotSize, as: UInt64.self) != 0
+                {
                     target = (target + 1) & (newCapacity - 1)
                 }
-                Self.writeSlot(target, key, Self.slotValue(key: key, offset: offset, slot: target), in: newMapping)
+                Self.writeSlot(
+                    target, key, Self.slotValue(key: key, offset: offset, slot: target),
+                    in: newMapping)
                 placed += 1
             }
         } catch {

@@ -36,21 +36,27 @@ public struct JSONParser: ~Copyable {
     }
 
     /// Parses exactly one JSON value filling `bytes` (surrounding whitespace allowed).
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits = JSONLimits()) throws(JSONSyntaxError)
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits = JSONLimits())
+        throws(JSONSyntaxError)
         -> JSONValue
     {
         var parser = JSONParser(bytes, limits: limits)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
-        if parser.position != bytes.count { throw parser.error("unexpected bytes after the JSON value") }
+        if parser.position != bytes.count {
+            throw parser.error("unexpected bytes after the JSON value")
+        }
         return value
     }
 
     /// Parses exactly one JSON value from an array of bytes.
-    public static func parse(_ bytes: [UInt8], limits: JSONLimits = JSONLimits()) throws(JSONSyntaxError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8], limits: JSONLimits = JSONLimits())
+        throws(JSONSyntaxError) -> JSONValue
+    {
         let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
-            do throws(JSONSyntaxError) { return .success(try parse(buffer, limits: limits)) } catch {
+            do throws(JSONSyntaxError) { return .success(try parse(buffer, limits: limits)) } catch
+            {
                 return .failure(error)
             }
         }
@@ -58,18 +64,24 @@ public struct JSONParser: ~Copyable {
     }
 
     /// Parses one JSON value from text.
-    public static func parse(_ text: String, limits: JSONLimits = JSONLimits()) throws(JSONSyntaxError) -> JSONValue {
+    public static func parse(_ text: String, limits: JSONLimits = JSONLimits())
+        throws(JSONSyntaxError) -> JSONValue
+    {
         try parse(Array(text.utf8), limits: limits)
     }
 
     /// Parses a top-level object and reports, for each member, the byte range of its value in `bytes`.
     /// The storage engine uses the ranges to hash stored bytes exactly as written.
-    public static func parseObjectWithSpans(_ bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits = JSONLimits())
+    public static func parseObjectWithSpans(
+        _ bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits = JSONLimits()
+    )
         throws(JSONSyntaxError) -> [(member: JSONMember, span: Range<Int>)]
     {
         var parser = JSONParser(bytes, limits: limits)
         parser.skipWhitespace()
-        guard parser.peek() == UInt8(ascii: "{") else { throw parser.error("expected a JSON object") }
+        guard parser.peek() == UInt8(ascii: "{") else {
+            throw parser.error("expected a JSON object")
+        }
         parser.position += 1
         parser.depth = 1
         var result: [(member: JSONMember, span: Range<Int>)] = []
@@ -80,7 +92,9 @@ public struct JSONParser: ~Copyable {
         } else {
             while true {
                 parser.skipWhitespace()
-                guard parser.peek() == UInt8(ascii: "\"") else { throw parser.error("expected a member name") }
+                guard parser.peek() == UInt8(ascii: "\"") else {
+                    throw parser.error("expected a member name")
+                }
                 let keyStart = parser.position
                 let key = try parser.parseString()
                 if !seen.insert(key).inserted {
@@ -93,7 +107,9 @@ public struct JSONParser: ~Copyable {
                 let start = parser.position
                 let value = try parser.parseValue()
                 result.append((JSONMember(key, value), start..<parser.position))
-                if result.count > limits.maxMembers { throw parser.error("more than \(limits.maxMembers) members") }
+                if result.count > limits.maxMembers {
+                    throw parser.error("more than \(limits.maxMembers) members")
+                }
                 parser.skipWhitespace()
                 let next = parser.peek()
                 parser.position += 1
@@ -104,18 +120,26 @@ public struct JSONParser: ~Copyable {
             }
         }
         parser.skipWhitespace()
-        if parser.position != bytes.count { throw parser.error("unexpected bytes after the JSON value") }
+        if parser.position != bytes.count {
+            throw parser.error("unexpected bytes after the JSON value")
+        }
         return result
     }
 
-    private func error(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: position, reason: reason) }
+    private func error(_ reason: String) -> JSONSyntaxError {
+        JSONSyntaxError(offset: position, reason: reason)
+    }
 
     private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
     private mutating func skipWhitespace() {
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 } else { return }
+            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                position += 1
+            } else {
+                return
+            }
         }
     }
 
@@ -176,7 +200,9 @@ public struct JSONParser: ~Copyable {
             position += 1
             skipWhitespace()
             members.append(JSONMember(key, try parseValue()))
-            if members.count > limits.maxMembers { throw error("more than \(limits.maxMembers) members") }
+            if members.count > limits.maxMembers {
+                throw error("more than \(limits.maxMembers) members")
+            }
             skipWhitespace()
             guard let next = peek() else { throw error("unexpected end of input") }
             position += 1
@@ -202,7 +228,9 @@ public struct JSONParser: ~Copyable {
         while true {
             skipWhitespace()
             items.append(try parseValue())
-            if items.count > limits.maxMembers { throw error("more than \(limits.maxMembers) elements") }
+            if items.count > limits.maxMembers {
+                throw error("more than \(limits.maxMembers) elements")
+            }
             skipWhitespace()
             guard let next = peek() else { throw error("unexpected end of input") }
             position += 1
@@ -218,7 +246,9 @@ public struct JSONParser: ~Copyable {
     private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = position
         if peek() == UInt8(ascii: "-") { position += 1 }
-        guard let first = peek(), first >= 0x30, first <= 0x39 else { throw error("invalid number") }
+        guard let first = peek(), first >= 0x30, first <= 0x39 else {
+            throw error("invalid number")
+        }
         position += 1
         if first == 0x30, let next = peek(), next >= 0x30, next <= 0x39 {
             throw error("leading zero in number")
@@ -226,17 +256,24 @@ public struct JSONParser: ~Copyable {
         while let digit = peek(), digit >= 0x30, digit <= 0x39 { position += 1 }
         if peek() == UInt8(ascii: ".") {
             position += 1
-            guard let digit = peek(), digit >= 0x30, digit <= 0x39 else { throw error("invalid number") }
+            guard let digit = peek(), digit >= 0x30, digit <= 0x39 else {
+                throw error("invalid number")
+            }
             while let digit = peek(), digit >= 0x30, digit <= 0x39 { position += 1 }
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
             position += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
-            guard let digit = peek(), digit >= 0x30, digit <= 0x39 else { throw error("invalid number") }
+            guard let digit = peek(), digit >= 0x30, digit <= 0x39 else {
+                throw error("invalid number")
+            }
             while let digit = peek(), digit >= 0x30, digit <= 0x39 { position += 1 }
         }
-        if position - start > 64 { throw JSONSyntaxError(offset: start, reason: "number longer than 64 characters") }
-        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+        if position - start > 64 {
+            throw JSONSyntaxError(offset: start, reason: "number longer than 64 characters")
+        }
+        return .number(
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
     }
 
     /// Parses a string starting at its opening quote; validates UTF-8 and escapes.
@@ -299,7 +336,9 @@ public struct JSONParser: ~Copyable {
                     else { throw error("unpaired surrogate in string") }
                     position += 2
                     let low = try parseHex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw error("unpaired surrogate in string") }
+                    guard low >= 0xDC00 && low < 0xE000 else {
+                        throw error("unpaired surrogate in string")
+                    }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if scalar >= 0xDC00 && scalar < 0xE000 {
                     throw error("unpaired surrogate in string")

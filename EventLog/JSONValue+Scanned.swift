@@ -11,7 +11,8 @@ extension JSONValue {
             self = .null
             return
         }
-        var builder = ValueBuilder(cursor: Cursor(base: base, end: bytes.count), members: [], items: [])
+        var builder = ValueBuilder(
+            cursor: Cursor(base: base, end: bytes.count), members: [], items: [])
         self = builder.value()
     }
 
@@ -31,10 +32,12 @@ extension String {
 extension LineScanner {
     /// Builds the value at `range` of a line this scanner accepted; like `JSONValue(scanned:)`, but reusing the
     /// scanner's scratch space so that each object and array is allocated once, at its size.
-    public mutating func value(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> JSONValue {
+    public mutating func value(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> JSONValue
+    {
         guard let base = line.baseAddress, range.upperBound <= line.count else { return .null }
         var builder = ValueBuilder(
-            cursor: Cursor(base: base + range.lowerBound, end: range.count), members: takeMemberScratch(),
+            cursor: Cursor(base: base + range.lowerBound, end: range.count),
+            members: takeMemberScratch(),
             items: takeItemScratch())
         let value = builder.value()
         returnScratch(members: builder.members, items: builder.items)
@@ -97,10 +100,15 @@ struct ValueBuilder {
             return .null
         default:
             let start = cursor.index
-            while let next = cursor.peek(), next != UInt8(ascii: ","), next != UInt8(ascii: "}"), next != UInt8(ascii: "]") {
+            while let next = cursor.peek(), next != UInt8(ascii: ","), next != UInt8(ascii: "}"),
+                next != UInt8(ascii: "]")
+            {
                 cursor.index += 1
             }
-            return .number(String(decoding: UnsafeBufferPointer(start: cursor.base + start, count: cursor.index - start), as: UTF8.self))
+            return .number(
+                String(
+                    decoding: UnsafeBufferPointer(
+                        start: cursor.base + start, count: cursor.index - start), as: UTF8.self))
         }
     }
 
@@ -109,14 +117,17 @@ struct ValueBuilder {
         let start = cursor.index
         while let byte = cursor.peek() {
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(start: cursor.base + start, count: cursor.index - start), as: UTF8.self)
+                let text = String(
+                    decoding: UnsafeBufferPointer(
+                        start: cursor.base + start, count: cursor.index - start), as: UTF8.self)
                 cursor.index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             cursor.index += 1
         }
-        var scratch = Array(UnsafeBufferPointer(start: cursor.base + start, count: cursor.index - start))
+        var scratch = Array(
+            UnsafeBufferPointer(start: cursor.base + start, count: cursor.index - start))
         while let byte = cursor.peek() {
             cursor.index += 1
             if byte == UInt8(ascii: "\"") { break }
@@ -166,7 +177,9 @@ struct ValueBuilder {
 /// Reading one member of a JSON object that `LineScanner` accepted, without building the rest of it.
 public enum ScannedObject {
     /// Where the value of the member called `name` is in `object` (the bytes of the whole object), if present.
-    public static func valueRange(of name: String, in object: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+    public static func valueRange(of name: String, in object: UnsafeBufferPointer<UInt8>) -> Range<
+        Int
+    >? {
         guard let base = object.baseAddress else { return nil }
         let found: Range<Int>?? = name.utf8.withContiguousStorageIfAvailable { key in
             find(key, base: base, count: object.count)
@@ -176,7 +189,9 @@ public enum ScannedObject {
         return copy.withUTF8 { find($0, base: base, count: object.count) }
     }
 
-    private static func find(_ key: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, count: Int) -> Range<Int>? {
+    private static func find(
+        _ key: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, count: Int
+    ) -> Range<Int>? {
         var cursor = Cursor(base: base, end: count)
         guard cursor.literal("{"), !cursor.literal("}") else { return nil }
         while cursor.literal("\"") {
@@ -194,7 +209,9 @@ public enum ScannedObject {
     }
 
     /// Every member's name and value range, in order.
-    public static func members(in object: UnsafeBufferPointer<UInt8>) -> [(name: Range<Int>, value: Range<Int>)] {
+    public static func members(in object: UnsafeBufferPointer<UInt8>) -> [(
+        name: Range<Int>, value: Range<Int>
+    )] {
         var members: [(name: Range<Int>, value: Range<Int>)] = []
         _ = forEachMember(in: object) { name, value in
             members.append((name, value))
@@ -206,7 +223,8 @@ public enum ScannedObject {
     /// Calls `body` with each member's name and value range, in order, until it returns false; returns false
     /// when it stopped early or `object` is not an object.
     public static func forEachMember(
-        in object: UnsafeBufferPointer<UInt8>, _ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool
+        in object: UnsafeBufferPointer<UInt8>,
+        _ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool
     ) -> Bool {
         guard let base = object.baseAddress else { return false }
         var cursor = Cursor(base: base, end: object.count)
@@ -225,7 +243,9 @@ public enum ScannedObject {
 
     /// Calls `body` with each item's range of the array `array`, in order, until it returns false; returns false
     /// when it stopped early or `array` is not an array.
-    public static func forEachItem(in array: UnsafeBufferPointer<UInt8>, _ body: (_ item: Range<Int>) -> Bool) -> Bool {
+    public static func forEachItem(
+        in array: UnsafeBufferPointer<UInt8>, _ body: (_ item: Range<Int>) -> Bool
+    ) -> Bool {
         guard let base = array.baseAddress else { return false }
         var cursor = Cursor(base: base, end: array.count)
         guard cursor.literal("[") else { return false }

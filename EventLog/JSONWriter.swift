@@ -9,17 +9,23 @@ public enum JSONWriter {
     }
 
     /// The compact serialisation of `value`, as text.
-    public static func string(_ value: JSONValue) -> String { String(decoding: bytes(value), as: UTF8.self) }
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
 
     /// Appends the compact serialisation of `value` to `out`.
-    public static func write(_ value: JSONValue, into out: inout [UInt8]) { write(value, into: &out, display: false) }
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, into: &out, display: false)
+    }
 
     /// Appends `value` as `write` does, with the characters a terminal or a reader's eye acts on rather than shows
     /// (`TerminalText.isControl`: DEL, the C1 controls, U+2028, U+2029, the bidirectional formatting characters)
     /// escaped as `\uXXXX` too, as the C0 controls always are: the same value to any JSON reader, and nothing in it
     /// that acts when the output is shown on a terminal or pasted into a script. For projections and every output;
     /// the log's stored form stays the minimal one.
-    public static func writeForDisplay(_ value: JSONValue, into out: inout [UInt8]) { write(value, into: &out, display: true) }
+    public static func writeForDisplay(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, into: &out, display: true)
+    }
 
     private static func write(_ value: JSONValue, into out: inout [UInt8], display: Bool) {
         switch value {
@@ -56,7 +62,9 @@ public enum JSONWriter {
             let plain =
                 bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
                 || (display
-                    ? bytes.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && !TerminalText.mayBeginControl($0) }
+                    ? bytes.allSatisfy {
+                        $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && !TerminalText.mayBeginControl($0)
+                    }
                     : bytes.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C })
             guard plain else { return false }
             out.append(contentsOf: bytes)
@@ -88,6 +96,8 @@ public enum JSONWriter {
     /// `\uXXXX` for a scalar of the Basic Multilingual Plane.
     private static func appendUnicodeEscape(_ value: UInt32, into out: inout [UInt8]) {
         out.append(contentsOf: [0x5C, UInt8(ascii: "u")])
-        for shift in stride(from: 12, through: 0, by: -4) { out.append(Hex.digits[Int((value >> UInt32(shift)) & 0xF)]) }
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(Hex.digits[Int((value >> UInt32(shift)) & 0xF)])
+        }
     }
 }

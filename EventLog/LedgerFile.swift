@@ -56,7 +56,8 @@ public struct LedgerFile: Sendable {
     public func create() throws(EventLogError) {
         if Syscalls.isSymlink(path) { throw .symlink(path: path) }
         do {
-            let descriptor = try Syscalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+            let descriptor = try Syscalls.open(
+                path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
             defer { Syscalls.close(descriptor) }
             try Syscalls.fsync(descriptor, path: path)
             try Syscalls.syncDirectory(of: path)
@@ -68,7 +69,9 @@ public struct LedgerFile: Sendable {
 
     /// Runs `body` holding an exclusive `flock` on the log file itself; other writers wait (with `waitingAtMost`,
     /// that many seconds at most: then the wait fails with `EWOULDBLOCK`, for a caller that must not hang).
-    public func withLock<T>(waitingAtMost timeout: Double? = nil, _ body: (LockedLedger) throws -> T) throws -> T {
+    public func withLock<T>(
+        waitingAtMost timeout: Double? = nil, _ body: (LockedLedger) throws -> T
+    ) throws -> T {
         let locked = try LockedLedger(path: path, timeout: timeout)
         defer { locked.close() }  // closing releases the lock
         return try body(locked)
@@ -77,7 +80,9 @@ public struct LedgerFile: Sendable {
     /// Opens the log at `path` for reading or writing, refusing a symbolic link, anything but a regular file
     /// (a FIFO would hang the reader, `/dev/null` would read as empty and take writes) and, for a writer, a log
     /// with more than one name. `O_NONBLOCK` keeps a FIFO from blocking the open itself; it is cleared again.
-    static func open(_ path: String, _ flags: Int32) throws(EventLogError) -> (descriptor: Int32, status: FileStatus) {
+    static func open(_ path: String, _ flags: Int32) throws(EventLogError) -> (
+        descriptor: Int32, status: FileStatus
+    ) {
         if Syscalls.isSymlink(path) { throw .symlink(path: path) }
         let descriptor: Int32
         do { descriptor = try Syscalls.open(path, flags | O_NOFOLLOW | O_NONBLOCK) } catch {
@@ -87,7 +92,9 @@ public struct LedgerFile: Sendable {
         }
         do {
             let status = try Syscalls.status(descriptor, path: path)
-            guard status.isRegular else { throw EventLogError.notRegularFile(path: path, kind: status.kindName) }
+            guard status.isRegular else {
+                throw EventLogError.notRegularFile(path: path, kind: status.kindName)
+            }
             if flags & O_ACCMODE != O_RDONLY && status.links > 1 {
                 throw EventLogError.hardLinked(path: path, links: status.links)
             }
@@ -160,7 +167,9 @@ public final class LockedLedger {
                 // Once locked: is this still the file the path names, with that one name?
                 let now = try mapErrors { try Syscalls.status(descriptor, path: path) }
                 if now.links > 1 { throw EventLogError.hardLinked(path: path, links: now.links) }
-                guard let named = Syscalls.status(of: path), named.isSameFile(as: now), now.links == 1 else {
+                guard let named = Syscalls.status(of: path), named.isSameFile(as: now),
+                    now.links == 1
+                else {
                     attempts += 1
                     if attempts >= 100 { throw EventLogError.replaced(path: path) }
                     Syscalls.close(descriptor)
@@ -180,12 +189,14 @@ public final class LockedLedger {
     func close() { Syscalls.close(descriptor) }
 
     /// Takes the lock, trying every few milliseconds for `seconds` at most (`flock` has no timeout of its own).
-    private static func lock(_ descriptor: Int32, path: String, within seconds: Double) throws(SystemCallError) {
+    private static func lock(_ descriptor: Int32, path: String, within seconds: Double)
+        throws(SystemCallError)
+    {
         var waited = 0.0
         while true {
             do {
                 return try Syscalls.flock(descriptor, LOCK_EX | LOCK_NB, path: path)
-            } catch where error.errno == EWOULDBLOCK && waited < seconds {
+            } catch  where error.errno == EWOULDBLOCK && waited < seconds {
                 usleep(2_000)
                 waited += 0.002
             }
@@ -195,7 +206,9 @@ public final class LockedLedger {
     /// Whether the path still names the locked file, with that one name: a write to a file that lost its name
     /// (removed, renamed over) would be lost, so it is not acknowledged.
     private func checkStillNamed() throws(EventLogError) {
-        guard let named = Syscalls.status(of: path), named.isSameFile(as: status) else { throw .replaced(path: path) }
+        guard let named = Syscalls.status(of: path), named.isSameFile(as: status) else {
+            throw .replaced(path: path)
+        }
         if named.links > 1 { throw .hardLinked(path: path, links: named.links) }
     }
 
@@ -230,7 +243,9 @@ public final class LockedLedger {
     /// `fsync`ed, renamed over the log, and the directory `fsync`ed. Killed at any point, the path names either
     /// the old log, whole, or the new one, whole. Writers waiting for this lock find, once it is released, that
     /// the path names another file and open it again (`init`); nothing more may be appended through this lock.
-    public func replace(temporary: String, newHead: LogHead, _ write: (AtomicOutput) throws -> Void) throws {
+    public func replace(temporary: String, newHead: LogHead, _ write: (AtomicOutput) throws -> Void)
+        throws
+    {
         if replaced { throw EventLogError.replaced(path: path) }
         if tornBytes > 0 { throw EventLogError.tornTail(path: path, bytes: tornBytes) }
         try checkStillNamed()
@@ -257,7 +272,8 @@ public final class LockedLedger {
                 attempt += 1
                 side = "\(path).torn-\(head.seq + 1)-\(attempt)"
             }
-            let sideDescriptor = try Syscalls.open(side, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+            let sideDescriptor = try Syscalls.open(
+                side, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
             do {
                 try partial.withUnsafeBytes { bytes in
                     try Syscalls.writeAll(sideDescriptor, bytes, path: side)
@@ -282,12 +298,16 @@ public final class LockedLedger {
     /// The offset where the line ending (with its newline) at `end` starts, reading backwards.
     public func lineStart(endingAt end: Int) throws(EventLogError) -> Int? {
         guard end > 0, end <= head.size else { return nil }
-        return try mapErrors { try Tail.lineStart(descriptor: descriptor, endingAt: end, path: path) }
+        return try mapErrors {
+            try Tail.lineStart(descriptor: descriptor, endingAt: end, path: path)
+        }
     }
 
     /// Reads the whole line that starts at `offset` (without its newline).
     public func line(at offset: Int) throws(EventLogError) -> [UInt8]? {
-        try mapErrors { try Tail.line(descriptor: descriptor, at: offset, path: path, end: head.size) }
+        try mapErrors {
+            try Tail.line(descriptor: descriptor, at: offset, path: path, end: head.size)
+        }
     }
 }
 
@@ -299,16 +319,24 @@ enum Tail {
         if size == 0 { return (.empty, 0) }
         // Everything after the last newline is torn. The search is unbounded: however long a torn or foreign tail
         // is, the whole lines before it stay in the log.
-        let newline = try mapErrors { try lastNewline(descriptor: descriptor, before: size, path: path, within: nil) }
+        let newline = try mapErrors {
+            try lastNewline(descriptor: descriptor, before: size, path: path, within: nil)
+        }
         guard let newline, newline >= 0 else {
             // No whole line at all: the entire file is a torn first write.
             return (.empty, size)
         }
         let headSize = newline + 1
-        guard let start = try mapErrors({ try lineStart(descriptor: descriptor, endingAt: headSize, path: path) }),
-            let lineBytes = try mapErrors({ try line(descriptor: descriptor, at: start, path: path, end: headSize) })
+        guard
+            let start = try mapErrors({
+                try lineStart(descriptor: descriptor, endingAt: headSize, path: path)
+            }),
+            let lineBytes = try mapErrors({
+                try line(descriptor: descriptor, at: start, path: path, end: headSize)
+            })
         else {
-            throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "last line is over the size limit")
+            throw EventLogError.malformedLine(
+                seq: nil, lineNumber: 0, problem: "last line is over the size limit")
         }
         let record: LedgerRecord
         do { record = try LineFormat.decode(lineBytes) } catch {
@@ -319,7 +347,9 @@ enum Tail {
 
     /// The offset of the last newline before `end`: -1 when the file starts before one is found, nil when none is
     /// found within `within` bytes (nil `within`: search to the start).
-    static func lastNewline(descriptor: Int32, before end: Int, path: String, within: Int?) throws -> Int? {
+    static func lastNewline(descriptor: Int32, before end: Int, path: String, within: Int?) throws
+        -> Int?
+    {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var position = end
         while position > 0 {
@@ -327,7 +357,9 @@ enum Tail {
             let start = max(0, position - buffer.count)
             let count = position - start
             _ = try buffer.withUnsafeMutableBytes {
-                try Syscalls.pread(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), at: start, path: path)
+                try Syscalls.pread(
+                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]),
+                    at: start, path: path)
             }
             if let index = buffer[0..<count].lastIndex(of: 0x0A) { return start + index }
             position = start
@@ -338,7 +370,9 @@ enum Tail {
     /// Where the line that ends (with its newline) at `end` starts; nil when it would be over the size limit.
     static func lineStart(descriptor: Int32, endingAt end: Int, path: String) throws -> Int? {
         guard end > 0 else { return nil }
-        let previous = try lastNewline(descriptor: descriptor, before: end - 1, path: path, within: LineFormat.maxLineBytes + 1)
+        let previous = try lastNewline(
+            descriptor: descriptor, before: end - 1, path: path, within: LineFormat.maxLineBytes + 1
+        )
         return previous.map { $0 + 1 }
     }
 
@@ -351,7 +385,8 @@ enum Tail {
             let want = min(chunk.count, end - position)
             let got = try chunk.withUnsafeMutableBytes { raw in
                 try Syscalls.pread(
-                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]), at: position, path: path)
+                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]),
+                    at: position, path: path)
             }
             if got == 0 { break }
             if let newline = chunk[0..<got].firstIndex(of: 0x0A) {

@@ -21,7 +21,8 @@ public struct RecordContent: Sendable, Equatable {
 
     /// Creates the content of a record.
     public init(
-        id: String, stream: String, type: String, version: Int = 1, occurredAt: String, actor: JSONValue,
+        id: String, stream: String, type: String, version: Int = 1, occurredAt: String,
+        actor: JSONValue,
         source: JSONValue? = nil, data: JSONValue
     ) {
         self.id = id

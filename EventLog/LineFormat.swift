@@ -23,7 +23,9 @@ public enum LineFormat {
         let members = middle(content, recordedAt: recordedAt)
         var line: [UInt8] = []
         line.reserveCapacity(data.count + members.count + 256)
-        let hash = encode(id: content.id, middle: members, data: data, seq: seq, prev: prev, salt: salt, into: &line)
+        let hash = encode(
+            id: content.id, middle: members, data: data, seq: seq, prev: prev, salt: salt,
+            into: &line)
         return (line, hash)
     }
 
@@ -58,13 +60,17 @@ public enum LineFormat {
     /// `middle` from a writer's line that `LineScanner.scanWriter` accepted: its strings need no escape and its
     /// objects are already in stored form, so the bytes go in as they are. The same bytes as `middle(_:recordedAt:)`
     /// of the content the reference parser reads from the line.
-    public static func middle(_ written: WriterLine, line: UnsafeBufferPointer<UInt8>, recordedAt: String) -> [UInt8] {
+    public static func middle(
+        _ written: WriterLine, line: UnsafeBufferPointer<UInt8>, recordedAt: String
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + written.actor.count + (written.source?.count ?? 0))
         func key(_ name: StaticString) {
             name.withUTF8Buffer { out.append(contentsOf: $0) }
         }
-        func bytes(_ range: Range<Int>) { out.append(contentsOf: UnsafeBufferPointer(rebasing: line[range])) }
+        func bytes(_ range: Range<Int>) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: line[range]))
+        }
         key(",\"stream\":\"")
         bytes(written.stream)
         key("\",\"type\":\"")
@@ -86,7 +92,9 @@ public enum LineFormat {
 
     /// `RecordContent.fingerprint` of the event whose stored line is built from `id`, `middle` (made with
     /// `recordedAt`) and `data` in stored form: the writer's members in the same order, without `recordedAt`.
-    public static func fingerprint(id: String, middle: [UInt8], recordedAt: String, data: [UInt8]) -> [UInt8] {
+    public static func fingerprint(id: String, middle: [UInt8], recordedAt: String, data: [UInt8])
+        -> [UInt8]
+    {
         var member: [UInt8] = Array(",\"recordedAt\":".utf8)
         JSONWriter.writeString(recordedAt, into: &member)
         var out: [UInt8] = Array("{\"id\":".utf8)
@@ -109,7 +117,8 @@ public enum LineFormat {
     /// `prev` (with its newline), to `out`, which may already hold lines (a batch being built); returns the line's
     /// hash.
     public static func encode(
-        id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String, into out: inout [UInt8]
+        id: String, middle: [UInt8], data: [UInt8], seq: Int, prev: String, salt: String,
+        into out: inout [UInt8]
     ) -> String {
         var dataHasher = SHA256()
         dataHasher.update(salt)
@@ -130,7 +139,9 @@ public enum LineFormat {
         key("\",\"prev\":\"")
         out.append(contentsOf: prev.utf8)
         out.append(UInt8(ascii: "\""))
-        let hash = out.withUnsafeBytes { SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) }.hex
+        let hash = out.withUnsafeBytes {
+            SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[start...]))
+        }.hex
         key(",\"hash\":\"")
         out.append(contentsOf: hash.utf8)
         key("\",\"data\":")
@@ -143,7 +154,9 @@ public enum LineFormat {
 
     /// Parses one stored line (without its newline) and checks its shape. It does not check the hashes:
     /// `verifyHashes` does that.
-    public static func decode(_ line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) -> LedgerRecord {
+    public static func decode(_ line: UnsafeBufferPointer<UInt8>) throws(LineFormatError)
+        -> LedgerRecord
+    {
         guard line.count <= maxLineBytes else {
             throw LineFormatError(field: "line", reason: "longer than \(maxLineBytes) bytes")
         }
@@ -155,14 +168,18 @@ public enum LineFormat {
             throw LineFormatError(field: "line", reason: "not valid JSON: \(error)")
         }
         var index = 0
-        func take(_ name: String, optional: Bool = false) throws(LineFormatError) -> (JSONValue, Range<Int>)? {
+        func take(_ name: String, optional: Bool = false) throws(LineFormatError) -> (
+            JSONValue, Range<Int>
+        )? {
             if index < members.count, members[index].member.key == name {
                 defer { index += 1 }
                 return (members[index].member.value, members[index].span)
             }
             if optional { return nil }
-            let found = index < members.count ? "\"\(members[index].member.key)\"" : "the end of the line"
-            throw LineFormatError(field: name, reason: "expected here in member order, found \(found)")
+            let found =
+                index < members.count ? "\"\(members[index].member.key)\"" : "the end of the line"
+            throw LineFormatError(
+                field: name, reason: "expected here in member order, found \(found)")
         }
         func string(_ name: String) throws(LineFormatError) -> String {
             guard let (value, _) = try take(name), let text = value.stringValue else {
@@ -183,7 +200,9 @@ public enum LineFormat {
         let id = try string("id")
         let stream = try string("stream")
         let type = try string("type")
-        guard let (versionValue, _) = try take("v"), let version = versionValue.intValue, version >= 1 else {
+        guard let (versionValue, _) = try take("v"), let version = versionValue.intValue,
+            version >= 1
+        else {
             throw LineFormatError(field: "v", reason: "must be an integer ≥ 1")
         }
         let occurredAt = try string("occurredAt")
@@ -205,29 +224,36 @@ public enum LineFormat {
         var salt: String?
         var redacted: JSONValue?
         if let (value, span) = try take("data", optional: true) {
-            guard value.objectValue != nil else { throw LineFormatError(field: "data", reason: "must be an object") }
+            guard value.objectValue != nil else {
+                throw LineFormatError(field: "data", reason: "must be an object")
+            }
             data = value
             dataRange = span
             salt = try hex("salt", count: 32)
         } else if let (value, _) = try take("redacted", optional: true) {
             redacted = value
         } else {
-            throw LineFormatError(field: "data", reason: "expected \"data\" or \"redacted\" after \"hash\"")
+            throw LineFormatError(
+                field: "data", reason: "expected \"data\" or \"redacted\" after \"hash\"")
         }
         if index < members.count {
-            throw LineFormatError(field: members[index].member.key, reason: "unexpected member after the last one")
+            throw LineFormatError(
+                field: members[index].member.key, reason: "unexpected member after the last one")
         }
         let content = RecordContent(
-            id: id, stream: stream, type: type, version: version, occurredAt: occurredAt, actor: actor,
+            id: id, stream: stream, type: type, version: version, occurredAt: occurredAt,
+            actor: actor,
             source: source, data: data)
         return LedgerRecord(
-            seq: seq, content: content, recordedAt: recordedAt, dataHash: dataHash, prev: prev, hash: hash,
+            seq: seq, content: content, recordedAt: recordedAt, dataHash: dataHash, prev: prev,
+            hash: hash,
             salt: salt, redacted: redacted, bodyRange: 0..<bodyEnd, dataRange: dataRange)
     }
 
     /// Parses a stored line by the fast path (`LineScanner`) when the line is in the shape the ledger writes, and
     /// by the reference parser otherwise: the same record either way, the reference's reason when it is refused.
-    public static func decode(_ line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner) throws(LineFormatError)
+    public static func decode(_ line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner)
+        throws(LineFormatError)
         -> LedgerRecord
     {
         guard let scanned = scanner.scan(line) else { return try decode(line) }
@@ -235,55 +261,73 @@ public enum LineFormat {
     }
 
     /// The record of a line the scanner accepted.
-    public static func record(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) -> LedgerRecord {
+    public static func record(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>)
+        -> LedgerRecord
+    {
         var scanner = LineScanner()
         return record(scanned, line: line, scanner: &scanner)
     }
 
     /// The writer's part of a line the scanner accepted, built with the scanner's scratch space.
-    public static func content(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner)
+    public static func content(
+        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner
+    )
         -> RecordContent
     {
         RecordContent(
             id: String(scanned: line, scanned.id), stream: String(scanned: line, scanned.stream),
             type: String(scanned: line, scanned.type), version: scanned.version,
-            occurredAt: String(scanned: line, scanned.occurredAt), actor: scanner.value(line, scanned.actor),
+            occurredAt: String(scanned: line, scanned.occurredAt),
+            actor: scanner.value(line, scanned.actor),
             source: scanned.source.map { scanner.value(line, $0) },
             data: scanned.data.map { scanner.value(line, $0) } ?? .object(JSONObject()))
     }
 
     /// The record of a line the scanner accepted, built with the scanner's scratch space.
-    public static func record(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner)
+    public static func record(
+        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, scanner: inout LineScanner
+    )
         -> LedgerRecord
     {
         let content = content(scanned, line: line, scanner: &scanner)
         return LedgerRecord(
-            seq: scanned.seq, content: content, recordedAt: String(scanned: line, scanned.recordedAt),
-            dataHash: String(scanned: line, scanned.dataHash), prev: String(scanned: line, scanned.prev),
-            hash: String(scanned: line, scanned.hash), salt: scanned.salt.map { String(scanned: line, $0) },
-            redacted: scanned.redacted.map { scanner.value(line, $0) }, bodyRange: 0..<scanned.bodyEnd,
+            seq: scanned.seq, content: content,
+            recordedAt: String(scanned: line, scanned.recordedAt),
+            dataHash: String(scanned: line, scanned.dataHash),
+            prev: String(scanned: line, scanned.prev),
+            hash: String(scanned: line, scanned.hash),
+            salt: scanned.salt.map { String(scanned: line, $0) },
+            redacted: scanned.redacted.map { scanner.value(line, $0) },
+            bodyRange: 0..<scanned.bodyEnd,
             dataRange: scanned.data)
     }
 
     /// Parses a line already in the log, for the derived files' catch-up: a line that does not parse there means
     /// the log itself is damaged (`ledger verify` says where).
-    public static func decodeStored(_ line: UnsafeBufferPointer<UInt8>, atByte offset: Int) throws(EventLogError) -> LedgerRecord {
+    public static func decodeStored(_ line: UnsafeBufferPointer<UInt8>, atByte offset: Int)
+        throws(EventLogError) -> LedgerRecord
+    {
         var scanner = LineScanner()
         do { return try decode(line, scanner: &scanner) } catch {
-            throw EventLogError.malformedLine(seq: nil, lineNumber: 0, problem: "at byte \(offset): \(error)")
+            throw EventLogError.malformedLine(
+                seq: nil, lineNumber: 0, problem: "at byte \(offset): \(error)")
         }
     }
 
     /// Parses a stored line held in an array.
     public static func decode(_ line: [UInt8]) throws(LineFormatError) -> LedgerRecord {
         let result: Result<LedgerRecord, LineFormatError> = line.withUnsafeBufferPointer { buffer in
-            do throws(LineFormatError) { return .success(try decode(buffer)) } catch { return .failure(error) }
+            do throws(LineFormatError) { return .success(try decode(buffer)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
 
     /// Recomputes `hash` over the body and `dataHash` over salt + stored data bytes; names the first mismatch.
-    public static func verifyHashes(_ record: LedgerRecord, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError) {
+    public static func verifyHashes(_ record: LedgerRecord, line: UnsafeBufferPointer<UInt8>)
+        throws(LineFormatError)
+    {
         let body = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[record.bodyRange]))
         if SHA256.hash(body).hex != record.hash { throw hashMismatch }
         if let dataRange = record.dataRange, let salt = record.salt {
@@ -297,7 +341,8 @@ public enum LineFormat {
     /// The same check on a line the scanner accepted, comparing the digests with the hex in place.
     /// Returns the line's hash (which then is the one the line states), so a caller need not read its hex.
     @discardableResult
-    public static func verifyHashes(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) throws(LineFormatError)
+    public static func verifyHashes(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>)
+        throws(LineFormatError)
         -> SHA256.Digest
     {
         func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
@@ -314,6 +359,8 @@ public enum LineFormat {
         return hash
     }
 
-    static let hashMismatch = LineFormatError(field: "hash", reason: "does not match the SHA-256 of the line's body")
-    static let dataHashMismatch = LineFormatError(field: "dataHash", reason: "does not match the SHA-256 of salt and data")
+    static let hashMismatch = LineFormatError(
+        field: "hash", reason: "does not match the SHA-256 of the line's body")
+    static let dataHashMismatch = LineFormatError(
+        field: "dataHash", reason: "does not match the SHA-256 of salt and data")
 }

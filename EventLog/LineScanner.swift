@@ -100,11 +100,15 @@ public struct LineScanner: ~Copyable {
     /// The `seq`, `stream` and `type` of a stored line from its first bytes only, without looking at the rest:
     /// enough to decide whether a projection needs the event at all, or whose it is. Nil when the line does not
     /// start in the ledger's shape.
-    public static func peek(_ line: UnsafeBufferPointer<UInt8>) -> (seq: Int, stream: Range<Int>, type: Range<Int>)? {
+    public static func peek(_ line: UnsafeBufferPointer<UInt8>) -> (
+        seq: Int, stream: Range<Int>, type: Range<Int>
+    )? {
         guard let base = line.baseAddress else { return nil }
         var cursor = Cursor(base: base, end: line.count)
-        guard cursor.literal("{\"seq\":"), let seq = cursor.positiveInteger(), cursor.literal(",\"id\":\""),
-            cursor.plainString() != nil, cursor.literal(",\"stream\":\""), let stream = cursor.plainString(),
+        guard cursor.literal("{\"seq\":"), let seq = cursor.positiveInteger(),
+            cursor.literal(",\"id\":\""),
+            cursor.plainString() != nil, cursor.literal(",\"stream\":\""),
+            let stream = cursor.plainString(),
             cursor.literal(",\"type\":\""), let type = cursor.plainString()
         else { return nil }
         return (seq, stream, type)
@@ -137,7 +141,8 @@ public struct LineScanner: ~Copyable {
         guard c.literal(",\"hash\":\""), let hash = c.hex(64) else { return nil }
         var line = ScannedLine(
             seq: seq, id: id, stream: stream, type: type, version: version, occurredAt: occurredAt,
-            recordedAt: recordedAt, actor: actor, actorID: actorID, actorRole: actorRole, source: source,
+            recordedAt: recordedAt, actor: actor, actorID: actorID, actorRole: actorRole,
+            source: source,
             dataHash: dataHash, prev: prev, hash: hash, bodyEnd: bodyEnd)
         if c.literal(",\"data\":") {
             let start = c.index
@@ -163,7 +168,9 @@ public struct LineScanner: ~Copyable {
     }
 
     /// The `id` and `role` string values of an already-validated actor object, when both are plain strings.
-    static func actorMembers(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> (Range<Int>, Range<Int>)? {
+    static func actorMembers(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> (
+        Range<Int>, Range<Int>
+    )? {
         var c = Cursor(base: base, end: range.upperBound)
         c.index = range.lowerBound + 1
         var id: Range<Int>?
@@ -186,7 +193,9 @@ public struct LineScanner: ~Copyable {
         return (id, role)
     }
 
-    static func equals(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ text: StaticString) -> Bool {
+    static func equals(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ text: StaticString)
+        -> Bool
+    {
         guard range.count == text.utf8CodeUnitCount else { return false }
         return memcmp(base + range.lowerBound, text.utf8Start, range.count) == 0
     }
@@ -227,7 +236,9 @@ public struct LineScanner: ~Copyable {
             while index < nameCount {
                 let start = names[index]
                 let end = names[index + 1]
-                if end - start == name.count, memcmp(c.base + start, c.base + name.lowerBound, name.count) == 0 {
+                if end - start == name.count,
+                    memcmp(c.base + start, c.base + name.lowerBound, name.count) == 0
+                {
                     return false
                 }
                 index += 2
@@ -286,7 +297,9 @@ struct Cursor {
             offset += 8
         }
         while offset < count {
-            if here.load(fromByteOffset: offset, as: UInt8.self) != expected.load(fromByteOffset: offset, as: UInt8.self) {
+            if here.load(fromByteOffset: offset, as: UInt8.self)
+                != expected.load(fromByteOffset: offset, as: UInt8.self)
+            {
                 return false
             }
             offset += 1
@@ -306,7 +319,9 @@ struct Cursor {
         let digits = index - start
         guard digits > 0, digits <= 18, base[start] != 0x30, value >= 1 else { return nil }
         // A fraction or exponent makes it a number the reference would not take as an integer.
-        if let next = peek(), next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") {
+        if let next = peek(),
+            next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E")
+        {
             return nil
         }
         return value
@@ -317,7 +332,9 @@ struct Cursor {
     mutating func plainString() -> Range<Int>? {
         let start = index
         while end - index >= 8 {
-            if Self.needsAttention(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) { break }
+            if Self.needsAttention(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                break
+            }
             index += 8
         }
         while index < end {
@@ -338,7 +355,10 @@ struct Cursor {
         let start = index
         var offset = 0
         while offset < count {
-            guard Self.isLowercaseHex(UnsafeRawPointer(base + start + offset).loadUnaligned(as: UInt64.self)) else {
+            guard
+                Self.isLowercaseHex(
+                    UnsafeRawPointer(base + start + offset).loadUnaligned(as: UInt64.self))
+            else {
                 return nil
             }
             offset += 8
@@ -413,7 +433,8 @@ struct Cursor {
         guard end - index >= 2 else { return false }
         let escape = base[index + 1]
         switch escape {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+            UInt8(ascii: "f"),
             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             index += 2
             return true
@@ -421,7 +442,9 @@ struct Cursor {
             index += 2
             guard let scalar = hex4() else { return false }
             if scalar >= 0xD800 && scalar < 0xDC00 {
-                guard end - index >= 2, base[index] == UInt8(ascii: "\\"), base[index + 1] == UInt8(ascii: "u") else {
+                guard end - index >= 2, base[index] == UInt8(ascii: "\\"),
+                    base[index + 1] == UInt8(ascii: "u")
+                else {
                     return false
                 }
                 index += 2
@@ -498,7 +521,9 @@ struct Cursor {
         }
         if index < end, base[index] == UInt8(ascii: "e") || base[index] == UInt8(ascii: "E") {
             index += 1
-            if index < end, base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-") { index += 1 }
+            if index < end, base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard index < end, Self.isDigit(base[index]) else { return false }
             while index < end, Self.isDigit(base[index]) { index += 1 }
         }
@@ -516,7 +541,10 @@ struct Cursor {
             index += 1
             while index < end {
                 // Eight bytes at a time while none is a quote or a backslash (the string is known to be valid).
-                while end - index >= 8, !Self.hasQuoteOrBackslash(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                while end - index >= 8,
+                    !Self.hasQuoteOrBackslash(
+                        UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                {
                     index += 8
                 }
                 guard index < end else { return false }
@@ -549,7 +577,11 @@ struct Cursor {
         default:
             while index < end {
                 let current = base[index]
-                if current == UInt8(ascii: ",") || current == UInt8(ascii: "}") || current == UInt8(ascii: "]") { return true }
+                if current == UInt8(ascii: ",") || current == UInt8(ascii: "}")
+                    || current == UInt8(ascii: "]")
+                {
+                    return true
+                }
                 index += 1
             }
             return true

@@ -42,5 +42,7 @@ public final class LogChunk: @unchecked Sendable {
     }
 
     /// The text at `range` (UTF-8 the scanner checked).
-    public func string(_ range: Range<Int>) -> String { String(decoding: bytes(range), as: UTF8.self) }
+    public func string(_ range: Range<Int>) -> String {
+        String(decoding: bytes(range), as: UTF8.self)
+    }
 }

@@ -40,7 +40,8 @@ public struct LogReader {
     /// them whole.
     public func forEachLine(
         from offset: Int = 0, to end: Int? = nil, maxLine: Int = LineFormat.maxLineBytes + 1,
-        _ body: (_ line: UnsafeBufferPointer<UInt8>, _ position: Position, _ info: LineInfo) throws -> Void
+        _ body: (_ line: UnsafeBufferPointer<UInt8>, _ position: Position, _ info: LineInfo) throws
+            -> Void
     ) throws {
         let descriptor = try inheritedDescriptor ?? Syscalls.open(path, O_RDONLY)
         defer { if inheritedDescriptor == nil { Syscalls.close(descriptor) } }
@@ -53,7 +54,9 @@ public struct LogReader {
             throw SystemCallError(call: "lseek", errno: ESPIPE, path: path)
         }
         if seekable && offset > 0 {
-            _ = try Syscalls.check("lseek", path) { Int(lseek(descriptor, off_t(offset), SEEK_SET)) }
+            _ = try Syscalls.check("lseek", path) {
+                Int(lseek(descriptor, off_t(offset), SEEK_SET))
+            }
         }
         var buffer = [UInt8](repeating: 0, count: max(chunkSize, maxLine + 1))
         var filled = 0
@@ -66,7 +69,9 @@ public struct LogReader {
             while fileOffset < limit {
                 let want = min(raw.count - filled, limit - fileOffset)
                 let got = try Syscalls.read(
-                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + want)]), path: path)
+                    descriptor,
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + want)]),
+                    path: path)
                 if got == 0 { break }
                 fileOffset += got
                 filled += got
@@ -79,7 +84,8 @@ public struct LogReader {
                         let length = newline - start
                         let tooLong = length > maxLine
                         try body(
-                            UnsafeBufferPointer(rebasing: base[start..<(start + min(length, maxLine))]),
+                            UnsafeBufferPointer(
+                                rebasing: base[start..<(start + min(length, maxLine))]),
                             Position(lineNumber: lineNumber, offset: bufferOffset + start),
                             LineInfo(complete: true, tooLong: tooLong, length: length))
                     }
@@ -119,7 +125,8 @@ public struct LogReader {
         }
     }
 
-    private func memchrIndex(_ base: UnsafeMutableBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+    private func memchrIndex(_ base: UnsafeMutableBufferPointer<UInt8>, from: Int, to: Int) -> Int?
+    {
         guard from < to, let start = base.baseAddress else { return nil }
         guard let found = memchr(start + from, 0x0A, to - from) else { return nil }
         return start.distance(to: found.assumingMemoryBound(to: UInt8.self))

@@ -19,15 +19,21 @@ public struct TailFilter: Sendable {
     func admits(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         if admitsEverything { return true }
         if let (_, streamRange, typeRange) = LineScanner.peek(line) {
-            return admits(type: UnsafeBufferPointer(rebasing: line[typeRange]), stream: UnsafeBufferPointer(rebasing: line[streamRange]))
+            return admits(
+                type: UnsafeBufferPointer(rebasing: line[typeRange]),
+                stream: UnsafeBufferPointer(rebasing: line[streamRange]))
         }
         guard let record = try? LineFormat.decode(line) else { return false }
         let type = Array(record.content.type.utf8)
         let stream = Array(record.content.stream.utf8)
-        return type.withUnsafeBufferPointer { type in stream.withUnsafeBufferPointer { admits(type: type, stream: $0) } }
+        return type.withUnsafeBufferPointer { type in
+            stream.withUnsafeBufferPointer { admits(type: type, stream: $0) }
+        }
     }
 
-    private func admits(type: UnsafeBufferPointer<UInt8>, stream: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func admits(type: UnsafeBufferPointer<UInt8>, stream: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
         if let wanted = self.stream, !wanted.elementsEqual(stream) { return false }
         return types.isEmpty || types.contains { $0.elementsEqual(type) }
     }
@@ -113,10 +119,14 @@ public final class LogTail {
         }
         if size < offset {
             throw TailError(
-                message: "\(path) is now shorter (\(size) bytes) than the lines already read (up to seq \(lastSeq), \(offset) bytes): lines were removed; run `ledger verify`")
+                message:
+                    "\(path) is now shorter (\(size) bytes) than the lines already read (up to seq \(lastSeq), \(offset) bytes): lines were removed; run `ledger verify`"
+            )
         }
         guard size > offset else { return offset }
-        guard let newline = try Tail.lastNewline(descriptor: descriptor, before: size, path: path, within: size - offset),
+        guard
+            let newline = try Tail.lastNewline(
+                descriptor: descriptor, before: size, path: path, within: size - offset),
             newline >= offset
         else { return offset }
         return newline + 1
@@ -130,14 +140,20 @@ public final class LogTail {
             // shows that it ends before.
             try read(to: end, until: seq, printing: false)
             guard lastSeq == seq else {
-                throw TailError(message: "--since \(seq) is past the end of \(path) (its last line is seq \(lastSeq))")
+                throw TailError(
+                    message:
+                        "--since \(seq) is past the end of \(path) (its last line is seq \(lastSeq))"
+                )
             }
             try check(expected, seq: seq)
             return
         }
         let link = line.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
-        guard link.unreadable == nil, link.altered == nil, link.seq == seq, let digest = link.hash else {
-            throw ChainBreak(seq: seq, problem: link.unreadable ?? link.altered ?? "the line found is seq \(link.seq)")
+        guard link.unreadable == nil, link.altered == nil, link.seq == seq, let digest = link.hash
+        else {
+            throw ChainBreak(
+                seq: seq,
+                problem: link.unreadable ?? link.altered ?? "the line found is seq \(link.seq)")
         }
         chain = HashChain(after: seq, hash: digest)
         offset = start + line.count + 1
@@ -147,10 +163,15 @@ public final class LogTail {
     private func check(_ expected: String?, seq: Int) throws {
         guard let expected else { return }
         guard let digest = Array(expected.utf8).withUnsafeBytes({ SHA256.Digest(hex: $0) }) else {
-            throw TailError(message: "--since \(seq):HASH: the hash must be 64 lowercase hex digits")
+            throw TailError(
+                message: "--since \(seq):HASH: the hash must be 64 lowercase hex digits")
         }
         if digest != chain.previousHash {
-            throw ChainBreak(seq: seq, problem: "its hash is not the one given with --since (the line was changed since it was read)")
+            throw ChainBreak(
+                seq: seq,
+                problem:
+                    "its hash is not the one given with --since (the line was changed since it was read)"
+            )
         }
     }
 
@@ -161,7 +182,9 @@ public final class LogTail {
         var high = end
         while low < high {
             let middle = low + (high - low) / 2
-            let newline = try Tail.lastNewline(descriptor: descriptor, before: middle, path: path, within: nil) ?? -1
+            let newline =
+                try Tail.lastNewline(
+                    descriptor: descriptor, before: middle, path: path, within: nil) ?? -1
             let start = newline + 1
             guard let line = try Tail.line(descriptor: descriptor, at: start, path: path, end: end),
                 let seq = line.withUnsafeBufferPointer({ LineScanner.peek($0)?.seq })
@@ -216,13 +239,18 @@ public final class LogTail {
         guard seq > 0 else { return }
         try start(after: seq, hash: nil, end: end)
         if chain.previousHash != hash {
-            throw ChainBreak(seq: seq, problem: "\(path) was replaced, and its line seq \(seq) is not the one already read")
+            throw ChainBreak(
+                seq: seq,
+                problem: "\(path) was replaced, and its line seq \(seq) is not the one already read"
+            )
         }
     }
 
     /// Reads lines from `offset` up to `end` on this thread (stopping after the line `until`, if given).
     private func read(to end: Int, until: Int?, printing: Bool) throws {
-        var buffer = [UInt8](repeating: 0, count: min(max(end - offset, 1 << 16), 4 << 20) + LineFormat.maxLineBytes + 2)
+        var buffer = [UInt8](
+            repeating: 0,
+            count: min(max(end - offset, 1 << 16), 4 << 20) + LineFormat.maxLineBytes + 2)
         try buffer.withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
             var filled = 0
@@ -230,7 +258,9 @@ public final class LogTail {
             while position + filled < end {
                 let want = min(raw.count - filled, end - position - filled)
                 let got = try Syscalls.pread(
-                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + want)]), at: position + filled,
+                    descriptor,
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + want)]),
+                    at: position + filled,
                     path: path)
                 if got == 0 { break }
                 filled += got
@@ -239,8 +269,10 @@ public final class LogTail {
                 while start < filled, let found = memchr(base + start, 0x0A, filled - start) {
                     let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                     let length = newline - start
-                    let line = UnsafeBufferPointer(start: base + start, count: min(length, LineFormat.maxLineBytes + 1))
-                    let link = ChainLink(line: line, tooLong: length > LineFormat.maxLineBytes, scanner: &scanner)
+                    let line = UnsafeBufferPointer(
+                        start: base + start, count: min(length, LineFormat.maxLineBytes + 1))
+                    let link = ChainLink(
+                        line: line, tooLong: length > LineFormat.maxLineBytes, scanner: &scanner)
                     do { try chain.accept(link) } catch {
                         try flushRun(base, run)
                         throw error
@@ -301,7 +333,10 @@ public final class LogTail {
             slice.forEachLine { line, start, _, tooLong in
                 let link = ChainLink(line: line, tooLong: tooLong, scanner: &scanner)
                 let length = tooLong ? LineFormat.maxLineBytes + 1 : line.count
-                lines.append(ParsedLine(link: link, range: start..<(start + length + 1), admitted: filter.admits(line)))
+                lines.append(
+                    ParsedLine(
+                        link: link, range: start..<(start + length + 1),
+                        admitted: filter.admits(line)))
             }
             return ParsedSlice(chunk: slice.chunk, chunkOffset: slice.chunkOffset, lines: lines)
         } consume: { piece in
@@ -339,7 +374,8 @@ final class FileWatcher {
     init(path: String) {
         let descriptor = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         if descriptor >= 0 {
-            let mask = UInt32(IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_CLOSE_WRITE)
+            let mask = UInt32(
+                IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_CLOSE_WRITE)
             if inotify_add_watch(descriptor, path, mask) < 0 {
                 Syscalls.close(descriptor)
                 self.descriptor = -1
@@ -360,6 +396,7 @@ final class FileWatcher {
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         _ = poll(&request, 1, milliseconds)
         var drain = [UInt8](repeating: 0, count: 4096)
-        while drain.withUnsafeMutableBytes({ Glibc.read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+        while drain.withUnsafeMutableBytes({ Glibc.read(descriptor, $0.baseAddress, $0.count) }) > 0
+        {}
     }
 }

@@ -18,15 +18,20 @@ public struct LineSlice: Sendable {
     @discardableResult
     public func forEachLine(
         maxLine: Int = LineFormat.maxLineBytes + 1,
-        _ body: (_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ index: Int, _ tooLong: Bool) -> Void
+        _ body: (_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ index: Int, _ tooLong: Bool) ->
+            Void
     ) -> Int {
         let base = chunk.base
         var start = range.lowerBound
         var index = 0
-        while start < range.upperBound, let found = memchr(base + start, 0x0A, range.upperBound - start) {
+        while start < range.upperBound,
+            let found = memchr(base + start, 0x0A, range.upperBound - start)
+        {
             let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
             let length = newline - start
-            body(UnsafeBufferPointer(start: base + start, count: min(length, maxLine)), start, index, length > maxLine)
+            body(
+                UnsafeBufferPointer(start: base + start, count: min(length, maxLine)), start, index,
+                length > maxLine)
             index += 1
             start = newline + 1
         }
@@ -60,7 +65,9 @@ public struct ParallelLineReader: Sendable {
 
     /// Threads to parse with: `LEDGER_THREADS` when set (to leave cores to other work), else the processors online.
     public static let processors: Int = {
-        if let text = getenv("LEDGER_THREADS"), let count = Int(String(cString: text)), count >= 1 { return min(count, 64) }
+        if let text = getenv("LEDGER_THREADS"), let count = Int(String(cString: text)), count >= 1 {
+            return min(count, 64)
+        }
         return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }()
 
@@ -88,7 +95,8 @@ public struct ParallelLineReader: Sendable {
         guard limit > offset else { return }
         let taskCount = (limit - offset + chunkSize - 1) / chunkSize
         let plan = TaskPlan(
-            descriptor: descriptor, path: path, start: offset, limit: limit, size: chunkSize, maxLine: maxLine)
+            descriptor: descriptor, path: path, start: offset, limit: limit, size: chunkSize,
+            maxLine: maxLine)
         let board = TaskBoard<Parsed>()
         let running = DispatchGroup()
         // However the consumer ends, no task may still be reading when the descriptor is closed.
@@ -121,7 +129,12 @@ public struct ParallelLineReader: Sendable {
             switch outcome {
             case .done(let parsed, let special):
                 if let parsed { try consume(.parsed(parsed)) }
-                if let special { try consume(.line(special.chunk.bytes(special.range), offset: special.offset, info: special.info)) }
+                if let special {
+                    try consume(
+                        .line(
+                            special.chunk.bytes(special.range), offset: special.offset,
+                            info: special.info))
+                }
             case .failed(let error):
                 throw error
             }
@@ -169,13 +182,16 @@ struct TaskPlan: Sendable {
         // One byte before the range tells whether a line starts exactly at its start.
         let readFrom = index == 0 ? rangeStart : rangeStart - 1
         var chunk = given
-        var filled = try fill(chunk, at: 0, from: readFrom, upTo: min(limit, rangeEnd + Self.margin))
+        var filled = try fill(
+            chunk, at: 0, from: readFrom, upTo: min(limit, rangeEnd + Self.margin))
         let base = { chunk.base }
         var first = 0
         if index > 0 {
             // Skip the end of the line that started before the range.
             guard let newline = memchr(base(), 0x0A, min(filled, rangeEnd - readFrom)) else {
-                return TaskRead(slice: LineSlice(chunk: chunk, range: 0..<0, chunkOffset: readFrom), special: nil)
+                return TaskRead(
+                    slice: LineSlice(chunk: chunk, range: 0..<0, chunkOffset: readFrom),
+                    special: nil)
             }
             first = base().distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
         }
@@ -218,17 +234,23 @@ struct TaskPlan: Sendable {
                 bigger.count = filled
                 chunk = bigger
             }
-            let more = try fill(chunk, at: filled, from: readFrom + filled, upTo: min(limit, readFrom + filled + Self.margin))
+            let more = try fill(
+                chunk, at: filled, from: readFrom + filled,
+                upTo: min(limit, readFrom + filled + Self.margin))
             filled = more
         }
-        return TaskRead(slice: LineSlice(chunk: chunk, range: first..<cursor, chunkOffset: readFrom), special: special)
+        return TaskRead(
+            slice: LineSlice(chunk: chunk, range: first..<cursor, chunkOffset: readFrom),
+            special: special)
     }
 
     /// Reads file bytes `from..<upTo` into `chunk` at `at`; returns the chunk's filled count.
     private func fill(_ chunk: LogChunk, at: Int, from: Int, upTo: Int) throws -> Int {
         let want = max(0, min(upTo - from, chunk.capacity - at))
         let got = try Syscalls.pread(
-            descriptor, into: UnsafeMutableRawBufferPointer(start: chunk.mutableBase + at, count: want), at: from,
+            descriptor,
+            into: UnsafeMutableRawBufferPointer(start: chunk.mutableBase + at, count: want),
+            at: from,
             path: path)
         chunk.count = at + got
         return at + got
@@ -241,11 +263,15 @@ struct TaskPlan: Sendable {
         while position < limit {
             let got = try piece.withUnsafeMutableBytes { raw in
                 try Syscalls.pread(
-                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<min(raw.count, limit - position)]),
+                    descriptor,
+                    into: UnsafeMutableRawBufferPointer(
+                        rebasing: raw[0..<min(raw.count, limit - position)]),
                     at: position, path: path)
             }
             if got == 0 { break }
-            if let index = piece[0..<got].firstIndex(of: 0x0A) { return (position + index - offset, true) }
+            if let index = piece[0..<got].firstIndex(of: 0x0A) {
+                return (position + index - offset, true)
+            }
             position += got
         }
         return (position - offset, false)
@@ -282,7 +308,8 @@ final class TaskBoard<Parsed: Sendable>: @unchecked Sendable {
     /// A chunk nothing else holds, or a new one.
     func freeChunk(capacity: Int) -> LogChunk {
         locked {
-            for index in pool.indices where pool[index].capacity >= capacity && isKnownUniquelyReferenced(&pool[index]) {
+            for index in pool.indices
+            where pool[index].capacity >= capacity && isKnownUniquelyReferenced(&pool[index]) {
                 return pool[index]
             }
             let chunk = LogChunk(capacity: capacity)

@@ -15,13 +15,17 @@ public struct SHA256: Sendable {
         case portable
 
         /// The fastest this machine offers.
-        public static let fastest: Implementation = csha256_hardware_available() != 0 ? .hardware : .portable
+        public static let fastest: Implementation =
+            csha256_hardware_available() != 0 ? .hardware : .portable
     }
 
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab,
+        0x5be0_cd19
     )
-    private var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+        0, 0, 0, 0, 0, 0, 0, 0
+    )
     private var buffered = 0
     private var length: UInt64 = 0
     private let implementation: Implementation
@@ -69,7 +73,9 @@ public struct SHA256: Sendable {
 
     /// Feeds bytes into the hash.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
+        if let done: Void = bytes.withContiguousStorageIfAvailable({
+            update(UnsafeRawBufferPointer($0))
+        }) {
             return done
         }
         let copy = Array(bytes)
@@ -86,11 +92,15 @@ public struct SHA256: Sendable {
     public mutating func finalize() -> Digest {
         let bitLength = length &* 8
         // 0x80, zeros up to 56 mod 64, then the length in bits, big-endian: at most 72 bytes.
-        var pad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var pad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
         let padLength = buffered < 56 ? 56 - buffered : 120 - buffered
         withUnsafeMutableBytes(of: &pad) { raw in
             raw[0] = 0x80
-            for index in 0..<8 { raw[padLength + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * index)) }
+            for index in 0..<8 {
+                raw[padLength + index] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * index))
+            }
             update(UnsafeRawBufferPointer(rebasing: raw[0..<(padLength + 8)]))
         }
         return Digest(state: state)
@@ -104,7 +114,8 @@ public struct SHA256: Sendable {
     }
 
     /// The digest of `bytes`.
-    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> Digest where Bytes.Element == UInt8 {
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> Digest
+    where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
@@ -114,7 +125,8 @@ public struct SHA256: Sendable {
         if implementation == .hardware {
             withUnsafeMutableBytes(of: &state) { raw in
                 csha256_compress_hardware(
-                    raw.baseAddress?.assumingMemoryBound(to: UInt32.self), pointer.assumingMemoryBound(to: UInt8.self),
+                    raw.baseAddress?.assumingMemoryBound(to: UInt32.self),
+                    pointer.assumingMemoryBound(to: UInt8.self),
                     blocks)
             }
         } else {
@@ -131,13 +143,16 @@ public struct SHA256: Sendable {
             UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0)
         )
         withUnsafeMutableBytes(of: &w) { raw in
-            let schedule = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            // A tuple's bytes and a non-empty array always have a base address.
+            guard let scheduleBase = raw.baseAddress else { return }
+            let schedule = scheduleBase.assumingMemoryBound(to: UInt32.self)
             SHA256.roundConstants.withUnsafeBufferPointer { constants in
-                let k = constants.baseAddress!
+                guard let k = constants.baseAddress else { return }
                 for block in 0..<blocks {
                     let base = pointer + block * 64
                     for t in 0..<16 {
-                        schedule[t] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
+                        schedule[t] = UInt32(
+                            bigEndian: base.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
                     }
                     for t in 16..<64 {
                         let x = schedule[t - 15]
@@ -172,14 +187,22 @@ public struct SHA256: Sendable {
     }
 
     private static let roundConstants: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
+        0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7,
+        0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc,
+        0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351,
+        0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e,
+        0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585,
+        0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f,
+        0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7,
+        0xc671_78f2,
     ]
 }
 
@@ -189,14 +212,19 @@ extension SHA256 {
         /// The eight 32-bit words of the digest, big-endian order.
         public let words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
 
-        init(state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) { words = state }
+        init(state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) {
+            words = state
+        }
 
         /// The digest spelled by 64 lowercase hex digits, if they are (eight at a time: see `Hex.word`).
         public init?(hex: UnsafeRawBufferPointer) {
             guard hex.count == 64, let base = hex.baseAddress else { return nil }
             @inline(__always)
-            func word(_ index: Int) -> UInt32? { Hex.word(base.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
-            guard let w0 = word(0), let w1 = word(1), let w2 = word(2), let w3 = word(3), let w4 = word(4),
+            func word(_ index: Int) -> UInt32? {
+                Hex.word(base.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+            }
+            guard let w0 = word(0), let w1 = word(1), let w2 = word(2), let w3 = word(3),
+                let w4 = word(4),
                 let w5 = word(5), let w6 = word(6), let w7 = word(7)
             else { return nil }
             words = (w0, w1, w2, w3, w4, w5, w6, w7)
@@ -220,7 +248,8 @@ extension SHA256 {
                     let word = raw.load(fromByteOffset: index * 4, as: UInt32.self)
                     for nibble in 0..<8 {
                         let value = (word >> (28 - 4 * UInt32(nibble))) & 0xF
-                        destination[index * 8 + nibble] = UInt8(truncatingIfNeeded: value < 10 ? value + 0x30 : value + 0x57)
+                        destination[index * 8 + nibble] = UInt8(
+                            truncatingIfNeeded: value < 10 ? value + 0x30 : value + 0x57)
                     }
                 }
             }
@@ -245,7 +274,8 @@ extension SHA256 {
 
         public static func == (lhs: Digest, rhs: Digest) -> Bool {
             lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
-                && lhs.words.3 == rhs.words.3 && lhs.words.4 == rhs.words.4 && lhs.words.5 == rhs.words.5
+                && lhs.words.3 == rhs.words.3 && lhs.words.4 == rhs.words.4
+                && lhs.words.5 == rhs.words.5
                 && lhs.words.6 == rhs.words.6 && lhs.words.7 == rhs.words.7
         }
 
@@ -264,8 +294,10 @@ public enum Hex {
     @inline(__always)
     public static func word(_ digits: UInt64) -> UInt32? {
         guard Cursor.isLowercaseHex(digits) else { return nil }
-        let nibbles = (digits & 0x0F0F_0F0F_0F0F_0F0F) &+ ((digits >> 6) & 0x0101_0101_0101_0101) &* 9
-        let pairs = ((nibbles & 0x000F_000F_000F_000F) << 4) | ((nibbles >> 8) & 0x000F_000F_000F_000F)
+        let nibbles =
+            (digits & 0x0F0F_0F0F_0F0F_0F0F) &+ ((digits >> 6) & 0x0101_0101_0101_0101) &* 9
+        let pairs =
+            ((nibbles & 0x000F_000F_000F_000F) << 4) | ((nibbles >> 8) & 0x000F_000F_000F_000F)
         let quads = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF
         let packed = UInt32(truncatingIfNeeded: quads | (quads >> 16))
         return packed.byteSwapped
@@ -277,12 +309,14 @@ public enum Hex {
     /// Whether `bytes` are exactly `count` lowercase hex digits.
     public static func isLowercaseHex<Bytes: Collection>(_ bytes: Bytes, count: Int) -> Bool
     where Bytes.Element == UInt8 {
-        bytes.count == count && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        bytes.count == count
+            && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     /// Lowercase hex of arbitrary bytes.
     @inlinable
-    public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String
+    where Bytes.Element == UInt8 {
         // Written straight into the string's storage: no intermediate array, no per-digit bounds checks.
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             var at = 0
@@ -298,5 +332,7 @@ public enum Hex {
 
 extension UInt32 {
     @inline(__always)
-    fileprivate func rotatedRight(_ count: UInt32) -> UInt32 { (self >> count) | (self << (32 - count)) }
+    fileprivate func rotatedRight(_ count: UInt32) -> UInt32 {
+        (self >> count) | (self << (32 - count))
+    }
 }

@@ -29,7 +29,9 @@ public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertib
 /// Every POSIX call the storage engine makes goes through here, so that errors carry context, `EINTR` is
 /// retried (never for `close`), and tests can inject faults (`FaultInjection`).
 enum Syscalls {
-    static func check(_ call: String, _ path: String, _ body: () -> Int) throws(SystemCallError) -> Int {
+    static func check(_ call: String, _ path: String, _ body: () -> Int) throws(SystemCallError)
+        -> Int
+    {
         while true {
             if let injected = FaultInjection.fault(for: call, path: path) {
                 if injected == EINTR { continue }
@@ -43,16 +45,20 @@ enum Syscalls {
         }
     }
 
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o600) throws(SystemCallError) -> Int32 {
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o600) throws(SystemCallError)
+        -> Int32
+    {
         Int32(try check("open", path) { Int(Glibc.open(path, flags | O_CLOEXEC, mode)) })
     }
 
     /// `open` (mode 0600); when it fails with `code` (EEXIST for a file left there, ELOOP for a symlink), removes
     /// what is at `path` and opens it once more, created new (`O_EXCL`).
-    static func open(_ path: String, _ flags: Int32, removingOn code: Int32) throws(SystemCallError) -> Int32 {
+    static func open(_ path: String, _ flags: Int32, removingOn code: Int32) throws(SystemCallError)
+        -> Int32
+    {
         do {
             return try open(path, flags, 0o600)
-        } catch where error.errno == code {
+        } catch  where error.errno == code {
             unlink(path)
             return try open(path, flags | O_CREAT | O_EXCL, 0o600)
         }
@@ -61,12 +67,16 @@ enum Syscalls {
     static func close(_ descriptor: Int32) { _ = Glibc.close(descriptor) }
 
     /// Writes every byte, looping over short writes.
-    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String)
+        throws(SystemCallError)
+    {
         guard var pointer = bytes.baseAddress else { return }
         var remaining = bytes.count
         while remaining > 0 {
             var chunk = remaining
-            if let limit = FaultInjection.shortWrite(for: "write", path: path) { chunk = min(chunk, limit) }
+            if let limit = FaultInjection.shortWrite(for: "write", path: path) {
+                chunk = min(chunk, limit)
+            }
             let written = try check("write", path) { Glibc.write(descriptor, pointer, chunk) }
             if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
             pointer += written
@@ -74,7 +84,9 @@ enum Syscalls {
         }
     }
 
-    static func pwriteAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String)
+    static func pwriteAll(
+        _ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String
+    )
         throws(SystemCallError)
     {
         guard var pointer = bytes.baseAddress else { return }
@@ -82,8 +94,12 @@ enum Syscalls {
         var position = offset
         while remaining > 0 {
             var chunk = remaining
-            if let limit = FaultInjection.shortWrite(for: "write", path: path) { chunk = min(chunk, limit) }
-            let written = try check("write", path) { Glibc.pwrite(descriptor, pointer, chunk, off_t(position)) }
+            if let limit = FaultInjection.shortWrite(for: "write", path: path) {
+                chunk = min(chunk, limit)
+            }
+            let written = try check("write", path) {
+                Glibc.pwrite(descriptor, pointer, chunk, off_t(position))
+            }
             if written == 0 { throw SystemCallError(call: "write", errno: EIO, path: path) }
             pointer += written
             remaining -= written
@@ -92,7 +108,10 @@ enum Syscalls {
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
-    static func pread(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
+    static func pread(
+        _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,
+        path: String
+    )
         throws(SystemCallError) -> Int
     {
         guard let base = buffer.baseAddress else { return 0 }
@@ -121,22 +140,31 @@ enum Syscalls {
         if let injected = FaultInjection.fault(for: "fsync", path: path), injected != EINTR {
             throw SystemCallError(call: "fsync", errno: injected, path: path)
         }
-        if Glibc.fsync(descriptor) != 0 { throw SystemCallError(call: "fsync", errno: Glibc.errno, path: path) }
+        if Glibc.fsync(descriptor) != 0 {
+            throw SystemCallError(call: "fsync", errno: Glibc.errno, path: path)
+        }
     }
 
     /// Maps `length` bytes of the file shared, for reading and writing (writes reach the file like `pwrite`s,
     /// and an `fsync` of the descriptor makes them durable).
-    static func mapShared(_ descriptor: Int32, length: Int, path: String) throws(SystemCallError) -> UnsafeMutableRawPointer {
-        if let injected = FaultInjection.fault(for: "mmap", path: path) { throw SystemCallError(call: "mmap", errno: injected, path: path) }
+    static func mapShared(_ descriptor: Int32, length: Int, path: String) throws(SystemCallError)
+        -> UnsafeMutableRawPointer
+    {
+        if let injected = FaultInjection.fault(for: "mmap", path: path) {
+            throw SystemCallError(call: "mmap", errno: injected, path: path)
+        }
         guard let pointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
             pointer != UnsafeMutableRawPointer(bitPattern: -1)
         else { throw SystemCallError(call: "mmap", errno: Glibc.errno, path: path) }
         return pointer
     }
 
-    static func unmap(_ pointer: UnsafeMutableRawPointer, length: Int) { _ = munmap(pointer, length) }
+    static func unmap(_ pointer: UnsafeMutableRawPointer, length: Int) {
+        _ = munmap(pointer, length)
+    }
 
-    static func ftruncate(_ descriptor: Int32, _ length: Int, path: String) throws(SystemCallError) {
+    static func ftruncate(_ descriptor: Int32, _ length: Int, path: String) throws(SystemCallError)
+    {
         _ = try check("ftruncate", path) { Int(Glibc.ftruncate(descriptor, off_t(length))) }
     }
 
@@ -165,20 +193,24 @@ enum Syscalls {
         guard let renameat2 = systemRenameat2 else {
             throw SystemCallError(call: "renameat2", errno: ENOSYS, path: second)
         }
-        _ = try check("renameat2", second) { Int(renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange)) }
+        _ = try check("renameat2", second) {
+            Int(renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange))
+        }
     }
 
     /// `RENAME_EXCHANGE` from `<linux/fs.h>`, which Swift's Glibc module does not show.
     private static let renameExchange: UInt32 = 1 << 1
 
     /// glibc's `renameat2` (2.28 and later), looked up once when first used: Swift's Glibc module does not show it.
-    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    private typealias Renameat2 =
+        @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
     private static let systemRenameat2: Renameat2? = {
         guard let symbol = dlsym(nil, "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: Renameat2.self)
     }()
 
-    static func flock(_ descriptor: Int32, _ operation: Int32, path: String) throws(SystemCallError) {
+    static func flock(_ descriptor: Int32, _ operation: Int32, path: String) throws(SystemCallError)
+    {
         _ = try check("flock", path) { Int(systemFlock(descriptor, operation)) }
     }
 
@@ -265,16 +297,19 @@ enum FaultInjection {
         if parts[1] == "short" || parts[1] == "slow", parts.count >= 3, let limit = Int(parts[2]) {
             // "slow" also pauses between pieces, so a crash test can land a kill inside a line.
             return Plan(
-                call: call, pathSuffix: suffix, errno: 0, after: 0, persist: true, shortWrite: max(1, limit),
+                call: call, pathSuffix: suffix, errno: 0, after: 0, persist: true,
+                shortWrite: max(1, limit),
                 pauseMicroseconds: parts[1] == "slow" ? 2_000 : 0)
         }
         let codes: [String: Int32] = [
-            "ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT, "EINVAL": EINVAL, "SIGKILL": kill,
+            "ENOSPC": ENOSPC, "EIO": EIO, "EINTR": EINTR, "EDQUOT": EDQUOT, "EINVAL": EINVAL,
+            "SIGKILL": kill,
         ]
         guard let code = codes[parts[1]] else { return nil }
         let after = parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
         return Plan(
-            call: call, pathSuffix: suffix, errno: code, after: after, persist: parts.count >= 4 && parts[3] == "persist")
+            call: call, pathSuffix: suffix, errno: code, after: after,
+            persist: parts.count >= 4 && parts[3] == "persist")
     }
 
     private static func aims(_ current: Plan, at call: String, _ path: String) -> Bool {
@@ -282,7 +317,9 @@ enum FaultInjection {
     }
 
     static func fault(for call: String, path: String) -> Int32? {
-        guard let current = plan, aims(current, at: call, path), current.shortWrite == nil else { return nil }
+        guard let current = plan, aims(current, at: call, path), current.shortWrite == nil else {
+            return nil
+        }
         calls += 1
         if calls <= current.after { return nil }
         if !current.persist && calls > current.after + 1 { return nil }

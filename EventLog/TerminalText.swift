@@ -15,7 +15,8 @@ public enum TerminalText {
     /// Whether `scalar` is one that `escape` writes visibly.
     public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069:
+            true
         default: false
         }
     }
@@ -24,7 +25,9 @@ public enum TerminalText {
     /// (0xC2 leads U+0080–U+00BF, 0xD8 U+0600–U+063F, 0xE2 U+2000–U+2FFF: most text with them has nothing to
     /// escape, and is then looked at a character at a time.)
     @inline(__always)
-    public static func mayBeginControl(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xD8 || byte == 0xE2 }
+    public static func mayBeginControl(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xD8 || byte == 0xE2
+    }
 
     /// `text` with every control character (`isControl`) but those in `kept` written as `\u{HEX}`.
     public static func escape(_ text: String, keeping kept: String = "") -> String {
@@ -43,7 +46,8 @@ public enum TerminalText {
 
     /// Whether `escape` would change `text`.
     public static func needsEscape(_ text: String, keeping kept: String = "") -> Bool {
-        let maybe = text.utf8.withContiguousStorageIfAvailable { $0.contains(where: mayBeginControl) }
+        let maybe =
+            text.utf8.withContiguousStorageIfAvailable { $0.contains(where: mayBeginControl) }
             ?? text.utf8.contains(where: mayBeginControl)
         guard maybe else { return false }
         return text.unicodeScalars.contains { isControl($0) && !kept.unicodeScalars.contains($0) }

@@ -26,7 +26,8 @@ public struct WriterLine: Sendable, Equatable {
 extension LineScanner {
     /// The members a writer may set, as bits of a mask (each may appear once).
     private enum WriterMember: UInt8 {
-        case id = 1, stream = 2, type = 4, version = 8, occurredAt = 16, actor = 32, source = 64, data = 128
+        case id = 1, stream = 2, type = 4, version = 8, occurredAt = 16, actor = 32, source = 64,
+            data = 128
 
         init?(_ base: UnsafePointer<UInt8>, _ name: Range<Int>) {
             func named(_ text: StaticString) -> Bool { LineScanner.equals(base, name, text) }
@@ -68,7 +69,8 @@ extension LineScanner {
         var source: Range<Int>?
         var data: Range<Int>?
         repeat {
-            guard c.literal("\""), let name = c.plainString(), c.literal(":"), let member = WriterMember(base, name),
+            guard c.literal("\""), let name = c.plainString(), c.literal(":"),
+                let member = WriterMember(base, name),
                 seen & member.rawValue == 0
             else { return nil }
             seen |= member.rawValue
@@ -102,7 +104,8 @@ extension LineScanner {
             let (actorID, actorRole) = Self.actorMembers(base, actor)
         else { return nil }
         return WriterLine(
-            id: id, stream: stream, type: type, version: version, occurredAt: occurredAt, actor: actor,
+            id: id, stream: stream, type: type, version: version, occurredAt: occurredAt,
+            actor: actor,
             actorID: actorID, actorRole: actorRole, source: source, data: data)
     }
 }

@@ -16,14 +16,16 @@ import LedgerCore
 public struct AnnexA: Sendable {
     /// The columns, in the order of Ofsted's template.
     public static let columns = [
-        "childId", "gender", "ethnicity", "dateOfBirth", "age", "assessmentStart", "assessmentCompletion",
+        "childId", "gender", "ethnicity", "dateOfBirth", "age", "assessmentStart",
+        "assessmentCompletion",
         "team",
     ]
     /// The event types the list reads.
     public static let types = EventTypeSet([
         "referral.received", "family.member.added", "family.member.left", "engagement.started",
         "assessment.completed",
-        "worker.allocated", "worker.unallocated", "case.closed", "worker.registered", "worker.changed",
+        "worker.allocated", "worker.unallocated", "case.closed", "worker.registered",
+        "worker.changed",
     ])
 
     struct Member {
@@ -99,7 +101,9 @@ public struct AnnexA: Sendable {
 
     /// Changes the family's open episode, if it has one.
     private func update(_ family: inout Family, _ change: (inout Episode) -> Void) {
-        guard let last = family.episodes.indices.last, family.episodes[last].closed == nil else { return }
+        guard let last = family.episodes.indices.last, family.episodes[last].closed == nil else {
+            return
+        }
         change(&family.episodes[last])
     }
 
@@ -137,8 +141,10 @@ public struct AnnexA: Sendable {
                     JSONMember("ethnicity", .string(member.ethnicity ?? "unknown")),
                     JSONMember("dateOfBirth", .string(dob?.description ?? "unknown")),
                     JSONMember("age", age),
-                    JSONMember("assessmentStart", .string(episode.engaged?.description ?? "unknown")),
-                    JSONMember("assessmentCompletion", .string(episode.assessed?.description ?? "unknown")),
+                    JSONMember(
+                        "assessmentStart", .string(episode.engaged?.description ?? "unknown")),
+                    JSONMember(
+                        "assessmentCompletion", .string(episode.assessed?.description ?? "unknown")),
                     JSONMember("team", .string(team)),
                 ])
                 chosen[id] = (episode.order, row)

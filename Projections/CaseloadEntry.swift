@@ -11,7 +11,9 @@ public struct CaseloadEntry: Sendable, Equatable {
 
     /// The entry of `family`, if its latest episode is open.
     public init?(_ family: FamilyState) {
-        guard let last = family.episodes.indices.last, family.episodes[last].isOpen else { return nil }
+        guard let last = family.episodes.indices.last, family.episodes[last].isOpen else {
+            return nil
+        }
         self.family = family.ref
         children = 0
         for member in family.members where member.role == "child" { children += 1 }
@@ -48,10 +50,13 @@ public struct CaseloadEntry: Sendable, Equatable {
         var reader = try SnapshotReader(bytes)
         let entries = try reader.array { (reader) throws in
             CaseloadEntry(
-                family: try reader.string(), children: try reader.int(), workers: try reader.array { try $0.string() },
+                family: try reader.string(), children: try reader.int(),
+                workers: try reader.array { try $0.string() },
                 level: try reader.optional { try $0.string() })
         }
-        guard reader.isAtEnd else { throw SnapshotError(reason: "bytes after the caseload entries") }
+        guard reader.isAtEnd else {
+            throw SnapshotError(reason: "bytes after the caseload entries")
+        }
         return entries
     }
 }

@@ -29,7 +29,9 @@ public enum Dashboard {
         h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
         """
 
-    static func page(title: String, body: String, depth: Int) -> String { pageStart(title: title) + body + pageEnd(depth: depth) }
+    static func page(title: String, body: String, depth: Int) -> String {
+        pageStart(title: title) + body + pageEnd(depth: depth)
+    }
 
     /// A page up to its body.
     static func pageStart(title: String) -> String {
@@ -69,22 +71,31 @@ public enum Dashboard {
     }
 
     /// The overdue list's order: the latest first, then by whose (by name), then by family.
-    static func byLateness(_ obligations: some Sequence<Obligation>, asOf: CivilDate, workers: [String: WorkerInfo]) -> [Obligation] {
-        obligations.map { (late: $0.daysLate(asOf: asOf), who: $0.responsible.map { workers[$0]?.name ?? $0 } ?? "", obligation: $0) }
-            .sorted { a, b in
-                if a.late != b.late { return a.late > b.late }
-                if a.who != b.who { return a.who < b.who }
-                return a.obligation.family < b.obligation.family
-            }
-            .map(\.obligation)
+    static func byLateness(
+        _ obligations: some Sequence<Obligation>, asOf: CivilDate, workers: [String: WorkerInfo]
+    ) -> [Obligation] {
+        obligations.map {
+            (
+                late: $0.daysLate(asOf: asOf),
+                who: $0.responsible.map { workers[$0]?.name ?? $0 } ?? "", obligation: $0
+            )
+        }
+        .sorted { a, b in
+            if a.late != b.late { return a.late > b.late }
+            if a.who != b.who { return a.who < b.who }
+            return a.obligation.family < b.obligation.family
+        }
+        .map(\.obligation)
     }
 
     /// The dashboard's front page. Of `obligations` only those overdue or due within 7 days are shown (a caller
     /// may pass just those). Of the `pbr` rows only those attached or with something claimable count, and only
     /// their `attached` and `claimable` cells are read (a caller may pass just those rows, and just those cells).
-    public static func index(reports: Reports, caseload: Reports.CaseloadFigures, obligations: [Obligation], pbr: [JSONObject],
-        monthly: JSONObject, policyName: String) -> String
-    {
+    public static func index(
+        reports: Reports, caseload: Reports.CaseloadFigures, obligations: [Obligation],
+        pbr: [JSONObject],
+        monthly: JSONObject, policyName: String
+    ) -> String {
         let asOf = reports.asOf
         // Views, not copies: the lists can run to tens of thousands of obligations, and the families to as many.
         let overdue = obligations.lazy.filter { $0.status(asOf: asOf) == .overdue }
@@ -93,19 +104,25 @@ public enum Dashboard {
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
         // The page is written into one string as it goes (the front page of a large service runs to megabytes).
         var body = pageStart(title: "Early Help case ledger")
-        body += "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
-        body += "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2><div class=\"cards\">"
+        body +=
+            "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
+        body +=
+            "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2><div class=\"cards\">"
         body += "<div class=\"card\"><b>\(open)</b>open families</div>"
         body += "<div class=\"card\"><b>\(overdue.count)</b>overdue obligations</div>"
-        body += "<div class=\"card\"><b>\(dueSoon.count)</b>due soon (in 7 days, or past a warning point)</div>"
+        body +=
+            "<div class=\"card\"><b>\(dueSoon.count)</b>due soon (in 7 days, or past a warning point)</div>"
         let overWorkers = caseload.workers.filter { $0["status"]?.stringValue == "over" }.count
         body += "<div class=\"card\"><b>\(overWorkers)</b>workers over their caseload</div>"
-        body += "<div class=\"card\"><b>\(claimable.count)</b>families with a PbR claim to make</div>"
+        body +=
+            "<div class=\"card\"><b>\(claimable.count)</b>families with a PbR claim to make</div>"
         body += "</div></section>"
 
         // Caseloads with bars against the limit band.
-        body += "<section aria-labelledby=\"caseloads\"><h2 id=\"caseloads\">Caseloads</h2><div class=\"scroll\"><table><thead><tr>"
-        body += "<th scope=\"col\">Worker</th><th scope=\"col\" class=\"hide-narrow\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        body +=
+            "<section aria-labelledby=\"caseloads\"><h2 id=\"caseloads\">Caseloads</h2><div class=\"scroll\"><table><thead><tr>"
+        body +=
+            "<th scope=\"col\">Worker</th><th scope=\"col\" class=\"hide-narrow\">Team</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Against the limit</th><th scope=\"col\">Status</th></tr></thead><tbody>"
         for row in caseload.workers {
             let status = row["status"]?.stringValue ?? ""
             let limit = row["limit"]?.objectValue
@@ -115,72 +132,100 @@ public enum Dashboard {
             let high = limit?["max"]?.doubleValue ?? 0
             let scale = max(high * 1.5, count, 1)
             // The limit in words, where it can be read and printed, not only in the bar's label.
-            let figure = limit == nil
+            let figure =
+                limit == nil
                 ? "no limit set"
                 : "\(Reports.decimal(count)) of \(Reports.decimal(low))–\(Reports.decimal(high)) \(HTML.escape(unit)) (\(cell(row["fte"])) FTE)"
-            let bar = limit == nil ? "" : """
+            let bar =
+                limit == nil
+                ? ""
+                : """
                 <div class="bar" role="img" aria-label="\(Reports.decimal(count)) \(HTML.escape(unit)) against a limit of \(Reports.decimal(low))–\(Reports.decimal(high))"><span class="band" style="left:\(percent(low / scale))%;width:\(percent((high - low) / scale))%"></span><span class="fill" style="width:\(percent(count / scale))%"></span></div>
                 """
-            let statusText = status == "over" ? "over by \(Reports.decimal(count - high))"
-                : status == "under" ? "under by \(Reports.decimal(low - count))" : status.isEmpty ? "—" : status
-            body += "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta id\">(\(cell(row["worker"])))</span></th><td class=\"hide-narrow\">\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
+            let statusText =
+                status == "over"
+                ? "over by \(Reports.decimal(count - high))"
+                : status == "under"
+                    ? "under by \(Reports.decimal(low - count))" : status.isEmpty ? "—" : status
+            body +=
+                "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta id\">(\(cell(row["worker"])))</span></th><td class=\"hide-narrow\">\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
         }
         body += "</tbody></table></div>"
-        body += "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">Workers</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
+        body +=
+            "<table><thead><tr><th scope=\"col\">Team</th><th scope=\"col\" class=\"hide-narrow\">Workers</th><th scope=\"col\" class=\"hide-narrow\">FTE</th><th scope=\"col\">Families</th><th scope=\"col\" class=\"hide-narrow\">Children</th><th scope=\"col\">Capacity</th><th scope=\"col\">Status</th></tr></thead><tbody>"
         for row in caseload.teams + [caseload.service] {
             let name = row["name"] ?? row["team"] ?? .string("Whole service")
             let capacity = row["capacity"]?.objectValue
-            body += "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td class=\"hide-narrow\">\(cell(row["workers"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td>\(capacity.map { "\(cell($0["min"]))–\(cell($0["max"])) \(cell($0["unit"]))" } ?? "no limit set")</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
+            body +=
+                "<tr><th scope=\"row\">\(row["service"] != nil ? "Whole service" : cell(name))</th><td class=\"hide-narrow\">\(cell(row["workers"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td>\(capacity.map { "\(cell($0["min"]))–\(cell($0["max"])) \(cell($0["unit"]))" } ?? "no limit set")</td><td class=\"\(cell(row["status"]))\">\(cell(row["status"]))</td></tr>"
         }
         body += "</tbody></table></section>"
 
         let workers = reports.fold.workers
         appendObligationSection(
-            to: &body, id: "overdue", title: "Overdue, the latest first", obligations: byLateness(overdue, asOf: asOf, workers: workers),
+            to: &body, id: "overdue", title: "Overdue, the latest first",
+            obligations: byLateness(overdue, asOf: asOf, workers: workers),
             asOf: asOf, linkFamilies: true, workers: workers, hideNarrow: ["due", "status"])
         appendObligationSection(
-            to: &body, id: "due-soon", title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon, asOf: asOf,
+            to: &body, id: "due-soon",
+            title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon,
+            asOf: asOf,
             linkFamilies: true, workers: workers, hideNarrow: ["late"])
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         let attached = pbr.filter { $0["attached"]?.boolValue == true }.count
         var kinds: [String: Int] = [:]
-        for row in pbr { for kind in row["claimable"]?.arrayValue?.compactMap(\.stringValue) ?? [] { kinds[kind, default: 0] += 1 } }
+        for row in pbr {
+            for kind in row["claimable"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                kinds[kind, default: 0] += 1
+            }
+        }
         body += "<div class=\"cards\"><div class=\"card\"><b>\(attached)</b>families attached</div>"
         for kind in ["attachment", "progress", "employment"] {
             body += "<div class=\"card\"><b>\(kinds[kind] ?? 0)</b>claimable for \(kind)</div>"
         }
         body += "</div></section>"
 
-        body += "<section aria-labelledby=\"month\"><h2 id=\"month\">This month (\(cell(monthly["month"])))</h2><table><tbody>"
+        body +=
+            "<section aria-labelledby=\"month\"><h2 id=\"month\">This month (\(cell(monthly["month"])))</h2><table><tbody>"
         let labels: [(String, String)] = [
-            ("referrals", "Referrals"), ("reReferrals", "Re-referrals within 12 weeks"), ("allocations", "Allocations"),
+            ("referrals", "Referrals"), ("reReferrals", "Re-referrals within 12 weeks"),
+            ("allocations", "Allocations"),
             ("closuresTotal", "Closures"), ("stepUps", "Step-ups"), ("stepDowns", "Step-downs"),
-            ("openAtMonthEnd", "Open at month end"), ("meanDaysOpenAtClosure", "Mean days open at closure"),
+            ("openAtMonthEnd", "Open at month end"),
+            ("meanDaysOpenAtClosure", "Mean days open at closure"),
             ("meanStarChange", "Mean Family Star change (per domain)"),
         ]
         for (key, label) in labels {
-            body += "<tr><th scope=\"row\">\(label)</th><td>\(monthly[key].map { $0 == .null ? "—" : cell($0) } ?? "—")</td></tr>"
+            body +=
+                "<tr><th scope=\"row\">\(label)</th><td>\(monthly[key].map { $0 == .null ? "—" : cell($0) } ?? "—")</td></tr>"
         }
         for member in monthly["timeliness"]?.objectValue?.members ?? [] {
             let figures = member.value.objectValue
-            body += "<tr><th scope=\"row\">On time: \(HTML.escape(member.key))</th><td>\(cell(figures?["onTime"])) of \(cell(figures?["due"]))</td></tr>"
+            body +=
+                "<tr><th scope=\"row\">On time: \(HTML.escape(member.key))</th><td>\(cell(figures?["onTime"])) of \(cell(figures?["due"]))</td></tr>"
         }
         body += "</tbody></table></section>"
 
         // Names and UFRNs are on the page so that a browser's find locates a family by any of them (no scripts).
-        body += "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><p class=\"meta\">Find a family by ref, UFRN or any member's name with your browser's find (Ctrl+F).</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
+        body +=
+            "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><p class=\"meta\">Find a family by ref, UFRN or any member's name with your browser's find (Ctrl+F).</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
         // The cells of `families` rows, from the families themselves: making every family's whole row to show five
         // of its cells would hold them all at once.
         for ref in reports.fold.families.keys.sorted() {
-            guard let family = reports.fold.families[ref], let episode = family.current else { continue }
+            guard let family = reports.fold.families[ref], let episode = family.current else {
+                continue
+            }
             var names = ""
             for member in family.members {
                 if !names.isEmpty { names += ", " }
                 names += HTML.escape(member.name)
             }
-            let ufrn = family.ufrn.map { "<br><span class=\"meta nowrap\">UFRN \(HTML.escape($0))</span>" } ?? ""
-            body += "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)</th><td>\(names.isEmpty ? "—" : names)</td><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow nowrap\">\(episode.openedOn)</td><td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</td></tr>"
+            let ufrn =
+                family.ufrn.map { "<br><span class=\"meta nowrap\">UFRN \(HTML.escape($0))</span>" }
+                ?? ""
+            body +=
+                "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)</th><td>\(names.isEmpty ? "—" : names)</td><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow nowrap\">\(episode.openedOn)</td><td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</td></tr>"
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
@@ -189,68 +234,92 @@ public enum Dashboard {
 
     /// PbR evidence (event ids) as a list, one to a line; a single value as it is.
     static func evidenceList(_ value: JSONValue?) -> String {
-        guard let items = value?.arrayValue else { return value == nil || value == .null ? "—" : cell(value) }
+        guard let items = value?.arrayValue else {
+            return value == nil || value == .null ? "—" : cell(value)
+        }
         if items.isEmpty { return "—" }
         var out = "<ul class=\"evidence\">"
         for item in items { out += "<li>\(cell(item))</li>" }
         return out + "</ul>"
     }
 
-    static func percent(_ fraction: Double) -> String { Reports.decimal(max(0, min(100, fraction * 100))) }
+    static func percent(_ fraction: Double) -> String {
+        Reports.decimal(max(0, min(100, fraction * 100)))
+    }
 
     static func appendObligationSection(
-        to body: inout String, id: String, title: String, obligations: some Collection<Obligation>, asOf: CivilDate,
+        to body: inout String, id: String, title: String, obligations: some Collection<Obligation>,
+        asOf: CivilDate,
         linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = []
     ) {
         // At phone width a list shows what tells its rows apart (the overdue list: how late, not its status).
-        func narrow(_ column: String) -> String { hideNarrow.contains(column) ? " class=\"hide-narrow\"" : "" }
+        func narrow(_ column: String) -> String {
+            hideNarrow.contains(column) ? " class=\"hide-narrow\"" : ""
+        }
         func narrow(_ column: String, _ other: String) -> String {
             hideNarrow.contains(column) ? " class=\"hide-narrow \(other)\"" : " class=\"\(other)\""
         }
-        body += "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
+        body +=
+            "<section aria-labelledby=\"\(id)\"><h2 id=\"\(id)\">\(HTML.escape(title)) (\(obligations.count))</h2>"
         if obligations.isEmpty {
             body += "<p>None.</p></section>"
             return
         }
         body += "<div class=\"scroll\"><table><thead><tr>"
         if linkFamilies { body += "<th scope=\"col\">Family</th>" }
-        body += "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th><th scope=\"col\"\(narrow("late"))>Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
+        body +=
+            "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th><th scope=\"col\"\(narrow("late"))>Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
         for obligation in obligations {
             let status = obligation.status(asOf: asOf).rawValue
             body += "<tr>"
             if linkFamilies {
-                body += "<th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
+                body +=
+                    "<th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
             }
             var what = HTML.escape(obligation.label)
-            if let detail = obligation.detail { what += "<span class=\"why\">\(HTML.escape(detail))</span>" }
-            body += "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+            if let detail = obligation.detail {
+                what += "<span class=\"why\">\(HTML.escape(detail))</span>"
+            }
+            body +=
+                "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
 
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
-    public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> String
-    {
+    public static func familyPage(
+        family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
+        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:]
+    ) -> String {
         var rows: [UInt8] = []
         for entry in timeline { appendTimelineRow(entry, to: &rows) }
-        let page = familyPage(family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows, asOf: asOf, workers: workers)
+        let page = familyPage(
+            family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows,
+            asOf: asOf, workers: workers)
         return String(decoding: page, as: UTF8.self)
     }
 
     /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
     /// rebuild reads the log), as the page's bytes.
-    public static func familyPage(family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]) -> [UInt8]
-    {
+    public static func familyPage(
+        family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
+        timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]
+    ) -> [UInt8] {
         let episode = family.current
-        var body = "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
+        var body =
+            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
-        if let episode { body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))" }
+        if let episode {
+            body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))"
+        }
         body += "</p></header><main>"
         body += "<section aria-labelledby=\"about\"><h2 id=\"about\">About</h2><table><tbody>"
         let closed = row?["closedOn"].map { $0 != .null } ?? false
-        for (label, key) in [("Level", "level"), ("Opened", "openedOn"), ("Closed", "closedOn"), ("Reason closed", "closeReason"), ("Lead worker", "lead"), ("Next review by", "nextReviewBy"), ("Re-referral", "reReferral")] {
+        for (label, key) in [
+            ("Level", "level"), ("Opened", "openedOn"), ("Closed", "closedOn"),
+            ("Reason closed", "closeReason"), ("Lead worker", "lead"),
+            ("Next review by", "nextReviewBy"), ("Re-referral", "reReferral"),
+        ] {
             // A closed case has no review to come.
             if closed && key == "nextReviewBy" { continue }
             var value = row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—"
@@ -261,16 +330,21 @@ public enum Dashboard {
         let members = family.members.map { person in
             "\(HTML.escape(person.name)) (\(HTML.escape(person.role))\(person.dob.map { ", born \($0)" } ?? ""))"
         }.joined(separator: "; ")
-        body += "<tr><th scope=\"row\">Members</th><td>\(members.isEmpty ? "—" : members)</td></tr></tbody></table></section>"
+        body +=
+            "<tr><th scope=\"row\">Members</th><td>\(members.isEmpty ? "—" : members)</td></tr></tbody></table></section>"
 
         // The heading, drawing and legend are kept on one printed page (the heading sat alone at a page's foot).
-        body += "<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2>"
+        body +=
+            "<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2>"
         if let episode, episode.firstStar != nil || episode.latestStar != nil {
             body += FamilyStarSVG.svg(first: episode.firstStar, latest: episode.latestStar)
-            body += "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p></div>"
-            body += "<table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
+            body +=
+                "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p></div>"
+            body +=
+                "<table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
             for (index, label) in FamilyStarSVG.labels.enumerated() {
-                body += "<tr><th scope=\"row\">\(label)</th><td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")</td><td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</td></tr>"
+                body +=
+                    "<tr><th scope=\"row\">\(label)</th><td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")</td><td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</td></tr>"
             }
             body += "</tbody></table>"
         } else {
@@ -278,20 +352,26 @@ public enum Dashboard {
         }
         body += "</section>"
 
-        let open = obligations.filter { [.open, .warning, .overdue, .breached].contains($0.status(asOf: asOf)) }
+        let open = obligations.filter {
+            [.open, .warning, .overdue, .breached].contains($0.status(asOf: asOf))
+        }
         appendObligationSection(
-            to: &body, id: "obligations", title: "Open, overdue and breached obligations", obligations: open, asOf: asOf,
+            to: &body, id: "obligations", title: "Open, overdue and breached obligations",
+            obligations: open, asOf: asOf,
             linkFamilies: false, workers: workers)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         if let pbr {
             let criteria = pbr["criteria"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            body += "<p>Criteria identified: \(criteria.isEmpty ? "none" : HTML.escape(criteria.joined(separator: ", "))). Attached: \(pbr["attached"]?.boolValue == true ? "yes" : "no"). Claimable: \(HTML.escape(RowWriter.cellText(pbr["claimable"]).isEmpty ? "nothing" : RowWriter.cellText(pbr["claimable"]))).</p>"
-            body += "<table><thead><tr><th scope=\"col\">Criterion</th><th scope=\"col\">Progress</th><th scope=\"col\">Evidence</th></tr></thead><tbody>"
+            body +=
+                "<p>Criteria identified: \(criteria.isEmpty ? "none" : HTML.escape(criteria.joined(separator: ", "))). Attached: \(pbr["attached"]?.boolValue == true ? "yes" : "no"). Claimable: \(HTML.escape(RowWriter.cellText(pbr["claimable"]).isEmpty ? "nothing" : RowWriter.cellText(pbr["claimable"]))).</p>"
+            body +=
+                "<table><thead><tr><th scope=\"col\">Criterion</th><th scope=\"col\">Progress</th><th scope=\"col\">Evidence</th></tr></thead><tbody>"
             for member in pbr["progress"]?.objectValue?.members ?? [] {
                 let object = member.value.objectValue
                 let identified = criteria.contains(member.key) ? " (identified)" : ""
-                body += "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(evidenceList(object?["evidence"]))</td></tr>"
+                body +=
+                    "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(evidenceList(object?["evidence"]))</td></tr>"
             }
             body += "</tbody></table>"
         }
@@ -318,7 +398,10 @@ public enum Dashboard {
 
     /// The timeline's table around its rows.
     static func appendTimelineTable(rows: [UInt8], to out: inout [UInt8]) {
-        out.append(contentsOf: "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>".utf8)
+        out.append(
+            contentsOf:
+                "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
+                .utf8)
         out.append(contentsOf: rows)
         out.append(contentsOf: "</tbody></table></div>".utf8)
     }
@@ -335,7 +418,9 @@ public enum Dashboard {
             appendStruck(entry.text, why: "Voided", seq: void.seq, reason: void.reason, to: &out)
         } else {
             for correction in entry.corrections {
-                appendStruck(correction.original, why: "Corrected", seq: correction.seq, reason: correction.reason, to: &out)
+                appendStruck(
+                    correction.original, why: "Corrected", seq: correction.seq,
+                    reason: correction.reason, to: &out)
             }
             HTML.appendEscaped(entry.text, to: &out)
         }
@@ -345,7 +430,9 @@ public enum Dashboard {
     }
 
     /// A sentence struck through, then why: "Voided (seq 12): entered on the wrong family".
-    private static func appendStruck(_ text: String, why: String, seq: Int, reason: String, to out: inout [UInt8]) {
+    private static func appendStruck(
+        _ text: String, why: String, seq: Int, reason: String, to out: inout [UInt8]
+    ) {
         out.append(contentsOf: "<del>".utf8)
         HTML.appendEscaped(text, to: &out)
         out.append(contentsOf: "</del><span class=\"why\">\(why) (seq \(seq)): ".utf8)
@@ -355,6 +442,10 @@ public enum Dashboard {
 
     /// A standalone timeline page (`ledger timeline FAMILY --format html`).
     public static func timelinePage(family: String, entries: [TimelineEntry]) -> String {
-        page(title: "Timeline of family \(family)", body: "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(entries))</main>", depth: 0)
+        page(
+            title: "Timeline of family \(family)",
+            body:
+                "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(entries))</main>",
+            depth: 0)
     }
 }

@@ -6,11 +6,14 @@ public enum FamilyStarSVG {
     /// Unit vectors of the ten spokes, clockwise from the top (precomputed: the output must be the same bytes
     /// on every machine).
     static let spokes: [(Double, Double)] = [
-        (0, -1), (0.587785, -0.809017), (0.951057, -0.309017), (0.951057, 0.309017), (0.587785, 0.809017),
-        (0, 1), (-0.587785, 0.809017), (-0.951057, 0.309017), (-0.951057, -0.309017), (-0.587785, -0.809017),
+        (0, -1), (0.587785, -0.809017), (0.951057, -0.309017), (0.951057, 0.309017),
+        (0.587785, 0.809017),
+        (0, 1), (-0.587785, 0.809017), (-0.951057, 0.309017), (-0.951057, -0.309017),
+        (-0.587785, -0.809017),
     ]
     static let labels = [
-        "Physical health", "Your well-being", "Meeting emotional needs", "Keeping your children safe",
+        "Physical health", "Your well-being", "Meeting emotional needs",
+        "Keeping your children safe",
         "Social networks", "Education and learning", "Boundaries and behaviour", "Family routine",
         "Progress to work", "Home and money",
     ]
@@ -73,12 +76,14 @@ public enum FamilyStarSVG {
     static let frame: String = {
         var out = ""
         for ring in stride(from: 2, through: 10, by: 2) {
-            out += "<polygon class=\"ring\" points=\"\(points(Array(repeating: ring, count: 10)))\"/>"
+            out +=
+                "<polygon class=\"ring\" points=\"\(points(Array(repeating: ring, count: 10)))\"/>"
         }
         for (index, spoke) in spokes.enumerated() {
             let x = centre + spoke.0 * radius
             let y = centre + spoke.1 * radius
-            out += "<line class=\"spoke\" x1=\"\(format(centre))\" y1=\"\(format(centre))\" x2=\"\(format(x))\" y2=\"\(format(y))\"/>"
+            out +=
+                "<line class=\"spoke\" x1=\"\(format(centre))\" y1=\"\(format(centre))\" x2=\"\(format(x))\" y2=\"\(format(y))\"/>"
             let lx = centre + spoke.0 * (radius + labelGap)
             let ly = centre + spoke.1 * (radius + labelGap)
             // Labels on the right start at their spoke and run outwards, those on the left end at theirs, those
@@ -86,12 +91,17 @@ public enum FamilyStarSVG {
             let anchor = spoke.0 > 0.1 ? "start" : spoke.0 < -0.1 ? "end" : "middle"
             let lines = labelLines(labels[index])
             // The first line's baseline: above the point at the top, below it at the bottom, centred at the sides.
-            let first = spoke.1 < -0.9 ? -Double(lines.count - 1) * lineHeight
-                : spoke.1 > 0.9 ? fontSize * 0.8
-                : -Double(lines.count - 1) * lineHeight / 2 + fontSize * 0.35
-            out += "<text x=\"\(format(lx))\" y=\"\(format(ly + first))\" text-anchor=\"\(anchor)\">"
+            let first =
+                spoke.1 < -0.9
+                ? -Double(lines.count - 1) * lineHeight
+                : spoke.1 > 0.9
+                    ? fontSize * 0.8
+                    : -Double(lines.count - 1) * lineHeight / 2 + fontSize * 0.35
+            out +=
+                "<text x=\"\(format(lx))\" y=\"\(format(ly + first))\" text-anchor=\"\(anchor)\">"
             for (number, line) in lines.enumerated() {
-                out += "<tspan x=\"\(format(lx))\"\(number == 0 ? "" : " dy=\"\(format(lineHeight))\"")>\(HTML.escape(line))</tspan>"
+                out +=
+                    "<tspan x=\"\(format(lx))\"\(number == 0 ? "" : " dy=\"\(format(lineHeight))\"")>\(HTML.escape(line))</tspan>"
             }
             out += "</text>"
         }
@@ -100,7 +110,8 @@ public enum FamilyStarSVG {
 
     /// The SVG, with a title and description for screen readers.
     public static func svg(first: StarReading?, latest: StarReading?) -> String {
-        var out = "<svg class=\"star\" viewBox=\"\(viewBox)\" font-size=\"\(format(fontSize))\" role=\"img\" aria-labelledby=\"star-title star-desc\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var out =
+            "<svg class=\"star\" viewBox=\"\(viewBox)\" font-size=\"\(format(fontSize))\" role=\"img\" aria-labelledby=\"star-title star-desc\" xmlns=\"http://www.w3.org/2000/svg\">"
         out += #"<title id="star-title">Family Star</title>"#
         let describe: (StarReading?) -> String = { reading in
             guard let reading else { return "none" }
@@ -113,13 +124,16 @@ public enum FamilyStarSVG {
             }
             return text
         }
-        out += "<desc id=\"star-desc\">First assessment (\(HTML.escape(first.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(first))). Latest (\(HTML.escape(latest.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(latest))).</desc>"
+        out +=
+            "<desc id=\"star-desc\">First assessment (\(HTML.escape(first.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(first))). Latest (\(HTML.escape(latest.map { $0.date.description } ?? "none"))): \(HTML.escape(describe(latest))).</desc>"
         out += frame
         if let first {
-            out += "<polygon class=\"first\" points=\"\(points(first.scores))\"><title>First: \(HTML.escape(first.date.description))</title></polygon>"
+            out +=
+                "<polygon class=\"first\" points=\"\(points(first.scores))\"><title>First: \(HTML.escape(first.date.description))</title></polygon>"
         }
         if let latest {
-            out += "<polygon class=\"latest\" points=\"\(points(latest.scores))\"><title>Latest: \(HTML.escape(latest.date.description))</title></polygon>"
+            out +=
+                "<polygon class=\"latest\" points=\"\(points(latest.scores))\"><title>Latest: \(HTML.escape(latest.date.description))</title></polygon>"
         }
         out += "</svg>"
         return out

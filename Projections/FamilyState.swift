@@ -18,7 +18,9 @@ public struct StarReading: Sendable, Equatable {
 
     /// The score of a domain.
     public func score(_ domain: String) -> Int? {
-        guard let index = FamilyStar.domains.firstIndex(of: domain), index < scores.count else { return nil }
+        guard let index = FamilyStar.domains.firstIndex(of: domain), index < scores.count else {
+            return nil
+        }
         return scores[index]
     }
 
@@ -86,7 +88,8 @@ public struct FamilyState: Sendable {
     public var ufrn: String?
     public var members: [Person] = []
     public var episodes: [Episode] = []
-    public var criteria: [String: [String]] = [:]  // criterion → evidence event ids (identification)
+    // criterion → evidence event ids (identification)
+    public var criteria: [String: [String]] = [:]
     public var attendance: [String: (id: String, to: CivilDate, percent: Double)] = [:]
     public var offences: [(id: String, date: CivilDate)] = []
     public var employment: [(id: String, memberId: String, benefit: String, weeks: Int)] = []
@@ -111,7 +114,9 @@ public struct FamilyState: Sendable {
     public var youngestChild: Person? {
         let children = members.filter { $0.role == "child" }
         return children.max { lhs, rhs in
-            (lhs.dob ?? CivilDate(dayNumber: -1_000_000), rhs.id) < (rhs.dob ?? CivilDate(dayNumber: -1_000_000), lhs.id)
+            (lhs.dob ?? CivilDate(dayNumber: -1_000_000), rhs.id) < (
+                rhs.dob ?? CivilDate(dayNumber: -1_000_000), lhs.id
+            )
         }
     }
 }

@@ -11,7 +11,8 @@ public enum HTML {
         if plain ?? !text.utf8.contains(where: { needsEscape[Int($0)] }) { return text }
         // Text with a byte that may begin a control character (a dash, a curly quote, £) mostly has none.
         let replaced = text.unicodeScalars.contains {
-            $0 == "&" || $0 == "<" || $0 == ">" || $0 == "\"" || $0 == "'" || (TerminalText.isControl($0) && $0 != "\t" && $0 != "\n")
+            $0 == "&" || $0 == "<" || $0 == ">" || $0 == "\"" || $0 == "'"
+                || (TerminalText.isControl($0) && $0 != "\t" && $0 != "\n")
         }
         if !replaced { return text }
         var out = ""
@@ -39,7 +40,9 @@ public enum HTML {
     /// Appends `text`, escaped, to `out`.
     public static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         let appended = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            let plain = needsEscape.withUnsafeBufferPointer { table in !bytes.contains { table[Int($0)] } }
+            let plain = needsEscape.withUnsafeBufferPointer { table in
+                !bytes.contains { table[Int($0)] }
+            }
             if plain { out.append(contentsOf: bytes) }
             return plain
         }
@@ -48,7 +51,8 @@ public enum HTML {
 
     /// The bytes `escape` looks at: & < > " ' and those that may begin a control character (but tab and newline).
     private static let needsEscape: [Bool] = (0..<256).map {
-        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) || (TerminalText.mayBeginControl(UInt8($0)) && $0 != 0x09 && $0 != 0x0A)
+        [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0)
+            || (TerminalText.mayBeginControl(UInt8($0)) && $0 != 0x09 && $0 != 0x0A)
     }
 
     /// The file name of a family's dashboard page (`families/<name>`), for the page writer and every link to it.
@@ -72,7 +76,9 @@ public enum HTML {
     public static func familyPageName(_ ref: String) -> String {
         // The usual ref (F-1003) is its own name: one pass over its bytes says so (a rebuild names 41k pages,
         // and links to each from the front page).
-        let asItIs = ref.utf8.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+        let asItIs = ref.utf8.allSatisfy {
+            (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D
+        }
         if asItIs && ref.utf8.count > 4 { return ref + ".html" }
         var name = ""
         name.reserveCapacity(ref.utf8.count + 8)

@@ -19,9 +19,12 @@ extension LedgerFold {
     static let meaningSeed: UInt64 = 5
 
     /// `meaning`, worked out with `apply` as the fold's step (a test changes it to show the fingerprint follows).
-    static func fingerprint(apply: (inout LedgerFold, StoredEvent) -> Void = { $0.apply($1) }) -> String {
+    static func fingerprint(apply: (inout LedgerFold, StoredEvent) -> Void = { $0.apply($1) })
+        -> String
+    {
         let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 20_415)
-        let events = DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today).storedEvents()
+        let events = DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today)
+            .storedEvents()
         var hasher = SHA256()
         func add(_ value: JSONValue) {
             hasher.update(JSONWriter.bytes(value))
@@ -35,18 +38,25 @@ extension LedgerFold {
             hasher.update(snapshot)
             // Read back: the restored fold must give the same projections (a snapshot layout that drops a field
             // shows here).
-            let restored = (try? LedgerFold(snapshot: snapshot)) ?? LedgerFold(compliance: !compliance)
+            let restored =
+                (try? LedgerFold(snapshot: snapshot)) ?? LedgerFold(compliance: !compliance)
             for (name, state) in [("folded", fold), ("restored", restored)] {
                 add(.string(name))
                 for asOf in [today.adding(days: -200), today] {
                     let reports = Reports(fold: state, asOf: asOf)
                     add(.array(reports.families().map(JSONValue.object)))
                     let caseload = reports.caseload()
-                    add(.array((caseload.workers + caseload.teams + [caseload.service]).map(JSONValue.object)))
+                    add(
+                        .array(
+                            (caseload.workers + caseload.teams + [caseload.service]).map(
+                                JSONValue.object)))
                     add(.array(reports.pbr().map(JSONValue.object)))
                     if compliance {
                         add(.array(reports.due().map(JSONValue.object)))
-                        add(.array(reports.monthly(months: (0..<12).map { asOf.adding(months: -$0) }).map(JSONValue.object)))
+                        add(
+                            .array(
+                                reports.monthly(months: (0..<12).map { asOf.adding(months: -$0) })
+                                    .map(JSONValue.object)))
                     }
                 }
             }

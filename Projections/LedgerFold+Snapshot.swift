@@ -100,13 +100,17 @@ public struct FoldSnapshot {
         reader = try SnapshotReader(bytes)
         let version = try reader.int()
         guard version == LedgerFold.snapshotVersion else {
-            throw SnapshotError(reason: "made by another version of the fold (\(version), this is \(LedgerFold.snapshotVersion))")
+            throw SnapshotError(
+                reason:
+                    "made by another version of the fold (\(version), this is \(LedgerFold.snapshotVersion))"
+            )
         }
         var fold = LedgerFold(compliance: try reader.bool())
         fold.adoptions = try reader.array { (reader) throws in
             let from = try reader.date()
             let seq = try reader.int()
-            let document: AdoptedPolicy.Document = try reader.bool() ? .custom(try reader.string()) : .profile(try reader.string())
+            let document: AdoptedPolicy.Document =
+                try reader.bool() ? .custom(try reader.string()) : .profile(try reader.string())
             guard let adopted = AdoptedPolicy(document, effectiveFrom: from, seq: seq) else {
                 throw SnapshotError(reason: "a policy adopted at seq \(seq) cannot be read")
             }
@@ -114,16 +118,20 @@ public struct FoldSnapshot {
         }
         for worker in try reader.array({ (reader) throws in
             WorkerInfo(
-                id: try reader.string(), name: try reader.string(), role: try reader.string(), team: try reader.string(),
+                id: try reader.string(), name: try reader.string(), role: try reader.string(),
+                team: try reader.string(),
                 fte: try reader.double(),
-                caseload: try reader.optional { (reader) throws in (try reader.int(), try reader.int()) },
+                caseload: try reader.optional { (reader) throws in
+                    (try reader.int(), try reader.int())
+                },
                 left: try reader.bool())
         }) {
             fold.workers[worker.id] = worker
         }
         for team in try reader.array({ (reader) throws in
             TeamInfo(
-                id: try reader.string(), name: try reader.string(), locality: try reader.optional { try $0.string() },
+                id: try reader.string(), name: try reader.string(),
+                locality: try reader.optional { try $0.string() },
                 service: try reader.optional { try $0.string() })
         }) {
             fold.teams[team.id] = team
@@ -132,7 +140,9 @@ public struct FoldSnapshot {
         let indexStart = try reader.trailer()
         try reader.seek(toBody: indexStart)
         index = try reader.array { (reader) throws in (try reader.string(), try reader.int()) }
-        guard reader.remaining == 8 else { throw SnapshotError(reason: "bytes between the index and the trailer") }
+        guard reader.remaining == 8 else {
+            throw SnapshotError(reason: "bytes between the index and the trailer")
+        }
     }
 
     /// The fold with the organisation and the families `refs`. A ref not in the snapshot is skipped: that family
@@ -291,7 +301,9 @@ extension SnapshotReader {
         var family = FamilyState(ref: try string())
         family.ufrn = try optional { try $0.string() }
         family.members = try array { (reader) throws in
-            Person(id: try reader.string(), name: try reader.string(), dob: try reader.optional { try $0.date() }, role: try reader.string())
+            Person(
+                id: try reader.string(), name: try reader.string(),
+                dob: try reader.optional { try $0.date() }, role: try reader.string())
         }
         family.episodes = try array { try $0.episode() }
         for _ in 0..<(try count()) {
@@ -312,7 +324,8 @@ extension SnapshotReader {
     }
 
     mutating func episode() throws -> Episode {
-        var episode = Episode(number: try int(), referralID: try string(), openedOn: try date(), openedSeq: try int())
+        var episode = Episode(
+            number: try int(), referralID: try string(), openedOn: try date(), openedSeq: try int())
         episode.source = try optional { try $0.string() }
         episode.reReferral = try bool()
         episode.stepDownFrom = try optional { try $0.string() }
@@ -335,7 +348,9 @@ extension SnapshotReader {
         episode.stepDownOn = try optional { try $0.date() }
         episode.consentGiven = try bool()
         episode.lastReviewOn = try optional { try $0.date() }
-        episode.contactAttempts = try array { (reader) throws in (try reader.string(), try reader.date()) }
+        episode.contactAttempts = try array { (reader) throws in
+            (try reader.string(), try reader.date())
+        }
         episode.justifications = try array { (reader) throws in
             (try reader.string(), try reader.date(), try reader.string())
         }
@@ -349,7 +364,9 @@ extension SnapshotReader {
     }
 
     mutating func star() throws -> StarReading {
-        StarReading(eventID: try string(), date: try date(), type: try string(), scores: try array { try $0.int() })
+        StarReading(
+            eventID: try string(), date: try date(), type: try string(),
+            scores: try array { try $0.int() })
     }
 
     /// The event patterns named by `texts`, made once per distinct list (an obligation's targets are its rule's).
@@ -358,7 +375,9 @@ extension SnapshotReader {
         var made: [EventPattern] = []
         made.reserveCapacity(texts.count)
         for text in texts {
-            guard let pattern = EventPattern(text) else { throw SnapshotError(reason: "event pattern \(text)") }
+            guard let pattern = EventPattern(text) else {
+                throw SnapshotError(reason: "event pattern \(text)")
+            }
             made.append(pattern)
         }
         patternLists[texts] = made
@@ -380,16 +399,23 @@ extension SnapshotReader {
         let detail = try optional { try $0.string() }
         key.append(try optional { try $0.stringIndex() } ?? -1)
         key += try array { try $0.stringIndex() }
-        let terms = try obligationTerms[key] ?? {
-            guard let kind = Obligation.Kind(rawValue: string(at: key[3])) else { throw SnapshotError(reason: "obligation kind") }
-            let made = ObligationTerms(
-                rule: string(at: key[0]), label: string(at: key[1]), source: string(at: key[2]), kind: kind,
-                extendable: key[4] < 0 ? nil : string(at: key[4]), targets: try patterns(key[5...].map { string(at: $0) }))
-            obligationTerms[key] = made
-            return made
-        }()
+        let terms =
+            try obligationTerms[key]
+            ?? {
+                guard let kind = Obligation.Kind(rawValue: string(at: key[3])) else {
+                    throw SnapshotError(reason: "obligation kind")
+                }
+                let made = ObligationTerms(
+                    rule: string(at: key[0]), label: string(at: key[1]), source: string(at: key[2]),
+                    kind: kind,
+                    extendable: key[4] < 0 ? nil : string(at: key[4]),
+                    targets: try patterns(key[5...].map { string(at: $0) }))
+                obligationTerms[key] = made
+                return made
+            }()
         var obligation = Obligation(
-            family: family, episode: episode, terms: terms, fromSeq: fromSeq, fromDate: fromDate, dueOn: dueOn,
+            family: family, episode: episode, terms: terms, fromSeq: fromSeq, fromDate: fromDate,
+            dueOn: dueOn,
             checkPassed: checkPassed, detail: detail)
         obligation.metOn = metOn
         obligation.metSeq = metSeq

@@ -12,8 +12,10 @@ public struct WorkerInfo: Sendable, Equatable {
     public var left: Bool
 
     public static func == (lhs: WorkerInfo, rhs: WorkerInfo) -> Bool {
-        lhs.id == rhs.id && lhs.name == rhs.name && lhs.role == rhs.role && lhs.team == rhs.team && lhs.fte == rhs.fte
-            && lhs.caseload?.min == rhs.caseload?.min && lhs.caseload?.max == rhs.caseload?.max && lhs.left == rhs.left
+        lhs.id == rhs.id && lhs.name == rhs.name && lhs.role == rhs.role && lhs.team == rhs.team
+            && lhs.fte == rhs.fte
+            && lhs.caseload?.min == rhs.caseload?.min && lhs.caseload?.max == rhs.caseload?.max
+            && lhs.left == rhs.left
     }
 }
 
@@ -50,7 +52,11 @@ public struct LedgerFold: Sendable {
     func adopted(on date: CivilDate) -> AdoptedPolicy? {
         var best: AdoptedPolicy?
         for adoption in adoptions where adoption.effectiveFrom <= date {
-            if let current = best, (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq) { continue }
+            if let current = best,
+                (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq)
+            {
+                continue
+            }
             best = adoption
         }
         return best ?? adoptions.first
@@ -59,8 +65,10 @@ public struct LedgerFold: Sendable {
     /// The types the caseload projection reads: the workforce, the policies, and what opens, closes, levels or
     /// staffs an episode or changes a family's members. Feeding the fold only these gives the same caseload.
     public static let caseloadTypes = EventTypeSet([
-        "policy.adopted", "team.defined", "worker.registered", "worker.changed", "worker.left", "referral.received",
-        "family.member.added", "family.member.left", "triage.completed", "allocation.discussed", "level.changed",
+        "policy.adopted", "team.defined", "worker.registered", "worker.changed", "worker.left",
+        "referral.received",
+        "family.member.added", "family.member.left", "triage.completed", "allocation.discussed",
+        "level.changed",
         "worker.allocated", "worker.unallocated", "transfer.completed", "case.closed",
     ])
 
@@ -68,21 +76,31 @@ public struct LedgerFold: Sendable {
     /// obligations (visits, meetings, notes, plans distributed, case summaries, referrer contact, supervision's
     /// and extensions' own effects aside).
     public static let familyTypes = EventTypeSet(
-        Catalogue.names.filter { !["visit.completed", "meeting.attended", "note.recorded", "plan.distributed",
-            "case-summary.completed", "referrer.contacted", "concern.raised", "closure.approved"].contains($0) })
+        Catalogue.names.filter {
+            ![
+                "visit.completed", "meeting.attended", "note.recorded", "plan.distributed",
+                "case-summary.completed", "referrer.contacted", "concern.raised",
+                "closure.approved",
+            ].contains($0)
+        })
 
     /// Folds the log in `window` on every core: families are folded in shards (`EventScanner.foldByFamily`) and
     /// merged. The result is the fold of the whole log, or of `span` of it folded on top of `starting` (a fold of
     /// everything before `span`, restored from a checkpoint), and what the read covered.
     public static func scan(
-        path: String, window: EventWindow, compliance: Bool = true, types: EventTypeSet? = nil, span: LogSpan = .all,
-        starting: LedgerFold? = nil, amendments: AmendmentIndex? = nil, shards count: Int = ParallelLineReader.processors,
+        path: String, window: EventWindow, compliance: Bool = true, types: EventTypeSet? = nil,
+        span: LogSpan = .all,
+        starting: LedgerFold? = nil, amendments: AmendmentIndex? = nil,
+        shards count: Int = ParallelLineReader.processors,
         progress: ((Int) -> Void)? = nil
     ) throws -> (fold: LedgerFold, coverage: Coverage) {
         let count = max(1, count)
-        let states = starting.map { $0.split(into: count) } ?? Array(repeating: LedgerFold(compliance: compliance), count: count)
+        let states =
+            starting.map { $0.split(into: count) }
+            ?? Array(repeating: LedgerFold(compliance: compliance), count: count)
         let (shards, coverage) = try EventScanner.foldByFamily(
-            path: path, window: window, types: types, span: span, amendments: amendments, states: states,
+            path: path, window: window, types: types, span: span, amendments: amendments,
+            states: states,
             progress: progress
         ) { fold, event in fold.apply(event) }
         return (LedgerFold(merging: shards), coverage)
@@ -137,13 +155,15 @@ public struct LedgerFold: Sendable {
         case .teamDefined:
             if let id = data["id"]?.stringValue {
                 teams[id] = TeamInfo(
-                    id: id, name: data["name"]?.stringValue ?? id, locality: data["locality"]?.stringValue,
+                    id: id, name: data["name"]?.stringValue ?? id,
+                    locality: data["locality"]?.stringValue,
                     service: data["service"]?.stringValue)
             }
         case .workerRegistered:
             let id = StreamName.key(of: event.stream)
             workers[id] = WorkerInfo(
-                id: id, name: data["name"]?.stringValue ?? id, role: data["role"]?.stringValue ?? "",
+                id: id, name: data["name"]?.stringValue ?? id,
+                role: data["role"]?.stringValue ?? "",
                 team: data["team"]?.stringValue ?? "", fte: data["fte"]?.doubleValue ?? 1,
                 caseload: Self.caseload(data["caseload"]), left: false)
         case .workerChanged:
@@ -164,7 +184,9 @@ public struct LedgerFold: Sendable {
     }
 
     private static func caseload(_ value: JSONValue?) -> (min: Int, max: Int)? {
-        guard let object = value?.objectValue, let low = object["min"]?.intValue, let high = object["max"]?.intValue else {
+        guard let object = value?.objectValue, let low = object["min"]?.intValue,
+            let high = object["max"]?.intValue
+        else {
             return nil
         }
         return (low, high)
@@ -207,7 +229,8 @@ final class AdoptedPolicy: Sendable {
         let policy: Policy?
         switch document {
         case .profile(let name): policy = PolicyProfiles.profile(name)
-        case .custom(let text): policy = (try? JSONParser.parse(text).objectValue).flatMap { try? Policy(json: $0) }
+        case .custom(let text):
+            policy = (try? JSONParser.parse(text).objectValue).flatMap { try? Policy(json: $0) }
         }
         guard let policy else { return nil }
         self.document = document
@@ -222,24 +245,38 @@ final class AdoptedPolicy: Sendable {
         deadlinesByFrom = deadlines
         var recurring = [[Int]](repeating: [], count: EventKind.allCases.count)
         for (index, rule) in policy.recurring.enumerated() {
-            for kind in Set([rule.from.kind, rule.event.kind].compactMap { $0 }) { recurring[kind.rawValue].append(index) }
+            for kind in Set([rule.from.kind, rule.event.kind].compactMap { $0 }) {
+                recurring[kind.rawValue].append(index)
+            }
         }
         recurringByType = recurring.map { $0.sorted() }
         deadlineTerms = policy.deadlines.map { rule in
-            ObligationTerms(rule: rule.id, label: rule.label, source: rule.source, kind: .deadline, extendable: rule.extendable, targets: rule.to)
+            ObligationTerms(
+                rule: rule.id, label: rule.label, source: rule.source, kind: .deadline,
+                extendable: rule.extendable, targets: rule.to)
         }
         deadlineOutcomeTerms = policy.deadlines.map { rule in
             rule.toByOutcome.mapValues { targets in
-                ObligationTerms(rule: rule.id, label: rule.label, source: rule.source, kind: .deadline, extendable: rule.extendable, targets: targets)
+                ObligationTerms(
+                    rule: rule.id, label: rule.label, source: rule.source, kind: .deadline,
+                    extendable: rule.extendable, targets: targets)
             }
         }
         recurringTerms = policy.recurring.map { rule in
-            ObligationTerms(rule: rule.id, label: rule.label, source: rule.source, kind: .recurring, targets: rule.targets)
+            ObligationTerms(
+                rule: rule.id, label: rule.label, source: rule.source, kind: .recurring,
+                targets: rule.targets)
         }
-        flagTerms = policy.flags.map { ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .check) }
-        durationTerms = policy.durations.map { ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .duration) }
+        flagTerms = policy.flags.map {
+            ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .check)
+        }
+        durationTerms = policy.durations.map {
+            ObligationTerms(rule: $0.id, label: $0.label, source: $0.source, kind: .duration)
+        }
         closureTerms = ClosureChecks.Terms(policy)
-        triageTerms = ObligationTerms(rule: policy.triage.id, label: policy.triage.label, source: policy.triage.source, kind: .awaiting)
+        triageTerms = ObligationTerms(
+            rule: policy.triage.id, label: policy.triage.label, source: policy.triage.source,
+            kind: .awaiting)
     }
 }
 
@@ -256,7 +293,8 @@ struct FamilyRules {
         case .referralReceived:
             guard !family.hasOpenEpisode else { return }
             var episode = Episode(
-                number: family.episodes.count + 1, referralID: event.id, openedOn: event.date, openedSeq: event.seq)
+                number: family.episodes.count + 1, referralID: event.id, openedOn: event.date,
+                openedSeq: event.seq)
             episode.source = data["source"]?.stringValue
             if let lastClosed = family.lastClosedOn, event.date <= lastClosed.adding(days: 84) {
                 episode.reReferral = true
@@ -275,7 +313,8 @@ struct FamilyRules {
                 family.criteria[criterion, default: []].append(event.id)
             }
             if compliance {
-                applyFlags(&episode, family: family.ref, event: event, lastClosedOn: family.lastClosedOn)
+                applyFlags(
+                    &episode, family: family.ref, event: event, lastClosedOn: family.lastClosedOn)
                 applyRules(&episode, family: family.ref, event: event)
             }
             family.episodes.append(episode)
@@ -294,7 +333,8 @@ struct FamilyRules {
                 family.criteria[criterion, default: []].append(event.id)
             }
         case .attendanceRecorded:
-            if let member = data["memberId"]?.stringValue, let to = data["to"]?.stringValue.flatMap(CivilDate.init),
+            if let member = data["memberId"]?.stringValue,
+                let to = data["to"]?.stringValue.flatMap(CivilDate.init),
                 let percent = data["percent"]?.doubleValue
             {
                 if let existing = family.attendance[member], existing.to > to { break }
@@ -304,10 +344,15 @@ struct FamilyRules {
             family.offences.append((event.id, event.date))
         case .employmentRecorded:
             family.employment.append(
-                (event.id, data["memberId"]?.stringValue ?? "", data["benefit"]?.stringValue ?? "none",
-                 data["continuousWeeks"]?.intValue ?? 0))
+                (
+                    event.id, data["memberId"]?.stringValue ?? "",
+                    data["benefit"]?.stringValue ?? "none",
+                    data["continuousWeeks"]?.intValue ?? 0
+                ))
         case .pbrClaimed:
-            if let kind = data["kind"]?.stringValue { family.claims[kind, default: []].append(event.id) }
+            if let kind = data["kind"]?.stringValue {
+                family.claims[kind, default: []].append(event.id)
+            }
         default:
             break
         }
@@ -329,7 +374,9 @@ struct FamilyRules {
                 let relationship = data["relationship"]?.stringValue ?? "assigned"
                 episode.workers[worker] = relationship
                 if relationship == "lead" {
-                    if let previous = episode.lead, previous != worker { episode.workers[previous] = "assigned" }
+                    if let previous = episode.lead, previous != worker {
+                        episode.workers[previous] = "assigned"
+                    }
                     episode.lead = worker
                 } else if episode.lead == nil {
                     episode.lead = worker
@@ -340,7 +387,10 @@ struct FamilyRules {
             if let worker = data["worker"]?.stringValue {
                 episode.workers[worker] = nil
                 if episode.lead == worker {
-                    episode.lead = episode.workers.sorted { $0.key < $1.key }.first(where: { $0.value == "lead" })?.key
+                    episode.lead =
+                        episode.workers.sorted { $0.key < $1.key }.first(where: {
+                            $0.value == "lead"
+                        })?.key
                 }
             }
         case .transferCompleted:
@@ -351,9 +401,13 @@ struct FamilyRules {
         case .engagementStarted:
             episode.engaged = true
         case .contactAttempted:
-            if let method = data["method"]?.stringValue { episode.contactAttempts.append((method, event.date)) }
+            if let method = data["method"]?.stringValue {
+                episode.contactAttempts.append((method, event.date))
+            }
         case .consentRecorded:
-            if data["scope"]?.stringValue == "service", data["given"]?.boolValue == true { episode.consentGiven = true }
+            if data["scope"]?.stringValue == "service", data["given"]?.boolValue == true {
+                episode.consentGiven = true
+            }
         case .assessmentCompleted, .reviewCompleted:
             if let star = StarReading(event: event) {
                 if episode.firstStar == nil { episode.firstStar = star }
@@ -361,13 +415,19 @@ struct FamilyRules {
             }
             if event.kind == .reviewCompleted {
                 episode.lastReviewOn = event.date
-                if let next = data["nextReviewBy"]?.stringValue.flatMap(CivilDate.init) { episode.nextReviewBy = next }
+                if let next = data["nextReviewBy"]?.stringValue.flatMap(CivilDate.init) {
+                    episode.nextReviewBy = next
+                }
             }
         case .planAgreed, .planUpdated:
-            if let reviewBy = data["reviewBy"]?.stringValue.flatMap(CivilDate.init) { episode.nextReviewBy = reviewBy }
+            if let reviewBy = data["reviewBy"]?.stringValue.flatMap(CivilDate.init) {
+                episode.nextReviewBy = reviewBy
+            }
             if let every = data["visitEveryDays"]?.intValue { episode.visitEveryDays = every }
         case .requirementMet:
-            if let requirement = data["requirement"]?.stringValue { episode.requirementsMet.insert(requirement) }
+            if let requirement = data["requirement"]?.stringValue {
+                episode.requirementsMet.insert(requirement)
+            }
         case .stepupRequested:
             episode.stepUpRequested = true
         case .stepupDecided:
@@ -386,7 +446,8 @@ struct FamilyRules {
     static func person(_ value: JSONValue) -> Person? {
         guard let object = value.objectValue, let id = object["id"]?.stringValue else { return nil }
         return Person(
-            id: id, name: object["name"]?.stringValue ?? "", dob: object["dob"]?.stringValue.flatMap(CivilDate.init),
+            id: id, name: object["name"]?.stringValue ?? "",
+            dob: object["dob"]?.stringValue.flatMap(CivilDate.init),
             role: object["role"]?.stringValue ?? "other")
     }
 
@@ -398,7 +459,8 @@ struct FamilyRules {
         // obligations are not copied.
         for index in episode.obligations.indices
         where episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
-            && episode.obligations[index].checkPassed == nil && episode.obligations[index].fromSeq < event.seq
+            && episode.obligations[index].checkPassed == nil
+            && episode.obligations[index].fromSeq < event.seq
             && episode.obligations[index].targets.contains(where: { $0.matches(event) })
         {
             episode.obligations[index].metOn = event.date
@@ -408,8 +470,10 @@ struct FamilyRules {
         if event.kind == .extensionAgreed, let what = event.data["what"]?.stringValue,
             let until = event.data["until"]?.stringValue.flatMap(CivilDate.init)
         {
-            for index in episode.obligations.indices where episode.obligations[index].extendable == what
-                && episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
+            for index in episode.obligations.indices
+            where episode.obligations[index].extendable == what
+                && episode.obligations[index].metOn == nil
+                && episode.obligations[index].lapsedOn == nil
                 && until > episode.obligations[index].dueOn
             {
                 episode.obligations[index].dueOn = until
@@ -426,17 +490,27 @@ struct FamilyRules {
             var interval = rule.everyByLevel[episode.level ?? ""] ?? rule.every
             if rule.everyDaysField != nil, let days = episode.visitEveryDays {
                 let candidate = Timescale.days(days)
-                if candidate.after(event.date, in: calendar) < interval.after(event.date, in: calendar) { interval = candidate }
+                if candidate.after(event.date, in: calendar)
+                    < interval.after(event.date, in: calendar)
+                {
+                    interval = candidate
+                }
             }
             if let current = episode.recurringCurrent[rule.id], rule.event.matches(event) {
                 if episode.obligations[current].metSeq == event.seq {
-                    episode.obligations.append(makeRecurring(adopted.recurringTerms[ruleIndex], family: ref, episode: episode, event: event,
-                        due: interval.after(event.date, in: calendar)))
+                    episode.obligations.append(
+                        makeRecurring(
+                            adopted.recurringTerms[ruleIndex], family: ref, episode: episode,
+                            event: event,
+                            due: interval.after(event.date, in: calendar)))
                     episode.recurringCurrent[rule.id] = episode.obligations.count - 1
                 }
             } else if episode.recurringCurrent[rule.id] == nil, rule.from.matches(event) {
                 let due = (rule.firstWithin ?? interval).after(event.date, in: calendar)
-                episode.obligations.append(makeRecurring(adopted.recurringTerms[ruleIndex], family: ref, episode: episode, event: event, due: due))
+                episode.obligations.append(
+                    makeRecurring(
+                        adopted.recurringTerms[ruleIndex], family: ref, episode: episode,
+                        event: event, due: due))
                 episode.recurringCurrent[rule.id] = episode.obligations.count - 1
             }
         }
@@ -452,29 +526,41 @@ struct FamilyRules {
             var within = rule.within
             var terms = adopted.deadlineTerms[ruleIndex]
             if !rule.withinByOutcome.isEmpty {
-                let outcome = event.data["outcome"].map { value -> String in
-                    if case .number(let text) = value { return text }
-                    return value.stringValue ?? ""
-                } ?? ""
+                let outcome =
+                    event.data["outcome"].map { value -> String in
+                        if case .number(let text) = value { return text }
+                        return value.stringValue ?? ""
+                    } ?? ""
                 guard let scale = rule.withinByOutcome[outcome] else { continue }
                 within = scale
-                if let special = adopted.deadlineOutcomeTerms[ruleIndex][outcome] { terms = special }
+                if let special = adopted.deadlineOutcomeTerms[ruleIndex][outcome] {
+                    terms = special
+                }
             }
             var due: CivilDate?
             if let within { due = within.after(event.date, in: calendar) }
-            if let field = rule.dueByField, let byField = event.data[field]?.stringValue.flatMap(CivilDate.init) {
+            if let field = rule.dueByField,
+                let byField = event.data[field]?.stringValue.flatMap(CivilDate.init)
+            {
                 due = min(due ?? byField, byField)
             }
             guard let dueOn = due else { continue }
             episode.obligations.append(
-                Obligation(family: ref, episode: episode.number, terms: terms, fromSeq: event.seq, fromDate: event.date, dueOn: dueOn))
+                Obligation(
+                    family: ref, episode: episode.number, terms: terms, fromSeq: event.seq,
+                    fromDate: event.date, dueOn: dueOn))
         }
     }
 
-    private func makeRecurring(_ terms: ObligationTerms, family: String, episode: Episode, event: StoredEvent, due: CivilDate)
+    private func makeRecurring(
+        _ terms: ObligationTerms, family: String, episode: Episode, event: StoredEvent,
+        due: CivilDate
+    )
         -> Obligation
     {
-        Obligation(family: family, episode: episode.number, terms: terms, fromSeq: event.seq, fromDate: event.date, dueOn: due)
+        Obligation(
+            family: family, episode: episode.number, terms: terms, fromSeq: event.seq,
+            fromDate: event.date, dueOn: due)
     }
 
     /// Flags checked at referral (Birmingham step-down entry, CP step-down; re-referral where the policy asks).
@@ -493,16 +579,22 @@ struct FamilyRules {
                 // Consent is judged when the projection is read (it may be recorded just after the referral).
                 passed = plan && summary
                 if !(plan && summary) {
-                    detail = [plan ? nil : "plan not completed", summary ? nil : "no closure summary"].compactMap { $0 }
+                    detail = [
+                        plan ? nil : "plan not completed", summary ? nil : "no closure summary",
+                    ].compactMap { $0 }
                         .joined(separator: ", ")
                 }
             case .cpStepDown:
-                guard event.data["stepDown"]?.objectValue?["from"]?.stringValue == "cp" else { continue }
+                guard event.data["stepDown"]?.objectValue?["from"]?.stringValue == "cp" else {
+                    continue
+                }
                 passed = false
                 detail = "stepped down from a child protection plan"
             case .reReferral(let within):
                 // The window is the policy's; the families projection's reReferral column is the spec's 12 weeks.
-                guard let lastClosedOn, event.date <= within.after(lastClosedOn, in: adopted.calendar) else {
+                guard let lastClosedOn,
+                    event.date <= within.after(lastClosedOn, in: adopted.calendar)
+                else {
                     continue
                 }
                 passed = false
@@ -511,7 +603,8 @@ struct FamilyRules {
             guard let passed else { continue }
             episode.obligations.append(
                 Obligation(
-                    family: ref, episode: episode.number, terms: adopted.flagTerms[flagIndex], fromSeq: event.seq,
+                    family: ref, episode: episode.number, terms: adopted.flagTerms[flagIndex],
+                    fromSeq: event.seq,
                     fromDate: event.date, dueOn: event.date, checkPassed: passed, detail: detail))
         }
     }
@@ -527,13 +620,18 @@ struct FamilyRules {
             episode.obligations.append(obligation)
         }
         for index in episode.obligations.indices
-        where episode.obligations[index].metOn == nil && episode.obligations[index].checkPassed == nil
+        where episode.obligations[index].metOn == nil
+            && episode.obligations[index].checkPassed == nil
             && episode.obligations[index].lapsedOn == nil
         {
             // Fell due while open and unmet: stays overdue. Not yet due: lapses.
-            if episode.obligations[index].dueOn >= event.date { episode.obligations[index].lapsedOn = event.date }
+            if episode.obligations[index].dueOn >= event.date {
+                episode.obligations[index].lapsedOn = event.date
+            }
         }
-        if let duration = ClosureChecks.duration(episode: episode, adopted: adopted, family: ref, asOf: event.date) {
+        if let duration = ClosureChecks.duration(
+            episode: episode, adopted: adopted, family: ref, asOf: event.date)
+        {
             episode.obligations.append(duration)
         }
         // A closed episode takes no more events (a void of its closure is applied before the fold sees it, and a
@@ -560,14 +658,19 @@ extension LedgerFold {
         for episode in family.episodes {
             var obligations = episode.obligations
             if episode.isOpen, let adopted = adopted(on: asOf),
-                let duration = ClosureChecks.duration(episode: episode, adopted: adopted, family: family.ref, asOf: asOf)
+                let duration = ClosureChecks.duration(
+                    episode: episode, adopted: adopted, family: family.ref, asOf: asOf)
             {
                 obligations.append(duration)
             }
-            if let awaiting = awaitingTriage(episode, family: family.ref, asOf: asOf) { obligations.append(awaiting) }
+            if let awaiting = awaitingTriage(episode, family: family.ref, asOf: asOf) {
+                obligations.append(awaiting)
+            }
             for index in obligations.indices {
                 obligations[index].responsible = episode.lead
-                if obligations[index].rule == "step-down-entry", obligations[index].checkPassed == true, !episode.consentGiven {
+                if obligations[index].rule == "step-down-entry",
+                    obligations[index].checkPassed == true, !episode.consentGiven
+                {
                     obligations[index].checkPassed = false
                     obligations[index].detail = "no consent to the service recorded"
                 }
@@ -581,13 +684,17 @@ extension LedgerFold {
     /// that sets no limit on triage: an open item with its age, never judged late (issue 21). Where the policy
     /// sets a limit, its deadline from the referral judges it instead.
     func awaitingTriage(_ episode: Episode, family ref: String, asOf: CivilDate) -> Obligation? {
-        guard episode.isOpen, !episode.triaged, episode.workers.isEmpty, !episode.engaged, episode.stepUpAcceptedOn == nil,
+        guard episode.isOpen, !episode.triaged, episode.workers.isEmpty, !episode.engaged,
+            episode.stepUpAcceptedOn == nil,
             let adopted = adopted(on: episode.openedOn), !adopted.policy.limitsTriage
         else { return nil }
         let days = episode.openedOn.days(until: max(asOf, episode.openedOn))
         return Obligation(
-            family: ref, episode: episode.number, terms: adopted.triageTerms, fromSeq: episode.openedSeq,
+            family: ref, episode: episode.number, terms: adopted.triageTerms,
+            fromSeq: episode.openedSeq,
             fromDate: episode.openedOn, dueOn: episode.openedOn,
-            detail: "awaiting triage \(days) day\(days == 1 ? "" : "s") after the referral on \(episode.openedOn); the policy sets no timescale")
+            detail:
+                "awaiting triage \(days) day\(days == 1 ? "" : "s") after the referral on \(episode.openedOn); the policy sets no timescale"
+        )
     }
 }

@@ -50,7 +50,8 @@ public struct Obligation: Sendable, Equatable {
     var targets: [EventPattern] { terms.targets }
 
     public init(
-        family: String, episode: Int, terms: ObligationTerms, fromSeq: Int, fromDate: CivilDate, dueOn: CivilDate,
+        family: String, episode: Int, terms: ObligationTerms, fromSeq: Int, fromDate: CivilDate,
+        dueOn: CivilDate,
         checkPassed: Bool? = nil, detail: String? = nil
     ) {
         self.family = family
@@ -107,7 +108,10 @@ public final class ObligationTerms: Sendable, Equatable {
     public let extendable: String?
     let targets: [EventPattern]
 
-    init(rule: String, label: String, source: String, kind: Obligation.Kind, extendable: String? = nil, targets: [EventPattern] = []) {
+    init(
+        rule: String, label: String, source: String, kind: Obligation.Kind,
+        extendable: String? = nil, targets: [EventPattern] = []
+    ) {
         self.rule = rule
         self.label = label
         self.source = source
@@ -118,7 +122,8 @@ public final class ObligationTerms: Sendable, Equatable {
 
     public static func == (lhs: ObligationTerms, rhs: ObligationTerms) -> Bool {
         lhs === rhs
-            || (lhs.rule == rhs.rule && lhs.label == rhs.label && lhs.source == rhs.source && lhs.kind == rhs.kind
+            || (lhs.rule == rhs.rule && lhs.label == rhs.label && lhs.source == rhs.source
+                && lhs.kind == rhs.kind
                 && lhs.extendable == rhs.extendable && lhs.targets == rhs.targets)
     }
 }

@@ -82,7 +82,9 @@ public enum RowWriter {
             // Printable ASCII, the usual case, in one pass; only text with other bytes is looked at again.
             guard !isFormulaStart(first),
                 bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x2C && $0 != 0x22 })
-                    || !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || TerminalText.mayBeginControl($0) })
+                    || !bytes.contains(where: {
+                        $0 == 0x2C || $0 == 0x22 || TerminalText.mayBeginControl($0)
+                    })
             else { return false }
             out.append(contentsOf: bytes)
             return true
@@ -108,35 +110,48 @@ public enum RowWriter {
 
     /// An aligned plain-text table of the given columns (nested values as compact JSON, long cells cut; line breaks
     /// shown as spaces and every other control character written visibly, as `TerminalText` does).
-    public static func table(_ rows: [JSONObject], columns: [String]? = nil, maxWidth: Int = 48) -> [UInt8] {
+    public static func table(_ rows: [JSONObject], columns: [String]? = nil, maxWidth: Int = 48)
+        -> [UInt8]
+    {
         let header = columns ?? allColumns(rows)
         var cells: [[String]] = [header.map { TerminalText.escape($0) }]
         for row in rows {
-            cells.append(header.map { column in
-                var text = TerminalText.escape(cellText(row[column]).replacing("\n", with: " "))
-                if text.count > maxWidth { text = String(text.prefix(maxWidth - 1)) + "…" }
-                return text
-            })
+            cells.append(
+                header.map { column in
+                    var text = TerminalText.escape(cellText(row[column]).replacing("\n", with: " "))
+                    if text.count > maxWidth { text = String(text.prefix(maxWidth - 1)) + "…" }
+                    return text
+                })
         }
         var widths = header.map { _ in 0 }
-        for line in cells { for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        for line in cells {
+            for (index, cell) in line.enumerated() {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
         var out = ""
         for (lineIndex, line) in cells.enumerated() {
-            out += line.enumerated().map { index, cell in
-                index == line.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
-            }.joined(separator: "  ") + "\n"
+            out +=
+                line.enumerated().map { index, cell in
+                    index == line.count - 1
+                        ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+                }.joined(separator: "  ") + "\n"
             if lineIndex == 0 {
-                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+                out +=
+                    widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
             }
         }
         if rows.isEmpty { out += "(none)\n" }
         return Array(out.utf8)
     }
 
-    public static func allColumns(_ rows: [JSONObject]) -> [String] { columns(firstSeenIn: rows.lazy.map(\.keys)) }
+    public static func allColumns(_ rows: [JSONObject]) -> [String] {
+        columns(firstSeenIn: rows.lazy.map(\.keys))
+    }
 
     /// The keys of each row in `keys`, each once, in the order first seen.
-    static func columns<Keys: Sequence>(firstSeenIn keys: Keys) -> [String] where Keys.Element: Sequence<String> {
+    static func columns<Keys: Sequence>(firstSeenIn keys: Keys) -> [String]
+    where Keys.Element: Sequence<String> {
         var columns: [String] = []
         var seen = Set<String>()
         for rowKeys in keys {

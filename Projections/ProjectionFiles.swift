@@ -5,7 +5,9 @@ import EventLog
 public enum ProjectionFiles {
     /// Writes `rows`.
     public static func write(_ directory: String, _ name: String, _ rows: [JSONObject]) throws {
-        try write(directory, name, count: rows.count, columns: RowWriter.allColumns(rows)) { rows[$0] }
+        try write(directory, name, count: rows.count, columns: RowWriter.allColumns(rows)) {
+            rows[$0]
+        }
     }
 
     /// Writes the rows `row` makes for positions `0..<count` (nil: no row there), and returns what `keep` keeps
@@ -15,12 +17,18 @@ public enum ProjectionFiles {
     /// (`RowBlocks`); the blocks are written in order, so the bytes are those of a serial run.
     @discardableResult
     public static func write(
-        _ directory: String, _ name: String, count: Int, columns given: [String]? = nil, block: Int = RowBlocks.block,
-        threads: Int = ParallelLineReader.processors, keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
+        _ directory: String, _ name: String, count: Int, columns given: [String]? = nil,
+        block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors,
+        keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
         row: @Sendable (Int) -> JSONObject?
     ) throws -> [JSONObject] {
-        let columns = given ?? RowBlocks.columns(count: count, block: block, threads: threads, row: row)
-        return try write(directory, name, count: count, columns: columns, block: block, threads: threads, keep: keep) { position in
+        let columns =
+            given ?? RowBlocks.columns(count: count, block: block, threads: threads, row: row)
+        return try write(
+            directory, name, count: count, columns: columns, block: block, threads: threads,
+            keep: keep
+        ) { position in
             row(position).map { [$0] } ?? []
         }
     }
@@ -28,12 +36,16 @@ public enum ProjectionFiles {
     /// `write` where a position makes any number of rows (`rows`) and the columns are known.
     @discardableResult
     public static func write(
-        _ directory: String, _ name: String, count: Int, columns: [String], block: Int = RowBlocks.block,
-        threads: Int = ParallelLineReader.processors, keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
+        _ directory: String, _ name: String, count: Int, columns: [String],
+        block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors,
+        keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
         rows: @Sendable (Int) -> [JSONObject]
     ) throws -> [JSONObject] {
         let formats = (json: RowBlocks.Format.json, csv: RowBlocks.Format.csv(columns))
-        return try write(directory, name, columns: columns, count: count, block: block, threads: threads) { positions in
+        return try write(
+            directory, name, columns: columns, count: count, block: block, threads: threads
+        ) { positions in
             let blockRows = positions.flatMap(rows)
             var part = Part(rows: blockRows.count)
             formats.json.append(blockRows, into: &part.json)
@@ -47,16 +59,23 @@ public enum ProjectionFiles {
     /// `(position, &json, index, &csv)`, where `index` is how many rows of its block the JSON holds already (the
     /// first takes no comma); returns how many rows it wrote. The same bytes as `RowBlocks.Format.json` and `.csv`
     /// of the rows.
-    public typealias RowAppender = @Sendable (_ position: Int, _ json: inout [UInt8], _ index: Int, _ csv: inout [UInt8]) -> Int
+    public typealias RowAppender =
+        @Sendable (_ position: Int, _ json: inout [UInt8], _ index: Int, _ csv: inout [UInt8]) ->
+        Int
 
     /// `write` where `append` writes each position's rows straight to bytes, in the CSV's `columns`.
     public static func write(
-        _ directory: String, _ name: String, count: Int, columns: [String], block: Int = RowBlocks.block,
+        _ directory: String, _ name: String, count: Int, columns: [String],
+        block: Int = RowBlocks.block,
         threads: Int = ParallelLineReader.processors, append: RowAppender
     ) throws {
-        _ = try write(directory, name, columns: columns, count: count, block: block, threads: threads) { positions in
+        _ = try write(
+            directory, name, columns: columns, count: count, block: block, threads: threads
+        ) { positions in
             var part = Part(rows: 0)
-            for position in positions { part.rows += append(position, &part.json, part.rows, &part.csv) }
+            for position in positions {
+                part.rows += append(position, &part.json, part.rows, &part.csv)
+            }
             return part
         }
     }
@@ -72,7 +91,8 @@ public enum ProjectionFiles {
     /// Writes `name.json` and `name.csv` from the parts `render` makes of each block of positions, in order, each
     /// file put in place whole; returns what the parts kept.
     private static func write(
-        _ directory: String, _ name: String, columns: [String], count: Int, block: Int, threads: Int,
+        _ directory: String, _ name: String, columns: [String], count: Int, block: Int,
+        threads: Int,
         render: @Sendable (Range<Int>) -> Part
     ) throws -> [JSONObject] {
         let json = try AtomicOutput(path: "\(directory)/\(name).json")
@@ -82,7 +102,8 @@ public enum ProjectionFiles {
         try csv.write { $0.append(contentsOf: formats.csv.start) }
         var written = false
         var kept: [JSONObject] = []
-        try RowBlocks.forEachBlock(count: count, block: block, threads: threads, render: render) { part in
+        try RowBlocks.forEachBlock(count: count, block: block, threads: threads, render: render) {
+            part in
             guard part.rows > 0 else { return }
             if written {
                 try json.write { $0.append(contentsOf: formats.json.separator) }

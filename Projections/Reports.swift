@@ -31,14 +31,17 @@ public struct Reports: Sendable {
 
     /// The members of every `familyRow`, in order (a test holds the rows to it).
     public static let familyColumns = [
-        "family", "ufrn", "status", "level", "episode", "openedOn", "closedOn", "closeReason", "lead", "workers", "members",
-        "youngestChild", "latestStar", "firstStar", "nextReviewBy", "requirementsMet", "criteria", "reReferral",
+        "family", "ufrn", "status", "level", "episode", "openedOn", "closedOn", "closeReason",
+        "lead", "workers", "members",
+        "youngestChild", "latestStar", "firstStar", "nextReviewBy", "requirementsMet", "criteria",
+        "reReferral",
         "awaitingTriageDays",
     ]
 
     /// The members of every `pbrRow`, in order (a test holds the rows to it).
     public static let pbrColumns = [
-        "family", "level", "criteria", "criteriaNeeded", "attached", "progress", "employment", "claimable", "claimed",
+        "family", "level", "criteria", "criteriaNeeded", "attached", "progress", "employment",
+        "claimable", "claimed",
     ]
 
     /// The CSV columns of a table of the rows `familyRow` or `pbrRow` makes for `families` (`columns`), without
@@ -66,18 +69,24 @@ public struct Reports: Sendable {
             JSONMember("youngestChild", family.youngestChild.map { .string($0.id) } ?? .null),
             JSONMember("latestStar", episode.latestStar.map(Self.star) ?? .null),
             JSONMember("firstStar", episode.firstStar.map(Self.star) ?? .null),
-            JSONMember("nextReviewBy", episode.nextReviewBy.map { .string($0.description) } ?? .null),
-            JSONMember("requirementsMet", .array(episode.requirementsMet.sorted().map(JSONValue.string))),
+            JSONMember(
+                "nextReviewBy", episode.nextReviewBy.map { .string($0.description) } ?? .null),
+            JSONMember(
+                "requirementsMet", .array(episode.requirementsMet.sorted().map(JSONValue.string))),
             JSONMember("criteria", .array(Self.orderedCriteria(family).map(JSONValue.string))),
             JSONMember("reReferral", .bool(episode.reReferral)),
             // Days since the referral while no one has triaged, allocated or engaged the family (issue 21).
-            JSONMember("awaitingTriageDays", Self.status(of: episode) == "referred"
-                ? .int(episode.openedOn.days(until: max(asOf, episode.openedOn))) : .null),
+            JSONMember(
+                "awaitingTriageDays",
+                Self.status(of: episode) == "referred"
+                    ? .int(episode.openedOn.days(until: max(asOf, episode.openedOn))) : .null),
         ])
     }
 
     static func person(_ person: Person) -> JSONValue {
-        var object = JSONObject([JSONMember("id", .string(person.id)), JSONMember("name", .string(person.name))])
+        var object = JSONObject([
+            JSONMember("id", .string(person.id)), JSONMember("name", .string(person.name)),
+        ])
         if let dob = person.dob { object["dob"] = .string(dob.description) }
         object["role"] = .string(person.role)
         return .object(object)
@@ -85,11 +94,15 @@ public struct Reports: Sendable {
 
     static func star(_ reading: StarReading) -> JSONValue {
         var scores = JSONObject()
-        for (index, domain) in FamilyStar.domains.enumerated() { scores[domain] = .int(reading.scores[index]) }
-        return .object(JSONObject([
-            JSONMember("event", .string(reading.eventID)), JSONMember("on", .string(reading.date.description)),
-            JSONMember("scores", .object(scores)),
-        ]))
+        for (index, domain) in FamilyStar.domains.enumerated() {
+            scores[domain] = .int(reading.scores[index])
+        }
+        return .object(
+            JSONObject([
+                JSONMember("event", .string(reading.eventID)),
+                JSONMember("on", .string(reading.date.description)),
+                JSONMember("scores", .object(scores)),
+            ]))
     }
 
     static func orderedCriteria(_ family: FamilyState) -> [String] {
@@ -99,17 +112,23 @@ public struct Reports: Sendable {
     // MARK: caseload
 
     /// The limit that applies to a worker: their own override, else the policy's for their role and level.
-    func limit(for worker: WorkerInfo, levels distinct: Set<String>, policy: Policy?) -> (min: Int, max: Int, unit: String)? {
+    func limit(for worker: WorkerInfo, levels distinct: Set<String>, policy: Policy?) -> (
+        min: Int, max: Int, unit: String
+    )? {
         if let own = worker.caseload {
             let unit = policy?.limits.first(where: { $0.role == worker.role })?.unit ?? "families"
             return (own.min, own.max, unit)
         }
         guard let policy else { return nil }
         let forRole = policy.limits.filter { $0.role == worker.role }
-        if distinct.count == 1, let level = distinct.first, let specific = forRole.first(where: { $0.level == level }) {
+        if distinct.count == 1, let level = distinct.first,
+            let specific = forRole.first(where: { $0.level == level })
+        {
             return (specific.min, specific.max, specific.unit)
         }
-        if let general = forRole.first(where: { $0.level == nil }) { return (general.min, general.max, general.unit) }
+        if let general = forRole.first(where: { $0.level == nil }) {
+            return (general.min, general.max, general.unit)
+        }
         return forRole.first.map { ($0.min, $0.max, $0.unit) }
     }
 
@@ -142,7 +161,9 @@ public struct Reports: Sendable {
                 // In place: copying the entry out and back would copy its set every time.
                 perWorker[worker, default: (0, 0, [])].families += 1
                 perWorker[worker, default: (0, 0, [])].children += entry.children
-                if let level = entry.level { perWorker[worker, default: (0, 0, [])].levels.insert(level) }
+                if let level = entry.level {
+                    perWorker[worker, default: (0, 0, [])].levels.insert(level)
+                }
             }
         }
         var rows: [JSONObject] = []
@@ -168,10 +189,12 @@ public struct Reports: Sendable {
             if let limit = applicable {
                 let low = Double(limit.min) * worker.fte
                 let high = Double(limit.max) * worker.fte
-                row["limit"] = .object(JSONObject([
-                    JSONMember("min", .number(Self.decimal(low))), JSONMember("max", .number(Self.decimal(high))),
-                    JSONMember("unit", .string(limit.unit)),
-                ]))
+                row["limit"] = .object(
+                    JSONObject([
+                        JSONMember("min", .number(Self.decimal(low))),
+                        JSONMember("max", .number(Self.decimal(high))),
+                        JSONMember("unit", .string(limit.unit)),
+                    ]))
                 let count = Double(limit.unit == "children" ? load.children : load.families)
                 row["status"] = .string(count > high ? "over" : count < low ? "under" : "within")
                 team.limited += 1
@@ -204,12 +227,16 @@ public struct Reports: Sendable {
                 return row
             }
             let unit = figures.units.count == 1 ? figures.units.first ?? "families" : "families"
-            row["capacity"] = .object(JSONObject([
-                JSONMember("min", .number(Self.decimal(figures.min))), JSONMember("max", .number(Self.decimal(figures.max))),
-                JSONMember("unit", .string(unit)),
-            ]))
-            let count = Double(unit == "children" ? figures.limitedChildren : figures.limitedFamilies)
-            row["status"] = .string(count > figures.max ? "over" : count < figures.min ? "under" : "within")
+            row["capacity"] = .object(
+                JSONObject([
+                    JSONMember("min", .number(Self.decimal(figures.min))),
+                    JSONMember("max", .number(Self.decimal(figures.max))),
+                    JSONMember("unit", .string(unit)),
+                ]))
+            let count = Double(
+                unit == "children" ? figures.limitedChildren : figures.limitedFamilies)
+            row["status"] = .string(
+                count > figures.max ? "over" : count < figures.min ? "under" : "within")
             row["withoutLimit"] = .int(figures.workers - figures.limited)
             return row
         }
@@ -253,9 +280,10 @@ public struct Reports: Sendable {
     public func obligations() -> [Obligation] {
         let families = sortedFamilies
         var all: [Obligation] = []
-        all.reserveCapacity(families.reduce(0) { sum, family in
-            family.episodes.reduce(sum) { $0 + $1.obligations.count + 1 }
-        })
+        all.reserveCapacity(
+            families.reduce(0) { sum, family in
+                family.episodes.reduce(sum) { $0 + $1.obligations.count + 1 }
+            })
         for family in families { all += obligations(of: family) }
         return all
     }
@@ -264,7 +292,9 @@ public struct Reports: Sendable {
     /// starting event, rule).
     public func obligations(of family: FamilyState) -> [Obligation] {
         fold.finishedObligations(family, asOf: asOf).sorted {
-            ($0.episode, $0.dueOn, $0.fromSeq, $0.rule) < ($1.episode, $1.dueOn, $1.fromSeq, $1.rule)
+            ($0.episode, $0.dueOn, $0.fromSeq, $0.rule) < (
+                $1.episode, $1.dueOn, $1.fromSeq, $1.rule
+            )
         }
     }
 
@@ -279,7 +309,8 @@ public struct Reports: Sendable {
     /// The columns of `row`, with `detail` when any obligation has one.
     public static func obligationColumns(detail: Bool) -> [String] {
         let columns = [
-            "family", "episode", "rule", "label", "source", "from", "dueOn", "warnOn", "status", "metOn", "daysLate", "responsible",
+            "family", "episode", "rule", "label", "source", "from", "dueOn", "warnOn", "status",
+            "metOn", "daysLate", "responsible",
         ]
         return detail ? columns + ["detail"] : columns
     }
@@ -310,7 +341,11 @@ public struct Reports: Sendable {
     public func appendDueJSON(_ obligation: Obligation, index: Int, into out: inout [UInt8]) {
         func literal(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
         func string(_ text: String?) {
-            if let text { JSONWriter.writeString(text, into: &out, display: true) } else { literal("null") }
+            if let text {
+                JSONWriter.writeString(text, into: &out, display: true)
+            } else {
+                literal("null")
+            }
         }
         RowWriter.appendJSONRowSeparator(index: index, into: &out)
         literal("{\"family\":")
@@ -346,7 +381,8 @@ public struct Reports: Sendable {
 
     /// `row(obligation)` as a CSV line in `obligationColumns(detail: detailColumn)`, written straight to bytes (see
     /// `appendDueJSON`).
-    public func appendDueCSV(_ obligation: Obligation, detailColumn: Bool, into out: inout [UInt8]) {
+    public func appendDueCSV(_ obligation: Obligation, detailColumn: Bool, into out: inout [UInt8])
+    {
         func text(_ value: String?) {
             if let value { RowWriter.appendCSVText(value, into: &out) }
             out.append(UInt8(ascii: ","))
@@ -362,7 +398,9 @@ public struct Reports: Sendable {
         text(obligation.status(asOf: asOf).rawValue)
         text(obligation.metOn?.description)
         text(String(obligation.daysLate(asOf: asOf)))
-        if let responsible = obligation.responsible { RowWriter.appendCSVText(responsible, into: &out) }
+        if let responsible = obligation.responsible {
+            RowWriter.appendCSVText(responsible, into: &out)
+        }
         if detailColumn {
             out.append(UInt8(ascii: ","))
             if let detail = obligation.detail { RowWriter.appendCSVText(detail, into: &out) }
@@ -397,22 +435,33 @@ public struct Reports: Sendable {
         for criterion in PbRCriterion.all {
             let (status, evidence) = progressStatus(criterion, family: family, policy: policy)
             // Each criterion once (PbRCriterion.all names each once).
-            progress.members.append(JSONMember(criterion, .object(JSONObject([
-                JSONMember("status", .string(status)), JSONMember("evidence", .array(evidence.map(JSONValue.string))),
-            ]))))
+            progress.members.append(
+                JSONMember(
+                    criterion,
+                    .object(
+                        JSONObject([
+                            JSONMember("status", .string(status)),
+                            JSONMember("evidence", .array(evidence.map(JSONValue.string))),
+                        ]))))
             if criteria.contains(criterion) && status != "met" { allMet = false }
         }
         let weeks = pbr?.employmentWeeks ?? [:]
         let employment = family.employment.map { record -> JSONValue in
             let needed = weeks[record.benefit]
             let qualifies = needed.map { record.weeks >= $0 } ?? false
-            return .object(JSONObject([
-                JSONMember("event", .string(record.id)), JSONMember("memberId", .string(record.memberId)),
-                JSONMember("benefit", .string(record.benefit)), JSONMember("continuousWeeks", .int(record.weeks)),
-                JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null), JSONMember("qualifies", .bool(qualifies)),
-            ]))
+            return .object(
+                JSONObject([
+                    JSONMember("event", .string(record.id)),
+                    JSONMember("memberId", .string(record.memberId)),
+                    JSONMember("benefit", .string(record.benefit)),
+                    JSONMember("continuousWeeks", .int(record.weeks)),
+                    JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null),
+                    JSONMember("qualifies", .bool(qualifies)),
+                ]))
         }
-        let employed = family.employment.contains { record in weeks[record.benefit].map { record.weeks >= $0 } ?? false }
+        let employed = family.employment.contains { record in
+            weeks[record.benefit].map { record.weeks >= $0 } ?? false
+        }
         // Over-claiming is what councils were asked to repay: every claim needs the family attached and worked
         // with; employment then stands in for the progress criteria.
         var claimable: [String] = []
@@ -435,7 +484,9 @@ public struct Reports: Sendable {
     }
 
     /// A criterion's progress: met, not-met or unknown, with the events that show it.
-    func progressStatus(_ criterion: String, family: FamilyState, policy: Policy?) -> (String, [String]) {
+    func progressStatus(_ criterion: String, family: FamilyState, policy: Policy?) -> (
+        String, [String]
+    ) {
         let threshold = policy?.pbr.starThreshold ?? 7
         let star = family.episodes.reversed().lazy.compactMap(\.latestStar).first
         func starRule(_ test: (StarReading) -> Bool) -> (String, [String]) {
@@ -449,9 +500,15 @@ public struct Reports: Sendable {
                 return high >= 6 && (star.score("keepingSafe") ?? 0) >= threshold
             }
         case "worklessness":
-            return starRule { ($0.score("progressToWork") ?? 0) >= threshold || ($0.score("homeAndMoney") ?? 0) >= threshold }
+            return starRule {
+                ($0.score("progressToWork") ?? 0) >= threshold
+                    || ($0.score("homeAndMoney") ?? 0) >= threshold
+            }
         case "domestic-abuse":
-            return starRule { ($0.score("keepingSafe") ?? 0) >= threshold && ($0.score("wellbeing") ?? 0) >= threshold }
+            return starRule {
+                ($0.score("keepingSafe") ?? 0) >= threshold
+                    && ($0.score("wellbeing") ?? 0) >= threshold
+            }
         case "health":
             return starRule { ($0.score("physicalHealth") ?? 0) >= threshold }
         case "education":
@@ -462,7 +519,9 @@ public struct Reports: Sendable {
             let evidence = readings.map(\.id).sorted()
             let percent = policy?.pbr.attendancePercent ?? 90
             if readings.contains(where: { $0.percent < percent }) { return ("not-met", evidence) }
-            guard !children.isEmpty, readings.count == children.count else { return ("unknown", evidence) }
+            guard !children.isEmpty, readings.count == children.count else {
+                return ("unknown", evidence)
+            }
             return ("met", evidence)
         case "crime-asb":
             let months = policy?.pbr.offenceFreeMonths ?? 6
@@ -508,7 +567,9 @@ public struct Reports: Sendable {
             }
         }
 
-        func month(year: Int, month: Int) -> [String: (onTime: Int, due: Int)] { months[year * 12 + month] ?? [:] }
+        func month(year: Int, month: Int) -> [String: (onTime: Int, due: Int)] {
+            months[year * 12 + month] ?? [:]
+        }
     }
 
     /// The figures of a month. Its timeliness is counted from the fold's obligations, unless `timeliness` has
@@ -522,7 +583,9 @@ public struct Reports: Sendable {
     /// rather than one per month (a rebuild writes every month since the first referral). Their timeliness is
     /// counted from the fold's obligations, unless `timeliness` has counted them already.
     public func monthly(months: [CivilDate], timeliness given: Timeliness? = nil) -> [JSONObject] {
-        guard let lowest = months.map(Self.monthKey).min(), let highest = months.map(Self.monthKey).max() else { return [] }
+        guard let lowest = months.map(Self.monthKey).min(),
+            let highest = months.map(Self.monthKey).max()
+        else { return [] }
         /// A month's counts, by `monthKey`; those outside `months` are never made.
         struct Figures {
             var referrals = 0, reReferrals = 0, allocations = 0, stepUps = 0, stepDowns = 0
@@ -535,7 +598,9 @@ public struct Reports: Sendable {
         /// Changes in the number open at a month's end, from month `lowest`: an episode is open at the end of every
         /// month from its opening's up to (not including) its closing's.
         var openChanges = [Int](repeating: 0, count: highest - lowest + 2)
-        func change(_ key: Int, by amount: Int) { openChanges[min(max(key, lowest), highest + 1) - lowest] += amount }
+        func change(_ key: Int, by amount: Int) {
+            openChanges[min(max(key, lowest), highest + 1) - lowest] += amount
+        }
         for family in fold.families.values {
             for episode in family.episodes {
                 let opened = Self.monthKey(episode.openedOn)
@@ -543,22 +608,30 @@ public struct Reports: Sendable {
                     figures[opened]?.referrals += 1
                     if episode.reReferral { figures[opened]?.reReferrals += 1 }
                 }
-                if let date = episode.firstAllocationOn { figures[Self.monthKey(date)]?.allocations += 1 }
-                if let date = episode.stepUpAcceptedOn { figures[Self.monthKey(date)]?.stepUps += 1 }
+                if let date = episode.firstAllocationOn {
+                    figures[Self.monthKey(date)]?.allocations += 1
+                }
+                if let date = episode.stepUpAcceptedOn {
+                    figures[Self.monthKey(date)]?.stepUps += 1
+                }
                 if let date = episode.stepDownOn { figures[Self.monthKey(date)]?.stepDowns += 1 }
                 if let closed = episode.closedOn, figures[Self.monthKey(closed)] != nil {
-                    figures[Self.monthKey(closed)]?.closures[episode.closeReason ?? "unknown", default: 0] += 1
-                    figures[Self.monthKey(closed)]?.daysOpen.append(episode.openedOn.days(until: closed))
+                    figures[Self.monthKey(closed)]?.closures[
+                        episode.closeReason ?? "unknown", default: 0] += 1
+                    figures[Self.monthKey(closed)]?.daysOpen.append(
+                        episode.openedOn.days(until: closed))
                 }
                 let closes = episode.closedOn.map(Self.monthKey) ?? highest + 1
                 if opened < closes && opened <= highest && closes > lowest {
                     change(opened, by: 1)
                     change(closes, by: -1)
                 }
-                if let firstStar = episode.firstStar, let latest = episode.latestStar, latest.eventID != firstStar.eventID,
+                if let firstStar = episode.firstStar, let latest = episode.latestStar,
+                    latest.eventID != firstStar.eventID,
                     figures[Self.monthKey(latest.date)] != nil
                 {
-                    let change = Double(latest.scores.reduce(0, +) - firstStar.scores.reduce(0, +)) / 10
+                    let change =
+                        Double(latest.scores.reduce(0, +) - firstStar.scores.reduce(0, +)) / 10
                     figures[Self.monthKey(latest.date)]?.starChanges.append(change)
                 }
             }
@@ -576,7 +649,8 @@ public struct Reports: Sendable {
             // Counted family by family: the finished, sorted list of every obligation is not needed to count them.
             var counted = Timeliness()
             for family in fold.families.values {
-                for obligation in fold.finishedObligations(family, asOf: asOf) where figures[Self.monthKey(obligation.dueOn)] != nil {
+                for obligation in fold.finishedObligations(family, asOf: asOf)
+                where figures[Self.monthKey(obligation.dueOn)] != nil {
                     counted.count(obligation, asOf: asOf)
                 }
             }
@@ -591,18 +665,37 @@ public struct Reports: Sendable {
             row["referrals"] = .int(month.referrals)
             row["reReferrals"] = .int(month.reReferrals)
             row["allocations"] = .int(month.allocations)
-            row["closures"] = .object(JSONObject(month.closures.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
+            row["closures"] = .object(
+                JSONObject(
+                    month.closures.sorted { $0.key < $1.key }.map {
+                        JSONMember($0.key, .int($0.value))
+                    }))
             row["closuresTotal"] = .int(month.closures.values.reduce(0, +))
             row["stepUps"] = .int(month.stepUps)
             row["stepDowns"] = .int(month.stepDowns)
             row["openAtMonthEnd"] = .int(openAtEnd[key - lowest])
-            row["meanDaysOpenAtClosure"] = month.daysOpen.isEmpty
-                ? .null : .number(Self.decimal(Double(month.daysOpen.reduce(0, +)) / Double(month.daysOpen.count)))
-            row["timeliness"] = .object(JSONObject(rules.sorted { $0.key < $1.key }.map {
-                JSONMember($0.key, .object(JSONObject([JSONMember("onTime", .int($0.value.onTime)), JSONMember("due", .int($0.value.due))])))
-            }))
-            row["meanStarChange"] = month.starChanges.isEmpty
-                ? .null : .number(Self.decimal(month.starChanges.reduce(0, +) / Double(month.starChanges.count)))
+            row["meanDaysOpenAtClosure"] =
+                month.daysOpen.isEmpty
+                ? .null
+                : .number(
+                    Self.decimal(Double(month.daysOpen.reduce(0, +)) / Double(month.daysOpen.count))
+                )
+            row["timeliness"] = .object(
+                JSONObject(
+                    rules.sorted { $0.key < $1.key }.map {
+                        JSONMember(
+                            $0.key,
+                            .object(
+                                JSONObject([
+                                    JSONMember("onTime", .int($0.value.onTime)),
+                                    JSONMember("due", .int($0.value.due)),
+                                ])))
+                    }))
+            row["meanStarChange"] =
+                month.starChanges.isEmpty
+                ? .null
+                : .number(
+                    Self.decimal(month.starChanges.reduce(0, +) / Double(month.starChanges.count)))
             return row
         }
     }

@@ -61,7 +61,9 @@ public struct RetentionReview: Sendable {
             orgHolds.removeAll { $0.id == lifted }
             return
         case .recordRedacted:
-            if data["reason"]?.stringValue == "retention-ended", let ref = data["family"]?.stringValue {
+            if data["reason"]?.stringValue == "retention-ended",
+                let ref = data["family"]?.stringValue
+            {
                 families[ref, default: Family()].redactedBy = event.seq
             }
             return
@@ -98,7 +100,8 @@ public struct RetentionReview: Sendable {
 
     private static func hold(_ event: StoredEvent) -> Hold {
         Hold(
-            id: event.id, reason: event.data["reason"]?.stringValue ?? "", reference: event.data["reference"]?.stringValue,
+            id: event.id, reason: event.data["reason"]?.stringValue ?? "",
+            reference: event.data["reference"]?.stringValue,
             stream: event.stream)
     }
 
@@ -116,7 +119,11 @@ public struct RetentionReview: Sendable {
     func policy(on date: CivilDate) -> Policy? {
         var best: Adoption?
         for adoption in adoptions where adoption.effectiveFrom <= date {
-            if let current = best, (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq) { continue }
+            if let current = best,
+                (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq)
+            {
+                continue
+            }
             best = adoption
         }
         return (best ?? adoptions.first)?.policy
@@ -124,7 +131,9 @@ public struct RetentionReview: Sendable {
 
     /// What the review says of one family.
     public struct Verdict: Sendable, Equatable {
-        public enum Status: String, Sendable { case due, held, undecided = "cannot be decided", kept }
+        public enum Status: String, Sendable {
+            case due, held, undecided = "cannot be decided", kept
+        }
         public var family: String
         public var status: Status
         public var rule: RetentionRule?
@@ -144,9 +153,14 @@ public struct RetentionReview: Sendable {
             row["label"] = rule.map { .string($0.label) } ?? .null
             row["source"] = rule.map { .string($0.source) } ?? .null
             row["retentionEnded"] = endsOn.map { .string($0.description) } ?? .null
-            row["held"] = holds.isEmpty ? .null : .string(holds.map { hold in
-                "\(hold.stream == "org" ? "org hold" : "hold") \(hold.id): \(hold.reason)" + (hold.reference.map { " (\($0))" } ?? "")
-            }.joined(separator: "; "))
+            row["held"] =
+                holds.isEmpty
+                ? .null
+                : .string(
+                    holds.map { hold in
+                        "\(hold.stream == "org" ? "org hold" : "hold") \(hold.id): \(hold.reason)"
+                            + (hold.reference.map { " (\($0))" } ?? "")
+                    }.joined(separator: "; "))
             row["why"] = why.map { .string($0) } ?? .null
             return row
         }
@@ -158,7 +172,8 @@ public struct RetentionReview: Sendable {
         guard let family = families[ref], family.lastSeq > 0 else { return nil }
         if let redacted = family.redactedBy, redacted > family.lastSeq { return nil }
         let holds = family.holds + orgHolds
-        var verdict = Verdict(family: ref, status: .undecided, rule: nil, endsOn: nil, holds: holds, why: nil)
+        var verdict = Verdict(
+            family: ref, status: .undecided, rule: nil, endsOn: nil, holds: holds, why: nil)
         if family.open {
             verdict.why = "an episode is open"
             return verdict
@@ -191,14 +206,21 @@ public struct RetentionReview: Sendable {
         return verdict
     }
 
-    static func date(_ name: RetentionRule.DateName, of family: Family) -> Result<CivilDate, RetentionUndecided> {
+    static func date(_ name: RetentionRule.DateName, of family: Family) -> Result<
+        CivilDate, RetentionUndecided
+    > {
         switch name {
         case .youngestChildDOB, .eldestChildDOB:
-            if family.children.isEmpty { return .failure(RetentionUndecided(reason: "no child is recorded")) }
+            if family.children.isEmpty {
+                return .failure(RetentionUndecided(reason: "no child is recorded"))
+            }
             let unknown = family.children.filter { $0.value == nil }.keys.sorted()
             if let first = unknown.first {
-                return .failure(RetentionUndecided(
-                    reason: "child \(first)\(unknown.count > 1 ? " and \(unknown.count - 1) more" : "") has no date of birth"))
+                return .failure(
+                    RetentionUndecided(
+                        reason:
+                            "child \(first)\(unknown.count > 1 ? " and \(unknown.count - 1) more" : "") has no date of birth"
+                    ))
             }
             let dates = family.children.values.compactMap { $0 }
             guard let chosen = name == .youngestChildDOB ? dates.max() : dates.min() else {
@@ -206,13 +228,19 @@ public struct RetentionReview: Sendable {
             }
             return .success(chosen)
         case .lastClosure:
-            guard let closed = family.lastClosure else { return .failure(RetentionUndecided(reason: "the family was never closed")) }
+            guard let closed = family.lastClosure else {
+                return .failure(RetentionUndecided(reason: "the family was never closed"))
+            }
             return .success(closed)
         case .firstReferral:
-            guard let referred = family.firstReferral else { return .failure(RetentionUndecided(reason: "the family has no referral")) }
+            guard let referred = family.firstReferral else {
+                return .failure(RetentionUndecided(reason: "the family has no referral"))
+            }
             return .success(referred)
         case .lastEvent:
-            guard let last = family.lastEvent else { return .failure(RetentionUndecided(reason: "the family has no event")) }
+            guard let last = family.lastEvent else {
+                return .failure(RetentionUndecided(reason: "the family has no event"))
+            }
             return .success(last)
         }
     }
@@ -224,5 +252,7 @@ public struct RetentionReview: Sendable {
     }
 
     /// The columns of `ledger retention`.
-    public static let columns = ["family", "status", "rule", "label", "source", "retentionEnded", "held", "why"]
+    public static let columns = [
+        "family", "status", "rule", "label", "source", "retentionEnded", "held", "why",
+    ]
 }

@@ -27,11 +27,14 @@ public enum RowBlocks {
     /// The columns of the rows `row` makes for positions `0..<count`, in the order first seen: the rows are made,
     /// on every core, and let go of.
     public static func columns(
-        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors, row: @Sendable (Int) -> JSONObject?
+        count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        row: @Sendable (Int) -> JSONObject?
     ) -> [String] {
-        RowWriter.columns(firstSeenIn: ParallelMap.map(ranges: count, size: block, threads: threads) { positions in
-            RowWriter.columns(firstSeenIn: positions.compactMap { row($0)?.keys })
-        })
+        RowWriter.columns(
+            firstSeenIn: ParallelMap.map(ranges: count, size: block, threads: threads) {
+                positions in
+                RowWriter.columns(firstSeenIn: positions.compactMap { row($0)?.keys })
+            })
     }
 
     /// A document format that can be written a block at a time: its start, each block's rows, what goes between
@@ -83,30 +86,38 @@ public enum RowBlocks {
     /// Writes the rows `row` makes for positions `0..<count` as one document of `format` to `sink`, a block at a
     /// time: the same bytes as `RowWriter.json`, `jsonl` or `csv` (with the same columns) of all the rows at once.
     public static func write(
-        _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        _ format: Format, count: Int, block: Int = block,
+        threads: Int = ParallelLineReader.processors,
         row: @Sendable (Int) -> JSONObject?, to sink: ([UInt8]) throws -> Void
     ) throws {
-        try write(format, count: count, block: block, threads: threads, rows: { row($0).map { [$0] } ?? [] }, to: sink)
+        try write(
+            format, count: count, block: block, threads: threads,
+            rows: { row($0).map { [$0] } ?? [] }, to: sink)
     }
 
     /// `write` where a position makes any number of rows (`rows`).
     public static func write(
-        _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
+        _ format: Format, count: Int, block: Int = block,
+        threads: Int = ParallelLineReader.processors,
         rows: @Sendable (Int) -> [JSONObject], to sink: ([UInt8]) throws -> Void
     ) throws {
-        try write(format, count: count, block: block, threads: threads, append: { position, out, index in
-            let made = rows(position)
-            format.append(made, index: index, into: &out)
-            return made.count
-        }, to: sink)
+        try write(
+            format, count: count, block: block, threads: threads,
+            append: { position, out, index in
+                let made = rows(position)
+                format.append(made, index: index, into: &out)
+                return made.count
+            }, to: sink)
     }
 
     /// `write` where `append` writes each position's rows straight to bytes in `format`, for rows too many to be
     /// made as JSON objects first: `(position, &out, index)`, where `index` is how many rows of its block `out`
     /// holds already (a JSON document's first row takes no comma); it returns how many rows it wrote.
     public static func write(
-        _ format: Format, count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
-        append: @Sendable (_ position: Int, _ out: inout [UInt8], _ index: Int) -> Int, to sink: ([UInt8]) throws -> Void
+        _ format: Format, count: Int, block: Int = block,
+        threads: Int = ParallelLineReader.processors,
+        append: @Sendable (_ position: Int, _ out: inout [UInt8], _ index: Int) -> Int,
+        to sink: ([UInt8]) throws -> Void
     ) throws {
         try sink(format.start)
         var written = false

@@ -33,7 +33,8 @@ struct SnapshotWriter {
     /// A writer that hands each chunk of the body to `sink` as it fills (and the rest to `finish()`), with the
     /// strings of `table` known in advance: when they are all it meets, the table written before the body is
     /// `table`'s.
-    init(strings table: SnapshotWriter, chunkSize: Int = 1 << 20, sink: @escaping ([UInt8]) -> Void) {
+    init(strings table: SnapshotWriter, chunkSize: Int = 1 << 20, sink: @escaping ([UInt8]) -> Void)
+    {
         self.init(chunkSize: chunkSize)
         strings = table.strings
         index = table.index
@@ -164,11 +165,15 @@ struct SnapshotReader {
     init(_ bytes: [UInt8]) throws {
         self.bytes = bytes
         let count = try int()
-        guard count >= 0, count <= bytes.count else { throw SnapshotError(reason: "string table count \(count)") }
+        guard count >= 0, count <= bytes.count else {
+            throw SnapshotError(reason: "string table count \(count)")
+        }
         stringBounds.reserveCapacity(2 * count)
         for _ in 0..<count {
             let length = try int()
-            guard length >= 0, position + length <= bytes.count else { throw SnapshotError(reason: "string past the end") }
+            guard length >= 0, position + length <= bytes.count else {
+                throw SnapshotError(reason: "string past the end")
+            }
             stringBounds.append(Int32(position))
             position += length
             stringBounds.append(Int32(position))
@@ -181,7 +186,9 @@ struct SnapshotReader {
 
     /// Moves to `offset` of the body.
     mutating func seek(toBody offset: Int) throws {
-        guard offset >= 0, bodyStart + offset <= bytes.count else { throw SnapshotError(reason: "offset \(offset) past the end") }
+        guard offset >= 0, bodyStart + offset <= bytes.count else {
+            throw SnapshotError(reason: "offset \(offset) past the end")
+        }
         position = bodyStart + offset
     }
 
@@ -218,7 +225,9 @@ struct SnapshotReader {
 
     mutating func count() throws -> Int {
         let value = try int()
-        guard value >= 0, value <= bytes.count - position + 1 else { throw SnapshotError(reason: "count \(value)") }
+        guard value >= 0, value <= bytes.count - position + 1 else {
+            throw SnapshotError(reason: "count \(value)")
+        }
         return value
     }
 
@@ -241,7 +250,9 @@ struct SnapshotReader {
     /// The index in the string table of the next string.
     mutating func stringIndex() throws -> Int {
         let index = try int()
-        guard index >= 0, index < strings.count else { throw SnapshotError(reason: "string \(index) not in the table") }
+        guard index >= 0, index < strings.count else {
+            throw SnapshotError(reason: "string \(index) not in the table")
+        }
         return index
     }
 
@@ -249,7 +260,9 @@ struct SnapshotReader {
     mutating func string(at index: Int) -> String {
         if let known = strings[index] { return known }
         let range = Int(stringBounds[2 * index])..<Int(stringBounds[2 * index + 1])
-        let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        let text = bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
+        }
         strings[index] = text
         return text
     }

@@ -72,29 +72,40 @@ public struct SubjectAccessBundle: Sendable {
 
     /// The bundle of `family` from its events in log order. `workers` and `systems` name the actors (by id);
     /// `producedAt` is when it was made.
-    public init(family: String, events: [Event], workers: [String: Actor], systems: [String: Actor], producedAt: Timestamp) {
+    public init(
+        family: String, events: [Event], workers: [String: Actor], systems: [String: Actor],
+        producedAt: Timestamp
+    ) {
         let members = Self.members(events)
         let memberIDs = Set(members.map(\.id))
         var book = TimelineBook(only: family, workerNames: workers.mapValues(\.name))
-        let dates = Dictionary(events.map { ($0.event.seq, $0.event.occurredAt) }, uniquingKeysWith: { first, _ in first })
+        let dates = Dictionary(
+            events.map { ($0.event.seq, $0.event.occurredAt) },
+            uniquingKeysWith: { first, _ in first })
         var withheld: [Withholding] = []
         var rows: [JSONObject] = []
-        var entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool, details: [String])] = []
+        var entries:
+            [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool, details: [String])] = []
         for item in events {
             var event = item.event
             var held: [Withholding] = []
             var data = JSONObject()
             if item.redacted == nil {
-                data = Self.withhold(event.data.object, seq: event.seq, path: "data", members: memberIDs, into: &held)
+                data = Self.withhold(
+                    event.data.object, seq: event.seq, path: "data", members: memberIDs, into: &held
+                )
                 event.data = EventData(data)
                 // Each correction's original, where events.json keeps it: `corrected[N].originalData`.
                 var correction = 0
-                for index in event.amendments.indices where event.amendments[index].kind == .corrected {
+                for index in event.amendments.indices
+                where event.amendments[index].kind == .corrected {
                     defer { correction += 1 }
                     guard let original = event.amendments[index].original else { continue }
                     let path = "corrected[\(correction)].originalData"
                     event.amendments[index].original = EventData(
-                        Self.withhold(original.object, seq: event.seq, path: path, members: memberIDs, into: &held))
+                        Self.withhold(
+                            original.object, seq: event.seq, path: path, members: memberIDs,
+                            into: &held))
                 }
             } else {
                 event.data = .empty
@@ -103,7 +114,8 @@ public struct SubjectAccessBundle: Sendable {
             var source = item.source
             if source?["ref"] != nil {
                 source?["ref"] = Self.withheldMark
-                held.append(Withholding(seq: event.seq, field: "source.ref", reason: Self.sourceReason))
+                held.append(
+                    Withholding(seq: event.seq, field: "source.ref", reason: Self.sourceReason))
             }
             guard var entry = book.entry(for: event)?.entry else { continue }
             var row = entry.row
@@ -112,14 +124,18 @@ public struct SubjectAccessBundle: Sendable {
                 entry.corrections = []
                 row["text"] = .string(entry.text)
                 row["corrected"] = nil
-                row["redacted"] = .object(JSONObject(["on", "reason"].compactMap { key in notice[key].map { JSONMember(key, $0) } }))
+                row["redacted"] = .object(
+                    JSONObject(
+                        ["on", "reason"].compactMap { key in notice[key].map { JSONMember(key, $0) }
+                        }))
             } else {
                 row["data"] = .object(data)
                 if var corrected = row["corrected"]?.arrayValue {
                     let originals = event.amendments.filter { $0.kind == .corrected }
                     for index in corrected.indices where index < originals.count {
                         guard var object = corrected[index].objectValue else { continue }
-                        object["originalData"] = .object(originals[index].original?.object ?? JSONObject())
+                        object["originalData"] = .object(
+                            originals[index].original?.object ?? JSONObject())
                         corrected[index] = .object(object)
                     }
                     row["corrected"] = .array(corrected)
@@ -140,30 +156,38 @@ public struct SubjectAccessBundle: Sendable {
         var document = JSONObject()
         document["family"] = .string(family)
         document["producedAt"] = .string(producedAt.rfc3339)
-        document["members"] = .array(members.map { member in
-            var object = JSONObject([
-                JSONMember("id", .string(member.id)), JSONMember("name", .string(member.name)),
-                JSONMember("role", .string(member.role)),
-            ])
-            if let dob = member.dob { object["dob"] = .string(dob) }
-            if let left = member.left { object["left"] = .string(left) }
-            return .object(object)
-        })
-        document["staff"] = .array(staff.people.map { person in
-            .object(JSONObject([
-                JSONMember("id", .string(person.id)), JSONMember("name", .string(person.name)),
-                JSONMember("role", .string(person.role)),
-            ]))
-        })
+        document["members"] = .array(
+            members.map { member in
+                var object = JSONObject([
+                    JSONMember("id", .string(member.id)), JSONMember("name", .string(member.name)),
+                    JSONMember("role", .string(member.role)),
+                ])
+                if let dob = member.dob { object["dob"] = .string(dob) }
+                if let left = member.left { object["left"] = .string(left) }
+                return .object(object)
+            })
+        document["staff"] = .array(
+            staff.people.map { person in
+                .object(
+                    JSONObject([
+                        JSONMember("id", .string(person.id)),
+                        JSONMember("name", .string(person.name)),
+                        JSONMember("role", .string(person.role)),
+                    ]))
+            })
         document["events"] = .array(rows.map(JSONValue.object))
-        document["withheld"] = .array(withheld.map { item in
-            .object(JSONObject([
-                JSONMember("seq", .int(item.seq)), JSONMember("field", .string(item.field)), JSONMember("reason", .string(item.reason)),
-            ]))
-        })
+        document["withheld"] = .array(
+            withheld.map { item in
+                .object(
+                    JSONObject([
+                        JSONMember("seq", .int(item.seq)), JSONMember("field", .string(item.field)),
+                        JSONMember("reason", .string(item.reason)),
+                    ]))
+            })
         json = Self.safeJSON(.object(document))
         html = Self.page(
-            family: family, producedAt: producedAt, members: members, staff: staff, entries: entries, dates: dates,
+            family: family, producedAt: producedAt, members: members, staff: staff,
+            entries: entries, dates: dates,
             withheld: withheld, events: events)
     }
 
@@ -178,7 +202,8 @@ public struct SubjectAccessBundle: Sendable {
             guard let object, let id = object["id"]?.stringValue else { return }
             if byID[id] == nil { order.append(id) }
             byID[id] = Member(
-                id: id, name: object["name"]?.stringValue ?? "", role: object["role"]?.stringValue ?? "",
+                id: id, name: object["name"]?.stringValue ?? "",
+                role: object["role"]?.stringValue ?? "",
                 dob: object["dob"]?.stringValue, left: nil)
         }
         for item in events where item.redacted == nil && !item.event.isVoided {
@@ -189,7 +214,9 @@ public struct SubjectAccessBundle: Sendable {
             case .familyMemberAdded?:
                 add(data["member"]?.objectValue)
             case .familyMemberLeft?:
-                if let id = data["memberId"]?.stringValue, byID[id] != nil { byID[id]?.left = item.event.occurredAt }
+                if let id = data["memberId"]?.stringValue, byID[id] != nil {
+                    byID[id]?.left = item.event.occurredAt
+                }
             default:
                 break
             }
@@ -198,11 +225,16 @@ public struct SubjectAccessBundle: Sendable {
     }
 
     /// `data` with the third-party information in it replaced by "[withheld]", each withholding added to `held`.
-    static func withhold(_ data: JSONObject, seq: Int, path: String, members: Set<String>, into held: inout [Withholding])
+    static func withhold(
+        _ data: JSONObject, seq: Int, path: String, members: Set<String>,
+        into held: inout [Withholding]
+    )
         -> JSONObject
     {
         var data = data
-        func hold(_ field: String, _ reason: String) { held.append(Withholding(seq: seq, field: "\(path).\(field)", reason: reason)) }
+        func hold(_ field: String, _ reason: String) {
+            held.append(Withholding(seq: seq, field: "\(path).\(field)", reason: reason))
+        }
         if data["referrer"] != nil {
             data["referrer"] = withheldMark
             hold("referrer", referrerReason)
@@ -212,7 +244,9 @@ public struct SubjectAccessBundle: Sendable {
             hold("memberId", otherPersonReason)
         }
         if let seen = data["childrenSeen"]?.arrayValue {
-            let kept = seen.map { $0.stringValue.map(members.contains) == false ? withheldMark : $0 }
+            let kept = seen.map {
+                $0.stringValue.map(members.contains) == false ? withheldMark : $0
+            }
             if kept != seen {
                 data["childrenSeen"] = .array(kept)
                 hold("childrenSeen", otherPersonReason)
@@ -224,7 +258,8 @@ public struct SubjectAccessBundle: Sendable {
         }
         if let list = data["members"]?.arrayValue {
             let kept = list.map { item in
-                item.objectValue?["id"]?.stringValue.map(members.contains) == false ? withheldMark : item
+                item.objectValue?["id"]?.stringValue.map(members.contains) == false
+                    ? withheldMark : item
             }
             if kept != list {
                 data["members"] = .array(kept)
@@ -233,7 +268,8 @@ public struct SubjectAccessBundle: Sendable {
         }
         // A correction carries its target's new data: the same information, withheld the same way.
         if let inner = data["data"]?.objectValue {
-            data["data"] = .object(withhold(inner, seq: seq, path: "\(path).data", members: members, into: &held))
+            data["data"] = .object(
+                withhold(inner, seq: seq, path: "\(path).data", members: members, into: &held))
         }
         return data
     }
@@ -241,7 +277,10 @@ public struct SubjectAccessBundle: Sendable {
     /// Who worked with the family: the people who recorded its events or were allocated to it (named in their
     /// role), and the systems its information came from.
     static func staff(_ events: [Event], workers: [String: Actor], systems: [String: Actor])
-        -> (people: [(id: String, name: String, role: String)], systems: [(id: String, name: String)])
+        -> (
+            people: [(id: String, name: String, role: String)],
+            systems: [(id: String, name: String)]
+        )
     {
         var people: [(id: String, name: String, role: String)] = []
         var seenPeople: Set<String> = []
@@ -258,12 +297,15 @@ public struct SubjectAccessBundle: Sendable {
             if event.actorRole == "system" {
                 if !seenSystems.contains(event.actorID) {
                     seenSystems.insert(event.actorID)
-                    fromSystems.append((event.actorID, systems[event.actorID]?.name ?? event.actorID))
+                    fromSystems.append(
+                        (event.actorID, systems[event.actorID]?.name ?? event.actorID))
                 }
             } else {
                 person(event.actorID, role: workers[event.actorID]?.role ?? event.actorRole)
             }
-            if item.redacted == nil, event.kind == .workerAllocated, let worker = event.data["worker"]?.stringValue {
+            if item.redacted == nil, event.kind == .workerAllocated,
+                let worker = event.data["worker"]?.stringValue
+            {
                 person(worker, role: nil)
             }
         }
@@ -288,7 +330,10 @@ public struct SubjectAccessBundle: Sendable {
         func walk(_ value: JSONValue, _ label: String) {
             if let object = value.objectValue {
                 for member in object.members {
-                    walk(member.value, label.isEmpty ? words(member.key) : "\(label), \(words(member.key).lowercased())")
+                    walk(
+                        member.value,
+                        label.isEmpty
+                            ? words(member.key) : "\(label), \(words(member.key).lowercased())")
                 }
             } else if let items = value.arrayValue {
                 if items.allSatisfy({ $0.objectValue == nil && $0.arrayValue == nil }) {
@@ -316,7 +361,10 @@ public struct SubjectAccessBundle: Sendable {
     static func removedSentence(_ notice: JSONObject) -> String {
         let on = notice["on"]?.stringValue ?? "an unknown date"
         let reason = notice["reason"]?.stringValue ?? ""
-        let plain = ["retention-ended": "the period we keep such records for ended", "wrong-family": "it had been recorded on the wrong family"][reason]
+        let plain = [
+            "retention-ended": "the period we keep such records for ended",
+            "wrong-family": "it had been recorded on the wrong family",
+        ][reason]
         return "Removed on \(plain == nil ? on : readableDate(on)): \(plain ?? reason)"
     }
 
@@ -357,8 +405,12 @@ public struct SubjectAccessBundle: Sendable {
 
     static func page(
         family: String, producedAt: Timestamp, members: [Member],
-        staff: (people: [(id: String, name: String, role: String)], systems: [(id: String, name: String)]),
-        entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool, details: [String])], dates: [Int: String],
+        staff: (
+            people: [(id: String, name: String, role: String)],
+            systems: [(id: String, name: String)]
+        ),
+        entries: [(entry: TimelineEntry, redacted: JSONObject?, withheld: Bool, details: [String])],
+        dates: [Int: String],
         withheld: [Withholding], events: [Event]
     ) -> String {
         let escape = HTML.escape
@@ -395,7 +447,9 @@ public struct SubjectAccessBundle: Sendable {
                 var text = escape(member.name.isEmpty ? "(no name recorded)" : member.name)
                 var facts = [escape(member.role)]
                 if let dob = member.dob { facts.append("born \(escape(readableDate(dob)))") }
-                if let left = member.left { facts.append("left the family on \(escape(readableDate(left)))") }
+                if let left = member.left {
+                    facts.append("left the family on \(escape(readableDate(left)))")
+                }
                 text += " (\(facts.joined(separator: ", ")))"
                 out += "<li>\(text)</li>"
             }
@@ -414,46 +468,56 @@ public struct SubjectAccessBundle: Sendable {
             out += "</ul>"
         }
         if !staff.systems.isEmpty {
-            out += "<p>Some information came from other systems: \(staff.systems.map { escape($0.name) }.joined(separator: ", ")).</p>"
+            out +=
+                "<p>Some information came from other systems: \(staff.systems.map { escape($0.name) }.joined(separator: ", ")).</p>"
         }
         out += "</section>\n"
 
         out += "<section aria-labelledby=\"events\"><h2 id=\"events\">What happened, in order</h2>"
-        out += "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th></tr></thead><tbody>\n"
+        out +=
+            "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th></tr></thead><tbody>\n"
         for (entry, redacted, held, details) in entries {
             out += "<tr><td>\(entry.seq)</td><td>\(escape(readableDate(entry.occurredAt)))</td><td>"
             if redacted != nil {
                 out += "<span class=\"removed\">\(escape(entry.text))</span>"
             } else if let void = entry.void {
                 out += "<del>\(escape(entry.text))</del><span class=\"why\">Entered in error"
-                out += "\(dates[void.seq].map { " (noted on \(escape(readableDate($0))))" } ?? ""): \(escape(void.reason))</span>"
+                out +=
+                    "\(dates[void.seq].map { " (noted on \(escape(readableDate($0))))" } ?? ""): \(escape(void.reason))</span>"
             } else {
                 for correction in entry.corrections {
                     out += "<del>\(escape(correction.original))</del><span class=\"why\">Corrected"
-                    out += "\(dates[correction.seq].map { " on \(escape(readableDate($0)))" } ?? ""): \(escape(correction.reason))</span>"
+                    out +=
+                        "\(dates[correction.seq].map { " on \(escape(readableDate($0)))" } ?? ""): \(escape(correction.reason))</span>"
                 }
                 out += escape(entry.text)
             }
             if !details.isEmpty {
-                out += "<ul class=\"details\">" + details.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+                out +=
+                    "<ul class=\"details\">" + details.map { "<li>\(escape($0))</li>" }.joined()
+                    + "</ul>"
             }
             if held { out += "<span class=\"note\">Some details are withheld (see below).</span>" }
             out += "</td></tr>\n"
         }
         out += "</tbody></table></section>\n"
 
-        out += "<section aria-labelledby=\"withheld\"><h2 id=\"withheld\">What we have withheld, and why</h2>"
+        out +=
+            "<section aria-labelledby=\"withheld\"><h2 id=\"withheld\">What we have withheld, and why</h2>"
         if withheld.isEmpty {
             out += "<p>Nothing has been withheld.</p>"
         } else {
-            out += "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">What</th><th scope=\"col\">Why</th></tr></thead><tbody>\n"
+            out +=
+                "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">What</th><th scope=\"col\">Why</th></tr></thead><tbody>\n"
             for item in withheld {
-                out += "<tr><td>\(item.seq)</td><td>\(escape(fieldDescription(item.field)))</td><td>\(escape(item.reason))</td></tr>\n"
+                out +=
+                    "<tr><td>\(item.seq)</td><td>\(escape(fieldDescription(item.field)))</td><td>\(escape(item.reason))</td></tr>\n"
             }
             out += "</tbody></table>"
         }
         out += "</section>\n</main>\n"
-        out += "<footer><p class=\"meta\">Produced from the case ledger on \(escape(producedAt.rfc3339)). If anything here is wrong, tell us: you have the right to ask for it to be corrected.</p></footer>\n</body>\n</html>\n"
+        out +=
+            "<footer><p class=\"meta\">Produced from the case ledger on \(escape(producedAt.rfc3339)). If anything here is wrong, tell us: you have the right to ask for it to be corrected.</p></footer>\n</body>\n</html>\n"
         return out
     }
 
@@ -461,7 +525,8 @@ public struct SubjectAccessBundle: Sendable {
     static func fieldDescription(_ field: String) -> String {
         let names = [
             "referrer": "the name and organisation of the person who made the referral",
-            "source.ref": "another organisation's reference number", "memberId": "a person named in this entry",
+            "source.ref": "another organisation's reference number",
+            "memberId": "a person named in this entry",
             "childrenSeen": "a child named in this entry", "member": "a person named in this entry",
             "members": "people named in this entry",
         ]
@@ -471,17 +536,23 @@ public struct SubjectAccessBundle: Sendable {
     }
 
     static let roleDescriptions = [
-        "fsw": "family support worker", "fow": "family outreach worker", "youth-worker": "youth worker",
-        "parenting-worker": "parenting worker", "social-worker": "social worker", "fs-coordinator": "family support co-ordinator",
-        "team-leader": "team leader", "senior-fow": "senior family outreach worker", "team-manager": "team manager",
+        "fsw": "family support worker", "fow": "family outreach worker",
+        "youth-worker": "youth worker",
+        "parenting-worker": "parenting worker", "social-worker": "social worker",
+        "fs-coordinator": "family support co-ordinator",
+        "team-leader": "team leader", "senior-fow": "senior family outreach worker",
+        "team-manager": "team manager",
         "operations-manager": "operations manager", "business-support": "business support officer",
         "early-help-officer": "early help officer",
     ]
 
-    static func roleDescription(_ role: String) -> String { roleDescriptions[role] ?? Sentence.roleName(role) }
+    static func roleDescription(_ role: String) -> String {
+        roleDescriptions[role] ?? Sentence.roleName(role)
+    }
 
     static let monthNames = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
     ]
 
     /// "3 November 2026" for a date or a date-time's date; the text as it is when it is neither.
@@ -495,16 +566,25 @@ public struct SubjectAccessBundle: Sendable {
         let words = digest.words
         var bytes: [UInt8] = []
         for word in [words.0, words.1, words.2, words.3, words.4, words.5, words.6, words.7] {
-            bytes += [UInt8(word >> 24), UInt8(word >> 16 & 0xFF), UInt8(word >> 8 & 0xFF), UInt8(word & 0xFF)]
+            bytes += [
+                UInt8(word >> 24), UInt8(word >> 16 & 0xFF), UInt8(word >> 8 & 0xFF),
+                UInt8(word & 0xFF),
+            ]
         }
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let alphabet = Array(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var out: [UInt8] = []
         var index = 0
         while index < bytes.count {
             let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            let value = chunk.enumerated().reduce(UInt32(0)) {
+                $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset))
+            }
             for position in 0..<4 {
-                out.append(position <= chunk.count ? alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3F)] : UInt8(ascii: "="))
+                out.append(
+                    position <= chunk.count
+                        ? alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3F)]
+                        : UInt8(ascii: "="))
             }
             index += 3
         }

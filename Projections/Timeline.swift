@@ -39,21 +39,29 @@ public struct TimelineEntry: Sendable, Equatable {
         row["id"] = .string(id)
         row["occurredAt"] = .string(occurredAt)
         row["recordedAt"] = .string(recordedAt)
-        row["actor"] = .object(JSONObject([JSONMember("id", .string(actorID)), JSONMember("role", .string(actorRole))]))
+        row["actor"] = .object(
+            JSONObject([JSONMember("id", .string(actorID)), JSONMember("role", .string(actorRole))])
+        )
         row["type"] = .string(type)
         row["text"] = .string(text)
         if !corrections.isEmpty {
-            row["corrected"] = .array(corrections.map { correction in
-                .object(JSONObject([
-                    JSONMember("by", .string(correction.by)), JSONMember("seq", .int(correction.seq)),
-                    JSONMember("reason", .string(correction.reason)), JSONMember("original", .string(correction.original)),
-                ]))
-            })
+            row["corrected"] = .array(
+                corrections.map { correction in
+                    .object(
+                        JSONObject([
+                            JSONMember("by", .string(correction.by)),
+                            JSONMember("seq", .int(correction.seq)),
+                            JSONMember("reason", .string(correction.reason)),
+                            JSONMember("original", .string(correction.original)),
+                        ]))
+                })
         }
         if let void {
-            row["voided"] = .object(JSONObject([
-                JSONMember("by", .string(void.by)), JSONMember("seq", .int(void.seq)), JSONMember("reason", .string(void.reason)),
-            ]))
+            row["voided"] = .object(
+                JSONObject([
+                    JSONMember("by", .string(void.by)), JSONMember("seq", .int(void.seq)),
+                    JSONMember("reason", .string(void.reason)),
+                ]))
         }
         return row
     }
@@ -102,20 +110,28 @@ public struct TimelineBook: Sendable {
         for amendment in event.amendments {
             switch amendment.kind {
             case .corrected:
-                corrections.append(TimelineEntry.Correction(
-                    by: amendment.by, seq: amendment.seq, reason: amendment.reason,
-                    original: Sentence.describe(kind: event.kind, type: event.type, data: amendment.original ?? .empty, actor: actor)))
+                corrections.append(
+                    TimelineEntry.Correction(
+                        by: amendment.by, seq: amendment.seq, reason: amendment.reason,
+                        original: Sentence.describe(
+                            kind: event.kind, type: event.type, data: amendment.original ?? .empty,
+                            actor: actor)))
             case .voided where void == nil:
-                void = TimelineEntry.Voiding(by: amendment.by, seq: amendment.seq, reason: amendment.reason)
+                void = TimelineEntry.Voiding(
+                    by: amendment.by, seq: amendment.seq, reason: amendment.reason)
             case .voided:
                 break
             }
         }
         return TimelineEntry(
-            seq: event.seq, id: event.id, occurredAt: event.occurredAt, recordedAt: event.recordedAtText,
+            seq: event.seq, id: event.id, occurredAt: event.occurredAt,
+            recordedAt: event.recordedAtText,
             actorID: event.actorID, actorRole: event.actorRole, type: event.type,
-            text: event.redaction.map { Sentence.redacted($0, kind: event.kind, type: event.type, actor: actor) }
-                ?? Sentence.describe(kind: event.kind, type: event.type, data: event.data, actor: actor),
+            text: event.redaction.map {
+                Sentence.redacted($0, kind: event.kind, type: event.type, actor: actor)
+            }
+                ?? Sentence.describe(
+                    kind: event.kind, type: event.type, data: event.data, actor: actor),
             corrections: corrections,
             void: void)
     }
@@ -135,10 +151,14 @@ public struct TimelineBook: Sendable {
 /// One plain sentence per event type, for timelines and the dashboard.
 public enum Sentence {
     static let roleNames: [String: String] = [
-        "fsw": "FSW", "fow": "FOW", "youth-worker": "Youth worker", "parenting-worker": "Parenting worker",
-        "social-worker": "Social worker", "fs-coordinator": "FS co-ordinator", "team-leader": "Team leader",
-        "senior-fow": "Senior FOW", "team-manager": "Team manager", "operations-manager": "Operations manager",
-        "business-support": "Business support", "early-help-officer": "Early help officer", "system": "System",
+        "fsw": "FSW", "fow": "FOW", "youth-worker": "Youth worker",
+        "parenting-worker": "Parenting worker",
+        "social-worker": "Social worker", "fs-coordinator": "FS co-ordinator",
+        "team-leader": "Team leader",
+        "senior-fow": "Senior FOW", "team-manager": "Team manager",
+        "operations-manager": "Operations manager",
+        "business-support": "Business support", "early-help-officer": "Early help officer",
+        "system": "System",
     ]
 
     public static func roleName(_ role: String) -> String { roleNames[role] ?? role }
@@ -148,13 +168,16 @@ public enum Sentence {
     static func words(_ value: JSONValue?) -> String {
         let text = text(value)
         guard text.utf8.contains(UInt8(ascii: "-")) else { return text }
-        return String(decoding: text.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        return String(
+            decoding: text.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: " ") : $0 },
+            as: UTF8.self)
     }
 
     /// " (Family Star total N/100)" when the event carries a Family Star.
     static func starTotal(_ data: EventData) -> String {
         guard let star = data.object("familyStar") else { return "" }
-        return " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
+        return
+            " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
     }
 
     /// The sentence for an event of `type`.
@@ -163,34 +186,47 @@ public enum Sentence {
     }
 
     /// The sentence for an event whose payload was removed: it happened, with no content.
-    public static func redacted(_ notice: EventData, kind: EventKind?, type: String, actor: String) -> String {
+    public static func redacted(_ notice: EventData, kind: EventKind?, type: String, actor: String)
+        -> String
+    {
         let on = text(notice["on"])
         let reason = words(notice["reason"])
-        return "\(type): redacted on \(on.isEmpty ? "an unknown date" : on): \(reason.isEmpty ? "no reason given" : reason) (\(actor))"
+        return
+            "\(type): redacted on \(on.isEmpty ? "an unknown date" : on): \(reason.isEmpty ? "no reason given" : reason) (\(actor))"
     }
 
     static let contactMethods = [
-        "phone": "Phone call", "text": "Text message", "cold-call": "Cold call", "letter": "Letter", "email": "Email",
-        "via-referrer": "Contact via the referrer", "via-school": "Contact via school", "via-agency": "Contact via another agency",
+        "phone": "Phone call", "text": "Text message", "cold-call": "Cold call", "letter": "Letter",
+        "email": "Email",
+        "via-referrer": "Contact via the referrer", "via-school": "Contact via school",
+        "via-agency": "Contact via another agency",
     ]
 
     static let visitKinds = [
-        "joint-sw-fsw": "Joint visit with the social worker", "home": "Home visit", "cin": "CiN visit", "school": "School visit",
+        "joint-sw-fsw": "Joint visit with the social worker", "home": "Home visit",
+        "cin": "CiN visit", "school": "School visit",
         "office": "Office visit", "community": "Community visit", "other": "Visit",
     ]
 
     /// The sentence for an event of `kind` (nil: a type outside the catalogue, named `type`).
-    public static func describe(kind: EventKind?, type: String, data: EventData, actor: String) -> String {
+    public static func describe(kind: EventKind?, type: String, data: EventData, actor: String)
+        -> String
+    {
         guard let kind else { return "\(type) (\(actor))" }
         let sentence: String
         switch kind {
         case .referralReceived:
-            let children = data.items("members")?.filter { $0?["role"]?.stringValue == "child" }.count ?? 0
-            sentence = "Referral from \(words(data["source"])): \(text(data["reason"])) (\(children) child\(children == 1 ? "" : "ren"))"
+            let children =
+                data.items("members")?.filter { $0?["role"]?.stringValue == "child" }.count ?? 0
+            sentence =
+                "Referral from \(words(data["source"])): \(text(data["reason"])) (\(children) child\(children == 1 ? "" : "ren"))"
         case .triageCompleted:
-            sentence = "Triaged: outcome \(data["outcome"]?.intValue.map(String.init) ?? "?"), \(text(data["priority"])) priority, \(words(data["level"])) level"
+            sentence =
+                "Triaged: outcome \(data["outcome"]?.intValue.map(String.init) ?? "?"), \(text(data["priority"])) priority, \(words(data["level"])) level"
         case .allocationDiscussed:
-            sentence = "Allocation discussed: \(words(data["decision"]))" + (data["note"].map { " — \(text($0))" } ?? "")
+            sentence =
+                "Allocation discussed: \(words(data["decision"]))"
+                + (data["note"].map { " — \(text($0))" } ?? "")
         case .workerAllocated:
             sentence = "\(text(data["worker"])) allocated as \(text(data["relationship"])) worker"
         case .workerUnallocated:
@@ -200,11 +236,14 @@ public enum Sentence {
             let member = data.object("member")
             sentence = "\(text(member?["name"])) joined the family (\(text(member?["role"])))"
         case .familyMemberLeft: sentence = "Member \(text(data["memberId"])) left the family"
-        case .referrerContacted: sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
+        case .referrerContacted:
+            sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
         case .contactAttempted:
-            sentence = "\(contactMethods[text(data["method"])] ?? "Contact") to the family — \(words(data["outcome"]))"
+            sentence =
+                "\(contactMethods[text(data["method"])] ?? "Contact") to the family — \(words(data["outcome"]))"
         case .consentRecorded:
-            sentence = "Consent \(data["given"]?.boolValue == true ? "given" : "refused") for \(words(data["scope"]))"
+            sentence =
+                "Consent \(data["given"]?.boolValue == true ? "given" : "refused") for \(words(data["scope"]))"
         case .engagementStarted: sentence = "First meeting with the family: engagement started"
         case .visitCompleted:
             var text = visitKinds[Self.text(data["kind"])] ?? "Visit"
@@ -213,43 +252,66 @@ public enum Sentence {
         case .meetingAttended: sentence = "Attended \(words(data["kind"])) meeting"
         case .noteRecorded: sentence = "Note: \(text(data["subject"])) — \(text(data["body"]))"
         case .supervisionRecorded: sentence = "Supervision recorded"
-        case .concernRaised: sentence = "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
+        case .concernRaised:
+            sentence =
+                "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
         case .requirementMet: sentence = "Minimum requirement met: \(words(data["requirement"]))"
         case .assessmentCompleted:
-            sentence = "\(words(data["kind"]).capitalizedFirst) assessment completed" + starTotal(data)
+            sentence =
+                "\(words(data["kind"]).capitalizedFirst) assessment completed" + starTotal(data)
         case .planAgreed:
-            sentence = "\(words(data["kind"]).capitalizedFirst) agreed with \(data.items("actions")?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
-        case .planUpdated: sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
+            sentence =
+                "\(words(data["kind"]).capitalizedFirst) agreed with \(data.items("actions")?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
+        case .planUpdated:
+            sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
         case .planDistributed: sentence = "Plan distributed"
         case .reviewCompleted:
             sentence = "Review completed: \(words(data["outcome"]))" + starTotal(data)
         case .caseSummaryCompleted: sentence = "Case summary completed (\(words(data["reason"])))"
-        case .extensionAgreed: sentence = "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
-        case .levelChanged: sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"
-        case .stepupRequested: sentence = "Step-up to \(words(data["to"])) requested: \(text(data["reason"]))"
-        case .stepupDecided: sentence = "Step-up \(data["accepted"]?.boolValue == true ? "accepted" : "not accepted")"
+        case .extensionAgreed:
+            sentence =
+                "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
+        case .levelChanged:
+            sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"
+        case .stepupRequested:
+            sentence = "Step-up to \(words(data["to"])) requested: \(text(data["reason"]))"
+        case .stepupDecided:
+            sentence =
+                "Step-up \(data["accepted"]?.boolValue == true ? "accepted" : "not accepted")"
         case .transferCompleted: sentence = "Transferred to team \(text(data["team"]))"
         case .closureApproved: sentence = "Closure approved: \(text(data["reason"]))"
         case .caseClosed: sentence = "Case closed: \(words(data["reason"]))"
         case .pbrCriteriaIdentified:
-            let list = data["criteria"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
+            let list =
+                data["criteria"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ")
+                ?? ""
             sentence = "Payment-by-results criteria identified: \(list)"
         case .attendanceRecorded:
-            sentence = "School attendance for \(text(data["memberId"])) \(text(data["from"])) to \(text(data["to"])): \(data["percent"].map { JSONWriter.string($0) } ?? "?")%"
-        case .offenceRecorded: sentence = "\(text(data["kind"]) == "asb" ? "Anti-social behaviour" : "Offence") recorded for \(text(data["memberId"]))"
+            sentence =
+                "School attendance for \(text(data["memberId"])) \(text(data["from"])) to \(text(data["to"])): \(data["percent"].map { JSONWriter.string($0) } ?? "?")%"
+        case .offenceRecorded:
+            sentence =
+                "\(text(data["kind"]) == "asb" ? "Anti-social behaviour" : "Offence") recorded for \(text(data["memberId"]))"
         case .employmentRecorded:
-            sentence = "Employment for \(text(data["memberId"])) from \(text(data["startedOn"])): \(data["continuousWeeks"]?.intValue ?? 0) continuous weeks (was on \(text(data["benefit"]).uppercased()))"
+            sentence =
+                "Employment for \(text(data["memberId"])) from \(text(data["startedOn"])): \(data["continuousWeeks"]?.intValue ?? 0) continuous weeks (was on \(text(data["benefit"]).uppercased()))"
         case .pbrClaimed: sentence = "Payment-by-results claim: \(text(data["kind"]))"
-        case .eventCorrected: sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
-        case .eventVoided: sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
+        case .eventCorrected:
+            sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
+        case .eventVoided:
+            sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
         case .holdPlaced:
-            sentence = "Hold placed: \(text(data["reason"]))" + (data["reference"].map { " (\(text($0)))" } ?? "")
+            sentence =
+                "Hold placed: \(text(data["reason"]))"
+                + (data["reference"].map { " (\(text($0)))" } ?? "")
                 + ": nothing of this record may be disposed of while it is in force"
         case .holdLifted: sentence = "Hold \(text(data["hold"])) lifted: \(text(data["reason"]))"
         case .recordRedacted:
             let count = data["seqs"]?.arrayValue?.count ?? 0
-            sentence = "\(count) line\(count == 1 ? "" : "s") of family \(text(data["family"])) redacted (\(words(data["reason"])))"
-        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft, .systemRegistered, .systemRetired:
+            sentence =
+                "\(count) line\(count == 1 ? "" : "s") of family \(text(data["family"])) redacted (\(words(data["reason"])))"
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired:
             sentence = type
         }
         return "\(sentence) (\(actor))"

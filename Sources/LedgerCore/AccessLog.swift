@@ -21,8 +21,10 @@ public struct AccessEntry: Sendable, Equatable {
     /// The `ledger access` row: seq, at, user, viewer, command, family (null for a bulk command).
     public var row: JSONObject {
         JSONObject([
-            JSONMember("seq", .int(seq)), JSONMember("at", .string(at)), JSONMember("user", .string(user)),
-            JSONMember("viewer", viewer.map(JSONValue.string) ?? .null), JSONMember("command", .string(command)),
+            JSONMember("seq", .int(seq)), JSONMember("at", .string(at)),
+            JSONMember("user", .string(user)),
+            JSONMember("viewer", viewer.map(JSONValue.string) ?? .null),
+            JSONMember("command", .string(command)),
             JSONMember("family", family.map(JSONValue.string) ?? .null),
         ])
     }
@@ -39,8 +41,8 @@ public enum AccessLogError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case .unwritable(let path, let reason):
             "cannot record this access in the access log \(path) (\(reason)): nothing was shown, because a read"
-            + " of a family's record that is not audited is not allowed; fix the access log (its permissions,"
-            + " the disk space, `ledger verify`) and run the command again"
+                + " of a family's record that is not audited is not allowed; fix the access log (its permissions,"
+                + " the disk space, `ledger verify`) and run the command again"
         case .broken(let path, let seq, let line, let problem):
             "the access log \(path) fails at its first bad entry, seq \(seq) (line \(line)): \(problem)"
         }
@@ -75,13 +77,18 @@ public struct AccessLog: Sendable {
     /// Appends one entry durably: `command` showed `family` (nil: a bulk command) to the operating-system `user`,
     /// for `viewer`. Creates the file (owner-only) if it is missing; moves a torn last line (a crash in an earlier
     /// append, never acknowledged) to a side file first, as `ledger recover` does for the log.
-    public func record(command: String, family: String?, user: String, viewer: String?, environment: LedgerEnvironment)
+    public func record(
+        command: String, family: String?, user: String, viewer: String?,
+        environment: LedgerEnvironment
+    )
         throws(AccessLogError)
     {
         let file = LedgerFile(path: path)
         do {
             if !file.exists {
-                do { try file.create() } catch { if case .alreadyExists = error {} else { throw error } }
+                do { try file.create() } catch {
+                    if case .alreadyExists = error {} else { throw error }
+                }
             }
             try file.withLock(waitingAtMost: Self.lockWait) { locked in
                 if locked.tornBytes > 0 { _ = try locked.recover() }
@@ -89,16 +96,24 @@ public struct AccessLog: Sendable {
                 var data = JSONObject([JSONMember("command", .string(command))])
                 if let viewer { data["viewer"] = .string(viewer) }
                 let content = RecordContent(
-                    id: environment.makeUUID(), stream: family.map { "family:\($0)" } ?? "org", type: Self.type,
-                    occurredAt: now, actor: ["id": .string(user), "role": "os-user"], data: .object(data))
+                    id: environment.makeUUID(), stream: family.map { "family:\($0)" } ?? "org",
+                    type: Self.type,
+                    occurredAt: now, actor: ["id": .string(user), "role": "os-user"],
+                    data: .object(data))
                 let seq = locked.head.seq + 1
                 let (line, hash) = LineFormat.encode(
-                    content, seq: seq, recordedAt: now, prev: locked.head.hash, salt: environment.makeSalt())
-                try locked.append(line, newHead: LogHead(seq: seq, hash: hash, size: locked.head.size + line.count))
+                    content, seq: seq, recordedAt: now, prev: locked.head.hash,
+                    salt: environment.makeSalt())
+                try locked.append(
+                    line,
+                    newHead: LogHead(seq: seq, hash: hash, size: locked.head.size + line.count))
             }
         } catch let error as EventLogError {
             if case .system(let system) = error, system.call == "flock" {
-                throw .unwritable(path: path, reason: "another process has held its lock for over \(Int(Self.lockWait)) seconds")
+                throw .unwritable(
+                    path: path,
+                    reason:
+                        "another process has held its lock for over \(Int(Self.lockWait)) seconds")
             }
             throw .unwritable(path: path, reason: error.description)
         } catch {
@@ -134,7 +149,9 @@ public struct AccessLog: Sendable {
                     return
                 }
                 let broken = { (problem: String) in
-                    AccessLogError.broken(path: path, seq: chain.expectedSeq, line: position.lineNumber, problem: problem)
+                    AccessLogError.broken(
+                        path: path, seq: chain.expectedSeq, line: position.lineNumber,
+                        problem: problem)
                 }
                 var record: LedgerRecord?
                 let link: ChainLink
@@ -150,7 +167,9 @@ public struct AccessLog: Sendable {
                     }
                 }
                 do throws(ChainBreak) { try chain.accept(link) } catch {
-                    throw AccessLogError.broken(path: path, seq: error.seq, line: position.lineNumber, problem: error.problem)
+                    throw AccessLogError.broken(
+                        path: path, seq: error.seq, line: position.lineNumber,
+                        problem: error.problem)
                 }
                 guard let record else { throw broken("not in the line format") }
                 let entry = try Self.entry(record, broken: broken)
@@ -168,13 +187,19 @@ public struct AccessLog: Sendable {
     }
 
     /// The entry a chained line holds, or why it is not an access entry.
-    static func entry(_ record: LedgerRecord, broken: (String) -> AccessLogError) throws(AccessLogError) -> AccessEntry {
+    static func entry(_ record: LedgerRecord, broken: (String) -> AccessLogError)
+        throws(AccessLogError) -> AccessEntry
+    {
         let content = record.content
-        guard content.type == type else { throw broken("type is \"\(content.type)\", not \"\(type)\"") }
+        guard content.type == type else {
+            throw broken("type is \"\(content.type)\", not \"\(type)\"")
+        }
         guard let data = content.data.objectValue, let command = data["command"]?.stringValue else {
             throw broken("data.command: missing or not a string")
         }
-        guard let user = content.actor.objectValue?["id"]?.stringValue else { throw broken("actor.id: missing or not a string") }
+        guard let user = content.actor.objectValue?["id"]?.stringValue else {
+            throw broken("actor.id: missing or not a string")
+        }
         let family: String?
         if content.stream == "org" {
             family = nil
@@ -184,7 +209,8 @@ public struct AccessLog: Sendable {
             throw broken("stream \"\(content.stream)\" is neither org nor a family")
         }
         return AccessEntry(
-            seq: record.seq, at: record.recordedAt, user: user, viewer: data["viewer"]?.stringValue, command: command,
+            seq: record.seq, at: record.recordedAt, user: user, viewer: data["viewer"]?.stringValue,
+            command: command,
             family: family)
     }
 }

@@ -71,7 +71,9 @@ public struct AmendmentIndex: Sendable {
         var applied: [Amendment] = []
         for var amendment in list {
             amendment.original = current
-            if amendment.kind == .corrected, let replacement = amendment.data { current = replacement }
+            if amendment.kind == .corrected, let replacement = amendment.data {
+                current = replacement
+            }
             applied.append(amendment)
         }
         event.data = current

@@ -59,7 +59,9 @@ public struct CSVMap: Sendable {
 
     /// Reads a map document; throws naming the path and what is wrong.
     public init(json: JSONValue) throws(CSVError) {
-        guard let object = json.objectValue else { throw CSVError(message: "the map must be a JSON object") }
+        guard let object = json.objectValue else {
+            throw CSVError(message: "the map must be a JSON object")
+        }
         var entries: [Entry] = []
         try Self.collect(object, prefix: [], prefixText: "", into: &entries)
         // Paths must not overlap: one value per path, and nothing below a value.
@@ -79,7 +81,8 @@ public struct CSVMap: Sendable {
             prefixes.removeLast()
             for prefix in prefixes {
                 if values.contains(prefix) {
-                    throw CSVError(message: "map: \(entry.text) is below \(prefix), which has a value")
+                    throw CSVError(
+                        message: "map: \(entry.text) is below \(prefix), which has a value")
                 }
                 groups.insert(prefix)
             }
@@ -92,7 +95,8 @@ public struct CSVMap: Sendable {
         where !entries.contains(where: { $0.text == required }) {
             let why =
                 required == "id"
-                ? " (a column, or a hash of columns, so that ingesting an export again adds nothing)" : ""
+                ? " (a column, or a hash of columns, so that ingesting an export again adds nothing)"
+                : ""
             throw CSVError(message: "map: \(required) is missing\(why)")
         }
         self.entries = entries
@@ -158,7 +162,9 @@ public struct CSVMap: Sendable {
             }
             throw RowRefusal(
                 column: nil,
-                reason: "the row has \(cells.count) cells, the header \(header.count): a comma too many?")
+                reason:
+                    "the row has \(cells.count) cells, the header \(header.count): a comma too many?"
+            )
         }
         func cell(_ name: String) throws(RowRefusal) -> String {
             guard let index = header.firstIndex(of: name) else {
@@ -180,7 +186,8 @@ public struct CSVMap: Sendable {
                         let content = try cell(name)
                         if content.isEmpty {
                             throw RowRefusal(
-                                column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))")
+                                column: name,
+                                reason: "column \"\(name)\" is empty (it fills \(entry.text))")
                         }
                         text += content
                     }
@@ -198,7 +205,8 @@ public struct CSVMap: Sendable {
                 if content.isEmpty {
                     if optional { continue }
                     throw RowRefusal(
-                        column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))")
+                        column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))"
+                    )
                 }
                 value = try Self.convert(content, conversion, column: name)
             }
@@ -210,7 +218,8 @@ public struct CSVMap: Sendable {
         return JSONWriter.bytes(root.json)
     }
 
-    static func convert(_ content: String, _ conversion: Conversion, column: String) throws(RowRefusal)
+    static func convert(_ content: String, _ conversion: Conversion, column: String)
+        throws(RowRefusal)
         -> JSONValue
     {
         switch conversion {
@@ -222,7 +231,8 @@ public struct CSVMap: Sendable {
             else {
                 throw RowRefusal(
                     column: column,
-                    reason: "column \"\(column)\" is not \(integer ? "a whole number" : "a number")")
+                    reason: "column \"\(column)\" is not \(integer ? "a whole number" : "a number")"
+                )
             }
             return parsed
         case .boolean:
@@ -231,12 +241,14 @@ public struct CSVMap: Sendable {
             case "false", "no", "n", "0": return .bool(false)
             default:
                 throw RowRefusal(
-                    column: column, reason: "column \"\(column)\" is not true/false, yes/no, y/n or 1/0")
+                    column: column,
+                    reason: "column \"\(column)\" is not true/false, yes/no, y/n or 1/0")
             }
         case .date(let pattern):
             guard let date = pattern.date(content) else {
                 throw RowRefusal(
-                    column: column, reason: "column \"\(column)\" is not a date in the form \(pattern.text)")
+                    column: column,
+                    reason: "column \"\(column)\" is not a date in the form \(pattern.text)")
             }
             return .string(date.description)
         case .values(let table):
@@ -253,7 +265,9 @@ public struct CSVMap: Sendable {
 
     // MARK: Reading the map
 
-    static func collect(_ object: JSONObject, prefix: [Step], prefixText: String, into entries: inout [Entry])
+    static func collect(
+        _ object: JSONObject, prefix: [Step], prefixText: String, into entries: inout [Entry]
+    )
         throws(CSVError)
     {
         for member in object.members {
@@ -263,7 +277,8 @@ public struct CSVMap: Sendable {
                 (position == 0 ? "" : ".") + step.name + step.indices.map { "[\($0)]" }.joined()
             }.joined()
             if let first = path.first,
-                !eventMembers.contains(first.name) || (first.name != "data" && !first.indices.isEmpty)
+                !eventMembers.contains(first.name)
+                    || (first.name != "data" && !first.indices.isEmpty)
             {
                 throw CSVError(
                     message:
@@ -272,12 +287,14 @@ public struct CSVMap: Sendable {
             }
             switch member.value {
             case .string(let template):
-                entries.append(Entry(path: path, text: text, source: try parseTemplate(template, path: text)))
+                entries.append(
+                    Entry(path: path, text: text, source: try parseTemplate(template, path: text)))
             case .null, .bool, .number, .array:
                 entries.append(Entry(path: path, text: text, source: .constant(member.value)))
             case .object(let inner):
                 if inner["column"] != nil || inner["hash"] != nil || inner["value"] != nil {
-                    entries.append(Entry(path: path, text: text, source: try parseSource(inner, path: text)))
+                    entries.append(
+                        Entry(path: path, text: text, source: try parseSource(inner, path: text)))
                 } else if inner.members.isEmpty {
                     entries.append(Entry(path: path, text: text, source: .constant(.object(inner))))
                 } else {
@@ -295,7 +312,8 @@ public struct CSVMap: Sendable {
             var indices: [Int] = []
             while name.hasSuffix("]") {
                 guard let open = name.lastIndex(of: "["),
-                    let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]),
+                    let index = Int(
+                        name[name.index(after: open)..<name.index(before: name.endIndex)]),
                     index >= 0, index < 1000
                 else { throw CSVError(message: "map: \(where_): an index is written [0], [1] …") }
                 indices.insert(index, at: 0)
@@ -303,7 +321,8 @@ public struct CSVMap: Sendable {
             }
             guard !name.isEmpty, !name.contains("["), !name.contains("]") else {
                 throw CSVError(
-                    message: "map: \(where_): a path is names joined by dots, each with optional [N]")
+                    message:
+                        "map: \(where_): a path is names joined by dots, each with optional [N]")
             }
             steps.append(Step(name: String(name), indices: indices))
         }
@@ -328,7 +347,9 @@ public struct CSVMap: Sendable {
                     )
                 }
                 let name = CSVTable.trimmed(String(characters[..<close]))
-                guard !name.isEmpty else { throw CSVError(message: "map: \(path): {} names no column") }
+                guard !name.isEmpty else {
+                    throw CSVError(message: "map: \(path): {} names no column")
+                }
                 if !text.isEmpty { parts.append(.text(text)) }
                 text = ""
                 parts.append(.column(name))
@@ -351,7 +372,9 @@ public struct CSVMap: Sendable {
     }
 
     static func parseSource(_ object: JSONObject, path: String) throws(CSVError) -> Source {
-        let known: Set<String> = ["column", "hash", "prefix", "value", "date", "as", "values", "optional"]
+        let known: Set<String> = [
+            "column", "hash", "prefix", "value", "date", "as", "values", "optional",
+        ]
         for key in object.keys where !known.contains(key) {
             throw CSVError(
                 message:
@@ -360,7 +383,8 @@ public struct CSVMap: Sendable {
         }
         if let value = object["value"] {
             guard object.members.count == 1 else {
-                throw CSVError(message: "map: \(path): \"value\" is a constant and takes no options")
+                throw CSVError(
+                    message: "map: \(path): \"value\" is a constant and takes no options")
             }
             return .constant(value)
         }
@@ -373,9 +397,12 @@ public struct CSVMap: Sendable {
             }
             let prefix = object["prefix"]?.stringValue ?? ""
             guard prefix.count <= 64,
-                prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._:-".contains($0)) })
+                prefix.allSatisfy({
+                    $0.isASCII && ($0.isLetter || $0.isNumber || "._:-".contains($0))
+                })
             else {
-                throw CSVError(message: "map: \(path): a hash's prefix is up to 64 of A-Za-z0-9._:-")
+                throw CSVError(
+                    message: "map: \(path): a hash's prefix is up to 64 of A-Za-z0-9._:-")
             }
             return .hash(columns: names.map(CSVTable.trimmed), prefix: prefix)
         }
@@ -411,16 +438,21 @@ public struct CSVMap: Sendable {
             case "number": conversion = .number
             case "integer": conversion = .integer
             case "boolean": conversion = .boolean
-            default: throw CSVError(message: "map: \(path): \"as\" is string, number, integer or boolean")
+            default:
+                throw CSVError(
+                    message: "map: \(path): \"as\" is string, number, integer or boolean")
             }
         } else if let values = object["values"] {
             guard let table = values.objectValue, !table.members.isEmpty else {
                 throw CSVError(
-                    message: "map: \(path): \"values\" is an object from a cell's text to the value to record"
+                    message:
+                        "map: \(path): \"values\" is an object from a cell's text to the value to record"
                 )
             }
             conversion = .values(
-                Dictionary(table.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }))
+                Dictionary(
+                    table.members.map { ($0.key, $0.value) },
+                    uniquingKeysWith: { first, _ in first }))
         }
         return .column(name: CSVTable.trimmed(name), conversion: conversion, optional: optional)
     }
@@ -449,7 +481,9 @@ enum Node {
         self = .object(members)
     }
 
-    mutating func insert(_ value: JSONValue, indices: ArraySlice<Int>, rest: ArraySlice<CSVMap.Step>) {
+    mutating func insert(
+        _ value: JSONValue, indices: ArraySlice<Int>, rest: ArraySlice<CSVMap.Step>
+    ) {
         guard let index = indices.first else {
             if rest.isEmpty {
                 self = .value(value)
@@ -459,7 +493,8 @@ enum Node {
             return
         }
         guard case .array(var items) = self else { return }
-        let fresh: Node = indices.count > 1 ? .array([:]) : (rest.isEmpty ? .value(.null) : .object([]))
+        let fresh: Node =
+            indices.count > 1 ? .array([:]) : (rest.isEmpty ? .value(.null) : .object([]))
         var item = items[index] ?? fresh
         item.insert(value, indices: indices.dropFirst(), rest: rest)
         items[index] = item
@@ -507,7 +542,8 @@ public struct DatePattern: Sendable {
             default: tokens.append(contentsOf: Array(repeating: .literal(character), count: run))
             }
         }
-        guard tokens.contains(.year), tokens.contains(where: { [.month, .month2, .monthName].contains($0) }),
+        guard tokens.contains(.year),
+            tokens.contains(where: { [.month, .month2, .monthName].contains($0) }),
             tokens.contains(where: { [.day, .day2].contains($0) })
         else { return nil }
         self.tokens = tokens

@@ -68,7 +68,8 @@ public struct CSVTable: Sendable {
         var line = 1
         var number = 0
 
-        static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 0x0A,
+            cr: UInt8 = 0x0D
 
         init(bytes: [UInt8]) {
             self.bytes = bytes
@@ -118,14 +119,17 @@ public struct CSVTable: Sendable {
                         problem = "cell \(cells.count + 1) opens a quote that is never closed"
                         break
                     }
-                    if index < bytes.count && bytes[index] != Self.comma && lineEnd(at: index) == 0 {
+                    if index < bytes.count && bytes[index] != Self.comma && lineEnd(at: index) == 0
+                    {
                         problem =
                             "cell \(cells.count + 1): a quoted cell must be followed by a comma or the row's end"
                         while index < bytes.count && lineEnd(at: index) == 0 { index += 1 }
                         break
                     }
                 } else {
-                    while index < bytes.count && bytes[index] != Self.comma && lineEnd(at: index) == 0 {
+                    while index < bytes.count && bytes[index] != Self.comma
+                        && lineEnd(at: index) == 0
+                    {
                         cell.append(bytes[index])
                         index += 1
                     }
@@ -149,7 +153,8 @@ public struct CSVTable: Sendable {
                 line += 1
             }
             if problem != nil { cells = [] }
-            return Row(number: number, line: startLine, cells: cells, bytes: start..<end, problem: problem)
+            return Row(
+                number: number, line: startLine, cells: cells, bytes: start..<end, problem: problem)
         }
     }
 }

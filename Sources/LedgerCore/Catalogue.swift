@@ -67,14 +67,17 @@ public enum Catalogue {
         .required("id", .reference), .required("name", .text), .optional("dob", .date),
         .required("role", .oneOf(["parent", "carer", "child", "other"])),
         // For statutory returns (Annex A): EVENTS.md §3.
-        .optional("gender", .oneOf(["male", "female", "other", "unknown"])), .optional("ethnicity", .code(2...4)),
+        .optional("gender", .oneOf(["male", "female", "other", "unknown"])),
+        .optional("ethnicity", .code(2...4)),
     ])
-    static let familyStar: FieldKind = .object(FamilyStar.domains.map { .required($0, .integer(1...10)) })
+    static let familyStar: FieldKind = .object(
+        FamilyStar.domains.map { .required($0, .integer(1...10)) })
     static let criteria: FieldKind = .list(.oneOf(PbRCriterion.all), min: 1)
     static let level: FieldKind = .oneOf(InterventionLevel.all)
     static let scale: FieldKind = .integer(0...10)
     static let action: FieldKind = .object([
-        .required("id", .reference), .required("what", .text), .required("who", .text), .optional("domain", .text),
+        .required("id", .reference), .required("what", .text), .required("who", .text),
+        .optional("domain", .text),
         .optional("due", .date), .optional("everyDays", .integer(1...3660)),
     ])
     static let caseload: FieldKind = .object([
@@ -85,11 +88,13 @@ public enum Catalogue {
     public static let types: [String: EventType] = {
         var table: [String: EventType] = [:]
         func add(
-            _ name: String, _ stream: StreamKind, _ fields: [Field], manager: Bool = false, outcome: Bool = false,
+            _ name: String, _ stream: StreamKind, _ fields: [Field], manager: Bool = false,
+            outcome: Bool = false,
             rules: [TypeRule] = []
         ) {
             table[name] = EventType(
-                name: name, stream: stream, fields: fields, managerOnly: manager, allowedWithoutEpisode: outcome,
+                name: name, stream: stream, fields: fields, managerOnly: manager,
+                allowedWithoutEpisode: outcome,
                 rules: rules)
         }
         // Organisation
@@ -108,7 +113,8 @@ public enum Catalogue {
         add(
             "worker.registered", .worker,
             [
-                .required("name", .text), .required("role", .oneOf(Role.all.sorted())), .required("team", .reference),
+                .required("name", .text), .required("role", .oneOf(Role.all.sorted())),
+                .required("team", .reference),
                 .required("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
             ], rules: [.ordered(object: "caseload", low: "min", high: "max")])
         add(
@@ -118,7 +124,8 @@ public enum Catalogue {
                 .optional("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
             ],
             rules: [
-                .notEmpty(["role", "team", "fte", "caseload"]), .ordered(object: "caseload", low: "min", high: "max"),
+                .notEmpty(["role", "team", "fte", "caseload"]),
+                .ordered(object: "caseload", low: "min", high: "max"),
             ])
         add("worker.left", .worker, [.optional("reason", .text)])
         add(
@@ -127,7 +134,10 @@ public enum Catalogue {
                 .required("name", .text),
                 .required(
                     "purpose",
-                    .oneOf(["hr-feed", "data-matching", "case-system-export", "school-attendance", "other"])),
+                    .oneOf([
+                        "hr-feed", "data-matching", "case-system-export", "school-attendance",
+                        "other",
+                    ])),
             ], manager: true)
         add("system.retired", .system, [.optional("reason", .text)], manager: true)
         // Front door
@@ -137,16 +147,19 @@ public enum Catalogue {
                 .required(
                     "source",
                     .oneOf([
-                        "mash", "early-help-network", "early-help-panel", "social-care", "school", "health", "police",
+                        "mash", "early-help-network", "early-help-panel", "social-care", "school",
+                        "health", "police",
                         "childrens-centre", "housing", "self", "other",
                     ])),
-                .optional("referrer", .object([.required("name", .text), .required("agency", .text)])),
+                .optional(
+                    "referrer", .object([.required("name", .text), .required("agency", .text)])),
                 .required("reason", .text), .required("members", .list(member, min: 1)),
                 .optional("criteria", criteria), .optional("singleAssessment", .bool),
                 .optional(
                     "stepDown",
                     .object([
-                        .required("from", .oneOf(["cin", "cp", "cic"])), .required("planCompleted", .bool),
+                        .required("from", .oneOf(["cin", "cp", "cic"])),
+                        .required("planCompleted", .bool),
                         .required("closureSummary", .bool),
                     ])),
             ], rules: [.childAndUniqueIDs(list: "members")])
@@ -154,12 +167,16 @@ public enum Catalogue {
         add("family.member.left", .family, [.required("memberId", .reference)])
         add(
             "ufrn.assigned", .family,
-            [.required("ufrn", .text), .required("locality", .oneOf(["01", "02", "03", "04", "05", "06", "07"]))],
+            [
+                .required("ufrn", .text),
+                .required("locality", .oneOf(["01", "02", "03", "04", "05", "06", "07"])),
+            ],
             rules: [.ufrnShape("ufrn")])
         add(
             "triage.completed", .family,
             [
-                .required("outcome", .integer(1...16)), .required("priority", .oneOf(["low", "medium", "high"])),
+                .required("outcome", .integer(1...16)),
+                .required("priority", .oneOf(["low", "medium", "high"])),
                 .required("level", level),
             ])
         add(
@@ -167,13 +184,21 @@ public enum Catalogue {
             [
                 .required(
                     "decision",
-                    .oneOf(["accepted", "declined-capacity", "declined-threshold", "deferred", "extension-agreed"])),
+                    .oneOf([
+                        "accepted", "declined-capacity", "declined-threshold", "deferred",
+                        "extension-agreed",
+                    ])),
                 .optional("level", level), .optional("note", .text),
             ], manager: true)
         add(
             "worker.allocated", .family,
-            [.required("worker", .reference), .required("relationship", .oneOf(["lead", "assigned", "second"]))])
-        add("worker.unallocated", .family, [.required("worker", .reference), .optional("reason", .text)])
+            [
+                .required("worker", .reference),
+                .required("relationship", .oneOf(["lead", "assigned", "second"])),
+            ])
+        add(
+            "worker.unallocated", .family,
+            [.required("worker", .reference), .optional("reason", .text)])
         // Engagement and direct work
         add("referrer.contacted", .family, [.optional("outcome", .text)])
         add(
@@ -181,23 +206,37 @@ public enum Catalogue {
             [
                 .required(
                     "method",
-                    .oneOf(["phone", "text", "cold-call", "letter", "email", "via-referrer", "via-school", "via-agency"])),
+                    .oneOf([
+                        "phone", "text", "cold-call", "letter", "email", "via-referrer",
+                        "via-school", "via-agency",
+                    ])),
                 .required(
-                    "outcome", .oneOf(["no-answer", "message-left", "card-left", "no-response", "reached", "declined"])),
+                    "outcome",
+                    .oneOf([
+                        "no-answer", "message-left", "card-left", "no-response", "reached",
+                        "declined",
+                    ])),
                 .optional("respondBy", .date),
             ])
         add(
             "consent.recorded", .family,
             [
-                .required("scope", .oneOf(["service", "information-sharing", "activities-travel", "photography"])),
+                .required(
+                    "scope",
+                    .oneOf(["service", "information-sharing", "activities-travel", "photography"])),
                 .required("given", .bool), .optional("memberId", .reference),
             ])
         add("engagement.started", .family, [])
         add(
             "visit.completed", .family,
             [
-                .required("kind", .oneOf(["joint-sw-fsw", "home", "cin", "school", "office", "community", "other"])),
-                .optional("childrenSeen", .list(.reference, min: 0)), .optional("childSeenAlone", .bool),
+                .required(
+                    "kind",
+                    .oneOf([
+                        "joint-sw-fsw", "home", "cin", "school", "office", "community", "other",
+                    ])),
+                .optional("childrenSeen", .list(.reference, min: 0)),
+                .optional("childSeenAlone", .bool),
                 .optional("reflection", .text),
             ])
         add(
@@ -206,7 +245,8 @@ public enum Catalogue {
                 .required(
                     "kind",
                     .oneOf([
-                        "core-group", "cin-meeting", "cp-review", "family-support-meeting", "strategy-meeting",
+                        "core-group", "cin-meeting", "cp-review", "family-support-meeting",
+                        "strategy-meeting",
                         "multi-agency", "allocation-meeting",
                     ]))
             ])
@@ -215,14 +255,20 @@ public enum Catalogue {
             [
                 .required("subject", .text), .required("body", .text),
                 .optional(
-                    "kind", .oneOf(["direct-work", "phone-call", "management-oversight", "consultation", "other"])),
+                    "kind",
+                    .oneOf([
+                        "direct-work", "phone-call", "management-oversight", "consultation",
+                        "other",
+                    ])),
             ], outcome: true)
         add("supervision.recorded", .family, [.optional("decisions", .textOrList)], manager: true)
         add(
             "concern.raised", .family,
             [
                 .required("kind", .oneOf(["safeguarding", "cse", "young-carer", "other"])),
-                .required("action", .oneOf(["manager-consulted", "mash-referral", "s47", "strategy-meeting"])),
+                .required(
+                    "action",
+                    .oneOf(["manager-consulted", "mash-referral", "s47", "strategy-meeting"])),
             ])
         add(
             "requirement.met", .family,
@@ -234,25 +280,37 @@ public enum Catalogue {
             "assessment.completed", .family,
             [
                 .required(
-                    "kind", .oneOf(["family-star", "signs-of-wellbeing", "single-assessment", "early-help-assessment"])),
-                .optional("familyStar", familyStar), .optional("safetyScale", scale), .optional("wellbeingScale", scale),
-                .optional("worries", .textOrList), .optional("strengths", .textOrList), .optional("needs", .textOrList),
+                    "kind",
+                    .oneOf([
+                        "family-star", "signs-of-wellbeing", "single-assessment",
+                        "early-help-assessment",
+                    ])),
+                .optional("familyStar", familyStar), .optional("safetyScale", scale),
+                .optional("wellbeingScale", scale),
+                .optional("worries", .textOrList), .optional("strengths", .textOrList),
+                .optional("needs", .textOrList),
             ])
         add(
             "plan.agreed", .family,
             [
                 .required(
-                    "kind", .oneOf(["fsw-action-plan", "interim-cin-plan", "cin-plan", "family-star-plan", "support-plan"])),
+                    "kind",
+                    .oneOf([
+                        "fsw-action-plan", "interim-cin-plan", "cin-plan", "family-star-plan",
+                        "support-plan",
+                    ])),
                 .required("actions", .list(action, min: 1)), .required("reviewBy", .date),
                 .optional("visitEveryDays", .integer(1...366)),
-                .optional("views", .object([.optional("parent", .text), .optional("child", .text)])),
+                .optional(
+                    "views", .object([.optional("parent", .text), .optional("child", .text)])),
             ], rules: [.timeBound(list: "actions")])
         add(
             "plan.updated", .family,
             [
                 .optional("actions", .list(action, min: 1)), .optional("reviewBy", .date),
                 .optional("addedWeeks", .integer(1...104)),
-            ], rules: [.notEmpty(["actions", "reviewBy", "addedWeeks"]), .timeBound(list: "actions")])
+            ],
+            rules: [.notEmpty(["actions", "reviewBy", "addedWeeks"]), .timeBound(list: "actions")])
         add("plan.distributed", .family, [.optional("to", .list(.text, min: 0))])
         add(
             "review.completed", .family,
@@ -262,7 +320,8 @@ public enum Catalogue {
                     "actions",
                     .list(
                         .object([
-                            .required("id", .reference), .required("status", .oneOf(["done", "partly", "not-done"])),
+                            .required("id", .reference),
+                            .required("status", .oneOf(["done", "partly", "not-done"])),
                         ]), min: 0)),
                 .required("outcome", .oneOf(["continue", "new-plan", "close", "step-up"])),
                 .optional("nextReviewBy", .date),
@@ -270,26 +329,37 @@ public enum Catalogue {
         add(
             "case-summary.completed", .family,
             [
-                .required("reason", .oneOf(["four-monthly", "consultation"])), .optional("safetyScale", scale),
+                .required("reason", .oneOf(["four-monthly", "consultation"])),
+                .optional("safetyScale", scale),
                 .optional("wellbeingScale", scale),
             ])
         add(
             "extension.agreed", .family,
             [
-                .required("what", .oneOf(["assessment", "intervention", "plan", "contact"])), .required("until", .date),
+                .required("what", .oneOf(["assessment", "intervention", "plan", "contact"])),
+                .required("until", .date),
                 .required("reason", .text),
             ], manager: true)
         add(
             "level.changed", .family,
-            [.required("level", level), .required("reason", .oneOf(["step-down", "escalation", "de-escalation"]))])
+            [
+                .required("level", level),
+                .required("reason", .oneOf(["step-down", "escalation", "de-escalation"])),
+            ])
         // Step up, transfer, closure
         add(
             "stepup.requested", .family,
-            [.required("to", .oneOf(["social-care", "mash"])), .required("reason", .text), .optional("s47", .bool)])
+            [
+                .required("to", .oneOf(["social-care", "mash"])), .required("reason", .text),
+                .optional("s47", .bool),
+            ])
         add(
-            "stepup.decided", .family, [.required("accepted", .bool), .optional("transitionUntil", .date)],
+            "stepup.decided", .family,
+            [.required("accepted", .bool), .optional("transitionUntil", .date)],
             manager: true)
-        add("transfer.completed", .family, [.required("team", .reference), .optional("worker", .reference)])
+        add(
+            "transfer.completed", .family,
+            [.required("team", .reference), .optional("worker", .reference)])
         add("closure.approved", .family, [.required("reason", .text)], manager: true)
         add(
             "case.closed", .family,
@@ -301,7 +371,11 @@ public enum Catalogue {
                         .required("supportProvided", .text), .required("impactOnChildren", .text),
                         .required("parentViews", .text), .optional("socialWorkerViews", .text),
                     ])),
-                .optional("exitPlan", .object([.required("signposting", .list(.text, min: 0)), .required("fis", .bool)])),
+                .optional(
+                    "exitPlan",
+                    .object([
+                        .required("signposting", .list(.text, min: 0)), .required("fis", .bool),
+                    ])),
             ])
         // Outcomes and payment by results
         add(
@@ -317,7 +391,8 @@ public enum Catalogue {
                 .required("percent", .number(0...100)), .optional("exclusions", .integer(0...1000)),
             ], outcome: true, rules: [.datesInOrder(from: "from", to: "to")])
         add(
-            "offence.recorded", .family, [.required("memberId", .reference), .required("kind", .oneOf(["offence", "asb"]))],
+            "offence.recorded", .family,
+            [.required("memberId", .reference), .required("kind", .oneOf(["offence", "asb"]))],
             outcome: true)
         add(
             "employment.recorded", .family,
@@ -328,24 +403,35 @@ public enum Catalogue {
             ], outcome: true)
         add(
             "pbr.claimed", .family,
-            [.required("kind", .oneOf(["attachment", "progress", "employment"])), .optional("reference", .text)],
+            [
+                .required("kind", .oneOf(["attachment", "progress", "employment"])),
+                .optional("reference", .text),
+            ],
             outcome: true)
         // Corrections
         add(
             "event.corrected", .any,
-            [.required("target", .text), .required("reason", .text), .required("data", .anyObject)], outcome: true)
-        add("event.voided", .any, [.required("target", .text), .required("reason", .text)], outcome: true)
+            [
+                .required("target", .text), .required("reason", .text),
+                .required("data", .anyObject),
+            ], outcome: true)
+        add(
+            "event.voided", .any, [.required("target", .text), .required("reason", .text)],
+            outcome: true)
         // Data protection (DATA-PROTECTION.md): holds may arrive on a family with no open episode.
         add(
-            "hold.placed", .familyOrOrg, [.required("reason", .text), .optional("reference", .text)], manager: true,
+            "hold.placed", .familyOrOrg,
+            [.required("reason", .text), .optional("reference", .text)], manager: true,
             outcome: true)
         add(
-            "hold.lifted", .familyOrOrg, [.required("hold", .text), .required("reason", .text)], manager: true,
+            "hold.lifted", .familyOrOrg, [.required("hold", .text), .required("reason", .text)],
+            manager: true,
             outcome: true)
         add(
             "record.redacted", .org,
             [
-                .required("family", .reference), .required("seqs", .list(.integer(1...Int.max), min: 1)),
+                .required("family", .reference),
+                .required("seqs", .list(.integer(1...Int.max), min: 1)),
                 .required("reason", .oneOf(Redaction.reasons)), .optional("rule", .text),
             ], manager: true)
         return table
@@ -362,7 +448,8 @@ public enum Catalogue {
 public enum CaseClosure {
     /// The closure reasons of the catalogue.
     public static let reasons = [
-        "met-outcomes", "no-longer-appropriate", "stepped-up", "refused", "disengaged", "moved-away",
+        "met-outcomes", "no-longer-appropriate", "stepped-up", "refused", "disengaged",
+        "moved-away",
         "declined-capacity", "not-eligible", "withdrawn",
     ]
 }

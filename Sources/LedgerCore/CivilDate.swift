@@ -59,7 +59,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Whether `year` is a Gregorian leap year.
-    public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+    public static func isLeap(_ year: Int) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
 
     /// Days in a month.
     public static func daysIn(month: Int, year: Int) -> Int {
@@ -116,7 +118,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let total = year * 12 + (month - 1) + count
         let newYear = total / 12
         let newMonth = total % 12 + 1
-        return CivilDate(unchecked: newYear, newMonth, min(day, Self.daysIn(month: newMonth, year: newYear)))
+        return CivilDate(
+            unchecked: newYear, newMonth, min(day, Self.daysIn(month: newMonth, year: newYear)))
     }
 
     /// Calendar days from `self` to `other`.

@@ -7,18 +7,23 @@ extension DemoScenario {
     /// the contract refuses are left out (the scenario makes none).
     ///
     /// Small scenarios of this kind are what the fold's fingerprint is made from (`LedgerFold.meaning`).
-    public func storedEvents(policy profile: String = "leicestershire-early-help") -> [StoredEvent] {
+    public func storedEvents(policy profile: String = "leicestershire-early-help") -> [StoredEvent]
+    {
         let salt = String(repeating: "0", count: 32)
         var prev = LineFormat.genesisHash
         var events: [StoredEvent] = []
         func store(_ object: JSONObject, recordedAt: Timestamp) {
             guard
                 let input = try? EventInput.parse(
-                    object, line: events.count + 1, recordedAt: recordedAt, makeID: { "demo-\(events.count + 1)" })
+                    object, line: events.count + 1, recordedAt: recordedAt,
+                    makeID: { "demo-\(events.count + 1)" })
             else { return }
             let (line, hash) = LineFormat.encode(
-                input.content, seq: events.count + 1, recordedAt: recordedAt.rfc3339, prev: prev, salt: salt)
-            guard let record = try? LineFormat.decode(Array(line.dropLast())), let event = StoredEvent(record) else {
+                input.content, seq: events.count + 1, recordedAt: recordedAt.rfc3339, prev: prev,
+                salt: salt)
+            guard let record = try? LineFormat.decode(Array(line.dropLast())),
+                let event = StoredEvent(record)
+            else {
                 return
             }
             prev = hash
@@ -27,13 +32,20 @@ extension DemoScenario {
         let first = sortedEntries.first?.recordedOn ?? today
         store(
             JSONObject([
-                JSONMember("id", .string("policy-\(profile)")), JSONMember("stream", "org"), JSONMember("type", "policy.adopted"),
-                JSONMember("occurredAt", "1990-01-01"), JSONMember("actor", ["id": "ledger", "role": "system"]),
+                JSONMember("id", .string("policy-\(profile)")), JSONMember("stream", "org"),
+                JSONMember("type", "policy.adopted"),
+                JSONMember("occurredAt", "1990-01-01"),
+                JSONMember("actor", ["id": "ledger", "role": "system"]),
                 JSONMember("data", ["profile": .string(profile), "effectiveFrom": "1990-01-01"]),
             ]), recordedAt: Timestamp(startOf: first.adding(days: -1)))
         for entry in sortedEntries {
-            guard let object = (try? JSONParser.parse(Array(entry.line.utf8)))?.objectValue else { continue }
-            store(object, recordedAt: Timestamp(seconds: Int64(entry.recordedOn.dayNumber) * 86_400 + 17 * 3600 + 1800))
+            guard let object = (try? JSONParser.parse(Array(entry.line.utf8)))?.objectValue else {
+                continue
+            }
+            store(
+                object,
+                recordedAt: Timestamp(
+                    seconds: Int64(entry.recordedOn.dayNumber) * 86_400 + 17 * 3600 + 1800))
         }
         return EventScanner.amended(events)
     }

@@ -27,7 +27,9 @@ public struct EventData: Sendable {
             return object[key]
         case .view(let chunk, let range):
             let bytes = chunk.bytes(range)
-            return ScannedObject.valueRange(of: key, in: bytes).map { JSONValue(scanned: bytes, $0) }
+            return ScannedObject.valueRange(of: key, in: bytes).map {
+                JSONValue(scanned: bytes, $0)
+            }
         }
     }
 
@@ -41,7 +43,10 @@ public struct EventData: Sendable {
             guard let found = ScannedObject.valueRange(of: key, in: chunk.bytes(range)),
                 chunk.bytes(range)[found.lowerBound] == UInt8(ascii: "{")
             else { return nil }
-            return EventData(chunk: chunk, range: (range.lowerBound + found.lowerBound)..<(range.lowerBound + found.upperBound))
+            return EventData(
+                chunk: chunk,
+                range: (range.lowerBound + found.lowerBound)..<(range.lowerBound + found.upperBound)
+            )
         }
     }
 
@@ -53,14 +58,22 @@ public struct EventData: Sendable {
             return object[key]?.arrayValue.map { $0.map { $0.objectValue.map(EventData.init) } }
         case .view(let chunk, let range):
             let bytes = chunk.bytes(range)
-            guard let found = ScannedObject.valueRange(of: key, in: bytes), bytes[found.lowerBound] == UInt8(ascii: "[") else {
+            guard let found = ScannedObject.valueRange(of: key, in: bytes),
+                bytes[found.lowerBound] == UInt8(ascii: "[")
+            else {
                 return nil
             }
             let start = range.lowerBound + found.lowerBound
             var items: [EventData?] = []
-            let whole = ScannedObject.forEachItem(in: chunk.bytes(start..<(range.lowerBound + found.upperBound))) { item in
+            let whole = ScannedObject.forEachItem(
+                in: chunk.bytes(start..<(range.lowerBound + found.upperBound))
+            ) { item in
                 let isObject = bytes[found.lowerBound + item.lowerBound] == UInt8(ascii: "{")
-                items.append(isObject ? EventData(chunk: chunk, range: (start + item.lowerBound)..<(start + item.upperBound)) : nil)
+                items.append(
+                    isObject
+                        ? EventData(
+                            chunk: chunk,
+                            range: (start + item.lowerBound)..<(start + item.upperBound)) : nil)
                 return true
             }
             return whole ? items : nil

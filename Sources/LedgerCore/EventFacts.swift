@@ -33,7 +33,8 @@ public struct EventFacts: Sendable {
 
     /// Facts with everything given (the in-place validation has worked it out from the bytes).
     init(
-        id: String, idSupplied: Bool, stream: String, streamKind: StreamKind?, streamKey: String, type: String,
+        id: String, idSupplied: Bool, stream: String, streamKind: StreamKind?, streamKey: String,
+        type: String,
         kind: EventKind?, occurred: OccurredAt?, actorID: String, actorRole: String, data: EventData
     ) {
         self.id = id

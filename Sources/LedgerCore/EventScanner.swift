@@ -14,7 +14,9 @@ public struct LogSpan: Sendable {
     /// never only the one a derived file states.
     public var previousHash: SHA256.Digest
 
-    public init(from: Int = 0, to: Int? = nil, firstLine: Int = 1, previousHash: SHA256.Digest = .zero) {
+    public init(
+        from: Int = 0, to: Int? = nil, firstLine: Int = 1, previousHash: SHA256.Digest = .zero
+    ) {
         self.from = from
         self.to = to
         self.firstLine = firstLine
@@ -42,13 +44,17 @@ public struct Coverage: Sendable, Equatable {
 
     public mutating func merge(_ other: Coverage) {
         leftOut = leftOut || other.leftOut
-        if let date = other.latestDate, let recorded = other.latestRecordedAt { include(date: date, recordedAt: recorded) }
+        if let date = other.latestDate, let recorded = other.latestRecordedAt {
+            include(date: date, recordedAt: recorded)
+        }
     }
 
     /// Whether `window` lets in everything this covered.
     public func fits(_ window: EventWindow) -> Bool {
         if let asOf = window.asOf, let latest = latestDate, latest > asOf { return false }
-        if let knownAt = window.knownAt, let latest = latestRecordedAt, latest > knownAt { return false }
+        if let knownAt = window.knownAt, let latest = latestRecordedAt, latest > knownAt {
+            return false
+        }
         return true
     }
 }
@@ -70,11 +76,15 @@ public enum EventScanner {
     @discardableResult
     public static func scan(
         path: String, window: EventWindow, types: EventTypeSet? = nil, span: LogSpan = .all,
-        amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil, _ body: (StoredEvent) throws -> Void
+        amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil,
+        _ body: (StoredEvent) throws -> Void
     ) throws -> Coverage {
-        let (amendments, plan) = try firstPass(given, path: path, window: window, span: span, types: types)
+        let (amendments, plan) = try firstPass(
+            given, path: path, window: window, span: span, types: types)
         var coverage = amendments.coverage
-        try read(path: path, window: window, types: types, span: span, plan: plan, progress: progress) { decoded in
+        try read(
+            path: path, window: window, types: types, span: span, plan: plan, progress: progress
+        ) { decoded in
             coverage.merge(decoded.coverage)
             for record in decoded.records {
                 var event = decoded.event(record)
@@ -91,10 +101,12 @@ public enum EventScanner {
     /// other's state gives, shard by shard, exactly what one fold of the whole log would give for those families.
     public static func foldByFamily<State: Sendable>(
         path: String, window: EventWindow, types: EventTypeSet? = nil, span: LogSpan = .all,
-        amendments given: AmendmentIndex? = nil, states: [State], backlog: Int = 4, progress: ((Int) -> Void)? = nil,
+        amendments given: AmendmentIndex? = nil, states: [State], backlog: Int = 4,
+        progress: ((Int) -> Void)? = nil,
         apply: @escaping @Sendable (inout State, StoredEvent) -> Void
     ) throws -> (states: [State], coverage: Coverage) {
-        let (amendments, plan) = try firstPass(given, path: path, window: window, span: span, types: types)
+        let (amendments, plan) = try firstPass(
+            given, path: path, window: window, span: span, types: types)
         var coverage = amendments.coverage
         let shards = ShardStates(states)
         let count = UInt64(states.count)
@@ -104,13 +116,16 @@ public enum EventScanner {
         let folding = DispatchGroup()
         let room = DispatchSemaphore(value: max(1, backlog))
         defer { folding.wait() }
-        try read(path: path, window: window, types: types, span: span, plan: plan, progress: progress) { decoded in
+        try read(
+            path: path, window: window, types: types, span: span, plan: plan, progress: progress
+        ) { decoded in
             coverage.merge(decoded.coverage)
             room.wait()
             let slice = DispatchGroup()
             for (shard, queue) in queues.enumerated() {
                 queue.async(group: slice) {
-                    for record in decoded.records where record.route == 0 || Int(record.route % count) == shard {
+                    for record in decoded.records
+                    where record.route == 0 || Int(record.route % count) == shard {
                         var event = decoded.event(record)
                         if amendments.amends(event) { amendments.apply(to: &event) }
                         shards.update(shard) { apply(&$0, event) }
@@ -129,7 +144,8 @@ public enum EventScanner {
 
     /// The amendments (given, or read by pass 1) and, when pass 1 runs for a read of some types only, its plan.
     private static func firstPass(
-        _ given: AmendmentIndex?, path: String, window: EventWindow, span: LogSpan, types: EventTypeSet?
+        _ given: AmendmentIndex?, path: String, window: EventWindow, span: LogSpan,
+        types: EventTypeSet?
     ) throws -> (AmendmentIndex, ReadPlan?) {
         if let given { return (given, nil) }
         return try amendments(path: path, window: window, span: span, planning: types)
@@ -142,7 +158,9 @@ public enum EventScanner {
 
     /// The amendments that count in a window (pass 1; see `EventWindow.amendments`). Their data is copied out of
     /// the log's chunks.
-    public static func amendments(path: String, window: EventWindow, span: LogSpan = .all) throws -> AmendmentIndex {
+    public static func amendments(path: String, window: EventWindow, span: LogSpan = .all) throws
+        -> AmendmentIndex
+    {
         try amendments(path: path, window: window, span: span, planning: nil).index
     }
 
@@ -150,13 +168,18 @@ public enum EventScanner {
     /// their own date, since a correction applies at its target's date), and, when `planning` names the types pass
     /// 2 will read, where the lines of those types are (pass 1 splits and peeks at every line anyway; pass 2 then
     /// goes straight to them).
-    static func amendments(path: String, window: EventWindow, span: LogSpan, planning types: EventTypeSet?) throws
+    static func amendments(
+        path: String, window: EventWindow, span: LogSpan, planning types: EventTypeSet?
+    ) throws
         -> (index: AmendmentIndex, plan: ReadPlan?)
     {
         var result: [String: [Amendment]] = [:]
         var coverage = Coverage()
         var plan = types.map { _ in ReadPlan() }
-        try read(path: path, window: window.amendments, types: amendmentTypes, span: span, failures: false, planning: types, chain: true) {
+        try read(
+            path: path, window: window.amendments, types: amendmentTypes, span: span,
+            failures: false, planning: types, chain: true
+        ) {
             decoded in
             if let slice = decoded.plan { plan?.slices[slice.start] = slice }
             coverage.merge(decoded.coverage)
@@ -178,7 +201,8 @@ public enum EventScanner {
         return (
             target,
             Amendment(
-                kind: event.kind == .eventVoided ? .voided : .corrected, by: event.id, seq: event.seq,
+                kind: event.kind == .eventVoided ? .voided : .corrected, by: event.id,
+                seq: event.seq,
                 date: event.date, reason: event.data["reason"]?.stringValue ?? "",
                 data: event.data["data"]?.objectValue.map(EventData.init))
         )
@@ -189,7 +213,9 @@ public enum EventScanner {
     public static func amended(_ events: [StoredEvent]) -> [StoredEvent] {
         var byTarget: [String: [Amendment]] = [:]
         for event in events {
-            if let (target, amendment) = amendment(event) { byTarget[target, default: []].append(amendment) }
+            if let (target, amendment) = amendment(event) {
+                byTarget[target, default: []].append(amendment)
+            }
         }
         let index = AmendmentIndex(byTarget: byTarget)
         return events.map { event in
@@ -211,7 +237,8 @@ public enum EventScanner {
                 found.reserveCapacity(slice.range.count / 400)
                 slice.forEachLine { line, start, _, tooLong in
                     guard !tooLong, let peeked = LineScanner.peek(line) else { return }
-                    let route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[peeked.stream]))
+                    let route = StoredEvent.route(
+                        of: UnsafeBufferPointer(rebasing: line[peeked.stream]))
                     if route != 0 { found.append((route, slice.chunkOffset + start)) }
                 }
                 return LastLines(found: found)
@@ -240,8 +267,10 @@ public enum EventScanner {
     /// read is an error naming it (unless `failures` is false: pass 1 leaves that to pass 2). With `chain`, every
     /// line's hashes are recomputed and the lines linked from `span`'s start: a break is an error at its seq.
     private static func read(
-        path: String, window: EventWindow, types: EventTypeSet?, span: LogSpan, failures: Bool = true,
-        planning: EventTypeSet? = nil, plan: ReadPlan? = nil, chain: Bool = false, progress: ((Int) -> Void)? = nil,
+        path: String, window: EventWindow, types: EventTypeSet?, span: LogSpan,
+        failures: Bool = true,
+        planning: EventTypeSet? = nil, plan: ReadPlan? = nil, chain: Bool = false,
+        progress: ((Int) -> Void)? = nil,
         consume: (DecodedSlice) throws -> Void
     ) throws {
         var lineNumber = span.firstLine - 1
@@ -264,18 +293,24 @@ public enum EventScanner {
                 switch piece {
                 case .parsed(let decoded):
                     if var current = links {
-                        do throws(ChainBreak) { try current.join(decoded.links) } catch { throw broken(error) }
+                        do throws(ChainBreak) { try current.join(decoded.links) } catch {
+                            throw broken(error)
+                        }
                         links = current
                     }
                     if failures, let failure = decoded.failure {
                         throw EventLogError.malformedLine(
-                            seq: nil, lineNumber: lineNumber + failure.index + 1, problem: "\(failure.problem) (run ledger verify)")
+                            seq: nil, lineNumber: lineNumber + failure.index + 1,
+                            problem: "\(failure.problem) (run ledger verify)")
                     }
                     try consume(decoded)
                     lineNumber += decoded.lines
                 case .line(_, _, let info):
                     // An over-long line breaks the chain; a torn tail (no newline) was never acknowledged.
-                    if let links, info.complete { throw broken(ChainBreak(seq: links.expectedSeq, problem: "line longer than 1 MiB")) }
+                    if let links, info.complete {
+                        throw broken(
+                            ChainBreak(seq: links.expectedSeq, problem: "line longer than 1 MiB"))
+                    }
                     lineNumber += 1  // not an event
                 }
                 if let progress, lineNumber - reported >= 200_000 {
@@ -306,13 +341,18 @@ public enum EventScanner {
         /// Decodes one line (of a wanted type): by the fast path when it is in the shape the ledger writes, else
         /// by the reference parser (the event is then held in memory).
         mutating func add(
-            _ line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, index: Int, window: EventWindow,
+            _ line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, index: Int,
+            window: EventWindow,
             scanner: inout LineScanner, types: EventTypeSet? = nil
         ) {
             if let scanned = scanner.scan(line),
-                let typeIndex = EventTypeSet.all.index(of: UnsafeBufferPointer(rebasing: line[scanned.type]))
+                let typeIndex = EventTypeSet.all.index(
+                    of: UnsafeBufferPointer(rebasing: line[scanned.type]))
             {
-                guard let record = EventRecord(scanned, line: line, start: start, offset: offset, type: typeIndex) else { return }
+                guard
+                    let record = EventRecord(
+                        scanned, line: line, start: start, offset: offset, type: typeIndex)
+                else { return }
                 guard window.includes(date: record.date, recordedAt: record.recordedAt) else {
                     coverage.leftOut = true
                     return
@@ -322,7 +362,9 @@ public enum EventScanner {
                 return
             }
             do {
-                guard var event = StoredEvent(try LineFormat.decode(line)), types?.contains(event.type) ?? true else { return }
+                guard var event = StoredEvent(try LineFormat.decode(line)),
+                    types?.contains(event.type) ?? true
+                else { return }
                 guard window.includes(date: event.date, recordedAt: event.recordedAt) else {
                     coverage.leftOut = true
                     return
@@ -338,39 +380,52 @@ public enum EventScanner {
     }
 
     static func decode(
-        _ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planning: EventTypeSet? = nil, chain: Bool = false
+        _ slice: LineSlice, window: EventWindow, types: EventTypeSet?,
+        planning: EventTypeSet? = nil, chain: Bool = false
     ) -> DecodedSlice {
         var decoded = DecodedSlice(chunk: slice.chunk)
         // About one event per 500 bytes when every type is wanted: the array grows once or not at all.
-        decoded.records.reserveCapacity(types == nil ? slice.range.count / 500 : slice.range.count / 2_000)
+        decoded.records.reserveCapacity(
+            types == nil ? slice.range.count / 500 : slice.range.count / 2_000)
         var scanner = LineScanner()
         let sliceStart = slice.range.lowerBound
         var wanted: [(start: Int32, index: Int32)] = []
         decoded.lines = slice.forEachLine { line, start, index, tooLong in
-            if chain { decoded.links.add(ChainLink(line: line, tooLong: tooLong, scanner: &scanner)) }
+            if chain {
+                decoded.links.add(ChainLink(line: line, tooLong: tooLong, scanner: &scanner))
+            }
             guard decoded.failure == nil, !tooLong else { return }
             let peeked = LineScanner.peek(line)
             // A later pass wants the lines of its types, and every line not in the usual shape (read in full).
-            if let planning, peeked.map({ planning.contains(UnsafeBufferPointer(rebasing: line[$0.type])) }) ?? true {
+            if let planning,
+                peeked.map({ planning.contains(UnsafeBufferPointer(rebasing: line[$0.type])) })
+                    ?? true
+            {
                 wanted.append((Int32(start - sliceStart), Int32(index)))
             }
-            if let types, let peeked, !types.contains(UnsafeBufferPointer(rebasing: line[peeked.type])) {
+            if let types, let peeked,
+                !types.contains(UnsafeBufferPointer(rebasing: line[peeked.type]))
+            {
                 return
             }
             decoded.add(
-                line, start: start, offset: slice.chunkOffset + start, index: index, window: window, scanner: &scanner,
+                line, start: start, offset: slice.chunkOffset + start, index: index, window: window,
+                scanner: &scanner,
                 types: types)
         }
         if planning != nil, decoded.failure == nil {
             decoded.plan = SlicePlan(
-                start: slice.chunkOffset + sliceStart, end: slice.chunkOffset + slice.range.upperBound, lines: decoded.lines,
+                start: slice.chunkOffset + sliceStart,
+                end: slice.chunkOffset + slice.range.upperBound, lines: decoded.lines,
                 wanted: wanted)
         }
         return decoded
     }
 
     /// Decodes only the lines a plan names (found by pass 1 over the same slice), without splitting the others.
-    static func decode(_ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planned: SlicePlan) -> DecodedSlice {
+    static func decode(
+        _ slice: LineSlice, window: EventWindow, types: EventTypeSet?, planned: SlicePlan
+    ) -> DecodedSlice {
         var decoded = DecodedSlice(chunk: slice.chunk)
         decoded.records.reserveCapacity(planned.wanted.count)
         var scanner = LineScanner()
@@ -381,7 +436,8 @@ public enum EventScanner {
             guard start < end, let found = memchr(base + start, 0x0A, end - start) else { break }
             let length = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) - start
             decoded.add(
-                UnsafeBufferPointer(start: base + start, count: length), start: start, offset: slice.chunkOffset + start,
+                UnsafeBufferPointer(start: base + start, count: length), start: start,
+                offset: slice.chunkOffset + start,
                 index: Int(index), window: window, scanner: &scanner, types: types)
             if decoded.failure != nil { break }
         }

@@ -54,7 +54,9 @@ public struct EventTypeSet: Sendable {
 
     private static func equals(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let same = name.utf8.withContiguousStorageIfAvailable { stored in
-            guard stored.count == bytes.count, let left = stored.baseAddress, let right = bytes.baseAddress else {
+            guard stored.count == bytes.count, let left = stored.baseAddress,
+                let right = bytes.baseAddress
+            else {
                 return stored.count == bytes.count
             }
             return memcmp(left, right, bytes.count) == 0

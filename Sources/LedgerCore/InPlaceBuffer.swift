@@ -39,7 +39,8 @@ final class InPlaceBuffer<Element>: @unchecked Sendable {
 
     /// The element at `position`, in place (one not taken yet).
     func element(_ position: Int) -> UnsafeMutablePointer<Element> {
-        precondition(position >= taken && position < count, "element \(position) of \(taken)..<\(count)")
+        precondition(
+            position >= taken && position < count, "element \(position) of \(taken)..<\(count)")
         return base + position
     }
 

@@ -18,14 +18,17 @@ public enum InPlaceValidation {
     /// passes every check in place; nil when the caller must ask `EventInput.validate`. `recordedOn` is the
     /// London date of `recordedAt` (the caller remembers it: a batch shares one).
     public static func facts(
-        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, recordedAt: Timestamp,
+        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int,
+        recordedAt: Timestamp,
         recordedOn: CivilDate
     ) -> EventFacts? {
         guard scanned.version == 1, let data = scanned.data else { return nil }
         return facts(
             Members(
-                id: scanned.id, stream: scanned.stream, type: scanned.type, occurredAt: scanned.occurredAt,
-                actor: scanned.actor, actorID: scanned.actorID, actorRole: scanned.actorRole, source: scanned.source,
+                id: scanned.id, stream: scanned.stream, type: scanned.type,
+                occurredAt: scanned.occurredAt,
+                actor: scanned.actor, actorID: scanned.actorID, actorRole: scanned.actorRole,
+                source: scanned.source,
                 data: data),
             line: line, chunk: chunk, start: start, recordedAt: recordedAt, recordedOn: recordedOn)
     }
@@ -35,14 +38,17 @@ public enum InPlaceValidation {
     /// passes it or names the rule it breaks. An event without an id gets one in order, later: its facts carry
     /// an empty id until then.
     public static func facts(
-        _ written: WriterLine, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, recordedAt: Timestamp,
+        _ written: WriterLine, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int,
+        recordedAt: Timestamp,
         recordedOn: CivilDate
     ) -> EventFacts? {
         guard (written.version ?? 1) == 1 else { return nil }
         return facts(
             Members(
-                id: written.id, stream: written.stream, type: written.type, occurredAt: written.occurredAt,
-                actor: written.actor, actorID: written.actorID, actorRole: written.actorRole, source: written.source,
+                id: written.id, stream: written.stream, type: written.type,
+                occurredAt: written.occurredAt,
+                actor: written.actor, actorID: written.actorID, actorRole: written.actorRole,
+                source: written.source,
                 data: written.data),
             line: line, chunk: chunk, start: start, recordedAt: recordedAt, recordedOn: recordedOn)
     }
@@ -61,10 +67,13 @@ public enum InPlaceValidation {
     }
 
     private static func facts(
-        _ members: Members, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, recordedAt: Timestamp,
+        _ members: Members, line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int,
+        recordedAt: Timestamp,
         recordedOn: CivilDate
     ) -> EventFacts? {
-        func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[range]) }
+        func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: line[range])
+        }
         guard members.id.map({ Grammar.isEventID(bytes($0)) }) ?? true,
             let typeIndex = EventTypeSet.all.index(of: bytes(members.type)),
             let eventType = catalogue[typeIndex],
@@ -73,19 +82,27 @@ public enum InPlaceValidation {
             let occurred = OccurredAt(utf8: bytes(members.occurredAt)),
             let earliest = EventInput.earliest, occurred.date >= earliest,
             occurred.instant.map({ $0 <= recordedAt }) ?? (occurred.date <= recordedOn),
-            actorPasses(bytes(members.actor), id: bytes(members.actorID), role: bytes(members.actorRole)),
+            actorPasses(
+                bytes(members.actor), id: bytes(members.actorID), role: bytes(members.actorRole)),
             members.source.map({ sourcePasses(bytes($0)) }) ?? true
         else { return nil }
         let object = bytes(members.data)
-        guard Schema.objectPasses(object, eventType.fields), TypeRulesInPlace.pass(eventType, object) else { return nil }
+        guard Schema.objectPasses(object, eventType.fields),
+            TypeRulesInPlace.pass(eventType, object)
+        else { return nil }
         let stream = bytes(members.stream)
         return EventFacts(
             id: members.id.map { String(scanned: line, $0) } ?? "", idSupplied: members.id != nil,
             stream: String(decoding: stream, as: UTF8.self), streamKind: streamKind,
-            streamKey: streamKind == .org ? "org" : String(decoding: UnsafeBufferPointer(rebasing: stream[7...]), as: UTF8.self),
+            streamKey: streamKind == .org
+                ? "org"
+                : String(decoding: UnsafeBufferPointer(rebasing: stream[7...]), as: UTF8.self),
             type: eventType.name, kind: EventKind.byCatalogueIndex[typeIndex], occurred: occurred,
-            actorID: String(scanned: line, members.actorID), actorRole: String(scanned: line, members.actorRole),
-            data: EventData(chunk: chunk, range: (start + members.data.lowerBound)..<(start + members.data.upperBound)))
+            actorID: String(scanned: line, members.actorID),
+            actorRole: String(scanned: line, members.actorRole),
+            data: EventData(
+                chunk: chunk,
+                range: (start + members.data.lowerBound)..<(start + members.data.upperBound)))
     }
 
     /// The catalogue's entries in `EventTypeSet.all` order.
@@ -93,13 +110,17 @@ public enum InPlaceValidation {
 
     /// `actor` is exactly `{id, role}` (in either order), a reference and a known role.
     static func actorPasses(
-        _ actor: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>, role: UnsafeBufferPointer<UInt8>
+        _ actor: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>,
+        role: UnsafeBufferPointer<UInt8>
     ) -> Bool {
         var members = 0
-        guard ScannedObject.forEachMember(in: actor, { _, _ in
-            members += 1
-            return true
-        }), members == 2
+        guard
+            ScannedObject.forEachMember(
+                in: actor,
+                { _, _ in
+                    members += 1
+                    return true
+                }), members == 2
         else { return false }
         return Grammar.isReference(id) && Schema.isOneOf(role, EventInput.roles)
     }
@@ -110,9 +131,10 @@ public enum InPlaceValidation {
         var valid = true
         _ = ScannedObject.forEachMember(in: source) { name, value in
             if Schema.equals(UnsafeBufferPointer(rebasing: source[name]), "recordedAt") {
-                valid = Schema.plainContents(UnsafeBufferPointer(rebasing: source[value])).flatMap {
-                    Timestamp(rfc3339UTF8: $0)
-                } != nil
+                valid =
+                    Schema.plainContents(UnsafeBufferPointer(rebasing: source[value])).flatMap {
+                        Timestamp(rfc3339UTF8: $0)
+                    } != nil
             }
             return true
         }
@@ -122,7 +144,8 @@ public enum InPlaceValidation {
     /// The identifier grammars of EVENTS.md §1, on bytes.
     enum Grammar {
         static func isEventID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            (1...128).contains(bytes.count) && bytes.allSatisfy { isWord($0) || $0 == UInt8(ascii: ":") }
+            (1...128).contains(bytes.count)
+                && bytes.allSatisfy { isWord($0) || $0 == UInt8(ascii: ":") }
         }
 
         static func isReference(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -130,8 +153,10 @@ public enum InPlaceValidation {
         }
 
         static func isWord(_ byte: UInt8) -> Bool {
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+                || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "-")
         }
 
         static func streamKind(_ stream: UnsafeBufferPointer<UInt8>) -> StreamKind? {
@@ -156,14 +181,17 @@ public enum InPlaceValidation {
                 ScannedObject.forEachMember(in: object) { name, value in
                     let nameBytes = UnsafeBufferPointer(rebasing: object[name])
                     var index = 0
-                    while index < fields.count && !equals(nameBytes, fields[index].name) { index += 1 }
+                    while index < fields.count && !equals(nameBytes, fields[index].name) {
+                        index += 1
+                    }
                     guard index < fields.count else { return false }
                     present |= 1 << UInt64(index)
                     return passes(UnsafeBufferPointer(rebasing: object[value]), fields[index].kind)
                 }
             }
             guard complete else { return false }
-            for (index, field) in fields.enumerated() where field.required && present & (1 << UInt64(index)) == 0 {
+            for (index, field) in fields.enumerated()
+            where field.required && present & (1 << UInt64(index)) == 0 {
                 return false
             }
             return true
@@ -199,10 +227,14 @@ public enum InPlaceValidation {
                 }
                 return all && count >= minimum
             case .code(let lengths):
-                return plainContents(value).map { Identifiers.isUppercaseCode($0, lengths: lengths) } ?? false
+                return plainContents(value).map {
+                    Identifiers.isUppercaseCode($0, lengths: lengths)
+                } ?? false
             case .textOrList:
                 if value.first == UInt8(ascii: "[") {
-                    return ScannedObject.forEachItem(in: value) { textPasses(UnsafeBufferPointer(rebasing: value[$0])) }
+                    return ScannedObject.forEachItem(in: value) {
+                        textPasses(UnsafeBufferPointer(rebasing: value[$0]))
+                    }
                 }
                 return textPasses(value)
             }
@@ -210,13 +242,18 @@ public enum InPlaceValidation {
 
         /// A non-empty string of at most `SchemaChecker.maxTextLength` bytes once decoded (escapes only shorten).
         static func textPasses(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-            value.count > 2 && value.first == UInt8(ascii: "\"") && value.count - 2 <= SchemaChecker.maxTextLength
+            value.count > 2 && value.first == UInt8(ascii: "\"")
+                && value.count - 2 <= SchemaChecker.maxTextLength
         }
 
         /// The contents of a string value with no escape and nothing but ASCII (compared byte for byte, they mean
         /// what the reference's `String` comparison means); nil otherwise.
-        static func plainContents(_ value: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
-            guard value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") else { return nil }
+        static func plainContents(_ value: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<
+            UInt8
+        >? {
+            guard value.count >= 2, value.first == UInt8(ascii: "\""),
+                value.last == UInt8(ascii: "\"")
+            else { return nil }
             let contents = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
             guard contents.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\\") }) else { return nil }
             return contents
@@ -249,21 +286,27 @@ public enum InPlaceValidation {
         }
 
         static func number(_ value: UnsafeBufferPointer<UInt8>) -> Double? {
-            guard let first = value.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else { return nil }
+            guard let first = value.first,
+                first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39)
+            else { return nil }
             return Double(String(decoding: value, as: UTF8.self))
         }
 
         static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
             let same = text.utf8.withContiguousStorageIfAvailable { stored in
                 stored.count == bytes.count
-                    && (bytes.isEmpty || memcmp(stored.baseAddress.unsafelyUnwrapped, bytes.baseAddress.unsafelyUnwrapped, bytes.count) == 0)
+                    && (bytes.isEmpty
+                        || memcmp(
+                            stored.baseAddress.unsafelyUnwrapped,
+                            bytes.baseAddress.unsafelyUnwrapped, bytes.count) == 0)
             }
             return same ?? text.utf8.elementsEqual(bytes)
         }
 
         static func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: String) -> Bool {
             let count = prefix.utf8.count
-            return bytes.count >= count && equals(UnsafeBufferPointer(rebasing: bytes[0..<count]), prefix)
+            return bytes.count >= count
+                && equals(UnsafeBufferPointer(rebasing: bytes[0..<count]), prefix)
         }
     }
 }
@@ -293,11 +336,16 @@ enum TypeRulesInPlace {
             guard let range = member(object, of: data) else { return true }
             let lower = member(low, of: range).flatMap(Schema.integer)
             let upper = member(high, of: range).flatMap(Schema.integer)
-            guard let lower, let upper else { return member(low, of: range) == nil || member(high, of: range) == nil }
+            guard let lower, let upper else {
+                return member(low, of: range) == nil || member(high, of: range) == nil
+            }
             return lower <= upper
         case .datesInOrder(let from, let to):
-            guard let start = member(from, of: data).flatMap(Schema.plainContents).flatMap(CivilDate.init(utf8:)),
-                let end = member(to, of: data).flatMap(Schema.plainContents).flatMap(CivilDate.init(utf8:))
+            guard
+                let start = member(from, of: data).flatMap(Schema.plainContents).flatMap(
+                    CivilDate.init(utf8:)),
+                let end = member(to, of: data).flatMap(Schema.plainContents).flatMap(
+                    CivilDate.init(utf8:))
             else { return member(from, of: data) == nil || member(to, of: data) == nil }
             return end >= start
         case .childAndUniqueIDs(let list):
@@ -306,8 +354,14 @@ enum TypeRulesInPlace {
             var ids: [UnsafeBufferPointer<UInt8>] = []
             let unique = ScannedObject.forEachItem(in: members) { item in
                 let person = UnsafeBufferPointer(rebasing: members[item])
-                if let role = member("role", of: person).flatMap(Schema.plainContents), Schema.equals(role, "child") { child = true }
-                guard let id = member("id", of: person).flatMap(Schema.plainContents) else { return false }
+                if let role = member("role", of: person).flatMap(Schema.plainContents),
+                    Schema.equals(role, "child")
+                {
+                    child = true
+                }
+                guard let id = member("id", of: person).flatMap(Schema.plainContents) else {
+                    return false
+                }
                 guard !ids.contains(where: { $0.elementsEqual(id) }) else { return false }
                 ids.append(id)
                 return true
@@ -327,7 +381,11 @@ enum TypeRulesInPlace {
     }
 
     /// The value of member `name` of an object, if present.
-    static func member(_ name: String, of object: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
-        ScannedObject.valueRange(of: name, in: object).map { UnsafeBufferPointer(rebasing: object[$0]) }
+    static func member(_ name: String, of object: UnsafeBufferPointer<UInt8>)
+        -> UnsafeBufferPointer<UInt8>?
+    {
+        ScannedObject.valueRange(of: name, in: object).map {
+            UnsafeBufferPointer(rebasing: object[$0])
+        }
     }
 }

@@ -8,7 +8,9 @@ public struct LedgerEnvironment: Sendable {
     public var randomBytes: @Sendable (Int) -> [UInt8]
 
     /// Creates an environment.
-    public init(now: @escaping @Sendable () -> Timestamp, randomBytes: @escaping @Sendable (Int) -> [UInt8]) {
+    public init(
+        now: @escaping @Sendable () -> Timestamp, randomBytes: @escaping @Sendable (Int) -> [UInt8]
+    ) {
         self.now = now
         self.randomBytes = randomBytes
     }
@@ -18,7 +20,9 @@ public struct LedgerEnvironment: Sendable {
         now: {
             var spec = timespec()
             clock_gettime(CLOCK_REALTIME, &spec)
-            return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int32(spec.tv_nsec / 1_000_000 * 1_000_000))
+            return Timestamp(
+                seconds: Int64(spec.tv_sec),
+                nanoseconds: Int32(spec.tv_nsec / 1_000_000 * 1_000_000))
         },
         randomBytes: { count in KernelRandom.shared.bytes(count) })
 
@@ -39,7 +43,9 @@ public struct LedgerEnvironment: Sendable {
         var bytes = randomBytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let groups: [ArraySlice<UInt8>] = [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]]
+        let groups: [ArraySlice<UInt8>] = [
+            bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16],
+        ]
         return groups.map { Hex.encode($0) }.joined(separator: "-")
     }
 
@@ -105,7 +111,9 @@ final class KernelRandom: @unchecked Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         while out.count < count {
-            if next == pool.count && !refill() { return out + Self.fromGenerator(count - out.count) }
+            if next == pool.count && !refill() {
+                return out + Self.fromGenerator(count - out.count)
+            }
             let take = min(count - out.count, pool.count - next)
             out.append(contentsOf: pool[next..<(next + take)])
             for index in next..<(next + take) { pool[index] = 0 }
@@ -140,7 +148,9 @@ final class KernelRandom: @unchecked Sendable {
         var generator = SystemRandomNumberGenerator()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count + 8)
-        while bytes.count < count { withUnsafeBytes(of: generator.next()) { bytes.append(contentsOf: $0) } }
+        while bytes.count < count {
+            withUnsafeBytes(of: generator.next()) { bytes.append(contentsOf: $0) }
+        }
         return Array(bytes.prefix(count))
     }
 }

@@ -67,72 +67,107 @@ extension LedgerStore {
         return try file.withLock { locked in
             if locked.tornBytes > 0 {
                 throw RedactionRefusal(
-                    "the log ends in a torn line (\(locked.tornBytes) bytes): run ledger recover first, then redact again")
+                    "the log ends in a torn line (\(locked.tornBytes) bytes): run ledger recover first, then redact again"
+                )
             }
             let index = try IdIndex.open(for: locked)
             var state = try Self.loadState(locked: locked, index: index)
             let stream = "family:" + request.family
             // Holds: the family's own and the organisation's.
-            let holds = state.holds(on: stream).map { "hold \($0) on \(stream)" } + state.orgHolds.map { "hold \($0) on org" }
+            let holds =
+                state.holds(on: stream).map { "hold \($0) on \(stream)" }
+                + state.orgHolds.map { "hold \($0) on org" }
             if !holds.isEmpty {
-                throw RedactionRefusal("family \(request.family) is held (\(holds.joined(separator: "; "))): nothing held may be redacted")
+                throw RedactionRefusal(
+                    "family \(request.family) is held (\(holds.joined(separator: "; "))): nothing held may be redacted"
+                )
             }
             // The actor: a registered manager, checked with every rule record.redacted must pass.
             guard let worker = state.worker(request.actor), !worker.left else {
-                throw RedactionRefusal("--actor \(request.actor) is not a registered worker who has not left")
+                throw RedactionRefusal(
+                    "--actor \(request.actor) is not a registered worker who has not left")
             }
             guard Role.managers.contains(worker.role) else {
-                throw RedactionRefusal("--actor \(request.actor) is \(worker.role): redaction needs a manager (\(Role.managers.sorted().joined(separator: ", ")))")
+                throw RedactionRefusal(
+                    "--actor \(request.actor) is \(worker.role): redaction needs a manager (\(Role.managers.sorted().joined(separator: ", ")))"
+                )
             }
             // The family's lines, as they stand.
-            var familyLines: [(seq: Int, type: String, id: String, redacted: Bool, target: String?)] = []
+            var familyLines:
+                [(seq: Int, type: String, id: String, redacted: Bool, target: String?)] = []
             var scanner = LineScanner()
             let streamBytes = Array(stream.utf8)
-            try LogReader(path: locked.path).forEachLine(from: 0, to: locked.head.size) { line, position, _ in
+            try LogReader(path: locked.path).forEachLine(from: 0, to: locked.head.size) {
+                line, position, _ in
                 // Most lines are another family's: told by their stream's bytes, without decoding them.
-                if let scanned = scanner.scan(line), !UnsafeBufferPointer(rebasing: line[scanned.stream]).elementsEqual(streamBytes) {
+                if let scanned = scanner.scan(line),
+                    !UnsafeBufferPointer(rebasing: line[scanned.stream]).elementsEqual(streamBytes)
+                {
                     return
                 }
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 guard record.content.stream == stream else { return }
                 var target: String?
-                if record.content.type == "event.corrected" || record.content.type == "event.voided" {
+                if record.content.type == "event.corrected" || record.content.type == "event.voided"
+                {
                     target = record.content.data.objectValue?["target"]?.stringValue
                 }
-                familyLines.append((record.seq, record.content.type, record.content.id, record.redacted != nil, target))
+                familyLines.append(
+                    (
+                        record.seq, record.content.type, record.content.id, record.redacted != nil,
+                        target
+                    ))
             }
-            if familyLines.isEmpty { throw RedactionRefusal("family \(request.family) has no line in the log") }
+            if familyLines.isEmpty {
+                throw RedactionRefusal("family \(request.family) has no line in the log")
+            }
             // Holds are the record of why a record was kept: their lines stay.
             let kept: Set<String> = ["hold.placed", "hold.lifted"]
             var chosen: [(seq: Int, type: String)]
             if let named = request.seqs {
                 guard request.reason == "wrong-family" else {
-                    throw UsageErrorText("--seq names lines for --reason wrong-family; retention-ended redacts the whole family")
+                    throw UsageErrorText(
+                        "--seq names lines for --reason wrong-family; retention-ended redacts the whole family"
+                    )
                 }
-                let bySeq = Dictionary(familyLines.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
+                let bySeq = Dictionary(
+                    familyLines.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
                 let namedSet = Set(named)
                 for seq in named.sorted() {
                     guard let line = bySeq[seq] else {
-                        throw RedactionRefusal("seq \(seq) is not a line of family \(request.family) (only its own lines can be named)")
+                        throw RedactionRefusal(
+                            "seq \(seq) is not a line of family \(request.family) (only its own lines can be named)"
+                        )
                     }
                     if line.redacted { throw RedactionRefusal("seq \(seq) is redacted already") }
-                    if kept.contains(line.type) { throw RedactionRefusal("seq \(seq) is a \(line.type), which is never redacted") }
+                    if kept.contains(line.type) {
+                        throw RedactionRefusal(
+                            "seq \(seq) is a \(line.type), which is never redacted")
+                    }
                 }
                 // A correction or void of a named line carries or refers to what is removed: it must be named too.
                 let namedIDs = Set(familyLines.filter { namedSet.contains($0.seq) }.map(\.id))
                 for line in familyLines where !namedSet.contains(line.seq) && !line.redacted {
                     if let target = line.target, namedIDs.contains(target) {
-                        throw RedactionRefusal("seq \(line.seq) (\(line.type)) amends a named line: name it too (--seq \(line.seq))")
+                        throw RedactionRefusal(
+                            "seq \(line.seq) (\(line.type)) amends a named line: name it too (--seq \(line.seq))"
+                        )
                     }
                 }
                 chosen = named.sorted().compactMap { bySeq[$0].map { ($0.seq, $0.type) } }
             } else {
                 guard request.reason == "retention-ended" else {
-                    throw UsageErrorText("--reason wrong-family needs --seq N for each line recorded on the wrong family")
+                    throw UsageErrorText(
+                        "--reason wrong-family needs --seq N for each line recorded on the wrong family"
+                    )
                 }
-                chosen = familyLines.filter { !$0.redacted && !kept.contains($0.type) }.map { ($0.seq, $0.type) }
+                chosen = familyLines.filter { !$0.redacted && !kept.contains($0.type) }.map {
+                    ($0.seq, $0.type)
+                }
             }
-            if chosen.isEmpty { throw RedactionRefusal("family \(request.family) has nothing left to redact") }
+            if chosen.isEmpty {
+                throw RedactionRefusal("family \(request.family) has nothing left to redact")
+            }
             let rule = try allow(locked)
             // The record.redacted event, checked as every event is (actor registered, a manager, the schema).
             let now = environment.now()
@@ -145,9 +180,16 @@ extension LedgerStore {
             ])
             if let rule { data["rule"] = .string(rule) }
             let event = JSONObject([
-                JSONMember("id", .string(recordID)), JSONMember("stream", "org"), JSONMember("type", "record.redacted"),
+                JSONMember("id", .string(recordID)), JSONMember("stream", "org"),
+                JSONMember("type", "record.redacted"),
                 JSONMember("occurredAt", .string(today)),
-                JSONMember("actor", .object(JSONObject([JSONMember("id", .string(request.actor)), JSONMember("role", .string(worker.role))]))),
+                JSONMember(
+                    "actor",
+                    .object(
+                        JSONObject([
+                            JSONMember("id", .string(request.actor)),
+                            JSONMember("role", .string(worker.role)),
+                        ]))),
                 JSONMember("data", .object(data)),
             ])
             let input = try JSONWriter.bytes(.object(event)).withUnsafeBufferPointer { line in
@@ -163,20 +205,25 @@ extension LedgerStore {
                 }
             }
             var result = RedactionResult(
-                lines: chosen, recordID: recordID, recordSeq: locked.head.seq + 1, rule: rule, head: locked.head,
+                lines: chosen, recordID: recordID, recordSeq: locked.head.seq + 1, rule: rule,
+                head: locked.head,
                 removed: [], keptSideFiles: [])
             if request.dryRun { return result }
 
             // The notice each redacted line gets in place of its data and salt.
             let notice = JSONWriter.bytes(
-                .object(JSONObject([
-                    JSONMember("on", .string(today)), JSONMember("reason", .string(request.reason)),
-                    JSONMember("by", .string(request.actor)), JSONMember("record", .string(recordID)),
-                ])))
+                .object(
+                    JSONObject([
+                        JSONMember("on", .string(today)),
+                        JSONMember("reason", .string(request.reason)),
+                        JSONMember("by", .string(request.actor)),
+                        JSONMember("record", .string(recordID)),
+                    ])))
             var appended: [UInt8] = []
             let hash = LineFormat.encode(
                 id: recordID, middle: LineFormat.middle(input.content, recordedAt: now.rfc3339),
-                data: JSONWriter.bytes(input.content.data), seq: locked.head.seq + 1, prev: locked.head.hash,
+                data: JSONWriter.bytes(input.content.data), seq: locked.head.seq + 1,
+                prev: locked.head.hash,
                 salt: environment.makeSalt(), into: &appended)
             let newHead = LogHead(seq: locked.head.seq + 1, hash: hash, size: 0)
             let redactSeqs = Set(chosen.map(\.seq))
@@ -184,10 +231,15 @@ extension LedgerStore {
             // again after (a reader may have written a checkpoint of the old log in between).
             result.removed = Self.purgeDerived(of: locked.path)
             var size = 0
-            try locked.replace(temporary: locked.path + Self.redactionTemporarySuffix, newHead: newHead) { output in
+            try locked.replace(
+                temporary: locked.path + Self.redactionTemporarySuffix, newHead: newHead
+            ) { output in
                 var lineScanner = LineScanner()
-                try LogReader(path: locked.path).forEachLine(from: 0, to: locked.head.size) { line, position, info in
-                    guard info.complete else { throw RedactionRefusal("line \(position.lineNumber) has no newline") }
+                try LogReader(path: locked.path).forEachLine(from: 0, to: locked.head.size) {
+                    line, position, info in
+                    guard info.complete else {
+                        throw RedactionRefusal("line \(position.lineNumber) has no newline")
+                    }
                     var seq = 0
                     var bodyEnd = 0
                     var hashRange = 0..<0
@@ -202,7 +254,9 @@ extension LedgerStore {
                         // The reference parser's record has the hash as text; the line is rebuilt from it.
                         if redactSeqs.contains(seq) {
                             var bytes = Array(UnsafeBufferPointer(rebasing: line[0..<bodyEnd]))
-                            bytes.append(contentsOf: Array(",\"hash\":\"\(record.hash)\",\"redacted\":".utf8))
+                            bytes.append(
+                                contentsOf: Array(",\"hash\":\"\(record.hash)\",\"redacted\":".utf8)
+                            )
                             bytes.append(contentsOf: notice)
                             bytes.append(contentsOf: Array("}\n".utf8))
                             size += bytes.count
@@ -233,7 +287,8 @@ extension LedgerStore {
                 size += appended.count
             }
             result.head = LogHead(seq: newHead.seq, hash: hash, size: size)
-            result.removed = Array(Set(result.removed + Self.purgeDerived(of: locked.path))).sorted()
+            result.removed = Array(Set(result.removed + Self.purgeDerived(of: locked.path)))
+                .sorted()
             // Side files of torn lines: a partial line of this family holds its data.
             let sideFiles = Self.purgeTornSideFiles(of: locked.path, family: request.family)
             result.removed += sideFiles.removed
@@ -247,7 +302,8 @@ extension LedgerStore {
     static func purgeDerived(of path: String) -> [String] {
         var removed: [String] = []
         for suffix in DerivedFiles.suffixes {
-            for candidate in [path + suffix, path + suffix + ".new"] where FileOutput.size(candidate) != nil {
+            for candidate in [path + suffix, path + suffix + ".new"]
+            where FileOutput.size(candidate) != nil {
                 FileOutput.remove(candidate)
                 removed.append(candidate)
             }
@@ -257,7 +313,9 @@ extension LedgerStore {
 
     /// The side files `recover` left (`<log>.torn-N`, a partial line each): removed when they hold a line of
     /// `family`; kept, and named, when too little of the line is there to tell whose it was.
-    static func purgeTornSideFiles(of path: String, family: String) -> (removed: [String], kept: [String]) {
+    static func purgeTornSideFiles(of path: String, family: String) -> (
+        removed: [String], kept: [String]
+    ) {
         let directory = FileOutput.directory(of: path)
         let prefix = String(path.split(separator: "/").last ?? Substring(path)) + ".torn-"
         var removed: [String] = []

@@ -49,7 +49,9 @@ public enum InputSource: Sendable {
 /// The files the ledger keeps beside a log (`<log><suffix>`), all derived from the log and rebuilt when missing
 /// or stale (what `redact` purges).
 public enum DerivedFiles {
-    public static let suffixes = [".ids", ".state", ".state-delta", ".fold-caseload", ".fold-families", ".fold-all"]
+    public static let suffixes = [
+        ".ids", ".state", ".state-delta", ".fold-caseload", ".fold-families", ".fold-all",
+    ]
 
     /// Files beside a log that are not derived from it: the access log and the list of rebuild folders (records
     /// of their own), and the lock file of builds before the lock was taken on the log itself.
@@ -90,12 +92,15 @@ public struct LedgerStore: Sendable {
     /// Creates the log with `policy.adopted` as event 1, then registers `systems` (EVENTS.md §2: the first
     /// systems, which may then register workers), all recorded by the ledger itself.
     public func initialize(
-        policy: JSONObject, effectiveFrom: CivilDate, id: String? = nil, systems: [SystemRegistration] = []
+        policy: JSONObject, effectiveFrom: CivilDate, id: String? = nil,
+        systems: [SystemRegistration] = []
     ) throws -> AppendSummary {
         try file.create()
         var data = policy
         data["effectiveFrom"] = .string(effectiveFrom.description)
-        let ledger: JSONValue = ["id": .string(WriteState.ledgerActor), "role": .string(Role.system)]
+        let ledger: JSONValue = [
+            "id": .string(WriteState.ledgerActor), "role": .string(Role.system),
+        ]
         var event = JSONObject([
             JSONMember("stream", "org"), JSONMember("type", "policy.adopted"),
             JSONMember("occurredAt", .string(effectiveFrom.description)),
@@ -111,7 +116,8 @@ public struct LedgerStore: Sendable {
                         JSONObject([
                             JSONMember("id", .string("system-registered-\(system.id)")),
                             JSONMember("stream", .string("system:\(system.id)")),
-                            JSONMember("type", "system.registered"), JSONMember("occurredAt", .string(today)),
+                            JSONMember("type", "system.registered"),
+                            JSONMember("occurredAt", .string(today)),
                             JSONMember("actor", ledger),
                             JSONMember(
                                 "data",
@@ -141,29 +147,40 @@ public struct LedgerStore: Sendable {
     /// of refusing.
     @discardableResult
     public func append(
-        _ source: InputSource, mode: AppendMode, expectVersion: Int? = nil, autoRecover: Bool = true,
+        _ source: InputSource, mode: AppendMode, expectVersion: Int? = nil,
+        autoRecover: Bool = true,
         onOutcome: (Int, AppendOutcome, UnsafeBufferPointer<UInt8>) throws -> Void = { _, _, _ in }
     ) throws -> AppendSummary {
         try file.withLock { locked in
             var summary = AppendSummary()
             if locked.tornBytes > 0 {
-                guard autoRecover else { throw EventLogError.tornTail(path: locked.path, bytes: locked.tornBytes) }
+                guard autoRecover else {
+                    throw EventLogError.tornTail(path: locked.path, bytes: locked.tornBytes)
+                }
                 summary.recovery = try locked.recover()
             }
             let index = try IdIndex.open(for: locked)
             var state = try Self.loadState(locked: locked, index: index)
             var session = AppendSession(
-                locked: locked, index: index, environment: environment, mode: mode, expectVersion: expectVersion)
+                locked: locked, index: index, environment: environment, mode: mode,
+                expectVersion: expectVersion)
             let recordedAt = session.recordedAt
             let recordedAtText = session.recordedAtText
-            func commit(_ prepared: consuming Result<AppendSession.Prepared, ValidationError>, _ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+            func commit(
+                _ prepared: consuming Result<AppendSession.Prepared, ValidationError>,
+                _ line: UnsafeBufferPointer<UInt8>, _ number: Int
+            ) throws {
                 let outcome = session.commit(prepared, number: number, state: &state)
                 if session.retired.count >= 4_096 { session.retireOffThread() }
                 // Ingest reports an appended line only once its batch is durable; outcomes behind it wait too, so
                 // every line is reported in input order.
                 var waits = false
                 if case .ingest = mode {
-                    if case .appended = outcome { waits = true } else { waits = !session.deferred.isEmpty }
+                    if case .appended = outcome {
+                        waits = true
+                    } else {
+                        waits = !session.deferred.isEmpty
+                    }
                 }
                 if waits {
                     let bytes: [UInt8]
@@ -175,20 +192,30 @@ public struct LedgerStore: Sendable {
                 if case .ingest(let size) = mode, session.pendingCount >= size {
                     try session.flush(last: false)
                     for (deferredNumber, deferredOutcome, bytes) in session.deferred {
-                        try bytes.withUnsafeBufferPointer { try onOutcome(deferredNumber, deferredOutcome, $0) }
+                        try bytes.withUnsafeBufferPointer {
+                            try onOutcome(deferredNumber, deferredOutcome, $0)
+                        }
                     }
                     session.deferred.removeAll(keepingCapacity: true)
                 }
             }
-            func prepareAndCommit(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool) throws {
-                try commit(AppendSession.prepare(line, number: number, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText), line, number)
+            func prepareAndCommit(
+                _ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ tooLong: Bool
+            ) throws {
+                try commit(
+                    AppendSession.prepare(
+                        line, number: number, tooLong: tooLong, recordedAt: recordedAt,
+                        recordedAtText: recordedAtText), line, number)
             }
             switch source {
             case .lines(let lines) where lines.count >= 1_024:
                 // Prepared on every core, committed in order.
-                let prepared = Self.prepare(lines, recordedAt: recordedAt, recordedAtText: recordedAtText)
+                let prepared = Self.prepare(
+                    lines, recordedAt: recordedAt, recordedAtText: recordedAtText)
                 for (offset, line) in lines.enumerated() {
-                    try line.withUnsafeBufferPointer { try commit(prepared[offset], $0, offset + 1) }
+                    try line.withUnsafeBufferPointer {
+                        try commit(prepared[offset], $0, offset + 1)
+                    }
                 }
             case .lines(let lines):
                 for (offset, line) in lines.enumerated() {
@@ -205,15 +232,20 @@ public struct LedgerStore: Sendable {
                 let recordedOn = recordedAt.londonDate
                 try ParallelLineReader(path: path).read(
                     parse: { slice in
-                        let prepared = PreparedSlice(chunk: slice.chunk, capacity: slice.range.count / 256)
+                        let prepared = PreparedSlice(
+                            chunk: slice.chunk, capacity: slice.range.count / 256)
                         var scanner = LineScanner()
                         slice.forEachLine { line, start, index, tooLong in
-                            prepared.append((
-                                AppendSession.prepare(
-                                    line, number: index + 1, tooLong: tooLong, chunk: slice.chunk, start: start,
-                                    scanner: &scanner, recordedAt: recordedAt, recordedOn: recordedOn,
-                                    recordedAtText: recordedAtText),
-                                start..<(start + line.count)))
+                            prepared.append(
+                                (
+                                    AppendSession.prepare(
+                                        line, number: index + 1, tooLong: tooLong,
+                                        chunk: slice.chunk, start: start,
+                                        scanner: &scanner, recordedAt: recordedAt,
+                                        recordedOn: recordedOn,
+                                        recordedAtText: recordedAtText),
+                                    start..<(start + line.count)
+                                ))
                         }
                         return prepared
                     },
@@ -230,7 +262,8 @@ public struct LedgerStore: Sendable {
                         }
                     })
             case .standardInput:
-                try LogReader(descriptor: 0, name: "standard input").forEachLine { line, position, info in
+                try LogReader(descriptor: 0, name: "standard input").forEachLine {
+                    line, position, info in
                     try prepareAndCommit(line, position.lineNumber, info.tooLong)
                 }
             }
@@ -246,7 +279,9 @@ public struct LedgerStore: Sendable {
             }
             if session.appendedCount > 0 || state.base == nil || !state.dirtyStreams.isEmpty {
                 do { try WriteStateStore.save(state, head: locked.head, for: locked.path) } catch {
-                    session.derivedWarning = session.derivedWarning ?? "the state checkpoint could not be updated (\(error)); it will be rebuilt from the log"
+                    session.derivedWarning =
+                        session.derivedWarning
+                        ?? "the state checkpoint could not be updated (\(error)); it will be rebuilt from the log"
                 }
             }
             summary.derivedWarning = session.derivedWarning
@@ -280,20 +315,27 @@ public struct LedgerStore: Sendable {
         var chain = try verifiedChain(at: head, locked: locked)
         var scanner = LineScanner()
         if head.size < locked.head.size {
-            try LogReader(path: locked.path).forEachLine(from: head.size, to: locked.head.size) { line, position, info in
+            try LogReader(path: locked.path).forEachLine(from: head.size, to: locked.head.size) {
+                line, position, info in
                 do throws(ChainBreak) {
-                    try chain.accept(ChainLink(line: line, tooLong: info.tooLong, scanner: &scanner))
-                } catch { throw EventLogError.chainBroken(seq: error.seq, lineNumber: error.seq, problem: error.problem) }
+                    try chain.accept(
+                        ChainLink(line: line, tooLong: info.tooLong, scanner: &scanner))
+                } catch {
+                    throw EventLogError.chainBroken(
+                        seq: error.seq, lineNumber: error.seq, problem: error.problem)
+                }
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 state.apply(EventFacts(record.content)) { id in
                     (try? Self.find(id, locked: locked, index: index))?.content.type
                 }
             }
         }
-        guard chain.expectedSeq == locked.head.seq + 1, chain.previousHash.hex == locked.head.hash else {
+        guard chain.expectedSeq == locked.head.seq + 1, chain.previousHash.hex == locked.head.hash
+        else {
             throw EventLogError.chainBroken(
                 seq: chain.expectedSeq, lineNumber: chain.expectedSeq,
-                problem: "the last line (seq \(locked.head.seq)) does not follow the lines before it")
+                problem:
+                    "the last line (seq \(locked.head.seq)) does not follow the lines before it")
         }
         return state
     }
@@ -302,13 +344,18 @@ public struct LedgerStore: Sendable {
     static func verifiedChain(at stamp: LogHead, locked: LockedLedger) throws -> HashChain {
         if stamp.seq == 0 { return HashChain() }
         var scanner = LineScanner()
-        let link = try locked.lineStart(endingAt: stamp.size).flatMap { try locked.line(at: $0) }.map { line in
-            line.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
-        } ?? ChainLink(unreadable: "line longer than 1 MiB")
+        let link =
+            try locked.lineStart(endingAt: stamp.size).flatMap { try locked.line(at: $0) }.map {
+                line in
+                line.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
+            } ?? ChainLink(unreadable: "line longer than 1 MiB")
         var chain = HashChain(after: stamp.seq - 1, hash: link.prev ?? .zero)
         do throws(ChainBreak) {
             try chain.accept(link)
-        } catch { throw EventLogError.chainBroken(seq: stamp.seq, lineNumber: stamp.seq, problem: error.problem) }
+        } catch {
+            throw EventLogError.chainBroken(
+                seq: stamp.seq, lineNumber: stamp.seq, problem: error.problem)
+        }
         return chain
     }
 
@@ -318,15 +365,21 @@ public struct LedgerStore: Sendable {
     {
         ParallelMap.map(lines.count) { index in
             lines[index].withUnsafeBufferPointer {
-                AppendSession.prepare($0, number: index + 1, tooLong: false, recordedAt: recordedAt, recordedAtText: recordedAtText)
+                AppendSession.prepare(
+                    $0, number: index + 1, tooLong: false, recordedAt: recordedAt,
+                    recordedAtText: recordedAtText)
             }
         }
     }
 
     /// The stored record with `id`, if any.
-    static func find(_ id: String, key: UInt64? = nil, locked: LockedLedger, index: IdIndex) throws -> LedgerRecord? {
-        for offset in try index.candidates(forKey: key ?? IdIndex.key(id)) where offset < locked.head.size {
-            guard let line = try locked.line(at: offset), let record = try? LineFormat.decode(line) else { continue }
+    static func find(_ id: String, key: UInt64? = nil, locked: LockedLedger, index: IdIndex) throws
+        -> LedgerRecord?
+    {
+        for offset in try index.candidates(forKey: key ?? IdIndex.key(id))
+        where offset < locked.head.size {
+            guard let line = try locked.line(at: offset), let record = try? LineFormat.decode(line)
+            else { continue }
             if record.content.id == id { return record }
         }
         return nil
@@ -399,7 +452,10 @@ struct AppendSession {
     /// Once the index could not be updated, every id appended in this run stays in `pendingIDs`.
     var derivedWarning: String?
 
-    init(locked: LockedLedger, index: IdIndex, environment: LedgerEnvironment, mode: AppendMode, expectVersion: Int?) {
+    init(
+        locked: LockedLedger, index: IdIndex, environment: LedgerEnvironment, mode: AppendMode,
+        expectVersion: Int?
+    ) {
         self.locked = locked
         self.index = index
         self.environment = environment
@@ -444,17 +500,24 @@ struct AppendSession {
     }
 
     static func prepare(
-        _ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, recordedAt: Timestamp, recordedAtText: String
+        _ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, recordedAt: Timestamp,
+        recordedAtText: String
     ) -> Result<Prepared, ValidationError> {
-        if tooLong { return .failure(ValidationError(line: number, field: "line", rule: "longer than 1 MiB")) }
+        if tooLong {
+            return .failure(ValidationError(line: number, field: "line", rule: "longer than 1 MiB"))
+        }
         if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-            return .failure(ValidationError(line: number, field: "line", rule: "is empty (one JSON object per line)"))
+            return .failure(
+                ValidationError(
+                    line: number, field: "line", rule: "is empty (one JSON object per line)"))
         }
         do {
             let input = try EventInput.parse(line, line: number, recordedAt: recordedAt) { "" }
-            return .success(Prepared(
-                facts: input.facts, key: input.idSupplied ? IdIndex.key(input.content.id) : 0,
-                middle: LineFormat.middle(input.content, recordedAt: recordedAtText), data: JSONWriter.bytes(input.content.data)))
+            return .success(
+                Prepared(
+                    facts: input.facts, key: input.idSupplied ? IdIndex.key(input.content.id) : 0,
+                    middle: LineFormat.middle(input.content, recordedAt: recordedAtText),
+                    data: JSONWriter.bytes(input.content.data)))
         } catch {
             return .failure(error)
         }
@@ -466,23 +529,30 @@ struct AppendSession {
     /// goes to `prepare`, which passes it or names the rule it breaks. `recordedOn` is `recordedAt`'s London date.
     static func prepare(
         _ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool, chunk: LogChunk, start: Int,
-        scanner: inout LineScanner, recordedAt: Timestamp, recordedOn: CivilDate, recordedAtText: String
+        scanner: inout LineScanner, recordedAt: Timestamp, recordedOn: CivilDate,
+        recordedAtText: String
     ) -> Result<Prepared, ValidationError> {
         if !tooLong, let written = scanner.scanWriter(line),
             let facts = InPlaceValidation.facts(
-                written, line: line, chunk: chunk, start: start, recordedAt: recordedAt, recordedOn: recordedOn)
+                written, line: line, chunk: chunk, start: start, recordedAt: recordedAt,
+                recordedOn: recordedOn)
         {
-            return .success(Prepared(
-                facts: facts, key: facts.idSupplied ? IdIndex.key(facts.id) : 0,
-                middle: LineFormat.middle(written, line: line, recordedAt: recordedAtText),
-                data: Array(UnsafeBufferPointer(rebasing: line[written.data]))))
+            return .success(
+                Prepared(
+                    facts: facts, key: facts.idSupplied ? IdIndex.key(facts.id) : 0,
+                    middle: LineFormat.middle(written, line: line, recordedAt: recordedAtText),
+                    data: Array(UnsafeBufferPointer(rebasing: line[written.data]))))
         }
-        return prepare(line, number: number, tooLong: tooLong, recordedAt: recordedAt, recordedAtText: recordedAtText)
+        return prepare(
+            line, number: number, tooLong: tooLong, recordedAt: recordedAt,
+            recordedAtText: recordedAtText)
     }
 
     /// Appends a prepared line, in order: duplicates, the expected version and the state it must be valid in are
     /// checked here, against everything before it.
-    mutating func commit(_ result: consuming Result<Prepared, ValidationError>, number: Int, state: inout WriteState) -> AppendOutcome {
+    mutating func commit(
+        _ result: consuming Result<Prepared, ValidationError>, number: Int, state: inout WriteState
+    ) -> AppendOutcome {
         var prepared: Prepared
         switch consume result {
         case .success(let value): prepared = value
@@ -496,7 +566,9 @@ struct AppendSession {
         return outcome
     }
 
-    private mutating func commit(_ prepared: inout Prepared, number: Int, state: inout WriteState) -> AppendOutcome {
+    private mutating func commit(_ prepared: inout Prepared, number: Int, state: inout WriteState)
+        -> AppendOutcome
+    {
         do {
             if !prepared.facts.idSupplied {
                 prepared.facts.id = environment.makeUUID()
@@ -507,20 +579,25 @@ struct AppendSession {
             let stream = prepared.facts.stream
             if prepared.facts.idSupplied, let existing = try existing(id, key: prepared.key) {
                 let fingerprint = LineFormat.fingerprint(
-                    id: id, middle: prepared.middle, recordedAt: recordedAtText, data: prepared.data)
+                    id: id, middle: prepared.middle, recordedAt: recordedAtText, data: prepared.data
+                )
                 if existing.fingerprint == fingerprint {
                     duplicateCount += 1
                     return .duplicate(seq: existing.seq, id: id)
                 }
                 throw ValidationError(
                     line: number, id: id, field: "id",
-                    rule: "already in the log (seq \(existing.seq)) with different content; corrections are new events (event.corrected)")
+                    rule:
+                        "already in the log (seq \(existing.seq)) with different content; corrections are new events (event.corrected)"
+                )
             }
             if let expectVersion {
                 if let expected = expectedStream, expected != stream {
                     throw ValidationError(
                         line: number, id: id, field: "stream",
-                        rule: "--expect-version applies to one stream (\(expected)); this event is on \(stream)")
+                        rule:
+                            "--expect-version applies to one stream (\(expected)); this event is on \(stream)"
+                    )
                 }
                 if expectedStream == nil {
                     expectedStream = stream
@@ -528,7 +605,9 @@ struct AppendSession {
                     if actual != expectVersion {
                         throw ValidationError(
                             line: number, id: id, field: "stream",
-                            rule: "expected version \(expectVersion) of \(stream) but it has \(actual) events (someone else wrote first: re-read and retry)")
+                            rule:
+                                "expected version \(expectVersion) of \(stream) but it has \(actual) events (someone else wrote first: re-read and retry)"
+                        )
                     }
                 }
             }
@@ -540,7 +619,8 @@ struct AppendSession {
                 salt: environment.makeSalt(), into: &pendingLines)
             pendingEntries.append((prepared.key, head.size))
             pendingIDs[id] = PendingEvent(
-                seq: seq, type: prepared.facts.type, stream: stream, middle: prepared.middle, data: prepared.data)
+                seq: seq, type: prepared.facts.type, stream: stream, middle: prepared.middle,
+                data: prepared.data)
             pendingCount += 1
             head = LogHead(seq: seq, hash: hash, size: head.size + pendingLines.count - before)
             state.apply(prepared.facts) { id in (try? lookupTarget(id))?.type }
@@ -552,16 +632,24 @@ struct AppendSession {
             return .refused(error)
         } catch {
             refusedCount += 1
-            return .refused(ValidationError(line: number, field: "line", rule: "could not be checked: \(error)"))
+            return .refused(
+                ValidationError(line: number, field: "line", rule: "could not be checked: \(error)")
+            )
         }
     }
 
     /// The seq and fingerprint of the event with `id` already in the log or in this call, if any.
     private func existing(_ id: String, key: UInt64) throws -> (seq: Int, fingerprint: [UInt8])? {
         if let pending = pendingIDs[id] {
-            return (pending.seq, LineFormat.fingerprint(id: id, middle: pending.middle, recordedAt: recordedAtText, data: pending.data))
+            return (
+                pending.seq,
+                LineFormat.fingerprint(
+                    id: id, middle: pending.middle, recordedAt: recordedAtText, data: pending.data)
+            )
         }
-        guard let record = try LedgerStore.find(id, key: key, locked: locked, index: index) else { return nil }
+        guard let record = try LedgerStore.find(id, key: key, locked: locked, index: index) else {
+            return nil
+        }
         return (record.seq, record.content.fingerprint)
     }
 
@@ -569,8 +657,12 @@ struct AppendSession {
         if let pending = pendingIDs[id] {
             return WriteState.Target(type: pending.type, stream: pending.stream)
         }
-        guard let record = try LedgerStore.find(id, locked: locked, index: index) else { return nil }
-        return WriteState.Target(type: record.content.type, stream: record.content.stream, redacted: record.redacted != nil)
+        guard let record = try LedgerStore.find(id, locked: locked, index: index) else {
+            return nil
+        }
+        return WriteState.Target(
+            type: record.content.type, stream: record.content.stream,
+            redacted: record.redacted != nil)
     }
 
     /// Writes the pending batch, `fsync`s it, then records it in the id index (stamped only on the `last` batch
@@ -585,7 +677,8 @@ struct AppendSession {
                 try index.insert(pendingEntries, newStamp: head, stamp: last)
                 unstamped = !last
             } catch {
-                derivedWarning = "the id index could not be updated (\(error)); it will be rebuilt from the log"
+                derivedWarning =
+                    "the id index could not be updated (\(error)); it will be rebuilt from the log"
             }
         }
         pendingLines.removeAll(keepingCapacity: true)

@@ -44,7 +44,8 @@ public enum LedgerVerifier {
     /// Verifies the log at `path`. `expectHead` (seq, hash) proves the log still extends a head written down
     /// earlier. `progress` is called now and then with the count of lines checked.
     public static func verify(
-        path: String, expectHead: (seq: Int, hash: String)? = nil, shards: Int = ParallelLineReader.processors,
+        path: String, expectHead: (seq: Int, hash: String)? = nil,
+        shards: Int = ParallelLineReader.processors,
         progress: ((Int) -> Void)? = nil
     ) throws -> VerifyReport {
         let file = LedgerFile(path: path)
@@ -69,9 +70,12 @@ public enum LedgerVerifier {
                                 let (route, target) = try chain.accept(slice.line(index))
                                 if let target { slice.targets[Int32(index)] = target }
                                 if route == 0 {
-                                    for shard in positions.indices { positions[shard].append(Int32(index)) }
+                                    for shard in positions.indices {
+                                        positions[shard].append(Int32(index))
+                                    }
                                 } else {
-                                    positions[Int(route % UInt64(states.count))].append(Int32(index))
+                                    positions[Int(route % UInt64(states.count))].append(
+                                        Int32(index))
                                 }
                             } catch {
                                 thrown = error
@@ -89,7 +93,9 @@ public enum LedgerVerifier {
             failure = found
         } catch Stop.failed {}
         // The first failure is the earliest, whichever stage found it.
-        for found in states.finish() where failure.map({ found.seq < $0.seq }) ?? true { failure = found }
+        for found in states.finish() where failure.map({ found.seq < $0.seq }) ?? true {
+            failure = found
+        }
         if let failure { throw failure }
         return try chain.report()
     }
@@ -135,12 +141,17 @@ public enum LedgerVerifier {
         slice.forEachLine { line, start, _, tooLong in
             // Checked where it lies in the slice's buffer (a line checked aside and then stored is copied, every
             // string in it retained, and the original released).
-            let result = checked.append(CheckedLine(offset: slice.chunkOffset + start, length: line.count))
+            let result = checked.append(
+                CheckedLine(offset: slice.chunkOffset + start, length: line.count))
             if tooLong {
                 result.pointee.unreadable = "line longer than 1 MiB"
             } else {
-                check(line, chunk: slice.chunk, start: start, into: &result.pointee, scanner: &scanner, recorded: &recorded)
-                if let stream = result.pointee.facts?.stream { result.pointee.route = StoredEvent.route(of: stream) }
+                check(
+                    line, chunk: slice.chunk, start: start, into: &result.pointee,
+                    scanner: &scanner, recorded: &recorded)
+                if let stream = result.pointee.facts?.stream {
+                    result.pointee.route = StoredEvent.route(of: stream)
+                }
             }
         }
         return checked
@@ -161,15 +172,19 @@ public enum LedgerVerifier {
     }
 
     static func check(
-        _ line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int, into checked: inout CheckedLine,
+        _ line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int,
+        into checked: inout CheckedLine,
         scanner: inout LineScanner, recorded: inout RecordedDay
     ) {
         let content: RecordContent
         if let scanned = scanner.scan(line) {
             checked.link(ChainLink(scanned, line: line))
-            checked.recordedAt = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
+            checked.recordedAt = Timestamp(
+                rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
             checked.redacted = scanned.redacted != nil
-            if let range = scanned.redacted { checked.redaction = RedactionNotice.record(in: scanner.value(line, range)) }
+            if let range = scanned.redacted {
+                checked.redaction = RedactionNotice.record(in: scanner.value(line, range))
+            }
             checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
             // Re-validated in place when it can be; else as the append did (below), which names any refusal.
             if !checked.redacted, let recordedAt = checked.recordedAt,
@@ -191,13 +206,17 @@ public enum LedgerVerifier {
             content = record.content
             checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
             checked.redacted = record.redacted != nil
-            if let notice = record.redacted { checked.redaction = RedactionNotice.record(in: notice) }
+            if let notice = record.redacted {
+                checked.redaction = RedactionNotice.record(in: notice)
+            }
             checked.idKey = SeenEvents.key(content.id)
         }
         checked.facts = EventFacts(content)
         if !checked.redacted, let recordedAt = checked.recordedAt {
             // Re-validated as the append did, at the time it was recorded.
-            do { checked.facts = try EventInput.validate(content, recordedAt: recordedAt).facts } catch {
+            do {
+                checked.facts = try EventInput.validate(content, recordedAt: recordedAt).facts
+            } catch {
                 checked.refusal = error
             }
         }
@@ -224,7 +243,9 @@ public enum LedgerVerifier {
 
         init(expectHead: (seq: Int, hash: String)?) {
             self.expectHead = expectHead
-            anchor = expectHead.flatMap { head in Array(head.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) } }
+            anchor = expectHead.flatMap { head in
+                Array(head.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
+            }
             anchorMatched = expectHead == nil || expectHead?.seq == 0
         }
 
@@ -234,7 +255,8 @@ public enum LedgerVerifier {
 
         mutating func acceptSpecial(_ info: LineInfo, offset: Int) throws {
             guard info.complete else {
-                throw fail("torn last line (\(info.length) bytes without a newline): run `ledger recover`")
+                throw fail(
+                    "torn last line (\(info.length) bytes without a newline): run `ledger recover`")
             }
             throw fail("line longer than 1 MiB")
         }
@@ -242,7 +264,9 @@ public enum LedgerVerifier {
         /// Checks a line against the lines before it; returns the route of its stream (0: every shard) and, for a
         /// correction or void, what it points at.
         /// The line is read where it lies: copying a checked line out retains every string in it.
-        mutating func accept(_ line: UnsafePointer<CheckedLine>) throws -> (route: UInt64, target: WriteState.Target?) {
+        mutating func accept(_ line: UnsafePointer<CheckedLine>) throws -> (
+            route: UInt64, target: WriteState.Target?
+        ) {
             let seq = expectedSeq
             if let problem = line.pointee.unreadable { throw fail(problem) }
             guard let id = line.pointee.facts?.id, let kind = line.pointee.facts?.kind else {
@@ -251,20 +275,26 @@ public enum LedgerVerifier {
             var links = self.links
             do {
                 try links.accept(
-                    seq: line.pointee.seq, prev: line.pointee.prev, hash: line.pointee.hash, altered: line.pointee.altered)
+                    seq: line.pointee.seq, prev: line.pointee.prev, hash: line.pointee.hash,
+                    altered: line.pointee.altered)
             } catch { throw fail(error.problem) }
             let hash = links.previousHash
             if let expectHead, expectHead.seq == seq {
                 if hash != anchor {
-                    throw fail("hash differs from the anchored head \(expectHead.seq):\(expectHead.hash.prefix(12))… (the log was rewritten)")
+                    throw fail(
+                        "hash differs from the anchored head \(expectHead.seq):\(expectHead.hash.prefix(12))… (the log was rewritten)"
+                    )
                 }
                 anchorMatched = true
             }
             // What a correction points at, as the log stood before it (only this stage sees every stream).
             var target: WriteState.Target?
-            if kind == .eventCorrected || kind == .eventVoided, let id = line.pointee.facts?.data["target"]?.stringValue {
+            if kind == .eventCorrected || kind == .eventVoided,
+                let id = line.pointee.facts?.data["target"]?.stringValue
+            {
                 target = seen.target(of: id).map {
-                    WriteState.Target(type: $0.type, stream: $0.stream, redacted: redactedIDs.contains(id))
+                    WriteState.Target(
+                        type: $0.type, stream: $0.stream, redacted: redactedIDs.contains(id))
                 }
             }
             // A redaction notice is the ledger's own (`ledger redact`), never a hand's: it names a record.redacted
@@ -284,10 +314,13 @@ public enum LedgerVerifier {
             // Looked up and recorded in one probe of the table (a line that fails a check after it ends the verify).
             guard
                 seen.insert(
-                    id: id, type: line.pointee.facts?.type ?? "", stream: line.pointee.facts?.stream ?? "",
+                    id: id, type: line.pointee.facts?.type ?? "",
+                    stream: line.pointee.facts?.stream ?? "",
                     key: line.pointee.idKey)
             else { throw fail("id \"\(id)\" appears twice") }
-            guard line.pointee.recordedAt != nil else { throw fail("recordedAt is not an RFC 3339 date-time") }
+            guard line.pointee.recordedAt != nil else {
+                throw fail("recordedAt is not an RFC 3339 date-time")
+            }
             if line.pointee.redacted { redacted += 1 }
             self.links = links
             lastSize = line.pointee.offset + line.pointee.length + 1
@@ -301,16 +334,27 @@ public enum LedgerVerifier {
             for (record, lines) in notices {
                 for line in lines {
                     guard let redaction = records[record] else {
-                        unlisted.append((line.seq, "names record \"\(record)\", which is no record.redacted event in the log (only ledger redact redacts a line)"))
+                        unlisted.append(
+                            (
+                                line.seq,
+                                "names record \"\(record)\", which is no record.redacted event in the log (only ledger redact redacts a line)"
+                            ))
                         continue
                     }
-                    if !redaction.seqs.contains(line.seq) || "family:" + redaction.family != line.stream {
-                        unlisted.append((line.seq, "record \"\(record)\" does not list this line (only ledger redact redacts a line)"))
+                    if !redaction.seqs.contains(line.seq)
+                        || "family:" + redaction.family != line.stream
+                    {
+                        unlisted.append(
+                            (
+                                line.seq,
+                                "record \"\(record)\" does not list this line (only ledger redact redacts a line)"
+                            ))
                     }
                 }
             }
             if let first = unlisted.min(by: { $0.seq < $1.seq }) {
-                throw VerifyFailure(seq: first.seq, line: first.seq, problem: "redacted: \(first.problem)")
+                throw VerifyFailure(
+                    seq: first.seq, line: first.seq, problem: "redacted: \(first.problem)")
             }
         }
 
@@ -319,10 +363,13 @@ public enum LedgerVerifier {
             if let anchor = expectHead, !anchorMatched {
                 throw VerifyFailure(
                     seq: expectedSeq, line: expectedSeq,
-                    problem: "the log ends at seq \(expectedSeq - 1), before the anchored head \(anchor.seq) (it was truncated)")
+                    problem:
+                        "the log ends at seq \(expectedSeq - 1), before the anchored head \(anchor.seq) (it was truncated)"
+                )
             }
             return VerifyReport(
-                events: expectedSeq - 1, head: LogHead(seq: expectedSeq - 1, hash: previousHash.hex, size: lastSize),
+                events: expectedSeq - 1,
+                head: LogHead(seq: expectedSeq - 1, hash: previousHash.hex, size: lastSize),
                 redacted: redacted)
         }
     }
@@ -346,12 +393,16 @@ final class CheckedSlice: @unchecked Sendable {
     var count: Int { lines.count }
 
     /// Stores `line` at the end; where it now lies.
-    func append(_ line: consuming LedgerVerifier.CheckedLine) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
+    func append(_ line: consuming LedgerVerifier.CheckedLine) -> UnsafeMutablePointer<
+        LedgerVerifier.CheckedLine
+    > {
         lines.append(line)
     }
 
     /// The line at `position`, in place.
-    func line(_ position: Int) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> { lines.element(position) }
+    func line(_ position: Int) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
+        lines.element(position)
+    }
 }
 
 /// The write-side state of the log, folded by family in shards, each on its own serial queue, with the first
@@ -422,7 +473,9 @@ final class StateShards: @unchecked Sendable {
             let line = slice.line(Int(position))
             let everyShard = line.pointee.route == 0
             // A line of one family is this shard's alone: its facts are taken, not copied.
-            guard let facts = everyShard ? line.pointee.facts : line.pointee.facts.take() else { continue }
+            guard let facts = everyShard ? line.pointee.facts : line.pointee.facts.take() else {
+                continue
+            }
             let target = slice.targets[position]
             let seq = line.pointee.seq
             let redacted = line.pointee.redacted
@@ -437,7 +490,8 @@ final class StateShards: @unchecked Sendable {
                     if let refusal = line.pointee.refusal { throw refusal }
                     if stateKnown { try state.check(facts, line: seq) { _ in target } }
                 } catch let error as ValidationError {
-                    shard.failure = VerifyFailure(seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
+                    shard.failure = VerifyFailure(
+                        seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
                     pthread_mutex_lock(&mutex)
                     failed = true
                     pthread_mutex_unlock(&mutex)
@@ -560,7 +614,9 @@ enum RedactionNotice {
 
     /// The record id the notice names, or what is wrong with it.
     static func record(in value: JSONValue) -> Result<String, RedactionNoticeError> {
-        guard let object = value.objectValue else { return .failure(.init(reason: "must be an object")) }
+        guard let object = value.objectValue else {
+            return .failure(.init(reason: "must be an object"))
+        }
         let names = Set(object.members.map(\.key))
         guard names == ["on", "reason", "by", "record"], object.members.count == 4 else {
             return .failure(.init(reason: "must have exactly on, reason, by and record"))
@@ -572,7 +628,9 @@ enum RedactionNotice {
             return .failure(.init(reason: "reason must be retention-ended or wrong-family"))
         }
         let by = object["by"]?.stringValue ?? object["by"]?.objectValue?["id"]?.stringValue
-        guard let by, Identifiers.isReference(by) else { return .failure(.init(reason: "by must name the actor")) }
+        guard let by, Identifiers.isReference(by) else {
+            return .failure(.init(reason: "by must name the actor"))
+        }
         guard let record = object["record"]?.stringValue, Identifiers.isEventID(record) else {
             return .failure(.init(reason: "record must be the id of the record.redacted event"))
         }

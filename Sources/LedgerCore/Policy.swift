@@ -14,7 +14,9 @@ public enum Timescale: Sendable, Equatable, CustomStringConvertible {
     /// Parses "N working days", "N days", "N weeks", "N months" (singular allowed).
     public init?(_ text: String) {
         let parts = text.split(separator: " ")
-        guard parts.count == 2 || parts.count == 3, let count = Int(parts[0]), count >= 0, count <= 10_000 else {
+        guard parts.count == 2 || parts.count == 3, let count = Int(parts[0]), count >= 0,
+            count <= 10_000
+        else {
             return nil
         }
         let unit = parts.dropFirst().joined(separator: " ")
@@ -95,10 +97,13 @@ public struct EventPattern: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        filters.isEmpty ? type : "\(type)[\(filters.map { "\($0.0)=\($0.1)" }.joined(separator: ","))]"
+        filters.isEmpty
+            ? type : "\(type)[\(filters.map { "\($0.0)=\($0.1)" }.joined(separator: ","))]"
     }
 
-    public static func == (lhs: EventPattern, rhs: EventPattern) -> Bool { lhs.description == rhs.description }
+    public static func == (lhs: EventPattern, rhs: EventPattern) -> Bool {
+        lhs.description == rhs.description
+    }
 }
 
 /// A policy profile: a council's timescales, caseload limits, closure rules and PbR thresholds, as data.
@@ -157,7 +162,8 @@ public struct Policy: Sendable {
     /// 004 §5 contact standard before a never-engaged closure.
     public struct ContactStandard: Sendable {
         public let id: String, label: String, source: String
-        public let phoneDays: Int, texts: Int, coldCalls: Int, coldCallsIntensive: Int, spanDays: Int
+        public let phoneDays: Int, texts: Int, coldCalls: Int, coldCallsIntensive: Int,
+            spanDays: Int
         public let letterLevels: [String]
         public let closeReasons: [String]
     }
@@ -211,7 +217,9 @@ public struct Policy: Sendable {
         /// eligible.
         public func criteriaNeeded(level: String?) -> Int {
             let level = level ?? ""
-            let asked = presumeAttached.contains(level) ? Self.nationalCriteriaNeeded : attachment[level] ?? defaultCriteriaNeeded
+            let asked =
+                presumeAttached.contains(level)
+                ? Self.nationalCriteriaNeeded : attachment[level] ?? defaultCriteriaNeeded
             return max(Self.nationalCriteriaNeeded, asked)
         }
     }
@@ -274,39 +282,50 @@ extension Policy {
         name = try reader.string(json, "name")
         title = try reader.optionalString(json, "title") ?? name
         closedDays = Set(
-            try reader.list(json, "closedDays", optional: true).enumerated().map { (index, value) throws(PolicyError) in
+            try reader.list(json, "closedDays", optional: true).enumerated().map {
+                (index, value) throws(PolicyError) in
                 guard let text = value.stringValue, let date = CivilDate(text) else {
-                    throw PolicyError(field: "\(path).closedDays[\(index)]", rule: "must be a YYYY-MM-DD date")
+                    throw PolicyError(
+                        field: "\(path).closedDays[\(index)]", rule: "must be a YYYY-MM-DD date")
                 }
                 return date
             })
-        let declared = try reader.objects(json, "deadlines").map { (at, rule) throws(PolicyError) -> Deadline in
+        let declared = try reader.objects(json, "deadlines").map {
+            (at, rule) throws(PolicyError) -> Deadline in
             var byOutcome: [String: Timescale] = [:]
             var toByOutcome: [String: [EventPattern]] = [:]
             if let table = rule["withinByOutcome"]?.objectValue {
                 for member in table.members {
                     guard let text = member.value.stringValue, let scale = Timescale(text) else {
-                        throw PolicyError(field: "\(at).withinByOutcome.\(member.key)", rule: "must be a timescale")
+                        throw PolicyError(
+                            field: "\(at).withinByOutcome.\(member.key)",
+                            rule: "must be a timescale")
                     }
                     byOutcome[member.key] = scale
                 }
             }
             if let table = rule["toByOutcome"]?.objectValue {
                 for member in table.members {
-                    toByOutcome[member.key] = try reader.patterns(member.value, at: "\(at).toByOutcome.\(member.key)")
+                    toByOutcome[member.key] = try reader.patterns(
+                        member.value, at: "\(at).toByOutcome.\(member.key)")
                 }
             }
             let within = try reader.optionalTimescale(rule, "within", at: at)
             let dueByField = try reader.optionalString(rule, "dueByField", at: at)
             if within == nil && dueByField == nil && byOutcome.isEmpty {
-                throw PolicyError(field: "\(at).within", rule: "is required (or dueByField, or withinByOutcome)")
+                throw PolicyError(
+                    field: "\(at).within", rule: "is required (or dueByField, or withinByOutcome)")
             }
             return Deadline(
-                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
-                source: try reader.string(rule, "source", at: at), from: try reader.pattern(rule, "from", at: at),
+                id: try reader.string(rule, "id", at: at),
+                label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at),
+                from: try reader.pattern(rule, "from", at: at),
                 to: try reader.patterns(rule["to"] ?? .null, at: "\(at).to"), within: within,
-                firstOnly: rule["first"]?.boolValue ?? false, levels: try reader.levels(rule, at: at),
-                extendable: try reader.optionalString(rule, "extendable", at: at), dueByField: dueByField,
+                firstOnly: rule["first"]?.boolValue ?? false,
+                levels: try reader.levels(rule, at: at),
+                extendable: try reader.optionalString(rule, "extendable", at: at),
+                dueByField: dueByField,
                 withinByOutcome: byOutcome, toByOutcome: toByOutcome)
         }
         // Referrals awaiting triage (issue 21): shown with their age; judged late only where the policy sets a
@@ -315,14 +334,21 @@ extension Policy {
         let triageObject = json["triage"]?.objectValue ?? JSONObject()
         triage = Triage(
             id: try reader.optionalString(triageObject, "id", at: triageAt) ?? "triage",
-            label: try reader.optionalString(triageObject, "label", at: triageAt) ?? "Referral triaged",
-            source: try reader.optionalString(triageObject, "source", at: triageAt) ?? "POLICIES.md (no timescale set)",
+            label: try reader.optionalString(triageObject, "label", at: triageAt)
+                ?? "Referral triaged",
+            source: try reader.optionalString(triageObject, "source", at: triageAt)
+                ?? "POLICIES.md (no timescale set)",
             within: try reader.optionalTimescale(triageObject, "within", at: triageAt))
         var all = declared
-        if let within = triage.within, let referral = EventPattern("referral.received"), let triaged = EventPattern("triage.completed") {
-            all.append(Deadline(
-                id: triage.id, label: triage.label, source: triage.source, from: referral, to: [triaged], within: within,
-                firstOnly: false, levels: nil, extendable: nil, dueByField: nil, withinByOutcome: [:], toByOutcome: [:]))
+        if let within = triage.within, let referral = EventPattern("referral.received"),
+            let triaged = EventPattern("triage.completed")
+        {
+            all.append(
+                Deadline(
+                    id: triage.id, label: triage.label, source: triage.source, from: referral,
+                    to: [triaged], within: within,
+                    firstOnly: false, levels: nil, extendable: nil, dueByField: nil,
+                    withinByOutcome: [:], toByOutcome: [:]))
         }
         deadlines = all
         recurring = try reader.objects(json, "recurring").map { (at, rule) throws(PolicyError) in
@@ -330,19 +356,23 @@ extension Policy {
             if let table = rule["everyByLevel"]?.objectValue {
                 for member in table.members {
                     guard let text = member.value.stringValue, let scale = Timescale(text) else {
-                        throw PolicyError(field: "\(at).everyByLevel.\(member.key)", rule: "must be a timescale")
+                        throw PolicyError(
+                            field: "\(at).everyByLevel.\(member.key)", rule: "must be a timescale")
                     }
                     byLevel[member.key] = scale
                 }
             }
             let event = try reader.pattern(rule, "event", at: at)
             return Recurring(
-                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                id: try reader.string(rule, "id", at: at),
+                label: try reader.string(rule, "label", at: at),
                 source: try reader.string(rule, "source", at: at), event: event,
                 every: try reader.timescale(rule, "every", at: at), everyByLevel: byLevel,
-                from: try reader.pattern(rule, "from", at: at), levels: try reader.levels(rule, at: at),
+                from: try reader.pattern(rule, "from", at: at),
+                levels: try reader.levels(rule, at: at),
                 everyDaysField: try reader.optionalString(rule, "everyDaysField", at: at),
-                firstWithin: try reader.optionalTimescale(rule, "firstWithin", at: at), targets: [event])
+                firstWithin: try reader.optionalTimescale(rule, "firstWithin", at: at),
+                targets: [event])
         }
         limits = try reader.objects(json, "limits").map { (at, rule) throws(PolicyError) in
             let unit = try reader.string(rule, "unit", at: at)
@@ -350,34 +380,47 @@ extension Policy {
                 throw PolicyError(field: "\(at).unit", rule: "must be families or children")
             }
             return Limit(
-                role: try reader.string(rule, "role", at: at), level: try reader.optionalString(rule, "level", at: at),
-                min: try reader.integer(rule, "min", at: at), max: try reader.integer(rule, "max", at: at), unit: unit,
+                role: try reader.string(rule, "role", at: at),
+                level: try reader.optionalString(rule, "level", at: at),
+                min: try reader.integer(rule, "min", at: at),
+                max: try reader.integer(rule, "max", at: at), unit: unit,
                 source: try reader.optionalString(rule, "source", at: at) ?? "")
         }
         durations = try reader.objects(json, "durations").map { (at, rule) throws(PolicyError) in
             Duration(
-                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
-                source: try reader.string(rule, "source", at: at), level: try reader.string(rule, "level", at: at),
+                id: try reader.string(rule, "id", at: at),
+                label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at),
+                level: try reader.string(rule, "level", at: at),
                 max: try reader.timescale(rule, "max", at: at),
                 warnAt: try reader.optionalTimescale(rule, "warnAt", at: at),
-                justifiedBy: try reader.list(rule, "justifiedBy", optional: true, at: at).compactMap(\.stringValue))
+                justifiedBy: try reader.list(rule, "justifiedBy", optional: true, at: at)
+                    .compactMap(\.stringValue))
         }
         if let standard = json["contactStandard"] {
             let at = "\(path).contactStandard"
-            guard let rule = standard.objectValue else { throw PolicyError(field: at, rule: "must be an object") }
+            guard let rule = standard.objectValue else {
+                throw PolicyError(field: at, rule: "must be an object")
+            }
             contactStandard = ContactStandard(
-                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
-                source: try reader.string(rule, "source", at: at), phoneDays: try reader.integer(rule, "phoneDays", at: at),
-                texts: try reader.integer(rule, "texts", at: at), coldCalls: try reader.integer(rule, "coldCalls", at: at),
+                id: try reader.string(rule, "id", at: at),
+                label: try reader.string(rule, "label", at: at),
+                source: try reader.string(rule, "source", at: at),
+                phoneDays: try reader.integer(rule, "phoneDays", at: at),
+                texts: try reader.integer(rule, "texts", at: at),
+                coldCalls: try reader.integer(rule, "coldCalls", at: at),
                 coldCallsIntensive: try reader.integer(rule, "coldCallsIntensive", at: at),
                 spanDays: try reader.integer(rule, "spanDays", at: at),
-                letterLevels: try reader.list(rule, "letterLevels", optional: true, at: at).compactMap(\.stringValue),
-                closeReasons: try reader.list(rule, "closeReasons", optional: true, at: at).compactMap(\.stringValue))
+                letterLevels: try reader.list(rule, "letterLevels", optional: true, at: at)
+                    .compactMap(\.stringValue),
+                closeReasons: try reader.list(rule, "closeReasons", optional: true, at: at)
+                    .compactMap(\.stringValue))
         } else {
             contactStandard = nil
         }
         guard let closureObject = json["closure"]?.objectValue else {
-            throw PolicyError(field: "\(path).closure", rule: "is required (an object with needsManager)")
+            throw PolicyError(
+                field: "\(path).closure", rule: "is required (an object with needsManager)")
         }
         let closureAt = "\(path).closure"
         guard let needsManager = closureObject["needsManager"]?.boolValue else {
@@ -385,11 +428,14 @@ extension Policy {
         }
         closure = Closure(
             id: try reader.optionalString(closureObject, "id", at: closureAt) ?? "closure",
-            label: try reader.optionalString(closureObject, "label", at: closureAt) ?? "Closure checks",
+            label: try reader.optionalString(closureObject, "label", at: closureAt)
+                ?? "Closure checks",
             source: try reader.optionalString(closureObject, "source", at: closureAt) ?? "",
             needsManager: needsManager,
             reviewWithinDays: closureObject["reviewWithinDays"]?.intValue,
-            reviewLevels: try reader.list(closureObject, "reviewLevels", optional: true, at: closureAt).compactMap(\.stringValue),
+            reviewLevels: try reader.list(
+                closureObject, "reviewLevels", optional: true, at: closureAt
+            ).compactMap(\.stringValue),
             minimumRequirements: closureObject["minimumRequirements"]?.boolValue ?? false)
         flags = try reader.objects(json, "flags").map { (at, rule) throws(PolicyError) in
             let name = try reader.string(rule, "kind", at: at)
@@ -400,45 +446,61 @@ extension Policy {
             case "cp-step-down": kind = .cpStepDown
             case "re-referral":
                 guard let within else {
-                    throw PolicyError(field: "\(at).within", rule: "is required for a re-referral flag (e.g. \"12 weeks\")")
+                    throw PolicyError(
+                        field: "\(at).within",
+                        rule: "is required for a re-referral flag (e.g. \"12 weeks\")")
                 }
                 kind = .reReferral(within: within)
             default:
-                throw PolicyError(field: "\(at).kind", rule: "must be one of \(FlagKind.names.joined(separator: ", "))")
+                throw PolicyError(
+                    field: "\(at).kind",
+                    rule: "must be one of \(FlagKind.names.joined(separator: ", "))")
             }
             return Flag(
-                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                id: try reader.string(rule, "id", at: at),
+                label: try reader.string(rule, "label", at: at),
                 source: try reader.string(rule, "source", at: at), kind: kind)
         }
         retention = try reader.objects(json, "retention").map { (at, rule) throws(PolicyError) in
-            for member in rule.members where !["id", "label", "keepUntil", "source"].contains(member.key) {
-                throw PolicyError(field: "\(at).\(member.key)", rule: "unknown member (known: id, label, keepUntil, source)")
+            for member in rule.members
+            where !["id", "label", "keepUntil", "source"].contains(member.key) {
+                throw PolicyError(
+                    field: "\(at).\(member.key)",
+                    rule: "unknown member (known: id, label, keepUntil, source)")
             }
             return RetentionRule(
-                id: try reader.string(rule, "id", at: at), label: try reader.string(rule, "label", at: at),
+                id: try reader.string(rule, "id", at: at),
+                label: try reader.string(rule, "label", at: at),
                 source: try reader.string(rule, "source", at: at),
-                keepUntil: try RetentionRule.KeepUntil(try reader.string(rule, "keepUntil", at: at), field: "\(at).keepUntil"))
+                keepUntil: try RetentionRule.KeepUntil(
+                    try reader.string(rule, "keepUntil", at: at), field: "\(at).keepUntil"))
         }
         let pbrObject = json["pbr"]?.objectValue ?? JSONObject()
         let pbrAt = "\(path).pbr"
         var attachment: [String: Int] = [:]
         for member in pbrObject["attachment"]?.objectValue?.members ?? [] {
             guard let count = member.value.intValue, count >= 0 else {
-                throw PolicyError(field: "\(pbrAt).attachment.\(member.key)", rule: "must be a whole number ≥ 0")
+                throw PolicyError(
+                    field: "\(pbrAt).attachment.\(member.key)", rule: "must be a whole number ≥ 0")
             }
             attachment[member.key] = count
         }
         var weeks: [String: Int] = ["jsa": 26, "uc": 26, "esa": 13, "is": 13]
         for member in pbrObject["employmentWeeks"]?.objectValue?.members ?? [] {
             guard let count = member.value.intValue, count >= 0 else {
-                throw PolicyError(field: "\(pbrAt).employmentWeeks.\(member.key)", rule: "must be a whole number ≥ 0")
+                throw PolicyError(
+                    field: "\(pbrAt).employmentWeeks.\(member.key)",
+                    rule: "must be a whole number ≥ 0")
             }
             weeks[member.key] = count
         }
         pbr = PbR(
             attachment: attachment,
-            presumeAttached: try reader.list(pbrObject, "presumeAttached", optional: true, at: pbrAt).compactMap(\.stringValue),
-            defaultCriteriaNeeded: pbrObject["defaultCriteriaNeeded"]?.intValue ?? 2, employmentWeeks: weeks,
+            presumeAttached: try reader.list(
+                pbrObject, "presumeAttached", optional: true, at: pbrAt
+            ).compactMap(\.stringValue),
+            defaultCriteriaNeeded: pbrObject["defaultCriteriaNeeded"]?.intValue ?? 2,
+            employmentWeeks: weeks,
             attendancePercent: pbrObject["attendancePercent"]?.doubleValue ?? 90,
             offenceFreeMonths: pbrObject["offenceFreeMonths"]?.intValue ?? 6,
             starThreshold: pbrObject["starThreshold"]?.intValue ?? 7)
@@ -449,14 +511,18 @@ extension Policy {
 private struct PolicyReader {
     let root: String
 
-    func string(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError) -> String {
+    func string(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError)
+        -> String
+    {
         guard let text = object[key]?.stringValue, !text.isEmpty else {
             throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a non-empty string")
         }
         return text
     }
 
-    func optionalString(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError) -> String? {
+    func optionalString(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError)
+        -> String?
+    {
         guard let value = object[key] else { return nil }
         guard let text = value.stringValue else {
             throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a string")
@@ -471,17 +537,23 @@ private struct PolicyReader {
         return number
     }
 
-    func list(_ object: JSONObject, _ key: String, optional: Bool, at: String? = nil) throws(PolicyError) -> [JSONValue] {
+    func list(_ object: JSONObject, _ key: String, optional: Bool, at: String? = nil)
+        throws(PolicyError) -> [JSONValue]
+    {
         guard let value = object[key] else {
             if optional { return [] }
             throw PolicyError(field: "\(at ?? root).\(key)", rule: "is required")
         }
-        guard let items = value.arrayValue else { throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a list") }
+        guard let items = value.arrayValue else {
+            throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a list")
+        }
         return items
     }
 
-    func objects(_ object: JSONObject, _ key: String) throws(PolicyError) -> [(String, JSONObject)] {
-        try list(object, key, optional: true).enumerated().map { (index, value) throws(PolicyError) in
+    func objects(_ object: JSONObject, _ key: String) throws(PolicyError) -> [(String, JSONObject)]
+    {
+        try list(object, key, optional: true).enumerated().map {
+            (index, value) throws(PolicyError) in
             guard let item = value.objectValue else {
                 throw PolicyError(field: "\(root).\(key)[\(index)]", rule: "must be an object")
             }
@@ -489,25 +561,34 @@ private struct PolicyReader {
         }
     }
 
-    func timescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Timescale {
+    func timescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Timescale
+    {
         guard let scale = try optionalTimescale(object, key, at: at) else {
             throw PolicyError(field: "\(at).\(key)", rule: "is required")
         }
         return scale
     }
 
-    func optionalTimescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Timescale? {
+    func optionalTimescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError)
+        -> Timescale?
+    {
         guard let value = object[key] else { return nil }
         guard let text = value.stringValue, let scale = Timescale(text) else {
-            throw PolicyError(field: "\(at).\(key)", rule: "must be like \"5 working days\", \"10 days\", \"8 weeks\" or \"3 months\"")
+            throw PolicyError(
+                field: "\(at).\(key)",
+                rule: "must be like \"5 working days\", \"10 days\", \"8 weeks\" or \"3 months\"")
         }
         return scale
     }
 
-    func pattern(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> EventPattern {
+    func pattern(_ object: JSONObject, _ key: String, at: String) throws(PolicyError)
+        -> EventPattern
+    {
         let text = try string(object, key, at: at)
         guard let pattern = EventPattern(text) else {
-            throw PolicyError(field: "\(at).\(key)", rule: "\"\(text)\" is not an event type with optional [key=value] filters")
+            throw PolicyError(
+                field: "\(at).\(key)",
+                rule: "\"\(text)\" is not an event type with optional [key=value] filters")
         }
         return pattern
     }
@@ -518,13 +599,17 @@ private struct PolicyReader {
             texts = [text]
         } else if let items = value.arrayValue, !items.isEmpty {
             texts = items.compactMap(\.stringValue)
-            guard texts.count == items.count else { throw PolicyError(field: at, rule: "must list event types") }
+            guard texts.count == items.count else {
+                throw PolicyError(field: at, rule: "must list event types")
+            }
         } else {
             throw PolicyError(field: at, rule: "must be an event type or a list of them")
         }
         return try texts.map { (text) throws(PolicyError) in
             guard let pattern = EventPattern(text) else {
-                throw PolicyError(field: at, rule: "\"\(text)\" is not an event type with optional [key=value] filters")
+                throw PolicyError(
+                    field: at,
+                    rule: "\"\(text)\" is not an event type with optional [key=value] filters")
             }
             return pattern
         }
@@ -532,7 +617,9 @@ private struct PolicyReader {
 
     func levels(_ object: JSONObject, at: String) throws(PolicyError) -> [String]? {
         guard let value = object["levels"] else { return nil }
-        guard let items = value.arrayValue else { throw PolicyError(field: "\(at).levels", rule: "must be a list") }
+        guard let items = value.arrayValue else {
+            throw PolicyError(field: "\(at).levels", rule: "must be a list")
+        }
         let levels = items.compactMap(\.stringValue)
         for level in levels where !InterventionLevel.all.contains(level) {
             throw PolicyError(field: "\(at).levels", rule: "\"\(level)\" is not a level")

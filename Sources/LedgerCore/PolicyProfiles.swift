@@ -5,7 +5,8 @@ import EventLog
 public enum PolicyProfiles {
     /// Profile names.
     public static let names = [
-        "warwickshire-fsw", "strengthening-families", "leicestershire-early-help", "birmingham-family-support",
+        "warwickshire-fsw", "strengthening-families", "leicestershire-early-help",
+        "birmingham-family-support",
     ]
 
     /// The profile called `name`.
@@ -18,7 +19,9 @@ public enum PolicyProfiles {
         var table: [String: Policy] = [:]
         for (name, text) in documents {
             // The documents are part of the program; a failure here is a programmer error caught by the tests.
-            guard let object = try? JSONParser.parse(text).objectValue, let policy = try? Policy(json: object) else {
+            guard let object = try? JSONParser.parse(text).objectValue,
+                let policy = try? Policy(json: object)
+            else {
                 continue
             }
             table[name] = policy

@@ -54,12 +54,15 @@ public struct RetentionRule: Sendable, Equatable {
 
     /// The parsed expression: one term, or the later or earlier of several.
     public struct KeepUntil: Sendable, Equatable, CustomStringConvertible {
-        public enum Combination: String, Sendable { case later = "later of", earlier = "earlier of" }
+        public enum Combination: String, Sendable {
+            case later = "later of", earlier = "earlier of"
+        }
         public let combination: Combination
         public let terms: [Term]
 
         public var description: String {
-            terms.count == 1 ? terms[0].description
+            terms.count == 1
+                ? terms[0].description
                 : "\(combination.rawValue): \(terms.map(\.description).joined(separator: ", "))"
         }
 
@@ -68,17 +71,23 @@ public struct RetentionRule: Sendable, Equatable {
             var body = Substring(text.trimmingWhitespace)
             var combination = Combination.later
             var combined = false
-            for candidate in [Combination.later, .earlier] where body.hasPrefix(candidate.rawValue + ":") {
+            for candidate in [Combination.later, .earlier]
+            where body.hasPrefix(candidate.rawValue + ":") {
                 combination = candidate
                 combined = true
                 body = body.dropFirst(candidate.rawValue.count + 1)
             }
             let parts = body.split(separator: ",", omittingEmptySubsequences: false)
             if combined && parts.count < 2 {
-                throw PolicyError(field: field, rule: "\"\(combination.rawValue):\" needs two or more terms separated by commas")
+                throw PolicyError(
+                    field: field,
+                    rule: "\"\(combination.rawValue):\" needs two or more terms separated by commas"
+                )
             }
             if !combined && parts.count > 1 {
-                throw PolicyError(field: field, rule: "several terms need \"later of:\" or \"earlier of:\" before them")
+                throw PolicyError(
+                    field: field,
+                    rule: "several terms need \"later of:\" or \"earlier of:\" before them")
             }
             var terms: [Term] = []
             for part in parts { terms.append(try Self.term(String(part), field: field)) }
@@ -90,10 +99,12 @@ public struct RetentionRule: Sendable, Equatable {
             let words = text.split(separator: " ").map(String.init)
             let names = DateName.allCases.map(\.rawValue).joined(separator: ", ")
             guard let first = words.first else {
-                throw PolicyError(field: field, rule: "an empty term (each term is a named date: \(names))")
+                throw PolicyError(
+                    field: field, rule: "an empty term (each term is a named date: \(names))")
             }
             guard let name = DateName(rawValue: first) else {
-                throw PolicyError(field: field, rule: "\"\(first)\" is not a named date (known: \(names))")
+                throw PolicyError(
+                    field: field, rule: "\"\(first)\" is not a named date (known: \(names))")
             }
             var years = 0, months = 0, days = 0
             var index = 1
@@ -101,12 +112,18 @@ public struct RetentionRule: Sendable, Equatable {
                 guard words[index] == "+" else {
                     throw PolicyError(
                         field: field,
-                        rule: "after \"\(first)\" expected \"+ N years|months|weeks|days\", found \"\(words[index...].joined(separator: " "))\"")
+                        rule:
+                            "after \"\(first)\" expected \"+ N years|months|weeks|days\", found \"\(words[index...].joined(separator: " "))\""
+                    )
                 }
-                guard index + 2 < words.count, let count = Int(words[index + 1]), count >= 0, count <= 200 * 366 else {
+                guard index + 2 < words.count, let count = Int(words[index + 1]), count >= 0,
+                    count <= 200 * 366
+                else {
                     throw PolicyError(
                         field: field,
-                        rule: "in \"\(text.trimmingWhitespace)\": \"+\" must be followed by a whole number and a unit (years, months, weeks, days)")
+                        rule:
+                            "in \"\(text.trimmingWhitespace)\": \"+\" must be followed by a whole number and a unit (years, months, weeks, days)"
+                    )
                 }
                 switch words[index + 2] {
                 case "year", "years": years += count
@@ -114,7 +131,9 @@ public struct RetentionRule: Sendable, Equatable {
                 case "week", "weeks": days += 7 * count
                 case "day", "days": days += count
                 default:
-                    throw PolicyError(field: field, rule: "\"\(words[index + 2])\" is not a unit (years, months, weeks, days)")
+                    throw PolicyError(
+                        field: field,
+                        rule: "\"\(words[index + 2])\" is not a unit (years, months, weeks, days)")
                 }
                 index += 3
             }
@@ -122,7 +141,9 @@ public struct RetentionRule: Sendable, Equatable {
         }
 
         /// The date the record is kept until, given the family's named dates; or why it cannot be told.
-        public func evaluate(_ dates: (DateName) -> Result<CivilDate, RetentionUndecided>) -> Result<CivilDate, RetentionUndecided> {
+        public func evaluate(_ dates: (DateName) -> Result<CivilDate, RetentionUndecided>)
+            -> Result<CivilDate, RetentionUndecided>
+        {
             var chosen: CivilDate?
             for term in terms {
                 switch dates(term.date) {
@@ -135,7 +156,9 @@ public struct RetentionRule: Sendable, Equatable {
                     }
                 }
             }
-            guard let chosen else { return .failure(RetentionUndecided(reason: "the rule has no term")) }
+            guard let chosen else {
+                return .failure(RetentionUndecided(reason: "the rule has no term"))
+            }
             return .success(chosen)
         }
     }

@@ -1,7 +1,9 @@
 /// `actor.role` values (EVENTS.md §2).
 public enum Role {
     /// Practitioners.
-    public static let practitioners: Set<String> = ["fsw", "fow", "youth-worker", "parenting-worker", "social-worker"]
+    public static let practitioners: Set<String> = [
+        "fsw", "fow", "youth-worker", "parenting-worker", "social-worker",
+    ]
     /// Managers: the roles that may record **manager** events.
     public static let managers: Set<String> = [
         "fs-coordinator", "team-leader", "senior-fow", "team-manager", "operations-manager",
@@ -17,14 +19,17 @@ public enum Role {
 /// Levels of intervention (EVENTS.md §5).
 public enum InterventionLevel {
     /// All levels, in order of intensity.
-    public static let all = ["brief", "targeted", "intensive", "complex-0-5", "complex", "complex-intensive", "cin"]
+    public static let all = [
+        "brief", "targeted", "intensive", "complex-0-5", "complex", "complex-intensive", "cin",
+    ]
 }
 
 /// The ten Family Star Plus domains (EVENTS.md §4), in the order the star is drawn.
 public enum FamilyStar {
     /// Domain names.
     public static let domains = [
-        "physicalHealth", "wellbeing", "emotionalNeeds", "keepingSafe", "socialNetworks", "education",
+        "physicalHealth", "wellbeing", "emotionalNeeds", "keepingSafe", "socialNetworks",
+        "education",
         "boundaries", "routine", "progressToWork", "homeAndMoney",
     ]
 }
@@ -34,12 +39,15 @@ public enum FamilyStar {
 public enum MinimumRequirement {
     /// Requirement names, in the order 004 §9 gives them.
     public static let all = [
-        "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation", "young-carer-check",
+        "gp", "dentist", "childrens-centre", "early-education", "school-place", "smoking-cessation",
+        "young-carer-check",
     ]
 }
 
 /// Troubled Families headline problems (EVENTS.md §4).
 public enum PbRCriterion {
     /// Criterion names.
-    public static let all = ["crime-asb", "education", "children-need-help", "worklessness", "domestic-abuse", "health"]
+    public static let all = [
+        "crime-asb", "education", "children-need-help", "worklessness", "domestic-abuse", "health",
+    ]
 }

@@ -67,19 +67,25 @@ public enum SchemaChecker {
     public static let maxTextLength = 100_000
 
     /// Checks `value` at `path`; throws the first violation.
-    public static func check(_ value: JSONValue, _ kind: FieldKind, at path: String) throws(SchemaViolation) {
+    public static func check(_ value: JSONValue, _ kind: FieldKind, at path: String)
+        throws(SchemaViolation)
+    {
         try check(value, kind, path: { path })
     }
 
     /// Checks an object against its fields: required ones present, no unknown ones.
-    public static func checkObject(_ object: JSONObject, _ fields: [Field], at path: String) throws(SchemaViolation) {
+    public static func checkObject(_ object: JSONObject, _ fields: [Field], at path: String)
+        throws(SchemaViolation)
+    {
         try checkObject(object, fields, path: { path })
     }
 
     // The path is spelled only when a violation names it: spelling it for every member checked (most are fine)
     // was a string built and freed per member.
 
-    private static func check(_ value: JSONValue, _ kind: FieldKind, path: () -> String) throws(SchemaViolation) {
+    private static func check(_ value: JSONValue, _ kind: FieldKind, path: () -> String)
+        throws(SchemaViolation)
+    {
         switch kind {
         case .text:
             guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
@@ -90,18 +96,30 @@ public enum SchemaChecker {
         case .oneOf(let allowed):
             guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
             if !allowed.contains(text) {
-                throw SchemaViolation(field: path(), rule: "\(quoted(text)) is not one of \(allowed.joined(separator: ", "))")
+                throw SchemaViolation(
+                    field: path(),
+                    rule: "\(quoted(text)) is not one of \(allowed.joined(separator: ", "))")
             }
         case .date:
-            guard let text = value.stringValue else { throw mistyped(value, "a date string", path()) }
-            if CivilDate(text) == nil { throw SchemaViolation(field: path(), rule: "\(quoted(text)) is not a YYYY-MM-DD date") }
+            guard let text = value.stringValue else {
+                throw mistyped(value, "a date string", path())
+            }
+            if CivilDate(text) == nil {
+                throw SchemaViolation(
+                    field: path(), rule: "\(quoted(text)) is not a YYYY-MM-DD date")
+            }
         case .bool:
             guard value.boolValue != nil else { throw mistyped(value, "true or false", path()) }
         case .integer(let range):
-            guard case .number(let text) = value else { throw mistyped(value, "an integer", path()) }
-            guard let number = Int(text) else { throw SchemaViolation(field: path(), rule: "\(text) is not an integer") }
+            guard case .number(let text) = value else {
+                throw mistyped(value, "an integer", path())
+            }
+            guard let number = Int(text) else {
+                throw SchemaViolation(field: path(), rule: "\(text) is not an integer")
+            }
             if !range.contains(number) {
-                throw SchemaViolation(field: path(), rule: "\(number) is outside \(describe(range))")
+                throw SchemaViolation(
+                    field: path(), rule: "\(number) is outside \(describe(range))")
             }
         case .number(let range):
             guard case .number(let text) = value, let number = Double(text), number.isFinite else {
@@ -109,19 +127,25 @@ public enum SchemaChecker {
             }
             if !range.contains(number) {
                 throw SchemaViolation(
-                    field: path(), rule: "\(text) is outside \(format(range.lowerBound))–\(format(range.upperBound))")
+                    field: path(),
+                    rule:
+                        "\(text) is outside \(format(range.lowerBound))–\(format(range.upperBound))"
+                )
             }
         case .numberAbove(let lower, let upper):
             guard case .number(let text) = value, let number = Double(text), number.isFinite else {
                 throw mistyped(value, "a number", path())
             }
             if !(number > lower && number <= upper) {
-                throw SchemaViolation(field: path(), rule: "\(text) must be over \(format(lower)) and at most \(format(upper))")
+                throw SchemaViolation(
+                    field: path(),
+                    rule: "\(text) must be over \(format(lower)) and at most \(format(upper))")
             }
         case .reference:
             guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
             if !Identifiers.isReference(text) {
-                throw SchemaViolation(field: path(), rule: "\(quoted(text)) must be 1–64 of A-Za-z0-9._-")
+                throw SchemaViolation(
+                    field: path(), rule: "\(quoted(text)) must be 1–64 of A-Za-z0-9._-")
             }
         case .object(let fields):
             guard let object = value.objectValue else { throw mistyped(value, "an object", path()) }
@@ -131,25 +155,35 @@ public enum SchemaChecker {
         case .list(let element, let minimum):
             guard let items = value.arrayValue else { throw mistyped(value, "a list", path()) }
             if items.count < minimum {
-                throw SchemaViolation(field: path(), rule: "needs at least \(minimum) item\(minimum == 1 ? "" : "s")")
+                throw SchemaViolation(
+                    field: path(), rule: "needs at least \(minimum) item\(minimum == 1 ? "" : "s")")
             }
-            for (index, item) in items.enumerated() { try check(item, element, path: { "\(path())[\(index)]" }) }
+            for (index, item) in items.enumerated() {
+                try check(item, element, path: { "\(path())[\(index)]" })
+            }
         case .code(let lengths):
             guard let text = value.stringValue else { throw mistyped(value, "a string", path()) }
             if !Identifiers.isUppercaseCode(text.utf8, lengths: lengths) {
                 throw SchemaViolation(
-                    field: path(), rule: "\(quoted(text)) must be \(lengths.lowerBound)–\(lengths.upperBound) uppercase letters A–Z")
+                    field: path(),
+                    rule:
+                        "\(quoted(text)) must be \(lengths.lowerBound)–\(lengths.upperBound) uppercase letters A–Z"
+                )
             }
         case .textOrList:
             if let items = value.arrayValue {
-                for (index, item) in items.enumerated() { try check(item, .text, path: { "\(path())[\(index)]" }) }
+                for (index, item) in items.enumerated() {
+                    try check(item, .text, path: { "\(path())[\(index)]" })
+                }
             } else {
                 try check(value, .text, path: path)
             }
         }
     }
 
-    private static func checkObject(_ object: JSONObject, _ fields: [Field], path: () -> String) throws(SchemaViolation) {
+    private static func checkObject(_ object: JSONObject, _ fields: [Field], path: () -> String)
+        throws(SchemaViolation)
+    {
         for member in object.members {
             // Matched by index: a field copied out retains its name and kind.
             var index = 0
@@ -167,7 +201,9 @@ public enum SchemaChecker {
         }
     }
 
-    private static func mistyped(_ value: JSONValue, _ expected: String, _ path: String) -> SchemaViolation {
+    private static func mistyped(_ value: JSONValue, _ expected: String, _ path: String)
+        -> SchemaViolation
+    {
         SchemaViolation(field: path, rule: "must be \(expected), not \(value.typeName)")
     }
 
@@ -177,7 +213,8 @@ public enum SchemaChecker {
     }
 
     private static func describe(_ range: ClosedRange<Int>) -> String {
-        range.upperBound == Int.max ? "\(range.lowerBound) or more" : "\(range.lowerBound)–\(range.upperBound)"
+        range.upperBound == Int.max
+            ? "\(range.lowerBound) or more" : "\(range.lowerBound)–\(range.upperBound)"
     }
 
     private static func format(_ value: Double) -> String {
@@ -190,7 +227,8 @@ public enum Identifiers {
     /// Event ids: 1–128 of `A-Za-z0-9._:-`.
     public static func isEventID(_ text: String) -> Bool {
         let bytes = text.utf8
-        return (1...128).contains(bytes.count) && bytes.allSatisfy { isWordByte($0) || $0 == UInt8(ascii: ":") }
+        return (1...128).contains(bytes.count)
+            && bytes.allSatisfy { isWordByte($0) || $0 == UInt8(ascii: ":") }
     }
 
     /// Family refs, worker ids: 1–64 of `A-Za-z0-9._-`.
@@ -200,12 +238,15 @@ public enum Identifiers {
     }
 
     /// A code of uppercase letters `A`–`Z` whose length is in `lengths` (DfE ethnicity codes).
-    public static func isUppercaseCode<Bytes: Collection<UInt8>>(_ bytes: Bytes, lengths: ClosedRange<Int>) -> Bool {
+    public static func isUppercaseCode<Bytes: Collection<UInt8>>(
+        _ bytes: Bytes, lengths: ClosedRange<Int>
+    ) -> Bool {
         lengths.contains(bytes.count) && bytes.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+            || (byte >= 0x61 && byte <= 0x7A)
             || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 }

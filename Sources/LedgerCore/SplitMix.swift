@@ -22,5 +22,7 @@ public struct SplitMix: Sendable {
     }
 
     /// True with `probability`.
-    public mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < probability }
+    public mutating func chance(_ probability: Double) -> Bool {
+        Double(next() % 1_000_000) / 1_000_000 < probability
+    }
 }

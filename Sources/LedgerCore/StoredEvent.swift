@@ -35,9 +35,13 @@ public struct StoredEvent: Sendable {
     }
 
     private final class OwnedText: Sendable {
-        let id: String, stream: String, occurredAt: String, recordedAt: String, actorID: String, actorRole: String
+        let id: String, stream: String, occurredAt: String, recordedAt: String, actorID: String,
+            actorRole: String
 
-        init(id: String, stream: String, occurredAt: String, recordedAt: String, actorID: String, actorRole: String) {
+        init(
+            id: String, stream: String, occurredAt: String, recordedAt: String, actorID: String,
+            actorRole: String
+        ) {
             self.id = id
             self.stream = stream
             self.occurredAt = occurredAt
@@ -96,7 +100,9 @@ public struct StoredEvent: Sendable {
         switch text {
         case .view(let chunk, let spans):
             guard Self.isFamily(chunk.bytes(spans.stream.range)) else { return nil }
-            return chunk.string((spans.stream.range.lowerBound + Self.familyPrefix.count)..<spans.stream.range.upperBound)
+            return chunk.string(
+                (spans.stream.range.lowerBound + Self.familyPrefix.count)..<spans.stream.range
+                    .upperBound)
         case .owned(let owned):
             return owned.stream.hasPrefix("family:") ? String(owned.stream.dropFirst(7)) : nil
         }
@@ -122,7 +128,8 @@ public struct StoredEvent: Sendable {
 
     /// An event from a stored record, if its dates parse (the reference parser's path).
     public init?(_ record: LedgerRecord) {
-        guard let occurred = OccurredAt(record.content.occurredAt), let recorded = Timestamp(rfc3339: record.recordedAt)
+        guard let occurred = OccurredAt(record.content.occurredAt),
+            let recorded = Timestamp(rfc3339: record.recordedAt)
         else { return nil }
         seq = record.seq
         type = Catalogue.types[record.content.type]?.name ?? record.content.type
@@ -130,10 +137,12 @@ public struct StoredEvent: Sendable {
         date = occurred.date
         recordedAt = recorded
         let actor = record.content.actor.objectValue
-        text = .owned(OwnedText(
-            id: record.content.id, stream: record.content.stream, occurredAt: record.content.occurredAt,
-            recordedAt: record.recordedAt, actorID: actor?["id"]?.stringValue ?? "",
-            actorRole: actor?["role"]?.stringValue ?? ""))
+        text = .owned(
+            OwnedText(
+                id: record.content.id, stream: record.content.stream,
+                occurredAt: record.content.occurredAt,
+                recordedAt: record.recordedAt, actorID: actor?["id"]?.stringValue ?? "",
+                actorRole: actor?["role"]?.stringValue ?? ""))
         data = EventData(record.content.data.objectValue ?? JSONObject())
         route = Self.route(of: record.content.stream)
         redaction = record.redacted.map { EventData($0.objectValue ?? JSONObject()) }
@@ -147,12 +156,16 @@ public struct StoredEvent: Sendable {
 
     /// Whether a stream name starts `family:`.
     static func isFamily(_ stream: UnsafeBufferPointer<UInt8>) -> Bool {
-        stream.count > 7 && UnsafeRawPointer(stream.baseAddress.unsafelyUnwrapped).loadUnaligned(as: UInt64.self) & 0x00FF_FFFF_FFFF_FFFF
-            == familyPrefixWord
+        stream.count > 7
+            && UnsafeRawPointer(stream.baseAddress.unsafelyUnwrapped).loadUnaligned(as: UInt64.self)
+                & 0x00FF_FFFF_FFFF_FFFF
+                == familyPrefixWord
     }
 
     /// "family:" as the low seven bytes of a little-endian word.
-    private static let familyPrefixWord: UInt64 = familyPrefix.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    private static let familyPrefixWord: UInt64 = familyPrefix.reversed().reduce(0) {
+        $0 << 8 | UInt64($1)
+    }
 
     static func route(of stream: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard isFamily(stream) else { return 0 }
@@ -175,7 +188,8 @@ public struct StoredEvent: Sendable {
         data = record.data.count > 0 ? EventData(chunk: chunk, range: record.data.range) : .empty
         offset = record.offset
         route = record.route
-        redaction = record.redacted.count > 0 ? EventData(chunk: chunk, range: record.redacted.range) : nil
+        redaction =
+            record.redacted.count > 0 ? EventData(chunk: chunk, range: record.redacted.range) : nil
     }
 }
 
@@ -226,9 +240,15 @@ struct EventRecord: Sendable {
 
     /// The record of a line the scanner accepted, starting at `start` of its chunk, of the type at `typeIndex` of
     /// `EventTypeSet.all`; nil when its dates do not parse (the reference parser's path skips such an event too).
-    init?(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, type typeIndex: Int) {
-        guard let occurred = OccurredAt(utf8: UnsafeBufferPointer(rebasing: line[scanned.occurredAt])),
-            let recorded = Timestamp(rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
+    init?(
+        _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int,
+        type typeIndex: Int
+    ) {
+        guard
+            let occurred = OccurredAt(
+                utf8: UnsafeBufferPointer(rebasing: line[scanned.occurredAt])),
+            let recorded = Timestamp(
+                rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
         else { return nil }
         seq = scanned.seq
         self.offset = offset
@@ -238,8 +258,10 @@ struct EventRecord: Sendable {
         recordedAt = recorded
         spans = EventSpans(
             id: Span(scanned.id, in: start), stream: Span(scanned.stream, in: start),
-            occurredAt: Span(scanned.occurredAt, in: start), recordedAt: Span(scanned.recordedAt, in: start),
-            actorID: Span(scanned.actorID, in: start), actorRole: Span(scanned.actorRole, in: start))
+            occurredAt: Span(scanned.occurredAt, in: start),
+            recordedAt: Span(scanned.recordedAt, in: start),
+            actorID: Span(scanned.actorID, in: start), actorRole: Span(scanned.actorRole, in: start)
+        )
         data = scanned.data.map { Span($0, in: start) } ?? .none
         redacted = scanned.redacted.map { Span($0, in: start) } ?? .none
         route = StoredEvent.route(of: UnsafeBufferPointer(rebasing: line[scanned.stream]))
@@ -253,7 +275,9 @@ struct EventRecord: Sendable {
         owned = Int32(index)
         date = CivilDate(dayNumber: 0)
         recordedAt = Timestamp(seconds: 0)
-        spans = EventSpans(id: .none, stream: .none, occurredAt: .none, recordedAt: .none, actorID: .none, actorRole: .none)
+        spans = EventSpans(
+            id: .none, stream: .none, occurredAt: .none, recordedAt: .none, actorID: .none,
+            actorRole: .none)
         data = .none
         redacted = .none
         self.route = route

@@ -21,10 +21,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses an RFC 3339 date-time from UTF-8 bytes.
     public init?(rfc3339UTF8 bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count >= 20, let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
+        guard bytes.count >= 20,
+            let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
             bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            let hour = CivilDate.digits(bytes, 11..<13), let minute = CivilDate.digits(bytes, 14..<16),
+            let hour = CivilDate.digits(bytes, 11..<13),
+            let minute = CivilDate.digits(bytes, 14..<16),
             let second = CivilDate.digits(bytes, 17..<19), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
@@ -45,18 +47,27 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") {
             guard index + 1 == bytes.count else { return nil }
         } else {
-            guard index + 6 == bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
-                bytes[index + 3] == UInt8(ascii: ":"), let offsetHours = CivilDate.digits(bytes, (index + 1)..<(index + 3)),
-                let offsetMinutes = CivilDate.digits(bytes, (index + 4)..<(index + 6)), offsetHours < 24, offsetMinutes < 60
+            guard index + 6 == bytes.count,
+                bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
+                bytes[index + 3] == UInt8(ascii: ":"),
+                let offsetHours = CivilDate.digits(bytes, (index + 1)..<(index + 3)),
+                let offsetMinutes = CivilDate.digits(bytes, (index + 4)..<(index + 6)),
+                offsetHours < 24, offsetMinutes < 60
             else { return nil }
-            offset = (offsetHours * 60 + offsetMinutes) * 60 * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
+            offset =
+                (offsetHours * 60 + offsetMinutes) * 60
+                * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
         }
-        let total = Int64(date.dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
+        let total =
+            Int64(date.dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+            - Int64(offset)
         self.init(seconds: total, nanoseconds: Int32(nanos))
     }
 
     /// The UTC calendar date.
-    public var utcDate: CivilDate { CivilDate(dayNumber: Int((seconds - floorModulo(seconds, 86_400)) / 86_400)) }
+    public var utcDate: CivilDate {
+        CivilDate(dayNumber: Int((seconds - floorModulo(seconds, 86_400)) / 86_400))
+    }
 
     /// The calendar date in Europe/London (GMT, or BST from 01:00 UTC on the last Sunday of March to 01:00 UTC
     /// on the last Sunday of October; the EU rule the UK has followed since 1996).
@@ -71,7 +82,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     private static func lastSunday(month: Int, year: Int) -> CivilDate {
-        guard let last = CivilDate(year: year, month: month, day: 31) else { return CivilDate(dayNumber: 0) }
+        guard let last = CivilDate(year: year, month: month, day: 31) else {
+            return CivilDate(dayNumber: 0)
+        }
         return last.adding(days: -(last.weekday % 7))
     }
 
@@ -83,7 +96,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        var text = "\(date)T\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60))"
+        var text =
+            "\(date)T\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60))"
         if nanoseconds >= 1_000_000 { text += "." + pad(Int(nanoseconds) / 1_000_000, 3) }
         return text + "Z"
     }

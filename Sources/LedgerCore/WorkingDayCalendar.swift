@@ -44,7 +44,8 @@ public struct WorkingDayCalendar: Sendable {
         var days: [CivilDate] = []
         // New Year's Day, or the Monday after when it falls at a weekend.
         let newYear = date(1, 1)
-        days.append(newYear.isWeekend ? newYear.adding(days: newYear.weekday == 6 ? 2 : 1) : newYear)
+        days.append(
+            newYear.isWeekend ? newYear.adding(days: newYear.weekday == 6 ? 2 : 1) : newYear)
         let easter = easterSunday(year)
         days.append(easter.adding(days: -2))
         days.append(easter.adding(days: 1))
@@ -65,9 +66,11 @@ public struct WorkingDayCalendar: Sendable {
         // Christmas and Boxing Day with substitutes: a holiday at a weekend moves to the next free weekday.
         let christmas = date(12, 25)
         switch christmas.weekday {
-        case 5: days.append(contentsOf: [christmas, date(12, 28)])  // Boxing Day Saturday → Monday 28
+        // Boxing Day Saturday → Monday 28
+        case 5: days.append(contentsOf: [christmas, date(12, 28)])
         case 6: days.append(contentsOf: [date(12, 27), date(12, 28)])  // Sat/Sun → Mon 27, Tue 28
-        case 7: days.append(contentsOf: [date(12, 26), date(12, 27)])  // Sunday → Boxing Mon 26, Tue 27
+        // Sunday → Boxing Mon 26, Tue 27
+        case 7: days.append(contentsOf: [date(12, 26), date(12, 27)])
         default: days.append(contentsOf: [christmas, date(12, 26)])
         }
         // One-off extra days.

@@ -69,8 +69,10 @@ public struct WriteState: Sendable, Equatable {
     public init() {}
 
     public static func == (lhs: WriteState, rhs: WriteState) -> Bool {
-        lhs.streamCounts == rhs.streamCounts && lhs.families == rhs.families && lhs.workers == rhs.workers
-            && lhs.systems == rhs.systems && lhs.adoptions == rhs.adoptions && lhs.orgHolds == rhs.orgHolds
+        lhs.streamCounts == rhs.streamCounts && lhs.families == rhs.families
+            && lhs.workers == rhs.workers
+            && lhs.systems == rhs.systems && lhs.adoptions == rhs.adoptions
+            && lhs.orgHolds == rhs.orgHolds
     }
 
     /// The holds in force on `org` (every family).
@@ -139,7 +141,9 @@ public struct WriteState: Sendable, Equatable {
         /// A manager only.
         case manager
 
-        public static func < (lhs: Authority, rhs: Authority) -> Bool { lhs.rawValue < rhs.rawValue }
+        public static func < (lhs: Authority, rhs: Authority) -> Bool {
+            lhs.rawValue < rhs.rawValue
+        }
 
         /// Whether an actor in `role` has it.
         func allows(_ role: String) -> Bool {
@@ -154,7 +158,8 @@ public struct WriteState: Sendable, Equatable {
         var roles: String {
             switch self {
             case .anyone: "any registered actor"
-            case .managerOrSystem: "a manager (\(Role.managers.sorted().joined(separator: ", "))) or a registered system"
+            case .managerOrSystem:
+                "a manager (\(Role.managers.sorted().joined(separator: ", "))) or a registered system"
             case .manager: "a manager (\(Role.managers.sorted().joined(separator: ", ")))"
             }
         }
@@ -187,7 +192,8 @@ public struct WriteState: Sendable, Equatable {
     /// found a record (a referral, the policy, a team) or a registration, whatever the correction says.
     func correctionAuthority(for kind: EventKind?, on date: CivilDate) -> Authority {
         switch kind {
-        case .referralReceived, .policyAdopted, .teamDefined, .systemRegistered, .systemRetired: return .manager
+        case .referralReceived, .policyAdopted, .teamDefined, .systemRegistered, .systemRetired:
+            return .manager
         case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
         case .caseClosed where adoption(on: date)?.needsManager ?? false: return .manager
         default: return Self.authority(for: kind, data: EventData(JSONObject()))
@@ -196,10 +202,13 @@ public struct WriteState: Sendable, Equatable {
 
     /// Checks the state-dependent rules for `input`; `lookup` resolves an event id already in the log (or
     /// earlier in this batch) to its type and stream.
-    public func check(_ input: EventFacts, line: Int, lookup: (String) throws -> Target?) throws -> Void {
+    public func check(_ input: EventFacts, line: Int, lookup: (String) throws -> Target?) throws
+        -> Void
+    {
         let content = input
         func refuse(_ field: String, _ rule: String) -> ValidationError {
-            ValidationError(line: line, id: input.idSupplied ? content.id : nil, field: field, rule: rule)
+            ValidationError(
+                line: line, id: input.idSupplied ? content.id : nil, field: field, rule: rule)
         }
         guard let eventType = input.eventType, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
@@ -209,33 +218,48 @@ public struct WriteState: Sendable, Equatable {
         // their registered role; a person's id never as a system, a system's never as a person.
         if input.actorRole == Role.system {
             if worker(actor) != nil {
-                throw refuse("actor.id", "\"\(actor)\" is a person's worker id; a person never acts as system")
+                throw refuse(
+                    "actor.id",
+                    "\"\(actor)\" is a person's worker id; a person never acts as system")
             }
             if actor == Self.ledgerActor {
-                guard content.kind == .policyAdopted || content.kind == .systemRegistered, isSettingUp() else {
+                guard content.kind == .policyAdopted || content.kind == .systemRegistered,
+                    isSettingUp()
+                else {
                     throw refuse(
                         "actor.id",
-                        "\"\(actor)\" is the ledger itself: it records only a new log's policy and first systems (ledger init --system)")
+                        "\"\(actor)\" is the ledger itself: it records only a new log's policy and first systems (ledger init --system)"
+                    )
                 }
             } else if let system = system(actor) {
-                if system.retired { throw refuse("actor.id", "system \"\(actor)\" was retired (system.retired)") }
+                if system.retired {
+                    throw refuse("actor.id", "system \"\(actor)\" was retired (system.retired)")
+                }
             } else {
                 throw refuse(
                     "actor.id",
-                    "\"\(actor)\" is not a registered system (a manager records system.registered, or ledger init --system \(actor))")
+                    "\"\(actor)\" is not a registered system (a manager records system.registered, or ledger init --system \(actor))"
+                )
             }
         } else {
             if system(actor) != nil {
-                throw refuse("actor.id", "\"\(actor)\" is a system's id; a system acts only as role system")
+                throw refuse(
+                    "actor.id", "\"\(actor)\" is a system's id; a system acts only as role system")
             }
             guard let worker = worker(actor) else {
-                throw refuse("actor.id", "\"\(actor)\" is not a registered worker (record worker.registered first)")
+                throw refuse(
+                    "actor.id",
+                    "\"\(actor)\" is not a registered worker (record worker.registered first)")
             }
             if worker.left {
-                throw refuse("actor.id", "\"\(actor)\" has left (worker.left), or their registration was voided")
+                throw refuse(
+                    "actor.id",
+                    "\"\(actor)\" has left (worker.left), or their registration was voided")
             }
             if worker.role != input.actorRole {
-                throw refuse("actor.role", "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
+                throw refuse(
+                    "actor.role",
+                    "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
             }
         }
         let type = content.type
@@ -248,20 +272,30 @@ public struct WriteState: Sendable, Equatable {
             if let existing = worker(key), !existing.left {
                 throw refuse("stream", "worker \(key) is already registered (use worker.changed)")
             }
-            if system(key) != nil { throw refuse("stream", "\(key) is a system's id; a person needs another id") }
+            if system(key) != nil {
+                throw refuse("stream", "\(key) is a system's id; a person needs another id")
+            }
         case .workerChanged, .workerLeft:
-            guard let worker = worker(key) else { throw refuse("stream", "worker \(key) is not registered") }
+            guard let worker = worker(key) else {
+                throw refuse("stream", "worker \(key) is not registered")
+            }
             if worker.left { throw refuse("stream", "worker \(key) has left") }
             if content.kind == .workerChanged, input.data["role"] != nil, actor == key {
-                throw refuse("actor.id", "\"\(actor)\" cannot change their own role: a manager or the HR system does")
+                throw refuse(
+                    "actor.id",
+                    "\"\(actor)\" cannot change their own role: a manager or the HR system does")
             }
         case .systemRegistered:
-            if worker(key) != nil { throw refuse("stream", "\(key) is a person's worker id; a system needs another id") }
+            if worker(key) != nil {
+                throw refuse("stream", "\(key) is a person's worker id; a system needs another id")
+            }
             if let existing = system(key), !existing.retired {
                 throw refuse("stream", "system \(key) is already registered")
             }
         case .systemRetired:
-            guard let system = system(key) else { throw refuse("stream", "system \(key) is not registered") }
+            guard let system = system(key) else {
+                throw refuse("stream", "system \(key) is not registered")
+            }
             if system.retired { throw refuse("stream", "system \(key) was retired already") }
         case .recordRedacted:
             if !acceptsRedactionRecords {
@@ -275,11 +309,13 @@ public struct WriteState: Sendable, Equatable {
                 if let found, found.type != "hold.placed" {
                     why = "\"\(hold.prefix(128))\" is a \(found.type), not a hold.placed"
                 } else if let found, found.stream != content.stream {
-                    why = "\"\(hold.prefix(128))\" is a hold on \(found.stream), not on \(content.stream)"
+                    why =
+                        "\"\(hold.prefix(128))\" is a hold on \(found.stream), not on \(content.stream)"
                 } else if found != nil {
                     why = "hold \"\(hold.prefix(128))\" was lifted already"
                 } else {
-                    why = "no hold \"\(hold.prefix(128))\" in force on \(content.stream) (none placed, or lifted already)"
+                    why =
+                        "no hold \"\(hold.prefix(128))\" in force on \(content.stream) (none placed, or lifted already)"
                 }
                 throw refuse("data.hold", why)
             }
@@ -290,7 +326,9 @@ public struct WriteState: Sendable, Equatable {
             let isOpen = episode?.open ?? false
             if content.kind == .referralReceived {
                 if isOpen {
-                    throw refuse("type", "family \(key) already has an open episode; close it before a new referral")
+                    throw refuse(
+                        "type",
+                        "family \(key) already has an open episode; close it before a new referral")
                 }
             } else if !isOpen {
                 let closed = episode != nil ? "its episode is closed" : "it has no referral"
@@ -300,7 +338,8 @@ public struct WriteState: Sendable, Equatable {
                 )
             }
         }
-        try checkData(content.kind, input.data, key: key, field: "data", correction: false, refuse: refuse)
+        try checkData(
+            content.kind, input.data, key: key, field: "data", correction: false, refuse: refuse)
         switch content.kind {
         case .caseClosed:
             let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
@@ -315,20 +354,27 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
             }
             if target.stream != content.stream {
-                throw refuse("data.target", "\"\(targetID)\" is on \(target.stream), not \(content.stream)")
+                throw refuse(
+                    "data.target", "\"\(targetID)\" is on \(target.stream), not \(content.stream)")
             }
             if target.redacted {
                 throw refuse(
                     "data.target",
-                    "\"\(targetID)\" was redacted (ledger redact): nothing is left of it to correct or void")
+                    "\"\(targetID)\" was redacted (ledger redact): nothing is left of it to correct or void"
+                )
             }
             if target.type == "event.corrected" || target.type == "event.voided" {
-                throw refuse("data.target", "\"\(targetID)\" is itself a \(target.type); correct the original event")
-            }
-            if target.type == "hold.placed" || target.type == "hold.lifted" || target.type == "record.redacted" {
                 throw refuse(
                     "data.target",
-                    "\"\(targetID)\" is a \(target.type), which is never corrected or voided (a hold ends with hold.lifted)")
+                    "\"\(targetID)\" is itself a \(target.type); correct the original event")
+            }
+            if target.type == "hold.placed" || target.type == "hold.lifted"
+                || target.type == "record.redacted"
+            {
+                throw refuse(
+                    "data.target",
+                    "\"\(targetID)\" is a \(target.type), which is never corrected or voided (a hold ends with hold.lifted)"
+                )
             }
             // Judged as its target would be: the target's role, and the corrected data through every rule of the
             // target's type.
@@ -338,7 +384,8 @@ public struct WriteState: Sendable, Equatable {
             {
                 throw refuse(
                     "actor.id",
-                    "\"\(actor)\" cannot correct or void their own registration, role or leaving (\(target.type) \"\(targetID)\"): a manager or the HR system does")
+                    "\"\(actor)\" cannot correct or void their own registration, role or leaving (\(target.type) \"\(targetID)\"): a manager or the HR system does"
+                )
             }
             var targetNeeds = correctionAuthority(for: targetKind, on: occurred.date)
             if type == "event.corrected", let targetType = Catalogue.types[target.type],
@@ -346,7 +393,10 @@ public struct WriteState: Sendable, Equatable {
             {
                 do {
                     try SchemaChecker.checkObject(replacement, targetType.fields, at: "data.data")
-                } catch { throw refuse(error.field, error.rule + " (as \(target.type) \"\(targetID)\" must)") }
+                } catch {
+                    throw refuse(
+                        error.field, error.rule + " (as \(target.type) \"\(targetID)\" must)")
+                }
                 do { try TypeRules.check(type: target.type, data: replacement) } catch {
                     // TypeRules name fields from "data."; the replacement sits at "data.data.".
                     throw refuse(
@@ -355,14 +405,16 @@ public struct WriteState: Sendable, Equatable {
                 }
                 let corrected = EventData(replacement)
                 targetNeeds = max(targetNeeds, Self.authority(for: targetKind, data: corrected))
-                try checkData(targetKind, corrected, key: key, field: "data.data", correction: true) { field, rule in
+                try checkData(targetKind, corrected, key: key, field: "data.data", correction: true)
+                { field, rule in
                     refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
             }
             if targetKind == .policyAdopted && type == "event.voided" && adoptions.count <= 1 {
                 throw refuse(
                     "data.target",
-                    "\"\(targetID)\" is the log's only policy: voiding it would leave no rules in force; adopt the right policy with policy.adopted")
+                    "\"\(targetID)\" is the log's only policy: voiding it would leave no rules in force; adopt the right policy with policy.adopted"
+                )
             }
             if targetNeeds > required {
                 required = targetNeeds
@@ -374,7 +426,9 @@ public struct WriteState: Sendable, Equatable {
         // The ledger's own set-up events (checked above) are what `ledger init` is trusted to write.
         let isSetUp = input.actorRole == Role.system && actor == Self.ledgerActor
         if !isSetUp && !required.allows(input.actorRole) {
-            throw refuse("actor.role", "\(type) needs \(required.roles), not \(input.actorRole)\(requiredBecause)")
+            throw refuse(
+                "actor.role",
+                "\(type) needs \(required.roles), not \(input.actorRole)\(requiredBecause)")
         }
     }
 
@@ -404,7 +458,11 @@ public struct WriteState: Sendable, Equatable {
             let children = members.filter { $0.value.role == "child" }
             let dated = children.filter { $0.value.dob != nil }
             let youngest: String?
-            if let newest = dated.max(by: { ($0.value.dob ?? CivilDate(dayNumber: 0), $1.key) < ($1.value.dob ?? CivilDate(dayNumber: 0), $0.key) }) {
+            if let newest = dated.max(by: {
+                ($0.value.dob ?? CivilDate(dayNumber: 0), $1.key) < (
+                    $1.value.dob ?? CivilDate(dayNumber: 0), $0.key
+                )
+            }) {
                 youngest = newest.key
             } else if children.count == 1 {
                 youngest = children.first?.key
@@ -412,13 +470,15 @@ public struct WriteState: Sendable, Equatable {
                 youngest = nil
             }
             guard let child = youngest else {
-                throw refuse("\(prefix).ufrn", "the youngest child cannot be told: give the children's dob")
+                throw refuse(
+                    "\(prefix).ufrn", "the youngest child cannot be told: give the children's dob")
             }
             let locality = data["locality"]?.stringValue ?? ""
             let expected = UFRN.make(locality: locality, childID: child)
             if data["ufrn"]?.stringValue != expected {
                 throw refuse(
-                    "\(prefix).ufrn", "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
+                    "\(prefix).ufrn",
+                    "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
             }
         case .familyMemberLeft where !correction:
             let member = data["memberId"]?.stringValue ?? ""
@@ -426,8 +486,11 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse("\(prefix).memberId", "\"\(member)\" is not a member of the family")
             }
         case .familyMemberAdded where !correction:
-            if let member = data["member"]?.objectValue?["id"]?.stringValue, family(key)?.members[member] != nil {
-                throw refuse("\(prefix).member.id", "\"\(member)\" is already a member of the family")
+            if let member = data["member"]?.objectValue?["id"]?.stringValue,
+                family(key)?.members[member] != nil
+            {
+                throw refuse(
+                    "\(prefix).member.id", "\"\(member)\" is already a member of the family")
             }
         default:
             break
@@ -438,7 +501,11 @@ public struct WriteState: Sendable, Equatable {
     public func adoption(on date: CivilDate) -> Adoption? {
         var best: Adoption?
         for adoption in adoptions where adoption.effectiveFrom <= date {
-            if best == nil || adoption.effectiveFrom >= (best?.effectiveFrom ?? adoption.effectiveFrom) { best = adoption }
+            if best == nil
+                || adoption.effectiveFrom >= (best?.effectiveFrom ?? adoption.effectiveFrom)
+            {
+                best = adoption
+            }
         }
         return best ?? adoptions.first
     }
@@ -457,7 +524,9 @@ public struct WriteState: Sendable, Equatable {
             if let name = data["profile"]?.stringValue {
                 needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
             } else {
-                needs = data["policy"]?.objectValue?["closure"]?.objectValue?["needsManager"]?.boolValue ?? false
+                needs =
+                    data["policy"]?.objectValue?["closure"]?.objectValue?["needsManager"]?.boolValue
+                    ?? false
             }
             if let date = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
                 adoptions.append(Adoption(effectiveFrom: date, needsManager: needs))
@@ -542,18 +611,24 @@ public struct WriteState: Sendable, Equatable {
                 updateFamily(key) { $0.holds.removeAll { $0 == hold } }
             }
         case .eventCorrected:
-            guard let target = data["target"]?.stringValue, let corrected = data["data"]?.objectValue else { break }
+            guard let target = data["target"]?.stringValue,
+                let corrected = data["data"]?.objectValue
+            else { break }
             switch targetType(target) {
             case "referral.received":
                 // A corrected referral replaces the member list.
-                guard let members = corrected["members"]?.arrayValue, family(key) != nil else { break }
+                guard let members = corrected["members"]?.arrayValue, family(key) != nil else {
+                    break
+                }
                 updateFamily(key) { family in
                     family.members = [:]
                     for member in members { family.addMember(member) }
                 }
             case "worker.registered", "worker.changed":
                 // A corrected role is the role the worker acts in from now on.
-                if let role = corrected["role"]?.stringValue { updateWorker(key) { $0.role = role } }
+                if let role = corrected["role"]?.stringValue {
+                    updateWorker(key) { $0.role = role }
+                }
             default:
                 break
             }
@@ -567,7 +642,8 @@ extension WriteState.Family {
     mutating func addMember(_ value: JSONValue) {
         guard let object = value.objectValue, let id = object["id"]?.stringValue else { return }
         members[id] = WriteState.Member(
-            role: object["role"]?.stringValue ?? "other", dob: object["dob"]?.stringValue.flatMap(CivilDate.init))
+            role: object["role"]?.stringValue ?? "other",
+            dob: object["dob"]?.stringValue.flatMap(CivilDate.init))
     }
 }
 

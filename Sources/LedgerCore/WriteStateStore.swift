@@ -36,13 +36,22 @@ enum WriteStateStore {
             let members = family.members.sorted(by: { $0.key < $1.key }).map {
                 "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
             }.joined(separator: ";")
-            line += "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
+            line +=
+                "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
             line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
             line += "\t\(family.holds.joined(separator: ";"))"
         case .worker?:
-            if let worker = state.worker(key) { line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)" } else { line += "\tO" }
+            if let worker = state.worker(key) {
+                line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)"
+            } else {
+                line += "\tO"
+            }
         case .system?:
-            if let system = state.system(key) { line += "\tS\t\(system.retired ? 1 : 0)" } else { line += "\tO" }
+            if let system = state.system(key) {
+                line += "\tS\t\(system.retired ? 1 : 0)"
+            } else {
+                line += "\tO"
+            }
         case .org?:
             line += "\tG\t\(state.orgHolds.joined(separator: ";"))"
         default:
@@ -79,7 +88,8 @@ enum WriteStateStore {
             for member in fields[8].split(separator: ";") {
                 let parts = member.split(separator: ",", omittingEmptySubsequences: false)
                 guard parts.count == 3 else { return nil }
-                family.members[String(parts[0])] = WriteState.Member(role: String(parts[1]), dob: CivilDate(parts[2]))
+                family.members[String(parts[0])] = WriteState.Member(
+                    role: String(parts[1]), dob: CivilDate(parts[2]))
             }
             family.holds = fields[9].split(separator: ";").map(String.init)
             record.family = family
@@ -105,7 +115,9 @@ enum WriteStateStore {
     /// The state at the log's head: base + delta, checked against the log; nil when it must be rebuilt.
     /// Returns the state and the head it describes (the caller replays the log after it).
     static func load(for ledger: LockedLedger) -> (WriteState, LogHead)? {
-        guard let baseBytes = FileOutput.read(basePath(for: ledger.path)), let base = WriteStateBase(baseBytes) else {
+        guard let baseBytes = FileOutput.read(basePath(for: ledger.path)),
+            let base = WriteStateBase(baseBytes)
+        else {
             return nil
         }
         var state = WriteState()
@@ -113,17 +125,20 @@ enum WriteStateStore {
         state.base = base
         var head = base.head
         base.deltaNeedsReset = true
-        if let delta = FileOutput.read(deltaPath(for: ledger.path)), let blocks = DeltaBlocks(delta) {
+        if let delta = FileOutput.read(deltaPath(for: ledger.path)), let blocks = DeltaBlocks(delta)
+        {
             if blocks.base == base.checksum {
                 base.deltaNeedsReset = false
-                guard let applied = blocks.apply(to: &state) else { return nil }  // damaged: rebuild
+                // damaged: rebuild
+                guard let applied = blocks.apply(to: &state) else { return nil }
                 head = applied ?? head
             }
             // A delta naming another base was left by a crash during compaction: the base covers it.
         }
         guard head.size <= ledger.head.size else { return nil }
         if head != ledger.head && head.seq > 0 {
-            guard let record = try? lineEnding(at: head.size, in: ledger), record.seq == head.seq, record.hash == head.hash
+            guard let record = try? lineEnding(at: head.size, in: ledger), record.seq == head.seq,
+                record.hash == head.hash
             else { return nil }
         } else if head.seq == 0 && head.size != 0 {
             return nil
@@ -161,13 +176,18 @@ enum WriteStateStore {
             var pending: [StreamRecord] = []
             var pendingAdoptions: [WriteState.Adoption] = []
             while position < body.endIndex {
-                guard let end = body[position...].firstIndex(of: 0x0A) else { break }  // cut short: ignored
+                // cut short: ignored
+                guard let end = body[position...].firstIndex(of: 0x0A) else { break }
                 let line = Substring(String(decoding: body[position..<end], as: UTF8.self))
                 let next = end + 1
                 if line.hasPrefix("H\t") {
                     let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                    guard fields.count == 5, let stamp = decodeStamp(fields[0..<4].joined(separator: "\t")[...]),
-                        fields[4] == check(body[blockStart..<position] + Array(fields[0..<4].joined(separator: "\t").utf8))
+                    guard fields.count == 5,
+                        let stamp = decodeStamp(fields[0..<4].joined(separator: "\t")[...]),
+                        fields[4]
+                            == check(
+                                body[blockStart..<position]
+                                    + Array(fields[0..<4].joined(separator: "\t").utf8))
                     else { return next < body.endIndex ? .some(nil) : .some(head) }
                     for record in pending { state.restore(record) }
                     state.adoptions.append(contentsOf: pendingAdoptions)
@@ -191,7 +211,9 @@ enum WriteStateStore {
 
     static func decodeStamp(_ line: Substring) -> LogHead? {
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count == 4, let seq = Int(fields[1]), let size = Int(fields[2]) else { return nil }
+        guard fields.count == 4, let seq = Int(fields[1]), let size = Int(fields[2]) else {
+            return nil
+        }
         return LogHead(seq: seq, hash: String(fields[3]), size: size)
     }
 
@@ -220,7 +242,8 @@ enum WriteStateStore {
         block += "\(stamp)\t\(check(Array((block + stamp).utf8)))\n"
         if let base = state.base, base.deltaNeedsReset {
             // The delta on disk belongs to another base (or is missing): start it anew for this one.
-            try FileOutput.writeAtomically(Array("B\t\(base.checksum)\n\(block)".utf8), to: deltaPath)
+            try FileOutput.writeAtomically(
+                Array("B\t\(base.checksum)\n\(block)".utf8), to: deltaPath)
             base.deltaNeedsReset = false
             return
         }
@@ -249,7 +272,8 @@ enum WriteStateStore {
     }
 
     private static func lineEnding(at end: Int, in ledger: LockedLedger) throws -> LedgerRecord? {
-        guard let start = try ledger.lineStart(endingAt: end), let line = try ledger.line(at: start) else { return nil }
+        guard let start = try ledger.lineStart(endingAt: end), let line = try ledger.line(at: start)
+        else { return nil }
         return try LineFormat.decode(line)
     }
 }
@@ -285,10 +309,13 @@ final class WriteStateBase: @unchecked Sendable {
     init?(_ whole: [UInt8]) {
         // The last line, `C\t<64 hex>\n`, is the checksum of everything before it.
         let trailer = 2 + 64 + 1
-        guard whole.count > trailer, whole[whole.count - 1] == 0x0A, whole[whole.count - trailer - 1] == 0x0A,
-            whole[whole.count - trailer] == UInt8(ascii: "C"), whole[whole.count - trailer + 1] == 0x09
+        guard whole.count > trailer, whole[whole.count - 1] == 0x0A,
+            whole[whole.count - trailer - 1] == 0x0A,
+            whole[whole.count - trailer] == UInt8(ascii: "C"),
+            whole[whole.count - trailer + 1] == 0x09
         else { return nil }
-        let checksum = String(decoding: whole[(whole.count - 65)..<(whole.count - 1)], as: UTF8.self)
+        let checksum = String(
+            decoding: whole[(whole.count - 65)..<(whole.count - 1)], as: UTF8.self)
         guard SHA256.hash(whole[..<(whole.count - trailer)]).hex == checksum else { return nil }
         self.checksum = checksum
         bytes = whole
@@ -325,7 +352,8 @@ final class WriteStateBase: @unchecked Sendable {
         if position <= dataStart { return dataStart }
         guard position - 1 < dataEnd else { return dataEnd }
         return bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress, let found = memchr(base + position - 1, 0x0A, dataEnd - position + 1)
+            guard let base = buffer.baseAddress,
+                let found = memchr(base + position - 1, 0x0A, dataEnd - position + 1)
             else { return dataEnd }
             return base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
         }
@@ -354,7 +382,8 @@ final class WriteStateBase: @unchecked Sendable {
         }
         guard low < dataEnd, name(at: low).elementsEqual(key) else { return nil }
         let lineEnd = lineStart(atOrAfter: low + 1)
-        let line = bytes[low..<(lineEnd > low && bytes[lineEnd - 1] == 0x0A ? lineEnd - 1 : lineEnd)]
+        let line = bytes[
+            low..<(lineEnd > low && bytes[lineEnd - 1] == 0x0A ? lineEnd - 1 : lineEnd)]
         return WriteStateStore.decodeStream(Substring(String(decoding: line, as: UTF8.self)))
     }
 

@@ -9,8 +9,14 @@ import Projections
 /// Subject access and the access audit (DATA-PROTECTION.md): `export-family` and `access`.
 enum AccessCommands {
     static let all: [CommandRunner.Command] = [
-        .init(name: "export-family", summary: "a family's subject-access bundle: a page to read and print, and JSON", help: exportHelp, run: exportFamily),
-        .init(name: "access", summary: "who looked at which family's record, and when (the access log)", help: accessHelp, run: access),
+        .init(
+            name: "export-family",
+            summary: "a family's subject-access bundle: a page to read and print, and JSON",
+            help: exportHelp, run: exportFamily),
+        .init(
+            name: "access",
+            summary: "who looked at which family's record, and when (the access log)",
+            help: accessHelp, run: access),
     ]
 
     static let exportHelp = """
@@ -41,7 +47,9 @@ enum AccessCommands {
         """
 
     /// `family:F-102` and `F-102` alike.
-    static func familyRef(_ given: String) -> String { given.hasPrefix("family:") ? String(given.dropFirst(7)) : given }
+    static func familyRef(_ given: String) -> String {
+        given.hasPrefix("family:") ? String(given.dropFirst(7)) : given
+    }
 
     static func exportFamily(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: [], known: ["log", "out", "viewer"])
@@ -49,26 +57,37 @@ enum AccessCommands {
             throw UsageError(message: "give one FAMILY (its ref, e.g. F-102)")
         }
         let family = familyRef(given)
-        guard Identifiers.isReference(family) else { throw UsageError(message: "FAMILY must be a family's ref: 1–64 of A-Za-z0-9._-") }
-        guard let out = arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
+        guard Identifiers.isReference(family) else {
+            throw UsageError(message: "FAMILY must be a family's ref: 1–64 of A-Za-z0-9._-")
+        }
+        guard let out = arguments.value("out") else {
+            throw UsageError(message: "--out DIR is required")
+        }
         let path = CommandRunner.logPath(arguments)
         if !LedgerFile(path: path).exists { throw EventLogError.missing(path: path) }
-        try AccessAudit.begin(command: "export-family", family: family, arguments: arguments, log: path)
+        try AccessAudit.begin(
+            command: "export-family", family: family, arguments: arguments, log: path)
 
         // One read of the log: who the actors are, and the family's events (their payloads kept in memory, not
         // their chunks of the log); then each of the family's lines is read back for its source and redaction.
         var workers: [String: SubjectAccessBundle.Actor] = [:]
         var systems: [String: SubjectAccessBundle.Actor] = [:]
         var captured: [(offset: Int, data: EventData, amendments: [Amendment])] = []
-        try EventScanner.scan(path: path, window: EventWindow(), progress: { Console.progress("reading: line \($0)") }) { event in
+        try EventScanner.scan(
+            path: path, window: EventWindow(), progress: { Console.progress("reading: line \($0)") }
+        ) { event in
             switch event.kind {
             case .workerRegistered?:
                 workers[StreamName.key(of: event.stream)] = .init(
-                    name: event.data["name"]?.stringValue ?? "", role: event.data["role"]?.stringValue ?? "")
+                    name: event.data["name"]?.stringValue ?? "",
+                    role: event.data["role"]?.stringValue ?? "")
             case .workerChanged?:
-                if let role = event.data["role"]?.stringValue { workers[StreamName.key(of: event.stream)]?.role = role }
+                if let role = event.data["role"]?.stringValue {
+                    workers[StreamName.key(of: event.stream)]?.role = role
+                }
             case .systemRegistered?:
-                systems[StreamName.key(of: event.stream)] = .init(name: event.data["name"]?.stringValue ?? "", role: "system")
+                systems[StreamName.key(of: event.stream)] = .init(
+                    name: event.data["name"]?.stringValue ?? "", role: "system")
             default:
                 break
             }
@@ -81,36 +100,50 @@ enum AccessCommands {
             captured.append((event.offset, event.data.detached, amendments))
         }
         Console.endProgress()
-        guard !captured.isEmpty else { throw CommandFailure(message: "no family \(family) in the log: nothing exported") }
+        guard !captured.isEmpty else {
+            throw CommandFailure(message: "no family \(family) in the log: nothing exported")
+        }
         let reader = try LineReader(path: path)
         var events: [SubjectAccessBundle.Event] = []
         for item in captured {
             guard let line = try reader.line(at: item.offset) else {
-                throw CommandFailure(message: "the log changed while it was read (byte \(item.offset)): run the export again")
+                throw CommandFailure(
+                    message:
+                        "the log changed while it was read (byte \(item.offset)): run the export again"
+                )
             }
             let record = try LineFormat.decode(line)
             guard var event = StoredEvent(record) else {
-                throw CommandFailure(message: "seq \(record.seq): its dates do not parse; run `ledger verify`")
+                throw CommandFailure(
+                    message: "seq \(record.seq): its dates do not parse; run `ledger verify`")
             }
             event.data = item.data
             event.amendments = item.amendments
-            events.append(.init(event: event, source: record.content.source?.objectValue, redacted: record.redacted?.objectValue))
+            events.append(
+                .init(
+                    event: event, source: record.content.source?.objectValue,
+                    redacted: record.redacted?.objectValue))
         }
         let bundle = SubjectAccessBundle(
-            family: family, events: events, workers: workers, systems: systems, producedAt: try CommandRunner.environment().now())
+            family: family, events: events, workers: workers, systems: systems,
+            producedAt: try CommandRunner.environment().now())
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
         try FileOutput.makeDirectory(out)
         try FileOutput.writeAtomically(text: bundle.html, to: out + "/index.html")
         try FileOutput.writeAtomically(bundle.json, to: out + "/events.json")
-        Console.err("exported \(events.count) events of family \(family) (\(bundle.withheld.count) items withheld, listed in the bundle) into \(out)")
+        Console.err(
+            "exported \(events.count) events of family \(family) (\(bundle.withheld.count) items withheld, listed in the bundle) into \(out)"
+        )
         Console.out("\(out)/index.html\n")
         return .done
     }
 
     static func access(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: [], known: ["log", "since", "format"])
-        guard arguments.positionals.count <= 1 else { throw UsageError(message: "give at most one FAMILY") }
+        guard arguments.positionals.count <= 1 else {
+            throw UsageError(message: "give at most one FAMILY")
+        }
         let family = arguments.positionals.first.map(familyRef)
         var since: Timestamp?
         if let text = arguments.value("since") {
@@ -119,7 +152,8 @@ enum AccessCommands {
             } else if let instant = Timestamp(rfc3339: text) {
                 since = instant
             } else {
-                throw UsageError(message: "--since must be YYYY-MM-DD or an RFC 3339 date-time, not \"\(text)\"")
+                throw UsageError(
+                    message: "--since must be YYYY-MM-DD or an RFC 3339 date-time, not \"\(text)\"")
             }
         }
         let formatText = arguments.value("format") ?? (Console.stdoutIsTerminal ? "table" : "json")
@@ -135,13 +169,20 @@ enum AccessCommands {
             rows.append(entry.row)
         }
         if summary.tornBytes > 0 {
-            Console.err("note: the access log ends with \(summary.tornBytes) bytes of an entry cut off by a crash (never acknowledged; moved aside by the next read)")
+            Console.err(
+                "note: the access log ends with \(summary.tornBytes) bytes of an entry cut off by a crash (never acknowledged; moved aside by the next read)"
+            )
         }
         switch format {
-        case .table: Console.outBytes(RowWriter.table(rows, columns: ["seq", "at", "user", "viewer", "command", "family"]))
+        case .table:
+            Console.outBytes(
+                RowWriter.table(
+                    rows, columns: ["seq", "at", "user", "viewer", "command", "family"]))
         case .json: Console.outBytes(RowWriter.json(rows))
         case .jsonl: Console.outBytes(RowWriter.jsonl(rows))
-        case .csv: Console.outBytes(RowWriter.csv(rows, columns: ["seq", "at", "user", "viewer", "command", "family"]))
+        case .csv:
+            Console.outBytes(
+                RowWriter.csv(rows, columns: ["seq", "at", "user", "viewer", "command", "family"]))
         case .html: break
         }
         return .done
@@ -181,7 +222,9 @@ enum AccessAudit {
         Console.gate = confirm
         DispatchQueue.global().async {
             do throws(AccessLogError) {
-                try accessLog.record(command: command, family: family, user: user, viewer: viewer, environment: environment)
+                try accessLog.record(
+                    command: command, family: family, user: user, viewer: viewer,
+                    environment: environment)
             } catch {
                 started.error = error
             }
@@ -201,9 +244,16 @@ enum AccessAudit {
 
     /// `--viewer ID`, else `$LEDGER_VIEWER`; nil when neither is given.
     static func viewer(_ arguments: Arguments) throws -> String? {
-        guard let viewer = arguments.value("viewer") ?? Console.environment("LEDGER_VIEWER"), !viewer.isEmpty else { return nil }
-        guard viewer.utf8.count <= 128, !viewer.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw UsageError(message: "--viewer (or $LEDGER_VIEWER) must be at most 128 characters, without control characters")
+        guard let viewer = arguments.value("viewer") ?? Console.environment("LEDGER_VIEWER"),
+            !viewer.isEmpty
+        else { return nil }
+        guard viewer.utf8.count <= 128,
+            !viewer.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw UsageError(
+                message:
+                    "--viewer (or $LEDGER_VIEWER) must be at most 128 characters, without control characters"
+            )
         }
         return viewer
     }
@@ -222,7 +272,8 @@ enum AccessAudit {
     /// else a bulk read.
     static func beginProjection(_ command: String, _ query: ReadCommands.Query) throws {
         try begin(
-            command: command, family: query.arguments.value("family").map(AccessCommands.familyRef), arguments: query.arguments,
+            command: command, family: query.arguments.value("family").map(AccessCommands.familyRef),
+            arguments: query.arguments,
             log: query.path)
     }
 }

@@ -26,13 +26,18 @@ enum AnnexACommand {
         }
         try ReadCommands.requireLog(query)
         // Every family's children are read in bulk: one access entry naming no family, durable before output.
-        try AccessAudit.begin(command: "annex-a", family: nil, arguments: query.arguments, log: query.path)
+        try AccessAudit.begin(
+            command: "annex-a", family: nil, arguments: query.arguments, log: query.path)
         var window = query.window
         window.asOf = query.asOf
         var list = AnnexA()
-        try EventScanner.scan(path: query.path, window: window, types: AnnexA.types) { list.apply($0) }
+        try EventScanner.scan(path: query.path, window: window, types: AnnexA.types) {
+            list.apply($0)
+        }
         let rows = list.rows(on: query.asOf)
-        try query.emit(count: rows.count, columns: AnnexA.columns, tableColumns: AnnexA.columns) { rows[$0] }
+        try query.emit(count: rows.count, columns: AnnexA.columns, tableColumns: AnnexA.columns) {
+            rows[$0]
+        }
         return .done
     }
 }

@@ -33,10 +33,16 @@ enum CSVIngest {
             throw UsageError(message: "--csv needs --map MAP.json")
         }
         let files = arguments.positionals
-        guard !files.isEmpty else { throw UsageError(message: "name at least one CSV FILE to ingest") }
+        guard !files.isEmpty else {
+            throw UsageError(message: "name at least one CSV FILE to ingest")
+        }
         for path in files + [mapPath] {
-            guard path != "-" else { throw UsageError(message: "--csv reads files, not standard input") }
-            guard WriteCommands.isReadable(path) else { throw UsageError(message: "cannot read \(path)") }
+            guard path != "-" else {
+                throw UsageError(message: "--csv reads files, not standard input")
+            }
+            guard WriteCommands.isReadable(path) else {
+                throw UsageError(message: "cannot read \(path)")
+            }
         }
         let batch = try arguments.integer("batch") ?? 4096
         guard batch >= 1 else { throw UsageError(message: "--batch must be at least 1") }
@@ -64,7 +70,8 @@ enum CSVIngest {
             }
             for name in map.columns where table.header.filter({ $0 == name }).count > 1 {
                 throw CSVError(
-                    message: "\(path): column \"\(name)\" appears twice in the header; nothing ingested")
+                    message:
+                        "\(path): column \"\(name)\" appears twice in the header; nothing ingested")
             }
             tables.append((path, table))
         }
@@ -73,7 +80,9 @@ enum CSVIngest {
         if let path = arguments.value("rejects") {
             try WriteCommands.checkRejects(path, log: log, inputs: files + [mapPath])
         }
-        let rejects = try arguments.value("rejects").map { try FileOutput.create($0, replace: false) }
+        let rejects = try arguments.value("rejects").map {
+            try FileOutput.create($0, replace: false)
+        }
         var total = AppendSummary()
         for (path, table) in tables {
             var lines: [[UInt8]] = []
@@ -94,12 +103,14 @@ enum CSVIngest {
             let mapped = refusals.count
             let summary = try store.append(.lines(lines), mode: .ingest(batchSize: batch)) {
                 number, outcome, input in
-                guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1) else {
+                guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1)
+                else {
                     return
                 }
                 refusals.append(
                     Refusal(
-                        row: lineRows[number - 1], column: map.column(filling: error.field), id: error.id,
+                        row: lineRows[number - 1], column: map.column(filling: error.field),
+                        id: error.id,
                         reason: error.reason, event: Array(input)))
             }
             WriteCommands.reportRecovery(summary)
@@ -109,7 +120,8 @@ enum CSVIngest {
                     try rejects.write(Rejects.row(file: path, refusal: refusal, table: table))
                 } else {
                     let column = refusal.column.map { " (column \"\($0)\")" } ?? ""
-                    Console.err("refused: \(path) row \(refusal.row.number)\(column): \(refusal.reason)")
+                    Console.err(
+                        "refused: \(path) row \(refusal.row.number)\(column): \(refusal.reason)")
                 }
             }
             total.appended += summary.appended
@@ -141,7 +153,9 @@ extension Rejects {
         if String(validating: bytes, as: UTF8.self) == nil {
             object["inputBase64"] = .string(Base64.encode(bytes))
         }
-        if let event = refusal.event { object["event"] = .string(String(decoding: event, as: UTF8.self)) }
+        if let event = refusal.event {
+            object["event"] = .string(String(decoding: event, as: UTF8.self))
+        }
         var line = JSONWriter.bytes(.object(object))
         line.append(0x0A)
         return line

@@ -16,7 +16,10 @@ struct Arguments {
     /// command that reads a log (one that knows `--log`), the log path is checked here, before the command makes
     /// anything (a rejects file, derived files beside the log, an output folder): one that is not a regular file
     /// (a FIFO, `/dev/null`, a directory, a symbolic link) is refused at once.
-    init(_ arguments: [String], flags flagNames: Set<String>, allowAnyOption: Bool = false, known: Set<String> = [])
+    init(
+        _ arguments: [String], flags flagNames: Set<String>, allowAnyOption: Bool = false,
+        known: Set<String> = []
+    )
         throws
     {
         var index = 0
@@ -47,13 +50,17 @@ struct Arguments {
                 throw UsageError(message: "unknown option --\(name)")
             }
             if value == nil {
-                guard index < arguments.count else { throw UsageError(message: "--\(name) needs a value") }
+                guard index < arguments.count else {
+                    throw UsageError(message: "--\(name) needs a value")
+                }
                 value = arguments[index]
                 index += 1
             }
             options.append((name, value ?? ""))
         }
-        if allowAnyOption || known.contains("log") { try LedgerFile(path: CommandRunner.logPath(self)).checkKind() }
+        if allowAnyOption || known.contains("log") {
+            try LedgerFile(path: CommandRunner.logPath(self)).checkKind()
+        }
     }
 
     /// The last value given for `name`.
@@ -65,7 +72,9 @@ struct Arguments {
     /// An integer option.
     func integer(_ name: String) throws -> Int? {
         guard let text = value(name) else { return nil }
-        guard let number = Int(text) else { throw UsageError(message: "--\(name) must be a whole number, not \"\(text)\"") }
+        guard let number = Int(text) else {
+            throw UsageError(message: "--\(name) must be a whole number, not \"\(text)\"")
+        }
         return number
     }
 }

@@ -11,7 +11,8 @@ enum CommandRunner {
     }
 
     static let commands: [Command] =
-        WriteCommands.all + ReadCommands.all + RetentionCommands.all + AccessCommands.all + IntegrationCommands.all
+        WriteCommands.all + ReadCommands.all + RetentionCommands.all + AccessCommands.all
+        + IntegrationCommands.all
         + [DemoCommand.command]
 
     /// This build's version, and the log format it writes (`ledger --version`).
@@ -38,7 +39,9 @@ enum CommandRunner {
             return .done
         }
         guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
-            if arguments.count >= 2, let command = commands.first(where: { $0.name == arguments[1] }) {
+            if arguments.count >= 2,
+                let command = commands.first(where: { $0.name == arguments[1] })
+            {
                 Console.out(command.help + "\n")
                 return .done
             }

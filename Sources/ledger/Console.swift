@@ -64,7 +64,10 @@ enum Console {
         let bytes = Array((TerminalText.escape(text, keeping: "\n\t") + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(2, base + offset, raw.count - offset)
+            }
             if written <= 0 {
                 if written < 0 && errno == EINTR { continue }
                 break
@@ -83,14 +86,14 @@ enum Console {
     static func progress(_ text: String) {
         guard stderrIsTerminal else { return }
         let bytes = Array("\r\u{1B}[K\(text)".utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+        _ = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(2, $0, raw.count) } }
     }
 
     /// Clears the progress line.
     static func endProgress() {
         guard stderrIsTerminal else { return }
         let bytes = Array("\r\u{1B}[K".utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+        _ = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(2, $0, raw.count) } }
     }
 
     /// An environment variable.

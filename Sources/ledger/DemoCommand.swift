@@ -5,7 +5,8 @@ import Projections
 /// `ledger demo`: a realistic synthetic log written through the real append path, then rebuilt.
 enum DemoCommand {
     static let command = CommandRunner.Command(
-        name: "demo", summary: "write a realistic synthetic log and its dashboard: the quick start", help: help, run: run)
+        name: "demo", summary: "write a realistic synthetic log and its dashboard: the quick start",
+        help: help, run: run)
 
     static let help = """
         usage: ledger demo [--families N] [--seed S] [--out DIR] [--today DATE]
@@ -25,18 +26,25 @@ enum DemoCommand {
     static func run(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: [], known: ["families", "seed", "out", "today"])
         let families = try arguments.integer("families") ?? 300
-        guard (1...1_000_000).contains(families) else { throw UsageError(message: "--families must be 1 to 1000000") }
+        guard (1...1_000_000).contains(families) else {
+            throw UsageError(message: "--families must be 1 to 1000000")
+        }
         let seedText = arguments.value("seed") ?? "1"
-        guard let seed = UInt64(seedText) else { throw UsageError(message: "--seed must be a whole number") }
+        guard let seed = UInt64(seedText) else {
+            throw UsageError(message: "--seed must be a whole number")
+        }
         let todayText = arguments.value("today") ?? "2026-11-23"
-        guard let today = CivilDate(todayText) else { throw UsageError(message: "--today must be YYYY-MM-DD") }
+        guard let today = CivilDate(todayText) else {
+            throw UsageError(message: "--today must be YYYY-MM-DD")
+        }
         let out = arguments.value("out") ?? "demo"
         let log = "\(out)/ledger.jsonl"
         let marker = "\(out)/.ledger-demo"
         try FileOutput.makeDirectory(out)
         if LedgerFile(path: log).exists {
             guard FileOutput.size(marker) != nil else {
-                throw UsageError(message: "\(log) exists and was not made by ledger demo; choose another --out")
+                throw UsageError(
+                    message: "\(log) exists and was not made by ledger demo; choose another --out")
             }
             // A previous demo: start again.
             DerivedFiles.removeLog(log)
@@ -55,12 +63,16 @@ enum DemoCommand {
             return .refused
         }
         let dashboard = "\(out)/dashboard"
-        let fold = try FoldCheckpoint.fold(log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false).fold
+        let fold = try FoldCheckpoint.fold(
+            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false
+        ).fold
         ProcessExit.keep(fold)
-        let summary = try RebuildWriter.write(fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
+        let summary = try RebuildWriter.write(
+            fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
         // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
         RebuildFolders.remember(dashboard, for: log)
-        Console.err("""
+        Console.err(
+            """
             demo: \(appended) events for \(summary.families) families written to \(log) (seed \(seed), today \(today))
             demo: dashboard at \(dashboard)/index.html (\(summary.obligations) obligations; open it in a browser)
             try:  swift run ledger due --overdue --as-of \(today) --log \(log) --format table

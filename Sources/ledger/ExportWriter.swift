@@ -38,7 +38,9 @@ enum ExportWriter {
         var typesSeen: [String: [String: Int]] = [:]  // type -> month -> rows
         var summary = Summary()
         try EventScanner.scan(path: log, window: window) { event in
-            guard event.kind != .eventCorrected, event.kind != .eventVoided, !event.isVoided else { return }
+            guard event.kind != .eventCorrected, event.kind != .eventVoided, !event.isVoided else {
+                return
+            }
             let month = monthText(event.date)
             let key = "type=\(event.type)/month=\(month)"
             let partition: Partition
@@ -62,7 +64,8 @@ enum ExportWriter {
             try FileOutput.append(partition.pending, to: partition.path, durable: false)
         }
         summary.partitions = partitions.count
-        try FileOutput.writeAtomically(schema(typesSeen), to: "\(staged)/schema.json", durable: false)
+        try FileOutput.writeAtomically(
+            schema(typesSeen), to: "\(staged)/schema.json", durable: false)
         try DirectoryTree.syncFileSystem(of: staged)
         try DirectoryTree.swapIn(staged, at: out)
         return summary
@@ -72,14 +75,19 @@ enum ExportWriter {
     static func checkTarget(_ out: String) throws {
         guard FileOutput.size(out) != nil else { return }
         guard DirectoryTree.isDirectory(out) else {
-            throw UsageError(message: "--out \(out) is not a folder; export writes a folder of its own")
+            throw UsageError(
+                message: "--out \(out) is not a folder; export writes a folder of its own")
         }
         let entries = try DirectoryTree.entries(of: out)
         if entries.isEmpty { return }
-        let schema = FileOutput.read(out + "/schema.json").flatMap { try? JSONParser.parse($0).objectValue }
+        let schema = FileOutput.read(out + "/schema.json").flatMap {
+            try? JSONParser.parse($0).objectValue
+        }
         guard schema?["format"]?.stringValue == format else {
             throw UsageError(
-                message: "--out \(out) holds files that are not a ledger export; give a new or empty folder (an earlier export is replaced)")
+                message:
+                    "--out \(out) holds files that are not a ledger export; give a new or empty folder (an earlier export is replaced)"
+            )
         }
     }
 
@@ -97,7 +105,11 @@ enum ExportWriter {
         out.append(contentsOf: #","stream":"#.utf8)
         JSONWriter.writeString(event.stream, into: &out)
         out.append(contentsOf: #","family":"#.utf8)
-        if let family = event.familyRef { JSONWriter.writeString(family, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let family = event.familyRef {
+            JSONWriter.writeString(family, into: &out)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
         out.append(contentsOf: #","occurredAt":"#.utf8)
         JSONWriter.writeString(event.occurredAt, into: &out)
         out.append(contentsOf: #","date":""#.utf8)
@@ -124,9 +136,14 @@ enum ExportWriter {
     static let envelope: [(String, JSONValue)] = [
         ("seq", ["type": "integer"]), ("id", ["type": "string"]), ("stream", ["type": "string"]),
         ("family", ["type": ["string", "null"]]), ("occurredAt", ["type": "string"]),
-        ("date", ["type": "string", "format": "date"]), ("recordedAt", ["type": "string", "format": "date-time"]),
-        ("actor", ["type": "object", "members": ["id": ["type": "string"], "role": ["type": "string"]]]),
-        ("data", ["type": "object"]), ("correctedBy", ["type": "array", "items": ["type": "string"]]),
+        ("date", ["type": "string", "format": "date"]),
+        ("recordedAt", ["type": "string", "format": "date-time"]),
+        (
+            "actor",
+            ["type": "object", "members": ["id": ["type": "string"], "role": ["type": "string"]]]
+        ),
+        ("data", ["type": "object"]),
+        ("correctedBy", ["type": "array", "items": ["type": "string"]]),
     ]
 
     /// `schema.json`: the partitioning, the members of every row, each exported type's data members (from the
@@ -136,19 +153,23 @@ enum ExportWriter {
         for (type, months) in typesSeen.sorted(by: { $0.key < $1.key }) {
             var entry = JSONObject()
             entry["rows"] = .int(months.values.reduce(0, +))
-            entry["months"] = .object(JSONObject(months.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
+            entry["months"] = .object(
+                JSONObject(
+                    months.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int($0.value)) }))
             if let declared = Catalogue.types[type] {
-                entry["data"] = .object(JSONObject(declared.fields.map { JSONMember($0.name, describe($0)) }))
+                entry["data"] = .object(
+                    JSONObject(declared.fields.map { JSONMember($0.name, describe($0)) }))
             }
             types[type] = .object(entry)
         }
-        let document: JSONValue = .object(JSONObject([
-            JSONMember("format", .string(format)),
-            JSONMember("partitioning", ["type", "month"]),
-            JSONMember("files", "type=<type>/month=YYYY-MM/events.jsonl"),
-            JSONMember("rows", .object(JSONObject(envelope.map { JSONMember($0.0, $0.1) }))),
-            JSONMember("types", .object(types)),
-        ]))
+        let document: JSONValue = .object(
+            JSONObject([
+                JSONMember("format", .string(format)),
+                JSONMember("partitioning", ["type", "month"]),
+                JSONMember("files", "type=<type>/month=YYYY-MM/events.jsonl"),
+                JSONMember("rows", .object(JSONObject(envelope.map { JSONMember($0.0, $0.1) }))),
+                JSONMember("types", .object(types)),
+            ]))
         var bytes = JSONWriter.bytes(document)
         bytes.append(0x0A)
         return bytes
@@ -163,7 +184,8 @@ enum ExportWriter {
     static func describe(_ kind: FieldKind) -> JSONValue {
         switch kind {
         case .text: return ["type": "string"]
-        case .oneOf(let values): return ["type": "string", "enum": .array(values.map { .string($0) })]
+        case .oneOf(let values):
+            return ["type": "string", "enum": .array(values.map { .string($0) })]
         case .date: return ["type": "string", "format": "date"]
         case .bool: return ["type": "boolean"]
         case .integer: return ["type": "integer"]
@@ -171,7 +193,10 @@ enum ExportWriter {
         case .reference: return ["type": "string"]
         case .code: return ["type": "string"]
         case .object(let fields):
-            return ["type": "object", "members": .object(JSONObject(fields.map { JSONMember($0.name, describe($0)) }))]
+            return [
+                "type": "object",
+                "members": .object(JSONObject(fields.map { JSONMember($0.name, describe($0)) })),
+            ]
         case .anyObject: return ["type": "object"]
         case .list(let element, _): return ["type": "array", "items": describe(element)]
         case .textOrList: return ["type": ["string", "array"], "items": ["type": "string"]]

@@ -31,7 +31,8 @@ enum FoldCheckpoint {
         let types: EventTypeSet?
     }
 
-    static let caseload = Scope(name: "caseload", compliance: false, types: LedgerFold.caseloadTypes)
+    static let caseload = Scope(
+        name: "caseload", compliance: false, types: LedgerFold.caseloadTypes)
     static let families = Scope(name: "families", compliance: false, types: LedgerFold.familyTypes)
     static let everything = Scope(name: "all", compliance: true, types: nil)
 
@@ -45,25 +46,30 @@ enum FoldCheckpoint {
     /// With `LEDGER_TRACE` set, says on standard error what became of the checkpoint (for people wondering why a
     /// query was slow, and for the tests).
     static func trace(_ scope: Scope, _ message: @autoclosure () -> String) {
-        if Console.environment("LEDGER_TRACE") != nil { Console.err("checkpoint \(scope.name): \(message())") }
+        if Console.environment("LEDGER_TRACE") != nil {
+            Console.err("checkpoint \(scope.name): \(message())")
+        }
     }
 
     /// The fold of `log` for `scope` in `window`, and for the caseload scope each open family's entry: from the
     /// checkpoint and the events after it when it can be used, else from scratch. `fromScratch` ignores
     /// checkpoints and keeps none.
     static func fold(
-        log: String, window: EventWindow, scope: Scope, fromScratch: Bool, progress: ((Int) -> Void)? = nil
+        log: String, window: EventWindow, scope: Scope, fromScratch: Bool,
+        progress: ((Int) -> Void)? = nil
     ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?) {
         let head = try LedgerFile(path: log).readHead().head
         if fromScratch {
             trace(scope, "not used (--from-scratch)")
         } else if let saved = load(log: log, scope: scope, head: head, window: window),
-            let result = try resume(saved, log: log, head: head, window: window, scope: scope, progress: progress)
+            let result = try resume(
+                saved, log: log, head: head, window: window, scope: scope, progress: progress)
         {
             return result
         }
         let (fold, coverage) = try LedgerFold.scan(
-            path: log, window: window, compliance: scope.compliance, types: scope.types, span: LogSpan(to: head.size),
+            path: log, window: window, compliance: scope.compliance, types: scope.types,
+            span: LogSpan(to: head.size),
             progress: progress)
         let entries = scope.name == caseload.name ? CaseloadEntry.entries(of: fold) : nil
         if !fromScratch && !coverage.leftOut {
@@ -75,15 +81,20 @@ enum FoldCheckpoint {
 
     /// The fold from a checkpoint and the log after it; nil when the events after it amend the past it holds.
     private static func resume(
-        _ saved: Saved, log: String, head: LogHead, window: EventWindow, scope: Scope, progress: ((Int) -> Void)?
+        _ saved: Saved, log: String, head: LogHead, window: EventWindow, scope: Scope,
+        progress: ((Int) -> Void)?
     ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?)? {
         // The chain is checked from the stamped line's recomputed hash: the events the checkpoint covers are its own.
-        let tail = LogSpan(from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1, previousHash: saved.stampHash)
+        let tail = LogSpan(
+            from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1,
+            previousHash: saved.stampHash)
         let amendments = try EventScanner.amendments(path: log, window: window, span: tail)
         // A correction after the checkpoint of an event before it changes the past the checkpoint holds, even as
         // of a date before the correction's own (it applies at its target's date): refold. `amendments` are those
         // recorded by the window's `--known-at`, whatever their date (`EventWindow.amendments`).
-        if amendments.count > 0, try !amendments.targetIDs.isSubset(of: EventScanner.ids(path: log, span: tail)) {
+        if amendments.count > 0,
+            try !amendments.targetIDs.isSubset(of: EventScanner.ids(path: log, span: tail))
+        {
             trace(scope, "not used: an event after it corrects or voids one before it")
             return nil
         }
@@ -96,7 +107,9 @@ enum FoldCheckpoint {
         if var entries = saved.caseload, !refresh {
             // Only the families the new events touch are read back; every other family's entry stands.
             var touched = Set<String>()
-            try EventScanner.scan(path: log, window: window, types: scope.types, span: tail, amendments: amendments) { event in
+            try EventScanner.scan(
+                path: log, window: window, types: scope.types, span: tail, amendments: amendments
+            ) { event in
                 if let ref = event.familyRef { touched.insert(ref) }
             }
             guard let partial = try? snapshot.fold(families: touched) else {
@@ -104,12 +117,16 @@ enum FoldCheckpoint {
                 return nil
             }
             let (fold, _) = try LedgerFold.scan(
-                path: log, window: window, compliance: scope.compliance, types: scope.types, span: tail, starting: partial,
+                path: log, window: window, compliance: scope.compliance, types: scope.types,
+                span: tail, starting: partial,
                 amendments: amendments, shards: 1, progress: progress)
             entries.removeAll { touched.contains($0.family) }
             entries += touched.compactMap { fold.families[$0].flatMap(CaseloadEntry.init) }
             entries.sort { $0.family < $1.family }
-            trace(scope, "used from seq \(saved.stamp.seq), \(touched.count) families read back, \(tailBytes) bytes after it")
+            trace(
+                scope,
+                "used from seq \(saved.stamp.seq), \(touched.count) families read back, \(tailBytes) bytes after it"
+            )
             return (fold, entries)
         }
         guard let restored = try? snapshot.fold() else {
@@ -117,8 +134,10 @@ enum FoldCheckpoint {
             return nil
         }
         let (fold, coverage) = try LedgerFold.scan(
-            path: log, window: window, compliance: scope.compliance, types: scope.types, span: tail, starting: restored,
-            amendments: amendments, shards: tailBytes < smallTail ? 1 : ParallelLineReader.processors, progress: progress)
+            path: log, window: window, compliance: scope.compliance, types: scope.types, span: tail,
+            starting: restored,
+            amendments: amendments,
+            shards: tailBytes < smallTail ? 1 : ParallelLineReader.processors, progress: progress)
         let entries = saved.caseload == nil ? nil : CaseloadEntry.entries(of: fold)
         trace(scope, "used from seq \(saved.stamp.seq), \(tailBytes) bytes after it")
         if refresh && !coverage.leftOut {
@@ -149,9 +168,12 @@ enum FoldCheckpoint {
             trace(scope, "not used: not a checkpoint")
             return nil
         }
-        let fields = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count == 13, fields[0] == Substring(format), fields[1] == Substring(scope.name),
-            let seq = Int(fields[2]), let size = Int(fields[3]), fields[5] == "0", let snapshotLength = Int(fields[10]),
+        let fields = String(decoding: bytes[..<newline], as: UTF8.self).split(
+            separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 13, fields[0] == Substring(format),
+            fields[1] == Substring(scope.name),
+            let seq = Int(fields[2]), let size = Int(fields[3]), fields[5] == "0",
+            let snapshotLength = Int(fields[10]),
             let entriesLength = Int(fields[11]), snapshotLength >= 0, entriesLength >= 0,
             snapshotLength + entriesLength == bytes.count - newline - 1
         else {
@@ -165,7 +187,9 @@ enum FoldCheckpoint {
         }
         let stamp = LogHead(seq: seq, hash: String(fields[4]), size: size)
         var coverage = Coverage()
-        if let day = Int(fields[6]), let seconds = Int64(fields[7]), let nanoseconds = Int32(fields[8]) {
+        if let day = Int(fields[6]), let seconds = Int64(fields[7]),
+            let nanoseconds = Int32(fields[8])
+        {
             coverage.latestDate = CivilDate(dayNumber: day)
             coverage.latestRecordedAt = Timestamp(seconds: seconds, nanoseconds: nanoseconds)
         } else if fields[6...8] != ["-", "-", "-"] {
@@ -182,20 +206,24 @@ enum FoldCheckpoint {
         }
         let payload = bytes[(newline + 1)...]
         let checksumStart = bytes[..<newline].lastIndex(of: 0x09).map { $0 + 1 } ?? newline
-        guard checksum(header: bytes[..<checksumStart], payload: SHA256.hash(payload)) == fields[12] else {
+        guard checksum(header: bytes[..<checksumStart], payload: SHA256.hash(payload)) == fields[12]
+        else {
             trace(scope, "not used: its checksum does not match")
             return nil
         }
         let snapshot = Array(payload.prefix(snapshotLength))
         var entries: [CaseloadEntry]?
         if entriesLength > 0 {
-            guard let decoded = try? CaseloadEntry.decode(Array(payload.suffix(entriesLength))) else {
+            guard let decoded = try? CaseloadEntry.decode(Array(payload.suffix(entriesLength)))
+            else {
                 trace(scope, "not used: its caseload entries cannot be read")
                 return nil
             }
             entries = decoded
         }
-        return Saved(stamp: stamp, stampHash: stampHash, coverage: coverage, snapshot: snapshot, caseload: entries)
+        return Saved(
+            stamp: stamp, stampHash: stampHash, coverage: coverage, snapshot: snapshot,
+            caseload: entries)
     }
 
     /// The checksum of a checkpoint: the SHA-256 of its header up to the checksum field (`header`, which ends with
@@ -214,7 +242,8 @@ enum FoldCheckpoint {
         guard let line = try? LedgerFile(path: log).line(endingAt: stamp.size) else { return nil }
         var scanner = LineScanner()
         let link = line.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
-        guard link.unreadable == nil, link.altered == nil, link.seq == stamp.seq, let hash = link.hash, hash.hex == stamp.hash
+        guard link.unreadable == nil, link.altered == nil, link.seq == stamp.seq,
+            let hash = link.hash, hash.hex == stamp.hash
         else { return nil }
         return hash
     }
@@ -226,18 +255,28 @@ enum FoldCheckpoint {
     /// leading zeros, to a fixed width) and checksum are known only at the end, is written first as a placeholder
     /// and overwritten. Made in memory and copied behind the header, the snapshot of a million events' fold (20 MB,
     /// with the strings' index beside it) made the first rebuild of such a log peak at 228 MB, 59 MB over the fold.
-    static func save(_ fold: LedgerFold, entries: [CaseloadEntry]?, log: String, scope: Scope, stamp: LogHead, coverage: Coverage) {
+    static func save(
+        _ fold: LedgerFold, entries: [CaseloadEntry]?, log: String, scope: Scope, stamp: LogHead,
+        coverage: Coverage
+    ) {
         let encoded = entries.map(CaseloadEntry.encode) ?? []
-        var fixed = [format, scope.name, String(stamp.seq), String(stamp.size), stamp.hash, coverage.leftOut ? "1" : "0"]
+        var fixed = [
+            format, scope.name, String(stamp.seq), String(stamp.size), stamp.hash,
+            coverage.leftOut ? "1" : "0",
+        ]
         if let date = coverage.latestDate, let recorded = coverage.latestRecordedAt {
-            fixed += [String(date.dayNumber), String(recorded.seconds), String(recorded.nanoseconds)]
+            fixed += [
+                String(date.dayNumber), String(recorded.seconds), String(recorded.nanoseconds),
+            ]
         } else {
             fixed += ["-", "-", "-"]
         }
         fixed.append(LedgerFold.meaning)
         /// The header up to its checksum, which covers it (and ends with the tab before the checksum).
         func headerStart(snapshotLength: Int) -> [UInt8] {
-            let lengths = [snapshotLength, encoded.count].map { String(repeating: "0", count: max(0, 16 - String($0).count)) + String($0) }
+            let lengths = [snapshotLength, encoded.count].map {
+                String(repeating: "0", count: max(0, 16 - String($0).count)) + String($0)
+            }
             return Array(((fixed + lengths).joined(separator: "\t") + "\t").utf8)
         }
         func header(snapshotLength: Int, payload: SHA256.Digest) -> [UInt8] {

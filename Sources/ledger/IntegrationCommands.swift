@@ -8,9 +8,18 @@ import LedgerCore
 /// systems' CSV comes in (`ingest --csv`, in WriteCommands), and inspectors get their list (`annex-a`).
 enum IntegrationCommands {
     static let all: [CommandRunner.Command] = [
-        .init(name: "tail", summary: "the stored lines after --since SEQ, chain-checked; --follow for new ones", help: tailHelp, run: tail),
-        .init(name: "export", summary: "the applied view as hive-partitioned JSON lines in --out DIR, for analysts", help: exportHelp, run: export),
-        .init(name: "annex-a", summary: "Ofsted's Annex A list 2 (early help) on --as-of DATE, one row per child", help: AnnexACommand.help, run: AnnexACommand.run),
+        .init(
+            name: "tail",
+            summary: "the stored lines after --since SEQ, chain-checked; --follow for new ones",
+            help: tailHelp, run: tail),
+        .init(
+            name: "export",
+            summary: "the applied view as hive-partitioned JSON lines in --out DIR, for analysts",
+            help: exportHelp, run: export),
+        .init(
+            name: "annex-a",
+            summary: "Ofsted's Annex A list 2 (early help) on --as-of DATE, one row per child",
+            help: AnnexACommand.help, run: AnnexACommand.run),
     ]
 
     static let exportHelp = """
@@ -27,14 +36,18 @@ enum IntegrationCommands {
 
     static func export(_ raw: [String]) throws -> ExitStatus {
         let query = try ReadCommands.Query(raw)
-        guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
+        guard let out = query.arguments.value("out") else {
+            throw UsageError(message: "--out DIR is required")
+        }
         try ReadCommands.requireLog(query)
         // Every family's record leaves the ledger: one access entry, made durable before anything is written.
-        try AccessAudit.begin(command: "export", family: nil, arguments: query.arguments, log: query.path)
+        try AccessAudit.begin(
+            command: "export", family: nil, arguments: query.arguments, log: query.path)
         try AccessAudit.confirm()
         // Export's window is only the one asked for: without --as-of or --known-at, every event.
         let summary = try ExportWriter.write(log: query.path, window: query.window, to: out)
-        Console.err("exported \(summary.rows) events into \(summary.partitions) partitions of \(out)")
+        Console.err(
+            "exported \(summary.rows) events into \(summary.partitions) partitions of \(out)")
         return .done
     }
 
@@ -55,19 +68,26 @@ enum IntegrationCommands {
         """
 
     static func tail(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: ["follow"], known: ["log", "since", "type", "stream", "viewer"])
-        guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
+        let arguments = try Arguments(
+            raw, flags: ["follow"], known: ["log", "since", "type", "stream", "viewer"])
+        guard arguments.positionals.isEmpty else {
+            throw UsageError(message: "unexpected \(arguments.positionals[0])")
+        }
         var since = 0
         var sinceHash: String?
         if let text = arguments.value("since") {
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
             guard let seq = parts.first.flatMap({ Int($0) }), seq >= 0 else {
-                throw UsageError(message: "--since must be a seq (a whole number ≥ 0), optionally SEQ:HASH, not \"\(text)\"")
+                throw UsageError(
+                    message:
+                        "--since must be a seq (a whole number ≥ 0), optionally SEQ:HASH, not \"\(text)\""
+                )
             }
             since = seq
             if parts.count == 2 {
                 guard Hex.isLowercaseHex(parts[1].utf8, count: 64) else {
-                    throw UsageError(message: "--since SEQ:HASH: the hash must be 64 lowercase hex digits")
+                    throw UsageError(
+                        message: "--since SEQ:HASH: the hash must be 64 lowercase hex digits")
                 }
                 sinceHash = parts[1]
             }
@@ -76,11 +96,15 @@ enum IntegrationCommands {
         for type in types where Catalogue.types[type] == nil {
             throw UsageError(message: "--type \(type) is not an event type of the catalogue")
         }
-        let stream = arguments.value("stream").map { $0 == "org" || $0.contains(":") ? $0 : "family:" + $0 }
+        let stream = arguments.value("stream").map {
+            $0 == "org" || $0.contains(":") ? $0 : "family:" + $0
+        }
         // A named family's stream is one family's record; otherwise a bulk read: one access entry either way,
         // durable before the first line is printed (tail prints through its own writer, not Console).
         let family = stream.flatMap { $0.hasPrefix("family:") ? String($0.dropFirst(7)) : nil }
-        try AccessAudit.begin(command: "tail", family: family, arguments: arguments, log: CommandRunner.logPath(arguments))
+        try AccessAudit.begin(
+            command: "tail", family: family, arguments: arguments,
+            log: CommandRunner.logPath(arguments))
         try AccessAudit.confirm()
         let output = StandardOutput()
         let tail = try LogTail(
@@ -128,7 +152,8 @@ final class StandardOutput {
             let written = Glibc.write(1, base + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw TailError(message: "cannot write to standard output: \(String(cString: strerror(errno)))")
+                throw TailError(
+                    message: "cannot write to standard output: \(String(cString: strerror(errno)))")
             }
             offset += written
         }

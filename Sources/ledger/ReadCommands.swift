@@ -5,13 +5,31 @@ import Projections
 /// The read side: the projections of PROJECTIONS.md.
 enum ReadCommands {
     static let all: [CommandRunner.Command] = [
-        .init(name: "families", summary: "one row per family: status, level, workers, Family Star", help: familiesHelp, run: families),
-        .init(name: "caseload", summary: "families and children per worker against the policy's limits; team totals", help: caseloadHelp, run: caseload),
-        .init(name: "timeline", summary: "a family's journey, corrections struck through", help: timelineHelp, run: timeline),
-        .init(name: "due", summary: "every timescale: met, met-late, open, warning, overdue, lapsed, breached", help: dueHelp, run: due),
-        .init(name: "pbr", summary: "Payment by Results: attachment, progress per criterion with evidence", help: pbrHelp, run: pbr),
-        .init(name: "monthly", summary: "the monthly report for --month YYYY-MM", help: monthlyHelp, run: monthly),
-        .init(name: "rebuild", summary: "write every projection (JSON, CSV) and the HTML dashboard to --out DIR", help: rebuildHelp, run: rebuild),
+        .init(
+            name: "families", summary: "one row per family: status, level, workers, Family Star",
+            help: familiesHelp, run: families),
+        .init(
+            name: "caseload",
+            summary: "families and children per worker against the policy's limits; team totals",
+            help: caseloadHelp, run: caseload),
+        .init(
+            name: "timeline", summary: "a family's journey, corrections struck through",
+            help: timelineHelp, run: timeline),
+        .init(
+            name: "due",
+            summary: "every timescale: met, met-late, open, warning, overdue, lapsed, breached",
+            help: dueHelp, run: due),
+        .init(
+            name: "pbr",
+            summary: "Payment by Results: attachment, progress per criterion with evidence",
+            help: pbrHelp, run: pbr),
+        .init(
+            name: "monthly", summary: "the monthly report for --month YYYY-MM", help: monthlyHelp,
+            run: monthly),
+        .init(
+            name: "rebuild",
+            summary: "write every projection (JSON, CSV) and the HTML dashboard to --out DIR",
+            help: rebuildHelp, run: rebuild),
     ]
 
     static let common = """
@@ -23,7 +41,8 @@ enum ReadCommands {
           --viewer ID           who is looking, recorded in the access log <log>.access with the operating-system
                                 user (default $LEDGER_VIEWER); see `ledger access`
         """
-    static let familiesHelp = "usage: ledger families [--family REF] [--worker ID] [--team ID] [options]\n\n\(common)"
+    static let familiesHelp =
+        "usage: ledger families [--family REF] [--worker ID] [--team ID] [options]\n\n\(common)"
     static let caseloadHelp = """
         usage: ledger caseload [--worker ID] [--team ID] [options]
 
@@ -33,7 +52,8 @@ enum ReadCommands {
 
         \(common)
         """
-    static let timelineHelp = "usage: ledger timeline FAMILY [options]   (also --format html)\n\n\(common)"
+    static let timelineHelp =
+        "usage: ledger timeline FAMILY [options]   (also --format html)\n\n\(common)"
     static let dueHelp = """
         usage: ledger due [--overdue] [--status STATUS] [--rule ID] [--family REF] [--worker ID] [--team ID] [options]
 
@@ -44,7 +64,8 @@ enum ReadCommands {
         \(common)
         """
     static let pbrHelp = "usage: ledger pbr [--family REF] [--claimable] [options]\n\n\(common)"
-    static let monthlyHelp = "usage: ledger monthly --month YYYY-MM [options]   (as of the month's last day unless --as-of)\n\n\(common)"
+    static let monthlyHelp =
+        "usage: ledger monthly --month YYYY-MM [options]   (as of the month's last day unless --as-of)\n\n\(common)"
     static let rebuildHelp = """
         usage: ledger rebuild --out DIR [--as-of DATE] [--known-at DATETIME] [--from-scratch] [--log PATH]
 
@@ -54,7 +75,10 @@ enum ReadCommands {
         `ledger NAME --format json|csv`.
         """
 
-    static let known: Set<String> = ["log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month", "out", "viewer"]
+    static let known: Set<String> = [
+        "log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month",
+        "out", "viewer",
+    ]
 
     struct Query {
         var arguments: Arguments
@@ -63,10 +87,13 @@ enum ReadCommands {
         var format: OutputFormat
 
         init(_ raw: [String], flags: Set<String> = []) throws {
-            arguments = try Arguments(raw, flags: flags.union(["from-scratch"]), known: ReadCommands.known)
+            arguments = try Arguments(
+                raw, flags: flags.union(["from-scratch"]), known: ReadCommands.known)
             var window = EventWindow()
             if let text = arguments.value("as-of") {
-                guard let date = CivilDate(text) else { throw UsageError(message: "--as-of must be YYYY-MM-DD, not \"\(text)\"") }
+                guard let date = CivilDate(text) else {
+                    throw UsageError(message: "--as-of must be YYYY-MM-DD, not \"\(text)\"")
+                }
                 window.asOf = date
             }
             if let text = arguments.value("known-at") {
@@ -75,15 +102,18 @@ enum ReadCommands {
                 } else if let date = CivilDate(text) {
                     window.knownAt = Timestamp(seconds: Int64(date.dayNumber + 1) * 86_400 - 1)
                 } else {
-                    throw UsageError(message: "--known-at must be an RFC 3339 date-time or YYYY-MM-DD")
+                    throw UsageError(
+                        message: "--known-at must be an RFC 3339 date-time or YYYY-MM-DD")
                 }
             }
             self.window = window
             let today = try CommandRunner.environment().now().londonDate
             asOf = window.asOf ?? window.knownAt?.londonDate ?? today
-            let formatText = arguments.value("format") ?? (Console.stdoutIsTerminal ? "table" : "json")
+            let formatText =
+                arguments.value("format") ?? (Console.stdoutIsTerminal ? "table" : "json")
             guard let format = OutputFormat(rawValue: formatText) else {
-                throw UsageError(message: "--format must be table, json, jsonl, csv (or html for timeline)")
+                throw UsageError(
+                    message: "--format must be table, json, jsonl, csv (or html for timeline)")
             }
             self.format = format
         }
@@ -92,9 +122,12 @@ enum ReadCommands {
 
         /// The fold of the log in the window for `scope`: from its checkpoint and the events since when it can, else
         /// from scratch (always with `--from-scratch`).
-        func fold(_ scope: FoldCheckpoint.Scope) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?) {
+        func fold(_ scope: FoldCheckpoint.Scope) throws -> (
+            fold: LedgerFold, caseload: [CaseloadEntry]?
+        ) {
             let result = try FoldCheckpoint.fold(
-                log: path, window: window, scope: scope, fromScratch: arguments.flags.contains("from-scratch"),
+                log: path, window: window, scope: scope,
+                fromScratch: arguments.flags.contains("from-scratch"),
                 progress: { Console.progress("reading: line \($0)") })
             Console.endProgress()
             return result
@@ -111,19 +144,30 @@ enum ReadCommands {
         /// block at a time on every core and written as they are made (`RowBlocks`): the same bytes as `emit` of all
         /// the rows, without holding them. The CSV's columns are `columns`, else those of the rows in the order
         /// first seen (the rows are then made twice). A table is aligned over all its rows, so it holds them.
-        func emit(count: Int, columns: [String]? = nil, tableColumns: [String], row: @Sendable (Int) -> JSONObject?) throws {
+        func emit(
+            count: Int, columns: [String]? = nil, tableColumns: [String],
+            row: @Sendable (Int) -> JSONObject?
+        ) throws {
             let columns = format == .csv ? columns ?? RowBlocks.columns(count: count, row: row) : []
-            try emit(count: count, columns: columns, tableColumns: tableColumns) { row($0).map { [$0] } ?? [] }
+            try emit(count: count, columns: columns, tableColumns: tableColumns) {
+                row($0).map { [$0] } ?? []
+            }
         }
 
         /// `emit` where a position makes any number of rows (`rows`), with the CSV's columns given.
-        func emit(count: Int, columns: [String], tableColumns: [String], rows: @Sendable (Int) -> [JSONObject]) throws {
+        func emit(
+            count: Int, columns: [String], tableColumns: [String],
+            rows: @Sendable (Int) -> [JSONObject]
+        ) throws {
             switch format {
             case .table: try emit((0..<count).flatMap(rows), tableColumns: tableColumns)
             case .json: try RowBlocks.write(.json, count: count, rows: rows, to: Console.outBytes)
             case .jsonl: try RowBlocks.write(.jsonl, count: count, rows: rows, to: Console.outBytes)
-            case .csv: try RowBlocks.write(.csv(columns), count: count, rows: rows, to: Console.outBytes)
-            case .html: throw UsageError(message: "--format html is for timeline (and rebuild writes the dashboard)")
+            case .csv:
+                try RowBlocks.write(.csv(columns), count: count, rows: rows, to: Console.outBytes)
+            case .html:
+                throw UsageError(
+                    message: "--format html is for timeline (and rebuild writes the dashboard)")
             }
         }
 
@@ -133,7 +177,9 @@ enum ReadCommands {
             case .json: Console.outBytes(RowWriter.json(rows))
             case .jsonl: Console.outBytes(RowWriter.jsonl(rows))
             case .csv: Console.outBytes(RowWriter.csv(rows))
-            case .html: throw UsageError(message: "--format html is for timeline (and rebuild writes the dashboard)")
+            case .html:
+                throw UsageError(
+                    message: "--format html is for timeline (and rebuild writes the dashboard)")
             }
         }
     }
@@ -149,20 +195,26 @@ enum ReadCommands {
 
     /// The --family, --worker and --team filters, each checked against what the log holds (a team is known from
     /// team.defined or a worker's registration).
-    static func filters(_ query: Query, _ fold: LedgerFold) throws -> (family: String?, worker: String?, team: String?) {
+    static func filters(_ query: Query, _ fold: LedgerFold) throws -> (
+        family: String?, worker: String?, team: String?
+    ) {
         let family = query.arguments.value("family").map(familyRef)
         let worker = query.arguments.value("worker")
         let team = query.arguments.value("team")
         // In a window (--as-of, --known-at) a name may be one the log holds only later: no answer there is an
         // answer. Without one, the fold holds the whole log.
-        guard query.window.asOf == nil && query.window.knownAt == nil else { return (family, worker, team) }
+        guard query.window.asOf == nil && query.window.knownAt == nil else {
+            return (family, worker, team)
+        }
         if let family, fold.families[family] == nil {
             throw UnknownFilter(description: "--family \(family): no such family in the log")
         }
         if let worker, fold.workers[worker] == nil {
             throw UnknownFilter(description: "--worker \(worker): no such worker in the log")
         }
-        if let team, fold.teams[team] == nil, !fold.workers.values.contains(where: { $0.team == team }) {
+        if let team, fold.teams[team] == nil,
+            !fold.workers.values.contains(where: { $0.team == team })
+        {
             throw UnknownFilter(description: "--team \(team): no such team in the log")
         }
         return (family, worker, team)
@@ -181,12 +233,21 @@ enum ReadCommands {
         let status = query.arguments.value("status")
         let families = reports.sortedFamilies
         // Each row is made, filtered and written a block at a time (a county's families are many).
-        try query.emit(count: families.count, tableColumns: ["family", "status", "level", "episode", "openedOn", "closedOn", "lead", "reReferral", "awaitingTriageDays"]) {
+        try query.emit(
+            count: families.count,
+            tableColumns: [
+                "family", "status", "level", "episode", "openedOn", "closedOn", "lead",
+                "reReferral", "awaitingTriageDays",
+            ]
+        ) {
             guard let row = reports.familyRow(families[$0]) else { return nil }
             if let family, row["family"]?.stringValue != family { return nil }
-            if let worker, row["workers"]?.arrayValue?.contains(.string(worker)) != true { return nil }
+            if let worker, row["workers"]?.arrayValue?.contains(.string(worker)) != true {
+                return nil
+            }
             if let team {
-                guard let lead = row["lead"]?.stringValue, reports.fold.workers[lead]?.team == team else { return nil }
+                guard let lead = row["lead"]?.stringValue, reports.fold.workers[lead]?.team == team
+                else { return nil }
             }
             if let status, row["status"]?.stringValue != status { return nil }
             return row
@@ -197,14 +258,17 @@ enum ReadCommands {
     static func caseload(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        try AccessAudit.begin(command: "caseload", family: nil, arguments: query.arguments, log: query.path)
+        try AccessAudit.begin(
+            command: "caseload", family: nil, arguments: query.arguments, log: query.path)
         let (fold, entries) = try query.fold(FoldCheckpoint.caseload)
         ProcessExit.keep(fold)
         let figures = Reports(fold: fold, asOf: query.asOf).caseload(entries: entries)
         var workers = figures.workers
         var teams = figures.teams
         let checked = try filters(query, fold)
-        if let worker = checked.worker { workers = workers.filter { $0["worker"]?.stringValue == worker } }
+        if let worker = checked.worker {
+            workers = workers.filter { $0["worker"]?.stringValue == worker }
+        }
         if let team = checked.team {
             workers = workers.filter { $0["team"]?.stringValue == team }
             teams = teams.filter { $0["team"]?.stringValue == team }
@@ -213,16 +277,30 @@ enum ReadCommands {
         case .json:
             var out: [UInt8] = []
             JSONWriter.writeForDisplay(
-                .object(JSONObject([
-                    JSONMember("asOf", .string(query.asOf.description)), JSONMember("workers", .array(workers.map(JSONValue.object))),
-                    JSONMember("teams", .array(teams.map(JSONValue.object))), JSONMember("service", .object(figures.service)),
-                ])), into: &out)
+                .object(
+                    JSONObject([
+                        JSONMember("asOf", .string(query.asOf.description)),
+                        JSONMember("workers", .array(workers.map(JSONValue.object))),
+                        JSONMember("teams", .array(teams.map(JSONValue.object))),
+                        JSONMember("service", .object(figures.service)),
+                    ])), into: &out)
             out.append(0x0A)
             Console.outBytes(out)
         case .table:
-            Console.outBytes(RowWriter.table(workers.map(tableCaseloadRow), columns: ["worker", "name", "role", "team", "fte", "families", "children", "limit", "status"]))
+            Console.outBytes(
+                RowWriter.table(
+                    workers.map(tableCaseloadRow),
+                    columns: [
+                        "worker", "name", "role", "team", "fte", "families", "children", "limit",
+                        "status",
+                    ]))
             Console.out("\n")
-            Console.outBytes(RowWriter.table((teams + [figures.service]).map(tableCaseloadRow), columns: ["team", "workers", "fte", "families", "children", "capacity", "status"]))
+            Console.outBytes(
+                RowWriter.table(
+                    (teams + [figures.service]).map(tableCaseloadRow),
+                    columns: [
+                        "team", "workers", "fte", "families", "children", "capacity", "status",
+                    ]))
         default:
             try query.emit(workers, tableColumns: [])
         }
@@ -234,12 +312,16 @@ enum ReadCommands {
         var row = row
         for key in ["limit", "capacity"] {
             if let limit = row[key]?.objectValue {
-                row[key] = .string("\(RowWriter.cellText(limit["min"]))–\(RowWriter.cellText(limit["max"])) \(RowWriter.cellText(limit["unit"]))")
+                row[key] = .string(
+                    "\(RowWriter.cellText(limit["min"]))–\(RowWriter.cellText(limit["max"])) \(RowWriter.cellText(limit["unit"]))"
+                )
             } else if row[key] == .null {
                 row[key] = .string("no limit set")
             }
         }
-        if row["team"] == nil, let service = row["service"] { row["team"] = .string("(\(RowWriter.cellText(service)))") }
+        if row["team"] == nil, let service = row["service"] {
+            row["team"] = .string("(\(RowWriter.cellText(service)))")
+        }
         return row
     }
 
@@ -250,7 +332,10 @@ enum ReadCommands {
         var wanted: Obligation.Status?
         if let text = query.arguments.value("status") {
             guard let parsed = Obligation.Status(rawValue: text) else {
-                throw UsageError(message: "--status must be one of \(Obligation.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw UsageError(
+                    message:
+                        "--status must be one of \(Obligation.Status.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             wanted = parsed
         }
@@ -268,7 +353,8 @@ enum ReadCommands {
             if let family, obligation.family != family { return false }
             if let worker, obligation.responsible != worker { return false }
             if let team {
-                guard let responsible = obligation.responsible, workers[responsible]?.team == team else { return false }
+                guard let responsible = obligation.responsible, workers[responsible]?.team == team
+                else { return false }
             }
             return true
         }
@@ -276,28 +362,45 @@ enum ReadCommands {
         // A first pass on every core says whether any kept one has a detail (the CSV's last column).
         let families = reports.sortedFamilies
         let detail = ParallelMap.map(ranges: families.count, size: 256) { range in
-            families[range].contains { family in reports.obligations(of: family).contains { $0.detail != nil && kept($0) } }
+            families[range].contains { family in
+                reports.obligations(of: family).contains { $0.detail != nil && kept($0) }
+            }
         }.contains(true)
         // The kept obligations of the family at a position. As JSON or CSV, each row is written straight to bytes
         // (`appendDueJSON`, `appendDueCSV`) rather than made as a JSON object first.
-        let rowsOf = { @Sendable (position: Int) in reports.obligations(of: families[position]).filter(kept) }
+        let rowsOf = { @Sendable (position: Int) in
+            reports.obligations(of: families[position]).filter(kept)
+        }
         switch query.format {
         case .json:
-            try RowBlocks.write(.json, count: families.count, append: { position, out, index in
-                let obligations = rowsOf(position)
-                for (offset, obligation) in obligations.enumerated() { reports.appendDueJSON(obligation, index: index + offset, into: &out) }
-                return obligations.count
-            }, to: Console.outBytes)
+            try RowBlocks.write(
+                .json, count: families.count,
+                append: { position, out, index in
+                    let obligations = rowsOf(position)
+                    for (offset, obligation) in obligations.enumerated() {
+                        reports.appendDueJSON(obligation, index: index + offset, into: &out)
+                    }
+                    return obligations.count
+                }, to: Console.outBytes)
         case .csv:
             let columns = Reports.obligationColumns(detail: detail)
-            try RowBlocks.write(.csv(columns), count: families.count, append: { position, out, _ in
-                let obligations = rowsOf(position)
-                for obligation in obligations { reports.appendDueCSV(obligation, detailColumn: detail, into: &out) }
-                return obligations.count
-            }, to: Console.outBytes)
+            try RowBlocks.write(
+                .csv(columns), count: families.count,
+                append: { position, out, _ in
+                    let obligations = rowsOf(position)
+                    for obligation in obligations {
+                        reports.appendDueCSV(obligation, detailColumn: detail, into: &out)
+                    }
+                    return obligations.count
+                }, to: Console.outBytes)
         default:
-            try query.emit(count: families.count, columns: Reports.obligationColumns(detail: detail),
-                tableColumns: ["family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible", "label"]) {
+            try query.emit(
+                count: families.count, columns: Reports.obligationColumns(detail: detail),
+                tableColumns: [
+                    "family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible",
+                    "label",
+                ]
+            ) {
                 rowsOf($0).map(reports.row)
             }
         }
@@ -313,7 +416,10 @@ enum ReadCommands {
         let claimable = query.arguments.flags.contains("claimable")
         let families = reports.sortedFamilies
         let policy = reports.fold.policy(on: reports.asOf)
-        try query.emit(count: families.count, tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"]) {
+        try query.emit(
+            count: families.count,
+            tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"]
+        ) {
             guard let row = reports.pbrRow(families[$0], policy: policy) else { return nil }
             if let family, row["family"]?.stringValue != family { return nil }
             if claimable, row["claimable"]?.arrayValue?.isEmpty != false { return nil }
@@ -325,9 +431,14 @@ enum ReadCommands {
     static func monthly(_ raw: [String]) throws -> ExitStatus {
         var query = try Query(raw)
         try requireLog(query)
-        guard let text = query.arguments.value("month") else { throw UsageError(message: "--month YYYY-MM is required") }
-        guard let first = CivilDate(text + "-01") else { throw UsageError(message: "--month must be YYYY-MM, not \"\(text)\"") }
-        try AccessAudit.begin(command: "monthly", family: nil, arguments: query.arguments, log: query.path)
+        guard let text = query.arguments.value("month") else {
+            throw UsageError(message: "--month YYYY-MM is required")
+        }
+        guard let first = CivilDate(text + "-01") else {
+            throw UsageError(message: "--month must be YYYY-MM, not \"\(text)\"")
+        }
+        try AccessAudit.begin(
+            command: "monthly", family: nil, arguments: query.arguments, log: query.path)
         if query.window.asOf == nil {
             let last = first.adding(months: 1).adding(days: -1)
             query.window.asOf = last
@@ -335,7 +446,9 @@ enum ReadCommands {
         }
         let row = try query.reports().monthly(year: first.year, month: first.month)
         if query.format == .table {
-            let rows = row.members.map { JSONObject([JSONMember("figure", .string($0.key)), JSONMember("value", $0.value)]) }
+            let rows = row.members.map {
+                JSONObject([JSONMember("figure", .string($0.key)), JSONMember("value", $0.value)])
+            }
             Console.outBytes(RowWriter.table(rows, columns: ["figure", "value"], maxWidth: 120))
         } else {
             try query.emit([row], tableColumns: [])
@@ -346,11 +459,13 @@ enum ReadCommands {
     static func timeline(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        guard query.arguments.positionals.count == 1, let given = query.arguments.positionals.first else {
+        guard query.arguments.positionals.count == 1, let given = query.arguments.positionals.first
+        else {
             throw UsageError(message: "give one FAMILY (its ref, e.g. F-102)")
         }
         let family = familyRef(given)
-        try AccessAudit.begin(command: "timeline", family: family, arguments: query.arguments, log: query.path)
+        try AccessAudit.begin(
+            command: "timeline", family: family, arguments: query.arguments, log: query.path)
         var book = TimelineBook(only: family)
         try EventScanner.scan(path: query.path, window: query.window) { book.apply($0) }
         let entries = book.timeline(family)
@@ -374,7 +489,9 @@ enum ReadCommands {
     static func tableTimelineRow(_ row: JSONObject) -> JSONObject {
         var row = row
         var marks: [String] = []
-        if let void = row["voided"]?.objectValue { marks.append("VOIDED: \(RowWriter.cellText(void["reason"]))") }
+        if let void = row["voided"]?.objectValue {
+            marks.append("VOIDED: \(RowWriter.cellText(void["reason"]))")
+        }
         for correction in row["corrected"]?.arrayValue ?? [] {
             marks.append("CORRECTED: \(RowWriter.cellText(correction.objectValue?["reason"]))")
         }
@@ -385,16 +502,21 @@ enum ReadCommands {
     static func rebuild(_ raw: [String]) throws -> ExitStatus {
         let query = try Query(raw)
         try requireLog(query)
-        guard let out = query.arguments.value("out") else { throw UsageError(message: "--out DIR is required") }
-        try AccessAudit.begin(command: "rebuild", family: nil, arguments: query.arguments, log: query.path)
+        guard let out = query.arguments.value("out") else {
+            throw UsageError(message: "--out DIR is required")
+        }
+        try AccessAudit.begin(
+            command: "rebuild", family: nil, arguments: query.arguments, log: query.path)
         RebuildWriter.favourMemory()
         let fold = try query.fold(FoldCheckpoint.everything).fold
         ProcessExit.keep(fold)
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
-        let summary = try RebuildWriter.write(fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
+        let summary = try RebuildWriter.write(
+            fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
         RebuildFolders.remember(out, for: query.path)
-        Console.err("rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
+        Console.err(
+            "rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
         Console.out("\(out)/index.html\n")
         return .done
     }

@@ -46,18 +46,25 @@ enum RebuildWriter {
     /// Writes everything into `directory`, holding the folder's lock: a second rebuild into the same folder waits
     /// for this one (and says so) rather than both writing the same temporary files and spares at once, which
     /// failed one of them half-way ("rename failed on site/families.json") and left every page stale.
-    static func write(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String) throws
+    static func write(
+        fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String
+    ) throws
         -> Summary
     {
         try FileOutput.makeDirectory(directory)
         return try FileOutput.withDirectoryLock(
-            directory, waiting: { Console.err("rebuild: waiting for another rebuild into \(directory) to finish") }
+            directory,
+            waiting: {
+                Console.err("rebuild: waiting for another rebuild into \(directory) to finish")
+            }
         ) {
             try writeLocked(fold: fold, path: path, window: window, asOf: asOf, to: directory)
         }
     }
 
-    private static func writeLocked(fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String)
+    private static func writeLocked(
+        fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String
+    )
         throws -> Summary
     {
         let reports = Reports(fold: fold, asOf: asOf)
@@ -70,14 +77,25 @@ enum RebuildWriter {
         let sorted = reports.sortedFamilies
         let policy = fold.policy(on: asOf)
         let familyColumns = Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
-        try ProjectionFiles.write(directory, "families", count: sorted.count, columns: familyColumns) { reports.familyRow(sorted[$0]) }
+        try ProjectionFiles.write(
+            directory, "families", count: sorted.count, columns: familyColumns
+        ) { reports.familyRow(sorted[$0]) }
         // The front page counts the families attached or with a claim to make: of those rows, the two cells it
         // counts are kept.
         let pbrColumns = Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
-        let pbrCounted = try ProjectionFiles.write(directory, "pbr", count: sorted.count, columns: pbrColumns, keep: { row in
-            guard row["attached"]?.boolValue == true || row["claimable"]?.arrayValue?.isEmpty == false else { return nil }
-            return JSONObject([JSONMember("attached", row["attached"] ?? .null), JSONMember("claimable", row["claimable"] ?? .null)])
-        }) { reports.pbrRow(sorted[$0], policy: policy) }
+        let pbrCounted = try ProjectionFiles.write(
+            directory, "pbr", count: sorted.count, columns: pbrColumns,
+            keep: { row in
+                guard
+                    row["attached"]?.boolValue == true
+                        || row["claimable"]?.arrayValue?.isEmpty == false
+                else { return nil }
+                return JSONObject([
+                    JSONMember("attached", row["attached"] ?? .null),
+                    JSONMember("claimable", row["claimable"] ?? .null),
+                ])
+            }
+        ) { reports.pbrRow(sorted[$0], policy: policy) }
         let caseload = reports.caseload()
         try ProjectionFiles.write(directory, "caseload", caseload.workers)
         try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
@@ -88,7 +106,8 @@ enum RebuildWriter {
         // straight to the files' bytes.
         let detail = tally.detail
         try ProjectionFiles.write(
-            directory, "due", count: sorted.count, columns: Reports.obligationColumns(detail: detail), block: 64,
+            directory, "due", count: sorted.count,
+            columns: Reports.obligationColumns(detail: detail), block: 64,
             append: { position, json, index, csv in
                 let obligations = reports.obligations(of: sorted[position])
                 for (offset, obligation) in obligations.enumerated() {
@@ -99,7 +118,8 @@ enum RebuildWriter {
             })
         // Every month from the first referral to the as-of month, from one walk of the episodes.
         var starts: [CivilDate] = []
-        let firstDate = fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
+        let firstDate =
+            fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
         var month = CivilDate(year: firstDate.year, month: firstDate.month, day: 1) ?? asOf
         while month <= asOf {
             starts.append(month)
@@ -107,11 +127,15 @@ enum RebuildWriter {
         }
         let months = reports.monthly(months: starts, timeliness: tally.timeliness)
         try ProjectionFiles.write(directory, "monthly", months)
-        let thisMonth = starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
-            ? months[months.count - 1] : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
+        let thisMonth =
+            starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
+            ? months[months.count - 1]
+            : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
         let policyName = policy?.name ?? "none"
         try FileOutput.writeAtomically(
-            text: Dashboard.index(reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted, monthly: thisMonth,
+            text: Dashboard.index(
+                reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted,
+                monthly: thisMonth,
                 policyName: policyName),
             to: "\(directory)/index.html")
 
@@ -143,7 +167,9 @@ struct ObligationTally: Sendable {
                     tally.count += 1
                     tally.detail = tally.detail || obligation.detail != nil
                     let status = obligation.status(asOf: asOf)
-                    if status == .overdue || obligation.isDueSoon(asOf: asOf) { tally.listed.append(obligation) }
+                    if status == .overdue || obligation.isDueSoon(asOf: asOf) {
+                        tally.listed.append(obligation)
+                    }
                     tally.timeliness.count(obligation, asOf: asOf)
                 }
             }
@@ -180,7 +206,10 @@ final class FamilyPages: Sendable {
     let policy: Policy?
     let lastLines: [UInt64: Int]
 
-    init(directory: String, spares: String, reports: Reports, policy: Policy?, lastLines: [UInt64: Int]) {
+    init(
+        directory: String, spares: String, reports: Reports, policy: Policy?,
+        lastLines: [UInt64: Int]
+    ) {
         self.directory = directory
         self.spares = spares
         self.reports = reports
@@ -201,11 +230,13 @@ final class FamilyPages: Sendable {
 
     func write(path: String, window: EventWindow, workerNames: [String: String]) throws {
         let shardCount = max(1, ParallelLineReader.processors)
-        let shards = Array(repeating: Shard(book: TimelineBook(workerNames: workerNames)), count: shardCount)
+        let shards = Array(
+            repeating: Shard(book: TimelineBook(workerNames: workerNames)), count: shardCount)
         // Two slices waiting rather than four: this pass holds the rows of every family in progress, and the
         // rebuild's peak is here (5 MiB less, as fast).
         let (done, _) = try EventScanner.foldByFamily(
-            path: path, window: window, states: shards, backlog: 2, progress: { Console.progress("rebuild: line \($0)") }
+            path: path, window: window, states: shards, backlog: 2,
+            progress: { Console.progress("rebuild: line \($0)") }
         ) { [self] shard, event in
             // Only the family's own events, with the workers' names as the fold has them (as `timeline` shows).
             guard event.route != 0, let (ref, entry) = shard.book.entry(for: event) else { return }
@@ -221,11 +252,14 @@ final class FamilyPages: Sendable {
             }
         }
         Console.endProgress()
-        if let failure = done.lazy.compactMap(\.failure).first { throw RebuildError(message: failure) }
+        if let failure = done.lazy.compactMap(\.failure).first {
+            throw RebuildError(message: failure)
+        }
         // Families whose last line the read did not reach (outside the window, or not in the shape the ledger
         // writes): their pages from what was read.
         var rows = done.map(\.rows)
-        for (ref, family) in families.sorted(by: { $0.key < $1.key }) where !done.contains(where: { $0.written.contains(ref) }) {
+        for (ref, family) in families.sorted(by: { $0.key < $1.key })
+        where !done.contains(where: { $0.written.contains(ref) }) {
             let shard = EventScanner.shard(ofFamily: ref, count: shardCount)
             try page(family, timeline: rows[shard].removeValue(forKey: ref) ?? [])
         }
@@ -239,7 +273,8 @@ final class FamilyPages: Sendable {
     private func removeStalePages() {
         let current = Set(families.keys.lazy.map(HTML.familyPageName))
         for folder in [directory, spares] {
-            for name in FileOutput.fileNames(in: folder, endingWith: ".html") where !current.contains(name) {
+            for name in FileOutput.fileNames(in: folder, endingWith: ".html")
+            where !current.contains(name) {
                 FileOutput.remove(folder + "/" + name)
             }
         }
@@ -248,12 +283,14 @@ final class FamilyPages: Sendable {
     /// Writes a family's page; `timeline` is its timeline table's rows.
     private func page(_ family: FamilyState, timeline: [UInt8]) throws {
         let bytes = Dashboard.familyPage(
-            family: family, row: reports.familyRow(family), obligations: reports.obligations(of: family),
+            family: family, row: reports.familyRow(family),
+            obligations: reports.obligations(of: family),
             pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf,
             workers: reports.fold.workers)
         // A page that has not changed since the last rebuild is left as it is.
         let name = HTML.familyPageName(family.ref)
-        try FileOutput.writeIfChanged(bytes, to: "\(directory)/\(name)", spare: "\(spares)/\(name)", durable: false)
+        try FileOutput.writeIfChanged(
+            bytes, to: "\(directory)/\(name)", spare: "\(spares)/\(name)", durable: false)
     }
 }
 

@@ -7,7 +7,8 @@ enum RecordBuilder {
     /// also data fields of some types (`worker.allocated`'s worker, `worker.registered`'s role): for a type with
     /// such a field the flag sets the field, and the envelope is given as `--worker-stream`/`--actor-role`.
     static let envelope: Set<String> = [
-        "log", "actor", "actor-role", "role", "family", "worker", "worker-stream", "system", "stream", "on", "id",
+        "log", "actor", "actor-role", "role", "family", "worker", "worker-stream", "system",
+        "stream", "on", "id",
         "data", "org",
     ]
 
@@ -18,26 +19,40 @@ enum RecordBuilder {
 
     static func build(type: String, arguments: Arguments, store: LedgerStore) throws -> JSONObject {
         guard let eventType = Catalogue.types[type] else {
-            throw UsageError(message: "unknown type \"\(type)\"; types: \(Catalogue.names.joined(separator: ", "))")
+            throw UsageError(
+                message:
+                    "unknown type \"\(type)\"; types: \(Catalogue.names.joined(separator: ", "))")
         }
         let owned = dataFlags(of: eventType)
-        let workerStream = arguments.value("worker-stream") ?? (owned.contains("worker") ? nil : arguments.value("worker"))
-        let streams = [arguments.value("family").map { "family:\($0)" }, workerStream.map { "worker:\($0)" },
-            arguments.value("system").map { "system:\($0)" }, arguments.flags.contains("org") ? "org" : nil,
-            arguments.value("stream")].compactMap { $0 }
+        let workerStream =
+            arguments.value("worker-stream")
+            ?? (owned.contains("worker") ? nil : arguments.value("worker"))
+        let streams = [
+            arguments.value("family").map { "family:\($0)" }, workerStream.map { "worker:\($0)" },
+            arguments.value("system").map { "system:\($0)" },
+            arguments.flags.contains("org") ? "org" : nil,
+            arguments.value("stream"),
+        ].compactMap { $0 }
         guard streams.count == 1, let stream = streams.first else {
             let worker = owned.contains("worker") ? "--worker-stream ID" : "--worker ID"
-            throw UsageError(message: "give exactly one of --family REF, \(worker), --system ID, --org")
+            throw UsageError(
+                message: "give exactly one of --family REF, \(worker), --system ID, --org")
         }
-        guard let actor = arguments.value("actor") else { throw UsageError(message: "--actor ID is required") }
+        guard let actor = arguments.value("actor") else {
+            throw UsageError(message: "--actor ID is required")
+        }
         let role: String
-        if let given = arguments.value("actor-role") ?? (owned.contains("role") ? nil : arguments.value("role")) {
+        if let given = arguments.value("actor-role")
+            ?? (owned.contains("role") ? nil : arguments.value("role"))
+        {
             role = given
         } else if let registered = try store.registeredRole(of: actor) {
             role = registered
         } else {
             throw UsageError(
-                message: "\(actor) is not a registered worker or system: register them first (worker.registered, or system.registered / ledger init --system)")
+                message:
+                    "\(actor) is not a registered worker or system: register them first (worker.registered, or system.registered / ledger init --system)"
+            )
         }
         var data = JSONObject()
         if !owned.contains("data"), let text = arguments.value("data") {
@@ -50,7 +65,8 @@ enum RecordBuilder {
         for (name, _) in arguments.options where !given.insert(name).inserted {
             throw UsageError(message: "--\(name) is given twice; give it once")
         }
-        for (name, value) in arguments.options where !envelope.contains(name) || owned.contains(name) {
+        for (name, value) in arguments.options
+        where !envelope.contains(name) || owned.contains(name) {
             let path = name.split(separator: ".").map(String.init)
             try set(&data, path: path, value: value, fields: eventType.fields, flag: name)
         }
@@ -65,11 +81,16 @@ enum RecordBuilder {
         return event
     }
 
-    private static func set(_ object: inout JSONObject, path: [String], value: String, fields: [Field], flag: String) throws {
+    private static func set(
+        _ object: inout JSONObject, path: [String], value: String, fields: [Field], flag: String
+    ) throws {
         guard let head = path.first else { return }
         guard let field = fields.first(where: { $0.name == head }) else {
             let known = fields.map { "--\($0.name)" }.joined(separator: ", ")
-            throw UsageError(message: "--\(flag): this type has no field \(head) (fields: \(known.isEmpty ? "none" : known))")
+            throw UsageError(
+                message:
+                    "--\(flag): this type has no field \(head) (fields: \(known.isEmpty ? "none" : known))"
+            )
         }
         if path.count == 1 {
             object[head] = try typed(value, field.kind, flag: flag)
@@ -95,26 +116,35 @@ enum RecordBuilder {
     private static func typed(_ text: String, _ kind: FieldKind, flag: String) throws -> JSONValue {
         switch kind {
         case .integer, .number, .numberAbove:
-            guard Double(text) != nil else { throw UsageError(message: "--\(flag) must be a number, not \"\(text)\"") }
+            guard Double(text) != nil else {
+                throw UsageError(message: "--\(flag) must be a number, not \"\(text)\"")
+            }
             return .number(text)
         case .bool:
-            guard text == "true" || text == "false" else { throw UsageError(message: "--\(flag) must be true or false") }
+            guard text == "true" || text == "false" else {
+                throw UsageError(message: "--\(flag) must be true or false")
+            }
             return .bool(text == "true")
         case .list(let element, _):
             // A JSON array as it is (a list of objects, such as members or actions); otherwise comma-separated.
             if text.first == "[" {
                 guard let value = try? JSONParser.parse(text), value.arrayValue != nil else {
-                    throw UsageError(message: "--\(flag) must be a JSON array, or values separated by commas")
+                    throw UsageError(
+                        message: "--\(flag) must be a JSON array, or values separated by commas")
                 }
                 return value
             }
             if case .object = element {
-                throw UsageError(message: "--\(flag) is a list of objects: give it as a JSON array ([{…}, …])")
+                throw UsageError(
+                    message: "--\(flag) is a list of objects: give it as a JSON array ([{…}, …])")
             }
-            return .array(try text.split(separator: ",").map { try typed(String($0), element, flag: flag) })
+            return .array(
+                try text.split(separator: ",").map { try typed(String($0), element, flag: flag) })
         case .object, .anyObject:
             guard let value = try? JSONParser.parse(text), value.objectValue != nil else {
-                throw UsageError(message: "--\(flag) must be a JSON object (or set its members with --\(flag).NAME)")
+                throw UsageError(
+                    message:
+                        "--\(flag) must be a JSON object (or set its members with --\(flag).NAME)")
             }
             return value
         default:
@@ -128,23 +158,33 @@ enum RecordBuilder {
         let stream: String
         switch eventType.stream {
         case .family: stream = "--family REF"
-        case .worker: stream = dataFlags(of: eventType).contains("worker") ? "--worker-stream ID" : "--worker ID"
+        case .worker:
+            stream =
+                dataFlags(of: eventType).contains("worker") ? "--worker-stream ID" : "--worker ID"
         case .system: stream = "--system ID"
         case .org: stream = "--org"
         case .familyOrOrg: stream = "(--family REF | --org: every family)"
-        case .any: stream = "(--family REF | --worker ID | --system ID | --org: the target's stream)"
+        case .any:
+            stream = "(--family REF | --worker ID | --system ID | --org: the target's stream)"
         }
-        var lines = ["usage: ledger record \(type) --actor ID \(stream) [--on DATE] [--id ID] [--FIELD VALUE …]"]
+        var lines = [
+            "usage: ledger record \(type) --actor ID \(stream) [--on DATE] [--id ID] [--FIELD VALUE …]"
+        ]
         if eventType.managerOnly { lines.append("Needs a manager actor.") }
         lines.append(eventType.fields.isEmpty ? "Fields: none." : "Fields:")
         for field in eventType.fields {
-            lines.append("  --\(field.name)\(field.required ? "" : " (optional)"): \(describe(field.kind))")
+            lines.append(
+                "  --\(field.name)\(field.required ? "" : " (optional)"): \(describe(field.kind))")
         }
         if dataFlags(of: eventType).contains("role") {
-            lines.append("--role sets data.role; the actor's role (if not their registered one) is --actor-role.")
+            lines.append(
+                "--role sets data.role; the actor's role (if not their registered one) is --actor-role."
+            )
         }
         if dataFlags(of: eventType).contains("data") {
-            lines.append("--data JSON sets data.data (the corrected data); --data.NAME VALUE sets one member of it.")
+            lines.append(
+                "--data JSON sets data.data (the corrected data); --data.NAME VALUE sets one member of it."
+            )
         }
         return lines.joined(separator: "\n")
     }
@@ -159,12 +199,18 @@ enum RecordBuilder {
         case .number(let range): "a number, \(range.lowerBound)–\(range.upperBound)"
         case .numberAbove(let low, let high): "a number over \(low), at most \(high)"
         case .reference: "an id (1–64 of A-Za-z0-9._-)"
-        case .object(let fields): "an object (set members with --NAME.MEMBER: \(fields.map(\.name).joined(separator: ", ")))"
+        case .object(let fields):
+            "an object (set members with --NAME.MEMBER: \(fields.map(\.name).joined(separator: ", ")))"
         case .anyObject: "a JSON object"
         case .list(let element, _):
-            if case .object = element { "a JSON array of objects" } else { "values separated by commas (\(describe(element)))" }
+            if case .object = element {
+                "a JSON array of objects"
+            } else {
+                "values separated by commas (\(describe(element)))"
+            }
         case .textOrList: "text, or a JSON array of texts"
-        case .code(let lengths): "a code of \(lengths.lowerBound)–\(lengths.upperBound) capital letters"
+        case .code(let lengths):
+            "a code of \(lengths.lowerBound)–\(lengths.upperBound) capital letters"
         }
     }
 }

@@ -8,8 +8,15 @@ import Projections
 /// Data protection: the retention review and redaction (DATA-PROTECTION.md).
 enum RetentionCommands {
     static let all: [CommandRunner.Command] = [
-        .init(name: "retention", summary: "families whose retention has ended, which are held, which cannot be decided", help: retentionHelp, run: retention),
-        .init(name: "redact", summary: "remove a family's payloads at the end of retention, or lines on the wrong family", help: redactHelp, run: redact),
+        .init(
+            name: "retention",
+            summary: "families whose retention has ended, which are held, which cannot be decided",
+            help: retentionHelp, run: retention),
+        .init(
+            name: "redact",
+            summary:
+                "remove a family's payloads at the end of retention, or lines on the wrong family",
+            help: redactHelp, run: redact),
     ]
 
     static let retentionHelp = """
@@ -49,7 +56,8 @@ enum RetentionCommands {
         let query = try ReadCommands.Query(raw)
         try ReadCommands.requireLog(query)
         // A bulk read (every family's dates): one access entry, as for the other projections.
-        try AccessAudit.begin(command: "retention", family: nil, arguments: query.arguments, log: query.path)
+        try AccessAudit.begin(
+            command: "retention", family: nil, arguments: query.arguments, log: query.path)
         let review = try review(path: query.path, asOf: query.asOf)
         let rows = review.verdicts(asOf: query.asOf).map(\.row)
         switch query.format {
@@ -67,18 +75,29 @@ enum RetentionCommands {
     }
 
     static func redact(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: ["dry-run"], known: ["log", "family", "reason", "actor", "seq"])
-        guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
-        guard let given = arguments.value("family") else { throw UsageError(message: "--family REF is required") }
+        let arguments = try Arguments(
+            raw, flags: ["dry-run"], known: ["log", "family", "reason", "actor", "seq"])
+        guard arguments.positionals.isEmpty else {
+            throw UsageError(message: "unexpected \(arguments.positionals[0])")
+        }
+        guard let given = arguments.value("family") else {
+            throw UsageError(message: "--family REF is required")
+        }
         let family = AccessCommands.familyRef(given)
         guard let reason = arguments.value("reason") else {
-            throw UsageError(message: "--reason is required (\(Redaction.reasons.joined(separator: " or ")))")
+            throw UsageError(
+                message: "--reason is required (\(Redaction.reasons.joined(separator: " or ")))")
         }
-        guard let actor = arguments.value("actor") else { throw UsageError(message: "--actor MANAGER is required") }
+        guard let actor = arguments.value("actor") else {
+            throw UsageError(message: "--actor MANAGER is required")
+        }
         var seqs: [Int]?
         if !arguments.values("seq").isEmpty {
             let given = try arguments.values("seq").map { text in
-                guard let seq = Int(text), seq >= 1 else { throw UsageError(message: "--seq must be a line's seq (1, 2 …), not \"\(text)\"") }
+                guard let seq = Int(text), seq >= 1 else {
+                    throw UsageError(
+                        message: "--seq must be a line's seq (1, 2 …), not \"\(text)\"")
+                }
                 return seq
             }
             // A seq named twice is one line (it had been counted, and recorded, twice).
@@ -93,7 +112,8 @@ enum RetentionCommands {
         let result: RedactionResult
         do {
             result = try store.redact(
-                RedactionRequest(family: family, reason: reason, actor: actor, seqs: seqs, dryRun: dryRun)
+                RedactionRequest(
+                    family: family, reason: reason, actor: actor, seqs: seqs, dryRun: dryRun)
             ) { locked in
                 guard reason == "retention-ended" else { return nil }
                 // Judged under the lock, on the log as it stands, by the policy in force today.
@@ -104,11 +124,16 @@ enum RetentionCommands {
                 switch verdict.status {
                 case .due: return verdict.rule?.id
                 case .held:
-                    throw RedactionRefusal("family \(family) is held (\(verdict.row["held"]?.stringValue ?? "")): nothing held may be redacted")
+                    throw RedactionRefusal(
+                        "family \(family) is held (\(verdict.row["held"]?.stringValue ?? "")): nothing held may be redacted"
+                    )
                 case .kept:
-                    throw RedactionRefusal("family \(family)'s retention (rule \(verdict.rule?.id ?? "?")) ends on \(verdict.endsOn?.description ?? "?"), not yet")
+                    throw RedactionRefusal(
+                        "family \(family)'s retention (rule \(verdict.rule?.id ?? "?")) ends on \(verdict.endsOn?.description ?? "?"), not yet"
+                    )
                 case .undecided:
-                    throw RedactionRefusal("family \(family)'s retention cannot be decided: \(verdict.why ?? "")")
+                    throw RedactionRefusal(
+                        "family \(family)'s retention cannot be decided: \(verdict.why ?? "")")
                 }
             }
         } catch let error as UsageErrorText {
@@ -119,20 +144,34 @@ enum RetentionCommands {
         }
         let lines = result.lines.map { "\($0.seq) \($0.type)" }
         if dryRun {
-            Console.out("would redact \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")):\n")
+            Console.out(
+                "would redact \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")):\n"
+            )
             for line in lines { Console.out("  \(line)\n") }
-            Console.out("and append record.redacted \(result.recordID) as seq \(result.recordSeq); nothing was changed\n")
+            Console.out(
+                "and append record.redacted \(result.recordID) as seq \(result.recordSeq); nothing was changed\n"
+            )
             let folders = RebuildFolders.known(for: path)
-            if !folders.isEmpty { Console.out("would rebuild: \(folders.joined(separator: ", "))\n") }
+            if !folders.isEmpty {
+                Console.out("would rebuild: \(folders.joined(separator: ", "))\n")
+            }
             return .done
         }
-        Console.out("redacted \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")): seqs \(result.lines.map { String($0.seq) }.joined(separator: " "))\n")
-        Console.out("recorded as record.redacted \(result.recordID) (seq \(result.recordSeq)); head \(result.head.seq):\(result.head.hash)\n")
+        Console.out(
+            "redacted \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")): seqs \(result.lines.map { String($0.seq) }.joined(separator: " "))\n"
+        )
+        Console.out(
+            "recorded as record.redacted \(result.recordID) (seq \(result.recordSeq)); head \(result.head.seq):\(result.head.hash)\n"
+        )
         if !result.removed.isEmpty {
-            Console.out("removed (rebuilt from the log when next needed): \(result.removed.joined(separator: ", "))\n")
+            Console.out(
+                "removed (rebuilt from the log when next needed): \(result.removed.joined(separator: ", "))\n"
+            )
         }
         for kept in result.keptSideFiles {
-            Console.err("ledger redact: kept \(kept): a torn line cut too short to tell whose it was; read it and remove it if it is this family's\n")
+            Console.err(
+                "ledger redact: kept \(kept): a torn line cut too short to tell whose it was; read it and remove it if it is this family's\n"
+            )
         }
         return try refreshRebuilds(path: path, family: family)
     }
@@ -161,11 +200,14 @@ enum RetentionCommands {
                 let query = try ReadCommands.Query(["--log", path, "--format", "json"])
                 RebuildWriter.favourMemory()
                 let fold = try query.fold(FoldCheckpoint.everything).fold
-                _ = try RebuildWriter.write(fold: fold, path: path, window: query.window, asOf: query.asOf, to: folder)
+                _ = try RebuildWriter.write(
+                    fold: fold, path: path, window: query.window, asOf: query.asOf, to: folder)
                 FileOutput.remove(spare)
                 Console.out("rebuilt \(folder) (the family's page and its spare replaced)\n")
             } catch {
-                Console.err("ledger redact: rebuild of \(folder) failed (\(error)); its page for \(family) and the spare were removed, run ledger rebuild --out \(folder)")
+                Console.err(
+                    "ledger redact: rebuild of \(folder) failed (\(error)); its page for \(family) and the spare were removed, run ledger rebuild --out \(folder)"
+                )
                 status = .refused
             }
         }
@@ -194,7 +236,9 @@ enum RebuildFolders {
         } else if !folder.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: 4096)
             guard getcwd(&buffer, buffer.count) != nil else { return }
-            let cwd = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let cwd = String(
+                decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                as: UTF8.self)
             absolute = cwd + "/" + folder
         }
         while absolute.count > 1 && absolute.hasSuffix("/") { absolute.removeLast() }
@@ -202,6 +246,7 @@ enum RebuildFolders {
         var folders = known(for: log)
         guard !folders.contains(absolute) else { return }
         folders.append(absolute)
-        try? FileOutput.writeAtomically(Array((folders.joined(separator: "\n") + "\n").utf8), to: listPath(for: log))
+        try? FileOutput.writeAtomically(
+            Array((folders.joined(separator: "\n") + "\n").utf8), to: listPath(for: log))
     }
 }

@@ -4,13 +4,29 @@ import LedgerCore
 /// The write side: init, append, ingest, record, verify, recover, head.
 enum WriteCommands {
     static let all: [CommandRunner.Command] = [
-        .init(name: "init", summary: "create an empty log with a policy adopted as event 1", help: initHelp, run: initialize),
-        .init(name: "append", summary: "validate and append events (JSON lines): all or nothing", help: appendHelp, run: append),
-        .init(name: "ingest", summary: "bulk append from another system; refused lines go to --rejects", help: ingestHelp, run: ingest),
-        .init(name: "record", summary: "record one event from flags, at a terminal", help: recordHelp, run: record),
-        .init(name: "verify", summary: "recompute the hash chain and re-validate every event", help: verifyHelp, run: verify),
-        .init(name: "recover", summary: "repair a torn last line left by a crash (the bytes are kept)", help: recoverHelp, run: recover),
-        .init(name: "head", summary: "print the last seq and hash, to anchor the log", help: headHelp, run: head),
+        .init(
+            name: "init", summary: "create an empty log with a policy adopted as event 1",
+            help: initHelp, run: initialize),
+        .init(
+            name: "append", summary: "validate and append events (JSON lines): all or nothing",
+            help: appendHelp, run: append),
+        .init(
+            name: "ingest",
+            summary: "bulk append from another system; refused lines go to --rejects",
+            help: ingestHelp, run: ingest),
+        .init(
+            name: "record", summary: "record one event from flags, at a terminal", help: recordHelp,
+            run: record),
+        .init(
+            name: "verify", summary: "recompute the hash chain and re-validate every event",
+            help: verifyHelp, run: verify),
+        .init(
+            name: "recover",
+            summary: "repair a torn last line left by a crash (the bytes are kept)",
+            help: recoverHelp, run: recover),
+        .init(
+            name: "head", summary: "print the last seq and hash, to anchor the log", help: headHelp,
+            run: head),
     ]
 
     static let initHelp = """
@@ -29,8 +45,11 @@ enum WriteCommands {
         """
 
     static func initialize(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log", "policy", "effective-from", "system"])
-        guard arguments.positionals.isEmpty else { throw UsageError(message: "unexpected \(arguments.positionals[0])") }
+        let arguments = try Arguments(
+            raw, flags: [], known: ["log", "policy", "effective-from", "system"])
+        guard arguments.positionals.isEmpty else {
+            throw UsageError(message: "unexpected \(arguments.positionals[0])")
+        }
         let path = CommandRunner.logPath(arguments)
         let choice = arguments.value("policy") ?? "warwickshire-fsw"
         var data = JSONObject()
@@ -39,10 +58,14 @@ enum WriteCommands {
         } else {
             guard let bytes = FileOutput.read(choice) else {
                 throw UsageError(
-                    message: "--policy \(choice) is neither a profile (\(PolicyProfiles.names.joined(separator: ", "))) nor a readable file")
+                    message:
+                        "--policy \(choice) is neither a profile (\(PolicyProfiles.names.joined(separator: ", "))) nor a readable file"
+                )
             }
             let value = try JSONParser.parse(bytes)
-            guard let object = value.objectValue else { throw PolicyError(field: "policy", rule: "must be a JSON object") }
+            guard let object = value.objectValue else {
+                throw PolicyError(field: "policy", rule: "must be a JSON object")
+            }
             _ = try Policy(json: object)
             data["policy"] = .object(object)
         }
@@ -50,18 +73,26 @@ enum WriteCommands {
         guard let date = CivilDate(effective) else {
             throw UsageError(message: "--effective-from must be YYYY-MM-DD, not \"\(effective)\"")
         }
-        let systems = try arguments.values("system").map { given -> LedgerStore.SystemRegistration in
+        let systems = try arguments.values("system").map {
+            given -> LedgerStore.SystemRegistration in
             let parts = given.split(separator: ":", maxSplits: 1).map(String.init)
-            let system = LedgerStore.SystemRegistration(id: parts.first ?? "", purpose: parts.count > 1 ? parts[1] : "other")
+            let system = LedgerStore.SystemRegistration(
+                id: parts.first ?? "", purpose: parts.count > 1 ? parts[1] : "other")
             guard Identifiers.isReference(system.id) else {
-                throw UsageError(message: "--system: an id must be 1-64 of A-Za-z0-9._- (then :PURPOSE, optionally)")
+                throw UsageError(
+                    message:
+                        "--system: an id must be 1-64 of A-Za-z0-9._- (then :PURPOSE, optionally)")
             }
             return system
         }
         let store = LedgerStore(path: path, environment: try CommandRunner.environment())
         let summary = try store.initialize(policy: data, effectiveFrom: date, systems: systems)
-        let registered = systems.isEmpty ? "" : "; systems \(systems.map(\.id).joined(separator: ", ")) registered"
-        Console.err("created \(path) with policy \(data["profile"]?.stringValue ?? "from \(choice)") from \(date)\(registered)")
+        let registered =
+            systems.isEmpty
+            ? "" : "; systems \(systems.map(\.id).joined(separator: ", ")) registered"
+        Console.err(
+            "created \(path) with policy \(data["profile"]?.stringValue ?? "from \(choice)") from \(date)\(registered)"
+        )
         Console.out("\(summary.head.seq) \(summary.head.hash)\n")
         return .done
     }
@@ -78,13 +109,17 @@ enum WriteCommands {
 
     static func append(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: [], known: ["log", "expect-version"])
-        guard arguments.positionals.count <= 1 else { throw UsageError(message: "give one FILE or -") }
+        guard arguments.positionals.count <= 1 else {
+            throw UsageError(message: "give one FILE or -")
+        }
         let source: InputSource =
-            (arguments.positionals.first ?? "-") == "-" ? .standardInput : .file(arguments.positionals[0])
+            (arguments.positionals.first ?? "-") == "-"
+            ? .standardInput : .file(arguments.positionals[0])
         if case .file(let path) = source, !isReadable(path) {
             throw UsageError(message: "cannot read \(path)")
         }
-        let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
+        let store = LedgerStore(
+            path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
         var printed: [String] = []
         var refusals: [ValidationError] = []
         let summary = try store.append(
@@ -92,14 +127,17 @@ enum WriteCommands {
         ) { _, outcome, _ in
             switch outcome {
             case .appended(let seq, let hash, let id): printed.append("\(seq) \(hash) \(id)\n")
-            case .duplicate(let seq, let id): Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
+            case .duplicate(let seq, let id):
+                Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
             case .refused(let error): refusals.append(error)
             }
         }
         reportRecovery(summary)
         if summary.refused > 0 {
             for error in refusals { Console.err("refused: \(error)") }
-            Console.err("nothing appended: \(summary.refused) line\(summary.refused == 1 ? "" : "s") refused")
+            Console.err(
+                "nothing appended: \(summary.refused) line\(summary.refused == 1 ? "" : "s") refused"
+            )
             return .refused
         }
         for line in printed { Console.out(line) }
@@ -120,10 +158,13 @@ enum WriteCommands {
         """
 
     static func ingest(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: ["csv"], known: ["log", "rejects", "batch", "map"])
+        let arguments = try Arguments(
+            raw, flags: ["csv"], known: ["log", "rejects", "batch", "map"])
         if arguments.flags.contains("csv") { return try CSVIngest.run(arguments) }
         if arguments.value("map") != nil { throw UsageError(message: "--map is for --csv files") }
-        guard !arguments.positionals.isEmpty else { throw UsageError(message: "name at least one FILE to ingest") }
+        guard !arguments.positionals.isEmpty else {
+            throw UsageError(message: "name at least one FILE to ingest")
+        }
         for path in arguments.positionals where path != "-" && !isReadable(path) {
             throw UsageError(message: "cannot read \(path)")
         }
@@ -131,9 +172,13 @@ enum WriteCommands {
         guard batch >= 1 else { throw UsageError(message: "--batch must be at least 1") }
         let log = CommandRunner.logPath(arguments)
         let store = LedgerStore(path: log, environment: try CommandRunner.environment())
-        if let path = arguments.value("rejects") { try checkRejects(path, log: log, inputs: arguments.positionals) }
+        if let path = arguments.value("rejects") {
+            try checkRejects(path, log: log, inputs: arguments.positionals)
+        }
         // Refusals are added to the rejects file (owner-only); what an earlier run put there is kept.
-        let rejects = try arguments.value("rejects").map { try FileOutput.create($0, replace: false) }
+        let rejects = try arguments.value("rejects").map {
+            try FileOutput.create($0, replace: false)
+        }
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
@@ -174,7 +219,9 @@ enum WriteCommands {
         if let rejects = FileOutput.canonical(path), let logPath = FileOutput.canonical(log),
             rejects == logPath || rejects.hasPrefix(logPath + ".")
         {
-            throw UsageError(message: "--rejects names a file the ledger keeps beside the log; give another file")
+            throw UsageError(
+                message: "--rejects names a file the ledger keeps beside the log; give another file"
+            )
         }
     }
 
@@ -196,11 +243,16 @@ enum WriteCommands {
 
     static func record(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: ["org"], allowAnyOption: true)
-        guard arguments.positionals.count == 1 else { throw UsageError(message: "give exactly one TYPE") }
-        let store = LedgerStore(path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
-        let event = try RecordBuilder.build(type: arguments.positionals[0], arguments: arguments, store: store)
+        guard arguments.positionals.count == 1 else {
+            throw UsageError(message: "give exactly one TYPE")
+        }
+        let store = LedgerStore(
+            path: CommandRunner.logPath(arguments), environment: try CommandRunner.environment())
+        let event = try RecordBuilder.build(
+            type: arguments.positionals[0], arguments: arguments, store: store)
         var outcome: AppendOutcome?
-        let summary = try store.append(.lines([JSONWriter.bytes(.object(event))]), mode: .atomic) { _, result, _ in
+        let summary = try store.append(.lines([JSONWriter.bytes(.object(event))]), mode: .atomic) {
+            _, result, _ in
             outcome = result
         }
         reportRecovery(summary)
@@ -233,12 +285,16 @@ enum WriteCommands {
         """
 
     static func verify(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log", "expect-head", "expect-access-head"])
+        let arguments = try Arguments(
+            raw, flags: [], known: ["log", "expect-head", "expect-access-head"])
         func head(_ option: String) throws -> (seq: Int, hash: String)? {
             guard let text = arguments.value(option) else { return nil }
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let seq = Int(parts[0]), seq >= 0, Hex.isLowercaseHex(parts[1].utf8, count: 64) else {
-                throw UsageError(message: "--\(option) must be SEQ:HASH (as printed by ledger head)")
+            guard parts.count == 2, let seq = Int(parts[0]), seq >= 0,
+                Hex.isLowercaseHex(parts[1].utf8, count: 64)
+            else {
+                throw UsageError(
+                    message: "--\(option) must be SEQ:HASH (as printed by ledger head)")
             }
             return (seq, parts[1])
         }
@@ -249,8 +305,11 @@ enum WriteCommands {
             Console.progress("verify: \(count) events")
         }
         Console.endProgress()
-        var message = "verified \(report.events) events: chain, hashes and contract OK; head \(report.head.seq):\(report.head.hash)"
-        if report.redacted > 0 { message += " (\(report.redacted) redacted payloads not re-validated)" }
+        var message =
+            "verified \(report.events) events: chain, hashes and contract OK; head \(report.head.seq):\(report.head.hash)"
+        if report.redacted > 0 {
+            message += " (\(report.redacted) redacted payloads not re-validated)"
+        }
         if anchor != nil { message += "; extends the anchored head" }
         Console.out(message + "\n")
         // The access log beside it, when there is one: its own chain, its first bad entry named.
@@ -258,18 +317,25 @@ enum WriteCommands {
         if let accessAnchor, accessAnchor.seq > 0 {
             // A head written down earlier: the access log must still hold that entry (nothing cut off its end).
             let hashes = accessLog.exists ? try accessLog.read().hashes : []
-            guard accessAnchor.seq <= hashes.count, hashes[accessAnchor.seq - 1] == accessAnchor.hash else {
+            guard accessAnchor.seq <= hashes.count,
+                hashes[accessAnchor.seq - 1] == accessAnchor.hash
+            else {
                 throw VerifyFailure(
-                    seq: min(accessAnchor.seq, hashes.count + 1), line: min(accessAnchor.seq, hashes.count + 1),
-                    problem: "the access log \(accessLog.path) does not extend the anchored head \(accessAnchor.seq): it holds \(hashes.count) entries (entries were cut off, or it was replaced)")
+                    seq: min(accessAnchor.seq, hashes.count + 1),
+                    line: min(accessAnchor.seq, hashes.count + 1),
+                    problem:
+                        "the access log \(accessLog.path) does not extend the anchored head \(accessAnchor.seq): it holds \(hashes.count) entries (entries were cut off, or it was replaced)"
+                )
             }
         }
         if accessLog.exists {
             let summary = try accessLog.read()
-            var line = "verified the access log \(accessLog.path): \(summary.entries) entries, chain OK"
+            var line =
+                "verified the access log \(accessLog.path): \(summary.entries) entries, chain OK"
             if accessAnchor != nil { line += "; extends the anchored head" }
             if summary.tornBytes > 0 {
-                line += " (then \(summary.tornBytes) bytes of an entry cut off by a crash, never acknowledged: moved aside by the next read)"
+                line +=
+                    " (then \(summary.tornBytes) bytes of an entry cut off by a crash, never acknowledged: moved aside by the next read)"
             }
             Console.out(line + "\n")
         }
@@ -289,9 +355,12 @@ enum WriteCommands {
         let file = LedgerFile(path: CommandRunner.logPath(arguments))
         let report = try file.withLock { try $0.recover() }
         if let side = report.sideFile {
-            Console.out("recovered: moved \(report.movedBytes) torn bytes to \(side); log ends at seq \(report.head.seq)\n")
+            Console.out(
+                "recovered: moved \(report.movedBytes) torn bytes to \(side); log ends at seq \(report.head.seq)\n"
+            )
         } else {
-            Console.out("nothing to recover: the log ends with a whole line (seq \(report.head.seq))\n")
+            Console.out(
+                "nothing to recover: the log ends with a whole line (seq \(report.head.seq))\n")
         }
         return .done
     }
@@ -308,19 +377,26 @@ enum WriteCommands {
         let arguments = try Arguments(raw, flags: ["access"], known: ["log"])
         if arguments.flags.contains("access") {
             let summary = try AccessLog(logPath: CommandRunner.logPath(arguments)).read()
-            Console.out("\(summary.entries):\(summary.hashes.last ?? String(repeating: "0", count: 64))\n")
+            Console.out(
+                "\(summary.entries):\(summary.hashes.last ?? String(repeating: "0", count: 64))\n")
             return .done
         }
         let (head, torn) = try LedgerFile(path: CommandRunner.logPath(arguments)).readHead()
-        if torn > 0 { Console.err("warning: \(torn) torn bytes after the last whole line (run ledger recover)") }
+        if torn > 0 {
+            Console.err(
+                "warning: \(torn) torn bytes after the last whole line (run ledger recover)")
+        }
         Console.out("\(head.seq):\(head.hash)\n")
         return .done
     }
 
     static func reportRecovery(_ summary: AppendSummary) {
-        if let warning = summary.derivedWarning { Console.err("warning: appended and durable, but \(warning)") }
+        if let warning = summary.derivedWarning {
+            Console.err("warning: appended and durable, but \(warning)")
+        }
         if let recovery = summary.recovery, let side = recovery.sideFile {
-            Console.err("recovered a torn last line first: \(recovery.movedBytes) bytes moved to \(side)")
+            Console.err(
+                "recovered a torn last line first: \(recovery.movedBytes) bytes moved to \(side)")
         }
     }
 
@@ -333,8 +409,12 @@ enum WriteCommands {
 
 /// Lines of the rejects file.
 enum Rejects {
-    static func line(file: String, error: ValidationError, input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var object = JSONObject([JSONMember("file", .string(file)), JSONMember("line", .number(String(error.line)))])
+    static func line(file: String, error: ValidationError, input: UnsafeBufferPointer<UInt8>)
+        -> [UInt8]
+    {
+        var object = JSONObject([
+            JSONMember("file", .string(file)), JSONMember("line", .number(String(error.line))),
+        ])
         if let id = error.id { object["id"] = .string(id) }
         object["reason"] = .string(error.reason)
         if let text = String(validating: input, as: UTF8.self) {
@@ -352,14 +432,17 @@ enum Rejects {
 
 /// Base64 (RFC 4648) for keeping non-UTF-8 input bytes.
 enum Base64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    static let alphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         var index = 0
         while index < bytes.count {
             let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            let value = chunk.enumerated().reduce(UInt32(0)) {
+                $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset))
+            }
             for position in 0..<4 {
                 if position <= chunk.count {
                     out.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 0x3F)])

@@ -14,7 +14,9 @@ struct FileOutputTests {
         return (info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec, UInt(info.st_ino))
     }
 
-    @Test("writeAtomically replaces a temporary left by a crash and refuses to write through a symlink")
+    @Test(
+        "writeAtomically replaces a temporary left by a crash and refuses to write through a symlink"
+    )
     func leftoversAndSymlinks() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("page.html")
@@ -28,7 +30,9 @@ struct FileOutputTests {
         writeBytes(Array("keep".utf8), to: target)
         let link = directory.file("link.html")
         #expect(symlink(target, link) == 0)
-        #expect(throws: EventLogError.self) { try FileOutput.writeAtomically(Array("x".utf8), to: link) }
+        #expect(throws: EventLogError.self) {
+            try FileOutput.writeAtomically(Array("x".utf8), to: link)
+        }
         #expect(readBytes(target) == Array("keep".utf8))
 
         // A temporary that is a symlink is removed, not written through.
@@ -39,13 +43,17 @@ struct FileOutputTests {
         #expect(readBytes(target) == Array("keep".utf8))
     }
 
-    @Test("writeIfChanged through a spare: the new bytes take the file's place, the spare keeps the old")
+    @Test(
+        "writeIfChanged through a spare: the new bytes take the file's place, the spare keeps the old"
+    )
     func throughSpare() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("page.html")
         let spare = directory.file("spare.html")
         // No file yet: the spare is written and renamed into place.
-        #expect(try FileOutput.writeIfChanged(Array("one".utf8), to: path, spare: spare, durable: false))
+        #expect(
+            try FileOutput.writeIfChanged(Array("one".utf8), to: path, spare: spare, durable: false)
+        )
         #expect(readBytes(path) == Array("one".utf8))
         #expect(FileOutput.size(spare) == nil)
         #expect(fileMode(path) == 0o600)
@@ -57,7 +65,9 @@ struct FileOutputTests {
         #expect(readBytes(spare) == Array("one".utf8))
         let inodes = Set([identity(path).inode, identity(spare).inode])
         #expect(try FileOutput.writeIfChanged(Array("3rd".utf8), to: path, spare: spare))
-        #expect(readBytes(path) == Array("3rd".utf8), "written over a longer spare, and cut to its length")
+        #expect(
+            readBytes(path) == Array("3rd".utf8),
+            "written over a longer spare, and cut to its length")
         #expect(readBytes(spare) == Array("second, longer".utf8))
         #expect(Set([identity(path).inode, identity(spare).inode]) == inodes)
 
@@ -69,7 +79,9 @@ struct FileOutputTests {
         #expect(readBytes(path) == Array("4th".utf8), "the same size, other bytes")
     }
 
-    @Test("writeIfChanged through a spare refuses a symlinked file, never writes through a symlinked spare")
+    @Test(
+        "writeIfChanged through a spare refuses a symlinked file, never writes through a symlinked spare"
+    )
     func spareSymlinks() throws {
         let directory = TemporaryDirectory()
         let target = directory.file("elsewhere")
@@ -83,7 +95,9 @@ struct FileOutputTests {
         writeBytes(Array("before".utf8), to: path)
         let spare = directory.file("s2")
         #expect(symlink(target, spare) == 0)
-        #expect(try FileOutput.writeIfChanged(Array("after".utf8), to: path, spare: spare, durable: false))
+        #expect(
+            try FileOutput.writeIfChanged(
+                Array("after".utf8), to: path, spare: spare, durable: false))
         #expect(readBytes(path) == Array("after".utf8))
         #expect(readBytes(target) == Array("keep".utf8))
         #expect(readBytes(spare) == Array("before".utf8))

@@ -36,20 +36,29 @@ struct ParallelLineReaderTests {
 
     static func sequential(_ path: String, from: Int = 0, to: Int? = nil) throws -> [Seen] {
         var seen: [Seen] = []
-        try LogReader(path: path, chunkSize: 256).forEachLine(from: from, to: to, maxLine: maxLine) { line, position, info in
-            seen.append(Seen(offset: position.offset, bytes: Array(line), complete: info.complete, tooLong: info.tooLong))
+        try LogReader(path: path, chunkSize: 256).forEachLine(from: from, to: to, maxLine: maxLine)
+        { line, position, info in
+            seen.append(
+                Seen(
+                    offset: position.offset, bytes: Array(line), complete: info.complete,
+                    tooLong: info.tooLong))
         }
         return seen
     }
 
-    static func parallel(_ path: String, chunkSize: Int, threads: Int, from: Int = 0, to: Int? = nil) throws -> [Seen] {
+    static func parallel(
+        _ path: String, chunkSize: Int, threads: Int, from: Int = 0, to: Int? = nil
+    ) throws -> [Seen] {
         var seen: [Seen] = []
         try ParallelLineReader(path: path, chunkSize: chunkSize, threads: threads).read(
             from: from, to: to, maxLine: maxLine,
             parse: { slice in
                 var lines: [Seen] = []
                 slice.forEachLine(maxLine: maxLine) { line, start, _, tooLong in
-                    lines.append(Seen(offset: slice.chunkOffset + start, bytes: Array(line), complete: true, tooLong: tooLong))
+                    lines.append(
+                        Seen(
+                            offset: slice.chunkOffset + start, bytes: Array(line), complete: true,
+                            tooLong: tooLong))
                 }
                 return lines
             },
@@ -57,13 +66,17 @@ struct ParallelLineReaderTests {
                 switch piece {
                 case .parsed(let lines): seen += lines
                 case .line(let line, let offset, let info):
-                    seen.append(Seen(offset: offset, bytes: Array(line), complete: info.complete, tooLong: info.tooLong))
+                    seen.append(
+                        Seen(
+                            offset: offset, bytes: Array(line), complete: info.complete,
+                            tooLong: info.tooLong))
                 }
             })
         return seen
     }
 
-    static let settings: [(chunkSize: Int, threads: Int)] = [7, 64, 333, 4096, 1 << 20].flatMap { size in
+    static let settings: [(chunkSize: Int, threads: Int)] = [7, 64, 333, 4096, 1 << 20].flatMap {
+        size in
         [1, 2, 3].map { (size, $0) }
     }
 
@@ -90,7 +103,9 @@ struct ParallelLineReaderTests {
         let expected = try Self.sequential(path, from: start, to: end)
         #expect(expected.first?.offset == start && expected.count == 200)
         for chunkSize in [5, 50, 5000] {
-            #expect(try Self.parallel(path, chunkSize: chunkSize, threads: 2, from: start, to: end) == expected)
+            #expect(
+                try Self.parallel(path, chunkSize: chunkSize, threads: 2, from: start, to: end)
+                    == expected)
         }
     }
 
@@ -101,7 +116,10 @@ struct ParallelLineReaderTests {
         writeBytes([], to: path)
         #expect(try Self.parallel(path, chunkSize: 8, threads: 2).isEmpty)
         writeBytes(Array("no newline".utf8), to: path)
-        #expect(try Self.parallel(path, chunkSize: 4, threads: 2) == [Seen(offset: 0, bytes: Array("no newline".utf8), complete: false, tooLong: false)])
+        #expect(
+            try Self.parallel(path, chunkSize: 4, threads: 2) == [
+                Seen(offset: 0, bytes: Array("no newline".utf8), complete: false, tooLong: false)
+            ])
     }
 
     @Test("a consumer that throws stops the read cleanly")
@@ -113,7 +131,8 @@ struct ParallelLineReaderTests {
         var consumed = 0
         #expect(throws: Enough.self) {
             try ParallelLineReader(path: path, chunkSize: 64, threads: 2).read(
-                maxLine: Self.maxLine, parse: { $0.forEachLine(maxLine: Self.maxLine) { _, _, _, _ in } },
+                maxLine: Self.maxLine,
+                parse: { $0.forEachLine(maxLine: Self.maxLine) { _, _, _, _ in } },
                 consume: { _ in
                     consumed += 1
                     if consumed == 3 { throw Enough() }
@@ -122,4 +141,3 @@ struct ParallelLineReaderTests {
         #expect(consumed == 3)
     }
 }
-

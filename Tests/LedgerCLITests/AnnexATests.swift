@@ -20,7 +20,8 @@ struct AnnexATests {
 
     static func referral(_ ref: String, on date: String, children: [JSONValue]) -> String {
         Events.line(
-            id: "ref-\(ref)", stream: "family:\(ref)", type: "referral.received", on: date, actor: "m-001",
+            id: "ref-\(ref)", stream: "family:\(ref)", type: "referral.received", on: date,
+            actor: "m-001",
             role: "team-manager",
             data: [
                 "source": "school", "reason": "Attendance",
@@ -30,7 +31,8 @@ struct AnnexATests {
     }
 
     static func event(
-        _ ref: String, _ type: String, on date: String, _ data: JSONValue = [:], manager: Bool = false
+        _ ref: String, _ type: String, on date: String, _ data: JSONValue = [:],
+        manager: Bool = false
     ) -> String {
         Events.line(
             id: "\(type)-\(ref)-\(date)", stream: "family:\(ref)", type: type, on: date,
@@ -39,7 +41,8 @@ struct AnnexATests {
     }
 
     static func lead(_ ref: String, _ worker: String, on date: String) -> String {
-        event(ref, "worker.allocated", on: date, ["worker": .string(worker), "relationship": "lead"])
+        event(
+            ref, "worker.allocated", on: date, ["worker": .string(worker), "relationship": "lead"])
     }
 
     static func assessed(_ ref: String, on date: String) -> String {
@@ -65,7 +68,8 @@ struct AnnexATests {
             lead("F-1", "w-017", on: "2026-09-02"),
             event("F-1", "engagement.started", on: "2026-09-05"),
             assessed("F-1", on: "2026-10-01"),
-            assessed("F-1", on: "2026-11-02"),  // a reassessment: the completion date stays the first
+            // a reassessment: the completion date stays the first
+            assessed("F-1", on: "2026-11-02"),
             // F-2: closed on 2026-08-01, but its assessment (2026-06-15) is within the six months: listed. Lead w-020,
             // team south. C-3 turns 14 on 2026-11-23, three days after the list's date: 13.
             referral(
@@ -76,7 +80,9 @@ struct AnnexATests {
             assessed("F-2", on: "2026-06-15"),
             closed("F-2", on: "2026-08-01"),
             // F-3: assessed 2025-11-01 and closed 2026-04-30, before the six months: not listed.
-            referral("F-3", on: "2025-10-01", children: [child("C-4", dob: "2016-01-01", gender: "female")]),
+            referral(
+                "F-3", on: "2025-10-01",
+                children: [child("C-4", dob: "2016-01-01", gender: "female")]),
             lead("F-3", "w-017", on: "2025-10-02"),
             event("F-3", "engagement.started", on: "2025-10-05"),
             assessed("F-3", on: "2025-11-01"),

@@ -18,41 +18,64 @@ import Testing
 struct BirminghamScenarioTests {
     static let profile = "birmingham-family-support"
 
-    static func referral(_ ref: String, from: String, planCompleted: Bool, closureSummary: Bool) -> String {
+    static func referral(_ ref: String, from: String, planCompleted: Bool, closureSummary: Bool)
+        -> String
+    {
         Events.line(
-            id: "ref-\(ref)", stream: "family:\(ref)", type: "referral.received", on: "2026-04-01", actor: "m-001",
+            id: "ref-\(ref)", stream: "family:\(ref)", type: "referral.received", on: "2026-04-01",
+            actor: "m-001",
             role: "team-manager",
             data: [
                 "source": "social-care", "reason": "Step down from social care",
-                "members": [["id": .string("c-\(ref)"), "name": "Child", "dob": "2016-05-01", "role": "child"]],
-                "stepDown": ["from": .string(from), "planCompleted": .bool(planCompleted),
-                             "closureSummary": .bool(closureSummary)],
+                "members": [
+                    [
+                        "id": .string("c-\(ref)"), "name": "Child", "dob": "2016-05-01",
+                        "role": "child",
+                    ]
+                ],
+                "stepDown": [
+                    "from": .string(from), "planCompleted": .bool(planCompleted),
+                    "closureSummary": .bool(closureSummary),
+                ],
             ])
     }
 
     static func stepUp(_ ref: String) -> [String] {
         [
             Events.referral(ref, id: "ref-\(ref)", on: "2026-05-04", childID: "c-\(ref)"),
-            TimedLog.event("req-\(ref)", ref, "stepup.requested", on: "2026-05-20", ["to": "social-care", "reason": "Escalating concerns"]),
-            TimedLog.event("dec-\(ref)", ref, "stepup.decided", on: "2026-05-21", by: .manager, ["accepted": true]),
+            TimedLog.event(
+                "req-\(ref)", ref, "stepup.requested", on: "2026-05-20",
+                ["to": "social-care", "reason": "Escalating concerns"]),
+            TimedLog.event(
+                "dec-\(ref)", ref, "stepup.decided", on: "2026-05-21", by: .manager,
+                ["accepted": true]),
         ]
     }
 
     static func scenario() -> TimedLog {
         let log = TimedLog(profile: profile, at: "2026-01-05T09:00:00Z")
         log.append(TimedLog.staff, at: "2026-01-05T09:05:00Z")
-        log.append([
-            referral("F-41", from: "cin", planCompleted: true, closureSummary: false),
-            referral("F-42", from: "cp", planCompleted: true, closureSummary: true),
-            TimedLog.event("consent-F-42", "F-42", "consent.recorded", on: "2026-04-01", ["scope": "service", "given": true]),
-        ], at: "2026-04-01T17:00:00Z")
+        log.append(
+            [
+                referral("F-41", from: "cin", planCompleted: true, closureSummary: false),
+                referral("F-42", from: "cp", planCompleted: true, closureSummary: true),
+                TimedLog.event(
+                    "consent-F-42", "F-42", "consent.recorded", on: "2026-04-01",
+                    ["scope": "service", "given": true]),
+            ], at: "2026-04-01T17:00:00Z")
         log.append(stepUp("F-43") + stepUp("F-44"), at: "2026-05-21T17:00:00Z")
-        log.append([
-            TimedLog.event("close-F-44", "F-44", "case.closed", on: "2026-05-28", by: .manager, ["reason": "stepped-up"]),
-        ], at: "2026-05-28T17:00:00Z")
-        log.append([
-            TimedLog.event("close-F-43", "F-43", "case.closed", on: "2026-06-01", by: .manager, ["reason": "stepped-up"]),
-        ], at: "2026-06-01T17:00:00Z")
+        log.append(
+            [
+                TimedLog.event(
+                    "close-F-44", "F-44", "case.closed", on: "2026-05-28", by: .manager,
+                    ["reason": "stepped-up"])
+            ], at: "2026-05-28T17:00:00Z")
+        log.append(
+            [
+                TimedLog.event(
+                    "close-F-43", "F-43", "case.closed", on: "2026-06-01", by: .manager,
+                    ["reason": "stepped-up"])
+            ], at: "2026-06-01T17:00:00Z")
         return log
     }
 
@@ -74,12 +97,17 @@ struct BirminghamScenarioTests {
         #expect(cp["status"]?.stringValue == "breached")
         #expect(cp["source"]?.stringValue == "002 §2")
         // F-42's plan and summary were complete and the family consented: its entry flag is not breached.
-        #expect(Self.row(rows, family: "F-42", rule: "step-down-entry")?["status"]?.stringValue != "breached")
+        #expect(
+            Self.row(rows, family: "F-42", rule: "step-down-entry")?["status"]?.stringValue
+                != "breached")
     }
 
-    @Test("step up: five working days over the Spring bank holiday, due Fri 29 May; met, and met late by 3 (002 §3)")
+    @Test(
+        "step up: five working days over the Spring bank holiday, due Fri 29 May; met, and met late by 3 (002 §3)"
+    )
     func stepUpDeadline() throws {
-        let rows = Self.scenario().rows(["due", "--rule", "step-up", "--as-of", "2026-06-30"], at: Self.now)
+        let rows = Self.scenario().rows(
+            ["due", "--rule", "step-up", "--as-of", "2026-06-30"], at: Self.now)
         let late = try #require(Self.row(rows, family: "F-43", rule: "step-up"))
         #expect(late["dueOn"]?.stringValue == "2026-05-29")
         #expect(late["status"]?.stringValue == "met-late")
@@ -89,9 +117,11 @@ struct BirminghamScenarioTests {
         #expect(met["dueOn"]?.stringValue == "2026-05-29")
         #expect(met["status"]?.stringValue == "met")
         // As of Fri 29 May, F-43 is still open on its due day; on Sat 30 May it is overdue.
-        let onTheDay = Self.scenario().rows(["due", "--rule", "step-up", "--family", "F-43", "--as-of", "2026-05-29"], at: Self.now)
+        let onTheDay = Self.scenario().rows(
+            ["due", "--rule", "step-up", "--family", "F-43", "--as-of", "2026-05-29"], at: Self.now)
         #expect(onTheDay.first?["status"]?.stringValue == "open")
-        let after = Self.scenario().rows(["due", "--rule", "step-up", "--family", "F-43", "--as-of", "2026-05-30"], at: Self.now)
+        let after = Self.scenario().rows(
+            ["due", "--rule", "step-up", "--family", "F-43", "--as-of", "2026-05-30"], at: Self.now)
         #expect(after.first?["status"]?.stringValue == "overdue")
     }
 
@@ -99,10 +129,13 @@ struct BirminghamScenarioTests {
     func closureSignOff() {
         let log = TimedLog(profile: Self.profile, at: "2026-01-05T09:00:00Z")
         log.append(TimedLog.staff, at: "2026-01-05T09:05:00Z")
-        log.append([Events.referral("F-45", id: "ref-F-45", on: "2026-04-01")], at: "2026-04-01T17:00:00Z")
+        log.append(
+            [Events.referral("F-45", id: "ref-F-45", on: "2026-04-01")], at: "2026-04-01T17:00:00Z")
         let refused = Subprocess.ledger(
             ["append", "-", "--log", log.path], environment: ["LEDGER_NOW": "2026-04-02T17:00:00Z"],
-            stdin: TimedLog.event("close-F-45", "F-45", "case.closed", on: "2026-04-02", ["reason": "met-outcomes"]) + "\n",
+            stdin: TimedLog.event(
+                "close-F-45", "F-45", "case.closed", on: "2026-04-02", ["reason": "met-outcomes"])
+                + "\n",
             in: log.directory)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("case.closed needs a manager"), "\(refused.stderr)")

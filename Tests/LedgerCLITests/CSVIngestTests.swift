@@ -29,7 +29,8 @@ struct CSVIngestTests {
     }
 
     static func ingest(
-        _ csv: String, map: String, log: String, rejects: String? = nil, in directory: TemporaryDirectory
+        _ csv: String, map: String, log: String, rejects: String? = nil,
+        in directory: TemporaryDirectory
     )
         -> Subprocess.Result
     {
@@ -41,7 +42,9 @@ struct CSVIngestTests {
     @Test("both example maps ingest their sample exports; the second time nothing is appended")
     func examplesTwice() throws {
         let (directory, log) = Self.initialized()
-        let referrals = (csv: Self.maps + "/mosaic-referrals.csv", map: Self.maps + "/mosaic-referrals.json")
+        let referrals = (
+            csv: Self.maps + "/mosaic-referrals.csv", map: Self.maps + "/mosaic-referrals.json"
+        )
         let attendance = (
             csv: Self.maps + "/school-attendance.csv", map: Self.maps + "/school-attendance.json"
         )
@@ -65,7 +68,8 @@ struct CSVIngestTests {
         }
         #expect(readBytes(log) == before)
         let records = try readLines(log).map { try LineFormat.decode(Array($0.utf8)) }
-        let byID = Dictionary(records.map { ($0.content.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(
+            records.map { ($0.content.id, $0) }, uniquingKeysWith: { first, _ in first })
         let first = try #require(byID["mosaic-700101"])
         #expect(first.content.stream == "family:M-2001" && first.content.occurredAt == "2026-11-03")
         #expect(first.content.actor == ["id": "mosaic", "role": "system"])
@@ -92,12 +96,14 @@ struct CSVIngestTests {
         #expect(attended.count == 3)
         #expect(
             attended.allSatisfy {
-                $0.content.id.hasPrefix("att-") && $0.content.actor.objectValue?["id"] == "school-feed"
+                $0.content.id.hasPrefix("att-")
+                    && $0.content.actor.objectValue?["id"] == "school-feed"
             })
         #expect(attended.first?.content.data.objectValue?["percent"] == .number("88.5"))
         #expect(attended.first?.content.data.objectValue?["from"] == "2026-09-01")
         let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
-        #expect(verify.status == 0 && verify.stdout.hasPrefix("verified 9 events"), "\(verify.stderr)")
+        #expect(
+            verify.status == 0 && verify.stdout.hasPrefix("verified 9 events"), "\(verify.stderr)")
     }
 
     @Test(
@@ -106,7 +112,8 @@ struct CSVIngestTests {
     func refusedRows() throws {
         let (directory, log) = Self.initialized()
         let referrals = Self.ingest(
-            Self.maps + "/mosaic-referrals.csv", map: Self.maps + "/mosaic-referrals.json", log: log,
+            Self.maps + "/mosaic-referrals.csv", map: Self.maps + "/mosaic-referrals.json",
+            log: log,
             in: directory)
         #expect(referrals.status == 0, "\(referrals.stderr)")
         let csv = directory.file("attendance.csv")
@@ -124,14 +131,18 @@ struct CSVIngestTests {
         writeBytes(Array((rows.joined(separator: "\n") + "\n").utf8), to: csv)
         let rejects = directory.file("rejects.jsonl")
         let result = Self.ingest(
-            csv, map: Self.maps + "/school-attendance.json", log: log, rejects: rejects, in: directory)
+            csv, map: Self.maps + "/school-attendance.json", log: log, rejects: rejects,
+            in: directory)
         #expect(result.status == 1)
         #expect(
-            result.stderr.hasPrefix("ingest: 2 appended, 0 duplicates skipped, 4 refused (see \(rejects))"),
+            result.stderr.hasPrefix(
+                "ingest: 2 appended, 0 duplicates skipped, 4 refused (see \(rejects))"),
             "\(result.stderr)")
         let lines = readLines(rejects)
         try #require(lines.count == 4)
-        let parsed = try lines.map { try #require(try JSONParser.parse(Array($0.utf8)).objectValue) }
+        let parsed = try lines.map {
+            try #require(try JSONParser.parse(Array($0.utf8)).objectValue)
+        }
         #expect(parsed.map { $0["row"] } == [.int(3), .int(5), .int(6), .int(7)])
         #expect(parsed.map { $0["line"] } == [.int(3), .int(6), .int(7), .int(8)])
         #expect(parsed[0]["column"] == "Period End")
@@ -139,14 +150,17 @@ struct CSVIngestTests {
         #expect(parsed[0]["input"] == .string(rows[2]))
         #expect(parsed[1]["column"] == "Attendance %")
         #expect(
-            parsed[1]["reason"] == #"column "Attendance %" is missing: the row has 6 cells, the header 9"#)
+            parsed[1]["reason"]
+                == #"column "Attendance %" is missing: the row has 6 cells, the header 9"#)
         #expect(parsed[1]["input"] == .string(rows[4]))
         // Refused by the ledger's own validation, as a JSON line would be; the column is named from the map.
         #expect(parsed[2]["column"] == "Attendance %")
         #expect(parsed[2]["reason"]?.stringValue?.hasPrefix("data.percent:") == true, "\(lines[2])")
         #expect(parsed[2]["id"]?.stringValue?.hasPrefix("att-") == true)
         #expect(parsed[2]["event"]?.stringValue?.contains(#""percent":188"#) == true)
-        #expect(parsed[3]["reason"] == "cell 1: a quoted cell must be followed by a comma or the row's end")
+        #expect(
+            parsed[3]["reason"]
+                == "cell 1: a quoted cell must be followed by a comma or the row's end")
         #expect(parsed[3]["input"] == .string(rows[6]))
         let records = try readLines(log).map { try LineFormat.decode(Array($0.utf8)) }
         #expect(
@@ -154,13 +168,15 @@ struct CSVIngestTests {
                 "family:M-2001", "family:M-2003",
             ])
         // Without --rejects, each refusal is on stderr with its row and column.
-        let again = Self.ingest(csv, map: Self.maps + "/school-attendance.json", log: log, in: directory)
+        let again = Self.ingest(
+            csv, map: Self.maps + "/school-attendance.json", log: log, in: directory)
         #expect(
             again.stderr.contains(
                 #"refused: \#(csv) row 3 (column "Period End"): column "Period End" is not a date"#),
             "\(again.stderr)")
         #expect(
-            again.stderr.contains("ingest: 0 appended, 2 duplicates skipped, 4 refused"), "\(again.stderr)")
+            again.stderr.contains("ingest: 0 appended, 2 duplicates skipped, 4 refused"),
+            "\(again.stderr)")
     }
 
     @Test(
@@ -171,7 +187,8 @@ struct CSVIngestTests {
         let csv = directory.file("referrals.csv")
         writeBytes(Array("Referral ID,Family Ref\n1,F-1\n".utf8), to: csv)
         let before = readBytes(log)
-        let result = Self.ingest(csv, map: Self.maps + "/mosaic-referrals.json", log: log, in: directory)
+        let result = Self.ingest(
+            csv, map: Self.maps + "/mosaic-referrals.json", log: log, in: directory)
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(#"the map reads columns "Referral Date", "Referral Source""#),
@@ -182,7 +199,9 @@ struct CSVIngestTests {
         writeBytes(readBytes(Self.maps + "/mosaic-referrals.json"), to: map)
         let clash = Self.ingest(
             Self.maps + "/mosaic-referrals.csv", map: map, log: log, rejects: map, in: directory)
-        #expect(clash.status == 2 && clash.stderr.contains("--rejects names the input"), "\(clash.stderr)")
+        #expect(
+            clash.status == 2 && clash.stderr.contains("--rejects names the input"),
+            "\(clash.stderr)")
         let noMap = Subprocess.ledger(["ingest", "--csv", csv, "--log", log], in: directory)
         #expect(noMap.status == 2 && noMap.stderr.contains("--csv needs --map MAP.json"))
     }

@@ -23,17 +23,23 @@ struct CaseloadLimitsCLITests {
     static func tour(policy: String, in directory: TemporaryDirectory) throws -> String {
         let log = directory.file("my.jsonl")
         let made = Subprocess.ledger(
-            ["init", "--log", log, "--policy", policy, "--system", "hr:hr-feed", "--system", "dm:data-matching"], in: directory)
+            [
+                "init", "--log", log, "--policy", policy, "--system", "hr:hr-feed", "--system",
+                "dm:data-matching",
+            ], in: directory)
         try #require(made.status == 0, "\(made.stderr)")
-        try (staff.joined(separator: "\n") + "\n").write(toFile: directory.file("staff.jsonl"), atomically: true, encoding: .utf8)
+        try (staff.joined(separator: "\n") + "\n").write(
+            toFile: directory.file("staff.jsonl"), atomically: true, encoding: .utf8)
         // Triage and allocation as lines (the README's `record` flags are another issue's to change).
-        let appended = Subprocess.ledger(["append", directory.file("staff.jsonl"), "--log", log], in: directory)
+        let appended = Subprocess.ledger(
+            ["append", directory.file("staff.jsonl"), "--log", log], in: directory)
         try #require(appended.status == 0, "\(appended.stderr)")
         return log
     }
 
     static func caseload(_ log: String, in directory: TemporaryDirectory) throws -> JSONObject {
-        let result = Subprocess.ledger(["caseload", "--as-of", "2026-11-23", "--format", "json", "--log", log], in: directory)
+        let result = Subprocess.ledger(
+            ["caseload", "--as-of", "2026-11-23", "--format", "json", "--log", log], in: directory)
         try #require(result.status == 0, "\(result.stderr)")
         return try #require(try JSONParser.parse(result.stdout).objectValue)
     }
@@ -50,11 +56,17 @@ struct CaseloadLimitsCLITests {
         let ana = try #require(workers.first { $0["worker"]?.stringValue == "w-018" })
         #expect(ana["families"] == .int(0) && ana["limit"] == .null)
         let service = try #require(figures["service"]?.objectValue)
-        #expect(service["capacity"] == .null && service["status"] == .null && service["withoutLimit"] == .int(3))
-        let table = Subprocess.ledger(["caseload", "--as-of", "2026-11-23", "--format", "table", "--log", log], in: directory)
-        #expect(table.stdout.contains("no limit set") && !table.stdout.contains("0–0"), "\(table.stdout)")
+        #expect(
+            service["capacity"] == .null && service["status"] == .null
+                && service["withoutLimit"] == .int(3))
+        let table = Subprocess.ledger(
+            ["caseload", "--as-of", "2026-11-23", "--format", "table", "--log", log], in: directory)
+        #expect(
+            table.stdout.contains("no limit set") && !table.stdout.contains("0–0"),
+            "\(table.stdout)")
         let site = directory.file("site")
-        let rebuilt = Subprocess.ledger(["rebuild", "--out", site, "--as-of", "2026-11-23", "--log", log], in: directory)
+        let rebuilt = Subprocess.ledger(
+            ["rebuild", "--out", site, "--as-of", "2026-11-23", "--log", log], in: directory)
         try #require(rebuilt.status == 0, "\(rebuilt.stderr)")
         let index = String(decoding: readBytes(site + "/index.html"), as: UTF8.self)
         #expect(index.contains("Ana Lee <span class=\"meta id\">(w-018)</span>"))
@@ -69,13 +81,19 @@ struct CaseloadLimitsCLITests {
         let workers = figures["workers"]?.arrayValue?.compactMap(\.objectValue) ?? []
         #expect(workers.count == 3)
         let ana = try #require(workers.first { $0["worker"]?.stringValue == "w-018" })
-        #expect(ana["limit"]?.objectValue?["min"]?.doubleValue == 6 && ana["limit"]?.objectValue?["max"]?.doubleValue == 9)
+        #expect(
+            ana["limit"]?.objectValue?["min"]?.doubleValue == 6
+                && ana["limit"]?.objectValue?["max"]?.doubleValue == 9)
         #expect(ana["families"] == .int(0) && ana["status"] == .string("under"))
         let manager = try #require(workers.first { $0["worker"]?.stringValue == "m-001" })
         #expect(manager["limit"] == .null && manager["status"] == .null)
         let team = try #require(figures["teams"]?.arrayValue?.first?.objectValue)
         let capacity = team["capacity"]?.objectValue
-        #expect(capacity?["min"]?.doubleValue == 16 && capacity?["max"]?.doubleValue == 24 && capacity?["unit"] == .string("families"))
-        #expect(team["workers"] == .int(3) && team["withoutLimit"] == .int(1) && team["status"] == .string("under"))
+        #expect(
+            capacity?["min"]?.doubleValue == 16 && capacity?["max"]?.doubleValue == 24
+                && capacity?["unit"] == .string("families"))
+        #expect(
+            team["workers"] == .int(3) && team["withoutLimit"] == .int(1)
+                && team["status"] == .string("under"))
     }
 }

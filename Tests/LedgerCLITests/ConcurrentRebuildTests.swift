@@ -9,17 +9,23 @@ struct ConcurrentRebuildTests {
     /// Every file of a rebuild's output (pages included), by path inside it.
     static func files(_ site: String) -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
-        for name in fileNames(in: site) where name.hasSuffix(".json") || name.hasSuffix(".csv") || name.hasSuffix(".html") {
+        for name in fileNames(in: site)
+        where name.hasSuffix(".json") || name.hasSuffix(".csv") || name.hasSuffix(".html") {
             files[name] = readBytes(site + "/" + name)
         }
-        for name in fileNames(in: site + "/families") { files["families/" + name] = readBytes(site + "/families/" + name) }
+        for name in fileNames(in: site + "/families") {
+            files["families/" + name] = readBytes(site + "/families/" + name)
+        }
         return files
     }
 
-    @Test("three rebuilds at once into one folder all succeed; the folder holds one whole rebuild's output")
+    @Test(
+        "three rebuilds at once into one folder all succeed; the folder holds one whole rebuild's output"
+    )
     func together() throws {
         let directory = TemporaryDirectory()
-        let demo = Subprocess.ledger(["demo", "--families", "150", "--out", directory.file("d")], in: directory)
+        let demo = Subprocess.ledger(
+            ["demo", "--families", "150", "--out", directory.file("d")], in: directory)
         #expect(demo.status == 0, "\(demo.stderr)")
         let log = directory.file("d/ledger.jsonl")
         let arguments = ["rebuild", "--as-of", "2026-11-23", "--log", log, "--out"]
@@ -36,7 +42,8 @@ struct ConcurrentRebuildTests {
             }
             for (index, pid) in pids.enumerated() {
                 let status = Subprocess.wait(pid)
-                let stderr = String(decoding: readBytes(directory.file("err-\(round)-\(index)")), as: UTF8.self)
+                let stderr = String(
+                    decoding: readBytes(directory.file("err-\(round)-\(index)")), as: UTF8.self)
                 #expect(status == 0, "round \(round), rebuild \(index): \(stderr)")
             }
             let files = Self.files(site)

@@ -8,7 +8,9 @@ struct CrashAndConcurrencyTests {
     static let now = ["LEDGER_NOW": "2026-11-23T12:00:00Z"]
 
     /// 1 + 2 staff + 2 × families events, ids unique.
-    static func input(families: Int, in directory: TemporaryDirectory, prefix: String = "F") -> (String, [String]) {
+    static func input(families: Int, in directory: TemporaryDirectory, prefix: String = "F") -> (
+        String, [String]
+    ) {
         let lines = CLIWriteTests.events(families: families, prefix: prefix)
         let path = directory.file("input-\(prefix).jsonl")
         writeBytes(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
@@ -22,7 +24,9 @@ struct CrashAndConcurrencyTests {
         }
     }
 
-    @Test("SIGKILL mid-append, many times: recover, verify, and a re-ingest completes it with no duplicates")
+    @Test(
+        "SIGKILL mid-append, many times: recover, verify, and a re-ingest completes it with no duplicates"
+    )
     func killedWhileAppending() throws {
         let (directory, log) = CLIWriteTests.initialized()
         let (input, lines) = Self.input(families: 150, in: directory)
@@ -33,9 +37,12 @@ struct CrashAndConcurrencyTests {
             var environment = Self.now
             if round % 2 == 1 { environment["LEDGER_FAULT"] = "write:slow:97" }
             let pid = Subprocess.spawn(
-                [Subprocess.ledgerBinary, "ingest", input, "--batch", "1", "--log", log], environment: environment)
+                [Subprocess.ledgerBinary, "ingest", input, "--batch", "1", "--log", log],
+                environment: environment)
             #expect(pid > 0)
-            let delay = round % 2 == 1 ? UInt32.random(in: 15_000...60_000, using: &generator)
+            let delay =
+                round % 2 == 1
+                ? UInt32.random(in: 15_000...60_000, using: &generator)
                 : UInt32.random(in: 2_000...40_000, using: &generator)
             Subprocess.sleep(microseconds: delay)
             Subprocess.kill(pid)
@@ -48,7 +55,8 @@ struct CrashAndConcurrencyTests {
             let seen = Self.ids(in: log)
             #expect(Set(seen).count == seen.count, "round \(round): a duplicated event")
         }
-        let finish = Subprocess.ledger(["ingest", input, "--log", log], environment: Self.now, in: directory)
+        let finish = Subprocess.ledger(
+            ["ingest", input, "--log", log], environment: Self.now, in: directory)
         #expect(finish.status == 0, "\(finish.stderr)")
         let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
         #expect(verify.status == 0, "\(verify.stderr)")
@@ -63,7 +71,9 @@ struct CrashAndConcurrencyTests {
     @Test("eight processes appending at once: every event once, seq contiguous, chain valid")
     func eightWriters() throws {
         let (directory, log) = CLIWriteTests.initialized()
-        let staff = Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: Events.staff.joined(separator: "\n") + "\n", in: directory)
+        let staff = Subprocess.ledger(
+            ["append", "--log", log], environment: Self.now,
+            stdin: Events.staff.joined(separator: "\n") + "\n", in: directory)
         #expect(staff.status == 0)
         var inputs: [String] = []
         var expected = Set<String>()
@@ -72,16 +82,24 @@ struct CrashAndConcurrencyTests {
             for index in 0..<40 {
                 let ref = "W\(writer)-\(index)"
                 lines.append(Events.referral(ref, on: "2026-02-02"))
-                lines.append(Events.line(id: "v-\(ref)", stream: "family:\(ref)", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"]))
+                lines.append(
+                    Events.line(
+                        id: "v-\(ref)", stream: "family:\(ref)", type: "visit.completed",
+                        on: "2026-02-05", data: ["kind": "home"]))
             }
-            for line in lines { expected.insert(try #require(try JSONParser.parse(line).objectValue?["id"]?.stringValue)) }
+            for line in lines {
+                expected.insert(
+                    try #require(try JSONParser.parse(line).objectValue?["id"]?.stringValue))
+            }
             let path = directory.file("writer-\(writer).jsonl")
             writeBytes(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
             inputs.append(path)
         }
         // Small batches so the writers interleave.
         let pids = inputs.map {
-            Subprocess.spawn([Subprocess.ledgerBinary, "ingest", $0, "--batch", "3", "--log", log], environment: Self.now)
+            Subprocess.spawn(
+                [Subprocess.ledgerBinary, "ingest", $0, "--batch", "3", "--log", log],
+                environment: Self.now)
         }
         for pid in pids { #expect(Subprocess.wait(pid) == 0) }
         let verify = Subprocess.ledger(["verify", "--log", log], in: directory)

@@ -23,7 +23,9 @@ struct ExportTests {
         return found
     }
 
-    @Test("the demo log's export holds every standing event once, corrections applied, voids gone, counted as monthly counts")
+    @Test(
+        "the demo log's export holds every standing event once, corrections applied, voids gone, counted as monthly counts"
+    )
     func demoExportReadBack() throws {
         let log = try DemoLog.path(families: 40)
         let directory = TemporaryDirectory()
@@ -38,14 +40,21 @@ struct ExportTests {
         var voided = Set<String>()
         for record in records {
             let data = record.content.data.objectValue
-            if record.content.type == "event.corrected", let target = data?["target"]?.stringValue, let replacement = data?["data"] {
+            if record.content.type == "event.corrected", let target = data?["target"]?.stringValue,
+                let replacement = data?["data"]
+            {
                 corrected[target] = (record.content.id, replacement)
             }
-            if record.content.type == "event.voided", let target = data?["target"]?.stringValue { voided.insert(target) }
+            if record.content.type == "event.voided", let target = data?["target"]?.stringValue {
+                voided.insert(target)
+            }
         }
-        #expect(!corrected.isEmpty && !voided.isEmpty, "the demo log has no corrections or voids to check")
+        #expect(
+            !corrected.isEmpty && !voided.isEmpty,
+            "the demo log has no corrections or voids to check")
         let standing = records.filter {
-            $0.content.type != "event.corrected" && $0.content.type != "event.voided" && !voided.contains($0.content.id)
+            $0.content.type != "event.corrected" && $0.content.type != "event.voided"
+                && !voided.contains($0.content.id)
         }
         // Read back: each row in the partition of its type and month.
         var rows: [Int: (type: String, month: String, row: JSONObject)] = [:]
@@ -62,21 +71,26 @@ struct ExportTests {
                 #expect(rows[seq] == nil, "seq \(seq) exported twice")
                 #expect(seq > lastSeq, "rows out of log order in \(path)")
                 lastSeq = seq
-                #expect(row["type"] == nil && row["month"] == nil, "partition columns repeated in the rows")
+                #expect(
+                    row["type"] == nil && row["month"] == nil,
+                    "partition columns repeated in the rows")
                 rows[seq] = (type, month, row)
                 perTypeMonth["\(type) \(month)", default: 0] += 1
             }
         }
         #expect(rows.count == standing.count)
         for record in standing {
-            let exported = try #require(rows[record.seq], "seq \(record.seq) (\(record.content.type)) missing")
+            let exported = try #require(
+                rows[record.seq], "seq \(record.seq) (\(record.content.type)) missing")
             #expect(exported.type == record.content.type)
             #expect(exported.month == String(record.content.occurredAt.prefix(7)))
             #expect(exported.row["id"]?.stringValue == record.content.id)
             #expect(exported.row["stream"]?.stringValue == record.content.stream)
             #expect(exported.row["actor"] == record.content.actor)
             if let correction = corrected[record.content.id] {
-                #expect(exported.row["data"] == correction.data, "seq \(record.seq): correction not applied")
+                #expect(
+                    exported.row["data"] == correction.data,
+                    "seq \(record.seq): correction not applied")
                 #expect(exported.row["correctedBy"] == .array([.string(correction.by)]))
             } else {
                 #expect(exported.row["data"] == record.content.data)
@@ -87,10 +101,17 @@ struct ExportTests {
         let months = Set(standing.map { String($0.content.occurredAt.prefix(7)) })
         var compared = 0
         for month in months.sorted() {
-            let monthly = Subprocess.ledger(["monthly", "--month", month, "--format", "json", "--log", log], environment: Self.now, in: directory)
-            let figures = try #require(try JSONParser.parse(Array(monthly.stdout.utf8)).arrayValue?.first?.objectValue)
-            #expect(figures["referrals"]?.intValue == perTypeMonth["referral.received \(month)", default: 0], "\(month) referrals")
-            #expect(figures["closuresTotal"]?.intValue == perTypeMonth["case.closed \(month)", default: 0], "\(month) closures")
+            let monthly = Subprocess.ledger(
+                ["monthly", "--month", month, "--format", "json", "--log", log],
+                environment: Self.now, in: directory)
+            let figures = try #require(
+                try JSONParser.parse(Array(monthly.stdout.utf8)).arrayValue?.first?.objectValue)
+            #expect(
+                figures["referrals"]?.intValue
+                    == perTypeMonth["referral.received \(month)", default: 0], "\(month) referrals")
+            #expect(
+                figures["closuresTotal"]?.intValue
+                    == perTypeMonth["case.closed \(month)", default: 0], "\(month) closures")
             compared += 1
         }
         #expect(compared >= 10)
@@ -100,23 +121,35 @@ struct ExportTests {
         let types = try #require(schema["types"]?.objectValue)
         for (key, count) in perTypeMonth {
             let parts = key.split(separator: " ").map(String.init)
-            #expect(types[parts[0]]?.objectValue?["months"]?.objectValue?[parts[1]]?.intValue == count, "\(key)")
+            #expect(
+                types[parts[0]]?.objectValue?["months"]?.objectValue?[parts[1]]?.intValue == count,
+                "\(key)")
         }
         #expect(types["referral.received"]?.objectValue?["data"]?.objectValue?["members"] != nil)
     }
 
-    @Test("the same log exports the same bytes; an earlier export is replaced whole; other folders are refused")
+    @Test(
+        "the same log exports the same bytes; an earlier export is replaced whole; other folders are refused"
+    )
     func idempotentAndAtomic() throws {
         let log = try DemoLog.path(families: 40)
         let directory = TemporaryDirectory()
         let out = directory.file("export")
-        #expect(Subprocess.ledger(["export", "--out", out, "--log", log], in: directory).status == 0)
+        #expect(
+            Subprocess.ledger(["export", "--out", out, "--log", log], in: directory).status == 0)
         let first = Self.files(out)
-        #expect(Subprocess.ledger(["export", "--out", out, "--log", log], in: directory).status == 0)
+        #expect(
+            Subprocess.ledger(["export", "--out", out, "--log", log], in: directory).status == 0)
         #expect(Self.files(out) == first)
-        #expect(!fileNames(in: directory.path).contains { $0.hasSuffix(".partial") || $0.hasSuffix(".old") })
+        #expect(
+            !fileNames(in: directory.path).contains {
+                $0.hasSuffix(".partial") || $0.hasSuffix(".old")
+            })
         // As of an earlier date: fewer rows, the tree replaced (no partition left from the later export).
-        #expect(Subprocess.ledger(["export", "--out", out, "--as-of", "2026-03-31", "--log", log], in: directory).status == 0)
+        #expect(
+            Subprocess.ledger(
+                ["export", "--out", out, "--as-of", "2026-03-31", "--log", log], in: directory
+            ).status == 0)
         let earlier = Self.files(out)
         #expect(earlier.count < first.count)
         #expect(!earlier.keys.contains { $0.contains("month=2026-04") })

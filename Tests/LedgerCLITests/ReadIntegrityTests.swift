@@ -16,32 +16,49 @@ struct ReadIntegrityTests {
         let path: String
 
         init(families: Int = 20, seed: Int = 5) {
-            _ = Subprocess.ledger(["demo", "--families", String(families), "--seed", String(seed), "--out", directory.file("d")], in: directory)
+            _ = Subprocess.ledger(
+                [
+                    "demo", "--families", String(families), "--seed", String(seed), "--out",
+                    directory.file("d"),
+                ], in: directory)
             path = directory.file("d/ledger.jsonl")
         }
 
         func run(_ arguments: [String], trace: Bool = true) -> Subprocess.Result {
             var environment = ReadIntegrityTests.now
             if trace { environment["LEDGER_TRACE"] = "1" }
-            return Subprocess.ledger(arguments + ["--log", path], environment: environment, in: directory)
+            return Subprocess.ledger(
+                arguments + ["--log", path], environment: environment, in: directory)
         }
 
         /// `arguments` answered from whatever checkpoint there is and from scratch: the same bytes, both exit 0.
         /// Returns the checkpointed run's traces.
         @discardableResult
-        func expectSameAnswer(_ arguments: [String], _ context: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        func expectSameAnswer(
+            _ arguments: [String], _ context: String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) -> String {
             let checkpointed = run(arguments + ["--format", "json"])
             let scratch = run(arguments + ["--format", "json", "--from-scratch"], trace: false)
-            #expect(checkpointed.status == 0 && scratch.status == 0, "\(context): \(checkpointed.stderr)", sourceLocation: sourceLocation)
-            #expect(checkpointed.stdout == scratch.stdout, "\(context): \(arguments[0]) differs from --from-scratch", sourceLocation: sourceLocation)
-            #expect(checkpointed.stdout.count > 100, "\(context): printed little", sourceLocation: sourceLocation)
+            #expect(
+                checkpointed.status == 0 && scratch.status == 0,
+                "\(context): \(checkpointed.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                checkpointed.stdout == scratch.stdout,
+                "\(context): \(arguments[0]) differs from --from-scratch",
+                sourceLocation: sourceLocation)
+            #expect(
+                checkpointed.stdout.count > 100, "\(context): printed little",
+                sourceLocation: sourceLocation)
             return checkpointed.stderr
         }
 
         func append(_ lines: [String]) -> Subprocess.Result {
             let input = directory.file("append-\(lines.first?.hashValue ?? 0).jsonl")
             writeBytes(Array(lines.joined(separator: "\n").utf8 + [0x0A]), to: input)
-            return Subprocess.ledger(["append", input, "--log", path], environment: ReadIntegrityTests.now, in: directory)
+            return Subprocess.ledger(
+                ["append", input, "--log", path], environment: ReadIntegrityTests.now, in: directory
+            )
         }
 
         func removeCheckpoints() {
@@ -66,7 +83,9 @@ struct ReadIntegrityTests {
         init(_ path: String) {
             let bytes = readBytes(path)
             let newline = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
-            fields = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            fields = String(decoding: bytes[..<newline], as: UTF8.self).split(
+                separator: "\t", omittingEmptySubsequences: false
+            ).map(String.init)
             payload = Array(bytes[min(newline + 1, bytes.endIndex)...])
         }
 
@@ -83,7 +102,8 @@ struct ReadIntegrityTests {
         func reseal(to path: String) {
             var fields = fields
             let start = fields.dropLast().joined(separator: "\t") + "\t"
-            fields[fields.count - 1] = SHA256.hash(Array(start.utf8) + SHA256.hash(payload).hexBytes).hex
+            fields[fields.count - 1] =
+                SHA256.hash(Array(start.utf8) + SHA256.hash(payload).hexBytes).hex
             writeBytes(Array((fields.joined(separator: "\t") + "\n").utf8) + payload, to: path)
         }
     }
@@ -94,14 +114,20 @@ struct ReadIntegrityTests {
 
     /// A new family referred, its case closed, and referred again: three events that fold differently twice.
     static let reopened = [
-        event("ri-ref", "F-RI1", "referral.received",
-            #"{"source":"school","reason":"Attendance","members":[{"id":"ri-c1","name":"Ava","dob":"2015-02-02","role":"child"}]}"#),
+        event(
+            "ri-ref", "F-RI1", "referral.received",
+            #"{"source":"school","reason":"Attendance","members":[{"id":"ri-c1","name":"Ava","dob":"2015-02-02","role":"child"}]}"#
+        ),
         event("ri-close", "F-RI1", "case.closed", #"{"reason":"met-outcomes"}"#),
-        event("ri-again", "F-RI1", "referral.received",
-            #"{"source":"health","reason":"Back again","members":[{"id":"ri-c1","name":"Ava","dob":"2015-02-02","role":"child"}]}"#),
+        event(
+            "ri-again", "F-RI1", "referral.received",
+            #"{"source":"health","reason":"Back again","members":[{"id":"ri-c1","name":"Ava","dob":"2015-02-02","role":"child"}]}"#
+        ),
     ]
 
-    @Test("a checkpoint's payload edited and its SHA-256 recomputed: not used, the answer is the log's")
+    @Test(
+        "a checkpoint's payload edited and its SHA-256 recomputed: not used, the answer is the log's"
+    )
     func forgedPayload() {
         let log = Log()
         log.expectSameAnswer(["caseload"], "first query")
@@ -109,17 +135,25 @@ struct ReadIntegrityTests {
         var checkpoint = Checkpoint(path)
         // The caseload entries come last: their last worker id is moved to another worker.
         let id = Array("w-10".utf8)
-        guard let at = (0..<(checkpoint.payload.count - id.count)).last(where: { Array(checkpoint.payload[$0..<($0 + id.count)]) == id }) else {
+        guard
+            let at = (0..<(checkpoint.payload.count - id.count)).last(where: {
+                Array(checkpoint.payload[$0..<($0 + id.count)]) == id
+            })
+        else {
             Issue.record("no worker id in the caseload checkpoint")
             return
         }
-        checkpoint.payload[at + id.count] = checkpoint.payload[at + id.count] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+        checkpoint.payload[at + id.count] =
+            checkpoint.payload[at + id.count] == UInt8(ascii: "1")
+            ? UInt8(ascii: "2") : UInt8(ascii: "1")
         checkpoint.forge(to: path)
         let traces = log.expectSameAnswer(["caseload"], "a forged payload")
         #expect(traces.contains("checkpoint caseload: not used"), "\(traces)")
     }
 
-    @Test("a checkpoint's coverage edited in its header: not used by an earlier as-of, the answer is the log's")
+    @Test(
+        "a checkpoint's coverage edited in its header: not used by an earlier as-of, the answer is the log's"
+    )
     func editedCoverage() {
         let log = Log()
         log.expectSameAnswer(["due", "--as-of", "2026-11-24"], "first query")
@@ -127,13 +161,17 @@ struct ReadIntegrityTests {
         var checkpoint = Checkpoint(path)
         // Claims to hold nothing after 2026-06-01, so that an as-of of 2026-06-30 would take it.
         checkpoint.fields[6] = "20605"
-        writeBytes(Array((checkpoint.fields.joined(separator: "\t") + "\n").utf8) + checkpoint.payload, to: path)
+        writeBytes(
+            Array((checkpoint.fields.joined(separator: "\t") + "\n").utf8) + checkpoint.payload,
+            to: path)
         let traces = log.expectSameAnswer(["due", "--as-of", "2026-06-30"], "an edited coverage")
         #expect(traces.contains("checkpoint all: not used"), "\(traces)")
         #expect(!traces.contains("checkpoint all: used"), "\(traces)")
     }
 
-    @Test("a checkpoint's stamp moved back or forward to another line of the log: not used, nothing folded twice or left out")
+    @Test(
+        "a checkpoint's stamp moved back or forward to another line of the log: not used, nothing folded twice or left out"
+    )
     func movedStamp() {
         let log = Log()
         #expect(log.append(Self.reopened).status == 0)
@@ -155,7 +193,12 @@ struct ReadIntegrityTests {
         // Forward: a checkpoint from before three appends claims to hold them.
         log.removeCheckpoints()
         log.expectSameAnswer(["families"], "a fresh checkpoint")
-        #expect(log.append(Self.reopened.map { $0.replacing("F-RI1", with: "F-RI2").replacing("\"ri-", with: "\"ri2-") }).status == 0)
+        #expect(
+            log.append(
+                Self.reopened.map {
+                    $0.replacing("F-RI1", with: "F-RI2").replacing("\"ri-", with: "\"ri2-")
+                }
+            ).status == 0)
         var forward = Checkpoint(path)
         let head = log.lines[log.lines.count - 1]
         forward.fields[2] = String(log.lines.count)
@@ -180,10 +223,15 @@ struct ReadIntegrityTests {
         checkpoint.fields[9] = String(repeating: "0", count: 64)
         checkpoint.reseal(to: path)
         let traces = log.expectSameAnswer(["families"], "another build's checkpoint")
-        #expect(traces.contains("checkpoint families: not used: made by a build whose fold means something else"), "\(traces)")
+        #expect(
+            traces.contains(
+                "checkpoint families: not used: made by a build whose fold means something else"),
+            "\(traces)")
         #expect(traces.contains("checkpoint families: kept at seq"), "\(traces)")
         #expect(Checkpoint(path).fields[9] == meaning, "replaced by this build's")
-        #expect(log.expectSameAnswer(["families"], "the new checkpoint").contains("checkpoint families: used from seq"))
+        #expect(
+            log.expectSameAnswer(["families"], "the new checkpoint").contains(
+                "checkpoint families: used from seq"))
     }
 
     /// The log with one line's data edited by hand (a child's name), keeping it valid JSON; the seq of that line
@@ -198,26 +246,40 @@ struct ReadIntegrityTests {
         characters[at] = characters[at] == "q" ? "z" : "q"
         lines[index] = String(characters)
         writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: log.path)
-        let family = line.split(separator: "\"stream\":\"family:").dropFirst().first.map { String($0.prefix { $0 != "\"" }) } ?? ""
+        let family =
+            line.split(separator: "\"stream\":\"family:").dropFirst().first.map {
+                String($0.prefix { $0 != "\"" })
+            } ?? ""
         return (index + 1, family)
     }
 
-    @Test("a line edited by hand in the middle of the log: families, due and timeline stop at its seq, exit 1")
+    @Test(
+        "a line edited by hand in the middle of the log: families, due and timeline stop at its seq, exit 1"
+    )
     func editedLine() throws {
         let log = Log()
         log.removeCheckpoints()
         let count = readLines(log.path).count
-        let index = try #require((count / 2..<count).first { readLines(log.path)[$0].contains("\"stream\":\"family:") })
+        let index = try #require(
+            (count / 2..<count).first { readLines(log.path)[$0].contains("\"stream\":\"family:") })
         let (seq, family) = Self.editData(of: log, line: index)
-        for arguments in [["families"], ["due"], ["timeline", family], ["caseload"], ["pbr"], ["monthly", "--month", "2026-10"]] {
+        for arguments in [
+            ["families"], ["due"], ["timeline", family], ["caseload"], ["pbr"],
+            ["monthly", "--month", "2026-10"],
+        ] {
             let result = log.run(arguments + ["--format", "json"])
             #expect(result.status == 1, "\(arguments[0]): \(result.stderr)")
-            #expect(result.stderr.contains("the log's chain breaks at seq \(seq): "), "\(arguments[0]): \(result.stderr)")
-            #expect(result.stderr.contains("run `ledger verify`"), "\(arguments[0]): \(result.stderr)")
+            #expect(
+                result.stderr.contains("the log's chain breaks at seq \(seq): "),
+                "\(arguments[0]): \(result.stderr)")
+            #expect(
+                result.stderr.contains("run `ledger verify`"), "\(arguments[0]): \(result.stderr)")
             #expect(result.stdout.isEmpty, "\(arguments[0]) answered")
         }
         let rebuilt = log.run(["rebuild", "--out", log.directory.file("site")])
-        #expect(rebuilt.status == 1 && rebuilt.stderr.contains("chain breaks at seq \(seq)"), "\(rebuilt.stderr)")
+        #expect(
+            rebuilt.status == 1 && rebuilt.stderr.contains("chain breaks at seq \(seq)"),
+            "\(rebuilt.stderr)")
         let verify = log.run(["verify"])
         #expect(verify.status == 1 && verify.stderr.contains("seq \(seq)"), "\(verify.stderr)")
     }
@@ -230,10 +292,13 @@ struct ReadIntegrityTests {
         let (seq, _) = Self.editData(of: log, line: readLines(log.path).count - 2)
         let result = log.run(["families", "--format", "json"])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("the log's chain breaks at seq \(seq): "), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("the log's chain breaks at seq \(seq): "), "\(result.stderr)")
     }
 
-    @Test("a last line edited by hand: append refuses to extend the chain, and the log is left as it was")
+    @Test(
+        "a last line edited by hand: append refuses to extend the chain, and the log is left as it was"
+    )
     func appendRefuses() {
         let log = Log()
         let count = readLines(log.path).count
@@ -241,7 +306,8 @@ struct ReadIntegrityTests {
         let before = readBytes(log.path)
         let result = log.append([Self.reopened[0]])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("the log's chain breaks at seq \(seq): "), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("the log's chain breaks at seq \(seq): "), "\(result.stderr)")
         #expect(readBytes(log.path) == before)
     }
 }

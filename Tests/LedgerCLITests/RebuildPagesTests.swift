@@ -22,7 +22,8 @@ struct RebuildPagesTests {
     )
     func dayAfterDay() throws {
         let directory = TemporaryDirectory()
-        _ = Subprocess.ledger(["demo", "--families", "20", "--out", directory.file("d")], in: directory)
+        _ = Subprocess.ledger(
+            ["demo", "--families", "20", "--out", directory.file("d")], in: directory)
         let log = directory.file("d/ledger.jsonl")
         let site = directory.file("site")
         var before: [String: [UInt8]] = [:]
@@ -36,8 +37,11 @@ struct RebuildPagesTests {
             let pages = Self.pages(site)
             #expect(pages.count == 20)
             #expect(
-                pages == Self.pages(directory.file("fresh-\(day)")), "\(day): the pages over the last output")
-            #expect(readBytes(site + "/index.html") == readBytes(directory.file("fresh-\(day)/index.html")))
+                pages == Self.pages(directory.file("fresh-\(day)")),
+                "\(day): the pages over the last output")
+            #expect(
+                readBytes(site + "/index.html")
+                    == readBytes(directory.file("fresh-\(day)/index.html")))
             for (name, page) in before {
                 #expect(page != pages[name], "\(day): \(name) changed with the date")
                 #expect(
@@ -50,10 +54,12 @@ struct RebuildPagesTests {
         #expect(fileMode("\(site)/\(Self.spares)") == 0o700)
     }
 
-    @Test("where the file system cannot exchange two files, each page is renamed into place instead")
+    @Test(
+        "where the file system cannot exchange two files, each page is renamed into place instead")
     func withoutExchange() throws {
         let directory = TemporaryDirectory()
-        _ = Subprocess.ledger(["demo", "--families", "20", "--out", directory.file("d")], in: directory)
+        _ = Subprocess.ledger(
+            ["demo", "--families", "20", "--out", directory.file("d")], in: directory)
         let log = directory.file("d/ledger.jsonl")
         let site = directory.file("site")
         let first = Subprocess.ledger(
@@ -68,6 +74,7 @@ struct RebuildPagesTests {
         #expect(first.status == 0 && next.status == 0 && fresh.status == 0, "\(next.stderr)")
         #expect(Self.pages(site).count == 20)
         #expect(Self.pages(site) == Self.pages(directory.file("fresh")))
-        #expect(fileNames(in: "\(site)/\(Self.spares)").isEmpty, "each spare was renamed over its page")
+        #expect(
+            fileNames(in: "\(site)/\(Self.spares)").isEmpty, "each spare was renamed over its page")
     }
 }

@@ -20,47 +20,77 @@ struct RedactionTests {
         try? FileOutput.makeDirectory(directory.file("logdir"))
         let log = directory.file("logdir/ledger.jsonl")
         let created = Subprocess.ledger(
-            ["init", "--log", log, "--system", "hr:hr-feed", "--system", "dm:data-matching"], environment: now, in: directory)
+            ["init", "--log", log, "--system", "hr:hr-feed", "--system", "dm:data-matching"],
+            environment: now, in: directory)
         #expect(created.status == 0, "\(created.stderr)")
         func referral(_ ref: String, on date: String, child: String, dob: String?) -> String {
             var member = JSONObject([
-                JSONMember("id", .string("c-\(ref)")), JSONMember("name", .string(child)), JSONMember("role", "child"),
+                JSONMember("id", .string("c-\(ref)")), JSONMember("name", .string(child)),
+                JSONMember("role", "child"),
             ])
             if let dob { member["dob"] = .string(dob) }
             return Events.line(
-                id: "ref-\(ref)", stream: "family:\(ref)", type: "referral.received", on: date, actor: "m-001",
+                id: "ref-\(ref)", stream: "family:\(ref)", type: "referral.received", on: date,
+                actor: "m-001",
                 role: "team-manager",
-                data: ["source": "school", "reason": "Attendance", "members": [.object(member), ["id": .string("p-\(ref)"), "name": .string(ref == "OLD" ? "Agatha Pennyworth" : "Parent \(ref)"), "role": "parent"]]])
+                data: [
+                    "source": "school", "reason": "Attendance",
+                    "members": [
+                        .object(member),
+                        [
+                            "id": .string("p-\(ref)"),
+                            "name": .string(ref == "OLD" ? "Agatha Pennyworth" : "Parent \(ref)"),
+                            "role": "parent",
+                        ],
+                    ],
+                ])
         }
         func close(_ ref: String, on date: String) -> String {
-            Events.line(id: "close-\(ref)", stream: "family:\(ref)", type: "case.closed", on: date, actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"])
+            Events.line(
+                id: "close-\(ref)", stream: "family:\(ref)", type: "case.closed", on: date,
+                actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"])
         }
         func note(_ ref: String, _ id: String, on date: String, body: String) -> String {
-            Events.line(id: id, stream: "family:\(ref)", type: "note.recorded", on: date, data: ["subject": "Visit", "body": .string(body)])
+            Events.line(
+                id: id, stream: "family:\(ref)", type: "note.recorded", on: date,
+                data: ["subject": "Visit", "body": .string(body)])
         }
-        let lines = Events.staff + [
-            Events.worker("m-002", role: "operations-manager"),
-            referral("OLD", on: "2008-11-03", child: "Zebedee Quartermain", dob: "2000-04-01"),
-            note("OLD", "note-OLD", on: "2008-11-10", body: "Xylophone lessons arranged"),
-            Events.line(id: "visit-OLD", stream: "family:OLD", type: "visit.completed", on: "2008-11-12", data: ["kind": "home"]),
-            close("OLD", on: "2009-02-02"),
-            referral("OPEN", on: "2026-10-01", child: "Olive", dob: "2019-01-01"),
-            referral("NODOB", on: "2008-11-03", child: "Nat", dob: nil),
-            close("NODOB", on: "2009-02-02"),
-            referral("HELD", on: "2008-11-03", child: "Hal", dob: "1999-01-01"),
-            close("HELD", on: "2009-02-02"),
-            Events.line(id: "hold-HELD", stream: "family:HELD", type: "hold.placed", on: "2026-11-01", actor: "m-001", role: "team-manager", data: ["reason": "Inquiry", "reference": "letter 7"]),
-            referral("W", on: "2026-10-01", child: "Wendy", dob: "2018-01-01"),
-            note("W", "note-W-1", on: "2026-10-02", body: "Belongs to family W"),
-            note("W", "note-W-2", on: "2026-10-03", body: "Recorded on the wrong family by mistake"),
-            note("W", "note-W-3", on: "2026-10-04", body: "Also belongs to family W"),
-        ]
-        let appended = Subprocess.ledger(["append", "--log", log], environment: now, stdin: lines.joined(separator: "\n") + "\n", in: directory)
+        let lines =
+            Events.staff + [
+                Events.worker("m-002", role: "operations-manager"),
+                referral("OLD", on: "2008-11-03", child: "Zebedee Quartermain", dob: "2000-04-01"),
+                note("OLD", "note-OLD", on: "2008-11-10", body: "Xylophone lessons arranged"),
+                Events.line(
+                    id: "visit-OLD", stream: "family:OLD", type: "visit.completed",
+                    on: "2008-11-12", data: ["kind": "home"]),
+                close("OLD", on: "2009-02-02"),
+                referral("OPEN", on: "2026-10-01", child: "Olive", dob: "2019-01-01"),
+                referral("NODOB", on: "2008-11-03", child: "Nat", dob: nil),
+                close("NODOB", on: "2009-02-02"),
+                referral("HELD", on: "2008-11-03", child: "Hal", dob: "1999-01-01"),
+                close("HELD", on: "2009-02-02"),
+                Events.line(
+                    id: "hold-HELD", stream: "family:HELD", type: "hold.placed", on: "2026-11-01",
+                    actor: "m-001", role: "team-manager",
+                    data: ["reason": "Inquiry", "reference": "letter 7"]),
+                referral("W", on: "2026-10-01", child: "Wendy", dob: "2018-01-01"),
+                note("W", "note-W-1", on: "2026-10-02", body: "Belongs to family W"),
+                note(
+                    "W", "note-W-2", on: "2026-10-03",
+                    body: "Recorded on the wrong family by mistake"),
+                note("W", "note-W-3", on: "2026-10-04", body: "Also belongs to family W"),
+            ]
+        let appended = Subprocess.ledger(
+            ["append", "--log", log], environment: now, stdin: lines.joined(separator: "\n") + "\n",
+            in: directory)
         #expect(appended.status == 0, "\(appended.stderr)")
         return (directory, log)
     }
 
-    static func run(_ arguments: [String], _ log: String, in directory: TemporaryDirectory, environment: [String: String] = now)
+    static func run(
+        _ arguments: [String], _ log: String, in directory: TemporaryDirectory,
+        environment: [String: String] = now
+    )
         -> Subprocess.Result
     {
         Subprocess.ledger(arguments + ["--log", log], environment: environment, in: directory)
@@ -73,7 +103,11 @@ struct RedactionTests {
             let child = path + "/" + name
             var info = stat()
             guard lstat(child, &info) == 0 else { continue }
-            if (info.st_mode & S_IFMT) == S_IFDIR { found += files(under: child) } else { found.append(child) }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                found += files(under: child)
+            } else {
+                found.append(child)
+            }
         }
         return found
     }
@@ -99,16 +133,21 @@ struct RedactionTests {
         return nil
     }
 
-    @Test("a family whose retention ended is listed, redacted, and nothing of it is left in any file")
+    @Test(
+        "a family whose retention ended is listed, redacted, and nothing of it is left in any file")
     func retentionEndedRedaction() throws {
         let (directory, log) = Self.ledger()
         let site = directory.file("site")
         #expect(Self.run(["rebuild", "--out", site], log, in: directory).status == 0)
-        #expect(Self.run(["timeline", "OLD", "--format", "json"], log, in: directory).stdout.contains("Xylophone"))
+        #expect(
+            Self.run(["timeline", "OLD", "--format", "json"], log, in: directory).stdout.contains(
+                "Xylophone"))
         let review = Self.run(["retention", "--format", "json"], log, in: directory)
         #expect(review.status == 0, "\(review.stderr)")
         let rows = try #require(try JSONParser.parse(Array(review.stdout.utf8)).arrayValue)
-        func row(_ ref: String) -> JSONObject? { rows.compactMap(\.objectValue).first { $0["family"]?.stringValue == ref } }
+        func row(_ ref: String) -> JSONObject? {
+            rows.compactMap(\.objectValue).first { $0["family"]?.stringValue == ref }
+        }
         #expect(row("OLD")?["status"]?.stringValue == "due")
         #expect(row("OLD")?["rule"]?.stringValue == "retention")
         #expect(row("OLD")?["retentionEnded"]?.stringValue == "2025-04-01")
@@ -124,7 +163,9 @@ struct RedactionTests {
         }
         let monthsBefore = Self.monthCounts(log, in: directory)
 
-        let redact = Self.run(["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log, in: directory)
+        let redact = Self.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory)
         #expect(redact.status == 0, "\(redact.stderr)")
         #expect(redact.stdout.contains("redacted 4 lines of family OLD"), "\(redact.stdout)")
         #expect(redact.stdout.contains("rebuilt \(site)"), "\(redact.stdout)")
@@ -138,9 +179,12 @@ struct RedactionTests {
             }
         }
         let verify = Self.run(["verify"], log, in: directory)
-        #expect(verify.status == 0 && verify.stdout.contains("4 redacted payloads"), "\(verify.stdout) \(verify.stderr)")
+        #expect(
+            verify.status == 0 && verify.stdout.contains("4 redacted payloads"),
+            "\(verify.stdout) \(verify.stderr)")
         for command in [
-            ["families"], ["caseload"], ["due"], ["pbr"], ["monthly", "--month", "2009-02"], ["retention"], ["timeline", "OLD"],
+            ["families"], ["caseload"], ["due"], ["pbr"], ["monthly", "--month", "2009-02"],
+            ["retention"], ["timeline", "OLD"],
         ] {
             for format in ["json", "table", "csv"] {
                 let result = Self.run(command + ["--format", format], log, in: directory)
@@ -150,33 +194,58 @@ struct RedactionTests {
         #expect(Self.run(["timeline", "OLD", "--format", "html"], log, in: directory).status == 0)
         #expect(Self.run(["rebuild", "--out", site], log, in: directory).status == 0)
         let timeline = Self.run(["timeline", "OLD", "--format", "json"], log, in: directory)
-        #expect(timeline.stdout.contains("referral.received: redacted on 2026-11-23: retention ended"), "\(timeline.stdout)")
+        #expect(
+            timeline.stdout.contains("referral.received: redacted on 2026-11-23: retention ended"),
+            "\(timeline.stdout)")
         #expect(Self.monthCounts(log, in: directory) == monthsBefore)
         // Redacted: no longer listed, and not redacted twice.
-        #expect(!Self.run(["retention", "--format", "json"], log, in: directory).stdout.contains("\"OLD\""))
-        #expect(Self.run(["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log, in: directory).status == 1)
+        #expect(
+            !Self.run(["retention", "--format", "json"], log, in: directory).stdout.contains(
+                "\"OLD\""))
+        #expect(
+            Self.run(
+                ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"],
+                log, in: directory
+            ).status == 1)
         // An append after the redaction works (the derived files are rebuilt from the redacted log).
-        let later = Events.line(id: "v-OPEN", stream: "family:OPEN", type: "visit.completed", on: "2026-11-20", data: ["kind": "home"])
-        #expect(Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: later + "\n", in: directory).status == 0)
+        let later = Events.line(
+            id: "v-OPEN", stream: "family:OPEN", type: "visit.completed", on: "2026-11-20",
+            data: ["kind": "home"])
+        #expect(
+            Subprocess.ledger(
+                ["append", "--log", log], environment: Self.now, stdin: later + "\n", in: directory
+            ).status == 0)
         #expect(Self.run(["verify"], log, in: directory).status == 0)
     }
 
     /// Referrals, closures and open families per month of 2008-11 … 2009-03 (counts by type and month).
     static func monthCounts(_ log: String, in directory: TemporaryDirectory) -> [String] {
         ["2008-11", "2008-12", "2009-01", "2009-02", "2009-03"].map { month in
-            let result = Self.run(["monthly", "--month", month, "--format", "json"], log, in: directory)
-            guard let row = (try? JSONParser.parse(Array(result.stdout.utf8)))?.arrayValue?.first?.objectValue else { return "?" }
-            return ["referrals", "closuresTotal", "openAtMonthEnd", "allocations"].map { "\($0)=\(row[$0].map { JSONWriter.string($0) } ?? "-")" }
-                .joined(separator: ",")
+            let result = Self.run(
+                ["monthly", "--month", month, "--format", "json"], log, in: directory)
+            guard
+                let row = (try? JSONParser.parse(Array(result.stdout.utf8)))?.arrayValue?.first?
+                    .objectValue
+            else { return "?" }
+            return ["referrals", "closuresTotal", "openAtMonthEnd", "allocations"].map {
+                "\($0)=\(row[$0].map { JSONWriter.string($0) } ?? "-")"
+            }
+            .joined(separator: ",")
         }
     }
 
-    @Test("refused: a held family, every family under an org hold, a non-manager, a family not due; --dry-run changes no byte")
+    @Test(
+        "refused: a held family, every family under an org hold, a non-manager, a family not due; --dry-run changes no byte"
+    )
     func refusals() throws {
         let (directory, log) = Self.ledger()
         let before = Self.snapshot(directory.file("logdir"))
-        func redact(_ family: String, actor: String = "m-001", _ extra: [String] = []) -> Subprocess.Result {
-            Self.run(["redact", "--family", family, "--reason", "retention-ended", "--actor", actor] + extra, log, in: directory)
+        func redact(_ family: String, actor: String = "m-001", _ extra: [String] = [])
+            -> Subprocess.Result
+        {
+            Self.run(
+                ["redact", "--family", family, "--reason", "retention-ended", "--actor", actor]
+                    + extra, log, in: directory)
         }
         let held = redact("HELD")
         #expect(held.status == 1 && held.stderr.contains("held"), "\(held.stderr)")
@@ -186,25 +255,50 @@ struct RedactionTests {
         #expect(redact("OPEN").stderr.contains("an episode is open"))
         #expect(redact("NODOB").stderr.contains("no date of birth"))
         let dry = redact("OLD", ["--dry-run"])
-        #expect(dry.status == 0 && dry.stdout.contains("would redact 4 lines"), "\(dry.stdout) \(dry.stderr)")
-        #expect(Self.snapshot(directory.file("logdir")) == before, "a refusal or a dry run changed a file")
+        #expect(
+            dry.status == 0 && dry.stdout.contains("would redact 4 lines"),
+            "\(dry.stdout) \(dry.stderr)")
+        #expect(
+            Self.snapshot(directory.file("logdir")) == before,
+            "a refusal or a dry run changed a file")
         // A hold written by hand is a manager's; record.redacted is never written by hand.
         let byHand = Events.line(
-            id: "rr", stream: "org", type: "record.redacted", on: "2026-11-01", actor: "m-001", role: "team-manager",
+            id: "rr", stream: "org", type: "record.redacted", on: "2026-11-01", actor: "m-001",
+            role: "team-manager",
             data: ["family": "OLD", "seqs": [7], "reason": "retention-ended"])
-        let refused = Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: byHand + "\n", in: directory)
-        #expect(refused.status == 1 && refused.stderr.contains("written by ledger redact, never by hand"), "\(refused.stderr)")
+        let refused = Subprocess.ledger(
+            ["append", "--log", log], environment: Self.now, stdin: byHand + "\n", in: directory)
+        #expect(
+            refused.status == 1
+                && refused.stderr.contains("written by ledger redact, never by hand"),
+            "\(refused.stderr)")
         // An org hold holds every family, until it is lifted.
-        let org = Events.line(id: "hold-org", stream: "org", type: "hold.placed", on: "2026-11-02", actor: "m-001", role: "team-manager", data: ["reason": "IICSA order"])
-        #expect(Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: org + "\n", in: directory).status == 0)
+        let org = Events.line(
+            id: "hold-org", stream: "org", type: "hold.placed", on: "2026-11-02", actor: "m-001",
+            role: "team-manager", data: ["reason": "IICSA order"])
+        #expect(
+            Subprocess.ledger(
+                ["append", "--log", log], environment: Self.now, stdin: org + "\n", in: directory
+            ).status == 0)
         let underOrg = redact("OLD")
         #expect(underOrg.status == 1 && underOrg.stderr.contains("hold-org"), "\(underOrg.stderr)")
         let review = Self.run(["retention", "--format", "csv"], log, in: directory).stdout
-        #expect(review.contains("OLD,held") && review.contains("org hold hold-org: IICSA order"), "\(review)")
-        let wrong = Self.run(["redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001", "--seq", "20"], log, in: directory)
+        #expect(
+            review.contains("OLD,held") && review.contains("org hold hold-org: IICSA order"),
+            "\(review)")
+        let wrong = Self.run(
+            [
+                "redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001", "--seq",
+                "20",
+            ], log, in: directory)
         #expect(wrong.status == 1 && wrong.stderr.contains("held"), "\(wrong.stderr)")
-        let lift = Events.line(id: "lift-org", stream: "org", type: "hold.lifted", on: "2026-11-03", actor: "m-002", role: "operations-manager", data: ["hold": "hold-org", "reason": "Order ended"])
-        #expect(Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: lift + "\n", in: directory).status == 0)
+        let lift = Events.line(
+            id: "lift-org", stream: "org", type: "hold.lifted", on: "2026-11-03", actor: "m-002",
+            role: "operations-manager", data: ["hold": "hold-org", "reason": "Order ended"])
+        #expect(
+            Subprocess.ledger(
+                ["append", "--log", log], environment: Self.now, stdin: lift + "\n", in: directory
+            ).status == 0)
         #expect(redact("OLD").status == 0)
         #expect(Self.run(["verify"], log, in: directory).status == 0)
     }
@@ -214,29 +308,52 @@ struct RedactionTests {
         let (directory, log) = Self.ledger()
         let target = try #require(Self.seqOf("note-W-2", in: log))
         let other = try #require(Self.seqOf("note-OLD", in: log))
-        let foreign = Self.run(["redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001", "--seq", String(other)], log, in: directory)
-        #expect(foreign.status == 1 && foreign.stderr.contains("not a line of family W"), "\(foreign.stderr)")
-        let noSeq = Self.run(["redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001"], log, in: directory)
+        let foreign = Self.run(
+            [
+                "redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001", "--seq",
+                String(other),
+            ], log, in: directory)
+        #expect(
+            foreign.status == 1 && foreign.stderr.contains("not a line of family W"),
+            "\(foreign.stderr)")
+        let noSeq = Self.run(
+            ["redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001"], log,
+            in: directory)
         #expect(noSeq.status == 2, "\(noSeq.stderr)")
         let before = readLines(log)
-        let done = Self.run(["redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001", "--seq", String(target)], log, in: directory)
+        let done = Self.run(
+            [
+                "redact", "--family", "W", "--reason", "wrong-family", "--actor", "m-001", "--seq",
+                String(target),
+            ], log, in: directory)
         #expect(done.status == 0, "\(done.stderr)")
         let after = readLines(log)
         #expect(after.count == before.count + 1)
-        for (index, line) in before.enumerated() where index + 1 != target { #expect(after[index] == line) }
-        #expect(!after[target - 1].contains("wrong family") && after[target - 1].contains("\"redacted\":{\"on\":\"2026-11-23\",\"reason\":\"wrong-family\",\"by\":\"m-001\",\"record\":"))
-        #expect(after[target - 1].hasPrefix(String(before[target - 1].prefix(while: { $0 != "h" }))))
+        for (index, line) in before.enumerated() where index + 1 != target {
+            #expect(after[index] == line)
+        }
+        #expect(
+            !after[target - 1].contains("wrong family")
+                && after[target - 1].contains(
+                    "\"redacted\":{\"on\":\"2026-11-23\",\"reason\":\"wrong-family\",\"by\":\"m-001\",\"record\":"
+                ))
+        #expect(
+            after[target - 1].hasPrefix(String(before[target - 1].prefix(while: { $0 != "h" }))))
         #expect(after.last?.contains("\"type\":\"record.redacted\"") == true)
         #expect(Self.run(["verify"], log, in: directory).status == 0)
         let timeline = Self.run(["timeline", "W", "--format", "json"], log, in: directory).stdout
-        #expect(timeline.contains("Belongs to family W") && timeline.contains("Also belongs to family W"))
+        #expect(
+            timeline.contains("Belongs to family W")
+                && timeline.contains("Also belongs to family W"))
         #expect(timeline.contains("note.recorded: redacted on 2026-11-23: wrong family"))
     }
 
     /// The bytes a redaction of OLD leaves, uninterrupted (the clock and seed are pinned, so they are exact).
     static func redactedBytes() -> [UInt8] {
         let (directory, log) = Self.ledger()
-        let result = Self.run(["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log, in: directory)
+        let result = Self.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         return readBytes(log)
     }
@@ -246,7 +363,8 @@ struct RedactionTests {
         let redacted = Self.redactedBytes()
         let faults = [
             "open@.redacting:SIGKILL:0", "write@.redacting:SIGKILL:0", "fsync@.redacting:SIGKILL:0",
-            "rename@ledger.jsonl:SIGKILL:0", "fsync@logdir:SIGKILL:0", "open@ledger.jsonl:SIGKILL:0",
+            "rename@ledger.jsonl:SIGKILL:0", "fsync@logdir:SIGKILL:0",
+            "open@ledger.jsonl:SIGKILL:0",
             "open@ledger.jsonl.ids:SIGKILL:0", "open@ledger.jsonl.state:SIGKILL:0",
         ]
         var outcomes: [String: Int] = ["untouched": 0, "redacted": 0]
@@ -255,15 +373,22 @@ struct RedactionTests {
             let original = readBytes(log)
             var environment = Self.now
             environment["LEDGER_FAULT"] = fault
-            let cut = Self.run(["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log, in: directory, environment: environment)
-            #expect(cut.status == 128 + SIGKILL, "\(fault): not killed (\(cut.status) \(cut.stderr))")
+            let cut = Self.run(
+                ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"],
+                log, in: directory, environment: environment)
+            #expect(
+                cut.status == 128 + SIGKILL, "\(fault): not killed (\(cut.status) \(cut.stderr))")
             let now = readBytes(log)
-            #expect(now == original || now == redacted, "\(fault): the log is neither as before nor fully redacted (exit \(cut.status))")
+            #expect(
+                now == original || now == redacted,
+                "\(fault): the log is neither as before nor fully redacted (exit \(cut.status))")
             outcomes[now == original ? "untouched" : "redacted", default: 0] += 1
             let verify = Self.run(["verify"], log, in: directory)
             #expect(verify.status == 0, "\(fault): \(verify.stderr)")
             // Run again: it finishes the work (or finds it done), and nothing of OLD is left.
-            let again = Self.run(["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log, in: directory)
+            let again = Self.run(
+                ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"],
+                log, in: directory)
             #expect(again.status == 0 || now == redacted, "\(fault): \(again.stderr)")
             for file in Self.files(under: directory.file("logdir")) {
                 for secret in Self.secrets {
@@ -279,7 +404,10 @@ struct RedactionTests {
             var environment = Self.now
             environment["LEDGER_FAULT"] = "write@.redacting:slow:512"
             let pid = Subprocess.spawn(
-                [Subprocess.ledgerBinary, "redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001", "--log", log],
+                [
+                    Subprocess.ledgerBinary, "redact", "--family", "OLD", "--reason",
+                    "retention-ended", "--actor", "m-001", "--log", log,
+                ],
                 environment: environment)
             Subprocess.sleep(microseconds: delay)
             Subprocess.kill(pid)
@@ -287,7 +415,8 @@ struct RedactionTests {
             let now = readBytes(log)
             #expect(now == original || now == redacted, "killed after \(delay) µs")
             outcomes[now == original ? "untouched" : "redacted", default: 0] += 1
-            #expect(Self.run(["verify"], log, in: directory).status == 0, "killed after \(delay) µs")
+            #expect(
+                Self.run(["verify"], log, in: directory).status == 0, "killed after \(delay) µs")
         }
         #expect((outcomes["untouched"] ?? 0) > 0 && (outcomes["redacted"] ?? 0) > 0, "\(outcomes)")
     }
@@ -298,11 +427,17 @@ struct RedactionTests {
         var environment = Self.now
         environment["LEDGER_FAULT"] = "write@.redacting:slow:256"
         let pid = Subprocess.spawn(
-            [Subprocess.ledgerBinary, "redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001", "--log", log],
+            [
+                Subprocess.ledgerBinary, "redact", "--family", "OLD", "--reason", "retention-ended",
+                "--actor", "m-001", "--log", log,
+            ],
             environment: environment)
         Subprocess.sleep(microseconds: 20_000)
-        let visit = Events.line(id: "v-OPEN", stream: "family:OPEN", type: "visit.completed", on: "2026-11-20", data: ["kind": "home"])
-        let append = Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: visit + "\n", in: directory)
+        let visit = Events.line(
+            id: "v-OPEN", stream: "family:OPEN", type: "visit.completed", on: "2026-11-20",
+            data: ["kind": "home"])
+        let append = Subprocess.ledger(
+            ["append", "--log", log], environment: Self.now, stdin: visit + "\n", in: directory)
         #expect(Subprocess.wait(pid) == 0)
         #expect(append.status == 0, "\(append.stderr)")
         let lines = readLines(log)
@@ -312,29 +447,58 @@ struct RedactionTests {
         #expect(Self.run(["verify"], log, in: directory).status == 0)
     }
 
-    @Test("a custom policy's retention rule is judged; a bad keepUntil is refused naming the member")
+    @Test(
+        "a custom policy's retention rule is judged; a bad keepUntil is refused naming the member")
     func customRule() throws {
         let directory = TemporaryDirectory()
         let document = try #require(PolicyProfiles.document("warwickshire-fsw"))
         let custom = document.replacing(
-            "later of: youngest-child-dob + 25 years, last-closure + 6 years", with: "later of: youngest-child-dob + 18 years, last-event + 3 years")
+            "later of: youngest-child-dob + 25 years, last-closure + 6 years",
+            with: "later of: youngest-child-dob + 18 years, last-event + 3 years")
         writeBytes(Array(custom.utf8), to: directory.file("custom.json"))
         let bad = document.replacing("last-closure + 6 years", with: "last-closure + 6 fortnights")
         writeBytes(Array(bad.utf8), to: directory.file("bad.json"))
-        let refused = Subprocess.ledger(["init", "--log", directory.file("bad.jsonl"), "--policy", directory.file("bad.json")], environment: Self.now, in: directory)
-        #expect(refused.status == 1 && refused.stderr.contains("policy.retention[0].keepUntil: \"fortnights\" is not a unit"), "\(refused.stderr)")
+        let refused = Subprocess.ledger(
+            ["init", "--log", directory.file("bad.jsonl"), "--policy", directory.file("bad.json")],
+            environment: Self.now, in: directory)
+        #expect(
+            refused.status == 1
+                && refused.stderr.contains(
+                    "policy.retention[0].keepUntil: \"fortnights\" is not a unit"),
+            "\(refused.stderr)")
         let log = directory.file("ledger.jsonl")
-        #expect(Subprocess.ledger(["init", "--log", log, "--policy", directory.file("custom.json"), "--system", "hr:hr-feed"], environment: Self.now, in: directory).status == 0)
-        let lines = Events.staff + [
-            Events.referral("K", on: "2015-03-02", childDOB: "2005-01-01"),
-            Events.line(id: "close-K", stream: "family:K", type: "case.closed", on: "2015-06-01", actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"]),
-            Events.line(id: "note-K", stream: "family:K", type: "note.recorded", on: "2022-06-01", data: ["subject": "a", "body": "b"]),
-        ]
-        #expect(Subprocess.ledger(["append", "--log", log], environment: Self.now, stdin: lines.joined(separator: "\n") + "\n", in: directory).status == 0)
+        #expect(
+            Subprocess.ledger(
+                [
+                    "init", "--log", log, "--policy", directory.file("custom.json"), "--system",
+                    "hr:hr-feed",
+                ], environment: Self.now, in: directory
+            ).status == 0)
+        let lines =
+            Events.staff + [
+                Events.referral("K", on: "2015-03-02", childDOB: "2005-01-01"),
+                Events.line(
+                    id: "close-K", stream: "family:K", type: "case.closed", on: "2015-06-01",
+                    actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"]),
+                Events.line(
+                    id: "note-K", stream: "family:K", type: "note.recorded", on: "2022-06-01",
+                    data: ["subject": "a", "body": "b"]),
+            ]
+        #expect(
+            Subprocess.ledger(
+                ["append", "--log", log], environment: Self.now,
+                stdin: lines.joined(separator: "\n") + "\n", in: directory
+            ).status == 0)
         // 18th birthday 2023-01-01; 3 years after the last event 2025-06-01: the later.
-        let early = Subprocess.ledger(["retention", "--as-of", "2025-05-31", "--format", "csv", "--log", log], environment: Self.now, in: directory)
+        let early = Subprocess.ledger(
+            ["retention", "--as-of", "2025-05-31", "--format", "csv", "--log", log],
+            environment: Self.now, in: directory)
         #expect(!early.stdout.contains("K,"), "\(early.stdout)")
-        let due = Subprocess.ledger(["retention", "--as-of", "2025-06-01", "--format", "csv", "--log", log], environment: Self.now, in: directory)
-        #expect(due.stdout.contains("K,due,retention,") && due.stdout.contains("2025-06-01"), "\(due.stdout)")
+        let due = Subprocess.ledger(
+            ["retention", "--as-of", "2025-06-01", "--format", "csv", "--log", log],
+            environment: Self.now, in: directory)
+        #expect(
+            due.stdout.contains("K,due,retention,") && due.stdout.contains("2025-06-01"),
+            "\(due.stdout)")
     }
 }

@@ -12,32 +12,45 @@ struct TimedLog {
     init(profile: String, at moment: String) {
         path = directory.file("ledger.jsonl")
         let result = Subprocess.ledger(
-            ["init", "--log", path, "--policy", profile, "--system", "hr:hr-feed", "--system", "dm:data-matching"],
+            [
+                "init", "--log", path, "--policy", profile, "--system", "hr:hr-feed", "--system",
+                "dm:data-matching",
+            ],
             environment: ["LEDGER_NOW": moment, "LEDGER_SEED": "5"], in: directory)
         #expect(result.status == 0, "init: \(result.stderr)")
     }
 
     /// Appends `lines` at `at`, all or nothing; a refusal is a test failure.
-    func append(_ lines: [String], at moment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func append(
+        _ lines: [String], at moment: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let result = Subprocess.ledger(
-            ["append", "-", "--log", path], environment: ["LEDGER_NOW": moment, "LEDGER_SEED": "5"],
+            ["append", "-", "--log", path],
+            environment: ["LEDGER_NOW": moment, "LEDGER_SEED": "5"],
             stdin: lines.joined(separator: "\n") + "\n", in: directory)
-        #expect(result.status == 0, "append refused: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0, "append refused: \(result.stderr)", sourceLocation: sourceLocation)
     }
 
     /// Runs a read command at `at` (with `LEDGER_TRACE` when `trace`).
     func run(_ arguments: [String], at moment: String, trace: Bool = false) -> Subprocess.Result {
         var environment = ["LEDGER_NOW": moment]
         if trace { environment["LEDGER_TRACE"] = "1" }
-        return Subprocess.ledger(arguments + ["--log", path], environment: environment, in: directory)
+        return Subprocess.ledger(
+            arguments + ["--log", path], environment: environment, in: directory)
     }
 
     /// The JSON rows a read command prints (`--format json` is added).
-    func rows(_ arguments: [String], at moment: String, sourceLocation: SourceLocation = #_sourceLocation) -> [JSONObject] {
+    func rows(
+        _ arguments: [String], at moment: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> [JSONObject] {
         let result = run(arguments + ["--format", "json"], at: moment)
-        #expect(result.status == 0, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
         guard let value = try? JSONParser.parse(result.stdout) else {
-            Issue.record("\(arguments) printed no JSON: \(result.stdout.prefix(200))", sourceLocation: sourceLocation)
+            Issue.record(
+                "\(arguments) printed no JSON: \(result.stdout.prefix(200))",
+                sourceLocation: sourceLocation)
             return []
         }
         if let array = value.arrayValue { return array.compactMap(\.objectValue) }
@@ -46,9 +59,12 @@ struct TimedLog {
 
     /// An event line by a worker (`w-017`, FSW) or a manager (`m-001`), or the data-matching system.
     static func event(
-        _ id: String, _ family: String, _ type: String, on date: String, by actor: Actor = .worker, _ data: JSONValue = [:]
+        _ id: String, _ family: String, _ type: String, on date: String, by actor: Actor = .worker,
+        _ data: JSONValue = [:]
     ) -> String {
-        Events.line(id: id, stream: "family:\(family)", type: type, on: date, actor: actor.id, role: actor.role, data: data)
+        Events.line(
+            id: id, stream: "family:\(family)", type: type, on: date, actor: actor.id,
+            role: actor.role, data: data)
     }
 
     enum Actor {

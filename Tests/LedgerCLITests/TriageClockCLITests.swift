@@ -19,15 +19,23 @@ struct TriageClockCLITests {
     static func log(policy: String = "warwickshire-fsw", triaged: Bool) -> TimedLog {
         let log = TimedLog(profile: policy, at: "2026-01-05T09:00:00Z")
         log.append(TimedLog.staff, at: "2026-01-05T09:05:00Z")
-        log.append([Events.referral("F-41", id: "ref-41", on: "2026-03-02", childID: "c-41")], at: "2026-03-02T15:00:00Z")
+        log.append(
+            [Events.referral("F-41", id: "ref-41", on: "2026-03-02", childID: "c-41")],
+            at: "2026-03-02T15:00:00Z")
         if triaged {
-            log.append([TimedLog.event("tri-41", "F-41", "triage.completed", on: "2026-03-20", by: .manager,
-                ["outcome": 4, "priority": "high", "level": "complex"])], at: "2026-03-20T15:00:00Z")
+            log.append(
+                [
+                    TimedLog.event(
+                        "tri-41", "F-41", "triage.completed", on: "2026-03-20", by: .manager,
+                        ["outcome": 4, "priority": "high", "level": "complex"])
+                ], at: "2026-03-20T15:00:00Z")
         }
         return log
     }
 
-    @Test("families and due show the referral's age, open and not late, where the policy sets no limit (001 §6.2.1)")
+    @Test(
+        "families and due show the referral's age, open and not late, where the policy sets no limit (001 §6.2.1)"
+    )
     func noLimit() {
         let log = Self.log(triaged: true)
         let family = log.rows(["families", "--as-of", "2026-03-16"], at: Self.now).first
@@ -39,24 +47,38 @@ struct TriageClockCLITests {
         #expect(due.first?.text(at: "daysLate") == "0")
         #expect(due.first?["dueOn"] == .null)
         #expect(due.first?.text(at: "source") == "001 §6.2.1")
-        #expect(due.first?.text(at: "detail")?.contains("awaiting triage 14 days after the referral on 2026-03-02") == true,
+        #expect(
+            due.first?.text(at: "detail")?.contains(
+                "awaiting triage 14 days after the referral on 2026-03-02") == true,
             "\(String(describing: due.first))")
-        #expect(log.rows(["due", "--overdue", "--as-of", "2026-03-16"], at: Self.now).isEmpty, "never judged late")
+        #expect(
+            log.rows(["due", "--overdue", "--as-of", "2026-03-16"], at: Self.now).isEmpty,
+            "never judged late")
         // Triaged on 20 Mar: no item, no count.
-        #expect(log.rows(["due", "--rule", "triage", "--as-of", "2026-03-20"], at: Self.now).isEmpty)
-        #expect(log.rows(["families", "--as-of", "2026-03-20"], at: Self.now).first?["awaitingTriageDays"] == .null)
+        #expect(
+            log.rows(["due", "--rule", "triage", "--as-of", "2026-03-20"], at: Self.now).isEmpty)
+        #expect(
+            log.rows(["families", "--as-of", "2026-03-20"], at: Self.now).first?[
+                "awaitingTriageDays"] == .null)
         // The CSV shows the item with an empty due date and its age.
-        let csv = log.run(["due", "--rule", "triage", "--as-of", "2026-03-16", "--format", "csv"], at: Self.now).stdout
+        let csv = log.run(
+            ["due", "--rule", "triage", "--as-of", "2026-03-16", "--format", "csv"], at: Self.now
+        ).stdout
         #expect(csv.contains(",7,,,open,,0,,awaiting triage 14 days"), "\(csv)")
     }
 
-    @Test("a policy may set a limit: triage within 2 working days, overdue and met late as any deadline (001 §6.2.1)")
+    @Test(
+        "a policy may set a limit: triage within 2 working days, overdue and met late as any deadline (001 §6.2.1)"
+    )
     func withLimit() throws {
         let text = try #require(PolicyProfiles.document("warwickshire-fsw"))
         var document = try #require(try JSONParser.parse(text).objectValue)
         document["name"] = "warwickshire-fsw-triage-limit"
-        document["triage"] = ["id": "triage", "label": "Referral triaged within 2 working days", "within": "2 working days",
-                              "source": "local rule"]
+        document["triage"] = [
+            "id": "triage", "label": "Referral triaged within 2 working days",
+            "within": "2 working days",
+            "source": "local rule",
+        ]
         let directory = TemporaryDirectory()
         let file = directory.file("policy.json")
         writeBytes(Array(JSONWriter.string(.object(document)).utf8), to: file)
@@ -70,6 +92,8 @@ struct TriageClockCLITests {
         #expect(met.first?.text(at: "status") == "met-late")
         #expect(met.first?.text(at: "daysLate") == "16")
         // The families row still shows the wait while it lasts.
-        #expect(log.rows(["families", "--as-of", "2026-03-16"], at: Self.now).first?.text(at: "awaitingTriageDays") == "14")
+        #expect(
+            log.rows(["families", "--as-of", "2026-03-16"], at: Self.now).first?.text(
+                at: "awaitingTriageDays") == "14")
     }
 }

@@ -17,21 +17,28 @@ struct WarningCLITests {
     static func scenario() -> TimedLog {
         let log = TimedLog(profile: "strengthening-families", at: "2026-01-05T09:00:00Z")
         log.append(TimedLog.staff, at: "2026-01-05T09:05:00Z")
-        log.append([
-            Events.referral("F-31", id: "ref-31", on: "2026-03-02", childID: "c-31"),
-            TimedLog.event("tri-31", "F-31", "triage.completed", on: "2026-03-02", by: .manager,
-                ["outcome": 4, "priority": "high", "level": "cin"]),
-            TimedLog.event("all-31", "F-31", "worker.allocated", on: "2026-03-03", by: .manager,
-                ["worker": "s-001", "relationship": "lead"]),
-        ], at: "2026-03-03T17:00:00Z")
+        log.append(
+            [
+                Events.referral("F-31", id: "ref-31", on: "2026-03-02", childID: "c-31"),
+                TimedLog.event(
+                    "tri-31", "F-31", "triage.completed", on: "2026-03-02", by: .manager,
+                    ["outcome": 4, "priority": "high", "level": "cin"]),
+                TimedLog.event(
+                    "all-31", "F-31", "worker.allocated", on: "2026-03-03", by: .manager,
+                    ["worker": "s-001", "relationship": "lead"]),
+            ], at: "2026-03-03T17:00:00Z")
         return log
     }
 
     static let now = "2026-10-01T09:00:00Z"
 
-    @Test("due: open on day 111 and 112, warning from day 113 (22 Jun) to 2 Sep, overdue after (003 §4.6)",
-        arguments: [("2026-06-20", "open"), ("2026-06-21", "open"), ("2026-06-22", "warning"), ("2026-09-02", "warning"),
-                    ("2026-09-03", "overdue")])
+    @Test(
+        "due: open on day 111 and 112, warning from day 113 (22 Jun) to 2 Sep, overdue after (003 §4.6)",
+        arguments: [
+            ("2026-06-20", "open"), ("2026-06-21", "open"), ("2026-06-22", "warning"),
+            ("2026-09-02", "warning"),
+            ("2026-09-03", "overdue"),
+        ])
     func due(asOf: String, status: String) {
         let log = Self.scenario()
         let rows = log.rows(["due", "--rule", "sixteen-weeks", "--as-of", asOf], at: Self.now)
@@ -42,35 +49,47 @@ struct WarningCLITests {
         #expect(rows.first?.text(at: "source") == "003 §4.6")
         // --status warning finds it exactly when it is one.
         let warnings = log.rows(["due", "--status", "warning", "--as-of", asOf], at: Self.now)
-        #expect(warnings.map { $0.text(at: "rule") } == (status == "warning" ? ["sixteen-weeks"] : []))
+        #expect(
+            warnings.map { $0.text(at: "rule") } == (status == "warning" ? ["sixteen-weeks"] : []))
     }
 
     @Test("the CSV carries warnOn and the warning status on day 113, not on day 111 (003 §4.6)")
     func csv() {
         let log = Self.scenario()
         func line(_ asOf: String) -> (header: String, row: String) {
-            let result = log.run(["due", "--rule", "sixteen-weeks", "--as-of", asOf, "--format", "csv"], at: Self.now)
+            let result = log.run(
+                ["due", "--rule", "sixteen-weeks", "--as-of", asOf, "--format", "csv"], at: Self.now
+            )
             #expect(result.status == 0, "\(result.stderr)")
             let lines = result.stdout.split(separator: "\r\n").map(String.init)
             return (lines.first ?? "", lines.dropFirst().first ?? "")
         }
         let day113 = line("2026-06-22")
-        #expect(day113.header.hasPrefix("family,episode,rule,label,source,from,dueOn,warnOn,status,"), "\(day113.header)")
+        #expect(
+            day113.header.hasPrefix("family,episode,rule,label,source,from,dueOn,warnOn,status,"),
+            "\(day113.header)")
         #expect(day113.row.contains(",2026-09-02,2026-06-22,warning,"), "\(day113.row)")
         #expect(line("2026-06-20").row.contains(",2026-09-02,2026-06-22,open,"))
     }
 
-    @Test("the dashboard lists it among what is due soon on day 113, not on day 111; due.csv the same (003 §4.6)")
+    @Test(
+        "the dashboard lists it among what is due soon on day 113, not on day 111; due.csv the same (003 §4.6)"
+    )
     func dashboard() {
         let log = Self.scenario()
         func rebuild(_ asOf: String) -> (index: String, csv: String) {
             let out = log.directory.file("site-\(asOf)")
             let result = log.run(["rebuild", "--out", out, "--as-of", asOf], at: Self.now)
             #expect(result.status == 0, "\(result.stderr)")
-            return (String(decoding: readBytes(out + "/index.html"), as: UTF8.self), String(decoding: readBytes(out + "/due.csv"), as: UTF8.self))
+            return (
+                String(decoding: readBytes(out + "/index.html"), as: UTF8.self),
+                String(decoding: readBytes(out + "/due.csv"), as: UTF8.self)
+            )
         }
         func dueSoon(_ index: String) -> Substring {
-            guard let start = index.firstRange(of: "<h2 id=\"due-soon\">"), let end = index[start.upperBound...].firstRange(of: "</section>") else {
+            guard let start = index.firstRange(of: "<h2 id=\"due-soon\">"),
+                let end = index[start.upperBound...].firstRange(of: "</section>")
+            else {
                 return ""
             }
             return index[start.lowerBound..<end.lowerBound]

@@ -13,10 +13,13 @@ struct AuthorisationTests {
     static let history: [String] = [
         Events.referral("F-3", on: "2026-02-02"),
         Events.line(
-            id: "ext-3", stream: "family:F-3", type: "extension.agreed", on: "2026-02-10", actor: "m-001",
-            role: "team-manager", data: ["what": "assessment", "until": "2026-03-30", "reason": "Family away"]),
+            id: "ext-3", stream: "family:F-3", type: "extension.agreed", on: "2026-02-10",
+            actor: "m-001",
+            role: "team-manager",
+            data: ["what": "assessment", "until": "2026-03-30", "reason": "Family away"]),
         Events.line(
-            id: "su-3", stream: "family:F-3", type: "stepup.decided", on: "2026-02-11", actor: "m-001",
+            id: "su-3", stream: "family:F-3", type: "stepup.decided", on: "2026-02-11",
+            actor: "m-001",
             role: "team-manager", data: ["accepted": false]),
         Events.line(
             id: "al-3", stream: "family:F-3", type: "worker.allocated", on: "2026-02-12",
@@ -25,87 +28,177 @@ struct AuthorisationTests {
             id: "u-3", stream: "family:F-3", type: "ufrn.assigned", on: "2026-02-12",
             data: ["ufrn": "EH03123456F", "locality": "03"]),
         Events.line(
-            id: "ca-3", stream: "family:F-3", type: "closure.approved", on: "2026-02-13", actor: "m-001",
+            id: "ca-3", stream: "family:F-3", type: "closure.approved", on: "2026-02-13",
+            actor: "m-001",
             role: "team-manager", data: ["reason": "Outcomes met"]),
     ]
 
     static func visit(actor: String, role: String) -> String {
         Events.line(
-            id: "v-9", stream: "family:F-3", type: "visit.completed", on: "2026-02-14", actor: actor, role: role,
+            id: "v-9", stream: "family:F-3", type: "visit.completed", on: "2026-02-14",
+            actor: actor, role: role,
             data: ["kind": "home"])
     }
 
-    static func corrected(_ target: String, stream: String = "family:F-3", actor: String = "w-017",
-        role: String = "fsw", data: JSONValue) -> String
-    {
+    static func corrected(
+        _ target: String, stream: String = "family:F-3", actor: String = "w-017",
+        role: String = "fsw", data: JSONValue
+    ) -> String {
         Events.line(
-            id: "fix-9", stream: stream, type: "event.corrected", on: "2026-02-14", actor: actor, role: role,
+            id: "fix-9", stream: stream, type: "event.corrected", on: "2026-02-14", actor: actor,
+            role: role,
             data: ["target": .string(target), "reason": "Typing error", "data": data])
     }
 
     // (what, line, field, rule fragment)
     static let refusals: [(String, String, String, String)] = [
-        ("a system never registered", visit(actor: "feed-9", role: "system"), "actor.id", "\"feed-9\" is not a registered system"),
-        ("a person's id acting as system", visit(actor: "w-017", role: "system"), "actor.id", "is a person's worker id"),
-        ("a manager's id acting as system", visit(actor: "m-001", role: "system"), "actor.id", "is a person's worker id"),
-        ("a system's id acting as a person", visit(actor: "hr", role: "fsw"), "actor.id", "is a system's id"),
-        ("the ledger's own id after set-up", visit(actor: "ledger", role: "system"), "actor.id", "is the ledger itself"),
-        ("an FSW promoting themself", Events.line(
-            id: "wc-9", stream: "worker:w-017", type: "worker.changed", on: "2026-02-14", data: ["role": "team-manager"]),
-            "actor.id", "cannot change their own role"),
-        ("an FSW changing another's role", Events.line(
-            id: "wc-9", stream: "worker:m-001", type: "worker.changed", on: "2026-02-14", data: ["role": "fsw"]),
-            "actor.role", "needs a manager"),
-        ("an FSW registering a worker", Events.line(
-            id: "wr-9", stream: "worker:w-050", type: "worker.registered", on: "2026-02-14",
-            data: ["name": "New", "role": "team-manager", "team": "north", "fte": 1]),
-            "actor.role", "or a registered system"),
-        ("an FSW recording a manager's leaving", Events.line(
-            id: "wl-9", stream: "worker:m-001", type: "worker.left", on: "2026-02-14", data: [:]),
-            "actor.role", "worker.left needs a manager"),
-        ("a manager correcting their own registration's role", corrected(
-            "reg-m-001", stream: "worker:m-001", actor: "m-001", role: "team-manager",
-            data: ["name": "Worker m-001", "role": "operations-manager", "team": "north", "fte": 1]),
-            "actor.id", "cannot correct or void their own registration"),
-        ("a manager voiding their own registration", Events.line(
-            id: "fix-9", stream: "worker:m-001", type: "event.voided", on: "2026-02-14", actor: "m-001",
-            role: "team-manager", data: ["target": "reg-m-001", "reason": "Entered in error"]),
-            "actor.id", "cannot correct or void their own registration"),
-        ("a manager voiding the log's only policy", Events.line(
-            id: "fix-9", stream: "org", type: "event.voided", on: "2026-02-14", actor: "m-001", role: "team-manager",
-            data: ["target": "policy-1", "reason": "Wrong profile"]), "data.target", "is the log's only policy"),
-        ("an FSW registering a system", Events.line(
-            id: "sr-9", stream: "system:feed-2", type: "system.registered", on: "2026-02-14",
-            data: ["name": "Feed", "purpose": "other"]), "actor.role", "system.registered needs a manager"),
-        ("a system registered under a worker's id", Events.line(
-            id: "sr-9", stream: "system:w-017", type: "system.registered", on: "2026-02-14", actor: "m-001",
-            role: "team-manager", data: ["name": "Feed", "purpose": "other"]), "stream", "is a person's worker id"),
-        ("a worker registered under a system's id", Events.line(
-            id: "wr-9", stream: "worker:hr", type: "worker.registered", on: "2026-02-14", actor: "m-001",
-            role: "team-manager", data: ["name": "New", "role": "fsw", "team": "north", "fte": 1]),
-            "stream", "is a system's id"),
-        ("an FSW moving a manager's extension", corrected(
-            "ext-3", data: ["what": "assessment", "until": "2027-01-01", "reason": "Family away"]),
-            "actor.role", "it changes extension.agreed \"ext-3\""),
-        ("an FSW accepting a manager's step-up decision", corrected("su-3", data: ["accepted": true]),
-            "actor.role", "it changes stepup.decided \"su-3\""),
-        ("an FSW rewriting a closure approval", corrected("ca-3", data: ["reason": "Never mind"]),
-            "actor.role", "it changes closure.approved \"ca-3\""),
-        ("an FSW voiding the manager's referral", Events.line(
-            id: "fix-9", stream: "family:F-3", type: "event.voided", on: "2026-02-14",
-            data: ["target": "ref-F-3-2026-02-02", "reason": "Wrong family"]),
-            "actor.role", "it changes referral.received \"ref-F-3-2026-02-02\""),
-        ("an FSW changing the policy", corrected(
-            "policy-1", stream: "org", data: ["profile": "leicestershire-early-help", "effectiveFrom": "1990-01-01"]),
-            "actor.role", "it changes policy.adopted \"policy-1\""),
-        ("a lead worker corrected to an unregistered id", corrected(
-            "al-3", data: ["worker": "w-999", "relationship": "lead"]),
-            "data.data.worker", "\"w-999\" is not a registered worker (as worker.allocated \"al-3\" must)"),
-        ("a UFRN corrected to match no child", corrected("u-3", data: ["ufrn": "EH03999999F", "locality": "03"]),
-            "data.data.ufrn", "must be EH03123456F"),
-        ("a manager's correction with a UFRN that matches no child", corrected(
-            "u-3", actor: "m-001", role: "team-manager", data: ["ufrn": "EH03999999F", "locality": "03"]),
-            "data.data.ufrn", "must be EH03123456F"),
+        (
+            "a system never registered", visit(actor: "feed-9", role: "system"), "actor.id",
+            "\"feed-9\" is not a registered system"
+        ),
+        (
+            "a person's id acting as system", visit(actor: "w-017", role: "system"), "actor.id",
+            "is a person's worker id"
+        ),
+        (
+            "a manager's id acting as system", visit(actor: "m-001", role: "system"), "actor.id",
+            "is a person's worker id"
+        ),
+        (
+            "a system's id acting as a person", visit(actor: "hr", role: "fsw"), "actor.id",
+            "is a system's id"
+        ),
+        (
+            "the ledger's own id after set-up", visit(actor: "ledger", role: "system"), "actor.id",
+            "is the ledger itself"
+        ),
+        (
+            "an FSW promoting themself",
+            Events.line(
+                id: "wc-9", stream: "worker:w-017", type: "worker.changed", on: "2026-02-14",
+                data: ["role": "team-manager"]),
+            "actor.id", "cannot change their own role"
+        ),
+        (
+            "an FSW changing another's role",
+            Events.line(
+                id: "wc-9", stream: "worker:m-001", type: "worker.changed", on: "2026-02-14",
+                data: ["role": "fsw"]),
+            "actor.role", "needs a manager"
+        ),
+        (
+            "an FSW registering a worker",
+            Events.line(
+                id: "wr-9", stream: "worker:w-050", type: "worker.registered", on: "2026-02-14",
+                data: ["name": "New", "role": "team-manager", "team": "north", "fte": 1]),
+            "actor.role", "or a registered system"
+        ),
+        (
+            "an FSW recording a manager's leaving",
+            Events.line(
+                id: "wl-9", stream: "worker:m-001", type: "worker.left", on: "2026-02-14", data: [:]
+            ),
+            "actor.role", "worker.left needs a manager"
+        ),
+        (
+            "a manager correcting their own registration's role",
+            corrected(
+                "reg-m-001", stream: "worker:m-001", actor: "m-001", role: "team-manager",
+                data: [
+                    "name": "Worker m-001", "role": "operations-manager", "team": "north", "fte": 1,
+                ]),
+            "actor.id", "cannot correct or void their own registration"
+        ),
+        (
+            "a manager voiding their own registration",
+            Events.line(
+                id: "fix-9", stream: "worker:m-001", type: "event.voided", on: "2026-02-14",
+                actor: "m-001",
+                role: "team-manager", data: ["target": "reg-m-001", "reason": "Entered in error"]),
+            "actor.id", "cannot correct or void their own registration"
+        ),
+        (
+            "a manager voiding the log's only policy",
+            Events.line(
+                id: "fix-9", stream: "org", type: "event.voided", on: "2026-02-14", actor: "m-001",
+                role: "team-manager",
+                data: ["target": "policy-1", "reason": "Wrong profile"]), "data.target",
+            "is the log's only policy"
+        ),
+        (
+            "an FSW registering a system",
+            Events.line(
+                id: "sr-9", stream: "system:feed-2", type: "system.registered", on: "2026-02-14",
+                data: ["name": "Feed", "purpose": "other"]), "actor.role",
+            "system.registered needs a manager"
+        ),
+        (
+            "a system registered under a worker's id",
+            Events.line(
+                id: "sr-9", stream: "system:w-017", type: "system.registered", on: "2026-02-14",
+                actor: "m-001",
+                role: "team-manager", data: ["name": "Feed", "purpose": "other"]), "stream",
+            "is a person's worker id"
+        ),
+        (
+            "a worker registered under a system's id",
+            Events.line(
+                id: "wr-9", stream: "worker:hr", type: "worker.registered", on: "2026-02-14",
+                actor: "m-001",
+                role: "team-manager",
+                data: ["name": "New", "role": "fsw", "team": "north", "fte": 1]),
+            "stream", "is a system's id"
+        ),
+        (
+            "an FSW moving a manager's extension",
+            corrected(
+                "ext-3",
+                data: ["what": "assessment", "until": "2027-01-01", "reason": "Family away"]),
+            "actor.role", "it changes extension.agreed \"ext-3\""
+        ),
+        (
+            "an FSW accepting a manager's step-up decision",
+            corrected("su-3", data: ["accepted": true]),
+            "actor.role", "it changes stepup.decided \"su-3\""
+        ),
+        (
+            "an FSW rewriting a closure approval",
+            corrected("ca-3", data: ["reason": "Never mind"]),
+            "actor.role", "it changes closure.approved \"ca-3\""
+        ),
+        (
+            "an FSW voiding the manager's referral",
+            Events.line(
+                id: "fix-9", stream: "family:F-3", type: "event.voided", on: "2026-02-14",
+                data: ["target": "ref-F-3-2026-02-02", "reason": "Wrong family"]),
+            "actor.role", "it changes referral.received \"ref-F-3-2026-02-02\""
+        ),
+        (
+            "an FSW changing the policy",
+            corrected(
+                "policy-1", stream: "org",
+                data: ["profile": "leicestershire-early-help", "effectiveFrom": "1990-01-01"]),
+            "actor.role", "it changes policy.adopted \"policy-1\""
+        ),
+        (
+            "a lead worker corrected to an unregistered id",
+            corrected(
+                "al-3", data: ["worker": "w-999", "relationship": "lead"]),
+            "data.data.worker",
+            "\"w-999\" is not a registered worker (as worker.allocated \"al-3\" must)"
+        ),
+        (
+            "a UFRN corrected to match no child",
+            corrected("u-3", data: ["ufrn": "EH03999999F", "locality": "03"]),
+            "data.data.ufrn", "must be EH03123456F"
+        ),
+        (
+            "a manager's correction with a UFRN that matches no child",
+            corrected(
+                "u-3", actor: "m-001", role: "team-manager",
+                data: ["ufrn": "EH03999999F", "locality": "03"]),
+            "data.data.ufrn", "must be EH03123456F"
+        ),
     ]
 
     static func prepared() throws -> TestLedger {
@@ -114,7 +207,9 @@ struct AuthorisationTests {
         return ledger
     }
 
-    @Test("append refuses, naming the field and the rule, and leaves the log as it was", arguments: refusals)
+    @Test(
+        "append refuses, naming the field and the rule, and leaves the log as it was",
+        arguments: refusals)
     func appendRefuses(what: String, line: String, field: String, rule: String) throws {
         let ledger = try Self.prepared()
         let before = readBytes(ledger.path)
@@ -124,13 +219,15 @@ struct AuthorisationTests {
         #expect(readBytes(ledger.path) == before)
     }
 
-    @Test("verify names the same refusal at its seq, when the line was written behind the validator's back",
+    @Test(
+        "verify names the same refusal at its seq, when the line was written behind the validator's back",
         arguments: refusals)
     func verifyCatches(what: String, line: String, field: String, rule: String) throws {
         let directory = TemporaryDirectory()
         let path = directory.file("raw.jsonl")
         let policy = Events.line(
-            id: "policy-1", stream: "org", type: "policy.adopted", on: "1990-01-01", actor: "ledger", role: "system",
+            id: "policy-1", stream: "org", type: "policy.adopted", on: "1990-01-01",
+            actor: "ledger", role: "system",
             data: ["profile": "warwickshire-fsw", "effectiveFrom": "1990-01-01"])
         let lines = [policy] + Events.systems + Events.staff + Self.history + [line]
         try RawLog.write(lines, to: path)
@@ -138,18 +235,23 @@ struct AuthorisationTests {
             try LedgerVerifier.verify(path: path)
         }
         #expect(failure?.seq == lines.count, "\(what): \(String(describing: failure))")
-        #expect(failure?.problem.contains("\(field): ") ?? false, "\(what): \(String(describing: failure))")
+        #expect(
+            failure?.problem.contains("\(field): ") ?? false,
+            "\(what): \(String(describing: failure))")
         #expect(failure?.problem.contains(rule) ?? false, "\(what): \(String(describing: failure))")
     }
 
-    @Test("a voided registration acts no more; a voided leaving acts again; a voided system is retired")
+    @Test(
+        "a voided registration acts no more; a voided leaving acts again; a voided system is retired"
+    )
     func voidedRegistrations() throws {
         let ledger = try Self.prepared()
         func void(_ target: String, stream: String, id: String) throws {
             let outcome = try ledger.append([
                 Events.line(
                     id: id, stream: stream, type: "event.voided", on: "2026-02-15", actor: "m-001",
-                    role: "team-manager", data: ["target": .string(target), "reason": "Entered in error"])
+                    role: "team-manager",
+                    data: ["target": .string(target), "reason": "Entered in error"])
             ])
             guard case .appended = outcome.first else { throw Failure(description: "\(outcome)") }
         }
@@ -166,7 +268,9 @@ struct AuthorisationTests {
         var description: String
     }
 
-    @Test("the people the contract allows are accepted: a manager's corrections, the HR feed's role change")
+    @Test(
+        "the people the contract allows are accepted: a manager's corrections, the HR feed's role change"
+    )
     func allowed() throws {
         let ledger = try Self.prepared()
         let accepted = [
@@ -174,19 +278,27 @@ struct AuthorisationTests {
                 "ext-3", actor: "m-001", role: "team-manager",
                 data: ["what": "assessment", "until": "2026-04-30", "reason": "Family away"]),
             Events.line(
-                id: "wc-1", stream: "worker:w-017", type: "worker.changed", on: "2026-02-15", actor: "hr",
+                id: "wc-1", stream: "worker:w-017", type: "worker.changed", on: "2026-02-15",
+                actor: "hr",
                 role: "system", data: ["role": "team-leader"]),
             Events.line(
-                id: "v-10", stream: "family:F-3", type: "visit.completed", on: "2026-02-16", actor: "w-017",
+                id: "v-10", stream: "family:F-3", type: "visit.completed", on: "2026-02-16",
+                actor: "w-017",
                 role: "team-leader", data: ["kind": "home"]),
             Events.line(
-                id: "sr-1", stream: "system:feed-2", type: "system.registered", on: "2026-02-16", actor: "m-001",
+                id: "sr-1", stream: "system:feed-2", type: "system.registered", on: "2026-02-16",
+                actor: "m-001",
                 role: "team-manager", data: ["name": "School feed", "purpose": "school-attendance"]),
             Events.line(
-                id: "att-1", stream: "family:F-3", type: "attendance.recorded", on: "2026-02-16", actor: "feed-2",
-                role: "system", data: ["memberId": "123456", "from": "2026-01-05", "to": "2026-02-13", "percent": 91]),
+                id: "att-1", stream: "family:F-3", type: "attendance.recorded", on: "2026-02-16",
+                actor: "feed-2",
+                role: "system",
+                data: [
+                    "memberId": "123456", "from": "2026-01-05", "to": "2026-02-13", "percent": 91,
+                ]),
             Events.line(
-                id: "sx-1", stream: "system:feed-2", type: "system.retired", on: "2026-02-17", actor: "m-001",
+                id: "sx-1", stream: "system:feed-2", type: "system.retired", on: "2026-02-17",
+                actor: "m-001",
                 role: "team-manager", data: ["reason": "Replaced"]),
         ]
         for line in accepted {
@@ -202,9 +314,13 @@ struct AuthorisationTests {
         let retired = try #require(
             try ledger.refusal(
                 Events.line(
-                    id: "att-2", stream: "family:F-3", type: "attendance.recorded", on: "2026-02-18",
+                    id: "att-2", stream: "family:F-3", type: "attendance.recorded",
+                    on: "2026-02-18",
                     actor: "feed-2", role: "system",
-                    data: ["memberId": "123456", "from": "2026-01-05", "to": "2026-02-13", "percent": 92])))
+                    data: [
+                        "memberId": "123456", "from": "2026-01-05", "to": "2026-02-13",
+                        "percent": 92,
+                    ])))
         #expect(retired.rule.contains("was retired"), "\(retired)")
         #expect(try LedgerVerifier.verify(path: ledger.path).events > 0)
     }

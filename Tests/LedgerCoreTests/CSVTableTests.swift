@@ -7,9 +7,12 @@ import Testing
 struct CSVTableTests {
     static func table(_ text: String) throws -> CSVTable { try CSVTable(bytes: Array(text.utf8)) }
 
-    @Test("quoted commas, doubled quotes and line breaks in a cell; CRLF and LF; the last line end optional")
+    @Test(
+        "quoted commas, doubled quotes and line breaks in a cell; CRLF and LF; the last line end optional"
+    )
     func quoting() throws {
-        let table = try Self.table("a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n2,\"two\nlines\",z\n3,,\"\"")
+        let table = try Self.table(
+            "a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n2,\"two\nlines\",z\n3,,\"\"")
         #expect(table.header == ["a", "b", "c"])
         #expect(
             table.rows.map(\.cells) == [
@@ -22,7 +25,9 @@ struct CSVTableTests {
         #expect(table.rows.allSatisfy { $0.problem == nil })
     }
 
-    @Test("a byte-order mark is not part of the first column's name; blank rows are skipped but counted")
+    @Test(
+        "a byte-order mark is not part of the first column's name; blank rows are skipped but counted"
+    )
     func bomAndBlankRows() throws {
         let table = try CSVTable(bytes: [0xEF, 0xBB, 0xBF] + Array("Name , Age\n\nAnn,3\r\n".utf8))
         #expect(table.header == ["Name", "Age"])
@@ -40,7 +45,9 @@ struct CSVTableTests {
     func malformedRows() throws {
         let table = try Self.table("a,b\n\"x\"y,1\n2,3\n\"open,4\n5,6\n")
         #expect(table.rows.count == 3)
-        #expect(table.rows[0].problem == "cell 1: a quoted cell must be followed by a comma or the row's end")
+        #expect(
+            table.rows[0].problem
+                == "cell 1: a quoted cell must be followed by a comma or the row's end")
         #expect(table.text(of: table.rows[0]) == "\"x\"y,1")
         #expect(table.rows[1].cells == ["2", "3"] && table.rows[1].problem == nil)
         // An unclosed quote runs to the end of the file: one refused row, not several.
@@ -52,7 +59,9 @@ struct CSVTableTests {
 
     @Test("an empty file or a blank header is refused")
     func noHeader() {
-        #expect(throws: CSVError(message: "the file is empty: a header row is needed")) { try Self.table("") }
+        #expect(throws: CSVError(message: "the file is empty: a header row is needed")) {
+            try Self.table("")
+        }
         #expect(throws: CSVError(message: "the header row is blank")) { try Self.table(",\n1,2\n") }
     }
 
@@ -73,7 +82,8 @@ struct CSVTableTests {
         "dates that are not in the pattern, or not real, are refused",
         arguments: [
             ("dd/MM/yyyy", "2026-11-03"), ("dd/MM/yyyy", "31/02/2026"), ("dd/MM/yyyy", "3/11/2026"),
-            ("dd/MM/yyyy", "03/11/2026x"), ("yyyy-MM-dd", "2023-02-29"), ("dd-MMM-yyyy", "07-Nob-2026"),
+            ("dd/MM/yyyy", "03/11/2026x"), ("yyyy-MM-dd", "2023-02-29"),
+            ("dd-MMM-yyyy", "07-Nob-2026"),
         ])
     func badDates(pattern: String, text: String) throws {
         #expect(try #require(DatePattern(pattern)).date(text) == nil)
@@ -98,16 +108,21 @@ struct CSVTableTests {
             "members[0]": [
                 "id": ["column": "Child"], "name": ["column": "Name"], "role": "child",
                 "dob": ["column": "DOB", "date": "dd/MM/yyyy", "optional": true],
-                "gender": ["column": "Sex", "values": ["M": "male", "F": "female"], "optional": true],
+                "gender": [
+                    "column": "Sex", "values": ["M": "male", "F": "female"], "optional": true,
+                ],
             ],
             "members[1].id": ["column": "Parent", "optional": true],
             "members[1].age": ["column": "Age", "as": "integer", "optional": true],
         ],
     ]
-    static let header = ["Ref", "Family", "Date", "Reason", "Child", "Name", "DOB", "Sex", "Parent", "Age"]
+    static let header = [
+        "Ref", "Family", "Date", "Reason", "Child", "Name", "DOB", "Sex", "Parent", "Age",
+    ]
 
     @Test(
-        "a map builds the event line: templates, constants, nested paths, dates, values, a stable hashed id")
+        "a map builds the event line: templates, constants, nested paths, dates, values, a stable hashed id"
+    )
     func mapBuildsEvent() throws {
         let map = try CSVMap(json: Self.map)
         #expect(Set(map.columns) == Set(Self.header))
@@ -121,7 +136,8 @@ struct CSVTableTests {
                 + #""members":[{"id":"c1","name":"Ann","role":"child","gender":"female"}]}}"#)
         // The same cells make the same line: ingesting an export twice adds nothing.
         #expect(
-            try map.event(cells: cells, header: Self.header) == map.event(cells: cells, header: Self.header))
+            try map.event(cells: cells, header: Self.header)
+                == map.event(cells: cells, header: Self.header))
         #expect(map.column(filling: "data.members[0].dob") == "DOB")
         #expect(map.column(filling: "stream") == "Family")
     }
@@ -142,25 +158,35 @@ struct CSVTableTests {
         badDate[2] = "2026-11-03"
         #expect(
             refusal(badDate)
-                == .init(column: "Date", reason: #"column "Date" is not a date in the form dd/MM/yyyy"#))
+                == .init(
+                    column: "Date", reason: #"column "Date" is not a date in the form dd/MM/yyyy"#))
         #expect(
             refusal(Array(good.prefix(7)))
                 == .init(
-                    column: "Sex", reason: #"column "Sex" is missing: the row has 7 cells, the header 10"#))
+                    column: "Sex",
+                    reason: #"column "Sex" is missing: the row has 7 cells, the header 10"#))
         var empty = good
         empty[5] = " "
         #expect(
             refusal(empty)
-                == .init(column: "Name", reason: #"column "Name" is empty (it fills data.members[0].name)"#))
+                == .init(
+                    column: "Name",
+                    reason: #"column "Name" is empty (it fills data.members[0].name)"#))
         var unlisted = good
         unlisted[7] = "X"
         #expect(
             refusal(unlisted)
-                == .init(column: "Sex", reason: #"column "Sex" holds a value the map does not list (F, M)"#))
+                == .init(
+                    column: "Sex",
+                    reason: #"column "Sex" holds a value the map does not list (F, M)"#))
         var notInteger = good
         notInteger[9] = "4.5"
-        #expect(refusal(notInteger) == .init(column: "Age", reason: #"column "Age" is not a whole number"#))
-        #expect(refusal(good + ["extra"])?.reason == "the row has 11 cells, the header 10: a comma too many?")
+        #expect(
+            refusal(notInteger)
+                == .init(column: "Age", reason: #"column "Age" is not a whole number"#))
+        #expect(
+            refusal(good + ["extra"])?.reason
+                == "the row has 11 cells, the header 10: a comma too many?")
     }
 
     @Test(

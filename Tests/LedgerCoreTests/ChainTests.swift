@@ -13,11 +13,18 @@ struct ChainTests {
         try ledger.append(
             Events.staff + [
                 Events.referral("F-1", on: "2026-02-02"),
-                Events.line(id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"]),
-                Events.line(id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-12", data: ["kind": "school"]),
-                Events.line(id: "n-1", stream: "family:F-1", type: "note.recorded", on: "2026-02-12",
+                Events.line(
+                    id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05",
+                    data: ["kind": "home"]),
+                Events.line(
+                    id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-12",
+                    data: ["kind": "school"]),
+                Events.line(
+                    id: "n-1", stream: "family:F-1", type: "note.recorded", on: "2026-02-12",
                     data: ["subject": "Visit", "body": "Seen with mum"]),
-                Events.line(id: "v-3", stream: "family:F-1", type: "visit.completed", on: "2026-02-19", data: ["kind": "home"]),
+                Events.line(
+                    id: "v-3", stream: "family:F-1", type: "visit.completed", on: "2026-02-19",
+                    data: ["kind": "home"]),
             ])
         return ledger
     }
@@ -42,7 +49,10 @@ struct ChainTests {
     }
 
     /// Members whose value can be changed in place while keeping the line valid JSON.
-    static let members = ["seq", "id", "stream", "type", "occurredAt", "recordedAt", "actor", "dataHash", "prev", "hash", "data", "salt"]
+    static let members = [
+        "seq", "id", "stream", "type", "occurredAt", "recordedAt", "actor", "dataHash", "prev",
+        "hash", "data", "salt",
+    ]
 
     @Test("changing one byte of any member of any line is detected at that seq", arguments: members)
     func flippedByte(member: String) throws {
@@ -51,7 +61,8 @@ struct ChainTests {
             var lines = readLines(ledger.path)
             lines[target - 1] = try Self.alter(member, in: lines[target - 1])
             writeBytes(Array((lines.joined(separator: "\n") + "\n").utf8), to: ledger.path)
-            let failure = try #require(Self.failure(ledger.path), "\(member) of seq \(target) not detected")
+            let failure = try #require(
+                Self.failure(ledger.path), "\(member) of seq \(target) not detected")
             #expect(failure.seq == target, "\(member) of seq \(target): \(failure)")
         }
     }
@@ -123,7 +134,9 @@ struct ChainTests {
         let lines = readLines(ledger.path)
         writeBytes(Array((lines[0..<6].joined(separator: "\n") + "\n").utf8), to: ledger.path)
         #expect(Self.failure(ledger.path) == nil)
-        #expect(throws: VerifyFailure.self) { try LedgerVerifier.verify(path: ledger.path, expectHead: (head.seq, head.hash)) }
+        #expect(throws: VerifyFailure.self) {
+            try LedgerVerifier.verify(path: ledger.path, expectHead: (head.seq, head.hash))
+        }
         // A different log of the same length (rewritten, chain recomputed) fails the anchor at that seq.
         let other = try Self.ledger(seed: 8)
         let failure = #expect(throws: VerifyFailure.self) {
@@ -132,7 +145,9 @@ struct ChainTests {
         #expect(failure?.seq == 10)
         // The genuine log extends its own head.
         writeBytes(Array((lines.joined(separator: "\n") + "\n").utf8), to: ledger.path)
-        #expect(try LedgerVerifier.verify(path: ledger.path, expectHead: (head.seq, head.hash)).events == 10)
+        #expect(
+            try LedgerVerifier.verify(path: ledger.path, expectHead: (head.seq, head.hash)).events
+                == 10)
     }
 
     @Test("a torn last line fails verification, and recover keeps its bytes in a side file")
@@ -155,7 +170,8 @@ struct ChainTests {
     func longTornTail() throws {
         let ledger = try Self.ledger()
         let clean = readBytes(ledger.path)
-        let garbage = [UInt8](repeating: UInt8(ascii: "x"), count: LineFormat.maxLineBytes + 200_000)
+        let garbage = [UInt8](
+            repeating: UInt8(ascii: "x"), count: LineFormat.maxLineBytes + 200_000)
         writeBytes(clean + garbage, to: ledger.path)
         let report = try ledger.store.file.withLock { try $0.recover() }
         #expect(report.movedBytes == garbage.count)
@@ -168,7 +184,13 @@ struct ChainTests {
         let ledger = try Self.ledger()
         writeBytes(readBytes(ledger.path) + Array(#"{"seq":9"#.utf8), to: ledger.path)
         let summary = try ledger.store.append(
-            .lines([Array(Events.line(id: "v-9", stream: "family:F-1", type: "visit.completed", on: "2026-02-20", data: ["kind": "home"]).utf8)]),
+            .lines([
+                Array(
+                    Events.line(
+                        id: "v-9", stream: "family:F-1", type: "visit.completed", on: "2026-02-20",
+                        data: ["kind": "home"]
+                    ).utf8)
+            ]),
             mode: .atomic)
         #expect(summary.recovery?.movedBytes == 8)
         #expect(summary.appended == 1)
@@ -181,9 +203,14 @@ struct ChainTests {
         // Corrupt the id index and the state checkpoint: appends still dedupe and validate correctly.
         writeBytes([1, 2, 3], to: ledger.path + ".ids")
         writeBytes(Array("ledger-write-state 1\nH\t99\t1\tdead\n".utf8), to: ledger.path + ".state")
-        let again = try ledger.append([Events.line(id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"])])
+        let again = try ledger.append([
+            Events.line(
+                id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05",
+                data: ["kind": "home"])
+        ])
         #expect(again == [.duplicate(seq: 7, id: "v-1")])
-        let closedFamily = try ledger.refusal(Events.referral("F-1", id: "ref-twice", on: "2026-03-01"))
+        let closedFamily = try ledger.refusal(
+            Events.referral("F-1", id: "ref-twice", on: "2026-03-01"))
         #expect(closedFamily?.rule.contains("already has an open episode") == true)
     }
 }

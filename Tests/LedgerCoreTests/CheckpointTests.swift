@@ -22,11 +22,24 @@ struct CheckpointTests {
         for index in 0..<12 {
             let ref = "F-\(index)"
             try ledger.append([Events.referral(ref, on: "2026-02-02", childID: "c\(index)")])
-            try ledger.append([Events.line(id: "add-\(ref)", stream: "family:\(ref)", type: "family.member.added", on: "2026-02-03",
-                data: ["member": ["id": .string("b\(index)"), "name": "Baby", "dob": "2026-01-20", "role": "child"]])])
+            try ledger.append([
+                Events.line(
+                    id: "add-\(ref)", stream: "family:\(ref)", type: "family.member.added",
+                    on: "2026-02-03",
+                    data: [
+                        "member": [
+                            "id": .string("b\(index)"), "name": "Baby", "dob": "2026-01-20",
+                            "role": "child",
+                        ]
+                    ])
+            ])
             if index % 3 == 0 {
-                try ledger.append([Events.line(id: "close-\(ref)", stream: "family:\(ref)", type: "case.closed", on: "2026-03-02",
-                    actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"])])
+                try ledger.append([
+                    Events.line(
+                        id: "close-\(ref)", stream: "family:\(ref)", type: "case.closed",
+                        on: "2026-03-02",
+                        actor: "m-001", role: "team-manager", data: ["reason": "met-outcomes"])
+                ])
             }
         }
         try ledger.append([Events.worker("w-020", on: "2026-03-01")])
@@ -35,7 +48,8 @@ struct CheckpointTests {
         for suffix in [".state", ".state-delta"] { writeBytes([], to: ledger.path + suffix) }
         let replayed = try Self.state(of: ledger)
         #expect(replayed.base == nil)
-        #expect(replayed.streamCounts.count == 1 + 2 + 3 + 12)  // org, 2 systems, 3 workers, 12 families
+        // org, 2 systems, 3 workers, 12 families
+        #expect(replayed.streamCounts.count == 1 + 2 + 3 + 12)
         for (stream, count) in replayed.streamCounts {
             #expect(checkpointed.count(of: stream) == count, "\(stream)")
             let key = StreamName.key(of: stream)
@@ -44,8 +58,11 @@ struct CheckpointTests {
         }
         #expect(checkpointed.adoptions == replayed.adoptions)
         // The baby is the youngest child now: the UFRN must use their number.
-        #expect(try ledger.refusal(Events.line(id: "u-1", stream: "family:F-1", type: "ufrn.assigned", on: "2026-02-05",
-            data: ["ufrn": "EH03b1F", "locality": "03"])) == nil)
+        #expect(
+            try ledger.refusal(
+                Events.line(
+                    id: "u-1", stream: "family:F-1", type: "ufrn.assigned", on: "2026-02-05",
+                    data: ["ufrn": "EH03b1F", "locality": "03"])) == nil)
     }
 
     @Test("a delta block cut short is ignored and the log's tail replayed")

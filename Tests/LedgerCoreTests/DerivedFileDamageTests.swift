@@ -19,13 +19,17 @@ struct DerivedFileDamageTests {
     /// event on a family with no open episode, a manager's event by an FSW.
     static let probes = [
         Events.line(
-            id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"]),
+            id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05",
+            data: ["kind": "home"]),
         Events.line(
-            id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "school"]),
+            id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05",
+            data: ["kind": "school"]),
         Events.line(
-            id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-09", data: ["kind": "home"]),
+            id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-09",
+            data: ["kind": "home"]),
         Events.line(
-            id: "v-3", stream: "family:F-1", type: "visit.completed", on: "2026-02-09", actor: "w-030",
+            id: "v-3", stream: "family:F-1", type: "visit.completed", on: "2026-02-09",
+            actor: "w-030",
             data: ["kind": "home"]),
         Events.line(
             id: "c-1", stream: "family:F-2", type: "contact.attempted", on: "2026-02-09",
@@ -44,7 +48,8 @@ struct DerivedFileDamageTests {
         try ledger.append(Events.staff + [Events.worker("w-030")])
         try ledger.append([
             Events.line(
-                id: "left-w-030", stream: "worker:w-030", type: "worker.left", on: "2026-01-30", actor: "m-001",
+                id: "left-w-030", stream: "worker:w-030", type: "worker.left", on: "2026-01-30",
+                actor: "m-001",
                 role: "team-manager", data: [:])
         ])
         try ledger.append([Events.referral("F-1", on: "2026-02-02")])
@@ -52,7 +57,8 @@ struct DerivedFileDamageTests {
         try ledger.append([Events.referral("F-2", on: "2026-01-02")])
         try ledger.append([
             Events.line(
-                id: "close-F-2", stream: "family:F-2", type: "case.closed", on: "2026-01-20", actor: "m-001",
+                id: "close-F-2", stream: "family:F-2", type: "case.closed", on: "2026-01-20",
+                actor: "m-001",
                 role: "team-manager", data: ["reason": "met-outcomes"])
         ])
         return ledger
@@ -62,7 +68,8 @@ struct DerivedFileDamageTests {
     static func run(_ path: String) throws -> ([AppendOutcome], [UInt8]) {
         let store = LedgerStore(path: path, environment: .deterministic(now: now, seed: 11))
         var outcomes: [AppendOutcome] = []
-        try store.append(.lines(probes.map { Array($0.utf8) }), mode: .ingest(batchSize: 100)) { _, outcome, _ in
+        try store.append(.lines(probes.map { Array($0.utf8) }), mode: .ingest(batchSize: 100)) {
+            _, outcome, _ in
             outcomes.append(outcome)
         }
         return (outcomes, readBytes(path))
@@ -70,7 +77,9 @@ struct DerivedFileDamageTests {
 
     static let derived = [".ids", ".state", ".state-delta"]
 
-    @Test("one bit flipped at every byte of .ids, .state and .state-delta: the same outcomes and the same log")
+    @Test(
+        "one bit flipped at every byte of .ids, .state and .state-delta: the same outcomes and the same log"
+    )
     func everyBitPosition() throws {
         let ledger = try Self.pristine()
         let originals = ([""] + Self.derived).map { readBytes(ledger.path + $0) }
@@ -78,7 +87,9 @@ struct DerivedFileDamageTests {
             try #require(!bytes.isEmpty, "\(suffix) was not written")
         }
         func restore() {
-            for (suffix, bytes) in zip([""] + Self.derived, originals) { writeBytes(bytes, to: ledger.path + suffix) }
+            for (suffix, bytes) in zip([""] + Self.derived, originals) {
+                writeBytes(bytes, to: ledger.path + suffix)
+            }
         }
         let (expected, expectedLog) = try Self.run(ledger.path)
         #expect(expected.count == Self.probes.count)
@@ -87,7 +98,10 @@ struct DerivedFileDamageTests {
         if case .duplicate = expected[0] {} else { Issue.record("probe 1: \(expected[0])") }
         if case .appended = expected[2] {} else { Issue.record("probe 3: \(expected[2])") }
         for index in [1, 3, 4, 5] {
-            if case .refused = expected[index] {} else { Issue.record("probe \(index + 1): \(expected[index])") }
+            if case .refused = expected[index] {
+            } else {
+                Issue.record("probe \(index + 1): \(expected[index])")
+            }
         }
         var runs = 0
         for (fileIndex, suffix) in Self.derived.enumerated() {
@@ -108,7 +122,9 @@ struct DerivedFileDamageTests {
         print("derived-file damage: \(runs) runs, every one the same as the undamaged answer")
     }
 
-    @Test("compaction killed between the new base and the new delta: the old delta is not applied again")
+    @Test(
+        "compaction killed between the new base and the new delta: the old delta is not applied again"
+    )
     func compactionCutBetweenSteps() throws {
         let saved = WriteStateStore.compactionBytes
         defer { WriteStateStore.compactionBytes = saved }
@@ -118,7 +134,8 @@ struct DerivedFileDamageTests {
         try ledger.append([Events.referral("F-1", on: "2026-02-02")])
         try ledger.append([
             Events.line(
-                id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05", data: ["kind": "home"])
+                id: "v-1", stream: "family:F-1", type: "visit.completed", on: "2026-02-05",
+                data: ["kind": "home"])
         ])
         // The delta holds F-1's two events. Compact now, then put the old delta back, as a crash after the
         // base's rename and before the delta was started anew would leave it.
@@ -128,7 +145,8 @@ struct DerivedFileDamageTests {
         WriteStateStore.compactionBytes = 1 << 20
         writeBytes(oldDelta, to: ledger.path + ".state-delta")
         let next = Events.line(
-            id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-06", data: ["kind": "home"])
+            id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-06",
+            data: ["kind": "home"])
         let wrong = try ledger.append([next], expectVersion: 4)
         guard case .refused(let error) = wrong.first else {
             Issue.record("--expect-version 4 was accepted for a family with 2 events: \(wrong)")
@@ -136,6 +154,9 @@ struct DerivedFileDamageTests {
         }
         #expect(error.rule.contains("has 2 events"), "\(error)")
         let right = try ledger.append([next], expectVersion: 2)
-        if case .appended = right.first {} else { Issue.record("--expect-version 2 refused: \(right)") }
+        if case .appended = right.first {
+        } else {
+            Issue.record("--expect-version 2 refused: \(right)")
+        }
     }
 }

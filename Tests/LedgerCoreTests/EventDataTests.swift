@@ -9,7 +9,8 @@ struct EventDataTests {
     static let data: JSONValue = [
         "member": ["id": "4", "name": "Zoë \"Z\" Siân", "role": "child"],
         "members": [
-            ["id": "1", "role": "child"], "not an object", 7, ["id": "2", "role": "parent", "tags": ["a"]],
+            ["id": "1", "role": "child"], "not an object", 7,
+            ["id": "2", "role": "parent", "tags": ["a"]],
             [:],
         ],
         "empty": [], "text": "a string", "number": 5, "nothing": nil,
@@ -22,7 +23,9 @@ struct EventDataTests {
         return EventData(chunk: chunk, range: 0..<bytes.count)
     }
 
-    static let keys = ["member", "members", "empty", "text", "number", "nothing", "nested", "absent"]
+    static let keys = [
+        "member", "members", "empty", "text", "number", "nothing", "nested", "absent",
+    ]
 
     @Test("a member that is an object, as data: the same in place and in memory", arguments: keys)
     func object(key: String) {
@@ -32,7 +35,9 @@ struct EventDataTests {
         #expect((held.object(key) != nil) == (key == "member" || key == "nested"))
     }
 
-    @Test("a member that is an array, its items as data: the same in place and in memory", arguments: keys)
+    @Test(
+        "a member that is an array, its items as data: the same in place and in memory",
+        arguments: keys)
     func items(key: String) {
         let held = EventData(Self.data.objectValue ?? JSONObject())
         let viewed = Self.inPlace(Self.data)
@@ -49,7 +54,9 @@ struct EventDataTests {
         #expect(members[0]?["role"]?.stringValue == "child")
         #expect(viewed.object("member")?["name"]?.stringValue == "Zoë \"Z\" Siân")
         #expect(
-            viewed.object("nested")?.object("inner")?.items("deep")?.map { $0 == nil } == [true, true, false])
+            viewed.object("nested")?.object("inner")?.items("deep")?.map { $0 == nil } == [
+                true, true, false,
+            ])
         #expect(viewed.object("nested")?.object("inner")?.items("deep")?[2]?["x"] == .bool(true))
         #expect(viewed.items("empty")?.isEmpty == true)
     }

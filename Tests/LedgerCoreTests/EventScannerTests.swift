@@ -9,8 +9,10 @@ import Testing
 struct EventScannerTests {
     /// What an event says, field by field, as plain values.
     struct Fields: Equatable, CustomStringConvertible {
-        var seq: Int, id: String, stream: String, type: String, kind: EventKind?, date: CivilDate, occurredAt: String
-        var recordedAt: Timestamp, recordedAtText: String, actorID: String, actorRole: String, familyRef: String?
+        var seq: Int, id: String, stream: String, type: String, kind: EventKind?, date: CivilDate,
+            occurredAt: String
+        var recordedAt: Timestamp, recordedAtText: String, actorID: String, actorRole: String,
+            familyRef: String?
         var data: JSONObject, amendments: [Amendment], offset: Int
 
         init(_ event: StoredEvent) {
@@ -35,10 +37,13 @@ struct EventScannerTests {
     }
 
     /// Every event by the reference parser, line by line, the amendments recorded in the window applied.
-    static func reference(_ path: String, window: EventWindow, types: Set<String>? = nil) throws -> [Fields] {
+    static func reference(_ path: String, window: EventWindow, types: Set<String>? = nil) throws
+        -> [Fields]
+    {
         var all: [StoredEvent] = []
         try LogReader(path: path).forEachLine { line, position, info in
-            guard info.complete, !info.tooLong, var event = StoredEvent(try LineFormat.decode(line)) else { return }
+            guard info.complete, !info.tooLong, var event = StoredEvent(try LineFormat.decode(line))
+            else { return }
             event.offset = position.offset
             all.append(event)
         }
@@ -47,11 +52,15 @@ struct EventScannerTests {
         // Corrections). Before issue 21 this took only those inside the as-of window.
         let recorded = all.filter { event in window.knownAt.map { event.recordedAt <= $0 } ?? true }
         var amendments: [String: [Amendment]] = [:]
-        for event in recorded where event.type == "event.corrected" || event.type == "event.voided" {
+        for event in recorded where event.type == "event.corrected" || event.type == "event.voided"
+        {
             guard let target = event.data["target"]?.stringValue else { continue }
-            amendments[target, default: []].append(Amendment(
-                kind: event.type == "event.voided" ? .voided : .corrected, by: event.id, seq: event.seq, date: event.date,
-                reason: event.data["reason"]?.stringValue ?? "", data: event.data["data"]?.objectValue.map(EventData.init)))
+            amendments[target, default: []].append(
+                Amendment(
+                    kind: event.type == "event.voided" ? .voided : .corrected, by: event.id,
+                    seq: event.seq, date: event.date,
+                    reason: event.data["reason"]?.stringValue ?? "",
+                    data: event.data["data"]?.objectValue.map(EventData.init)))
         }
         return inWindow.filter { types?.contains($0.type) ?? true }.map { event in
             var event = event
@@ -60,7 +69,9 @@ struct EventScannerTests {
                 event.amendments = list.map { amendment in
                     var applied = amendment
                     applied.original = current
-                    if amendment.kind == .corrected, let replacement = amendment.data { current = replacement }
+                    if amendment.kind == .corrected, let replacement = amendment.data {
+                        current = replacement
+                    }
                     return applied
                 }
                 event.data = current
@@ -69,9 +80,13 @@ struct EventScannerTests {
         }
     }
 
-    static func fast(_ path: String, window: EventWindow, types: EventTypeSet? = nil) throws -> [Fields] {
+    static func fast(_ path: String, window: EventWindow, types: EventTypeSet? = nil) throws
+        -> [Fields]
+    {
         var events: [Fields] = []
-        try EventScanner.scan(path: path, window: window, types: types) { events.append(Fields($0)) }
+        try EventScanner.scan(path: path, window: window, types: types) {
+            events.append(Fields($0))
+        }
         return events
     }
 
@@ -85,7 +100,9 @@ struct EventScannerTests {
     func demoLog(name: String, window: EventWindow) throws {
         let path = try DemoLog.path()
         let expected = try Self.reference(path, window: window)
-        #expect(expected.contains { !$0.amendments.isEmpty }, "the demo log has corrections and voids to apply")
+        #expect(
+            expected.contains { !$0.amendments.isEmpty },
+            "the demo log has corrections and voids to apply")
         let fast = try Self.fast(path, window: window)
         #expect(fast.count == expected.count)
         for (got, want) in zip(fast, expected) where got != want {
@@ -110,13 +127,18 @@ struct EventScannerTests {
     @Test("only the types asked for, the same events as the reference filtered afterwards")
     func typeFilter() throws {
         let path = try DemoLog.path()
-        let wanted = ["referral.received", "worker.allocated", "case.closed", "worker.registered", "policy.adopted"]
+        let wanted = [
+            "referral.received", "worker.allocated", "case.closed", "worker.registered",
+            "policy.adopted",
+        ]
         let expected = try Self.reference(path, window: EventWindow(), types: Set(wanted))
         #expect(Set(expected.map(\.type)) == Set(wanted))
         #expect(try Self.fast(path, window: EventWindow(), types: EventTypeSet(wanted)) == expected)
     }
 
-    @Test("a stored line in another valid shape (whitespace) is read by the reference parser, to the same event")
+    @Test(
+        "a stored line in another valid shape (whitespace) is read by the reference parser, to the same event"
+    )
     func unusualShape() throws {
         let ledger = try TestLedger()
         try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
@@ -129,10 +151,13 @@ struct EventScannerTests {
         #expect(after.map(\.data) == before.map(\.data))
         #expect(after.map(\.id) == before.map(\.id))
         #expect(after.map(\.kind) == before.map(\.kind))
-        #expect(try Self.reference(ledger.path, window: EventWindow()).map(\.seq) == after.map(\.seq))
+        #expect(
+            try Self.reference(ledger.path, window: EventWindow()).map(\.seq) == after.map(\.seq))
     }
 
-    @Test("a malformed line is refused with its line number (its seq: the chain breaks there), not skipped")
+    @Test(
+        "a malformed line is refused with its line number (its seq: the chain breaks there), not skipped"
+    )
     func malformed() throws {
         let ledger = try TestLedger()
         try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
@@ -142,15 +167,23 @@ struct EventScannerTests {
         #expect {
             try Self.fast(ledger.path, window: EventWindow())
         } throws: { error in
-            guard case .chainBroken(let seq, _, let problem)? = error as? EventLogError else { return false }
-            return seq == 3 && problem.contains("not in the line format") && "\(error)".contains("run `ledger verify`")
+            guard case .chainBroken(let seq, _, let problem)? = error as? EventLogError else {
+                return false
+            }
+            return seq == 3 && problem.contains("not in the line format")
+                && "\(error)".contains("run `ledger verify`")
         }
     }
 
-    @Test("with some types asked for, a line pass 1 could not peek at is still read (or named by its line number)")
+    @Test(
+        "with some types asked for, a line pass 1 could not peek at is still read (or named by its line number)"
+    )
     func plannedRead() throws {
         let ledger = try TestLedger()
-        try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02"), Events.referral("F-2", on: "2026-02-03")])
+        try ledger.append(
+            Events.staff + [
+                Events.referral("F-1", on: "2026-02-02"), Events.referral("F-2", on: "2026-02-03"),
+            ])
         var lines = readLines(ledger.path)
         let wanted = EventTypeSet(["referral.received"])
         let before = try Self.fast(ledger.path, window: EventWindow(), types: wanted)
@@ -162,7 +195,9 @@ struct EventScannerTests {
         writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
         let after = try Self.fast(ledger.path, window: EventWindow(), types: wanted)
         #expect(after.map(\.seq) == before.map(\.seq) && after.map(\.data) == before.map(\.data))
-        #expect(try Self.reference(ledger.path, window: EventWindow(), types: ["referral.received"]) == after)
+        #expect(
+            try Self.reference(ledger.path, window: EventWindow(), types: ["referral.received"])
+                == after)
         // And cut short: refused with its line number.
         lines[first] = String(lines[first].dropLast(5))
         writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: ledger.path)
@@ -183,7 +218,10 @@ struct EventScannerTests {
             #expect(bytes.withUTF8 { Catalogue.typeName($0) } == name)
         }
         let set = EventTypeSet(["case.closed", "worker.allocated"])
-        for (name, expected) in [("case.closed", true), ("worker.allocated", true), ("case.close", false), ("case.closed ", false), ("", false)] {
+        for (name, expected) in [
+            ("case.closed", true), ("worker.allocated", true), ("case.close", false),
+            ("case.closed ", false), ("", false),
+        ] {
             #expect(set.contains(name) == expected, "\(name)")
         }
     }

@@ -6,7 +6,9 @@ import Testing
 /// The live environment's randomness: the kernel's bytes, read a page at a time, each handed out once.
 @Suite("Kernel randomness")
 struct KernelRandomTests {
-    @Test("every request gets the bytes it asked for, across the pool's refills", arguments: [0, 1, 16, 4095, 4096, 4097, 10_000])
+    @Test(
+        "every request gets the bytes it asked for, across the pool's refills",
+        arguments: [0, 1, 16, 4095, 4096, 4097, 10_000])
     func lengths(count: Int) {
         #expect(KernelRandom.shared.bytes(count).count == count)
         #expect(KernelRandom.fromGenerator(count).count == count)

@@ -12,14 +12,18 @@ struct MemberDemographicsTests {
     }
 
     static let acceptedValues = [
-        "", #","gender":"female""#, #","gender":"unknown","ethnicity":"WBRI""#, #","ethnicity":"MWBC""#,
+        "", #","gender":"female""#, #","gender":"unknown","ethnicity":"WBRI""#,
+        #","ethnicity":"MWBC""#,
         #","ethnicity":"AB""#, #","gender":"other","ethnicity":"NOBT""#,
     ]
 
     static let refusedValues = [
-        (#","gender":"f""#, "data.members[0].gender"), (#","gender":"Female""#, "data.members[0].gender"),
-        (#","ethnicity":"W""#, "data.members[0].ethnicity"), (#","ethnicity":"WBRIX""#, "data.members[0].ethnicity"),
-        (#","ethnicity":"wbri""#, "data.members[0].ethnicity"), (#","ethnicity":"WB1""#, "data.members[0].ethnicity"),
+        (#","gender":"f""#, "data.members[0].gender"),
+        (#","gender":"Female""#, "data.members[0].gender"),
+        (#","ethnicity":"W""#, "data.members[0].ethnicity"),
+        (#","ethnicity":"WBRIX""#, "data.members[0].ethnicity"),
+        (#","ethnicity":"wbri""#, "data.members[0].ethnicity"),
+        (#","ethnicity":"WB1""#, "data.members[0].ethnicity"),
         (#","ethnicity":3"#, "data.members[0].ethnicity"),
     ]
 
@@ -30,7 +34,9 @@ struct MemberDemographicsTests {
         #expect(InPlaceValidationTests.inPlace(bytes) == reference)
     }
 
-    @Test("refused by the reference naming the field, and never passed in place", arguments: refusedValues)
+    @Test(
+        "refused by the reference naming the field, and never passed in place",
+        arguments: refusedValues)
     func refused(extra: String, field: String) throws {
         let bytes = InPlaceValidationTests.stored(Self.referral(extra))
         #expect(InPlaceValidationTests.reference(bytes) == nil)

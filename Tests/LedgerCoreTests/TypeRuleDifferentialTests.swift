@@ -22,7 +22,9 @@ struct TypeRuleDifferentialTests {
     static let examples: [Example] = [
         Example(
             rule: .wholePolicy, passing: [],
-            failing: [#"{}"#, #"{"profile":"warwickshire-fsw","policy":{}}"#, #"{"policy":{"name":1}}"#],
+            failing: [
+                #"{}"#, #"{"profile":"warwickshire-fsw","policy":{}}"#, #"{"policy":{"name":1}}"#,
+            ],
             declinedAlways: true),
         Example(
             rule: .notEmpty(["role", "team"]), passing: [#"{"team":"north"}"#, #"{"a":1,"b":2}"#],
@@ -40,11 +42,13 @@ struct TypeRuleDifferentialTests {
         Example(
             rule: .datesInOrder(from: "from", to: "to"),
             passing: [
-                #"{"from":"2026-01-01","to":"2026-01-01"}"#, #"{"from":"2025-12-31","to":"2026-01-01"}"#,
+                #"{"from":"2026-01-01","to":"2026-01-01"}"#,
+                #"{"from":"2025-12-31","to":"2026-01-01"}"#,
                 #"{"to":"2026-01-01"}"#,
             ],
             failing: [
-                #"{"from":"2026-01-02","to":"2026-01-01"}"#, #"{"to":"2025-02-28","from":"2025-03-01"}"#,
+                #"{"from":"2026-01-02","to":"2026-01-01"}"#,
+                #"{"to":"2025-02-28","from":"2025-03-01"}"#,
                 #"{"from":"2024-03-01","to":"2024-02-29"}"#,
             ]),
         Example(
@@ -62,10 +66,12 @@ struct TypeRuleDifferentialTests {
         Example(
             rule: .timeBound(list: "actions"),
             passing: [
-                #"{}"#, #"{"actions":[{"id":"a","due":"2026-01-01"}]}"#, #"{"actions":[{"id":"a","everyDays":7}]}"#,
+                #"{}"#, #"{"actions":[{"id":"a","due":"2026-01-01"}]}"#,
+                #"{"actions":[{"id":"a","everyDays":7}]}"#,
             ],
             failing: [
-                #"{"actions":[{"id":"a"}]}"#, #"{"actions":[{"id":"a","due":"2026-01-01"},{"id":"b","who":"x"}]}"#,
+                #"{"actions":[{"id":"a"}]}"#,
+                #"{"actions":[{"id":"a","due":"2026-01-01"},{"id":"b","who":"x"}]}"#,
             ]),
         Example(
             rule: .ufrnShape("ufrn"),
@@ -90,7 +96,8 @@ struct TypeRuleDifferentialTests {
         Array(text.utf8).withUnsafeBufferPointer { TypeRulesInPlace.pass(rule, $0) }
     }
 
-    @Test("passing values pass both; failing values are refused by the reference and never passed in place",
+    @Test(
+        "passing values pass both; failing values are refused by the reference and never passed in place",
         arguments: examples)
     func agrees(_ example: Example) throws {
         for text in example.passing {
@@ -99,7 +106,9 @@ struct TypeRuleDifferentialTests {
         }
         for text in example.failing {
             #expect(try !Self.reference(example.rule, text), "reference passed \(text)")
-            #expect(!Self.inPlace(example.rule, text), "in place passed what the reference refuses: \(text)")
+            #expect(
+                !Self.inPlace(example.rule, text),
+                "in place passed what the reference refuses: \(text)")
         }
     }
 
@@ -108,7 +117,9 @@ struct TypeRuleDifferentialTests {
         // The switch has no default: a new case of TypeRule fails to compile here until it is given an example.
         for example in Self.examples {
             switch example.rule {
-            case .wholePolicy, .notEmpty, .ordered, .datesInOrder, .childAndUniqueIDs, .timeBound, .ufrnShape: break
+            case .wholePolicy, .notEmpty, .ordered, .datesInOrder, .childAndUniqueIDs, .timeBound,
+                .ufrnShape:
+                break
             }
         }
         #expect(Self.examples.count == 7)
@@ -119,6 +130,8 @@ struct TypeRuleDifferentialTests {
         let plan = try #require(Catalogue.types["plan.updated"])
         let empty = Array("{}".utf8)
         #expect(empty.withUnsafeBufferPointer { !TypeRulesInPlace.pass(plan, $0) })
-        #expect(throws: SchemaViolation.self) { try TypeRules.check(type: "plan.updated", data: JSONObject()) }
+        #expect(throws: SchemaViolation.self) {
+            try TypeRules.check(type: "plan.updated", data: JSONObject())
+        }
     }
 }

@@ -5,22 +5,70 @@ import Testing
 struct WorkingDayCalendarTests {
     /// The bank holidays published by GOV.UK for England and Wales.
     static let published: [Int: [String]] = [
-        2012: ["2012-01-02", "2012-04-06", "2012-04-09", "2012-05-07", "2012-06-04", "2012-06-05", "2012-08-27", "2012-12-25", "2012-12-26"],
-        2013: ["2013-01-01", "2013-03-29", "2013-04-01", "2013-05-06", "2013-05-27", "2013-08-26", "2013-12-25", "2013-12-26"],
-        2014: ["2014-01-01", "2014-04-18", "2014-04-21", "2014-05-05", "2014-05-26", "2014-08-25", "2014-12-25", "2014-12-26"],
-        2015: ["2015-01-01", "2015-04-03", "2015-04-06", "2015-05-04", "2015-05-25", "2015-08-31", "2015-12-25", "2015-12-28"],
-        2016: ["2016-01-01", "2016-03-25", "2016-03-28", "2016-05-02", "2016-05-30", "2016-08-29", "2016-12-26", "2016-12-27"],
-        2017: ["2017-01-02", "2017-04-14", "2017-04-17", "2017-05-01", "2017-05-29", "2017-08-28", "2017-12-25", "2017-12-26"],
-        2018: ["2018-01-01", "2018-03-30", "2018-04-02", "2018-05-07", "2018-05-28", "2018-08-27", "2018-12-25", "2018-12-26"],
-        2019: ["2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27", "2019-08-26", "2019-12-25", "2019-12-26"],
-        2020: ["2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31", "2020-12-25", "2020-12-28"],
-        2021: ["2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30", "2021-12-27", "2021-12-28"],
-        2022: ["2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03", "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27"],
-        2023: ["2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29", "2023-08-28", "2023-12-25", "2023-12-26"],
-        2024: ["2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26", "2024-12-25", "2024-12-26"],
-        2025: ["2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26"],
-        2026: ["2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28"],
-        2027: ["2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28"],
+        2012: [
+            "2012-01-02", "2012-04-06", "2012-04-09", "2012-05-07", "2012-06-04", "2012-06-05",
+            "2012-08-27", "2012-12-25", "2012-12-26",
+        ],
+        2013: [
+            "2013-01-01", "2013-03-29", "2013-04-01", "2013-05-06", "2013-05-27", "2013-08-26",
+            "2013-12-25", "2013-12-26",
+        ],
+        2014: [
+            "2014-01-01", "2014-04-18", "2014-04-21", "2014-05-05", "2014-05-26", "2014-08-25",
+            "2014-12-25", "2014-12-26",
+        ],
+        2015: [
+            "2015-01-01", "2015-04-03", "2015-04-06", "2015-05-04", "2015-05-25", "2015-08-31",
+            "2015-12-25", "2015-12-28",
+        ],
+        2016: [
+            "2016-01-01", "2016-03-25", "2016-03-28", "2016-05-02", "2016-05-30", "2016-08-29",
+            "2016-12-26", "2016-12-27",
+        ],
+        2017: [
+            "2017-01-02", "2017-04-14", "2017-04-17", "2017-05-01", "2017-05-29", "2017-08-28",
+            "2017-12-25", "2017-12-26",
+        ],
+        2018: [
+            "2018-01-01", "2018-03-30", "2018-04-02", "2018-05-07", "2018-05-28", "2018-08-27",
+            "2018-12-25", "2018-12-26",
+        ],
+        2019: [
+            "2019-01-01", "2019-04-19", "2019-04-22", "2019-05-06", "2019-05-27", "2019-08-26",
+            "2019-12-25", "2019-12-26",
+        ],
+        2020: [
+            "2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31",
+            "2020-12-25", "2020-12-28",
+        ],
+        2021: [
+            "2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30",
+            "2021-12-27", "2021-12-28",
+        ],
+        2022: [
+            "2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03",
+            "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27",
+        ],
+        2023: [
+            "2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29",
+            "2023-08-28", "2023-12-25", "2023-12-26",
+        ],
+        2024: [
+            "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26",
+            "2024-12-25", "2024-12-26",
+        ],
+        2025: [
+            "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25",
+            "2025-12-25", "2025-12-26",
+        ],
+        2026: [
+            "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",
+            "2026-12-25", "2026-12-28",
+        ],
+        2027: [
+            "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
+            "2027-12-27", "2027-12-28",
+        ],
     ]
 
     @Test("computed bank holidays equal the published ones", arguments: Array(2012...2027))
@@ -33,7 +81,8 @@ struct WorkingDayCalendarTests {
         "one-off changes since 1995",
         arguments: [
             ("1995-05-08", true), ("1995-05-01", false), ("1999-12-31", true), ("2002-06-03", true),
-            ("2002-06-04", true), ("2002-05-27", false), ("2011-04-29", true), ("2012-05-28", false),
+            ("2002-06-04", true), ("2002-05-27", false), ("2011-04-29", true),
+            ("2012-05-28", false),
             ("2020-05-04", false), ("2022-05-30", false), ("2023-05-08", true),
         ])
     func oneOff(date: String, holiday: Bool) throws {
@@ -69,10 +118,16 @@ struct WorkingDayCalendarTests {
     func closedDays() throws {
         let closed = try #require(CivilDate("2026-12-29"))
         let calendar = WorkingDayCalendar(closedDays: [closed])
-        #expect(calendar.adding(workingDays: 1, to: try #require(CivilDate("2026-12-24"))).description == "2026-12-30")
+        #expect(
+            calendar.adding(workingDays: 1, to: try #require(CivilDate("2026-12-24"))).description
+                == "2026-12-30")
     }
 
-    @Test("Easter Sunday", arguments: [(2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2038, "2038-04-25")])
+    @Test(
+        "Easter Sunday",
+        arguments: [
+            (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2038, "2038-04-25"),
+        ])
     func easter(year: Int, expected: String) {
         #expect(WorkingDayCalendar.easterSunday(year).description == expected)
     }
@@ -95,7 +150,12 @@ struct DateTests {
         #expect(timestamp.londonDate.description == expected)
     }
 
-    @Test("RFC 3339 parsing refuses what is not a date-time", arguments: ["2026-02-30T00:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00.1234567891234Z"])
+    @Test(
+        "RFC 3339 parsing refuses what is not a date-time",
+        arguments: [
+            "2026-02-30T00:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T25:00:00Z",
+            "2026-01-01T00:00:00", "2026-01-01T00:00:00.1234567891234Z",
+        ])
     func invalidTimestamps(text: String) {
         if text.hasSuffix("1234Z") {
             // Over-long fractions are accepted (truncated to nanoseconds), never crashed on.
@@ -105,7 +165,12 @@ struct DateTests {
         }
     }
 
-    @Test("months clamp to the last day", arguments: [("2026-01-31", 1, "2026-02-28"), ("2024-01-31", 1, "2024-02-29"), ("2026-11-30", 3, "2027-02-28")])
+    @Test(
+        "months clamp to the last day",
+        arguments: [
+            ("2026-01-31", 1, "2026-02-28"), ("2024-01-31", 1, "2024-02-29"),
+            ("2026-11-30", 3, "2027-02-28"),
+        ])
     func addingMonths(start: String, months: Int, expected: String) throws {
         #expect(try #require(CivilDate(start)).adding(months: months).description == expected)
     }
@@ -115,13 +180,18 @@ struct DateTests {
         for day in stride(from: -800_000, through: 800_000, by: 97) {
             let date = CivilDate(dayNumber: day)
             #expect(date.dayNumber == day)
-            #expect(CivilDate(year: date.year, month: date.month, day: date.day).map { $0 == date } ?? (date.year < 1))
+            #expect(
+                CivilDate(year: date.year, month: date.month, day: date.day).map { $0 == date }
+                    ?? (date.year < 1))
         }
     }
 
-    @Test("dates at the edges of the years the ledger takes keep their parts (stored in eight bytes)", arguments: [
-        ("0001-01-01", -719_162), ("1969-12-31", -1), ("1970-01-01", 0), ("2026-11-23", 20_780), ("9999-12-31", 2_932_896),
-    ])
+    @Test(
+        "dates at the edges of the years the ledger takes keep their parts (stored in eight bytes)",
+        arguments: [
+            ("0001-01-01", -719_162), ("1969-12-31", -1), ("1970-01-01", 0), ("2026-11-23", 20_780),
+            ("9999-12-31", 2_932_896),
+        ])
     func edges(text: String, dayNumber: Int) throws {
         let date = try #require(CivilDate(text))
         #expect(date.dayNumber == dayNumber)
@@ -139,17 +209,23 @@ struct PolicyProfileTests {
         #expect(policy.name == name)
     }
 
-    @Test("closure sign-off per profile", arguments: [
-        ("warwickshire-fsw", false), ("strengthening-families", true), ("leicestershire-early-help", true),
-        ("birmingham-family-support", true),
-    ])
+    @Test(
+        "closure sign-off per profile",
+        arguments: [
+            ("warwickshire-fsw", false), ("strengthening-families", true),
+            ("leicestershire-early-help", true),
+            ("birmingham-family-support", true),
+        ])
     func closure(name: String, needsManager: Bool) throws {
         #expect(try #require(PolicyProfiles.profile(name)).closure.needsManager == needsManager)
     }
 
-    @Test("timescales read as people write them", arguments: [
-        ("5 working days", Timescale.workingDays(5)), ("10 days", .days(10)), ("8 weeks", .weeks(8)), ("1 month", .months(1)),
-    ])
+    @Test(
+        "timescales read as people write them",
+        arguments: [
+            ("5 working days", Timescale.workingDays(5)), ("10 days", .days(10)),
+            ("8 weeks", .weeks(8)), ("1 month", .months(1)),
+        ])
     func timescales(text: String, expected: Timescale) {
         #expect(Timescale(text) == expected)
     }

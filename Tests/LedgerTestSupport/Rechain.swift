@@ -19,4 +19,6 @@ public func rechained(_ lines: [String]) -> [String] {
 }
 
 /// The SHA-256 (hex) of salt and data, for a test that edits a line's data and its `dataHash` to match.
-public func dataHash(salt: String, data: String) -> String { SHA256.hash(Array((salt + data).utf8)).hex }
+public func dataHash(salt: String, data: String) -> String {
+    SHA256.hash(Array((salt + data).utf8)).hex
+}

@@ -15,7 +15,9 @@ public enum Subprocess {
     public static var ledgerBinary: String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let exe = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let exe =
+            count > 0
+            ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         var directory = exe
         if let slash = directory.lastIndex(of: "/") { directory = String(directory[..<slash]) }
         // The test runner sits in <build>/debug/ledgerPackageTests.xctest (a file on Linux) or inside a bundle.
@@ -29,21 +31,27 @@ public enum Subprocess {
     }
 
     /// Starts `arguments` with `environment` added; stdin from `input` (or /dev/null), output to files.
-    public static func spawn(_ arguments: [String], environment: [String: String] = [:], stdoutPath: String = "/dev/null",
-        stderrPath: String = "/dev/null", stdinPath: String = "/dev/null") -> pid_t
-    {
+    public static func spawn(
+        _ arguments: [String], environment: [String: String] = [:],
+        stdoutPath: String = "/dev/null",
+        stderrPath: String = "/dev/null", stdinPath: String = "/dev/null"
+    ) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var env: [String] = []
         var index = 0
         while let entry = environ[index] {
             let text = String(cString: entry)
             let name = String(text.prefix(while: { $0 != "=" }))
-            if environment[name] == nil && name != "LEDGER_FAULT" && name != "LEDGER_NOW" { env.append(text) }
+            if environment[name] == nil && name != "LEDGER_FAULT" && name != "LEDGER_NOW" {
+                env.append(text)
+            }
             index += 1
         }
         for (name, value) in environment { env.append("\(name)=\(value)") }
@@ -67,9 +75,10 @@ public enum Subprocess {
     }
 
     /// Runs `ledger` with `arguments` to completion.
-    public static func ledger(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-        in directory: TemporaryDirectory) -> Result
-    {
+    public static func ledger(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        in directory: TemporaryDirectory
+    ) -> Result {
         let out = directory.file(".out-\(counter())")
         let err = directory.file(".err-\(counter())")
         var stdinPath = "/dev/null"
@@ -77,7 +86,9 @@ public enum Subprocess {
             stdinPath = directory.file(".in-\(counter())")
             writeBytes(Array(stdin.utf8), to: stdinPath)
         }
-        let pid = spawn([ledgerBinary] + arguments, environment: environment, stdoutPath: out, stderrPath: err, stdinPath: stdinPath)
+        let pid = spawn(
+            [ledgerBinary] + arguments, environment: environment, stdoutPath: out, stderrPath: err,
+            stdinPath: stdinPath)
         let status = wait(pid)
         return Result(
             status: status, stdout: String(decoding: readBytes(out), as: UTF8.self),

@@ -10,7 +10,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     /// Creates the directory.
     public init() {
         var template = Array("/tmp/ledger-test-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.flatMap { mkdtemp($0) }
+        }
         path = made.map { String(cString: $0) } ?? "/tmp/ledger-test-fallback-\(getpid())"
     }
 
@@ -43,8 +45,10 @@ public func writeBytes(_ bytes: [UInt8], to path: String) {
 
 /// The lines of a file, without newlines.
 public func readLines(_ path: String) -> [String] {
-    String(decoding: readBytes(path), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        .dropLast().map(String.init)
+    String(decoding: readBytes(path), as: UTF8.self).split(
+        separator: "\n", omittingEmptySubsequences: false
+    )
+    .dropLast().map(String.init)
 }
 
 /// File mode bits.

@@ -14,20 +14,30 @@ public struct TestLedger: Sendable {
     public var path: String { store.file.path }
 
     /// A new log with `profile` adopted from 1990-01-01, the clock at `now`.
-    public init(profile: String = "warwickshire-fsw", now: String = "2026-11-23T12:00:00Z", seed: UInt64 = 7) throws {
+    public init(
+        profile: String = "warwickshire-fsw", now: String = "2026-11-23T12:00:00Z", seed: UInt64 = 7
+    ) throws {
         directory = TemporaryDirectory()
         let instant = Timestamp(rfc3339: now) ?? Timestamp(seconds: 0)
-        store = LedgerStore(path: directory.file("ledger.jsonl"), environment: .deterministic(now: instant, seed: seed))
+        store = LedgerStore(
+            path: directory.file("ledger.jsonl"),
+            environment: .deterministic(now: instant, seed: seed))
         _ = try store.initialize(
-            policy: JSONObject([JSONMember("profile", .string(profile))]), effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? CivilDate(dayNumber: 0),
-            id: "policy-1", systems: [.init(id: "hr", purpose: "hr-feed"), .init(id: "dm", purpose: "data-matching")])
+            policy: JSONObject([JSONMember("profile", .string(profile))]),
+            effectiveFrom: CivilDate(year: 1990, month: 1, day: 1) ?? CivilDate(dayNumber: 0),
+            id: "policy-1",
+            systems: [
+                .init(id: "hr", purpose: "hr-feed"), .init(id: "dm", purpose: "data-matching"),
+            ])
     }
 
     /// Appends lines all-or-nothing; returns the outcomes.
     @discardableResult
     public func append(_ lines: [String], expectVersion: Int? = nil) throws -> [AppendOutcome] {
         var outcomes: [AppendOutcome] = []
-        try store.append(.lines(lines.map { Array($0.utf8) }), mode: .atomic, expectVersion: expectVersion) { _, outcome, _ in
+        try store.append(
+            .lines(lines.map { Array($0.utf8) }), mode: .atomic, expectVersion: expectVersion
+        ) { _, outcome, _ in
             outcomes.append(outcome)
         }
         return outcomes
@@ -62,7 +72,8 @@ public enum DemoLog {
             let directory = TemporaryDirectory()
             let path = directory.file("demo.jsonl")
             let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
-            let (_, refusals) = try DemoScenario(families: families, seed: seed, today: today).record(into: path, seed: seed)
+            let (_, refusals) = try DemoScenario(families: families, seed: seed, today: today)
+                .record(into: path, seed: seed)
             guard refusals.isEmpty else { throw DemoLogError(refusals: refusals) }
             made[key] = (directory, path)
             return path

@@ -32,14 +32,19 @@ struct DueRowsTests {
         return (json, csv)
     }
 
-    @Test("every obligation of a demo log, with the detail column and without", arguments: [true, false])
+    @Test(
+        "every obligation of a demo log, with the detail column and without",
+        arguments: [true, false])
     func demo(detail: Bool) throws {
         var fold = LedgerFold()
-        try EventScanner.scan(path: try DemoLog.path(families: 120), window: EventWindow()) { fold.apply($0) }
+        try EventScanner.scan(path: try DemoLog.path(families: 120), window: EventWindow()) {
+            fold.apply($0)
+        }
         let reports = Reports(fold: fold, asOf: try #require(CivilDate("2026-11-23")))
         let obligations = reports.obligations()
         #expect(obligations.count > 1_000)
-        #expect(obligations.contains { $0.detail != nil } && obligations.contains { $0.metOn == nil })
+        #expect(
+            obligations.contains { $0.detail != nil } && obligations.contains { $0.metOn == nil })
         #expect(obligations.contains { $0.daysLate(asOf: reports.asOf) > 0 })
         let direct = Self.direct(reports, obligations, detail: detail)
         let generic = Self.generic(reports, obligations, detail: detail)
@@ -48,7 +53,8 @@ struct DueRowsTests {
     }
 
     @Test(
-        "text that needs escaping, cells a spreadsheet would run, values missing", arguments: [true, false])
+        "text that needs escaping, cells a spreadsheet would run, values missing",
+        arguments: [true, false])
     func hostile(detail: Bool) throws {
         let reports = Reports(fold: LedgerFold(), asOf: try #require(CivilDate("2026-06-01")))
         let terms = ObligationTerms(

@@ -21,8 +21,11 @@ struct FoldEquivalenceTests {
         let caseload = reports.caseload()
         return [
             "families": RowWriter.json(reports.families()), "pbr": RowWriter.json(reports.pbr()),
-            "due": RowWriter.json(reports.due()), "caseload": RowWriter.json(caseload.workers + caseload.teams + [caseload.service]),
-            "monthly": RowWriter.json([reports.monthly(year: 2026, month: 10), reports.monthly(year: 2026, month: 3)]),
+            "due": RowWriter.json(reports.due()),
+            "caseload": RowWriter.json(caseload.workers + caseload.teams + [caseload.service]),
+            "monthly": RowWriter.json([
+                reports.monthly(year: 2026, month: 10), reports.monthly(year: 2026, month: 3),
+            ]),
         ]
     }
 
@@ -30,35 +33,53 @@ struct FoldEquivalenceTests {
     func shards(count: Int) throws {
         let path = try DemoLog.path(families: 120)
         let expected = Self.rows(try Self.plain(path))
-        #expect(expected["due"].map { $0.count > 10_000 } == true, "the demo log has obligations to compare")
-        #expect(Self.rows(try LedgerFold.scan(path: path, window: EventWindow(), shards: count).fold) == expected)
+        #expect(
+            expected["due"].map { $0.count > 10_000 } == true,
+            "the demo log has obligations to compare")
+        #expect(
+            Self.rows(try LedgerFold.scan(path: path, window: EventWindow(), shards: count).fold)
+                == expected)
     }
 
-    @Test("every month's figures, from timeliness counted for all months at once (as rebuild does), are monthly's own")
+    @Test(
+        "every month's figures, from timeliness counted for all months at once (as rebuild does), are monthly's own"
+    )
     func timelinessCountedOnce() throws {
-        let reports = Reports(fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
+        let reports = Reports(
+            fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
         var timeliness = Reports.Timeliness()
         var halves = (Reports.Timeliness(), Reports.Timeliness())
         for (index, obligation) in reports.obligations().enumerated() {
             timeliness.count(obligation, asOf: Self.asOf)
-            if index % 2 == 0 { halves.0.count(obligation, asOf: Self.asOf) } else { halves.1.count(obligation, asOf: Self.asOf) }
+            if index % 2 == 0 {
+                halves.0.count(obligation, asOf: Self.asOf)
+            } else {
+                halves.1.count(obligation, asOf: Self.asOf)
+            }
         }
         halves.0.merge(halves.1)
         var judged = 0
         for month in 1...12 {
             for year in [2025, 2026] {
                 let plain = reports.monthly(year: year, month: month)
-                #expect(reports.monthly(year: year, month: month, timeliness: timeliness) == plain, "\(year)-\(month)")
-                #expect(reports.monthly(year: year, month: month, timeliness: halves.0) == plain, "\(year)-\(month), merged")
+                #expect(
+                    reports.monthly(year: year, month: month, timeliness: timeliness) == plain,
+                    "\(year)-\(month)")
+                #expect(
+                    reports.monthly(year: year, month: month, timeliness: halves.0) == plain,
+                    "\(year)-\(month), merged")
                 judged += plain["timeliness"]?.objectValue?.members.count ?? 0
             }
         }
         #expect(judged > 20, "the demo log has obligations judged in some months")
     }
 
-    @Test("every month from one walk of the episodes: each month's figures as counted month by month from the episodes")
+    @Test(
+        "every month from one walk of the episodes: each month's figures as counted month by month from the episodes"
+    )
     func monthsAtOnce() throws {
-        let reports = Reports(fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
+        let reports = Reports(
+            fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
         // From before the first referral to after the as-of month, so that episodes open before the first month
         // asked for and still open after the last are in it.
         var months: [CivilDate] = []
@@ -73,14 +94,26 @@ struct FoldEquivalenceTests {
         var busiest = 0
         for (first, row) in zip(months, rows) {
             let last = first.adding(months: 1).adding(days: -1)
-            func inMonth(_ date: CivilDate?) -> Bool { date.map { $0 >= first && $0 <= last } ?? false }
-            let open = episodes.filter { $0.openedOn <= last && ($0.closedOn.map { $0 > last } ?? true) }.count
+            func inMonth(_ date: CivilDate?) -> Bool {
+                date.map { $0 >= first && $0 <= last } ?? false
+            }
+            let open = episodes.filter {
+                $0.openedOn <= last && ($0.closedOn.map { $0 > last } ?? true)
+            }.count
             let label = String(first.description.prefix(7))
             #expect(row["month"]?.stringValue == label)
-            #expect(row["referrals"]?.intValue == episodes.filter { inMonth($0.openedOn) }.count, "\(label)")
-            #expect(row["reReferrals"]?.intValue == episodes.filter { inMonth($0.openedOn) && $0.reReferral }.count, "\(label)")
-            #expect(row["allocations"]?.intValue == episodes.filter { inMonth($0.firstAllocationOn) }.count, "\(label)")
-            #expect(row["closuresTotal"]?.intValue == episodes.filter { inMonth($0.closedOn) }.count, "\(label)")
+            #expect(
+                row["referrals"]?.intValue == episodes.filter { inMonth($0.openedOn) }.count,
+                "\(label)")
+            #expect(
+                row["reReferrals"]?.intValue
+                    == episodes.filter { inMonth($0.openedOn) && $0.reReferral }.count, "\(label)")
+            #expect(
+                row["allocations"]?.intValue
+                    == episodes.filter { inMonth($0.firstAllocationOn) }.count, "\(label)")
+            #expect(
+                row["closuresTotal"]?.intValue == episodes.filter { inMonth($0.closedOn) }.count,
+                "\(label)")
             #expect(row["openAtMonthEnd"]?.intValue == open, "\(label)")
             // The rest of the row, as a month asked for on its own gives it.
             #expect(row == reports.monthly(year: first.year, month: first.month), "\(label)")
@@ -89,16 +122,21 @@ struct FoldEquivalenceTests {
         #expect(busiest > 20, "the demo log has months with many episodes open at their end")
     }
 
-    @Test("the families and pbr columns known without making the rows are every row's members, in order")
+    @Test(
+        "the families and pbr columns known without making the rows are every row's members, in order"
+    )
     func knownColumns() throws {
-        let reports = Reports(fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
+        let reports = Reports(
+            fold: try Self.plain(try DemoLog.path(families: 120)), asOf: Self.asOf)
         let families = reports.families()
         let pbr = reports.pbr()
         #expect(families.count > 100 && pbr.count == families.count)
         #expect(families.allSatisfy { $0.keys == Reports.familyColumns })
         #expect(pbr.allSatisfy { $0.keys == Reports.pbrColumns })
         let sorted = reports.sortedFamilies
-        #expect(Reports.columns(Reports.familyColumns, ofRowsFor: sorted) == RowWriter.allColumns(families))
+        #expect(
+            Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
+                == RowWriter.allColumns(families))
         #expect(Reports.columns(Reports.pbrColumns, ofRowsFor: sorted) == RowWriter.allColumns(pbr))
         // No rows, no columns: none for no families, nor for families not yet referred (a member added first).
         #expect(Reports.columns(Reports.familyColumns, ofRowsFor: []) == [])
@@ -114,24 +152,37 @@ struct FoldEquivalenceTests {
     @Test("as of a date and as known at a moment, in shards: the same as one fold")
     func windows() throws {
         let path = try DemoLog.path(families: 120)
-        let window = EventWindow(asOf: CivilDate(year: 2026, month: 7, day: 15), knownAt: Timestamp(rfc3339: "2026-08-01T00:00:00Z"))
-        #expect(Self.rows(try LedgerFold.scan(path: path, window: window, shards: 2).fold) == Self.rows(try Self.plain(path, window: window)))
+        let window = EventWindow(
+            asOf: CivilDate(year: 2026, month: 7, day: 15),
+            knownAt: Timestamp(rfc3339: "2026-08-01T00:00:00Z"))
+        #expect(
+            Self.rows(try LedgerFold.scan(path: path, window: window, shards: 2).fold)
+                == Self.rows(try Self.plain(path, window: window)))
     }
 
-    @Test("caseload from its own types without obligations; families and PbR from theirs: the same rows")
+    @Test(
+        "caseload from its own types without obligations; families and PbR from theirs: the same rows"
+    )
     func scoped() throws {
         let path = try DemoLog.path(families: 120)
         let full = Reports(fold: try Self.plain(path), asOf: Self.asOf)
         let caseload = Reports(
-            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.caseloadTypes).fold,
+            fold: try LedgerFold.scan(
+                path: path, window: EventWindow(), compliance: false,
+                types: LedgerFold.caseloadTypes
+            ).fold,
             asOf: Self.asOf)
         let families = Reports(
-            fold: try LedgerFold.scan(path: path, window: EventWindow(), compliance: false, types: LedgerFold.familyTypes).fold,
+            fold: try LedgerFold.scan(
+                path: path, window: EventWindow(), compliance: false, types: LedgerFold.familyTypes
+            ).fold,
             asOf: Self.asOf)
         let expected = full.caseload()
         let got = caseload.caseload()
         #expect(RowWriter.json(got.workers) == RowWriter.json(expected.workers))
-        #expect(RowWriter.json(got.teams + [got.service]) == RowWriter.json(expected.teams + [expected.service]))
+        #expect(
+            RowWriter.json(got.teams + [got.service])
+                == RowWriter.json(expected.teams + [expected.service]))
         #expect(RowWriter.json(families.families()) == RowWriter.json(full.families()))
         #expect(RowWriter.json(families.pbr()) == RowWriter.json(full.pbr()))
     }

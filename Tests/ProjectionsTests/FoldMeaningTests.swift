@@ -18,15 +18,23 @@ struct FoldMeaningTests {
     @Test("the fixed log exercises what a change would touch: re-referrals, closures, corrections")
     func coverage() {
         let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
-        let events = DemoScenario(families: LedgerFold.meaningFamilies, seed: LedgerFold.meaningSeed, today: today).storedEvents()
+        let events = DemoScenario(
+            families: LedgerFold.meaningFamilies, seed: LedgerFold.meaningSeed, today: today
+        ).storedEvents()
         var fold = LedgerFold()
         for event in events { fold.apply(event) }
         let episodes = fold.families.values.flatMap(\.episodes)
-        #expect(episodes.contains { $0.reReferral }, "a re-referral window changed must change the fingerprint")
-        #expect(episodes.contains { !$0.reReferral && $0.number > 1 }, "a later episode outside the window")
+        #expect(
+            episodes.contains { $0.reReferral },
+            "a re-referral window changed must change the fingerprint")
+        #expect(
+            episodes.contains { !$0.reReferral && $0.number > 1 },
+            "a later episode outside the window")
         #expect(episodes.contains { !$0.isOpen })
         #expect(events.contains { $0.kind == .stepupDecided })
-        #expect(events.contains { !$0.amendments.isEmpty }, "corrections applied as a read applies them")
+        #expect(
+            events.contains { !$0.amendments.isEmpty }, "corrections applied as a read applies them"
+        )
     }
 
     /// A build whose fold gives other answers: the re-referral window changed (as if `LedgerFold.swift` had
@@ -38,7 +46,8 @@ struct FoldMeaningTests {
         func window(_ flag: Bool) -> String {
             LedgerFold.fingerprint { fold, event in
                 fold.apply(event)
-                guard event.kind == .referralReceived, let ref = event.familyRef, var family = fold.families[ref],
+                guard event.kind == .referralReceived, let ref = event.familyRef,
+                    var family = fold.families[ref],
                     let last = family.episodes.indices.last, last > 0
                 else { return }
                 family.episodes[last].reReferral = flag
@@ -59,7 +68,9 @@ struct FoldMeaningTests {
         let clock = ContinuousClock()
         _ = LedgerFold.fingerprint()
         let elapsed = clock.measure { _ = LedgerFold.fingerprint() }
-        #expect(elapsed < .milliseconds(500), "debug build; the release build's cost is in BENCHMARKS.md")
+        #expect(
+            elapsed < .milliseconds(500),
+            "debug build; the release build's cost is in BENCHMARKS.md")
         print("fold meaning fingerprint: \(elapsed)")
     }
 }

@@ -13,7 +13,10 @@ struct E: Sendable {
     var family: String
     var id: String?
 
-    init(_ type: String, _ date: String, _ data: JSONValue = [:], manager: Bool = false, family: String = "F-1", id: String? = nil) {
+    init(
+        _ type: String, _ date: String, _ data: JSONValue = [:], manager: Bool = false,
+        family: String = "F-1", id: String? = nil
+    ) {
         self.type = type
         self.date = date
         self.data = data
@@ -27,23 +30,33 @@ struct E: Sendable {
 struct Scenario {
     let ledger: TestLedger
 
-    init(profile: String, referredOn: String = "2026-03-02", referral: JSONValue? = nil, _ events: [E], now: String = "2026-11-23T12:00:00Z") throws {
+    init(
+        profile: String, referredOn: String = "2026-03-02", referral: JSONValue? = nil,
+        _ events: [E], now: String = "2026-11-23T12:00:00Z"
+    ) throws {
         ledger = try TestLedger(profile: profile, now: now)
         var lines = Events.staff + [Events.worker("w-018", on: "2025-01-06")]
         if let referral {
-            lines.append(Events.line(id: "ref-F-1", stream: "family:F-1", type: "referral.received", on: referredOn,
-                actor: "m-001", role: "team-manager", data: referral))
+            lines.append(
+                Events.line(
+                    id: "ref-F-1", stream: "family:F-1", type: "referral.received", on: referredOn,
+                    actor: "m-001", role: "team-manager", data: referral))
         } else {
             lines.append(Events.referral("F-1", id: "ref-F-1", on: referredOn))
         }
         for (index, event) in events.enumerated() {
-            lines.append(Events.line(
-                id: event.id ?? "e\(index + 1)", stream: "family:\(event.family)", type: event.type, on: event.date,
-                actor: event.manager ? "m-001" : "w-017", role: event.manager ? "team-manager" : "fsw", data: event.data))
+            lines.append(
+                Events.line(
+                    id: event.id ?? "e\(index + 1)", stream: "family:\(event.family)",
+                    type: event.type, on: event.date,
+                    actor: event.manager ? "m-001" : "w-017",
+                    role: event.manager ? "team-manager" : "fsw", data: event.data))
         }
         let outcomes = try ledger.append(lines)
         for outcome in outcomes {
-            if case .refused(let error) = outcome { Issue.record("scenario event refused: \(error)") }
+            if case .refused(let error) = outcome {
+                Issue.record("scenario event refused: \(error)")
+            }
         }
     }
 

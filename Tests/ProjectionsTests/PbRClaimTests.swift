@@ -10,19 +10,33 @@ import Testing
 /// with (an `engagement.started` in the episode); and one child's attendance below the threshold is `not-met`.
 @Suite("PbR: attachment and claims only on evidence")
 struct PbRClaimTests {
-    static let triage = E("triage.completed", "2026-03-02", ["outcome": 6, "priority": "medium", "level": "targeted"], manager: true)
-    static let allocation = E("worker.allocated", "2026-03-03", ["worker": "w-017", "relationship": "lead"], manager: true)
+    static let triage = E(
+        "triage.completed", "2026-03-02",
+        ["outcome": 6, "priority": "medium", "level": "targeted"], manager: true)
+    static let allocation = E(
+        "worker.allocated", "2026-03-03", ["worker": "w-017", "relationship": "lead"], manager: true
+    )
     static let engagement = E("engagement.started", "2026-03-09")
 
-    static func row(_ events: [E], criteria: [String]? = nil, profile: String = "leicestershire-early-help") throws -> JSONObject {
-        let members: JSONValue = [["id": "123456", "name": "Megan", "dob": "2015-04-01", "role": "child"]]
-        var referral = JSONObject([JSONMember("source", "school"), JSONMember("reason", "Attendance"), JSONMember("members", members)])
+    static func row(
+        _ events: [E], criteria: [String]? = nil, profile: String = "leicestershire-early-help"
+    ) throws -> JSONObject {
+        let members: JSONValue = [
+            ["id": "123456", "name": "Megan", "dob": "2015-04-01", "role": "child"]
+        ]
+        var referral = JSONObject([
+            JSONMember("source", "school"), JSONMember("reason", "Attendance"),
+            JSONMember("members", members),
+        ])
         if let criteria { referral["criteria"] = .array(criteria.map { .string($0) }) }
-        let scenario = try Scenario(profile: profile, referredOn: "2026-03-02", referral: .object(referral), events)
+        let scenario = try Scenario(
+            profile: profile, referredOn: "2026-03-02", referral: .object(referral), events)
         return try #require(try scenario.reports(asOf: "2026-05-01").pbr().first)
     }
 
-    @Test("no criteria identified: never attached nor claimable, though targeted work is presumed eligible (004 §23)")
+    @Test(
+        "no criteria identified: never attached nor claimable, though targeted work is presumed eligible (004 §23)"
+    )
     func noCriteria() throws {
         let row = try Self.row([Self.triage, Self.allocation, Self.engagement])
         #expect(row.text("attached") == "false")
@@ -32,32 +46,51 @@ struct PbRClaimTests {
 
     @Test("one criterion: fewer than the national two, not attached (004 §23, POLICIES.md)")
     func oneCriterion() throws {
-        let row = try Self.row([Self.triage, Self.allocation, Self.engagement], criteria: ["education"])
+        let row = try Self.row(
+            [Self.triage, Self.allocation, Self.engagement], criteria: ["education"])
         #expect(row.text("attached") == "false")
         #expect(row.text("claimable") == "")
     }
 
-    @Test("two criteria but never engaged: attached, not claimable until worked with (004 §23, POLICIES.md)")
+    @Test(
+        "two criteria but never engaged: attached, not claimable until worked with (004 §23, POLICIES.md)"
+    )
     func neverEngaged() throws {
-        let never = try Self.row([Self.triage, Self.allocation], criteria: ["education", "crime-asb"])
+        let never = try Self.row(
+            [Self.triage, Self.allocation], criteria: ["education", "crime-asb"])
         #expect(never.text("attached") == "true")
         #expect(never.text("claimable") == "")
-        let engaged = try Self.row([Self.triage, Self.allocation, Self.engagement], criteria: ["education", "crime-asb"])
+        let engaged = try Self.row(
+            [Self.triage, Self.allocation, Self.engagement], criteria: ["education", "crime-asb"])
         #expect(engaged.text("claimable") == "attachment")
     }
 
     @Test("never engaged: no employment claim either, however long the job (004 §25)")
     func employmentNeedsWork() throws {
-        let job = E("employment.recorded", "2026-04-20", ["memberId": "123456", "startedOn": "2025-09-01", "benefit": "esa", "continuousWeeks": 30])
+        let job = E(
+            "employment.recorded", "2026-04-20",
+            [
+                "memberId": "123456", "startedOn": "2025-09-01", "benefit": "esa",
+                "continuousWeeks": 30,
+            ])
         let never = try Self.row([Self.triage, job], criteria: ["worklessness", "health"])
         #expect(never.text("claimable") == "")
-        let engaged = try Self.row([Self.triage, Self.engagement, job], criteria: ["worklessness", "health"])
+        let engaged = try Self.row(
+            [Self.triage, Self.engagement, job], criteria: ["worklessness", "health"])
         #expect(engaged.text("claimable") == "attachment;employment")
     }
 
-    @Test("a profile never asks fewer than the national two: a policy asking 1, or 0, needs 2 (001 Table 1, POLICIES.md)")
+    @Test(
+        "a profile never asks fewer than the national two: a policy asking 1, or 0, needs 2 (001 Table 1, POLICIES.md)"
+    )
     func nationalFloor() throws {
-        let document: JSONValue = ["name": "test", "closure": ["needsManager": false], "pbr": ["attachment": ["brief": 1, "targeted": 0, "complex": 4], "presumeAttached": ["intensive"]]]
+        let document: JSONValue = [
+            "name": "test", "closure": ["needsManager": false],
+            "pbr": [
+                "attachment": ["brief": 1, "targeted": 0, "complex": 4],
+                "presumeAttached": ["intensive"],
+            ],
+        ]
         let policy = try Policy(json: try #require(document.objectValue))
         #expect(policy.pbr.criteriaNeeded(level: "brief") == 2)
         #expect(policy.pbr.criteriaNeeded(level: "targeted") == 2)
@@ -69,26 +102,51 @@ struct PbRClaimTests {
         #expect(warwickshire.pbr.criteriaNeeded(level: "complex-intensive") == 4)
     }
 
-    @Test("one child's latest attendance below 90% and none for the others: not-met, not unknown (004 §23)")
+    @Test(
+        "one child's latest attendance below 90% and none for the others: not-met, not unknown (004 §23)"
+    )
     func oneChildBelow() throws {
         let members: JSONValue = [
             ["id": "c-1", "name": "Michelle", "dob": "2012-05-01", "role": "child"],
             ["id": "c-2", "name": "Dale", "dob": "2013-09-01", "role": "child"],
             ["id": "c-3", "name": "Graham", "dob": "2015-03-01", "role": "child"],
         ]
-        let referral: JSONValue = ["source": "school", "reason": "Attendance", "members": members, "criteria": ["education", "crime-asb"]]
+        let referral: JSONValue = [
+            "source": "school", "reason": "Attendance", "members": members,
+            "criteria": ["education", "crime-asb"],
+        ]
         func education(_ events: [E]) throws -> (String?, String?) {
-            let scenario = try Scenario(profile: "leicestershire-early-help", referral: referral, [Self.triage, Self.engagement] + events)
+            let scenario = try Scenario(
+                profile: "leicestershire-early-help", referral: referral,
+                [Self.triage, Self.engagement] + events)
             let row = try #require(try scenario.reports(asOf: "2026-05-01").pbr().first)
             let object = row["progress"]?.objectValue?["education"]?.objectValue
-            return (object?["status"]?.stringValue, object.map { RowWriter.cellText($0["evidence"]) })
+            return (
+                object?["status"]?.stringValue, object.map { RowWriter.cellText($0["evidence"]) }
+            )
         }
         func attendance(_ member: String, _ percent: Int, id: String) -> E {
-            E("attendance.recorded", "2026-04-01", ["memberId": .string(member), "from": "2026-01-05", "to": "2026-03-27", "percent": .number(String(percent))], id: id)
+            E(
+                "attendance.recorded", "2026-04-01",
+                [
+                    "memberId": .string(member), "from": "2026-01-05", "to": "2026-03-27",
+                    "percent": .number(String(percent)),
+                ], id: id)
         }
         #expect(try education([attendance("c-2", 68, id: "att-dale")]) == ("not-met", "att-dale"))
-        #expect(try education([attendance("c-1", 95, id: "att-michelle")]) == ("unknown", "att-michelle"))
-        #expect(try education([attendance("c-1", 95, id: "a1"), attendance("c-2", 91, id: "a2"), attendance("c-3", 90, id: "a3")]) == ("met", "a1;a2;a3"))
-        #expect(try education([attendance("c-1", 95, id: "a1"), attendance("c-2", 89, id: "a2"), attendance("c-3", 90, id: "a3")]) == ("not-met", "a1;a2;a3"))
+        #expect(
+            try education([attendance("c-1", 95, id: "att-michelle")]) == (
+                "unknown", "att-michelle"
+            ))
+        #expect(
+            try education([
+                attendance("c-1", 95, id: "a1"), attendance("c-2", 91, id: "a2"),
+                attendance("c-3", 90, id: "a3"),
+            ]) == ("met", "a1;a2;a3"))
+        #expect(
+            try education([
+                attendance("c-1", 95, id: "a1"), attendance("c-2", 89, id: "a2"),
+                attendance("c-3", 90, id: "a3"),
+            ]) == ("not-met", "a1;a2;a3"))
     }
 }

@@ -21,13 +21,16 @@ struct PolicyFlagTests {
                 .object(
                     JSONObject([
                         JSONMember("id", "custom-policy"), JSONMember("stream", "org"),
-                        JSONMember("type", "policy.adopted"), JSONMember("occurredAt", "2026-01-01"),
+                        JSONMember("type", "policy.adopted"),
+                        JSONMember("occurredAt", "2026-01-01"),
                         JSONMember("actor", ["id": "m-001", "role": "team-manager"]),
-                        JSONMember("data", ["policy": .object(policy), "effectiveFrom": "1990-01-02"]),
+                        JSONMember(
+                            "data", ["policy": .object(policy), "effectiveFrom": "1990-01-02"]),
                     ]))),
             Events.referral("F-1", id: "ref-1", on: "2026-02-02"),
             Events.line(
-                id: "close-1", stream: "family:F-1", type: "case.closed", on: "2026-03-20", actor: "m-001",
+                id: "close-1", stream: "family:F-1", type: "case.closed", on: "2026-03-20",
+                actor: "m-001",
                 role: "team-manager", data: ["reason": "met-outcomes"]),
             Events.referral("F-1", id: "ref-2", on: reReferredOn),
         ])
@@ -41,7 +44,9 @@ struct PolicyFlagTests {
         var fold = LedgerFold()
         try EventScanner.scan(path: ledger.path, window: EventWindow()) { fold.apply($0) }
         let asOf = try #require(CivilDate("2026-06-01"))
-        return Reports(fold: fold, asOf: asOf).due().filter { $0["rule"]?.stringValue == "re-referral" }
+        return Reports(fold: fold, asOf: asOf).due().filter {
+            $0["rule"]?.stringValue == "re-referral"
+        }
     }
 
     static func reReferral(_ ledger: TestLedger) throws -> Bool? {
@@ -57,7 +62,9 @@ struct PolicyFlagTests {
         let flagged = try Self.flags(soon)
         #expect(flagged.count == 1)
         #expect(flagged.first?["status"]?.stringValue == "breached")
-        #expect(flagged.first?["detail"]?.stringValue == "re-referred within 4 weeks of the last closure")
+        #expect(
+            flagged.first?["detail"]?.stringValue
+                == "re-referred within 4 weeks of the last closure")
         let later = try Self.ledger(window: "4 weeks", reReferredOn: "2026-05-01")
         #expect(try Self.flags(later).isEmpty)
         // The families column is the contract's 12 weeks whatever the flag says.

@@ -6,7 +6,8 @@ import Testing
 @Suite("Timeline sentences")
 struct SentenceTests {
     static let star: JSONValue = [
-        "physicalHealth": 5, "wellbeing": 4, "emotionalNeeds": 6, "keepingSafe": 3, "socialNetworks": 5,
+        "physicalHealth": 5, "wellbeing": 4, "emotionalNeeds": 6, "keepingSafe": 3,
+        "socialNetworks": 5,
         "education": 7, "boundaries": 2, "routine": 8, "progressToWork": 4, "homeAndMoney": 5,
     ]
 
@@ -24,7 +25,10 @@ struct SentenceTests {
         ),
         (
             "referral.received",
-            ["source": "school", "reason": "Attendance", "members": [["id": "1", "role": "child"]]],
+            [
+                "source": "school", "reason": "Attendance",
+                "members": [["id": "1", "role": "child"]],
+            ],
             "Referral from school: Attendance (1 child)"
         ),
         (
@@ -40,7 +44,10 @@ struct SentenceTests {
             "allocation.discussed", ["decision": "waiting", "note": "No capacity this week"],
             "Allocation discussed: waiting — No capacity this week"
         ),
-        ("worker.allocated", ["worker": "w-102", "relationship": "lead"], "w-102 allocated as lead worker"),
+        (
+            "worker.allocated", ["worker": "w-102", "relationship": "lead"],
+            "w-102 allocated as lead worker"
+        ),
         ("worker.unallocated", ["worker": "w-102"], "w-102 no longer allocated"),
         ("ufrn.assigned", ["ufrn": "EH02300097F"], "UFRN EH02300097F assigned"),
         (
@@ -49,7 +56,10 @@ struct SentenceTests {
         ),
         ("family.member.left", ["memberId": "4"], "Member 4 left the family"),
         ("referrer.contacted", [:], "Referrer contacted"),
-        ("referrer.contacted", ["outcome": "Background shared"], "Referrer contacted: Background shared"),
+        (
+            "referrer.contacted", ["outcome": "Background shared"],
+            "Referrer contacted: Background shared"
+        ),
         (
             "contact.attempted", ["method": "phone", "outcome": "no-response"],
             "Phone call to the family — no response"
@@ -58,7 +68,10 @@ struct SentenceTests {
             "contact.attempted", ["method": "via-school", "outcome": "message-left"],
             "Contact via school to the family — message left"
         ),
-        ("contact.attempted", ["method": "pigeon", "outcome": "spoke"], "Contact to the family — spoke"),
+        (
+            "contact.attempted", ["method": "pigeon", "outcome": "spoke"],
+            "Contact to the family — spoke"
+        ),
         ("consent.recorded", ["given": true, "scope": "service"], "Consent given for service"),
         (
             "consent.recorded", ["given": false, "scope": "information-sharing"],
@@ -71,9 +84,13 @@ struct SentenceTests {
             "Joint visit with the social worker, child seen alone"
         ),
         ("visit.completed", ["kind": "garden", "childSeenAlone": false], "Visit"),
-        ("meeting.attended", ["kind": "team-around-the-family"], "Attended team around the family meeting"),
         (
-            "note.recorded", ["subject": "Direct work", "body": "Worked on routines; children \"happy\"."],
+            "meeting.attended", ["kind": "team-around-the-family"],
+            "Attended team around the family meeting"
+        ),
+        (
+            "note.recorded",
+            ["subject": "Direct work", "body": "Worked on routines; children \"happy\"."],
             "Note: Direct work — Worked on routines; children \"happy\"."
         ),
         ("supervision.recorded", [:], "Supervision recorded"),
@@ -81,14 +98,21 @@ struct SentenceTests {
             "concern.raised", ["kind": "safeguarding", "action": "referred-to-mash"],
             "Safeguarding concern raised: referred to mash"
         ),
-        ("requirement.met", ["requirement": "childrens-centre"], "Minimum requirement met: childrens centre"),
-        ("assessment.completed", ["kind": "signs-of-wellbeing"], "Signs of wellbeing assessment completed"),
+        (
+            "requirement.met", ["requirement": "childrens-centre"],
+            "Minimum requirement met: childrens centre"
+        ),
+        (
+            "assessment.completed", ["kind": "signs-of-wellbeing"],
+            "Signs of wellbeing assessment completed"
+        ),
         (
             "assessment.completed", ["kind": "family-star", "familyStar": star],
             "Family star assessment completed (Family Star total 49/100)"
         ),
         (
-            "plan.agreed", ["kind": "support-plan", "actions": ["a", "b"], "reviewBy": "2026-02-14"],
+            "plan.agreed",
+            ["kind": "support-plan", "actions": ["a", "b"], "reviewBy": "2026-02-14"],
             "Support plan agreed with 2 actions, review by 2026-02-14"
         ),
         ("plan.updated", [:], "Plan updated"),
@@ -99,9 +123,13 @@ struct SentenceTests {
             "review.completed", ["outcome": "step-down", "familyStar": star],
             "Review completed: step down (Family Star total 49/100)"
         ),
-        ("case-summary.completed", ["reason": "four-monthly"], "Case summary completed (four monthly)"),
         (
-            "extension.agreed", ["what": "assessment", "until": "2026-03-01", "reason": "Family away"],
+            "case-summary.completed", ["reason": "four-monthly"],
+            "Case summary completed (four monthly)"
+        ),
+        (
+            "extension.agreed",
+            ["what": "assessment", "until": "2026-03-01", "reason": "Family away"],
             "Extension agreed for assessment until 2026-03-01: Family away"
         ),
         (
@@ -123,14 +151,21 @@ struct SentenceTests {
         ),
         (
             "attendance.recorded",
-            ["memberId": "300104", "from": "2026-01-20", "to": "2026-04-20", "percent": .number("93.5")],
+            [
+                "memberId": "300104", "from": "2026-01-20", "to": "2026-04-20",
+                "percent": .number("93.5"),
+            ],
             "School attendance for 300104 2026-01-20 to 2026-04-20: 93.5%"
         ),
         (
-            "attendance.recorded", ["memberId": "300104", "from": "2026-01-20", "to": "2026-04-20"],
+            "attendance.recorded",
+            ["memberId": "300104", "from": "2026-01-20", "to": "2026-04-20"],
             "School attendance for 300104 2026-01-20 to 2026-04-20: ?%"
         ),
-        ("offence.recorded", ["kind": "asb", "memberId": "7"], "Anti-social behaviour recorded for 7"),
+        (
+            "offence.recorded", ["kind": "asb", "memberId": "7"],
+            "Anti-social behaviour recorded for 7"
+        ),
         ("offence.recorded", ["kind": "theft", "memberId": "7"], "Offence recorded for 7"),
         (
             "employment.recorded",
@@ -154,7 +189,10 @@ struct SentenceTests {
             "hold.placed", ["reason": "Complaint"],
             "Hold placed: Complaint: nothing of this record may be disposed of while it is in force"
         ),
-        ("hold.lifted", ["hold": "hold-7", "reason": "Inquiry closed"], "Hold hold-7 lifted: Inquiry closed"),
+        (
+            "hold.lifted", ["hold": "hold-7", "reason": "Inquiry closed"],
+            "Hold hold-7 lifted: Inquiry closed"
+        ),
         (
             "record.redacted", ["family": "F-1", "seqs": [3, 4], "reason": "retention-ended"],
             "2 lines of family F-1 redacted (retention ended)"
@@ -176,7 +214,9 @@ struct SentenceTests {
         #expect(made == sentence + " (FSW Grace Obi)")
     }
 
-    @Test("every event type's sentence, exactly, from data read in place in a log chunk", arguments: cases)
+    @Test(
+        "every event type's sentence, exactly, from data read in place in a log chunk",
+        arguments: cases)
     func sentenceFromBytes(type: String, data: JSONValue, sentence: String) {
         let made = Sentence.describe(type: type, data: Self.inPlace(data), actor: "FSW Grace Obi")
         #expect(made == sentence + " (FSW Grace Obi)")
@@ -191,12 +231,15 @@ struct SentenceTests {
 
     @Test("a redacted event reads: its type, redacted on DATE: REASON")
     func redacted() {
-        let notice = EventData(JSONObject([
-            JSONMember("on", "2026-11-23"), JSONMember("reason", "wrong-family"), JSONMember("by", "m-001"),
-            JSONMember("record", "r-1"),
-        ]))
+        let notice = EventData(
+            JSONObject([
+                JSONMember("on", "2026-11-23"), JSONMember("reason", "wrong-family"),
+                JSONMember("by", "m-001"),
+                JSONMember("record", "r-1"),
+            ]))
         #expect(
-            Sentence.redacted(notice, kind: .noteRecorded, type: "note.recorded", actor: "FSW Grace Obi")
+            Sentence.redacted(
+                notice, kind: .noteRecorded, type: "note.recorded", actor: "FSW Grace Obi")
                 == "note.recorded: redacted on 2026-11-23: wrong family (FSW Grace Obi)")
     }
 

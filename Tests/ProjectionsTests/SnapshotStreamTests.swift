@@ -7,7 +7,9 @@ import Testing
 /// The checkpoint's snapshot written as it is made (`writeSnapshot`) against the snapshot made whole.
 @Suite("A fold's snapshot written in pieces")
 struct SnapshotStreamTests {
-    @Test("in pieces of any size: the snapshot made whole, byte for byte", arguments: [7, 4096, 1 << 20])
+    @Test(
+        "in pieces of any size: the snapshot made whole, byte for byte",
+        arguments: [7, 4096, 1 << 20])
     func pieces(size: Int) throws {
         let fold = try FoldEquivalenceTests.plain(try DemoLog.path(families: 120))
         let whole = fold.snapshot()
@@ -17,7 +19,8 @@ struct SnapshotStreamTests {
         #expect(pieces.flatMap { $0 } == whole)
         // After the string table, each piece but the last is about the size asked for (a write of a few bytes may
         // run over).
-        #expect(pieces.dropFirst().dropLast().allSatisfy { $0.count >= size && $0.count < size + 64 })
+        #expect(
+            pieces.dropFirst().dropLast().allSatisfy { $0.count >= size && $0.count < size + 64 })
         #expect(size > whole.count || pieces.count > 2)
     }
 

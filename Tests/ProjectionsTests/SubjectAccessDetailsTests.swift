@@ -9,16 +9,20 @@ import Testing
 /// events.json).
 @Suite("Subject access: every member of an event's data, in words")
 struct SubjectAccessDetailsTests {
-    @Test("nested objects and lists of objects become labelled lines; members are left to 'Your family'")
+    @Test(
+        "nested objects and lists of objects become labelled lines; members are left to 'Your family'"
+    )
     func details() throws {
         let data = try #require(
             try JSONParser.parse(
                 #"{"outcome":"close","worries":"Sleep","summary":{"impactOnChildren":"Calmer mornings","parentViews":"Helpful"},"actions":[{"id":"a1","what":"School run","everyDays":7}],"childrenSeen":["c1","c2"],"given":true,"members":[{"id":"c1","name":"Ann","role":"child"}]}"#
             ).objectValue)
-        #expect(SubjectAccessBundle.details(of: data) == [
-            "Outcome: close", "Worries: Sleep", "Summary, impact on children: Calmer mornings",
-            "Summary, parent views: Helpful", "Actions 1, id: a1", "Actions 1, what: School run",
-            "Actions 1, every days: 7", "Children seen: c1, c2", "Given: yes",
-        ])
+        #expect(
+            SubjectAccessBundle.details(of: data) == [
+                "Outcome: close", "Worries: Sleep", "Summary, impact on children: Calmer mornings",
+                "Summary, parent views: Helpful", "Actions 1, id: a1",
+                "Actions 1, what: School run",
+                "Actions 1, every days: 7", "Children seen: c1, c2", "Given: yes",
+            ])
     }
 }
