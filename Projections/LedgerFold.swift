@@ -50,16 +50,7 @@ public struct LedgerFold: Sendable {
     public func policy(on date: CivilDate) -> Policy? { adopted(on: date)?.policy }
 
     func adopted(on date: CivilDate) -> AdoptedPolicy? {
-        var best: AdoptedPolicy?
-        for adoption in adoptions where adoption.effectiveFrom <= date {
-            if let current = best,
-                (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq)
-            {
-                continue
-            }
-            best = adoption
-        }
-        return best ?? adoptions.first
+        PolicyInForce.select(adoptions, on: date) { $0.effectiveFrom }
     }
 
     /// The types the caseload projection reads: the workforce, the policies, and what opens, closes, levels or

@@ -117,16 +117,7 @@ public struct RetentionReview: Sendable {
     /// The policy in force on `date` (the latest `effectiveFrom` on or before it, the later in the log when equal;
     /// before any, the first adopted), as the other projections choose it.
     func policy(on date: CivilDate) -> Policy? {
-        var best: Adoption?
-        for adoption in adoptions where adoption.effectiveFrom <= date {
-            if let current = best,
-                (current.effectiveFrom, current.seq) > (adoption.effectiveFrom, adoption.seq)
-            {
-                continue
-            }
-            best = adoption
-        }
-        return (best ?? adoptions.first)?.policy
+        PolicyInForce.select(adoptions, on: date) { $0.effectiveFrom }?.policy
     }
 
     /// What the review says of one family.

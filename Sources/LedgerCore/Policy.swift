@@ -627,3 +627,20 @@ private struct PolicyReader {
         return levels
     }
 }
+
+/// Which adoption is in force on a date (POLICIES.md): the one with the latest `effectiveFrom` on or before it,
+/// the later in the log when two share a date; before any takes effect, the first adopted. One rule for the write
+/// side, the fold and the retention review; `adoptions` are in log order.
+public enum PolicyInForce {
+    @inlinable
+    public static func select<Adoption>(
+        _ adoptions: [Adoption], on date: CivilDate, effectiveFrom: (Adoption) -> CivilDate
+    ) -> Adoption? {
+        var best: Adoption?
+        for adoption in adoptions where effectiveFrom(adoption) <= date {
+            if let current = best, effectiveFrom(current) > effectiveFrom(adoption) { continue }
+            best = adoption
+        }
+        return best ?? adoptions.first
+    }
+}

@@ -499,15 +499,7 @@ public struct WriteState: Sendable, Equatable {
 
     /// The adoption in force on `date` (the latest with `effectiveFrom` on or before it, in log order).
     public func adoption(on date: CivilDate) -> Adoption? {
-        var best: Adoption?
-        for adoption in adoptions where adoption.effectiveFrom <= date {
-            if best == nil
-                || adoption.effectiveFrom >= (best?.effectiveFrom ?? adoption.effectiveFrom)
-            {
-                best = adoption
-            }
-        }
-        return best ?? adoptions.first
+        PolicyInForce.select(adoptions, on: date) { $0.effectiveFrom }
     }
 
     /// Applies an appended (or replayed) event. `targetType` resolves a correction's target type.
