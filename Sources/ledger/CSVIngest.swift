@@ -129,12 +129,7 @@ enum CSVIngest {
             total.refused += summary.refused + mapped
             total.head = summary.head
         }
-        try rejects?.sync()
-        var message =
-            "ingest: \(total.appended) appended, \(total.duplicates) duplicate\(total.duplicates == 1 ? "" : "s") skipped, \(total.refused) refused"
-        if total.refused > 0, let path = rejects?.path { message += " (see \(path))" }
-        Console.err(message + "; head seq \(total.head.seq)")
-        return total.refused > 0 ? .refused : .done
+        return try WriteCommands.finishIngest(total, rejects: rejects)
     }
 }
 

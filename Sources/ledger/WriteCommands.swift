@@ -199,6 +199,12 @@ enum WriteCommands {
             total.refused += summary.refused
             total.head = summary.head
         }
+        return try finishIngest(total, rejects: rejects)
+    }
+
+    /// Ends an ingest (of JSON lines or of CSV rows): the rejects made durable, the counts on stderr, exit 1 when
+    /// anything was refused.
+    static func finishIngest(_ total: AppendSummary, rejects: OutputFile?) throws -> ExitStatus {
         try rejects?.sync()
         var message =
             "ingest: \(total.appended) appended, \(total.duplicates) duplicate\(total.duplicates == 1 ? "" : "s") skipped, \(total.refused) refused"
