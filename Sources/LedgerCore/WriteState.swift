@@ -516,8 +516,10 @@ public struct WriteState: Sendable, Equatable {
             if let name = data["profile"]?.stringValue {
                 needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
             } else {
+                // Read as the projections read it (one reader of policy documents), not member by member.
                 needs =
-                    data["policy"]?.objectValue?["closure"]?.objectValue?["needsManager"]?.boolValue
+                    data["policy"]?.objectValue.flatMap { try? Policy(json: $0) }?.closure
+                    .needsManager
                     ?? false
             }
             if let date = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
