@@ -571,8 +571,12 @@ struct AppendSession {
     {
         do {
             if !prepared.facts.idSupplied {
-                prepared.facts.id = environment.makeUUID()
-                prepared.key = IdIndex.key(prepared.facts.id)
+                // A made id is unique too: random ones all but surely are, but a pinned seed (LEDGER_SEED, for
+                // reproducible runs) makes the same ones in every process, and an id must never appear twice.
+                repeat {
+                    prepared.facts.id = environment.makeUUID()
+                    prepared.key = IdIndex.key(prepared.facts.id)
+                } while try existing(prepared.facts.id, key: prepared.key) != nil
             }
             // The prepared event is read where it is, not copied out (a copy retains every string and value in it).
             let id = prepared.facts.id

@@ -97,6 +97,30 @@ struct CLIWriteTests {
         #expect(readLines(rejects).count == 2)
     }
 
+    @Test(
+        "made ids are unique even under a pinned seed: two records in two processes, two ids, verify passes"
+    )
+    func madeIDsUnique() {
+        let (directory, log) = Self.initialized()
+        _ = Subprocess.ledger(
+            ["append", "--log", log], environment: Self.now,
+            stdin: (Events.staff + [Events.referral("F-1", on: "2026-02-02")]).joined(
+                separator: "\n") + "\n", in: directory)
+        for _ in 0..<2 {
+            let result = Subprocess.ledger(
+                [
+                    "record", "contact.attempted", "--family", "F-1", "--actor", "w-017",
+                    "--method", "phone",
+                    "--outcome", "no-answer", "--on", "2026-02-03", "--log", log,
+                ], environment: Self.now, in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let ids = readLines(log).compactMap { try? LineFormat.decode(Array($0.utf8)).content.id }
+        #expect(Set(ids).count == ids.count, "\(ids)")
+        let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
     @Test("--version names the build and the log format")
     func version() {
         let directory = TemporaryDirectory()
