@@ -13,7 +13,7 @@ enum CommandRunner {
     static let commands: [Command] =
         WriteCommands.all + ReadCommands.all + RetentionCommands.all + AccessCommands.all
         + IntegrationCommands.all
-        + [DemoCommand.command]
+        + [CorrectCommand.command, DemoCommand.command]
 
     /// This build's version, and the log format it writes (`ledger --version`).
     static let version = """

@@ -113,7 +113,7 @@ enum RecordBuilder {
         object[head] = .object(nested)
     }
 
-    private static func typed(_ text: String, _ kind: FieldKind, flag: String) throws -> JSONValue {
+    static func typed(_ text: String, _ kind: FieldKind, flag: String) throws -> JSONValue {
         switch kind {
         case .integer, .number, .numberAbove:
             guard Double(text) != nil else {
