@@ -39,6 +39,29 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self = date
     }
 
+    /// What is wrong with `text` as a date, in words (for a refusal): its shape, the month, or the day for that
+    /// month ("30 February 2026: February 2026 has 28 days"); nil when it is a date.
+    public static func problem(with text: String) -> String? {
+        if CivilDate(text) != nil { return nil }
+        let bytes = Array(text.utf8)
+        let digits = { (range: Range<Int>) in
+            bytes.withUnsafeBufferPointer { Self.digits($0, range) }
+        }
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10)
+        else { return "\"\(text)\" is not YYYY-MM-DD (e.g. 2026-11-23)" }
+        guard (1...12).contains(month) else { return "\(text): there is no month \(month)" }
+        let name = Self.monthNames[month - 1]
+        return
+            "\(text): \(name) \(year) has \(Self.daysIn(month: month, year: year)) days, not \(day)"
+    }
+
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October",
+        "November", "December",
+    ]
+
     /// Parses exactly `YYYY-MM-DD` from UTF-8 bytes (the read path parses dates in place, without a `String`).
     public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),

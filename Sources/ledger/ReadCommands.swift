@@ -92,7 +92,7 @@ enum ReadCommands {
             var window = EventWindow()
             if let text = arguments.value("as-of") {
                 guard let date = CivilDate(text) else {
-                    throw UsageError(message: "--as-of must be YYYY-MM-DD, not \"\(text)\"")
+                    throw UsageError(message: "--as-of: \(CivilDate.problem(with: text) ?? text)")
                 }
                 window.asOf = date
             }

@@ -71,7 +71,8 @@ enum WriteCommands {
         }
         let effective = arguments.value("effective-from") ?? "1990-01-01"
         guard let date = CivilDate(effective) else {
-            throw UsageError(message: "--effective-from must be YYYY-MM-DD, not \"\(effective)\"")
+            let problem = CivilDate.problem(with: effective) ?? effective
+            throw UsageError(message: "--effective-from: \(problem)")
         }
         let systems = try arguments.values("system").map {
             given -> LedgerStore.SystemRegistration in

@@ -230,3 +230,23 @@ struct PolicyProfileTests {
         #expect(Timescale(text) == expected)
     }
 }
+
+/// A date refusal says what is wrong with the date (issue 20: "2026-02-30" was told "must be YYYY-MM-DD").
+@Suite("CivilDate.problem says what is wrong")
+struct CivilDateProblemTests {
+    @Test(
+        "shape, month and day for the month",
+        arguments: [
+            ("2026-02-30", "2026-02-30: February 2026 has 28 days, not 30"),
+            ("2024-02-30", "2024-02-30: February 2024 has 29 days, not 30"),
+            ("2026-04-31", "2026-04-31: April 2026 has 30 days, not 31"),
+            ("2026-13-01", "2026-13-01: there is no month 13"),
+            ("23/11/2026", "\"23/11/2026\" is not YYYY-MM-DD (e.g. 2026-11-23)"),
+        ])
+    func problem(_ text: String, _ expected: String) {
+        #expect(CivilDate.problem(with: text) == expected)
+    }
+
+    @Test("a date has no problem")
+    func fine() { #expect(CivilDate.problem(with: "2024-02-29") == nil) }
+}
