@@ -89,6 +89,39 @@ enum ExportWriter {
                     "--out \(out) holds files that are not a ledger export; give a new or empty folder (an earlier export is replaced)"
             )
         }
+        // An earlier export is replaced whole: anything else put in it (notes, queries) would go with it.
+        let foreign = try foreignEntries(in: out)
+        if let first = foreign.first {
+            throw UsageError(
+                message:
+                    "--out \(out) is an earlier export that also holds \(first)\(foreign.count > 1 ? " and \(foreign.count - 1) more" : ""), which a new export would remove: move them out, or give another folder"
+            )
+        }
+    }
+
+    /// What an export folder holds that an export did not write: anything but `schema.json`, `type=…` folders,
+    /// their `month=…` folders, and an `events.jsonl` in each.
+    static func foreignEntries(in out: String) throws -> [String] {
+        var foreign: [String] = []
+        for entry in try DirectoryTree.entries(of: out).sorted() where entry != "schema.json" {
+            let typePath = "\(out)/\(entry)"
+            guard entry.hasPrefix("type="), DirectoryTree.isDirectory(typePath) else {
+                foreign.append(entry)
+                continue
+            }
+            for month in try DirectoryTree.entries(of: typePath).sorted() {
+                let monthPath = "\(typePath)/\(month)"
+                guard month.hasPrefix("month="), DirectoryTree.isDirectory(monthPath) else {
+                    foreign.append("\(entry)/\(month)")
+                    continue
+                }
+                for file in try DirectoryTree.entries(of: monthPath).sorted()
+                where file != "events.jsonl" {
+                    foreign.append("\(entry)/\(month)/\(file)")
+                }
+            }
+        }
+        return foreign
     }
 
     static func monthText(_ date: CivilDate) -> String {

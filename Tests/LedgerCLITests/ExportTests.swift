@@ -3,6 +3,10 @@ import LedgerCore
 import LedgerTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `ledger export`, read back as an analyst's engine would read it.
 @Suite("ledger export: the applied view, hive-partitioned")
 struct ExportTests {
@@ -126,6 +130,28 @@ struct ExportTests {
                 "\(key)")
         }
         #expect(types["referral.received"]?.objectValue?["data"]?.objectValue?["members"] != nil)
+    }
+
+    @Test("an earlier export holding files of the user's is refused, and they are kept")
+    func foreignFilesKept() throws {
+        let log = try DemoLog.path(families: 10)
+        let directory = TemporaryDirectory()
+        let out = directory.file("export")
+        #expect(
+            Subprocess.ledger(["export", "--out", out, "--log", log], in: directory).status == 0)
+        let monthFolder = try #require(
+            Self.files(out).keys.first { $0.hasSuffix("/events.jsonl") }.map {
+                String($0.dropLast(13))
+            })
+        for extra in ["NOTES.md", "\(monthFolder)/query.sql"] {
+            writeBytes(Array("mine\n".utf8), to: "\(out)/\(extra)")
+            let again = Subprocess.ledger(["export", "--out", out, "--log", log], in: directory)
+            #expect(
+                again.status == 2 && again.stderr.contains("also holds"),
+                "\(extra): \(again.stderr)")
+            #expect(readBytes("\(out)/\(extra)") == Array("mine\n".utf8), "\(extra) was removed")
+            _ = unlink("\(out)/\(extra)")
+        }
     }
 
     @Test(
