@@ -113,14 +113,14 @@ public enum Catalogue {
         add(
             "worker.registered", .worker,
             [
-                .required("name", .text), .required("role", .oneOf(Role.all.sorted())),
+                .required("name", .text), .required("role", .oneOf(Role.people.sorted())),
                 .required("team", .reference),
                 .required("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
             ], rules: [.ordered(object: "caseload", low: "min", high: "max")])
         add(
             "worker.changed", .worker,
             [
-                .optional("role", .oneOf(Role.all.sorted())), .optional("team", .reference),
+                .optional("role", .oneOf(Role.people.sorted())), .optional("team", .reference),
                 .optional("fte", .numberAbove(0, atMost: 1)), .optional("caseload", caseload),
             ],
             rules: [

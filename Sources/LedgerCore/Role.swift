@@ -12,6 +12,8 @@ public enum Role {
     public static let others: Set<String> = ["business-support", "early-help-officer", "system"]
     /// Every role.
     public static let all: Set<String> = practitioners.union(managers).union(others)
+    /// The roles a person can be registered in: every role but `system` (a person never acts as a system).
+    public static let people: Set<String> = all.subtracting(["system"])
     /// The role of an ingesting system; its actors need not be registered workers.
     public static let system = "system"
 }

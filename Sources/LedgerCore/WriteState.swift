@@ -31,7 +31,13 @@ public struct WriteState: Sendable, Equatable {
     /// A registered system (EVENTS.md §2) as far as validation needs.
     public struct System: Sendable, Equatable {
         public var retired: Bool
+        /// What it was registered for (`hr-feed`, `data-matching`, …): only an HR feed registers people.
+        public var purpose: String = "other"
     }
+
+    /// The purpose of a system that may register workers and change their roles (EVENTS.md §2: "a registered
+    /// system (an HR feed)").
+    public static let hrFeed = "hr-feed"
 
     /// A policy adoption.
     public struct Adoption: Sendable, Equatable {
@@ -145,11 +151,12 @@ public struct WriteState: Sendable, Equatable {
             lhs.rawValue < rhs.rawValue
         }
 
-        /// Whether an actor in `role` has it.
-        func allows(_ role: String) -> Bool {
+        /// Whether an actor in `role` has it (`hrFeed`: the actor is a registered system whose purpose is an HR
+        /// feed; a school-attendance or data-matching feed registers nobody).
+        func allows(_ role: String, hrFeed: Bool) -> Bool {
             switch self {
             case .anyone: true
-            case .managerOrSystem: Role.managers.contains(role) || role == Role.system
+            case .managerOrSystem: Role.managers.contains(role) || (role == Role.system && hrFeed)
             case .manager: Role.managers.contains(role)
             }
         }
@@ -159,7 +166,7 @@ public struct WriteState: Sendable, Equatable {
             switch self {
             case .anyone: "any registered actor"
             case .managerOrSystem:
-                "a manager (\(Role.managers.sorted().joined(separator: ", "))) or a registered system"
+                "a manager (\(Role.managers.sorted().joined(separator: ", "))) or a registered HR feed (purpose hr-feed)"
             case .manager: "a manager (\(Role.managers.sorted().joined(separator: ", ")))"
             }
         }
@@ -425,7 +432,8 @@ public struct WriteState: Sendable, Equatable {
         }
         // The ledger's own set-up events (checked above) are what `ledger init` is trusted to write.
         let isSetUp = input.actorRole == Role.system && actor == Self.ledgerActor
-        if !isSetUp && !required.allows(input.actorRole) {
+        let hrFeed = input.actorRole == Role.system && system(actor)?.purpose == Self.hrFeed
+        if !isSetUp && !required.allows(input.actorRole, hrFeed: hrFeed) {
             throw refuse(
                 "actor.role",
                 "\(type) needs \(required.roles), not \(input.actorRole)\(requiredBecause)")
@@ -533,9 +541,12 @@ public struct WriteState: Sendable, Equatable {
         case .workerLeft:
             updateWorker(key) { $0.left = true }
         case .systemRegistered:
-            systems[key] = System(retired: false)
+            systems[key] = System(retired: false, purpose: data["purpose"]?.stringValue ?? "other")
         case .systemRetired:
-            if system(key) != nil { systems[key] = System(retired: true) }
+            if var existing = system(key) {
+                existing.retired = true
+                systems[key] = existing
+            }
         case .referralReceived:
             updateFamily(key) { family in
                 family.open = true
@@ -567,8 +578,12 @@ public struct WriteState: Sendable, Equatable {
             switch targetType(target) {
             case "worker.registered": updateWorker(key) { $0.left = true }
             case "worker.left": updateWorker(key) { $0.left = false }
-            case "system.registered": if system(key) != nil { systems[key] = System(retired: true) }
-            case "system.retired": if system(key) != nil { systems[key] = System(retired: false) }
+            case "system.registered", "system.retired":
+                // A registration voided: as if never made; a retirement voided: acting again.
+                if var existing = system(key) {
+                    existing.retired = targetType(target) == "system.registered"
+                    systems[key] = existing
+                }
             default: break
             }
         case .eventVoided:

@@ -19,7 +19,7 @@ import EventLog
 /// the log before use, and the log's tail after it is replayed. Every field follows a grammar without tabs,
 /// commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
 enum WriteStateStore {
-    static let magic = "ledger-write-state 5"
+    static let magic = "ledger-write-state 6"
     nonisolated(unsafe) static var compactionBytes = 256 * 1024
 
     static func basePath(for log: String) -> String { log + ".state" }
@@ -48,7 +48,7 @@ enum WriteStateStore {
             }
         case .system?:
             if let system = state.system(key) {
-                line += "\tS\t\(system.retired ? 1 : 0)"
+                line += "\tS\t\(system.retired ? 1 : 0)\t\(system.purpose)"
             } else {
                 line += "\tO"
             }
@@ -97,8 +97,8 @@ enum WriteStateStore {
             guard fields.count == 5 else { return nil }
             record.worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
         case "S":
-            guard fields.count == 4 else { return nil }
-            record.system = WriteState.System(retired: fields[3] == "1")
+            guard fields.count == 5 else { return nil }
+            record.system = WriteState.System(retired: fields[3] == "1", purpose: String(fields[4]))
         case "G":
             guard fields.count == 4 else { return nil }
             record.orgHolds = fields[3].split(separator: ";").map(String.init)

@@ -305,7 +305,8 @@ struct StorageIntegrityTests {
         let log = mountPoint + "/ledger.jsonl"
         #expect(
             Subprocess.ledger(
-                ["init", "--log", log, "--system", "hr", "--system", "dm"], environment: Self.now,
+                ["init", "--log", log, "--system", "hr:hr-feed", "--system", "dm"],
+                environment: Self.now,
                 in: directory
             ).status == 0)
         let staff = Subprocess.ledger(
@@ -383,7 +384,8 @@ struct StorageIntegrityTests {
         let log = mountPoint + "/ledger.jsonl"
         #expect(
             Subprocess.ledger(
-                ["init", "--log", log, "--system", "hr", "--system", "dm"], environment: Self.now,
+                ["init", "--log", log, "--system", "hr:hr-feed", "--system", "dm"],
+                environment: Self.now,
                 in: directory
             ).status == 0)
         let staff = Subprocess.ledger(

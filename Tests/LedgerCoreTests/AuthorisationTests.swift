@@ -91,7 +91,7 @@ struct AuthorisationTests {
             Events.line(
                 id: "wr-9", stream: "worker:w-050", type: "worker.registered", on: "2026-02-14",
                 data: ["name": "New", "role": "team-manager", "team": "north", "fte": 1]),
-            "actor.role", "or a registered system"
+            "actor.role", "or a registered HR feed"
         ),
         (
             "an FSW recording a manager's leaving",
@@ -124,6 +124,23 @@ struct AuthorisationTests {
                 role: "team-manager",
                 data: ["target": "policy-1", "reason": "Wrong profile"]), "data.target",
             "is the log's only policy"
+        ),
+        (
+            "a data-matching system registering a manager",
+            Events.line(
+                id: "wr-9", stream: "worker:w-060", type: "worker.registered", on: "2026-02-14",
+                actor: "dm",
+                role: "system",
+                data: ["name": "New", "role": "team-manager", "team": "north", "fte": 1]),
+            "actor.role", "or a registered HR feed"
+        ),
+        (
+            "a person registered in the role system",
+            Events.line(
+                id: "wr-9", stream: "worker:w-061", type: "worker.registered", on: "2026-02-14",
+                actor: "hr",
+                role: "system", data: ["name": "New", "role": "system", "team": "north", "fte": 1]),
+            "data.role", "is not one of"
         ),
         (
             "an FSW registering a system",
