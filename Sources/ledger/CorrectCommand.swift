@@ -50,6 +50,13 @@ enum CorrectCommand {
                 message: "event \(event) is itself a \(target.type): correct the original event")
         }
         var data = target.data
+        var fields = Set<String>()
+        for assignment in sets {
+            let field = String(assignment.prefix { $0 != "=" })
+            guard fields.insert(field).inserted else {
+                throw UsageError(message: "--set \(field) is given twice; give it once")
+            }
+        }
         for assignment in sets {
             guard let equals = assignment.firstIndex(of: "=") else {
                 throw UsageError(message: "--set \(assignment): write FIELD=VALUE")

@@ -24,6 +24,12 @@ enum RecordBuilder {
                     "unknown type \"\(type)\"; types: \(Catalogue.names.joined(separator: ", "))")
         }
         let owned = dataFlags(of: eventType)
+        if arguments.value("worker-stream") != nil, arguments.value("worker") != nil,
+            !owned.contains("worker")
+        {
+            throw UsageError(
+                message: "give the worker's stream once: --worker or --worker-stream, not both")
+        }
         let workerStream =
             arguments.value("worker-stream")
             ?? (owned.contains("worker") ? nil : arguments.value("worker"))
@@ -60,6 +66,14 @@ enum RecordBuilder {
                 throw UsageError(message: "--data must be a JSON object")
             }
             data = object
+            // A field given both ways would be set twice, one silently winning: give it once.
+            for (name, _) in arguments.options
+            where !envelope.contains(name) || owned.contains(name) {
+                if let head = name.split(separator: ".").first, object[String(head)] != nil {
+                    throw UsageError(
+                        message: "--\(name) sets a member --data already gives; give it once")
+                }
+            }
         }
         var given = Set<String>()
         for (name, _) in arguments.options where !given.insert(name).inserted {
@@ -116,8 +130,10 @@ enum RecordBuilder {
     static func typed(_ text: String, _ kind: FieldKind, flag: String) throws -> JSONValue {
         switch kind {
         case .integer, .number, .numberAbove:
-            guard Double(text) != nil else {
-                throw UsageError(message: "--\(flag) must be a number, not \"\(text)\"")
+            // A number as JSON writes one (not NaN, Infinity, .5 or +1, which Double reads): it goes into the line.
+            guard case .number? = try? JSONParser.parse(text) else {
+                throw UsageError(
+                    message: "--\(flag) must be a number (e.g. 7 or 0.5), not \"\(text)\"")
             }
             return .number(text)
         case .bool:

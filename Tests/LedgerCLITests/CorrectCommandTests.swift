@@ -118,6 +118,13 @@ struct CorrectCommandTests {
             in: directory)
         #expect(
             missing.status == 2 && missing.stderr.contains("no event nope"), "\(missing.stderr)")
+        let twice = Self.correct(
+            [
+                "vis-1", "--set", "kind=home", "--set", "kind=school", "--reason", "x", "--actor",
+                "w-017",
+            ],
+            log: log, in: directory)
+        #expect(twice.status == 2 && twice.stderr.contains("given twice"), "\(twice.stderr)")
         #expect(readBytes(log) == before)
     }
 }

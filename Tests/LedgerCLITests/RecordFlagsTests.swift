@@ -121,6 +121,47 @@ struct RecordFlagsTests {
             "\(twice.stderr)")
     }
 
+    @Test(
+        "a field given two ways, two worker streams, or a number JSON cannot write are usage errors"
+    )
+    func ambiguousFlags() {
+        let (directory, log) = CLIWriteTests.initialized()
+        _ = Subprocess.ledger(
+            ["append", "--log", log], environment: CLIWriteTests.now,
+            stdin: (Events.staff + [Events.referral("F-1", on: "2026-02-02")]).joined(
+                separator: "\n") + "\n",
+            in: directory)
+        let before = readBytes(log)
+        let cases: [([String], String)] = [
+            (
+                [
+                    "visit.completed", "--family", "F-1", "--actor", "w-017", "--data",
+                    #"{"kind":"home"}"#, "--kind", "office",
+                ],
+                "--data already gives"
+            ),
+            (
+                ["worker.left", "--worker", "w-5", "--worker-stream", "w-6", "--actor", "hr"],
+                "not both"
+            ),
+            (
+                ["worker.changed", "--worker-stream", "w-017", "--actor", "hr", "--fte", "NaN"],
+                "must be a number"
+            ),
+            (
+                ["worker.changed", "--worker-stream", "w-017", "--actor", "hr", "--fte", ".5"],
+                "must be a number"
+            ),
+        ]
+        for (arguments, message) in cases {
+            let result = Self.record(arguments, log: log, in: directory)
+            #expect(
+                result.status == 2 && result.stderr.contains(message),
+                "\(arguments): \(result.stderr)")
+        }
+        #expect(readBytes(log) == before)
+    }
+
     @Test("record TYPE --help lists the type's fields")
     func typeHelp() {
         let directory = TemporaryDirectory()
