@@ -85,23 +85,14 @@ enum CorrectCommand {
             "target": .string(target.id), "reason": .string(reason), "data": data,
         ]
         var outcome: AppendOutcome?
-        _ = try store.append(.lines([JSONWriter.bytes(.object(correction))]), mode: .atomic) {
+        let summary = try store.append(
+            .lines([JSONWriter.bytes(.object(correction))]), mode: .atomic
+        ) {
             _, result, _ in
             outcome = result
         }
-        switch outcome {
-        case .appended(let seq, let hash, let id)?:
-            Console.out("\(seq) \(hash) \(id)\n")
-            return .done
-        case .duplicate(let seq, let id)?:
-            Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
-            return .done
-        case .refused(let error)?:
-            Console.err("refused: \(error.reason)")
-            return .refused
-        case nil:
-            return .refused
-        }
+        WriteCommands.reportRecovery(summary)
+        return WriteCommands.reportOne(outcome)
     }
 
     /// The event named by seq or id: its id, type, stream, and its data with its latest correction applied.

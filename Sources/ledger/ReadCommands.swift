@@ -190,15 +190,12 @@ enum ReadCommands {
         let description: String
     }
 
-    /// A family's ref from `F-102` or `family:F-102` (PROJECTIONS.md: both are accepted).
-    static func familyRef(_ given: String) -> String { AccessCommands.familyRef(given) }
-
     /// The --family, --worker and --team filters, each checked against what the log holds (a team is known from
     /// team.defined or a worker's registration).
     static func filters(_ query: Query, _ fold: LedgerFold) throws -> (
         family: String?, worker: String?, team: String?
     ) {
-        let family = query.arguments.value("family").map(familyRef)
+        let family = query.arguments.value("family").map(AccessCommands.familyRef)
         let worker = query.arguments.value("worker")
         let team = query.arguments.value("team")
         // In a window (--as-of, --known-at) a name may be one the log holds only later: no answer there is an
@@ -463,7 +460,7 @@ enum ReadCommands {
         else {
             throw UsageError(message: "give one FAMILY (its ref, e.g. F-102)")
         }
-        let family = familyRef(given)
+        let family = AccessCommands.familyRef(given)
         try AccessAudit.begin(
             command: "timeline", family: family, arguments: query.arguments, log: query.path)
         var book = TimelineBook(only: family)

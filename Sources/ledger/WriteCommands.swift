@@ -263,6 +263,12 @@ enum WriteCommands {
             outcome = result
         }
         reportRecovery(summary)
+        return reportOne(outcome)
+    }
+
+    /// What `record` and `correct` print for the one event they append: its seq, hash and id; a duplicate
+    /// skipped; or the refusal (the event came from flags, not a file: its reason, not "line 1").
+    static func reportOne(_ outcome: AppendOutcome?) -> ExitStatus {
         switch outcome {
         case .appended(let seq, let hash, let id)?:
             Console.out("\(seq) \(hash) \(id)\n")
@@ -271,7 +277,6 @@ enum WriteCommands {
             Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
             return .done
         case .refused(let error)?:
-            // The event came from flags, not a file: name the flag rather than "line 1".
             Console.err("refused: \(error.reason)")
             return .refused
         case nil:
