@@ -17,33 +17,72 @@ let package = Package(
         .target(name: "CSHA256", path: "Sources/CSHA256"),
         // The C allocator's settings (glibc's mallopt, which Swift's Glibc module does not declare).
         .target(name: "CAllocator", path: "Sources/CAllocator"),
-        // Domain: JSON, catalogue, validation, policies, working-day calendar.
+        // Domain: catalogue, type rules, policies, calendar, write-side rules. It reads and writes the line format
+        // through EventLog's types but does no I/O of its own: no Glibc, no Dispatch, no files (DomainPurityTests).
         .target(name: "LedgerCore", dependencies: ["EventLog"], path: "Sources/LedgerCore"),
-        // Pure folds over the event stream, and their writers.
-        .target(name: "Projections", dependencies: ["LedgerCore"], path: "Projections"),
+        // Engine: scanning and in-place validation, append sessions, verification, the write state's store, the
+        // access log: the domain's rules applied to the log on disk.
+        .target(
+            name: "LedgerEngine", dependencies: ["EventLog", "LedgerCore"],
+            path: "Sources/LedgerEngine"),
+        // The demo generator (`ledger demo`, the benchmark's log, the tests' scenarios and the fold's fingerprint).
+        .target(
+            name: "LedgerDemo", dependencies: ["EventLog", "LedgerCore", "LedgerEngine"],
+            path: "Sources/LedgerDemo"),
+        // Pure folds over the event stream, and their row builders.
+        .target(
+            name: "Projections", dependencies: ["EventLog", "LedgerCore", "LedgerDemo"],
+            path: "Projections"),
+        // Queries: what a command asks of the log through the folds (the parallel scan of a fold, checkpoints).
+        .target(
+            name: "LedgerQueries",
+            dependencies: ["EventLog", "LedgerCore", "LedgerEngine", "LedgerDemo", "Projections"],
+            path: "Sources/LedgerQueries"),
         // The Swift runtime linked in, not loaded: a single `ledger append` is a whole process, and resolving the
         // runtime's shared libraries took a few of its milliseconds.
         .executableTarget(
-            name: "ledger", dependencies: ["CAllocator", "EventLog", "LedgerCore", "Projections"],
+            name: "ledger",
+            dependencies: [
+                "CAllocator", "EventLog", "LedgerCore", "LedgerEngine", "LedgerDemo",
+                "LedgerQueries",
+                "Projections",
+            ],
             path: "Sources/ledger",
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
         // The benchmark: `swift run -c release ledger-bench` (see BENCHMARKS.md).
         .executableTarget(
-            name: "ledger-bench", dependencies: ["EventLog", "LedgerCore", "Projections"],
+            name: "ledger-bench",
+            dependencies: [
+                "EventLog", "LedgerCore", "LedgerEngine", "LedgerDemo", "LedgerQueries",
+                "Projections",
+            ],
             path: "Benchmarks"),
         .target(
-            name: "LedgerTestSupport", dependencies: ["EventLog", "LedgerCore"],
+            name: "LedgerTestSupport",
+            dependencies: ["EventLog", "LedgerCore", "LedgerEngine", "LedgerDemo"],
             path: "Tests/LedgerTestSupport"),
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["CAllocator", "EventLog", "LedgerCore", "LedgerTestSupport"]),
+            dependencies: [
+                "CAllocator", "EventLog", "LedgerCore", "LedgerEngine", "LedgerTestSupport",
+            ]),
         .testTarget(
-            name: "LedgerCoreTests", dependencies: ["LedgerCore", "EventLog", "LedgerTestSupport"]),
+            name: "LedgerCoreTests",
+            dependencies: [
+                "LedgerCore", "LedgerEngine", "LedgerDemo", "EventLog", "LedgerTestSupport",
+            ]),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
+            dependencies: [
+                "Projections", "LedgerCore", "LedgerEngine", "LedgerDemo", "LedgerQueries",
+                "EventLog",
+                "LedgerTestSupport",
+            ]),
         .testTarget(
-            name: "LedgerCLITests", dependencies: ["EventLog", "LedgerCore", "LedgerTestSupport"]),
+            name: "LedgerCLITests",
+            dependencies: [
+                "EventLog", "LedgerCore", "LedgerEngine", "LedgerDemo", "LedgerTestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

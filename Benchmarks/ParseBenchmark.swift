@@ -3,6 +3,8 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// In-process figures for the read path's building blocks over the benchmark log: reading and splitting lines,

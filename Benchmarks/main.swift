@@ -3,6 +3,8 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerDemo
+import LedgerEngine
 import Projections
 
 // ledger-bench: generates a log of the chosen size through the real append path, then times the `ledger`

@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerDemo
 
 extension LedgerFold {
     /// The fingerprint of what the fold means: the SHA-256 of the snapshots and the projections (families,

@@ -75,41 +75,19 @@ public struct LedgerFold: Sendable {
             ].contains($0)
         })
 
-    /// Folds the log in `window` on every core: families are folded in shards (`EventScanner.foldByFamily`) and
-    /// merged. The result is the fold of the whole log, or of `span` of it folded on top of `starting` (a fold of
-    /// everything before `span`, restored from a checkpoint), and what the read covered.
-    public static func scan(
-        path: String, window: EventWindow, compliance: Bool = true, types: EventTypeSet? = nil,
-        span: LogSpan = .all,
-        starting: LedgerFold? = nil, amendments: AmendmentIndex? = nil,
-        shards count: Int = ParallelLineReader.processors,
-        progress: ((Int) -> Void)? = nil
-    ) throws -> (fold: LedgerFold, coverage: Coverage) {
-        let count = max(1, count)
-        let states =
-            starting.map { $0.split(into: count) }
-            ?? Array(repeating: LedgerFold(compliance: compliance), count: count)
-        let (shards, coverage) = try EventScanner.foldByFamily(
-            path: path, window: window, types: types, span: span, amendments: amendments,
-            states: states,
-            progress: progress
-        ) { fold, event in fold.apply(event) }
-        return (LedgerFold(merging: shards), coverage)
-    }
-
-    /// The fold cut into `count` shards as `EventScanner.foldByFamily` cuts the log: every shard keeps the
-    /// organisation and the workforce, and each family goes to its shard.
-    func split(into count: Int) -> [LedgerFold] {
+    /// The fold cut into `count` shards as the parallel scan cuts the log (`StoredEvent.shard`): every shard
+    /// keeps the organisation and the workforce, and each family goes to its shard.
+    package func split(into count: Int) -> [LedgerFold] {
         var shards = Array(repeating: self, count: count)
         for index in shards.indices { shards[index].families = [:] }
         for (ref, family) in families {
-            shards[EventScanner.shard(ofFamily: ref, count: count)].families[ref] = family
+            shards[StoredEvent.shard(ofFamily: ref, count: count)].families[ref] = family
         }
         return shards
     }
 
     /// One fold from shards that each saw every organisation and workforce event and their own families' events.
-    init(merging shards: consuming [LedgerFold]) {
+    package init(merging shards: consuming [LedgerFold]) {
         var shards = shards
         guard !shards.isEmpty else {
             self = LedgerFold()

@@ -150,7 +150,7 @@ public enum RowWriter {
     }
 
     /// The keys of each row in `keys`, each once, in the order first seen.
-    static func columns<Keys: Sequence>(firstSeenIn keys: Keys) -> [String]
+    package static func columns<Keys: Sequence>(firstSeenIn keys: Keys) -> [String]
     where Keys.Element: Sequence<String> {
         var columns: [String] = []
         var seen = Set<String>()

@@ -13,6 +13,19 @@ public struct Amendment: Sendable, Equatable {
     public let data: EventData?
     /// The data before this amendment.
     public var original: EventData?
+
+    package init(
+        kind: Kind, by: String, seq: Int, date: CivilDate, reason: String, data: EventData?,
+        original: EventData? = nil
+    ) {
+        self.kind = kind
+        self.by = by
+        self.seq = seq
+        self.date = date
+        self.reason = reason
+        self.data = data
+        self.original = original
+    }
 }
 
 /// Which events a projection sees: those that occurred by the end of `asOf` and were recorded by `knownAt`.
@@ -47,7 +60,7 @@ public struct AmendmentIndex: Sendable {
     /// What the corrections and voids read covered (see `Coverage`).
     public let coverage: Coverage
 
-    init(byTarget: [String: [Amendment]], coverage: Coverage = Coverage()) {
+    package init(byTarget: [String: [Amendment]], coverage: Coverage = Coverage()) {
         self.byTarget = byTarget
         self.coverage = coverage
         targets = Set(byTarget.keys.map(StoredEvent.fingerprint))
@@ -60,12 +73,12 @@ public struct AmendmentIndex: Sendable {
     public var targetIDs: Set<String> { Set(byTarget.keys) }
 
     /// Whether any amendment applies to `event`.
-    func amends(_ event: StoredEvent) -> Bool {
+    package func amends(_ event: StoredEvent) -> Bool {
         !targets.isEmpty && targets.contains(event.idFingerprint) && byTarget[event.id] != nil
     }
 
     /// Applies the amendments of `event`, in log order: corrections replace the data, voids mark it.
-    func apply(to event: inout StoredEvent) {
+    package func apply(to event: inout StoredEvent) {
         guard let list = byTarget[event.id] else { return }
         var current = event.data
         var applied: [Amendment] = []

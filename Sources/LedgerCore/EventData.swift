@@ -12,7 +12,7 @@ public struct EventData: Sendable {
     let storage: Storage
 
     /// The bytes of a data object the scanner accepted, at `range` of `chunk`.
-    init(chunk: LogChunk, range: Range<Int>) { storage = .view(chunk, range) }
+    package init(chunk: LogChunk, range: Range<Int>) { storage = .view(chunk, range) }
 
     /// An object held in memory.
     public init(_ object: JSONObject) { storage = .object(object) }

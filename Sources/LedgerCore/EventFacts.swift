@@ -32,7 +32,7 @@ public struct EventFacts: Sendable {
     }
 
     /// Facts with everything given (the in-place validation has worked it out from the bytes).
-    init(
+    package init(
         id: String, idSupplied: Bool, stream: String, streamKind: StreamKind?, streamKey: String,
         type: String,
         kind: EventKind?, occurred: OccurredAt?, actorID: String, actorRole: String, data: EventData

@@ -24,12 +24,12 @@ public struct EventInput: Sendable {
     static let writerMembers = [
         "id", "stream", "type", "v", "occurredAt", "actor", "source", "data",
     ]
-    static let earliest = CivilDate(year: 1990, month: 1, day: 1)
-    static let roles = Role.all.sorted()
+    package static let earliest = CivilDate(year: 1990, month: 1, day: 1)
+    package static let roles = Role.all.sorted()
     static let actorFields: [Field] = [
         .required("id", .reference), .required("role", .oneOf(roles)),
     ]
-    static let sourceFields: [Field] = [
+    package static let sourceFields: [Field] = [
         .required("system", .text), .required("ref", .text), .optional("recordedAt", .text),
     ]
 

@@ -117,5 +117,7 @@ public enum EventKind: Int, Sendable, CaseIterable {
     public var eventType: EventType? { Catalogue.byKind[rawValue] }
 
     /// The kind of each name in `EventTypeSet.all.names`, by position.
-    static let byCatalogueIndex: [EventKind?] = EventTypeSet.all.names.map { EventKind(name: $0) }
+    package static let byCatalogueIndex: [EventKind?] = EventTypeSet.all.names.map {
+        EventKind(name: $0)
+    }
 }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A set of catalogue types that answers for a type name given as bytes, without building a `String`: how the
 /// read path decides, from a line's first bytes, whether a projection needs the event at all.
 public struct EventTypeSet: Sendable {
@@ -53,14 +49,9 @@ public struct EventTypeSet: Sendable {
     }
 
     private static func equals(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let same = name.utf8.withContiguousStorageIfAvailable { stored in
-            guard stored.count == bytes.count, let left = stored.baseAddress,
-                let right = bytes.baseAddress
-            else {
-                return stored.count == bytes.count
-            }
-            return memcmp(left, right, bytes.count) == 0
-        }
+        // Type names are a few dozen bytes: a plain comparison, with no C library call, keeps the domain module
+        // free of Glibc.
+        let same = name.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) }
         return same ?? name.utf8.elementsEqual(bytes)
     }
 

@@ -149,9 +149,15 @@ public struct StoredEvent: Sendable {
     }
 
     /// The route of a stream: a hash of a family stream's name, 0 for any other stream.
-    static func route(of stream: String) -> UInt64 {
+    package static func route(of stream: String) -> UInt64 {
         var stream = stream
         return stream.withUTF8 { route(of: $0) }
+    }
+
+    /// The shard of `count` that folds the family `ref`: the one rule by which the parallel scan cuts the log
+    /// and a fold restored from a checkpoint is cut to match it.
+    package static func shard(ofFamily ref: String, count: Int) -> Int {
+        Int(route(of: "family:" + ref) % UInt64(max(1, count)))
     }
 
     /// Whether a stream name starts `family:`.
@@ -167,7 +173,7 @@ public struct StoredEvent: Sendable {
         $0 << 8 | UInt64($1)
     }
 
-    static func route(of stream: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    package static func route(of stream: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard isFamily(stream) else { return 0 }
         // Mixed so that every bit depends on the whole name (shards are chosen by the low bits); 0 is reserved.
         var hash = EventTypeSet.fingerprint(stream)
@@ -178,7 +184,7 @@ public struct StoredEvent: Sendable {
     }
 
     /// A view of a line scanned into `chunk`.
-    init(_ record: EventRecord, chunk: LogChunk) {
+    package init(_ record: EventRecord, chunk: LogChunk) {
         seq = record.seq
         type = EventTypeSet.all.names[Int(record.typeIndex)]
         kind = EventKind.byCatalogueIndex[Int(record.typeIndex)]
@@ -198,7 +204,7 @@ struct Span: Sendable {
     var start: Int32
     var count: Int32
 
-    init(_ range: Range<Int>, in line: Int) {
+    package init(_ range: Range<Int>, in line: Int) {
         start = Int32(truncatingIfNeeded: line + range.lowerBound)
         count = Int32(truncatingIfNeeded: range.count)
     }
@@ -221,26 +227,26 @@ struct EventSpans: Sendable {
 /// An event read by a parse worker: plain values and positions in the chunk, no references, so that making and
 /// dropping millions of them costs no reference counting across threads. The consumer turns each into a
 /// `StoredEvent` view.
-struct EventRecord: Sendable {
+package struct EventRecord: Sendable {
     var seq: Int
     var offset: Int
     /// In `EventTypeSet.all.names`.
     var typeIndex: Int32
     /// In the slice's events decoded by the reference parser; -1 for a view.
-    var owned: Int32
-    var date: CivilDate
-    var recordedAt: Timestamp
+    package var owned: Int32
+    package var date: CivilDate
+    package var recordedAt: Timestamp
     var spans: EventSpans
     /// The data object (count 0: none).
     var data: Span
     /// The redaction notice (count 0: none).
     var redacted: Span
     /// See `StoredEvent.route`.
-    var route: UInt64
+    package var route: UInt64
 
     /// The record of a line the scanner accepted, starting at `start` of its chunk, of the type at `typeIndex` of
     /// `EventTypeSet.all`; nil when its dates do not parse (the reference parser's path skips such an event too).
-    init?(
+    package init?(
         _ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int,
         type typeIndex: Int
     ) {
@@ -268,7 +274,7 @@ struct EventRecord: Sendable {
     }
 
     /// A placeholder pointing at the slice's `index`-th event decoded by the reference parser.
-    init(owned index: Int, seq: Int, route: UInt64) {
+    package init(owned index: Int, seq: Int, route: UInt64) {
         self.seq = seq
         offset = -1
         typeIndex = -1

@@ -46,15 +46,15 @@ public struct WriteState: Sendable, Equatable {
     }
 
     /// Events per stream (for `--expect-version`), for streams held in memory (see `base`).
-    public internal(set) var streamCounts: [String: Int] = [:]
+    public package(set) var streamCounts: [String: Int] = [:]
     /// Families by ref, held in memory.
-    public internal(set) var families: [String: Family] = [:]
+    public package(set) var families: [String: Family] = [:]
     /// Workers by id, held in memory.
-    public internal(set) var workers: [String: Worker] = [:]
+    public package(set) var workers: [String: Worker] = [:]
     /// Systems by id, held in memory.
-    public internal(set) var systems: [String: System] = [:]
+    public package(set) var systems: [String: System] = [:]
     /// Adoptions in log order.
-    public internal(set) var adoptions: [Adoption] = []
+    public package(set) var adoptions: [Adoption] = []
     /// The ids of the `hold.placed` events on `org` not yet lifted, once read or changed (else the base's).
     var orgHoldsHeld: [String]?
     /// Whether a `record.redacted` is accepted: only from `ledger redact` (which writes it itself) and from
@@ -62,14 +62,14 @@ public struct WriteState: Sendable, Equatable {
     public var acceptsRedactionRecords = false
     /// The checkpoint this state was loaded from: streams not in memory are looked up there, so an append
     /// reads only the streams it touches.
-    var base: WriteStateBase?
+    package var base: WriteStateBase?
     /// Streams changed since loading (what the next checkpoint delta must hold).
-    var dirtyStreams: Set<String> = []
+    package var dirtyStreams: Set<String> = []
     /// Whether events are counted per stream and changes tracked (for `--expect-version` and the checkpoint);
     /// `ledger verify` needs neither.
-    var recordsStreams = true
+    package var recordsStreams = true
     /// Adoptions added since loading.
-    var newAdoptions = 0
+    package var newAdoptions = 0
 
     /// An empty state (an empty log).
     public init() {}

@@ -4,6 +4,7 @@
 import Dispatch
 import EventLog
 import LedgerCore
+import LedgerEngine
 import Projections
 
 /// Subject access and the access audit (DATA-PROTECTION.md): `export-family` and `access`.

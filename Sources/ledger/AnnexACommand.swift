@@ -1,5 +1,7 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// `ledger annex-a`: Ofsted's Annex A list 2 for early help, the list an inspection asks for on its first morning.

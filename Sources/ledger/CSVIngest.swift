@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// `ledger ingest --csv FILE… --map MAP.json`: each row becomes one JSON event line, which goes through the same
 /// append path and validation as any line `ledger ingest` reads; the map only builds the lines.

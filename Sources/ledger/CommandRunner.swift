@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// Dispatches `ledger COMMAND …` and maps errors to exit statuses.
 enum CommandRunner {

@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// `ledger correct EVENT --set FIELD=VALUE … --reason …`: an `event.corrected` that changes only the named fields
 /// of an event's data as it now stands (its latest correction applied), the rest kept. A correction replaces the

@@ -3,6 +3,7 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// `ledger export`: the applied view of the log for analysts, as hive-partitioned JSON lines.
 ///

@@ -3,6 +3,8 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// Checkpoints of the projections' folds, kept beside the log (`<log>.fold-<scope>`), so that a query after a few

@@ -1,5 +1,7 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// The read side: the projections of PROJECTIONS.md.

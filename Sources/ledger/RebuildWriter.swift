@@ -1,6 +1,8 @@
 import CAllocator
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log.

@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// Builds one event from `ledger record` flags, typing each value by the catalogue.
 enum RecordBuilder {

@@ -3,6 +3,8 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// Data protection: the retention review and redaction (DATA-PROTECTION.md).

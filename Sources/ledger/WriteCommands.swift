@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// The write side: init, append, ingest, record, verify, recover, head.
 enum WriteCommands {

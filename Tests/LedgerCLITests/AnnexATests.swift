@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 import LedgerTestSupport
 import Testing
 

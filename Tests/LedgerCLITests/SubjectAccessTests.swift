@@ -3,6 +3,7 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerEngine
 import LedgerTestSupport
 import Testing
 

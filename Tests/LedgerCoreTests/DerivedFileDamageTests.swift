@@ -1,4 +1,5 @@
 import EventLog
+@testable import LedgerEngine
 import LedgerTestSupport
 import Testing
 

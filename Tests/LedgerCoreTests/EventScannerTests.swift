@@ -2,6 +2,7 @@ import EventLog
 @testable import LedgerCore
 import LedgerTestSupport
 import Testing
+@testable import LedgerEngine
 
 /// The projections' read path (scanner, parallel reader, events as views, type filters, windows) against the
 /// plain one: every line decoded by the reference parser, amendments applied, filtered afterwards.

@@ -2,6 +2,8 @@ import EventLog
 @testable import LedgerCore
 import LedgerTestSupport
 import Testing
+import LedgerDemo
+@testable import LedgerEngine
 
 #if canImport(Glibc)
     import Glibc

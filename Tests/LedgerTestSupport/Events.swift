@@ -1,5 +1,6 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
 
 /// Builders for valid events, so tests state only what they are about.
 public enum Events {

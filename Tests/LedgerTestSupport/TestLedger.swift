@@ -3,6 +3,8 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerDemo
+import LedgerEngine
 
 /// A ledger in a temporary directory with a pinned clock, for exact tests.
 public struct TestLedger: Sendable {

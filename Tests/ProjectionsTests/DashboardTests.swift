@@ -1,6 +1,8 @@
 import EventLog
 import Foundation
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import LedgerTestSupport
 import Projections
 import Testing

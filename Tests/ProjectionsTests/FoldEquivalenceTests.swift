@@ -1,5 +1,7 @@
 import EventLog
 import LedgerCore
+import LedgerEngine
+import LedgerQueries
 import LedgerTestSupport
 import Projections
 import Testing

@@ -2,6 +2,7 @@ import EventLog
 import LedgerCore
 @testable import Projections
 import Testing
+import LedgerDemo
 
 /// The fingerprint of the fold's meaning, which keys the checkpoints: it must follow any change of what the fold
 /// answers, and nothing else.

@@ -1,4 +1,5 @@
 import EventLog
+import LedgerQueries
 import LedgerTestSupport
 import Projections
 import Testing

@@ -2,6 +2,7 @@ import EventLog
 @testable import LedgerCore
 import Projections
 import Testing
+@testable import LedgerEngine
 
 @Suite("Timeline sentences")
 struct SentenceTests {

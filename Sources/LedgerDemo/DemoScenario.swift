@@ -1,4 +1,6 @@
 import EventLog
+import LedgerCore
+import LedgerEngine
 
 /// A seeded generator of realistic casework: a registered workforce and families moving through referral,
 /// triage, allocation, contact, engagement, assessment, plans, visits, reviews, step-ups, step-downs,

@@ -1,4 +1,6 @@
 import EventLog
+import LedgerCore
+import LedgerEngine
 
 extension DemoScenario {
     /// The scenario as the events of a log, made in memory without a file: the policy `profile` adopted as

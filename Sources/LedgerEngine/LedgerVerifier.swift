@@ -3,6 +3,7 @@
 #endif
 import Dispatch
 import EventLog
+import LedgerCore
 
 /// The result of a successful verification.
 public struct VerifyReport: Sendable, Equatable {

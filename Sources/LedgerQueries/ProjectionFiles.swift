@@ -1,4 +1,6 @@
 import EventLog
+import LedgerCore
+import Projections
 
 /// A projection written to a folder as `name.json` and `name.csv`: the same bytes as its `--format json` and
 /// `--format csv` outputs (`RowWriter`), each file put in place whole.

@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import EventLog
+import LedgerCore
 
 /// One entry of the access log: who looked at which family's record, when, with which command.
 public struct AccessEntry: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Dispatch
 import EventLog
+import LedgerCore
 
 /// What became of one input line.
 public enum AppendOutcome: Sendable, Equatable {
@@ -310,7 +311,7 @@ public struct LedgerStore: Sendable {
     /// An append must not extend a broken chain, so the lines read here are checked as every read checks them
     /// (`HashChain`): the line the checkpoint is stamped with and every line after it, their hashes recomputed
     /// from their bytes, up to the last line, whose hash the next line's `prev` will be.
-    static func loadState(locked: LockedLedger, index: IdIndex) throws -> WriteState {
+    package static func loadState(locked: LockedLedger, index: IdIndex) throws -> WriteState {
         var (state, head) = WriteStateStore.load(for: locked) ?? (WriteState(), .empty)
         var chain = try verifiedChain(at: head, locked: locked)
         var scanner = LineScanner()

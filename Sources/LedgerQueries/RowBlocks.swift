@@ -1,4 +1,6 @@
 import EventLog
+import LedgerCore
+import Projections
 
 /// Rows made a block of positions at a time on every core and handed over in order: how long projections are
 /// written (to files or to standard output) without holding all their rows, or all their bytes, at once.

@@ -1,4 +1,5 @@
 import EventLog
+import LedgerCore
 
 /// Why `ledger redact` refused: nothing was changed.
 public struct RedactionRefusal: Error, Equatable, Sendable, CustomStringConvertible {

@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import EventLog
+import LedgerCore
 
 /// The contract's checks of an event (EVENTS.md §1–§5: ids, types, streams, dates, actor, source, the catalogue's
 /// `data` schema and the type rules) made on the bytes of a stored line, without building a value: how

@@ -3,6 +3,7 @@
 #endif
 import Dispatch
 import EventLog
+import LedgerCore
 
 /// Which part of a log to read: from a line's start up to a line's end (default: all of it), the line number
 /// (the seq) of the first line read, and the hash of the line before it: the read checks the chain from there.
@@ -25,38 +26,6 @@ public struct LogSpan: Sendable {
 
     /// The whole log.
     public static let all = LogSpan()
-}
-
-/// What a read covered: the latest event date and recording time it let in, and whether the window left out any
-/// event it would otherwise have read. A fold that left nothing out is the fold of everything, and can be kept
-/// as a checkpoint for any window that lets in what it covers.
-public struct Coverage: Sendable, Equatable {
-    public var leftOut = false
-    public var latestDate: CivilDate?
-    public var latestRecordedAt: Timestamp?
-
-    public init() {}
-
-    mutating func include(date: CivilDate, recordedAt: Timestamp) {
-        if latestDate.map({ date > $0 }) ?? true { latestDate = date }
-        if latestRecordedAt.map({ recordedAt > $0 }) ?? true { latestRecordedAt = recordedAt }
-    }
-
-    public mutating func merge(_ other: Coverage) {
-        leftOut = leftOut || other.leftOut
-        if let date = other.latestDate, let recorded = other.latestRecordedAt {
-            include(date: date, recordedAt: recorded)
-        }
-    }
-
-    /// Whether `window` lets in everything this covered.
-    public func fits(_ window: EventWindow) -> Bool {
-        if let asOf = window.asOf, let latest = latestDate, latest > asOf { return false }
-        if let knownAt = window.knownAt, let latest = latestRecordedAt, latest > knownAt {
-            return false
-        }
-        return true
-    }
 }
 
 /// Reads a log for the projections: pass 1 gathers the corrections and voids that count in the window (those
@@ -153,7 +122,7 @@ public enum EventScanner {
 
     /// Which of `count` shards a family's events go to in `foldByFamily`.
     public static func shard(ofFamily ref: String, count: Int) -> Int {
-        Int(StoredEvent.route(of: "family:" + ref) % UInt64(max(1, count)))
+        StoredEvent.shard(ofFamily: ref, count: count)
     }
 
     /// The amendments that count in a window (pass 1; see `EventWindow.amendments`). Their data is copied out of

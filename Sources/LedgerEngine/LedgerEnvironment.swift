@@ -1,4 +1,5 @@
 import EventLog
+import LedgerCore
 
 /// The clock and the randomness the ledger uses, injected so that tests and the demo are exact.
 public struct LedgerEnvironment: Sendable {

@@ -1,0 +1,183 @@
+import EventLog
+
+/// The write state's file format (`<log>.state` and `<log>.state-delta`, described at `WriteStateStore`, which
+/// reads and writes the files): how a stream's state is written as a line and read back, a delta block's check,
+/// stamps and policy adoptions. Kept beside the state it saves, with no I/O of its own.
+package enum WriteStateCoding {
+    package static let magic = "ledger-write-state 6"
+
+    // MARK: Encoding one stream
+
+    package static func encodeStream(_ stream: String, state: WriteState) -> String {
+        let key = StreamName.key(of: stream)
+        var line = "\(stream)\t\(state.count(of: stream))"
+        switch StreamName.kind(of: stream) {
+        case .family?:
+            let family = state.family(key) ?? WriteState.Family()
+            let members = family.members.sorted(by: { $0.key < $1.key }).map {
+                "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
+            }.joined(separator: ";")
+            line +=
+                "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
+            line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
+            line += "\t\(family.holds.joined(separator: ";"))"
+        case .worker?:
+            if let worker = state.worker(key) {
+                line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)"
+            } else {
+                line += "\tO"
+            }
+        case .system?:
+            if let system = state.system(key) {
+                line += "\tS\t\(system.retired ? 1 : 0)\t\(system.purpose)"
+            } else {
+                line += "\tO"
+            }
+        case .org?:
+            line += "\tG\t\(state.orgHolds.joined(separator: ";"))"
+        default:
+            line += "\tO"
+        }
+        return line + "\n"
+    }
+
+    /// One decoded stream line.
+    package struct StreamRecord {
+        package var stream: String
+        package var count: Int
+        package var family: WriteState.Family?
+        package var worker: WriteState.Worker?
+        package var system: WriteState.System?
+        /// The holds in force on `org`.
+        package var orgHolds: [String]?
+    }
+
+    package static func decodeStream(_ line: Substring) -> StreamRecord? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count >= 3, let count = Int(fields[1]) else { return nil }
+        var record = StreamRecord(stream: String(fields[0]), count: count)
+        func optional(_ text: Substring) -> String? { text == "-" ? nil : String(text) }
+        switch fields[2] {
+        case "F":
+            guard fields.count == 10 else { return nil }
+            var family = WriteState.Family()
+            family.open = fields[3] == "1"
+            family.closureApproved = fields[4] == "1"
+            family.openingReferral = optional(fields[5])
+            family.lastClosure = optional(fields[6])
+            family.approval = optional(fields[7])
+            for member in fields[8].split(separator: ";") {
+                let parts = member.split(separator: ",", omittingEmptySubsequences: false)
+                guard parts.count == 3 else { return nil }
+                family.members[String(parts[0])] = WriteState.Member(
+                    role: String(parts[1]), dob: CivilDate(parts[2]))
+            }
+            family.holds = fields[9].split(separator: ";").map(String.init)
+            record.family = family
+        case "W":
+            guard fields.count == 5 else { return nil }
+            record.worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
+        case "S":
+            guard fields.count == 5 else { return nil }
+            record.system = WriteState.System(retired: fields[3] == "1", purpose: String(fields[4]))
+        case "G":
+            guard fields.count == 4 else { return nil }
+            record.orgHolds = fields[3].split(separator: ";").map(String.init)
+        case "O":
+            break
+        default:
+            return nil
+        }
+        return record
+    }
+
+    /// The first 64 bits of the SHA-256 of `bytes`, in hex: the check of a delta block.
+    package static func check<Bytes: Sequence>(_ bytes: Bytes) -> String
+    where Bytes.Element == UInt8 {
+        String(SHA256.hash(bytes).hex.prefix(16))
+    }
+
+    /// A delta file read: the base it extends and its blocks, each checked.
+    package struct DeltaBlocks {
+        /// The checksum of the base the delta extends (its `B` line).
+        package var base: String
+        private var body: ArraySlice<UInt8>
+
+        /// Nil when the file does not start with a whole `B` line (empty, or cut short when it was begun).
+        package init?(_ bytes: [UInt8]) {
+            guard let end = bytes.firstIndex(of: 0x0A) else { return nil }
+            let first = String(decoding: bytes[..<end], as: UTF8.self)
+            guard first.hasPrefix("B\t") else { return nil }
+            base = String(first.dropFirst(2))
+            body = bytes[(end + 1)...]
+        }
+
+        /// Applies every whole block, in order. Returns the last stamp applied (nil: no block yet), or nil in the
+        /// outer optional when a block fails its check and is not the last thing in the file: damage, not a
+        /// write cut short, so the caller rebuilds from the log.
+        package func apply(to state: inout WriteState) -> LogHead?? {
+            var head: LogHead?
+            var blockStart = body.startIndex
+            var position = body.startIndex
+            var pending: [StreamRecord] = []
+            var pendingAdoptions: [WriteState.Adoption] = []
+            while position < body.endIndex {
+                // cut short: ignored
+                guard let end = body[position...].firstIndex(of: 0x0A) else { break }
+                let line = Substring(String(decoding: body[position..<end], as: UTF8.self))
+                let next = end + 1
+                if line.hasPrefix("H\t") {
+                    let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                    guard fields.count == 5,
+                        let stamp = decodeStamp(fields[0..<4].joined(separator: "\t")[...]),
+                        fields[4]
+                            == check(
+                                body[blockStart..<position]
+                                    + Array(fields[0..<4].joined(separator: "\t").utf8))
+                    else { return next < body.endIndex ? .some(nil) : .some(head) }
+                    for record in pending { state.restore(record) }
+                    state.adoptions.append(contentsOf: pendingAdoptions)
+                    pending.removeAll()
+                    pendingAdoptions.removeAll()
+                    head = stamp
+                    blockStart = next
+                } else if line.hasPrefix("P\t"), let adoption = decodeAdoption(line) {
+                    pendingAdoptions.append(adoption)
+                } else if let record = decodeStream(line) {
+                    pending.append(record)
+                } else {
+                    // A line that is no line of ours: the end of a cut-short block, or damage if more follows.
+                    return next < body.endIndex ? .some(nil) : .some(head)
+                }
+                position = next
+            }
+            return .some(head)
+        }
+    }
+
+    package static func decodeStamp(_ line: Substring) -> LogHead? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 4, let seq = Int(fields[1]), let size = Int(fields[2]) else {
+            return nil
+        }
+        return LogHead(seq: seq, hash: String(fields[3]), size: size)
+    }
+
+    package static func decodeAdoption(_ line: Substring) -> WriteState.Adoption? {
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 3, let date = CivilDate(fields[1]) else { return nil }
+        return WriteState.Adoption(effectiveFrom: date, needsManager: fields[2] == "1")
+    }
+}
+
+extension WriteState {
+    /// Puts a record from the checkpoint delta into memory.
+    package mutating func restore(_ record: WriteStateCoding.StreamRecord) {
+        streamCounts[record.stream] = record.count
+        let key = StreamName.key(of: record.stream)
+        if let family = record.family { families[key] = family }
+        if let worker = record.worker { workers[key] = worker }
+        if let system = record.system { systems[key] = system }
+        if let holds = record.orgHolds { orgHoldsHeld = holds }
+    }
+}
