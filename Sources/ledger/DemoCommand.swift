@@ -2,6 +2,7 @@ import EventLog
 import LedgerCore
 import LedgerDemo
 import LedgerEngine
+import LedgerQueries
 import Projections
 
 /// `ledger demo`: a realistic synthetic log written through the real append path, then rebuilt.

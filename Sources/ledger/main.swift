@@ -3,6 +3,7 @@
 #endif
 import EventLog
 import LedgerCore
+import LedgerQueries
 
 /// Exit statuses (PROJECTIONS.md): 0 done, 1 refused or failed verification, 2 usage error.
 enum ExitStatus: Int32 {
@@ -12,6 +13,9 @@ enum ExitStatus: Int32 {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if Console.environment("LEDGER_TRACE") != nil {
+    FoldCheckpoint.tracer = { Console.err($0) }
+}
 let status = CommandRunner.run(arguments)
 Console.flush()
 if let error = Console.outputError {

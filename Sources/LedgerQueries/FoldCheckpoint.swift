@@ -4,7 +4,6 @@
 import EventLog
 import LedgerCore
 import LedgerEngine
-import LedgerQueries
 import Projections
 
 /// Checkpoints of the projections' folds, kept beside the log (`<log>.fold-<scope>`), so that a query after a few
@@ -25,18 +24,19 @@ import Projections
 /// from scratch and keeps the result as the new checkpoint when the window left nothing out. A checkpoint is
 /// rewritten once the log has grown past it by `refreshBytes`. Files are owner-only; a checkpoint that cannot be
 /// written (a read-only directory) is simply not kept.
-enum FoldCheckpoint {
+package enum FoldCheckpoint {
     /// What a projection folds: which event types, with or without obligations.
-    struct Scope: Sendable {
-        let name: String
+    package struct Scope: Sendable {
+        package let name: String
         let compliance: Bool
         let types: EventTypeSet?
     }
 
-    static let caseload = Scope(
+    package static let caseload = Scope(
         name: "caseload", compliance: false, types: LedgerFold.caseloadTypes)
-    static let families = Scope(name: "families", compliance: false, types: LedgerFold.familyTypes)
-    static let everything = Scope(name: "all", compliance: true, types: nil)
+    package static let families = Scope(
+        name: "families", compliance: false, types: LedgerFold.familyTypes)
+    package static let everything = Scope(name: "all", compliance: true, types: nil)
 
     static let format = "ledger-fold-checkpoint 3"
     nonisolated(unsafe) static var refreshBytes = 16 << 20
@@ -45,18 +45,18 @@ enum FoldCheckpoint {
 
     static func path(for log: String, _ scope: Scope) -> String { "\(log).fold-\(scope.name)" }
 
-    /// With `LEDGER_TRACE` set, says on standard error what became of the checkpoint (for people wondering why a
-    /// query was slow, and for the tests).
+    /// Where a checkpoint's fate is told: the command sets it, with `LEDGER_TRACE` set, to write on standard
+    /// error (for people wondering why a query was slow, and for the tests). Nil: nobody is told.
+    nonisolated(unsafe) package static var tracer: ((String) -> Void)?
+
     static func trace(_ scope: Scope, _ message: @autoclosure () -> String) {
-        if Console.environment("LEDGER_TRACE") != nil {
-            Console.err("checkpoint \(scope.name): \(message())")
-        }
+        if let tracer { tracer("checkpoint \(scope.name): \(message())") }
     }
 
     /// The fold of `log` for `scope` in `window`, and for the caseload scope each open family's entry: from the
     /// checkpoint and the events after it when it can be used, else from scratch. `fromScratch` ignores
     /// checkpoints and keeps none.
-    static func fold(
+    package static func fold(
         log: String, window: EventWindow, scope: Scope, fromScratch: Bool,
         progress: ((Int) -> Void)? = nil
     ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?) {
