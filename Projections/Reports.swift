@@ -145,6 +145,24 @@ public struct Reports: Sendable {
         public var workers: [JSONObject]
         public var teams: [JSONObject]
         public var service: JSONObject
+        /// Whose row each of `workers` is, and which team each of `teams` is (for filters, which judge the fold's
+        /// values rather than the rendered rows).
+        public var workerInfo: [WorkerInfo] = []
+        public var teamNames: [String] = []
+
+        /// Only the rows of the workers and teams `keepWorker` and `keepTeam` keep.
+        public func filtered(
+            workers keepWorker: (WorkerInfo) -> Bool, teams keepTeam: (String) -> Bool
+        ) -> CaseloadFigures {
+            var kept = self
+            let workerRows = zip(workerInfo, workers).filter { keepWorker($0.0) }
+            kept.workerInfo = workerRows.map(\.0)
+            kept.workers = workerRows.map(\.1)
+            let teamRows = zip(teamNames, teams).filter { keepTeam($0.0) }
+            kept.teamNames = teamRows.map(\.0)
+            kept.teams = teamRows.map(\.1)
+            return kept
+        }
     }
 
     /// The caseload figures, from the fold's families or from their `entries` when the caller has them (a
@@ -167,6 +185,7 @@ public struct Reports: Sendable {
             }
         }
         var rows: [JSONObject] = []
+        var rowWorkers: [WorkerInfo] = []
         var teams: [String: CapacityTally] = [:]
         // Every registered worker who has not left is listed, those with no families too (a manager looks here for
         // who has room); a worker the policy sets no limit for has a null limit and status ("no limit set").
@@ -209,6 +228,7 @@ public struct Reports: Sendable {
             }
             teams[worker.team] = team
             rows.append(row)
+            rowWorkers.append(worker)
         }
         func total(_ name: String, _ key: String, _ figures: CapacityTally) -> JSONObject {
             var row = JSONObject()
@@ -259,7 +279,9 @@ public struct Reports: Sendable {
         var serviceRow = total("service", "service", service)
         serviceRow["openFamilies"] = .int(openFamilies)
         serviceRow["unallocated"] = .int(unallocated)
-        return CaseloadFigures(workers: rows, teams: teamRows, service: serviceRow)
+        return CaseloadFigures(
+            workers: rows, teams: teamRows, service: serviceRow, workerInfo: rowWorkers,
+            teamNames: teams.keys.sorted())
     }
 
     static func decimal(_ value: Double) -> String {

@@ -186,37 +186,18 @@ enum ReadCommands {
         }
     }
 
-    /// A filter naming a family, worker or team the log has never seen (PROJECTIONS.md: an error, not an empty
-    /// answer).
-    struct UnknownFilter: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// The --family, --worker and --team filters, each checked against what the log holds (a team is known from
-    /// team.defined or a worker's registration).
-    static func filters(_ query: Query, _ fold: LedgerFold) throws -> (
-        family: String?, worker: String?, team: String?
-    ) {
-        let family = query.arguments.value("family").map(AccessCommands.familyRef)
-        let worker = query.arguments.value("worker")
-        let team = query.arguments.value("team")
-        // In a window (--as-of, --known-at) a name may be one the log holds only later: no answer there is an
-        // answer. Without one, the fold holds the whole log.
-        guard query.window.asOf == nil && query.window.knownAt == nil else {
-            return (family, worker, team)
-        }
-        if let family, fold.families[family] == nil {
-            throw UnknownFilter(description: "--family \(family): no such family in the log")
-        }
-        if let worker, fold.workers[worker] == nil {
-            throw UnknownFilter(description: "--worker \(worker): no such worker in the log")
-        }
-        if let team, fold.teams[team] == nil,
-            !fold.workers.values.contains(where: { $0.team == team })
-        {
-            throw UnknownFilter(description: "--team \(team): no such team in the log")
-        }
-        return (family, worker, team)
+    /// The --family, --worker and --team filters (and --status where `status` says so), each checked against
+    /// what the log holds.
+    static func filters(_ query: Query, _ fold: LedgerFold, status: Bool = false) throws
+        -> ProjectionFilter
+    {
+        let filter = ProjectionFilter(
+            family: query.arguments.value("family").map(AccessCommands.familyRef),
+            worker: query.arguments.value("worker"), team: query.arguments.value("team"),
+            status: status ? query.arguments.value("status") : nil)
+        try filter.check(
+            against: fold, windowed: query.window.asOf != nil || query.window.knownAt != nil)
+        return filter
     }
 
     static func requireLog(_ query: Query) throws {
@@ -228,8 +209,8 @@ enum ReadCommands {
         try requireLog(query)
         try AccessAudit.beginProjection("families", query)
         let reports = try query.reports(FoldCheckpoint.families)
-        let (family, worker, team) = try filters(query, reports.fold)
-        let status = query.arguments.value("status")
+        let filter = try filters(query, reports.fold, status: true)
+        let workers = reports.fold.workers
         let families = reports.sortedFamilies
         // Each row is made, filtered and written a block at a time (a county's families are many).
         try query.emit(
@@ -239,17 +220,8 @@ enum ReadCommands {
                 "reReferral", "awaitingTriageDays",
             ]
         ) {
-            guard let row = reports.familyRow(families[$0]) else { return nil }
-            if let family, row["family"]?.stringValue != family { return nil }
-            if let worker, row["workers"]?.arrayValue?.contains(.string(worker)) != true {
-                return nil
-            }
-            if let team {
-                guard let lead = row["lead"]?.stringValue, reports.fold.workers[lead]?.team == team
-                else { return nil }
-            }
-            if let status, row["status"]?.stringValue != status { return nil }
-            return row
+            guard filter.keeps(families[$0], workers: workers) else { return nil }
+            return reports.familyRow(families[$0])
         }
         return .done
     }
@@ -262,16 +234,10 @@ enum ReadCommands {
         let (fold, entries) = try query.fold(FoldCheckpoint.caseload)
         ProcessExit.keep(fold)
         let figures = Reports(fold: fold, asOf: query.asOf).caseload(entries: entries)
-        var workers = figures.workers
-        var teams = figures.teams
-        let checked = try filters(query, fold)
-        if let worker = checked.worker {
-            workers = workers.filter { $0["worker"]?.stringValue == worker }
-        }
-        if let team = checked.team {
-            workers = workers.filter { $0["team"]?.stringValue == team }
-            teams = teams.filter { $0["team"]?.stringValue == team }
-        }
+        let filter = try filters(query, fold)
+        let kept = figures.filtered(workers: filter.keeps(worker:), teams: filter.keeps(team:))
+        let workers = kept.workers
+        let teams = kept.teams
         switch query.format {
         case .json:
             var out: [UInt8] = []
@@ -343,19 +309,13 @@ enum ReadCommands {
         let asOf = reports.asOf
         let overdue = query.arguments.flags.contains("overdue")
         let rule = query.arguments.value("rule")
-        let (family, worker, team) = try filters(query, reports.fold)
+        let filter = try filters(query, reports.fold)
         let workers = reports.fold.workers
         let kept: @Sendable (Obligation) -> Bool = { obligation in
             if overdue, obligation.status(asOf: asOf) != .overdue { return false }
             if let status, obligation.status(asOf: asOf) != status { return false }
             if let rule, obligation.rule != rule { return false }
-            if let family, obligation.family != family { return false }
-            if let worker, obligation.responsible != worker { return false }
-            if let team {
-                guard let responsible = obligation.responsible, workers[responsible]?.team == team
-                else { return false }
-            }
-            return true
+            return filter.keeps(obligation, workers: workers)
         }
         // Each family's obligations are made, filtered and written a block of families at a time, never all held.
         // A first pass on every core says whether any kept one has a detail (the CSV's last column).
@@ -411,7 +371,9 @@ enum ReadCommands {
         try requireLog(query)
         try AccessAudit.beginProjection("pbr", query)
         let reports = try query.reports(FoldCheckpoint.families)
-        let family = try filters(query, reports.fold).family
+        // pbr is filtered by family only (its usage names no other filter).
+        let filter = ProjectionFilter(family: try filters(query, reports.fold).family)
+        let workers = reports.fold.workers
         let claimable = query.arguments.flags.contains("claimable")
         let families = reports.sortedFamilies
         let policy = reports.fold.policy(on: reports.asOf)
@@ -419,8 +381,9 @@ enum ReadCommands {
             count: families.count,
             tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"]
         ) {
-            guard let row = reports.pbrRow(families[$0], policy: policy) else { return nil }
-            if let family, row["family"]?.stringValue != family { return nil }
+            guard filter.keeps(families[$0], workers: workers),
+                let row = reports.pbrRow(families[$0], policy: policy)
+            else { return nil }
             if claimable, row["claimable"]?.arrayValue?.isEmpty != false { return nil }
             return row
         }
@@ -471,7 +434,7 @@ enum ReadCommands {
         if entries.isEmpty {
             // Outside a window, a family with no events is one the log has never seen: an error, not an answer.
             if query.window.asOf == nil && query.window.knownAt == nil {
-                throw UnknownFilter(description: "no family \(family) in the log")
+                throw ProjectionFilter.Unknown(description: "no family \(family) in the log")
             }
             Console.err("no events for family \(family) in this window")
         }
