@@ -96,6 +96,16 @@ enum Console {
         _ = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(2, $0, raw.count) } }
     }
 
+    /// How wide a table may be: the terminal's on standard output, else `$COLUMNS`, else 100.
+    static let terminalWidth: Int = {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let text = environment("COLUMNS"), let columns = Int(text), columns > 0 {
+            return columns
+        }
+        return 100
+    }()
+
     /// An environment variable.
     static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }

@@ -49,7 +49,10 @@ public enum Subprocess {
         while let entry = environ[index] {
             let text = String(cString: entry)
             let name = String(text.prefix(while: { $0 != "=" }))
-            if environment[name] == nil && name != "LEDGER_FAULT" && name != "LEDGER_NOW" {
+            // The caller's terminal width would change a table's: a test gives COLUMNS when it means one.
+            if environment[name] == nil && name != "LEDGER_FAULT" && name != "LEDGER_NOW"
+                && name != "COLUMNS"
+            {
                 env.append(text)
             }
             index += 1
