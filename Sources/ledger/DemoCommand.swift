@@ -51,7 +51,7 @@ enum DemoCommand {
         }
         try FileOutput.writeAtomically(Array("made by ledger demo\n".utf8), to: marker)
 
-        Console.progress("demo: generating \(families) families")
+        Console.progress("demo: generating \(families) families", stage: true)
         let scenario = DemoScenario(families: families, seed: seed, today: today)
         let (appended, refusals) = try scenario.record(into: log, seed: seed) { appended, day in
             Console.progress("demo: \(appended) events recorded, up to \(day)")
@@ -63,12 +63,16 @@ enum DemoCommand {
             return .refused
         }
         let dashboard = "\(out)/dashboard"
+        Console.progress("demo: reading the log back", stage: true)
         let fold = try FoldCheckpoint.fold(
-            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false
+            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false,
+            progress: { Console.progress("demo: reading the log back: line \($0)") }
         ).fold
         ProcessExit.keep(fold)
+        Console.progress("demo: writing the dashboard", stage: true)
         let summary = try RebuildWriter.write(
             fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
+        Console.endProgress()
         // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
         RebuildFolders.remember(dashboard, for: log)
         Console.err(

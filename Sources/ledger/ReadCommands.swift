@@ -127,13 +127,13 @@ enum ReadCommands {
 
         /// The fold of the log in the window for `scope`: from its checkpoint and the events since when it can, else
         /// from scratch (always with `--from-scratch`).
-        func fold(_ scope: FoldCheckpoint.Scope) throws -> (
+        func fold(_ scope: FoldCheckpoint.Scope, stage: String = "reading") throws -> (
             fold: LedgerFold, caseload: [CaseloadEntry]?
         ) {
             let result = try FoldCheckpoint.fold(
                 log: path, window: window, scope: scope,
                 fromScratch: arguments.flags.contains("from-scratch"),
-                progress: { Console.progress("reading: line \($0)") })
+                progress: { Console.progress("\(stage): line \($0)") })
             Console.endProgress()
             return result
         }
@@ -545,12 +545,15 @@ enum ReadCommands {
         try AccessAudit.begin(
             command: "rebuild", family: nil, arguments: query.arguments, log: query.path)
         RebuildWriter.favourMemory()
-        let fold = try query.fold(FoldCheckpoint.everything).fold
+        Console.progress("rebuild: reading the log", stage: true)
+        let fold = try query.fold(FoldCheckpoint.everything, stage: "rebuild: reading the log").fold
         ProcessExit.keep(fold)
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
+        Console.progress("rebuild: writing the projections and the pages into \(out)", stage: true)
         let summary = try RebuildWriter.write(
             fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
+        Console.endProgress()
         RebuildFolders.remember(out, for: query.path)
         Console.err(
             "rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")

@@ -183,9 +183,10 @@ enum WriteCommands {
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
+            Console.progress("ingest \(path)", stage: true)
             let summary = try store.append(source, mode: .ingest(batchSize: batch)) {
                 number, outcome, input in
-                if number % 50_000 == 0 { Console.progress("ingest \(path): line \(number)") }
+                if number % 1_000 == 0 { Console.progress("ingest \(path): line \(number)") }
                 guard case .refused(let error) = outcome else { return }
                 if let rejects {
                     try rejects.write(Rejects.line(file: path, error: error, input: input))
@@ -313,6 +314,7 @@ enum WriteCommands {
         let anchor = try head("expect-head")
         let accessAnchor = try head("expect-access-head")
         let path = CommandRunner.logPath(arguments)
+        Console.progress("verify: checking \(path)", stage: true)
         let report = try LedgerVerifier.verify(path: path, expectHead: anchor) { count in
             Console.progress("verify: \(count) events")
         }
