@@ -75,13 +75,15 @@ enum DemoCommand {
         Console.endProgress()
         // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
         RebuildFolders.remember(dashboard, for: log)
+        // The commands to try next, with `ledger` as it was run (a path when run by one, as `swift run` does).
+        let ledger = CommandLine.arguments.first ?? "ledger"
         Console.err(
             """
             demo: \(appended) events for \(summary.families) families written to \(log) (seed \(seed), today \(today))
             demo: dashboard at \(dashboard)/index.html (\(summary.obligations) obligations; open it in a browser)
-            try:  swift run ledger due --overdue --as-of \(today) --log \(log) --format table
-                  swift run ledger caseload --as-of \(today) --log \(log) --format table
-                  swift run ledger verify --log \(log)
+            try:  \(ledger) due --overdue --as-of \(today) --log \(log)
+                  \(ledger) caseload --as-of \(today) --log \(log)
+                  \(ledger) verify --log \(log)
             """)
         Console.out("\(dashboard)/index.html\n")
         return .done
