@@ -241,8 +241,9 @@ enum WriteCommands {
         true/false, comma-separated lists); a dotted name sets a member of an object
         (--familyStar.keepingSafe 7). --data gives the whole data object as JSON. --on is when it happened
         (YYYY-MM-DD or RFC 3339; default today). The actor's role is their registered role unless --actor-role
-        (or --role, for a type with no role field). A type's own worker and role fields take --worker and
-        --role; its stream is then --worker-stream. A list of objects is a JSON array (--members '[{…}]').
+        (or --role, for a type with no role field). A type's own worker, role and id fields take --worker,
+        --role and --id; its stream is then --worker-stream, the event's id --event-id. A list of objects is a
+        JSON array (--members '[{…}]').
         ledger record TYPE --help lists TYPE's fields.
         Examples:
           ledger record contact.attempted --family F-102 --actor w-017 --method phone --outcome no-answer
