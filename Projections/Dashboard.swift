@@ -23,7 +23,9 @@ public enum Dashboard {
         svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
         svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
         .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}
-        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id{display:none}.limit{white-space:normal}.bar{min-width:3rem}}
+        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id{display:none}.limit{white-space:normal}.bar{min-width:3rem}
+        table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.3rem 0}table.stack td{border:0;padding:.1rem .8rem .1rem 0}
+        table.stack td:not(.hide-narrow){display:inline-block}table.stack td:first-child{display:block}table.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:400}}
         @page{size:A4;margin:15mm 12mm}
         @media print{body{font-size:11pt}a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}
         h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
@@ -102,10 +104,11 @@ public enum Dashboard {
         let dueSoon = obligations.lazy.filter { $0.isDueSoon(asOf: asOf) }
         let open = reports.fold.families.values.reduce(0) { $0 + ($1.hasOpenEpisode ? 1 : 0) }
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
+        let waiting = waitingForTriage(reports.fold.families.values, asOf: asOf)
         // The page is written into one string as it goes (the front page of a large service runs to megabytes).
         var body = pageStart(title: "Early Help case ledger")
         body +=
-            "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
+            "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p><p class=\"meta\"><a href=\"#overdue\">Overdue</a> · <a href=\"#caseloads\">Caseloads</a> · <a href=\"#triage\">Waiting for triage</a> · <a href=\"#due-soon\">Due soon</a> · <a href=\"#families\">Find a family</a></p></header><main>"
         body +=
             "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2><div class=\"cards\">"
         body += "<div class=\"card\"><b>\(open)</b>open families</div>"
@@ -114,9 +117,18 @@ public enum Dashboard {
             "<div class=\"card\"><b>\(dueSoon.count)</b>due soon (in 7 days, or past a warning point)</div>"
         let overWorkers = caseload.workers.filter { $0["status"]?.stringValue == "over" }.count
         body += "<div class=\"card\"><b>\(overWorkers)</b>workers over their caseload</div>"
+        body += "<div class=\"card\"><b>\(waiting.count)</b>referrals waiting for triage</div>"
         body +=
             "<div class=\"card\"><b>\(claimable.count)</b>families with a PbR claim to make</div>"
         body += "</div></section>"
+
+        // In the order a manager asks (issue 20): what is overdue and whose, who is over or under their limit, which
+        // referrals wait for triage, what falls due this week, and how to find a family.
+        let workers = reports.fold.workers
+        appendObligationSection(
+            to: &body, id: "overdue", title: "Overdue, the latest first",
+            obligations: byLateness(overdue, asOf: asOf, workers: workers),
+            asOf: asOf, linkFamilies: true, workers: workers, hideNarrow: ["due", "status"])
 
         // Caseloads with bars against the limit band.
         body +=
@@ -148,7 +160,7 @@ public enum Dashboard {
                 : status == "under"
                     ? "under by \(Reports.decimal(low - count))" : status.isEmpty ? "—" : status
             body +=
-                "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta id\">(\(cell(row["worker"])))</span></th><td class=\"hide-narrow\">\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
+                "<tr><th scope=\"row\">\(cell(row["name"])) <span class=\"meta nowrap id\">(\(cell(row["worker"])))</span></th><td class=\"hide-narrow\">\(cell(row["team"]))</td><td class=\"hide-narrow\">\(cell(row["fte"]))</td><td>\(cell(row["families"]))</td><td class=\"hide-narrow\">\(cell(row["children"]))</td><td><span class=\"limit\">\(figure)</span>\(bar)</td><td class=\"\(HTML.escape(status))\">\(HTML.escape(statusText))</td></tr>"
         }
         body += "</tbody></table></div>"
         body +=
@@ -161,11 +173,7 @@ public enum Dashboard {
         }
         body += "</tbody></table></section>"
 
-        let workers = reports.fold.workers
-        appendObligationSection(
-            to: &body, id: "overdue", title: "Overdue, the latest first",
-            obligations: byLateness(overdue, asOf: asOf, workers: workers),
-            asOf: asOf, linkFamilies: true, workers: workers, hideNarrow: ["due", "status"])
+        appendWaitingForTriage(to: &body, waiting: waiting)
         appendObligationSection(
             to: &body, id: "due-soon",
             title: "Due soon: in the next 7 days, or past a warning point", obligations: dueSoon,
@@ -203,7 +211,7 @@ public enum Dashboard {
         for member in monthly["timeliness"]?.objectValue?.members ?? [] {
             let figures = member.value.objectValue
             body +=
-                "<tr><th scope=\"row\">On time: \(HTML.escape(member.key))</th><td>\(cell(figures?["onTime"])) of \(cell(figures?["due"]))</td></tr>"
+                "<tr><th scope=\"row\">On time: \(HTML.escape(member.key))</th><td class=\"nowrap\">\(cell(figures?["onTime"])) of \(cell(figures?["due"]))</td></tr>"
         }
         body += "</tbody></table></section>"
 
@@ -232,6 +240,47 @@ public enum Dashboard {
         return body
     }
 
+    /// A referral no one has triaged, allocated or engaged yet (`Reports.status` "referred", the families row's
+    /// `awaitingTriageDays`): its family, when it was referred and how many days it has waited.
+    struct Waiting {
+        let family: FamilyState
+        let referredOn: CivilDate
+        let days: Int
+    }
+
+    /// The referrals waiting for triage on `asOf`, the longest waiting first (then by ref).
+    static func waitingForTriage(
+        _ families: some Sequence<FamilyState>, asOf: CivilDate
+    ) -> [Waiting] {
+        families.compactMap { family -> Waiting? in
+            guard let episode = family.current, Reports.status(of: episode) == "referred" else {
+                return nil
+            }
+            return Waiting(
+                family: family, referredOn: episode.openedOn,
+                days: episode.openedOn.days(until: max(asOf, episode.openedOn)))
+        }
+        .sorted { $0.days != $1.days ? $0.days > $1.days : $0.family.ref < $1.family.ref }
+    }
+
+    static func appendWaitingForTriage(to body: inout String, waiting: [Waiting]) {
+        body +=
+            "<section aria-labelledby=\"triage\"><h2 id=\"triage\">Referrals waiting for triage, the longest first (\(waiting.count))</h2>"
+        if waiting.isEmpty {
+            body += "<p>None.</p></section>"
+            return
+        }
+        body +=
+            "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\" class=\"hide-narrow\">Referred</th><th scope=\"col\">Days waiting</th></tr></thead><tbody>"
+        // At phone width the days waiting stand for the date.
+        for item in waiting {
+            let names = item.family.members.map { HTML.escape($0.name) }.joined(separator: ", ")
+            body +=
+                "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(item.family.ref)))\">\(HTML.escape(item.family.ref))</a></th><td>\(names.isEmpty ? "—" : names)</td><td class=\"hide-narrow nowrap\">\(item.referredOn)</td><td>\(item.days)</td></tr>"
+        }
+        body += "</tbody></table></div></section>"
+    }
+
     /// PbR evidence (event ids) as a list, one to a line; a single value as it is.
     static func evidenceList(_ value: JSONValue?) -> String {
         guard let items = value?.arrayValue else {
@@ -250,7 +299,8 @@ public enum Dashboard {
     static func appendObligationSection(
         to body: inout String, id: String, title: String, obligations: some Collection<Obligation>,
         asOf: CivilDate,
-        linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = []
+        linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = [],
+        stacked: Bool = false
     ) {
         // At phone width a list shows what tells its rows apart (the overdue list: how late, not its status).
         func narrow(_ column: String) -> String {
@@ -265,7 +315,13 @@ public enum Dashboard {
             body += "<p>None.</p></section>"
             return
         }
-        body += "<div class=\"scroll\"><table><thead><tr>"
+        // Stacked at phone width (`table.stack`): each row a block, what is due on its first line and the rest, each
+        // with its heading (`data-label`), on the next, so that nothing scrolls sideways.
+        func label(_ text: String) -> String { stacked ? " data-label=\"\(text)\"" : "" }
+        body +=
+            stacked
+            ? "<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
+            : "<div class=\"scroll\"><table><thead><tr>"
         if linkFamilies { body += "<th scope=\"col\">Family</th>" }
         body +=
             "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th><th scope=\"col\"\(narrow("late"))>Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
@@ -281,7 +337,7 @@ public enum Dashboard {
                 what += "<span class=\"why\">\(HTML.escape(detail))</span>"
             }
             body +=
-                "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+                "<td>\(what)</td><td\(narrow("due", "nowrap"))\(label("Due"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))\(label("Status"))>\(status)</td><td\(narrow("late"))\(label("Days late"))>\(obligation.daysLate(asOf: asOf))</td><td\(label("Lead worker"))>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
@@ -358,7 +414,7 @@ public enum Dashboard {
         appendObligationSection(
             to: &body, id: "obligations", title: "Open, overdue and breached obligations",
             obligations: open, asOf: asOf,
-            linkFamilies: false, workers: workers)
+            linkFamilies: false, workers: workers, stacked: true)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         if let pbr {
@@ -411,7 +467,7 @@ public enum Dashboard {
     public static func appendTimelineRow(_ entry: TimelineEntry, to out: inout [UInt8]) {
         out.append(contentsOf: "<tr><td>".utf8)
         out.append(contentsOf: String(entry.seq).utf8)
-        out.append(contentsOf: "</td><td>".utf8)
+        out.append(contentsOf: "</td><td class=\"nowrap\">".utf8)
         HTML.appendEscaped(entry.occurredAt, to: &out)
         out.append(contentsOf: "</td><td>".utf8)
         if let void = entry.void {

@@ -30,7 +30,7 @@ public struct Reports: Sendable {
     public func families() -> [JSONObject] { sortedFamilies.compactMap(familyRow) }
 
     /// The members of every `familyRow`, in order (a test holds the rows to it).
-    public static let familyColumns = [
+    public static let familyMembers = [
         "family", "ufrn", "status", "level", "episode", "openedOn", "closedOn", "closeReason",
         "lead", "workers", "members",
         "youngestChild", "latestStar", "firstStar", "nextReviewBy", "requirementsMet", "criteria",
@@ -38,11 +38,42 @@ public struct Reports: Sendable {
         "awaitingTriageDays",
     ]
 
+    /// The CSV columns of `families`, one value per cell: the members of `familyMembers`, those that hold objects
+    /// flattened (`members.name`, `latestStar.scores.routine`). A test holds them to `RowWriter.allColumns` of
+    /// rows that have every part.
+    public static let familyColumns = familyMembers.flatMap { member -> [String] in
+        switch member {
+        case "members": return ["id", "name", "dob", "role"].map { "members.\($0)" }
+        case "latestStar", "firstStar":
+            return (["event", "on"] + FamilyStar.domains.map { "scores.\($0)" }).map {
+                "\(member).\($0)"
+            }
+        default: return [member]
+        }
+    }
+
     /// The members of every `pbrRow`, in order (a test holds the rows to it).
-    public static let pbrColumns = [
+    public static let pbrMembers = [
         "family", "level", "criteria", "criteriaNeeded", "attached", "progress", "employment",
         "claimable", "claimed",
     ]
+
+    /// The CSV columns of `pbr`: `pbrMembers` with `progress` a status and an evidence column per criterion and
+    /// `employment` a column per member of its records.
+    public static let pbrColumns = pbrMembers.flatMap { member -> [String] in
+        switch member {
+        case "progress":
+            return PbRCriterion.all.flatMap {
+                ["progress.\($0).status", "progress.\($0).evidence"]
+            }
+        case "employment":
+            return ["event", "memberId", "benefit", "continuousWeeks", "weeksNeeded", "qualifies"]
+                .map {
+                    "employment.\($0)"
+                }
+        default: return [member]
+        }
+    }
 
     /// The CSV columns of a table of the rows `familyRow` or `pbrRow` makes for `families` (`columns`), without
     /// making them: a table with no rows has no columns, and a family has a row once it has been referred.

@@ -26,17 +26,26 @@ public enum RowBlocks {
         }
     }
 
-    /// The columns of the rows `row` makes for positions `0..<count`, in the order first seen: the rows are made,
-    /// on every core, and let go of.
+    /// The CSV columns of the rows `row` makes for positions `0..<count` (`RowWriter.allColumns`): the rows are
+    /// made, on every core, and let go of.
     public static func columns(
         count: Int, block: Int = block, threads: Int = ParallelLineReader.processors,
         row: @Sendable (Int) -> JSONObject?
     ) -> [String] {
-        RowWriter.columns(
-            firstSeenIn: ParallelMap.map(ranges: count, size: block, threads: threads) {
-                positions in
-                RowWriter.columns(firstSeenIn: positions.compactMap { row($0)?.keys })
+        var columns = CSVColumns()
+        for part in ParallelMap.map(
+            ranges: count, size: block, threads: threads,
+            { positions in
+                var part = CSVColumns()
+                for position in positions {
+                    if let made = row(position) { part.add(made) }
+                }
+                return part
             })
+        {
+            columns.add(part)
+        }
+        return columns.names
     }
 
     /// A document format that can be written a block at a time: its start, each block's rows, what goes between

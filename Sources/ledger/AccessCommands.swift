@@ -37,7 +37,7 @@ enum AccessCommands {
         """
 
     static let accessHelp = """
-        usage: ledger access [FAMILY] [--since DATE] [--format table|json|jsonl|csv] [--log PATH]
+        usage: ledger access [FAMILY] [--since DATE] [--format table|json|jsonl|csv] [--wide] [--log PATH]
 
         Lists the access log (<log>.access): every command that showed a family's record (timeline, export-family,
         families/due/pbr --family) and every bulk read (rebuild, families, due, … without --family), in order:
@@ -141,7 +141,7 @@ enum AccessCommands {
     }
 
     static func access(_ raw: [String]) throws -> ExitStatus {
-        let arguments = try Arguments(raw, flags: [], known: ["log", "since", "format"])
+        let arguments = try Arguments(raw, flags: ["wide"], known: ["log", "since", "format"])
         guard arguments.positionals.count <= 1 else {
             throw UsageError(message: "give at most one FAMILY")
         }
@@ -178,7 +178,8 @@ enum AccessCommands {
         case .table:
             Console.outBytes(
                 RowWriter.table(
-                    rows, columns: ["seq", "at", "user", "viewer", "command", "family"]))
+                    rows, columns: ["seq", "at", "user", "viewer", "command", "family"],
+                    width: arguments.flags.contains("wide") ? nil : Console.terminalWidth))
         case .json: Console.outBytes(RowWriter.json(rows))
         case .jsonl: Console.outBytes(RowWriter.jsonl(rows))
         case .csv:

@@ -86,6 +86,7 @@ enum CSVIngest {
         }
         var total = AppendSummary()
         for (path, table) in tables {
+            Console.progress("ingest \(path): \(table.rows.count) rows", stage: true)
             var lines: [[UInt8]] = []
             var lineRows: [CSVTable.Row] = []
             var refusals: [Refusal] = []
@@ -104,6 +105,9 @@ enum CSVIngest {
             let mapped = refusals.count
             let summary = try store.append(.lines(lines), mode: .ingest(batchSize: batch)) {
                 number, outcome, input in
+                if number % 1_000 == 0 {
+                    Console.progress("ingest \(path): event \(number) of \(lines.count)")
+                }
                 guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1)
                 else {
                     return
@@ -114,6 +118,7 @@ enum CSVIngest {
                         id: error.id,
                         reason: error.reason, event: Array(input)))
             }
+            Console.endProgress()
             WriteCommands.reportRecovery(summary)
             refusals.sort { $0.row.number < $1.row.number }
             for refusal in refusals {

@@ -57,11 +57,22 @@ enum Console {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes a line to standard error. Messages echo what they refuse (an id, a field's value, a name): every
-    /// control character in them but line breaks and tabs is written visibly (`TerminalText`), so a refused line
-    /// cannot retitle, clear or rewrite the terminal it is reported on.
+    /// Writes a line to standard error (clearing a progress line first). Messages echo what they refuse (an id, a
+    /// field's value, a name): every control character in them but line breaks and tabs is written visibly
+    /// (`TerminalText`), so a refused line cannot retitle, clear or rewrite the terminal it is reported on.
     static func err(_ text: String) {
         let bytes = Array((TerminalText.escape(text, keeping: "\n\t") + "\n").utf8)
+        progressLock.lock()
+        defer { progressLock.unlock() }
+        if progressShown {
+            writeStandardError(Array("\r\u{1B}[K".utf8))
+            progressShown = false
+        }
+        writeStandardError(bytes)
+    }
+
+    /// Writes `bytes` to standard error whole (a write cut short by a signal is resumed).
+    private static func writeStandardError(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw -> Int in
@@ -82,23 +93,76 @@ enum Console {
     /// Whether standard output is a terminal (tables by default then).
     static let stdoutIsTerminal = isatty(1) == 1
 
-    /// Shows progress on the terminal, overwriting the line; nothing when stderr is not a terminal.
-    static func progress(_ text: String) {
+    private static let progressLock = Lock()
+    nonisolated(unsafe) private static var throttle = ProgressThrottle()
+    nonisolated(unsafe) private static var progressShown = false
+
+    /// Shows progress on standard error when it is a terminal, overwriting the line (`\r`, then clearing it), at
+    /// most four times a second (`ProgressThrottle`); `stage`: a new stage of the work, shown at once. Nothing when
+    /// standard error is not a terminal (a pipe, a file, CI), so that what is written there is as it always was.
+    static func progress(_ text: @autoclosure () -> String, stage: Bool = false) {
         guard stderrIsTerminal else { return }
-        let bytes = Array("\r\u{1B}[K\(text)".utf8)
-        _ = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(2, $0, raw.count) } }
+        progressLock.lock()
+        defer { progressLock.unlock() }
+        let now = monotonicNanoseconds()
+        if stage {
+            throttle.shown(at: now)
+        } else if !throttle.allows(at: now) {
+            return
+        }
+        // One line: cut to the terminal's width, so that `\r` returns to its start.
+        let line = TerminalText.escape(text()).prefix(max(progressWidth - 1, 1))
+        writeStandardError(Array("\r\u{1B}[K\(line)".utf8))
+        progressShown = true
     }
 
-    /// Clears the progress line.
+    /// Clears the progress line, if one is shown.
     static func endProgress() {
         guard stderrIsTerminal else { return }
-        let bytes = Array("\r\u{1B}[K".utf8)
-        _ = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(2, $0, raw.count) } }
+        progressLock.lock()
+        defer { progressLock.unlock() }
+        guard progressShown else { return }
+        writeStandardError(Array("\r\u{1B}[K".utf8))
+        progressShown = false
     }
+
+    /// The width of the terminal on standard error.
+    private static let progressWidth: Int = {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }()
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    /// How wide a table may be: the terminal's on standard output, else `$COLUMNS`, else 100.
+    static let terminalWidth: Int = {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let text = environment("COLUMNS"), let columns = Int(text), columns > 0 {
+            return columns
+        }
+        return 100
+    }()
 
     /// An environment variable.
     static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)
     }
+}
+
+/// A mutex (progress can be reported from more than one thread).
+final class Lock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    func lock() { pthread_mutex_lock(mutex) }
+
+    func unlock() { pthread_mutex_unlock(mutex) }
 }

@@ -54,7 +54,7 @@ enum DemoCommand {
         }
         try FileOutput.writeAtomically(Array("made by ledger demo\n".utf8), to: marker)
 
-        Console.progress("demo: generating \(families) families")
+        Console.progress("demo: generating \(families) families", stage: true)
         let scenario = DemoScenario(families: families, seed: seed, today: today)
         let (appended, refusals) = try scenario.record(into: log, seed: seed) { appended, day in
             Console.progress("demo: \(appended) events recorded, up to \(day)")
@@ -66,21 +66,27 @@ enum DemoCommand {
             return .refused
         }
         let dashboard = "\(out)/dashboard"
+        Console.progress("demo: reading the log back", stage: true)
         let fold = try FoldCheckpoint.fold(
-            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false
+            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false,
+            progress: { Console.progress("demo: reading the log back: line \($0)") }
         ).fold
         ProcessExit.keep(fold)
+        Console.progress("demo: writing the dashboard", stage: true)
         let summary = try RebuildWriter.write(
             fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
+        Console.endProgress()
         // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
         RebuildFolders.remember(dashboard, for: log)
+        // The commands to try next, with `ledger` as it was run (a path when run by one, as `swift run` does).
+        let ledger = CommandLine.arguments.first ?? "ledger"
         Console.err(
             """
             demo: \(appended) events for \(summary.families) families written to \(log) (seed \(seed), today \(today))
             demo: dashboard at \(dashboard)/index.html (\(summary.obligations) obligations; open it in a browser)
-            try:  swift run ledger due --overdue --as-of \(today) --log \(log) --format table
-                  swift run ledger caseload --as-of \(today) --log \(log) --format table
-                  swift run ledger verify --log \(log)
+            try:  \(ledger) due --overdue --as-of \(today) --log \(log)
+                  \(ledger) caseload --as-of \(today) --log \(log)
+                  \(ledger) verify --log \(log)
             """)
         Console.out("\(dashboard)/index.html\n")
         return .done

@@ -37,7 +37,9 @@ enum ReadCommands {
     static let common = """
           --as-of DATE          events that had occurred by the end of DATE; statuses judged on DATE
           --known-at DATETIME   only events recorded by then (audit replay); RFC 3339, or a date (end of that day)
-          --format FORMAT       table (default at a terminal), json (default otherwise), jsonl, csv
+          --format FORMAT       table (default at a terminal), json (default otherwise), jsonl, csv (one value
+                                per cell: objects in named columns, `limit.min`; lists joined by "; ")
+          --wide                a table as wide as its cells (by default, as wide as the terminal)
           --log PATH            the log (default $LEDGER_LOG, else ./ledger.jsonl)
           --from-scratch        fold the whole log, ignoring (and not keeping) the checkpoint beside it
           --viewer ID           who is looking, recorded in the access log <log>.access with the operating-system
@@ -90,7 +92,7 @@ enum ReadCommands {
 
         init(_ raw: [String], flags: Set<String> = []) throws {
             arguments = try Arguments(
-                raw, flags: flags.union(["from-scratch"]), known: ReadCommands.known)
+                raw, flags: flags.union(["from-scratch", "wide"]), known: ReadCommands.known)
             var window = EventWindow()
             if let text = arguments.value("as-of") {
                 guard let date = CivilDate(text) else {
@@ -122,15 +124,18 @@ enum ReadCommands {
 
         var path: String { CommandRunner.logPath(arguments) }
 
+        /// How wide a table may be: the terminal's width, or unlimited with `--wide`.
+        var tableWidth: Int? { arguments.flags.contains("wide") ? nil : Console.terminalWidth }
+
         /// The fold of the log in the window for `scope`: from its checkpoint and the events since when it can, else
         /// from scratch (always with `--from-scratch`).
-        func fold(_ scope: FoldCheckpoint.Scope) throws -> (
+        func fold(_ scope: FoldCheckpoint.Scope, stage: String = "reading") throws -> (
             fold: LedgerFold, caseload: [CaseloadEntry]?
         ) {
             let result = try FoldCheckpoint.fold(
                 log: path, window: window, scope: scope,
                 fromScratch: arguments.flags.contains("from-scratch"),
-                progress: { Console.progress("reading: line \($0)") })
+                progress: { Console.progress("\(stage): line \($0)") })
             Console.endProgress()
             return result
         }
@@ -175,7 +180,8 @@ enum ReadCommands {
 
         func emit(_ rows: [JSONObject], tableColumns: [String]) throws {
             switch format {
-            case .table: Console.outBytes(RowWriter.table(rows, columns: tableColumns))
+            case .table:
+                Console.outBytes(RowWriter.table(rows, columns: tableColumns, width: tableWidth))
             case .json: Console.outBytes(RowWriter.json(rows))
             case .jsonl: Console.outBytes(RowWriter.jsonl(rows))
             case .csv: Console.outBytes(RowWriter.csv(rows))
@@ -212,9 +218,11 @@ enum ReadCommands {
         let filter = try filters(query, reports.fold, status: true)
         let workers = reports.fold.workers
         let families = reports.sortedFamilies
-        // Each row is made, filtered and written a block at a time (a county's families are many).
+        // Each row is made, filtered and written a block at a time (a county's families are many), in the columns
+        // `rebuild` writes too.
         try query.emit(
             count: families.count,
+            columns: Reports.columns(Reports.familyColumns, ofRowsFor: families),
             tableColumns: [
                 "family", "status", "level", "episode", "openedOn", "closedOn", "lead",
                 "reReferral", "awaitingTriageDays",
@@ -258,14 +266,14 @@ enum ReadCommands {
                     columns: [
                         "worker", "name", "role", "team", "fte", "families", "children", "limit",
                         "status",
-                    ]))
+                    ], width: query.tableWidth))
             Console.out("\n")
             Console.outBytes(
                 RowWriter.table(
                     (teams + [figures.service]).map(tableCaseloadRow),
                     columns: [
                         "team", "workers", "fte", "families", "children", "capacity", "status",
-                    ]))
+                    ], width: query.tableWidth))
         default:
             try query.emit(workers, tableColumns: [])
         }
@@ -379,6 +387,7 @@ enum ReadCommands {
         let policy = reports.fold.policy(on: reports.asOf)
         try query.emit(
             count: families.count,
+            columns: Reports.columns(Reports.pbrColumns, ofRowsFor: families),
             tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"]
         ) {
             guard filter.keeps(families[$0], workers: workers),
@@ -408,14 +417,45 @@ enum ReadCommands {
         }
         let row = try query.reports().monthly(year: first.year, month: first.month)
         if query.format == .table {
-            let rows = row.members.map {
-                JSONObject([JSONMember("figure", .string($0.key)), JSONMember("value", $0.value)])
-            }
-            Console.outBytes(RowWriter.table(rows, columns: ["figure", "value"], maxWidth: 120))
+            Console.outBytes(
+                RowWriter.table(
+                    monthlyTableRows(row), columns: ["figure", "value"], width: query.tableWidth))
         } else {
             try query.emit([row], tableColumns: [])
         }
         return .done
+    }
+
+    /// The monthly report as a figure per line, for reading: closures by reason and timeliness per rule as
+    /// indented lines under their total ("18 of 22 on time").
+    static func monthlyTableRows(_ row: JSONObject) -> [JSONObject] {
+        func line(_ figure: String, _ value: JSONValue) -> JSONObject {
+            JSONObject([JSONMember("figure", .string(figure)), JSONMember("value", value)])
+        }
+        var rows: [JSONObject] = []
+        for member in row.members {
+            switch member.key {
+            case "closuresTotal": continue
+            case "closures":
+                rows.append(line("closures", row["closuresTotal"] ?? .null))
+                for reason in member.value.objectValue?.members ?? [] {
+                    rows.append(line("  \(reason.key)", reason.value))
+                }
+            case "timeliness":
+                rows.append(line("timeliness", .string("on time, of those due")))
+                for rule in member.value.objectValue?.members ?? [] {
+                    let figures = rule.value.objectValue
+                    rows.append(
+                        line(
+                            "  \(rule.key)",
+                            .string(
+                                "\(RowWriter.cellText(figures?["onTime"])) of \(RowWriter.cellText(figures?["due"]))"
+                            )))
+                }
+            default: rows.append(line(member.key, member.value))
+            }
+        }
+        return rows
     }
 
     static func timeline(_ raw: [String]) throws -> ExitStatus {
@@ -470,12 +510,15 @@ enum ReadCommands {
         try AccessAudit.begin(
             command: "rebuild", family: nil, arguments: query.arguments, log: query.path)
         RebuildWriter.favourMemory()
-        let fold = try query.fold(FoldCheckpoint.everything).fold
+        Console.progress("rebuild: reading the log", stage: true)
+        let fold = try query.fold(FoldCheckpoint.everything, stage: "rebuild: reading the log").fold
         ProcessExit.keep(fold)
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
+        Console.progress("rebuild: writing the projections and the pages into \(out)", stage: true)
         let summary = try RebuildWriter.write(
             fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
+        Console.endProgress()
         RebuildFolders.remember(out, for: query.path)
         Console.err(
             "rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")

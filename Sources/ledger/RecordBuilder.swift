@@ -4,18 +4,19 @@ import LedgerEngine
 
 /// Builds one event from `ledger record` flags, typing each value by the catalogue.
 enum RecordBuilder {
-    /// The flags that say where and by whom an event is recorded, not what it says. `--worker` and `--role` are
-    /// also data fields of some types (`worker.allocated`'s worker, `worker.registered`'s role): for a type with
-    /// such a field the flag sets the field, and the envelope is given as `--worker-stream`/`--actor-role`.
+    /// The flags that say where and by whom an event is recorded, not what it says. `--worker`, `--role` and
+    /// `--id` are also data fields of some types (`worker.allocated`'s worker, `worker.registered`'s role,
+    /// `team.defined`'s id): for a type with such a field the flag sets the field, and the envelope is given as
+    /// `--worker-stream`/`--actor-role`/`--event-id`.
     static let envelope: Set<String> = [
         "log", "actor", "actor-role", "role", "family", "worker", "worker-stream", "system",
-        "stream", "on", "id",
+        "stream", "on", "id", "event-id",
         "data", "org",
     ]
 
     /// The envelope flags a type's own fields take over.
     static func dataFlags(of eventType: EventType) -> Set<String> {
-        Set(eventType.fields.map(\.name)).intersection(["worker", "role", "data"])
+        Set(eventType.fields.map(\.name)).intersection(["worker", "role", "data", "id"])
     }
 
     static func build(type: String, arguments: Arguments, store: LedgerStore) throws -> JSONObject {
@@ -87,7 +88,11 @@ enum RecordBuilder {
         }
         let occurred = arguments.value("on") ?? store.environment.now().londonDate.description
         var event = JSONObject()
-        if let id = arguments.value("id") { event["id"] = .string(id) }
+        if let id = arguments.value("event-id")
+            ?? (owned.contains("id") ? nil : arguments.value("id"))
+        {
+            event["id"] = .string(id)
+        }
         event["stream"] = .string(stream)
         event["type"] = .string(type)
         event["occurredAt"] = .string(occurred)
@@ -157,6 +162,15 @@ enum RecordBuilder {
             }
             return .array(
                 try text.split(separator: ",").map { try typed(String($0), element, flag: flag) })
+        case .textOrList:
+            // Text as it is; a JSON array of texts as that list.
+            guard text.first == "[" else { return .string(text) }
+            guard let value = try? JSONParser.parse(text),
+                value.arrayValue?.allSatisfy({ $0.stringValue != nil }) == true
+            else {
+                throw UsageError(message: "--\(flag) must be text, or a JSON array of texts")
+            }
+            return value
         case .object, .anyObject:
             guard let value = try? JSONParser.parse(text), value.objectValue != nil else {
                 throw UsageError(
@@ -184,8 +198,9 @@ enum RecordBuilder {
         case .any:
             stream = "(--family REF | --worker ID | --system ID | --org: the target's stream)"
         }
+        let id = dataFlags(of: eventType).contains("id") ? "--event-id" : "--id"
         var lines = [
-            "usage: ledger record \(type) --actor ID \(stream) [--on DATE] [--id ID] [--FIELD VALUE …]"
+            "usage: ledger record \(type) --actor ID \(stream) [--on DATE] [\(id) ID] [--FIELD VALUE …]"
         ]
         if eventType.managerOnly { lines.append("Needs a manager actor.") }
         lines.append(eventType.fields.isEmpty ? "Fields: none." : "Fields:")
@@ -197,6 +212,9 @@ enum RecordBuilder {
             lines.append(
                 "--role sets data.role; the actor's role (if not their registered one) is --actor-role."
             )
+        }
+        if dataFlags(of: eventType).contains("id") {
+            lines.append("--id sets data.id; the event's own id (if not a new one) is --event-id.")
         }
         if dataFlags(of: eventType).contains("data") {
             lines.append(

@@ -184,9 +184,10 @@ enum WriteCommands {
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
+            Console.progress("ingest \(path)", stage: true)
             let summary = try store.append(source, mode: .ingest(batchSize: batch)) {
                 number, outcome, input in
-                if number % 50_000 == 0 { Console.progress("ingest \(path): line \(number)") }
+                if number % 1_000 == 0 { Console.progress("ingest \(path): line \(number)") }
                 guard case .refused(let error) = outcome else { return }
                 if let rejects {
                     try rejects.write(Rejects.line(file: path, error: error, input: input))
@@ -241,8 +242,9 @@ enum WriteCommands {
         true/false, comma-separated lists); a dotted name sets a member of an object
         (--familyStar.keepingSafe 7). --data gives the whole data object as JSON. --on is when it happened
         (YYYY-MM-DD or RFC 3339; default today). The actor's role is their registered role unless --actor-role
-        (or --role, for a type with no role field). A type's own worker and role fields take --worker and
-        --role; its stream is then --worker-stream. A list of objects is a JSON array (--members '[{…}]').
+        (or --role, for a type with no role field). A type's own worker, role and id fields take --worker,
+        --role and --id; its stream is then --worker-stream, the event's id --event-id. A list of objects is a
+        JSON array (--members '[{…}]').
         ledger record TYPE --help lists TYPE's fields.
         Examples:
           ledger record contact.attempted --family F-102 --actor w-017 --method phone --outcome no-answer
@@ -314,6 +316,7 @@ enum WriteCommands {
         let anchor = try head("expect-head")
         let accessAnchor = try head("expect-access-head")
         let path = CommandRunner.logPath(arguments)
+        Console.progress("verify: checking \(path)", stage: true)
         let report = try LedgerVerifier.verify(path: path, expectHead: anchor) { count in
             Console.progress("verify: \(count) events")
         }

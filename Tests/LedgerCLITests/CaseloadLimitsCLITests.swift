@@ -69,7 +69,7 @@ struct CaseloadLimitsCLITests {
             ["rebuild", "--out", site, "--as-of", "2026-11-23", "--log", log], in: directory)
         try #require(rebuilt.status == 0, "\(rebuilt.stderr)")
         let index = String(decoding: readBytes(site + "/index.html"), as: UTF8.self)
-        #expect(index.contains("Ana Lee <span class=\"meta id\">(w-018)</span>"))
+        #expect(index.contains("Ana Lee <span class=\"meta nowrap id\">(w-018)</span>"))
         #expect(index.contains("no limit set") && !index.contains("0–0"))
     }
 

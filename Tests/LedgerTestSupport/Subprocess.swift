@@ -49,7 +49,10 @@ public enum Subprocess {
         while let entry = environ[index] {
             let text = String(cString: entry)
             let name = String(text.prefix(while: { $0 != "=" }))
-            if environment[name] == nil && name != "LEDGER_FAULT" && name != "LEDGER_NOW" {
+            // The caller's terminal width would change a table's: a test gives COLUMNS when it means one.
+            if environment[name] == nil && name != "LEDGER_FAULT" && name != "LEDGER_NOW"
+                && name != "COLUMNS"
+            {
                 env.append(text)
             }
             index += 1
@@ -93,6 +96,66 @@ public enum Subprocess {
         return Result(
             status: status, stdout: String(decoding: readBytes(out), as: UTF8.self),
             stderr: String(decoding: readBytes(err), as: UTF8.self))
+    }
+
+    /// Runs `ledger` with `arguments` to completion, its standard error a terminal (a pseudo-terminal this process
+    /// reads) and its standard output a file: what a person at a terminal sees on standard error, byte for byte as
+    /// the terminal gets it (the terminal writes each line break as CR LF). Nil when no pseudo-terminal can be had.
+    public static func ledgerOnTerminal(
+        _ arguments: [String], environment: [String: String] = [:], in directory: TemporaryDirectory
+    ) -> Result? {
+        // The C library's pseudo-terminal calls, which the Glibc module does not declare.
+        typealias Open = @convention(c) (Int32) -> Int32
+        typealias Name = @convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32
+        guard let openSymbol = dlsym(nil, "posix_openpt"), let grantSymbol = dlsym(nil, "grantpt"),
+            let unlockSymbol = dlsym(nil, "unlockpt"), let nameSymbol = dlsym(nil, "ptsname_r")
+        else { return nil }
+        let master = unsafeBitCast(openSymbol, to: Open.self)(O_RDWR | O_NOCTTY)
+        guard master >= 0 else { return nil }
+        defer { close(master) }
+        var name = [CChar](repeating: 0, count: 256)
+        guard unsafeBitCast(grantSymbol, to: Open.self)(master) == 0,
+            unsafeBitCast(unlockSymbol, to: Open.self)(master) == 0,
+            unsafeBitCast(nameSymbol, to: Name.self)(master, &name, name.count) == 0
+        else { return nil }
+        let terminal = String(
+            decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Held open here too, so that reading the master waits for output rather than failing before the child has
+        // opened its side.
+        let held = open(terminal, O_RDWR | O_NOCTTY)
+        guard held >= 0 else { return nil }
+        let out = directory.file(".out-\(counter())")
+        let pid = spawn(
+            [ledgerBinary] + arguments, environment: environment, stdoutPath: out,
+            stderrPath: terminal)
+        guard pid > 0 else {
+            close(held)
+            return nil
+        }
+        var seen: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var status: Int32?
+        while true {
+            var poll = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            if Glibc.poll(&poll, 1, 50) > 0 {
+                let count = read(master, &buffer, buffer.count)
+                if count > 0 {
+                    seen += buffer[0..<count]
+                    continue
+                }
+            }
+            // Nothing waiting: once the child has exited, everything it wrote has been read.
+            if let status {
+                close(held)
+                return Result(
+                    status: status, stdout: String(decoding: readBytes(out), as: UTF8.self),
+                    stderr: String(decoding: seen, as: UTF8.self))
+            }
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid {
+                status = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+            }
+        }
     }
 
     nonisolated(unsafe) private static var next = 0

@@ -289,6 +289,47 @@ struct DashboardTests {
     }
 
     @Test(
+        "referrals waiting for triage are listed with their age, the longest first, after the caseloads (issue 20)"
+    )
+    func waitingForTriage() throws {
+        let ledger = try TestLedger(profile: "leicestershire-early-help")
+        var lines = Events.staff
+        // F-1 referred 10 days before F-2; F-3 triaged (no longer waiting).
+        for (ref, on) in [("F-2", "2026-05-22"), ("F-1", "2026-05-12"), ("F-3", "2026-05-01")] {
+            lines.append(Events.referral(ref, on: on, childID: "10000" + ref.dropFirst(2)))
+        }
+        lines.append(
+            Events.line(
+                id: "t-F-3", stream: "family:F-3", type: "triage.completed", on: "2026-05-02",
+                actor: "m-001", role: "team-manager",
+                data: ["outcome": 4, "priority": "high", "level": "targeted"]))
+        for outcome in try ledger.append(lines) {
+            if case .refused(let error) = outcome { Issue.record("\(error)") }
+        }
+        var fold = LedgerFold()
+        try EventScanner.scan(path: ledger.path, window: EventWindow()) { fold.apply($0) }
+        let reports = Reports(fold: fold, asOf: try #require(CivilDate("2026-06-01")))
+        let index = Dashboard.index(
+            reports: reports, caseload: reports.caseload(), obligations: reports.obligations(),
+            pbr: [], monthly: reports.monthly(year: 2026, month: 5), policyName: "leicestershire")
+        let waiting = try #require(
+            index.split(separator: "<h2 id=\"triage\">").last?.split(separator: "</section>").first)
+        #expect(
+            waiting
+                == "Referrals waiting for triage, the longest first (2)</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\" class=\"hide-narrow\">Referred</th><th scope=\"col\">Days waiting</th></tr></thead><tbody>"
+                + "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/F-1.html\">F-1</a></th><td>Megan, Parent</td><td class=\"hide-narrow nowrap\">2026-05-12</td><td>20</td></tr>"
+                + "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/F-2.html\">F-2</a></th><td>Megan, Parent</td><td class=\"hide-narrow nowrap\">2026-05-22</td><td>10</td></tr>"
+                + "</tbody></table></div>")
+        #expect(index.contains("<div class=\"card\"><b>2</b>referrals waiting for triage</div>"))
+        // The manager's questions in order: overdue, caseloads, waiting for triage, due soon, then finding a family.
+        let headings = ["overdue", "caseloads", "triage", "due-soon", "families"].map {
+            index.range(of: "<h2 id=\"\($0)\">")?.lowerBound
+        }
+        let found = headings.compactMap { $0 }
+        #expect(found.count == 5 && found == found.sorted())
+    }
+
+    @Test(
         "phone width keeps the caseload's status and short overdue rows; print is A4 with headings kept"
     )
     func narrowAndPrint() throws {
@@ -308,6 +349,19 @@ struct DashboardTests {
             index.contains(
                 "<td class=\"hide-narrow nowrap\">2026-03-10</td><td class=\"hide-narrow status-overdue\">overdue</td><td>83</td>"
             ))
+        // The family page's obligations stack at phone width (issue 20: the lead column scrolled sideways): each row
+        // a block, every cell but what is due with its heading.
+        #expect(
+            page.contains(
+                "table.stack thead{display:none}table.stack tr{display:block;"))
+        #expect(
+            page.contains(
+                "<table class=\"stack\"><thead><tr><th scope=\"col\">What</th>"))
+        #expect(
+            page.contains(
+                "<td class=\"nowrap\" data-label=\"Due\">2026-03-10</td><td class=\"status-overdue\" data-label=\"Status\">overdue</td><td data-label=\"Days late\">83</td><td data-label=\"Lead worker\">Worker w-017"
+            ))
+        #expect(!index.contains("class=\"stack\"") && !index.contains("data-label="))
         // The Family Star's heading, drawing and legend print together.
         #expect(
             page.contains(

@@ -77,7 +77,7 @@ struct PbRClaimTests {
         #expect(never.text("claimable") == "")
         let engaged = try Self.row(
             [Self.triage, Self.engagement, job], criteria: ["worklessness", "health"])
-        #expect(engaged.text("claimable") == "attachment;employment")
+        #expect(engaged.text("claimable") == "attachment; employment")
     }
 
     @Test(
@@ -142,11 +142,11 @@ struct PbRClaimTests {
             try education([
                 attendance("c-1", 95, id: "a1"), attendance("c-2", 91, id: "a2"),
                 attendance("c-3", 90, id: "a3"),
-            ]) == ("met", "a1;a2;a3"))
+            ]) == ("met", "a1; a2; a3"))
         #expect(
             try education([
                 attendance("c-1", 95, id: "a1"), attendance("c-2", 89, id: "a2"),
                 attendance("c-3", 90, id: "a3"),
-            ]) == ("not-met", "a1;a2;a3"))
+            ]) == ("not-met", "a1; a2; a3"))
     }
 }

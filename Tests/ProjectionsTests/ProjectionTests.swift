@@ -115,7 +115,7 @@ struct ProjectionTests {
         #expect(atAssessment.text("attached") == "true")
         #expect(
             atAssessment.text("criteria")
-                == "crime-asb;education;children-need-help;worklessness;domestic-abuse")
+                == "crime-asb; education; children-need-help; worklessness; domestic-abuse")
         #expect(
             Self.progress(atAssessment, "children-need-help") == ("not-met", ["megan-assessment"]))
         #expect(Self.progress(atAssessment, "domestic-abuse") == ("not-met", ["megan-assessment"]))
@@ -138,7 +138,7 @@ struct ProjectionTests {
         // Six months after Dale's ASB, and Ellie 27 weeks in work off JSA: the employment trump card.
         let later = try #require(try scenario.reports(asOf: "2026-11-01").pbr().first)
         #expect(Self.progress(later, "crime-asb") == ("met", []))
-        #expect(later.text("claimable") == "attachment;employment")
+        #expect(later.text("claimable") == "attachment; employment")
         // The families row shows both stars and the UFRN from the youngest child (Mark).
         let family = try #require(try scenario.reports(asOf: "2026-08-01").families().first)
         #expect(family.text("ufrn") == "EH03900105F")
@@ -401,10 +401,10 @@ struct ProjectionTests {
         #expect(
             String(decoding: rows, as: UTF8.self)
                 == [
-                    "<tr><td>9</td><td>2026-03-05</td><td><del>Home visit (FSW Worker w-017)</del><span class=\"why\">Corrected (seq 10): It was the joint visit</span>Joint visit with the social worker (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
-                    "<tr><td>10</td><td>2026-03-06</td><td>Correction of visit-1: It was the joint visit (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
-                    "<tr><td>11</td><td>2026-03-07</td><td><del>Note: Wrong &lt;family&gt; — Meant for F-2 &amp; F-3 (FSW Worker w-017)</del><span class=\"why\">Voided (seq 12): Entered on the &quot;wrong&quot; family</span></td><td class=\"hide-narrow\">\(recorded)</td></tr>",
-                    "<tr><td>12</td><td>2026-03-08</td><td>Voided note-1 (entered in error): Entered on the &quot;wrong&quot; family (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
+                    "<tr><td>9</td><td class=\"nowrap\">2026-03-05</td><td><del>Home visit (FSW Worker w-017)</del><span class=\"why\">Corrected (seq 10): It was the joint visit</span>Joint visit with the social worker (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
+                    "<tr><td>10</td><td class=\"nowrap\">2026-03-06</td><td>Correction of visit-1: It was the joint visit (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
+                    "<tr><td>11</td><td class=\"nowrap\">2026-03-07</td><td><del>Note: Wrong &lt;family&gt; — Meant for F-2 &amp; F-3 (FSW Worker w-017)</del><span class=\"why\">Voided (seq 12): Entered on the &quot;wrong&quot; family</span></td><td class=\"hide-narrow\">\(recorded)</td></tr>",
+                    "<tr><td>12</td><td class=\"nowrap\">2026-03-08</td><td>Voided note-1 (entered in error): Entered on the &quot;wrong&quot; family (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
                 ].joined())
     }
 
@@ -445,10 +445,10 @@ struct ProjectionTests {
         let figures = Reports(fold: fold, asOf: try #require(CivilDate("2026-04-01"))).caseload()
         let half = try #require(figures.workers.first { $0.text("worker") == "w-017" })
         #expect(half.text("families") == "6" && half.text("children") == "6")
-        #expect(RowWriter.cellText(half["limit"]) == #"{"min":5,"max":7.5,"unit":"families"}"#)
+        #expect(RowWriter.cellText(half["limit"]) == "min: 5, max: 7.5, unit: families")
         #expect(half.text("status") == "within")
         let own = try #require(figures.workers.first { $0.text("worker") == "w-018" })
-        #expect(RowWriter.cellText(own["limit"]) == #"{"min":2,"max":3,"unit":"families"}"#)
+        #expect(RowWriter.cellText(own["limit"]) == "min: 2, max: 3, unit: families")
         #expect(own.text("status") == "within")
         // Every registered worker is listed (issue 20): the manager too, with no limit and no status.
         #expect(figures.workers.count == 3)
@@ -458,7 +458,7 @@ struct ProjectionTests {
         #expect(
             team.text("fte") == "2.5" && team.text("families") == "9"
                 && team.text("withoutLimit") == "1")
-        #expect(RowWriter.cellText(team["capacity"]) == #"{"min":7,"max":10.5,"unit":"families"}"#)
+        #expect(RowWriter.cellText(team["capacity"]) == "min: 7, max: 10.5, unit: families")
     }
 
     @Test("the same log gives byte-identical output")
