@@ -63,15 +63,4 @@ struct FoldMeaningTests {
         }
         #expect(forgetful != today)
     }
-
-    @Test("worked out in a few milliseconds")
-    func cost() {
-        let clock = ContinuousClock()
-        _ = LedgerFold.fingerprint()
-        let elapsed = clock.measure { _ = LedgerFold.fingerprint() }
-        #expect(
-            elapsed < .milliseconds(500),
-            "debug build; the release build's cost is in BENCHMARKS.md")
-        print("fold meaning fingerprint: \(elapsed)")
-    }
 }
