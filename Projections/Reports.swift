@@ -18,6 +18,11 @@ public struct Reports: Sendable {
 
     // MARK: families
 
+    /// Every status `status(of:)` gives, in the order a family moves through them.
+    public static let familyStatuses = [
+        "referred", "triaged", "allocated", "engaged", "stepped-up", "closed",
+    ]
+
     public static func status(of episode: Episode) -> String {
         if !episode.isOpen { return "closed" }
         if episode.stepUpAcceptedOn != nil { return "stepped-up" }

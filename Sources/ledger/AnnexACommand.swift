@@ -22,7 +22,7 @@ enum AnnexACommand {
         """
 
     static func run(_ raw: [String]) throws -> ExitStatus {
-        let query = try ReadCommands.Query(raw)
+        let query = try ReadCommands.Query(raw, options: [])
         guard query.arguments.positionals.isEmpty else {
             throw UsageError(message: "unexpected \(query.arguments.positionals[0])")
         }

@@ -35,7 +35,7 @@ enum IntegrationCommands {
         """
 
     static func export(_ raw: [String]) throws -> ExitStatus {
-        let query = try ReadCommands.Query(raw)
+        let query = try ReadCommands.Query(raw, options: ["out"])
         guard let out = query.arguments.value("out") else {
             throw UsageError(message: "--out DIR is required")
         }

@@ -46,7 +46,7 @@ enum ReadCommands {
                                 user (default $LEDGER_VIEWER); see `ledger access`
         """
     static let familiesHelp =
-        "usage: ledger families [--family REF] [--worker ID] [--team ID] [options]\n\n\(common)"
+        "usage: ledger families [--family REF] [--worker ID] [--team ID] [--status STATUS] [options]\n\n\(common)"
     static let caseloadHelp = """
         usage: ledger caseload [--worker ID] [--team ID] [options]
 
@@ -79,10 +79,9 @@ enum ReadCommands {
         `ledger NAME --format json|csv`.
         """
 
-    static let known: Set<String> = [
-        "log", "as-of", "known-at", "format", "family", "worker", "team", "status", "rule", "month",
-        "out", "viewer",
-    ]
+    /// The options every read command takes; each command names its own filters besides (`Query.init`), so a
+    /// filter a command does not apply is a usage error, never silently ignored.
+    static let commonOptions: Set<String> = ["log", "as-of", "known-at", "format", "viewer"]
 
     struct Query {
         var arguments: Arguments
@@ -90,9 +89,10 @@ enum ReadCommands {
         var asOf: CivilDate
         var format: OutputFormat
 
-        init(_ raw: [String], flags: Set<String> = []) throws {
+        init(_ raw: [String], options: Set<String>, flags: Set<String> = []) throws {
             arguments = try Arguments(
-                raw, flags: flags.union(["from-scratch", "wide"]), known: ReadCommands.known)
+                raw, flags: flags.union(["from-scratch", "wide"]),
+                known: ReadCommands.commonOptions.union(options))
             var window = EventWindow()
             if let text = arguments.value("as-of") {
                 guard let date = CivilDate(text) else {
@@ -197,6 +197,14 @@ enum ReadCommands {
     static func filters(_ query: Query, _ fold: LedgerFold, status: Bool = false) throws
         -> ProjectionFilter
     {
+        if status, let given = query.arguments.value("status"),
+            !Reports.familyStatuses.contains(given)
+        {
+            throw UsageError(
+                message:
+                    "--status must be one of \(Reports.familyStatuses.joined(separator: ", ")), not \"\(given)\""
+            )
+        }
         let filter = ProjectionFilter(
             family: query.arguments.value("family").map(AccessCommands.familyRef),
             worker: query.arguments.value("worker"), team: query.arguments.value("team"),
@@ -211,7 +219,7 @@ enum ReadCommands {
     }
 
     static func families(_ raw: [String]) throws -> ExitStatus {
-        let query = try Query(raw)
+        let query = try Query(raw, options: ["family", "worker", "team", "status"])
         try requireLog(query)
         try AccessAudit.beginProjection("families", query)
         let reports = try query.reports(FoldCheckpoint.families)
@@ -235,7 +243,7 @@ enum ReadCommands {
     }
 
     static func caseload(_ raw: [String]) throws -> ExitStatus {
-        let query = try Query(raw)
+        let query = try Query(raw, options: ["worker", "team"])
         try requireLog(query)
         try AccessAudit.begin(
             command: "caseload", family: nil, arguments: query.arguments, log: query.path)
@@ -299,7 +307,8 @@ enum ReadCommands {
     }
 
     static func due(_ raw: [String]) throws -> ExitStatus {
-        let query = try Query(raw, flags: ["overdue"])
+        let query = try Query(
+            raw, options: ["status", "rule", "family", "worker", "team"], flags: ["overdue"])
         try requireLog(query)
         try AccessAudit.beginProjection("due", query)
         var wanted: Obligation.Status?
@@ -375,7 +384,7 @@ enum ReadCommands {
     }
 
     static func pbr(_ raw: [String]) throws -> ExitStatus {
-        let query = try Query(raw, flags: ["claimable"])
+        let query = try Query(raw, options: ["family"], flags: ["claimable"])
         try requireLog(query)
         try AccessAudit.beginProjection("pbr", query)
         let reports = try query.reports(FoldCheckpoint.families)
@@ -400,7 +409,7 @@ enum ReadCommands {
     }
 
     static func monthly(_ raw: [String]) throws -> ExitStatus {
-        var query = try Query(raw)
+        var query = try Query(raw, options: ["month"])
         try requireLog(query)
         guard let text = query.arguments.value("month") else {
             throw UsageError(message: "--month YYYY-MM is required")
@@ -459,7 +468,7 @@ enum ReadCommands {
     }
 
     static func timeline(_ raw: [String]) throws -> ExitStatus {
-        let query = try Query(raw)
+        let query = try Query(raw, options: [])
         try requireLog(query)
         guard query.arguments.positionals.count == 1, let given = query.arguments.positionals.first
         else {
@@ -502,7 +511,7 @@ enum ReadCommands {
     }
 
     static func rebuild(_ raw: [String]) throws -> ExitStatus {
-        let query = try Query(raw)
+        let query = try Query(raw, options: ["out"])
         try requireLog(query)
         guard let out = query.arguments.value("out") else {
             throw UsageError(message: "--out DIR is required")

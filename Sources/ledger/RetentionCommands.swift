@@ -55,7 +55,7 @@ enum RetentionCommands {
         """
 
     static func retention(_ raw: [String]) throws -> ExitStatus {
-        let query = try ReadCommands.Query(raw)
+        let query = try ReadCommands.Query(raw, options: [])
         try ReadCommands.requireLog(query)
         // A bulk read (every family's dates): one access entry, as for the other projections.
         try AccessAudit.begin(
@@ -199,7 +199,8 @@ enum RetentionCommands {
             FileOutput.remove(page)
             FileOutput.remove(spare)
             do {
-                let query = try ReadCommands.Query(["--log", path, "--format", "json"])
+                let query = try ReadCommands.Query(
+                    ["--log", path, "--format", "json"], options: [])
                 RebuildWriter.favourMemory()
                 let fold = try query.fold(FoldCheckpoint.everything).fold
                 _ = try RebuildWriter.write(

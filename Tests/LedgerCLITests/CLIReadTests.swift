@@ -156,6 +156,51 @@ struct CLIReadTests {
         #expect(timeline.status == 0 && timeline.stdout.contains("referral.received"))
     }
 
+    /// Filters a command does not apply, given to it: each a usage error naming the option, never an answer
+    /// that looks filtered and is not (an adversary found `pbr --team`, `caseload --status`, `monthly --family`
+    /// and `timeline --worker` accepted and ignored).
+    static let unappliedFilters: [[String]] = [
+        ["pbr", "--team", "north"], ["pbr", "--worker", "w-101"], ["pbr", "--status", "open"],
+        ["caseload", "--status", "over"], ["caseload", "--family", "F-1001"],
+        ["monthly", "--month", "2026-01", "--family", "F-1001"],
+        ["monthly", "--month", "2026-01", "--team", "north"],
+        ["timeline", "F-1001", "--worker", "w-101"], ["families", "--month", "2026-01"],
+        ["retention", "--family", "F-1001"],
+        ["annex-a", "--as-of", "2026-11-23", "--team", "north"],
+    ]
+
+    @Test(
+        "a filter the command does not apply is a usage error, never ignored",
+        arguments: unappliedFilters)
+    func unappliedFilter(command: [String]) throws {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(
+            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let result = Subprocess.ledger(
+            command + ["--log", directory.file("d/ledger.jsonl")], in: directory)
+        let option = try #require(command.last { $0.hasPrefix("--") && $0 != "--as-of" })
+        #expect(result.status == 2, "\(command): \(result.status)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains(option), "\(command): \(result.stderr)")
+    }
+
+    @Test("families --status takes only a status a family can have")
+    func familyStatusChecked() {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(
+            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let log = directory.file("d/ledger.jsonl")
+        let bogus = Subprocess.ledger(
+            ["families", "--status", "bogus", "--log", log], in: directory)
+        #expect(bogus.status == 2)
+        #expect(bogus.stderr.contains("referred, triaged, allocated, engaged, stepped-up, closed"))
+        let closed = Subprocess.ledger(
+            ["families", "--status", "closed", "--format", "jsonl", "--log", log], in: directory)
+        #expect(closed.status == 0)
+        #expect(
+            closed.stdout.split(separator: "\n").allSatisfy { $0.contains(#""status":"closed""#) })
+    }
+
     @Test("due --overdue as of a date lists only overdue obligations; bad options are usage errors")
     func dueOverdue() {
         let directory = TemporaryDirectory()
