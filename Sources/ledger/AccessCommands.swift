@@ -133,7 +133,7 @@ enum AccessCommands {
         try FileOutput.makeDirectory(out)
         try FileOutput.writeAtomically(text: bundle.html, to: out + "/index.html")
         try FileOutput.writeAtomically(bundle.json, to: out + "/events.json")
-        Console.err(
+        Console.errLine(
             "exported \(events.count) events of family \(family) (\(bundle.withheld.count) items withheld, listed in the bundle) into \(out)"
         )
         Console.out("\(out)/index.html\n")

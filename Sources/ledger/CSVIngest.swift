@@ -126,7 +126,7 @@ enum CSVIngest {
                     try rejects.write(Rejects.row(file: path, refusal: refusal, table: table))
                 } else {
                     let column = refusal.column.map { " (column \"\($0)\")" } ?? ""
-                    Console.err(
+                    Console.errLine(
                         "refused: \(path) row \(refusal.row.number)\(column): \(refusal.reason)")
                 }
             }

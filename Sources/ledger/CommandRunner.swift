@@ -54,7 +54,7 @@ enum CommandRunner {
             return arguments.isEmpty ? .usage : .done
         }
         guard let command = commands.first(where: { $0.name == name }) else {
-            Console.err("ledger: unknown command \"\(name)\" (ledger --help lists them)")
+            Console.errLine("ledger: unknown command \"\(name)\" (ledger --help lists them)")
             return .usage
         }
         let rest = Array(arguments.dropFirst())
@@ -73,25 +73,25 @@ enum CommandRunner {
             try AccessAudit.confirm()
             return status
         } catch let error as AccessLogError {
-            Console.err("ledger \(name): \(error)")
+            Console.errLine("ledger \(name): \(error)")
             return .refused
         } catch let error as UsageError {
-            Console.err("ledger \(name): \(error.message) (ledger \(name) --help)")
+            Console.errLine("ledger \(name): \(error.message) (ledger \(name) --help)")
             return .usage
         } catch let error as ValidationError {
-            Console.err("ledger \(name): refused: \(error)")
+            Console.errLine("ledger \(name): refused: \(error)")
             return .refused
         } catch let error as VerifyFailure {
-            Console.err("ledger \(name): FAILED: \(error)")
+            Console.errLine("ledger \(name): FAILED: \(error)")
             return .refused
         } catch let error as EventLogError {
-            Console.err("ledger \(name): \(error)")
+            Console.errLine("ledger \(name): \(error)")
             return .refused
         } catch let error as PolicyError {
-            Console.err("ledger \(name): policy refused: \(error)")
+            Console.errLine("ledger \(name): policy refused: \(error)")
             return .refused
         } catch {
-            Console.err("ledger \(name): \(error)")
+            Console.errLine("ledger \(name): \(error)")
             return .refused
         }
     }

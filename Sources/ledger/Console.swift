@@ -60,6 +60,14 @@ enum Console {
     /// Writes a line to standard error (clearing a progress line first). Messages echo what they refuse (an id, a
     /// field's value, a name): every control character in them but line breaks and tabs is written visibly
     /// (`TerminalText`), so a refused line cannot retitle, clear or rewrite the terminal it is reported on.
+    /// Writes `text` to standard error as one line: every control character in it, line breaks and tabs too, is
+    /// written visibly (`TerminalText`). For a message that echoes what someone typed or a file held (an error,
+    /// a refusal): a value holding a line break cannot start a line of its own that reads as ours
+    /// ("refused: …", "appended …").
+    static func errLine(_ text: String) {
+        err(TerminalText.escape(text))
+    }
+
     static func err(_ text: String) {
         let bytes = Array((TerminalText.escape(text, keeping: "\n\t") + "\n").utf8)
         progressLock.lock()

@@ -62,7 +62,7 @@ enum DemoCommand {
         Console.endProgress()
         if !refusals.isEmpty {
             // The scenario only makes valid events; a refusal here is a bug worth seeing.
-            for refusal in refusals.prefix(10) { Console.err("demo: refused \(refusal)") }
+            for refusal in refusals.prefix(10) { Console.errLine("demo: refused \(refusal)") }
             return .refused
         }
         let dashboard = "\(out)/dashboard"

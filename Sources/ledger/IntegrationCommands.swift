@@ -46,7 +46,7 @@ enum IntegrationCommands {
         try AccessAudit.confirm()
         // Export's window is only the one asked for: without --as-of or --known-at, every event.
         let summary = try ExportWriter.write(log: query.path, window: query.window, to: out)
-        Console.err(
+        Console.errLine(
             "exported \(summary.rows) events into \(summary.partitions) partitions of \(out)")
         return .done
     }

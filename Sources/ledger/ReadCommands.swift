@@ -485,7 +485,7 @@ enum ReadCommands {
             if query.window.asOf == nil && query.window.knownAt == nil {
                 throw ProjectionFilter.Unknown(description: "no family \(family) in the log")
             }
-            Console.err("no events for family \(family) in this window")
+            Console.errLine("no events for family \(family) in this window")
         }
         if query.format == .html {
             Console.out(Dashboard.timelinePage(family: family, entries: entries))
@@ -529,7 +529,7 @@ enum ReadCommands {
             fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
         Console.endProgress()
         RebuildFolders.remember(out, for: query.path)
-        Console.err(
+        Console.errLine(
             "rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
         Console.out("\(out)/index.html\n")
         return .done

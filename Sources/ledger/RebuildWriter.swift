@@ -57,7 +57,7 @@ enum RebuildWriter {
         return try FileOutput.withDirectoryLock(
             directory,
             waiting: {
-                Console.err("rebuild: waiting for another rebuild into \(directory) to finish")
+                Console.errLine("rebuild: waiting for another rebuild into \(directory) to finish")
             }
         ) {
             try writeLocked(fold: fold, path: path, window: window, asOf: asOf, to: directory)

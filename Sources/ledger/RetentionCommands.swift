@@ -141,7 +141,7 @@ enum RetentionCommands {
         } catch let error as UsageErrorText {
             throw UsageError(message: error.message)
         } catch let error as RedactionRefusal {
-            Console.err("ledger redact: \(error)")
+            Console.errLine("ledger redact: \(error)")
             return .refused
         }
         let lines = result.lines.map { "\($0.seq) \($0.type)" }
@@ -208,7 +208,7 @@ enum RetentionCommands {
                 FileOutput.remove(spare)
                 Console.out("rebuilt \(folder) (the family's page and its spare replaced)\n")
             } catch {
-                Console.err(
+                Console.errLine(
                     "ledger redact: rebuild of \(folder) failed (\(error)); its page for \(family) and the spare were removed, run ledger rebuild --out \(folder)"
                 )
                 status = .refused

@@ -92,7 +92,7 @@ enum WriteCommands {
         let registered =
             systems.isEmpty
             ? "" : "; systems \(systems.map(\.id).joined(separator: ", ")) registered"
-        Console.err(
+        Console.errLine(
             "created \(path) with policy \(data["profile"]?.stringValue ?? "from \(choice)") from \(date)\(registered)"
         )
         Console.out("\(summary.head.seq) \(summary.head.hash)\n")
@@ -130,13 +130,13 @@ enum WriteCommands {
             switch outcome {
             case .appended(let seq, let hash, let id): printed.append("\(seq) \(hash) \(id)\n")
             case .duplicate(let seq, let id):
-                Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
+                Console.errLine("duplicate: \(id) is already seq \(seq) (skipped)")
             case .refused(let error): refusals.append(error)
             }
         }
         reportRecovery(summary)
         if summary.refused > 0 {
-            for error in refusals { Console.err("refused: \(error)") }
+            for error in refusals { Console.errLine("refused: \(error)") }
             Console.err(
                 "nothing appended: \(summary.refused) line\(summary.refused == 1 ? "" : "s") refused"
             )
@@ -192,7 +192,7 @@ enum WriteCommands {
                 if let rejects {
                     try rejects.write(Rejects.line(file: path, error: error, input: input))
                 } else {
-                    Console.err("refused: \(path): \(error)")
+                    Console.errLine("refused: \(path): \(error)")
                 }
             }
             Console.endProgress()
@@ -277,10 +277,10 @@ enum WriteCommands {
             Console.out("\(seq) \(hash) \(id)\n")
             return .done
         case .duplicate(let seq, let id)?:
-            Console.err("duplicate: \(id) is already seq \(seq) (skipped)")
+            Console.errLine("duplicate: \(id) is already seq \(seq) (skipped)")
             return .done
         case .refused(let error)?:
-            Console.err("refused: \(error.reason)")
+            Console.errLine("refused: \(error.reason)")
             return .refused
         case nil:
             return .refused
@@ -399,7 +399,7 @@ enum WriteCommands {
         }
         let (head, torn) = try LedgerFile(path: CommandRunner.logPath(arguments)).readHead()
         if torn > 0 {
-            Console.err(
+            Console.errLine(
                 "warning: \(torn) torn bytes after the last whole line (run ledger recover)")
         }
         Console.out("\(head.seq):\(head.hash)\n")
@@ -408,10 +408,10 @@ enum WriteCommands {
 
     static func reportRecovery(_ summary: AppendSummary) {
         if let warning = summary.derivedWarning {
-            Console.err("warning: appended and durable, but \(warning)")
+            Console.errLine("warning: appended and durable, but \(warning)")
         }
         if let recovery = summary.recovery, let side = recovery.sideFile {
-            Console.err(
+            Console.errLine(
                 "recovered a torn last line first: \(recovery.movedBytes) bytes moved to \(side)")
         }
     }

@@ -171,4 +171,44 @@ struct ControlCharacterTests {
     func escape(text: String, kept: String, expected: String) {
         #expect(TerminalText.escape(text, keeping: kept) == expected)
     }
+
+    /// What someone typed or a file held, with a line break in it, echoed in a refusal: an adversary made
+    /// `refused:` and `appended` lines of their own this way. Every message stays one line.
+    static let forged: [(name: String, arguments: [String], stdin: String?)] = [
+        (
+            "a refused value",
+            ["append"],
+            Events.line(
+                id: "x-1", stream: "family:F-1", type: "contact.attempted", on: "2026-02-04",
+                data: ["method": "phone\nappended 9 ok", "outcome": "reached"]) + "\n"
+        ),
+        (
+            "an unknown member's name",
+            ["append"],
+            Events.line(
+                id: "x-2", stream: "family:F-1", type: "note.recorded", on: "2026-02-04",
+                data: ["subject": "s", "body": "b", "evil\nrefused: x": "1"]) + "\n"
+        ),
+        ("a filter's value", ["families", "--family", "F-1\nledger: fake"], nil),
+        ("an option's name", ["families", "--x\nrefused: fake", "1"], nil),
+    ]
+
+    @Test(
+        "a line break in an echoed value cannot start a line of its own", arguments: forged.indices)
+    func noForgedLines(index: Int) {
+        let (directory, log) = Self.log()
+        let (name, arguments, stdin) = Self.forged[index]
+        let result = Subprocess.ledger(
+            arguments + ["--log", log], environment: CLIWriteTests.now, stdin: stdin, in: directory)
+        #expect(result.status != 0, "\(name)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(
+            !lines.contains {
+                $0.hasPrefix("appended") || $0.hasPrefix("refused: x")
+                    || $0.hasPrefix("ledger: fake")
+                    || $0.hasPrefix("refused: fake") || $0.hasPrefix("1\"")
+            },
+            "\(name): \(result.stderr)")
+        #expect(result.stderr.contains("\\u{A}"), "\(name): \(result.stderr)")
+    }
 }
