@@ -236,14 +236,18 @@ public enum RowWriter {
 
     /// The text of a cell, never JSON: strings as they are, null empty, numbers and booleans as JSON writes them,
     /// a list as its items' texts joined by `; ` (a semicolon and a space; a null item leaves its place empty), an
-    /// object (in a table; a CSV has a column per member) as `name: text` pairs joined by `, `.
+    /// object (in a table; a CSV has a column per member) as `name: text` pairs joined by `, `. An item whose text
+    /// holds a `;` or a `"` is put in double quotes, its quotes doubled (`"Ann; Bob"; Cat`), so that splitting a
+    /// cell on `; ` outside quotes gives the items back and the n-th item of `members.name` stays the n-th of
+    /// `members.dob`.
     public static func cellText(_ value: JSONValue?) -> String {
         switch value {
         case nil, .null?: return ""
         case .string(let text)?: return text
         case .bool(let flag)?: return flag ? "true" : "false"
         case .number(let text)?: return text
-        case .array(let items)?: return items.map { cellText($0) }.joined(separator: listSeparator)
+        case .array(let items)?:
+            return items.map { listItem(cellText($0)) }.joined(separator: listSeparator)
         case .object(let object)?:
             return object.members.map { "\($0.key): \(cellText($0.value))" }.joined(separator: ", ")
         }
@@ -251,6 +255,12 @@ public enum RowWriter {
 
     /// What joins a list's items in a table or CSV cell.
     public static let listSeparator = "; "
+
+    /// A list item's text as it stands in a cell: quoted when it holds the separator's `;` or a quote.
+    static func listItem(_ text: String) -> String {
+        guard text.contains(where: { $0 == ";" || $0 == "\"" }) else { return text }
+        return "\"" + text.replacing("\"", with: "\"\"") + "\""
+    }
 
     /// Whether a cell starting with `byte` would be read by a spreadsheet as a formula: = + - @ tab CR.
     static func isFormulaStart(_ byte: UInt8) -> Bool {

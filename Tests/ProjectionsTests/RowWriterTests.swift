@@ -46,6 +46,27 @@ struct RowWriterTests {
         #expect(text.contains("a; b  min: 1, max: 2  k: v; k: w\n"), "\(text)")
     }
 
+    /// An adversary's family: "Ann; Bob" split on "; " pinned Cat's name to c2 and Dan's to c3's date of birth.
+    @Test(
+        "a list item holding ; or \" is quoted, so the n-th item of every member's column lines up")
+    func listItemsQuoted() {
+        let rows: [JSONObject] = [
+            [
+                "people": [
+                    ["id": "c1", "name": "Ann; Bob", "dob": "2015-01-01"],
+                    ["id": "c2", "name": "Cat"],
+                    ["id": "c3", "name": "Dan \"D\"", "dob": "2019-02-02"],
+                ]
+            ]
+        ].map(Self.object)
+        #expect(
+            String(decoding: RowWriter.csv(rows), as: UTF8.self)
+                == "people.id,people.name,people.dob\r\n"
+                + "c1; c2; c3,\"\"\"Ann; Bob\"\"; Cat; \"\"Dan \"\"\"\"D\"\"\"\"\"\"\",2015-01-01; ; 2019-02-02\r\n"
+        )
+        #expect(RowWriter.cellText(["a;b", "c", "", "d\"e"]) == #""a;b"; c; ; "d""e""#)
+    }
+
     @Test("CSV columns: objects flattened, lists of objects a column per member, kept together")
     func csvColumns() {
         let rows: [JSONObject] = [
