@@ -60,6 +60,10 @@ public struct WriteState: Sendable, Equatable {
     /// Whether a `record.redacted` is accepted: only from `ledger redact` (which writes it itself) and from
     /// `ledger verify` (which checks the ones it wrote); never from append, ingest or record.
     public var acceptsRedactionRecords = false
+    /// Whether the ledger's own set-up events (`ledgerActor`) are accepted: only from `ledger init` and the demo
+    /// (which write them themselves) and from `ledger verify` (which checks them); never from append or ingest,
+    /// so nobody can act as the ledger on a new log.
+    public var acceptsLedgerActor = false
     /// The checkpoint this state was loaded from: streams not in memory are looked up there, so an append
     /// reads only the streams it touches.
     package var base: WriteStateBase?
@@ -188,9 +192,11 @@ public struct WriteState: Sendable, Equatable {
     static func authority(for kind: EventKind?, data: EventData) -> Authority {
         if kind?.eventType?.managerOnly ?? false { return .manager }
         switch kind {
-        // A leaver is recorded by a manager or the HR feed: once recorded, the worker can no longer act.
-        case .workerRegistered, .workerLeft: return .managerOrSystem
-        case .workerChanged: return data["role"] != nil ? .managerOrSystem : .anyone
+        // A worker's record (role, team, FTE, caseload limit) is kept by a manager or the HR feed: a worker who
+        // could change it could hide their own over-limit caseload or move a colleague's (EVENTS.md §2 names the
+        // role; the same holds for the rest of the record, the seeds' caseload limits being a manager's to set).
+        // A leaver is recorded the same way: once recorded, the worker can no longer act.
+        case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
         default: return .anyone
         }
     }
@@ -230,7 +236,8 @@ public struct WriteState: Sendable, Equatable {
                     "\"\(actor)\" is a person's worker id; a person never acts as system")
             }
             if actor == Self.ledgerActor {
-                guard content.kind == .policyAdopted || content.kind == .systemRegistered,
+                guard acceptsLedgerActor,
+                    content.kind == .policyAdopted || content.kind == .systemRegistered,
                     isSettingUp()
                 else {
                     throw refuse(

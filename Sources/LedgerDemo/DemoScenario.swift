@@ -86,7 +86,10 @@ public struct DemoScenario: Sendable {
             }
             let evening = Timestamp(seconds: Int64(day.dayNumber) * 86_400 + 17 * 3600 + 1800)
             let dayStore = LedgerStore(path: path, environment: base.at(evening))
-            let summary = try dayStore.append(.lines(lines), mode: .ingest(batchSize: 4096)) {
+            // The first day holds the systems' registration by the ledger, as `ledger init --system` writes it.
+            let summary = try dayStore.append(
+                .lines(lines), mode: .ingest(batchSize: 4096), settingUp: true
+            ) {
                 _, outcome, _ in
                 if case .refused(let error) = outcome { refusals.append("\(day): \(error)") }
             }

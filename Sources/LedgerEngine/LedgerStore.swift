@@ -130,7 +130,7 @@ public struct LedgerStore: Sendable {
                         ]))))
         }
         var refusal: ValidationError?
-        let summary = try append(.lines(lines), mode: .atomic) { _, outcome, _ in
+        let summary = try append(.lines(lines), mode: .atomic, settingUp: true) { _, outcome, _ in
             if case .refused(let error) = outcome, refusal == nil { refusal = error }
         }
         if let refusal {
@@ -145,11 +145,12 @@ public struct LedgerStore: Sendable {
     /// for `.ingest` a line's `.appended` is only reported once its batch is durable, and then without its bytes
     /// (an empty buffer: keeping every line of a batch until it is durable would cost a copy of each). A refusal
     /// always comes with its line. `autoRecover` repairs a torn tail first (and says so in the summary) instead
-    /// of refusing.
+    /// of refusing. `settingUp` lets in the ledger's own set-up events (`WriteState.ledgerActor`): for `initialize`
+    /// and the demo, which write them; the commands' append and ingest never pass it.
     @discardableResult
     public func append(
         _ source: InputSource, mode: AppendMode, expectVersion: Int? = nil,
-        autoRecover: Bool = true,
+        autoRecover: Bool = true, settingUp: Bool = false,
         onOutcome: (Int, AppendOutcome, UnsafeBufferPointer<UInt8>) throws -> Void = { _, _, _ in }
     ) throws -> AppendSummary {
         try file.withLock { locked in
@@ -162,6 +163,7 @@ public struct LedgerStore: Sendable {
             }
             let index = try IdIndex.open(for: locked)
             var state = try Self.loadState(locked: locked, index: index)
+            state.acceptsLedgerActor = settingUp
             var session = AppendSession(
                 locked: locked, index: index, environment: environment, mode: mode,
                 expectVersion: expectVersion)

@@ -432,6 +432,7 @@ final class StateShards: @unchecked Sendable {
         var state = WriteState()
         state.recordsStreams = false
         state.acceptsRedactionRecords = true
+        state.acceptsLedgerActor = true
         shards = (0..<self.count).map { _ in Shard(state) }
         queues = (0..<self.count).map { DispatchQueue(label: "ledger.verify.shard\($0)") }
         pthread_mutex_init(&mutex, nil)

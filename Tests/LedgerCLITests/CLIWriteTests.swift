@@ -35,6 +35,30 @@ struct CLIWriteTests {
         return lines
     }
 
+    /// An adversary appended, right after `init`, a `system.registered` acted by "ledger": an HR feed of their
+    /// own, which then registered an operations manager, and verify passed. Only `init` acts as the ledger.
+    @Test(
+        "nobody acts as the ledger on a new log: append and ingest refuse it, init and verify keep it"
+    )
+    func ledgerActorOnlyFromInit() {
+        let (directory, log) = Self.initialized()
+        let forged = Events.line(
+            id: "sys-x", stream: "system:mine", type: "system.registered", on: "2026-01-02",
+            actor: "ledger", role: "system", data: ["name": "mine", "purpose": "hr-feed"])
+        for command in ["append", "ingest"] {
+            let arguments =
+                command == "append" ? ["append", "--log", log] : ["ingest", "-", "--log", log]
+            let result = Subprocess.ledger(
+                arguments, environment: Self.now, stdin: forged + "\n", in: directory)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("is the ledger itself"), "\(command): \(result.stderr)")
+        }
+        #expect(readLines(log).count == 3)
+        let verify = Subprocess.ledger(
+            ["verify", "--log", log], environment: Self.now, in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
     @Test("init creates an owner-only log whose event 1 adopts the policy; a second init refuses")
     func initialize() {
         let (directory, log) = Self.initialized()

@@ -88,6 +88,20 @@ struct AuthorisationTests {
             "actor.role", "needs a manager"
         ),
         (
+            "an FSW moving a manager to another team, at 0.1 FTE, with a limit of their own",
+            Events.line(
+                id: "wc-9", stream: "worker:m-001", type: "worker.changed", on: "2026-02-14",
+                data: ["team": "south", "fte": .number("0.1"), "caseload": ["min": 0, "max": 99]]),
+            "actor.role", "needs a manager"
+        ),
+        (
+            "an FSW lowering their own FTE",
+            Events.line(
+                id: "wc-9", stream: "worker:w-017", type: "worker.changed", on: "2026-02-14",
+                data: ["fte": .number("0.5")]),
+            "actor.role", "needs a manager"
+        ),
+        (
             "an FSW registering a worker",
             Events.line(
                 id: "wr-9", stream: "worker:w-050", type: "worker.registered", on: "2026-02-14",
