@@ -328,16 +328,19 @@ public final class LogTail {
     private func readInParallel(to end: Int) throws {
         let filter = self.filter
         try ParallelLineReader(path: path).read(from: offset, to: end) { slice -> ParsedSlice in
-            var scanner = LineScanner()
+            // Linked two lines at a time (their hashes side by side); each line's link is filled in when made.
+            var linker = ChainLinker()
             var lines: [ParsedLine] = []
+            lines.reserveCapacity(slice.range.count / 400)
             slice.forEachLine { line, start, _, tooLong in
-                let link = ChainLink(line: line, tooLong: tooLong, scanner: &scanner)
                 let length = tooLong ? LineFormat.maxLineBytes + 1 : line.count
                 lines.append(
                     ParsedLine(
-                        link: link, range: start..<(start + length + 1),
+                        link: ChainLink(unreadable: ""), range: start..<(start + length + 1),
                         admitted: filter.admits(line)))
+                linker.add(line, tooLong: tooLong, tag: lines.count - 1) { lines[$1].link = $0 }
             }
+            linker.finish { lines[$1].link = $0 }
             return ParsedSlice(chunk: slice.chunk, chunkOffset: slice.chunkOffset, lines: lines)
         } consume: { piece in
             switch piece {

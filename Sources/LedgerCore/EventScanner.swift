@@ -388,11 +388,15 @@ public enum EventScanner {
         decoded.records.reserveCapacity(
             types == nil ? slice.range.count / 500 : slice.range.count / 2_000)
         var scanner = LineScanner()
+        // The chain's links are made two lines at a time (their hashes side by side), in order.
+        var linker = ChainLinker()
         let sliceStart = slice.range.lowerBound
         var wanted: [(start: Int32, index: Int32)] = []
         decoded.lines = slice.forEachLine { line, start, index, tooLong in
             if chain {
-                decoded.links.add(ChainLink(line: line, tooLong: tooLong, scanner: &scanner))
+                linker.add(line, tooLong: tooLong, tag: index) { link, _ in
+                    decoded.links.add(link)
+                }
             }
             guard decoded.failure == nil, !tooLong else { return }
             let peeked = LineScanner.peek(line)
@@ -413,6 +417,7 @@ public enum EventScanner {
                 scanner: &scanner,
                 types: types)
         }
+        if chain { linker.finish { link, _ in decoded.links.add(link) } }
         if planning != nil, decoded.failure == nil {
             decoded.plan = SlicePlan(
                 start: slice.chunkOffset + sliceStart,
