@@ -12,7 +12,9 @@ import LedgerCore
 /// happened, Europe/London), in log order within each file. `type` and `month` are in the folder names, not in
 /// the rows: Spark refuses a column that is both, and DuckDB and every hive reader add them from the path.
 /// `DIR/schema.json` says what the rows hold. The same log and window give the same bytes. The tree is written
-/// beside DIR and swapped in whole (`DirectoryTree.swapIn`), so a reader sees the old export or the new one.
+/// beside DIR and swapped in whole (`DirectoryTree.swapIn`), so a reader sees the old export or the new one. A
+/// partition whose rows are those of the export it replaces is a link to that file, not a copy
+/// (`ReplacementFile`): re-exporting a log that has grown writes the months that changed.
 enum ExportWriter {
     /// Marks a folder as an export (so that a second export may replace it, and nothing else is).
     static let format = "ledger-export/1"
@@ -22,11 +24,12 @@ enum ExportWriter {
         var partitions = 0
     }
 
-    /// A partition's rows not yet handed to the writer, and its file.
+    /// A partition's rows not yet handed to the writer, and its file (linked to the last export's when the
+    /// rows are the same: `ReplacementFile`).
     final class Partition {
-        let path: String
+        let file: ReplacementFile
         var pending: [UInt8] = []
-        init(path: String) { self.path = path }
+        init(file: ReplacementFile) { self.file = file }
     }
 
     /// The file operations of an export (folders made, rows appended), done in order on a thread of their own:
@@ -123,9 +126,9 @@ enum ExportWriter {
         defer { writer.wait() }
         func flush(_ partition: Partition) throws {
             let bytes = partition.pending
-            let path = partition.path
+            let file = partition.file
             partition.pending = []
-            try writer.submit { try FileOutput.append(bytes, to: path, durable: false) }
+            try writer.submit { try file.append(bytes) }
         }
         // The rows are made on the parse threads, a slice at a time; here they are only put in their files, in
         // log order, by the writer's thread.
@@ -139,7 +142,10 @@ enum ExportWriter {
                 } else {
                     let folder = "\(staged)/\(piece.key.folder)"
                     try writer.submit { try FileOutput.makeDirectory(folder) }
-                    partition = Partition(path: "\(folder)/events.jsonl")
+                    partition = Partition(
+                        file: ReplacementFile(
+                            path: "\(folder)/events.jsonl",
+                            previous: "\(out)/\(piece.key.folder)/events.jsonl"))
                     partitions[piece.key] = partition
                 }
                 partition.pending.append(contentsOf: piece.bytes)
@@ -149,7 +155,11 @@ enum ExportWriter {
                 if partition.pending.count >= 1 << 19 { try flush(partition) }
             }
         }
-        for partition in partitions.values { try flush(partition) }
+        for partition in partitions.values {
+            try flush(partition)
+            let file = partition.file
+            try writer.submit { try file.finish() }
+        }
         try writer.finish()
         summary.partitions = partitions.count
         try FileOutput.writeAtomically(
