@@ -107,7 +107,6 @@ public final class ReplacementFile: @unchecked Sendable {
     private var matched = 0
     /// The new file, once written (-1 before).
     private var output: Int32 = -1
-    private var scratch: [UInt8] = []
 
     /// A file at `path`, to replace `previous` (which need not exist).
     public init(path: String, previous: String) {
@@ -160,20 +159,17 @@ public final class ReplacementFile: @unchecked Sendable {
     }
 
     private func oldMatches(_ bytes: [UInt8]) throws -> Bool {
-        if scratch.count < bytes.count { scratch = [UInt8](repeating: 0, count: bytes.count) }
-        let got = try scratch.withUnsafeMutableBytes { raw in
-            try Syscalls.pread(
-                old, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<bytes.count]),
-                at: matched, path: previous)
-        }
+        // Room for the old bytes only while they are compared: an export holds hundreds of these files at once.
+        let room = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, bytes.count), alignment: 16)
+        defer { room.deallocate() }
+        let got = try Syscalls.pread(
+            old, into: UnsafeMutableRawBufferPointer(rebasing: room[0..<bytes.count]), at: matched,
+            path: previous)
         guard got == bytes.count else { return false }
-        return scratch.withUnsafeBytes { mine in
-            bytes.withUnsafeBytes { theirs in
-                guard let first = mine.baseAddress, let second = theirs.baseAddress else {
-                    return true  // nothing to compare
-                }
-                return memcmp(first, second, bytes.count) == 0
-            }
+        return bytes.withUnsafeBytes { theirs in
+            guard let first = room.baseAddress, let second = theirs.baseAddress else { return true }
+            return memcmp(first, second, bytes.count) == 0
         }
     }
 
@@ -182,22 +178,18 @@ public final class ReplacementFile: @unchecked Sendable {
         guard output < 0 else { return }
         output = try Syscalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         var copied = 0
+        let room = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, min(matched, 1 << 20)), alignment: 16)
+        defer { room.deallocate() }
         while copied < matched {
-            let piece = min(matched - copied, 1 << 20)
-            if scratch.count < piece { scratch = [UInt8](repeating: 0, count: piece) }
-            let got = try scratch.withUnsafeMutableBytes { raw in
-                try Syscalls.pread(
-                    old, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<piece]),
-                    at: copied, path: previous)
-            }
-            guard got == piece else {
+            let piece = UnsafeMutableRawBufferPointer(
+                rebasing: room[0..<min(matched - copied, room.count)])
+            let got = try Syscalls.pread(old, into: piece, at: copied, path: previous)
+            guard got == piece.count else {
                 throw SystemCallError(call: "read", errno: EIO, path: previous)
             }
-            try scratch.withUnsafeBytes {
-                try Syscalls.writeAll(
-                    output, UnsafeRawBufferPointer(rebasing: $0[0..<piece]), path: path)
-            }
-            copied += piece
+            try Syscalls.writeAll(output, UnsafeRawBufferPointer(piece), path: path)
+            copied += piece.count
         }
         if old >= 0 { Syscalls.close(old) }
         old = -1

@@ -34,7 +34,7 @@ enum ExportWriter {
 
     /// The file operations of an export (folders made, rows appended), done in order on a thread of their own:
     /// on this machine's file system a new folder or file takes half a millisecond or more, and the rows are
-    /// made meanwhile. A few jobs at most wait (each holds up to half a megabyte of rows); the first failure is
+    /// made meanwhile. A few jobs at most wait (each holds 128 KiB of rows or so); the first failure is
     /// kept and stops the rest.
     final class FileWriter: @unchecked Sendable {
         private let queue = DispatchQueue(label: "ledger.export.writer")
@@ -152,7 +152,7 @@ enum ExportWriter {
                 typesSeen[piece.key.type, default: [:]][piece.key.monthText, default: 0] +=
                     piece.rows
                 summary.rows += piece.rows
-                if partition.pending.count >= 1 << 19 { try flush(partition) }
+                if partition.pending.count >= 1 << 17 { try flush(partition) }
             }
         }
         for partition in partitions.values {
