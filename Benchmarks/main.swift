@@ -352,6 +352,9 @@ let duckdbPython =
         ?? ((Console_environment("HOME") ?? "/root") + "/.cache/ledger-peers")) + "/bin/python"
 let duckdbAvailable = access(duckdbScript, R_OK) == 0 && access(duckdbPython, X_OK) == 0
 let sha256sum = access("/usr/bin/sha256sum", X_OK) == 0 ? "/usr/bin/sha256sum" : nil
+let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { (path: String) in
+    access(path, X_OK) == 0
+}
 let asOf = ["--as-of", "2026-11-23"]
 
 // The caseload, against DuckDB computing the same answer from the same file.
@@ -402,9 +405,6 @@ if wants("caseload") {
 // The integration commands (issue 22): tail, which hashes every byte, against openssl's SHA-256 of the file;
 // export against the caseload from scratch (both read the whole log with corrections applied).
 if wants("integration") {
-    let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { (path: String) in
-        access(path, X_OK) == 0
-    }
     let tail = [binary, "tail", "--since", "0", "--log", log]
     if let openssl {
         let timings = measure([tail, [openssl, "dgst", "-sha256", log]])
@@ -432,26 +432,56 @@ if wants("integration") {
             cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
             versus: ratio(timings[0], timings[1], "caseload --from-scratch"),
             goal: "≤ 2× caseload --from-scratch"))
-    _ = run(["/bin/rm", "-rf", exported])
+    // Into a new folder each sample (every file written; the folders set aside, removed at the end), beside the
+    // same peer: what a first export costs, where the row above re-exports a log whose files are all there.
+    let fresh = "\(directory)/export-fresh"
+    let setAside = "\(directory)/export-set-aside"
+    _ = run(["/bin/rm", "-rf", fresh, setAside])
+    try FileOutput.makeDirectory(setAside)
+    var setAsideCount = 0
+    let firstTimings = measure(
+        [
+            [binary, "export", "--out", fresh, "--log", log],
+            [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log],
+        ],
+        warmup: false
+    ) {
+        if access(fresh, F_OK) == 0 {
+            setAsideCount += 1
+            rename(fresh, "\(setAside)/\(setAsideCount)")
+        }
+    }
+    record(
+        Row(
+            name: "export (into a new folder)", result: seconds(firstTimings[0]),
+            cpu: cpu(firstTimings[0]), peak: mebibytes(firstTimings[0]),
+            versus: ratio(firstTimings[0], firstTimings[1], "caseload --from-scratch"),
+            goal: "≤ 2× caseload --from-scratch"))
+    _ = run(["/bin/rm", "-rf", exported, fresh, setAside])
 }
 
-// verify, against sha256sum of the same file.
+// verify, against openssl's SHA-256 of the same file (issue 23: the SHA extensions, as the ledger's hashing uses
+// them) and coreutils' sha256sum (issue 5's peer, which does not use them), interleaved.
 if wants("verify") {
     let verify = [binary, "verify", "--log", log]
-    if let sha256sum {
-        let timings = measure([verify, [sha256sum, log]])
-        record(
-            Row(
-                name: "verify", result: seconds(timings[0]), cpu: cpu(timings[0]),
-                peak: mebibytes(timings[0]),
-                versus: ratio(timings[0], timings[1], "sha256sum"), goal: "≤ 1× sha256sum"))
-    } else {
-        let timing = measure([verify])[0]
-        record(
-            Row(
-                name: "verify", result: seconds(timing), cpu: cpu(timing), peak: mebibytes(timing),
-                goal: "≤ 1× sha256sum"))
+    var commands = [verify]
+    var peers: [String] = []
+    if let openssl {
+        commands.append([openssl, "dgst", "-sha256", log])
+        peers.append("openssl dgst -sha256")
     }
+    if let sha256sum {
+        commands.append([sha256sum, log])
+        peers.append("sha256sum")
+    }
+    let timings = measure(commands)
+    record(
+        Row(
+            name: "verify", result: seconds(timings[0]), cpu: cpu(timings[0]),
+            peak: mebibytes(timings[0]),
+            versus: peers.enumerated().map { ratio(timings[0], timings[$0.offset + 1], $0.element) }
+                .joined(separator: "; "),
+            goal: "≤ 2× openssl dgst -sha256"))
 }
 
 // The other projections, from scratch and from their checkpoints.
@@ -638,7 +668,7 @@ if wants("ingest") {
             name: "ingest \(options.ingestEvents) events (whole process, into a new log)",
             result:
                 "\(format3(timing.seconds)) s (\(Int(Double(options.ingestEvents) / timing.seconds)) events/s)\(timing.failed ? " — EXIT STATUS NOT 0" : "")",
-            cpu: cpu(timing), peak: mebibytes(timing), goal: "≥ 100,000 events/s"))
+            cpu: cpu(timing), peak: mebibytes(timing), goal: "≥ 150,000 events/s (issue 23)"))
     DerivedFiles.removeLog(target)
 }
 

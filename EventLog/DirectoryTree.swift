@@ -87,3 +87,111 @@ extension FileOutput {
         if durable { try Syscalls.fsync(descriptor, path: path) }
     }
 }
+
+/// A file of a tree written beside the tree it will replace (`DirectoryTree.swapIn`), whose bytes may well be
+/// those of the same file in the old tree (an export of a log that has only grown since: every month but the
+/// last is the same). Its bytes come in pieces; while they match the old file's, nothing is written, and if
+/// they are the old file's whole, the new name is a hard link to it: no block is written, and the old tree's
+/// removal frees none (on a file system that trims what it frees, that removal cost more than the writing).
+/// Otherwise the file is written anew (owner-only), starting with the part that matched, copied.
+///
+/// Only an old file that is a regular file, owner-only, of this user and with one name is linked (the link is
+/// made to the file that was compared, not to whatever the name holds by then); any other is read and copied.
+public final class ReplacementFile: @unchecked Sendable {
+    public let path: String
+    private let previous: String
+    /// The old file while its bytes match (-1 once they do not, or when there is none).
+    private var old: Int32 = -1
+    private var oldSize = 0
+    private var linkable = false
+    private var matched = 0
+    /// The new file, once written (-1 before).
+    private var output: Int32 = -1
+
+    /// A file at `path`, to replace `previous` (which need not exist).
+    public init(path: String, previous: String) {
+        self.path = path
+        self.previous = previous
+        guard let descriptor = try? Syscalls.open(previous, O_RDONLY | O_NOFOLLOW) else { return }
+        guard let status = try? Syscalls.status(descriptor, path: previous), status.isRegular
+        else {
+            Syscalls.close(descriptor)
+            return
+        }
+        var info = stat()
+        linkable =
+            fstat(descriptor, &info) == 0 && info.st_uid == geteuid()
+            && (info.st_mode & 0o077) == 0 && status.links == 1
+        old = descriptor
+        oldSize = status.size
+    }
+
+    deinit {
+        if old >= 0 { Syscalls.close(old) }
+        if output >= 0 { Syscalls.close(output) }
+    }
+
+    /// Adds the next bytes of the file.
+    public func append(_ bytes: [UInt8]) throws {
+        if output < 0, old >= 0, matched + bytes.count <= oldSize, try oldMatches(bytes) {
+            matched += bytes.count
+            return
+        }
+        try startWriting()
+        try bytes.withUnsafeBytes { try Syscalls.writeAll(output, $0, path: path) }
+    }
+
+    /// Ends the file: linked to the old one when every byte matched it, else written.
+    public func finish() throws {
+        defer {
+            if old >= 0 { Syscalls.close(old) }
+            old = -1
+        }
+        if output < 0, old >= 0, matched == oldSize, linkable {
+            // The descriptor's own file, by its /proc name (AT_SYMLINK_FOLLOW): the one compared.
+            if linkat(AT_FDCWD, "/proc/self/fd/\(old)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 {
+                return
+            }
+        }
+        if output < 0 { try startWriting() }
+        Syscalls.close(output)
+        output = -1
+    }
+
+    private func oldMatches(_ bytes: [UInt8]) throws -> Bool {
+        // Room for the old bytes only while they are compared: an export holds hundreds of these files at once.
+        let room = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, bytes.count), alignment: 16)
+        defer { room.deallocate() }
+        let got = try Syscalls.pread(
+            old, into: UnsafeMutableRawBufferPointer(rebasing: room[0..<bytes.count]), at: matched,
+            path: previous)
+        guard got == bytes.count else { return false }
+        return bytes.withUnsafeBytes { theirs in
+            guard let first = room.baseAddress, let second = theirs.baseAddress else { return true }
+            return memcmp(first, second, bytes.count) == 0
+        }
+    }
+
+    /// Creates the new file, with the part of the old one that matched.
+    private func startWriting() throws {
+        guard output < 0 else { return }
+        output = try Syscalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        var copied = 0
+        let room = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, min(matched, 1 << 20)), alignment: 16)
+        defer { room.deallocate() }
+        while copied < matched {
+            let piece = UnsafeMutableRawBufferPointer(
+                rebasing: room[0..<min(matched - copied, room.count)])
+            let got = try Syscalls.pread(old, into: piece, at: copied, path: previous)
+            guard got == piece.count else {
+                throw SystemCallError(call: "read", errno: EIO, path: previous)
+            }
+            try Syscalls.writeAll(output, UnsafeRawBufferPointer(piece), path: path)
+            copied += piece.count
+        }
+        if old >= 0 { Syscalls.close(old) }
+        old = -1
+    }
+}

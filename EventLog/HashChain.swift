@@ -18,14 +18,17 @@ public struct ChainLink: Sendable {
 
     /// The link of a line the fast scanner accepted (the digests compared with the hex in place).
     public init(_ scanned: ScannedLine, line: UnsafeBufferPointer<UInt8>) {
-        func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
-        }
-        seq = scanned.seq
-        prev = SHA256.Digest(hex: bytes(scanned.prev))
-        do { hash = try LineFormat.verifyHashes(scanned, line: line) } catch {
+        let spans = ChainSpans(scanned)
+        self.init(spans, line: line, digests: LineFormat.digests(spans, line: line))
+    }
+
+    /// The link of a line the fast scanner accepted, its digests computed already (`LineFormat.digests`).
+    public init(_ spans: ChainSpans, line: UnsafeBufferPointer<UInt8>, digests: LineDigests) {
+        seq = spans.seq
+        prev = SHA256.Digest(hex: spans.hex(spans.prev, in: line))
+        do { hash = try LineFormat.verifyHashes(spans, line: line, digests: digests) } catch {
             altered = "\(error)"
-            hash = SHA256.Digest(hex: bytes(scanned.hash))
+            hash = SHA256.Digest(hex: spans.hex(spans.hash, in: line))
         }
     }
 
@@ -37,19 +40,76 @@ public struct ChainLink: Sendable {
         do { try LineFormat.verifyHashes(record, line: line) } catch { altered = "\(error)" }
     }
 
-    /// The link of any stored line (`tooLong`: it was cut at the size limit): by the fast scanner when it is in
-    /// the shape the ledger writes (its data not walked: `LineScanner.scanChained`), else by the reference parser.
-    public init(line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, scanner: inout LineScanner)
-    {
+    /// The link of a line the fast scanner did not accept: by the reference parser, or unreadable.
+    init(decoding line: UnsafeBufferPointer<UInt8>, tooLong: Bool) {
         if tooLong {
             self.init(unreadable: "line longer than 1 MiB")
-        } else if let scanned = scanner.scanChained(line) {
-            self.init(scanned, line: line)
         } else {
             do { self.init(try LineFormat.decode(line), line: line) } catch {
                 self.init(unreadable: "not in the line format: \(error)")
             }
         }
+    }
+
+    /// The link of any stored line (`tooLong`: it was cut at the size limit): by the fast scanner when it is in
+    /// the shape the ledger writes (its data not walked: `LineScanner.scanChained`), else by the reference parser.
+    public init(line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, scanner: inout LineScanner)
+    {
+        if !tooLong, let scanned = scanner.scanChained(line) {
+            self.init(scanned, line: line)
+        } else {
+            self.init(decoding: line, tooLong: tooLong)
+        }
+    }
+}
+
+/// Makes the links of stored lines two at a time, their four hashes computed side by side
+/// (`LineFormat.digests` of two lines): the links `ChainLink(line:tooLong:scanner:)` makes of each, handed on in
+/// the lines' order, a line late. Each line comes with a tag of the caller's (its index, say), handed back with its
+/// link. `finish` hands on the last.
+public struct ChainLinker: ~Copyable {
+    /// The scanner the lines are scanned with (a caller that scans them itself may use it).
+    public var scanner = LineScanner()
+    private var pending: (spans: ChainSpans, line: UnsafeBufferPointer<UInt8>, tag: Int)?
+
+    public init() {}
+
+    /// Adds a stored line (`tooLong`: cut at the size limit), scanned here for the chain.
+    public mutating func add(
+        _ line: UnsafeBufferPointer<UInt8>, tooLong: Bool = false, tag: Int,
+        _ emit: (ChainLink, Int) throws -> Void
+    ) rethrows {
+        if !tooLong, let scanned = scanner.scanChained(line) {
+            try add(ChainSpans(scanned), line: line, tag: tag, emit)
+        } else {
+            try finish(emit)
+            try emit(ChainLink(decoding: line, tooLong: tooLong), tag)
+        }
+    }
+
+    /// Adds a stored line the caller scanned (`LineScanner.scan` or `scanChained`: `ChainSpans` of it).
+    public mutating func add(
+        _ spans: ChainSpans, line: UnsafeBufferPointer<UInt8>, tag: Int,
+        _ emit: (ChainLink, Int) throws -> Void
+    ) rethrows {
+        guard let first = pending else {
+            pending = (spans, line, tag)
+            return
+        }
+        pending = nil
+        let digests = LineFormat.digests(first.spans, line: first.line, spans, line: line)
+        try emit(ChainLink(first.spans, line: first.line, digests: digests.0), first.tag)
+        try emit(ChainLink(spans, line: line, digests: digests.1), tag)
+    }
+
+    /// Hands on the link of the line still waiting for a second, if any.
+    public mutating func finish(_ emit: (ChainLink, Int) throws -> Void) rethrows {
+        guard let first = pending else { return }
+        pending = nil
+        try emit(
+            ChainLink(
+                first.spans, line: first.line,
+                digests: LineFormat.digests(first.spans, line: first.line)), first.tag)
     }
 }
 

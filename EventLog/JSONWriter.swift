@@ -93,6 +93,20 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// `writeString` of the UTF-8 text in `bytes`: the same bytes out, without making a string when they need no
+    /// escape (printable ASCII but `"` and `\`, the usual case); otherwise the text is decoded and written as a
+    /// string is.
+    public static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8])
+    {
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            writeString(String(decoding: bytes, as: UTF8.self), into: &out)
+        }
+    }
+
     /// `\uXXXX` for a scalar of the Basic Multilingual Plane.
     private static func appendUnicodeEscape(_ value: UInt32, into out: inout [UInt8]) {
         out.append(contentsOf: [0x5C, UInt8(ascii: "u")])

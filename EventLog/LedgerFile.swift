@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Dispatch
 
 /// The last whole line of a log: where the next append continues from.
 public struct LogHead: Sendable, Equatable {
@@ -186,7 +187,16 @@ public final class LockedLedger {
         }
     }
 
-    func close() { Syscalls.close(descriptor) }
+    func close() {
+        // A batch left unconfirmed (the caller stopped on an error) was never acknowledged: it is cut off again,
+        // once its fsync is done with the descriptor.
+        if let (_, sync) = unconfirmed {
+            try? sync?.wait()
+            unconfirmed = nil
+            _ = rollBack(EventLogError.replaced(path: path))
+        }
+        Syscalls.close(descriptor)
+    }
 
     /// Takes the lock, trying every few milliseconds for `seconds` at most (`flock` has no timeout of its own).
     private static func lock(_ descriptor: Int32, path: String, within seconds: Double)
@@ -215,26 +225,64 @@ public final class LockedLedger {
     /// Appends whole lines and `fsync`s; returns only once they are durable. On failure the log is cut back to
     /// the head it had, so nothing half-written stays behind (if even that fails, the next open sees a torn tail).
     public func append(_ lines: [UInt8], newHead: LogHead) throws(EventLogError) {
+        try write(lines, newHead: newHead, syncing: false)
+        try confirm()
+    }
+
+    /// A batch written after the head but not yet confirmed durable: the head it makes, and, when its `fsync`
+    /// runs on another thread, that thread's outcome.
+    private var unconfirmed: (newHead: LogHead, sync: BackgroundSync?)?
+
+    /// Whether a batch is written and not yet confirmed (`confirm`).
+    public var hasUnconfirmed: Bool { unconfirmed != nil }
+
+    /// Writes whole lines after the head without waiting for them to be durable: with `syncing`, their `fsync`
+    /// starts on another thread, so the caller can prepare the next batch meanwhile (an ingest). Nothing is
+    /// acknowledged and the head does not move until `confirm`, which must come before the next write. On failure
+    /// the log is cut back to the head it had.
+    public func write(_ lines: [UInt8], newHead: LogHead, syncing: Bool) throws(EventLogError) {
         if replaced { throw .replaced(path: path) }
         if tornBytes > 0 { throw .tornTail(path: path, bytes: tornBytes) }
+        precondition(unconfirmed == nil, "a batch was written and not confirmed")
         do {
             try lines.withUnsafeBytes { bytes in
                 try Syscalls.pwriteAll(descriptor, bytes, at: head.size, path: path)
             }
-            try Syscalls.fsync(descriptor, path: path)
+        } catch {
+            throw rollBack(error)
+        }
+        unconfirmed = (newHead, syncing ? BackgroundSync(descriptor: descriptor, path: path) : nil)
+    }
+
+    /// Makes the batch `write` wrote durable (or waits for its `fsync` on the other thread), checks the path
+    /// still names this file, and moves the head past it: from here it may be acknowledged. On failure the log is
+    /// cut back to the head it had.
+    public func confirm() throws(EventLogError) {
+        guard let (newHead, sync) = unconfirmed else { return }
+        unconfirmed = nil
+        do {
+            if let sync {
+                try sync.wait()
+            } else {
+                try Syscalls.fsync(descriptor, path: path)
+            }
             try checkStillNamed()
         } catch {
-            // Roll back the unacknowledged bytes. An fsync failure leaves the page cache state unknown, so the
-            // truncate is made durable too; if it fails, recover deals with whatever is there.
-            if (try? Syscalls.ftruncate(descriptor, head.size, path: path)) != nil {
-                try? Syscalls.fsync(descriptor, path: path)
-            }
-            if let after = try? Tail.read(descriptor: descriptor, path: path) {
-                (head, tornBytes) = after
-            }
-            throw mapError(error)
+            throw rollBack(error)
         }
         head = newHead
+    }
+
+    /// Rolls back the unacknowledged bytes after the head. An fsync failure leaves the page cache state unknown,
+    /// so the truncate is made durable too; if it fails, recover deals with whatever is there.
+    private func rollBack(_ error: any Error) -> EventLogError {
+        if (try? Syscalls.ftruncate(descriptor, head.size, path: path)) != nil {
+            try? Syscalls.fsync(descriptor, path: path)
+        }
+        if let after = try? Tail.read(descriptor: descriptor, path: path) {
+            (head, tornBytes) = after
+        }
+        return mapError(error)
     }
 
     /// Puts a whole new log in the log's place, still holding the lock (the one exception to append-only:
@@ -412,4 +460,24 @@ func mapError(_ error: any Error) -> EventLogError {
 /// Runs `body`, mapping whatever it throws to `EventLogError`.
 func mapErrors<T>(_ body: () throws -> T) throws(EventLogError) -> T {
     do { return try body() } catch { throw mapError(error) }
+}
+
+/// One `fsync` run on another thread, waited for once.
+final class BackgroundSync: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: SystemCallError?
+
+    init(descriptor: Int32, path: String) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            do throws(SystemCallError) { try Syscalls.fsync(descriptor, path: path) } catch {
+                self.failure = error
+            }
+            self.done.signal()
+        }
+    }
+
+    func wait() throws(SystemCallError) {
+        done.wait()
+        if let failure { throw failure }
+    }
 }

@@ -345,22 +345,118 @@ public enum LineFormat {
         throws(LineFormatError)
         -> SHA256.Digest
     {
-        func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[range]))
+        let spans = ChainSpans(scanned)
+        return try verifyHashes(spans, line: line, digests: digests(spans, line: line))
+    }
+
+    /// `verifyHashes` with the line's digests already computed (`digests`, two lines at once).
+    @discardableResult
+    public static func verifyHashes(
+        _ spans: ChainSpans, line: UnsafeBufferPointer<UInt8>, digests: LineDigests
+    ) throws(LineFormatError) -> SHA256.Digest {
+        if !digests.body.matches(hex: spans.hex(spans.hash, in: line)) { throw hashMismatch }
+        if let data = digests.data, !data.matches(hex: spans.hex(spans.dataHash, in: line)) {
+            throw dataHashMismatch
         }
-        let hash = SHA256.hash(bytes(0..<scanned.bodyEnd))
-        if !hash.matches(hex: bytes(scanned.hash)) { throw hashMismatch }
-        if let data = scanned.data, let salt = scanned.salt {
-            var hasher = SHA256()
-            hasher.update(bytes(salt))
-            hasher.update(bytes(data))
-            if !hasher.finalize().matches(hex: bytes(scanned.dataHash)) { throw dataHashMismatch }
+        return digests.body
+    }
+
+    /// The SHA-256 of a scanned line's body, and of its salt and data (when it has them), computed side by side.
+    public static func digests(_ spans: ChainSpans, line: UnsafeBufferPointer<UInt8>)
+        -> LineDigests
+    {
+        let body = spans.body(in: line)
+        guard let (salt, data) = spans.saltAndData(in: line) else {
+            return LineDigests(body: SHA256.digest(body), data: nil)
         }
-        return hash
+        let (bodyDigest, dataDigest) = SHA256.digests((body, ChainSpans.none), (salt, data))
+        return LineDigests(body: bodyDigest, data: dataDigest)
+    }
+
+    /// `digests` of two scanned lines at once: the two bodies side by side, then the two salts and data.
+    public static func digests(
+        _ a: ChainSpans, line lineA: UnsafeBufferPointer<UInt8>,
+        _ b: ChainSpans, line lineB: UnsafeBufferPointer<UInt8>
+    ) -> (LineDigests, LineDigests) {
+        let bodies = SHA256.digests(
+            (a.body(in: lineA), ChainSpans.none), (b.body(in: lineB), ChainSpans.none))
+        var results = (
+            LineDigests(body: bodies.0, data: nil), LineDigests(body: bodies.1, data: nil)
+        )
+        switch (a.saltAndData(in: lineA), b.saltAndData(in: lineB)) {
+        case (let first?, let second?):
+            let data = SHA256.digests(first, second)
+            results.0.data = data.0
+            results.1.data = data.1
+        case (let first?, nil):
+            results.0.data = SHA256.digest(first.0, first.1)
+        case (nil, let second?):
+            results.1.data = SHA256.digest(second.0, second.1)
+        case (nil, nil): break
+        }
+        return results
     }
 
     static let hashMismatch = LineFormatError(
         field: "hash", reason: "does not match the SHA-256 of the line's body")
     static let dataHashMismatch = LineFormatError(
         field: "dataHash", reason: "does not match the SHA-256 of salt and data")
+}
+
+/// The SHA-256 digests a stored line's two hashes are checked against: of its body (`hash`), and of its salt and
+/// data (`dataHash`; nil for a line without data, a redacted one).
+public struct LineDigests: Sendable, Equatable {
+    public var body: SHA256.Digest
+    public var data: SHA256.Digest?
+}
+
+/// Where a scanned line's chain members are (offsets in the line): all its link is made of, small enough to keep
+/// for a line while the next is scanned (`ChainLinker`).
+public struct ChainSpans: Sendable {
+    public var seq: Int
+    /// The end of the chained body (just after `prev`'s closing quote).
+    var bodyEnd: Int
+    /// Where the 64 hex digits of `prev`, `hash` and `dataHash` start.
+    var prev: Int
+    var hash: Int
+    var dataHash: Int
+    /// The data's bytes and where the salt's 32 hex digits start (a redacted line has neither: -1).
+    var dataStart = -1
+    var dataEnd = -1
+    var salt = -1
+
+    public init(_ scanned: ScannedLine) {
+        seq = scanned.seq
+        bodyEnd = scanned.bodyEnd
+        prev = scanned.prev.lowerBound
+        hash = scanned.hash.lowerBound
+        dataHash = scanned.dataHash.lowerBound
+        if let data = scanned.data, let salt = scanned.salt {
+            dataStart = data.lowerBound
+            dataEnd = data.upperBound
+            self.salt = salt.lowerBound
+        }
+    }
+
+    static var none: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    func hex(_ start: Int, in line: UnsafeBufferPointer<UInt8>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[start..<(start + 64)]))
+    }
+
+    /// The bytes `hash` covers.
+    func body(in line: UnsafeBufferPointer<UInt8>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[0..<bodyEnd]))
+    }
+
+    /// The bytes `dataHash` covers, salt first; nil for a line without data.
+    func saltAndData(in line: UnsafeBufferPointer<UInt8>) -> (
+        UnsafeRawBufferPointer, UnsafeRawBufferPointer
+    )? {
+        guard salt >= 0 else { return nil }
+        return (
+            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[salt..<(salt + 32)])),
+            UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[dataStart..<dataEnd]))
+        )
+    }
 }

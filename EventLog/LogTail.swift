@@ -309,56 +309,63 @@ public final class LogTail {
         try emit(UnsafeRawBufferPointer(start: base + run.lowerBound, count: run.count))
     }
 
-    /// One line as the parse threads see it.
-    private struct ParsedLine: Sendable {
-        var link: ChainLink
-        var range: Range<Int>
-        var admitted: Bool
-    }
-
-    /// The lines of one slice, and the chunk their ranges are in.
+    /// The lines of one slice as the parse threads see them: linked among themselves (`ChainRun`), where each
+    /// ends in the chunk, and the runs of consecutive lines the filter lets through (as line indices).
     private struct ParsedSlice: Sendable {
         var chunk: LogChunk
         var chunkOffset: Int
-        var lines: [ParsedLine]
+        var start: Int
+        var run = ChainRun()
+        var ends: [Int32] = []
+        var admitted: [Range<Int>] = []
     }
 
-    /// Reads a long stretch on every core: the hashes recomputed on the parse threads, the chain linked and the
-    /// lines handed on here, in log order.
+    /// Reads a long stretch on every core: the hashes recomputed and the lines linked among themselves on the
+    /// parse threads; here each slice's run of lines is joined to the chain, in log order, and its lines handed on
+    /// (up to a break, if there is one).
     private func readInParallel(to end: Int) throws {
         let filter = self.filter
         try ParallelLineReader(path: path).read(from: offset, to: end) { slice -> ParsedSlice in
-            var scanner = LineScanner()
-            var lines: [ParsedLine] = []
-            slice.forEachLine { line, start, _, tooLong in
-                let link = ChainLink(line: line, tooLong: tooLong, scanner: &scanner)
+            // Linked two lines at a time (their hashes side by side).
+            var linker = ChainLinker()
+            var parsed = ParsedSlice(
+                chunk: slice.chunk, chunkOffset: slice.chunkOffset, start: slice.range.lowerBound)
+            parsed.ends.reserveCapacity(slice.range.count / 400)
+            slice.forEachLine { line, start, index, tooLong in
                 let length = tooLong ? LineFormat.maxLineBytes + 1 : line.count
-                lines.append(
-                    ParsedLine(
-                        link: link, range: start..<(start + length + 1),
-                        admitted: filter.admits(line)))
+                parsed.ends.append(Int32(start + length + 1))
+                if filter.admits(line) {
+                    if let last = parsed.admitted.last, last.upperBound == index {
+                        parsed.admitted[parsed.admitted.count - 1] = last.lowerBound..<(index + 1)
+                    } else {
+                        parsed.admitted.append(index..<(index + 1))
+                    }
+                }
+                linker.add(line, tooLong: tooLong, tag: index) { link, _ in parsed.run.add(link) }
             }
-            return ParsedSlice(chunk: slice.chunk, chunkOffset: slice.chunkOffset, lines: lines)
+            linker.finish { link, _ in parsed.run.add(link) }
+            return parsed
         } consume: { piece in
             switch piece {
             case .parsed(let slice):
-                let base = UnsafeMutablePointer(mutating: slice.chunk.base)
-                var run = 0..<0
-                for line in slice.lines {
-                    do { try chain.accept(line.link) } catch {
-                        try flushRun(base, run)
-                        throw error
-                    }
-                    if line.admitted {
-                        if run.upperBound != line.range.lowerBound {
-                            try flushRun(base, run)
-                            run = line.range.lowerBound..<line.range.lowerBound
-                        }
-                        run = run.lowerBound..<line.range.upperBound
-                    }
-                    offset = slice.chunkOffset + line.range.upperBound
+                // How many of the slice's lines continue the chain: all, or those before the break.
+                var passed = slice.ends.count
+                var thrown: ChainBreak?
+                let firstSeq = chain.expectedSeq
+                do throws(ChainBreak) { try chain.join(slice.run) } catch {
+                    passed = max(0, min(passed, error.seq - firstSeq))
+                    thrown = error
                 }
-                try flushRun(base, run)
+                let base = UnsafeMutablePointer(mutating: slice.chunk.base)
+                func start(of line: Int) -> Int {
+                    line == 0 ? slice.start : Int(slice.ends[line - 1])
+                }
+                for lines in slice.admitted where lines.lowerBound < passed {
+                    let last = min(lines.upperBound, passed)
+                    try flushRun(base, start(of: lines.lowerBound)..<start(of: last))
+                }
+                offset = slice.chunkOffset + start(of: passed)
+                if let thrown { throw thrown }
             case .line(let line, _, let info):
                 // Over the size limit (the read ends at a newline, so never torn): the chain breaks here.
                 try chain.accept(ChainLink(line: line, tooLong: info.tooLong, scanner: &scanner))

@@ -121,6 +121,64 @@ public struct SHA256: Sendable {
         return hasher.finalize()
     }
 
+    /// The digest of `first` and `second` joined (the whole message at once: no bytes are copied to a buffer but
+    /// the last block's).
+    public static func digest(
+        _ first: UnsafeRawBufferPointer,
+        _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        implementation: Implementation = .fastest
+    ) -> Digest {
+        guard implementation == .hardware else {
+            var hasher = SHA256(implementation: implementation)
+            hasher.update(first)
+            hasher.update(second)
+            return hasher.finalize()
+        }
+        var message = Self.message(first, second)
+        var words = Digest.zero.words
+        withUnsafeMutableBytes(of: &words) {
+            csha256_digest_hardware(&message, $0.baseAddress?.assumingMemoryBound(to: UInt32.self))
+        }
+        return Digest(state: words)
+    }
+
+    /// The digests of two messages, each given in two pieces hashed as if joined, computed side by side: with the
+    /// SHA extensions, the rounds of one fill the gaps the other's leave (about 1.6 times as fast as one after the
+    /// other on this kind of processor); the same digests as `digest` gives each.
+    public static func digests(
+        _ a: (UnsafeRawBufferPointer, UnsafeRawBufferPointer),
+        _ b: (UnsafeRawBufferPointer, UnsafeRawBufferPointer),
+        implementation: Implementation = .fastest
+    ) -> (Digest, Digest) {
+        guard implementation == .hardware else {
+            return (
+                digest(a.0, a.1, implementation: implementation),
+                digest(b.0, b.1, implementation: implementation)
+            )
+        }
+        var first = Self.message(a.0, a.1)
+        var second = Self.message(b.0, b.1)
+        var words = (Digest.zero.words, Digest.zero.words)
+        withUnsafeMutableBytes(of: &words.0) { one in
+            withUnsafeMutableBytes(of: &words.1) { two in
+                csha256_digest2_hardware(
+                    &first, one.baseAddress?.assumingMemoryBound(to: UInt32.self),
+                    &second, two.baseAddress?.assumingMemoryBound(to: UInt32.self))
+            }
+        }
+        return (Digest(state: words.0), Digest(state: words.1))
+    }
+
+    private static func message(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer)
+        -> csha256_message
+    {
+        csha256_message(
+            first: first.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            first_length: first.count,
+            second: second.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            second_length: second.count)
+    }
+
     private mutating func compress(_ pointer: UnsafeRawPointer, blocks: Int) {
         if implementation == .hardware {
             withUnsafeMutableBytes(of: &state) { raw in

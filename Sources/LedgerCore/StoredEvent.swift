@@ -95,6 +95,51 @@ public struct StoredEvent: Sendable {
         }
     }
 
+    /// The text members an event has, for `writeJSON`.
+    public enum TextMember: Sendable {
+        case id, stream, occurredAt, recordedAt, actorID, actorRole, familyRef
+    }
+
+    /// Appends a text member as a JSON string (`JSONWriter.writeString`), read where it lies in the log's bytes
+    /// when the event is a view (no string made); `familyRef` of a stream that is no family's is `null`.
+    public func writeJSON(_ member: TextMember, into out: inout [UInt8]) {
+        guard case .view(let chunk, let spans) = text else {
+            let value: String? =
+                switch member {
+                case .id: id
+                case .stream: stream
+                case .occurredAt: occurredAt
+                case .recordedAt: recordedAtText
+                case .actorID: actorID
+                case .actorRole: actorRole
+                case .familyRef: familyRef
+                }
+            if let value {
+                JSONWriter.writeString(value, into: &out)
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
+            return
+        }
+        var range: Range<Int>
+        switch member {
+        case .id: range = spans.id.range
+        case .stream: range = spans.stream.range
+        case .occurredAt: range = spans.occurredAt.range
+        case .recordedAt: range = spans.recordedAt.range
+        case .actorID: range = spans.actorID.range
+        case .actorRole: range = spans.actorRole.range
+        case .familyRef:
+            range = spans.stream.range
+            guard Self.isFamily(chunk.bytes(range)) else {
+                out.append(contentsOf: "null".utf8)
+                return
+            }
+            range = (range.lowerBound + Self.familyPrefix.count)..<range.upperBound
+        }
+        JSONWriter.writeString(utf8: chunk.bytes(range), into: &out)
+    }
+
     /// The family ref, for family streams.
     public var familyRef: String? {
         switch text {

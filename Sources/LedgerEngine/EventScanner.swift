@@ -64,6 +64,38 @@ public enum EventScanner {
         return coverage
     }
 
+    /// `scan` with the work on each event done on the parse threads: the events of each slice of the log (in the
+    /// window, corrections applied, the correction and void events among them) go to `transform` there, into a
+    /// value `start` makes for the slice, and the slices' values come to `consume` in log order. For work that
+    /// needs no other event than the one at hand (an export's rows): `consume` only puts the pieces together.
+    @discardableResult
+    public static func mapSlices<Part: Sendable>(
+        path: String, window: EventWindow, types: EventTypeSet? = nil,
+        start: @escaping @Sendable () -> Part,
+        transform: @escaping @Sendable (inout Part, StoredEvent) -> Void,
+        consume: (Part) throws -> Void
+    ) throws -> Coverage {
+        let (amendments, plan) = try firstPass(
+            nil, path: path, window: window, span: .all, types: types)
+        var coverage = amendments.coverage
+        try read(
+            path: path, window: window, types: types, span: .all, plan: plan,
+            map: { decoded in
+                var part = start()
+                for record in decoded.records {
+                    var event = decoded.event(record)
+                    if amendments.amends(event) { amendments.apply(to: &event) }
+                    transform(&part, event)
+                }
+                return part
+            }
+        ) { decoded, part in
+            coverage.merge(decoded.coverage)
+            try consume(part)
+        }
+        return coverage
+    }
+
     /// Folds the log on several threads at once, one state per shard: an event of a family stream goes to the
     /// shard of its family (`shard(of:count:)`), any other event (the organisation, the workforce) to every shard,
     /// and each shard sees its events in log order, corrections applied. A fold whose families do not read each
@@ -242,6 +274,22 @@ public enum EventScanner {
         progress: ((Int) -> Void)? = nil,
         consume: (DecodedSlice) throws -> Void
     ) throws {
+        try read(
+            path: path, window: window, types: types, span: span, failures: failures,
+            planning: planning, plan: plan, chain: chain, progress: progress, map: { _ in () }
+        ) { decoded, _ in try consume(decoded) }
+    }
+
+    /// `read`, with `map` run on the parse thread over each slice's events once decoded; its value comes to
+    /// `consume` with the slice.
+    private static func read<Part: Sendable>(
+        path: String, window: EventWindow, types: EventTypeSet?, span: LogSpan,
+        failures: Bool = true,
+        planning: EventTypeSet? = nil, plan: ReadPlan? = nil, chain: Bool = false,
+        progress: ((Int) -> Void)? = nil,
+        map: @escaping @Sendable (DecodedSlice) -> Part,
+        consume: (DecodedSlice, Part) throws -> Void
+    ) throws {
         var lineNumber = span.firstLine - 1
         var reported = lineNumber
         var links = chain ? HashChain(after: span.firstLine - 1, hash: span.previousHash) : nil
@@ -251,16 +299,21 @@ public enum EventScanner {
         try ParallelLineReader(path: path).read(
             from: span.from, to: span.to,
             parse: { slice in
+                let decoded: DecodedSlice
                 if let planned = plan?.slices[slice.chunkOffset + slice.range.lowerBound],
                     planned.end == slice.chunkOffset + slice.range.upperBound
                 {
-                    return decode(slice, window: window, types: types, planned: planned)
+                    decoded = decode(slice, window: window, types: types, planned: planned)
+                } else {
+                    decoded = decode(
+                        slice, window: window, types: types, planning: planning, chain: chain)
                 }
-                return decode(slice, window: window, types: types, planning: planning, chain: chain)
+                return MappedSlice(decoded: decoded, part: map(decoded))
             },
             consume: { piece in
                 switch piece {
-                case .parsed(let decoded):
+                case .parsed(let mapped):
+                    let decoded = mapped.decoded
                     if var current = links {
                         do throws(ChainBreak) { try current.join(decoded.links) } catch {
                             throw broken(error)
@@ -272,7 +325,7 @@ public enum EventScanner {
                             seq: nil, lineNumber: lineNumber + failure.index + 1,
                             problem: "\(failure.problem) (run ledger verify)")
                     }
-                    try consume(decoded)
+                    try consume(decoded, mapped.part)
                     lineNumber += decoded.lines
                 case .line(_, _, let info):
                     // An over-long line breaks the chain; a torn tail (no newline) was never acknowledged.
@@ -287,6 +340,12 @@ public enum EventScanner {
                     progress(lineNumber)
                 }
             })
+    }
+
+    /// A decoded slice and what `read`'s `map` made of it on the parse thread.
+    struct MappedSlice<Part: Sendable>: Sendable {
+        let decoded: DecodedSlice
+        let part: Part
     }
 
     /// The events of one slice, in order, the first line that could not be read, if any, and the slice's line count.
@@ -357,11 +416,15 @@ public enum EventScanner {
         decoded.records.reserveCapacity(
             types == nil ? slice.range.count / 500 : slice.range.count / 2_000)
         var scanner = LineScanner()
+        // The chain's links are made two lines at a time (their hashes side by side), in order.
+        var linker = ChainLinker()
         let sliceStart = slice.range.lowerBound
         var wanted: [(start: Int32, index: Int32)] = []
         decoded.lines = slice.forEachLine { line, start, index, tooLong in
             if chain {
-                decoded.links.add(ChainLink(line: line, tooLong: tooLong, scanner: &scanner))
+                linker.add(line, tooLong: tooLong, tag: index) { link, _ in
+                    decoded.links.add(link)
+                }
             }
             guard decoded.failure == nil, !tooLong else { return }
             let peeked = LineScanner.peek(line)
@@ -382,6 +445,7 @@ public enum EventScanner {
                 scanner: &scanner,
                 types: types)
         }
+        if chain { linker.finish { link, _ in decoded.links.add(link) } }
         if planning != nil, decoded.failure == nil {
             decoded.plan = SlicePlan(
                 start: slice.chunkOffset + sliceStart,

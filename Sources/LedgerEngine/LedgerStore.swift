@@ -194,12 +194,7 @@ public struct LedgerStore: Sendable {
                 }
                 if case .ingest(let size) = mode, session.pendingCount >= size {
                     try session.flush(last: false)
-                    for (deferredNumber, deferredOutcome, bytes) in session.deferred {
-                        try bytes.withUnsafeBufferPointer {
-                            try onOutcome(deferredNumber, deferredOutcome, $0)
-                        }
-                    }
-                    session.deferred.removeAll(keepingCapacity: true)
+                    try session.reportDurable(onOutcome)
                 }
             }
             func prepareAndCommit(
@@ -277,9 +272,7 @@ public struct LedgerStore: Sendable {
                 return summary
             }
             try session.flush(last: true)
-            for (number, outcome, bytes) in session.deferred {
-                try bytes.withUnsafeBufferPointer { try onOutcome(number, outcome, $0) }
-            }
+            try session.reportDurable(onOutcome)
             if session.appendedCount > 0 || state.base == nil || !state.dirtyStreams.isEmpty {
                 do { try WriteStateStore.save(state, head: locked.head, for: locked.path) } catch {
                     session.derivedWarning =
@@ -444,7 +437,12 @@ struct AppendSession {
     /// Whether batches are in the id index that its stamp does not cover yet.
     var unstamped = false
     var head: LogHead
+    /// Outcomes held back until the lines before them are durable, in input order; the first `reportable` are.
     var deferred: [(Int, AppendOutcome, [UInt8])] = []
+    var reportable = 0
+    /// An ingest's batch written and being made durable on another thread while the next is committed: its
+    /// id-index entries, its ids (still looked up), the head after it, and how many deferred outcomes end with it.
+    var inFlight: Batch?
     /// Prepared lines done with, freed on another thread (`retireOffThread`): taking apart thousands of parsed
     /// events is work the ordered commit need not wait for.
     var retired: [Prepared] = []
@@ -477,6 +475,14 @@ struct AppendSession {
         var stream: String
         var middle: [UInt8]
         var data: [UInt8]
+    }
+
+    /// A batch of appended lines on its way to the id index.
+    struct Batch {
+        var entries: [(key: UInt64, offset: Int)]
+        var ids: [String: PendingEvent]
+        var head: LogHead
+        var outcomes: Int
     }
 
     /// Frees the retired prepared lines on another thread.
@@ -647,7 +653,7 @@ struct AppendSession {
 
     /// The seq and fingerprint of the event with `id` already in the log or in this call, if any.
     private func existing(_ id: String, key: UInt64) throws -> (seq: Int, fingerprint: [UInt8])? {
-        if let pending = pendingIDs[id] {
+        if let pending = pendingIDs[id] ?? inFlight?.ids[id] {
             return (
                 pending.seq,
                 LineFormat.fingerprint(
@@ -661,7 +667,7 @@ struct AppendSession {
     }
 
     private func lookupTarget(_ id: String) throws -> WriteState.Target? {
-        if let pending = pendingIDs[id] {
+        if let pending = pendingIDs[id] ?? inFlight?.ids[id] {
             return WriteState.Target(type: pending.type, stream: pending.stream)
         }
         guard let record = try LedgerStore.find(id, locked: locked, index: index) else {
@@ -676,26 +682,72 @@ struct AppendSession {
     /// of a call). Only the log write can fail the call: once the lines are durable they are acknowledged, and a
     /// derived index that cannot be updated is caught up from the log next time (meanwhile the ids stay in
     /// memory, so duplicates are still caught).
+    ///
+    /// An ingest's batch other than the last is made durable on another thread while the next batch is committed
+    /// (the `fsync` waits on the disk, the commit on the processor): this call confirms the batch before it, which
+    /// is then indexed and its outcomes reported (`reportDurable`), writes this one, and returns. Nothing is
+    /// acknowledged before its `fsync` has returned, and a failed one stops the call with nothing after it written.
     mutating func flush(last: Bool) throws {
+        if let batch = inFlight {
+            inFlight = nil
+            try locked.confirm()
+            record(batch, stamp: last && pendingCount == 0)
+        }
         guard pendingCount > 0 || (last && unstamped) else { return }
-        if pendingCount > 0 { try locked.append(pendingLines, newHead: head) }
+        guard pendingCount > 0 else {
+            record(Batch(entries: [], ids: [:], head: head, outcomes: deferred.count), stamp: true)
+            return
+        }
+        let background = !last
+        try locked.write(pendingLines, newHead: head, syncing: background)
+        let batch = Batch(
+            entries: pendingEntries, ids: pendingIDs, head: head, outcomes: deferred.count)
+        pendingLines.removeAll(keepingCapacity: true)
+        pendingEntries = []
+        pendingEntries.reserveCapacity(batch.entries.count)
+        pendingIDs = [:]
+        pendingIDs.reserveCapacity(batch.ids.count)
+        pendingCount = 0
+        if background {
+            inFlight = batch
+            return
+        }
+        try locked.confirm()
+        record(batch, stamp: true)
+    }
+
+    /// A durable batch: into the id index, its outcomes now reportable.
+    private mutating func record(_ batch: Batch, stamp: Bool) {
         if derivedWarning == nil {
             do {
-                try index.insert(pendingEntries, newStamp: head, stamp: last)
-                unstamped = !last
+                try index.insert(batch.entries, newStamp: batch.head, stamp: stamp)
+                unstamped = !stamp
             } catch {
                 derivedWarning =
                     "the id index could not be updated (\(error)); it will be rebuilt from the log"
             }
         }
-        pendingLines.removeAll(keepingCapacity: true)
-        pendingEntries.removeAll(keepingCapacity: true)
+        var ids = batch.ids
         if derivedWarning == nil {
             // Let go of on another thread, like the prepared lines: the batch's events are freed there.
-            let count = pendingIDs.count
-            Parcel.freeOffThread(&pendingIDs, leaving: [:])
-            pendingIDs.reserveCapacity(count)
+            Parcel.freeOffThread(&ids, leaving: [:])
+        } else {
+            // The index lacks them: every id appended in this run stays in memory.
+            pendingIDs.merge(ids) { current, _ in current }
         }
-        pendingCount = 0
+        reportable = batch.outcomes
+    }
+
+    /// Hands on the outcomes whose lines are durable (and those behind them), in input order.
+    mutating func reportDurable(
+        _ report: (Int, AppendOutcome, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
+        guard reportable > 0 else { return }
+        for (number, outcome, bytes) in deferred[0..<reportable] {
+            try bytes.withUnsafeBufferPointer { try report(number, outcome, $0) }
+        }
+        deferred.removeFirst(reportable)
+        inFlight?.outcomes -= reportable
+        reportable = 0
     }
 }

@@ -137,24 +137,30 @@ public enum LedgerVerifier {
 
     static func check(_ slice: LineSlice) -> CheckedSlice {
         let checked = CheckedSlice(capacity: slice.range.count / 400)
-        var scanner = LineScanner()
+        // Lines the scanner accepts are linked two at a time (their hashes side by side), as they come.
+        var linker = ChainLinker()
         var recorded = RecordedDay()
         slice.forEachLine { line, start, _, tooLong in
             // Checked where it lies in the slice's buffer (a line checked aside and then stored is copied, every
             // string in it retained, and the original released).
+            let index = checked.count
             let result = checked.append(
                 CheckedLine(offset: slice.chunkOffset + start, length: line.count))
             if tooLong {
                 result.pointee.unreadable = "line longer than 1 MiB"
             } else {
-                check(
+                let spans = check(
                     line, chunk: slice.chunk, start: start, into: &result.pointee,
-                    scanner: &scanner, recorded: &recorded)
+                    scanner: &linker.scanner, recorded: &recorded)
                 if let stream = result.pointee.facts?.stream {
                     result.pointee.route = StoredEvent.route(of: stream)
                 }
+                if let spans {
+                    linker.add(spans, line: line, tag: index) { checked.line($1).pointee.link($0) }
+                }
             }
         }
+        linker.finish { checked.line($1).pointee.link($0) }
         return checked
     }
 
@@ -172,46 +178,58 @@ public enum LedgerVerifier {
         }
     }
 
+    /// Checks one line into `checked`; returns where its chain members are when the fast scanner accepted it: its
+    /// place in the chain is then the caller's to link (`ChainLinker`), which this leaves alone. A line the
+    /// reference parser reads is linked here.
     static func check(
         _ line: UnsafeBufferPointer<UInt8>, chunk: LogChunk, start: Int,
         into checked: inout CheckedLine,
         scanner: inout LineScanner, recorded: inout RecordedDay
-    ) {
-        let content: RecordContent
-        if let scanned = scanner.scan(line) {
-            checked.link(ChainLink(scanned, line: line))
-            checked.recordedAt = Timestamp(
-                rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
-            checked.redacted = scanned.redacted != nil
-            if let range = scanned.redacted {
-                checked.redaction = RedactionNotice.record(in: scanner.value(line, range))
-            }
-            checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
-            // Re-validated in place when it can be; else as the append did (below), which names any refusal.
-            if !checked.redacted, let recordedAt = checked.recordedAt,
-                let facts = InPlaceValidation.facts(
-                    scanned, line: line, chunk: chunk, start: start, recordedAt: recordedAt,
-                    recordedOn: recorded.date(of: recordedAt))
-            {
-                checked.facts = facts
-                return
-            }
-            content = LineFormat.content(scanned, line: line, scanner: &scanner)
-        } else {
-            let record: LedgerRecord
-            do { record = try LineFormat.decode(line) } catch {
-                checked.unreadable = "not in the line format: \(error)"
-                return
-            }
-            checked.link(ChainLink(record, line: line))
-            content = record.content
-            checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
-            checked.redacted = record.redacted != nil
-            if let notice = record.redacted {
-                checked.redaction = RedactionNotice.record(in: notice)
-            }
-            checked.idKey = SeenEvents.key(content.id)
+    ) -> ChainSpans? {
+        guard let scanned = scanner.scan(line) else {
+            checkDecoded(line, into: &checked)
+            return nil
         }
+        let spans = ChainSpans(scanned)
+        checked.recordedAt = Timestamp(
+            rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
+        checked.redacted = scanned.redacted != nil
+        if let range = scanned.redacted {
+            checked.redaction = RedactionNotice.record(in: scanner.value(line, range))
+        }
+        checked.idKey = SeenEvents.key(UnsafeBufferPointer(rebasing: line[scanned.id]))
+        // Re-validated in place when it can be; else as the append did (below), which names any refusal.
+        if !checked.redacted, let recordedAt = checked.recordedAt,
+            let facts = InPlaceValidation.facts(
+                scanned, line: line, chunk: chunk, start: start, recordedAt: recordedAt,
+                recordedOn: recorded.date(of: recordedAt))
+        {
+            checked.facts = facts
+            return spans
+        }
+        revalidate(LineFormat.content(scanned, line: line, scanner: &scanner), into: &checked)
+        return spans
+    }
+
+    /// `check` of a line the fast scanner did not accept: by the reference parser, which also links it.
+    static func checkDecoded(_ line: UnsafeBufferPointer<UInt8>, into checked: inout CheckedLine) {
+        let record: LedgerRecord
+        do { record = try LineFormat.decode(line) } catch {
+            checked.unreadable = "not in the line format: \(error)"
+            return
+        }
+        checked.link(ChainLink(record, line: line))
+        checked.recordedAt = Timestamp(rfc3339: record.recordedAt)
+        checked.redacted = record.redacted != nil
+        if let notice = record.redacted {
+            checked.redaction = RedactionNotice.record(in: notice)
+        }
+        checked.idKey = SeenEvents.key(record.content.id)
+        revalidate(record.content, into: &checked)
+    }
+
+    /// Re-validates an event as the append did, at the time it was recorded (its facts, or why it is refused).
+    static func revalidate(_ content: RecordContent, into checked: inout CheckedLine) {
         checked.facts = EventFacts(content)
         if !checked.redacted, let recordedAt = checked.recordedAt {
             // Re-validated as the append did, at the time it was recorded.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Dispatch
 import EventLog
 import LedgerCore
 import LedgerEngine
@@ -12,7 +13,9 @@ import LedgerEngine
 /// happened, Europe/London), in log order within each file. `type` and `month` are in the folder names, not in
 /// the rows: Spark refuses a column that is both, and DuckDB and every hive reader add them from the path.
 /// `DIR/schema.json` says what the rows hold. The same log and window give the same bytes. The tree is written
-/// beside DIR and swapped in whole (`DirectoryTree.swapIn`), so a reader sees the old export or the new one.
+/// beside DIR and swapped in whole (`DirectoryTree.swapIn`), so a reader sees the old export or the new one. A
+/// partition whose rows are those of the export it replaces is a link to that file, not a copy
+/// (`ReplacementFile`): re-exporting a log that has grown writes the months that changed.
 enum ExportWriter {
     /// Marks a folder as an export (so that a second export may replace it, and nothing else is).
     static let format = "ledger-export/1"
@@ -22,12 +25,93 @@ enum ExportWriter {
         var partitions = 0
     }
 
-    /// A partition's rows not yet written, and whether its file exists yet.
+    /// A partition's rows not yet handed to the writer, and its file (linked to the last export's when the
+    /// rows are the same: `ReplacementFile`).
     final class Partition {
-        let path: String
+        let file: ReplacementFile
         var pending: [UInt8] = []
-        var rows = 0
-        init(path: String) { self.path = path }
+        init(file: ReplacementFile) { self.file = file }
+    }
+
+    /// The file operations of an export (folders made, rows appended), done in order on a thread of their own:
+    /// on this machine's file system a new folder or file takes half a millisecond or more, and the rows are
+    /// made meanwhile. A few jobs at most wait (each holds 128 KiB of rows or so); the first failure is
+    /// kept and stops the rest.
+    final class FileWriter: @unchecked Sendable {
+        private let queue = DispatchQueue(label: "ledger.export.writer")
+        private let room = DispatchSemaphore(value: 16)
+        private var mutex = pthread_mutex_t()
+        private var failure: (any Error)?
+
+        init() { pthread_mutex_init(&mutex, nil) }
+        deinit { pthread_mutex_destroy(&mutex) }
+
+        private var firstFailure: (any Error)? {
+            get {
+                pthread_mutex_lock(&mutex)
+                defer { pthread_mutex_unlock(&mutex) }
+                return failure
+            }
+            set {
+                pthread_mutex_lock(&mutex)
+                defer { pthread_mutex_unlock(&mutex) }
+                if failure == nil { failure = newValue }
+            }
+        }
+
+        /// Queues `job` (waiting while many are queued); throws a failure of an earlier job, if there was one.
+        func submit(_ job: @escaping @Sendable () throws -> Void) throws {
+            if let failure = firstFailure { throw failure }
+            room.wait()
+            queue.async {
+                defer { self.room.signal() }
+                guard self.firstFailure == nil else { return }
+                do { try job() } catch { self.firstFailure = error }
+            }
+        }
+
+        /// Waits for every job.
+        func wait() { queue.sync {} }
+
+        /// Waits for every job; throws the first failure.
+        func finish() throws {
+            wait()
+            if let failure = firstFailure { throw failure }
+        }
+    }
+
+    /// Which file a row goes to: its event's type and the month it happened (year × 100 + month).
+    struct PartitionKey: Hashable, Sendable {
+        let type: String
+        let month: Int
+
+        var monthText: String { ExportWriter.monthText(year: month / 100, month: month % 100) }
+        var folder: String { "type=\(type)/month=\(monthText)" }
+    }
+
+    /// One slice of the log's rows, made on a parse thread: by partition, in log order within each.
+    struct SliceRows: Sendable {
+        var keys: [PartitionKey: Int] = [:]
+        var pieces: [(key: PartitionKey, bytes: [UInt8], rows: Int)] = []
+
+        /// Adds the event's row, unless it is a correction, a void, or voided.
+        mutating func add(_ event: StoredEvent) {
+            guard event.kind != .eventCorrected, event.kind != .eventVoided, !event.isVoided else {
+                return
+            }
+            let key = PartitionKey(
+                type: event.type, month: event.date.year * 100 + event.date.month)
+            let index: Int
+            if let found = keys[key] {
+                index = found
+            } else {
+                index = pieces.count
+                keys[key] = index
+                pieces.append((key, [], 0))
+            }
+            appendRow(event, to: &pieces[index].bytes)
+            pieces[index].rows += 1
+        }
     }
 
     static func write(log: String, window: EventWindow, to out: String) throws -> Summary {
@@ -35,35 +119,49 @@ enum ExportWriter {
         let staged = out.hasSuffix("/") ? String(out.dropLast()) + ".partial" : out + ".partial"
         try DirectoryTree.remove(staged)
         try FileOutput.makeDirectory(staged)
-        var partitions: [String: Partition] = [:]
+        var partitions: [PartitionKey: Partition] = [:]
         var typesSeen: [String: [String: Int]] = [:]  // type -> month -> rows
         var summary = Summary()
-        try EventScanner.scan(path: log, window: window) { event in
-            guard event.kind != .eventCorrected, event.kind != .eventVoided, !event.isVoided else {
-                return
-            }
-            let month = monthText(event.date)
-            let key = "type=\(event.type)/month=\(month)"
-            let partition: Partition
-            if let found = partitions[key] {
-                partition = found
-            } else {
-                try FileOutput.makeDirectory("\(staged)/\(key)")
-                partition = Partition(path: "\(staged)/\(key)/events.jsonl")
-                partitions[key] = partition
-            }
-            appendRow(event, to: &partition.pending)
-            partition.rows += 1
-            typesSeen[event.type, default: [:]][month, default: 0] += 1
-            summary.rows += 1
-            if partition.pending.count >= 1 << 19 {
-                try FileOutput.append(partition.pending, to: partition.path, durable: false)
-                partition.pending.removeAll(keepingCapacity: true)
+        let writer = FileWriter()
+        // However the read ends, nothing is still writing when this returns.
+        defer { writer.wait() }
+        func flush(_ partition: Partition) throws {
+            let bytes = partition.pending
+            let file = partition.file
+            partition.pending = []
+            try writer.submit { try file.append(bytes) }
+        }
+        // The rows are made on the parse threads, a slice at a time; here they are only put in their files, in
+        // log order, by the writer's thread.
+        try EventScanner.mapSlices(
+            path: log, window: window, start: { SliceRows() }, transform: { $0.add($1) }
+        ) { slice in
+            for piece in slice.pieces {
+                let partition: Partition
+                if let found = partitions[piece.key] {
+                    partition = found
+                } else {
+                    let folder = "\(staged)/\(piece.key.folder)"
+                    try writer.submit { try FileOutput.makeDirectory(folder) }
+                    partition = Partition(
+                        file: ReplacementFile(
+                            path: "\(folder)/events.jsonl",
+                            previous: "\(out)/\(piece.key.folder)/events.jsonl"))
+                    partitions[piece.key] = partition
+                }
+                partition.pending.append(contentsOf: piece.bytes)
+                typesSeen[piece.key.type, default: [:]][piece.key.monthText, default: 0] +=
+                    piece.rows
+                summary.rows += piece.rows
+                if partition.pending.count >= 1 << 17 { try flush(partition) }
             }
         }
         for partition in partitions.values {
-            try FileOutput.append(partition.pending, to: partition.path, durable: false)
+            try flush(partition)
+            let file = partition.file
+            try writer.submit { try file.finish() }
         }
+        try writer.finish()
         summary.partitions = partitions.count
         try FileOutput.writeAtomically(
             schema(typesSeen), to: "\(staged)/schema.json", durable: false)
@@ -125,35 +223,31 @@ enum ExportWriter {
         return foreign
     }
 
-    static func monthText(_ date: CivilDate) -> String {
-        let month = date.month < 10 ? "0\(date.month)" : "\(date.month)"
-        return "\(date.year)-\(month)"
+    static func monthText(year: Int, month: Int) -> String {
+        "\(year)-\(month < 10 ? "0\(month)" : "\(month)")"
     }
 
-    /// One row: the event's envelope and its data in force, with the ids of the corrections applied.
+    /// One row: the event's envelope and its data in force, with the ids of the corrections applied. Its text
+    /// members are copied from the log's bytes as JSON strings (`StoredEvent.writeJSON`).
     static func appendRow(_ event: StoredEvent, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"seq":"#.utf8)
         out.append(contentsOf: String(event.seq).utf8)
         out.append(contentsOf: #","id":"#.utf8)
-        JSONWriter.writeString(event.id, into: &out)
+        event.writeJSON(.id, into: &out)
         out.append(contentsOf: #","stream":"#.utf8)
-        JSONWriter.writeString(event.stream, into: &out)
+        event.writeJSON(.stream, into: &out)
         out.append(contentsOf: #","family":"#.utf8)
-        if let family = event.familyRef {
-            JSONWriter.writeString(family, into: &out)
-        } else {
-            out.append(contentsOf: "null".utf8)
-        }
+        event.writeJSON(.familyRef, into: &out)
         out.append(contentsOf: #","occurredAt":"#.utf8)
-        JSONWriter.writeString(event.occurredAt, into: &out)
+        event.writeJSON(.occurredAt, into: &out)
         out.append(contentsOf: #","date":""#.utf8)
         out.append(contentsOf: event.date.description.utf8)
         out.append(contentsOf: #"","recordedAt":"#.utf8)
-        JSONWriter.writeString(event.recordedAtText, into: &out)
+        event.writeJSON(.recordedAt, into: &out)
         out.append(contentsOf: #","actor":{"id":"#.utf8)
-        JSONWriter.writeString(event.actorID, into: &out)
+        event.writeJSON(.actorID, into: &out)
         out.append(contentsOf: #","role":"#.utf8)
-        JSONWriter.writeString(event.actorRole, into: &out)
+        event.writeJSON(.actorRole, into: &out)
         out.append(contentsOf: #"},"data":"#.utf8)
         event.data.appendJSON(to: &out)
         out.append(contentsOf: #","correctedBy":["#.utf8)

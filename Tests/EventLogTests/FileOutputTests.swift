@@ -102,4 +102,70 @@ struct FileOutputTests {
         #expect(readBytes(target) == Array("keep".utf8))
         #expect(readBytes(spare) == Array("before".utf8))
     }
+
+    /// A file written in `pieces` as the replacement of `old` (nil: there is none), with `mode` for the old file.
+    func replace(
+        _ old: [UInt8]?, with pieces: [[UInt8]], mode: mode_t = 0o600, links: Bool = false
+    ) throws -> (bytes: [UInt8], linked: Bool, oldAfter: [UInt8]?, mode: UInt32) {
+        let directory = TemporaryDirectory()
+        let previous = directory.file("old.jsonl")
+        if let old {
+            writeBytes(old, to: previous)
+            chmod(previous, mode)
+            if links { #expect(link(previous, directory.file("another-name")) == 0) }
+        }
+        let path = directory.file("new.jsonl")
+        let file = ReplacementFile(path: path, previous: previous)
+        for piece in pieces { try file.append(piece) }
+        try file.finish()
+        let linked = old != nil && identity(path).inode == identity(previous).inode
+        return (readBytes(path), linked, old.map { _ in readBytes(previous) }, fileMode(path))
+    }
+
+    @Test(
+        "a replacement file is a link to the old one when its bytes are the same, else written whole, owner-only"
+    )
+    func replacementFiles() throws {
+        let old = (0..<3_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        let pieces = [Array(old[0..<1_000]), Array(old[1_000..<2_999]), Array(old[2_999...])]
+        // The same bytes, in pieces: linked, nothing written.
+        let same = try replace(old, with: pieces)
+        #expect(same.bytes == old && same.linked && same.mode == 0o600)
+        // A byte changed in the middle, bytes added, bytes cut, the old file missing: written, whole.
+        var changed = pieces
+        changed[1][500] ^= 1
+        let longer = pieces + [Array("more\n".utf8)]
+        let shorter = [pieces[0], Array(pieces[1].prefix(10))]
+        for (name, old, new) in [
+            ("changed", old, changed), ("longer", old, longer), ("shorter", old, shorter),
+            ("empty old", [], pieces),
+        ] as [(String, [UInt8], [[UInt8]])] {
+            let result = try replace(old, with: new)
+            #expect(result.bytes == Array(new.joined()), "\(name)")
+            #expect(!result.linked && result.mode == 0o600, "\(name)")
+            #expect(result.oldAfter == old, "\(name): the old file is left as it was")
+        }
+        let none = try replace(nil, with: pieces)
+        #expect(none.bytes == old && none.mode == 0o600)
+        // The same bytes in an old file others may read, or with another name too: copied, not linked.
+        let readable = try replace(old, with: pieces, mode: 0o644)
+        #expect(readable.bytes == old && !readable.linked && readable.mode == 0o600)
+        let shared = try replace(old, with: pieces, links: true)
+        #expect(shared.bytes == old && !shared.linked)
+    }
+
+    @Test("a replacement file's old file that is a symlink is never followed")
+    func replacementSymlink() throws {
+        let directory = TemporaryDirectory()
+        let target = directory.file("elsewhere")
+        writeBytes(Array("same".utf8), to: target)
+        let previous = directory.file("old.jsonl")
+        #expect(symlink(target, previous) == 0)
+        let path = directory.file("new.jsonl")
+        let file = ReplacementFile(path: path, previous: previous)
+        try file.append(Array("same".utf8))
+        try file.finish()
+        #expect(readBytes(path) == Array("same".utf8))
+        #expect(identity(path).inode != identity(target).inode)
+    }
 }

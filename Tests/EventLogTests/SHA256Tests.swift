@@ -81,6 +81,51 @@ struct SHA256Tests {
         }
     }
 
+    @Test(
+        "whole messages in two pieces, one or two at a time, give the incremental digest: every length 0–300, every split point of the short ones",
+        arguments: implementations)
+    func wholeMessages(implementation: SHA256.Implementation) {
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<700).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        data.withUnsafeBytes { raw in
+            func piece(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: raw[range])
+            }
+            for length in 0...300 {
+                let expected = Self.digest(Array(data[0..<length]), .portable)
+                // Every split of the short messages (the joined block, the padding in one or two blocks), some of the
+                // longer ones.
+                let splits =
+                    length <= 140 ? Array(0...length) : [0, 1, 63, 64, 65, length / 2, length]
+                for split in splits {
+                    #expect(
+                        SHA256.digest(
+                            piece(0..<split), piece(split..<length), implementation: implementation)
+                            == expected, "length \(length), split at \(split)")
+                    // Beside a second message of another length and split, in either order.
+                    let other = (length * 7 + split) % 400
+                    let otherStart = 300
+                    let otherSplit = other / 3
+                    let expectedOther = Self.digest(
+                        Array(data[otherStart..<(otherStart + other)]), .portable)
+                    let otherPieces = (
+                        piece(otherStart..<(otherStart + otherSplit)),
+                        piece((otherStart + otherSplit)..<(otherStart + other))
+                    )
+                    let (first, second) = SHA256.digests(
+                        (piece(0..<split), piece(split..<length)), otherPieces,
+                        implementation: implementation)
+                    #expect(first == expected, "pair: length \(length), split at \(split)")
+                    #expect(second == expectedOther, "pair: other length \(other)")
+                    let (third, fourth) = SHA256.digests(
+                        otherPieces, (piece(0..<split), piece(split..<length)),
+                        implementation: implementation)
+                    #expect(third == expectedOther && fourth == expected, "pair reversed")
+                }
+            }
+        }
+    }
+
     @Test("hex without allocation: written and matched digit for digit")
     func hexHelpers() {
         let digest = SHA256.hash(Array("abc".utf8))

@@ -187,4 +187,62 @@ struct ExportTests {
         #expect(refused.status == 2 && refused.stderr.contains("not a ledger export"))
         #expect(readBytes(other + "/notes.txt") == Array("keep me".utf8))
     }
+
+    /// The inode of each partition file of an export.
+    static func inodes(_ root: String) -> [String: UInt] {
+        var found: [String: UInt] = [:]
+        for path in files(root).keys where path.hasSuffix("events.jsonl") {
+            var info = stat()
+            if lstat(root + "/" + path, &info) == 0 { found[path] = UInt(info.st_ino) }
+        }
+        return found
+    }
+
+    @Test(
+        "a re-export links the files whose rows did not change and writes the others; the same bytes as a new export"
+    )
+    func reExportLinksWhatDidNotChange() throws {
+        let ledger = try TestLedger()
+        try ledger.append(
+            Events.staff + [
+                Events.referral("F-1", on: "2026-02-02"),
+                Events.line(
+                    id: "n-1", stream: "family:F-1", type: "note.recorded", on: "2026-02-12",
+                    data: ["subject": "Visit", "body": "Seen with mum"]),
+                Events.line(
+                    id: "n-2", stream: "family:F-1", type: "note.recorded", on: "2026-03-12",
+                    data: ["subject": "Visit", "body": "Seen at school"]),
+            ])
+        let directory = TemporaryDirectory()
+        let out = directory.file("export")
+        func export(_ target: String) {
+            let result = Subprocess.ledger(
+                ["export", "--out", target, "--log", ledger.path], in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        export(out)
+        let first = Self.inodes(out)
+        #expect(first.count >= 3)
+        // The same log again: every partition file is the one already there (nothing written).
+        export(out)
+        #expect(Self.inodes(out) == first)
+        // A note in March: that month's notes are written anew, the rest stay.
+        try ledger.append([
+            Events.line(
+                id: "n-3", stream: "family:F-1", type: "note.recorded", on: "2026-03-19",
+                data: ["subject": "Call", "body": "Mum rang"])
+        ])
+        export(out)
+        let third = Self.inodes(out)
+        let march = "type=note.recorded/month=2026-03/events.jsonl"
+        #expect(third[march] != nil && third[march] != first[march])
+        for (path, inode) in first where path != march {
+            #expect(third[path] == inode, "\(path) was written again")
+        }
+        // The same bytes as an export into a new folder, and no file left over beside it.
+        let fresh = directory.file("fresh")
+        export(fresh)
+        #expect(Self.files(out) == Self.files(fresh))
+        #expect(!fileNames(in: directory.path).contains { $0.hasSuffix(".partial") })
+    }
 }

@@ -126,6 +126,54 @@ struct TailTests {
     }
 
     @Test(
+        "a long catch-up (read on every core) prints the same bytes, and stops at a tampered line wherever it falls in a slice"
+    )
+    func parallelCatchUp() throws {
+        // Over the 8 MiB a catch-up reads on every core, in slices of 2 MiB.
+        let demo = try DemoLog.path(families: 700)
+        let directory = TemporaryDirectory()
+        let log = directory.file("ledger.jsonl")
+        let clean = readLines(demo)
+        writeBytes(Array(clean.map { $0 + "\n" }.joined().utf8), to: log)
+        #expect(FileOutput.size(log).map { $0 > 8 << 20 } == true)
+        let all = Subprocess.ledger(["tail", "--log", log], in: directory)
+        #expect(all.status == 0 && Array(all.stdout.utf8) == readBytes(log))
+        let visits = Subprocess.ledger(
+            ["tail", "--type", "visit.completed", "--log", log], in: directory)
+        #expect(
+            visits.stdout
+                == clean.filter { $0.contains("\"type\":\"visit.completed\"") }.map { $0 + "\n" }
+                .joined())
+        // The first line of the second slice, the line before it, and one inside a slice.
+        var starts: [Int] = []
+        var offset = 0
+        for line in clean {
+            starts.append(offset)
+            offset += line.utf8.count + 1
+        }
+        let firstOfSecond = try #require(starts.firstIndex { $0 >= 2 << 20 })
+        for index in [firstOfSecond, firstOfSecond - 1, firstOfSecond + 777] {
+            var lines = clean
+            // Its data changed: the dataHash no longer matches.
+            lines[index] = lines[index].replacing(
+                "\"data\":{", with: "\"data\":{\"x\":1,", maxReplacements: 1)
+            #expect(lines[index] != clean[index])
+            writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: log)
+            for arguments in [["tail"], ["tail", "--type", "visit.completed"]] {
+                let result = Subprocess.ledger(arguments + ["--log", log], in: directory)
+                #expect(result.status == 1, "line \(index + 1)")
+                #expect(result.stderr.contains("breaks at seq \(index + 1)"), "\(result.stderr)")
+                let before = lines.prefix(index).filter {
+                    arguments.count == 1 || $0.contains("\"type\":\"visit.completed\"")
+                }
+                #expect(
+                    result.stdout == before.map { $0 + "\n" }.joined(),
+                    "line \(index + 1), \(arguments)")
+            }
+        }
+    }
+
+    @Test(
         "a follower started before eight concurrent writers prints every acknowledged event once, in seq order"
     )
     func followsEightWriters() throws {

@@ -68,6 +68,57 @@ struct ChainTests {
         }
     }
 
+    @Test(
+        "links made two lines at a time (hashes side by side) are each line's own link, tampered and odd lines too"
+    )
+    func pairedLinks() throws {
+        let ledger = try Self.ledger()
+        let clean = readLines(ledger.path)
+        // Every member of every line altered in turn, a line off the fast path (a space: the reference parser), one
+        // over the size limit, and runs of odd and even length.
+        var logs: [[String]] = [clean, Array(clean.prefix(3)), Array(clean.prefix(1))]
+        for member in Self.members {
+            for target in 0..<clean.count {
+                var lines = clean
+                lines[target] = try Self.alter(member, in: lines[target])
+                logs.append(lines)
+            }
+        }
+        var spaced = clean
+        spaced[4] = spaced[4].replacing("\"v\":1", with: "\"v\": 1", maxReplacements: 1)
+        logs.append(spaced)
+        for lines in logs {
+            // The lines in one buffer, as a read holds them (a line is linked once the next has come).
+            var bytes: [UInt8] = []
+            var ranges: [Range<Int>] = []
+            for line in lines {
+                ranges.append(bytes.count..<(bytes.count + line.utf8.count))
+                bytes += Array(line.utf8)
+            }
+            bytes += [UInt8](repeating: 0x20, count: 10)
+            ranges.append((bytes.count - 10)..<bytes.count)
+            var single = LineScanner()
+            var expected: [ChainLink] = []
+            var linker = ChainLinker()
+            var paired = [ChainLink?](repeating: nil, count: ranges.count)
+            bytes.withUnsafeBufferPointer { buffer in
+                for (index, range) in ranges.enumerated() {
+                    let line = UnsafeBufferPointer(rebasing: buffer[range])
+                    // The last: a line cut at the size limit.
+                    let tooLong = index == ranges.count - 1
+                    expected.append(ChainLink(line: line, tooLong: tooLong, scanner: &single))
+                    linker.add(line, tooLong: tooLong, tag: index) { paired[$1] = $0 }
+                }
+                linker.finish { paired[$1] = $0 }
+            }
+            for (index, link) in expected.enumerated() {
+                let made = try #require(paired[index], "line \(index) not linked")
+                #expect(made.seq == link.seq && made.prev == link.prev && made.hash == link.hash)
+                #expect(made.altered == link.altered && made.unreadable == link.unreadable)
+            }
+        }
+    }
+
     /// Changes one character inside `member`'s value, keeping JSON valid.
     static func alter(_ member: String, in line: String) throws -> String {
         var bytes = Array(line.utf8)

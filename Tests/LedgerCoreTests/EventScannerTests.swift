@@ -112,6 +112,71 @@ struct EventScannerTests {
         }
     }
 
+    @Test(
+        "events handed to work on the parse threads (mapSlices) are scan's, in order, in every window",
+        arguments: windows)
+    func mappedSlices(name: String, window: EventWindow) throws {
+        // Big enough for several slices of the parallel reader.
+        let path = try DemoLog.path(families: 300)
+        #expect(FileOutput.size(path).map { $0 > ParallelLineReader.defaultChunkSize } == true)
+        let expected = try Self.fast(path, window: window)
+        var slices = 0
+        var mapped: [Fields] = []
+        try EventScanner.mapSlices(
+            path: path, window: window, start: { [Fields]() }, transform: { $0.append(Fields($1)) }
+        ) {
+            slices += 1
+            mapped += $0
+        }
+        #expect(slices >= 2)
+        #expect(mapped.count == expected.count && mapped == expected, "\(name)")
+    }
+
+    @Test(
+        "a text member written as JSON where it lies is the member's string written as JSON, view or decoded"
+    )
+    func textMembersAsJSON() throws {
+        let ledger = try TestLedger()
+        try ledger.append(Events.staff + [Events.referral("F-1", on: "2026-02-02")])
+        var lines = readLines(ledger.path)
+        // One line in another valid shape, with escapes: read by the reference parser, held as strings.
+        lines[2] = lines[2].replacing(",\"stream\":", with: ", \"stream\" :")
+        writeBytes(Array(rechained(lines).map { $0 + "\n" }.joined().utf8), to: ledger.path)
+        let members: [(StoredEvent.TextMember, (StoredEvent) -> String?)] = [
+            (.id, \.id), (.stream, \.stream), (.occurredAt, \.occurredAt),
+            (.recordedAt, \.recordedAtText), (.actorID, \.actorID), (.actorRole, \.actorRole),
+            (.familyRef, \.familyRef),
+        ]
+        var events = 0
+        for path in [ledger.path, try DemoLog.path()] {
+            try EventScanner.scan(path: path, window: EventWindow()) { event in
+                events += 1
+                for (member, value) in members {
+                    var written: [UInt8] = []
+                    event.writeJSON(member, into: &written)
+                    var expected: [UInt8] = []
+                    if let text = value(event) {
+                        JSONWriter.writeString(text, into: &expected)
+                    } else {
+                        expected = Array("null".utf8)
+                    }
+                    #expect(written == expected, "seq \(event.seq), \(member)")
+                }
+            }
+        }
+        #expect(events > 100)
+        // Bytes that need escapes (or are not ASCII) are written as their string would be.
+        for text in ["a\"b", "back\\slash", "tab\tnew\nline", "caf\u{e9}", "\u{7f}", "plain-ref"] {
+            var expected: [UInt8] = []
+            JSONWriter.writeString(text, into: &expected)
+            var written: [UInt8] = []
+            Array(text.utf8).withUnsafeBufferPointer {
+                JSONWriter.writeString(utf8: $0, into: &written)
+            }
+            #expect(written == expected, "\(text)")
+        }
+    }
+
     @Test("the last line of each family stream, as a plain read of every line finds it")
     func lastLines() throws {
         let path = try DemoLog.path()
