@@ -279,6 +279,7 @@ extension Policy {
     /// Reads a policy document (the `policy` member of `policy.adopted`, or a built-in profile).
     public init(json: JSONObject, path: String = "policy") throws(PolicyError) {
         let reader = PolicyReader(root: path)
+        reader.visit(json, at: nil)
         name = try reader.string(json, "name")
         title = try reader.optionalString(json, "title") ?? name
         closedDays = Set(
@@ -294,7 +295,7 @@ extension Policy {
             (at, rule) throws(PolicyError) -> Deadline in
             var byOutcome: [String: Timescale] = [:]
             var toByOutcome: [String: [EventPattern]] = [:]
-            if let table = rule["withinByOutcome"]?.objectValue {
+            if let table = reader.value(rule, "withinByOutcome", at: at)?.objectValue {
                 for member in table.members {
                     guard let text = member.value.stringValue, let scale = Timescale(text) else {
                         throw PolicyError(
@@ -304,7 +305,7 @@ extension Policy {
                     byOutcome[member.key] = scale
                 }
             }
-            if let table = rule["toByOutcome"]?.objectValue {
+            if let table = reader.value(rule, "toByOutcome", at: at)?.objectValue {
                 for member in table.members {
                     toByOutcome[member.key] = try reader.patterns(
                         member.value, at: "\(at).toByOutcome.\(member.key)")
@@ -321,8 +322,9 @@ extension Policy {
                 label: try reader.string(rule, "label", at: at),
                 source: try reader.string(rule, "source", at: at),
                 from: try reader.pattern(rule, "from", at: at),
-                to: try reader.patterns(rule["to"] ?? .null, at: "\(at).to"), within: within,
-                firstOnly: rule["first"]?.boolValue ?? false,
+                to: try reader.patterns(reader.value(rule, "to", at: at) ?? .null, at: "\(at).to"),
+                within: within,
+                firstOnly: reader.value(rule, "first", at: at)?.boolValue ?? false,
                 levels: try reader.levels(rule, at: at),
                 extendable: try reader.optionalString(rule, "extendable", at: at),
                 dueByField: dueByField,
@@ -331,7 +333,7 @@ extension Policy {
         // Referrals awaiting triage (issue 21): shown with their age; judged late only where the policy sets a
         // limit, as a deadline from the referral to the triage (the seeds set none).
         let triageAt = "\(path).triage"
-        let triageObject = json["triage"]?.objectValue ?? JSONObject()
+        let triageObject = try reader.object(json, "triage") ?? JSONObject()
         triage = Triage(
             id: try reader.optionalString(triageObject, "id", at: triageAt) ?? "triage",
             label: try reader.optionalString(triageObject, "label", at: triageAt)
@@ -353,7 +355,7 @@ extension Policy {
         deadlines = all
         recurring = try reader.objects(json, "recurring").map { (at, rule) throws(PolicyError) in
             var byLevel: [String: Timescale] = [:]
-            if let table = rule["everyByLevel"]?.objectValue {
+            if let table = reader.value(rule, "everyByLevel", at: at)?.objectValue {
                 for member in table.members {
                     guard let text = member.value.stringValue, let scale = Timescale(text) else {
                         throw PolicyError(
@@ -397,11 +399,12 @@ extension Policy {
                 justifiedBy: try reader.list(rule, "justifiedBy", optional: true, at: at)
                     .compactMap(\.stringValue))
         }
-        if let standard = json["contactStandard"] {
+        if let standard = reader.value(json, "contactStandard") {
             let at = "\(path).contactStandard"
             guard let rule = standard.objectValue else {
                 throw PolicyError(field: at, rule: "must be an object")
             }
+            reader.visit(rule, at: at)
             contactStandard = ContactStandard(
                 id: try reader.string(rule, "id", at: at),
                 label: try reader.string(rule, "label", at: at),
@@ -418,12 +421,14 @@ extension Policy {
         } else {
             contactStandard = nil
         }
-        guard let closureObject = json["closure"]?.objectValue else {
+        guard let closureObject = try reader.object(json, "closure") else {
             throw PolicyError(
                 field: "\(path).closure", rule: "is required (an object with needsManager)")
         }
         let closureAt = "\(path).closure"
-        guard let needsManager = closureObject["needsManager"]?.boolValue else {
+        guard
+            let needsManager = reader.value(closureObject, "needsManager", at: closureAt)?.boolValue
+        else {
             throw PolicyError(field: "\(closureAt).needsManager", rule: "must be true or false")
         }
         closure = Closure(
@@ -432,11 +437,13 @@ extension Policy {
                 ?? "Closure checks",
             source: try reader.optionalString(closureObject, "source", at: closureAt) ?? "",
             needsManager: needsManager,
-            reviewWithinDays: closureObject["reviewWithinDays"]?.intValue,
+            reviewWithinDays: reader.value(closureObject, "reviewWithinDays", at: closureAt)?
+                .intValue,
             reviewLevels: try reader.list(
                 closureObject, "reviewLevels", optional: true, at: closureAt
             ).compactMap(\.stringValue),
-            minimumRequirements: closureObject["minimumRequirements"]?.boolValue ?? false)
+            minimumRequirements: reader.value(closureObject, "minimumRequirements", at: closureAt)?
+                .boolValue ?? false)
         flags = try reader.objects(json, "flags").map { (at, rule) throws(PolicyError) in
             let name = try reader.string(rule, "kind", at: at)
             let within = try reader.optionalTimescale(rule, "within", at: at)
@@ -462,12 +469,6 @@ extension Policy {
                 source: try reader.string(rule, "source", at: at), kind: kind)
         }
         retention = try reader.objects(json, "retention").map { (at, rule) throws(PolicyError) in
-            for member in rule.members
-            where !["id", "label", "keepUntil", "source"].contains(member.key) {
-                throw PolicyError(
-                    field: "\(at).\(member.key)",
-                    rule: "unknown member (known: id, label, keepUntil, source)")
-            }
             return RetentionRule(
                 id: try reader.string(rule, "id", at: at),
                 label: try reader.string(rule, "label", at: at),
@@ -475,10 +476,10 @@ extension Policy {
                 keepUntil: try RetentionRule.KeepUntil(
                     try reader.string(rule, "keepUntil", at: at), field: "\(at).keepUntil"))
         }
-        let pbrObject = json["pbr"]?.objectValue ?? JSONObject()
+        let pbrObject = try reader.object(json, "pbr") ?? JSONObject()
         let pbrAt = "\(path).pbr"
         var attachment: [String: Int] = [:]
-        for member in pbrObject["attachment"]?.objectValue?.members ?? [] {
+        for member in reader.value(pbrObject, "attachment", at: pbrAt)?.objectValue?.members ?? [] {
             guard let count = member.value.intValue, count >= 0 else {
                 throw PolicyError(
                     field: "\(pbrAt).attachment.\(member.key)", rule: "must be a whole number ≥ 0")
@@ -486,7 +487,9 @@ extension Policy {
             attachment[member.key] = count
         }
         var weeks: [String: Int] = ["jsa": 26, "uc": 26, "esa": 13, "is": 13]
-        for member in pbrObject["employmentWeeks"]?.objectValue?.members ?? [] {
+        for member in reader.value(pbrObject, "employmentWeeks", at: pbrAt)?.objectValue?.members
+            ?? []
+        {
             guard let count = member.value.intValue, count >= 0 else {
                 throw PolicyError(
                     field: "\(pbrAt).employmentWeeks.\(member.key)",
@@ -499,21 +502,72 @@ extension Policy {
             presumeAttached: try reader.list(
                 pbrObject, "presumeAttached", optional: true, at: pbrAt
             ).compactMap(\.stringValue),
-            defaultCriteriaNeeded: pbrObject["defaultCriteriaNeeded"]?.intValue ?? 2,
+            defaultCriteriaNeeded: reader.value(pbrObject, "defaultCriteriaNeeded", at: pbrAt)?
+                .intValue
+                ?? 2,
             employmentWeeks: weeks,
-            attendancePercent: pbrObject["attendancePercent"]?.doubleValue ?? 90,
-            offenceFreeMonths: pbrObject["offenceFreeMonths"]?.intValue ?? 6,
-            starThreshold: pbrObject["starThreshold"]?.intValue ?? 7)
+            attendancePercent: reader.value(pbrObject, "attendancePercent", at: pbrAt)?.doubleValue
+                ?? 90,
+            offenceFreeMonths: reader.value(pbrObject, "offenceFreeMonths", at: pbrAt)?.intValue
+                ?? 6,
+            starThreshold: reader.value(pbrObject, "starThreshold", at: pbrAt)?.intValue ?? 7)
+        try reader.refuseUnknown()
     }
 }
 
-/// Helpers for reading a policy document with exact error paths.
-private struct PolicyReader {
+/// Helpers for reading a policy document with exact error paths. The reader notes every member asked for, of
+/// every object it is shown (`visit`), so that a member nobody asked for is refused (`refuseUnknown`): a misspelt
+/// `needsManger` or a rule's `levls` must not leave a rule silently switched off. What the parser asks for is the
+/// one list of a policy's members.
+private final class PolicyReader {
     let root: String
+    /// The members asked for, by the path of the object they were asked of.
+    private var asked: [String: Set<String>] = [:]
+    /// The objects to check, by path, in the order shown.
+    private var shown: [(path: String, object: JSONObject)] = []
+
+    init(root: String) { self.root = root }
+
+    /// Notes that `key` is a member the policy may hold at `at`.
+    private func ask(_ at: String?, _ key: String) { asked[at ?? root, default: []].insert(key) }
+
+    /// Shows the reader an object whose members must all be asked for by the end.
+    func visit(_ object: JSONObject, at: String?) { shown.append((at ?? root, object)) }
+
+    /// The member `key` of `object` (at `at`), as it is.
+    func value(_ object: JSONObject, _ key: String, at: String? = nil) -> JSONValue? {
+        ask(at, key)
+        return object[key]
+    }
+
+    /// The object at `key` (nil when absent), shown to the reader; an error when it is not an object.
+    func object(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError)
+        -> JSONObject?
+    {
+        guard let value = value(object, key, at: at) else { return nil }
+        guard let member = value.objectValue else {
+            throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be an object")
+        }
+        visit(member, at: "\(at ?? root).\(key)")
+        return member
+    }
+
+    /// Refuses the first member of a shown object that nothing asked for.
+    func refuseUnknown() throws(PolicyError) {
+        for (path, object) in shown {
+            let known = asked[path] ?? []
+            for member in object.members where !known.contains(member.key) {
+                throw PolicyError(
+                    field: "\(path).\(member.key)",
+                    rule: "unknown member (known: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
 
     func string(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError)
         -> String
     {
+        ask(at, key)
         guard let text = object[key]?.stringValue, !text.isEmpty else {
             throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a non-empty string")
         }
@@ -523,7 +577,7 @@ private struct PolicyReader {
     func optionalString(_ object: JSONObject, _ key: String, at: String? = nil) throws(PolicyError)
         -> String?
     {
-        guard let value = object[key] else { return nil }
+        guard let value = value(object, key, at: at) else { return nil }
         guard let text = value.stringValue else {
             throw PolicyError(field: "\(at ?? root).\(key)", rule: "must be a string")
         }
@@ -531,7 +585,7 @@ private struct PolicyReader {
     }
 
     func integer(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Int {
-        guard let number = object[key]?.intValue, number >= 0 else {
+        guard let number = value(object, key, at: at)?.intValue, number >= 0 else {
             throw PolicyError(field: "\(at).\(key)", rule: "must be a whole number ≥ 0")
         }
         return number
@@ -540,7 +594,7 @@ private struct PolicyReader {
     func list(_ object: JSONObject, _ key: String, optional: Bool, at: String? = nil)
         throws(PolicyError) -> [JSONValue]
     {
-        guard let value = object[key] else {
+        guard let value = value(object, key, at: at) else {
             if optional { return [] }
             throw PolicyError(field: "\(at ?? root).\(key)", rule: "is required")
         }
@@ -557,6 +611,7 @@ private struct PolicyReader {
             guard let item = value.objectValue else {
                 throw PolicyError(field: "\(root).\(key)[\(index)]", rule: "must be an object")
             }
+            visit(item, at: "\(root).\(key)[\(index)]")
             return ("\(root).\(key)[\(index)]", item)
         }
     }
@@ -572,7 +627,7 @@ private struct PolicyReader {
     func optionalTimescale(_ object: JSONObject, _ key: String, at: String) throws(PolicyError)
         -> Timescale?
     {
-        guard let value = object[key] else { return nil }
+        guard let value = value(object, key, at: at) else { return nil }
         guard let text = value.stringValue, let scale = Timescale(text) else {
             throw PolicyError(
                 field: "\(at).\(key)",
@@ -616,7 +671,7 @@ private struct PolicyReader {
     }
 
     func levels(_ object: JSONObject, at: String) throws(PolicyError) -> [String]? {
-        guard let value = object["levels"] else { return nil }
+        guard let value = value(object, "levels", at: at) else { return nil }
         guard let items = value.arrayValue else {
             throw PolicyError(field: "\(at).levels", rule: "must be a list")
         }
