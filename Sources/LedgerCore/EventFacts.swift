@@ -14,6 +14,8 @@ public struct EventFacts: Sendable {
     public var kind: EventKind?
     /// The catalogue entry (nil only for a type outside the catalogue, in a damaged log).
     public var eventType: EventType? { kind?.eventType }
+    /// The data with its type, to switch on.
+    public var typed: TypedData { TypedData(kind: kind, data: data) }
     /// When it happened (nil when `occurredAt` does not parse, in a damaged log).
     public var occurred: OccurredAt?
     public var actorID: String

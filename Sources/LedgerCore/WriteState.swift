@@ -186,7 +186,7 @@ public struct WriteState: Sendable, Equatable {
     /// Who may record an event of `kind` with `data`, by its type alone (`case.closed`'s sign-off, which
     /// depends on the episode, is judged by the caller).
     static func authority(for kind: EventKind?, data: EventData) -> Authority {
-        if kind?.eventType?.managerOnly ?? false { return .manager }
+        if kind?.eventType.managerOnly ?? false { return .manager }
         switch kind {
         // A leaver is recorded by a manager or the HR feed: once recorded, the worker can no longer act.
         case .workerRegistered, .workerLeft: return .managerOrSystem
