@@ -29,12 +29,12 @@ enum ClosureChecks {
         }
     }
 
-    static func evaluate(episode: Episode, event: StoredEvent, adopted: AdoptedPolicy)
-        -> [Obligation]
-    {
+    /// The checks made when `event` closes `episode` for `reason` (the case.closed's, "" when it was redacted).
+    static func evaluate(
+        episode: Episode, event: StoredEvent, reason: String, adopted: AdoptedPolicy
+    ) -> [Obligation] {
         let policy = adopted.policy
         var results: [Obligation] = []
-        let reason = event.data["reason"]?.stringValue ?? ""
         func check(_ terms: ObligationTerms, passed: Bool, detail: String?) {
             results.append(
                 Obligation(
