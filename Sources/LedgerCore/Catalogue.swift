@@ -101,14 +101,38 @@ public struct FamilyMember: PayloadObject {
 }
 
 /// A Family Star reading: the ten scores, in `FamilyStar.domains` order.
-public struct FamilyStarScores: PayloadObject {
-    public var scores = [Int](repeating: 0, count: FamilyStar.domains.count)
+public struct FamilyStarScores: Sendable, Equatable {
+    public var scores: [Int]
+}
 
-    public static let members = PayloadMembers(
-        blank: Self(),
-        FamilyStar.domains.indices.map { index in
-            .member(FamilyStar.domains[index], .integer(1...10), \.scores[index])
-        })
+extension ValueKind where Value == FamilyStarScores {
+    /// An object with a score from 1 to 10 for each domain of `FamilyStar.domains` (read when all ten are
+    /// there; other members are not looked at).
+    static var familyStar: Self {
+        ValueKind(
+            schema: .object(FamilyStar.domains.map { .required($0, .integer(1...10)) }),
+            fromBytes: { bytes in
+                var scores = [Int?](repeating: nil, count: domainNames.count)
+                let whole = ScannedObject.forEachMember(in: bytes) { name, range in
+                    let key = UnsafeBufferPointer(rebasing: bytes[name])
+                    if let index = domainNames.firstIndex(where: { $0.elementsEqual(key) }) {
+                        scores[index] = numberText(UnsafeBufferPointer(rebasing: bytes[range]))
+                            .flatMap { Int($0) }
+                    }
+                    return true
+                }
+                let known = scores.compactMap { $0 }
+                return whole && known.count == scores.count ? FamilyStarScores(scores: known) : nil
+            },
+            fromJSON: { json in
+                guard let star = json.objectValue else { return nil }
+                let scores = FamilyStar.domains.compactMap { star[$0]?.intValue }
+                return scores.count == FamilyStar.domains.count
+                    ? FamilyStarScores(scores: scores) : nil
+            })
+    }
+
+    private static let domainNames = FamilyStar.domains.map { Array($0.utf8) }
 }
 
 /// A worker's own caseload limits.
@@ -524,7 +548,7 @@ public struct AssessmentCompleted: EventPayload {
                     "family-star", "signs-of-wellbeing", "single-assessment",
                     "early-help-assessment",
                 ]), \.kind),
-            .member("familyStar", .object, \.familyStar),
+            .member("familyStar", .familyStar, \.familyStar),
             .member("safetyScale", Catalogue.scale, \.safetyScale),
             .member("wellbeingScale", Catalogue.scale, \.wellbeingScale),
             .member("worries", .textOrList, \.worries),
@@ -608,7 +632,7 @@ public struct ReviewCompleted: EventPayload {
     public static let declaration = EventDeclaration(
         "review.completed", .family, blank: Self(),
         [
-            .member("familyStar", .object, \.familyStar),
+            .member("familyStar", .familyStar, \.familyStar),
             .member("actions", .list(.object, min: 0), \.actions),
             .member("outcome", .oneOf(["continue", "new-plan", "close", "step-up"]), \.outcome),
             .member("nextReviewBy", .date, \.nextReviewBy),

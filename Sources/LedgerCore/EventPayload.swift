@@ -61,18 +61,17 @@ public struct EventDeclaration<Payload: PayloadObject>: Sendable {
 
 /// The members of a payload object, and how an object of them decodes.
 public struct PayloadMembers<Payload: Sendable>: Sendable {
+    /// Every member at a placeholder, the value decoding starts from.
     let blank: Payload
-    let list: [PayloadMember<Payload>]
-    let requiredCount: Int
+    let table: MemberTable
 
     init(blank: Payload, _ list: [PayloadMember<Payload>]) {
         self.blank = blank
-        self.list = list
-        requiredCount = list.count { $0.field.required }
+        table = MemberTable(list.map(\.erased))
     }
 
     /// The schema of each member, in order.
-    public var fields: [Field] { list.map(\.field) }
+    public var fields: [Field] { table.fields }
 
     /// The object decoded, or nil when a required member is missing or not of its kind (the event's content was
     /// redacted, or the log was damaged). An optional member that is not of its kind is taken as absent, and a
@@ -87,76 +86,129 @@ public struct PayloadMembers<Payload: Sendable>: Sendable {
     /// Decodes an object held in memory.
     func decode(_ object: JSONObject) -> Payload? {
         var value = blank
-        var required = 0
-        for member in object.members {
-            guard let declared = list.first(where: { $0.field.name == member.key }) else {
-                continue
-            }
-            if case .null = member.value { continue }
-            if declared.fromJSON(&value, member.value) {
-                if declared.field.required { required += 1 }
-            } else if declared.field.required {
-                return nil
-            }
+        let decoded = withUnsafeMutablePointer(to: &value) {
+            table.fill(UnsafeMutableRawPointer($0), from: object)
         }
-        return required == requiredCount ? value : nil
+        return decoded ? value : nil
     }
 
     /// Decodes the bytes of an object that `LineScanner` accepted, where they are.
     func decode(scanned object: UnsafeBufferPointer<UInt8>) -> Payload? {
         var value = blank
+        let filled = withUnsafeMutablePointer(to: &value) {
+            table.fill(UnsafeMutableRawPointer($0), scanned: object)
+        }
+        switch filled {
+        case .decoded: return value
+        case .refused: return nil
+        // A member name with escapes is not read in place: the object is built and decoded.
+        case .notInPlace: return JSONValue(scanned: object).objectValue.flatMap(decode)
+        }
+    }
+}
+
+/// A payload object's members and their decoders, with the type left out: the loop over an object's members
+/// is one piece of code for every type (generic code called across modules runs unspecialised, looking up its
+/// types as it goes, which cost a third of a fold), and each member's decoder, made for its type, writes its
+/// value where its property is.
+final class MemberTable: Sendable {
+    let fields: [Field]
+    let members: [ErasedMember]
+    let requiredCount: Int
+
+    init(_ members: [ErasedMember]) {
+        self.members = members
+        fields = members.map(\.field)
+        requiredCount = members.count { $0.field.required }
+    }
+
+    enum Filled {
+        case decoded, refused, notInPlace
+    }
+
+    /// Decodes `object`'s members into the payload at `payload` (already holding its placeholders).
+    func fill(_ payload: UnsafeMutableRawPointer, scanned object: UnsafeBufferPointer<UInt8>)
+        -> Filled
+    {
         var required = 0
-        var failed = false
-        let whole = ScannedObject.forEachMember(in: object) { name, range in
-            let key = UnsafeBufferPointer(rebasing: object[name])
-            guard let declared = list.first(where: { $0.named(key) }) else { return true }
-            let bytes = UnsafeBufferPointer(rebasing: object[range])
-            if bytes.first == UInt8(ascii: "n") { return true }  // null: absent
-            if declared.fromBytes(&value, bytes) {
+        var refused = false
+        let whole = members.withUnsafeBufferPointer { members in
+            ScannedObject.forEachMember(in: object) { name, range in
+                let key = UnsafeBufferPointer(rebasing: object[name])
+                guard let declared = members.firstIndex(where: { $0.isNamed(key) }) else {
+                    return true
+                }
+                let bytes = UnsafeBufferPointer(rebasing: object[range])
+                if bytes.first == UInt8(ascii: "n") { return true }  // null: absent
+                if members[declared].fromBytes(payload, bytes) {
+                    if members[declared].field.required { required += 1 }
+                } else if members[declared].field.required {
+                    refused = true
+                    return false
+                }
+                return true
+            }
+        }
+        if refused { return .refused }
+        guard whole else { return .notInPlace }
+        return required == requiredCount ? .decoded : .refused
+    }
+
+    /// Decodes the members of an object held in memory into the payload at `payload`.
+    func fill(_ payload: UnsafeMutableRawPointer, from object: JSONObject) -> Bool {
+        var required = 0
+        for member in object.members {
+            guard let declared = members.first(where: { $0.field.name == member.key }) else {
+                continue
+            }
+            if case .null = member.value { continue }
+            if declared.fromJSON(payload, member.value) {
                 if declared.field.required { required += 1 }
             } else if declared.field.required {
-                failed = true
                 return false
             }
-            return true
         }
-        if failed { return nil }
-        // A member name with escapes is not read in place: the object is built and decoded.
-        guard whole else { return JSONValue(scanned: object).objectValue.flatMap(decode) }
-        return required == requiredCount ? value : nil
+        return required == requiredCount
+    }
+}
+
+/// One member's name, schema and decoders, which write into a payload given by its address.
+struct ErasedMember: Sendable {
+    let field: Field
+    let name: [UInt8]
+    let fromBytes: @Sendable (UnsafeMutableRawPointer, UnsafeBufferPointer<UInt8>) -> Bool
+    let fromJSON: @Sendable (UnsafeMutableRawPointer, JSONValue) -> Bool
+
+    func isNamed(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count == name.count else { return false }
+        for index in key.indices where key[index] != name[index] { return false }
+        return true
     }
 }
 
 /// One member of a payload object: its schema and the property it decodes into.
 public struct PayloadMember<Payload>: Sendable {
-    let field: Field
-    let name: [UInt8]
-    let fromBytes: @Sendable (inout Payload, UnsafeBufferPointer<UInt8>) -> Bool
-    let fromJSON: @Sendable (inout Payload, JSONValue) -> Bool
-
-    func named(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard key.count == name.count else { return false }
-        for index in key.indices where key[index] != name[index] { return false }
-        return true
-    }
+    let erased: ErasedMember
 
     /// A required member: it must be there, as `kind` says, and decodes into `path`.
     static func member<Value>(
         _ name: String, _ kind: ValueKind<Value>,
         _ path: any WritableKeyPath<Payload, Value> & Sendable
     ) -> Self {
-        PayloadMember(
-            field: .required(name, kind.schema), name: Array(name.utf8),
-            fromBytes: { payload, bytes in
-                guard let value = kind.fromBytes(bytes) else { return false }
-                payload[keyPath: path] = value
-                return true
-            },
-            fromJSON: { payload, json in
-                guard let value = kind.fromJSON(json) else { return false }
-                payload[keyPath: path] = value
-                return true
-            })
+        let store = Self.store(into: path)
+        return PayloadMember(
+            erased: ErasedMember(
+                field: .required(name, kind.schema), name: Array(name.utf8),
+                fromBytes: { payload, bytes in
+                    guard let value = kind.fromBytes(bytes) else { return false }
+                    store(payload, value)
+                    return true
+                },
+                fromJSON: { payload, json in
+                    guard let value = kind.fromJSON(json) else { return false }
+                    store(payload, value)
+                    return true
+                }))
     }
 
     /// An optional member (the property is optional): absent, it stays nil.
@@ -164,18 +216,36 @@ public struct PayloadMember<Payload>: Sendable {
         _ name: String, _ kind: ValueKind<Value>,
         _ path: any WritableKeyPath<Payload, Value?> & Sendable
     ) -> Self {
-        PayloadMember(
-            field: .optional(name, kind.schema), name: Array(name.utf8),
-            fromBytes: { payload, bytes in
-                guard let value = kind.fromBytes(bytes) else { return false }
-                payload[keyPath: path] = value
-                return true
-            },
-            fromJSON: { payload, json in
-                guard let value = kind.fromJSON(json) else { return false }
-                payload[keyPath: path] = value
-                return true
-            })
+        let store = Self.store(into: path)
+        return PayloadMember(
+            erased: ErasedMember(
+                field: .optional(name, kind.schema), name: Array(name.utf8),
+                fromBytes: { payload, bytes in
+                    guard let value = kind.fromBytes(bytes) else { return false }
+                    store(payload, value)
+                    return true
+                },
+                fromJSON: { payload, json in
+                    guard let value = kind.fromJSON(json) else { return false }
+                    store(payload, value)
+                    return true
+                }))
+    }
+
+    /// Writes a value into the property at `path` of the payload at an address: where the property is stored
+    /// (`MemoryLayout.offset(of:)`, the documented way to reach a stored property through a pointer), without
+    /// going through the key path each time.
+    private static func store<Value>(into path: any WritableKeyPath<Payload, Value> & Sendable)
+        -> @Sendable (UnsafeMutableRawPointer, Value) -> Void
+    {
+        guard let offset = MemoryLayout<Payload>.offset(of: path) else {
+            return { payload, value in
+                payload.assumingMemoryBound(to: Payload.self).pointee[keyPath: path] = value
+            }
+        }
+        return { payload, value in
+            (payload + offset).assumingMemoryBound(to: Value.self).pointee = value
+        }
     }
 }
 
@@ -302,7 +372,7 @@ extension ValueKind {
 }
 
 /// The text of a number's bytes, if they are a number (not a string, object, list, boolean or null).
-private func numberText(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+func numberText(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
     guard let first = bytes.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39)
     else { return nil }
     return String(decoding: bytes, as: UTF8.self)
