@@ -11,7 +11,8 @@
 #   - families, caseload, due, pbr, monthly (two months), annex-a, retention (today and 2060), and the timeline
 #     of three families (and of the one with redacted lines), in json and csv, with --from-scratch, then without (writing the checkpoint), then
 #     again (reading it); stdout, stderr and the exit status of each
-#   - rebuild --out (from scratch, then from the checkpoint): the whole folder
+#   - rebuild --out (from scratch, then from the checkpoint), export, and export-family of the same families:
+#     the whole folders
 #   - verify; the derived files beside the log (checkpoints, write state, access log)
 # and then `diff -r` of the two trees, which must be empty. WORK defaults to a new temporary folder, kept.
 set -eu
@@ -113,6 +114,10 @@ print(" ".join(refs[i] for i in (0, len(refs) // 2, len(refs) - 1)))' "$log")
             run "$dir" "retention.$format" retention --as-of $AS_OF --format $format
             run "$dir" "retention-2060.$format" retention --as-of 2060-01-01 --format $format
         done
+        for ref in $refs; do
+            run "$dir" "export-family-$ref" export-family "$ref" --out "$dir/export-family-$ref"
+        done
+        run "$dir" export export --out "$dir/export" --as-of $AS_OF
         run "$dir" rebuild-scratch rebuild --out "$dir/rebuild-scratch" --as-of $AS_OF --from-scratch
         run "$dir" rebuild rebuild --out "$dir/rebuild" --as-of $AS_OF
         run "$dir" verify verify
