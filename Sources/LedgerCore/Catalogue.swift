@@ -77,6 +77,30 @@ public enum Catalogue {
     public static let names: [String] = types.keys.sorted()
 }
 
+#if DEBUG
+    extension Catalogue {
+        /// Rules a test adds to types' declarations, by type name, in debug builds only. Set before the catalogue
+        /// is first read (`ledger` sets them from `LEDGER_TEST_TYPE_RULE`), they are part of the one declaration
+        /// every path reads: a test shows that a rule added there holds for `append`, for the in-place `ingest`
+        /// of a large file and for `verify` alike (issue 18).
+        nonisolated(unsafe) public static var testRules: [String: [TypeRule]] = [:]
+
+        /// A rule written as words, for `testRules`: `ordered OBJECT LOW HIGH`, `datesInOrder FROM TO`,
+        /// `notEmpty NAME…`, `childAndUniqueIDs LIST`, `timeBound LIST`, `ufrnShape NAME`.
+        public static func testRule(_ words: [String]) -> TypeRule? {
+            switch (words.first, words.count) {
+            case ("ordered", 4): .ordered(object: words[1], low: words[2], high: words[3])
+            case ("datesInOrder", 3): .datesInOrder(from: words[1], to: words[2])
+            case ("notEmpty", 2...): .notEmpty(Array(words.dropFirst()))
+            case ("childAndUniqueIDs", 2): .childAndUniqueIDs(list: words[1])
+            case ("timeBound", 2): .timeBound(list: words[1])
+            case ("ufrnShape", 2): .ufrnShape(words[1])
+            default: nil
+            }
+        }
+    }
+#endif
+
 // MARK: Objects inside events' data
 
 /// A family member (`referral.received`'s `members`, `family.member.added`'s `member`).

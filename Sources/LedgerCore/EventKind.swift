@@ -123,7 +123,19 @@ public enum EventKind: Int, Sendable, CaseIterable {
     /// The catalogue's entry.
     public var eventType: EventType { Self.eventTypes[rawValue] }
 
-    private static let eventTypes = allCases.map { $0.payloadType.eventType }
+    private static let eventTypes = allCases.map { kind in
+        let declared = kind.payloadType.eventType
+        #if DEBUG
+            guard let added = Catalogue.testRules[declared.name] else { return declared }
+            return EventType(
+                name: declared.name, stream: declared.stream, fields: declared.fields,
+                managerOnly: declared.managerOnly,
+                allowedWithoutEpisode: declared.allowedWithoutEpisode,
+                rules: declared.rules + added)
+        #else
+            return declared
+        #endif
+    }
 
     /// The kind of each name in `EventTypeSet.all.names`, by position.
     static let byCatalogueIndex: [EventKind?] = EventTypeSet.all.names.map { EventKind(name: $0) }
