@@ -4,17 +4,19 @@
 #
 #   Tests/Scripts/same-output.sh OLD_LEDGER NEW_LEDGER [LOG...]
 #
-# Without LOG, it makes the demo log (300 families, seed 7, today 2026-11-23, the clock pinned) with OLD, and a
-# copy of it with five lines of one family redacted (wrong-family), so that a payload's absence is compared
-# too. Each build reads its own copy of each log, in the same folder (paths are printed), one after the
-# other. For each log and build it keeps, under $WORK/<old|new>/<log>/:
-#   - families, caseload, due, pbr, monthly (two months), annex-a, retention (today and 2060), and the timeline
-#     of three families (and of the one with redacted lines), in json and csv, with --from-scratch, then without (writing the checkpoint), then
-#     again (reading it); stdout, stderr and the exit status of each
+# Without LOG, each build writes the demo (300 families, seed 7, today 2026-11-23, the clock pinned: its log,
+# dashboard and derived files compared), and OLD's demo log is read, with a copy of it with five lines of one
+# family redacted (wrong-family), so that a payload's absence is compared too. Each build reads its own copy of
+# each log, in the same folder (paths are printed), one after the other. For each log and build it keeps, under
+# $WORK/<old|new>/<log>/:
+#   - families, caseload, due, pbr, monthly (two months) and the timeline of three families (and of the one with
+#     redacted lines), in json and csv, with --from-scratch, then without (writing the checkpoint), then again
+#     (reading it); annex-a and retention (today and 2060) in json and csv; stdout, stderr and exit status of each
 #   - rebuild --out (from scratch, then from the checkpoint), export, and export-family of the same families:
 #     the whole folders
 #   - verify; the derived files beside the log (checkpoints, write state, access log)
 # and then `diff -r` of the two trees, which must be empty. WORK defaults to a new temporary folder, kept.
+# With LOG (the benchmark's, say), only those logs are read.
 set -eu
 
 if [ $# -lt 2 ]; then
@@ -32,7 +34,16 @@ export LEDGER_VIEWER=same-output
 AS_OF=2026-11-23
 
 if [ $# -eq 0 ]; then
-    (cd "$WORK" && "$OLD" demo --families 300 --seed 7 --out "$WORK/demo-out" --today $AS_OF >/dev/null 2>&1)
+    # The demo itself, written by each build in the same folder in turn (its log and dashboard compared too).
+    for build in new old; do
+        if [ $build = old ]; then LEDGER=$OLD; else LEDGER=$NEW; fi
+        rm -rf "$WORK/demo-out" "$WORK/$build/demo-written"
+        mkdir -p "$WORK/$build"
+        (cd "$WORK" && "$LEDGER" demo --families 300 --seed 7 --out "$WORK/demo-out" --today $AS_OF \
+            >"$WORK/demo.out" 2>&1)
+        cp -r "$WORK/demo-out" "$WORK/$build/demo-written"
+        mv "$WORK/demo.out" "$WORK/$build/demo-written/demo.out"
+    done
     cp "$WORK/demo-out/ledger.jsonl" "$WORK/logs/demo.jsonl"
     # Five lines of one family that no correction or void names, redacted as recorded on the wrong family.
     cp "$WORK/logs/demo.jsonl" "$WORK/logs/redacted.jsonl"
