@@ -176,6 +176,21 @@ struct ValueBuilder {
 
 /// Reading one member of a JSON object that `LineScanner` accepted, without building the rest of it.
 public enum ScannedObject {
+    /// The text of the string value whose bytes (quotes included) are `value`, its escapes decoded as
+    /// `JSONValue(scanned:)` decodes them; nil when `value` is not a string.
+    public static func string(_ value: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = value.baseAddress, value.count >= 2, value[0] == UInt8(ascii: "\""),
+            value[value.count - 1] == UInt8(ascii: "\"")
+        else { return nil }
+        let inner = UnsafeBufferPointer(start: base + 1, count: value.count - 2)
+        if memchr(base + 1, Int32(UInt8(ascii: "\\")), inner.count) == nil {
+            return String(decoding: inner, as: UTF8.self)
+        }
+        var builder = ValueBuilder(
+            cursor: Cursor(base: base, end: value.count), members: [], items: [])
+        return builder.value().stringValue
+    }
+
     /// Where the value of the member called `name` is in `object` (the bytes of the whole object), if present.
     public static func valueRange(of name: String, in object: UnsafeBufferPointer<UInt8>) -> Range<
         Int

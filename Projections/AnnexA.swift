@@ -33,7 +33,7 @@ public struct AnnexA: Sendable {
         var child: Bool
         var gender: String?
         var ethnicity: String?
-        var dob: String?
+        var dob: CivilDate?
     }
 
     struct Episode {
@@ -59,42 +59,64 @@ public struct AnnexA: Sendable {
     /// Takes in one event of the window, in log order, corrections applied (voided events are skipped).
     public mutating func apply(_ event: StoredEvent) {
         guard !event.isVoided else { return }
-        if event.type == "worker.registered" || event.type == "worker.changed" {
-            if event.stream.hasPrefix("worker:"), let team = event.data["team"]?.stringValue {
-                teams[String(event.stream.dropFirst(7))] = team
-            }
+        let typed = event.typed
+        switch typed {
+        case .workerRegistered(let payload):
+            if let team = payload.decoded?.team { teams[StreamName.key(of: event.stream)] = team }
             return
+        case .workerChanged(let payload):
+            if let team = payload.decoded?.team { teams[StreamName.key(of: event.stream)] = team }
+            return
+        case .policyAdopted, .teamDefined, .workerLeft, .systemRegistered, .systemRetired,
+            .referralReceived, .familyMemberAdded, .familyMemberLeft, .ufrnAssigned,
+            .triageCompleted, .allocationDiscussed, .workerAllocated, .workerUnallocated,
+            .referrerContacted, .contactAttempted, .consentRecorded, .engagementStarted,
+            .visitCompleted, .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
+            .requirementMet, .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed,
+            .reviewCompleted, .caseSummaryCompleted, .extensionAgreed, .levelChanged,
+            .stepupRequested, .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted,
+            .unknown:
+            break
         }
         guard let ref = event.familyRef else { return }
         next += 1
         var family = families[ref] ?? Family()
-        switch event.type {
-        case "referral.received":
+        switch typed {
+        case .referralReceived(let payload):
             if family.episodes.last.map({ $0.closed == nil }) != true {
                 family.episodes.append(Episode(order: next))
             }
-            for item in event.data["members"]?.arrayValue ?? [] { add(item, to: &family) }
-        case "family.member.added":
-            if let item = event.data["member"] { add(item, to: &family) }
-        case "family.member.left":
-            if let id = event.data["memberId"]?.stringValue { family.members[id] = nil }
-        case "engagement.started":
+            for member in payload.decoded?.members ?? [] { add(member, to: &family) }
+        case .familyMemberAdded(let payload):
+            if let added = payload.decoded { add(added.member, to: &family) }
+        case .familyMemberLeft(let payload):
+            if let id = payload.decoded?.memberId { family.members[id] = nil }
+        case .engagementStarted:
             update(&family) { if $0.engaged == nil { $0.engaged = event.date } }
-        case "assessment.completed":
+        case .assessmentCompleted:
             update(&family) { if $0.assessed == nil { $0.assessed = event.date } }
-        case "worker.allocated":
-            if event.data["relationship"]?.stringValue == "lead",
-                let worker = event.data["worker"]?.stringValue
-            {
-                update(&family) { $0.lead = worker }
+        case .workerAllocated(let payload):
+            if let allocated = payload.decoded, allocated.relationship == "lead" {
+                update(&family) { $0.lead = allocated.worker }
             }
-        case "worker.unallocated":
-            if let worker = event.data["worker"]?.stringValue {
+        case .workerUnallocated(let payload):
+            if let worker = payload.decoded?.worker {
                 update(&family) { if $0.lead == worker { $0.lead = nil } }
             }
-        case "case.closed":
+        case .caseClosed:
             update(&family) { $0.closed = event.date }
-        default: break
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .ufrnAssigned, .triageCompleted,
+            .allocationDiscussed, .referrerContacted, .contactAttempted, .consentRecorded,
+            .visitCompleted, .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
+            .requirementMet, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .transferCompleted, .closureApproved, .pbrCriteriaIdentified,
+            .attendanceRecorded, .offenceRecorded, .employmentRecorded, .pbrClaimed,
+            .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
+            break
         }
         families[ref] = family
     }
@@ -107,16 +129,15 @@ public struct AnnexA: Sendable {
         change(&family.episodes[last])
     }
 
-    private mutating func add(_ item: JSONValue, to family: inout Family) {
-        guard let member = item.objectValue, let id = member["id"]?.stringValue else { return }
+    private mutating func add(_ member: FamilyMember, to family: inout Family) {
         next += 1
-        var known = family.members[id] ?? Member(order: next, child: false)
-        known.child = member["role"]?.stringValue == "child"
+        var known = family.members[member.id] ?? Member(order: next, child: false)
+        known.child = member.role == "child"
         // The latest the log says, keeping what an earlier record gave when a later one leaves it out.
-        known.gender = member["gender"]?.stringValue ?? known.gender
-        known.ethnicity = member["ethnicity"]?.stringValue ?? known.ethnicity
-        known.dob = member["dob"]?.stringValue ?? known.dob
-        family.members[id] = known
+        known.gender = member.gender ?? known.gender
+        known.ethnicity = member.ethnicity ?? known.ethnicity
+        known.dob = member.dob ?? known.dob
+        family.members[member.id] = known
     }
 
     /// The rows on `date` (the window the events came from must end on it), ordered by child id.
@@ -133,7 +154,7 @@ public struct AnnexA: Sendable {
             let team = episode.lead.flatMap { teams[$0] } ?? "unknown"
             for (id, member) in family.members where member.child {
                 if let existing = chosen[id], existing.order > episode.order { continue }
-                let dob = member.dob.flatMap { CivilDate($0) }
+                let dob = member.dob
                 let age: JSONValue = dob.map { .int(Self.age(born: $0, on: date)) } ?? "unknown"
                 let row = JSONObject([
                     JSONMember("childId", .string(id)),

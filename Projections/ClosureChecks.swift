@@ -4,8 +4,6 @@ import LedgerCore
 /// Standards checked when an episode closes (contact standard, review before closure, minimum requirements),
 /// and how long an episode at a level may stay open.
 enum ClosureChecks {
-    static let minimumRequirements = MinimumRequirement.all
-
     /// The terms of the checks made at closure under one policy (`ObligationTerms`), made once.
     struct Terms: Sendable {
         let contactStandard: ObligationTerms?
@@ -29,12 +27,12 @@ enum ClosureChecks {
         }
     }
 
-    static func evaluate(episode: Episode, event: StoredEvent, adopted: AdoptedPolicy)
-        -> [Obligation]
-    {
+    /// The checks made when `event` closes `episode` for `reason` (the case.closed's, "" when it was redacted).
+    static func evaluate(
+        episode: Episode, event: StoredEvent, reason: String, adopted: AdoptedPolicy
+    ) -> [Obligation] {
         let policy = adopted.policy
         var results: [Obligation] = []
-        let reason = event.data["reason"]?.stringValue ?? ""
         func check(_ terms: ObligationTerms, passed: Bool, detail: String?) {
             results.append(
                 Obligation(
@@ -86,7 +84,7 @@ enum ClosureChecks {
                 detail: episode.lastReviewOn.map { "last review \($0)" } ?? "no review")
         }
         if closure.minimumRequirements, episode.engaged {
-            let missing = minimumRequirements.filter { !episode.requirementsMet.contains($0) }
+            let missing = MinimumRequirement.all.filter { !episode.requirementsMet.contains($0) }
             check(
                 adopted.closureTerms.minimumRequirements, passed: missing.isEmpty,
                 detail: "not recorded: " + missing.joined(separator: ", "))

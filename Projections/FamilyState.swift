@@ -7,6 +7,18 @@ public struct Person: Sendable, Equatable {
     public var name: String
     public var dob: CivilDate?
     public var role: String
+
+    init(id: String, name: String, dob: CivilDate?, role: String) {
+        self.id = id
+        self.name = name
+        self.dob = dob
+        self.role = role
+    }
+
+    /// A member as a referral or `family.member.added` gives them.
+    init(_ member: FamilyMember) {
+        self.init(id: member.id, name: member.name, dob: member.dob, role: member.role)
+    }
 }
 
 /// A Family Star reading: which event, when, and the ten scores in `FamilyStar.domains` order.
@@ -31,15 +43,6 @@ public struct StarReading: Sendable, Equatable {
         self.scores = scores
     }
 
-    init?(event: StoredEvent) {
-        guard let star = event.data["familyStar"]?.objectValue else { return nil }
-        let values = FamilyStar.domains.compactMap { star[$0]?.intValue }
-        guard values.count == FamilyStar.domains.count else { return nil }
-        eventID = event.id
-        date = event.date
-        type = event.type
-        scores = values
-    }
 }
 
 /// One episode of work with a family: from a referral to a closure.

@@ -6,6 +6,13 @@ extension LedgerFold {
     /// read by this one. Bump it with any change to how events change the fold's state.
     static let snapshotVersion = 2
 
+    /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
+    /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
+    /// fails it until the version is bumped and the new fingerprint recorded here, beside it.
+    static let meanings: [Int: String] = [
+        2: "19b02d293eef5024642c769ff3c1480a65cdbc938b107319ae30d428626d0870"
+    ]
+
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)
     /// and folded on from there: the same state, so the same projections, as folding the log again.
     ///

@@ -105,60 +105,66 @@ public struct LedgerFold: Sendable {
     /// Applies one event.
     public mutating func apply(_ event: StoredEvent) {
         if event.isVoided || event.kind == .eventCorrected || event.kind == .eventVoided { return }
-        let data = event.data
-        switch event.kind {
-        case .policyAdopted:
+        // The organisation and the workforce here; every other type on a family's stream changes that family.
+        switch event.typed {
+        case .policyAdopted(let payload):
+            guard let adoption = payload.decoded else { return }
             let document: AdoptedPolicy.Document?
-            if let name = data["profile"]?.stringValue {
+            if let name = adoption.profile {
                 document = .profile(name)
-            } else if let object = data["policy"]?.objectValue {
+            } else if let object = adoption.policy {
                 document = .custom(JSONWriter.string(.object(object)))
             } else {
                 document = nil
             }
-            if let document, let from = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init),
-                let adopted = AdoptedPolicy(document, effectiveFrom: from, seq: event.seq)
+            if let document,
+                let adopted = AdoptedPolicy(
+                    document, effectiveFrom: adoption.effectiveFrom, seq: event.seq)
             {
                 adoptions.append(adopted)
             }
-        case .teamDefined:
-            if let id = data["id"]?.stringValue {
-                teams[id] = TeamInfo(
-                    id: id, name: data["name"]?.stringValue ?? id,
-                    locality: data["locality"]?.stringValue,
-                    service: data["service"]?.stringValue)
-            }
-        case .workerRegistered:
+            return
+        case .teamDefined(let payload):
+            guard let team = payload.decoded else { return }
+            teams[team.id] = TeamInfo(
+                id: team.id, name: team.name, locality: team.locality, service: team.service)
+            return
+        case .workerRegistered(let payload):
+            guard let registered = payload.decoded else { return }
             let id = StreamName.key(of: event.stream)
             workers[id] = WorkerInfo(
-                id: id, name: data["name"]?.stringValue ?? id,
-                role: data["role"]?.stringValue ?? "",
-                team: data["team"]?.stringValue ?? "", fte: data["fte"]?.doubleValue ?? 1,
-                caseload: Self.caseload(data["caseload"]), left: false)
-        case .workerChanged:
+                id: id, name: registered.name, role: registered.role, team: registered.team,
+                fte: registered.fte, caseload: registered.caseload.map { ($0.min, $0.max) },
+                left: false)
+            return
+        case .workerChanged(let payload):
             let id = StreamName.key(of: event.stream)
-            guard var worker = workers[id] else { return }
-            if let role = data["role"]?.stringValue { worker.role = role }
-            if let team = data["team"]?.stringValue { worker.team = team }
-            if let fte = data["fte"]?.doubleValue { worker.fte = fte }
-            if let caseload = Self.caseload(data["caseload"]) { worker.caseload = caseload }
+            guard var worker = workers[id], let changed = payload.decoded else { return }
+            if let role = changed.role { worker.role = role }
+            if let team = changed.team { worker.team = team }
+            if let fte = changed.fte { worker.fte = fte }
+            if let caseload = changed.caseload { worker.caseload = (caseload.min, caseload.max) }
             workers[id] = worker
+            return
         case .workerLeft:
             workers[StreamName.key(of: event.stream)]?.left = true
-        default:
-            guard let ref = event.familyRef else { return }
-            let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
-            rules.apply(event, to: &families[ref, default: FamilyState(ref: ref)])
+            return
+        case .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
+            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
+            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
+            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended,
+            .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted,
+            .unknown:
+            break
         }
-    }
-
-    private static func caseload(_ value: JSONValue?) -> (min: Int, max: Int)? {
-        guard let object = value?.objectValue, let low = object["min"]?.intValue,
-            let high = object["max"]?.intValue
-        else {
-            return nil
-        }
-        return (low, high)
+        guard let ref = event.familyRef else { return }
+        let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
+        rules.apply(event, to: &families[ref, default: FamilyState(ref: ref)])
     }
 
 }
@@ -255,94 +261,109 @@ struct FamilyRules {
     let compliance: Bool
 
     func apply(_ event: StoredEvent, to family: inout FamilyState) {
-        let data = event.data
+        let typed = event.typed
 
         // Family-level facts that outlive episodes.
-        switch event.kind {
-        case .referralReceived:
+        switch typed {
+        case .referralReceived(let payload):
             guard !family.hasOpenEpisode else { return }
+            let referral = payload.decoded
             var episode = Episode(
                 number: family.episodes.count + 1, referralID: event.id, openedOn: event.date,
                 openedSeq: event.seq)
-            episode.source = data["source"]?.stringValue
+            episode.source = referral?.source
             if let lastClosed = family.lastClosedOn, event.date <= lastClosed.adding(days: 84) {
                 episode.reReferral = true
             }
-            if let stepDown = data["stepDown"]?.objectValue {
-                episode.stepDownFrom = stepDown["from"]?.stringValue
+            if let stepDown = referral?.stepDown {
+                episode.stepDownFrom = stepDown.from
                 episode.stepDownOn = event.date
             }
-            for member in data["members"]?.arrayValue ?? [] {
-                if let person = Self.person(member) {
-                    family.members.removeAll { $0.id == person.id }
-                    family.members.append(person)
-                }
+            for member in referral?.members ?? [] {
+                let person = Person(member)
+                family.members.removeAll { $0.id == person.id }
+                family.members.append(person)
             }
-            for criterion in data["criteria"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            for criterion in referral?.criteria ?? [] {
                 family.criteria[criterion, default: []].append(event.id)
             }
             if compliance {
                 applyFlags(
-                    &episode, family: family.ref, event: event, lastClosedOn: family.lastClosedOn)
-                applyRules(&episode, family: family.ref, event: event)
+                    &episode, family: family.ref, event: event, stepDown: referral?.stepDown,
+                    lastClosedOn: family.lastClosedOn)
+                applyRules(&episode, family: family.ref, event: event, extended: nil)
             }
             family.episodes.append(episode)
             return
-        case .familyMemberAdded:
-            if let person = data["member"].flatMap(Self.person) {
+        case .familyMemberAdded(let payload):
+            if let added = payload.decoded {
+                let person = Person(added.member)
                 family.members.removeAll { $0.id == person.id }
                 family.members.append(person)
             }
-        case .familyMemberLeft:
-            if let id = data["memberId"]?.stringValue { family.members.removeAll { $0.id == id } }
-        case .ufrnAssigned:
-            family.ufrn = data["ufrn"]?.stringValue
-        case .pbrCriteriaIdentified:
-            for criterion in data["criteria"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+        case .familyMemberLeft(let payload):
+            if let left = payload.decoded { family.members.removeAll { $0.id == left.memberId } }
+        case .ufrnAssigned(let payload):
+            family.ufrn = payload.decoded?.ufrn
+        case .pbrCriteriaIdentified(let payload):
+            for criterion in payload.decoded?.criteria ?? [] {
                 family.criteria[criterion, default: []].append(event.id)
             }
-        case .attendanceRecorded:
-            if let member = data["memberId"]?.stringValue,
-                let to = data["to"]?.stringValue.flatMap(CivilDate.init),
-                let percent = data["percent"]?.doubleValue
+        case .attendanceRecorded(let payload):
+            if let attendance = payload.decoded,
+                (family.attendance[attendance.memberId].map { $0.to <= attendance.to } ?? true)
             {
-                if let existing = family.attendance[member], existing.to > to { break }
-                family.attendance[member] = (event.id, to, percent)
+                family.attendance[attendance.memberId] = (
+                    event.id, attendance.to, attendance.percent
+                )
             }
         case .offenceRecorded:
             family.offences.append((event.id, event.date))
-        case .employmentRecorded:
+        case .employmentRecorded(let payload):
+            // Counted with what is left of it when its content was redacted.
+            let employment = payload.decoded
             family.employment.append(
                 (
-                    event.id, data["memberId"]?.stringValue ?? "",
-                    data["benefit"]?.stringValue ?? "none",
-                    data["continuousWeeks"]?.intValue ?? 0
+                    event.id, employment?.memberId ?? "", employment?.benefit ?? "none",
+                    employment?.continuousWeeks ?? 0
                 ))
-        case .pbrClaimed:
-            if let kind = data["kind"]?.stringValue {
-                family.claims[kind, default: []].append(event.id)
+        case .pbrClaimed(let payload):
+            if let claim = payload.decoded {
+                family.claims[claim.kind, default: []].append(event.id)
             }
-        default:
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .triageCompleted, .allocationDiscussed,
+            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
+            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended,
+            .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .transferCompleted, .closureApproved, .caseClosed, .eventCorrected,
+            .eventVoided, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
             break
         }
         guard family.hasOpenEpisode else { return }
         // Moved out while it changes, so that its arrays are not copied on write.
         var episode = family.episodes.removeLast()
         defer { family.episodes.append(episode) }
-        switch event.kind {
-        case .triageCompleted:
+        var extended: ExtensionAgreed?
+        var closed: CaseClosed??
+        switch typed {
+        case .triageCompleted(let payload):
             episode.triaged = true
-            if let level = data["level"]?.stringValue { episode.level = level }
-        case .allocationDiscussed:
-            if let level = data["level"]?.stringValue { episode.level = level }
-        case .levelChanged:
-            if let level = data["level"]?.stringValue { episode.level = level }
-            if data["reason"]?.stringValue == "step-down" { episode.stepDownOn = event.date }
-        case .workerAllocated:
-            if let worker = data["worker"]?.stringValue {
-                let relationship = data["relationship"]?.stringValue ?? "assigned"
-                episode.workers[worker] = relationship
-                if relationship == "lead" {
+            if let triage = payload.decoded { episode.level = triage.level }
+        case .allocationDiscussed(let payload):
+            if let level = payload.decoded?.level { episode.level = level }
+        case .levelChanged(let payload):
+            if let change = payload.decoded {
+                episode.level = change.level
+                if change.reason == "step-down" { episode.stepDownOn = event.date }
+            }
+        case .workerAllocated(let payload):
+            if let allocated = payload.decoded {
+                let worker = allocated.worker
+                episode.workers[worker] = allocated.relationship
+                if allocated.relationship == "lead" {
                     if let previous = episode.lead, previous != worker {
                         episode.workers[previous] = "assigned"
                     }
@@ -352,8 +373,8 @@ struct FamilyRules {
                 }
                 if episode.firstAllocationOn == nil { episode.firstAllocationOn = event.date }
             }
-        case .workerUnallocated:
-            if let worker = data["worker"]?.stringValue {
+        case .workerUnallocated(let payload):
+            if let worker = payload.decoded?.worker {
                 episode.workers[worker] = nil
                 if episode.lead == worker {
                     episode.lead =
@@ -362,68 +383,81 @@ struct FamilyRules {
                         })?.key
                 }
             }
-        case .transferCompleted:
-            if let worker = data["worker"]?.stringValue {
+        case .transferCompleted(let payload):
+            if let worker = payload.decoded?.worker {
                 episode.workers = [worker: "lead"]
                 episode.lead = worker
             }
         case .engagementStarted:
             episode.engaged = true
-        case .contactAttempted:
-            if let method = data["method"]?.stringValue {
+        case .contactAttempted(let payload):
+            if let method = payload.decoded?.method {
                 episode.contactAttempts.append((method, event.date))
             }
-        case .consentRecorded:
-            if data["scope"]?.stringValue == "service", data["given"]?.boolValue == true {
+        case .consentRecorded(let payload):
+            if let consent = payload.decoded, consent.scope == "service", consent.given {
                 episode.consentGiven = true
             }
-        case .assessmentCompleted, .reviewCompleted:
-            if let star = StarReading(event: event) {
-                if episode.firstStar == nil { episode.firstStar = star }
-                episode.latestStar = star
+        case .assessmentCompleted(let payload):
+            read(payload.decoded?.familyStar, of: event, into: &episode)
+        case .reviewCompleted(let payload):
+            let review = payload.decoded
+            read(review?.familyStar, of: event, into: &episode)
+            episode.lastReviewOn = event.date
+            if let next = review?.nextReviewBy { episode.nextReviewBy = next }
+        case .planAgreed(let payload):
+            if let plan = payload.decoded {
+                episode.nextReviewBy = plan.reviewBy
+                if let every = plan.visitEveryDays { episode.visitEveryDays = every }
             }
-            if event.kind == .reviewCompleted {
-                episode.lastReviewOn = event.date
-                if let next = data["nextReviewBy"]?.stringValue.flatMap(CivilDate.init) {
-                    episode.nextReviewBy = next
-                }
-            }
-        case .planAgreed, .planUpdated:
-            if let reviewBy = data["reviewBy"]?.stringValue.flatMap(CivilDate.init) {
-                episode.nextReviewBy = reviewBy
-            }
-            if let every = data["visitEveryDays"]?.intValue { episode.visitEveryDays = every }
-        case .requirementMet:
-            if let requirement = data["requirement"]?.stringValue {
-                episode.requirementsMet.insert(requirement)
-            }
+        case .planUpdated(let payload):
+            if let reviewBy = payload.decoded?.reviewBy { episode.nextReviewBy = reviewBy }
+        case .requirementMet(let payload):
+            if let met = payload.decoded { episode.requirementsMet.insert(met.requirement) }
         case .stepupRequested:
             episode.stepUpRequested = true
-        case .stepupDecided:
-            if data["accepted"]?.boolValue == true { episode.stepUpAcceptedOn = event.date }
-        case .supervisionRecorded, .extensionAgreed:
+        case .stepupDecided(let payload):
+            if payload.decoded?.accepted == true { episode.stepUpAcceptedOn = event.date }
+        case .supervisionRecorded:
             episode.justifications.append((event.type, event.date, event.actorRole))
-        default:
+        case .extensionAgreed(let payload):
+            episode.justifications.append((event.type, event.date, event.actorRole))
+            extended = payload.decoded
+        case .caseClosed(let payload):
+            closed = .some(payload.decoded)
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
+            .familyMemberLeft, .ufrnAssigned, .referrerContacted, .visitCompleted,
+            .meetingAttended, .noteRecorded, .concernRaised, .planDistributed,
+            .caseSummaryCompleted, .closureApproved, .pbrCriteriaIdentified, .attendanceRecorded,
+            .offenceRecorded, .employmentRecorded, .pbrClaimed, .eventCorrected, .eventVoided,
+            .holdPlaced, .holdLifted, .recordRedacted, .unknown:
             break
         }
-        if compliance { applyRules(&episode, family: family.ref, event: event) }
-        if event.kind == .caseClosed {
-            close(&episode, family: family.ref, event: event)
+        if compliance { applyRules(&episode, family: family.ref, event: event, extended: extended) }
+        if let closed {
+            close(&episode, family: family.ref, event: event, reason: closed?.reason)
         }
     }
 
-    static func person(_ value: JSONValue) -> Person? {
-        guard let object = value.objectValue, let id = object["id"]?.stringValue else { return nil }
-        return Person(
-            id: id, name: object["name"]?.stringValue ?? "",
-            dob: object["dob"]?.stringValue.flatMap(CivilDate.init),
-            role: object["role"]?.stringValue ?? "other")
+    /// A Family Star reading of an assessment or review: the episode's first, and its latest.
+    private func read(
+        _ star: FamilyStarScores?, of event: StoredEvent, into episode: inout Episode
+    ) {
+        guard let star else { return }
+        let reading = StarReading(
+            eventID: event.id, date: event.date, type: event.type, scores: star.scores)
+        if episode.firstStar == nil { episode.firstStar = reading }
+        episode.latestStar = reading
     }
 
     // MARK: Compliance
 
     /// Meets, extends and starts obligations for one event of the open episode.
-    private func applyRules(_ episode: inout Episode, family ref: String, event: StoredEvent) {
+    private func applyRules(
+        _ episode: inout Episode, family ref: String, event: StoredEvent,
+        extended: ExtensionAgreed?
+    ) {
         // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
         // obligations are not copied.
         for index in episode.obligations.indices
@@ -436,9 +470,9 @@ struct FamilyRules {
             episode.obligations[index].metSeq = event.seq
         }
         // 2. Extend: a manager's agreed extension moves the due date of what it names.
-        if event.kind == .extensionAgreed, let what = event.data["what"]?.stringValue,
-            let until = event.data["until"]?.stringValue.flatMap(CivilDate.init)
-        {
+        if let extended {
+            let what = extended.what
+            let until = extended.until
             for index in episode.obligations.indices
             where episode.obligations[index].extendable == what
                 && episode.obligations[index].metOn == nil
@@ -534,7 +568,8 @@ struct FamilyRules {
 
     /// Flags checked at referral (Birmingham step-down entry, CP step-down; re-referral where the policy asks).
     private func applyFlags(
-        _ episode: inout Episode, family ref: String, event: StoredEvent, lastClosedOn: CivilDate?
+        _ episode: inout Episode, family ref: String, event: StoredEvent,
+        stepDown: ReferralReceived.StepDown?, lastClosedOn: CivilDate?
     ) {
         guard let adopted = policy else { return }
         for (flagIndex, flag) in adopted.policy.flags.enumerated() {
@@ -542,9 +577,9 @@ struct FamilyRules {
             var detail: String?
             switch flag.kind {
             case .stepDownEntry:
-                guard let stepDown = event.data["stepDown"]?.objectValue else { continue }
-                let plan = stepDown["planCompleted"]?.boolValue == true
-                let summary = stepDown["closureSummary"]?.boolValue == true
+                guard let stepDown else { continue }
+                let plan = stepDown.planCompleted
+                let summary = stepDown.closureSummary
                 // Consent is judged when the projection is read (it may be recorded just after the referral).
                 passed = plan && summary
                 if !(plan && summary) {
@@ -554,9 +589,7 @@ struct FamilyRules {
                         .joined(separator: ", ")
                 }
             case .cpStepDown:
-                guard event.data["stepDown"]?.objectValue?["from"]?.stringValue == "cp" else {
-                    continue
-                }
+                guard stepDown?.from == "cp" else { continue }
                 passed = false
                 detail = "stepped down from a child protection plan"
             case .reReferral(let within):
@@ -579,11 +612,15 @@ struct FamilyRules {
     }
 
     /// Closure: standards checked at the closing event, then what was still open lapses (or stays overdue).
-    private func close(_ episode: inout Episode, family ref: String, event: StoredEvent) {
+    private func close(
+        _ episode: inout Episode, family ref: String, event: StoredEvent, reason: String?
+    ) {
         episode.closedOn = event.date
-        episode.closeReason = event.data["reason"]?.stringValue
+        episode.closeReason = reason
         guard compliance, let adopted = policy else { return }
-        for check in ClosureChecks.evaluate(episode: episode, event: event, adopted: adopted) {
+        for check in ClosureChecks.evaluate(
+            episode: episode, event: event, reason: reason ?? "", adopted: adopted)
+        {
             var obligation = check
             obligation.family = ref
             episode.obligations.append(obligation)

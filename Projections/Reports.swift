@@ -483,7 +483,7 @@ public struct Reports: Sendable {
         // Attached only on the criteria identified, never fewer than the national two, whatever the profile
         // presumes (POLICIES.md, Payment by results; 004 §23's "assume all families ... are eligible" is an
         // instruction to workers, not a claim).
-        let needed = pbr?.criteriaNeeded(level: level) ?? Policy.PbR.nationalCriteriaNeeded
+        let needed = (pbr ?? .national).criteriaNeeded(level: level)
         let attached = criteria.count >= needed
         // Claimable only once the family has been worked with: an engagement in the episode.
         let workedWith = episode.engaged
@@ -503,6 +503,7 @@ public struct Reports: Sendable {
                         ]))))
             if criteria.contains(criterion) && status != "met" { allMet = false }
         }
+        // With no policy adopted, no benefit has a number of weeks set: no employment qualifies.
         let weeks = pbr?.employmentWeeks ?? [:]
         let employment = family.employment.map { record -> JSONValue in
             let needed = weeks[record.benefit]
@@ -541,53 +542,37 @@ public struct Reports: Sendable {
         ])
     }
 
-    /// A criterion's progress: met, not-met or unknown, with the events that show it.
+    /// A criterion's progress: met, not-met or unknown, with the events that show it, by the policy's rule for it
+    /// (the national rules where no policy is adopted).
     func progressStatus(_ criterion: String, family: FamilyState, policy: Policy?) -> (
         String, [String]
     ) {
-        let threshold = policy?.pbr.starThreshold ?? 7
-        let star = family.episodes.reversed().lazy.compactMap(\.latestStar).first
-        func starRule(_ test: (StarReading) -> Bool) -> (String, [String]) {
-            guard let star else { return ("unknown", []) }
-            return (test(star) ? "met" : "not-met", [star.eventID])
+        guard let rule = (policy?.pbr ?? .national).progress[criterion] else {
+            return ("unknown", [])
         }
-        switch criterion {
-        case "children-need-help":
-            return starRule { star in
-                let high = star.scores.filter { $0 >= threshold }.count
-                return high >= 6 && (star.score("keepingSafe") ?? 0) >= threshold
+        switch rule {
+        case .familyStar(let threshold, let domains, let atLeast, let including):
+            guard let star = family.episodes.reversed().lazy.compactMap(\.latestStar).first else {
+                return ("unknown", [])
             }
-        case "worklessness":
-            return starRule {
-                ($0.score("progressToWork") ?? 0) >= threshold
-                    || ($0.score("homeAndMoney") ?? 0) >= threshold
-            }
-        case "domestic-abuse":
-            return starRule {
-                ($0.score("keepingSafe") ?? 0) >= threshold
-                    && ($0.score("wellbeing") ?? 0) >= threshold
-            }
-        case "health":
-            return starRule { ($0.score("physicalHealth") ?? 0) >= threshold }
-        case "education":
+            let reached = { (domain: String) in (star.score(domain) ?? 0) >= threshold }
+            let met = domains.count(where: reached) >= atLeast && including.allSatisfy(reached)
+            return (met ? "met" : "not-met", [star.eventID])
+        case .attendance(let percent):
             // Not met as soon as any child's latest is below the threshold; unknown only while none is below and
             // some child has no reading (POLICIES.md; 004 §23 "work with all families to achieve 90% attendance").
             let children = family.members.filter { $0.role == "child" }
             let readings = children.compactMap { family.attendance[$0.id] }
             let evidence = readings.map(\.id).sorted()
-            let percent = policy?.pbr.attendancePercent ?? 90
             if readings.contains(where: { $0.percent < percent }) { return ("not-met", evidence) }
             guard !children.isEmpty, readings.count == children.count else {
                 return ("unknown", evidence)
             }
             return ("met", evidence)
-        case "crime-asb":
-            let months = policy?.pbr.offenceFreeMonths ?? 6
+        case .offenceFree(let months):
             let since = asOf.adding(months: -months)
             let recent = family.offences.filter { $0.date > since && $0.date <= asOf }
             return (recent.isEmpty ? "met" : "not-met", recent.map(\.id))
-        default:
-            return ("unknown", [])
         }
     }
 

@@ -40,34 +40,43 @@ public struct RetentionReview: Sendable {
     /// Feeds one event (any stream), in log order.
     public mutating func apply(_ event: StoredEvent) {
         if event.isVoided || event.kind == .eventCorrected || event.kind == .eventVoided { return }
-        let data = event.data
-        switch event.kind {
-        case .policyAdopted:
+        let typed = event.typed
+        switch typed {
+        case .policyAdopted(let payload):
+            guard let adoption = payload.decoded else { return }
             var policy: Policy?
-            if let name = data["profile"]?.stringValue {
+            if let name = adoption.profile {
                 policy = PolicyProfiles.profile(name)
-            } else if let object = data["policy"]?.objectValue {
+            } else if let object = adoption.policy {
                 policy = try? Policy(json: object)
             }
-            if let policy, let from = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
-                adoptions.append(Adoption(effectiveFrom: from, seq: event.seq, policy: policy))
+            if let policy {
+                adoptions.append(
+                    Adoption(effectiveFrom: adoption.effectiveFrom, seq: event.seq, policy: policy))
             }
             return
-        case .holdPlaced where event.stream == "org":
-            orgHolds.append(Self.hold(event))
+        case .holdPlaced(let payload) where event.stream == "org":
+            orgHolds.append(Self.hold(payload.decoded, of: event))
             return
-        case .holdLifted where event.stream == "org":
-            let lifted = data["hold"]?.stringValue
+        case .holdLifted(let payload) where event.stream == "org":
+            let lifted = payload.decoded?.hold
             orgHolds.removeAll { $0.id == lifted }
             return
-        case .recordRedacted:
-            if data["reason"]?.stringValue == "retention-ended",
-                let ref = data["family"]?.stringValue
-            {
-                families[ref, default: Family()].redactedBy = event.seq
+        case .recordRedacted(let payload):
+            if let redacted = payload.decoded, redacted.reason == "retention-ended" {
+                families[redacted.family, default: Family()].redactedBy = event.seq
             }
             return
-        default:
+        case .teamDefined, .workerRegistered, .workerChanged, .workerLeft, .systemRegistered,
+            .systemRetired, .referralReceived, .familyMemberAdded, .familyMemberLeft, .ufrnAssigned,
+            .triageCompleted, .allocationDiscussed, .workerAllocated, .workerUnallocated,
+            .referrerContacted, .contactAttempted, .consentRecorded, .engagementStarted,
+            .visitCompleted, .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
+            .requirementMet, .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed,
+            .reviewCompleted, .caseSummaryCompleted, .extensionAgreed, .levelChanged,
+            .stepupRequested, .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .unknown:
             break
         }
         guard let ref = event.familyRef else { return }
@@ -75,42 +84,49 @@ public struct RetentionReview: Sendable {
         defer { families[ref] = family }
         family.lastSeq = event.seq
         family.lastEvent = max(family.lastEvent ?? event.date, event.date)
-        switch event.kind {
-        case .referralReceived:
+        switch typed {
+        case .referralReceived(let payload):
             if family.firstReferral == nil { family.firstReferral = event.date }
             family.open = true
-            for member in data["members"]?.arrayValue ?? [] { Self.add(member, to: &family) }
-        case .familyMemberAdded:
-            if let member = data["member"] { Self.add(member, to: &family) }
+            for member in payload.decoded?.members ?? [] { Self.add(member, to: &family) }
+        case .familyMemberAdded(let payload):
+            if let added = payload.decoded { Self.add(added.member, to: &family) }
         case .familyMemberLeft:
             // A child who left is still in the family's record: their dates still decide how long it is kept.
             break
         case .caseClosed:
             family.open = false
             family.lastClosure = event.date
-        case .holdPlaced:
-            family.holds.append(Self.hold(event))
-        case .holdLifted:
-            let lifted = data["hold"]?.stringValue
+        case .holdPlaced(let payload):
+            family.holds.append(Self.hold(payload.decoded, of: event))
+        case .holdLifted(let payload):
+            let lifted = payload.decoded?.hold
             family.holds.removeAll { $0.id == lifted }
-        default:
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .ufrnAssigned, .triageCompleted,
+            .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
+            .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+            .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .transferCompleted, .closureApproved, .pbrCriteriaIdentified,
+            .attendanceRecorded, .offenceRecorded, .employmentRecorded, .pbrClaimed,
+            .eventCorrected, .eventVoided, .recordRedacted, .unknown:
             break
         }
     }
 
-    private static func hold(_ event: StoredEvent) -> Hold {
+    private static func hold(_ placed: HoldPlaced?, of event: StoredEvent) -> Hold {
         Hold(
-            id: event.id, reason: event.data["reason"]?.stringValue ?? "",
-            reference: event.data["reference"]?.stringValue,
+            id: event.id, reason: placed?.reason ?? "", reference: placed?.reference,
             stream: event.stream)
     }
 
-    private static func add(_ value: JSONValue, to family: inout Family) {
-        guard let object = value.objectValue, let id = object["id"]?.stringValue else { return }
-        if object["role"]?.stringValue == "child" {
-            family.children[id] = .some(object["dob"]?.stringValue.flatMap(CivilDate.init))
+    private static func add(_ member: FamilyMember, to family: inout Family) {
+        if member.role == "child" {
+            family.children[member.id] = .some(member.dob)
         } else {
-            family.children[id] = nil
+            family.children[member.id] = nil
         }
     }
 

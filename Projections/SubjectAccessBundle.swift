@@ -198,26 +198,33 @@ public struct SubjectAccessBundle: Sendable {
     static func members(_ events: [Event]) -> [Member] {
         var order: [String] = []
         var byID: [String: Member] = [:]
-        func add(_ object: JSONObject?) {
-            guard let object, let id = object["id"]?.stringValue else { return }
-            if byID[id] == nil { order.append(id) }
-            byID[id] = Member(
-                id: id, name: object["name"]?.stringValue ?? "",
-                role: object["role"]?.stringValue ?? "",
-                dob: object["dob"]?.stringValue, left: nil)
+        func add(_ member: FamilyMember) {
+            if byID[member.id] == nil { order.append(member.id) }
+            byID[member.id] = Member(
+                id: member.id, name: member.name, role: member.role,
+                dob: member.dob?.description, left: nil)
         }
         for item in events where item.redacted == nil && !item.event.isVoided {
-            let data = item.event.data
-            switch item.event.kind {
-            case .referralReceived?:
-                for member in data["members"]?.arrayValue ?? [] { add(member.objectValue) }
-            case .familyMemberAdded?:
-                add(data["member"]?.objectValue)
-            case .familyMemberLeft?:
-                if let id = data["memberId"]?.stringValue, byID[id] != nil {
+            switch item.event.typed {
+            case .referralReceived(let payload):
+                for member in payload.decoded?.members ?? [] { add(member) }
+            case .familyMemberAdded(let payload):
+                if let added = payload.decoded { add(added.member) }
+            case .familyMemberLeft(let payload):
+                if let id = payload.decoded?.memberId, byID[id] != nil {
                     byID[id]?.left = item.event.occurredAt
                 }
-            default:
+            case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+                .systemRegistered, .systemRetired, .ufrnAssigned, .triageCompleted,
+                .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
+                .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+                .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
+                .requirementMet, .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed,
+                .reviewCompleted, .caseSummaryCompleted, .extensionAgreed, .levelChanged,
+                .stepupRequested, .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+                .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+                .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted,
+                .recordRedacted, .unknown:
                 break
             }
         }
@@ -303,10 +310,10 @@ public struct SubjectAccessBundle: Sendable {
             } else {
                 person(event.actorID, role: workers[event.actorID]?.role ?? event.actorRole)
             }
-            if item.redacted == nil, event.kind == .workerAllocated,
-                let worker = event.data["worker"]?.stringValue
+            if item.redacted == nil, case .workerAllocated(let payload) = event.typed,
+                let allocated = payload.decoded
             {
-                person(worker, role: nil)
+                person(allocated.worker, role: nil)
             }
         }
         return (people, fromSystems)

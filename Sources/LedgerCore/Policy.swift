@@ -196,11 +196,31 @@ public struct Policy: Sendable {
         static let names = ["step-down-entry", "cp-step-down", "re-referral"]
     }
 
-    /// Payment by results thresholds.
+    /// Payment by results: what attaches a family, and how progress on each criterion is shown (POLICIES.md,
+    /// Payment by results), as the policy sets them.
     public struct PbR: Sendable {
         /// The criteria a family needs to be attached nationally (Troubled Families phase 2; POLICIES.md, Payment
         /// by results): a profile may ask for more, never fewer.
         public static let nationalCriteriaNeeded = 2
+
+        /// The national rules (POLICIES.md): what a policy that does not set a threshold gets, and what judges
+        /// progress where no policy is adopted. Every default is declared here, once.
+        public static let national = PbR(
+            attachment: [:], presumeAttached: [], defaultCriteriaNeeded: nationalCriteriaNeeded,
+            employmentWeeks: ["jsa": 26, "uc": 26, "esa": 13, "is": 13], attendancePercent: 90,
+            offenceFreeMonths: 6, starThreshold: 7)
+
+        /// How significant and sustained progress on a criterion is shown.
+        public enum Progress: Sendable, Equatable {
+            /// On the latest Family Star: at least `atLeast` of `domains` score `threshold` or more, and every
+            /// one of `including` does.
+            case familyStar(threshold: Int, domains: [String], atLeast: Int, including: [String])
+            /// Every child's latest `attendance.recorded` at `percent` or more: not met as soon as one child's
+            /// latest is below, unknown while none is below and some child has none.
+            case attendance(percent: Double)
+            /// No `offence.recorded` in the `months` before the date judged.
+            case offenceFree(months: Int)
+        }
 
         public let attachment: [String: Int]
         /// Levels whose work the profile presumes eligible (004 §23): an instruction to workers, not a claim. They
@@ -211,6 +231,37 @@ public struct Policy: Sendable {
         public let attendancePercent: Double
         public let offenceFreeMonths: Int
         public let starThreshold: Int
+        /// The rule for each criterion of `PbRCriterion.all`.
+        public let progress: [String: Progress]
+
+        init(
+            attachment: [String: Int], presumeAttached: [String], defaultCriteriaNeeded: Int,
+            employmentWeeks: [String: Int], attendancePercent: Double, offenceFreeMonths: Int,
+            starThreshold: Int
+        ) {
+            self.attachment = attachment
+            self.presumeAttached = presumeAttached
+            self.defaultCriteriaNeeded = defaultCriteriaNeeded
+            self.employmentWeeks = employmentWeeks
+            self.attendancePercent = attendancePercent
+            self.offenceFreeMonths = offenceFreeMonths
+            self.starThreshold = starThreshold
+            // POLICIES.md, Payment by results (004 §25, 001 §3.2), with the policy's thresholds.
+            func star(_ domains: [String], atLeast: Int, including: [String] = []) -> Progress {
+                .familyStar(
+                    threshold: starThreshold, domains: domains, atLeast: atLeast,
+                    including: including)
+            }
+            progress = [
+                "crime-asb": .offenceFree(months: offenceFreeMonths),
+                "education": .attendance(percent: attendancePercent),
+                "children-need-help": star(
+                    FamilyStar.domains, atLeast: 6, including: ["keepingSafe"]),
+                "worklessness": star(["progressToWork", "homeAndMoney"], atLeast: 1),
+                "domestic-abuse": star(["keepingSafe", "wellbeing"], atLeast: 2),
+                "health": star(["physicalHealth"], atLeast: 1),
+            ]
+        }
 
         /// How many identified criteria a family at `level` needs to be attached: the profile's for the level (or
         /// its default), never fewer than the national two; the national two where the profile presumes the level
@@ -486,7 +537,8 @@ extension Policy {
             }
             attachment[member.key] = count
         }
-        var weeks: [String: Int] = ["jsa": 26, "uc": 26, "esa": 13, "is": 13]
+        let national = PbR.national
+        var weeks = national.employmentWeeks
         for member in reader.value(pbrObject, "employmentWeeks", at: pbrAt)?.objectValue?.members
             ?? []
         {
@@ -503,14 +555,14 @@ extension Policy {
                 pbrObject, "presumeAttached", optional: true, at: pbrAt
             ).compactMap(\.stringValue),
             defaultCriteriaNeeded: reader.value(pbrObject, "defaultCriteriaNeeded", at: pbrAt)?
-                .intValue
-                ?? 2,
+                .intValue ?? national.defaultCriteriaNeeded,
             employmentWeeks: weeks,
             attendancePercent: reader.value(pbrObject, "attendancePercent", at: pbrAt)?.doubleValue
-                ?? 90,
+                ?? national.attendancePercent,
             offenceFreeMonths: reader.value(pbrObject, "offenceFreeMonths", at: pbrAt)?.intValue
-                ?? 6,
-            starThreshold: reader.value(pbrObject, "starThreshold", at: pbrAt)?.intValue ?? 7)
+                ?? national.offenceFreeMonths,
+            starThreshold: reader.value(pbrObject, "starThreshold", at: pbrAt)?.intValue
+                ?? national.starThreshold)
         try reader.refuseUnknown()
     }
 }

@@ -171,6 +171,9 @@ public struct StoredEvent: Sendable {
     /// Whether a void applies.
     public var isVoided: Bool { amendments.contains { $0.kind == .voided } }
 
+    /// The payload in force with its type, to switch on.
+    public var typed: TypedData { TypedData(kind: kind, data: data) }
+
     /// An event from a stored record, if its dates parse (the reference parser's path).
     public init?(_ record: LedgerRecord) {
         guard let occurred = OccurredAt(record.content.occurredAt),

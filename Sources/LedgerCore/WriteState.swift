@@ -190,14 +190,25 @@ public struct WriteState: Sendable, Equatable {
     /// Who may record an event of `kind` with `data`, by its type alone (`case.closed`'s sign-off, which
     /// depends on the episode, is judged by the caller).
     static func authority(for kind: EventKind?, data: EventData) -> Authority {
-        if kind?.eventType?.managerOnly ?? false { return .manager }
-        switch kind {
+        if kind?.eventType.managerOnly ?? false { return .manager }
+        switch TypedData(kind: kind, data: data) {
         // A worker's record (role, team, FTE, caseload limit) is kept by a manager or the HR feed: a worker who
         // could change it could hide their own over-limit caseload or move a colleague's (EVENTS.md §2 names the
         // role; the same holds for the rest of the record, the seeds' caseload limits being a manager's to set).
         // A leaver is recorded the same way: once recorded, the worker can no longer act.
         case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
-        default: return .anyone
+        case .policyAdopted, .teamDefined, .systemRegistered, .systemRetired, .referralReceived,
+            .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
+            .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
+            .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+            .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted,
+            .unknown:
+            return .anyone
         }
     }
 
@@ -209,7 +220,17 @@ public struct WriteState: Sendable, Equatable {
             return .manager
         case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
         case .caseClosed where adoption(on: date)?.needsManager ?? false: return .manager
-        default: return Self.authority(for: kind, data: EventData(JSONObject()))
+        case .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
+            .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
+            .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+            .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted,
+            nil:
+            return Self.authority(for: kind, data: EventData(JSONObject()))
         }
     }
 
@@ -281,7 +302,8 @@ public struct WriteState: Sendable, Equatable {
         var requiredBecause = ""
         let key = content.streamKey
         let episode = content.streamKind == .family ? self.episode(key) : nil
-        switch content.kind {
+        let typed = input.typed
+        switch typed {
         case .workerRegistered:
             if let existing = worker(key), !existing.left {
                 throw refuse("stream", "worker \(key) is already registered (use worker.changed)")
@@ -289,16 +311,15 @@ public struct WriteState: Sendable, Equatable {
             if system(key) != nil {
                 throw refuse("stream", "\(key) is a system's id; a person needs another id")
             }
-        case .workerChanged, .workerLeft:
-            guard let worker = worker(key) else {
-                throw refuse("stream", "worker \(key) is not registered")
-            }
-            if worker.left { throw refuse("stream", "worker \(key) has left") }
-            if content.kind == .workerChanged, input.data["role"] != nil, actor == key {
+        case .workerChanged(let payload):
+            try checkRegistered(key, refuse: refuse)
+            if payload.decoded?.role != nil, actor == key {
                 throw refuse(
                     "actor.id",
                     "\"\(actor)\" cannot change their own role: a manager or the HR system does")
             }
+        case .workerLeft:
+            try checkRegistered(key, refuse: refuse)
         case .systemRegistered:
             if worker(key) != nil {
                 throw refuse("stream", "\(key) is a person's worker id; a system needs another id")
@@ -315,8 +336,8 @@ public struct WriteState: Sendable, Equatable {
             if !acceptsRedactionRecords {
                 throw refuse("type", "record.redacted is written by ledger redact, never by hand")
             }
-        case .holdLifted:
-            let hold = input.data["hold"]?.stringValue ?? ""
+        case .holdLifted(let payload):
+            let hold = payload.decoded?.hold ?? ""
             if !holds(on: content.stream).contains(hold) {
                 let found = try? lookup(hold)
                 let why: String
@@ -333,7 +354,16 @@ public struct WriteState: Sendable, Equatable {
                 }
                 throw refuse("data.hold", why)
             }
-        default:
+        case .policyAdopted, .teamDefined, .referralReceived, .familyMemberAdded, .familyMemberLeft,
+            .ufrnAssigned, .triageCompleted, .allocationDiscussed, .workerAllocated,
+            .workerUnallocated, .referrerContacted, .contactAttempted, .consentRecorded,
+            .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
+            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
+            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
+            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
+            .closureApproved, .caseClosed, .pbrCriteriaIdentified, .attendanceRecorded,
+            .offenceRecorded, .employmentRecorded, .pbrClaimed, .eventCorrected, .eventVoided,
+            .holdPlaced, .unknown:
             break
         }
         if content.streamKind == .family && !eventType.allowedWithoutEpisode {
@@ -352,9 +382,15 @@ public struct WriteState: Sendable, Equatable {
                 )
             }
         }
-        try checkData(
-            content.kind, input.data, key: key, field: "data", correction: false, refuse: refuse)
-        switch content.kind {
+        try checkData(typed, key: key, field: "data", correction: false, refuse: refuse)
+        // A correction or void: its target, and the replacement data of a correction.
+        var amendment: (targetID: String, replacement: JSONObject?)?
+        switch typed {
+        case .eventCorrected(let payload):
+            let correction = payload.decoded
+            amendment = (correction?.target ?? "", correction?.data)
+        case .eventVoided(let payload):
+            amendment = (payload.decoded?.target ?? "", nil)
         case .caseClosed:
             let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
             if policyNeeds && !(episode?.closureApproved ?? false) {
@@ -362,8 +398,19 @@ public struct WriteState: Sendable, Equatable {
                 requiredBecause =
                     " (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)"
             }
-        case .eventCorrected, .eventVoided:
-            let targetID = input.data["target"]?.stringValue ?? ""
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
+            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
+            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
+            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
+            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
+            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
+            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
+            .closureApproved, .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded,
+            .employmentRecorded, .pbrClaimed, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
+            break
+        }
+        if let (targetID, replacement) = amendment {
             guard let target = try lookup(targetID) else {
                 throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
             }
@@ -377,13 +424,14 @@ public struct WriteState: Sendable, Equatable {
                     "\"\(targetID)\" was redacted (ledger redact): nothing is left of it to correct or void"
                 )
             }
-            if target.type == "event.corrected" || target.type == "event.voided" {
+            let targetKind = EventKind(name: target.type)
+            if targetKind == .eventCorrected || targetKind == .eventVoided {
                 throw refuse(
                     "data.target",
                     "\"\(targetID)\" is itself a \(target.type); correct the original event")
             }
-            if target.type == "hold.placed" || target.type == "hold.lifted"
-                || target.type == "record.redacted"
+            if targetKind == .holdPlaced || targetKind == .holdLifted
+                || targetKind == .recordRedacted
             {
                 throw refuse(
                     "data.target",
@@ -392,7 +440,6 @@ public struct WriteState: Sendable, Equatable {
             }
             // Judged as its target would be: the target's role, and the corrected data through every rule of the
             // target's type.
-            let targetKind = EventKind(name: target.type)
             if content.streamKind == .worker, key == actor,
                 [.workerRegistered, .workerChanged, .workerLeft].contains(targetKind)
             {
@@ -402,9 +449,7 @@ public struct WriteState: Sendable, Equatable {
                 )
             }
             var targetNeeds = correctionAuthority(for: targetKind, on: occurred.date)
-            if type == "event.corrected", let targetType = Catalogue.types[target.type],
-                let replacement = input.data["data"]?.objectValue
-            {
+            if let replacement, let targetType = targetKind?.eventType {
                 do {
                     try SchemaChecker.checkObject(replacement, targetType.fields, at: "data.data")
                 } catch {
@@ -419,12 +464,15 @@ public struct WriteState: Sendable, Equatable {
                 }
                 let corrected = EventData(replacement)
                 targetNeeds = max(targetNeeds, Self.authority(for: targetKind, data: corrected))
-                try checkData(targetKind, corrected, key: key, field: "data.data", correction: true)
-                { field, rule in
+                try checkData(
+                    TypedData(kind: targetKind, data: corrected), key: key, field: "data.data",
+                    correction: true
+                ) { field, rule in
                     refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
             }
-            if targetKind == .policyAdopted && type == "event.voided" && adoptions.count <= 1 {
+            if targetKind == .policyAdopted && content.kind == .eventVoided && adoptions.count <= 1
+            {
                 throw refuse(
                     "data.target",
                     "\"\(targetID)\" is the log's only policy: voiding it would leave no rules in force; adopt the right policy with policy.adopted"
@@ -434,8 +482,6 @@ public struct WriteState: Sendable, Equatable {
                 required = targetNeeds
                 requiredBecause = " (it changes \(target.type) \"\(targetID)\", which needs it)"
             }
-        default:
-            break
         }
         // The ledger's own set-up events (checked above) are what `ledger init` is trusted to write.
         let isSetUp = input.actorRole == Role.system && actor == Self.ledgerActor
@@ -447,28 +493,41 @@ public struct WriteState: Sendable, Equatable {
         }
     }
 
+    /// A worker stream's worker is registered and has not left.
+    private func checkRegistered(_ key: String, refuse: (String, String) -> ValidationError) throws
+    {
+        guard let worker = worker(key) else {
+            throw refuse("stream", "worker \(key) is not registered")
+        }
+        if worker.left { throw refuse("stream", "worker \(key) has left") }
+    }
+
     /// The rules an event's data must pass against the state (registered workers, the UFRN against the youngest
     /// child, the family's members): for the event itself, and for a correction's data judged as its target. A
     /// correction's member ids are not checked against today's members (a member who has left since was one at
     /// the target's place in the log).
     private func checkData(
-        _ kind: EventKind?, _ data: EventData, key: String, field prefix: String, correction: Bool,
+        _ typed: TypedData, key: String, field prefix: String, correction: Bool,
         refuse: (String, String) -> ValidationError
     ) throws {
-        switch kind {
-        case .workerAllocated, .workerUnallocated:
-            let worker = data["worker"]?.stringValue ?? ""
+        switch typed {
+        case .workerAllocated(let payload):
+            let worker = payload.decoded?.worker ?? ""
             guard let registered = self.worker(worker) else {
                 throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
             }
-            if registered.left && kind == .workerAllocated {
-                throw refuse("\(prefix).worker", "\"\(worker)\" has left")
-            }
-        case .transferCompleted:
-            if let worker = data["worker"]?.stringValue, self.worker(worker) == nil {
+            if registered.left { throw refuse("\(prefix).worker", "\"\(worker)\" has left") }
+        case .workerUnallocated(let payload):
+            let worker = payload.decoded?.worker ?? ""
+            if self.worker(worker) == nil {
                 throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
             }
-        case .ufrnAssigned:
+        case .transferCompleted(let payload):
+            if let worker = payload.decoded?.worker, self.worker(worker) == nil {
+                throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
+            }
+        case .ufrnAssigned(let payload):
+            let assigned = payload.decoded
             let members = family(key)?.members ?? [:]
             let children = members.filter { $0.value.role == "child" }
             let dated = children.filter { $0.value.dob != nil }
@@ -488,26 +547,33 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse(
                     "\(prefix).ufrn", "the youngest child cannot be told: give the children's dob")
             }
-            let locality = data["locality"]?.stringValue ?? ""
+            let locality = assigned?.locality ?? ""
             let expected = UFRN.make(locality: locality, childID: child)
-            if data["ufrn"]?.stringValue != expected {
+            if assigned?.ufrn != expected {
                 throw refuse(
                     "\(prefix).ufrn",
                     "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
             }
-        case .familyMemberLeft where !correction:
-            let member = data["memberId"]?.stringValue ?? ""
+        case .familyMemberLeft(let payload) where !correction:
+            let member = payload.decoded?.memberId ?? ""
             if family(key)?.members[member] == nil {
                 throw refuse("\(prefix).memberId", "\"\(member)\" is not a member of the family")
             }
-        case .familyMemberAdded where !correction:
-            if let member = data["member"]?.objectValue?["id"]?.stringValue,
-                family(key)?.members[member] != nil
-            {
+        case .familyMemberAdded(let payload) where !correction:
+            if let member = payload.decoded?.member.id, family(key)?.members[member] != nil {
                 throw refuse(
                     "\(prefix).member.id", "\"\(member)\" is already a member of the family")
             }
-        default:
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
+            .familyMemberLeft, .triageCompleted, .allocationDiscussed, .referrerContacted,
+            .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+            .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .closureApproved, .caseClosed, .pbrCriteriaIdentified,
+            .attendanceRecorded, .offenceRecorded, .employmentRecorded, .pbrClaimed,
+            .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
             break
         }
     }
@@ -524,48 +590,46 @@ public struct WriteState: Sendable, Equatable {
             dirtyStreams.insert(content.stream)
         }
         let key = content.streamKey
-        let data = content.data
-        switch content.kind {
-        case .policyAdopted:
+        switch content.typed {
+        case .policyAdopted(let payload):
+            guard let adoption = payload.decoded else { break }
             let needs: Bool
-            if let name = data["profile"]?.stringValue {
+            if let name = adoption.profile {
                 needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
             } else {
                 // Read as the projections read it (one reader of policy documents), not member by member.
                 needs =
-                    data["policy"]?.objectValue.flatMap { try? Policy(json: $0) }?.closure
-                    .needsManager
-                    ?? false
+                    adoption.policy.flatMap { try? Policy(json: $0) }?.closure.needsManager ?? false
             }
-            if let date = data["effectiveFrom"]?.stringValue.flatMap(CivilDate.init) {
-                adoptions.append(Adoption(effectiveFrom: date, needsManager: needs))
-                newAdoptions += 1
-            }
-        case .workerRegistered:
-            workers[key] = Worker(role: data["role"]?.stringValue ?? "", left: false)
-        case .workerChanged:
-            if let role = data["role"]?.stringValue { updateWorker(key) { $0.role = role } }
+            adoptions.append(Adoption(effectiveFrom: adoption.effectiveFrom, needsManager: needs))
+            newAdoptions += 1
+        case .workerRegistered(let payload):
+            workers[key] = Worker(role: payload.decoded?.role ?? "", left: false)
+        case .workerChanged(let payload):
+            if let role = payload.decoded?.role { updateWorker(key) { $0.role = role } }
         case .workerLeft:
             updateWorker(key) { $0.left = true }
-        case .systemRegistered:
-            systems[key] = System(retired: false, purpose: data["purpose"]?.stringValue ?? "other")
+        case .systemRegistered(let payload):
+            systems[key] = System(retired: false, purpose: payload.decoded?.purpose ?? "other")
         case .systemRetired:
             if var existing = system(key) {
                 existing.retired = true
                 systems[key] = existing
             }
-        case .referralReceived:
+        case .referralReceived(let payload):
+            // Opened whatever is left of it (a redacted referral still opened its episode).
+            let members = payload.decoded?.members ?? []
             updateFamily(key) { family in
                 family.open = true
                 family.closureApproved = false
                 family.approval = nil
                 family.openingReferral = content.id
-                for member in data["members"]?.arrayValue ?? [] { family.addMember(member) }
+                for member in members { family.addMember(member) }
             }
-        case .familyMemberAdded:
-            if let member = data["member"] { updateFamily(key) { $0.addMember(member) } }
-        case .familyMemberLeft:
-            if let id = data["memberId"]?.stringValue { updateFamily(key) { $0.members[id] = nil } }
+        case .familyMemberAdded(let payload):
+            if let added = payload.decoded { updateFamily(key) { $0.addMember(added.member) } }
+        case .familyMemberLeft(let payload):
+            if let id = payload.decoded?.memberId { updateFamily(key) { $0.members[id] = nil } }
         case .closureApproved:
             updateFamily(key) {
                 $0.closureApproved = true
@@ -577,39 +641,12 @@ public struct WriteState: Sendable, Equatable {
                 $0.closureApproved = false
                 $0.lastClosure = content.id
             }
-        case .eventVoided where content.streamKind == .worker || content.streamKind == .system:
-            // A registration entered in error: as if never made, nobody acts under it; a leaving or retirement
-            // entered in error: the worker or system acts again. (A voided role change keeps the role until a
-            // manager records the right one: the role before it is not held here.)
-            guard let target = data["target"]?.stringValue else { break }
-            switch targetType(target) {
-            case "worker.registered": updateWorker(key) { $0.left = true }
-            case "worker.left": updateWorker(key) { $0.left = false }
-            case "system.registered", "system.retired":
-                // A registration voided: as if never made; a retirement voided: acting again.
-                if var existing = system(key) {
-                    existing.retired = targetType(target) == "system.registered"
-                    systems[key] = existing
-                }
-            default: break
-            }
-        case .eventVoided:
-            // Entered in error: undo what the target did to the episode, where that can be told.
-            guard let target = data["target"]?.stringValue, family(key) != nil else { break }
-            let type = targetType(target)
-            updateFamily(key) { family in
-                switch type {
-                case "case.closed" where family.lastClosure == target && !family.open:
-                    family.open = true
-                    family.lastClosure = nil
-                case "referral.received" where family.openingReferral == target && family.open:
-                    family.open = false
-                    family.openingReferral = nil
-                case "closure.approved" where family.approval == target:
-                    family.closureApproved = false
-                    family.approval = nil
-                default: break
-                }
+        case .eventVoided(let payload):
+            guard let target = payload.decoded?.target else { break }
+            if content.streamKind == .worker || content.streamKind == .system {
+                undoWorkforce(target, key: key, type: targetType(target).flatMap(EventKind.init))
+            } else if family(key) != nil {
+                undoEpisode(target, key: key, type: targetType(target).flatMap(EventKind.init))
             }
         case .holdPlaced:
             if content.streamKind == .org {
@@ -618,48 +655,123 @@ public struct WriteState: Sendable, Equatable {
             } else {
                 updateFamily(key) { $0.holds.append(content.id) }
             }
-        case .holdLifted:
-            guard let hold = data["hold"]?.stringValue else { break }
+        case .holdLifted(let payload):
+            guard let hold = payload.decoded?.hold else { break }
             if content.streamKind == .org {
                 orgHoldsHeld = orgHolds.filter { $0 != hold }
                 if recordsStreams { dirtyStreams.insert("org") }
             } else if family(key) != nil {
                 updateFamily(key) { $0.holds.removeAll { $0 == hold } }
             }
-        case .eventCorrected:
-            guard let target = data["target"]?.stringValue,
-                let corrected = data["data"]?.objectValue
-            else { break }
-            switch targetType(target) {
-            case "referral.received":
+        case .eventCorrected(let payload):
+            guard let correction = payload.decoded else { break }
+            let corrected = EventData(correction.data)
+            switch targetType(correction.target).flatMap(EventKind.init) {
+            case .referralReceived:
                 // A corrected referral replaces the member list.
-                guard let members = corrected["members"]?.arrayValue, family(key) != nil else {
-                    break
-                }
+                guard let referral = ReferralReceived.members.decode(corrected),
+                    family(key) != nil
+                else { break }
                 updateFamily(key) { family in
                     family.members = [:]
-                    for member in members { family.addMember(member) }
+                    for member in referral.members { family.addMember(member) }
                 }
-            case "worker.registered", "worker.changed":
+            case .workerRegistered:
                 // A corrected role is the role the worker acts in from now on.
-                if let role = corrected["role"]?.stringValue {
+                if let role = WorkerRegistered.members.decode(corrected)?.role {
                     updateWorker(key) { $0.role = role }
                 }
-            default:
+            case .workerChanged:
+                if let role = WorkerChanged.members.decode(corrected)?.role {
+                    updateWorker(key) { $0.role = role }
+                }
+            case .policyAdopted, .teamDefined, .workerLeft, .systemRegistered, .systemRetired,
+                .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
+                .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
+                .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+                .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
+                .requirementMet, .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed,
+                .reviewCompleted, .caseSummaryCompleted, .extensionAgreed, .levelChanged,
+                .stepupRequested, .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+                .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+                .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted,
+                .recordRedacted, nil:
                 break
             }
-        default:
+        case .teamDefined, .ufrnAssigned, .triageCompleted, .allocationDiscussed, .workerAllocated,
+            .workerUnallocated, .referrerContacted, .contactAttempted, .consentRecorded,
+            .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
+            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
+            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
+            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
+            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            .pbrClaimed, .recordRedacted, .unknown:
             break
+        }
+    }
+
+    /// A void on a worker's or system's stream: a registration entered in error is as if never made (nobody acts
+    /// under it); a leaving or retirement entered in error, the worker or system acts again. (A voided role
+    /// change keeps the role until a manager records the right one: the role before it is not held here.)
+    private mutating func undoWorkforce(_ target: String, key: String, type: EventKind?) {
+        switch type {
+        case .workerRegistered: updateWorker(key) { $0.left = true }
+        case .workerLeft: updateWorker(key) { $0.left = false }
+        case .systemRegistered, .systemRetired:
+            // A registration voided: as if never made; a retirement voided: acting again.
+            if var existing = system(key) {
+                existing.retired = type == .systemRegistered
+                systems[key] = existing
+            }
+        case .policyAdopted, .teamDefined, .workerChanged, .referralReceived, .familyMemberAdded,
+            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
+            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
+            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
+            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
+            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
+            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
+            .closureApproved, .caseClosed, .pbrCriteriaIdentified, .attendanceRecorded,
+            .offenceRecorded, .employmentRecorded, .pbrClaimed, .eventCorrected, .eventVoided,
+            .holdPlaced, .holdLifted, .recordRedacted, nil:
+            break
+        }
+    }
+
+    /// A void on a family's stream, entered in error: undoes what the target did to the episode, where that
+    /// can be told.
+    private mutating func undoEpisode(_ target: String, key: String, type: EventKind?) {
+        updateFamily(key) { family in
+            switch type {
+            case .caseClosed where family.lastClosure == target && !family.open:
+                family.open = true
+                family.lastClosure = nil
+            case .referralReceived where family.openingReferral == target && family.open:
+                family.open = false
+                family.openingReferral = nil
+            case .closureApproved where family.approval == target:
+                family.closureApproved = false
+                family.approval = nil
+            case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+                .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
+                .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
+                .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
+                .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended,
+                .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+                .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+                .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+                .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+                .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+                .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted,
+                .recordRedacted, nil:
+                break
+            }
         }
     }
 }
 
 extension WriteState.Family {
-    mutating func addMember(_ value: JSONValue) {
-        guard let object = value.objectValue, let id = object["id"]?.stringValue else { return }
-        members[id] = WriteState.Member(
-            role: object["role"]?.stringValue ?? "other",
-            dob: object["dob"]?.stringValue.flatMap(CivilDate.init))
+    mutating func addMember(_ member: FamilyMember) {
+        members[member.id] = WriteState.Member(role: member.role, dob: member.dob)
     }
 }
 

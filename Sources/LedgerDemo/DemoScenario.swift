@@ -22,6 +22,9 @@ public struct DemoScenario: Sendable {
 
     static let fsws = ["w-101", "w-102", "w-103", "w-104", "w-105", "w-106", "w-107", "w-108"]
     static let fows = ["w-201", "w-202"]
+
+    /// The role a practitioner of the scenario acts in.
+    static func role(of worker: String) -> String { fows.contains(worker) ? "fow" : "fsw" }
     static let managers = ["m-301", "m-302"]
     static let names = [
         "Amira Khan", "Ben Holt", "Chloe Adams", "Dev Patel", "Ella Morris", "Finn O'Neill",
@@ -339,7 +342,6 @@ public struct DemoScenario: Sendable {
         // Later chunks of a large log are appended after w-108's leaving: they never allocate them.
         if day >= leaveDay.adding(days: -100) || !organisation { pool.removeAll { $0 == "w-108" } }
         let lead = pool[random.int(0..<pool.count)]
-        let leadRole = lead.hasPrefix("w-2") ? "fow" : "fsw"
         day = day.adding(days: random.chance(0.8) ? random.int(0..<4) : 5 + random.int(0..<10))
         guard day <= today else { return }
         add(
@@ -360,30 +362,34 @@ public struct DemoScenario: Sendable {
                     JSONMember("ufrn", .string(UFRN.make(locality: locality, childID: youngest))),
                     JSONMember("locality", .string(locality)),
                 ])))
-        var worker = (id: lead, role: leadRole)
+        var worker = (id: lead, role: Self.role(of: lead))
         let successor = pool.first { $0 != "w-108" } ?? "w-105"
+        /// The family handed over to `next` on `date`: allocated as lead, then the lead until now unallocated.
+        func handOver(to next: String, on date: CivilDate, reason: String) {
+            add(
+                date,
+                event(
+                    nextID("allocated"), stream, "worker.allocated", date, actor: manager,
+                    role: "team-manager",
+                    JSONObject([
+                        JSONMember("worker", .string(next)), JSONMember("relationship", "lead"),
+                    ])))
+            add(
+                date,
+                event(
+                    nextID("unallocated"), stream, "worker.unallocated", date, actor: manager,
+                    role: "team-manager",
+                    JSONObject([
+                        JSONMember("worker", .string(worker.id)),
+                        JSONMember("reason", .string(reason)),
+                    ])))
+            worker = (next, Self.role(of: next))
+        }
         @discardableResult
         func by(_ type: String, _ date: CivilDate, _ data: JSONObject, late: Int = 0) -> String {
             if worker.id == "w-108" && date >= leaveDay {
                 // The leaver's families move to a colleague on the day work next happens.
-                add(
-                    date,
-                    event(
-                        nextID("allocated"), stream, "worker.allocated", date, actor: manager,
-                        role: "team-manager",
-                        JSONObject([
-                            JSONMember("worker", .string(successor)),
-                            JSONMember("relationship", "lead"),
-                        ])))
-                add(
-                    date,
-                    event(
-                        nextID("unallocated"), stream, "worker.unallocated", date, actor: manager,
-                        role: "team-manager",
-                        JSONObject([
-                            JSONMember("worker", "w-108"), JSONMember("reason", "Worker left"),
-                        ])))
-                worker = (successor, successor.hasPrefix("w-2") ? "fow" : "fsw")
+                handOver(to: successor, on: date, reason: "Worker left")
             }
             let id = nextID(type.split(separator: ".").first.map(String.init) ?? "e")
             add(
@@ -602,25 +608,7 @@ public struct DemoScenario: Sendable {
             if random.chance(0.03),
                 let other = pool.filter({ $0 != worker.id && $0 != "w-108" }).first
             {
-                add(
-                    day,
-                    event(
-                        nextID("allocated"), stream, "worker.allocated", day, actor: manager,
-                        role: "team-manager",
-                        JSONObject([
-                            JSONMember("worker", .string(other)),
-                            JSONMember("relationship", "lead"),
-                        ])))
-                add(
-                    day,
-                    event(
-                        nextID("unallocated"), stream, "worker.unallocated", day, actor: manager,
-                        role: "team-manager",
-                        JSONObject([
-                            JSONMember("worker", .string(worker.id)),
-                            JSONMember("reason", "Caseload balancing"),
-                        ])))
-                worker = (other, other.hasPrefix("w-2") ? "fow" : "fsw")
+                handOver(to: other, on: day, reason: "Caseload balancing")
             }
         }
         guard closeDay <= today else { return }

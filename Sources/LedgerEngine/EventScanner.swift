@@ -196,17 +196,36 @@ public enum EventScanner {
 
     /// What a correction or void event does, and to which event.
     static func amendment(_ event: StoredEvent) -> (target: String, Amendment)? {
-        guard event.kind == .eventCorrected || event.kind == .eventVoided,
-            let target = event.data["target"]?.stringValue
-        else { return nil }
-        return (
-            target,
-            Amendment(
-                kind: event.kind == .eventVoided ? .voided : .corrected, by: event.id,
-                seq: event.seq,
-                date: event.date, reason: event.data["reason"]?.stringValue ?? "",
-                data: event.data["data"]?.objectValue.map(EventData.init))
-        )
+        switch event.typed {
+        case .eventCorrected(let payload):
+            guard let correction = payload.decoded else { return nil }
+            return (
+                correction.target,
+                Amendment(
+                    kind: .corrected, by: event.id, seq: event.seq, date: event.date,
+                    reason: correction.reason, data: EventData(correction.data))
+            )
+        case .eventVoided(let payload):
+            guard let void = payload.decoded else { return nil }
+            return (
+                void.target,
+                Amendment(
+                    kind: .voided, by: event.id, seq: event.seq, date: event.date,
+                    reason: void.reason, data: nil)
+            )
+        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
+            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
+            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
+            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
+            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
+            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
+            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
+            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
+            .closureApproved, .caseClosed, .pbrCriteriaIdentified, .attendanceRecorded,
+            .offenceRecorded, .employmentRecorded, .pbrClaimed, .holdPlaced, .holdLifted,
+            .recordRedacted, .unknown:
+            return nil
+        }
     }
 
     /// `events` (a whole log, in order, held in memory) with their corrections and voids applied as a read of

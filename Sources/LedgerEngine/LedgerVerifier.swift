@@ -308,9 +308,7 @@ public enum LedgerVerifier {
             }
             // What a correction points at, as the log stood before it (only this stage sees every stream).
             var target: WriteState.Target?
-            if kind == .eventCorrected || kind == .eventVoided,
-                let id = line.pointee.facts?.data["target"]?.stringValue
-            {
+            if let id = line.pointee.facts?.amendmentTarget {
                 target = seen.target(of: id).map {
                     WriteState.Target(
                         type: $0.type, stream: $0.stream, redacted: redactedIDs.contains(id))
@@ -326,9 +324,11 @@ public enum LedgerVerifier {
                 case .failure(let problem)?: throw fail("redacted: \(problem.reason)")
                 case nil: throw fail("redacted: no notice")
                 }
-            } else if kind == .recordRedacted, let data = line.pointee.facts?.data {
-                let seqs = (data["seqs"]?.arrayValue ?? []).compactMap(\.intValue)
-                records[id] = (data["family"]?.stringValue ?? "", Set(seqs))
+            } else if kind == .recordRedacted,
+                case .recordRedacted(let payload)? = line.pointee.facts?.typed
+            {
+                let redacted = payload.decoded
+                records[id] = (redacted?.family ?? "", Set(redacted?.seqs ?? []))
             }
             // Looked up and recorded in one probe of the table (a line that fails a check after it ends the verify).
             guard

@@ -77,19 +77,29 @@ enum AccessCommands {
         try EventScanner.scan(
             path: path, window: EventWindow(), progress: { Console.progress("reading: line \($0)") }
         ) { event in
-            switch event.kind {
-            case .workerRegistered?:
+            switch event.typed {
+            case .workerRegistered(let payload):
+                let registered = payload.decoded
                 workers[StreamName.key(of: event.stream)] = .init(
-                    name: event.data["name"]?.stringValue ?? "",
-                    role: event.data["role"]?.stringValue ?? "")
-            case .workerChanged?:
-                if let role = event.data["role"]?.stringValue {
+                    name: registered?.name ?? "", role: registered?.role ?? "")
+            case .workerChanged(let payload):
+                if let role = payload.decoded?.role {
                     workers[StreamName.key(of: event.stream)]?.role = role
                 }
-            case .systemRegistered?:
+            case .systemRegistered(let payload):
                 systems[StreamName.key(of: event.stream)] = .init(
-                    name: event.data["name"]?.stringValue ?? "", role: "system")
-            default:
+                    name: payload.decoded?.name ?? "", role: "system")
+            case .policyAdopted, .teamDefined, .workerLeft, .systemRetired, .referralReceived,
+                .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
+                .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
+                .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+                .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
+                .requirementMet, .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed,
+                .reviewCompleted, .caseSummaryCompleted, .extensionAgreed, .levelChanged,
+                .stepupRequested, .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
+                .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+                .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted,
+                .recordRedacted, .unknown:
                 break
             }
             guard event.familyRef == family else { return }

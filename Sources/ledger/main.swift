@@ -12,6 +12,16 @@ enum ExitStatus: Int32 {
     case usage = 2
 }
 
+#if DEBUG
+    // A test adds a rule to a type's declaration ("TYPE RULE ARGS…", see `Catalogue.testRule`), before the
+    // catalogue is first read. Debug builds only.
+    if let text = Console.environment("LEDGER_TEST_TYPE_RULE") {
+        let words = text.split(separator: " ").map(String.init)
+        if let type = words.first, let rule = Catalogue.testRule(Array(words.dropFirst())) {
+            Catalogue.testRules[type, default: []].append(rule)
+        }
+    }
+#endif
 let arguments = Array(CommandLine.arguments.dropFirst())
 if Console.environment("LEDGER_TRACE") != nil {
     FoldCheckpoint.tracer = { Console.err($0) }

@@ -63,4 +63,42 @@ struct FoldMeaningTests {
         }
         #expect(forgetful != today)
     }
+
+    /// What is wrong with shipping a fold whose meaning is `meaning` under this snapshot version, if anything.
+    static func versionProblem(meaning: String) -> String? {
+        let version = LedgerFold.snapshotVersion
+        guard let recorded = LedgerFold.meanings[version] else {
+            return
+                "snapshot version \(version) has no recorded meaning: add \(version): \"\(meaning)\""
+        }
+        guard recorded == meaning else {
+            return
+                "the fold's meaning changed (\(meaning.prefix(12))…, version \(version) was \(recorded.prefix(12))…): bump snapshotVersion to \(version + 1) and record \(version + 1): \"\(meaning)\" in LedgerFold.meanings"
+        }
+        return nil
+    }
+
+    @Test("golden: the fold's meaning is the one recorded for its snapshot version")
+    func golden() {
+        #expect(Self.versionProblem(meaning: LedgerFold.meaning) == nil)
+    }
+
+    /// Issue 18's second experiment, kept: the fold changed (a type forgotten, the re-referral window moved), the
+    /// version not bumped.
+    @Test(
+        "a fold that answers differently, under the same snapshot version, fails the golden check")
+    func goldenCatchesChange() {
+        let forgetful = LedgerFold.fingerprint { fold, event in
+            if event.kind != .stepupDecided { fold.apply(event) }
+        }
+        #expect(Self.versionProblem(meaning: forgetful) != nil)
+        let window = LedgerFold.fingerprint { fold, event in
+            fold.apply(event)
+            guard event.kind == .referralReceived, let ref = event.familyRef,
+                let last = fold.families[ref]?.episodes.indices.last, last > 0
+            else { return }
+            fold.families[ref]?.episodes[last].reReferral = false
+        }
+        #expect(Self.versionProblem(meaning: window) != nil)
+    }
 }

@@ -102,6 +102,37 @@ struct PbRClaimTests {
         #expect(warwickshire.pbr.criteriaNeeded(level: "complex-intensive") == 4)
     }
 
+    @Test("progress rules are the policy's: POLICIES.md's by default, with the policy's thresholds")
+    func progressRules() throws {
+        let star = { (threshold: Int, domains: [String], atLeast: Int, including: [String]) in
+            Policy.PbR.Progress.familyStar(
+                threshold: threshold, domains: domains, atLeast: atLeast, including: including)
+        }
+        #expect(
+            Policy.PbR.national.progress == [
+                "children-need-help": star(7, FamilyStar.domains, 6, ["keepingSafe"]),
+                "worklessness": star(7, ["progressToWork", "homeAndMoney"], 1, []),
+                "domestic-abuse": star(7, ["keepingSafe", "wellbeing"], 2, []),
+                "health": star(7, ["physicalHealth"], 1, []),
+                "education": .attendance(percent: 90),
+                "crime-asb": .offenceFree(months: 6),
+            ])
+        #expect(Set(Policy.PbR.national.progress.keys) == Set(PbRCriterion.all))
+        for name in PolicyProfiles.names {
+            let profile = try #require(PolicyProfiles.profile(name))
+            #expect(profile.pbr.progress == Policy.PbR.national.progress, "\(name)")
+        }
+        let document: JSONValue = [
+            "name": "test", "closure": ["needsManager": false],
+            "pbr": ["starThreshold": 8, "attendancePercent": 95, "offenceFreeMonths": 12],
+        ]
+        let stricter = try Policy(json: try #require(document.objectValue)).pbr.progress
+        #expect(stricter["health"] == star(8, ["physicalHealth"], 1, []))
+        #expect(stricter["children-need-help"] == star(8, FamilyStar.domains, 6, ["keepingSafe"]))
+        #expect(stricter["education"] == .attendance(percent: 95))
+        #expect(stricter["crime-asb"] == .offenceFree(months: 12))
+    }
+
     @Test(
         "one child's latest attendance below 90% and none for the others: not-met, not unknown (004 §23)"
     )
