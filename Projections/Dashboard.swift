@@ -1,9 +1,29 @@
 import EventLog
 import LedgerCore
 
-/// The static HTML dashboard: pure functions from projection rows to pages. No scripts, no network, inline CSS;
-/// everything shown is escaped; readable at phone width and in print.
+/// The static HTML dashboard: pure functions from projection rows to pages. No scripts, no network; everything
+/// shown is escaped; readable at phone width and in print.
+///
+/// The pages of a rebuild's folder share one style sheet, `style.css` beside `index.html` (`styleSheet`), which
+/// their content security policy lets in as the folder's own (`'self'`), and nothing else: a page carries only
+/// what is its own, where each page once carried its own copy of the sheet (100 MB of a 41k-page folder). A page
+/// that stands alone (`ledger timeline --format html`) carries the sheet inline, as does the subject-access
+/// bundle's page, which is made to be handed over on its own (`SubjectAccessBundle`).
 public enum Dashboard {
+    /// The shared style sheet's file name, in the folder's top level.
+    public static let styleSheetName = "style.css"
+
+    /// The shared style sheet's bytes.
+    public static var styleSheet: [UInt8] { Array(style.utf8) }
+
+    /// Where a page's style comes from.
+    enum Sheet {
+        /// Inside the page (a page that stands alone).
+        case inline
+        /// The folder's shared sheet, `prefix` being the way up to the folder's top level ("../").
+        case shared(prefix: String)
+    }
+
     static let style = """
         :root{--ink:#1b1f24;--muted:#5b6470;--line:#d5dae0;--bg:#fff;--accent:#1d5fa8;--over:#b3261e;--under:#8a6d00;--ok:#1e7a3c}
         *{box-sizing:border-box}body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:var(--bg);margin:0}
@@ -29,25 +49,35 @@ public enum Dashboard {
         h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
         """
 
-    static func page(title: String, body: String, depth: Int) -> String {
-        pageStart(title: title) + body + pageEnd(depth: depth)
+    static func page(title: String, body: String, depth: Int, sheet: Sheet) -> String {
+        pageStart(title: title, sheet: sheet) + body + pageEnd(depth: depth)
     }
 
-    /// A page up to its body.
-    static func pageStart(title: String) -> String {
-        """
-        <!doctype html>
-        <html lang="en-GB">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-        <title>\(HTML.escape(title))</title>
-        <style>\(style)</style>
-        </head>
-        <body>
+    /// A page up to its body. Inline `style` attributes (a bar's width) need `'unsafe-inline'`; `'self'` lets in
+    /// the folder's own style sheet, from `file://` too (checked in Chromium and Firefox), and no script can run.
+    static func pageStart(title: String, sheet: Sheet) -> String {
+        let (policy, styling) =
+            switch sheet {
+            case .inline: ("style-src 'unsafe-inline'", "<style>\(style)</style>")
+            case .shared(let prefix):
+                (
+                    "style-src 'self' 'unsafe-inline'",
+                    "<link rel=\"stylesheet\" href=\"\(prefix)\(styleSheetName)\">"
+                )
+            }
+        return """
+            <!doctype html>
+            <html lang="en-GB">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \(policy); img-src data:">
+            <title>\(HTML.escape(title))</title>
+            \(styling)
+            </head>
+            <body>
 
-        """
+            """
     }
 
     /// A page after its body: the footer, with a link back to the front page on pages `depth` folders down.
@@ -103,7 +133,7 @@ public enum Dashboard {
         let open = reports.fold.families.values.reduce(0) { $0 + ($1.hasOpenEpisode ? 1 : 0) }
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
         // The page is written into one string as it goes (the front page of a large service runs to megabytes).
-        var body = pageStart(title: "Early Help case ledger")
+        var body = pageStart(title: "Early Help case ledger", sheet: .shared(prefix: ""))
         body +=
             "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p></header><main>"
         body +=
@@ -289,25 +319,32 @@ public enum Dashboard {
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
     public static func familyPage(
         family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:]
+        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:],
+        dated: Bool = true
     ) -> String {
         var rows: [UInt8] = []
         for entry in timeline { appendTimelineRow(entry, to: &rows) }
         let page = familyPage(
             family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows,
-            asOf: asOf, workers: workers)
+            lastSeq: timeline.last?.seq, asOf: asOf, workers: workers, dated: dated)
         return String(decoding: page, as: UTF8.self)
     }
 
     /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
-    /// rebuild reads the log), as the page's bytes.
+    /// rebuild reads the log), as the page's bytes; `lastSeq` is the seq of the timeline's last row.
+    ///
+    /// A page whose content does not depend on the date (`dated` false: `Reports.dependsOnDate`, a closed family
+    /// with nothing left to fall due) names the seq it was made to rather than the as-of date, so that it is the
+    /// same page whatever day it is made, and a rebuild need not write it again until the family's next event.
     public static func familyPage(
         family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]
+        timelineRows: [UInt8], lastSeq: Int?, asOf: CivilDate,
+        workers: [String: WorkerInfo] = [:], dated: Bool = true
     ) -> [UInt8] {
         let episode = family.current
+        let made = lastSeq.map { "the ledger to seq \($0)" } ?? "the ledger"
         var body =
-            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
+            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">\(dated ? "As of \(asOf), from \(made)" : "From \(made)")"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
         if let episode {
             body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))"
@@ -379,8 +416,10 @@ public enum Dashboard {
 
         body += "<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>"
         var page: [UInt8] = []
-        page.reserveCapacity(style.utf8.count + body.utf8.count + timelineRows.count + 1024)
-        page.append(contentsOf: pageStart(title: "Family \(family.ref)").utf8)
+        page.reserveCapacity(body.utf8.count + timelineRows.count + 1024)
+        page.append(
+            contentsOf: pageStart(title: "Family \(family.ref)", sheet: .shared(prefix: "../")).utf8
+        )
         page.append(contentsOf: body.utf8)
         appendTimelineTable(rows: timelineRows, to: &page)
         page.append(contentsOf: "</section></main>".utf8)
@@ -446,6 +485,6 @@ public enum Dashboard {
             title: "Timeline of family \(family)",
             body:
                 "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(entries))</main>",
-            depth: 0)
+            depth: 0, sheet: .inline)
     }
 }

@@ -524,8 +524,7 @@ public struct Reports: Sendable {
             }
             return ("met", evidence)
         case "crime-asb":
-            let months = policy?.pbr.offenceFreeMonths ?? 6
-            let since = asOf.adding(months: -months)
+            let since = offenceFreeSince(policy: policy)
             let recent = family.offences.filter { $0.date > since && $0.date <= asOf }
             return (recent.isEmpty ? "met" : "not-met", recent.map(\.id))
         default:

@@ -63,12 +63,15 @@ enum DemoCommand {
             return .refused
         }
         let dashboard = "\(out)/dashboard"
-        let fold = try FoldCheckpoint.fold(
-            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false
-        ).fold
-        ProcessExit.keep(fold)
         let summary = try RebuildWriter.write(
-            fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
+            log: log, window: EventWindow(), asOf: today, fromScratch: false, to: dashboard
+        ) { head in
+            let result = try FoldCheckpoint.foldCovering(
+                log: log, window: EventWindow(), scope: FoldCheckpoint.everything,
+                fromScratch: false, head: head)
+            ProcessExit.keep(result.fold)
+            return (result.fold, result.leftOut)
+        }
         // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
         RebuildFolders.remember(dashboard, for: log)
         Console.err(

@@ -1,19 +1,43 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import CAllocator
 import EventLog
 import LedgerCore
 import Projections
 
-/// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log.
+/// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log,
+/// writing only what changed since the folder's last rebuild.
 ///
-/// The fold comes from the projection checkpoint when it holds (as every read command's does). The projections
-/// are streamed to their files a row at a time, each file put in place whole. The family pages need each
-/// family's whole timeline: one cheap pass finds where each family's last line is, then the log is read once
-/// more, by family on every core, and a family's page is written as soon as its last line has been read, so
-/// memory holds the timelines of the families in progress at that point of the log, not the whole log.
+/// The folder keeps a plan of what it was made from (`RebuildPlan`). When the log's head, the as-of date and
+/// the window are those of the plan and every file is still the one written, nothing is read or written. Else
+/// the fold comes from the projection checkpoint when it holds (as every read command's does); the projections
+/// and the front page are written again when the log or the date moved; and a family's page is written again only
+/// when what it is made from changed: its family's last seq (an event of it, or a redaction), the date for a page
+/// that depends on it (`Reports.dependsOnDate`: an open family, work still falling due), or what every page reads
+/// (`Dashboard.sharedInputs`, the build, a window that leaves events out). Only those families' lines are read,
+/// found by the index beside the log (`FamilyLinesFile`). Every file is put in place whole.
 enum RebuildWriter {
     struct Summary {
         var families: Int
         var obligations: Int
+        /// Family pages written, and left as they were.
+        var pagesWritten = 0
+        var pagesKept = 0
+        /// Whether the projection files and the front page were written (or left as they were).
+        var projectionsWritten = false
+        /// Nothing was read or written: the folder holds what this rebuild would write.
+        var unchanged = false
+
+        /// The rebuild's report, for standard error.
+        func report(into directory: String) -> String {
+            if unchanged {
+                return
+                    "rebuilt \(families) families, \(obligations) obligations into \(directory): nothing changed since the last rebuild, no file written"
+            }
+            return
+                "rebuilt \(families) families, \(obligations) obligations into \(directory): \(pagesWritten) family pages written, \(pagesKept) left as they were; the projections and the front page \(projectionsWritten ? "written" : "left as they were")"
+        }
     }
 
     /// Sets the process up for a rebuild, which holds the most at once of any command, before it reads anything
@@ -43,14 +67,18 @@ enum RebuildWriter {
         _ = callocator_tune(256 << 10, Int32(clamping: ParallelLineReader.processors))
     }
 
-    /// Writes everything into `directory`, holding the folder's lock: a second rebuild into the same folder waits
-    /// for this one (and says so) rather than both writing the same temporary files and spares at once, which
-    /// failed one of them half-way ("rename failed on site/families.json") and left every page stale.
+    /// The fold of the log up to a head, and whether the window left out any event before it
+    /// (`FoldCheckpoint.foldCovering`).
+    typealias Folding = (LogHead) throws -> (fold: LedgerFold, leftOut: Bool)
+
+    /// Writes everything into `directory` that is not there already, holding the folder's lock: a second rebuild
+    /// into the same folder waits for this one (and says so) rather than both writing the same temporary files at
+    /// once, which failed one of them half-way ("rename failed on site/families.json") and left every page stale.
+    /// `fold` is called only when something is to be written. `fromScratch` trusts no plan and no index.
     static func write(
-        fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String
-    ) throws
-        -> Summary
-    {
+        log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
+        to directory: String, fold: Folding
+    ) throws -> Summary {
         try FileOutput.makeDirectory(directory)
         return try FileOutput.withDirectoryLock(
             directory,
@@ -58,23 +86,165 @@ enum RebuildWriter {
                 Console.err("rebuild: waiting for another rebuild into \(directory) to finish")
             }
         ) {
-            try writeLocked(fold: fold, path: path, window: window, asOf: asOf, to: directory)
+            try writeLocked(
+                log: log, window: window, asOf: asOf, fromScratch: fromScratch, to: directory,
+                fold: fold)
         }
     }
 
+    /// The files of a folder besides the family pages, by name.
+    static let projectionNames = [
+        "families", "pbr", "caseload", "caseload-teams", "due", "monthly",
+    ]
+    static var otherFiles: [String] {
+        projectionNames.flatMap { ["\($0).json", "\($0).csv"] } + [
+            "index.html", Dashboard.styleSheetName,
+        ]
+    }
+
+    /// The last rebuild's plan, when this build made it from this log (the log still holds the line it was made
+    /// to); nil otherwise.
+    static func usablePlan(in directory: String, log: String, head: LogHead) -> RebuildPlan? {
+        guard let plan = RebuildPlan.load(from: directory) else { return nil }
+        guard plan.build == RebuildPlan.build else {
+            RebuildPlan.trace("not used: made by another build")
+            return nil
+        }
+        guard plan.stamp.size <= head.size, FoldCheckpoint.verifiedStamp(plan.stamp, in: log) != nil
+        else {
+            RebuildPlan.trace("not used: the log does not hold seq \(plan.stamp.seq) as it states")
+            return nil
+        }
+        return plan
+    }
+
+    /// Whether every file the plan names is still the one it wrote, and the folder holds no page it does not
+    /// name.
+    static func untouched(_ plan: RebuildPlan, in directory: String) -> Bool {
+        for name in otherFiles where FileIdentity(path: "\(directory)/\(name)") != plan.files[name]
+        {
+            return false
+        }
+        let pages = directory + "/families"
+        for (name, page) in plan.pages where FileIdentity(path: "\(pages)/\(name)") != page.file {
+            return false
+        }
+        return FileOutput.fileNames(in: pages, endingWith: ".html").count == plan.pages.count
+            && FileOutput.size(directory + "/" + FamilyPages.spareDirectory) == nil
+    }
+
     private static func writeLocked(
-        fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String
-    )
-        throws -> Summary
-    {
+        log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
+        to directory: String, fold folding: Folding
+    ) throws -> Summary {
+        let head = try LedgerFile(path: log).readHead().head
+        let previous = fromScratch ? nil : usablePlan(in: directory, log: log, head: head)
+        let windowText = RebuildPlan.windowText(window)
+        // The same log, date and window as the last rebuild: the folder already holds what this one would write.
+        let sameInputs =
+            previous.map {
+                $0.stamp == head && $0.asOf == asOf && $0.window == windowText
+            } ?? false
+        if let previous, sameInputs, untouched(previous, in: directory) {
+            return Summary(
+                families: previous.families, obligations: previous.obligations,
+                pagesKept: previous.pages.count, unchanged: true)
+        }
+        let (fold, leftOut) = try folding(head)
         let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory + "/families")
-        let spares = directory + "/" + FamilyPages.spareDirectory
-        try FileOutput.makeDirectory(spares)
+        let sorted = reports.sortedFamilies
+        // The obligations are made from the fold where they are needed (the due file, each family's page), never
+        // all held at once. First, on every core, what the rest needs to know of all of them, and which families'
+        // pages depend on the date.
+        let tally = ObligationTally.of(sorted, reports: reports)
+        var plan = RebuildPlan(
+            build: RebuildPlan.build, stamp: head, asOf: asOf, window: windowText,
+            windowLeftOut: leftOut, shared: Dashboard.sharedInputs(of: fold, asOf: asOf),
+            families: fold.families.count, obligations: tally.count)
+        var summary = Summary(families: plan.families, obligations: plan.obligations)
 
+        // The projections and the front page read every family and the date: written again unless the last
+        // rebuild was made from the same log, date and window and they are still the files it wrote.
+        if let previous, sameInputs,
+            otherFiles.allSatisfy({
+                $0 == Dashboard.styleSheetName
+                    || FileIdentity(path: "\(directory)/\($0)") == previous.files[$0]
+            })
+        {
+            plan.files = previous.files.filter { $0.key != Dashboard.styleSheetName }
+        } else {
+            try writeProjections(reports: reports, sorted: sorted, tally: tally, to: directory)
+            for name in otherFiles where name != Dashboard.styleSheetName {
+                plan.files[name] = try identity(of: "\(directory)/\(name)")
+            }
+            summary.projectionsWritten = true
+        }
+        let sheet = "\(directory)/\(Dashboard.styleSheetName)"
+        if FileIdentity(path: sheet) != previous?.files[Dashboard.styleSheetName]
+            || FileOutput.read(sheet) != Dashboard.styleSheet
+        {
+            try FileOutput.writeAtomically(Dashboard.styleSheet, to: sheet)
+        }
+        plan.files[Dashboard.styleSheetName] = try identity(of: sheet)
+
+        // The family pages: those whose family, date or shared inputs changed since the last rebuild.
+        let lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch)
+        let pagesHold =
+            previous.map {
+                $0.shared == plan.shared && $0.windowLeftOut == leftOut
+                    && (!leftOut || $0.window == windowText)
+            } ?? false
+        let folder = directory + "/families"
+        var written: [Int] = []
+        for (position, family) in sorted.enumerated() {
+            let name = HTML.familyPageName(family.ref)
+            let lastSeq = lines.lastSeq(ofFamily: family.ref) ?? 0
+            let dated = tally.dated[position]
+            if pagesHold, let page = previous?.pages[name], page.lastSeq == lastSeq,
+                page.dated == (dated ? asOf : nil), dated || page.madeOn <= asOf,
+                FileIdentity(path: "\(folder)/\(name)") == page.file
+            {
+                plan.pages[name] = page
+                summary.pagesKept += 1
+            } else {
+                written.append(position)
+            }
+        }
+        let pages = FamilyPages(
+            directory: folder, reports: reports, policy: fold.policy(on: asOf),
+            workerNames: fold.workers.mapValues(\.name), window: window)
+        for (position, file) in try pages.write(
+            sorted, positions: written, dated: tally.dated, log: log, head: head, lines: lines)
+        {
+            let family = sorted[position]
+            plan.pages[HTML.familyPageName(family.ref)] = RebuildPlan.Page(
+                lastSeq: lines.lastSeq(ofFamily: family.ref) ?? 0,
+                dated: tally.dated[position] ? asOf : nil, madeOn: asOf, file: file)
+        }
+        summary.pagesWritten = written.count
+        pages.removeStalePages(keeping: Set(plan.pages.keys))
+        FamilyPages.removeSpares(in: directory)
+        try plan.save(in: directory)
+        return summary
+    }
+
+    /// The identity of a file just written.
+    static func identity(of path: String) throws -> FileIdentity {
+        guard let identity = FileIdentity(path: path) else {
+            throw RebuildError(message: "\(path) is not there after it was written")
+        }
+        return identity
+    }
+
+    /// Writes the projection files and the front page.
+    private static func writeProjections(
+        reports: Reports, sorted: [FamilyState], tally: ObligationTally, to directory: String
+    ) throws {
+        let fold = reports.fold
+        let asOf = reports.asOf
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
         // columns are known without making the rows first.
-        let sorted = reports.sortedFamilies
         let policy = fold.policy(on: asOf)
         let familyColumns = Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
         try ProjectionFiles.write(
@@ -99,9 +269,6 @@ enum RebuildWriter {
         let caseload = reports.caseload()
         try ProjectionFiles.write(directory, "caseload", caseload.workers)
         try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
-        // The obligations are made from the fold where they are needed (the due file, each family's page), never
-        // all held at once. First, on every core, what the rest needs to know of all of them.
-        let tally = ObligationTally.of(sorted, reports: reports)
         // The longest projection: each family's obligations, a block of families at a time, each row written
         // straight to the files' bytes.
         let detail = tally.detail
@@ -138,32 +305,30 @@ enum RebuildWriter {
                 monthly: thisMonth,
                 policyName: policyName),
             to: "\(directory)/index.html")
-
-        let pages = FamilyPages(
-            directory: directory + "/families", spares: spares, reports: reports, policy: policy,
-            lastLines: try EventScanner.lastLines(path: path))
-        try pages.write(path: path, window: window, workerNames: fold.workers.mapValues(\.name))
-        return Summary(families: fold.families.count, obligations: tally.count)
     }
 }
 
 /// What a rebuild needs to know of all the obligations before writing them: how many, whether any has a detail
 /// (the due file's last column), those the front page lists (overdue, or due soon: open and due within a week or past
 /// a warning point, in the order
-/// of the due rows), and every month's timeliness.
+/// of the due rows), every month's timeliness, and by family (in the order given) whether its page depends on the
+/// date (`Reports.dependsOnDate`).
 struct ObligationTally: Sendable {
     var count = 0
     var detail = false
     var listed: [Obligation] = []
     var timeliness = Reports.Timeliness()
+    var dated: [Bool] = []
 
     /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
     static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
         let asOf = reports.asOf
         let parts = ParallelMap.map(ranges: families.count, size: 256) { range in
             var tally = ObligationTally()
+            tally.dated.reserveCapacity(range.count)
             for family in families[range] {
-                for obligation in reports.obligations(of: family) {
+                let obligations = reports.obligations(of: family)
+                for obligation in obligations {
                     tally.count += 1
                     tally.detail = tally.detail || obligation.detail != nil
                     let status = obligation.status(asOf: asOf)
@@ -172,125 +337,176 @@ struct ObligationTally: Sendable {
                     }
                     tally.timeliness.count(obligation, asOf: asOf)
                 }
+                tally.dated.append(reports.dependsOnDate(family, obligations: obligations))
             }
             return tally
         }
         var tally = ObligationTally()
+        tally.dated.reserveCapacity(families.count)
         for part in parts {
             tally.count += part.count
             tally.detail = tally.detail || part.detail
             tally.listed += part.listed
             tally.timeliness.merge(part.timeliness)
+            tally.dated += part.dated
         }
         return tally
     }
 }
 
-/// The dashboard's family pages, written as the log is read by family (see `RebuildWriter`). Each page is put in
-/// place whole (a reader never sees half a page) but not synced one by one: tens of thousands of `fsync`s would
-/// cost more than the rest of the rebuild, and a page lost to a crash is written again by the next rebuild. The
-/// projection files and `index.html` are synced.
-///
-/// A page is written over its spare in `spareDirectory` (the page before, from the last rebuild) and exchanged
-/// with it (`FileOutput.writeIfChanged(_:to:spare:)`), rather than written to a new file renamed over it: a
-/// rebuild a day after the last, which changes every page, took 20-22 s on 1M events that way round, against
-/// 10-11 s now, the difference being the file system making and freeing 41k files.
+/// The dashboard's family pages, each made from its family's state in the fold and its timeline, read from the
+/// family's own lines of the log (found by `FamilyLineIndex`), a block of families at a time on every core. Each
+/// page is put in place whole (written to a temporary file renamed over it: a reader never sees half a page) but
+/// not synced one by one: tens of thousands of `fsync`s would cost more than the rest of the rebuild, and a page
+/// lost to a crash no longer has the identity the plan noted, so the next rebuild writes it again. The projection
+/// files and `index.html` are synced.
 final class FamilyPages: Sendable {
-    /// Where the pages' spares are kept, in the rebuild's folder: the previous version of each page. Removing it is
-    /// harmless (the next rebuild makes the spares again).
+    /// Where a rebuild before this one kept the page before each page (to exchange it with the new one), in the
+    /// rebuild's folder: removed, since a rebuild now writes only the pages that changed, and those spares doubled
+    /// the folder and held what a family's page no longer shows.
     static let spareDirectory = ".previous-pages"
 
     let directory: String
-    let spares: String
     let reports: Reports
     let policy: Policy?
-    let lastLines: [UInt64: Int]
+    let workerNames: [String: String]
+    let window: EventWindow
 
     init(
-        directory: String, spares: String, reports: Reports, policy: Policy?,
-        lastLines: [UInt64: Int]
+        directory: String, reports: Reports, policy: Policy?, workerNames: [String: String],
+        window: EventWindow
     ) {
         self.directory = directory
-        self.spares = spares
         self.reports = reports
         self.policy = policy
-        self.lastLines = lastLines
+        self.workerNames = workerNames
+        self.window = window
     }
 
-    var families: [String: FamilyState] { reports.fold.families }
-
-    /// One shard's work: the timelines in progress (as the rows of their pages' tables, written as each event is
-    /// read), the pages written, the first failure.
-    struct Shard: Sendable {
-        var book: TimelineBook
-        var rows: [String: [UInt8]] = [:]
-        var written: Set<String> = []
-        var failure: String?
+    /// What became of one family's page.
+    enum Outcome: Sendable {
+        case written(FileIdentity)
+        /// Its lines were not where the index says (a stale index): to be read again from a new one.
+        case stale
+        /// The log could not be read (a line whose bytes no longer match its hashes, say).
+        case unreadable(EventLogError)
+        case failed(String)
     }
 
-    func write(path: String, window: EventWindow, workerNames: [String: String]) throws {
-        let shardCount = max(1, ParallelLineReader.processors)
-        let shards = Array(
-            repeating: Shard(book: TimelineBook(workerNames: workerNames)), count: shardCount)
-        // Two slices waiting rather than four: this pass holds the rows of every family in progress, and the
-        // rebuild's peak is here (5 MiB less, as fast).
-        let (done, _) = try EventScanner.foldByFamily(
-            path: path, window: window, states: shards, backlog: 2,
-            progress: { Console.progress("rebuild: line \($0)") }
-        ) { [self] shard, event in
-            // Only the family's own events, with the workers' names as the fold has them (as `timeline` shows).
-            guard event.route != 0, let (ref, entry) = shard.book.entry(for: event) else { return }
-            Dashboard.appendTimelineRow(entry, to: &shard.rows[ref, default: []])
-            guard lastLines[event.route] == event.offset else { return }
-            let timeline = shard.rows.removeValue(forKey: ref) ?? []
-            guard shard.failure == nil, let family = families[ref] else { return }
-            do {
-                try page(family, timeline: timeline)
-                shard.written.insert(ref)
-            } catch {
-                shard.failure = "\(error)"
+    /// Writes the pages of `families` at `positions` (`dated` by position: whether each depends on the date),
+    /// reading their lines with `lines` (made again from the log, once, when it proves stale); returns each page's
+    /// file, by position.
+    func write(
+        _ families: [FamilyState], positions: [Int], dated: [Bool], log: String, head: LogHead,
+        lines given: FamilyLineIndex
+    ) throws -> [(position: Int, file: FileIdentity)] {
+        guard !positions.isEmpty else { return [] }
+        let reader = try ScatteredLineReader(path: log)
+        var lines = given
+        var pending = positions
+        var done: [(position: Int, file: FileIdentity)] = []
+        for attempt in 0..<2 {
+            let index = lines
+            let todo = pending
+            let outcomes = ParallelMap.map(ranges: todo.count, size: 16) { [self] range in
+                var book = TimelineBook(workerNames: workerNames)
+                return range.map { slot -> Outcome in
+                    let position = todo[slot]
+                    return page(
+                        families[position], dated: dated[position], lines: index, reader: reader,
+                        book: &book)
+                }
+            }.flatMap { $0 }
+            var stale: [Int] = []
+            for (slot, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .written(let file): done.append((pending[slot], file))
+                case .stale: stale.append(pending[slot])
+                case .unreadable(let error): throw error
+                case .failed(let message): throw RebuildError(message: message)
+                }
             }
-        }
-        Console.endProgress()
-        if let failure = done.lazy.compactMap(\.failure).first {
-            throw RebuildError(message: failure)
-        }
-        // Families whose last line the read did not reach (outside the window, or not in the shape the ledger
-        // writes): their pages from what was read.
-        var rows = done.map(\.rows)
-        for (ref, family) in families.sorted(by: { $0.key < $1.key })
-        where !done.contains(where: { $0.written.contains(ref) }) {
-            let shard = EventScanner.shard(ofFamily: ref, count: shardCount)
-            try page(family, timeline: rows[shard].removeValue(forKey: ref) ?? [])
-        }
-        removeStalePages()
-    }
-
-    /// Removes the pages (and spares) no family of this rebuild has: a family no longer in the log (its referral
-    /// voided), or a page named as an older build named pages, where one name could stand for two refs (`.a` and
-    /// `_.a` were both `_.a.html`). Left, such a page would show a family's old or another family's children to
-    /// anyone who had kept its address. Only `.html` files are removed, and only from the rebuild's own folders.
-    private func removeStalePages() {
-        let current = Set(families.keys.lazy.map(HTML.familyPageName))
-        for folder in [directory, spares] {
-            for name in FileOutput.fileNames(in: folder, endingWith: ".html")
-            where !current.contains(name) {
-                FileOutput.remove(folder + "/" + name)
+            if stale.isEmpty { break }
+            guard attempt == 0 else {
+                throw RebuildError(
+                    message:
+                        "the lines of family \(families[stale[0]].ref) are not where the log's own index says (run ledger verify)"
+                )
             }
+            FamilyLinesFile.trace("stale: a family's lines were not where it says; made again")
+            lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: true)
+            pending = stale
         }
+        return done
     }
 
-    /// Writes a family's page; `timeline` is its timeline table's rows.
-    private func page(_ family: FamilyState, timeline: [UInt8]) throws {
+    /// Reads one family's lines and writes its page.
+    private func page(
+        _ family: FamilyState, dated: Bool, lines index: FamilyLineIndex,
+        reader: ScatteredLineReader, book: inout TimelineBook
+    ) -> Outcome {
+        let events: [StoredEvent]
+        do {
+            guard let lines = index.lines(ofFamily: family.ref),
+                let read = try EventScanner.events(of: lines, reader: reader, window: window)
+            else { return .stale }
+            events = read
+        } catch let error as EventLogError {
+            return .unreadable(error)
+        } catch {
+            return .failed("\(error)")
+        }
+        // Only the family's own events (another stream may share its route), with the workers' names as the fold
+        // has them (as `timeline` shows).
+        var rows: [UInt8] = []
+        var lastSeq: Int?
+        for event in events {
+            guard let (ref, entry) = book.entry(for: event), ref == family.ref else { continue }
+            Dashboard.appendTimelineRow(entry, to: &rows)
+            lastSeq = event.seq
+        }
         let bytes = Dashboard.familyPage(
             family: family, row: reports.familyRow(family),
             obligations: reports.obligations(of: family),
-            pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf,
-            workers: reports.fold.workers)
-        // A page that has not changed since the last rebuild is left as it is.
-        let name = HTML.familyPageName(family.ref)
-        try FileOutput.writeIfChanged(
-            bytes, to: "\(directory)/\(name)", spare: "\(spares)/\(name)", durable: false)
+            pbr: reports.pbrRow(family, policy: policy), timelineRows: rows, lastSeq: lastSeq,
+            asOf: reports.asOf, workers: reports.fold.workers, dated: dated)
+        let path = "\(directory)/\(HTML.familyPageName(family.ref))"
+        do {
+            let output = try AtomicOutput(path: path)
+            try output.write(bytes)
+            try output.commit(durable: false)
+            guard let file = FileIdentity(path: path) else {
+                return .failed("\(path) is not there after it was written")
+            }
+            return .written(file)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// Removes the pages no family of this rebuild has (`keeping` names those it has): a family no longer in
+    /// the log (its referral voided), or a page named as an older build named pages, where one name could stand
+    /// for two refs (`.a` and `_.a` were both `_.a.html`). Left, such a page would show a family's old or another
+    /// family's children to anyone who had kept its address. Only `.html` files are removed (and the temporary
+    /// files of pages a crash left half-made), and only from the rebuild's own folder.
+    func removeStalePages(keeping current: Set<String>) {
+        for name in FileOutput.fileNames(in: directory, endingWith: ".html")
+        where !current.contains(name) {
+            FileOutput.remove(directory + "/" + name)
+        }
+        for name in FileOutput.fileNames(in: directory, endingWith: ".html.new") {
+            FileOutput.remove(directory + "/" + name)
+        }
+    }
+
+    /// Removes the spares of an older build's rebuilds (`spareDirectory`), pages and all.
+    static func removeSpares(in folder: String) {
+        let spares = folder + "/" + spareDirectory
+        guard FileOutput.size(spares) != nil else { return }
+        for name in FileOutput.fileNames(in: spares, endingWith: ".html") {
+            FileOutput.remove(spares + "/" + name)
+        }
+        _ = rmdir(spares)
     }
 }
 
