@@ -297,6 +297,20 @@ struct DashboardTests {
     }
 
     @Test(
+        "a page that stands alone (timeline --format html) carries its style inline, and loads nothing"
+    )
+    func standalone() throws {
+        let page = Dashboard.timelinePage(family: "F-1", entries: [])
+        #expect(
+            page.contains("<style>\(String(decoding: Dashboard.styleSheet, as: UTF8.self))</style>")
+        )
+        #expect(!page.contains("<link") && !page.contains("src="))
+        #expect(
+            page.contains(
+                "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""))
+    }
+
+    @Test(
         "phone width keeps the caseload's status and short overdue rows; print is A4 with headings kept"
     )
     func narrowAndPrint() throws {
