@@ -8,8 +8,8 @@ extension Dashboard {
     /// `asOf` (PbR's thresholds). When it changes, a rebuild writes every page again.
     ///
     /// What else goes into a page is its family's own state, which only its own events change (a correction or
-    /// void is on its target's stream; a redaction is named by the family's last seq, `FamilyLineIndex`), and,
-    /// for a page that depends on the date (`Reports.dependsOnDate`), the date itself.
+    /// void is on its target's stream; a redaction is named by the family's last seq, `FamilyLineIndex`), and
+    /// the days on which the date changes what the page shows (`Reports.nextChange`).
     public static func sharedInputs(of fold: LedgerFold, asOf: CivilDate) -> String {
         var hasher = SHA256()
         // Each piece with its length first: no two lists of pieces make the same bytes.

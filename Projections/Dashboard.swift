@@ -320,31 +320,32 @@ public enum Dashboard {
     public static func familyPage(
         family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
         timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:],
-        dated: Bool = true
+        changes: CivilDate? = nil
     ) -> String {
         var rows: [UInt8] = []
         for entry in timeline { appendTimelineRow(entry, to: &rows) }
         let page = familyPage(
             family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows,
-            lastSeq: timeline.last?.seq, asOf: asOf, workers: workers, dated: dated)
+            lastSeq: timeline.last?.seq, asOf: asOf, workers: workers, changes: changes)
         return String(decoding: page, as: UTF8.self)
     }
 
     /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
     /// rebuild reads the log), as the page's bytes; `lastSeq` is the seq of the timeline's last row.
     ///
-    /// A page whose content does not depend on the date (`dated` false: `Reports.dependsOnDate`, a closed family
-    /// with nothing left to fall due) names the seq it was made to rather than the as-of date, so that it is the
-    /// same page whatever day it is made, and a rebuild need not write it again until the family's next event.
+    /// The page names the seq it was made to, and the last day it is current to: the day before the date next
+    /// changes anything on it (`changes`, `Reports.nextChange`), none for a family nothing will change but its
+    /// own events (a closed family with nothing left to fall due). Both are the same whatever day in that span it
+    /// is made, so a rebuild need not write it again until the family's next event or that day; and a page read
+    /// later than the day it names is seen to be out of date.
     public static func familyPage(
         family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
         timelineRows: [UInt8], lastSeq: Int?, asOf: CivilDate,
-        workers: [String: WorkerInfo] = [:], dated: Bool = true
+        workers: [String: WorkerInfo] = [:], changes: CivilDate?
     ) -> [UInt8] {
         let episode = family.current
-        let made = lastSeq.map { "the ledger to seq \($0)" } ?? "the ledger"
         var body =
-            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">\(dated ? "As of \(asOf), from \(made)" : "From \(made)")"
+            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">From the ledger to seq \(lastSeq.map(String.init) ?? "0")\(changes.map { ", current to \($0.adding(days: -1))" } ?? "")"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
         if let episode {
             body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))"

@@ -8,8 +8,8 @@ import Projections
 /// What a rebuild's folder was made from, kept in it (`.rebuild-plan`) so that the next rebuild writes only what
 /// changed: the build that made it, the line of the log it was made to (seq, size, hash), the as-of date and the
 /// window, the fingerprint of what every page reads besides its family (`Dashboard.sharedInputs`), and for each
-/// family page the family's last seq (`FamilyLineIndex.lastSeq`), the date it was made for when it depends on the
-/// date, and the identity of the file written (`FileIdentity`); the same identity for each of the other files.
+/// family page the family's last seq (`FamilyLineIndex.lastSeq`), the span of as-of dates it holds for (from the
+/// date it was made for up to the next day the date changes it), and the identity of the file written (`FileIdentity`); the same identity for each of the other files.
 ///
 /// A derived file like the others: it is used only when its checksum (the whole file, header included, as the
 /// fold checkpoints') matches, it was made by this build, and the log still holds the line it was made to. A
@@ -23,10 +23,10 @@ struct RebuildPlan: Equatable {
     /// One family page: what it was made from, and the file written.
     struct Page: Equatable {
         var lastSeq: Int
-        /// The as-of date it was made for, when it depends on the date; nil when it does not.
-        var dated: CivilDate?
-        /// The as-of date of the rebuild that made it: a page that does not depend on the date holds for this
-        /// date and every later one.
+        /// The first day on which the date changes what it shows (`Reports.nextChange`); nil when no day does.
+        var changes: CivilDate?
+        /// The as-of date of the rebuild that made it: the page holds from this date up to the day before
+        /// `changes`.
         var madeOn: CivilDate
         var file: FileIdentity
     }
@@ -110,10 +110,10 @@ struct RebuildPlan: Equatable {
             if fields.count == 9, fields[0] == "P", let lastSeq = Int(fields[2]),
                 let madeOn = day(fields[4]), let file = identity(fields[5...8])
             {
-                let dated = fields[3] == "-" ? nil : day(fields[3])
-                if dated == nil && fields[3] != "-" { return nil }
+                let changes = fields[3] == "-" ? nil : day(fields[3])
+                if changes == nil && fields[3] != "-" { return nil }
                 plan.pages[String(fields[1])] = Page(
-                    lastSeq: lastSeq, dated: dated, madeOn: madeOn, file: file)
+                    lastSeq: lastSeq, changes: changes, madeOn: madeOn, file: file)
             } else if fields.count == 6, fields[0] == "F", let file = identity(fields[2...5]) {
                 plan.files[String(fields[1])] = file
             } else {
@@ -154,7 +154,7 @@ struct RebuildPlan: Equatable {
         for name in pages.keys.sorted() {
             guard let page = pages[name] else { continue }
             body +=
-                "P\t\(name)\t\(page.lastSeq)\t\(page.dated.map { String($0.dayNumber) } ?? "-")\t\(page.madeOn.dayNumber)\t\(Self.text(page.file))\n"
+                "P\t\(name)\t\(page.lastSeq)\t\(page.changes.map { String($0.dayNumber) } ?? "-")\t\(page.madeOn.dayNumber)\t\(Self.text(page.file))\n"
         }
         for name in files.keys.sorted() {
             guard let file = files[name] else { continue }

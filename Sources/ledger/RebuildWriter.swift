@@ -13,8 +13,8 @@ import Projections
 /// the window are those of the plan and every file is still the one written, nothing is read or written. Else
 /// the fold comes from the projection checkpoint when it holds (as every read command's does); the projections
 /// and the front page are written again when the log or the date moved; and a family's page is written again only
-/// when what it is made from changed: its family's last seq (an event of it, or a redaction), the date for a page
-/// that depends on it (`Reports.dependsOnDate`: an open family, work still falling due), or what every page reads
+/// when what it is made from changed: its family's last seq (an event of it, or a redaction), the date, once it
+/// reaches the next day that changes the page (`Reports.nextChange`: work falling due or overdue), or what every page reads
 /// (`Dashboard.sharedInputs`, the build, a window that leaves events out). Only those families' lines are read,
 /// found by the index beside the log (`FamilyLinesFile`). Every file is put in place whole.
 enum RebuildWriter {
@@ -137,6 +137,7 @@ enum RebuildWriter {
         log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
         to directory: String, fold folding: Folding
     ) throws -> Summary {
+        var phases = RebuildPhases()
         let head = try LedgerFile(path: log).readHead().head
         let previous = fromScratch ? nil : usablePlan(in: directory, log: log, head: head)
         let windowText = RebuildPlan.windowText(window)
@@ -150,7 +151,9 @@ enum RebuildWriter {
                 families: previous.families, obligations: previous.obligations,
                 pagesKept: previous.pages.count, unchanged: true)
         }
+        phases.done("plan read and checked")
         let (fold, leftOut) = try folding(head)
+        phases.done("fold")
         let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory + "/families")
         let sorted = reports.sortedFamilies
@@ -163,6 +166,7 @@ enum RebuildWriter {
             windowLeftOut: leftOut, shared: Dashboard.sharedInputs(of: fold, asOf: asOf),
             families: fold.families.count, obligations: tally.count)
         var summary = Summary(families: plan.families, obligations: plan.obligations)
+        phases.done("obligations tallied")
 
         // The projections and the front page read every family and the date: written again unless the last
         // rebuild was made from the same log, date and window and they are still the files it wrote.
@@ -180,6 +184,7 @@ enum RebuildWriter {
             }
             summary.projectionsWritten = true
         }
+        phases.done("projections and front page")
         let sheet = "\(directory)/\(Dashboard.styleSheetName)"
         if FileIdentity(path: sheet) != previous?.files[Dashboard.styleSheetName]
             || FileOutput.read(sheet) != Dashboard.styleSheet
@@ -190,6 +195,7 @@ enum RebuildWriter {
 
         // The family pages: those whose family, date or shared inputs changed since the last rebuild.
         let lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch)
+        phases.done("family lines index")
         let pagesHold =
             previous.map {
                 $0.shared == plan.shared && $0.windowLeftOut == leftOut
@@ -200,9 +206,10 @@ enum RebuildWriter {
         for (position, family) in sorted.enumerated() {
             let name = HTML.familyPageName(family.ref)
             let lastSeq = lines.lastSeq(ofFamily: family.ref) ?? 0
-            let dated = tally.dated[position]
+            // The page made for an as-of date holds up to the day before the date next changes it.
             if pagesHold, let page = previous?.pages[name], page.lastSeq == lastSeq,
-                page.dated == (dated ? asOf : nil), dated || page.madeOn <= asOf,
+                page.madeOn <= asOf, page.changes.map({ asOf < $0 }) ?? true,
+                page.changes == tally.changes[position],
                 FileIdentity(path: "\(folder)/\(name)") == page.file
             {
                 plan.pages[name] = page
@@ -211,21 +218,24 @@ enum RebuildWriter {
                 written.append(position)
             }
         }
+        phases.done("pages chosen")
         let pages = FamilyPages(
             directory: folder, reports: reports, policy: fold.policy(on: asOf),
             workerNames: fold.workers.mapValues(\.name), window: window)
         for (position, file) in try pages.write(
-            sorted, positions: written, dated: tally.dated, log: log, head: head, lines: lines)
+            sorted, positions: written, changes: tally.changes, log: log, head: head, lines: lines)
         {
             let family = sorted[position]
             plan.pages[HTML.familyPageName(family.ref)] = RebuildPlan.Page(
                 lastSeq: lines.lastSeq(ofFamily: family.ref) ?? 0,
-                dated: tally.dated[position] ? asOf : nil, madeOn: asOf, file: file)
+                changes: tally.changes[position], madeOn: asOf, file: file)
         }
         summary.pagesWritten = written.count
+        phases.done("\(written.count) pages written")
         pages.removeStalePages(keeping: Set(plan.pages.keys))
         FamilyPages.removeSpares(in: directory)
         try plan.save(in: directory)
+        phases.done("stale pages removed, plan kept")
         return summary
     }
 
@@ -311,21 +321,21 @@ enum RebuildWriter {
 /// What a rebuild needs to know of all the obligations before writing them: how many, whether any has a detail
 /// (the due file's last column), those the front page lists (overdue, or due soon: open and due within a week or past
 /// a warning point, in the order
-/// of the due rows), every month's timeliness, and by family (in the order given) whether its page depends on the
-/// date (`Reports.dependsOnDate`).
+/// of the due rows), every month's timeliness, and by family (in the order given) the next day the date changes
+/// what is shown of it (`Reports.nextChange`).
 struct ObligationTally: Sendable {
     var count = 0
     var detail = false
     var listed: [Obligation] = []
     var timeliness = Reports.Timeliness()
-    var dated: [Bool] = []
+    var changes: [CivilDate?] = []
 
     /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
     static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
         let asOf = reports.asOf
         let parts = ParallelMap.map(ranges: families.count, size: 256) { range in
             var tally = ObligationTally()
-            tally.dated.reserveCapacity(range.count)
+            tally.changes.reserveCapacity(range.count)
             for family in families[range] {
                 let obligations = reports.obligations(of: family)
                 for obligation in obligations {
@@ -337,18 +347,18 @@ struct ObligationTally: Sendable {
                     }
                     tally.timeliness.count(obligation, asOf: asOf)
                 }
-                tally.dated.append(reports.dependsOnDate(family, obligations: obligations))
+                tally.changes.append(reports.nextChange(family, obligations: obligations))
             }
             return tally
         }
         var tally = ObligationTally()
-        tally.dated.reserveCapacity(families.count)
+        tally.changes.reserveCapacity(families.count)
         for part in parts {
             tally.count += part.count
             tally.detail = tally.detail || part.detail
             tally.listed += part.listed
             tally.timeliness.merge(part.timeliness)
-            tally.dated += part.dated
+            tally.changes += part.changes
         }
         return tally
     }
@@ -393,11 +403,12 @@ final class FamilyPages: Sendable {
         case failed(String)
     }
 
-    /// Writes the pages of `families` at `positions` (`dated` by position: whether each depends on the date),
+    /// Writes the pages of `families` at `positions` (`changes` by position: the next day the date changes each),
     /// reading their lines with `lines` (made again from the log, once, when it proves stale); returns each page's
     /// file, by position.
     func write(
-        _ families: [FamilyState], positions: [Int], dated: [Bool], log: String, head: LogHead,
+        _ families: [FamilyState], positions: [Int], changes: [CivilDate?], log: String,
+        head: LogHead,
         lines given: FamilyLineIndex
     ) throws -> [(position: Int, file: FileIdentity)] {
         guard !positions.isEmpty else { return [] }
@@ -413,7 +424,8 @@ final class FamilyPages: Sendable {
                 return range.map { slot -> Outcome in
                     let position = todo[slot]
                     return page(
-                        families[position], dated: dated[position], lines: index, reader: reader,
+                        families[position], changes: changes[position], lines: index,
+                        reader: reader,
                         book: &book)
                 }
             }.flatMap { $0 }
@@ -442,7 +454,7 @@ final class FamilyPages: Sendable {
 
     /// Reads one family's lines and writes its page.
     private func page(
-        _ family: FamilyState, dated: Bool, lines index: FamilyLineIndex,
+        _ family: FamilyState, changes: CivilDate?, lines index: FamilyLineIndex,
         reader: ScatteredLineReader, book: inout TimelineBook
     ) -> Outcome {
         let events: [StoredEvent]
@@ -469,7 +481,7 @@ final class FamilyPages: Sendable {
             family: family, row: reports.familyRow(family),
             obligations: reports.obligations(of: family),
             pbr: reports.pbrRow(family, policy: policy), timelineRows: rows, lastSeq: lastSeq,
-            asOf: reports.asOf, workers: reports.fold.workers, dated: dated)
+            asOf: reports.asOf, workers: reports.fold.workers, changes: changes)
         let path = "\(directory)/\(HTML.familyPageName(family.ref))"
         do {
             let output = try AtomicOutput(path: path)
@@ -513,4 +525,33 @@ final class FamilyPages: Sendable {
 struct RebuildError: Error, CustomStringConvertible {
     let message: String
     var description: String { "a family page could not be written: \(message)" }
+}
+
+/// With `LEDGER_TRACE` set, how long each phase of a rebuild took, on standard error (for people wondering where
+/// a rebuild's time goes, and for the benchmark's notes).
+struct RebuildPhases {
+    private let on = Console.environment("LEDGER_TRACE") != nil
+    private var last = RebuildPhases.now()
+
+    /// The time, and the CPU time the process has taken (user and system, every thread's), in seconds.
+    static func now() -> (wall: Double, cpu: Double) {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return (Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9, cpu)
+    }
+
+    /// Says how long the phase that ends now took, and the CPU time it took.
+    mutating func done(_ phase: @autoclosure () -> String) {
+        guard on else { return }
+        let time = Self.now()
+        Console.err(
+            "rebuild: \(phase()) in \(Int((time.wall - last.wall) * 1000)) ms (CPU \(Int((time.cpu - last.cpu) * 1000)) ms)"
+        )
+        last = time
+    }
 }

@@ -19,7 +19,7 @@ struct RebuildPagesTests {
     }
 
     @Test(
-        "day after day over one folder: the same pages as a rebuild into a new folder; the open families' change"
+        "day after day over one folder: the same pages as a rebuild into a new folder; those the day changes change"
     )
     func dayAfterDay() throws {
         let directory = TemporaryDirectory()
@@ -28,6 +28,7 @@ struct RebuildPagesTests {
         let log = directory.file("d/ledger.jsonl")
         let site = directory.file("site")
         var before: [String: [UInt8]] = [:]
+        var previousDay: String?
         for day in ["2026-11-23", "2026-11-24", "2026-11-25"] {
             let over = Subprocess.ledger(
                 ["rebuild", "--out", site, "--as-of", day, "--log", log], in: directory)
@@ -44,12 +45,18 @@ struct RebuildPagesTests {
                 readBytes(site + "/index.html")
                     == readBytes(directory.file("fresh-\(day)/index.html")))
             for (name, page) in before {
-                // A page shows the date only where the family's state depends on it, and then it changes.
-                let dated = String(decoding: page, as: UTF8.self).contains("As of ")
-                #expect((page != pages[name]) == dated, "\(day): \(name)")
+                // A page changes when the day after the last it was current to comes.
+                let text = String(decoding: page, as: UTF8.self)
+                let expired =
+                    previousDay.map {
+                        text.contains(", current to \($0)</p>")
+                            || text.contains(", current to \($0) ·")
+                    } ?? false
+                #expect((page != pages[name]) == expired, "\(day): \(name)")
                 #expect(fileMode("\(site)/families/\(name)") == 0o600)
             }
             before = pages
+            previousDay = day
             #expect(FileOutput.size("\(site)/\(Self.spares)") == nil, "no spares are kept")
         }
     }
