@@ -3,7 +3,8 @@
 #endif
 
 /// Reads lines of a log where they lie, by offset and length (a rebuild reads only the lines of the families whose
-/// pages it writes, found by an index): one descriptor for many reads, closed when released.
+/// pages it writes, found by an index), or any bytes of a file: one descriptor for many reads, closed when
+/// released.
 ///
 /// Each line is read with the byte before it and its newline after it, and both are checked: an offset that does
 /// not start a whole line of the file (a stale or damaged index) is an answer of nil, never another line's bytes.
@@ -22,6 +23,25 @@ public final class ScatteredLineReader: Sendable {
     }
 
     deinit { Syscalls.close(descriptor) }
+
+    /// The `count` bytes at `offset`; nil when the file ends before them.
+    public func bytes(at offset: Int, count: Int) throws(EventLogError) -> [UInt8]? {
+        guard offset >= 0, count >= 0, offset + count <= size else { return nil }
+        var failure: SystemCallError?
+        var complete = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(SystemCallError) {
+                let got = try Syscalls.pread(
+                    descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: path)
+                complete = got == count
+            } catch {
+                failure = error
+            }
+            initialized = complete ? count : 0
+        }
+        if let failure { throw .system(failure) }
+        return complete ? bytes : nil
+    }
 
     /// The lines at `lines` (each an offset and a length, without its newline), read into one chunk one after the
     /// other, each followed by its newline, with where each starts in the chunk; nil when any of them is not a whole

@@ -126,10 +126,11 @@ enum RebuildWriter {
             return false
         }
         let pages = directory + "/families"
-        for (name, page) in plan.pages where FileIdentity(path: "\(pages)/\(name)") != page.file {
+        for (ref, entry) in plan.entries
+        where FileIdentity(path: "\(pages)/\(HTML.familyPageName(ref))") != entry.page {
             return false
         }
-        return FileOutput.fileNames(in: pages, endingWith: ".html").count == plan.pages.count
+        return FileOutput.fileNames(in: pages, endingWith: ".html").count == plan.entries.count
             && FileOutput.size(directory + "/" + FamilyPages.spareDirectory) == nil
     }
 
@@ -149,7 +150,7 @@ enum RebuildWriter {
         if let previous, sameInputs, untouched(previous, in: directory) {
             return Summary(
                 families: previous.families, obligations: previous.obligations,
-                pagesKept: previous.pages.count, unchanged: true)
+                pagesKept: previous.entries.count, unchanged: true)
         }
         phases.done("plan read and checked")
         let (fold, leftOut) = try folding(head)
@@ -158,8 +159,8 @@ enum RebuildWriter {
         try FileOutput.makeDirectory(directory + "/families")
         let sorted = reports.sortedFamilies
         // The obligations are made from the fold where they are needed (the due file, each family's page), never
-        // all held at once. First, on every core, what the rest needs to know of all of them, and which families'
-        // pages depend on the date.
+        // all held at once. First, on every core, what the rest needs to know of all of them, and the next day
+        // the date changes what is shown of each family.
         let tally = ObligationTally.of(sorted, reports: reports)
         var plan = RebuildPlan(
             build: RebuildPlan.build, stamp: head, asOf: asOf, window: windowText,
@@ -167,21 +168,52 @@ enum RebuildWriter {
             families: fold.families.count, obligations: tally.count)
         var summary = Summary(families: plan.families, obligations: plan.obligations)
         phases.done("obligations tallied")
+        let lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch)
+        phases.done("family lines index")
 
-        // The projections and the front page read every family and the date: written again unless the last
-        // rebuild was made from the same log, date and window and they are still the files it wrote.
-        if let previous, sameInputs,
+        // What the last rebuild made of each family still holds when it was made from the same family (its last
+        // seq), the same shared inputs and window, for an as-of date before the date next changes it.
+        let sharedHolds =
+            previous.map {
+                $0.shared == plan.shared && $0.windowLeftOut == leftOut
+                    && (!leftOut || $0.window == windowText)
+            } ?? false
+        var held: [RebuildPlan.Family?] = []
+        held.reserveCapacity(sorted.count)
+        for (position, family) in sorted.enumerated() {
+            let lastSeq = lines.lastSeq(ofFamily: family.ref) ?? 0
+            if sharedHolds, let entry = previous?.entries[family.ref], entry.lastSeq == lastSeq,
+                entry.madeOn <= asOf, entry.changes.map({ asOf < $0 }) ?? true,
+                entry.changes == tally.changes[position]
+            {
+                held.append(entry)
+            } else {
+                held.append(nil)
+            }
+        }
+
+        // The projections and the front page read every family and the date: left as they are when the last
+        // rebuild was made from the same log, date and window and they are still the files it wrote; else
+        // written again, each family's rows copied from the last output where they still hold.
+        var rows: ProjectionRows
+        if let previous, sameInputs, held.allSatisfy({ $0 != nil }),
             otherFiles.allSatisfy({
                 $0 == Dashboard.styleSheetName
                     || FileIdentity(path: "\(directory)/\($0)") == previous.files[$0]
             })
         {
             plan.files = previous.files.filter { $0.key != Dashboard.styleSheetName }
+            plan.columns = previous.columns
+            rows = ProjectionRows(
+                segments: held.map { $0?.segments ?? [] }, pbr: held.map { $0?.pbr })
         } else {
-            try writeProjections(reports: reports, sorted: sorted, tally: tally, to: directory)
+            rows = try writeProjections(
+                reports: reports, sorted: sorted, tally: tally, held: held, previous: previous,
+                to: directory, phases: &phases)
             for name in otherFiles where name != Dashboard.styleSheetName {
                 plan.files[name] = try identity(of: "\(directory)/\(name)")
             }
+            plan.columns = rows.columns
             summary.projectionsWritten = true
         }
         phases.done("projections and front page")
@@ -193,26 +225,16 @@ enum RebuildWriter {
         }
         plan.files[Dashboard.styleSheetName] = try identity(of: sheet)
 
-        // The family pages: those whose family, date or shared inputs changed since the last rebuild.
-        let lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch)
-        phases.done("family lines index")
-        let pagesHold =
-            previous.map {
-                $0.shared == plan.shared && $0.windowLeftOut == leftOut
-                    && (!leftOut || $0.window == windowText)
-            } ?? false
+        // The family pages: those whose family, shared inputs or date changed since the last rebuild, and any no
+        // longer the file it wrote.
         let folder = directory + "/families"
         var written: [Int] = []
+        var files: [FileIdentity?] = Array(repeating: nil, count: sorted.count)
         for (position, family) in sorted.enumerated() {
-            let name = HTML.familyPageName(family.ref)
-            let lastSeq = lines.lastSeq(ofFamily: family.ref) ?? 0
-            // The page made for an as-of date holds up to the day before the date next changes it.
-            if pagesHold, let page = previous?.pages[name], page.lastSeq == lastSeq,
-                page.madeOn <= asOf, page.changes.map({ asOf < $0 }) ?? true,
-                page.changes == tally.changes[position],
-                FileIdentity(path: "\(folder)/\(name)") == page.file
+            if let entry = held[position],
+                FileIdentity(path: "\(folder)/\(HTML.familyPageName(family.ref))") == entry.page
             {
-                plan.pages[name] = page
+                files[position] = entry.page
                 summary.pagesKept += 1
             } else {
                 written.append(position)
@@ -225,14 +247,20 @@ enum RebuildWriter {
         for (position, file) in try pages.write(
             sorted, positions: written, changes: tally.changes, log: log, head: head, lines: lines)
         {
-            let family = sorted[position]
-            plan.pages[HTML.familyPageName(family.ref)] = RebuildPlan.Page(
-                lastSeq: lines.lastSeq(ofFamily: family.ref) ?? 0,
-                changes: tally.changes[position], madeOn: asOf, file: file)
+            files[position] = file
         }
         summary.pagesWritten = written.count
         phases.done("\(written.count) pages written")
-        pages.removeStalePages(keeping: Set(plan.pages.keys))
+        for (position, family) in sorted.enumerated() {
+            guard let page = files[position] else {
+                throw RebuildError(message: "the page of \(family.ref) was not written")
+            }
+            plan.entries[family.ref] = RebuildPlan.Family(
+                lastSeq: lines.lastSeq(ofFamily: family.ref) ?? 0,
+                changes: tally.changes[position], madeOn: held[position]?.madeOn ?? asOf,
+                page: page, segments: rows.segments[position], pbr: rows.pbr[position])
+        }
+        pages.removeStalePages(keeping: Set(sorted.lazy.map { HTML.familyPageName($0.ref) }))
         FamilyPages.removeSpares(in: directory)
         try plan.save(in: directory)
         phases.done("stale pages removed, plan kept")
@@ -247,52 +275,114 @@ enum RebuildWriter {
         return identity
     }
 
-    /// Writes the projection files and the front page.
+    /// Where each family's rows are in the projection files, and the PbR cells the front page counts, by family
+    /// (in ref order), and a digest of each CSV's columns.
+    struct ProjectionRows {
+        var segments: [[Int]]
+        var pbr: [JSONObject?]
+        var columns: [String: String] = [:]
+    }
+
+    /// Writes the projection files and the front page; each family's rows in the families, PbR and due files are
+    /// copied from the last output where what the last rebuild made of the family still holds (`held`) and the
+    /// file is still the one it wrote, and made anew otherwise.
     private static func writeProjections(
-        reports: Reports, sorted: [FamilyState], tally: ObligationTally, to directory: String
-    ) throws {
+        reports: Reports, sorted: [FamilyState], tally: ObligationTally,
+        held: [RebuildPlan.Family?], previous: RebuildPlan?, to directory: String,
+        phases: inout RebuildPhases
+    ) throws -> ProjectionRows {
         let fold = reports.fold
         let asOf = reports.asOf
+        let count = sorted.count
+        var result = ProjectionRows(
+            segments: Array(repeating: [], count: count), pbr: Array(repeating: nil, count: count))
+        var copied = 0
+        /// Writes one projection of rows by family, copying what holds; `render` writes a family's rows (its
+        /// JSON rows from `index`, as `RowWriter.appendJSONRow` does) and returns how many.
+        func write(
+            _ name: String, columns: [String], block: Int,
+            render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+        ) throws {
+            defer { phases.done("\(name).json, .csv, \(copied) families' rows copied") }
+            let digest = RebuildPlan.digest(columns: columns)
+            result.columns["\(name).csv"] = digest
+            let copier =
+                previous.flatMap {
+                    RowCopier(
+                        name: name, in: directory, previous: $0, columnsDigest: digest,
+                        sorted: sorted, held: held)
+                }
+            let lengths = SegmentLengths(count: count)
+            try ProjectionFiles.write(
+                directory, name, count: count, columns: columns, block: block
+            ) { positions, json, csv in
+                copier?.copy(positions, lengths: lengths, json: &json, csv: &csv, render: render)
+                    ?? RowCopier.render(
+                        positions, lengths: lengths, json: &json, csv: &csv, render: render)
+            }
+            let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json") ?? 0
+            copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
+            for position in 0..<count {
+                if result.segments[position].isEmpty {
+                    result.segments[position] = Array(
+                        repeating: 0, count: RebuildPlan.segmentFiles.count)
+                }
+                result.segments[position][offset] = lengths.json[position]
+                result.segments[position][offset + 1] = lengths.csv[position]
+            }
+        }
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
         // columns are known without making the rows first.
         let policy = fold.policy(on: asOf)
-        let familyColumns = Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
-        try ProjectionFiles.write(
-            directory, "families", count: sorted.count, columns: familyColumns
-        ) { reports.familyRow(sorted[$0]) }
+        try write(
+            "families", columns: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
+            block: RowBlocks.block
+        ) { position, index, json, csv in
+            guard let row = reports.familyRow(sorted[position]) else { return 0 }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
+            RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
+            return 1
+        }
         // The front page counts the families attached or with a claim to make: of those rows, the two cells it
-        // counts are kept.
-        let pbrColumns = Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
-        let pbrCounted = try ProjectionFiles.write(
-            directory, "pbr", count: sorted.count, columns: pbrColumns,
-            keep: { row in
-                guard
-                    row["attached"]?.boolValue == true
-                        || row["claimable"]?.arrayValue?.isEmpty == false
-                else { return nil }
-                return JSONObject([
+        // counts are kept (or, for a row copied, taken from the plan).
+        let kept = KeptCells(count: count)
+        for (position, entry) in held.enumerated() { kept.cells[position] = entry?.pbr }
+        try write(
+            "pbr", columns: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted),
+            block: RowBlocks.block
+        ) { position, index, json, csv in
+            guard let row = reports.pbrRow(sorted[position], policy: policy) else {
+                kept.cells[position] = nil
+                return 0
+            }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
+            RowWriter.appendCSV(row, columns: Reports.pbrColumns, into: &csv)
+            kept.cells[position] =
+                row["attached"]?.boolValue == true
+                    || row["claimable"]?.arrayValue?.isEmpty == false
+                ? JSONObject([
                     JSONMember("attached", row["attached"] ?? .null),
                     JSONMember("claimable", row["claimable"] ?? .null),
-                ])
-            }
-        ) { reports.pbrRow(sorted[$0], policy: policy) }
+                ]) : nil
+            return 1
+        }
+        result.pbr = Array(kept.cells)
+        let pbrCounted = result.pbr.compactMap { $0 }
         let caseload = reports.caseload()
         try ProjectionFiles.write(directory, "caseload", caseload.workers)
         try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
-        // The longest projection: each family's obligations, a block of families at a time, each row written
-        // straight to the files' bytes.
+        phases.done("caseload")
+        // The longest projection: each family's obligations, each row written straight to the files' bytes.
         let detail = tally.detail
-        try ProjectionFiles.write(
-            directory, "due", count: sorted.count,
-            columns: Reports.obligationColumns(detail: detail), block: 64,
-            append: { position, json, index, csv in
-                let obligations = reports.obligations(of: sorted[position])
-                for (offset, obligation) in obligations.enumerated() {
-                    reports.appendDueJSON(obligation, index: index + offset, into: &json)
-                    reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
-                }
-                return obligations.count
-            })
+        try write("due", columns: Reports.obligationColumns(detail: detail), block: 64) {
+            position, index, json, csv in
+            let obligations = reports.obligations(of: sorted[position])
+            for (offset, obligation) in obligations.enumerated() {
+                reports.appendDueJSON(obligation, index: index + offset, into: &json)
+                reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
+            }
+            return obligations.count
+        }
         // Every month from the first referral to the as-of month, from one walk of the episodes.
         var starts: [CivilDate] = []
         let firstDate =
@@ -304,6 +394,7 @@ enum RebuildWriter {
         }
         let months = reports.monthly(months: starts, timeliness: tally.timeliness)
         try ProjectionFiles.write(directory, "monthly", months)
+        phases.done("monthly")
         let thisMonth =
             starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
             ? months[months.count - 1]
@@ -315,6 +406,190 @@ enum RebuildWriter {
                 monthly: thisMonth,
                 policyName: policyName),
             to: "\(directory)/index.html")
+        return result
+    }
+}
+
+/// Each family's rows' lengths in one projection's JSON (as a document's first) and CSV, filled in by the blocks
+/// that write them (each position by one block).
+final class SegmentLengths: @unchecked Sendable {
+    let json: UnsafeMutableBufferPointer<Int>
+    let csv: UnsafeMutableBufferPointer<Int>
+    /// Whether each family's rows were copied from the last output.
+    let copied: UnsafeMutableBufferPointer<Bool>
+
+    init(count: Int) {
+        json = .allocate(capacity: count)
+        json.initialize(repeating: 0)
+        csv = .allocate(capacity: count)
+        csv.initialize(repeating: 0)
+        copied = .allocate(capacity: count)
+        copied.initialize(repeating: false)
+    }
+
+    deinit {
+        json.deallocate()
+        csv.deallocate()
+        copied.deallocate()
+    }
+}
+
+/// The PbR cells the front page counts, by family, filled in by the blocks that write the PbR rows (each position
+/// by one block).
+final class KeptCells: @unchecked Sendable {
+    let cells: UnsafeMutableBufferPointer<JSONObject?>
+
+    init(count: Int) {
+        cells = .allocate(capacity: count)
+        cells.initialize(repeating: nil)
+    }
+
+    deinit {
+        cells.deinitialize()
+        cells.deallocate()
+    }
+}
+
+/// Copies families' rows of one projection (its JSON and CSV) from the last output, where they lie in the files
+/// the last rebuild wrote: found by the lengths its plan gives each family's rows, in family order, and used only
+/// while both files are still the ones it wrote, their columns the same, and the lengths add up to the files'
+/// sizes.
+struct RowCopier: Sendable {
+    /// Where one family's rows are in the old files.
+    struct Place: Sendable {
+        var json: Range<Int>
+        var csv: Range<Int>
+    }
+
+    let jsonFile: ScatteredLineReader
+    let csvFile: ScatteredLineReader
+    /// By position in this rebuild's families; nil where the rows are to be made anew.
+    let places: [Place?]
+
+    init?(
+        name: String, in directory: String, previous: RebuildPlan, columnsDigest: String,
+        sorted: [FamilyState], held: [RebuildPlan.Family?]
+    ) {
+        let jsonPath = "\(directory)/\(name).json"
+        let csvPath = "\(directory)/\(name).csv"
+        guard previous.columns["\(name).csv"] == columnsDigest,
+            let jsonIdentity = previous.files["\(name).json"],
+            let csvIdentity = previous.files["\(name).csv"],
+            FileIdentity(path: jsonPath) == jsonIdentity,
+            FileIdentity(path: csvPath) == csvIdentity,
+            let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json"),
+            let json = try? ScatteredLineReader(path: jsonPath),
+            let csv = try? ScatteredLineReader(path: csvPath),
+            json.size == jsonIdentity.size, csv.size == csvIdentity.size
+        else { return nil }
+        // The old files' layout: "[" and each family's JSON rows, joined by ",", then the end; the CSV's header and
+        // each family's lines.
+        guard let headerLength = Self.headerLength(of: csv) else { return nil }
+        var jsonAt = 1
+        var csvAt = headerLength
+        var first = true
+        var byRef: [String: Place] = [:]
+        byRef.reserveCapacity(previous.entries.count)
+        for ref in previous.entries.keys.sorted() {
+            guard let entry = previous.entries[ref], entry.segments.count > offset + 1 else {
+                return nil
+            }
+            let jsonLength = entry.segments[offset]
+            let csvLength = entry.segments[offset + 1]
+            if jsonLength > 0 {
+                if !first { jsonAt += 1 }
+                first = false
+            }
+            byRef[ref] = Place(
+                json: jsonAt..<(jsonAt + jsonLength), csv: csvAt..<(csvAt + csvLength))
+            jsonAt += jsonLength
+            csvAt += csvLength
+        }
+        guard jsonAt + RowWriter.jsonEnd.count == json.size, csvAt == csv.size else { return nil }
+        jsonFile = json
+        csvFile = csv
+        places = sorted.indices.map { position in
+            held[position] == nil ? nil : byRef[sorted[position].ref]
+        }
+    }
+
+    /// The length of a CSV's header line (up to and with its CRLF), read from the file.
+    private static func headerLength(of csv: ScatteredLineReader) -> Int? {
+        guard csv.size > 0 else { return 0 }
+        guard let start = try? csv.bytes(at: 0, count: min(csv.size, 1 << 16)),
+            let end = start.firstIndex(of: 0x0A)
+        else { return nil }
+        return end + 1
+    }
+
+    /// Writes the rows of `positions`: copied where they hold, made by `render` where not; records each
+    /// position's lengths and returns how many rows it wrote (a copied family's rows count as one).
+    func copy(
+        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) -> Int {
+        // The block's copied rows lie together in the old files (families in the same order): each file read once
+        // from the first to the last, unless they are spread out.
+        let copied = positions.compactMap { places[$0] }
+        let jsonSpan = Self.span(copied.map(\.json))
+        let csvSpan = Self.span(copied.map(\.csv))
+        let jsonBytes = jsonSpan.flatMap { try? jsonFile.bytes(at: $0.lowerBound, count: $0.count) }
+        let csvBytes = csvSpan.flatMap { try? csvFile.bytes(at: $0.lowerBound, count: $0.count) }
+        var rows = 0
+        for position in positions {
+            let jsonBefore = json.count
+            let csvBefore = csv.count
+            let separated = rows > 0
+            if let place = places[position], let jsonSpan, let jsonBytes, let csvSpan,
+                let csvBytes
+            {
+                if !place.json.isEmpty {
+                    if separated { json.append(UInt8(ascii: ",")) }
+                    json.append(
+                        contentsOf: jsonBytes[
+                            (place.json.lowerBound - jsonSpan.lowerBound)..<(place.json.upperBound
+                                - jsonSpan.lowerBound)])
+                    rows += 1
+                }
+                csv.append(
+                    contentsOf: csvBytes[
+                        (place.csv.lowerBound - csvSpan.lowerBound)..<(place.csv.upperBound
+                            - csvSpan.lowerBound)])
+                lengths.copied[position] = true
+            } else {
+                rows += render(position, rows, &json, &csv)
+            }
+            let written = json.count - jsonBefore
+            lengths.json[position] = written > 0 && separated ? written - 1 : written
+            lengths.csv[position] = csv.count - csvBefore
+        }
+        return rows
+    }
+
+    /// `copy` with nothing to copy.
+    static func render(
+        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) -> Int {
+        var rows = 0
+        for position in positions {
+            let jsonBefore = json.count
+            let csvBefore = csv.count
+            let separated = rows > 0
+            rows += render(position, rows, &json, &csv)
+            let written = json.count - jsonBefore
+            lengths.json[position] = written > 0 && separated ? written - 1 : written
+            lengths.csv[position] = csv.count - csvBefore
+        }
+        return rows
+    }
+
+    /// The span from the first range's start to the last's end; nil when there are none.
+    private static func span(_ ranges: [Range<Int>]) -> Range<Int>? {
+        guard let first = ranges.first?.lowerBound, let last = ranges.last?.upperBound,
+            last >= first
+        else { return nil }
+        return first..<last
     }
 }
 
