@@ -343,6 +343,20 @@ public enum Dashboard {
         timelineRows: [UInt8], lastSeq: Int?, asOf: CivilDate,
         workers: [String: WorkerInfo] = [:], changes: CivilDate?
     ) -> [UInt8] {
+        familyPageWithRows(
+            family: family, row: row, obligations: obligations, pbr: pbr,
+            timelineRows: timelineRows, lastSeq: lastSeq, asOf: asOf, workers: workers,
+            changes: changes
+        ).page
+    }
+
+    /// `familyPage`, and where in it the timeline's rows are: a rebuild that writes the page again for a new date
+    /// alone takes them from there rather than from the log.
+    public static func familyPageWithRows(
+        family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
+        timelineRows: [UInt8], lastSeq: Int?, asOf: CivilDate,
+        workers: [String: WorkerInfo] = [:], changes: CivilDate?
+    ) -> (page: [UInt8], timeline: Range<Int>) {
         let episode = family.current
         var body =
             "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">From the ledger to seq \(lastSeq.map(String.init) ?? "0")\(changes.map { ", current to \($0.adding(days: -1))" } ?? "")"
@@ -422,10 +436,11 @@ public enum Dashboard {
             contentsOf: pageStart(title: "Family \(family.ref)", sheet: .shared(prefix: "../")).utf8
         )
         page.append(contentsOf: body.utf8)
+        let rowsEnd = page.count + timelineTableStart.count + timelineRows.count
         appendTimelineTable(rows: timelineRows, to: &page)
         page.append(contentsOf: "</section></main>".utf8)
         page.append(contentsOf: pageEnd(depth: 1).utf8)
-        return page
+        return (page, (rowsEnd - timelineRows.count)..<rowsEnd)
     }
 
     static func timelineTable(_ entries: [TimelineEntry]) -> String {
@@ -436,12 +451,14 @@ public enum Dashboard {
         return String(decoding: table, as: UTF8.self)
     }
 
+    /// What comes before a timeline table's rows.
+    static let timelineTableStart = Array(
+        "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
+            .utf8)
+
     /// The timeline's table around its rows.
     static func appendTimelineTable(rows: [UInt8], to out: inout [UInt8]) {
-        out.append(
-            contentsOf:
-                "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
-                .utf8)
+        out.append(contentsOf: timelineTableStart)
         out.append(contentsOf: rows)
         out.append(contentsOf: "</tbody></table></div>".utf8)
     }

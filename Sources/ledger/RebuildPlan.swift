@@ -10,7 +10,8 @@ import Projections
 /// window, the fingerprint of what every page reads besides its family (`Dashboard.sharedInputs`), and for each
 /// family its last seq (`FamilyLineIndex.lastSeq`), the span of as-of dates what is shown of it holds for (from
 /// the date it was made for up to the day before the date next changes it), its page's file identity
-/// (`FileIdentity`), and where its rows are in the projection files (their lengths, in family order) with the two
+/// (`FileIdentity`) with the seq the page names and where its timeline is in it, and where its rows are in the
+/// projection files (their lengths, in family order) with the two
 /// cells of its PbR row the front page counts; and for each other file its identity and, for a CSV, a digest of
 /// its columns.
 ///
@@ -21,7 +22,7 @@ import Projections
 /// everything is written again: a damaged plan costs a full rebuild, never a wrong page.
 struct RebuildPlan: Equatable {
     static let fileName = ".rebuild-plan"
-    static let format = "ledger-rebuild-plan 2"
+    static let format = "ledger-rebuild-plan 3"
 
     /// The projection files whose rows are kept by family, in the order of `Family.segments`.
     static let segmentFiles = [
@@ -37,6 +38,10 @@ struct RebuildPlan: Equatable {
         /// before `changes`.
         var madeOn: CivilDate
         var page: FileIdentity
+        /// The seq its page names (its timeline's last row's; 0 when none), and where its timeline's rows are in
+        /// the page: a page written again for a new date alone takes them from there.
+        var madeTo: Int
+        var timeline: Range<Int>
         /// The length of its rows in each of `segmentFiles` (a JSON's rows as a document's first).
         var segments: [Int]
         /// The cells of its PbR row the front page counts (`attached`, `claimable`), when it counts it.
@@ -152,7 +157,9 @@ struct RebuildPlan: Equatable {
         case "P":
             guard let ref = fields.text(), let lastSeq = fields.number(),
                 let changes = fields.optionalNumber(), let madeOn = fields.number(),
-                let page = fields.identity()
+                let page = fields.identity(), let madeTo = fields.number(),
+                let timelineStart = fields.number(), let timelineLength = fields.number(),
+                timelineStart >= 0, timelineLength >= 0
             else { return false }
             var segments: [Int] = []
             for _ in Self.segmentFiles {
@@ -174,7 +181,9 @@ struct RebuildPlan: Equatable {
             }
             entries[ref] = Family(
                 lastSeq: lastSeq, changes: changes.map(CivilDate.init(dayNumber:)),
-                madeOn: CivilDate(dayNumber: madeOn), page: page, segments: segments, pbr: pbr)
+                madeOn: CivilDate(dayNumber: madeOn), page: page, madeTo: madeTo,
+                timeline: timelineStart..<(timelineStart + timelineLength), segments: segments,
+                pbr: pbr)
         case "F":
             guard let name = fields.text(), let file = fields.identity(), fields.endOfLine() else {
                 return false
@@ -279,7 +288,7 @@ struct RebuildPlan: Equatable {
                     + kinds.joined(separator: ",")
             }
             body +=
-                "P\t\(ref)\t\(family.lastSeq)\t\(family.changes.map { String($0.dayNumber) } ?? "-")\t\(family.madeOn.dayNumber)\t\(Self.text(family.page))\t\(family.segments.map(String.init).joined(separator: "\t"))\t\(pbrText)\n"
+                "P\t\(ref)\t\(family.lastSeq)\t\(family.changes.map { String($0.dayNumber) } ?? "-")\t\(family.madeOn.dayNumber)\t\(Self.text(family.page))\t\(family.madeTo)\t\(family.timeline.lowerBound)\t\(family.timeline.count)\t\(family.segments.map(String.init).joined(separator: "\t"))\t\(pbrText)\n"
         }
         for name in files.keys.sorted() {
             guard let file = files[name] else { continue }

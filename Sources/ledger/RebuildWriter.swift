@@ -229,36 +229,50 @@ enum RebuildWriter {
         // longer the file it wrote.
         let folder = directory + "/families"
         var written: [Int] = []
-        var files: [FileIdentity?] = Array(repeating: nil, count: sorted.count)
+        var made: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
+        // A page written again for a new date alone (its family's events and the shared inputs the same, the file
+        // the one the last rebuild wrote) takes its timeline from the page it replaces.
+        var timelines: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
         for (position, family) in sorted.enumerated() {
-            if let entry = held[position],
-                FileIdentity(path: "\(folder)/\(HTML.familyPageName(family.ref))") == entry.page
-            {
-                files[position] = entry.page
+            let name = HTML.familyPageName(family.ref)
+            if let entry = held[position], FileIdentity(path: "\(folder)/\(name)") == entry.page {
+                made[position] = FamilyPages.Made(
+                    file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
                 summary.pagesKept += 1
-            } else {
-                written.append(position)
+                continue
+            }
+            written.append(position)
+            if sharedHolds, let entry = previous?.entries[family.ref],
+                entry.lastSeq == (lines.lastSeq(ofFamily: family.ref) ?? 0),
+                FileIdentity(path: "\(folder)/\(name)") == entry.page
+            {
+                timelines[position] = FamilyPages.Made(
+                    file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
             }
         }
         phases.done("pages chosen")
         let pages = FamilyPages(
             directory: folder, reports: reports, policy: fold.policy(on: asOf),
             workerNames: fold.workers.mapValues(\.name), window: window)
-        for (position, file) in try pages.write(
-            sorted, positions: written, changes: tally.changes, log: log, head: head, lines: lines)
+        for (position, page) in try pages.write(
+            sorted, positions: written, changes: tally.changes, timelines: timelines, log: log,
+            head: head, lines: lines)
         {
-            files[position] = file
+            made[position] = page
         }
         summary.pagesWritten = written.count
-        phases.done("\(written.count) pages written")
+        phases.done(
+            "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before"
+        )
         for (position, family) in sorted.enumerated() {
-            guard let page = files[position] else {
+            guard let page = made[position] else {
                 throw RebuildError(message: "the page of \(family.ref) was not written")
             }
             plan.entries[family.ref] = RebuildPlan.Family(
                 lastSeq: lines.lastSeq(ofFamily: family.ref) ?? 0,
                 changes: tally.changes[position], madeOn: held[position]?.madeOn ?? asOf,
-                page: page, segments: rows.segments[position], pbr: rows.pbr[position])
+                page: page.file, madeTo: page.madeTo, timeline: page.timeline,
+                segments: rows.segments[position], pbr: rows.pbr[position])
         }
         pages.removeStalePages(keeping: Set(sorted.lazy.map { HTML.familyPageName($0.ref) }))
         FamilyPages.removeSpares(in: directory)
@@ -656,6 +670,8 @@ final class FamilyPages: Sendable {
     let policy: Policy?
     let workerNames: [String: String]
     let window: EventWindow
+    /// How many pages the last `write` wrote with the timeline of the page before.
+    nonisolated(unsafe) var keptTimelines = 0
 
     init(
         directory: String, reports: Reports, policy: Policy?, workerNames: [String: String],
@@ -668,9 +684,17 @@ final class FamilyPages: Sendable {
         self.window = window
     }
 
+    /// A family's page as written: its file, the seq it names, and where its timeline's rows are in it.
+    struct Made: Sendable {
+        var file: FileIdentity
+        var madeTo: Int
+        var timeline: Range<Int>
+    }
+
     /// What became of one family's page.
     enum Outcome: Sendable {
-        case written(FileIdentity)
+        /// Written, with its timeline taken from the page before (or read from the log).
+        case written(Made, keptTimeline: Bool)
         /// Its lines were not where the index says (a stale index): to be read again from a new one.
         case stale
         /// The log could not be read (a line whose bytes no longer match its hashes, say).
@@ -682,15 +706,15 @@ final class FamilyPages: Sendable {
     /// reading their lines with `lines` (made again from the log, once, when it proves stale); returns each page's
     /// file, by position.
     func write(
-        _ families: [FamilyState], positions: [Int], changes: [CivilDate?], log: String,
-        head: LogHead,
-        lines given: FamilyLineIndex
-    ) throws -> [(position: Int, file: FileIdentity)] {
+        _ families: [FamilyState], positions: [Int], changes: [CivilDate?],
+        timelines: [Made?], log: String, head: LogHead, lines given: FamilyLineIndex
+    ) throws -> [(position: Int, page: Made)] {
         guard !positions.isEmpty else { return [] }
         let reader = try ScatteredLineReader(path: log)
         var lines = given
         var pending = positions
-        var done: [(position: Int, file: FileIdentity)] = []
+        var done: [(position: Int, page: Made)] = []
+        keptTimelines = 0
         for attempt in 0..<2 {
             let index = lines
             let todo = pending
@@ -699,15 +723,16 @@ final class FamilyPages: Sendable {
                 return range.map { slot -> Outcome in
                     let position = todo[slot]
                     return page(
-                        families[position], changes: changes[position], lines: index,
-                        reader: reader,
-                        book: &book)
+                        families[position], changes: changes[position],
+                        timeline: timelines[position], lines: index, reader: reader, book: &book)
                 }
             }.flatMap { $0 }
             var stale: [Int] = []
             for (slot, outcome) in outcomes.enumerated() {
                 switch outcome {
-                case .written(let file): done.append((pending[slot], file))
+                case .written(let page, let kept):
+                    done.append((pending[slot], page))
+                    if kept { keptTimelines += 1 }
                 case .stale: stale.append(pending[slot])
                 case .unreadable(let error): throw error
                 case .failed(let message): throw RebuildError(message: message)
@@ -727,37 +752,46 @@ final class FamilyPages: Sendable {
         return done
     }
 
-    /// Reads one family's lines and writes its page.
+    /// Writes one family's page, its timeline taken from the page it replaces (`timeline`) or read from its
+    /// lines.
     private func page(
-        _ family: FamilyState, changes: CivilDate?, lines index: FamilyLineIndex,
+        _ family: FamilyState, changes: CivilDate?, timeline old: Made?,
+        lines index: FamilyLineIndex,
         reader: ScatteredLineReader, book: inout TimelineBook
     ) -> Outcome {
-        let events: [StoredEvent]
-        do {
-            guard let lines = index.lines(ofFamily: family.ref),
-                let read = try EventScanner.events(of: lines, reader: reader, window: window)
-            else { return .stale }
-            events = read
-        } catch let error as EventLogError {
-            return .unreadable(error)
-        } catch {
-            return .failed("\(error)")
-        }
-        // Only the family's own events (another stream may share its route), with the workers' names as the fold
-        // has them (as `timeline` shows).
+        let path = "\(directory)/\(HTML.familyPageName(family.ref))"
         var rows: [UInt8] = []
         var lastSeq: Int?
-        for event in events {
-            guard let (ref, entry) = book.entry(for: event), ref == family.ref else { continue }
-            Dashboard.appendTimelineRow(entry, to: &rows)
-            lastSeq = event.seq
+        var kept = false
+        if let old, let before = Self.rows(of: path, in: old) {
+            rows = before
+            lastSeq = old.madeTo > 0 ? old.madeTo : nil
+            kept = true
+        } else {
+            let events: [StoredEvent]
+            do {
+                guard let lines = index.lines(ofFamily: family.ref),
+                    let read = try EventScanner.events(of: lines, reader: reader, window: window)
+                else { return .stale }
+                events = read
+            } catch let error as EventLogError {
+                return .unreadable(error)
+            } catch {
+                return .failed("\(error)")
+            }
+            // Only the family's own events (another stream may share its route), with the workers' names as the
+            // fold has them (as `timeline` shows).
+            for event in events {
+                guard let (ref, entry) = book.entry(for: event), ref == family.ref else { continue }
+                Dashboard.appendTimelineRow(entry, to: &rows)
+                lastSeq = event.seq
+            }
         }
-        let bytes = Dashboard.familyPage(
+        let (bytes, timeline) = Dashboard.familyPageWithRows(
             family: family, row: reports.familyRow(family),
             obligations: reports.obligations(of: family),
             pbr: reports.pbrRow(family, policy: policy), timelineRows: rows, lastSeq: lastSeq,
             asOf: reports.asOf, workers: reports.fold.workers, changes: changes)
-        let path = "\(directory)/\(HTML.familyPageName(family.ref))"
         do {
             let output = try AtomicOutput(path: path)
             try output.write(bytes)
@@ -765,10 +799,24 @@ final class FamilyPages: Sendable {
             guard let file = FileIdentity(path: path) else {
                 return .failed("\(path) is not there after it was written")
             }
-            return .written(file)
+            return .written(
+                Made(file: file, madeTo: lastSeq ?? 0, timeline: timeline), keptTimeline: kept)
         } catch {
             return .failed("\(error)")
         }
+    }
+
+    /// The timeline's rows of the page at `path`, where the plan says they are, when the file is still the one
+    /// written and they read as rows; nil otherwise (then they are read from the log).
+    static func rows(of path: String, in page: Made) -> [UInt8]? {
+        guard let file = try? ScatteredLineReader(path: path), file.size == page.file.size,
+            FileIdentity(path: path) == page.file,
+            let rows = try? file.bytes(at: page.timeline.lowerBound, count: page.timeline.count),
+            rows.isEmpty
+                || (rows.starts(with: Array("<tr>".utf8))
+                    && rows.suffix(5).elementsEqual("</tr>".utf8))
+        else { return nil }
+        return rows
     }
 
     /// Removes the pages no family of this rebuild has (`keeping` names those it has): a family no longer in

@@ -170,7 +170,12 @@ struct IncrementalRebuildTests {
             log, into: site, asOf: "2026-11-24", in: directory,
             environment: ["LEDGER_TRACE": "1"])
         #expect(next.status == 0, "\(next.stderr)")
-        // The rows of the families the day does not change are copied from the last output.
+        // The pages the day changes keep their timelines; the rows of the families it does not change are copied
+        // from the last output.
+        #expect(
+            next.stderr.contains(
+                "\(dated.count) pages written, \(dated.count) with the timeline of the page before"),
+            "\(next.stderr)")
         let undated = 30 - dated.count
         for name in ["families", "pbr", "due"] {
             #expect(
