@@ -29,7 +29,8 @@ struct RebuildPlan: Equatable {
         "families.json", "families.csv", "pbr.json", "pbr.csv", "due.json", "due.csv",
     ]
 
-    /// What one family's page and rows were made from, and where they are.
+    /// What one family's page and rows were made from, and where they are. Held by value, with no storage of its
+    /// own (41k of them on a million events).
     struct Family: Equatable {
         var lastSeq: Int
         /// The first day on which the date changes what is shown of it (`Reports.nextChange`); nil when no day does.
@@ -41,11 +42,51 @@ struct RebuildPlan: Equatable {
         /// The seq its page names (its timeline's last row's; 0 when none), and where its timeline's rows are in
         /// the page: a page written again for a new date alone takes them from there.
         var madeTo: Int
-        var timeline: Range<Int>
+        var timelineStart: Int32
+        var timelineLength: Int32
         /// The length of its rows in each of `segmentFiles` (a JSON's rows as a document's first).
-        var segments: [Int]
-        /// The cells of its PbR row the front page counts (`attached`, `claimable`), when it counts it.
-        var pbr: JSONObject?
+        var segments: Segments
+        /// The cells of its PbR row the front page counts (`PbRCells`).
+        var pbr: UInt8
+
+        var timeline: Range<Int> {
+            Int(timelineStart)..<(Int(timelineStart) + Int(timelineLength))
+        }
+    }
+
+    /// A family's rows' lengths in each of `segmentFiles`.
+    struct Segments: Equatable {
+        private var lengths: (Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0)
+
+        init() {}
+
+        subscript(index: Int) -> Int {
+            get {
+                switch index {
+                case 0: Int(lengths.0)
+                case 1: Int(lengths.1)
+                case 2: Int(lengths.2)
+                case 3: Int(lengths.3)
+                case 4: Int(lengths.4)
+                default: Int(lengths.5)
+                }
+            }
+            set {
+                let value = Int32(clamping: newValue)
+                switch index {
+                case 0: lengths.0 = value
+                case 1: lengths.1 = value
+                case 2: lengths.2 = value
+                case 3: lengths.3 = value
+                case 4: lengths.4 = value
+                default: lengths.5 = value
+                }
+            }
+        }
+
+        static func == (lhs: Segments, rhs: Segments) -> Bool {
+            (0..<6).allSatisfy { lhs[$0] == rhs[$0] }
+        }
     }
 
     /// The build that made it: the fold's meaning and this executable.
@@ -59,8 +100,9 @@ struct RebuildPlan: Equatable {
     var shared: String
     var families: Int
     var obligations: Int
-    /// By family ref.
-    var entries: [String: Family] = [:]
+    /// The families, in ref order (as the projections' rows are), with their refs.
+    var refs: [String] = []
+    var entries: [Family] = []
     /// The other files, by name in the folder (`families.json`, `index.html`, `style.css`…).
     var files: [String: FileIdentity] = [:]
     /// A digest of each CSV's columns, by file name.
@@ -69,8 +111,24 @@ struct RebuildPlan: Equatable {
     static func path(in directory: String) -> String { directory + "/" + fileName }
 
     /// The build's identity: the fold's meaning and this executable file (device, inode, size, time), so that
-    /// another build, which may write any page differently, never trusts this one's plan.
-    static let build: String = {
+    /// another build, which may write any page differently, never trusts this one's plan; and the machine's boot
+    /// (`boot_id`): the pages are not synced one by one, so after the machine restarts a page the plan names may
+    /// not hold what was written, and a plan from another boot is not trusted either.
+    static let build: String = "\(executable)/\(bootID)"
+
+    /// The boot's id, as Linux gives it ("-" where it does not).
+    static let bootID: String = {
+        guard let file = fopen("/proc/sys/kernel/random/boot_id", "r") else { return "-" }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), file) != nil else { return "-" }
+        let text = String(
+            decoding: line.prefix(while: { $0 != 0 && $0 != 0x0A }).map { UInt8(bitPattern: $0) },
+            as: UTF8.self)
+        return text.allSatisfy { $0.isHexDigit || $0 == "-" } && !text.isEmpty ? text : "-"
+    }()
+
+    private static let executable: String = {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let executable =
@@ -132,6 +190,7 @@ struct RebuildPlan: Equatable {
             build: String(header[1]), stamp: LogHead(seq: seq, hash: String(header[4]), size: size),
             asOf: asOf, window: String(header[6]), windowLeftOut: header[7] == "1",
             shared: String(header[8]), families: families, obligations: obligations)
+        plan.refs.reserveCapacity(families)
         plan.entries.reserveCapacity(families)
         var lines = 0
         var fields = Fields(bytes: bytes, at: newline + 1)
@@ -142,7 +201,8 @@ struct RebuildPlan: Equatable {
                 return nil
             }
         }
-        guard lines == count, plan.entries.count + plan.files.count + plan.columns.count == count
+        guard lines == count, plan.entries.count + plan.files.count + plan.columns.count == count,
+            zip(plan.refs, plan.refs.dropFirst()).allSatisfy({ $0 < $1 })
         else {
             trace("not used: it does not hold what it says")
             return nil
@@ -159,31 +219,26 @@ struct RebuildPlan: Equatable {
                 let changes = fields.optionalNumber(), let madeOn = fields.number(),
                 let page = fields.identity(), let madeTo = fields.number(),
                 let timelineStart = fields.number(), let timelineLength = fields.number(),
-                timelineStart >= 0, timelineLength >= 0
+                (0...Int(Int32.max)).contains(timelineStart),
+                (0...Int(Int32.max)).contains(timelineLength)
             else { return false }
-            var segments: [Int] = []
-            for _ in Self.segmentFiles {
-                guard let length = fields.number(), length >= 0 else { return false }
-                segments.append(length)
+            var segments = Segments()
+            for index in Self.segmentFiles.indices {
+                guard let length = fields.number(), (0...Int(Int32.max)).contains(length) else {
+                    return false
+                }
+                segments[index] = length
             }
-            guard let pbrText = fields.text(), fields.endOfLine() else { return false }
-            var pbr: JSONObject?
-            if pbrText != "-" {
-                let parts = pbrText.split(separator: ":", omittingEmptySubsequences: false)
-                guard parts.count == 2, parts[0] == "A" || parts[0] == "N" else { return false }
-                pbr = JSONObject([
-                    JSONMember("attached", .bool(parts[0] == "A")),
-                    JSONMember(
-                        "claimable",
-                        .array(
-                            parts[1].split(separator: ",").map { .string(String($0)) })),
-                ])
-            }
-            entries[ref] = Family(
-                lastSeq: lastSeq, changes: changes.map(CivilDate.init(dayNumber:)),
-                madeOn: CivilDate(dayNumber: madeOn), page: page, madeTo: madeTo,
-                timeline: timelineStart..<(timelineStart + timelineLength), segments: segments,
-                pbr: pbr)
+            guard let pbrText = fields.text(), fields.endOfLine(),
+                let pbr = PbRCells.code(text: pbrText)
+            else { return false }
+            refs.append(ref)
+            entries.append(
+                Family(
+                    lastSeq: lastSeq, changes: changes.map(CivilDate.init(dayNumber:)),
+                    madeOn: CivilDate(dayNumber: madeOn), page: page, madeTo: madeTo,
+                    timelineStart: Int32(timelineStart), timelineLength: Int32(timelineLength),
+                    segments: segments, pbr: pbr))
         case "F":
             guard let name = fields.text(), let file = fields.identity(), fields.endOfLine() else {
                 return false
@@ -273,32 +328,41 @@ struct RebuildPlan: Equatable {
         "\(Int64(bitPattern: file.device))\t\(Int64(bitPattern: file.inode))\t\(file.size)\t\(file.modified)"
     }
 
-    /// The plan's bytes: the header, with its checksum, then a line per family, per other file and per CSV's
-    /// columns, in name order.
+    /// The plan's bytes: the header, with its checksum, then a line per family (in ref order), per other file
+    /// and per CSV's columns, in name order.
     func encoded() -> [UInt8] {
-        var body = ""
+        var body: [UInt8] = []
         body.reserveCapacity(entries.count * 130)
-        for ref in entries.keys.sorted() {
-            guard let family = entries[ref] else { continue }
-            var pbrText = "-"
-            if let pbr = family.pbr {
-                let kinds = pbr["claimable"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                pbrText =
-                    (pbr["attached"]?.boolValue == true ? "A:" : "N:")
-                    + kinds.joined(separator: ",")
+        func add(_ text: String) { body.append(contentsOf: text.utf8) }
+        func add(_ number: Int) { add(String(number)) }
+        let tab = UInt8(ascii: "\t")
+        for (ref, family) in zip(refs, entries) {
+            add("P\t\(ref)\t")
+            add(family.lastSeq)
+            body.append(tab)
+            if let changes = family.changes { add(changes.dayNumber) } else { add("-") }
+            body.append(tab)
+            add(family.madeOn.dayNumber)
+            add("\t\(Self.text(family.page))\t")
+            for number in [family.madeTo, family.timeline.lowerBound, family.timeline.count] {
+                add(number)
+                body.append(tab)
             }
-            body +=
-                "P\t\(ref)\t\(family.lastSeq)\t\(family.changes.map { String($0.dayNumber) } ?? "-")\t\(family.madeOn.dayNumber)\t\(Self.text(family.page))\t\(family.madeTo)\t\(family.timeline.lowerBound)\t\(family.timeline.count)\t\(family.segments.map(String.init).joined(separator: "\t"))\t\(pbrText)\n"
+            for index in Self.segmentFiles.indices {
+                add(family.segments[index])
+                body.append(tab)
+            }
+            add(PbRCells.text(family.pbr))
+            body.append(0x0A)
         }
         for name in files.keys.sorted() {
             guard let file = files[name] else { continue }
-            body += "F\t\(name)\t\(Self.text(file))\n"
+            add("F\t\(name)\t\(Self.text(file))\n")
         }
         for name in columns.keys.sorted() {
             guard let digest = columns[name] else { continue }
-            body += "C\t\(name)\t\(digest)\n"
+            add("C\t\(name)\t\(digest)\n")
         }
-        let payload = Array(body.utf8)
         let start = Array(
             ([
                 Self.format, build, String(stamp.seq), String(stamp.size), stamp.hash,
@@ -306,8 +370,21 @@ struct RebuildPlan: Equatable {
                 String(obligations), String(entries.count + files.count + columns.count),
             ].joined(separator: "\t") + "\t").utf8)
         return start
-            + Array(FoldCheckpoint.checksum(header: start, payload: SHA256.hash(payload)).utf8)
-            + [0x0A] + payload
+            + Array(FoldCheckpoint.checksum(header: start, payload: SHA256.hash(body)).utf8)
+            + [0x0A] + body
+    }
+
+    /// For each of `refs` (in ref order, as this plan's), the index of its family in this plan; -1 for one it does
+    /// not hold.
+    func positions(of refs: [String]) -> [Int32] {
+        var found: [Int32] = []
+        found.reserveCapacity(refs.count)
+        var index = 0
+        for ref in refs {
+            while index < self.refs.count, self.refs[index] < ref { index += 1 }
+            found.append(index < self.refs.count && self.refs[index] == ref ? Int32(index) : -1)
+        }
+        return found
     }
 
     /// Writes the plan into `directory`, atomically (not synced: a plan lost to a crash costs a full rebuild).
@@ -319,5 +396,69 @@ struct RebuildPlan: Equatable {
         if Console.environment("LEDGER_TRACE") != nil {
             Console.err("rebuild plan: \(message())")
         }
+    }
+}
+
+/// The two cells of a family's PbR row the front page counts (`attached`, `claimable`), as one byte, so that a plan
+/// holds them for 41k families without a heap object each: 0 when the front page does not count the row (neither
+/// attached nor with a claim to make); else 1, with 2 when attached, and a bit for each kind claimable (in
+/// `kinds`' order, the order `Reports.pbrRow` lists them). `uncarried`: cells with a kind it has no bit for; a
+/// family whose cells it cannot carry has its rows made anew next time.
+enum PbRCells {
+    static let kinds = ["attachment", "progress", "employment"]
+    static let uncarried: UInt8 = 0xFF
+
+    /// The byte for a row's counted cells (nil: not counted).
+    static func code(_ cells: JSONObject?) -> UInt8 {
+        guard let cells else { return 0 }
+        var code: UInt8 = 1
+        if cells["attached"]?.boolValue == true { code |= 2 }
+        for kind in cells["claimable"]?.arrayValue ?? [] {
+            guard let name = kind.stringValue, let bit = kinds.firstIndex(of: name) else {
+                return uncarried
+            }
+            code |= 4 << bit
+        }
+        return code
+    }
+
+    /// The counted cells of a byte (nil: not counted, or not carried).
+    static func cells(_ code: UInt8) -> JSONObject? {
+        code == 0 || code == uncarried ? nil : table[Int(code)]
+    }
+
+    /// Every byte's cells, made once and shared by every family with those cells.
+    private static let table: [JSONObject?] = (0..<32).map { code in
+        guard code & 1 == 1 else { return nil }
+        return JSONObject([
+            JSONMember("attached", .bool(code & 2 != 0)),
+            JSONMember(
+                "claimable",
+                .array(kinds.indices.filter { code & (4 << $0) != 0 }.map { .string(kinds[$0]) })),
+        ])
+    }
+
+    /// The byte in a plan's text: "-", "?" (not carried), or "A:" / "N:" (attached or not) and the kinds.
+    static func text(_ code: UInt8) -> String {
+        if code == 0 { return "-" }
+        if code == uncarried { return "?" }
+        return (code & 2 != 0 ? "A:" : "N:")
+            + kinds.indices.filter { code & (4 << $0) != 0 }.map { kinds[$0] }.joined(
+                separator: ",")
+    }
+
+    /// The byte `text` wrote; nil when the text is not one.
+    static func code(text: String) -> UInt8? {
+        if text == "-" { return 0 }
+        if text == "?" { return uncarried }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "A" || parts[0] == "N" else { return nil }
+        var code: UInt8 = parts[0] == "A" ? 3 : 1
+        for kind in parts[1].split(separator: ",", omittingEmptySubsequences: false)
+        where !parts[1].isEmpty {
+            guard let bit = kinds.firstIndex(of: String(kind)) else { return nil }
+            code |= 4 << bit
+        }
+        return code
     }
 }

@@ -34,21 +34,33 @@ struct IncrementalRebuildTests {
             in: directory)
     }
 
-    /// Every file of a rebuild's folder, by path inside it (the plan aside), with its bytes.
+    static let spares = ".previous-pages/"
+
+    /// Every file of a rebuild's folder, by path inside it (the plan and the pages' spares aside), with its bytes.
     static func contents(_ folder: String) -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
         for path in RedactionTests.files(under: folder) {
             let name = String(path.dropFirst(folder.count + 1))
-            if name != plan { files[name] = readBytes(path) }
+            if name != plan && !name.hasPrefix(spares) { files[name] = readBytes(path) }
         }
         return files
     }
 
-    /// Every file of a rebuild's folder, by path inside it, with its identity.
+    /// Every file of a rebuild's folder (the spares aside), by path inside it, with its identity.
     static func identities(_ folder: String) -> [String: FileIdentity] {
         var files: [String: FileIdentity] = [:]
         for path in RedactionTests.files(under: folder) {
-            files[String(path.dropFirst(folder.count + 1))] = FileIdentity(path: path)
+            let name = String(path.dropFirst(folder.count + 1))
+            if !name.hasPrefix(spares) { files[name] = FileIdentity(path: path) }
+        }
+        return files
+    }
+
+    /// The pages' spares, by page name.
+    static func spareFiles(_ folder: String) -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        for name in fileNames(in: folder + "/" + spares) {
+            files[name] = readBytes("\(folder)/\(spares)\(name)")
         }
         return files
     }
@@ -145,6 +157,10 @@ struct IncrementalRebuildTests {
         let written = Self.changed(before, Self.identities(site))
         #expect(
             written == Self.projections.union([open, closed, Self.plan]), "\(written.sorted())")
+        // A page whose family changed keeps no spare of what it showed before.
+        for page in [open, closed] {
+            #expect(Self.spareFiles(site)[String(page.dropFirst(9))] == nil, "\(page)")
+        }
         Self.expectFresh(site, log, asOf: "2026-11-23", in: directory, "after two appends")
         // The closed family's page names the seq it was made to, not the date.
         let page = String(decoding: readBytes("\(site)/\(closed)"), as: UTF8.self)
@@ -161,6 +177,7 @@ struct IncrementalRebuildTests {
         let site = directory.file("site")
         #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
         let before = Self.identities(site)
+        let old = Self.contents(site)
         let dated = Self.datedPages(site, asOf: "2026-11-23")
         let pages = before.keys.filter { $0.hasPrefix("families/") }
         #expect(!dated.isEmpty && dated.count < pages.count, "both kinds of page: \(dated.count)")
@@ -187,6 +204,14 @@ struct IncrementalRebuildTests {
             Self.changed(before, after) == Self.projections.union(dated).union([Self.plan]),
             "\(Self.changed(before, after).sorted())")
         #expect(Self.datedPages(site, asOf: "2026-11-23").isEmpty)
+        // A page written again for the date alone was exchanged with its spare, which holds the day before's.
+        let spares = Self.spareFiles(site)
+        #expect(Set(spares.keys) == Set(dated.map { String($0.dropFirst(9)) }))
+        for page in dated {
+            #expect(spares[String(page.dropFirst(9))] == old[page], "\(page)")
+            #expect(fileMode("\(site)/\(Self.spares)\(page.dropFirst(9))") == 0o600)
+        }
+        #expect(fileMode("\(site)/\(Self.spares)") == 0o700)
         Self.expectFresh(site, log, asOf: "2026-11-24", in: directory, "a day later")
 
         // The same date again: nothing is read or written.
@@ -284,8 +309,11 @@ struct IncrementalRebuildTests {
     @Test(
         "killed while writing pages: every page whole, old or new; the next rebuild is right",
         arguments: [
-            "rename@.html:SIGKILL:0", "rename@.html:SIGKILL:4", "rename@.json:SIGKILL:2",
-            "rename@.rebuild-plan:SIGKILL:0", "write@.html.new:SIGKILL:3",
+            // The front page put in place; a page whose family changed, half-written and put in place; a page
+            // the date alone changed, written over its spare and exchanged with it; a projection file; the plan.
+            "rename@.html:SIGKILL:0", "write@.html.new:SIGKILL:0", "rename@.html:SIGKILL:1",
+            "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.json:SIGKILL:2",
+            "rename@.rebuild-plan:SIGKILL:0",
         ])
     func killed(fault: String) throws {
         let (directory, log) = Self.demo(30)
