@@ -1,9 +1,29 @@
 import EventLog
 import LedgerCore
 
-/// The static HTML dashboard: pure functions from projection rows to pages. No scripts, no network, inline CSS;
-/// everything shown is escaped; readable at phone width and in print.
+/// The static HTML dashboard: pure functions from projection rows to pages. No scripts, no network; everything
+/// shown is escaped; readable at phone width and in print.
+///
+/// The pages of a rebuild's folder share one style sheet, `style.css` beside `index.html` (`styleSheet`), which
+/// their content security policy lets in as the folder's own (`'self'`), and nothing else: a page carries only
+/// what is its own, where each page once carried its own copy of the sheet (100 MB of a 41k-page folder). A page
+/// that stands alone (`ledger timeline --format html`) carries the sheet inline, as does the subject-access
+/// bundle's page, which is made to be handed over on its own (`SubjectAccessBundle`).
 public enum Dashboard {
+    /// The shared style sheet's file name, in the folder's top level.
+    public static let styleSheetName = "style.css"
+
+    /// The shared style sheet's bytes.
+    public static var styleSheet: [UInt8] { Array(style.utf8) }
+
+    /// Where a page's style comes from.
+    enum Sheet {
+        /// Inside the page (a page that stands alone).
+        case inline
+        /// The folder's shared sheet, `prefix` being the way up to the folder's top level ("../").
+        case shared(prefix: String)
+    }
+
     static let style = """
         :root{--ink:#1b1f24;--muted:#5b6470;--line:#d5dae0;--bg:#fff;--accent:#1d5fa8;--over:#b3261e;--under:#8a6d00;--ok:#1e7a3c}
         *{box-sizing:border-box}body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:var(--bg);margin:0}
@@ -31,25 +51,35 @@ public enum Dashboard {
         h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
         """
 
-    static func page(title: String, body: String, depth: Int) -> String {
-        pageStart(title: title) + body + pageEnd(depth: depth)
+    static func page(title: String, body: String, depth: Int, sheet: Sheet) -> String {
+        pageStart(title: title, sheet: sheet) + body + pageEnd(depth: depth)
     }
 
-    /// A page up to its body.
-    static func pageStart(title: String) -> String {
-        """
-        <!doctype html>
-        <html lang="en-GB">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-        <title>\(HTML.escape(title))</title>
-        <style>\(style)</style>
-        </head>
-        <body>
+    /// A page up to its body. Inline `style` attributes (a bar's width) need `'unsafe-inline'`; `'self'` lets in
+    /// the folder's own style sheet, from `file://` too (checked in Chromium and Firefox), and no script can run.
+    static func pageStart(title: String, sheet: Sheet) -> String {
+        let (policy, styling) =
+            switch sheet {
+            case .inline: ("style-src 'unsafe-inline'", "<style>\(style)</style>")
+            case .shared(let prefix):
+                (
+                    "style-src 'self' 'unsafe-inline'",
+                    "<link rel=\"stylesheet\" href=\"\(prefix)\(styleSheetName)\">"
+                )
+            }
+        return """
+            <!doctype html>
+            <html lang="en-GB">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \(policy); img-src data:">
+            <title>\(HTML.escape(title))</title>
+            \(styling)
+            </head>
+            <body>
 
-        """
+            """
     }
 
     /// A page after its body: the footer, with a link back to the front page on pages `depth` folders down.
@@ -106,7 +136,7 @@ public enum Dashboard {
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
         let waiting = waitingForTriage(reports.fold.families.values, asOf: asOf)
         // The page is written into one string as it goes (the front page of a large service runs to megabytes).
-        var body = pageStart(title: "Early Help case ledger")
+        var body = pageStart(title: "Early Help case ledger", sheet: .shared(prefix: ""))
         body +=
             "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p><p class=\"meta\"><a href=\"#overdue\">Overdue</a> · <a href=\"#caseloads\">Caseloads</a> · <a href=\"#triage\">Waiting for triage</a> · <a href=\"#due-soon\">Due soon</a> · <a href=\"#families\">Find a family</a></p></header><main>"
         body +=
@@ -345,25 +375,47 @@ public enum Dashboard {
     /// A family's page: summary, Family Star, obligations, PbR, timeline.
     public static func familyPage(
         family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:]
+        timeline: [TimelineEntry], asOf: CivilDate, workers: [String: WorkerInfo] = [:],
+        changes: CivilDate? = nil
     ) -> String {
         var rows: [UInt8] = []
         for entry in timeline { appendTimelineRow(entry, to: &rows) }
         let page = familyPage(
             family: family, row: row, obligations: obligations, pbr: pbr, timelineRows: rows,
-            asOf: asOf, workers: workers)
+            lastSeq: timeline.last?.seq, asOf: asOf, workers: workers, changes: changes)
         return String(decoding: page, as: UTF8.self)
     }
 
     /// `familyPage` with the timeline's rows already written (`appendTimelineRow`, an entry at a time, as a
-    /// rebuild reads the log), as the page's bytes.
+    /// rebuild reads the log), as the page's bytes; `lastSeq` is the seq of the timeline's last row.
+    ///
+    /// The page names the seq it was made to, and the last day it is current to: the day before the date next
+    /// changes anything on it (`changes`, `Reports.nextChange`), none for a family nothing will change but its
+    /// own events (a closed family with nothing left to fall due). Both are the same whatever day in that span it
+    /// is made, so a rebuild need not write it again until the family's next event or that day; and a page read
+    /// later than the day it names is seen to be out of date.
     public static func familyPage(
         family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
-        timelineRows: [UInt8], asOf: CivilDate, workers: [String: WorkerInfo] = [:]
+        timelineRows: [UInt8], lastSeq: Int?, asOf: CivilDate,
+        workers: [String: WorkerInfo] = [:], changes: CivilDate?
     ) -> [UInt8] {
+        familyPageWithRows(
+            family: family, row: row, obligations: obligations, pbr: pbr,
+            timelineRows: timelineRows, lastSeq: lastSeq, asOf: asOf, workers: workers,
+            changes: changes
+        ).page
+    }
+
+    /// `familyPage`, and where in it the timeline's rows are: a rebuild that writes the page again for a new date
+    /// alone takes them from there rather than from the log.
+    public static func familyPageWithRows(
+        family: FamilyState, row: JSONObject?, obligations: [Obligation], pbr: JSONObject?,
+        timelineRows: [UInt8], lastSeq: Int?, asOf: CivilDate,
+        workers: [String: WorkerInfo] = [:], changes: CivilDate?
+    ) -> (page: [UInt8], timeline: Range<Int>) {
         let episode = family.current
         var body =
-            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">As of \(asOf)"
+            "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">From the ledger to seq \(lastSeq.map(String.init) ?? "0")\(changes.map { ", current to \($0.adding(days: -1))" } ?? "")"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
         if let episode {
             body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))"
@@ -435,13 +487,16 @@ public enum Dashboard {
 
         body += "<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>"
         var page: [UInt8] = []
-        page.reserveCapacity(style.utf8.count + body.utf8.count + timelineRows.count + 1024)
-        page.append(contentsOf: pageStart(title: "Family \(family.ref)").utf8)
+        page.reserveCapacity(body.utf8.count + timelineRows.count + 1024)
+        page.append(
+            contentsOf: pageStart(title: "Family \(family.ref)", sheet: .shared(prefix: "../")).utf8
+        )
         page.append(contentsOf: body.utf8)
+        let rowsEnd = page.count + timelineTableStart.count + timelineRows.count
         appendTimelineTable(rows: timelineRows, to: &page)
         page.append(contentsOf: "</section></main>".utf8)
         page.append(contentsOf: pageEnd(depth: 1).utf8)
-        return page
+        return (page, (rowsEnd - timelineRows.count)..<rowsEnd)
     }
 
     static func timelineTable(_ entries: [TimelineEntry]) -> String {
@@ -452,12 +507,14 @@ public enum Dashboard {
         return String(decoding: table, as: UTF8.self)
     }
 
+    /// What comes before a timeline table's rows.
+    static let timelineTableStart = Array(
+        "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
+            .utf8)
+
     /// The timeline's table around its rows.
     static func appendTimelineTable(rows: [UInt8], to out: inout [UInt8]) {
-        out.append(
-            contentsOf:
-                "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
-                .utf8)
+        out.append(contentsOf: timelineTableStart)
         out.append(contentsOf: rows)
         out.append(contentsOf: "</tbody></table></div>".utf8)
     }
@@ -502,6 +559,6 @@ public enum Dashboard {
             title: "Timeline of family \(family)",
             body:
                 "<header><h1>Timeline of family \(HTML.escape(family))</h1></header><main>\(timelineTable(entries))</main>",
-            depth: 0)
+            depth: 0, sheet: .inline)
     }
 }

@@ -52,6 +52,7 @@ public enum InputSource: Sendable {
 public enum DerivedFiles {
     public static let suffixes = [
         ".ids", ".state", ".state-delta", ".fold-caseload", ".fold-families", ".fold-all",
+        ".family-lines",
     ]
 
     /// Files beside a log that are not derived from it: the access log and the list of rebuild folders (records

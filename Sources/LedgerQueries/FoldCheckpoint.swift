@@ -60,7 +60,19 @@ package enum FoldCheckpoint {
         log: String, window: EventWindow, scope: Scope, fromScratch: Bool,
         progress: ((Int) -> Void)? = nil
     ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?) {
-        let head = try LedgerFile(path: log).readHead().head
+        let result = try foldCovering(
+            log: log, window: window, scope: scope, fromScratch: fromScratch, progress: progress)
+        return (result.fold, result.caseload)
+    }
+
+    /// `fold`, and whether the window left out any event of the log up to `head` (read at the start when nil):
+    /// when it left out none, the fold is the fold of everything, whatever the window.
+    package static func foldCovering(
+        log: String, window: EventWindow, scope: Scope, fromScratch: Bool,
+        head given: LogHead? = nil,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?, leftOut: Bool) {
+        let head = try given ?? LedgerFile(path: log).readHead().head
         if fromScratch {
             trace(scope, "not used (--from-scratch)")
         } else if let saved = load(log: log, scope: scope, head: head, window: window),
@@ -78,14 +90,14 @@ package enum FoldCheckpoint {
             save(fold, entries: entries, log: log, scope: scope, stamp: head, coverage: coverage)
             trace(scope, "kept at seq \(head.seq)")
         }
-        return (fold, entries)
+        return (fold, entries, coverage.leftOut)
     }
 
     /// The fold from a checkpoint and the log after it; nil when the events after it amend the past it holds.
     private static func resume(
         _ saved: Saved, log: String, head: LogHead, window: EventWindow, scope: Scope,
         progress: ((Int) -> Void)?
-    ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?)? {
+    ) throws -> (fold: LedgerFold, caseload: [CaseloadEntry]?, leftOut: Bool)? {
         // The chain is checked from the stamped line's recomputed hash: the events the checkpoint covers are its own.
         let tail = LogSpan(
             from: saved.stamp.size, to: head.size, firstLine: saved.stamp.seq + 1,
@@ -118,7 +130,7 @@ package enum FoldCheckpoint {
                 trace(scope, "not used: its snapshot cannot be read")
                 return nil
             }
-            let (fold, _) = try LedgerFold.scan(
+            let (fold, coverage) = try LedgerFold.scan(
                 path: log, window: window, compliance: scope.compliance, types: scope.types,
                 span: tail, starting: partial,
                 amendments: amendments, shards: 1, progress: progress)
@@ -129,7 +141,7 @@ package enum FoldCheckpoint {
                 scope,
                 "used from seq \(saved.stamp.seq), \(touched.count) families read back, \(tailBytes) bytes after it"
             )
-            return (fold, entries)
+            return (fold, entries, coverage.leftOut || amendments.coverage.leftOut)
         }
         guard let restored = try? snapshot.fold() else {
             trace(scope, "not used: its snapshot cannot be read")
@@ -148,7 +160,7 @@ package enum FoldCheckpoint {
             save(fold, entries: entries, log: log, scope: scope, stamp: head, coverage: covered)
             trace(scope, "kept at seq \(head.seq)")
         }
-        return (fold, entries)
+        return (fold, entries, coverage.leftOut || amendments.coverage.leftOut)
     }
 
     struct Saved {
@@ -230,7 +242,9 @@ package enum FoldCheckpoint {
 
     /// The checksum of a checkpoint: the SHA-256 of its header up to the checksum field (`header`, which ends with
     /// the tab before it) followed by the hex digest of the rest of the file (`payload`, hashed as it is written).
-    static func checksum(header: some Collection<UInt8>, payload: SHA256.Digest) -> Substring {
+    package static func checksum(header: some Collection<UInt8>, payload: SHA256.Digest)
+        -> Substring
+    {
         var hasher = SHA256()
         hasher.update(header)
         hasher.update(payload.hexBytes)
@@ -239,7 +253,7 @@ package enum FoldCheckpoint {
 
     /// The hash of the stamped line, recomputed from its bytes, when the line of the log that ends at the stamp's
     /// size has the stamp's seq and that hash (and its data its `dataHash`); nil otherwise.
-    static func verifiedStamp(_ stamp: LogHead, in log: String) -> SHA256.Digest? {
+    package static func verifiedStamp(_ stamp: LogHead, in log: String) -> SHA256.Digest? {
         if stamp.seq == 0 { return stamp.size == 0 ? .zero : nil }
         guard let line = try? LedgerFile(path: log).line(endingAt: stamp.size) else { return nil }
         var scanner = LineScanner()

@@ -82,6 +82,26 @@ public enum ProjectionFiles {
         }
     }
 
+    /// `write` where `appendBlock` writes a whole block of positions' rows straight to both files' bytes (the
+    /// JSON's first row as a document's first: `RowWriter.appendJSONRow` at index 0) and returns how many rows it
+    /// wrote: for a caller that copies some positions' rows from elsewhere (a rebuild, from its last output).
+    public static func write(
+        _ directory: String, _ name: String, count: Int, columns: [String],
+        block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors,
+        appendBlock:
+            @Sendable (_ positions: Range<Int>, _ json: inout [UInt8], _ csv: inout [UInt8])
+            -> Int
+    ) throws {
+        _ = try write(
+            directory, name, columns: columns, count: count, block: block, threads: threads
+        ) { positions in
+            var part = Part(rows: 0)
+            part.rows = appendBlock(positions, &part.json, &part.csv)
+            return part
+        }
+    }
+
     /// A block's bytes for each file, how many rows they hold, and what the caller keeps of them.
     struct Part: Sendable {
         var json: [UInt8] = []

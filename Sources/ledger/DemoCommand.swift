@@ -66,15 +66,17 @@ enum DemoCommand {
             return .refused
         }
         let dashboard = "\(out)/dashboard"
-        Console.progress("demo: reading the log back", stage: true)
-        let fold = try FoldCheckpoint.fold(
-            log: log, window: EventWindow(), scope: FoldCheckpoint.everything, fromScratch: false,
-            progress: { Console.progress("demo: reading the log back: line \($0)") }
-        ).fold
-        ProcessExit.keep(fold)
         Console.progress("demo: writing the dashboard", stage: true)
         let summary = try RebuildWriter.write(
-            fold: fold, path: log, window: EventWindow(), asOf: today, to: dashboard)
+            log: log, window: EventWindow(), asOf: today, fromScratch: false, to: dashboard
+        ) { head in
+            Console.progress("demo: reading the log back", stage: true)
+            let result = try FoldCheckpoint.foldCovering(
+                log: log, window: EventWindow(), scope: FoldCheckpoint.everything,
+                fromScratch: false, head: head)
+            ProcessExit.keep(result.fold)
+            return (result.fold, result.leftOut)
+        }
         Console.endProgress()
         // Known to `ledger redact`, which refreshes every dashboard of the log (the demo's too).
         RebuildFolders.remember(dashboard, for: log)

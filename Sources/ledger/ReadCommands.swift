@@ -74,9 +74,15 @@ enum ReadCommands {
         usage: ledger rebuild --out DIR [--as-of DATE] [--known-at DATETIME] [--from-scratch] [--log PATH]
 
         Writes families, caseload (+ caseload-teams), due, pbr and monthly as DIR/NAME.json and DIR/NAME.csv,
-        and the HTML dashboard: DIR/index.html and DIR/families/REF.html. Files are owner-only. The projections
-        come from the same fold (and checkpoint) as the read commands, so their files hold the same bytes as
-        `ledger NAME --format json|csv`.
+        and the HTML dashboard: DIR/index.html, DIR/style.css and DIR/families/REF.html. Files are owner-only.
+        The projections come from the same fold (and checkpoint) as the read commands, so their files hold the
+        same bytes as `ledger NAME --format json|csv`.
+
+        Only what changed since the folder's last rebuild is written: DIR/.rebuild-plan records what each page was
+        made from (its family's last seq; the date, for a page that depends on it). A family's page is written
+        again when its family has new events or was redacted, or, for an open family or one with work still
+        falling due, when the date moves; the projections and DIR/index.html when the log or the date moved.
+        The output is the same as a rebuild into a new folder. --from-scratch trusts no checkpoint, index or plan.
         """
 
     /// The options every read command takes; each command names its own filters besides (`Query.init`), so a
@@ -138,6 +144,18 @@ enum ReadCommands {
                 progress: { Console.progress("\(stage): line \($0)") })
             Console.endProgress()
             return result
+        }
+
+        /// The fold of everything up to `head`, for a rebuild (`RebuildWriter.Folding`), kept until the process
+        /// exits.
+        func foldCovering(_ head: LogHead) throws -> (fold: LedgerFold, leftOut: Bool) {
+            let result = try FoldCheckpoint.foldCovering(
+                log: path, window: window, scope: FoldCheckpoint.everything,
+                fromScratch: arguments.flags.contains("from-scratch"), head: head,
+                progress: { Console.progress("reading: line \($0)") })
+            Console.endProgress()
+            ProcessExit.keep(result.fold)
+            return (result.fold, result.leftOut)
         }
 
         func reports(_ scope: FoldCheckpoint.Scope = FoldCheckpoint.everything) throws -> Reports {
@@ -519,18 +537,16 @@ enum ReadCommands {
         try AccessAudit.begin(
             command: "rebuild", family: nil, arguments: query.arguments, log: query.path)
         RebuildWriter.favourMemory()
-        Console.progress("rebuild: reading the log", stage: true)
-        let fold = try query.fold(FoldCheckpoint.everything, stage: "rebuild: reading the log").fold
-        ProcessExit.keep(fold)
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
         Console.progress("rebuild: writing the projections and the pages into \(out)", stage: true)
         let summary = try RebuildWriter.write(
-            fold: fold, path: query.path, window: query.window, asOf: query.asOf, to: out)
+            log: query.path, window: query.window, asOf: query.asOf,
+            fromScratch: query.arguments.flags.contains("from-scratch"), to: out,
+            fold: query.foldCovering)
         Console.endProgress()
         RebuildFolders.remember(out, for: query.path)
-        Console.errLine(
-            "rebuilt \(summary.families) families, \(summary.obligations) obligations into \(out)")
+        Console.errLine(summary.report(into: out))
         Console.out("\(out)/index.html\n")
         return .done
     }

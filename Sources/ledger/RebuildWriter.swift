@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import CAllocator
 import EventLog
 import LedgerCore
@@ -5,17 +8,38 @@ import LedgerEngine
 import LedgerQueries
 import Projections
 
-/// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log.
+/// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log,
+/// writing only what changed since the folder's last rebuild.
 ///
-/// The fold comes from the projection checkpoint when it holds (as every read command's does). The projections
-/// are streamed to their files a row at a time, each file put in place whole. The family pages need each
-/// family's whole timeline: one cheap pass finds where each family's last line is, then the log is read once
-/// more, by family on every core, and a family's page is written as soon as its last line has been read, so
-/// memory holds the timelines of the families in progress at that point of the log, not the whole log.
+/// The folder keeps a plan of what it was made from (`RebuildPlan`). When the log's head, the as-of date and
+/// the window are those of the plan and every file is still the one written, nothing is read or written. Else
+/// the fold comes from the projection checkpoint when it holds (as every read command's does); the projections
+/// and the front page are written again when the log or the date moved; and a family's page is written again only
+/// when what it is made from changed: its family's last seq (an event of it, or a redaction), the date, once it
+/// reaches the next day that changes the page (`Reports.nextChange`: work falling due or overdue), or what every page reads
+/// (`Dashboard.sharedInputs`, the build, a window that leaves events out). Only those families' lines are read,
+/// found by the index beside the log (`FamilyLinesFile`). Every file is put in place whole.
 enum RebuildWriter {
     struct Summary {
         var families: Int
         var obligations: Int
+        /// Family pages written, and left as they were.
+        var pagesWritten = 0
+        var pagesKept = 0
+        /// Whether the projection files and the front page were written (or left as they were).
+        var projectionsWritten = false
+        /// Nothing was read or written: the folder holds what this rebuild would write.
+        var unchanged = false
+
+        /// The rebuild's report, for standard error.
+        func report(into directory: String) -> String {
+            if unchanged {
+                return
+                    "rebuilt \(families) families, \(obligations) obligations into \(directory): nothing changed since the last rebuild, no file written"
+            }
+            return
+                "rebuilt \(families) families, \(obligations) obligations into \(directory): \(pagesWritten) family pages written, \(pagesKept) left as they were; the projections and the front page \(projectionsWritten ? "written" : "left as they were")"
+        }
     }
 
     /// Sets the process up for a rebuild, which holds the most at once of any command, before it reads anything
@@ -45,14 +69,18 @@ enum RebuildWriter {
         _ = callocator_tune(256 << 10, Int32(clamping: ParallelLineReader.processors))
     }
 
-    /// Writes everything into `directory`, holding the folder's lock: a second rebuild into the same folder waits
-    /// for this one (and says so) rather than both writing the same temporary files and spares at once, which
-    /// failed one of them half-way ("rename failed on site/families.json") and left every page stale.
+    /// The fold of the log up to a head, and whether the window left out any event before it
+    /// (`FoldCheckpoint.foldCovering`).
+    typealias Folding = (LogHead) throws -> (fold: LedgerFold, leftOut: Bool)
+
+    /// Writes everything into `directory` that is not there already, holding the folder's lock: a second rebuild
+    /// into the same folder waits for this one (and says so) rather than both writing the same temporary files at
+    /// once, which failed one of them half-way ("rename failed on site/families.json") and left every page stale.
+    /// `fold` is called only when something is to be written. `fromScratch` trusts no plan and no index.
     static func write(
-        fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String
-    ) throws
-        -> Summary
-    {
+        log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
+        to directory: String, fold: Folding
+    ) throws -> Summary {
         try FileOutput.makeDirectory(directory)
         return try FileOutput.withDirectoryLock(
             directory,
@@ -60,64 +88,353 @@ enum RebuildWriter {
                 Console.errLine("rebuild: waiting for another rebuild into \(directory) to finish")
             }
         ) {
-            try writeLocked(fold: fold, path: path, window: window, asOf: asOf, to: directory)
+            try writeLocked(
+                log: log, window: window, asOf: asOf, fromScratch: fromScratch, to: directory,
+                fold: fold)
         }
     }
 
+    /// The files of a folder besides the family pages, by name.
+    static let projectionNames = [
+        "families", "pbr", "caseload", "caseload-teams", "due", "monthly",
+    ]
+    static var otherFiles: [String] {
+        projectionNames.flatMap { ["\($0).json", "\($0).csv"] } + [
+            "index.html", Dashboard.styleSheetName,
+        ]
+    }
+
+    /// The last rebuild's plan, when this build made it from this log (the log still holds the line it was made
+    /// to); nil otherwise.
+    static func usablePlan(in directory: String, log: String, head: LogHead) -> RebuildPlan? {
+        guard let plan = RebuildPlan.load(from: directory) else { return nil }
+        guard plan.build == RebuildPlan.build else {
+            RebuildPlan.trace("not used: made by another build, or before the machine last started")
+            return nil
+        }
+        guard plan.stamp.size <= head.size, FoldCheckpoint.verifiedStamp(plan.stamp, in: log) != nil
+        else {
+            RebuildPlan.trace("not used: the log does not hold seq \(plan.stamp.seq) as it states")
+            return nil
+        }
+        return plan
+    }
+
+    /// Whether every file the plan names is still the one it wrote, and the folder holds no page it does not
+    /// name.
+    static func untouched(_ plan: RebuildPlan, in directory: String) -> Bool {
+        for name in otherFiles where FileIdentity(path: "\(directory)/\(name)") != plan.files[name]
+        {
+            return false
+        }
+        let pages = directory + "/families"
+        for (ref, entry) in zip(plan.refs, plan.entries)
+        where FileIdentity(path: "\(pages)/\(HTML.familyPageName(ref))") != entry.page {
+            return false
+        }
+        return FileOutput.fileNames(in: pages, endingWith: ".html").count == plan.entries.count
+    }
+
     private static func writeLocked(
-        fold: LedgerFold, path: String, window: EventWindow, asOf: CivilDate, to directory: String
-    )
-        throws -> Summary
-    {
+        log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
+        to directory: String, fold folding: Folding
+    ) throws -> Summary {
+        var phases = RebuildPhases()
+        let head = try LedgerFile(path: log).readHead().head
+        var previous = fromScratch ? nil : usablePlan(in: directory, log: log, head: head)
+        let windowText = RebuildPlan.windowText(window)
+        // The same log, date and window as the last rebuild: the folder already holds what this one would write.
+        let sameInputs =
+            previous.map {
+                $0.stamp == head && $0.asOf == asOf && $0.window == windowText
+            } ?? false
+        if let previous, sameInputs, untouched(previous, in: directory) {
+            return Summary(
+                families: previous.families, obligations: previous.obligations,
+                pagesKept: previous.entries.count, unchanged: true)
+        }
+        phases.done("plan read and checked")
+        // The plan is let go of while the fold is restored, which holds the most of any step (on a million
+        // events, 12 MiB less at the peak), and read again after.
+        let planned = previous != nil
+        previous = nil
+        let (fold, leftOut) = try folding(head)
+        if planned { previous = usablePlan(in: directory, log: log, head: head) }
+        phases.done("fold")
         let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory + "/families")
-        let spares = directory + "/" + FamilyPages.spareDirectory
-        try FileOutput.makeDirectory(spares)
+        try FileOutput.makeDirectory(directory + "/" + FamilyPages.spareDirectory)
+        let sorted = reports.sortedFamilies
+        // The obligations are made from the fold where they are needed (the due file, each family's page), never
+        // all held at once. First, on every core, what the rest needs to know of all of them, and the next day
+        // the date changes what is shown of each family.
+        let tally = ObligationTally.of(sorted, reports: reports)
+        var plan = RebuildPlan(
+            build: RebuildPlan.build, stamp: head, asOf: asOf, window: windowText,
+            windowLeftOut: leftOut, shared: Dashboard.sharedInputs(of: fold, asOf: asOf),
+            families: fold.families.count, obligations: tally.count)
+        var summary = Summary(families: plan.families, obligations: plan.obligations)
+        phases.done("obligations tallied")
+        // The families' last seqs, from the index of their lines (let go of until the pages are written: the
+        // front page, which comes first, holds the most at once).
+        var lastSeqs = Array(repeating: 0, count: sorted.count)
+        do {
+            let lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch)
+            for (position, family) in sorted.enumerated() {
+                lastSeqs[position] = lines.lastSeq(ofFamily: family.ref) ?? 0
+            }
+        }
+        phases.done("family lines index")
 
+        // What the last rebuild made of each family still holds when it was made from the same family (its last
+        // seq), the same shared inputs and window, for an as-of date before the date next changes it. By position:
+        // the family's index in the last plan (-1: none), and whether what it made still holds.
+        let sharedHolds =
+            previous.map {
+                $0.shared == plan.shared && $0.windowLeftOut == leftOut
+                    && (!leftOut || $0.window == windowText)
+            } ?? false
+        let before =
+            previous?.positions(of: sorted.map(\.ref))
+            ?? Array(repeating: -1, count: sorted.count)
+        var held = Array(repeating: false, count: sorted.count)
+        for position in sorted.indices {
+            guard sharedHolds, let previous, before[position] >= 0 else { continue }
+            let entry = previous.entries[Int(before[position])]
+            held[position] =
+                entry.lastSeq == lastSeqs[position] && entry.madeOn <= asOf
+                && entry.pbr != PbRCells.uncarried
+                && (entry.changes.map { asOf < $0 } ?? true)
+                && entry.changes == tally.changes[position]
+        }
+        /// The last plan's entry of the family at `position`, when what it made still holds.
+        func heldEntry(_ position: Int) -> RebuildPlan.Family? {
+            guard held[position], let previous else { return nil }
+            return previous.entries[Int(before[position])]
+        }
+
+        // The projections and the front page read every family and the date: left as they are when the last
+        // rebuild was made from the same log, date and window and they are still the files it wrote; else
+        // written again, each family's rows copied from the last output where they still hold.
+        var rows: ProjectionRows
+        if let previous, sameInputs, !held.contains(false),
+            otherFiles.allSatisfy({
+                $0 == Dashboard.styleSheetName
+                    || FileIdentity(path: "\(directory)/\($0)") == previous.files[$0]
+            })
+        {
+            plan.files = previous.files.filter { $0.key != Dashboard.styleSheetName }
+            plan.columns = previous.columns
+            rows = ProjectionRows(
+                segments: sorted.indices.map { heldEntry($0)?.segments ?? RebuildPlan.Segments() },
+                pbr: sorted.indices.map { heldEntry($0)?.pbr ?? 0 })
+        } else {
+            rows = try writeProjections(
+                reports: reports, sorted: sorted, tally: tally, held: held, before: before,
+                previous: previous, to: directory, phases: &phases)
+            for name in otherFiles where name != Dashboard.styleSheetName {
+                plan.files[name] = try identity(of: "\(directory)/\(name)")
+            }
+            plan.columns = rows.columns
+            summary.projectionsWritten = true
+        }
+        phases.done("projections and front page")
+        let sheet = "\(directory)/\(Dashboard.styleSheetName)"
+        if FileIdentity(path: sheet) != previous?.files[Dashboard.styleSheetName]
+            || FileOutput.read(sheet) != Dashboard.styleSheet
+        {
+            try FileOutput.writeAtomically(Dashboard.styleSheet, to: sheet)
+        }
+        plan.files[Dashboard.styleSheetName] = try identity(of: sheet)
+
+        // The family pages: those whose family, shared inputs or date changed since the last rebuild, and any no
+        // longer the file it wrote.
+        let folder = directory + "/families"
+        var written: [Int] = []
+        var made: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
+        // A page written again for a new date alone (its family's events and the shared inputs the same, the file
+        // the one the last rebuild wrote) takes its timeline from the page it replaces.
+        var timelines: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
+        for (position, family) in sorted.enumerated() {
+            let name = HTML.familyPageName(family.ref)
+            if let entry = heldEntry(position),
+                FileIdentity(path: "\(folder)/\(name)") == entry.page
+            {
+                made[position] = FamilyPages.Made(
+                    file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
+                summary.pagesKept += 1
+                continue
+            }
+            written.append(position)
+            if sharedHolds, let previous, before[position] >= 0 {
+                let entry = previous.entries[Int(before[position])]
+                if entry.lastSeq == lastSeqs[position],
+                    FileIdentity(path: "\(folder)/\(name)") == entry.page
+                {
+                    timelines[position] = FamilyPages.Made(
+                        file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
+                }
+            }
+        }
+        let lines =
+            written.isEmpty
+            ? FamilyLineIndex()
+            : try FamilyLinesFile.index(log: log, head: head, fromScratch: false)
+        phases.done("pages chosen")
+        let pages = FamilyPages(
+            directory: folder, spares: directory + "/" + FamilyPages.spareDirectory,
+            reports: reports, policy: fold.policy(on: asOf),
+            workerNames: fold.workers.mapValues(\.name), window: window)
+        for (position, page) in try pages.write(
+            sorted, positions: written, changes: tally.changes, timelines: timelines, log: log,
+            head: head, lines: lines)
+        {
+            made[position] = page
+        }
+        summary.pagesWritten = written.count
+        phases.done(
+            "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before"
+        )
+        plan.refs.reserveCapacity(sorted.count)
+        plan.entries.reserveCapacity(sorted.count)
+        for (position, family) in sorted.enumerated() {
+            guard let page = made[position] else {
+                throw RebuildError(message: "the page of \(family.ref) was not written")
+            }
+            plan.refs.append(family.ref)
+            plan.entries.append(
+                RebuildPlan.Family(
+                    lastSeq: lastSeqs[position], changes: tally.changes[position],
+                    madeOn: heldEntry(position)?.madeOn ?? asOf, page: page.file,
+                    madeTo: page.madeTo, timelineStart: Int32(clamping: page.timeline.lowerBound),
+                    timelineLength: Int32(clamping: page.timeline.count),
+                    segments: rows.segments[position], pbr: rows.pbr[position]))
+        }
+        // Spares no page of this rebuild has, and every spare when the last plan was not used (an older build's
+        // spares held each page's version before, whatever had changed in it).
+        let names = Set(sorted.lazy.map { HTML.familyPageName($0.ref) })
+        pages.removeStalePages(keeping: planned ? names : [], pages: names)
+        try plan.save(in: directory)
+        phases.done("stale pages removed, plan kept")
+        return summary
+    }
+
+    /// The identity of a file just written.
+    static func identity(of path: String) throws -> FileIdentity {
+        guard let identity = FileIdentity(path: path) else {
+            throw RebuildError(message: "\(path) is not there after it was written")
+        }
+        return identity
+    }
+
+    /// Where each family's rows are in the projection files, and the PbR cells the front page counts, by family
+    /// (in ref order), and a digest of each CSV's columns.
+    struct ProjectionRows {
+        var segments: [RebuildPlan.Segments]
+        /// `PbRCells`.
+        var pbr: [UInt8]
+        var columns: [String: String] = [:]
+    }
+
+    /// Writes the projection files and the front page; each family's rows in the families, PbR and due files are
+    /// copied from the last output where what the last rebuild made of the family still holds (`held`; `before`
+    /// gives its index in the last plan) and the file is still the one it wrote, and made anew otherwise.
+    private static func writeProjections(
+        reports: Reports, sorted: [FamilyState], tally: ObligationTally, held: [Bool],
+        before: [Int32], previous: RebuildPlan?, to directory: String,
+        phases: inout RebuildPhases
+    ) throws -> ProjectionRows {
+        let fold = reports.fold
+        let asOf = reports.asOf
+        let count = sorted.count
+        var result = ProjectionRows(
+            segments: Array(repeating: RebuildPlan.Segments(), count: count),
+            pbr: Array(repeating: 0, count: count))
+        var copied = 0
+        /// Writes one projection of rows by family, copying what holds; `render` writes a family's rows (its
+        /// JSON rows from `index`, as `RowWriter.appendJSONRow` does) and returns how many.
+        func write(
+            _ name: String, columns: [String], block: Int,
+            render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+        ) throws {
+            defer { phases.done("\(name).json, .csv, \(copied) families' rows copied") }
+            let digest = RebuildPlan.digest(columns: columns)
+            result.columns["\(name).csv"] = digest
+            let copier =
+                previous.flatMap {
+                    RowCopier(
+                        name: name, in: directory, previous: $0, columnsDigest: digest,
+                        held: held, before: before)
+                }
+            let lengths = SegmentLengths(count: count)
+            try ProjectionFiles.write(
+                directory, name, count: count, columns: columns, block: block
+            ) { positions, json, csv in
+                copier?.copy(positions, lengths: lengths, json: &json, csv: &csv, render: render)
+                    ?? RowCopier.render(
+                        positions, lengths: lengths, json: &json, csv: &csv, render: render)
+            }
+            let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json") ?? 0
+            copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
+            for position in 0..<count {
+                result.segments[position][offset] = lengths.json[position]
+                result.segments[position][offset + 1] = lengths.csv[position]
+            }
+        }
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
         // columns are known without making the rows first.
-        let sorted = reports.sortedFamilies
         let policy = fold.policy(on: asOf)
-        let familyColumns = Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
-        try ProjectionFiles.write(
-            directory, "families", count: sorted.count, columns: familyColumns
-        ) { reports.familyRow(sorted[$0]) }
+        try write(
+            "families", columns: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
+            block: RowBlocks.block
+        ) { position, index, json, csv in
+            guard let row = reports.familyRow(sorted[position]) else { return 0 }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
+            RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
+            return 1
+        }
         // The front page counts the families attached or with a claim to make: of those rows, the two cells it
-        // counts are kept.
-        let pbrColumns = Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
-        let pbrCounted = try ProjectionFiles.write(
-            directory, "pbr", count: sorted.count, columns: pbrColumns,
-            keep: { row in
-                guard
-                    row["attached"]?.boolValue == true
-                        || row["claimable"]?.arrayValue?.isEmpty == false
-                else { return nil }
-                return JSONObject([
-                    JSONMember("attached", row["attached"] ?? .null),
-                    JSONMember("claimable", row["claimable"] ?? .null),
-                ])
+        // counts are kept (or, for a row copied, taken from the plan).
+        let kept = KeptCells(count: count)
+        for position in 0..<count where held[position] {
+            kept.cells[position] = previous?.entries[Int(before[position])].pbr ?? 0
+        }
+        try write(
+            "pbr", columns: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted),
+            block: RowBlocks.block
+        ) { position, index, json, csv in
+            guard let row = reports.pbrRow(sorted[position], policy: policy) else {
+                kept.cells[position] = 0
+                return 0
             }
-        ) { reports.pbrRow(sorted[$0], policy: policy) }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
+            RowWriter.appendCSV(row, columns: Reports.pbrColumns, into: &csv)
+            kept.keep(
+                row["attached"]?.boolValue == true
+                    || row["claimable"]?.arrayValue?.isEmpty == false
+                    ? JSONObject([
+                        JSONMember("attached", row["attached"] ?? .null),
+                        JSONMember("claimable", row["claimable"] ?? .null),
+                    ]) : nil, at: position)
+            return 1
+        }
+        result.pbr = Array(kept.cells)
+        let pbrCounted = kept.counted
         let caseload = reports.caseload()
         try ProjectionFiles.write(directory, "caseload", caseload.workers)
         try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
-        // The obligations are made from the fold where they are needed (the due file, each family's page), never
-        // all held at once. First, on every core, what the rest needs to know of all of them.
-        let tally = ObligationTally.of(sorted, reports: reports)
-        // The longest projection: each family's obligations, a block of families at a time, each row written
-        // straight to the files' bytes.
+        phases.done("caseload")
+        // The longest projection: each family's obligations, each row written straight to the files' bytes.
         let detail = tally.detail
-        try ProjectionFiles.write(
-            directory, "due", count: sorted.count,
-            columns: Reports.obligationColumns(detail: detail), block: 64,
-            append: { position, json, index, csv in
-                let obligations = reports.obligations(of: sorted[position])
-                for (offset, obligation) in obligations.enumerated() {
-                    reports.appendDueJSON(obligation, index: index + offset, into: &json)
-                    reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
-                }
-                return obligations.count
-            })
+        try write("due", columns: Reports.obligationColumns(detail: detail), block: 64) {
+            position, index, json, csv in
+            let obligations = reports.obligations(of: sorted[position])
+            for (offset, obligation) in obligations.enumerated() {
+                reports.appendDueJSON(obligation, index: index + offset, into: &json)
+                reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
+            }
+            return obligations.count
+        }
         // Every month from the first referral to the as-of month, from one walk of the episodes.
         var starts: [CivilDate] = []
         let firstDate =
@@ -129,6 +446,7 @@ enum RebuildWriter {
         }
         let months = reports.monthly(months: starts, timeliness: tally.timeliness)
         try ProjectionFiles.write(directory, "monthly", months)
+        phases.done("monthly")
         let thisMonth =
             starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
             ? months[months.count - 1]
@@ -140,32 +458,228 @@ enum RebuildWriter {
                 monthly: thisMonth,
                 policyName: policyName),
             to: "\(directory)/index.html")
+        return result
+    }
+}
 
-        let pages = FamilyPages(
-            directory: directory + "/families", spares: spares, reports: reports, policy: policy,
-            lastLines: try EventScanner.lastLines(path: path))
-        try pages.write(path: path, window: window, workerNames: fold.workers.mapValues(\.name))
-        return Summary(families: fold.families.count, obligations: tally.count)
+/// Each family's rows' lengths in one projection's JSON (as a document's first) and CSV, filled in by the blocks
+/// that write them (each position by one block).
+final class SegmentLengths: @unchecked Sendable {
+    let json: UnsafeMutableBufferPointer<Int>
+    let csv: UnsafeMutableBufferPointer<Int>
+    /// Whether each family's rows were copied from the last output.
+    let copied: UnsafeMutableBufferPointer<Bool>
+
+    init(count: Int) {
+        json = .allocate(capacity: count)
+        json.initialize(repeating: 0)
+        csv = .allocate(capacity: count)
+        csv.initialize(repeating: 0)
+        copied = .allocate(capacity: count)
+        copied.initialize(repeating: false)
+    }
+
+    deinit {
+        json.deallocate()
+        csv.deallocate()
+        copied.deallocate()
+    }
+}
+
+/// The PbR cells the front page counts (`PbRCells`), by family, filled in by the blocks that write the PbR rows
+/// (each position by one block).
+final class KeptCells: @unchecked Sendable {
+    let cells: UnsafeMutableBufferPointer<UInt8>
+    /// The cells themselves where their byte cannot carry them (`PbRCells.uncarried`).
+    let uncarried: UnsafeMutableBufferPointer<JSONObject?>
+
+    init(count: Int) {
+        cells = .allocate(capacity: count)
+        cells.initialize(repeating: 0)
+        uncarried = .allocate(capacity: count)
+        uncarried.initialize(repeating: nil)
+    }
+
+    deinit {
+        cells.deallocate()
+        uncarried.deinitialize()
+        uncarried.deallocate()
+    }
+
+    /// Records a row's counted cells (nil: not counted) at `position`.
+    func keep(_ counted: JSONObject?, at position: Int) {
+        let code = PbRCells.code(counted)
+        cells[position] = code
+        if code == PbRCells.uncarried { uncarried[position] = counted }
+    }
+
+    /// The counted cells, in order.
+    var counted: [JSONObject] {
+        cells.indices.compactMap {
+            cells[$0] == PbRCells.uncarried ? uncarried[$0] : PbRCells.cells(cells[$0])
+        }
+    }
+}
+
+/// Copies families' rows of one projection (its JSON and CSV) from the last output, where they lie in the files
+/// the last rebuild wrote: found by the lengths its plan gives each family's rows, in family order, and used only
+/// while both files are still the ones it wrote, their columns the same, and the lengths add up to the files'
+/// sizes.
+struct RowCopier: Sendable {
+    /// Where one family's rows are in the old files.
+    struct Place: Sendable {
+        var json: Range<Int>
+        var csv: Range<Int>
+    }
+
+    let jsonFile: ScatteredLineReader
+    let csvFile: ScatteredLineReader
+    /// By position in this rebuild's families; nil where the rows are to be made anew.
+    let places: [Place?]
+
+    init?(
+        name: String, in directory: String, previous: RebuildPlan, columnsDigest: String,
+        held: [Bool], before: [Int32]
+    ) {
+        let jsonPath = "\(directory)/\(name).json"
+        let csvPath = "\(directory)/\(name).csv"
+        guard previous.columns["\(name).csv"] == columnsDigest,
+            let jsonIdentity = previous.files["\(name).json"],
+            let csvIdentity = previous.files["\(name).csv"],
+            FileIdentity(path: jsonPath) == jsonIdentity,
+            FileIdentity(path: csvPath) == csvIdentity,
+            let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json"),
+            let json = try? ScatteredLineReader(path: jsonPath),
+            let csv = try? ScatteredLineReader(path: csvPath),
+            json.size == jsonIdentity.size, csv.size == csvIdentity.size,
+            let headerLength = Self.headerLength(of: csv)
+        else { return nil }
+        // The old files' layout: "[" and each family's JSON rows, joined by ",", then the end; the CSV's header and
+        // each family's lines. By the family's index in the last plan.
+        var jsonAt = 1
+        var csvAt = headerLength
+        var first = true
+        var old: [Place] = []
+        old.reserveCapacity(previous.entries.count)
+        for entry in previous.entries {
+            let jsonLength = entry.segments[offset]
+            let csvLength = entry.segments[offset + 1]
+            if jsonLength > 0 {
+                if !first { jsonAt += 1 }
+                first = false
+            }
+            old.append(
+                Place(json: jsonAt..<(jsonAt + jsonLength), csv: csvAt..<(csvAt + csvLength)))
+            jsonAt += jsonLength
+            csvAt += csvLength
+        }
+        guard jsonAt + RowWriter.jsonEnd.count == json.size, csvAt == csv.size else { return nil }
+        jsonFile = json
+        csvFile = csv
+        places = held.indices.map { held[$0] ? old[Int(before[$0])] : nil }
+    }
+
+    /// The length of a CSV's header line (up to and with its CRLF), read from the file.
+    private static func headerLength(of csv: ScatteredLineReader) -> Int? {
+        guard csv.size > 0 else { return 0 }
+        guard let start = try? csv.bytes(at: 0, count: min(csv.size, 1 << 16)),
+            let end = start.firstIndex(of: 0x0A)
+        else { return nil }
+        return end + 1
+    }
+
+    /// Writes the rows of `positions`: copied where they hold, made by `render` where not; records each
+    /// position's lengths and returns how many rows it wrote (a copied family's rows count as one).
+    func copy(
+        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) -> Int {
+        // The block's copied rows lie together in the old files (families in the same order): each file read once
+        // from the first to the last, unless they are spread out.
+        let copied = positions.compactMap { places[$0] }
+        let jsonSpan = Self.span(copied.map(\.json))
+        let csvSpan = Self.span(copied.map(\.csv))
+        let jsonBytes = jsonSpan.flatMap { try? jsonFile.bytes(at: $0.lowerBound, count: $0.count) }
+        let csvBytes = csvSpan.flatMap { try? csvFile.bytes(at: $0.lowerBound, count: $0.count) }
+        var rows = 0
+        for position in positions {
+            let jsonBefore = json.count
+            let csvBefore = csv.count
+            let separated = rows > 0
+            if let place = places[position], let jsonSpan, let jsonBytes, let csvSpan,
+                let csvBytes
+            {
+                if !place.json.isEmpty {
+                    if separated { json.append(UInt8(ascii: ",")) }
+                    json.append(
+                        contentsOf: jsonBytes[
+                            (place.json.lowerBound - jsonSpan.lowerBound)..<(place.json.upperBound
+                                - jsonSpan.lowerBound)])
+                    rows += 1
+                }
+                csv.append(
+                    contentsOf: csvBytes[
+                        (place.csv.lowerBound - csvSpan.lowerBound)..<(place.csv.upperBound
+                            - csvSpan.lowerBound)])
+                lengths.copied[position] = true
+            } else {
+                rows += render(position, rows, &json, &csv)
+            }
+            let written = json.count - jsonBefore
+            lengths.json[position] = written > 0 && separated ? written - 1 : written
+            lengths.csv[position] = csv.count - csvBefore
+        }
+        return rows
+    }
+
+    /// `copy` with nothing to copy.
+    static func render(
+        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) -> Int {
+        var rows = 0
+        for position in positions {
+            let jsonBefore = json.count
+            let csvBefore = csv.count
+            let separated = rows > 0
+            rows += render(position, rows, &json, &csv)
+            let written = json.count - jsonBefore
+            lengths.json[position] = written > 0 && separated ? written - 1 : written
+            lengths.csv[position] = csv.count - csvBefore
+        }
+        return rows
+    }
+
+    /// The span from the first range's start to the last's end; nil when there are none.
+    private static func span(_ ranges: [Range<Int>]) -> Range<Int>? {
+        guard let first = ranges.first?.lowerBound, let last = ranges.last?.upperBound,
+            last >= first
+        else { return nil }
+        return first..<last
     }
 }
 
 /// What a rebuild needs to know of all the obligations before writing them: how many, whether any has a detail
 /// (the due file's last column), those the front page lists (overdue, or due soon: open and due within a week or past
 /// a warning point, in the order
-/// of the due rows), and every month's timeliness.
+/// of the due rows), every month's timeliness, and by family (in the order given) the next day the date changes
+/// what is shown of it (`Reports.nextChange`).
 struct ObligationTally: Sendable {
     var count = 0
     var detail = false
     var listed: [Obligation] = []
     var timeliness = Reports.Timeliness()
+    var changes: [CivilDate?] = []
 
     /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
     static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
         let asOf = reports.asOf
         let parts = ParallelMap.map(ranges: families.count, size: 256) { range in
             var tally = ObligationTally()
+            tally.changes.reserveCapacity(range.count)
             for family in families[range] {
-                for obligation in reports.obligations(of: family) {
+                let obligations = reports.obligations(of: family)
+                for obligation in obligations {
                     tally.count += 1
                     tally.detail = tally.detail || obligation.detail != nil
                     let status = obligation.status(asOf: asOf)
@@ -174,129 +688,271 @@ struct ObligationTally: Sendable {
                     }
                     tally.timeliness.count(obligation, asOf: asOf)
                 }
+                tally.changes.append(reports.nextChange(family, obligations: obligations))
             }
             return tally
         }
         var tally = ObligationTally()
+        tally.changes.reserveCapacity(families.count)
         for part in parts {
             tally.count += part.count
             tally.detail = tally.detail || part.detail
             tally.listed += part.listed
             tally.timeliness.merge(part.timeliness)
+            tally.changes += part.changes
         }
         return tally
     }
 }
 
-/// The dashboard's family pages, written as the log is read by family (see `RebuildWriter`). Each page is put in
-/// place whole (a reader never sees half a page) but not synced one by one: tens of thousands of `fsync`s would
-/// cost more than the rest of the rebuild, and a page lost to a crash is written again by the next rebuild. The
-/// projection files and `index.html` are synced.
+/// The dashboard's family pages, each made from its family's state in the fold and its timeline, read from the
+/// family's own lines of the log (found by `FamilyLineIndex`), a block of families at a time on every core. Each
+/// page is put in place whole (a reader never sees half a page) but not synced one by one: tens of thousands of
+/// `fsync`s would cost more than the rest of the rebuild, and a plan made in another boot of the machine is not
+/// trusted (`RebuildPlan`), so a page a crash lost is written again. The projection files and `index.html` are
+/// synced.
 ///
-/// A page is written over its spare in `spareDirectory` (the page before, from the last rebuild) and exchanged
-/// with it (`FileOutput.writeIfChanged(_:to:spare:)`), rather than written to a new file renamed over it: a
-/// rebuild a day after the last, which changes every page, took 20-22 s on 1M events that way round, against
-/// 10-11 s now, the difference being the file system making and freeing 41k files.
+/// A page written again for the date alone (its family's events the same) is written over its spare in
+/// `spareDirectory` and exchanged with it in one atomic step (`FileOutput.writeIfChanged`), so that the spare
+/// holds the page as it was the day before, to be written over next time: replacing a page by a new file renamed
+/// over it makes one file and frees another, and on this machine's file system (ext4 without a journal, with
+/// `discard`) 5,000 pages took 4.7-5.4 s that way against 0.12-0.23 s by exchange. A spare then shows the same
+/// events as its page, a day's standing older. A page whose family changed (an event, a correction, a
+/// redaction) is written to a new file renamed over it, and its spare removed: no spare keeps what a page no
+/// longer shows.
 final class FamilyPages: Sendable {
-    /// Where the pages' spares are kept, in the rebuild's folder: the previous version of each page. Removing it is
-    /// harmless (the next rebuild makes the spares again).
+    /// Where the pages' spares are kept, in the rebuild's folder. Removing it is harmless.
     static let spareDirectory = ".previous-pages"
 
     let directory: String
     let spares: String
     let reports: Reports
     let policy: Policy?
-    let lastLines: [UInt64: Int]
+    let workerNames: [String: String]
+    let window: EventWindow
+    /// How many pages the last `write` wrote with the timeline of the page before.
+    nonisolated(unsafe) var keptTimelines = 0
 
     init(
         directory: String, spares: String, reports: Reports, policy: Policy?,
-        lastLines: [UInt64: Int]
+        workerNames: [String: String], window: EventWindow
     ) {
         self.directory = directory
         self.spares = spares
         self.reports = reports
         self.policy = policy
-        self.lastLines = lastLines
+        self.workerNames = workerNames
+        self.window = window
     }
 
-    var families: [String: FamilyState] { reports.fold.families }
-
-    /// One shard's work: the timelines in progress (as the rows of their pages' tables, written as each event is
-    /// read), the pages written, the first failure.
-    struct Shard: Sendable {
-        var book: TimelineBook
-        var rows: [String: [UInt8]] = [:]
-        var written: Set<String> = []
-        var failure: String?
+    /// A family's page as written: its file, the seq it names, and where its timeline's rows are in it.
+    struct Made: Sendable {
+        var file: FileIdentity
+        var madeTo: Int
+        var timeline: Range<Int>
     }
 
-    func write(path: String, window: EventWindow, workerNames: [String: String]) throws {
-        let shardCount = max(1, ParallelLineReader.processors)
-        let shards = Array(
-            repeating: Shard(book: TimelineBook(workerNames: workerNames)), count: shardCount)
-        // Two slices waiting rather than four: this pass holds the rows of every family in progress, and the
-        // rebuild's peak is here (5 MiB less, as fast).
-        let (done, _) = try EventScanner.foldByFamily(
-            path: path, window: window, states: shards, backlog: 2,
-            progress: { Console.progress("rebuild: line \($0)") }
-        ) { [self] shard, event in
-            // Only the family's own events, with the workers' names as the fold has them (as `timeline` shows).
-            guard event.route != 0, let (ref, entry) = shard.book.entry(for: event) else { return }
-            Dashboard.appendTimelineRow(entry, to: &shard.rows[ref, default: []])
-            guard lastLines[event.route] == event.offset else { return }
-            let timeline = shard.rows.removeValue(forKey: ref) ?? []
-            guard shard.failure == nil, let family = families[ref] else { return }
+    /// What became of one family's page.
+    enum Outcome: Sendable {
+        /// Written, with its timeline taken from the page before (or read from the log).
+        case written(Made, keptTimeline: Bool)
+        /// Its lines were not where the index says (a stale index): to be read again from a new one.
+        case stale
+        /// The log could not be read (a line whose bytes no longer match its hashes, say).
+        case unreadable(EventLogError)
+        case failed(String)
+    }
+
+    /// Writes the pages of `families` at `positions` (`changes` by position: the next day the date changes each),
+    /// reading their lines with `lines` (made again from the log, once, when it proves stale); returns each page's
+    /// file, by position.
+    func write(
+        _ families: [FamilyState], positions: [Int], changes: [CivilDate?],
+        timelines: [Made?], log: String, head: LogHead, lines given: FamilyLineIndex
+    ) throws -> [(position: Int, page: Made)] {
+        guard !positions.isEmpty else { return [] }
+        let reader = try ScatteredLineReader(path: log)
+        var lines = given
+        var pending = positions
+        var done: [(position: Int, page: Made)] = []
+        keptTimelines = 0
+        for attempt in 0..<2 {
+            let index = lines
+            let todo = pending
+            let outcomes = ParallelMap.map(ranges: todo.count, size: 16) { [self] range in
+                var book = TimelineBook(workerNames: workerNames)
+                return range.map { slot -> Outcome in
+                    let position = todo[slot]
+                    return page(
+                        families[position], changes: changes[position],
+                        timeline: timelines[position], lines: index, reader: reader, book: &book)
+                }
+            }.flatMap { $0 }
+            var stale: [Int] = []
+            for (slot, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .written(let page, let kept):
+                    done.append((pending[slot], page))
+                    if kept { keptTimelines += 1 }
+                case .stale: stale.append(pending[slot])
+                case .unreadable(let error): throw error
+                case .failed(let message): throw RebuildError(message: message)
+                }
+            }
+            if stale.isEmpty { break }
+            guard attempt == 0 else {
+                throw RebuildError(
+                    message:
+                        "the lines of family \(families[stale[0]].ref) are not where the log's own index says (run ledger verify)"
+                )
+            }
+            FamilyLinesFile.trace("stale: a family's lines were not where it says; made again")
+            lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: true)
+            pending = stale
+        }
+        return done
+    }
+
+    /// Writes one family's page, its timeline taken from the page it replaces (`timeline`) or read from its
+    /// lines.
+    private func page(
+        _ family: FamilyState, changes: CivilDate?, timeline old: Made?,
+        lines index: FamilyLineIndex,
+        reader: ScatteredLineReader, book: inout TimelineBook
+    ) -> Outcome {
+        let path = "\(directory)/\(HTML.familyPageName(family.ref))"
+        var rows: [UInt8] = []
+        var lastSeq: Int?
+        var kept = false
+        if let old, let before = Self.rows(of: path, in: old) {
+            rows = before
+            lastSeq = old.madeTo > 0 ? old.madeTo : nil
+            kept = true
+        } else {
+            let events: [StoredEvent]
             do {
-                try page(family, timeline: timeline)
-                shard.written.insert(ref)
+                guard let lines = index.lines(ofFamily: family.ref),
+                    let read = try EventScanner.events(of: lines, reader: reader, window: window)
+                else { return .stale }
+                events = read
+            } catch let error as EventLogError {
+                return .unreadable(error)
             } catch {
-                shard.failure = "\(error)"
+                return .failed("\(error)")
+            }
+            // Only the family's own events (another stream may share its route), with the workers' names as the
+            // fold has them (as `timeline` shows).
+            for event in events {
+                guard let (ref, entry) = book.entry(for: event), ref == family.ref else { continue }
+                Dashboard.appendTimelineRow(entry, to: &rows)
+                lastSeq = event.seq
             }
         }
-        Console.endProgress()
-        if let failure = done.lazy.compactMap(\.failure).first {
-            throw RebuildError(message: failure)
-        }
-        // Families whose last line the read did not reach (outside the window, or not in the shape the ledger
-        // writes): their pages from what was read.
-        var rows = done.map(\.rows)
-        for (ref, family) in families.sorted(by: { $0.key < $1.key })
-        where !done.contains(where: { $0.written.contains(ref) }) {
-            let shard = EventScanner.shard(ofFamily: ref, count: shardCount)
-            try page(family, timeline: rows[shard].removeValue(forKey: ref) ?? [])
-        }
-        removeStalePages()
-    }
-
-    /// Removes the pages (and spares) no family of this rebuild has: a family no longer in the log (its referral
-    /// voided), or a page named as an older build named pages, where one name could stand for two refs (`.a` and
-    /// `_.a` were both `_.a.html`). Left, such a page would show a family's old or another family's children to
-    /// anyone who had kept its address. Only `.html` files are removed, and only from the rebuild's own folders.
-    private func removeStalePages() {
-        let current = Set(families.keys.lazy.map(HTML.familyPageName))
-        for folder in [directory, spares] {
-            for name in FileOutput.fileNames(in: folder, endingWith: ".html")
-            where !current.contains(name) {
-                FileOutput.remove(folder + "/" + name)
-            }
-        }
-    }
-
-    /// Writes a family's page; `timeline` is its timeline table's rows.
-    private func page(_ family: FamilyState, timeline: [UInt8]) throws {
-        let bytes = Dashboard.familyPage(
+        let (bytes, timeline) = Dashboard.familyPageWithRows(
             family: family, row: reports.familyRow(family),
             obligations: reports.obligations(of: family),
-            pbr: reports.pbrRow(family, policy: policy), timelineRows: timeline, asOf: reports.asOf,
-            workers: reports.fold.workers)
-        // A page that has not changed since the last rebuild is left as it is.
-        let name = HTML.familyPageName(family.ref)
-        try FileOutput.writeIfChanged(
-            bytes, to: "\(directory)/\(name)", spare: "\(spares)/\(name)", durable: false)
+            pbr: reports.pbrRow(family, policy: policy), timelineRows: rows, lastSeq: lastSeq,
+            asOf: reports.asOf, workers: reports.fold.workers, changes: changes)
+        do {
+            let spare = "\(spares)/\(HTML.familyPageName(family.ref))"
+            if kept {
+                try FileOutput.writeIfChanged(bytes, to: path, spare: spare, durable: false)
+            } else {
+                let output = try AtomicOutput(path: path)
+                try output.write(bytes)
+                try output.commit(durable: false)
+                FileOutput.remove(spare)
+            }
+            guard let file = FileIdentity(path: path) else {
+                return .failed("\(path) is not there after it was written")
+            }
+            return .written(
+                Made(file: file, madeTo: lastSeq ?? 0, timeline: timeline), keptTimeline: kept)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// The timeline's rows of the page at `path`, where the plan says they are, when the file is still the one
+    /// written and they read as rows; nil otherwise (then they are read from the log).
+    static func rows(of path: String, in page: Made) -> [UInt8]? {
+        guard let file = try? ScatteredLineReader(path: path), file.size == page.file.size,
+            FileIdentity(path: path) == page.file,
+            let rows = try? file.bytes(at: page.timeline.lowerBound, count: page.timeline.count),
+            rows.isEmpty
+                || (rows.starts(with: Array("<tr>".utf8))
+                    && rows.suffix(5).elementsEqual("</tr>".utf8))
+        else { return nil }
+        return rows
+    }
+
+    /// Removes the pages (and spares) no family of this rebuild has (`keeping` names those it has, and the spares
+    /// worth keeping): a family no longer in the log (its referral voided), or a page named as an older build
+    /// named pages, where one name could stand for two refs (`.a` and `_.a` were both `_.a.html`). Left, such a
+    /// page would show a family's old or another family's children to anyone who had kept its address. Only
+    /// `.html` files are removed (and the temporary files of pages a crash left half-made), and only from the
+    /// rebuild's own folders.
+    func removeStalePages(keeping current: Set<String>, pages: Set<String>) {
+        for name in FileOutput.fileNames(in: directory, endingWith: ".html")
+        where !pages.contains(name) {
+            FileOutput.remove(directory + "/" + name)
+        }
+        for name in FileOutput.fileNames(in: directory, endingWith: ".html.new") {
+            FileOutput.remove(directory + "/" + name)
+        }
+        for name in FileOutput.fileNames(in: spares, endingWith: ".html")
+        where !current.contains(name) {
+            FileOutput.remove(spares + "/" + name)
+        }
     }
 }
 
 struct RebuildError: Error, CustomStringConvertible {
     let message: String
     var description: String { "a family page could not be written: \(message)" }
+}
+
+/// With `LEDGER_TRACE` set, how long each phase of a rebuild took, on standard error (for people wondering where
+/// a rebuild's time goes, and for the benchmark's notes).
+struct RebuildPhases {
+    private let on = Console.environment("LEDGER_TRACE") != nil
+    private var last = RebuildPhases.now()
+
+    /// The process's peak resident memory so far (`VmHWM`), in MiB.
+    static func peakMiB() -> Int {
+        guard let file = fopen("/proc/self/status", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(
+                decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                as: UTF8.self)
+            if text.hasPrefix("VmHWM:") {
+                return (text.split(separator: " ").compactMap { Int($0) }.first ?? 0) / 1024
+            }
+        }
+        return 0
+    }
+
+    /// The time, and the CPU time the process has taken (user and system, every thread's), in seconds.
+    static func now() -> (wall: Double, cpu: Double) {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return (Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9, cpu)
+    }
+
+    /// Says how long the phase that ends now took, and the CPU time it took.
+    mutating func done(_ phase: @autoclosure () -> String) {
+        guard on else { return }
+        let time = Self.now()
+        Console.err(
+            "rebuild: \(phase()) in \(Int((time.wall - last.wall) * 1000)) ms (CPU \(Int((time.cpu - last.cpu) * 1000)) ms, peak \(Self.peakMiB()) MiB)"
+        )
+        last = time
+    }
 }

@@ -202,9 +202,9 @@ enum RetentionCommands {
                 let query = try ReadCommands.Query(
                     ["--log", path, "--format", "json"], options: [])
                 RebuildWriter.favourMemory()
-                let fold = try query.fold(FoldCheckpoint.everything).fold
                 _ = try RebuildWriter.write(
-                    fold: fold, path: path, window: query.window, asOf: query.asOf, to: folder)
+                    log: path, window: query.window, asOf: query.asOf, fromScratch: false,
+                    to: folder, fold: query.foldCovering)
                 FileOutput.remove(spare)
                 Console.out("rebuilt \(folder) (the family's page and its spare replaced)\n")
             } catch {

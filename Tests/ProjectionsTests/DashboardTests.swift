@@ -63,13 +63,23 @@ struct DashboardTests {
         return (index, page)
     }
 
-    @Test("hostile names and notes are escaped; pages carry no script and load nothing")
+    @Test(
+        "hostile names and notes are escaped; pages carry no script and load only the folder's style sheet"
+    )
     func escaping() throws {
         let (index, page) = try Self.pages(asOf: "2026-06-01")
-        for html in [index, page] {
+        for (html, sheet) in [(index, "style.css"), (page, "../style.css")] {
             #expect(!html.contains("<script"))
             #expect(!html.contains("http://evil\")"))
-            #expect(!html.contains("src=") && !html.contains("<link"))
+            #expect(!html.contains("src="))
+            // One link, to the shared sheet, which the policy lets in as the folder's own; nothing else loads.
+            #expect(html.components(separatedBy: "<link").count == 2)
+            #expect(html.contains("<link rel=\"stylesheet\" href=\"\(sheet)\">"))
+            #expect(
+                html.contains(
+                    "content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src data:\""
+                ))
+            #expect(!html.contains("<style>"))
         }
         #expect(
             page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Bobby&quot;")
@@ -330,15 +340,30 @@ struct DashboardTests {
     }
 
     @Test(
+        "a page that stands alone (timeline --format html) carries its style inline, and loads nothing"
+    )
+    func standalone() throws {
+        let page = Dashboard.timelinePage(family: "F-1", entries: [])
+        #expect(
+            page.contains("<style>\(String(decoding: Dashboard.styleSheet, as: UTF8.self))</style>")
+        )
+        #expect(!page.contains("<link") && !page.contains("src="))
+        #expect(
+            page.contains(
+                "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""))
+    }
+
+    @Test(
         "phone width keeps the caseload's status and short overdue rows; print is A4 with headings kept"
     )
     func narrowAndPrint() throws {
         let (index, page) = try Self.pages(asOf: "2026-06-01")
-        for html in [index, page] {
-            #expect(html.contains("@page{size:A4;margin:15mm 12mm}"))
-            #expect(html.contains("h1,h2{break-after:avoid;page-break-after:avoid}"))
-            #expect(html.contains(".hide-narrow,.id{display:none}"))
-        }
+        // The rules are in the folder's shared sheet, which both pages link.
+        let sheet = String(decoding: Dashboard.styleSheet, as: UTF8.self)
+        #expect(sheet.contains("@page{size:A4;margin:15mm 12mm}"))
+        #expect(sheet.contains("h1,h2{break-after:avoid;page-break-after:avoid}"))
+        #expect(sheet.contains(".hide-narrow,.id{display:none}"))
+        for html in [index, page] { #expect(html.contains("style.css\">")) }
         // Caseload: team and children give way at phone width; the status column stays.
         #expect(
             index.contains(

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import LedgerCore
+import LedgerEngine
+import LedgerQueries
+
+/// The index of where each family's lines are (`FamilyLineIndex`), kept beside the log (`<log>.family-lines`)
+/// and checked like every other derived file before use: its first line names its format, the line of the log it
+/// covers up to (seq, byte size, hash), the length of what follows and a checksum of the whole file (header
+/// included, as the fold checkpoints'). It is used only when the checksum matches, what follows decodes to an
+/// index of exactly that line, and the log's line ending at that size has that seq and, recomputed from its bytes,
+/// that hash; the lines after it are then added, and the file written again. Otherwise it is made again from the
+/// log (`LEDGER_TRACE` says why), never an error. Owner-only; not kept when it cannot be written.
+enum FamilyLinesFile {
+    static let format = "ledger-family-lines 1"
+
+    static func path(for log: String) -> String { log + ".family-lines" }
+
+    static func trace(_ message: @autoclosure () -> String) {
+        if Console.environment("LEDGER_TRACE") != nil {
+            Console.err("family lines: \(message())")
+        }
+    }
+
+    /// The index of `log` up to `head`: the one kept, extended over the lines after it, when it holds; else made
+    /// from the log (`fromScratch`: always). Kept again when it changed.
+    static func index(log: String, head: LogHead, fromScratch: Bool) throws -> FamilyLineIndex {
+        var index = (fromScratch ? nil : load(log: log, head: head)) ?? FamilyLineIndex()
+        if fromScratch { trace("not used (made again)") }
+        let covered = index.seq
+        guard head.size > index.size else { return index }
+        try index.extend(path: log, to: head.size, seq: head.seq)
+        trace(
+            covered == 0 ? "made to seq \(head.seq)" : "extended from seq \(covered) to \(head.seq)"
+        )
+        save(index, log: log, stamp: head)
+        return index
+    }
+
+    /// The index kept beside `log`, if it checks and the log still holds the line it was made to.
+    static func load(log: String, head: LogHead) -> FamilyLineIndex? {
+        guard let bytes = FileOutput.read(path(for: log)) else {
+            trace("none yet")
+            return nil
+        }
+        guard let newline = bytes.firstIndex(of: 0x0A) else {
+            trace("not used: not an index")
+            return nil
+        }
+        let fields = String(decoding: bytes[..<newline], as: UTF8.self).split(
+            separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 6, fields[0] == Substring(format), let seq = Int(fields[1]),
+            let size = Int(fields[2]), let length = Int(fields[4]),
+            length == bytes.count - newline - 1
+        else {
+            trace("not used: not an index of this version")
+            return nil
+        }
+        let payload = bytes[(newline + 1)...]
+        let checksumStart = bytes[..<newline].lastIndex(of: 0x09).map { $0 + 1 } ?? newline
+        guard
+            FoldCheckpoint.checksum(header: bytes[..<checksumStart], payload: SHA256.hash(payload))
+                == fields[5]
+        else {
+            trace("not used: its checksum does not match")
+            return nil
+        }
+        let stamp = LogHead(seq: seq, hash: String(fields[3]), size: size)
+        guard let index = FamilyLineIndex(decoding: Array(payload)), index.seq == seq,
+            index.size == size
+        else {
+            trace("not used: it cannot be read")
+            return nil
+        }
+        guard size <= head.size, FoldCheckpoint.verifiedStamp(stamp, in: log) != nil else {
+            trace("not used: the log does not hold seq \(seq) as it states")
+            return nil
+        }
+        return index
+    }
+
+    /// Keeps `index` (made up to `stamp`) beside `log`, atomically; not a failure when it cannot.
+    static func save(_ index: FamilyLineIndex, log: String, stamp: LogHead) {
+        let payload = index.encoded()
+        let start = Array(
+            ([format, String(stamp.seq), String(stamp.size), stamp.hash, String(payload.count)]
+                .joined(separator: "\t") + "\t").utf8)
+        let header =
+            start
+            + Array(FoldCheckpoint.checksum(header: start, payload: SHA256.hash(payload)).utf8)
+            + [0x0A]
+        let target = path(for: log)
+        do {
+            let output = try AtomicOutput(path: target, temporary: "\(target).new-\(getpid())")
+            try output.write(header)
+            try output.write(payload)
+            try output.commit(durable: false)
+        } catch {
+            trace("not kept: \(error)")
+        }
+    }
+}
