@@ -25,8 +25,8 @@ public struct FamilyLineIndex: Sendable, Equatable {
     }
 
     /// One family's lines, coded, with its last line and last seq.
-    struct Family: Sendable, Equatable {
-        var lastSeq = 0
+    package struct Family: Sendable, Equatable {
+        package var lastSeq = 0
         var count = 0
         /// The end of its last line (after the newline) and that line's seq: where the next line's numbers are
         /// counted from.
@@ -34,7 +34,17 @@ public struct FamilyLineIndex: Sendable, Equatable {
         var lineSeq = 0
         var coded: [UInt8] = []
 
-        mutating func add(_ line: Line) {
+        package init() {}
+
+        init(lastSeq: Int, count: Int, end: Int, lineSeq: Int, coded: [UInt8]) {
+            self.lastSeq = lastSeq
+            self.count = count
+            self.end = end
+            self.lineSeq = lineSeq
+            self.coded = coded
+        }
+
+        package mutating func add(_ line: Line) {
             Self.append(line.offset - end, to: &coded)
             Self.append(line.length, to: &coded)
             Self.append(line.seq - lineSeq, to: &coded)
@@ -85,11 +95,11 @@ public struct FamilyLineIndex: Sendable, Equatable {
         }
     }
 
-    var families: [UInt64: Family] = [:]
+    package var families: [UInt64: Family] = [:]
     /// The log's size covered: the end of line `seq`.
-    public private(set) var size = 0
+    public package(set) var size = 0
     /// The seq of the last line covered.
-    public private(set) var seq = 0
+    public package(set) var seq = 0
 
     /// An index of nothing (the log before its first line).
     public init() {}
@@ -114,66 +124,7 @@ public struct FamilyLineIndex: Sendable, Equatable {
         families[Self.route(ofFamily: ref)]?.lines
     }
 
-    /// Extends the index over the lines of the log at `path` after what it covers, up to `end` (the end of the
-    /// line of seq `seq`: the log's head), read on every core.
-    public mutating func extend(path: String, to end: Int, seq head: Int) throws {
-        guard end > size else { return }
-        struct Found: Sendable {
-            var lines: [(route: UInt64, line: Line)] = []
-            /// The families named by `record.redacted` lines: by route, the seq of the record.
-            var redactions: [(route: UInt64, seq: Int)] = []
-        }
-        try ParallelLineReader(path: path).read(
-            from: size, to: end,
-            parse: { slice in
-                var found = Found()
-                found.lines.reserveCapacity(slice.range.count / 400)
-                slice.forEachLine { line, start, _, tooLong in
-                    guard !tooLong else { return }
-                    let offset = slice.chunkOffset + start
-                    if let peeked = LineScanner.peek(line) {
-                        let type = UnsafeBufferPointer(rebasing: line[peeked.type])
-                        let route = StoredEvent.route(
-                            of: UnsafeBufferPointer(rebasing: line[peeked.stream]))
-                        if route != 0 {
-                            found.lines.append(
-                                (route, Line(offset: offset, length: line.count, seq: peeked.seq)))
-                        } else if type.elementsEqual(Self.redactionType),
-                            let record = try? LineFormat.decode(line),
-                            let family = record.content.data.objectValue?["family"]?.stringValue
-                        {
-                            found.redactions.append((Self.route(ofFamily: family), record.seq))
-                        }
-                        return
-                    }
-                    // A line in another shape than the ledger writes: the reference parser says whose it is.
-                    guard let record = try? LineFormat.decode(line) else { return }
-                    let route = StoredEvent.route(of: record.content.stream)
-                    if route != 0 {
-                        found.lines.append(
-                            (route, Line(offset: offset, length: line.count, seq: record.seq)))
-                    } else if record.content.type == "record.redacted",
-                        let family = record.content.data.objectValue?["family"]?.stringValue
-                    {
-                        found.redactions.append((Self.route(ofFamily: family), record.seq))
-                    }
-                }
-                return found
-            },
-            consume: { piece in
-                guard case .parsed(let found) = piece else { return }
-                for (route, line) in found.lines { families[route, default: Family()].add(line) }
-                for (route, seq) in found.redactions {
-                    var family = families[route] ?? Family()
-                    family.lastSeq = max(family.lastSeq, seq)
-                    families[route] = family
-                }
-            })
-        size = end
-        seq = head
-    }
-
-    static let redactionType = Array("record.redacted".utf8)
+    package static let redactionType = Array("record.redacted".utf8)
 
     // MARK: coding
 

@@ -376,9 +376,7 @@ struct DashboardTests {
             ))
         // The family page's obligations stack at phone width (issue 20: the lead column scrolled sideways): each row
         // a block, every cell but what is due with its heading.
-        #expect(
-            page.contains(
-                "table.stack thead{display:none}table.stack tr{display:block;"))
+        #expect(sheet.contains("table.stack thead{display:none}table.stack tr{display:block;"))
         #expect(
             page.contains(
                 "<table class=\"stack\"><thead><tr><th scope=\"col\">What</th>"))
