@@ -14,6 +14,9 @@ extension EventPayload {
 
     /// The catalogue's entry, as the validators read it.
     public static var eventType: EventType { declaration.eventType }
+
+    /// `data` decoded as this type's (nil: its content was redacted, or it does not decode).
+    public static func decode(_ data: EventData) -> Self? { members.decode(data) }
 }
 
 /// An object in an event's `data` (a family member, a plan's action) or the `data` itself: its members.
@@ -397,5 +400,5 @@ public struct Payload<Decoded: EventPayload>: Sendable {
     public let data: EventData
 
     /// The data decoded into the type's struct; nil when its content was redacted or does not decode.
-    public var decoded: Decoded? { Decoded.members.decode(data) }
+    public var decoded: Decoded? { Decoded.decode(data) }
 }
