@@ -17,24 +17,11 @@ public struct EventFacts: Sendable {
     /// The data with its type, to switch on.
     public var typed: TypedData { TypedData(kind: kind, data: data) }
 
-    /// The event a correction or void names (nil for any other event).
+    /// The event a correction or void names (nil for any other event: only these two kinds amend).
     package var amendmentTarget: String? {
-        switch typed {
-        case .eventCorrected(let payload): payload.decoded?.target
-        case .eventVoided(let payload): payload.decoded?.target
-        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
-            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
-            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
-            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
-            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
-            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
-            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
-            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
-            .closureApproved, .caseClosed, .pbrCriteriaIdentified, .attendanceRecorded,
-            .offenceRecorded, .employmentRecorded, .pbrClaimed, .holdPlaced, .holdLifted,
-            .recordRedacted, .unknown:
-            nil
-        }
+        if case .eventCorrected(let payload) = typed { return payload.decoded?.target }
+        if case .eventVoided(let payload) = typed { return payload.decoded?.target }
+        return nil
     }
     /// When it happened (nil when `occurredAt` does not parse, in a damaged log).
     public var occurred: OccurredAt?

@@ -14,6 +14,9 @@ extension EventPayload {
 
     /// The catalogue's entry, as the validators read it.
     public static var eventType: EventType { declaration.eventType }
+
+    /// `data` decoded as this type's (nil: its content was redacted, or it does not decode).
+    public static func decode(_ data: EventData) -> Self? { members.decode(data) }
 }
 
 /// An object in an event's `data` (a family member, a plan's action) or the `data` itself: its members.
@@ -195,20 +198,7 @@ public struct PayloadMember<Payload>: Sendable {
         _ name: String, _ kind: ValueKind<Value>,
         _ path: any WritableKeyPath<Payload, Value> & Sendable
     ) -> Self {
-        let store = Self.store(into: path)
-        return PayloadMember(
-            erased: ErasedMember(
-                field: .required(name, kind.schema), name: Array(name.utf8),
-                fromBytes: { payload, bytes in
-                    guard let value = kind.fromBytes(bytes) else { return false }
-                    store(payload, value)
-                    return true
-                },
-                fromJSON: { payload, json in
-                    guard let value = kind.fromJSON(json) else { return false }
-                    store(payload, value)
-                    return true
-                }))
+        member(.required(name, kind.schema), kind, store: store(into: path))
     }
 
     /// An optional member (the property is optional): absent, it stays nil.
@@ -216,10 +206,17 @@ public struct PayloadMember<Payload>: Sendable {
         _ name: String, _ kind: ValueKind<Value>,
         _ path: any WritableKeyPath<Payload, Value?> & Sendable
     ) -> Self {
-        let store = Self.store(into: path)
-        return PayloadMember(
+        let store = store(into: path)
+        return member(.optional(name, kind.schema), kind) { store($0, $1) }
+    }
+
+    private static func member<Value>(
+        _ field: Field, _ kind: ValueKind<Value>,
+        store: @escaping @Sendable (UnsafeMutableRawPointer, Value) -> Void
+    ) -> Self {
+        PayloadMember(
             erased: ErasedMember(
-                field: .optional(name, kind.schema), name: Array(name.utf8),
+                field: field, name: Array(field.name.utf8),
                 fromBytes: { payload, bytes in
                     guard let value = kind.fromBytes(bytes) else { return false }
                     store(payload, value)
@@ -403,5 +400,5 @@ public struct Payload<Decoded: EventPayload>: Sendable {
     public let data: EventData
 
     /// The data decoded into the type's struct; nil when its content was redacted or does not decode.
-    public var decoded: Decoded? { Decoded.members.decode(data) }
+    public var decoded: Decoded? { Decoded.decode(data) }
 }

@@ -192,8 +192,13 @@ public struct Policy: Sendable {
         /// A referral within `within` of the family's last closure (003 §6.1c).
         case reReferral(within: Timescale)
 
-        /// The kinds' names in a policy document.
-        static let names = ["step-down-entry", "cp-step-down", "re-referral"]
+        /// Each kind's name in a policy document; reading a flag switches over these, so a new kind is named
+        /// here once and the compiler asks for its reading.
+        enum Name: String, CaseIterable {
+            case stepDownEntry = "step-down-entry"
+            case cpStepDown = "cp-step-down"
+            case reReferral = "re-referral"
+        }
     }
 
     /// Payment by results: what attaches a family, and how progress on each criterion is shown (POLICIES.md,
@@ -498,21 +503,24 @@ extension Policy {
         flags = try reader.objects(json, "flags").map { (at, rule) throws(PolicyError) in
             let name = try reader.string(rule, "kind", at: at)
             let within = try reader.optionalTimescale(rule, "within", at: at)
+            guard let named = FlagKind.Name(rawValue: name) else {
+                throw PolicyError(
+                    field: "\(at).kind",
+                    rule:
+                        "must be one of \(FlagKind.Name.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
             let kind: FlagKind
-            switch name {
-            case "step-down-entry": kind = .stepDownEntry
-            case "cp-step-down": kind = .cpStepDown
-            case "re-referral":
+            switch named {
+            case .stepDownEntry: kind = .stepDownEntry
+            case .cpStepDown: kind = .cpStepDown
+            case .reReferral:
                 guard let within else {
                     throw PolicyError(
                         field: "\(at).within",
                         rule: "is required for a re-referral flag (e.g. \"12 weeks\")")
                 }
                 kind = .reReferral(within: within)
-            default:
-                throw PolicyError(
-                    field: "\(at).kind",
-                    rule: "must be one of \(FlagKind.names.joined(separator: ", "))")
             }
             return Flag(
                 id: try reader.string(rule, "id", at: at),

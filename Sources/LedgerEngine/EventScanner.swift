@@ -194,38 +194,27 @@ public enum EventScanner {
 
     static let amendmentTypes = EventTypeSet(["event.corrected", "event.voided"])
 
-    /// What a correction or void event does, and to which event.
+    /// What a correction or void event does, and to which event (nil for any other event: only these two kinds
+    /// amend).
     static func amendment(_ event: StoredEvent) -> (target: String, Amendment)? {
-        switch event.typed {
-        case .eventCorrected(let payload):
-            guard let correction = payload.decoded else { return nil }
+        let typed = event.typed
+        if case .eventCorrected(let payload) = typed, let correction = payload.decoded {
             return (
                 correction.target,
                 Amendment(
                     kind: .corrected, by: event.id, seq: event.seq, date: event.date,
                     reason: correction.reason, data: EventData(correction.data))
             )
-        case .eventVoided(let payload):
-            guard let void = payload.decoded else { return nil }
+        }
+        if case .eventVoided(let payload) = typed, let void = payload.decoded {
             return (
                 void.target,
                 Amendment(
                     kind: .voided, by: event.id, seq: event.seq, date: event.date,
                     reason: void.reason, data: nil)
             )
-        case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
-            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
-            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
-            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
-            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
-            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
-            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
-            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
-            .closureApproved, .caseClosed, .pbrCriteriaIdentified, .attendanceRecorded,
-            .offenceRecorded, .employmentRecorded, .pbrClaimed, .holdPlaced, .holdLifted,
-            .recordRedacted, .unknown:
-            return nil
         }
+        return nil
     }
 
     /// `events` (a whole log, in order, held in memory) with their corrections and voids applied as a read of
