@@ -185,9 +185,9 @@ public struct WriteState: Sendable, Equatable {
 
     /// Who may record an event of `kind` with `data`, by its type alone (`case.closed`'s sign-off, which
     /// depends on the episode, is judged by the caller).
-    static func authority(for kind: EventKind?, data: EventData) -> Authority {
+    static func authority(for kind: EventKind?, _ typed: TypedData) -> Authority {
         if kind?.eventType.managerOnly ?? false { return .manager }
-        switch TypedData(kind: kind, data: data) {
+        switch typed {
         // A leaver is recorded by a manager or the HR feed: once recorded, the worker can no longer act.
         case .workerRegistered, .workerLeft: return .managerOrSystem
         case .workerChanged(let payload):
@@ -225,7 +225,7 @@ public struct WriteState: Sendable, Equatable {
             .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
             .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted,
             nil:
-            return Self.authority(for: kind, data: EventData(JSONObject()))
+            return Self.authority(for: kind, TypedData(kind: kind, data: .empty))
         }
     }
 
@@ -292,11 +292,11 @@ public struct WriteState: Sendable, Equatable {
             }
         }
         let type = content.type
-        var required = Self.authority(for: content.kind, data: input.data)
         var requiredBecause = ""
         let key = content.streamKey
         let episode = content.streamKind == .family ? self.episode(key) : nil
         let typed = input.typed
+        var required = Self.authority(for: content.kind, typed)
         switch typed {
         case .workerRegistered:
             if let existing = worker(key), !existing.left {
@@ -456,12 +456,10 @@ public struct WriteState: Sendable, Equatable {
                         error.field.replacingFirst("data", with: "data.data"),
                         error.rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
-                let corrected = EventData(replacement)
-                targetNeeds = max(targetNeeds, Self.authority(for: targetKind, data: corrected))
-                try checkData(
-                    TypedData(kind: targetKind, data: corrected), key: key, field: "data.data",
-                    correction: true
-                ) { field, rule in
+                let corrected = TypedData(kind: targetKind, data: EventData(replacement))
+                targetNeeds = max(targetNeeds, Self.authority(for: targetKind, corrected))
+                try checkData(corrected, key: key, field: "data.data", correction: true) {
+                    field, rule in
                     refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
             }
