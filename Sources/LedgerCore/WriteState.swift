@@ -189,9 +189,9 @@ public struct WriteState: Sendable, Equatable {
 
     /// Who may record an event of `kind` with `data`, by its type alone (`case.closed`'s sign-off, which
     /// depends on the episode, is judged by the caller).
-    static func authority(for kind: EventKind?, data: EventData) -> Authority {
+    static func authority(for kind: EventKind?, _ typed: TypedData) -> Authority {
         if kind?.eventType.managerOnly ?? false { return .manager }
-        switch TypedData(kind: kind, data: data) {
+        switch typed {
         // A worker's record (role, team, FTE, caseload limit) is kept by a manager or the HR feed: a worker who
         // could change it could hide their own over-limit caseload or move a colleague's (EVENTS.md §2 names the
         // role; the same holds for the rest of the record, the seeds' caseload limits being a manager's to set).
@@ -230,7 +230,7 @@ public struct WriteState: Sendable, Equatable {
             .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
             .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted,
             nil:
-            return Self.authority(for: kind, data: EventData(JSONObject()))
+            return Self.authority(for: kind, TypedData(kind: kind, data: .empty))
         }
     }
 
@@ -298,11 +298,11 @@ public struct WriteState: Sendable, Equatable {
             }
         }
         let type = content.type
-        var required = Self.authority(for: content.kind, data: input.data)
         var requiredBecause = ""
         let key = content.streamKey
         let episode = content.streamKind == .family ? self.episode(key) : nil
         let typed = input.typed
+        var required = Self.authority(for: content.kind, typed)
         switch typed {
         case .workerRegistered:
             if let existing = worker(key), !existing.left {
@@ -462,12 +462,10 @@ public struct WriteState: Sendable, Equatable {
                         error.field.replacingFirst("data", with: "data.data"),
                         error.rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
-                let corrected = EventData(replacement)
-                targetNeeds = max(targetNeeds, Self.authority(for: targetKind, data: corrected))
-                try checkData(
-                    TypedData(kind: targetKind, data: corrected), key: key, field: "data.data",
-                    correction: true
-                ) { field, rule in
+                let corrected = TypedData(kind: targetKind, data: EventData(replacement))
+                targetNeeds = max(targetNeeds, Self.authority(for: targetKind, corrected))
+                try checkData(corrected, key: key, field: "data.data", correction: true) {
+                    field, rule in
                     refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
                 }
             }
