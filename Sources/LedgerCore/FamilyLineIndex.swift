@@ -118,6 +118,10 @@ public struct FamilyLineIndex: Sendable, Equatable {
         families[Self.route(ofFamily: ref)]?.lastSeq
     }
 
+    /// Every family stream's last seq (`lastSeq(ofFamily:)`), by the stream's route: what a caller keeps of the
+    /// index when it lets go of the rest (the lines).
+    public var lastSeqs: [UInt64: Int] { families.mapValues(\.lastSeq) }
+
     /// A family's lines, in log order (with those of any other stream that shares its route); nil when it has
     /// none, or when its coding does not hold together.
     public func lines(ofFamily ref: String) -> [Line]? {
@@ -148,10 +152,27 @@ public struct FamilyLineIndex: Sendable, Equatable {
         return out
     }
 
-    /// The index `encoded` made; nil when the bytes are not one.
-    public init?(decoding bytes: [UInt8]) {
-        guard bytes.starts(with: Self.magic) else { return nil }
-        var index = Self.magic.count
+    /// Where one family's coded lines are in an encoded index (`encoded`), and what else it says of them.
+    public struct Place: Sendable, Equatable {
+        /// The coded lines' offset in the encoded bytes, and their length.
+        public var start: Int
+        public var length: Int
+        public var count: Int
+        public var lastSeq: Int
+        var end: Int
+        var lineSeq: Int
+    }
+
+    /// What an encoded index covers (the bytes from `start`), and where each family's coded lines are in `bytes`,
+    /// by the family stream's route: for a reader that reads them where they lie (`lines(coded:count:)`); nil when
+    /// the bytes are not an index.
+    public static func places(in bytes: [UInt8], from start: Int = 0) -> (
+        size: Int, seq: Int, places: [UInt64: Place]
+    )? {
+        guard start >= 0, start <= bytes.count, bytes[start...].starts(with: Self.magic) else {
+            return nil
+        }
+        var index = start + Self.magic.count
         func next() -> Int? {
             var value: UInt64 = 0
             var shift: UInt64 = 0
@@ -167,9 +188,8 @@ public struct FamilyLineIndex: Sendable, Equatable {
         guard let size = next(), let seq = next(), let count = next(), size >= 0, seq >= 0,
             count >= 0, count <= bytes.count
         else { return nil }
-        self.size = size
-        self.seq = seq
-        families.reserveCapacity(count)
+        var places: [UInt64: Place] = [:]
+        places.reserveCapacity(count)
         for _ in 0..<count {
             guard index + 8 <= bytes.count else { return nil }
             var route: UInt64 = 0
@@ -178,11 +198,31 @@ public struct FamilyLineIndex: Sendable, Equatable {
             guard let lastSeq = next(), let lines = next(), let end = next(), let lineSeq = next(),
                 let length = next(), lines >= 0, length >= 0, length <= bytes.count - index
             else { return nil }
-            families[route] = Family(
-                lastSeq: lastSeq, count: lines, end: end, lineSeq: lineSeq,
-                coded: Array(bytes[index..<(index + length)]))
+            places[route] = Place(
+                start: index, length: length, count: lines, lastSeq: lastSeq, end: end,
+                lineSeq: lineSeq)
             index += length
         }
         guard index == bytes.count else { return nil }
+        return (size, seq, places)
+    }
+
+    /// A family's lines from their coding (`count` of them); nil when it does not hold together.
+    public static func lines(coded: [UInt8], count: Int) -> [Line]? {
+        Family(lastSeq: 0, count: count, end: 0, lineSeq: 0, coded: coded).lines
+    }
+
+    /// The index `encoded` made; nil when the bytes are not one.
+    public init?(decoding bytes: [UInt8]) {
+        guard let (size, seq, places) = Self.places(in: bytes) else { return nil }
+        self.size = size
+        self.seq = seq
+        families.reserveCapacity(places.count)
+        for (route, place) in places {
+            families[route] = Family(
+                lastSeq: place.lastSeq, count: place.count, end: place.end,
+                lineSeq: place.lineSeq,
+                coded: Array(bytes[place.start..<(place.start + place.length)]))
+        }
     }
 }

@@ -45,6 +45,15 @@ enum FamilyLinesFile {
             trace("none yet")
             return nil
         }
+        guard let payload = checked(bytes, log: log, head: head),
+            let index = FamilyLineIndex(decoding: Array(bytes[payload...]))
+        else { return nil }
+        return index
+    }
+
+    /// Where the payload starts in the bytes of an index file, once its header, checksum and stamp are checked
+    /// (the log still holds the line it was made to, no later than `head`); nil otherwise.
+    private static func checked(_ bytes: [UInt8], log: String, head: LogHead) -> Int? {
         guard let newline = bytes.firstIndex(of: 0x0A) else {
             trace("not used: not an index")
             return nil
@@ -67,18 +76,59 @@ enum FamilyLinesFile {
             trace("not used: its checksum does not match")
             return nil
         }
-        let stamp = LogHead(seq: seq, hash: String(fields[3]), size: size)
-        guard let index = FamilyLineIndex(decoding: Array(payload)), index.seq == seq,
-            index.size == size
+        guard let covered = FamilyLineIndex.places(in: bytes, from: newline + 1),
+            covered.seq == seq, covered.size == size
         else {
             trace("not used: it cannot be read")
             return nil
         }
+        let stamp = LogHead(seq: seq, hash: String(fields[3]), size: size)
         guard size <= head.size, FoldCheckpoint.verifiedStamp(stamp, in: log) != nil else {
             trace("not used: the log does not hold seq \(seq) as it states")
             return nil
         }
-        return index
+        return newline + 1
+    }
+
+    /// The index kept beside `log`, read where it lies (`Locator`) when it checks and covers the log to `head`; nil
+    /// otherwise.
+    static func locator(log: String, head: LogHead) -> Locator? {
+        guard let file = try? ScatteredLineReader(path: path(for: log)),
+            let bytes = try? file.bytes(at: 0, count: file.size),
+            let payload = checked(bytes, log: log, head: head),
+            let (size, _, places) = FamilyLineIndex.places(in: bytes, from: payload),
+            size == head.size
+        else { return nil }
+        return Locator(
+            file: file,
+            places: places.mapValues {
+                Locator.Place(
+                    start: $0.start, length: Int32(clamping: $0.length),
+                    count: Int32(clamping: $0.count))
+            })
+    }
+
+    /// The index kept beside a log, read where it lies: a family's coded lines are read from the file when asked
+    /// for, through the descriptor of the file that was checked (a file put in its place since is not read). A
+    /// rebuild holding a million events' fold then holds a table of 41k places rather than every family's lines
+    /// (12 MiB).
+    struct Locator: Sendable {
+        struct Place: Sendable {
+            var start: Int
+            var length: Int32
+            var count: Int32
+        }
+
+        let file: ScatteredLineReader
+        let places: [UInt64: Place]
+
+        /// A family's lines; nil when it has none, or they cannot be read.
+        func lines(ofFamily ref: String) -> [FamilyLineIndex.Line]? {
+            guard let place = places[FamilyLineIndex.route(ofFamily: ref)],
+                let coded = try? file.bytes(at: place.start, count: Int(place.length))
+            else { return nil }
+            return FamilyLineIndex.lines(coded: coded, count: Int(place.count))
+        }
     }
 
     /// Keeps `index` (made up to `stamp`) beside `log`, atomically; not a failure when it cannot.
@@ -99,6 +149,26 @@ enum FamilyLinesFile {
             try output.commit(durable: false)
         } catch {
             trace("not kept: \(error)")
+        }
+    }
+}
+
+/// Where a rebuild finds a family's lines: the index kept beside the log, read where it lies, or one in memory (made
+/// again, or not kept).
+enum FamilyLines: Sendable {
+    case file(FamilyLinesFile.Locator)
+    case memory(FamilyLineIndex)
+
+    /// The index of `log` to `head`: the kept one, read where it lies, when it can be; else in memory.
+    static func of(log: String, head: LogHead) throws -> FamilyLines {
+        if let locator = FamilyLinesFile.locator(log: log, head: head) { return .file(locator) }
+        return .memory(try FamilyLinesFile.index(log: log, head: head, fromScratch: false))
+    }
+
+    func lines(ofFamily ref: String) -> [FamilyLineIndex.Line]? {
+        switch self {
+        case .file(let locator): locator.lines(ofFamily: ref)
+        case .memory(let index): index.lines(ofFamily: ref)
         }
     }
 }

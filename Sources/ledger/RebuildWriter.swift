@@ -158,6 +158,14 @@ enum RebuildWriter {
         // events, 12 MiB less at the peak), and read again after.
         let planned = previous != nil
         previous = nil
+        // The families' last seqs, by their streams' routes, from the index of their lines, made or brought up to
+        // date before the fold is there (a new index holds every line at once while it is made: on a million events
+        // the first rebuild peaked 15-25 MiB higher with the index made after the fold). The index itself is let
+        // go of, and read again for the pages that are written.
+        var lastSeqByRoute = try FamilyLinesFile.index(
+            log: log, head: head, fromScratch: fromScratch
+        ).lastSeqs
+        phases.done("family lines index")
         let (fold, leftOut) = try folding(head)
         if planned { previous = usablePlan(in: directory, log: log, head: head) }
         phases.done("fold")
@@ -175,16 +183,10 @@ enum RebuildWriter {
             families: fold.families.count, obligations: tally.count)
         var summary = Summary(families: plan.families, obligations: plan.obligations)
         phases.done("obligations tallied")
-        // The families' last seqs, from the index of their lines (let go of until the pages are written: the
-        // front page, which comes first, holds the most at once).
-        var lastSeqs = Array(repeating: 0, count: sorted.count)
-        do {
-            let lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch)
-            for (position, family) in sorted.enumerated() {
-                lastSeqs[position] = lines.lastSeq(ofFamily: family.ref) ?? 0
-            }
+        let lastSeqs = sorted.map {
+            lastSeqByRoute[FamilyLineIndex.route(ofFamily: $0.ref)] ?? 0
         }
-        phases.done("family lines index")
+        lastSeqByRoute = [:]
 
         // What the last rebuild made of each family still holds when it was made from the same family (its last
         // seq), the same shared inputs and window, for an as-of date before the date next changes it. By position:
@@ -276,10 +278,8 @@ enum RebuildWriter {
                 }
             }
         }
-        let lines =
-            written.isEmpty
-            ? FamilyLineIndex()
-            : try FamilyLinesFile.index(log: log, head: head, fromScratch: false)
+        let lines: FamilyLines =
+            written.isEmpty ? .memory(FamilyLineIndex()) : try FamilyLines.of(log: log, head: head)
         phases.done("pages chosen")
         let pages = FamilyPages(
             directory: folder, spares: directory + "/" + FamilyPages.spareDirectory,
@@ -768,7 +768,7 @@ final class FamilyPages: Sendable {
     /// file, by position.
     func write(
         _ families: [FamilyState], positions: [Int], changes: [CivilDate?],
-        timelines: [Made?], log: String, head: LogHead, lines given: FamilyLineIndex
+        timelines: [Made?], log: String, head: LogHead, lines given: FamilyLines
     ) throws -> [(position: Int, page: Made)] {
         guard !positions.isEmpty else { return [] }
         let reader = try ScatteredLineReader(path: log)
@@ -807,7 +807,7 @@ final class FamilyPages: Sendable {
                 )
             }
             FamilyLinesFile.trace("stale: a family's lines were not where it says; made again")
-            lines = try FamilyLinesFile.index(log: log, head: head, fromScratch: true)
+            lines = .memory(try FamilyLinesFile.index(log: log, head: head, fromScratch: true))
             pending = stale
         }
         return done
@@ -817,7 +817,7 @@ final class FamilyPages: Sendable {
     /// lines.
     private func page(
         _ family: FamilyState, changes: CivilDate?, timeline old: Made?,
-        lines index: FamilyLineIndex,
+        lines index: FamilyLines,
         reader: ScatteredLineReader, book: inout TimelineBook
     ) -> Outcome {
         let path = "\(directory)/\(HTML.familyPageName(family.ref))"
@@ -919,7 +919,10 @@ struct RebuildPhases {
     private var last = RebuildPhases.now()
 
     /// The process's peak resident memory so far (`VmHWM`), in MiB.
-    static func peakMiB() -> Int {
+    static func peakMiB() -> Int { memoryMiB("VmHWM:") }
+
+    /// A figure of `/proc/self/status` in MiB (`VmHWM:`, the peak; `VmRSS:`, now).
+    static func memoryMiB(_ field: String) -> Int {
         guard let file = fopen("/proc/self/status", "r") else { return 0 }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
@@ -927,7 +930,7 @@ struct RebuildPhases {
             let text = String(
                 decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
                 as: UTF8.self)
-            if text.hasPrefix("VmHWM:") {
+            if text.hasPrefix(field) {
                 return (text.split(separator: " ").compactMap { Int($0) }.first ?? 0) / 1024
             }
         }
@@ -951,7 +954,7 @@ struct RebuildPhases {
         guard on else { return }
         let time = Self.now()
         Console.err(
-            "rebuild: \(phase()) in \(Int((time.wall - last.wall) * 1000)) ms (CPU \(Int((time.cpu - last.cpu) * 1000)) ms, peak \(Self.peakMiB()) MiB)"
+            "rebuild: \(phase()) in \(Int((time.wall - last.wall) * 1000)) ms (CPU \(Int((time.cpu - last.cpu) * 1000)) ms, \(Self.memoryMiB("VmRSS:")) MiB, peak \(Self.peakMiB()) MiB)"
         )
         last = time
     }
