@@ -128,6 +128,21 @@ public enum Dashboard {
         pbr: [JSONObject],
         monthly: JSONObject, policyName: String
     ) -> String {
+        var page = ""
+        index(
+            reports: reports, caseload: caseload, obligations: obligations, pbr: pbr,
+            monthly: monthly, policyName: policyName
+        ) { page += $0 }
+        return page
+    }
+
+    /// `index`, handed to `flush` a part at a time, in order (a megabyte or so each): a rebuild writes the front
+    /// page of a large service (16 MB on a million events) to its file as it is made, never holding it whole.
+    public static func index(
+        reports: Reports, caseload: Reports.CaseloadFigures, obligations: [Obligation],
+        pbr: [JSONObject],
+        monthly: JSONObject, policyName: String, flush: (String) throws -> Void
+    ) rethrows {
         let asOf = reports.asOf
         // Views, not copies: the lists can run to tens of thousands of obligations, and the families to as many.
         let overdue = obligations.lazy.filter { $0.status(asOf: asOf) == .overdue }
@@ -135,12 +150,9 @@ public enum Dashboard {
         let open = reports.fold.families.values.reduce(0) { $0 + ($1.hasOpenEpisode ? 1 : 0) }
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
         let waiting = waitingForTriage(reports.fold.families.values, asOf: asOf)
-        // The page is written into one string as it goes (the front page of a large service runs to megabytes), its
-        // room reserved at once: grown by doubling, a 16 MB page had a 16 MB and a 32 MB buffer at once as it passed
-        // 16 MB (15 MiB on a rebuild's peak). Room never written to takes no memory.
+        // The page is written into a string as it goes, handed over each time it passes a megabyte.
         var body = pageStart(title: "Early Help case ledger", sheet: .shared(prefix: ""))
-        body.reserveCapacity(
-            (1 << 20) + 1_024 * (reports.fold.families.count + obligations.count + pbr.count))
+        body.reserveCapacity(flushAt + (64 << 10))
         body +=
             "<header><h1>Early Help case ledger</h1><p class=\"meta\">As of \(asOf) · policy \(HTML.escape(policyName))</p><p class=\"meta\"><a href=\"#overdue\">Overdue</a> · <a href=\"#caseloads\">Caseloads</a> · <a href=\"#triage\">Waiting for triage</a> · <a href=\"#due-soon\">Due soon</a> · <a href=\"#families\">Find a family</a></p></header><main>"
         body +=
@@ -258,6 +270,10 @@ public enum Dashboard {
             guard let family = reports.fold.families[ref], let episode = family.current else {
                 continue
             }
+            if body.utf8.count >= flushAt {
+                try flush(body)
+                body.removeAll(keepingCapacity: true)
+            }
             var names = ""
             for member in family.members {
                 if !names.isEmpty { names += ", " }
@@ -271,8 +287,11 @@ public enum Dashboard {
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
-        return body
+        try flush(body)
     }
+
+    /// How much of the front page is made before it is handed over.
+    static let flushAt = 1 << 20
 
     /// A referral no one has triaged, allocated or engaged yet (`Reports.status` "referred", the families row's
     /// `awaitingTriageDays`): its family, when it was referred and how many days it has waited.

@@ -104,7 +104,7 @@ enum FamilyLinesFile {
             places: places.mapValues {
                 Locator.Place(
                     start: $0.start, length: Int32(clamping: $0.length),
-                    count: Int32(clamping: $0.count))
+                    count: Int32(clamping: $0.count), lastSeq: $0.lastSeq)
             })
     }
 
@@ -117,10 +117,14 @@ enum FamilyLinesFile {
             var start: Int
             var length: Int32
             var count: Int32
+            var lastSeq: Int
         }
 
         let file: ScatteredLineReader
         let places: [UInt64: Place]
+
+        /// Every family stream's last seq, by its route (`FamilyLineIndex.lastSeqs`).
+        var lastSeqs: [UInt64: Int] { places.mapValues(\.lastSeq) }
 
         /// A family's lines; nil when it has none, or they cannot be read.
         func lines(ofFamily ref: String) -> [FamilyLineIndex.Line]? {

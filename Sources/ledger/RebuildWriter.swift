@@ -162,9 +162,12 @@ enum RebuildWriter {
         // date before the fold is there (a new index holds every line at once while it is made: on a million events
         // the first rebuild peaked 15-25 MiB higher with the index made after the fold). The index itself is let
         // go of, and read again for the pages that are written.
-        var lastSeqByRoute = try FamilyLinesFile.index(
-            log: log, head: head, fromScratch: fromScratch
-        ).lastSeqs
+        // When the kept index covers the log already, it is read where it lies: decoding every family's lines
+        // only to keep their last seqs left 41k small blocks in the heap, which the fold then grew past (5 MiB
+        // on the peak of a rebuild without a checkpoint).
+        var lastSeqByRoute =
+            try (fromScratch ? nil : FamilyLinesFile.locator(log: log, head: head))?.lastSeqs
+            ?? FamilyLinesFile.index(log: log, head: head, fromScratch: fromScratch).lastSeqs
         phases.done("family lines index")
         let (fold, leftOut) = try folding(head)
         if planned { previous = usablePlan(in: directory, log: log, head: head) }
@@ -172,11 +175,11 @@ enum RebuildWriter {
         let reports = Reports(fold: fold, asOf: asOf)
         try FileOutput.makeDirectory(directory + "/families")
         try FileOutput.makeDirectory(directory + "/" + FamilyPages.spareDirectory)
-        let sorted = reports.sortedFamilies
+        var sorted = reports.sortedFamilies
         // The obligations are made from the fold where they are needed (the due file, each family's page), never
         // all held at once. First, on every core, what the rest needs to know of all of them, and the next day
         // the date changes what is shown of each family.
-        let tally = ObligationTally.of(sorted, reports: reports)
+        var tally = ObligationTally.of(sorted, reports: reports)
         var plan = RebuildPlan(
             build: RebuildPlan.build, stamp: head, asOf: asOf, window: windowText,
             windowLeftOut: leftOut, shared: Dashboard.sharedInputs(of: fold, asOf: asOf),
@@ -219,6 +222,7 @@ enum RebuildWriter {
         // rebuild was made from the same log, date and window and they are still the files it wrote; else
         // written again, each family's rows copied from the last output where they still hold.
         var rows: ProjectionRows
+        var front: FrontPage?
         if let previous, sameInputs, !held.contains(false),
             otherFiles.allSatisfy({
                 $0 == Dashboard.styleSheetName
@@ -231,16 +235,12 @@ enum RebuildWriter {
                 segments: sorted.indices.map { heldEntry($0)?.segments ?? RebuildPlan.Segments() },
                 pbr: sorted.indices.map { heldEntry($0)?.pbr ?? 0 })
         } else {
-            rows = try writeProjections(
+            (rows, front) = try writeProjections(
                 reports: reports, sorted: sorted, tally: tally, held: held, before: before,
                 previous: previous, to: directory, phases: &phases)
-            for name in otherFiles where name != Dashboard.styleSheetName {
-                plan.files[name] = try identity(of: "\(directory)/\(name)")
-            }
             plan.columns = rows.columns
             summary.projectionsWritten = true
         }
-        phases.done("projections and front page")
         let sheet = "\(directory)/\(Dashboard.styleSheetName)"
         if FileIdentity(path: sheet) != previous?.files[Dashboard.styleSheetName]
             || FileOutput.read(sheet) != Dashboard.styleSheet
@@ -253,10 +253,10 @@ enum RebuildWriter {
         // longer the file it wrote.
         let folder = directory + "/families"
         var written: [Int] = []
+        // By position: a page kept, as it is; for a page to write, the page it replaces when that page's timeline
+        // still holds (a page written again for a new date alone: its family's events and the shared inputs the
+        // same, the file the one the last rebuild wrote), which it takes its timeline from.
         var made: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
-        // A page written again for a new date alone (its family's events and the shared inputs the same, the file
-        // the one the last rebuild wrote) takes its timeline from the page it replaces.
-        var timelines: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
         for (position, family) in sorted.enumerated() {
             let name = HTML.familyPageName(family.ref)
             if let entry = heldEntry(position),
@@ -273,20 +273,43 @@ enum RebuildWriter {
                 if entry.lastSeq == lastSeqs[position],
                     FileIdentity(path: "\(folder)/\(name)") == entry.page
                 {
-                    timelines[position] = FamilyPages.Made(
+                    made[position] = FamilyPages.Made(
                         file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
                 }
             }
         }
+        let madeOn = sorted.indices.map { heldEntry($0)?.madeOn ?? asOf }
+        // From here on the families are found by ref in the fold: the sorted copies (4-5 MiB on a million events)
+        // are let go of before the pages, which hold the most at once after the fold.
+        let refs = sorted.map(\.ref)
+        sorted = []
+        phases.done("pages chosen")
+        // The front page is made last of the projections, once the last plan is let go of (it is written as it is
+        // made, a megabyte at a time: whole, a million events' front page was 16 MiB on the rebuild's peak).
+        previous = nil
+        if let page = front {
+            try page.write(to: directory)
+            for name in otherFiles where name != Dashboard.styleSheetName {
+                plan.files[name] = try identity(of: "\(directory)/\(name)")
+            }
+            phases.done("front page")
+        }
+        // What only the front page read, let go of before the pages, which hold the most at once after the fold.
+        front = nil
+        tally.listed = []
         let lines: FamilyLines =
             written.isEmpty ? .memory(FamilyLineIndex()) : try FamilyLines.of(log: log, head: head)
-        phases.done("pages chosen")
+        // The pages' timelines are read from their families' lines where they lie, even when every page is
+        // written: one read of the whole log in order, writing each page as it passed the family's last line,
+        // was 30-40% faster from scratch on a million events but held the timelines of every family in progress
+        // (25 MiB over the fold: 197 MiB, past issue 5's 200 MB; two such reads of half the families each, 191 MiB
+        // and slower than this).
         let pages = FamilyPages(
             directory: folder, spares: directory + "/" + FamilyPages.spareDirectory,
             reports: reports, policy: fold.policy(on: asOf),
             workerNames: fold.workers.mapValues(\.name), window: window)
         for (position, page) in try pages.write(
-            sorted, positions: written, changes: tally.changes, timelines: timelines, log: log,
+            refs, positions: written, changes: tally.changes, timelines: made, log: log,
             head: head, lines: lines)
         {
             made[position] = page
@@ -295,24 +318,24 @@ enum RebuildWriter {
         phases.done(
             "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before"
         )
-        plan.refs.reserveCapacity(sorted.count)
-        plan.entries.reserveCapacity(sorted.count)
-        for (position, family) in sorted.enumerated() {
+        plan.refs.reserveCapacity(refs.count)
+        plan.entries.reserveCapacity(refs.count)
+        for (position, ref) in refs.enumerated() {
             guard let page = made[position] else {
-                throw RebuildError(message: "the page of \(family.ref) was not written")
+                throw RebuildError(message: "the page of \(ref) was not written")
             }
-            plan.refs.append(family.ref)
+            plan.refs.append(ref)
             plan.entries.append(
                 RebuildPlan.Family(
                     lastSeq: lastSeqs[position], changes: tally.changes[position],
-                    madeOn: heldEntry(position)?.madeOn ?? asOf, page: page.file,
+                    madeOn: madeOn[position], page: page.file,
                     madeTo: page.madeTo, timelineStart: Int32(clamping: page.timeline.lowerBound),
                     timelineLength: Int32(clamping: page.timeline.count),
                     segments: rows.segments[position], pbr: rows.pbr[position]))
         }
         // Spares no page of this rebuild has, and every spare when the last plan was not used (an older build's
         // spares held each page's version before, whatever had changed in it).
-        let names = Set(sorted.lazy.map { HTML.familyPageName($0.ref) })
+        let names = Set(refs.lazy.map(HTML.familyPageName))
         pages.removeStalePages(keeping: planned ? names : [], pages: names)
         try plan.save(in: directory)
         phases.done("stale pages removed, plan kept")
@@ -336,14 +359,15 @@ enum RebuildWriter {
         var columns: [String: String] = [:]
     }
 
-    /// Writes the projection files and the front page; each family's rows in the families, PbR and due files are
-    /// copied from the last output where what the last rebuild made of the family still holds (`held`; `before`
-    /// gives its index in the last plan) and the file is still the one it wrote, and made anew otherwise.
+    /// Writes the projection files, and returns what the front page is made from; each family's rows in the
+    /// families, PbR and due files are copied from the last output where what the last rebuild made of the family
+    /// still holds (`held`; `before` gives its index in the last plan) and the file is still the one it wrote, and
+    /// made anew otherwise.
     private static func writeProjections(
         reports: Reports, sorted: [FamilyState], tally: ObligationTally, held: [Bool],
         before: [Int32], previous: RebuildPlan?, to directory: String,
         phases: inout RebuildPhases
-    ) throws -> ProjectionRows {
+    ) throws -> (ProjectionRows, FrontPage) {
         let fold = reports.fold
         let asOf = reports.asOf
         let count = sorted.count
@@ -451,14 +475,36 @@ enum RebuildWriter {
             starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
             ? months[months.count - 1]
             : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
-        let policyName = policy?.name ?? "none"
-        try FileOutput.writeAtomically(
-            text: Dashboard.index(
-                reports: reports, caseload: caseload, obligations: tally.listed, pbr: pbrCounted,
-                monthly: thisMonth,
-                policyName: policyName),
-            to: "\(directory)/index.html")
-        return result
+        return (
+            result,
+            FrontPage(
+                reports: reports, caseload: caseload, listed: tally.listed, pbr: pbrCounted,
+                thisMonth: thisMonth, policyName: policy?.name ?? "none")
+        )
+    }
+
+    /// What the front page is made from, once the rows are written: it is made when the rebuild holds the least
+    /// beside it.
+    struct FrontPage {
+        let reports: Reports
+        let caseload: Reports.CaseloadFigures
+        let listed: [Obligation]
+        let pbr: [JSONObject]
+        let thisMonth: JSONObject
+        let policyName: String
+
+        /// Writes `index.html`, a part at a time as it is made (synced, then put in place whole).
+        func write(to directory: String) throws {
+            let output = try AtomicOutput(path: "\(directory)/index.html")
+            try Dashboard.index(
+                reports: reports, caseload: caseload, obligations: listed, pbr: pbr,
+                monthly: thisMonth, policyName: policyName
+            ) { part in
+                var part = part
+                try part.withUTF8 { try output.write(UnsafeRawBufferPointer($0)) }
+            }
+            try output.commit()
+        }
     }
 }
 
@@ -767,9 +813,10 @@ final class FamilyPages: Sendable {
     /// reading their lines with `lines` (made again from the log, once, when it proves stale); returns each page's
     /// file, by position.
     func write(
-        _ families: [FamilyState], positions: [Int], changes: [CivilDate?],
+        _ refs: [String], positions: [Int], changes: [CivilDate?],
         timelines: [Made?], log: String, head: LogHead, lines given: FamilyLines
     ) throws -> [(position: Int, page: Made)] {
+        let families = reports.fold.families
         guard !positions.isEmpty else { return [] }
         let reader = try ScatteredLineReader(path: log)
         var lines = given
@@ -783,8 +830,11 @@ final class FamilyPages: Sendable {
                 var book = TimelineBook(workerNames: workerNames)
                 return range.map { slot -> Outcome in
                     let position = todo[slot]
+                    guard let family = families[refs[position]] else {
+                        return .failed("no family \(refs[position]) in the fold")
+                    }
                     return page(
-                        families[position], changes: changes[position],
+                        family, changes: changes[position],
                         timeline: timelines[position], lines: index, reader: reader, book: &book)
                 }
             }.flatMap { $0 }
@@ -803,7 +853,7 @@ final class FamilyPages: Sendable {
             guard attempt == 0 else {
                 throw RebuildError(
                     message:
-                        "the lines of family \(families[stale[0]].ref) are not where the log's own index says (run ledger verify)"
+                        "the lines of family \(refs[stale[0]]) are not where the log's own index says (run ledger verify)"
                 )
             }
             FamilyLinesFile.trace("stale: a family's lines were not where it says; made again")
@@ -848,6 +898,14 @@ final class FamilyPages: Sendable {
                 lastSeq = event.seq
             }
         }
+        return finish(family, rows: rows, lastSeq: lastSeq, changes: changes, kept: kept)
+    }
+
+    /// Makes a family's page from its timeline's rows (`kept`: taken from the page before) and writes it.
+    private func finish(
+        _ family: FamilyState, rows: [UInt8], lastSeq: Int?, changes: CivilDate?, kept: Bool
+    ) -> Outcome {
+        let path = "\(directory)/\(HTML.familyPageName(family.ref))"
         let (bytes, timeline) = Dashboard.familyPageWithRows(
             family: family, row: reports.familyRow(family),
             obligations: reports.obligations(of: family),
