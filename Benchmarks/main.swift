@@ -553,7 +553,9 @@ if wants("rebuild") {
     let setAside = "\(directory)/set-aside"
     _ = run(["/bin/rm", "-rf", fresh, copy, setAside])
     try FileOutput.makeDirectory(setAside)
-    // The output copied by the peer (and the checkpoint for the second measurement).
+    // The output copied by the peer (and the checkpoint for the second measurement): a new folder's, the last
+    // run's set aside (with the spares of its days, it is not what a rebuild from scratch writes).
+    if access(site, F_OK) == 0 { rename(site, "\(setAside)/site-before") }
     _ = run([binary, "rebuild", "--out", site] + asOf + ["--log", log])
     var setAsideCount = 0
     let timings = measure(
@@ -568,7 +570,8 @@ if wants("rebuild") {
             rename(folder, "\(setAside)/\(setAsideCount)")
         }
     }
-    let outputBytes = folderBytes(site)
+    // The output's size: the first sample's new folder, as set aside.
+    let outputBytes = folderBytes("\(setAside)/1")
     record(
         Row(
             name: "rebuild --from-scratch, new folder (output \(outputBytes / 1_048_576) MiB)",
