@@ -41,6 +41,10 @@ public struct RedactionResult: Sendable {
     public var removed: [String]
     /// Side files that may hold a partial line of this log but could not be told to be of another family: kept.
     public var keptSideFiles: [String]
+    /// The lines asked for were redacted already, by an earlier run that was interrupted after the log was
+    /// replaced: nothing was appended, and only what that run had left to do (the purge) was done. `lines` are
+    /// the lines it had redacted.
+    public var finishing = false
 }
 
 extension LedgerStore {
@@ -140,7 +144,11 @@ extension LedgerStore {
                             "seq \(seq) is not a line of family \(request.family) (only its own lines can be named)"
                         )
                     }
-                    if line.redacted { throw RedactionRefusal("seq \(seq) is redacted already") }
+                    // Every named line redacted already is an earlier run's work (finished below); some of them
+                    // only is a different request, refused.
+                    if line.redacted && !named.allSatisfy({ bySeq[$0]?.redacted == true }) {
+                        throw RedactionRefusal("seq \(seq) is redacted already")
+                    }
                     if kept.contains(line.type) {
                         throw RedactionRefusal(
                             "seq \(seq) is a \(line.type), which is never redacted")
@@ -165,6 +173,29 @@ extension LedgerStore {
                 chosen = familyLines.filter { !$0.redacted && !kept.contains($0.type) }.map {
                     ($0.seq, $0.type)
                 }
+            }
+            // An earlier run that was killed after the log was replaced left its purge undone: the lines asked for
+            // are redacted, nothing is appended, and the purge is done now (the command then refreshes the
+            // rebuild folders).
+            let redactedSeqs = Set(familyLines.filter(\.redacted).map(\.seq))
+            let earlier: [(seq: Int, type: String)]
+            if request.seqs != nil {
+                earlier = chosen.allSatisfy { redactedSeqs.contains($0.seq) } ? chosen : []
+            } else {
+                earlier =
+                    chosen.isEmpty ? familyLines.filter(\.redacted).map { ($0.seq, $0.type) } : []
+            }
+            if !earlier.isEmpty {
+                var result = RedactionResult(
+                    lines: earlier, recordID: "", recordSeq: 0, rule: nil, head: locked.head,
+                    removed: [], keptSideFiles: [])
+                result.finishing = true
+                if request.dryRun { return result }
+                result.removed = Self.purgeDerived(of: locked.path).sorted()
+                let sideFiles = Self.purgeTornSideFiles(of: locked.path, family: request.family)
+                result.removed += sideFiles.removed
+                result.keptSideFiles = sideFiles.kept
+                return result
             }
             if chosen.isEmpty {
                 throw RedactionRefusal("family \(request.family) has nothing left to redact")

@@ -49,8 +49,9 @@ enum RetentionCommands {
         killed at any point, the log is as before or fully redacted. Then the derived files (.ids, .state,
         .state-delta, .fold-*) are deleted (they rebuild), side files of this family's torn lines removed,
         and every folder `ledger rebuild --out` wrote for this log is rebuilt, with the family's spare page
-        removed. If it is interrupted after the log was replaced, run it again: it finds nothing left to
-        redact but still purges (with --reason wrong-family, name the same lines).
+        removed (a folder that no longer holds a rebuild is left alone). If it is interrupted after the log
+        was replaced, run it again: it finds nothing left to redact, appends nothing, and still purges and
+        rebuilds (with --reason wrong-family, name the same lines).
           --dry-run   print what would be redacted; change nothing
         """
 
@@ -145,6 +146,9 @@ enum RetentionCommands {
             return .refused
         }
         let lines = result.lines.map { "\($0.seq) \($0.type)" }
+        if result.finishing {
+            return try finish(result, family: family, path: path, dryRun: dryRun)
+        }
         if dryRun {
             Console.out(
                 "would redact \(result.lines.count) line\(result.lines.count == 1 ? "" : "s") of family \(family) (\(reason)\(result.rule.map { ", rule \($0)" } ?? "")):\n"
@@ -178,6 +182,37 @@ enum RetentionCommands {
         return try refreshRebuilds(path: path, family: family)
     }
 
+    /// The lines asked for were redacted by an earlier run, interrupted after the log was replaced: nothing is
+    /// appended; its purge is done, and the rebuild folders refreshed, as that run would have done.
+    static func finish(
+        _ result: RedactionResult, family: String, path: String, dryRun: Bool
+    ) throws -> ExitStatus {
+        let seqs = result.lines.map { String($0.seq) }.joined(separator: " ")
+        Console.out(
+            "nothing left to redact: family \(family)'s seqs \(seqs) were redacted already (by an earlier redact)\n"
+        )
+        if dryRun {
+            let folders = RebuildFolders.known(for: path)
+            Console.out(
+                "would remove the derived files and this family's torn-line side files"
+                    + (folders.isEmpty
+                        ? "\n" : ", and rebuild: \(folders.joined(separator: ", "))\n"))
+            return .done
+        }
+        Console.out("finishing its purge, in case it was interrupted after the log was replaced\n")
+        if !result.removed.isEmpty {
+            Console.out(
+                "removed (rebuilt from the log when next needed): \(result.removed.joined(separator: ", "))\n"
+            )
+        }
+        for kept in result.keptSideFiles {
+            Console.err(
+                "ledger redact: kept \(kept): a torn line cut too short to tell whose it was; read it and remove it if it is this family's\n"
+            )
+        }
+        return try refreshRebuilds(path: path, family: family)
+    }
+
     /// Rebuilds every folder `ledger rebuild --out` wrote for the log at `path`, first removing the family's page
     /// and its spare (the page before, which would hold what was removed), and the spare again after (the
     /// rebuild's exchange leaves the replaced page there).
@@ -194,6 +229,16 @@ enum RetentionCommands {
             let spare = "\(folder)/\(FamilyPages.spareDirectory)/\(name)"
             guard FileOutput.size(folder) != nil else {
                 Console.out("rebuild folder \(folder): no longer there, skipped\n")
+                continue
+            }
+            // A folder put in its place since (neither a plan nor a front page) is not filled with every family.
+            guard
+                FileOutput.size(folder + "/" + RebuildPlan.fileName) != nil
+                    || FileOutput.size(folder + "/index.html") != nil
+            else {
+                Console.out(
+                    "rebuild folder \(folder): no longer holds a rebuild (no \(RebuildPlan.fileName), no index.html), skipped\n"
+                )
                 continue
             }
             FileOutput.remove(page)

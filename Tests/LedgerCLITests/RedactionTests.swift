@@ -198,15 +198,16 @@ struct RedactionTests {
             timeline.stdout.contains("referral.received: redacted on 2026-11-23: retention ended"),
             "\(timeline.stdout)")
         #expect(Self.monthCounts(log, in: directory) == monthsBefore)
-        // Redacted: no longer listed, and not redacted twice.
+        // Redacted: no longer listed, and not redacted twice (run again, it only purges: nothing appended).
         #expect(
             !Self.run(["retention", "--format", "json"], log, in: directory).stdout.contains(
                 "\"OLD\""))
-        #expect(
-            Self.run(
-                ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"],
-                log, in: directory
-            ).status == 1)
+        let redactedLog = readBytes(log)
+        let again = Self.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"],
+            log, in: directory)
+        #expect(again.status == 0 && again.stdout.hasPrefix("nothing left to redact"))
+        #expect(readBytes(log) == redactedLog)
         // An append after the redaction works (the derived files are rebuilt from the redacted log).
         let later = Events.line(
             id: "v-OPEN", stream: "family:OPEN", type: "visit.completed", on: "2026-11-20",
@@ -419,6 +420,71 @@ struct RedactionTests {
                 Self.run(["verify"], log, in: directory).status == 0, "killed after \(delay) µs")
         }
         #expect((outcomes["untouched"] ?? 0) > 0 && (outcomes["redacted"] ?? 0) > 0, "\(outcomes)")
+    }
+
+    @Test(
+        "interrupted after the log was replaced, run again: the page and the torn line it left go",
+        arguments: ["retention-ended", "wrong-family"])
+    func finishesAnInterruptedRun(reason: String) throws {
+        let (directory, log) = Self.ledger()
+        let family = reason == "retention-ended" ? "OLD" : "W"
+        let secret = reason == "retention-ended" ? "Xylophone" : "Recorded on the wrong family"
+        var arguments = ["redact", "--family", family, "--reason", reason, "--actor", "m-001"]
+        if reason == "wrong-family" {
+            arguments += ["--seq", String(try #require(Self.seqOf("note-W-2", in: log)))]
+        }
+        // A dashboard of the log, and a torn line of the family that `recover` set aside.
+        let dashboard = directory.file("dashboard")
+        #expect(Self.run(["rebuild", "--out", dashboard], log, in: directory).status == 0)
+        let torn =
+            "{\"seq\":99,\"id\":\"torn\",\"stream\":\"family:\(family)\",\"type\":\"note.recorded\","
+            + "\"v\":1,\"occurredAt\":\"2026-11-01\",\"data\":{\"subject\":\"Torn Quibble"
+        writeBytes(readBytes(log) + Array(torn.utf8), to: log)
+        #expect(Self.run(["recover"], log, in: directory).status == 0)
+        // Killed right after the new log was renamed into place: its purge was never done.
+        var environment = Self.now
+        environment["LEDGER_FAULT"] = "fsync@logdir:SIGKILL:0"
+        let cut = Self.run(arguments, log, in: directory, environment: environment)
+        #expect(cut.status == 128 + SIGKILL, "\(cut.status) \(cut.stderr)")
+        #expect(!Self.contains(readBytes(log), secret), "the log was not replaced")
+        func holders() -> [String] {
+            // (`.in-N` files are this test's own input to `append`.)
+            Self.files(under: directory.path).filter { file in
+                guard !file.contains("/.in-") else { return false }
+                let bytes = readBytes(file)
+                return Self.contains(bytes, secret) || Self.contains(bytes, "Torn Quibble")
+            }
+        }
+        #expect(!holders().isEmpty, "the interrupted run left nothing behind to purge")
+        let again = Self.run(arguments, log, in: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.hasPrefix("nothing left to redact: family \(family)'s seqs "))
+        #expect(again.stdout.contains("rebuilt \(dashboard)"), "\(again.stdout)")
+        #expect(holders() == [])
+        #expect(readLines(log).filter { $0.contains("record.redacted") }.count == 1)
+        #expect(Self.run(["verify"], log, in: directory).status == 0)
+        // Asked for some of those lines and another: a different request, refused as before.
+        if reason == "wrong-family" {
+            let other = try #require(Self.seqOf("note-W-3", in: log))
+            let mixed = Self.run(arguments + ["--seq", String(other)], log, in: directory)
+            #expect(mixed.status == 1 && mixed.stderr.contains("is redacted already"))
+        }
+    }
+
+    @Test("a folder put where a rebuild was is not filled by a redaction")
+    func foreignFolderLeftAlone() throws {
+        let (directory, log) = Self.ledger()
+        let dashboard = directory.file("dashboard")
+        #expect(Self.run(["rebuild", "--out", dashboard], log, in: directory).status == 0)
+        _ = system("rm -rf '\(dashboard)'")
+        try? FileOutput.makeDirectory(dashboard)
+        writeBytes(Array("mine\n".utf8), to: dashboard + "/notes.txt")
+        let done = Self.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory)
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout.contains("no longer holds a rebuild"), "\(done.stdout)")
+        #expect(fileNames(in: dashboard) == ["notes.txt"])
     }
 
     @Test("an append waiting on the lock during a redaction lands in the new log")
