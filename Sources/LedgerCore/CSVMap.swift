@@ -166,11 +166,13 @@ public struct CSVMap: Sendable {
                     "the row has \(cells.count) cells, the header \(header.count): a comma too many?"
             )
         }
+        // A cell as the reader gave it (an unquoted one trimmed, a quoted one as written); one of only spaces fills
+        // no member.
         func cell(_ name: String) throws(RowRefusal) -> String {
             guard let index = header.firstIndex(of: name) else {
                 throw RowRefusal(column: name, reason: "column \"\(name)\" is not in the header")
             }
-            return CSVTable.trimmed(cells[index])
+            return cells[index]
         }
         var root = Node.object([])
         for entry in entries {
@@ -184,7 +186,7 @@ public struct CSVMap: Sendable {
                     case .text(let literal): text += literal
                     case .column(let name):
                         let content = try cell(name)
-                        if content.isEmpty {
+                        if CSVTable.trimmed(content).isEmpty {
                             throw RowRefusal(
                                 column: name,
                                 reason: "column \"\(name)\" is empty (it fills \(entry.text))")
@@ -196,13 +198,13 @@ public struct CSVMap: Sendable {
             case .hash(let columns, let prefix):
                 var hasher = SHA256()
                 for (position, name) in columns.enumerated() {
-                    if position > 0 { hasher.update([0x1F]) }
-                    hasher.update(try cell(name))
+                    if position > 0 { hasher.update([Self.separator]) }
+                    hasher.update(Self.escaped(Array(try cell(name).utf8)))
                 }
                 value = .string(prefix + String(hasher.finalize().hex.prefix(32)))
             case .column(let name, let conversion, let optional):
                 let content = try cell(name)
-                if content.isEmpty {
+                if CSVTable.trimmed(content).isEmpty {
                     if optional { continue }
                     throw RowRefusal(
                         column: name, reason: "column \"\(name)\" is empty (it fills \(entry.text))"
@@ -216,6 +218,22 @@ public struct CSVMap: Sendable {
             root.insert(.object(JSONObject()), at: [Step(name: "data", indices: [])][...])
         }
         return JSONWriter.bytes(root.json)
+    }
+
+    /// The byte between the cells a hashed id is made of (U+001F, the unit separator).
+    static let separator: UInt8 = 0x1F
+    /// A cell's bytes as the id's hash reads them: U+001E and U+001F inside a cell are each preceded by U+001E,
+    /// so no two different rows' cells read the same (`a<US>b`,`c` against `a`,`b<US>c`), while a cell without
+    /// either (every real export's) reads as itself, so ids made before stay the same.
+    static func escaped(_ cell: [UInt8]) -> [UInt8] {
+        guard cell.contains(where: { $0 == 0x1E || $0 == separator }) else { return cell }
+        var out: [UInt8] = []
+        out.reserveCapacity(cell.count + 2)
+        for byte in cell {
+            if byte == 0x1E || byte == separator { out.append(0x1E) }
+            out.append(byte)
+        }
+        return out
     }
 
     static func convert(_ content: String, _ conversion: Conversion, column: String)

@@ -13,7 +13,8 @@ public struct CSVTable: Sendable {
         public var number: Int
         /// The line of the file the row starts on (differs from `number` after a cell with line breaks).
         public var line: Int
-        /// The cells, decoded; empty when the row is malformed.
+        /// The cells, decoded; empty when the row is malformed. An unquoted cell without the spaces and tabs around
+        /// it (an export's padding); a quoted cell exactly as written between its quotes (RFC 4180).
         public var cells: [String]
         /// The row's bytes as they were in the file, without its line end.
         public var bytes: Range<Int>
@@ -96,7 +97,8 @@ public struct CSVTable: Sendable {
             var problem: String?
             var cell: [UInt8] = []
             while true {
-                if index < bytes.count && bytes[index] == Self.quote {
+                let quoted = index < bytes.count && bytes[index] == Self.quote
+                if quoted {
                     index += 1
                     var closed = false
                     while index < bytes.count {
@@ -135,7 +137,7 @@ public struct CSVTable: Sendable {
                     }
                 }
                 if let text = String(validating: cell, as: UTF8.self) {
-                    cells.append(text)
+                    cells.append(quoted ? text : CSVTable.trimmed(text))
                 } else if problem == nil {
                     problem = "cell \(cells.count + 1) is not UTF-8"
                 }

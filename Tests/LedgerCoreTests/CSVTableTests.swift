@@ -35,6 +35,34 @@ struct CSVTableTests {
         #expect(table.rows[0].number == 3 && table.rows[0].cells == ["Ann", "3"])
     }
 
+    @Test(
+        "an unquoted cell loses the spaces and tabs around it; a quoted cell keeps them (RFC 4180)")
+    func spacesAroundCells() throws {
+        let table = try Self.table("a,b,c,d\n x ,\"  y \",\t z\t,\" \"\n")
+        #expect(table.rows[0].cells == ["x", "  y ", "z", " "])
+    }
+
+    @Test("a hashed id tells apart rows whose cells differ only in where a unit separator falls")
+    func hashedIdsDoNotCollide() throws {
+        let map = try CSVMap(
+            json: [
+                "id": ["hash": ["A", "B"]], "type": "note.recorded", "stream": "family:F-1",
+                "occurredAt": "2026-11-03", "actor": ["id": "mosaic", "role": "system"],
+                "data": ["subject": "{A}", "body": "{B}"],
+            ])
+        func id(_ cells: [String]) throws -> String {
+            let line = try map.event(cells: cells, header: ["A", "B"])
+            return String(decoding: line, as: UTF8.self).split(separator: "\"")[3].description
+        }
+        let rows = [
+            ["a\u{1F}b", "c"], ["a", "b\u{1F}c"], ["a\u{1E}", "\u{1F}c"], ["a\u{1E}\u{1F}", "c"],
+        ]
+        let ids = try rows.map(id)
+        #expect(Set(ids).count == rows.count, "\(ids)")
+        // A row without either separator keeps the id it had (the cells joined by U+001F).
+        #expect(try id(["a", "b"]) == String(SHA256.hash(Array("a\u{1F}b".utf8)).hex.prefix(32)))
+    }
+
     @Test("a quote inside an unquoted cell is a character; a trailing comma is an empty last cell")
     func lenientQuoteAndTrailingComma() throws {
         let table = try Self.table("a,b\n5\" tall,\n")
@@ -126,7 +154,7 @@ struct CSVTableTests {
     func mapBuildsEvent() throws {
         let map = try CSVMap(json: Self.map)
         #expect(Set(map.columns) == Set(Self.header))
-        let cells = ["R1", "F-1", "03/11/2026", " Attendance ", "c1", "Ann", "", "F", "", ""]
+        let cells = ["R1", "F-1", "03/11/2026", "Attendance", "c1", "Ann", "", "F", "", ""]
         let line = String(decoding: try map.event(cells: cells, header: Self.header), as: UTF8.self)
         let id = "x-" + String(SHA256.hash(Array("R1\u{1F}03/11/2026".utf8)).hex.prefix(32))
         #expect(
