@@ -122,10 +122,10 @@ public enum SchemaChecker {
                     field: path(), rule: "\(number) is outside \(describe(range))")
             }
         case .number(let range):
-            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+            guard case .number(let text) = value, let number = Double(text) else {
                 throw mistyped(value, "a number", path())
             }
-            if !range.contains(number) {
+            if !NumberLiteral.within(text.utf8, number, range) {
                 throw SchemaViolation(
                     field: path(),
                     rule:
@@ -133,10 +133,10 @@ public enum SchemaChecker {
                 )
             }
         case .numberAbove(let lower, let upper):
-            guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+            guard case .number(let text) = value, let number = Double(text) else {
                 throw mistyped(value, "a number", path())
             }
-            if !(number > lower && number <= upper) {
+            if !NumberLiteral.above(text.utf8, number, lower, atMost: upper) {
                 throw SchemaViolation(
                     field: path(),
                     rule: "\(text) must be over \(format(lower)) and at most \(format(upper))")
@@ -248,5 +248,138 @@ public enum Identifiers {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
             || (byte >= 0x61 && byte <= 0x7A)
             || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+}
+
+/// A JSON number's literal judged against a bound on its decimal digits. A `Double` rounds
+/// `100.0000000000000001` to 100 and `1e400` to infinity, so a range check on the `Double` alone would pass the
+/// first; both interpreters of `FieldKind.number` and `.numberAbove` decide here.
+package enum NumberLiteral {
+    /// Whether the literal (whose `Double` is `number`) lies in `range`, exactly.
+    package static func within(
+        _ literal: some Collection<UInt8>, _ number: Double, _ range: ClosedRange<Double>
+    ) -> Bool {
+        guard number.isFinite, number >= range.lowerBound, number <= range.upperBound else {
+            return false
+        }
+        if number > range.lowerBound && number < range.upperBound { return true }
+        // Rounded onto a bound: only the digits tell.
+        guard let low = compare(literal, range.lowerBound),
+            let high = compare(literal, range.upperBound)
+        else { return false }
+        return low >= 0 && high <= 0
+    }
+
+    /// Whether the literal (whose `Double` is `number`) is over `lower` and at most `upper`, exactly.
+    package static func above(
+        _ literal: some Collection<UInt8>, _ number: Double, _ lower: Double, atMost upper: Double
+    ) -> Bool {
+        guard number.isFinite, number >= lower, number <= upper else { return false }
+        if number > lower && number < upper { return true }
+        guard let low = compare(literal, lower), let high = compare(literal, upper) else {
+            return false
+        }
+        return low > 0 && high <= 0
+    }
+
+    /// -1, 0 or 1 as the literal is below, equal to or above `bound`; nil when it is not a JSON number.
+    package static func compare(_ literal: some Collection<UInt8>, _ bound: Double) -> Int? {
+        guard let value = Decimal(literal), let limit = Decimal(Array(String(bound).utf8)) else {
+            return nil
+        }
+        return value.compare(limit)
+    }
+
+    /// `digits × 10^exponent`, negative or not; no leading or trailing zero in `digits` (empty: zero).
+    struct Decimal {
+        var negative: Bool
+        var digits: [UInt8]
+        var exponent: Int
+
+        /// Reads the JSON number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+        init?(_ literal: some Collection<UInt8>) {
+            let bytes = Array(literal)
+            var index = 0
+            func isDigit(_ at: Int) -> Bool {
+                at < bytes.count && bytes[at] >= 0x30 && bytes[at] <= 0x39
+            }
+            negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
+            if negative { index += 1 }
+            guard isDigit(index) else { return nil }
+            var all: [UInt8] = []
+            var fraction = 0
+            if bytes[index] == 0x30 {
+                index += 1
+            } else {
+                while isDigit(index) {
+                    all.append(bytes[index] - 0x30)
+                    index += 1
+                }
+            }
+            if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard isDigit(index) else { return nil }
+                while isDigit(index) {
+                    all.append(bytes[index] - 0x30)
+                    fraction += 1
+                    index += 1
+                }
+            }
+            var written = 0
+            if index < bytes.count
+                && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
+            {
+                index += 1
+                var minus = false
+                if index < bytes.count
+                    && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"))
+                {
+                    minus = bytes[index] == UInt8(ascii: "-")
+                    index += 1
+                }
+                guard isDigit(index) else { return nil }
+                while isDigit(index) {
+                    // Past a billion, the exponent's size is all that matters.
+                    written = min(written * 10 + Int(bytes[index] - 0x30), 1_000_000_000)
+                    index += 1
+                }
+                if minus { written = -written }
+            }
+            guard index == bytes.count else { return nil }
+            let leading = all.firstIndex { $0 != 0 } ?? all.count
+            all.removeFirst(leading)
+            var exponent = written - fraction
+            while let last = all.last, last == 0 {
+                all.removeLast()
+                exponent += 1
+            }
+            digits = all
+            self.exponent = exponent
+            if digits.isEmpty { negative = false }
+        }
+
+        func compare(_ other: Decimal) -> Int {
+            let sign = digits.isEmpty ? 0 : (negative ? -1 : 1)
+            let otherSign = other.digits.isEmpty ? 0 : (other.negative ? -1 : 1)
+            if sign != otherSign { return sign < otherSign ? -1 : 1 }
+            if sign == 0 { return 0 }
+            // Magnitudes: first by where the first digit stands, then digit by digit.
+            var magnitude = 0
+            let top = digits.count + exponent
+            let otherTop = other.digits.count + other.exponent
+            if top != otherTop {
+                magnitude = top < otherTop ? -1 : 1
+            } else {
+                for position in 0..<max(digits.count, other.digits.count) {
+                    let mine = position < digits.count ? digits[position] : 0
+                    let theirs = position < other.digits.count ? other.digits[position] : 0
+                    if mine != theirs {
+                        magnitude = mine < theirs ? -1 : 1
+                        break
+                    }
+                }
+            }
+            return sign * magnitude
+        }
     }
 }

@@ -211,9 +211,10 @@ public enum InPlaceValidation {
             case .integer(let range):
                 return integer(value).map(range.contains) ?? false
             case .number(let range):
-                return number(value).map { $0.isFinite && range.contains($0) } ?? false
+                return number(value).map { NumberLiteral.within(value, $0, range) } ?? false
             case .numberAbove(let lower, let upper):
-                return number(value).map { $0.isFinite && $0 > lower && $0 <= upper } ?? false
+                return number(value).map { NumberLiteral.above(value, $0, lower, atMost: upper) }
+                    ?? false
             case .reference:
                 return plainContents(value).map(Grammar.isReference) ?? false
             case .object(let fields):

@@ -180,6 +180,43 @@ struct InPlaceValidationTests {
         }
     }
 
+    /// Percent literals at and around 0–100: a `Double` rounds some of them onto a bound, or to infinity.
+    static let percents: [(String, Bool)] = [
+        ("100", true), ("100.0", true), ("1e2", true), ("1E+2", true), ("10000e-2", true),
+        ("0", true),
+        ("-0", true), ("-0.0", true), ("0.0000000000000000000001", true),
+        ("99.999999999999999999", true), ("100.0000000000000001", false),
+        ("100.000000000000000000000000001", false), ("1e400", false), ("-1e-400", false),
+        ("-0.00000000000000000001", false), ("101", false),
+    ]
+
+    @Test(
+        "a percent at its bounds is judged on its digits, by both interpreters", arguments: percents
+    )
+    func percentAtBounds(literal: String, passes: Bool) {
+        let line =
+            #"{"id":"e","stream":"family:F-1","type":"attendance.recorded","occurredAt":"2026-02-02","actor":{"id":"dm","role":"system"},"data":{"memberId":"c","from":"2026-01-01","to":"2026-02-01","percent":"#
+            + literal + "}}"
+        let bytes = Self.stored(line)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("\"percent\":\(literal)}"))
+        let reference = Self.reference(bytes)
+        #expect((reference != nil) == passes, "the reference on \(literal)")
+        // In place it may decline a line, never pass one the reference refuses.
+        let inPlace = Self.inPlace(bytes)
+        #expect(inPlace == .declined || inPlace == reference, "in place on \(literal)")
+        if !passes, let record = try? LineFormat.decode(bytes) {
+            #expect(throws: ValidationError.self) {
+                try EventInput.validate(record.content, recordedAt: Self.recordedAt)
+            }
+            do {
+                _ = try EventInput.validate(record.content, recordedAt: Self.recordedAt)
+            } catch {
+                #expect(
+                    "\(error)".contains("data.percent: \(literal) is outside 0–100"), "\(error)")
+            }
+        }
+    }
+
     @Test("fuzzed events: whatever passes in place passes the reference, with the same facts")
     func fuzz() throws {
         let iterations =
