@@ -176,6 +176,11 @@ public final class LockedLedger {
                     Syscalls.close(descriptor)
                     continue
                 }
+                // Case data is owner-only: a log copied in readable by others is made owner-only by the first
+                // writer (the contract's rule, whoever made the file).
+                if now.mode & 0o077 != 0 {
+                    _ = fchmod(descriptor, now.mode & 0o700)
+                }
                 self.descriptor = descriptor
                 self.status = now
                 (head, tornBytes) = try Tail.read(descriptor: descriptor, path: path)

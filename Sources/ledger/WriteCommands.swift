@@ -232,6 +232,25 @@ enum WriteCommands {
                 message: "--rejects names a file the ledger keeps beside the log; give another file"
             )
         }
+        // What is there already must be a rejects file: another ledger's log, or any other file, is not added to.
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw UsageError(
+                message: "--rejects names \(path), which is not a regular file; give a file's name")
+        }
+        guard info.st_size > 0 else { return }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var first = [UInt8](repeating: 0, count: 8)
+        let count = read(descriptor, &first, first.count)
+        if count < 8 || first != Array(#"{"file":"#.utf8) {
+            throw UsageError(
+                message:
+                    "--rejects names \(path), which holds something other than rejects (its first line is not a refused line's record); give another file"
+            )
+        }
     }
 
     static let recordHelp = """

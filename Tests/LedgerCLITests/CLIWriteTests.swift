@@ -71,6 +71,17 @@ struct CLIWriteTests {
         #expect(again.status == 1 && again.stderr.contains("already exists"))
     }
 
+    @Test("a log copied in readable by others is made owner-only by the first writer")
+    func looseLogTightened() {
+        let (directory, log) = Self.initialized()
+        chmod(log, 0o644)
+        let appended = Subprocess.ledger(
+            ["append", "--log", log], environment: Self.now,
+            stdin: Events.staff.joined(separator: "\n") + "\n", in: directory)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(fileMode(log) == 0o600)
+    }
+
     @Test("a failed write to standard output (a full disk) exits 1 and says so")
     func fullStandardOutput() {
         let (directory, log) = Self.initialized()
@@ -119,6 +130,22 @@ struct CLIWriteTests {
                 in: directory)
         }
         #expect(readLines(rejects).count == 2)
+        // Another ledger's log, any other file, a FIFO: never added to (an adversary's typo corrupted a log).
+        let (otherDirectory, otherLog) = Self.initialized()
+        let notes = directory.file("notes.txt")
+        writeBytes(Array("my notes\n".utf8), to: notes)
+        let fifo = directory.file("rejects.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for target in [otherLog, notes, fifo] {
+            let before = readBytes(target == fifo ? notes : target)
+            let result = Subprocess.ledger(
+                ["ingest", input, "--rejects", target, "--log", log], environment: Self.now,
+                in: directory)
+            #expect(result.status == 2, "\(target): \(result.stderr)")
+            #expect(result.stderr.contains("--rejects names \(target), which"), "\(result.stderr)")
+            #expect(readBytes(target == fifo ? notes : target) == before)
+        }
+        #expect(Subprocess.ledger(["verify", "--log", otherLog], in: otherDirectory).status == 0)
     }
 
     @Test(
