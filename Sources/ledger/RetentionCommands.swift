@@ -169,6 +169,12 @@ enum RetentionCommands {
         Console.out(
             "recorded as record.redacted \(result.recordID) (seq \(result.recordSeq)); head \(result.head.seq):\(result.head.hash)\n"
         )
+        return try purged(result, path: path, family: family)
+    }
+
+    /// Says what the purge removed and kept, then refreshes the rebuild folders.
+    static func purged(_ result: RedactionResult, path: String, family: String) throws -> ExitStatus
+    {
         if !result.removed.isEmpty {
             Console.out(
                 "removed (rebuilt from the log when next needed): \(result.removed.joined(separator: ", "))\n"
@@ -200,17 +206,7 @@ enum RetentionCommands {
             return .done
         }
         Console.out("finishing its purge, in case it was interrupted after the log was replaced\n")
-        if !result.removed.isEmpty {
-            Console.out(
-                "removed (rebuilt from the log when next needed): \(result.removed.joined(separator: ", "))\n"
-            )
-        }
-        for kept in result.keptSideFiles {
-            Console.err(
-                "ledger redact: kept \(kept): a torn line cut too short to tell whose it was; read it and remove it if it is this family's\n"
-            )
-        }
-        return try refreshRebuilds(path: path, family: family)
+        return try purged(result, path: path, family: family)
     }
 
     /// Rebuilds every folder `ledger rebuild --out` wrote for the log at `path`, first removing the family's page
