@@ -189,6 +189,9 @@ public struct PlanAction: PayloadObject {
 
 // MARK: Organisation
 
+/// Adopted by a manager (or by `ledger init`, as the log's event 1). The contract's catalogue does not mark it
+/// **manager**, but it needs a manager to correct or void; a worker who could adopt one could lift the closure
+/// sign-off they were refused under (an adversary did). Our reading, in docs/EVENTS.md.
 public struct PolicyAdopted: EventPayload {
     public var profile: String?
     public var policy: JSONObject?
@@ -200,7 +203,7 @@ public struct PolicyAdopted: EventPayload {
             .member("profile", .oneOf(PolicyProfiles.names), \.profile),
             .member("policy", .anyObject, \.policy),
             .member("effectiveFrom", .date, \.effectiveFrom),
-        ], rules: [.wholePolicy])
+        ], manager: true, rules: [.wholePolicy])
 }
 
 public struct TeamDefined: EventPayload {

@@ -197,7 +197,10 @@ public struct WriteState: Sendable, Equatable {
         // role; the same holds for the rest of the record, the seeds' caseload limits being a manager's to set).
         // A leaver is recorded the same way: once recorded, the worker can no longer act.
         case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
-        case .policyAdopted, .teamDefined, .systemRegistered, .systemRetired, .referralReceived,
+        // The organisation's teams are kept the same way (an HR feed defines them). Registering and retiring a
+        // system, and adopting a policy, are a manager's (declared so: `manager: true`).
+        case .teamDefined: return .managerOrSystem
+        case .policyAdopted, .systemRegistered, .systemRetired, .referralReceived,
             .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
             .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
             .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,

@@ -213,6 +213,37 @@ struct AuthorisationTests {
             "actor.role", "it changes policy.adopted \"policy-1\""
         ),
         (
+            // An adversary's find: refused a closure under a policy that needs a manager's sign-off, an FSW
+            // adopted another policy, then closed the family.
+            "an FSW adopting a policy",
+            Events.line(
+                id: "pol-9", stream: "org", type: "policy.adopted", on: "2026-02-14",
+                data: ["profile": "warwickshire-fsw", "effectiveFrom": "2026-02-14"]),
+            "actor.role", "policy.adopted needs a manager"
+        ),
+        (
+            "a data-matching feed adopting a policy",
+            Events.line(
+                id: "pol-9", stream: "org", type: "policy.adopted", on: "2026-02-14",
+                actor: "dm", role: "system",
+                data: ["profile": "warwickshire-fsw", "effectiveFrom": "2026-02-14"]),
+            "actor.role", "policy.adopted needs a manager"
+        ),
+        (
+            "an FSW defining a team",
+            Events.line(
+                id: "team-9", stream: "org", type: "team.defined", on: "2026-02-14",
+                data: ["id": "west", "name": "West"]),
+            "actor.role", "team.defined needs a manager"
+        ),
+        (
+            "an FSW registering a system",
+            Events.line(
+                id: "sys-9", stream: "system:feed-9", type: "system.registered", on: "2026-02-14",
+                data: ["name": "Feed", "purpose": "hr-feed"]),
+            "actor.role", "system.registered needs a manager"
+        ),
+        (
             "a lead worker corrected to an unregistered id",
             corrected(
                 "al-3", data: ["worker": "w-999", "relationship": "lead"]),
