@@ -117,7 +117,7 @@ enum ClosureChecks {
         if over,
             let justified = episode.justifications.first(where: {
                 rule.justifiedBy.contains($0.type) && $0.date >= warnFrom
-                    && Role.managers.contains($0.role)
+                    && rule.justifiedByRoles.contains($0.role)
             })
         {
             obligation.metOn = justified.date

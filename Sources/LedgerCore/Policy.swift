@@ -157,6 +157,9 @@ public struct Policy: Sendable {
         public let level: String, max: Timescale, warnAt: Timescale?
         /// Events (by a manager) that justify going over: `supervision.recorded`, `extension.agreed`.
         public let justifiedBy: [String]
+        /// The roles whose `justifiedBy` event counts (`justifiedByRoles`; by default every manager role). 003
+        /// §4.6 asks for a team manager.
+        public let justifiedByRoles: Set<String>
     }
 
     /// 004 §5 contact standard before a never-engaged closure.
@@ -453,7 +456,9 @@ extension Policy {
                 max: try reader.timescale(rule, "max", at: at),
                 warnAt: try reader.optionalTimescale(rule, "warnAt", at: at),
                 justifiedBy: try reader.list(rule, "justifiedBy", optional: true, at: at)
-                    .compactMap(\.stringValue))
+                    .compactMap(\.stringValue),
+                justifiedByRoles: try reader.roles(rule, "justifiedByRoles", at: at)
+                    ?? Role.managers)
         }
         if let standard = reader.value(json, "contactStandard") {
             let at = "\(path).contactStandard"
@@ -649,6 +654,25 @@ private final class PolicyReader {
             throw PolicyError(field: "\(at).\(key)", rule: "must be a whole number ≥ 0")
         }
         return number
+    }
+
+    /// An optional list of manager roles (nil when absent); any other role, or an empty list, is refused.
+    func roles(_ object: JSONObject, _ key: String, at: String) throws(PolicyError) -> Set<String>?
+    {
+        guard value(object, key, at: at) != nil else { return nil }
+        var roles: Set<String> = []
+        for (index, item) in try list(object, key, optional: false, at: at).enumerated() {
+            guard let role = item.stringValue, Role.managers.contains(role) else {
+                throw PolicyError(
+                    field: "\(at).\(key)[\(index)]",
+                    rule:
+                        "must be a manager role (\(Role.managers.sorted().joined(separator: ", ")))"
+                )
+            }
+            roles.insert(role)
+        }
+        if roles.isEmpty { throw PolicyError(field: "\(at).\(key)", rule: "must name a role") }
+        return roles
     }
 
     func list(_ object: JSONObject, _ key: String, optional: Bool, at: String? = nil)

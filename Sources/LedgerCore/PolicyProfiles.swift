@@ -118,7 +118,8 @@ public enum PolicyProfiles {
           "durations": [
             {"id": "sixteen-weeks", "label": "CiN work: review at 16 weeks; over 6 months needs management oversight",
              "level": "cin", "warnAt": "16 weeks", "max": "6 months",
-             "justifiedBy": ["supervision.recorded", "extension.agreed"], "source": "003 §4.6"}
+             "justifiedBy": ["supervision.recorded", "extension.agreed"], "justifiedByRoles": ["team-manager"],
+             "source": "003 §4.6"}
           ],
           "retention": [
             {"id": "retention", "label": "Kept until the youngest child is 25, and 6 years after the last closure",

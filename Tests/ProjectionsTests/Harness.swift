@@ -14,10 +14,12 @@ struct E: Sendable {
     var manager: Bool
     var family: String
     var id: String?
+    /// Another actor than the FSW w-017 or the team manager m-001: `c-001`, an fs-coordinator.
+    var coordinator: Bool
 
     init(
         _ type: String, _ date: String, _ data: JSONValue = [:], manager: Bool = false,
-        family: String = "F-1", id: String? = nil
+        family: String = "F-1", id: String? = nil, coordinator: Bool = false
     ) {
         self.type = type
         self.date = date
@@ -25,6 +27,7 @@ struct E: Sendable {
         self.manager = manager
         self.family = family
         self.id = id
+        self.coordinator = coordinator
     }
 }
 
@@ -38,6 +41,10 @@ struct Scenario {
     ) throws {
         ledger = try TestLedger(profile: profile, now: now)
         var lines = Events.staff + [Events.worker("w-018", on: "2025-01-06")]
+        // (Registered only where a scenario needs them: other scenarios' seqs stay as they are.)
+        if events.contains(where: \.coordinator) {
+            lines.append(Events.worker("c-001", role: "fs-coordinator", on: "2025-01-06"))
+        }
         if let referral {
             lines.append(
                 Events.line(
@@ -51,8 +58,10 @@ struct Scenario {
                 Events.line(
                     id: event.id ?? "e\(index + 1)", stream: "family:\(event.family)",
                     type: event.type, on: event.date,
-                    actor: event.manager ? "m-001" : "w-017",
-                    role: event.manager ? "team-manager" : "fsw", data: event.data))
+                    actor: event.coordinator ? "c-001" : event.manager ? "m-001" : "w-017",
+                    role: event.coordinator
+                        ? "fs-coordinator" : event.manager ? "team-manager" : "fsw",
+                    data: event.data))
         }
         let outcomes = try ledger.append(lines)
         for outcome in outcomes {

@@ -178,6 +178,17 @@ struct PolicyRuleTests {
             ],
             asOf: "2026-10-01", rule: "sixteen-weeks", status: "met", dueOn: "2026-09-02"),
         Case(
+            // 003 §4.6: "reviewed with a team manager"; an fs-coordinator's supervision does not count.
+            name: "sixteen-weeks: an fs-coordinator's supervision does not justify going over",
+            profile: "strengthening-families",
+            events: [
+                triage("2026-03-02", level: "cin"),
+                E(
+                    "supervision.recorded", "2026-08-01",
+                    ["decisions": "Continue: CiN plan progressing"], coordinator: true),
+            ],
+            asOf: "2026-10-01", rule: "sixteen-weeks", status: "overdue", dueOn: "2026-09-02"),
+        Case(
             name: "sixteen-weeks: overdue past 6 months without oversight",
             profile: "strengthening-families",
             events: [triage("2026-03-02", level: "cin")],
