@@ -210,7 +210,9 @@ public struct Reports: Sendable {
         let openFamilies = entries.count
         var unallocated = 0
         for entry in entries {
-            if entry.workers.isEmpty { unallocated += 1 }
+            // A family whose every worker has left has no one working with it: unallocated, as a manager counts
+            // it (the leavers are not listed below, so their families would otherwise be on no one's caseload).
+            if entry.workers.allSatisfy({ fold.workers[$0]?.left ?? true }) { unallocated += 1 }
             for worker in entry.workers {
                 // In place: copying the entry out and back would copy its set every time.
                 perWorker[worker, default: (0, 0, [])].families += 1

@@ -276,6 +276,31 @@ struct ProjectionTests {
         #expect(row.text("criteriaNeeded") == "4")
     }
 
+    @Test("a family whose only worker has left is unallocated, not on anyone's caseload")
+    func leaverFamilyUnallocated() throws {
+        // An adversary's find: the leaver's row is not listed, so their family was on no one's caseload while the
+        // service said "unallocated 0".
+        let scenario = try Scenario(
+            profile: "warwickshire-fsw",
+            [
+                E(
+                    "worker.allocated", "2026-03-03", ["worker": "w-018", "relationship": "lead"],
+                    manager: true)
+            ])
+        let before = try scenario.reports(asOf: "2026-03-31").caseload()
+        #expect(before.service.text("unallocated") == "0")
+        #expect(before.workers.first { $0.text("worker") == "w-018" }?.text("families") == "1")
+        _ = try scenario.ledger.append([
+            Events.line(
+                id: "left-w-018", stream: "worker:w-018", type: "worker.left", on: "2026-03-10",
+                actor: "m-001", role: "team-manager", data: [:])
+        ])
+        let after = try scenario.reports(asOf: "2026-03-31").caseload()
+        #expect(after.service.text("openFamilies") == "1")
+        #expect(after.service.text("unallocated") == "1")
+        #expect(!after.workers.contains { $0.text("worker") == "w-018" })
+    }
+
     @Test(
         "as of three dates: three different, correct answers; --known-at hides what was recorded later"
     )
