@@ -21,6 +21,9 @@ struct Options {
     /// Events in the file `ledger ingest` is timed on.
     var ingestEvents = 200_000
     var allowDebug = false
+    /// Another build's `ledger` (an earlier commit's release build), timed interleaved with this one in the
+    /// caseload and integration sections: before and after in the same run, under the same load.
+    var baseline: String?
 }
 
 func parseOptions() -> Options {
@@ -45,10 +48,12 @@ func parseOptions() -> Options {
             options.ingestEvents =
                 Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? options.ingestEvents
         case "--allow-debug": options.allowDebug = true
+        case "--baseline": options.baseline = arguments.isEmpty ? nil : arguments.removeFirst()
         default:
             print(
                 """
                 usage: ledger-bench [--events N] [--samples K] [--dir DIR] [--reuse] [--ingest-events N] [--allow-debug]
+                                    [--baseline LEDGER]
                                     [--only parse,scan,ingest,caseload,verify,projections,rebuild,append,integration]
                 """)
             exit(2)
@@ -394,9 +399,11 @@ if wants("caseload") {
         [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log]
     let asUsersRun = [binary, "caseload", "--format", "json"] + asOf + ["--log", log]
     _ = run(asUsersRun)  // leaves the checkpoint
+    let baselineFromScratch = options.baseline.map { [$0] + fromScratch.dropFirst() }
     if duckdbAvailable {
         let duckdb = ["/bin/bash", duckdbScript, log, "2"]
-        let timings = measure([fromScratch, asUsersRun, duckdb])
+        let timings = measure(
+            [fromScratch, asUsersRun, duckdb] + (baselineFromScratch.map { [$0] } ?? []))
         record(
             Row(
                 name: "caseload --from-scratch", result: seconds(timings[0]), cpu: cpu(timings[0]),
@@ -412,6 +419,13 @@ if wants("caseload") {
             Row(
                 name: "DuckDB caseload peer, 2 threads", result: "\(format3(timings[2].seconds)) s",
                 cpu: cpu(timings[2])))
+        if timings.count > 3 {
+            record(
+                Row(
+                    name: "baseline: caseload --from-scratch", result: seconds(timings[3]),
+                    cpu: cpu(timings[3]), peak: mebibytes(timings[3]),
+                    versus: ratio(timings[3], timings[2], "DuckDB (2 threads)")))
+        }
         let single = measure([["/bin/bash", duckdbScript, log, "1"]])[0]
         record(
             Row(
@@ -453,16 +467,31 @@ if wants("integration") {
                 peak: mebibytes(timing), goal: "≤ 1.5× openssl"))
     }
     let exported = "\(directory)/export"
-    let timings = measure([
-        [binary, "export", "--out", exported, "--log", log],
-        [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log],
-    ])
+    let baseExported = "\(directory)/export-baseline"
+    let caseloadCommand =
+        [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log]
+    let baselineCommands: [[String]] =
+        options.baseline.map { base in
+            [
+                [base, "export", "--out", baseExported, "--log", log],
+                [base] + caseloadCommand.dropFirst(),
+            ]
+        } ?? []
+    let timings = measure(
+        [[binary, "export", "--out", exported, "--log", log], caseloadCommand] + baselineCommands)
     record(
         Row(
             name: "export (into its last output)", result: seconds(timings[0]),
             cpu: cpu(timings[0]), peak: mebibytes(timings[0]),
             versus: ratio(timings[0], timings[1], "caseload --from-scratch"),
             goal: "≤ 2× caseload --from-scratch"))
+    if timings.count > 3 {
+        record(
+            Row(
+                name: "baseline: export (into its last output)", result: seconds(timings[2]),
+                cpu: cpu(timings[2]), peak: mebibytes(timings[2]),
+                versus: ratio(timings[2], timings[3], "baseline caseload --from-scratch")))
+    }
     // Into a new folder each sample (every file written; the folders set aside, removed at the end), beside the
     // same peer: what a first export costs, where the row above re-exports a log whose files are all there.
     let fresh = "\(directory)/export-fresh"
@@ -471,10 +500,13 @@ if wants("integration") {
     try FileOutput.makeDirectory(setAside)
     var setAsideCount = 0
     let firstTimings = measure(
-        [
-            [binary, "export", "--out", fresh, "--log", log],
-            [binary, "caseload", "--from-scratch", "--format", "json"] + asOf + ["--log", log],
-        ],
+        [[binary, "export", "--out", fresh, "--log", log], caseloadCommand]
+            + (options.baseline.map { base in
+                [
+                    [base, "export", "--out", fresh, "--log", log],
+                    [base] + caseloadCommand.dropFirst(),
+                ]
+            } ?? []),
         warmup: false
     ) {
         if access(fresh, F_OK) == 0 {
@@ -488,7 +520,15 @@ if wants("integration") {
             cpu: cpu(firstTimings[0]), peak: mebibytes(firstTimings[0]),
             versus: ratio(firstTimings[0], firstTimings[1], "caseload --from-scratch"),
             goal: "≤ 2× caseload --from-scratch"))
-    _ = run(["/bin/rm", "-rf", exported, fresh, setAside])
+    if firstTimings.count > 3 {
+        record(
+            Row(
+                name: "baseline: export (into a new folder)", result: seconds(firstTimings[2]),
+                cpu: cpu(firstTimings[2]), peak: mebibytes(firstTimings[2]),
+                versus: ratio(
+                    firstTimings[2], firstTimings[3], "baseline caseload --from-scratch")))
+    }
+    _ = run(["/bin/rm", "-rf", exported, baseExported, fresh, setAside])
 }
 
 // verify, against openssl's SHA-256 of the same file (issue 23: the SHA extensions, as the ledger's hashing uses

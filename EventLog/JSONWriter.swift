@@ -58,9 +58,9 @@ public enum JSONWriter {
         // Most strings need no escape at all: then their bytes go in as one run.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             // This runs for every string of every output row: printable ASCII, the usual case, is decided in one
-            // pass of four comparisons a byte; only text with other bytes is looked at again.
+            // pass, eight bytes at a time; only text with other bytes is looked at again.
             let plain =
-                bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+                !needsEscape(bytes)
                 || (display
                     ? bytes.allSatisfy {
                         $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && !TerminalText.mayBeginControl($0)
@@ -98,13 +98,43 @@ public enum JSONWriter {
     /// string is.
     public static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8])
     {
-        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+        if !needsEscape(bytes) {
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
         } else {
             writeString(String(decoding: bytes, as: UTF8.self), into: &out)
         }
+    }
+
+    /// Whether any byte is not printable ASCII (below 0x20, or 0x7F and up) or is a quote or a backslash: eight
+    /// bytes at a time, then one at a time.
+    static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ word: UInt64) -> Bool {
+            (word &- ones) & ~word & highs != 0
+        }
+        var offset = 0
+        while bytes.count - offset >= 8 {
+            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            // A byte of 0x80 or more; 0x7F; below 0x20 (its value minus 0x20 borrows, the byte being under 0x80);
+            // a quote; a backslash.
+            if word & highs != 0 || hasZero(word ^ (ones &* 0x7F))
+                || (word &- ones &* 0x20) & ~word & highs != 0
+                || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+            {
+                return true
+            }
+            offset += 8
+        }
+        while offset < bytes.count {
+            let byte = base[offset]
+            if byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C { return true }
+            offset += 1
+        }
+        return false
     }
 
     /// `\uXXXX` for a scalar of the Basic Multilingual Plane.

@@ -87,8 +87,9 @@ public struct LineScanner: ~Copyable {
     }
 
     /// `scan` for the hash chain alone (`ChainLink`): the members up to `hash` are scanned as `scan` scans them,
-    /// but the data is not walked: it is taken as every byte between `"data":` and the `,"salt":"…"}` that ends
-    /// the line, exactly the bytes `dataHash` covers. Whether they are one JSON object is for the read that
+    /// except the actor's (its `actorID` and `actorRole` are left empty), and the data is not walked: it is taken
+    /// as every byte between `"data":` and the `,"salt":"…"}` that ends the line, exactly the bytes `dataHash`
+    /// covers. Whether they are one JSON object is for the read that
     /// decodes the event (a read of the chain alone walked the data twice over). Never decode an event from it.
     public mutating func scanChained(_ line: UnsafeBufferPointer<UInt8>) -> ScannedLine? {
         guard let base = line.baseAddress, line.count <= LineFormat.maxLineBytes else { return nil }
@@ -127,7 +128,14 @@ public struct LineScanner: ~Copyable {
         let actorStart = c.index
         guard c.peek() == UInt8(ascii: "{"), skipValue(&c, depth: 1) else { return nil }
         let actor = actorStart..<c.index
-        guard let (actorID, actorRole) = Self.actorMembers(c.base, actor) else { return nil }
+        // For the chain alone the actor's members are not looked into (its id and role are left empty): the
+        // link is made of the same bytes whatever they hold, and the reference parser takes any actor object.
+        guard
+            let (actorID, actorRole) =
+                dataFromEnd
+                ? (actorStart..<actorStart, actorStart..<actorStart)
+                : Self.actorMembers(c.base, actor)
+        else { return nil }
         var source: Range<Int>?
         if c.literal(",\"source\":") {
             let start = c.index

@@ -158,14 +158,14 @@ public struct StoredEvent: Sendable {
     /// A fingerprint of the id's bytes (for a quick "could this event be amended?").
     var idFingerprint: UInt64 {
         switch text {
-        case .view(let chunk, let spans): EventTypeSet.fingerprint(chunk.bytes(spans.id.range))
+        case .view(let chunk, let spans): EventTypeSet.quickHash(chunk.bytes(spans.id.range))
         case .owned(let owned): Self.fingerprint(owned.id)
         }
     }
 
     static func fingerprint(_ text: String) -> UInt64 {
         var text = text
-        return text.withUTF8 { EventTypeSet.fingerprint($0) }
+        return text.withUTF8 { EventTypeSet.quickHash($0) }
     }
 
     /// Whether a void applies.

@@ -33,10 +33,10 @@ public struct LogSpan: Sendable {
 /// the window in log order with them applied. Memory holds only the amendments and a few chunks of the log.
 ///
 /// Both passes parse on every core (`ParallelLineReader`) and look at each line's type first: pass 1 decodes only
-/// corrections and voids, pass 2 only the types the caller asks for (`types`; all when nil). Pass 1 also checks
-/// the hash chain of every line it reads (`HashChain`: both hashes recomputed on the parse threads, seq and
-/// `prev` linked in log order), so no projection answers from a log whose chain is broken: the read stops with
-/// `EventLogError.chainBroken` at the first bad seq. The events' contract is checked as far as they are read (a
+/// corrections and voids, pass 2 only the types the caller asks for (`types`; all when nil). Every line's place in
+/// the hash chain is checked (`HashChain`: both hashes recomputed on the parse threads, seq and `prev` linked in
+/// log order), by pass 1, or by pass 2 when it decodes every line (from the same scan), so no projection answers
+/// from a log whose chain is broken: the read stops with `EventLogError.chainBroken` at the first bad seq. The events' contract is checked as far as they are read (a
 /// line a projection skips is not checked past its type); `ledger verify` re-validates every event.
 public enum EventScanner {
     /// Calls `body` for every event in the window, in log order, corrections applied. Correction and void
@@ -48,11 +48,12 @@ public enum EventScanner {
         amendments given: AmendmentIndex? = nil, progress: ((Int) -> Void)? = nil,
         _ body: (StoredEvent) throws -> Void
     ) throws -> Coverage {
-        let (amendments, plan) = try firstPass(
+        let (amendments, plan, chain) = try firstPass(
             given, path: path, window: window, span: span, types: types)
         var coverage = amendments.coverage
         try read(
-            path: path, window: window, types: types, span: span, plan: plan, progress: progress
+            path: path, window: window, types: types, span: span, plan: plan, chain: chain,
+            progress: progress
         ) { decoded in
             coverage.merge(decoded.coverage)
             for record in decoded.records {
@@ -75,11 +76,11 @@ public enum EventScanner {
         transform: @escaping @Sendable (inout Part, StoredEvent) -> Void,
         consume: (Part) throws -> Void
     ) throws -> Coverage {
-        let (amendments, plan) = try firstPass(
+        let (amendments, plan, chain) = try firstPass(
             nil, path: path, window: window, span: .all, types: types)
         var coverage = amendments.coverage
         try read(
-            path: path, window: window, types: types, span: .all, plan: plan,
+            path: path, window: window, types: types, span: .all, plan: plan, chain: chain,
             map: { decoded in
                 var part = start()
                 for record in decoded.records {
@@ -106,7 +107,7 @@ public enum EventScanner {
         progress: ((Int) -> Void)? = nil,
         apply: @escaping @Sendable (inout State, StoredEvent) -> Void
     ) throws -> (states: [State], coverage: Coverage) {
-        let (amendments, plan) = try firstPass(
+        let (amendments, plan, chain) = try firstPass(
             given, path: path, window: window, span: span, types: types)
         var coverage = amendments.coverage
         let shards = ShardStates(states)
@@ -118,7 +119,8 @@ public enum EventScanner {
         let room = DispatchSemaphore(value: max(1, backlog))
         defer { folding.wait() }
         try read(
-            path: path, window: window, types: types, span: span, plan: plan, progress: progress
+            path: path, window: window, types: types, span: span, plan: plan, chain: chain,
+            progress: progress
         ) { decoded in
             coverage.merge(decoded.coverage)
             room.wait()
@@ -143,13 +145,20 @@ public enum EventScanner {
         return (shards.take(), coverage)
     }
 
-    /// The amendments (given, or read by pass 1) and, when pass 1 runs for a read of some types only, its plan.
+    /// The amendments (given, or read by pass 1); when pass 1 runs for a read of some types only, its plan; and
+    /// whether pass 2 checks the chain. Pass 1 checks it, except when pass 2 decodes every line: pass 2 then links
+    /// each line from the scan it decodes the event with, and pass 1 only looks for corrections and voids (each
+    /// line scanned once, not twice). Either way the read stops at the first break, with the same error, before
+    /// it returns.
     private static func firstPass(
         _ given: AmendmentIndex?, path: String, window: EventWindow, span: LogSpan,
         types: EventTypeSet?
-    ) throws -> (AmendmentIndex, ReadPlan?) {
-        if let given { return (given, nil) }
-        return try amendments(path: path, window: window, span: span, planning: types)
+    ) throws -> (AmendmentIndex, ReadPlan?, chain: Bool) {
+        if let given { return (given, nil, false) }
+        let chainLater = types == nil
+        let (index, plan) = try amendments(
+            path: path, window: window, span: span, planning: types, chain: !chainLater)
+        return (index, plan, chainLater)
     }
 
     /// Which of `count` shards a family's events go to in `foldByFamily`.
@@ -162,7 +171,7 @@ public enum EventScanner {
     public static func amendments(path: String, window: EventWindow, span: LogSpan = .all) throws
         -> AmendmentIndex
     {
-        try amendments(path: path, window: window, span: span, planning: nil).index
+        try amendments(path: path, window: window, span: span, planning: nil, chain: true).index
     }
 
     /// The amendments that count in a window (`EventWindow.amendments`: those recorded by its `knownAt`, whatever
@@ -170,7 +179,8 @@ public enum EventScanner {
     /// 2 will read, where the lines of those types are (pass 1 splits and peeks at every line anyway; pass 2 then
     /// goes straight to them).
     static func amendments(
-        path: String, window: EventWindow, span: LogSpan, planning types: EventTypeSet?
+        path: String, window: EventWindow, span: LogSpan, planning types: EventTypeSet?,
+        chain: Bool
     ) throws
         -> (index: AmendmentIndex, plan: ReadPlan?)
     {
@@ -179,7 +189,7 @@ public enum EventScanner {
         var plan = types.map { _ in ReadPlan() }
         try read(
             path: path, window: window.amendments, types: amendmentTypes, span: span,
-            failures: false, planning: types, chain: true
+            failures: false, planning: types, chain: chain
         ) {
             decoded in
             if let slice = decoded.plan { plan?.slices[slice.start] = slice }
@@ -376,12 +386,14 @@ public enum EventScanner {
 
         /// Decodes one line (of a wanted type): by the fast path when it is in the shape the ledger writes, else
         /// by the reference parser (the event is then held in memory).
+        /// `scanned`: the line's scan when the caller made it already (`decode`, for the chain and the event at once).
         mutating func add(
             _ line: UnsafeBufferPointer<UInt8>, start: Int, offset: Int, index: Int,
             window: EventWindow,
-            scanner: inout LineScanner, types: EventTypeSet? = nil
+            scanner: inout LineScanner, types: EventTypeSet? = nil,
+            scanned given: ScannedLine? = nil
         ) {
-            if let scanned = scanner.scan(line),
+            if let scanned = given ?? scanner.scan(line),
                 let typeIndex = EventTypeSet.all.index(
                     of: UnsafeBufferPointer(rebasing: line[scanned.type]))
             {
@@ -429,13 +441,30 @@ public enum EventScanner {
         let sliceStart = slice.range.lowerBound
         var wanted: [(start: Int32, index: Int32)] = []
         decoded.lines = slice.forEachLine { line, start, index, tooLong in
+            let peeked = tooLong ? nil : LineScanner.peek(line)
+            // Whether the line is decoded here: a wanted type (or not in the usual shape: read in full), while
+            // no line before it in the slice failed.
+            let decodes =
+                decoded.failure == nil && !tooLong
+                && !(types.map { types in
+                    peeked.map { !types.contains(UnsafeBufferPointer(rebasing: line[$0.type])) }
+                        ?? false
+                } ?? false)
+            // A line decoded here is scanned once, for its link and its event.
+            var scanned: ScannedLine?
             if chain {
-                linker.add(line, tooLong: tooLong, tag: index) { link, _ in
-                    decoded.links.add(link)
+                if decodes, let full = scanner.scan(line) {
+                    scanned = full
+                    linker.add(ChainSpans(full), line: line, tag: index) { link, _ in
+                        decoded.links.add(link)
+                    }
+                } else {
+                    linker.add(line, tooLong: tooLong, tag: index) { link, _ in
+                        decoded.links.add(link)
+                    }
                 }
             }
             guard decoded.failure == nil, !tooLong else { return }
-            let peeked = LineScanner.peek(line)
             // A later pass wants the lines of its types, and every line not in the usual shape (read in full).
             if let planning,
                 peeked.map({ planning.contains(UnsafeBufferPointer(rebasing: line[$0.type])) })
@@ -443,15 +472,11 @@ public enum EventScanner {
             {
                 wanted.append((Int32(start - sliceStart), Int32(index)))
             }
-            if let types, let peeked,
-                !types.contains(UnsafeBufferPointer(rebasing: line[peeked.type]))
-            {
-                return
-            }
+            guard decodes else { return }
             decoded.add(
                 line, start: start, offset: slice.chunkOffset + start, index: index, window: window,
                 scanner: &scanner,
-                types: types)
+                types: types, scanned: scanned)
         }
         if chain { linker.finish { link, _ in decoded.links.add(link) } }
         if planning != nil, decoded.failure == nil {

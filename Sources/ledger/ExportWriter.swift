@@ -107,7 +107,10 @@ enum ExportWriter {
             } else {
                 index = pieces.count
                 keys[key] = index
-                pieces.append((key, [], 0))
+                // A slice's rows of one partition are tens of KiB: room for them at once, not grown from nothing.
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(16 << 10)
+                pieces.append((key, bytes, 0))
             }
             appendRow(event, to: &pieces[index].bytes)
             pieces[index].rows += 1
@@ -117,6 +120,16 @@ enum ExportWriter {
     static func write(log: String, window: EventWindow, to out: String) throws -> Summary {
         try checkTarget(out)
         let staged = out.hasSuffix("/") ? String(out.dropLast()) + ".partial" : out + ".partial"
+        // A read that stops (a break in the chain, a line that cannot be read) leaves no rows behind.
+        do { return try write(log: log, window: window, to: out, staged: staged) } catch {
+            try? DirectoryTree.remove(staged)
+            throw error
+        }
+    }
+
+    private static func write(log: String, window: EventWindow, to out: String, staged: String)
+        throws -> Summary
+    {
         try DirectoryTree.remove(staged)
         try FileOutput.makeDirectory(staged)
         var partitions: [PartitionKey: Partition] = [:]
@@ -230,34 +243,82 @@ enum ExportWriter {
     /// One row: the event's envelope and its data in force, with the ids of the corrections applied. Its text
     /// members are copied from the log's bytes as JSON strings (`StoredEvent.writeJSON`).
     static func appendRow(_ event: StoredEvent, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"seq":"#.utf8)
-        out.append(contentsOf: String(event.seq).utf8)
-        out.append(contentsOf: #","id":"#.utf8)
+        put(#"{"seq":"#, &out)
+        putDecimal(event.seq, &out)
+        put(#","id":"#, &out)
         event.writeJSON(.id, into: &out)
-        out.append(contentsOf: #","stream":"#.utf8)
+        put(#","stream":"#, &out)
         event.writeJSON(.stream, into: &out)
-        out.append(contentsOf: #","family":"#.utf8)
+        put(#","family":"#, &out)
         event.writeJSON(.familyRef, into: &out)
-        out.append(contentsOf: #","occurredAt":"#.utf8)
+        put(#","occurredAt":"#, &out)
         event.writeJSON(.occurredAt, into: &out)
-        out.append(contentsOf: #","date":""#.utf8)
-        out.append(contentsOf: event.date.description.utf8)
-        out.append(contentsOf: #"","recordedAt":"#.utf8)
+        put(#","date":""#, &out)
+        putDate(event.date, &out)
+        put(#"","recordedAt":"#, &out)
         event.writeJSON(.recordedAt, into: &out)
-        out.append(contentsOf: #","actor":{"id":"#.utf8)
+        put(#","actor":{"id":"#, &out)
         event.writeJSON(.actorID, into: &out)
-        out.append(contentsOf: #","role":"#.utf8)
+        put(#","role":"#, &out)
         event.writeJSON(.actorRole, into: &out)
-        out.append(contentsOf: #"},"data":"#.utf8)
+        put(#"},"data":"#, &out)
         event.data.appendJSON(to: &out)
-        out.append(contentsOf: #","correctedBy":["#.utf8)
+        put(#","correctedBy":["#, &out)
         var first = true
         for amendment in event.amendments where amendment.kind == .corrected {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             JSONWriter.writeString(amendment.by, into: &out)
         }
-        out.append(contentsOf: "]}\n".utf8)
+        put("]}\n", &out)
+    }
+
+    /// Appends a constant's bytes (copied whole, not a character at a time).
+    @inline(__always)
+    static func put(_ text: StaticString, _ out: inout [UInt8]) {
+        out.append(
+            contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends `value` in decimal, as `String(value)` spells it.
+    static func putDecimal(_ value: Int, _ out: inout [UInt8]) {
+        guard value > 0 else {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var rest = value
+            var index = buffer.count
+            while rest > 0 {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
+    }
+
+    /// Appends a date as `CivilDate.description` spells it (YYYY-MM-DD).
+    static func putDate(_ date: CivilDate, _ out: inout [UInt8]) {
+        guard (0...9999).contains(date.year), (1...12).contains(date.month),
+            (1...31).contains(date.day)
+        else {
+            out.append(contentsOf: date.description.utf8)
+            return
+        }
+        func digit(_ value: Int) -> UInt8 { UInt8(ascii: "0") + UInt8(value) }
+        let year = date.year
+        out.append(digit(year / 1000))
+        out.append(digit(year / 100 % 10))
+        out.append(digit(year / 10 % 10))
+        out.append(digit(year % 10))
+        out.append(UInt8(ascii: "-"))
+        out.append(digit(date.month / 10))
+        out.append(digit(date.month % 10))
+        out.append(UInt8(ascii: "-"))
+        out.append(digit(date.day / 10))
+        out.append(digit(date.day % 10))
     }
 
     /// The row members every type shares.

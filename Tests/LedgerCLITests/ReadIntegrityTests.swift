@@ -284,6 +284,25 @@ struct ReadIntegrityTests {
         #expect(verify.status == 1 && verify.stderr.contains("seq \(seq)"), "\(verify.stderr)")
     }
 
+    @Test(
+        "a line edited by hand: export stops at its seq, exit 1, and leaves no folder and no rows behind"
+    )
+    func editedLineExport() throws {
+        let log = Log()
+        let count = readLines(log.path).count
+        let index = try #require(
+            (count / 2..<count).first { readLines(log.path)[$0].contains("\"stream\":\"family:") })
+        let (seq, _) = Self.editData(of: log, line: index)
+        let out = log.directory.file("export")
+        let result = log.run(["export", "--out", out])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("the log's chain breaks at seq \(seq): "), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        // Nothing of the log's rows is left on disk: neither the export nor the folder it was written in.
+        #expect(fileNames(in: log.directory.path).filter { $0.hasPrefix("export") } == [])
+    }
+
     @Test("a line edited after the checkpoint: the read from the checkpoint stops at its seq too")
     func editedLineAfterCheckpoint() {
         let log = Log()

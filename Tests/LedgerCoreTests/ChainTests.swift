@@ -119,6 +119,40 @@ struct ChainTests {
         }
     }
 
+    @Test(
+        "a line's link from the fast scan is the reference parser's link, whatever its actor object holds",
+        arguments: [
+            #"{"id":"w-x"}"#, #"{"role":"fsw","id":"w-x"}"#,
+            #"{"id":"w-x","role":"fsw","team":"t"}"#,
+            #"{"id":"w\u002dx","role":"fsw"}"#, #"{}"#, #"{"id":1,"role":"fsw"}"#,
+        ])
+    func actorObjects(actor: String) throws {
+        let ledger = try Self.ledger()
+        var lines = readLines(ledger.path)
+        let target = lines.count - 2
+        let start = try #require(lines[target].firstRange(of: #""actor":"#)?.upperBound)
+        let end = try #require(lines[target][start...].firstIndex(of: "}"))
+        lines[target] =
+            String(lines[target][..<start]) + actor
+            + lines[target][lines[target].index(after: end)...]
+        lines = rechained(lines)
+        var scanner = LineScanner()
+        var chain = HashChain()
+        for line in lines {
+            let bytes = Array(line.utf8)
+            try bytes.withUnsafeBufferPointer { buffer in
+                let fast = ChainLink(line: buffer, scanner: &scanner)
+                let reference = ChainLink(try LineFormat.decode(buffer), line: buffer)
+                #expect(fast.seq == reference.seq && fast.prev == reference.prev)
+                #expect(fast.hash == reference.hash && fast.altered == reference.altered)
+                #expect(fast.unreadable == nil)
+                do throws(ChainBreak) { try chain.accept(fast) } catch {
+                    Issue.record("\(actor): \(error)")
+                }
+            }
+        }
+    }
+
     /// Changes one character inside `member`'s value, keeping JSON valid.
     static func alter(_ member: String, in line: String) throws -> String {
         var bytes = Array(line.utf8)

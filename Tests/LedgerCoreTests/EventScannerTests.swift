@@ -275,6 +275,93 @@ struct EventScannerTests {
         }
     }
 
+    /// Ways of damaging one stored line, and the line they damage (a fraction of the way into the log).
+    static let damages: [(String, Double)] = [
+        ("data", 0.0), ("data", 0.37), ("body", 0.5), ("salt", 0.61), ("cut", 0.75),
+        ("removed", 0.9), ("body", 1.0), ("data", 1.0),
+    ]
+
+    /// `line` damaged as `kind` says (nil: the line removed).
+    static func damage(_ line: String, _ kind: String) -> String? {
+        var characters = Array(line)
+        func change(after marker: String, by offset: Int) -> String {
+            guard let found = line.firstRange(of: marker) else { return line }
+            let at = line.distance(from: line.startIndex, to: found.upperBound) + offset
+            characters[at] = characters[at] == "q" ? "z" : "q"
+            return String(characters)
+        }
+        switch kind {
+        case "data": return change(after: #","data":{"#, by: 1)
+        case "body": return change(after: #","id":""#, by: 0)
+        case "salt": return change(after: #","salt":""#, by: 3)
+        case "cut": return String(line.dropLast(5))
+        default: return nil
+        }
+    }
+
+    /// The first break in the chain of the lines at `path`, judged a line at a time in order (`HashChain` over
+    /// each line's `ChainLink`): what every read must stop at.
+    static func firstBreak(_ path: String) -> ChainBreak? {
+        var chain = HashChain()
+        var scanner = LineScanner()
+        for line in readLines(path) {
+            let bytes = Array(line.utf8)
+            let link = bytes.withUnsafeBufferPointer { ChainLink(line: $0, scanner: &scanner) }
+            do throws(ChainBreak) { try chain.accept(link) } catch { return error }
+        }
+        return nil
+    }
+
+    @Test(
+        "a damaged line stops every read at the same seq, with the same words, whichever pass checks the chain",
+        arguments: damages)
+    func damagedLine(kind: String, at fraction: Double) throws {
+        let source = try DemoLog.path(families: 300)
+        let directory = TemporaryDirectory()
+        let path = directory.file("damaged.jsonl")
+        var lines = readLines(source)
+        let index = min(lines.count - 1, Int(Double(lines.count) * fraction))
+        if let damaged = Self.damage(lines[index], kind) {
+            lines[index] = damaged
+        } else {
+            lines.remove(at: index)
+        }
+        writeBytes(Array(lines.map { $0 + "\n" }.joined().utf8), to: path)
+        let expected = try #require(
+            Self.firstBreak(path), "\(kind) at line \(index + 1) breaks the chain")
+        func stops(_ read: () throws -> Void) -> String {
+            do {
+                try read()
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let message =
+            "\(EventLogError.chainBroken(seq: expected.seq, lineNumber: expected.seq, problem: expected.problem))"
+        let window = EventWindow()
+        // Every line decoded (the chain checked by pass 2), some types only (checked by pass 1), slices mapped,
+        // a fold by family, and the amendments alone.
+        #expect(
+            stops { _ = try Self.fast(path, window: window) } == message, "\(kind) at \(index + 1)")
+        #expect(
+            stops { _ = try Self.fast(path, window: window, types: EventTypeSet(["case.closed"])) }
+                == message)
+        #expect(
+            stops {
+                try EventScanner.mapSlices(
+                    path: path, window: window, start: { 0 }, transform: { $0 += $1.seq }
+                ) { _ in }
+            } == message)
+        #expect(
+            stops {
+                _ = try EventScanner.foldByFamily(path: path, window: window, states: [0, 0]) {
+                    $0 += $1.seq
+                }
+            } == message)
+        #expect(stops { _ = try EventScanner.amendments(path: path, window: window) } == message)
+    }
+
     @Test("every catalogue type has a kind and the set finds it by its bytes")
     func kindsAndTypeSets() {
         #expect(Set(EventKind.allCases.map(\.name)) == Set(Catalogue.types.keys))
