@@ -513,6 +513,26 @@ if wants("verify") {
             versus: peers.enumerated().map { ratio(timings[0], timings[$0.offset + 1], $0.element) }
                 .joined(separator: "; "),
             goal: "≤ 2× openssl dgst -sha256"))
+    // The floor under verify (read, scan, both hashes, on every core; nothing re-validated), beside openssl,
+    // interleaved: how close any re-validation could bring verify to its goal.
+    if let openssl {
+        var floor: [Double] = []
+        var peer: [Double] = []
+        var lines = try verifyFloor(log: log)
+        for _ in 0..<options.samples {
+            peer.append(run([openssl, "dgst", "-sha256", log], memory: false).seconds)
+            let start = now()
+            lines = try verifyFloor(log: log)
+            floor.append(now() - start)
+        }
+        record(
+            Row(
+                name: "verify's floor: read, scan, hash (in-process, \(lines) lines)",
+                result: "\(format3(median(floor))) s",
+                versus:
+                    "openssl dgst -sha256 \(format3(median(peer))) s, ratio \(format2(median(floor) / median(peer)))×"
+            ))
+    }
 }
 
 // The other projections, from scratch and from their checkpoints.
