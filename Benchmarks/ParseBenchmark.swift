@@ -171,3 +171,11 @@ func verifyFloor(log: String) throws -> Int {
         })
     return lines
 }
+
+/// This process's CPU time so far (user and system, every thread).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+}
