@@ -146,6 +146,17 @@ public enum LedgerVerifier {
         /// What a correction or void points at, as the log stood before it (written by the chain).
         var target: WriteState.Target?
 
+        /// Keeps the event's facts, and what the chain and the shards read of them beside them (read here, from
+        /// the facts being stored: reading them back out of the line copies them, every string retained).
+        mutating func take(_ facts: consuming EventFacts) {
+            route = StoredEvent.route(of: facts.stream)
+            kind = facts.kind
+            amendmentTarget =
+                facts.kind == .eventCorrected || facts.kind == .eventVoided
+                ? facts.amendmentTarget : nil
+            self.facts = facts
+        }
+
         /// Takes the line's place in the chain, as every reader works it out.
         mutating func link(_ link: ChainLink) {
             seq = link.seq
@@ -172,13 +183,6 @@ public enum LedgerVerifier {
                 let spans = check(
                     line, chunk: slice.chunk, start: start, into: &result.pointee,
                     scanner: &linker.scanner, recorded: &recorded)
-                if let facts = result.pointee.facts {
-                    result.pointee.route = StoredEvent.route(of: facts.stream)
-                    result.pointee.kind = facts.kind
-                    if facts.kind == .eventCorrected || facts.kind == .eventVoided {
-                        result.pointee.amendmentTarget = facts.amendmentTarget
-                    }
-                }
                 if let spans {
                     linker.add(spans, line: line, tag: index) { checked.line($1).pointee.link($0) }
                 }
@@ -231,7 +235,7 @@ public enum LedgerVerifier {
                 scanned, line: line, chunk: chunk, start: start, recordedAt: recordedAt,
                 recordedOn: recorded.date(of: recordedAt))
         {
-            checked.facts = facts
+            checked.take(facts)
             return spans
         }
         revalidate(LineFormat.content(scanned, line: line, scanner: &scanner), into: &checked)
@@ -257,11 +261,11 @@ public enum LedgerVerifier {
 
     /// Re-validates an event as the append did, at the time it was recorded (its facts, or why it is refused).
     static func revalidate(_ content: RecordContent, into checked: inout CheckedLine) {
-        checked.facts = EventFacts(content)
+        checked.take(EventFacts(content))
         if !checked.redacted, let recordedAt = checked.recordedAt {
             // Re-validated as the append did, at the time it was recorded.
             do {
-                checked.facts = try EventInput.validate(content, recordedAt: recordedAt).facts
+                checked.take(try EventInput.validate(content, recordedAt: recordedAt).facts)
             } catch {
                 checked.refusal = error
             }
