@@ -394,3 +394,10 @@ extension UInt32 {
         (self >> count) | (self << (32 - count))
     }
 }
+
+/// Hints to the processor's caches (they change no result).
+public enum CacheHint {
+    /// Starts loading the cache line at `address` without waiting for it: for a hash table probed in order
+    /// beside other work, whose next probe is known a few lines ahead.
+    public static func prefetch(_ address: UnsafeRawPointer) { csha256_prefetch(address) }
+}

@@ -243,9 +243,11 @@ public struct WriteState: Sendable, Equatable {
         -> Void
     {
         let content = input
+        // What a refusal names, taken once: a refusal that reads the facts makes every closure over it copy them
+        // (each of their strings and the log's chunk retained), once per event checked.
+        let refusedID = input.idSupplied ? content.id : nil
         func refuse(_ field: String, _ rule: String) -> ValidationError {
-            ValidationError(
-                line: line, id: input.idSupplied ? content.id : nil, field: field, rule: rule)
+            ValidationError(line: line, id: refusedID, field: field, rule: rule)
         }
         guard let eventType = input.eventType, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")

@@ -52,7 +52,10 @@ public enum LedgerVerifier {
         let file = LedgerFile(path: path)
         if file.isSymlink { throw EventLogError.symlink(path: path) }
         guard file.exists else { throw EventLogError.missing(path: path) }
-        var chain = Chain(expectHead: expectHead)
+        var status = stat()
+        var chain = Chain(
+            expectHead: expectHead,
+            expectedBytes: stat(path, &status) == 0 ? Int(status.st_size) : 0)
         let states = StateShards(count: shards)
         var failure: VerifyFailure?
         do {
@@ -67,9 +70,16 @@ public enum LedgerVerifier {
                         var positions = [[Int32]](repeating: [], count: states.count)
                         var thrown: (any Error)?
                         for index in 0..<slice.count {
+                            // What the chain reads of a line a few ahead, asked for now: its slot in the id table
+                            // (a probe lands anywhere in tens of megabytes) and its id's bytes (last read on the
+                            // other core). Waiting for each in turn was a tenth of the time.
+                            if index + 8 < slice.count {
+                                let ahead = slice.line(index + 8)
+                                chain.seen.prefetch(ahead.pointee.idKey)
+                                slice.prefetchID(ahead)
+                            }
                             do {
-                                let (route, target) = try chain.accept(slice.line(index))
-                                if let target { slice.targets[Int32(index)] = target }
+                                let route = try chain.accept(slice.line(index), in: slice)
                                 if route == 0 {
                                     for shard in positions.indices {
                                         positions[shard].append(Int32(index))
@@ -125,6 +135,27 @@ public enum LedgerVerifier {
         var refusal: ValidationError?
         /// Which state shard follows its stream (`StoredEvent.route`; 0: every shard).
         var route: UInt64 = 0
+        /// The facts' kind (nil: no facts, or a type outside the catalogue), and for a correction or void the id
+        /// it names: worked out on the parse thread, so that the chain reads no facts.
+        var kind: EventKind?
+        var amendmentTarget: String?
+        /// Where the id and the stream lie in the slice's chunk, when the scanner read them (their bytes are the
+        /// facts' strings); else the chain reads them from the facts.
+        var idSpan: Range<Int>?
+        var streamSpan: Range<Int>?
+        /// What a correction or void points at, as the log stood before it (written by the chain).
+        var target: WriteState.Target?
+
+        /// Keeps the event's facts, and what the chain and the shards read of them beside them (read here, from
+        /// the facts being stored: reading them back out of the line copies them, every string retained).
+        mutating func take(_ facts: consuming EventFacts) {
+            route = StoredEvent.route(of: facts.stream)
+            kind = facts.kind
+            amendmentTarget =
+                facts.kind == .eventCorrected || facts.kind == .eventVoided
+                ? facts.amendmentTarget : nil
+            self.facts = facts
+        }
 
         /// Takes the line's place in the chain, as every reader works it out.
         mutating func link(_ link: ChainLink) {
@@ -136,7 +167,7 @@ public enum LedgerVerifier {
     }
 
     static func check(_ slice: LineSlice) -> CheckedSlice {
-        let checked = CheckedSlice(capacity: slice.range.count / 400)
+        let checked = CheckedSlice(capacity: slice.range.count / 400, chunk: slice.chunk)
         // Lines the scanner accepts are linked two at a time (their hashes side by side), as they come.
         var linker = ChainLinker()
         var recorded = RecordedDay()
@@ -152,9 +183,6 @@ public enum LedgerVerifier {
                 let spans = check(
                     line, chunk: slice.chunk, start: start, into: &result.pointee,
                     scanner: &linker.scanner, recorded: &recorded)
-                if let stream = result.pointee.facts?.stream {
-                    result.pointee.route = StoredEvent.route(of: stream)
-                }
                 if let spans {
                     linker.add(spans, line: line, tag: index) { checked.line($1).pointee.link($0) }
                 }
@@ -191,6 +219,9 @@ public enum LedgerVerifier {
             return nil
         }
         let spans = ChainSpans(scanned)
+        checked.idSpan = (start + scanned.id.lowerBound)..<(start + scanned.id.upperBound)
+        checked.streamSpan =
+            (start + scanned.stream.lowerBound)..<(start + scanned.stream.upperBound)
         checked.recordedAt = Timestamp(
             rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
         checked.redacted = scanned.redacted != nil
@@ -204,7 +235,7 @@ public enum LedgerVerifier {
                 scanned, line: line, chunk: chunk, start: start, recordedAt: recordedAt,
                 recordedOn: recorded.date(of: recordedAt))
         {
-            checked.facts = facts
+            checked.take(facts)
             return spans
         }
         revalidate(LineFormat.content(scanned, line: line, scanner: &scanner), into: &checked)
@@ -230,11 +261,11 @@ public enum LedgerVerifier {
 
     /// Re-validates an event as the append did, at the time it was recorded (its facts, or why it is refused).
     static func revalidate(_ content: RecordContent, into checked: inout CheckedLine) {
-        checked.facts = EventFacts(content)
+        checked.take(EventFacts(content))
         if !checked.redacted, let recordedAt = checked.recordedAt {
             // Re-validated as the append did, at the time it was recorded.
             do {
-                checked.facts = try EventInput.validate(content, recordedAt: recordedAt).facts
+                checked.take(try EventInput.validate(content, recordedAt: recordedAt).facts)
             } catch {
                 checked.refusal = error
             }
@@ -249,7 +280,7 @@ public enum LedgerVerifier {
         var links = HashChain()
         var previousHash: SHA256.Digest { links.previousHash }
         var expectedSeq: Int { links.expectedSeq }
-        var seen = SeenEvents()
+        let seen: SeenEvents
         var redacted = 0
         /// Redacted lines, by the id of the `record.redacted` event their notice names: each must be listed there.
         var notices: [String: [(seq: Int, stream: String)]] = [:]
@@ -260,8 +291,9 @@ public enum LedgerVerifier {
         var lastSize = 0
         var anchorMatched: Bool
 
-        init(expectHead: (seq: Int, hash: String)?) {
+        init(expectHead: (seq: Int, hash: String)?, expectedBytes: Int) {
             self.expectHead = expectHead
+            seen = SeenEvents(expectedBytes: expectedBytes)
             anchor = expectHead.flatMap { head in
                 Array(head.hash.utf8).withUnsafeBytes { SHA256.Digest(hex: $0) }
             }
@@ -280,17 +312,17 @@ public enum LedgerVerifier {
             throw fail("line longer than 1 MiB")
         }
 
-        /// Checks a line against the lines before it; returns the route of its stream (0: every shard) and, for a
-        /// correction or void, what it points at.
-        /// The line is read where it lies: copying a checked line out retains every string in it.
-        mutating func accept(_ line: UnsafePointer<CheckedLine>) throws -> (
-            route: UInt64, target: WriteState.Target?
-        ) {
+        /// Checks a line against the lines before it; returns the route of its stream (0: every shard), and
+        /// records on the line what a correction or void points at.
+        /// The line is read where it lies, and its facts are not read on the common path: a copy of them would
+        /// retain strings and the chunk that the parse and shard threads also hold.
+        mutating func accept(_ line: UnsafeMutablePointer<CheckedLine>, in slice: CheckedSlice)
+            throws
+            -> UInt64
+        {
             let seq = expectedSeq
             if let problem = line.pointee.unreadable { throw fail(problem) }
-            guard let id = line.pointee.facts?.id, let kind = line.pointee.facts?.kind else {
-                throw fail("not in the line format")
-            }
+            guard let kind = line.pointee.kind else { throw fail("not in the line format") }
             var links = self.links
             do {
                 try links.accept(
@@ -307,9 +339,8 @@ public enum LedgerVerifier {
                 anchorMatched = true
             }
             // What a correction points at, as the log stood before it (only this stage sees every stream).
-            var target: WriteState.Target?
-            if let id = line.pointee.facts?.amendmentTarget {
-                target = seen.target(of: id).map {
+            if let id = line.pointee.amendmentTarget {
+                line.pointee.target = seen.target(of: id).map {
                     WriteState.Target(
                         type: $0.type, stream: $0.stream, redacted: redactedIDs.contains(id))
                 }
@@ -320,7 +351,7 @@ public enum LedgerVerifier {
                 switch line.pointee.redaction {
                 case .success(let record)?:
                     notices[record, default: []].append((seq, line.pointee.facts?.stream ?? ""))
-                    redactedIDs.insert(id)
+                    redactedIDs.insert(slice.id(line))
                 case .failure(let problem)?: throw fail("redacted: \(problem.reason)")
                 case nil: throw fail("redacted: no notice")
                 }
@@ -328,22 +359,20 @@ public enum LedgerVerifier {
                 case .recordRedacted(let payload)? = line.pointee.facts?.typed
             {
                 let redacted = payload.decoded
-                records[id] = (redacted?.family ?? "", Set(redacted?.seqs ?? []))
+                records[slice.id(line)] = (redacted?.family ?? "", Set(redacted?.seqs ?? []))
             }
             // Looked up and recorded in one probe of the table (a line that fails a check after it ends the verify).
-            guard
-                seen.insert(
-                    id: id, type: line.pointee.facts?.type ?? "",
-                    stream: line.pointee.facts?.stream ?? "",
-                    key: line.pointee.idKey)
-            else { throw fail("id \"\(id)\" appears twice") }
+            let inserted = slice.withIDAndStream(line) { id, stream in
+                seen.insert(id: id, kind: kind, stream: stream, key: line.pointee.idKey)
+            }
+            guard inserted else { throw fail("id \"\(slice.id(line))\" appears twice") }
             guard line.pointee.recordedAt != nil else {
                 throw fail("recordedAt is not an RFC 3339 date-time")
             }
             if line.pointee.redacted { redacted += 1 }
             self.links = links
             lastSize = line.pointee.offset + line.pointee.length + 1
-            return (line.pointee.route, target)
+            return line.pointee.route
         }
 
         /// Every redacted line is listed by the record.redacted event its notice names, of its own family: a
@@ -404,10 +433,13 @@ public enum LedgerVerifier {
 /// (the workforce, the organisation) is only read.
 final class CheckedSlice: @unchecked Sendable {
     private let lines: InPlaceBuffer<LedgerVerifier.CheckedLine>
-    /// What each correction or void points at, by position (the chain writes these before the shards start).
-    var targets: [Int32: WriteState.Target] = [:]
+    /// The chunk the lines lie in (their id and stream are read from it).
+    let chunk: LogChunk
 
-    init(capacity: Int) { lines = InPlaceBuffer(capacity: capacity) }
+    init(capacity: Int, chunk: LogChunk) {
+        lines = InPlaceBuffer(capacity: capacity)
+        self.chunk = chunk
+    }
 
     var count: Int { lines.count }
 
@@ -421,6 +453,29 @@ final class CheckedSlice: @unchecked Sendable {
     /// The line at `position`, in place.
     func line(_ position: Int) -> UnsafeMutablePointer<LedgerVerifier.CheckedLine> {
         lines.element(position)
+    }
+
+    /// The bytes of a line's id and stream (the facts' strings, read where the scanner found them when it did).
+    func withIDAndStream<R>(
+        _ line: UnsafePointer<LedgerVerifier.CheckedLine>,
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R
+    ) -> R {
+        if let idSpan = line.pointee.idSpan, let streamSpan = line.pointee.streamSpan {
+            return body(chunk.bytes(idSpan), chunk.bytes(streamSpan))
+        }
+        var id = line.pointee.facts?.id ?? ""
+        var stream = line.pointee.facts?.stream ?? ""
+        return id.withUTF8 { id in stream.withUTF8 { body(id, $0) } }
+    }
+
+    /// Asks for a line's id bytes to be loaded (see `CacheHint`).
+    func prefetchID(_ line: UnsafePointer<LedgerVerifier.CheckedLine>) {
+        if let span = line.pointee.idSpan { CacheHint.prefetch(chunk.base + span.lowerBound) }
+    }
+
+    /// A line's id, as a string (for a message or a rarely kept table).
+    func id(_ line: UnsafePointer<LedgerVerifier.CheckedLine>) -> String {
+        withIDAndStream(line) { id, _ in String(decoding: id, as: UTF8.self) }
     }
 }
 
@@ -496,7 +551,7 @@ final class StateShards: @unchecked Sendable {
             guard let facts = everyShard ? line.pointee.facts : line.pointee.facts.take() else {
                 continue
             }
-            let target = slice.targets[position]
+            let target = line.pointee.target
             let seq = line.pointee.seq
             let redacted = line.pointee.redacted
             let refused = line.pointee.refusal != nil
@@ -533,19 +588,62 @@ final class StateShards: @unchecked Sendable {
 
 /// Every event id seen so far, with its type and stream (what a correction's target must be checked against),
 /// held compactly: a million events take a few tens of megabytes, not a string object each.
-struct SeenEvents {
+final class SeenEvents {
     /// Open addressing on the id's key: pairs of (key, position of the event plus one), the key kept in the slot
     /// so that a probe reads one place in memory.
-    private var slots = [UInt64](repeating: 0, count: 2 << 16)
+    private var slots: UnsafeMutablePointer<UInt64>
+    /// Whether `slots` was mapped (`zeroed`), rather than allocated.
+    private var slotsMapped = false
+    private var capacity = 1 << 16
     private var count = 0
-    /// The ids' bytes end to end, and where each ends.
-    private var idBytes: [UInt8] = []
-    private var idEnds: [Int32] = []
-    /// Each event's type and stream (strings shared with the catalogue, or short enough to be held inline).
-    private var types: [String] = []
-    private var streams: [String] = []
+    /// Each event's id then stream, their bytes end to end, and where each ends (two ends per event).
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    /// Each event's kind.
+    private var kinds: [EventKind] = []
 
-    private var capacity: Int { slots.count / 2 }
+    /// A table for a log of `bytes` bytes. Its lists are reserved for lines of 300 bytes on average (memory
+    /// reserved but never written costs nothing, and a list of tens of megabytes grown is copied); the table of
+    /// slots, whose every page is written, is sized for lines of a kilobyte and grows when it must.
+    init(expectedBytes bytes: Int = 0) {
+        while capacity < 2 * (bytes / 1024) { capacity *= 2 }
+        (slots, slotsMapped) = Self.zeroed(2 * capacity)
+        let events = bytes / 300
+        self.bytes.reserveCapacity(events * 40)
+        ends.reserveCapacity(2 * events)
+        kinds.reserveCapacity(events)
+    }
+
+    deinit { Self.release(slots, 2 * capacity, mapped: slotsMapped) }
+
+    /// `count` zeroed words, in huge pages where the system gives them: a probe lands anywhere in tens of
+    /// megabytes, and with small pages nearly every probe also missed the address cache (a page walk, which a
+    /// virtual machine makes twice over).
+    private static func zeroed(_ count: Int) -> (UnsafeMutablePointer<UInt64>, mapped: Bool) {
+        let bytes = count * MemoryLayout<UInt64>.stride
+        if bytes >= hugePage,
+            let memory = mmap(
+                nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            memory != MAP_FAILED
+        {
+            _ = madvise(memory, bytes, Int32(MADV_HUGEPAGE))
+            return (memory.bindMemory(to: UInt64.self, capacity: count), true)
+        }
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        words.initialize(repeating: 0, count: count)
+        return (words, false)
+    }
+
+    private static let hugePage = 2 << 20
+
+    /// Gives back a table `zeroed` made.
+    private static func release(_ words: UnsafeMutablePointer<UInt64>, _ count: Int, mapped: Bool) {
+        if mapped {
+            munmap(words, count * MemoryLayout<UInt64>.stride)
+        } else {
+            words.deallocate()
+        }
+    }
 
     /// The table's key of an id: Swift's hasher (SipHash, seeded afresh in every process, so ids made to collide
     /// cannot slow a verify down), not SHA-256: the key never leaves the process.
@@ -560,14 +658,23 @@ struct SeenEvents {
         return id.withUTF8 { key($0) }
     }
 
+    /// Asks for the first slot of the id whose key is `key` to be loaded (see `CacheHint`).
+    func prefetch(_ key: UInt64) {
+        CacheHint.prefetch(slots + 2 * (Int(truncatingIfNeeded: key) & (capacity - 1)))
+    }
+
     /// The type and stream of the event with `id`, if seen.
     func target(of id: String) -> (type: String, stream: String)? {
-        guard let index = position(of: id, key: Self.key(id)) else { return nil }
-        return (types[index], streams[index])
+        var id = id
+        guard let index = id.withUTF8({ position(of: $0, key: Self.key($0)) }) else { return nil }
+        return (kinds[index].name, String(decoding: self.bytes(index, 1), as: UTF8.self))
     }
 
     /// Records the event with `id` (whose key is `key`) unless that id was seen; whether it was recorded.
-    mutating func insert(id: String, type: String, stream: String, key: UInt64) -> Bool {
+    func insert(
+        id: UnsafeBufferPointer<UInt8>, kind: EventKind, stream: UnsafeBufferPointer<UInt8>,
+        key: UInt64
+    ) -> Bool {
         if (count + 1) * 2 > capacity { grow() }
         let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key) & mask
@@ -577,16 +684,17 @@ struct SeenEvents {
         }
         let index = count
         count += 1
-        idBytes.append(contentsOf: id.utf8)
-        idEnds.append(Int32(idBytes.count))
-        types.append(type)
-        streams.append(stream)
+        bytes.append(contentsOf: id)
+        ends.append(bytes.count)
+        bytes.append(contentsOf: stream)
+        ends.append(bytes.count)
+        kinds.append(kind)
         slots[2 * slot] = key
         slots[2 * slot + 1] = UInt64(index + 1)
         return true
     }
 
-    private func position(of id: String, key: UInt64) -> Int? {
+    private func position(of id: UnsafeBufferPointer<UInt8>, key: UInt64) -> Int? {
         let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key) & mask
         while slots[2 * slot + 1] != 0 {
@@ -597,13 +705,17 @@ struct SeenEvents {
         return nil
     }
 
-    private func idEquals(_ index: Int, _ id: String) -> Bool {
-        let start = index == 0 ? 0 : Int(idEnds[index - 1])
-        let end = Int(idEnds[index])
-        return id.utf8.elementsEqual(idBytes[start..<end])
+    /// Event `index`'s id (`part` 0) or stream (1).
+    private func bytes(_ index: Int, _ part: Int) -> ArraySlice<UInt8> {
+        let end = 2 * index + part
+        return bytes[(end == 0 ? 0 : ends[end - 1])..<ends[end]]
     }
 
-    private mutating func place(_ key: UInt64, _ index: Int) {
+    private func idEquals(_ index: Int, _ id: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes(index, 0).elementsEqual(id)
+    }
+
+    private func place(_ key: UInt64, _ index: Int) {
         let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key) & mask
         while slots[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
@@ -611,14 +723,16 @@ struct SeenEvents {
         slots[2 * slot + 1] = UInt64(index + 1)
     }
 
-    private mutating func grow() {
+    private func grow() {
         let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
-        var slot = 0
-        while slot < old.count {
-            if old[slot + 1] != 0 { place(old[slot], Int(old[slot + 1]) - 1) }
-            slot += 2
+        let oldCapacity = capacity
+        let oldMapped = slotsMapped
+        capacity *= 2
+        (slots, slotsMapped) = Self.zeroed(2 * capacity)
+        for slot in 0..<oldCapacity where old[2 * slot + 1] != 0 {
+            place(old[2 * slot], Int(old[2 * slot + 1]) - 1)
         }
+        Self.release(old, 2 * oldCapacity, mapped: oldMapped)
     }
 }
 
