@@ -93,27 +93,20 @@ public struct LedgerFold: Sendable {
         PolicyInForce.select(adoptions, on: date) { $0.effectiveFrom }
     }
 
-    /// The types the caseload projection reads: the workforce, the policies, and what opens, closes, levels or
-    /// staffs an episode or changes a family's members. Feeding the fold only these gives the same caseload.
-    public static let caseloadTypes = EventTypeSet([
-        "policy.adopted", "team.defined", "worker.registered", "worker.changed", "worker.left",
-        "referral.received",
-        "family.member.added", "family.member.left", "triage.completed", "allocation.discussed",
-        "level.changed",
-        "worker.allocated", "worker.unallocated", "transfer.completed", "case.closed",
-    ])
+    /// What the caseload projection reads: the workforce, the policies, what opens, closes, levels or staffs an
+    /// episode, and who is in a family. Feeding the fold only the types that change these gives the same caseload
+    /// (`FoldEquivalenceTests`).
+    static let caseloadReads: Set<StateChange> = [
+        .policies, .workforce, .episodes, .levels, .staffing, .members,
+    ]
 
-    /// The types the families and PbR projections read (without obligations): all but those that only meet
-    /// obligations (visits, meetings, notes, plans distributed, case summaries, referrer contact, supervision's
-    /// and extensions' own effects aside).
+    /// The types the caseload projection reads: those whose declarations say they change `caseloadReads`.
+    public static let caseloadTypes = EventTypeSet(EventKind.names(changing: caseloadReads))
+
+    /// The types the families and PbR projections read (without obligations): those that change anything the
+    /// fold keeps beyond obligations (visits, meetings, notes and the like change nothing else).
     public static let familyTypes = EventTypeSet(
-        Catalogue.names.filter {
-            ![
-                "visit.completed", "meeting.attended", "note.recorded", "plan.distributed",
-                "case-summary.completed", "referrer.contacted", "concern.raised",
-                "closure.approved",
-            ].contains($0)
-        })
+        EventKind.names(changing: Set(StateChange.allCases)))
 
     /// The fold cut into `count` shards as the parallel scan cuts the log (`StoredEvent.shard`): every shard
     /// keeps the organisation and the workforce, and each family goes to its shard.

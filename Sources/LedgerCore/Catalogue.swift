@@ -195,7 +195,7 @@ public struct PolicyAdopted: EventPayload {
     public var effectiveFrom = CivilDate(dayNumber: 0)
 
     public static let declaration = EventDeclaration(
-        "policy.adopted", .org, blank: Self(),
+        "policy.adopted", .org, changes: [.policies], blank: Self(),
         [
             .member("profile", .oneOf(PolicyProfiles.names), \.profile),
             .member("policy", .anyObject, \.policy),
@@ -210,7 +210,7 @@ public struct TeamDefined: EventPayload {
     public var service: String?
 
     public static let declaration = EventDeclaration(
-        "team.defined", .org, blank: Self(),
+        "team.defined", .org, changes: [.workforce], blank: Self(),
         [
             .member("id", .reference, \.id), .member("name", .text, \.name),
             .member("locality", .text, \.locality), .member("service", .text, \.service),
@@ -225,7 +225,7 @@ public struct WorkerRegistered: EventPayload {
     public var caseload: CaseloadLimits?
 
     public static let declaration = EventDeclaration(
-        "worker.registered", .worker, blank: Self(),
+        "worker.registered", .worker, changes: [.workforce], blank: Self(),
         [
             .member("name", .text, \.name), .member("role", .oneOf(Role.people.sorted()), \.role),
             .member("team", .reference, \.team),
@@ -241,7 +241,7 @@ public struct WorkerChanged: EventPayload {
     public var caseload: CaseloadLimits?
 
     public static let declaration = EventDeclaration(
-        "worker.changed", .worker, blank: Self(),
+        "worker.changed", .worker, changes: [.workforce], blank: Self(),
         [
             .member("role", .oneOf(Role.people.sorted()), \.role),
             .member("team", .reference, \.team),
@@ -258,7 +258,8 @@ public struct WorkerLeft: EventPayload {
     public var reason: String?
 
     public static let declaration = EventDeclaration(
-        "worker.left", .worker, blank: Self(), [.member("reason", .text, \.reason)])
+        "worker.left", .worker, changes: [.workforce], blank: Self(),
+        [.member("reason", .text, \.reason)])
 }
 
 public struct SystemRegistered: EventPayload {
@@ -266,7 +267,7 @@ public struct SystemRegistered: EventPayload {
     public var purpose = ""
 
     public static let declaration = EventDeclaration(
-        "system.registered", .system, blank: Self(),
+        "system.registered", .system, changes: [.authority], blank: Self(),
         [
             .member("name", .text, \.name),
             .member(
@@ -281,7 +282,8 @@ public struct SystemRetired: EventPayload {
     public var reason: String?
 
     public static let declaration = EventDeclaration(
-        "system.retired", .system, blank: Self(), [.member("reason", .text, \.reason)],
+        "system.retired", .system, changes: [.authority], blank: Self(),
+        [.member("reason", .text, \.reason)],
         manager: true)
 }
 
@@ -321,7 +323,8 @@ public struct ReferralReceived: EventPayload {
     public var stepDown: StepDown?
 
     public static let declaration = EventDeclaration(
-        "referral.received", .family, blank: Self(),
+        "referral.received", .family, changes: [.episodes, .members, .outcomes, .progress],
+        blank: Self(),
         [
             .member(
                 "source",
@@ -341,14 +344,15 @@ public struct FamilyMemberAdded: EventPayload {
     public var member = FamilyMember()
 
     public static let declaration = EventDeclaration(
-        "family.member.added", .family, blank: Self(), [.member("member", .object, \.member)])
+        "family.member.added", .family, changes: [.members], blank: Self(),
+        [.member("member", .object, \.member)])
 }
 
 public struct FamilyMemberLeft: EventPayload {
     public var memberId = ""
 
     public static let declaration = EventDeclaration(
-        "family.member.left", .family, blank: Self(),
+        "family.member.left", .family, changes: [.members], blank: Self(),
         [.member("memberId", .reference, \.memberId)])
 }
 
@@ -357,7 +361,7 @@ public struct UFRNAssigned: EventPayload {
     public var locality = ""
 
     public static let declaration = EventDeclaration(
-        "ufrn.assigned", .family, blank: Self(),
+        "ufrn.assigned", .family, changes: [.outcomes], blank: Self(),
         [
             .member("ufrn", .text, \.ufrn),
             .member("locality", .oneOf(["01", "02", "03", "04", "05", "06", "07"]), \.locality),
@@ -370,7 +374,7 @@ public struct TriageCompleted: EventPayload {
     public var level = ""
 
     public static let declaration = EventDeclaration(
-        "triage.completed", .family, blank: Self(),
+        "triage.completed", .family, changes: [.levels, .progress], blank: Self(),
         [
             .member("outcome", .integer(1...16), \.outcome),
             .member("priority", .oneOf(["low", "medium", "high"]), \.priority),
@@ -384,7 +388,7 @@ public struct AllocationDiscussed: EventPayload {
     public var note: String?
 
     public static let declaration = EventDeclaration(
-        "allocation.discussed", .family, blank: Self(),
+        "allocation.discussed", .family, changes: [.levels], blank: Self(),
         [
             .member(
                 "decision",
@@ -401,7 +405,7 @@ public struct WorkerAllocated: EventPayload {
     public var relationship = ""
 
     public static let declaration = EventDeclaration(
-        "worker.allocated", .family, blank: Self(),
+        "worker.allocated", .family, changes: [.staffing], blank: Self(),
         [
             .member("worker", .reference, \.worker),
             .member("relationship", .oneOf(["lead", "assigned", "second"]), \.relationship),
@@ -413,7 +417,7 @@ public struct WorkerUnallocated: EventPayload {
     public var reason: String?
 
     public static let declaration = EventDeclaration(
-        "worker.unallocated", .family, blank: Self(),
+        "worker.unallocated", .family, changes: [.staffing], blank: Self(),
         [.member("worker", .reference, \.worker), .member("reason", .text, \.reason)])
 }
 
@@ -423,7 +427,8 @@ public struct ReferrerContacted: EventPayload {
     public var outcome: String?
 
     public static let declaration = EventDeclaration(
-        "referrer.contacted", .family, blank: Self(), [.member("outcome", .text, \.outcome)])
+        "referrer.contacted", .family, changes: [], blank: Self(),
+        [.member("outcome", .text, \.outcome)])
 }
 
 public struct ContactAttempted: EventPayload {
@@ -432,7 +437,7 @@ public struct ContactAttempted: EventPayload {
     public var respondBy: CivilDate?
 
     public static let declaration = EventDeclaration(
-        "contact.attempted", .family, blank: Self(),
+        "contact.attempted", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "method",
@@ -455,7 +460,7 @@ public struct ConsentRecorded: EventPayload {
     public var memberId: String?
 
     public static let declaration = EventDeclaration(
-        "consent.recorded", .family, blank: Self(),
+        "consent.recorded", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "scope",
@@ -467,7 +472,7 @@ public struct ConsentRecorded: EventPayload {
 
 public struct EngagementStarted: EventPayload {
     public static let declaration = EventDeclaration(
-        "engagement.started", .family, blank: Self(), [])
+        "engagement.started", .family, changes: [.progress], blank: Self(), [])
 }
 
 public struct VisitCompleted: EventPayload {
@@ -477,7 +482,7 @@ public struct VisitCompleted: EventPayload {
     public var reflection: String?
 
     public static let declaration = EventDeclaration(
-        "visit.completed", .family, blank: Self(),
+        "visit.completed", .family, changes: [], blank: Self(),
         [
             .member(
                 "kind",
@@ -493,7 +498,7 @@ public struct MeetingAttended: EventPayload {
     public var kind = ""
 
     public static let declaration = EventDeclaration(
-        "meeting.attended", .family, blank: Self(),
+        "meeting.attended", .family, changes: [], blank: Self(),
         [
             .member(
                 "kind",
@@ -510,7 +515,7 @@ public struct NoteRecorded: EventPayload {
     public var kind: String?
 
     public static let declaration = EventDeclaration(
-        "note.recorded", .family, blank: Self(),
+        "note.recorded", .family, changes: [], blank: Self(),
         [
             .member("subject", .text, \.subject), .member("body", .text, \.body),
             .member(
@@ -525,7 +530,7 @@ public struct SupervisionRecorded: EventPayload {
     public var decisions: TextOrList?
 
     public static let declaration = EventDeclaration(
-        "supervision.recorded", .family, blank: Self(),
+        "supervision.recorded", .family, changes: [.progress], blank: Self(),
         [.member("decisions", .textOrList, \.decisions)], manager: true)
 }
 
@@ -534,7 +539,7 @@ public struct ConcernRaised: EventPayload {
     public var action = ""
 
     public static let declaration = EventDeclaration(
-        "concern.raised", .family, blank: Self(),
+        "concern.raised", .family, changes: [], blank: Self(),
         [
             .member("kind", .oneOf(["safeguarding", "cse", "young-carer", "other"]), \.kind),
             .member(
@@ -548,7 +553,7 @@ public struct RequirementMet: EventPayload {
     public var requirement = ""
 
     public static let declaration = EventDeclaration(
-        "requirement.met", .family, blank: Self(),
+        "requirement.met", .family, changes: [.progress], blank: Self(),
         [.member("requirement", .oneOf(MinimumRequirement.all), \.requirement)])
 }
 
@@ -564,7 +569,7 @@ public struct AssessmentCompleted: EventPayload {
     public var needs: TextOrList?
 
     public static let declaration = EventDeclaration(
-        "assessment.completed", .family, blank: Self(),
+        "assessment.completed", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "kind",
@@ -598,7 +603,7 @@ public struct PlanAgreed: EventPayload {
     public var views: Views?
 
     public static let declaration = EventDeclaration(
-        "plan.agreed", .family, blank: Self(),
+        "plan.agreed", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "kind",
@@ -619,7 +624,7 @@ public struct PlanUpdated: EventPayload {
     public var addedWeeks: Int?
 
     public static let declaration = EventDeclaration(
-        "plan.updated", .family, blank: Self(),
+        "plan.updated", .family, changes: [.progress], blank: Self(),
         [
             .member("actions", .list(.object, min: 1), \.actions),
             .member("reviewBy", .date, \.reviewBy),
@@ -631,7 +636,8 @@ public struct PlanDistributed: EventPayload {
     public var to: [String]?
 
     public static let declaration = EventDeclaration(
-        "plan.distributed", .family, blank: Self(), [.member("to", .list(.text, min: 0), \.to)])
+        "plan.distributed", .family, changes: [], blank: Self(),
+        [.member("to", .list(.text, min: 0), \.to)])
 }
 
 public struct ReviewCompleted: EventPayload {
@@ -654,7 +660,7 @@ public struct ReviewCompleted: EventPayload {
     public var nextReviewBy: CivilDate?
 
     public static let declaration = EventDeclaration(
-        "review.completed", .family, blank: Self(),
+        "review.completed", .family, changes: [.progress], blank: Self(),
         [
             .member("familyStar", .familyStar, \.familyStar),
             .member("actions", .list(.object, min: 0), \.actions),
@@ -669,7 +675,7 @@ public struct CaseSummaryCompleted: EventPayload {
     public var wellbeingScale: Int?
 
     public static let declaration = EventDeclaration(
-        "case-summary.completed", .family, blank: Self(),
+        "case-summary.completed", .family, changes: [], blank: Self(),
         [
             .member("reason", .oneOf(["four-monthly", "consultation"]), \.reason),
             .member("safetyScale", Catalogue.scale, \.safetyScale),
@@ -683,7 +689,7 @@ public struct ExtensionAgreed: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "extension.agreed", .family, blank: Self(),
+        "extension.agreed", .family, changes: [.progress], blank: Self(),
         [
             .member("what", .oneOf(["assessment", "intervention", "plan", "contact"]), \.what),
             .member("until", .date, \.until), .member("reason", .text, \.reason),
@@ -695,7 +701,7 @@ public struct LevelChanged: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "level.changed", .family, blank: Self(),
+        "level.changed", .family, changes: [.levels, .progress], blank: Self(),
         [
             .member("level", Catalogue.level, \.level),
             .member("reason", .oneOf(["step-down", "escalation", "de-escalation"]), \.reason),
@@ -710,7 +716,7 @@ public struct StepUpRequested: EventPayload {
     public var s47: Bool?
 
     public static let declaration = EventDeclaration(
-        "stepup.requested", .family, blank: Self(),
+        "stepup.requested", .family, changes: [.progress], blank: Self(),
         [
             .member("to", .oneOf(["social-care", "mash"]), \.to),
             .member("reason", .text, \.reason), .member("s47", .bool, \.s47),
@@ -722,7 +728,7 @@ public struct StepUpDecided: EventPayload {
     public var transitionUntil: CivilDate?
 
     public static let declaration = EventDeclaration(
-        "stepup.decided", .family, blank: Self(),
+        "stepup.decided", .family, changes: [.progress], blank: Self(),
         [
             .member("accepted", .bool, \.accepted),
             .member("transitionUntil", .date, \.transitionUntil),
@@ -734,7 +740,7 @@ public struct TransferCompleted: EventPayload {
     public var worker: String?
 
     public static let declaration = EventDeclaration(
-        "transfer.completed", .family, blank: Self(),
+        "transfer.completed", .family, changes: [.staffing], blank: Self(),
         [.member("team", .reference, \.team), .member("worker", .reference, \.worker)])
 }
 
@@ -742,7 +748,8 @@ public struct ClosureApproved: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "closure.approved", .family, blank: Self(), [.member("reason", .text, \.reason)],
+        "closure.approved", .family, changes: [], blank: Self(),
+        [.member("reason", .text, \.reason)],
         manager: true)
 }
 
@@ -782,7 +789,7 @@ public struct CaseClosed: EventPayload {
     public var exitPlan: ExitPlan?
 
     public static let declaration = EventDeclaration(
-        "case.closed", .family, blank: Self(),
+        "case.closed", .family, changes: [.episodes], blank: Self(),
         [
             .member("reason", .oneOf(CaseClosure.reasons), \.reason),
             .member("summary", .object, \.summary), .member("exitPlan", .object, \.exitPlan),
@@ -797,7 +804,7 @@ public struct PbRCriteriaIdentified: EventPayload {
     public var source = ""
 
     public static let declaration = EventDeclaration(
-        "pbr.criteria.identified", .family, blank: Self(),
+        "pbr.criteria.identified", .family, changes: [.outcomes], blank: Self(),
         [
             .member("criteria", Catalogue.criteria, \.criteria),
             .member("evidence", .text, \.evidence),
@@ -813,7 +820,7 @@ public struct AttendanceRecorded: EventPayload {
     public var exclusions: Int?
 
     public static let declaration = EventDeclaration(
-        "attendance.recorded", .family, blank: Self(),
+        "attendance.recorded", .family, changes: [.outcomes], blank: Self(),
         [
             .member("memberId", .reference, \.memberId), .member("from", .date, \.from),
             .member("to", .date, \.to), .member("percent", .number(0...100), \.percent),
@@ -826,7 +833,7 @@ public struct OffenceRecorded: EventPayload {
     public var kind = ""
 
     public static let declaration = EventDeclaration(
-        "offence.recorded", .family, blank: Self(),
+        "offence.recorded", .family, changes: [.outcomes], blank: Self(),
         [
             .member("memberId", .reference, \.memberId),
             .member("kind", .oneOf(["offence", "asb"]), \.kind),
@@ -840,7 +847,7 @@ public struct EmploymentRecorded: EventPayload {
     public var continuousWeeks = 0
 
     public static let declaration = EventDeclaration(
-        "employment.recorded", .family, blank: Self(),
+        "employment.recorded", .family, changes: [.outcomes], blank: Self(),
         [
             .member("memberId", .reference, \.memberId),
             .member("startedOn", .date, \.startedOn),
@@ -854,7 +861,7 @@ public struct PbRClaimed: EventPayload {
     public var reference: String?
 
     public static let declaration = EventDeclaration(
-        "pbr.claimed", .family, blank: Self(),
+        "pbr.claimed", .family, changes: [.outcomes], blank: Self(),
         [
             .member("kind", .oneOf(["attachment", "progress", "employment"]), \.kind),
             .member("reference", .text, \.reference),
@@ -869,7 +876,7 @@ public struct EventCorrected: EventPayload {
     public var data = JSONObject()
 
     public static let declaration = EventDeclaration(
-        "event.corrected", .any, blank: Self(),
+        "event.corrected", .any, changes: [.record], blank: Self(),
         [
             .member("target", .text, \.target), .member("reason", .text, \.reason),
             .member("data", .anyObject, \.data),
@@ -881,7 +888,7 @@ public struct EventVoided: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "event.voided", .any, blank: Self(),
+        "event.voided", .any, changes: [.record], blank: Self(),
         [.member("target", .text, \.target), .member("reason", .text, \.reason)], outcome: true)
 }
 
@@ -892,7 +899,7 @@ public struct HoldPlaced: EventPayload {
     public var reference: String?
 
     public static let declaration = EventDeclaration(
-        "hold.placed", .familyOrOrg, blank: Self(),
+        "hold.placed", .familyOrOrg, changes: [.record], blank: Self(),
         [.member("reason", .text, \.reason), .member("reference", .text, \.reference)],
         manager: true, outcome: true)
 }
@@ -902,7 +909,7 @@ public struct HoldLifted: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "hold.lifted", .familyOrOrg, blank: Self(),
+        "hold.lifted", .familyOrOrg, changes: [.record], blank: Self(),
         [.member("hold", .text, \.hold), .member("reason", .text, \.reason)], manager: true,
         outcome: true)
 }
@@ -914,7 +921,7 @@ public struct RecordRedacted: EventPayload {
     public var rule: String?
 
     public static let declaration = EventDeclaration(
-        "record.redacted", .org, blank: Self(),
+        "record.redacted", .org, changes: [.record], blank: Self(),
         [
             .member("family", .reference, \.family),
             .member("seqs", .list(.integer(1...Int.max), min: 1), \.seqs),
