@@ -264,6 +264,15 @@ public enum TypedData: Sendable {
     }
 }
 
+extension TypedData {
+    /// The event a correction or void names (nil for any other event: only these two kinds amend).
+    package var amendmentTarget: String? {
+        if case .eventCorrected(let payload) = self { return payload.decoded?.target }
+        if case .eventVoided(let payload) = self { return payload.decoded?.target }
+        return nil
+    }
+}
+
 extension EventPayload {
     /// The type's name in the catalogue.
     static var name: String { declaration.name }
