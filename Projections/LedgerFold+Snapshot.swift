@@ -19,9 +19,13 @@ extension LedgerFold {
     /// Layout after the string table: the organisation (version, obligations or not, policies adopted, workers,
     /// teams), each family's record in the order of their refs, an index of (ref, where its record starts), and
     /// eight bytes saying where the index starts.
-    public func snapshot() -> [UInt8] {
+    public func snapshot() -> [UInt8] { snapshot(version: Self.snapshotVersion) }
+
+    /// The snapshot as a build with `snapshotVersion` set to `version` writes it (for the golden test's advice:
+    /// the version is part of the bytes, so of the meaning).
+    func snapshot(version: Int) -> [UInt8] {
         var writer = SnapshotWriter()
-        write(to: &writer)
+        write(to: &writer, version: version)
         return writer.bytes()
     }
 
@@ -31,19 +35,19 @@ extension LedgerFold {
     /// what was written must then be thrown away.
     public func writeSnapshot(pieces: Int = 1 << 20, _ write: @escaping ([UInt8]) -> Void) -> Bool {
         var gathered = SnapshotWriter.gatheringStrings()
-        self.write(to: &gathered)
+        self.write(to: &gathered, version: Self.snapshotVersion)
         gathered.finish()
         for part in gathered.tableParts() { write(part) }
         var writer = SnapshotWriter(strings: gathered, chunkSize: pieces, sink: write)
-        self.write(to: &writer)
+        self.write(to: &writer, version: Self.snapshotVersion)
         writer.finish()
         return writer.stringCount == gathered.stringCount
     }
 
     /// The layout around the pieces of state, which code themselves: the version, the organisation, each family
     /// (`FamilyState`'s coding), the index and the trailer.
-    private func write(to writer: inout SnapshotWriter) {
-        writer.int(Self.snapshotVersion)
+    private func write(to writer: inout SnapshotWriter, version: Int) {
+        writer.int(version)
         encodeOrganisation(into: &writer)
         var index: [(ref: String, offset: Int)] = []
         for ref in families.keys.sorted() {
@@ -63,6 +67,11 @@ extension LedgerFold {
     public init(snapshot bytes: [UInt8]) throws {
         self = try FoldSnapshot(bytes).fold()
     }
+
+    /// A fold restored from a snapshot written as `snapshot(version:)` writes it.
+    init(snapshot bytes: [UInt8], version: Int) throws {
+        self = try FoldSnapshot(bytes, version: version).fold()
+    }
 }
 
 /// A fold snapshot read as needed: the organisation at once, families only when asked for (a query after a few
@@ -76,13 +85,16 @@ public struct FoldSnapshot {
     /// Reads the organisation and the index of `bytes`; throws `SnapshotError` when they are not a snapshot of
     /// this version.
     public init(_ bytes: [UInt8]) throws {
+        try self.init(bytes, version: LedgerFold.snapshotVersion)
+    }
+
+    /// Reads a snapshot of `version`.
+    init(_ bytes: [UInt8], version expected: Int) throws {
         reader = try SnapshotReader(bytes)
         let version = try reader.int()
-        guard version == LedgerFold.snapshotVersion else {
+        guard version == expected else {
             throw SnapshotError(
-                reason:
-                    "made by another version of the fold (\(version), this is \(LedgerFold.snapshotVersion))"
-            )
+                reason: "made by another version of the fold (\(version), this is \(expected))")
         }
         organisation = try LedgerFold(organisationFrom: &reader)
         let indexStart = try reader.trailer()
