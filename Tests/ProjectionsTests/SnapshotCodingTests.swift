@@ -93,6 +93,13 @@ struct SnapshotCodingTests {
             blank: TeamInfo(id: "", name: "", locality: nil, service: nil))
     }
 
+    @Test("a family's caseload entry, kept beside the caseload checkpoint")
+    func caseloadEntry() throws {
+        try Self.check(
+            Self.folds.flatMap(CaseloadEntry.entries),
+            blank: CaseloadEntry(family: "", children: 0, workers: [], level: nil))
+    }
+
     @Test("a policy adopted, by profile or as a whole document")
     func adoption() throws {
         let adoptions = Self.folds.flatMap(\.adoptions)
