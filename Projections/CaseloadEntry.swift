@@ -36,27 +36,33 @@ public struct CaseloadEntry: Sendable, Equatable {
     /// `entries` as bytes, for a checkpoint.
     public static func encode(_ entries: [CaseloadEntry]) -> [UInt8] {
         var writer = SnapshotWriter()
-        writer.array(entries) { writer, entry in
-            writer.string(entry.family)
-            writer.int(entry.children)
-            writer.array(entry.workers) { $0.string($1) }
-            writer.optional(entry.level) { $0.string($1) }
-        }
+        writer.array(entries)
         return writer.bytes()
     }
 
     /// Entries read back from `encode`'s bytes; throws `SnapshotError` when they are not.
     public static func decode(_ bytes: [UInt8]) throws -> [CaseloadEntry] {
         var reader = try SnapshotReader(bytes)
-        let entries = try reader.array { (reader) throws in
-            CaseloadEntry(
-                family: try reader.string(), children: try reader.int(),
-                workers: try reader.array { try $0.string() },
-                level: try reader.optional { try $0.string() })
-        }
+        let entries: [CaseloadEntry] = try reader.array()
         guard reader.isAtEnd else {
             throw SnapshotError(reason: "bytes after the caseload entries")
         }
         return entries
+    }
+}
+
+extension CaseloadEntry: SnapshotCodable {
+    func encode(into writer: inout SnapshotWriter) {
+        writer.string(family)
+        writer.int(children)
+        writer.array(workers) { $0.string($1) }
+        writer.optional(level) { $0.string($1) }
+    }
+
+    init(from reader: inout SnapshotReader) throws {
+        self.init(
+            family: try reader.string(), children: try reader.int(),
+            workers: try reader.array { try $0.string() },
+            level: try reader.optional { try $0.string() })
     }
 }

@@ -123,3 +123,182 @@ public struct FamilyState: Sendable {
         }
     }
 }
+
+// MARK: Snapshot coding: every member above, written and read in the same order
+
+extension Person: SnapshotCodable {
+    func encode(into writer: inout SnapshotWriter) {
+        writer.string(id)
+        writer.string(name)
+        writer.optional(dob) { $0.date($1) }
+        writer.string(role)
+    }
+
+    init(from reader: inout SnapshotReader) throws {
+        self.init(
+            id: try reader.string(), name: try reader.string(),
+            dob: try reader.optional { try $0.date() }, role: try reader.string())
+    }
+}
+
+extension StarReading: SnapshotCodable {
+    func encode(into writer: inout SnapshotWriter) {
+        writer.string(eventID)
+        writer.date(date)
+        writer.string(type)
+        writer.array(scores) { $0.int($1) }
+    }
+
+    init(from reader: inout SnapshotReader) throws {
+        self.init(
+            eventID: try reader.string(), date: try reader.date(), type: try reader.string(),
+            scores: try reader.array { try $0.int() })
+    }
+}
+
+extension Episode: SnapshotCodable {
+    func encode(into writer: inout SnapshotWriter) {
+        writer.int(number)
+        writer.string(referralID)
+        writer.date(openedOn)
+        writer.int(openedSeq)
+        writer.optional(source) { $0.string($1) }
+        writer.bool(reReferral)
+        writer.optional(stepDownFrom) { $0.string($1) }
+        writer.optional(level) { $0.string($1) }
+        writer.bool(triaged)
+        writer.bool(engaged)
+        writer.optional(closedOn) { $0.date($1) }
+        writer.optional(closeReason) { $0.string($1) }
+        writer.array(workers.keys.sorted()) { writer, worker in
+            writer.string(worker)
+            writer.string(workers[worker] ?? "")
+        }
+        writer.optional(lead) { $0.string($1) }
+        writer.optional(firstAllocationOn) { $0.date($1) }
+        writer.optional(firstStar)
+        writer.optional(latestStar)
+        writer.optional(nextReviewBy) { $0.date($1) }
+        writer.array(requirementsMet.sorted()) { $0.string($1) }
+        writer.optional(stepUpAcceptedOn) { $0.date($1) }
+        writer.bool(stepUpRequested)
+        writer.optional(stepDownOn) { $0.date($1) }
+        writer.bool(consentGiven)
+        writer.optional(lastReviewOn) { $0.date($1) }
+        writer.array(contactAttempts) { writer, attempt in
+            writer.string(attempt.method)
+            writer.date(attempt.date)
+        }
+        writer.array(justifications) { writer, justification in
+            writer.string(justification.type)
+            writer.date(justification.date)
+            writer.string(justification.role)
+        }
+        writer.array(obligations)
+        writer.array(firstSeen.sorted()) { $0.string($1) }
+        writer.array(recurringCurrent.keys.sorted()) { writer, rule in
+            writer.string(rule)
+            writer.int(recurringCurrent[rule] ?? 0)
+        }
+        writer.optional(visitEveryDays) { $0.int($1) }
+    }
+
+    init(from reader: inout SnapshotReader) throws {
+        self.init(
+            number: try reader.int(), referralID: try reader.string(), openedOn: try reader.date(),
+            openedSeq: try reader.int())
+        source = try reader.optional { try $0.string() }
+        reReferral = try reader.bool()
+        stepDownFrom = try reader.optional { try $0.string() }
+        level = try reader.optional { try $0.string() }
+        triaged = try reader.bool()
+        engaged = try reader.bool()
+        closedOn = try reader.optional { try $0.date() }
+        closeReason = try reader.optional { try $0.string() }
+        for _ in 0..<(try reader.count()) {
+            let worker = try reader.string()
+            workers[worker] = try reader.string()
+        }
+        lead = try reader.optional { try $0.string() }
+        firstAllocationOn = try reader.optional { try $0.date() }
+        firstStar = try reader.optional()
+        latestStar = try reader.optional()
+        nextReviewBy = try reader.optional { try $0.date() }
+        requirementsMet = Set(try reader.array { try $0.string() })
+        stepUpAcceptedOn = try reader.optional { try $0.date() }
+        stepUpRequested = try reader.bool()
+        stepDownOn = try reader.optional { try $0.date() }
+        consentGiven = try reader.bool()
+        lastReviewOn = try reader.optional { try $0.date() }
+        contactAttempts = try reader.array { (reader) throws in
+            (try reader.string(), try reader.date())
+        }
+        justifications = try reader.array { (reader) throws in
+            (try reader.string(), try reader.date(), try reader.string())
+        }
+        obligations = try reader.array()
+        firstSeen = Set(try reader.array { try $0.string() })
+        for _ in 0..<(try reader.count()) {
+            let rule = try reader.string()
+            recurringCurrent[rule] = try reader.int()
+        }
+        visitEveryDays = try reader.optional { try $0.int() }
+    }
+}
+
+extension FamilyState: SnapshotCodable {
+    func encode(into writer: inout SnapshotWriter) {
+        writer.string(ref)
+        writer.optional(ufrn) { $0.string($1) }
+        writer.array(members)
+        writer.array(episodes)
+        writer.array(criteria.keys.sorted()) { writer, criterion in
+            writer.string(criterion)
+            writer.array(criteria[criterion] ?? []) { $0.string($1) }
+        }
+        writer.array(attendance.keys.sorted()) { writer, member in
+            guard let reading = attendance[member] else { return }
+            writer.string(member)
+            writer.string(reading.id)
+            writer.date(reading.to)
+            writer.double(reading.percent)
+        }
+        writer.array(offences) { writer, offence in
+            writer.string(offence.id)
+            writer.date(offence.date)
+        }
+        writer.array(employment) { writer, record in
+            writer.string(record.id)
+            writer.string(record.memberId)
+            writer.string(record.benefit)
+            writer.int(record.weeks)
+        }
+        writer.array(claims.keys.sorted()) { writer, kind in
+            writer.string(kind)
+            writer.array(claims[kind] ?? []) { $0.string($1) }
+        }
+    }
+
+    init(from reader: inout SnapshotReader) throws {
+        self.init(ref: try reader.string())
+        ufrn = try reader.optional { try $0.string() }
+        members = try reader.array()
+        episodes = try reader.array()
+        for _ in 0..<(try reader.count()) {
+            let criterion = try reader.string()
+            criteria[criterion] = try reader.array { try $0.string() }
+        }
+        for _ in 0..<(try reader.count()) {
+            let member = try reader.string()
+            attendance[member] = (try reader.string(), try reader.date(), try reader.double())
+        }
+        offences = try reader.array { (reader) throws in (try reader.string(), try reader.date()) }
+        employment = try reader.array { (reader) throws in
+            (try reader.string(), try reader.string(), try reader.string(), try reader.int())
+        }
+        for _ in 0..<(try reader.count()) {
+            let kind = try reader.string()
+            claims[kind] = try reader.array { try $0.string() }
+        }
+    }
+}

@@ -127,3 +127,94 @@ public final class ObligationTerms: Sendable, Equatable {
                 && lhs.extendable == rhs.extendable && lhs.targets == rhs.targets)
     }
 }
+
+// MARK: Snapshot coding
+
+/// An obligation's terms are written as their strings' places in the table, interleaved with its own members
+/// (the layout of snapshot version 2), and read back shared: the obligations of a rule get one `ObligationTerms`.
+extension Obligation: SnapshotCodable {
+    func encode(into writer: inout SnapshotWriter) {
+        writer.string(family)
+        writer.int(episode)
+        writer.string(terms.rule)
+        writer.string(terms.label)
+        writer.string(terms.source)
+        writer.string(terms.kind.rawValue)
+        writer.int(fromSeq)
+        writer.date(fromDate)
+        writer.date(dueOn)
+        writer.optional(metOn) { $0.date($1) }
+        writer.optional(metSeq) { $0.int($1) }
+        writer.optional(lapsedOn) { $0.date($1) }
+        writer.optional(checkPassed) { $0.bool($1) }
+        writer.optional(detail) { $0.string($1) }
+        writer.optional(terms.extendable) { $0.string($1) }
+        writer.array(terms.targets) { $0.string($1.description) }
+        writer.optional(responsible) { $0.string($1) }
+        writer.optional(warnOn) { $0.date($1) }
+    }
+
+    init(from reader: inout SnapshotReader) throws {
+        let family = try reader.string()
+        let episode = try reader.int()
+        // The terms' strings by their places in the table, read as strings when first seen.
+        var key = [
+            try reader.stringIndex(), try reader.stringIndex(), try reader.stringIndex(),
+            try reader.stringIndex(),
+        ]
+        let fromSeq = try reader.int()
+        let fromDate = try reader.date()
+        let dueOn = try reader.date()
+        let metOn = try reader.optional { try $0.date() }
+        let metSeq = try reader.optional { try $0.int() }
+        let lapsedOn = try reader.optional { try $0.date() }
+        let checkPassed = try reader.optional { try $0.bool() }
+        let detail = try reader.optional { try $0.string() }
+        key.append(try reader.optional { try $0.stringIndex() } ?? -1)
+        key += try reader.array { try $0.stringIndex() }
+        let terms = try reader.obligationTerms[key] ?? ObligationTerms(key: key, from: &reader)
+        self.init(
+            family: family, episode: episode, terms: terms, fromSeq: fromSeq, fromDate: fromDate,
+            dueOn: dueOn, checkPassed: checkPassed, detail: detail)
+        self.metOn = metOn
+        self.metSeq = metSeq
+        self.lapsedOn = lapsedOn
+        responsible = try reader.optional { try $0.string() }
+        warnOn = try reader.optional { try $0.date() }
+    }
+}
+
+extension ObligationTerms {
+    /// The terms whose strings are at `key`'s places in `reader`'s table (rule, label, source, kind, extendable
+    /// or -1, targets), made once and kept by the reader for the other obligations of the rule.
+    fileprivate convenience init(key: [Int], from reader: inout SnapshotReader) throws {
+        guard let kind = Obligation.Kind(rawValue: reader.string(at: key[3])) else {
+            throw SnapshotError(reason: "obligation kind")
+        }
+        var targets: [String] = []
+        for index in key[5...] { targets.append(reader.string(at: index)) }
+        self.init(
+            rule: reader.string(at: key[0]), label: reader.string(at: key[1]),
+            source: reader.string(at: key[2]), kind: kind,
+            extendable: key[4] < 0 ? nil : reader.string(at: key[4]),
+            targets: try Self.patterns(targets, from: &reader))
+        reader.obligationTerms[key] = self
+    }
+
+    /// The event patterns named by `texts`, made once per distinct list (an obligation's targets are its rule's).
+    private static func patterns(_ texts: [String], from reader: inout SnapshotReader) throws
+        -> [EventPattern]
+    {
+        if let known = reader.patternLists[texts] { return known }
+        var made: [EventPattern] = []
+        made.reserveCapacity(texts.count)
+        for text in texts {
+            guard let pattern = EventPattern(text) else {
+                throw SnapshotError(reason: "event pattern \(text)")
+            }
+            made.append(pattern)
+        }
+        reader.patternLists[texts] = made
+        return made
+    }
+}

@@ -8,6 +8,16 @@ public struct SnapshotError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String { "fold snapshot: \(reason)" }
 }
 
+/// A piece of the fold's state that writes itself into a snapshot and reads itself back. Each piece's coding
+/// sits in the file that declares it, beside its members (as `Codable` puts coding beside the type), so adding a
+/// member to a piece of state is one file's change; `SnapshotCodingTests` fails when a member is left out.
+protocol SnapshotCodable {
+    /// Writes every member that the fold's answers depend on.
+    func encode(into writer: inout SnapshotWriter)
+    /// Reads back what `encode(into:)` wrote; throws `SnapshotError` when the bytes are not that.
+    init(from reader: inout SnapshotReader) throws
+}
+
 /// Writes the compact binary form of a fold snapshot: variable-length integers, and strings as indexes into a
 /// table of distinct strings (written first), so that a rule's label repeated on a hundred thousand obligations
 /// is stored, and read back, once.
@@ -129,6 +139,17 @@ struct SnapshotWriter {
     mutating func array<T>(_ values: [T], _ write: (inout SnapshotWriter, T) -> Void) {
         int(values.count)
         for value in values { write(&self, value) }
+    }
+
+    /// A piece of state that codes itself.
+    mutating func value(_ value: some SnapshotCodable) { value.encode(into: &self) }
+
+    mutating func optional(_ value: (some SnapshotCodable)?) {
+        optional(value) { $1.encode(into: &$0) }
+    }
+
+    mutating func array(_ values: [some SnapshotCodable]) {
+        array(values) { $1.encode(into: &$0) }
     }
 
     /// The finished bytes: the string table, then the body (what was kept: none of it when there is a sink).
@@ -283,5 +304,16 @@ struct SnapshotReader {
         values.reserveCapacity(count)
         for _ in 0..<count { values.append(try read(&self)) }
         return values
+    }
+
+    /// A piece of state that codes itself.
+    mutating func value<T: SnapshotCodable>(_: T.Type = T.self) throws -> T { try T(from: &self) }
+
+    mutating func optional<T: SnapshotCodable>(_: T.Type = T.self) throws -> T? {
+        try optional { try T(from: &$0) }
+    }
+
+    mutating func array<T: SnapshotCodable>(_: T.Type = T.self) throws -> [T] {
+        try array { try T(from: &$0) }
     }
 }

@@ -92,8 +92,8 @@ public struct TimelineBook: Sendable {
     /// Reads one event of the log as `apply` does, but returns its family's entry (when it has one) rather than
     /// keeping it: for a caller that writes each entry as it is made.
     public mutating func entry(for event: StoredEvent) -> (family: String, entry: TimelineEntry)? {
-        if event.kind == .workerRegistered {
-            workers[StreamName.key(of: event.stream)] = event.data["name"]?.stringValue ?? ""
+        if case .workerRegistered(let payload) = event.typed {
+            workers[StreamName.key(of: event.stream)] = payload.decoded?.name ?? ""
             labels = [:]
         }
         guard let ref = event.familyRef, only == nil || only == ref else { return nil }
@@ -114,8 +114,8 @@ public struct TimelineBook: Sendable {
                     TimelineEntry.Correction(
                         by: amendment.by, seq: amendment.seq, reason: amendment.reason,
                         original: Sentence.describe(
-                            kind: event.kind, type: event.type, data: amendment.original ?? .empty,
-                            actor: actor)))
+                            TypedData(kind: event.kind, data: amendment.original ?? .empty),
+                            type: event.type, actor: actor)))
             case .voided where void == nil:
                 void = TimelineEntry.Voiding(
                     by: amendment.by, seq: amendment.seq, reason: amendment.reason)
@@ -130,8 +130,7 @@ public struct TimelineBook: Sendable {
             text: event.redaction.map {
                 Sentence.redacted($0, kind: event.kind, type: event.type, actor: actor)
             }
-                ?? Sentence.describe(
-                    kind: event.kind, type: event.type, data: event.data, actor: actor),
+                ?? Sentence.describe(event.typed, type: event.type, actor: actor),
             corrections: corrections,
             void: void)
     }
@@ -165,8 +164,8 @@ public enum Sentence {
 
     static func text(_ value: JSONValue?) -> String { value?.stringValue ?? "" }
 
-    static func words(_ value: JSONValue?) -> String {
-        let text = text(value)
+    /// A code read as words: `early-help-network` as "early help network".
+    static func words(_ text: String) -> String {
         guard text.utf8.contains(UInt8(ascii: "-")) else { return text }
         return String(
             decoding: text.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: " ") : $0 },
@@ -174,15 +173,20 @@ public enum Sentence {
     }
 
     /// " (Family Star total N/100)" when the event carries a Family Star.
-    static func starTotal(_ data: EventData) -> String {
-        guard let star = data.object("familyStar") else { return "" }
-        return
-            " (Family Star total \(FamilyStar.domains.compactMap { star[$0]?.intValue }.reduce(0, +))/100)"
+    static func starTotal(_ star: FamilyStarScores?) -> String {
+        guard let star else { return "" }
+        return " (Family Star total \(star.scores.reduce(0, +))/100)"
     }
 
-    /// The sentence for an event of `type`.
+    /// A number as people write it: 90, 93.5.
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+
+    /// The sentence for an event of `type` whose data is `data`.
     public static func describe(type: String, data: EventData, actor: String) -> String {
-        describe(kind: EventKind(name: type), type: type, data: data, actor: actor)
+        describe(TypedData(kind: EventKind(name: type), data: data), type: type, actor: actor)
     }
 
     /// The sentence for an event whose payload was removed: it happened, with no content.
@@ -190,7 +194,7 @@ public enum Sentence {
         -> String
     {
         let on = text(notice["on"])
-        let reason = words(notice["reason"])
+        let reason = words(text(notice["reason"]))
         return
             "\(type): redacted on \(on.isEmpty ? "an unknown date" : on): \(reason.isEmpty ? "no reason given" : reason) (\(actor))"
     }
@@ -208,113 +212,165 @@ public enum Sentence {
         "office": "Office visit", "community": "Community visit", "other": "Visit",
     ]
 
-    /// The sentence for an event of `kind` (nil: a type outside the catalogue, named `type`).
-    public static func describe(kind: EventKind?, type: String, data: EventData, actor: String)
-        -> String
-    {
-        guard let kind else { return "\(type) (\(actor))" }
-        let sentence: String
-        switch kind {
-        case .referralReceived:
-            let children =
-                data.items("members")?.filter { $0?["role"]?.stringValue == "child" }.count ?? 0
-            sentence =
-                "Referral from \(words(data["source"])): \(text(data["reason"])) (\(children) child\(children == 1 ? "" : "ren"))"
-        case .triageCompleted:
-            sentence =
-                "Triaged: outcome \(data["outcome"]?.intValue.map(String.init) ?? "?"), \(text(data["priority"])) priority, \(words(data["level"])) level"
-        case .allocationDiscussed:
-            sentence =
-                "Allocation discussed: \(words(data["decision"]))"
-                + (data["note"].map { " — \(text($0))" } ?? "")
-        case .workerAllocated:
-            sentence = "\(text(data["worker"])) allocated as \(text(data["relationship"])) worker"
-        case .workerUnallocated:
-            sentence = "\(text(data["worker"])) no longer allocated"
-        case .ufrnAssigned: sentence = "UFRN \(text(data["ufrn"])) assigned"
-        case .familyMemberAdded:
-            let member = data.object("member")
-            sentence = "\(text(member?["name"])) joined the family (\(text(member?["role"])))"
-        case .familyMemberLeft: sentence = "Member \(text(data["memberId"])) left the family"
-        case .referrerContacted:
-            sentence = "Referrer contacted" + (data["outcome"].map { ": \(text($0))" } ?? "")
-        case .contactAttempted:
-            sentence =
-                "\(contactMethods[text(data["method"])] ?? "Contact") to the family — \(words(data["outcome"]))"
-        case .consentRecorded:
-            sentence =
-                "Consent \(data["given"]?.boolValue == true ? "given" : "refused") for \(words(data["scope"]))"
-        case .engagementStarted: sentence = "First meeting with the family: engagement started"
-        case .visitCompleted:
-            var text = visitKinds[Self.text(data["kind"])] ?? "Visit"
-            if data["childSeenAlone"]?.boolValue == true { text += ", child seen alone" }
-            sentence = text
-        case .meetingAttended: sentence = "Attended \(words(data["kind"])) meeting"
-        case .noteRecorded: sentence = "Note: \(text(data["subject"])) — \(text(data["body"]))"
-        case .supervisionRecorded: sentence = "Supervision recorded"
-        case .concernRaised:
-            sentence =
-                "\(words(data["kind"]).capitalizedFirst) concern raised: \(words(data["action"]))"
-        case .requirementMet: sentence = "Minimum requirement met: \(words(data["requirement"]))"
-        case .assessmentCompleted:
-            sentence =
-                "\(words(data["kind"]).capitalizedFirst) assessment completed" + starTotal(data)
-        case .planAgreed:
-            sentence =
-                "\(words(data["kind"]).capitalizedFirst) agreed with \(data.items("actions")?.count ?? 0) actions, review by \(text(data["reviewBy"]))"
-        case .planUpdated:
-            sentence = "Plan updated" + (data["reviewBy"].map { ", review by \(text($0))" } ?? "")
-        case .planDistributed: sentence = "Plan distributed"
-        case .reviewCompleted:
-            sentence = "Review completed: \(words(data["outcome"]))" + starTotal(data)
-        case .caseSummaryCompleted: sentence = "Case summary completed (\(words(data["reason"])))"
-        case .extensionAgreed:
-            sentence =
-                "Extension agreed for \(text(data["what"])) until \(text(data["until"])): \(text(data["reason"]))"
-        case .levelChanged:
-            sentence = "Level changed to \(words(data["level"])) (\(words(data["reason"])))"
-        case .stepupRequested:
-            sentence = "Step-up to \(words(data["to"])) requested: \(text(data["reason"]))"
-        case .stepupDecided:
-            sentence =
-                "Step-up \(data["accepted"]?.boolValue == true ? "accepted" : "not accepted")"
-        case .transferCompleted: sentence = "Transferred to team \(text(data["team"]))"
-        case .closureApproved: sentence = "Closure approved: \(text(data["reason"]))"
-        case .caseClosed: sentence = "Case closed: \(words(data["reason"]))"
-        case .pbrCriteriaIdentified:
-            let list =
-                data["criteria"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ")
-                ?? ""
-            sentence = "Payment-by-results criteria identified: \(list)"
-        case .attendanceRecorded:
-            sentence =
-                "School attendance for \(text(data["memberId"])) \(text(data["from"])) to \(text(data["to"])): \(data["percent"].map { JSONWriter.string($0) } ?? "?")%"
-        case .offenceRecorded:
-            sentence =
-                "\(text(data["kind"]) == "asb" ? "Anti-social behaviour" : "Offence") recorded for \(text(data["memberId"]))"
-        case .employmentRecorded:
-            sentence =
-                "Employment for \(text(data["memberId"])) from \(text(data["startedOn"])): \(data["continuousWeeks"]?.intValue ?? 0) continuous weeks (was on \(text(data["benefit"]).uppercased()))"
-        case .pbrClaimed: sentence = "Payment-by-results claim: \(text(data["kind"]))"
-        case .eventCorrected:
-            sentence = "Correction of \(text(data["target"])): \(text(data["reason"]))"
-        case .eventVoided:
-            sentence = "Voided \(text(data["target"])) (entered in error): \(text(data["reason"]))"
-        case .holdPlaced:
-            sentence =
-                "Hold placed: \(text(data["reason"]))"
-                + (data["reference"].map { " (\(text($0)))" } ?? "")
-                + ": nothing of this record may be disposed of while it is in force"
-        case .holdLifted: sentence = "Hold \(text(data["hold"])) lifted: \(text(data["reason"]))"
-        case .recordRedacted:
-            let count = data["seqs"]?.arrayValue?.count ?? 0
-            sentence =
-                "\(count) line\(count == 1 ? "" : "s") of family \(text(data["family"])) redacted (\(words(data["reason"])))"
+    /// The sentence for an event of `type` whose data is `typed`, read as its type's struct.
+    ///
+    /// Every line of the log was validated against its type's declaration when it was appended (and `verify`
+    /// checks it again), and a correction's data is validated as its target's, so a stored line always decodes.
+    /// A line that does not (a log altered outside the ledger, or written under another catalogue) reads as
+    /// `unreadable`: its type and who recorded it, and no details, rather than a sentence half made of blanks.
+    public static func describe(_ typed: TypedData, type: String, actor: String) -> String {
+        let sentence: String?
+        switch typed {
+        case .referralReceived(let payload):
+            sentence = payload.decoded.map { referral in
+                let children = referral.members.filter { $0.role == "child" }.count
+                return
+                    "Referral from \(words(referral.source)): \(referral.reason) (\(children) child\(children == 1 ? "" : "ren"))"
+            }
+        case .triageCompleted(let payload):
+            sentence = payload.decoded.map {
+                "Triaged: outcome \($0.outcome), \($0.priority) priority, \(words($0.level)) level"
+            }
+        case .allocationDiscussed(let payload):
+            sentence = payload.decoded.map {
+                "Allocation discussed: \(words($0.decision))" + ($0.note.map { " — \($0)" } ?? "")
+            }
+        case .workerAllocated(let payload):
+            sentence = payload.decoded.map {
+                "\($0.worker) allocated as \($0.relationship) worker"
+            }
+        case .workerUnallocated(let payload):
+            sentence = payload.decoded.map { "\($0.worker) no longer allocated" }
+        case .ufrnAssigned(let payload):
+            sentence = payload.decoded.map { "UFRN \($0.ufrn) assigned" }
+        case .familyMemberAdded(let payload):
+            sentence = payload.decoded.map {
+                "\($0.member.name) joined the family (\($0.member.role))"
+            }
+        case .familyMemberLeft(let payload):
+            sentence = payload.decoded.map { "Member \($0.memberId) left the family" }
+        case .referrerContacted(let payload):
+            sentence = payload.decoded.map {
+                "Referrer contacted" + ($0.outcome.map { ": \($0)" } ?? "")
+            }
+        case .contactAttempted(let payload):
+            sentence = payload.decoded.map {
+                "\(contactMethods[$0.method] ?? "Contact") to the family — \(words($0.outcome))"
+            }
+        case .consentRecorded(let payload):
+            sentence = payload.decoded.map {
+                "Consent \($0.given ? "given" : "refused") for \(words($0.scope))"
+            }
+        case .engagementStarted:
+            sentence = "First meeting with the family: engagement started"
+        case .visitCompleted(let payload):
+            sentence = payload.decoded.map { visit in
+                (visitKinds[visit.kind] ?? "Visit")
+                    + (visit.childSeenAlone == true ? ", child seen alone" : "")
+            }
+        case .meetingAttended(let payload):
+            sentence = payload.decoded.map { "Attended \(words($0.kind)) meeting" }
+        case .noteRecorded(let payload):
+            sentence = payload.decoded.map { "Note: \($0.subject) — \($0.body)" }
+        case .supervisionRecorded:
+            sentence = "Supervision recorded"
+        case .concernRaised(let payload):
+            sentence = payload.decoded.map {
+                "\(words($0.kind).capitalizedFirst) concern raised: \(words($0.action))"
+            }
+        case .requirementMet(let payload):
+            sentence = payload.decoded.map {
+                "Minimum requirement met: \(words($0.requirement))"
+            }
+        case .assessmentCompleted(let payload):
+            sentence = payload.decoded.map {
+                "\(words($0.kind).capitalizedFirst) assessment completed" + starTotal($0.familyStar)
+            }
+        case .planAgreed(let payload):
+            sentence = payload.decoded.map {
+                "\(words($0.kind).capitalizedFirst) agreed with \($0.actions.count) actions, review by \($0.reviewBy)"
+            }
+        case .planUpdated(let payload):
+            sentence = payload.decoded.map {
+                "Plan updated" + ($0.reviewBy.map { ", review by \($0)" } ?? "")
+            }
+        case .planDistributed:
+            sentence = "Plan distributed"
+        case .reviewCompleted(let payload):
+            sentence = payload.decoded.map {
+                "Review completed: \(words($0.outcome))" + starTotal($0.familyStar)
+            }
+        case .caseSummaryCompleted(let payload):
+            sentence = payload.decoded.map { "Case summary completed (\(words($0.reason)))" }
+        case .extensionAgreed(let payload):
+            sentence = payload.decoded.map {
+                "Extension agreed for \($0.what) until \($0.until): \($0.reason)"
+            }
+        case .levelChanged(let payload):
+            sentence = payload.decoded.map {
+                "Level changed to \(words($0.level)) (\(words($0.reason)))"
+            }
+        case .stepupRequested(let payload):
+            sentence = payload.decoded.map {
+                "Step-up to \(words($0.to)) requested: \($0.reason)"
+            }
+        case .stepupDecided(let payload):
+            sentence = payload.decoded.map {
+                "Step-up \($0.accepted ? "accepted" : "not accepted")"
+            }
+        case .transferCompleted(let payload):
+            sentence = payload.decoded.map { "Transferred to team \($0.team)" }
+        case .closureApproved(let payload):
+            sentence = payload.decoded.map { "Closure approved: \($0.reason)" }
+        case .caseClosed(let payload):
+            sentence = payload.decoded.map { "Case closed: \(words($0.reason))" }
+        case .pbrCriteriaIdentified(let payload):
+            sentence = payload.decoded.map {
+                "Payment-by-results criteria identified: \($0.criteria.joined(separator: ", "))"
+            }
+        case .attendanceRecorded(let payload):
+            sentence = payload.decoded.map {
+                "School attendance for \($0.memberId) \($0.from) to \($0.to): \(number($0.percent))%"
+            }
+        case .offenceRecorded(let payload):
+            sentence = payload.decoded.map {
+                "\($0.kind == "asb" ? "Anti-social behaviour" : "Offence") recorded for \($0.memberId)"
+            }
+        case .employmentRecorded(let payload):
+            sentence = payload.decoded.map {
+                "Employment for \($0.memberId) from \($0.startedOn): \($0.continuousWeeks) continuous weeks (was on \($0.benefit.uppercased()))"
+            }
+        case .pbrClaimed(let payload):
+            sentence = payload.decoded.map { "Payment-by-results claim: \($0.kind)" }
+        case .eventCorrected(let payload):
+            sentence = payload.decoded.map { "Correction of \($0.target): \($0.reason)" }
+        case .eventVoided(let payload):
+            sentence = payload.decoded.map {
+                "Voided \($0.target) (entered in error): \($0.reason)"
+            }
+        case .holdPlaced(let payload):
+            sentence = payload.decoded.map {
+                "Hold placed: \($0.reason)" + ($0.reference.map { " (\($0))" } ?? "")
+                    + ": nothing of this record may be disposed of while it is in force"
+            }
+        case .holdLifted(let payload):
+            sentence = payload.decoded.map { "Hold \($0.hold) lifted: \($0.reason)" }
+        case .recordRedacted(let payload):
+            sentence = payload.decoded.map {
+                let count = $0.seqs.count
+                return
+                    "\(count) line\(count == 1 ? "" : "s") of family \($0.family) redacted (\(words($0.reason)))"
+            }
         case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
-            .systemRegistered, .systemRetired:
+            .systemRegistered, .systemRetired, .unknown:
             sentence = type
         }
-        return "\(sentence) (\(actor))"
+        return "\(sentence ?? unreadable(type)) (\(actor))"
+    }
+
+    /// What a timeline says of a line whose data does not decode as its type's (`describe`).
+    static func unreadable(_ type: String) -> String {
+        "\(type): its details cannot be read"
     }
 }
 

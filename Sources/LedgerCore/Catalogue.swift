@@ -198,7 +198,7 @@ public struct PolicyAdopted: EventPayload {
     public var effectiveFrom = CivilDate(dayNumber: 0)
 
     public static let declaration = EventDeclaration(
-        "policy.adopted", .org, blank: Self(),
+        "policy.adopted", .org, changes: [.policies], blank: Self(),
         [
             .member("profile", .oneOf(PolicyProfiles.names), \.profile),
             .member("policy", .anyObject, \.policy),
@@ -213,7 +213,7 @@ public struct TeamDefined: EventPayload {
     public var service: String?
 
     public static let declaration = EventDeclaration(
-        "team.defined", .org, blank: Self(),
+        "team.defined", .org, changes: [.workforce], blank: Self(),
         [
             .member("id", .reference, \.id), .member("name", .text, \.name),
             .member("locality", .text, \.locality), .member("service", .text, \.service),
@@ -228,7 +228,7 @@ public struct WorkerRegistered: EventPayload {
     public var caseload: CaseloadLimits?
 
     public static let declaration = EventDeclaration(
-        "worker.registered", .worker, blank: Self(),
+        "worker.registered", .worker, changes: [.workforce], blank: Self(),
         [
             .member("name", .text, \.name), .member("role", .oneOf(Role.people.sorted()), \.role),
             .member("team", .reference, \.team),
@@ -244,7 +244,7 @@ public struct WorkerChanged: EventPayload {
     public var caseload: CaseloadLimits?
 
     public static let declaration = EventDeclaration(
-        "worker.changed", .worker, blank: Self(),
+        "worker.changed", .worker, changes: [.workforce], blank: Self(),
         [
             .member("role", .oneOf(Role.people.sorted()), \.role),
             .member("team", .reference, \.team),
@@ -261,7 +261,8 @@ public struct WorkerLeft: EventPayload {
     public var reason: String?
 
     public static let declaration = EventDeclaration(
-        "worker.left", .worker, blank: Self(), [.member("reason", .text, \.reason)])
+        "worker.left", .worker, changes: [.workforce], blank: Self(),
+        [.member("reason", .text, \.reason)])
 }
 
 public struct SystemRegistered: EventPayload {
@@ -269,7 +270,7 @@ public struct SystemRegistered: EventPayload {
     public var purpose = ""
 
     public static let declaration = EventDeclaration(
-        "system.registered", .system, blank: Self(),
+        "system.registered", .system, changes: [.authority], blank: Self(),
         [
             .member("name", .text, \.name),
             .member(
@@ -284,7 +285,8 @@ public struct SystemRetired: EventPayload {
     public var reason: String?
 
     public static let declaration = EventDeclaration(
-        "system.retired", .system, blank: Self(), [.member("reason", .text, \.reason)],
+        "system.retired", .system, changes: [.authority], blank: Self(),
+        [.member("reason", .text, \.reason)],
         manager: true)
 }
 
@@ -324,7 +326,8 @@ public struct ReferralReceived: EventPayload {
     public var stepDown: StepDown?
 
     public static let declaration = EventDeclaration(
-        "referral.received", .family, blank: Self(),
+        "referral.received", .family, changes: [.episodes, .members, .outcomes, .progress],
+        blank: Self(),
         [
             .member(
                 "source",
@@ -344,14 +347,15 @@ public struct FamilyMemberAdded: EventPayload {
     public var member = FamilyMember()
 
     public static let declaration = EventDeclaration(
-        "family.member.added", .family, blank: Self(), [.member("member", .object, \.member)])
+        "family.member.added", .family, changes: [.members], blank: Self(),
+        [.member("member", .object, \.member)])
 }
 
 public struct FamilyMemberLeft: EventPayload {
     public var memberId = ""
 
     public static let declaration = EventDeclaration(
-        "family.member.left", .family, blank: Self(),
+        "family.member.left", .family, changes: [.members], blank: Self(),
         [.member("memberId", .reference, \.memberId)])
 }
 
@@ -360,7 +364,7 @@ public struct UFRNAssigned: EventPayload {
     public var locality = ""
 
     public static let declaration = EventDeclaration(
-        "ufrn.assigned", .family, blank: Self(),
+        "ufrn.assigned", .family, changes: [.outcomes], blank: Self(),
         [
             .member("ufrn", .text, \.ufrn),
             .member("locality", .oneOf(["01", "02", "03", "04", "05", "06", "07"]), \.locality),
@@ -373,7 +377,7 @@ public struct TriageCompleted: EventPayload {
     public var level = ""
 
     public static let declaration = EventDeclaration(
-        "triage.completed", .family, blank: Self(),
+        "triage.completed", .family, changes: [.levels, .progress], blank: Self(),
         [
             .member("outcome", .integer(1...16), \.outcome),
             .member("priority", .oneOf(["low", "medium", "high"]), \.priority),
@@ -387,7 +391,7 @@ public struct AllocationDiscussed: EventPayload {
     public var note: String?
 
     public static let declaration = EventDeclaration(
-        "allocation.discussed", .family, blank: Self(),
+        "allocation.discussed", .family, changes: [.levels], blank: Self(),
         [
             .member(
                 "decision",
@@ -404,7 +408,7 @@ public struct WorkerAllocated: EventPayload {
     public var relationship = ""
 
     public static let declaration = EventDeclaration(
-        "worker.allocated", .family, blank: Self(),
+        "worker.allocated", .family, changes: [.staffing], blank: Self(),
         [
             .member("worker", .reference, \.worker),
             .member("relationship", .oneOf(["lead", "assigned", "second"]), \.relationship),
@@ -416,7 +420,7 @@ public struct WorkerUnallocated: EventPayload {
     public var reason: String?
 
     public static let declaration = EventDeclaration(
-        "worker.unallocated", .family, blank: Self(),
+        "worker.unallocated", .family, changes: [.staffing], blank: Self(),
         [.member("worker", .reference, \.worker), .member("reason", .text, \.reason)])
 }
 
@@ -426,7 +430,8 @@ public struct ReferrerContacted: EventPayload {
     public var outcome: String?
 
     public static let declaration = EventDeclaration(
-        "referrer.contacted", .family, blank: Self(), [.member("outcome", .text, \.outcome)])
+        "referrer.contacted", .family, changes: [], blank: Self(),
+        [.member("outcome", .text, \.outcome)])
 }
 
 public struct ContactAttempted: EventPayload {
@@ -435,7 +440,7 @@ public struct ContactAttempted: EventPayload {
     public var respondBy: CivilDate?
 
     public static let declaration = EventDeclaration(
-        "contact.attempted", .family, blank: Self(),
+        "contact.attempted", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "method",
@@ -458,7 +463,7 @@ public struct ConsentRecorded: EventPayload {
     public var memberId: String?
 
     public static let declaration = EventDeclaration(
-        "consent.recorded", .family, blank: Self(),
+        "consent.recorded", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "scope",
@@ -470,7 +475,7 @@ public struct ConsentRecorded: EventPayload {
 
 public struct EngagementStarted: EventPayload {
     public static let declaration = EventDeclaration(
-        "engagement.started", .family, blank: Self(), [])
+        "engagement.started", .family, changes: [.progress], blank: Self(), [])
 }
 
 public struct VisitCompleted: EventPayload {
@@ -480,7 +485,7 @@ public struct VisitCompleted: EventPayload {
     public var reflection: String?
 
     public static let declaration = EventDeclaration(
-        "visit.completed", .family, blank: Self(),
+        "visit.completed", .family, changes: [], blank: Self(),
         [
             .member(
                 "kind",
@@ -496,7 +501,7 @@ public struct MeetingAttended: EventPayload {
     public var kind = ""
 
     public static let declaration = EventDeclaration(
-        "meeting.attended", .family, blank: Self(),
+        "meeting.attended", .family, changes: [], blank: Self(),
         [
             .member(
                 "kind",
@@ -513,7 +518,7 @@ public struct NoteRecorded: EventPayload {
     public var kind: String?
 
     public static let declaration = EventDeclaration(
-        "note.recorded", .family, blank: Self(),
+        "note.recorded", .family, changes: [], blank: Self(),
         [
             .member("subject", .text, \.subject), .member("body", .text, \.body),
             .member(
@@ -528,7 +533,7 @@ public struct SupervisionRecorded: EventPayload {
     public var decisions: TextOrList?
 
     public static let declaration = EventDeclaration(
-        "supervision.recorded", .family, blank: Self(),
+        "supervision.recorded", .family, changes: [.progress], blank: Self(),
         [.member("decisions", .textOrList, \.decisions)], manager: true)
 }
 
@@ -537,7 +542,7 @@ public struct ConcernRaised: EventPayload {
     public var action = ""
 
     public static let declaration = EventDeclaration(
-        "concern.raised", .family, blank: Self(),
+        "concern.raised", .family, changes: [], blank: Self(),
         [
             .member("kind", .oneOf(["safeguarding", "cse", "young-carer", "other"]), \.kind),
             .member(
@@ -551,7 +556,7 @@ public struct RequirementMet: EventPayload {
     public var requirement = ""
 
     public static let declaration = EventDeclaration(
-        "requirement.met", .family, blank: Self(),
+        "requirement.met", .family, changes: [.progress], blank: Self(),
         [.member("requirement", .oneOf(MinimumRequirement.all), \.requirement)])
 }
 
@@ -567,7 +572,7 @@ public struct AssessmentCompleted: EventPayload {
     public var needs: TextOrList?
 
     public static let declaration = EventDeclaration(
-        "assessment.completed", .family, blank: Self(),
+        "assessment.completed", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "kind",
@@ -601,7 +606,7 @@ public struct PlanAgreed: EventPayload {
     public var views: Views?
 
     public static let declaration = EventDeclaration(
-        "plan.agreed", .family, blank: Self(),
+        "plan.agreed", .family, changes: [.progress], blank: Self(),
         [
             .member(
                 "kind",
@@ -622,7 +627,7 @@ public struct PlanUpdated: EventPayload {
     public var addedWeeks: Int?
 
     public static let declaration = EventDeclaration(
-        "plan.updated", .family, blank: Self(),
+        "plan.updated", .family, changes: [.progress], blank: Self(),
         [
             .member("actions", .list(.object, min: 1), \.actions),
             .member("reviewBy", .date, \.reviewBy),
@@ -634,7 +639,8 @@ public struct PlanDistributed: EventPayload {
     public var to: [String]?
 
     public static let declaration = EventDeclaration(
-        "plan.distributed", .family, blank: Self(), [.member("to", .list(.text, min: 0), \.to)])
+        "plan.distributed", .family, changes: [], blank: Self(),
+        [.member("to", .list(.text, min: 0), \.to)])
 }
 
 public struct ReviewCompleted: EventPayload {
@@ -657,7 +663,7 @@ public struct ReviewCompleted: EventPayload {
     public var nextReviewBy: CivilDate?
 
     public static let declaration = EventDeclaration(
-        "review.completed", .family, blank: Self(),
+        "review.completed", .family, changes: [.progress], blank: Self(),
         [
             .member("familyStar", .familyStar, \.familyStar),
             .member("actions", .list(.object, min: 0), \.actions),
@@ -672,7 +678,7 @@ public struct CaseSummaryCompleted: EventPayload {
     public var wellbeingScale: Int?
 
     public static let declaration = EventDeclaration(
-        "case-summary.completed", .family, blank: Self(),
+        "case-summary.completed", .family, changes: [], blank: Self(),
         [
             .member("reason", .oneOf(["four-monthly", "consultation"]), \.reason),
             .member("safetyScale", Catalogue.scale, \.safetyScale),
@@ -686,7 +692,7 @@ public struct ExtensionAgreed: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "extension.agreed", .family, blank: Self(),
+        "extension.agreed", .family, changes: [.progress], blank: Self(),
         [
             .member("what", .oneOf(["assessment", "intervention", "plan", "contact"]), \.what),
             .member("until", .date, \.until), .member("reason", .text, \.reason),
@@ -698,7 +704,7 @@ public struct LevelChanged: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "level.changed", .family, blank: Self(),
+        "level.changed", .family, changes: [.levels, .progress], blank: Self(),
         [
             .member("level", Catalogue.level, \.level),
             .member("reason", .oneOf(["step-down", "escalation", "de-escalation"]), \.reason),
@@ -713,7 +719,7 @@ public struct StepUpRequested: EventPayload {
     public var s47: Bool?
 
     public static let declaration = EventDeclaration(
-        "stepup.requested", .family, blank: Self(),
+        "stepup.requested", .family, changes: [.progress], blank: Self(),
         [
             .member("to", .oneOf(["social-care", "mash"]), \.to),
             .member("reason", .text, \.reason), .member("s47", .bool, \.s47),
@@ -725,7 +731,7 @@ public struct StepUpDecided: EventPayload {
     public var transitionUntil: CivilDate?
 
     public static let declaration = EventDeclaration(
-        "stepup.decided", .family, blank: Self(),
+        "stepup.decided", .family, changes: [.progress], blank: Self(),
         [
             .member("accepted", .bool, \.accepted),
             .member("transitionUntil", .date, \.transitionUntil),
@@ -737,7 +743,7 @@ public struct TransferCompleted: EventPayload {
     public var worker: String?
 
     public static let declaration = EventDeclaration(
-        "transfer.completed", .family, blank: Self(),
+        "transfer.completed", .family, changes: [.staffing], blank: Self(),
         [.member("team", .reference, \.team), .member("worker", .reference, \.worker)])
 }
 
@@ -745,7 +751,8 @@ public struct ClosureApproved: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "closure.approved", .family, blank: Self(), [.member("reason", .text, \.reason)],
+        "closure.approved", .family, changes: [], blank: Self(),
+        [.member("reason", .text, \.reason)],
         manager: true)
 }
 
@@ -785,7 +792,7 @@ public struct CaseClosed: EventPayload {
     public var exitPlan: ExitPlan?
 
     public static let declaration = EventDeclaration(
-        "case.closed", .family, blank: Self(),
+        "case.closed", .family, changes: [.episodes], blank: Self(),
         [
             .member("reason", .oneOf(CaseClosure.reasons), \.reason),
             .member("summary", .object, \.summary), .member("exitPlan", .object, \.exitPlan),
@@ -800,7 +807,7 @@ public struct PbRCriteriaIdentified: EventPayload {
     public var source = ""
 
     public static let declaration = EventDeclaration(
-        "pbr.criteria.identified", .family, blank: Self(),
+        "pbr.criteria.identified", .family, changes: [.outcomes], blank: Self(),
         [
             .member("criteria", Catalogue.criteria, \.criteria),
             .member("evidence", .text, \.evidence),
@@ -816,7 +823,7 @@ public struct AttendanceRecorded: EventPayload {
     public var exclusions: Int?
 
     public static let declaration = EventDeclaration(
-        "attendance.recorded", .family, blank: Self(),
+        "attendance.recorded", .family, changes: [.outcomes], blank: Self(),
         [
             .member("memberId", .reference, \.memberId), .member("from", .date, \.from),
             .member("to", .date, \.to), .member("percent", .number(0...100), \.percent),
@@ -829,7 +836,7 @@ public struct OffenceRecorded: EventPayload {
     public var kind = ""
 
     public static let declaration = EventDeclaration(
-        "offence.recorded", .family, blank: Self(),
+        "offence.recorded", .family, changes: [.outcomes], blank: Self(),
         [
             .member("memberId", .reference, \.memberId),
             .member("kind", .oneOf(["offence", "asb"]), \.kind),
@@ -843,7 +850,7 @@ public struct EmploymentRecorded: EventPayload {
     public var continuousWeeks = 0
 
     public static let declaration = EventDeclaration(
-        "employment.recorded", .family, blank: Self(),
+        "employment.recorded", .family, changes: [.outcomes], blank: Self(),
         [
             .member("memberId", .reference, \.memberId),
             .member("startedOn", .date, \.startedOn),
@@ -857,7 +864,7 @@ public struct PbRClaimed: EventPayload {
     public var reference: String?
 
     public static let declaration = EventDeclaration(
-        "pbr.claimed", .family, blank: Self(),
+        "pbr.claimed", .family, changes: [.outcomes], blank: Self(),
         [
             .member("kind", .oneOf(["attachment", "progress", "employment"]), \.kind),
             .member("reference", .text, \.reference),
@@ -872,7 +879,7 @@ public struct EventCorrected: EventPayload {
     public var data = JSONObject()
 
     public static let declaration = EventDeclaration(
-        "event.corrected", .any, blank: Self(),
+        "event.corrected", .any, changes: [.record], blank: Self(),
         [
             .member("target", .text, \.target), .member("reason", .text, \.reason),
             .member("data", .anyObject, \.data),
@@ -884,7 +891,7 @@ public struct EventVoided: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "event.voided", .any, blank: Self(),
+        "event.voided", .any, changes: [.record], blank: Self(),
         [.member("target", .text, \.target), .member("reason", .text, \.reason)], outcome: true)
 }
 
@@ -895,7 +902,7 @@ public struct HoldPlaced: EventPayload {
     public var reference: String?
 
     public static let declaration = EventDeclaration(
-        "hold.placed", .familyOrOrg, blank: Self(),
+        "hold.placed", .familyOrOrg, changes: [.record], blank: Self(),
         [.member("reason", .text, \.reason), .member("reference", .text, \.reference)],
         manager: true, outcome: true)
 }
@@ -905,7 +912,7 @@ public struct HoldLifted: EventPayload {
     public var reason = ""
 
     public static let declaration = EventDeclaration(
-        "hold.lifted", .familyOrOrg, blank: Self(),
+        "hold.lifted", .familyOrOrg, changes: [.record], blank: Self(),
         [.member("hold", .text, \.hold), .member("reason", .text, \.reason)], manager: true,
         outcome: true)
 }
@@ -917,7 +924,7 @@ public struct RecordRedacted: EventPayload {
     public var rule: String?
 
     public static let declaration = EventDeclaration(
-        "record.redacted", .org, blank: Self(),
+        "record.redacted", .org, changes: [.record], blank: Self(),
         [
             .member("family", .reference, \.family),
             .member("seqs", .list(.integer(1...Int.max), min: 1), \.seqs),

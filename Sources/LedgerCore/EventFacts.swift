@@ -18,11 +18,7 @@ public struct EventFacts: Sendable {
     public var typed: TypedData { TypedData(kind: kind, data: data) }
 
     /// The event a correction or void names (nil for any other event: only these two kinds amend).
-    package var amendmentTarget: String? {
-        if case .eventCorrected(let payload) = typed { return payload.decoded?.target }
-        if case .eventVoided(let payload) = typed { return payload.decoded?.target }
-        return nil
-    }
+    package var amendmentTarget: String? { typed.amendmentTarget }
     /// When it happened (nil when `occurredAt` does not parse, in a damaged log).
     public var occurred: OccurredAt?
     public var actorID: String

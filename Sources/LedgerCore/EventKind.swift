@@ -123,6 +123,14 @@ public enum EventKind: Int, Sendable, CaseIterable {
     /// The catalogue's entry.
     public var eventType: EventType { Self.eventTypes[rawValue] }
 
+    /// What an event of this kind changes, as its type declares.
+    public var changes: Set<StateChange> { payloadType.changes }
+
+    /// The names of the types that change any of `state`, in catalogue order.
+    public static func names(changing state: Set<StateChange>) -> [String] {
+        allCases.filter { !$0.changes.isDisjoint(with: state) }.map(\.name)
+    }
+
     private static let eventTypes = allCases.map { kind in
         let declared = kind.payloadType.eventType
         #if DEBUG
@@ -253,6 +261,15 @@ public enum TypedData: Sendable {
         case .holdLifted: self = .holdLifted(Payload(data: data))
         case .recordRedacted: self = .recordRedacted(Payload(data: data))
         }
+    }
+}
+
+extension TypedData {
+    /// The event a correction or void names (nil for any other event: only these two kinds amend).
+    package var amendmentTarget: String? {
+        if case .eventCorrected(let payload) = self { return payload.decoded?.target }
+        if case .eventVoided(let payload) = self { return payload.decoded?.target }
+        return nil
     }
 }
 

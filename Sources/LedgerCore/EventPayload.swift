@@ -15,6 +15,9 @@ extension EventPayload {
     /// The catalogue's entry, as the validators read it.
     public static var eventType: EventType { declaration.eventType }
 
+    /// What an event of this type changes (`EventDeclaration.changes`).
+    public static var changes: Set<StateChange> { declaration.changes }
+
     /// `data` decoded as this type's (nil: its content was redacted, or it does not decode).
     public static func decode(_ data: EventData) -> Self? { members.decode(data) }
 }
@@ -23,6 +26,34 @@ extension EventPayload {
 public protocol PayloadObject: Sendable {
     /// The members, in the catalogue's order, and the value decoding starts from.
     static var members: PayloadMembers<Self> { get }
+}
+
+/// What an event can change in the state the read side keeps (the fold), declared with each type
+/// (`EventDeclaration.changes`). Any type may also meet or start a policy's obligations: that is the policy's
+/// to say, so it is not declared here, and a type that changes nothing else declares none.
+public enum StateChange: Sendable, Hashable, CaseIterable {
+    /// The policies in force.
+    case policies
+    /// Teams and workers: who they are, their team, hours and caseload limits.
+    case workforce
+    /// The systems registered to write (the write side's authority; the fold keeps nothing of them).
+    case authority
+    /// Who is in a family.
+    case members
+    /// A family's identifier and its payment-by-results evidence: UFRN, criteria, attendance, offences,
+    /// employment, claims.
+    case outcomes
+    /// Opens or closes an episode.
+    case episodes
+    /// An episode's level of intervention.
+    case levels
+    /// Which workers are allocated to an episode, and who leads.
+    case staffing
+    /// The rest of an episode's journey: triage, engagement, contact, consent, assessments, plans, reviews,
+    /// requirements met, step-ups, management oversight.
+    case progress
+    /// The record itself: corrections, voids, holds, redactions.
+    case record
 }
 
 /// An event type's entry in the catalogue (EVENTS.md §3), declared once beside its struct.
@@ -39,15 +70,20 @@ public struct EventDeclaration<Payload: PayloadObject>: Sendable {
     public let rules: [TypeRule]
     /// The `data` members.
     public let members: PayloadMembers<Payload>
+    /// What an event of the type changes in the state the read side keeps, beyond obligations (a policy's rules
+    /// may count any type): the folds feed a projection only the types that change what it reads.
+    public let changes: Set<StateChange>
 
-    /// A type named `name` on `stream`, whose data decodes into `blank`'s type starting from `blank` (every
-    /// member at a placeholder that decoding replaces).
+    /// A type named `name` on `stream`, changing `changes`, whose data decodes into `blank`'s type starting from
+    /// `blank` (every member at a placeholder that decoding replaces).
     init(
-        _ name: String, _ stream: StreamKind, blank: Payload, _ members: [PayloadMember<Payload>],
+        _ name: String, _ stream: StreamKind, changes: Set<StateChange>, blank: Payload,
+        _ members: [PayloadMember<Payload>],
         manager: Bool = false, outcome: Bool = false, rules: [TypeRule] = []
     ) {
         self.name = name
         self.stream = stream
+        self.changes = changes
         managerOnly = manager
         allowedWithoutEpisode = outcome
         self.rules = rules

@@ -112,11 +112,11 @@ extension LedgerStore {
                 }
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
                 guard record.content.stream == stream else { return }
-                var target: String?
-                if record.content.type == "event.corrected" || record.content.type == "event.voided"
-                {
-                    target = record.content.data.objectValue?["target"]?.stringValue
-                }
+                // A correction's or void's target, read as its type declares it.
+                let target = TypedData(
+                    kind: EventKind(name: record.content.type),
+                    data: EventData(record.content.data.objectValue ?? JSONObject())
+                ).amendmentTarget
                 familyLines.append(
                     (
                         record.seq, record.content.type, record.content.id, record.redacted != nil,

@@ -120,10 +120,13 @@ enum CorrectCommand {
                 }
                 found = Target(
                     id: content.id, type: content.type, stream: content.stream, data: content.data)
-            } else if let target = found, content.type == "event.corrected",
-                content.data.objectValue?["target"]?.stringValue == target.id
+            } else if let target = found,
+                case .eventCorrected(let payload) = TypedData(
+                    kind: EventKind(name: content.type),
+                    data: EventData(content.data.objectValue ?? JSONObject())),
+                let correction = payload.decoded, correction.target == target.id
             {
-                corrected = content.data.objectValue?["data"]
+                corrected = .object(correction.data)
             }
         }
         guard var target = found else {

@@ -190,4 +190,26 @@ struct FoldEquivalenceTests {
         #expect(RowWriter.json(families.families()) == RowWriter.json(full.families()))
         #expect(RowWriter.json(families.pbr()) == RowWriter.json(full.pbr()))
     }
+
+    /// The scoped types are worked out from each type's declared `changes`: the sets the hand-kept lists gave.
+    @Test(
+        "the scoped types, derived from what each type declares it changes, are the lists kept by hand before"
+    )
+    func derivedTypes() {
+        let caseload: Set = [
+            "policy.adopted", "team.defined", "worker.registered", "worker.changed", "worker.left",
+            "referral.received", "family.member.added", "family.member.left", "triage.completed",
+            "allocation.discussed", "level.changed", "worker.allocated", "worker.unallocated",
+            "transfer.completed", "case.closed",
+        ]
+        let onlyObligations: Set = [
+            "visit.completed", "meeting.attended", "note.recorded", "plan.distributed",
+            "case-summary.completed", "referrer.contacted", "concern.raised", "closure.approved",
+        ]
+        #expect(Set(LedgerFold.caseloadTypes.names) == caseload)
+        #expect(LedgerFold.caseloadTypes.names.count == caseload.count)
+        #expect(
+            Set(LedgerFold.familyTypes.names) == Set(Catalogue.names).subtracting(onlyObligations))
+        #expect(LedgerFold.familyTypes.names.count == Catalogue.names.count - onlyObligations.count)
+    }
 }

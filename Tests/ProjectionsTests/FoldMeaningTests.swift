@@ -64,23 +64,42 @@ struct FoldMeaningTests {
         #expect(forgetful != today)
     }
 
-    /// What is wrong with shipping a fold whose meaning is `meaning` under this snapshot version, if anything.
-    static func versionProblem(meaning: String) -> String? {
+    /// What is wrong with shipping a fold that steps by `apply` under this snapshot version, if anything. The
+    /// advice names the meaning the bumped version will have (the version is in the snapshot's bytes, so in the
+    /// meaning: recording this version's meaning under the next would fail once more).
+    static func versionProblem(
+        apply: (inout LedgerFold, StoredEvent) -> Void = { $0.apply($1) }
+    ) -> String? {
         let version = LedgerFold.snapshotVersion
+        let meaning = LedgerFold.fingerprint(apply: apply)
         guard let recorded = LedgerFold.meanings[version] else {
             return
                 "snapshot version \(version) has no recorded meaning: add \(version): \"\(meaning)\""
         }
         guard recorded == meaning else {
+            let next = LedgerFold.fingerprint(version: version + 1, apply: apply)
             return
-                "the fold's meaning changed (\(meaning.prefix(12))…, version \(version) was \(recorded.prefix(12))…): bump snapshotVersion to \(version + 1) and record \(version + 1): \"\(meaning)\" in LedgerFold.meanings"
+                "the fold's meaning changed (\(meaning.prefix(12))…, version \(version) was \(recorded.prefix(12))…): bump snapshotVersion to \(version + 1) and record \(version + 1): \"\(next)\" in LedgerFold.meanings"
         }
         return nil
     }
 
     @Test("golden: the fold's meaning is the one recorded for its snapshot version")
     func golden() {
-        #expect(Self.versionProblem(meaning: LedgerFold.meaning) == nil)
+        #expect(Self.versionProblem() == nil)
+    }
+
+    /// The golden test's advice is the meaning a build bumped to the next version computes: its snapshots carry
+    /// that version, and they read back under it.
+    @Test("the advice after a change of meaning names the fingerprint the bumped version will have")
+    func adviceHolds() throws {
+        let version = LedgerFold.snapshotVersion
+        #expect(LedgerFold.fingerprint(version: version) == LedgerFold.meaning)
+        #expect(LedgerFold.fingerprint(version: version + 1) != LedgerFold.meaning)
+        let fold = LedgerFold()
+        let bumped = fold.snapshot(version: version + 1)
+        #expect((try? LedgerFold(snapshot: bumped)) == nil, "this build refuses another version's")
+        #expect(throws: Never.self) { try LedgerFold(snapshot: bumped, version: version + 1) }
     }
 
     /// Issue 18's second experiment, kept: the fold changed (a type forgotten, the re-referral window moved), the
@@ -88,17 +107,17 @@ struct FoldMeaningTests {
     @Test(
         "a fold that answers differently, under the same snapshot version, fails the golden check")
     func goldenCatchesChange() {
-        let forgetful = LedgerFold.fingerprint { fold, event in
+        let forgetful = Self.versionProblem { fold, event in
             if event.kind != .stepupDecided { fold.apply(event) }
         }
-        #expect(Self.versionProblem(meaning: forgetful) != nil)
-        let window = LedgerFold.fingerprint { fold, event in
+        #expect(forgetful != nil)
+        let window = Self.versionProblem { fold, event in
             fold.apply(event)
             guard event.kind == .referralReceived, let ref = event.familyRef,
                 let last = fold.families[ref]?.episodes.indices.last, last > 0
             else { return }
             fold.families[ref]?.episodes[last].reReferral = false
         }
-        #expect(Self.versionProblem(meaning: window) != nil)
+        #expect(window != nil)
     }
 }

@@ -12,15 +12,17 @@ struct SentenceTests {
         "education": 7, "boundaries": 2, "routine": 8, "progressToWork": 4, "homeAndMoney": 5,
     ]
 
-    /// An event of every type (and of each branch of a type's sentence), with its sentence.
+    /// An event of every type (and of each branch of a type's sentence), with its sentence. Each is an event the
+    /// ledger would store (`valid` checks it against the catalogue): a timeline reads stored lines.
     static let cases: [(type: String, data: JSONValue, sentence: String)] = [
         (
             "referral.received",
             [
                 "source": "early-help-network", "reason": "Parental mental health",
                 "members": [
-                    ["id": "1", "role": "child"], ["id": "2", "role": "parent"],
-                    ["id": "3", "role": "child"],
+                    ["id": "1", "name": "Ava Cole", "role": "child"],
+                    ["id": "2", "name": "Sam Cole", "role": "parent"],
+                    ["id": "3", "name": "Leo Cole", "role": "child"],
                 ],
             ], "Referral from early help network: Parental mental health (2 children)"
         ),
@@ -28,29 +30,35 @@ struct SentenceTests {
             "referral.received",
             [
                 "source": "school", "reason": "Attendance",
-                "members": [["id": "1", "role": "child"]],
+                "members": [["id": "1", "name": "Ava Cole", "role": "child"]],
             ],
             "Referral from school: Attendance (1 child)"
         ),
         (
-            "triage.completed", ["outcome": 8, "priority": "high", "level": "targeted-plus"],
-            "Triaged: outcome 8, high priority, targeted plus level"
-        ),
-        ("triage.completed", [:], "Triaged: outcome ?,  priority,  level"),
-        (
-            "allocation.discussed", ["decision": "accepted-for-allocation"],
-            "Allocation discussed: accepted for allocation"
+            "triage.completed", ["outcome": 8, "priority": "high", "level": "complex-0-5"],
+            "Triaged: outcome 8, high priority, complex 0 5 level"
         ),
         (
-            "allocation.discussed", ["decision": "waiting", "note": "No capacity this week"],
-            "Allocation discussed: waiting — No capacity this week"
+            "triage.completed", ["outcome": 2, "priority": "low", "level": "brief"],
+            "Triaged: outcome 2, low priority, brief level"
+        ),
+        (
+            "allocation.discussed", ["decision": "declined-capacity"],
+            "Allocation discussed: declined capacity"
+        ),
+        (
+            "allocation.discussed", ["decision": "deferred", "note": "No capacity this week"],
+            "Allocation discussed: deferred — No capacity this week"
         ),
         (
             "worker.allocated", ["worker": "w-102", "relationship": "lead"],
             "w-102 allocated as lead worker"
         ),
         ("worker.unallocated", ["worker": "w-102"], "w-102 no longer allocated"),
-        ("ufrn.assigned", ["ufrn": "EH02300097F"], "UFRN EH02300097F assigned"),
+        (
+            "ufrn.assigned", ["ufrn": .string(ufrn), "locality": "02"],
+            "UFRN \(ufrn) assigned"
+        ),
         (
             "family.member.added", ["member": ["id": "4", "name": "Zoë Siân", "role": "child"]],
             "Zoë Siân joined the family (child)"
@@ -70,8 +78,8 @@ struct SentenceTests {
             "Contact via school to the family — message left"
         ),
         (
-            "contact.attempted", ["method": "pigeon", "outcome": "spoke"],
-            "Contact to the family — spoke"
+            "contact.attempted", ["method": "letter", "outcome": "card-left"],
+            "Letter to the family — card left"
         ),
         ("consent.recorded", ["given": true, "scope": "service"], "Consent given for service"),
         (
@@ -84,11 +92,8 @@ struct SentenceTests {
             "visit.completed", ["kind": "joint-sw-fsw", "childSeenAlone": true],
             "Joint visit with the social worker, child seen alone"
         ),
-        ("visit.completed", ["kind": "garden", "childSeenAlone": false], "Visit"),
-        (
-            "meeting.attended", ["kind": "team-around-the-family"],
-            "Attended team around the family meeting"
-        ),
+        ("visit.completed", ["kind": "other", "childSeenAlone": false], "Visit"),
+        ("meeting.attended", ["kind": "core-group"], "Attended core group meeting"),
         (
             "note.recorded",
             ["subject": "Direct work", "body": "Worked on routines; children \"happy\"."],
@@ -96,8 +101,8 @@ struct SentenceTests {
         ),
         ("supervision.recorded", [:], "Supervision recorded"),
         (
-            "concern.raised", ["kind": "safeguarding", "action": "referred-to-mash"],
-            "Safeguarding concern raised: referred to mash"
+            "concern.raised", ["kind": "safeguarding", "action": "mash-referral"],
+            "Safeguarding concern raised: mash referral"
         ),
         (
             "requirement.met", ["requirement": "childrens-centre"],
@@ -113,16 +118,23 @@ struct SentenceTests {
         ),
         (
             "plan.agreed",
-            ["kind": "support-plan", "actions": ["a", "b"], "reviewBy": "2026-02-14"],
+            [
+                "kind": "support-plan",
+                "actions": [
+                    ["id": "a1", "what": "Bedtime routine", "who": "Parent", "everyDays": 1],
+                    ["id": "a2", "what": "School meeting", "who": "FSW", "due": "2026-01-30"],
+                ],
+                "reviewBy": "2026-02-14",
+            ],
             "Support plan agreed with 2 actions, review by 2026-02-14"
         ),
-        ("plan.updated", [:], "Plan updated"),
+        ("plan.updated", ["addedWeeks": 4], "Plan updated"),
         ("plan.updated", ["reviewBy": "2026-05-01"], "Plan updated, review by 2026-05-01"),
         ("plan.distributed", [:], "Plan distributed"),
         ("review.completed", ["outcome": "continue"], "Review completed: continue"),
         (
-            "review.completed", ["outcome": "step-down", "familyStar": star],
-            "Review completed: step down (Family Star total 49/100)"
+            "review.completed", ["outcome": "step-up", "familyStar": star],
+            "Review completed: step up (Family Star total 49/100)"
         ),
         (
             "case-summary.completed", ["reason": "four-monthly"],
@@ -134,8 +146,12 @@ struct SentenceTests {
             "Extension agreed for assessment until 2026-03-01: Family away"
         ),
         (
-            "level.changed", ["level": "intensive", "reason": "new-concerns"],
-            "Level changed to intensive (new concerns)"
+            "level.changed", ["level": "intensive", "reason": "escalation"],
+            "Level changed to intensive (escalation)"
+        ),
+        (
+            "level.changed", ["level": "targeted", "reason": "step-down"],
+            "Level changed to targeted (step down)"
         ),
         (
             "stepup.requested", ["to": "social-care", "reason": "Escalating concerns"],
@@ -145,9 +161,10 @@ struct SentenceTests {
         ("stepup.decided", ["accepted": false], "Step-up not accepted"),
         ("transfer.completed", ["team": "t-north"], "Transferred to team t-north"),
         ("closure.approved", ["reason": "Needs met"], "Closure approved: Needs met"),
-        ("case.closed", ["reason": "needs-met"], "Case closed: needs met"),
+        ("case.closed", ["reason": "met-outcomes"], "Case closed: met outcomes"),
         (
-            "pbr.criteria.identified", ["criteria": ["education", "crime-asb"]],
+            "pbr.criteria.identified",
+            ["criteria": ["education", "crime-asb"], "source": "assessment"],
             "Payment-by-results criteria identified: education, crime-asb"
         ),
         (
@@ -160,14 +177,14 @@ struct SentenceTests {
         ),
         (
             "attendance.recorded",
-            ["memberId": "300104", "from": "2026-01-20", "to": "2026-04-20"],
-            "School attendance for 300104 2026-01-20 to 2026-04-20: ?%"
+            ["memberId": "300104", "from": "2026-01-20", "to": "2026-04-20", "percent": 90],
+            "School attendance for 300104 2026-01-20 to 2026-04-20: 90%"
         ),
         (
             "offence.recorded", ["kind": "asb", "memberId": "7"],
             "Anti-social behaviour recorded for 7"
         ),
-        ("offence.recorded", ["kind": "theft", "memberId": "7"], "Offence recorded for 7"),
+        ("offence.recorded", ["kind": "offence", "memberId": "7"], "Offence recorded for 7"),
         (
             "employment.recorded",
             ["memberId": "2", "startedOn": "2026-02-01", "continuousWeeks": 26, "benefit": "uc"],
@@ -175,7 +192,8 @@ struct SentenceTests {
         ),
         ("pbr.claimed", ["kind": "attachment"], "Payment-by-results claim: attachment"),
         (
-            "event.corrected", ["target": "F-1-visit-19", "reason": "It was at school"],
+            "event.corrected",
+            ["target": "F-1-visit-19", "reason": "It was at school", "data": ["kind": "school"]],
             "Correction of F-1-visit-19: It was at school"
         ),
         (
@@ -198,15 +216,57 @@ struct SentenceTests {
             "record.redacted", ["family": "F-1", "seqs": [3, 4], "reason": "retention-ended"],
             "2 lines of family F-1 redacted (retention ended)"
         ),
-        ("policy.adopted", [:], "policy.adopted"),
-        ("team.defined", [:], "team.defined"),
-        ("worker.registered", ["name": "Grace Obi"], "worker.registered"),
-        ("worker.changed", [:], "worker.changed"),
+        (
+            "policy.adopted",
+            ["profile": "leicestershire-early-help", "effectiveFrom": "2026-01-01"],
+            "policy.adopted"
+        ),
+        ("team.defined", ["id": "t-north", "name": "North"], "team.defined"),
+        (
+            "worker.registered", ["name": "Grace Obi", "role": "fsw", "team": "t-north", "fte": 1],
+            "worker.registered"
+        ),
+        ("worker.changed", ["fte": .number("0.8")], "worker.changed"),
         ("worker.left", [:], "worker.left"),
         ("system.registered", ["name": "HR feed", "purpose": "hr-feed"], "system.registered"),
         ("system.retired", [:], "system.retired"),
         ("not.in.catalogue", [:], "not.in.catalogue"),
     ]
+
+    static let ufrn = UFRN.make(locality: "02", childID: "300097")
+
+    @Test(
+        "every case is an event the ledger would store: its data passes its type's schema and rules"
+    )
+    func valid() throws {
+        for (type, data, _) in Self.cases {
+            guard let declared = Catalogue.types[type] else { continue }
+            let object = try #require(data.objectValue)
+            #expect(throws: Never.self, "\(type): \(JSONWriter.string(data))") {
+                try SchemaChecker.checkObject(object, declared.fields, at: "data")
+                try TypeRules.check(type: type, data: object)
+            }
+        }
+    }
+
+    /// Data that does not decode as its type's: a stored line never has it (every line is validated when
+    /// appended, and again by `verify`), but a log altered outside the ledger, or written under another
+    /// catalogue, could. The timeline then says so, rather than making a sentence of blanks.
+    @Test(
+        "a line whose data does not decode as its type's reads as its type, with no details",
+        arguments: [
+            ("triage.completed", [:]), ("contact.attempted", ["method": "phone"]),
+            ("attendance.recorded", ["memberId": "300104", "from": "2026-01-20"]),
+            ("family.member.added", ["member": ["id": "4"]]),
+            ("record.redacted", ["family": "F-1", "reason": "retention-ended"]),
+        ] as [(String, JSONValue)])
+    func unreadable(type: String, data: JSONValue) {
+        let made = Sentence.describe(
+            type: type, data: EventData(data.objectValue ?? JSONObject()), actor: "FSW Grace Obi")
+        #expect(made == "\(type): its details cannot be read (FSW Grace Obi)")
+        #expect(
+            Sentence.describe(type: type, data: Self.inPlace(data), actor: "FSW Grace Obi") == made)
+    }
 
     @Test("every event type's sentence, exactly", arguments: cases)
     func sentence(type: String, data: JSONValue, sentence: String) {
