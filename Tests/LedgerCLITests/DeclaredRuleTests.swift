@@ -56,10 +56,11 @@ import Testing
 
         @Test("ingest of a file over 1 MiB (judged in place): the line rejected with the rule")
         func ingest() {
-            // 4,000 teams defined (about 1.3 MiB), the registration among them.
+            // 4,000 teams defined by the HR feed (about 1.3 MiB), the registration among them.
             var lines = (0..<4_000).map { index in
                 Events.line(
                     id: "team-\(index)", stream: "org", type: "team.defined", on: "2026-01-02",
+                    actor: "hr", role: "system",
                     data: [
                         "id": .string("t-\(index)"),
                         "name": .string(
