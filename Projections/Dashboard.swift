@@ -16,6 +16,12 @@ public enum Dashboard {
     /// The shared style sheet's bytes.
     public static var styleSheet: [UInt8] { Array(style.utf8) }
 
+    /// The files every page of a rebuild's folder shares, by name in its top level: the style sheet, and the
+    /// Family Star's frame (`FamilyStarSVG.frameFile`), which the pages' policy lets in as the folder's own.
+    public static var sharedFiles: [(name: String, bytes: [UInt8])] {
+        [(styleSheetName, styleSheet), (FamilyStarSVG.frameFileName, FamilyStarSVG.frameFile)]
+    }
+
     /// Where a page's style comes from.
     enum Sheet {
         /// Inside the page (a page that stands alone).
@@ -34,7 +40,7 @@ public enum Dashboard {
         .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
-        .limit{display:block;white-space:nowrap}.nowrap{white-space:nowrap}ul.evidence{margin:0;padding-left:1.1rem}p.back{margin:0}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .limit{display:block;white-space:nowrap}.nowrap,table.timeline td:nth-child(2){white-space:nowrap}ul.evidence{margin:0;padding-left:1.1rem}p.back{margin:0}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
         .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
@@ -43,7 +49,7 @@ public enum Dashboard {
         svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
         svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
         .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}
-        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id{display:none}.limit{white-space:normal}.bar{min-width:3rem}
+        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id,table.timeline tr>:nth-child(4){display:none}.limit{white-space:normal}.bar{min-width:3rem}
         table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.3rem 0}table.stack td{border:0;padding:.1rem .8rem .1rem 0}
         table.stack td:not(.hide-narrow){display:inline-block}table.stack td:first-child{display:block}table.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:400}}
         @page{size:A4;margin:15mm 12mm}
@@ -56,14 +62,15 @@ public enum Dashboard {
     }
 
     /// A page up to its body. Inline `style` attributes (a bar's width) need `'unsafe-inline'`; `'self'` lets in
-    /// the folder's own style sheet, from `file://` too (checked in Chromium and Firefox), and no script can run.
+    /// the folder's own style sheet and the Family Star's frame, from `file://` too (checked in Chromium and
+    /// Firefox), and no script can run.
     static func pageStart(title: String, sheet: Sheet) -> String {
         let (policy, styling) =
             switch sheet {
-            case .inline: ("style-src 'unsafe-inline'", "<style>\(style)</style>")
+            case .inline: ("style-src 'unsafe-inline'; img-src data:", "<style>\(style)</style>")
             case .shared(let prefix):
                 (
-                    "style-src 'self' 'unsafe-inline'",
+                    "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
                     "<link rel=\"stylesheet\" href=\"\(prefix)\(styleSheetName)\">"
                 )
             }
@@ -73,7 +80,7 @@ public enum Dashboard {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \(policy); img-src data:">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \(policy)">
             <title>\(HTML.escape(title))</title>
             \(styling)
             </head>
@@ -468,7 +475,9 @@ public enum Dashboard {
         body +=
             "<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2>"
         if let episode, episode.firstStar != nil || episode.latestStar != nil {
-            body += FamilyStarSVG.svg(first: episode.firstStar, latest: episode.latestStar)
+            body += FamilyStarSVG.svg(
+                first: episode.firstStar, latest: episode.latestStar,
+                frameHref: "../\(FamilyStarSVG.frameFileName)")
             body +=
                 "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p></div>"
             body +=
@@ -532,7 +541,7 @@ public enum Dashboard {
 
     /// What comes before a timeline table's rows.
     static let timelineTableStart = Array(
-        "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
+        "<div class=\"scroll\"><table class=\"timeline\"><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\">Recorded</th></tr></thead><tbody>"
             .utf8)
 
     /// The timeline's table around its rows.
@@ -544,12 +553,16 @@ public enum Dashboard {
 
     /// One row of a timeline's table: its seq, when it happened, the sentence (struck through with why when voided,
     /// after each struck-through original when corrected), when it was recorded.
+    ///
+    /// A family's page is mostly these rows (a family of the benchmark's log has about 26), so they carry only
+    /// their cells: how each column looks is the style sheet's (`table.timeline`, by column), and a cell's end tag,
+    /// which HTML implies before the next cell and the row's end, is left out.
     public static func appendTimelineRow(_ entry: TimelineEntry, to out: inout [UInt8]) {
         out.append(contentsOf: "<tr><td>".utf8)
         out.append(contentsOf: String(entry.seq).utf8)
-        out.append(contentsOf: "</td><td class=\"nowrap\">".utf8)
+        out.append(contentsOf: "<td>".utf8)
         HTML.appendEscaped(entry.occurredAt, to: &out)
-        out.append(contentsOf: "</td><td>".utf8)
+        out.append(contentsOf: "<td>".utf8)
         if let void = entry.void {
             appendStruck(entry.text, why: "Voided", seq: void.seq, reason: void.reason, to: &out)
         } else {
@@ -560,9 +573,9 @@ public enum Dashboard {
             }
             HTML.appendEscaped(entry.text, to: &out)
         }
-        out.append(contentsOf: "</td><td class=\"hide-narrow\">".utf8)
+        out.append(contentsOf: "<td>".utf8)
         HTML.appendEscaped(entry.recordedAt, to: &out)
-        out.append(contentsOf: "</td></tr>".utf8)
+        out.append(contentsOf: "</tr>".utf8)
     }
 
     /// A sentence struck through, then why: "Voided (seq 12): entered on the wrong family".

@@ -74,9 +74,8 @@ struct IncrementalRebuildTests {
 
     /// The projection files and the front page, which read every family and the date.
     static let projections: Set<String> = Set(
-        ["families", "pbr", "caseload", "caseload-teams", "due", "monthly"].flatMap {
-            ["\($0).json", "\($0).csv"]
-        } + ["index.html"])
+        ["families", "pbr", "caseload", "caseload-teams", "due", "monthly"].map { "\($0).csv" }
+            + ["index.html"])
 
     /// Expects `folder` to hold what a rebuild of `log` into a new folder writes.
     static func expectFresh(
@@ -170,6 +169,32 @@ struct IncrementalRebuildTests {
     }
 
     @Test(
+        "the folder holds each projection as CSV, the dashboard and its shared files; an older build's JSON goes"
+    )
+    func folderContents() throws {
+        let (directory, log) = Self.demo(5)
+        let site = directory.file("site")
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
+        let top = Set(fileNames(in: site))
+        #expect(
+            top
+                == Self.projections.union([
+                    "style.css", "star-frame.svg", "families", ".previous-pages", Self.plan,
+                ]), "\(top.sorted())")
+        // A folder an older build wrote held each projection as JSON too: those files, a day stale by now, are
+        // removed when the projections are written again; a file of the user's own is left alone.
+        for name in ["families.json", "due.json", "mine.json"] {
+            writeBytes(Array("[]".utf8), to: "\(site)/\(name)")
+        }
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-24", in: directory).status == 0)
+        #expect(Set(fileNames(in: site)) == top.union(["mine.json"]))
+        // The JSON of any projection is the command's.
+        let json = Subprocess.ledger(
+            ["families", "--format", "json", "--as-of", "2026-11-24", "--log", log], in: directory)
+        #expect(json.status == 0 && json.stdout.hasPrefix("["), "\(json.stderr)")
+    }
+
+    @Test(
         "a day later: only the pages the day changes are written again; then nothing at all"
     )
     func dayLater() throws {
@@ -196,7 +221,7 @@ struct IncrementalRebuildTests {
         let undated = 30 - dated.count
         for name in ["families", "pbr", "due"] {
             #expect(
-                next.stderr.contains("\(name).json, .csv, \(undated) families' rows copied"),
+                next.stderr.contains("\(name).csv, \(undated) families' rows copied"),
                 "\(next.stderr)")
         }
         let after = Self.identities(site)
@@ -312,7 +337,7 @@ struct IncrementalRebuildTests {
             // The front page put in place; a page whose family changed, half-written and put in place; a page
             // the date alone changed, written over its spare and exchanged with it; a projection file; the plan.
             "rename@.html:SIGKILL:0", "write@.html.new:SIGKILL:0", "rename@.html:SIGKILL:1",
-            "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.json:SIGKILL:2",
+            "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.csv:SIGKILL:2",
             "rename@.rebuild-plan:SIGKILL:0",
         ])
     func killed(fault: String) throws {

@@ -64,7 +64,7 @@ struct DashboardTests {
     }
 
     @Test(
-        "hostile names and notes are escaped; pages carry no script and load only the folder's style sheet"
+        "hostile names and notes are escaped; pages carry no script and load only the folder's shared files"
     )
     func escaping() throws {
         let (index, page) = try Self.pages(asOf: "2026-06-01")
@@ -77,10 +77,17 @@ struct DashboardTests {
             #expect(html.contains("<link rel=\"stylesheet\" href=\"\(sheet)\">"))
             #expect(
                 html.contains(
-                    "content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src data:\""
+                    "content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:\""
                 ))
             #expect(!html.contains("<style>"))
         }
+        // The only image: the Family Star's frame, shared by every page.
+        #expect(!index.contains("<image"))
+        #expect(page.components(separatedBy: "<image ").count == 2)
+        #expect(
+            page.contains(
+                "<image href=\"../star-frame.svg\" x=\"-80\" y=\"0\" width=\"560\" height=\"400\"/>"
+            ))
         #expect(
             page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Bobby&quot;")
         )
@@ -142,8 +149,13 @@ struct DashboardTests {
         "every Family Star label lies inside the drawing (issue 20: \"ss to work\", \"Meeting e\" were cut off)"
     )
     func starLabelsInside() throws {
-        let svg = FamilyStarSVG.svg(first: nil, latest: nil)
-        #expect(svg.hasPrefix("<svg class=\"star\" viewBox=\"-80 0 560 400\" font-size=\"13.0\""))
+        #expect(
+            FamilyStarSVG.svg(first: nil, latest: nil, frameHref: "../star-frame.svg").hasPrefix(
+                "<svg class=\"star\" viewBox=\"-80 0 560 400\" font-size=\"13.0\""))
+        // The labels are drawn in the frame every star shares.
+        let svg = String(decoding: FamilyStarSVG.frameFile, as: UTF8.self)
+        #expect(
+            svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-80 0 560 400\""))
         let box = FamilyStarSVG.viewBox.split(separator: " ").compactMap { Double($0) }
         try #require(box.count == 4)
         let texts = svg.components(separatedBy: "<text ").dropFirst().map {
@@ -362,7 +374,7 @@ struct DashboardTests {
         let sheet = String(decoding: Dashboard.styleSheet, as: UTF8.self)
         #expect(sheet.contains("@page{size:A4;margin:15mm 12mm}"))
         #expect(sheet.contains("h1,h2{break-after:avoid;page-break-after:avoid}"))
-        #expect(sheet.contains(".hide-narrow,.id{display:none}"))
+        #expect(sheet.contains(".hide-narrow,.id,table.timeline tr>:nth-child(4){display:none}"))
         for html in [index, page] { #expect(html.contains("style.css\">")) }
         // Caseload: team and children give way at phone width; the status column stays.
         #expect(
