@@ -272,9 +272,9 @@ enum RebuildWriter {
             previous == nil
             ? []
             : ParallelMap.map(ranges: refs.count, size: 2048) { range in
-                range.map { position in
-                    before[position] < 0
-                        ? nil : FileIdentity(path: "\(folder)/\(HTML.familyPageName(refs[position]))")
+                range.map { position -> FileIdentity? in
+                    guard before[position] >= 0 else { return nil }
+                    return FileIdentity(path: "\(folder)/\(HTML.familyPageName(refs[position]))")
                 }
             }.flatMap { $0 }
         for position in sorted.indices {
