@@ -2,13 +2,9 @@ import EventLog
 import LedgerCore
 import Projections
 
-/// A projection written to a rebuild's folder as `name.csv`: the same bytes as its `--format csv` output
-/// (`RowWriter.csv`), put in place whole. The folder holds each projection once, in the form its readers open
-/// it with (a spreadsheet); its JSON is the command's (`ledger due --format json`), made from the same checkpoint.
+/// A projection written to a folder as `name.json` and `name.csv`: the same bytes as its `--format json` and
+/// `--format csv` outputs (`RowWriter`), each file put in place whole.
 public enum ProjectionFiles {
-    /// The file name of projection `name` in a folder.
-    public static func fileName(_ name: String) -> String { "\(name).csv" }
-
     /// Writes `rows`.
     public static func write(_ directory: String, _ name: String, _ rows: [JSONObject]) throws {
         try write(directory, name, count: rows.count, columns: RowWriter.allColumns(rows)) {
@@ -16,59 +12,134 @@ public enum ProjectionFiles {
         }
     }
 
-    /// Writes the rows `row` makes for positions `0..<count` (nil: no row there). The CSV's columns are
-    /// `columns`, else every key seen in the order first seen, which means making the rows twice: once for the
-    /// columns, once to be written (holding them all would cost more memory than making them again). Both times
-    /// on `threads` threads, `block` positions at a time (`RowBlocks`); the blocks are written in order, so the
-    /// bytes are those of a serial run.
+    /// Writes the rows `row` makes for positions `0..<count` (nil: no row there), and returns what `keep` keeps
+    /// of them (nil: nothing), in order. The CSV's columns are `columns`, else every key seen in the order first
+    /// seen, which means making the rows twice: once for the columns, once to be written (holding them all would
+    /// cost more memory than making them again). Both times on `threads` threads, `block` positions at a time
+    /// (`RowBlocks`); the blocks are written in order, so the bytes are those of a serial run.
+    @discardableResult
     public static func write(
         _ directory: String, _ name: String, count: Int, columns given: [String]? = nil,
         block: Int = RowBlocks.block,
         threads: Int = ParallelLineReader.processors,
+        keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
         row: @Sendable (Int) -> JSONObject?
-    ) throws {
+    ) throws -> [JSONObject] {
         let columns =
             given ?? RowBlocks.columns(count: count, block: block, threads: threads, row: row)
-        try write(
-            directory, name, count: count, columns: columns, block: block, threads: threads
+        return try write(
+            directory, name, count: count, columns: columns, block: block, threads: threads,
+            keep: keep
         ) { position in
             row(position).map { [$0] } ?? []
         }
     }
 
     /// `write` where a position makes any number of rows (`rows`) and the columns are known.
+    @discardableResult
     public static func write(
         _ directory: String, _ name: String, count: Int, columns: [String],
         block: Int = RowBlocks.block,
         threads: Int = ParallelLineReader.processors,
+        keep: @Sendable (JSONObject) -> JSONObject? = { _ in nil },
         rows: @Sendable (Int) -> [JSONObject]
-    ) throws {
-        let format = RowBlocks.Format.csv(columns)
-        try write(
+    ) throws -> [JSONObject] {
+        let formats = (json: RowBlocks.Format.json, csv: RowBlocks.Format.csv(columns))
+        return try write(
             directory, name, columns: columns, count: count, block: block, threads: threads
-        ) { positions, csv in
-            for position in positions { format.append(rows(position), into: &csv) }
+        ) { positions in
+            let blockRows = positions.flatMap(rows)
+            var part = Part(rows: blockRows.count)
+            formats.json.append(blockRows, into: &part.json)
+            formats.csv.append(blockRows, into: &part.csv)
+            part.kept = blockRows.compactMap(keep)
+            return part
         }
     }
 
-    /// Writes `name.csv` from the bytes `appendBlock` writes for each block of positions (its rows' lines, in the
-    /// CSV's `columns`), in order, on `threads` threads; the file is put in place whole. For a caller that writes
-    /// rows straight to bytes, or copies some positions' rows from elsewhere (a rebuild, from its last output).
+    /// Writes a position's rows straight to both files' bytes, for rows too many to be made as JSON objects first:
+    /// `(position, &json, index, &csv)`, where `index` is how many rows of its block the JSON holds already (the
+    /// first takes no comma); returns how many rows it wrote. The same bytes as `RowBlocks.Format.json` and `.csv`
+    /// of the rows.
+    public typealias RowAppender =
+        @Sendable (_ position: Int, _ json: inout [UInt8], _ index: Int, _ csv: inout [UInt8]) ->
+        Int
+
+    /// `write` where `append` writes each position's rows straight to bytes, in the CSV's `columns`.
     public static func write(
-        _ directory: String, _ name: String, columns: [String], count: Int,
+        _ directory: String, _ name: String, count: Int, columns: [String],
+        block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors, append: RowAppender
+    ) throws {
+        _ = try write(
+            directory, name, columns: columns, count: count, block: block, threads: threads
+        ) { positions in
+            var part = Part(rows: 0)
+            for position in positions {
+                part.rows += append(position, &part.json, part.rows, &part.csv)
+            }
+            return part
+        }
+    }
+
+    /// `write` where `appendBlock` writes a whole block of positions' rows straight to both files' bytes (the
+    /// JSON's first row as a document's first: `RowWriter.appendJSONRow` at index 0) and returns how many rows it
+    /// wrote: for a caller that copies some positions' rows from elsewhere (a rebuild, from its last output).
+    public static func write(
+        _ directory: String, _ name: String, count: Int, columns: [String],
         block: Int = RowBlocks.block,
         threads: Int = ParallelLineReader.processors,
-        appendBlock: @Sendable (_ positions: Range<Int>, _ csv: inout [UInt8]) -> Void
+        appendBlock:
+            @Sendable (_ positions: Range<Int>, _ json: inout [UInt8], _ csv: inout [UInt8])
+            -> Int
     ) throws {
-        let csv = try AtomicOutput(path: "\(directory)/\(fileName(name))")
-        try csv.write { $0.append(contentsOf: RowBlocks.Format.csv(columns).start) }
-        try RowBlocks.forEachBlock(count: count, block: block, threads: threads) { positions in
-            var bytes: [UInt8] = []
-            appendBlock(positions, &bytes)
-            return bytes
-        } emit: { bytes in
-            try csv.write(bytes)
+        _ = try write(
+            directory, name, columns: columns, count: count, block: block, threads: threads
+        ) { positions in
+            var part = Part(rows: 0)
+            part.rows = appendBlock(positions, &part.json, &part.csv)
+            return part
         }
+    }
+
+    /// A block's bytes for each file, how many rows they hold, and what the caller keeps of them.
+    struct Part: Sendable {
+        var json: [UInt8] = []
+        var csv: [UInt8] = []
+        var rows: Int
+        var kept: [JSONObject] = []
+    }
+
+    /// Writes `name.json` and `name.csv` from the parts `render` makes of each block of positions, in order, each
+    /// file put in place whole; returns what the parts kept.
+    private static func write(
+        _ directory: String, _ name: String, columns: [String], count: Int, block: Int,
+        threads: Int,
+        render: @Sendable (Range<Int>) -> Part
+    ) throws -> [JSONObject] {
+        let json = try AtomicOutput(path: "\(directory)/\(name).json")
+        let csv = try AtomicOutput(path: "\(directory)/\(name).csv")
+        let formats = (json: RowBlocks.Format.json, csv: RowBlocks.Format.csv(columns))
+        try json.write { $0.append(contentsOf: formats.json.start) }
+        try csv.write { $0.append(contentsOf: formats.csv.start) }
+        var written = false
+        var kept: [JSONObject] = []
+        try RowBlocks.forEachBlock(count: count, block: block, threads: threads, render: render) {
+            part in
+            guard part.rows > 0 else { return }
+            if written {
+                try json.write { $0.append(contentsOf: formats.json.separator) }
+                try csv.write { $0.append(contentsOf: formats.csv.separator) }
+            }
+            try json.write(part.json)
+            try csv.write(part.csv)
+            written = true
+            kept += part.kept
+        }
+        try json.write { $0.append(contentsOf: formats.json.end) }
+        try csv.write { $0.append(contentsOf: formats.csv.end) }
+        try json.commit()
         try csv.commit()
+        return kept
     }
 }

@@ -24,10 +24,12 @@ import Projections
 /// everything is written again: a damaged plan costs a full rebuild, never a wrong page.
 struct RebuildPlan: Equatable {
     static let fileName = ".rebuild-plan"
-    static let format = "ledger-rebuild-plan 4"
+    static let format = "ledger-rebuild-plan 5"
 
     /// The projection files whose rows are kept by family, in the order of `Family.segments`.
-    static let segmentFiles = ["families.csv", "pbr.csv", "due.csv"]
+    static let segmentFiles = [
+        "families.json", "families.csv", "pbr.json", "pbr.csv", "due.json", "due.csv",
+    ]
 
     /// What one family's page and rows were made from, and where they are. Held by value, with no storage of its
     /// own (41k of them on a million events).
@@ -44,7 +46,7 @@ struct RebuildPlan: Equatable {
         var madeTo: Int
         var timelineStart: Int32
         var timelineLength: Int32
-        /// The length of its rows in each of `segmentFiles`.
+        /// The length of its rows in each of `segmentFiles` (a JSON's rows as a document's first).
         var segments: Segments
         /// The cells of its PbR row the front page counts (`PbRCells`).
         var pbr: UInt8
@@ -56,7 +58,7 @@ struct RebuildPlan: Equatable {
 
     /// A family's rows' lengths in each of `segmentFiles`.
     struct Segments: Equatable {
-        private var lengths: (Int32, Int32, Int32) = (0, 0, 0)
+        private var lengths: (Int32, Int32, Int32, Int32, Int32, Int32) = (0, 0, 0, 0, 0, 0)
 
         init() {}
 
@@ -65,7 +67,10 @@ struct RebuildPlan: Equatable {
                 switch index {
                 case 0: Int(lengths.0)
                 case 1: Int(lengths.1)
-                default: Int(lengths.2)
+                case 2: Int(lengths.2)
+                case 3: Int(lengths.3)
+                case 4: Int(lengths.4)
+                default: Int(lengths.5)
                 }
             }
             set {
@@ -73,13 +78,16 @@ struct RebuildPlan: Equatable {
                 switch index {
                 case 0: lengths.0 = value
                 case 1: lengths.1 = value
-                default: lengths.2 = value
+                case 2: lengths.2 = value
+                case 3: lengths.3 = value
+                case 4: lengths.4 = value
+                default: lengths.5 = value
                 }
             }
         }
 
         static func == (lhs: Segments, rhs: Segments) -> Bool {
-            (0..<3).allSatisfy { lhs[$0] == rhs[$0] }
+            (0..<6).allSatisfy { lhs[$0] == rhs[$0] }
         }
     }
 
@@ -97,7 +105,7 @@ struct RebuildPlan: Equatable {
     /// The families, in ref order (as the projections' rows are), with their refs.
     var refs: [String] = []
     var entries: [Family] = []
-    /// The other files, by name in the folder (`families.csv`, `index.html`, `style.css`…).
+    /// The other files, by name in the folder (`families.json`, `index.html`, `style.css`…).
     var files: [String: FileIdentity] = [:]
     /// A digest of each CSV's columns, by file name.
     var columns: [String: String] = [:]

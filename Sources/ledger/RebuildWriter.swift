@@ -9,8 +9,8 @@ import LedgerEngine
 import LedgerQueries
 import Projections
 
-/// `ledger rebuild`: every projection written as CSV, and the dashboard, from one fold of the log, writing only
-/// what changed since the folder's last rebuild.
+/// `ledger rebuild`: every projection written as JSON and CSV, and the dashboard, from one fold of the log,
+/// writing only what changed since the folder's last rebuild.
 ///
 /// The folder keeps a plan of what it was made from (`RebuildPlan`). When the log's head, the as-of date and
 /// the window are those of the plan and every file is still the one written, nothing is read or written. Else
@@ -100,16 +100,11 @@ enum RebuildWriter {
         "families", "pbr", "caseload", "caseload-teams", "due", "monthly",
     ]
     static var otherFiles: [String] {
-        projectionNames.map(ProjectionFiles.fileName) + ["index.html"] + sharedNames
+        projectionNames.flatMap { ["\($0).json", "\($0).csv"] } + ["index.html"] + sharedNames
     }
 
     /// The files every page shares (`Dashboard.sharedFiles`), by name.
     static var sharedNames: [String] { Dashboard.sharedFiles.map(\.name) }
-
-    /// The files of a folder that older builds wrote and this one does not: each projection's JSON (the command's
-    /// `--format json` gives it). Removed when the projections are written, so that a folder never holds a
-    /// projection older than its CSV.
-    static var retiredFiles: [String] { projectionNames.map { "\($0).json" } }
 
     /// The last rebuild's plan, when this build made it from this log (the log still holds the line it was made
     /// to); nil otherwise.
@@ -247,7 +242,6 @@ enum RebuildWriter {
                 previous: previous, to: directory, phases: &phases)
             plan.columns = rows.columns
             summary.projectionsWritten = true
-            for name in retiredFiles { FileOutput.remove("\(directory)/\(name)") }
         }
         for (name, bytes) in Dashboard.sharedFiles {
             let path = "\(directory)/\(name)"
@@ -414,14 +408,15 @@ enum RebuildWriter {
             segments: Array(repeating: RebuildPlan.Segments(), count: count),
             pbr: Array(repeating: 0, count: count))
         var copied = 0
-        /// Writes one projection of rows by family, copying what holds; `render` writes a family's rows.
+        /// Writes one projection of rows by family, copying what holds; `render` writes a family's rows (its
+        /// JSON rows from `index`, as `RowWriter.appendJSONRow` does) and returns how many.
         func write(
             _ name: String, columns: [String], block: Int,
-            render: @escaping @Sendable (Int, inout [UInt8]) -> Void
+            render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
         ) throws {
-            defer { phases.done("\(name).csv, \(copied) families' rows copied") }
+            defer { phases.done("\(name).json, .csv, \(copied) families' rows copied") }
             let digest = RebuildPlan.digest(columns: columns)
-            result.columns[ProjectionFiles.fileName(name)] = digest
+            result.columns["\(name).csv"] = digest
             let copier =
                 previous.flatMap {
                     RowCopier(
@@ -430,19 +425,17 @@ enum RebuildWriter {
                 }
             let lengths = SegmentLengths(count: count)
             try ProjectionFiles.write(
-                directory, name, columns: columns, count: count, block: block
-            ) { positions, csv in
-                if let copier {
-                    copier.copy(positions, lengths: lengths, csv: &csv, render: render)
-                } else {
-                    RowCopier.render(positions, lengths: lengths, csv: &csv, render: render)
-                }
+                directory, name, count: count, columns: columns, block: block
+            ) { positions, json, csv in
+                copier?.copy(positions, lengths: lengths, json: &json, csv: &csv, render: render)
+                    ?? RowCopier.render(
+                        positions, lengths: lengths, json: &json, csv: &csv, render: render)
             }
-            let offset =
-                RebuildPlan.segmentFiles.firstIndex(of: ProjectionFiles.fileName(name)) ?? 0
+            let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json") ?? 0
             copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
             for position in 0..<count {
-                result.segments[position][offset] = lengths.csv[position]
+                result.segments[position][offset] = lengths.json[position]
+                result.segments[position][offset + 1] = lengths.csv[position]
             }
         }
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
@@ -451,9 +444,11 @@ enum RebuildWriter {
         try write(
             "families", columns: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
             block: RowBlocks.block
-        ) { position, csv in
-            guard let row = reports.familyRow(sorted[position]) else { return }
+        ) { position, index, json, csv in
+            guard let row = reports.familyRow(sorted[position]) else { return 0 }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
             RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
+            return 1
         }
         // The front page counts the families attached or with a claim to make: of those rows, the two cells it
         // counts are kept (or, for a row copied, taken from the plan).
@@ -464,11 +459,12 @@ enum RebuildWriter {
         try write(
             "pbr", columns: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted),
             block: RowBlocks.block
-        ) { position, csv in
+        ) { position, index, json, csv in
             guard let row = reports.pbrRow(sorted[position], policy: policy) else {
                 kept.cells[position] = 0
-                return
+                return 0
             }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
             RowWriter.appendCSV(row, columns: Reports.pbrColumns, into: &csv)
             kept.keep(
                 row["attached"]?.boolValue == true
@@ -477,6 +473,7 @@ enum RebuildWriter {
                         JSONMember("attached", row["attached"] ?? .null),
                         JSONMember("claimable", row["claimable"] ?? .null),
                     ]) : nil, at: position)
+            return 1
         }
         result.pbr = Array(kept.cells)
         let pbrCounted = kept.counted
@@ -487,10 +484,13 @@ enum RebuildWriter {
         // The longest projection: each family's obligations, each row written straight to the files' bytes.
         let detail = tally.detail
         try write("due", columns: Reports.obligationColumns(detail: detail), block: 64) {
-            position, csv in
-            for obligation in reports.obligations(of: sorted[position]) {
+            position, index, json, csv in
+            let obligations = reports.obligations(of: sorted[position])
+            for (offset, obligation) in obligations.enumerated() {
+                reports.appendDueJSON(obligation, index: index + offset, into: &json)
                 reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
             }
+            return obligations.count
         }
         // Every month from the first referral to the as-of month, from one walk of the episodes.
         var starts: [CivilDate] = []
@@ -541,14 +541,17 @@ enum RebuildWriter {
     }
 }
 
-/// Each family's rows' lengths in one projection's CSV, filled in by the blocks that write them (each position by
-/// one block).
+/// Each family's rows' lengths in one projection's JSON (as a document's first) and CSV, filled in by the blocks
+/// that write them (each position by one block).
 final class SegmentLengths: @unchecked Sendable {
+    let json: UnsafeMutableBufferPointer<Int>
     let csv: UnsafeMutableBufferPointer<Int>
     /// Whether each family's rows were copied from the last output.
     let copied: UnsafeMutableBufferPointer<Bool>
 
     init(count: Int) {
+        json = .allocate(capacity: count)
+        json.initialize(repeating: 0)
         csv = .allocate(capacity: count)
         csv.initialize(repeating: 0)
         copied = .allocate(capacity: count)
@@ -556,6 +559,7 @@ final class SegmentLengths: @unchecked Sendable {
     }
 
     deinit {
+        json.deallocate()
         csv.deallocate()
         copied.deallocate()
     }
@@ -596,40 +600,61 @@ final class KeptCells: @unchecked Sendable {
     }
 }
 
-/// Copies families' rows of one projection's CSV from the last output, where they lie in the file the last rebuild
-/// wrote: found by the lengths its plan gives each family's rows, in family order, and used only while the file is
-/// still the one it wrote, its columns the same, and the lengths add up to the file's size.
+/// Copies families' rows of one projection (its JSON and CSV) from the last output, where they lie in the files
+/// the last rebuild wrote: found by the lengths its plan gives each family's rows, in family order, and used only
+/// while both files are still the ones it wrote, their columns the same, and the lengths add up to the files'
+/// sizes.
 struct RowCopier: Sendable {
-    let file: ScatteredLineReader
-    /// By position in this rebuild's families, where its rows are in the old file; nil where they are to be made
-    /// anew.
-    let places: [Range<Int>?]
+    /// Where one family's rows are in the old files.
+    struct Place: Sendable {
+        var json: Range<Int>
+        var csv: Range<Int>
+    }
+
+    let jsonFile: ScatteredLineReader
+    let csvFile: ScatteredLineReader
+    /// By position in this rebuild's families; nil where the rows are to be made anew.
+    let places: [Place?]
 
     init?(
         name: String, in directory: String, previous: RebuildPlan, columnsDigest: String,
         held: [Bool], before: [Int32]
     ) {
-        let fileName = ProjectionFiles.fileName(name)
-        let path = "\(directory)/\(fileName)"
-        guard previous.columns[fileName] == columnsDigest,
-            let identity = previous.files[fileName],
-            FileIdentity(path: path) == identity,
-            let offset = RebuildPlan.segmentFiles.firstIndex(of: fileName),
-            let csv = try? ScatteredLineReader(path: path),
-            csv.size == identity.size,
+        let jsonPath = "\(directory)/\(name).json"
+        let csvPath = "\(directory)/\(name).csv"
+        guard previous.columns["\(name).csv"] == columnsDigest,
+            let jsonIdentity = previous.files["\(name).json"],
+            let csvIdentity = previous.files["\(name).csv"],
+            FileIdentity(path: jsonPath) == jsonIdentity,
+            FileIdentity(path: csvPath) == csvIdentity,
+            let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json"),
+            let json = try? ScatteredLineReader(path: jsonPath),
+            let csv = try? ScatteredLineReader(path: csvPath),
+            json.size == jsonIdentity.size, csv.size == csvIdentity.size,
             let headerLength = Self.headerLength(of: csv)
         else { return nil }
-        // The old file's layout: the header, then each family's lines. By the family's index in the last plan.
-        var at = headerLength
-        var old: [Range<Int>] = []
+        // The old files' layout: "[" and each family's JSON rows, joined by ",", then the end; the CSV's header and
+        // each family's lines. By the family's index in the last plan.
+        var jsonAt = 1
+        var csvAt = headerLength
+        var first = true
+        var old: [Place] = []
         old.reserveCapacity(previous.entries.count)
         for entry in previous.entries {
-            let length = entry.segments[offset]
-            old.append(at..<(at + length))
-            at += length
+            let jsonLength = entry.segments[offset]
+            let csvLength = entry.segments[offset + 1]
+            if jsonLength > 0 {
+                if !first { jsonAt += 1 }
+                first = false
+            }
+            old.append(
+                Place(json: jsonAt..<(jsonAt + jsonLength), csv: csvAt..<(csvAt + csvLength)))
+            jsonAt += jsonLength
+            csvAt += csvLength
         }
-        guard at == csv.size else { return nil }
-        file = csv
+        guard jsonAt + RowWriter.jsonEnd.count == json.size, csvAt == csv.size else { return nil }
+        jsonFile = json
+        csvFile = csv
         places = held.indices.map { held[$0] ? old[Int(before[$0])] : nil }
     }
 
@@ -643,40 +668,65 @@ struct RowCopier: Sendable {
     }
 
     /// Writes the rows of `positions`: copied where they hold, made by `render` where not; records each
-    /// position's length.
+    /// position's lengths and returns how many rows it wrote (a copied family's rows count as one).
     func copy(
-        _ positions: Range<Int>, lengths: SegmentLengths, csv: inout [UInt8],
-        render: @Sendable (Int, inout [UInt8]) -> Void
-    ) {
-        // The block's copied rows lie together in the old file (families in the same order): read once from the
-        // first to the last, unless they are spread out.
-        let span = Self.span(positions.compactMap { places[$0] })
-        let bytes = span.flatMap { try? file.bytes(at: $0.lowerBound, count: $0.count) }
+        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) -> Int {
+        // The block's copied rows lie together in the old files (families in the same order): each file read once
+        // from the first to the last, unless they are spread out.
+        let copied = positions.compactMap { places[$0] }
+        let jsonSpan = Self.span(copied.map(\.json))
+        let csvSpan = Self.span(copied.map(\.csv))
+        let jsonBytes = jsonSpan.flatMap { try? jsonFile.bytes(at: $0.lowerBound, count: $0.count) }
+        let csvBytes = csvSpan.flatMap { try? csvFile.bytes(at: $0.lowerBound, count: $0.count) }
+        var rows = 0
         for position in positions {
-            let before = csv.count
-            if let place = places[position], let span, let bytes {
+            let jsonBefore = json.count
+            let csvBefore = csv.count
+            let separated = rows > 0
+            if let place = places[position], let jsonSpan, let jsonBytes, let csvSpan,
+                let csvBytes
+            {
+                if !place.json.isEmpty {
+                    if separated { json.append(UInt8(ascii: ",")) }
+                    json.append(
+                        contentsOf: jsonBytes[
+                            (place.json.lowerBound - jsonSpan.lowerBound)..<(place.json.upperBound
+                                - jsonSpan.lowerBound)])
+                    rows += 1
+                }
                 csv.append(
-                    contentsOf: bytes[
-                        (place.lowerBound - span.lowerBound)..<(place.upperBound - span.lowerBound)]
-                )
+                    contentsOf: csvBytes[
+                        (place.csv.lowerBound - csvSpan.lowerBound)..<(place.csv.upperBound
+                            - csvSpan.lowerBound)])
                 lengths.copied[position] = true
             } else {
-                render(position, &csv)
+                rows += render(position, rows, &json, &csv)
             }
-            lengths.csv[position] = csv.count - before
+            let written = json.count - jsonBefore
+            lengths.json[position] = written > 0 && separated ? written - 1 : written
+            lengths.csv[position] = csv.count - csvBefore
         }
+        return rows
     }
 
     /// `copy` with nothing to copy.
     static func render(
-        _ positions: Range<Int>, lengths: SegmentLengths, csv: inout [UInt8],
-        render: @Sendable (Int, inout [UInt8]) -> Void
-    ) {
+        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) -> Int {
+        var rows = 0
         for position in positions {
-            let before = csv.count
-            render(position, &csv)
-            lengths.csv[position] = csv.count - before
+            let jsonBefore = json.count
+            let csvBefore = csv.count
+            let separated = rows > 0
+            rows += render(position, rows, &json, &csv)
+            let written = json.count - jsonBefore
+            lengths.json[position] = written > 0 && separated ? written - 1 : written
+            lengths.csv[position] = csv.count - csvBefore
         }
+        return rows
     }
 
     /// The span from the first range's start to the last's end; nil when there are none.

@@ -155,7 +155,7 @@ struct ControlCharacterTests {
             page.contains("Megan\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}[2J\u{FFFD}Jones"),
             "the child's name")
         #expect(!Self.hasControls(page))
-        for name in ["families.csv", "due.csv"] {
+        for name in ["families.csv", "families.json", "due.csv", "due.json"] {
             #expect(
                 !Self.hasControls(String(decoding: readBytes(site + "/" + name), as: UTF8.self)),
                 "\(name)")

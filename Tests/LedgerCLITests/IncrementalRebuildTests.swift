@@ -74,8 +74,9 @@ struct IncrementalRebuildTests {
 
     /// The projection files and the front page, which read every family and the date.
     static let projections: Set<String> = Set(
-        ["families", "pbr", "caseload", "caseload-teams", "due", "monthly"].map { "\($0).csv" }
-            + ["index.html"])
+        ["families", "pbr", "caseload", "caseload-teams", "due", "monthly"].flatMap {
+            ["\($0).json", "\($0).csv"]
+        } + ["index.html"])
 
     /// Expects `folder` to hold what a rebuild of `log` into a new folder writes.
     static func expectFresh(
@@ -169,11 +170,24 @@ struct IncrementalRebuildTests {
     }
 
     @Test(
-        "the folder holds each projection as CSV, the dashboard and its shared files; an older build's JSON goes"
+        "the folder holds each projection as JSON and CSV, each the command's bytes, the dashboard and its shared files"
     )
     func folderContents() throws {
         let (directory, log) = Self.demo(5)
         let site = directory.file("site")
+        /// Expects each projection a command prints whole to be in the folder, as JSON and as CSV, byte for byte.
+        func expectCommands(asOf: String, _ comment: String) {
+            for name in ["families", "pbr", "due"] {
+                for format in ["json", "csv"] {
+                    let command = Subprocess.ledger(
+                        [name, "--format", format, "--as-of", asOf, "--log", log], in: directory)
+                    #expect(command.status == 0, "\(command.stderr)")
+                    #expect(
+                        Array(command.stdout.utf8) == readBytes("\(site)/\(name).\(format)"),
+                        "\(comment): \(name).\(format)")
+                }
+            }
+        }
         #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
         let top = Set(fileNames(in: site))
         #expect(
@@ -181,17 +195,23 @@ struct IncrementalRebuildTests {
                 == Self.projections.union([
                     "style.css", "star-frame.svg", "families", ".previous-pages", Self.plan,
                 ]), "\(top.sorted())")
-        // A folder an older build wrote held each projection as JSON too: those files, a day stale by now, are
-        // removed when the projections are written again; a file of the user's own is left alone.
-        for name in ["families.json", "due.json", "mine.json"] {
+        for name in Self.projections { #expect(fileMode("\(site)/\(name)") == 0o600, "\(name)") }
+        expectCommands(asOf: "2026-11-23", "from scratch")
+        // A projection's JSON no longer the file written (here emptied by hand) is written again, with the rest;
+        // a file of the user's own is left alone.
+        for name in ["families.json", "mine.json"] {
             writeBytes(Array("[]".utf8), to: "\(site)/\(name)")
         }
-        #expect(Self.rebuild(log, into: site, asOf: "2026-11-24", in: directory).status == 0)
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
         #expect(Set(fileNames(in: site)) == top.union(["mine.json"]))
-        // The JSON of any projection is the command's.
-        let json = Subprocess.ledger(
-            ["families", "--format", "json", "--as-of", "2026-11-24", "--log", log], in: directory)
-        #expect(json.status == 0 && json.stdout.hasPrefix("["), "\(json.stderr)")
+        expectCommands(asOf: "2026-11-23", "after families.json was changed")
+        // A day later, the rows of the families the day does not change are copied from the last files: both
+        // files still the commands' bytes.
+        let next = Self.rebuild(
+            log, into: site, asOf: "2026-11-24", in: directory, environment: ["LEDGER_TRACE": "1"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("families.json, .csv, "), "\(next.stderr)")
+        expectCommands(asOf: "2026-11-24", "a day later")
     }
 
     @Test(
@@ -221,7 +241,7 @@ struct IncrementalRebuildTests {
         let undated = 30 - dated.count
         for name in ["families", "pbr", "due"] {
             #expect(
-                next.stderr.contains("\(name).csv, \(undated) families' rows copied"),
+                next.stderr.contains("\(name).json, .csv, \(undated) families' rows copied"),
                 "\(next.stderr)")
         }
         let after = Self.identities(site)

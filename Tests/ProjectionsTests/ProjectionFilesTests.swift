@@ -5,8 +5,8 @@ import Projections
 import Testing
 
 /// The projection files written a block at a time on several threads against the plain renderers: the same bytes
-/// as `RowWriter.csv` of the rows, whatever the block size, the number of threads, and wherever positions make no
-/// row (at the start, inside a block, a whole block of them); and nothing else in the folder.
+/// as `RowWriter.json` and `RowWriter.csv` of the rows, whatever the block size, the number of threads, and
+/// wherever positions make no row (at the start, inside a block, a whole block of them).
 @Suite("Projection files agree with the row renderers")
 struct ProjectionFilesTests {
     /// The row at a position, or none: positions 0–2, every seventh, and 40–79 make none. Some rows carry
@@ -28,19 +28,26 @@ struct ProjectionFilesTests {
         let directory = TemporaryDirectory()
         let count = 333
         let rows = (0..<count).compactMap(Self.row)
-        try ProjectionFiles.write(
-            directory.path, "rows", count: count, block: block, threads: threads
-        ) {
-            Self.row($0)
-        }
+        let kept = try ProjectionFiles.write(
+            directory.path, "rows", count: count, block: block, threads: threads,
+            keep: { $0["nested"] != nil ? JSONObject([JSONMember("n", $0["n"] ?? .null)]) : nil }
+        ) { Self.row($0) }
+        #expect(readBytes(directory.file("rows.json")) == RowWriter.json(rows))
         #expect(readBytes(directory.file("rows.csv")) == RowWriter.csv(rows))
         #expect(RowWriter.allColumns(rows) == ["n", "text", "nested", "extra"])
+        #expect(
+            kept
+                == rows.filter { $0["nested"] != nil }.map {
+                    JSONObject([JSONMember("n", $0["n"] ?? .null)])
+                })
+        #expect(kept.count == 23)
+        #expect(fileMode(directory.file("rows.json")) == 0o600)
         #expect(fileMode(directory.file("rows.csv")) == 0o600)
-        #expect(fileNames(in: directory.path) == ["rows.csv"])
+        #expect(fileNames(in: directory.path).sorted() == ["rows.csv", "rows.json"])
     }
 
     @Test(
-        "columns given are the CSV's; no rows at all is a header",
+        "columns given are the CSV's; no rows at all is an empty array and a header",
         arguments: [1, 2])
     func givenColumnsAndNoRows(threads: Int) throws {
         let directory = TemporaryDirectory()
@@ -55,6 +62,7 @@ struct ProjectionFilesTests {
         try ProjectionFiles.write(directory.path, "none", count: 50, block: 8, threads: threads) {
             _ in nil
         }
+        #expect(readBytes(directory.file("none.json")) == RowWriter.json([]))
         #expect(readBytes(directory.file("none.csv")) == RowWriter.csv([]))
     }
 
@@ -111,6 +119,7 @@ struct ProjectionFilesManyRowsTests {
         try ProjectionFiles.write(
             directory.path, "many", count: count, columns: columns, block: block, threads: threads
         ) { Self.rows($0) }
+        #expect(readBytes(directory.file("many.json")) == RowWriter.json(all))
         #expect(readBytes(directory.file("many.csv")) == RowWriter.csv(all))
         let formats: [(RowBlocks.Format, [UInt8])] = [
             (.json, RowWriter.json(all)), (.jsonl, RowWriter.jsonl(all)),
@@ -135,19 +144,26 @@ struct ProjectionFilesManyRowsTests {
         let columns = RowWriter.allColumns(all)
         // Each row written by hand from its members, as a projection's own writer would: not through the formats.
         try ProjectionFiles.write(
-            directory.path, "appended", columns: columns, count: count, block: block,
+            directory.path, "appended", count: count, columns: columns, block: block,
             threads: threads,
-            appendBlock: { positions, csv in
-                for row in positions.flatMap(Self.rows) {
+            append: { position, json, index, csv in
+                let rows = Self.rows(position)
+                for (offset, row) in rows.enumerated() {
+                    json +=
+                        Array((index + offset == 0 ? "\n" : ",\n").utf8)
+                        + JSONWriter.bytes(.object(row))
                     csv += Array(
                         (columns.map { RowWriter.escapeCSV(RowWriter.cellText(row[$0])) }.joined(
                             separator: ",") + "\r\n").utf8)
                 }
+                return rows.count
             })
+        #expect(readBytes(directory.file("appended.json")) == RowWriter.json(all))
         #expect(readBytes(directory.file("appended.csv")) == RowWriter.csv(all))
         try ProjectionFiles.write(
-            directory.path, "nothing", columns: columns, count: 40, block: block, threads: threads,
-            appendBlock: { _, _ in })
+            directory.path, "nothing", count: 40, columns: columns, block: block, threads: threads,
+            append: { _, _, _, _ in 0 })
+        #expect(readBytes(directory.file("nothing.json")) == RowWriter.json([]))
         #expect(readBytes(directory.file("nothing.csv")) == RowWriter.csv([], columns: columns))
     }
 }
