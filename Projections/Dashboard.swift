@@ -16,6 +16,12 @@ public enum Dashboard {
     /// The shared style sheet's bytes.
     public static var styleSheet: [UInt8] { Array(style.utf8) }
 
+    /// The files every page of a rebuild's folder shares, by name in its top level: the style sheet, and the
+    /// Family Star's frame (`FamilyStarSVG.frameFile`), which the pages' policy lets in as the folder's own.
+    public static var sharedFiles: [(name: String, bytes: [UInt8])] {
+        [(styleSheetName, styleSheet), (FamilyStarSVG.frameFileName, FamilyStarSVG.frameFile)]
+    }
+
     /// Where a page's style comes from.
     enum Sheet {
         /// Inside the page (a page that stands alone).
@@ -34,7 +40,7 @@ public enum Dashboard {
         .card{border:1px solid var(--line);border-radius:.4rem;padding:.6rem .8rem}.card b{display:block;font-size:1.7rem}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#f3f5f7;font-weight:600}.scroll{overflow-x:auto}
-        .limit{display:block;white-space:nowrap}.nowrap{white-space:nowrap}ul.evidence{margin:0;padding-left:1.1rem}p.back{margin:0}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
+        .limit{display:block;white-space:nowrap}.nowrap,table.timeline td:nth-child(2),table.families th,table.families td:nth-child(5){white-space:nowrap}ul.evidence{margin:0;padding-left:1.1rem}p.back{margin:0}.bar{position:relative;height:1.1rem;background:#eef1f4;border-radius:.2rem;min-width:8rem}
         .bar .band{position:absolute;top:0;bottom:0;background:#cfe3d5}.bar .fill{position:absolute;top:.3rem;bottom:.3rem;left:0;background:var(--accent)}
         .over{color:var(--over);font-weight:600}.under{color:var(--under)}.within{color:var(--ok)}
         .status-overdue,.status-breached{color:var(--over);font-weight:600}.status-met-late{color:var(--under)}.status-met{color:var(--ok)}
@@ -43,9 +49,10 @@ public enum Dashboard {
         svg.star .ring{fill:none;stroke:#e1e5ea}svg.star .spoke{stroke:#c3c9d1}
         svg.star .first{fill:rgba(138,109,0,.15);stroke:#8a6d00;stroke-width:2;stroke-dasharray:5 3}svg.star .latest{fill:rgba(29,95,168,.2);stroke:var(--accent);stroke-width:2.5}
         .legend span{margin-right:1rem}.swatch{display:inline-block;width:1rem;height:.6rem;margin-right:.3rem;vertical-align:middle}
-        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id{display:none}.limit{white-space:normal}.bar{min-width:3rem}
+        @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id,table.timeline tr>:nth-child(4),table.families tr>:nth-child(5){display:none}.limit{white-space:normal}.bar{min-width:3rem}
         table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.3rem 0}table.stack td{border:0;padding:.1rem .8rem .1rem 0}
-        table.stack td:not(.hide-narrow){display:inline-block}table.stack td:first-child{display:block}table.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:400}}
+        table.stack td:not(.hide-narrow){display:inline-block}table.stack td:first-child{display:block}table.stack td::before{color:var(--muted);font-weight:400}
+        table.stack td:nth-child(2)::before{content:"Due: "}table.stack td:nth-child(3)::before{content:"Status: "}table.stack td:nth-child(4)::before{content:"Days late: "}table.stack td:nth-child(5)::before{content:"Lead worker: "}}
         @page{size:A4;margin:15mm 12mm}
         @media print{body{font-size:11pt}a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}
         h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
@@ -56,14 +63,15 @@ public enum Dashboard {
     }
 
     /// A page up to its body. Inline `style` attributes (a bar's width) need `'unsafe-inline'`; `'self'` lets in
-    /// the folder's own style sheet, from `file://` too (checked in Chromium and Firefox), and no script can run.
+    /// the folder's own style sheet and the Family Star's frame, from `file://` too (checked in Chromium and
+    /// Firefox), and no script can run.
     static func pageStart(title: String, sheet: Sheet) -> String {
         let (policy, styling) =
             switch sheet {
-            case .inline: ("style-src 'unsafe-inline'", "<style>\(style)</style>")
+            case .inline: ("style-src 'unsafe-inline'; img-src data:", "<style>\(style)</style>")
             case .shared(let prefix):
                 (
-                    "style-src 'self' 'unsafe-inline'",
+                    "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
                     "<link rel=\"stylesheet\" href=\"\(prefix)\(styleSheetName)\">"
                 )
             }
@@ -73,7 +81,7 @@ public enum Dashboard {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \(policy); img-src data:">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \(policy)">
             <title>\(HTML.escape(title))</title>
             \(styling)
             </head>
@@ -263,9 +271,11 @@ public enum Dashboard {
 
         // Names and UFRNs are on the page so that a browser's find locates a family by any of them (no scripts).
         body +=
-            "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><p class=\"meta\">Find a family by ref, UFRN or any member's name with your browser's find (Ctrl+F).</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\" class=\"hide-narrow\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
+            "<section aria-labelledby=\"families\"><h2 id=\"families\">Families</h2><p class=\"meta\">Find a family by ref, UFRN or any member's name with your browser's find (Ctrl+F).</p><div class=\"scroll\"><table class=\"families\"><thead><tr><th scope=\"col\">Family</th><th scope=\"col\">Members</th><th scope=\"col\">Status</th><th scope=\"col\">Level</th><th scope=\"col\">Opened</th><th scope=\"col\">Lead</th></tr></thead><tbody>"
         // The cells of `families` rows, from the families themselves: making every family's whole row to show five
-        // of its cells would hold them all at once.
+        // of its cells would hold them all at once. A row for each family (41k on the benchmark's log): they carry
+        // only their cells, the columns' look the style sheet's (`table.families`), and leave out the end tags
+        // HTML implies.
         for ref in reports.fold.families.keys.sorted() {
             guard let family = reports.fold.families[ref], let episode = family.current else {
                 continue
@@ -280,10 +290,10 @@ public enum Dashboard {
                 names += HTML.escape(member.name)
             }
             let ufrn =
-                family.ufrn.map { "<br><span class=\"meta nowrap\">UFRN \(HTML.escape($0))</span>" }
+                family.ufrn.map { "<br><span class=\"meta\">UFRN \(HTML.escape($0))</span>" }
                 ?? ""
             body +=
-                "<tr><th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)</th><td>\(names.isEmpty ? "—" : names)</td><td>\(HTML.escape(Reports.status(of: episode)))</td><td>\(HTML.escape(episode.level ?? ""))</td><td class=\"hide-narrow nowrap\">\(episode.openedOn)</td><td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</td></tr>"
+                "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)<td>\(names.isEmpty ? "—" : names)<td>\(HTML.escape(Reports.status(of: episode)))<td>\(HTML.escape(episode.level ?? ""))<td>\(episode.openedOn)<td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</tr>"
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
@@ -369,8 +379,8 @@ public enum Dashboard {
             return
         }
         // Stacked at phone width (`table.stack`): each row a block, what is due on its first line and the rest, each
-        // with its heading (`data-label`), on the next, so that nothing scrolls sideways.
-        func label(_ text: String) -> String { stacked ? " data-label=\"\(text)\"" : "" }
+        // with its heading (the style sheet's, by column: a stacked list has no family column), on the next, so
+        // that nothing scrolls sideways.
         body +=
             stacked
             ? "<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
@@ -390,7 +400,7 @@ public enum Dashboard {
                 what += "<span class=\"why\">\(HTML.escape(detail))</span>"
             }
             body +=
-                "<td>\(what)</td><td\(narrow("due", "nowrap"))\(label("Due"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))\(label("Status"))>\(status)</td><td\(narrow("late"))\(label("Days late"))>\(obligation.daysLate(asOf: asOf))</td><td\(label("Lead worker"))>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+                "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
@@ -444,6 +454,8 @@ public enum Dashboard {
             body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))"
         }
         body += "</p></header><main>"
+        // The page's tables, as the timeline's rows, leave out the end tags of cells HTML implies (a page's bytes are
+        // mostly markup, 41k pages on the benchmark's log).
         body += "<section aria-labelledby=\"about\"><h2 id=\"about\">About</h2><table><tbody>"
         let closed = row?["closedOn"].map { $0 != .null } ?? false
         for (label, key) in [
@@ -456,26 +468,28 @@ public enum Dashboard {
             var value = row?[key].map { $0 == .null ? "—" : cell($0) } ?? "—"
             if key == "lead" { value = worker(row?[key]?.stringValue, workers) }
             if let flag = row?[key]?.boolValue { value = flag ? "yes" : "no" }
-            body += "<tr><th scope=\"row\">\(label)</th><td>\(value)</td></tr>"
+            body += "<tr><th scope=\"row\">\(label)<td>\(value)</tr>"
         }
         let members = family.members.map { person in
             "\(HTML.escape(person.name)) (\(HTML.escape(person.role))\(person.dob.map { ", born \($0)" } ?? ""))"
         }.joined(separator: "; ")
         body +=
-            "<tr><th scope=\"row\">Members</th><td>\(members.isEmpty ? "—" : members)</td></tr></tbody></table></section>"
+            "<tr><th scope=\"row\">Members<td>\(members.isEmpty ? "—" : members)</tr></tbody></table></section>"
 
         // The heading, drawing and legend are kept on one printed page (the heading sat alone at a page's foot).
         body +=
             "<section aria-labelledby=\"star\"><div class=\"keep\"><h2 id=\"star\">Family Star</h2>"
         if let episode, episode.firstStar != nil || episode.latestStar != nil {
-            body += FamilyStarSVG.svg(first: episode.firstStar, latest: episode.latestStar)
+            body += FamilyStarSVG.svg(
+                first: episode.firstStar, latest: episode.latestStar,
+                frameHref: "../\(FamilyStarSVG.frameFileName)", describedBy: "star-scores")
             body +=
                 "<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#8a6d00\"></span>First assessment \(episode.firstStar.map { "(\($0.date))" } ?? "")</span><span><span class=\"swatch\" style=\"background:#1d5fa8\"></span>Latest \(episode.latestStar.map { "(\($0.date))" } ?? "")</span></p></div>"
             body +=
-                "<table><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
+                "<table id=\"star-scores\"><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead><tbody>"
             for (index, label) in FamilyStarSVG.labels.enumerated() {
                 body +=
-                    "<tr><th scope=\"row\">\(label)</th><td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")</td><td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</td></tr>"
+                    "<tr><th scope=\"row\">\(label)<td>\(episode.firstStar.map { String($0.scores[index]) } ?? "—")<td>\(episode.latestStar.map { String($0.scores[index]) } ?? "—")</tr>"
             }
             body += "</tbody></table>"
         } else {
@@ -502,7 +516,7 @@ public enum Dashboard {
                 let object = member.value.objectValue
                 let identified = criteria.contains(member.key) ? " (identified)" : ""
                 body +=
-                    "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)</th><td>\(cell(object?["status"]))</td><td>\(evidenceList(object?["evidence"]))</td></tr>"
+                    "<tr><th scope=\"row\">\(HTML.escape(member.key))\(identified)<td>\(cell(object?["status"]))<td>\(evidenceList(object?["evidence"]))</tr>"
             }
             body += "</tbody></table>"
         }
@@ -532,7 +546,7 @@ public enum Dashboard {
 
     /// What comes before a timeline table's rows.
     static let timelineTableStart = Array(
-        "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\" class=\"hide-narrow\">Recorded</th></tr></thead><tbody>"
+        "<div class=\"scroll\"><table class=\"timeline\"><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">When</th><th scope=\"col\">What happened</th><th scope=\"col\">Recorded</th></tr></thead><tbody>"
             .utf8)
 
     /// The timeline's table around its rows.
@@ -544,12 +558,16 @@ public enum Dashboard {
 
     /// One row of a timeline's table: its seq, when it happened, the sentence (struck through with why when voided,
     /// after each struck-through original when corrected), when it was recorded.
+    ///
+    /// A family's page is mostly these rows (a family of the benchmark's log has about 26), so they carry only
+    /// their cells: how each column looks is the style sheet's (`table.timeline`, by column), and a cell's end tag,
+    /// which HTML implies before the next cell and the row's end, is left out.
     public static func appendTimelineRow(_ entry: TimelineEntry, to out: inout [UInt8]) {
         out.append(contentsOf: "<tr><td>".utf8)
         out.append(contentsOf: String(entry.seq).utf8)
-        out.append(contentsOf: "</td><td class=\"nowrap\">".utf8)
+        out.append(contentsOf: "<td>".utf8)
         HTML.appendEscaped(entry.occurredAt, to: &out)
-        out.append(contentsOf: "</td><td>".utf8)
+        out.append(contentsOf: "<td>".utf8)
         if let void = entry.void {
             appendStruck(entry.text, why: "Voided", seq: void.seq, reason: void.reason, to: &out)
         } else {
@@ -560,9 +578,9 @@ public enum Dashboard {
             }
             HTML.appendEscaped(entry.text, to: &out)
         }
-        out.append(contentsOf: "</td><td class=\"hide-narrow\">".utf8)
+        out.append(contentsOf: "<td>".utf8)
         HTML.appendEscaped(entry.recordedAt, to: &out)
-        out.append(contentsOf: "</td></tr>".utf8)
+        out.append(contentsOf: "</tr>".utf8)
     }
 
     /// A sentence struck through, then why: "Voided (seq 12): entered on the wrong family".

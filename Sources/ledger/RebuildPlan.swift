@@ -24,7 +24,7 @@ import Projections
 /// everything is written again: a damaged plan costs a full rebuild, never a wrong page.
 struct RebuildPlan: Equatable {
     static let fileName = ".rebuild-plan"
-    static let format = "ledger-rebuild-plan 3"
+    static let format = "ledger-rebuild-plan 5"
 
     /// The projection files whose rows are kept by family, in the order of `Family.segments`.
     static let segmentFiles = [
@@ -331,29 +331,39 @@ struct RebuildPlan: Equatable {
     }
 
     /// The plan's bytes: the header, with its checksum, then a line per family (in ref order), per other file
-    /// and per CSV's columns, in name order.
+    /// and per CSV's columns, in name order. A family's line is written byte by byte, its numbers in ASCII with no
+    /// string made (41k lines on a million events: made with strings, 0.08 s of every rebuild that writes).
     func encoded() -> [UInt8] {
         var body: [UInt8] = []
         body.reserveCapacity(entries.count * 130)
         func add(_ text: String) { body.append(contentsOf: text.utf8) }
-        func add(_ number: Int) { add(String(number)) }
+        func add(_ number: Int) { Self.appendDecimal(number, to: &body) }
         let tab = UInt8(ascii: "\t")
+        func field(_ number: Int) {
+            add(number)
+            body.append(tab)
+        }
         for (ref, family) in zip(refs, entries) {
-            add("P\t\(ref)\t")
-            add(family.lastSeq)
+            body.append(UInt8(ascii: "P"))
             body.append(tab)
-            if let changes = family.changes { add(changes.dayNumber) } else { add("-") }
+            add(ref)
             body.append(tab)
-            add(family.madeOn.dayNumber)
-            add("\t\(Self.text(family.page))\t")
+            field(family.lastSeq)
+            if let changes = family.changes {
+                add(changes.dayNumber)
+            } else {
+                body.append(UInt8(ascii: "-"))
+            }
+            body.append(tab)
+            field(family.madeOn.dayNumber)
+            field(Int(Int64(bitPattern: family.page.device)))
+            field(Int(Int64(bitPattern: family.page.inode)))
+            field(family.page.size)
+            field(Int(family.page.modified))
             for number in [family.madeTo, family.timeline.lowerBound, family.timeline.count] {
-                add(number)
-                body.append(tab)
+                field(number)
             }
-            for index in Self.segmentFiles.indices {
-                add(family.segments[index])
-                body.append(tab)
-            }
+            for index in Self.segmentFiles.indices { field(family.segments[index]) }
             add(PbRCells.text(family.pbr))
             body.append(0x0A)
         }
@@ -374,6 +384,18 @@ struct RebuildPlan: Equatable {
         return start
             + Array(FoldCheckpoint.checksum(header: start, payload: SHA256.hash(body)).utf8)
             + [0x0A] + body
+    }
+
+    /// Appends `number` in decimal ASCII, as `String(number)` writes it.
+    static func appendDecimal(_ number: Int, to out: inout [UInt8]) {
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
     }
 
     /// For each of `refs` (in ref order, as this plan's), the index of its family in this plan; -1 for one it does

@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import CAllocator
+import Dispatch
 import EventLog
 import LedgerCore
 import LedgerEngine
@@ -99,10 +100,11 @@ enum RebuildWriter {
         "families", "pbr", "caseload", "caseload-teams", "due", "monthly",
     ]
     static var otherFiles: [String] {
-        projectionNames.flatMap { ["\($0).json", "\($0).csv"] } + [
-            "index.html", Dashboard.styleSheetName,
-        ]
+        projectionNames.flatMap { ["\($0).json", "\($0).csv"] } + ["index.html"] + sharedNames
     }
+
+    /// The files every page shares (`Dashboard.sharedFiles`), by name.
+    static var sharedNames: [String] { Dashboard.sharedFiles.map(\.name) }
 
     /// The last rebuild's plan, when this build made it from this log (the log still holds the line it was made
     /// to); nil otherwise.
@@ -225,11 +227,11 @@ enum RebuildWriter {
         var front: FrontPage?
         if let previous, sameInputs, !held.contains(false),
             otherFiles.allSatisfy({
-                $0 == Dashboard.styleSheetName
+                sharedNames.contains($0)
                     || FileIdentity(path: "\(directory)/\($0)") == previous.files[$0]
             })
         {
-            plan.files = previous.files.filter { $0.key != Dashboard.styleSheetName }
+            plan.files = previous.files.filter { !sharedNames.contains($0.key) }
             plan.columns = previous.columns
             rows = ProjectionRows(
                 segments: sorted.indices.map { heldEntry($0)?.segments ?? RebuildPlan.Segments() },
@@ -241,13 +243,13 @@ enum RebuildWriter {
             plan.columns = rows.columns
             summary.projectionsWritten = true
         }
-        let sheet = "\(directory)/\(Dashboard.styleSheetName)"
-        if FileIdentity(path: sheet) != previous?.files[Dashboard.styleSheetName]
-            || FileOutput.read(sheet) != Dashboard.styleSheet
-        {
-            try FileOutput.writeAtomically(Dashboard.styleSheet, to: sheet)
+        for (name, bytes) in Dashboard.sharedFiles {
+            let path = "\(directory)/\(name)"
+            if FileIdentity(path: path) != previous?.files[name] || FileOutput.read(path) != bytes {
+                try FileOutput.writeAtomically(bytes, to: path)
+            }
+            plan.files[name] = try identity(of: path)
         }
-        plan.files[Dashboard.styleSheetName] = try identity(of: sheet)
 
         // The family pages: those whose family, shared inputs or date changed since the last rebuild, and any no
         // longer the file it wrote.
@@ -257,11 +259,21 @@ enum RebuildWriter {
         // still holds (a page written again for a new date alone: its family's events and the shared inputs the
         // same, the file the one the last rebuild wrote), which it takes its timeline from.
         var made: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
-        for (position, family) in sorted.enumerated() {
-            let name = HTML.familyPageName(family.ref)
-            if let entry = heldEntry(position),
-                FileIdentity(path: "\(folder)/\(name)") == entry.page
-            {
+        // From here on the families are found by ref in the fold: the sorted copies (4-5 MiB on a million events)
+        // are let go of before the pages, which hold the most at once after the fold.
+        let refs = sorted.map(\.ref)
+        // Each page the last rebuild wrote, as it is now, looked at on every core (41k `lstat`s on a million events).
+        let pageFiles: [FileIdentity?] =
+            previous == nil
+            ? []
+            : ParallelMap.map(ranges: refs.count, size: 2048) { range in
+                range.map { position -> FileIdentity? in
+                    guard before[position] >= 0 else { return nil }
+                    return FileIdentity(path: "\(folder)/\(HTML.familyPageName(refs[position]))")
+                }
+            }.flatMap { $0 }
+        for position in sorted.indices {
+            if let entry = heldEntry(position), pageFiles[position] == entry.page {
                 made[position] = FamilyPages.Made(
                     file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
                 summary.pagesKept += 1
@@ -270,53 +282,74 @@ enum RebuildWriter {
             written.append(position)
             if sharedHolds, let previous, before[position] >= 0 {
                 let entry = previous.entries[Int(before[position])]
-                if entry.lastSeq == lastSeqs[position],
-                    FileIdentity(path: "\(folder)/\(name)") == entry.page
-                {
+                if entry.lastSeq == lastSeqs[position], pageFiles[position] == entry.page {
                     made[position] = FamilyPages.Made(
                         file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
                 }
             }
         }
         let madeOn = sorted.indices.map { heldEntry($0)?.madeOn ?? asOf }
-        // From here on the families are found by ref in the fold: the sorted copies (4-5 MiB on a million events)
-        // are let go of before the pages, which hold the most at once after the fold.
-        let refs = sorted.map(\.ref)
         sorted = []
         phases.done("pages chosen")
         // The front page is made last of the projections, once the last plan is let go of (it is written as it is
-        // made, a megabyte at a time: whole, a million events' front page was 16 MiB on the rebuild's peak).
+        // made, a megabyte at a time: whole, a million events' front page was 16 MiB on the rebuild's peak), on a
+        // thread of its own while the family pages are written: the pages' threads wait on the file system for
+        // much of their time (on a million events the front page took 0.15-0.2 s of a morning's 2.2 s, after the
+        // pages' 0.5-0.7 s).
+        // Beside them only when most pages stand (a morning): a page whose timeline is read from the log holds its
+        // family's events, and with every page written so (from scratch) the front page beside them took the peak
+        // from 184 to 190 MiB on a million events, against issue 5's 190.7.
         previous = nil
+        var frontPage: BackgroundWork?
         if let page = front {
-            try page.write(to: directory)
-            for name in otherFiles where name != Dashboard.styleSheetName {
-                plan.files[name] = try identity(of: "\(directory)/\(name)")
+            if written.count * 2 < refs.count {
+                frontPage = BackgroundWork { try page.write(to: directory) }
+            } else {
+                try page.write(to: directory)
+                for name in otherFiles where !sharedNames.contains(name) {
+                    plan.files[name] = try identity(of: "\(directory)/\(name)")
+                }
+                phases.done("front page")
             }
-            phases.done("front page")
         }
-        // What only the front page read, let go of before the pages, which hold the most at once after the fold.
+        // What only the front page reads, held by it alone now.
         front = nil
         tally.listed = []
-        let lines: FamilyLines =
-            written.isEmpty ? .memory(FamilyLineIndex()) : try FamilyLines.of(log: log, head: head)
-        // The pages' timelines are read from their families' lines where they lie, even when every page is
-        // written: one read of the whole log in order, writing each page as it passed the family's last line,
-        // was 30-40% faster from scratch on a million events but held the timelines of every family in progress
-        // (25 MiB over the fold: 197 MiB, past issue 5's 200 MB; two such reads of half the families each, 191 MiB
-        // and slower than this).
-        let pages = FamilyPages(
-            directory: folder, spares: directory + "/" + FamilyPages.spareDirectory,
-            reports: reports, policy: fold.policy(on: asOf),
-            workerNames: fold.workers.mapValues(\.name), window: window)
-        for (position, page) in try pages.write(
-            refs, positions: written, changes: tally.changes, timelines: made, log: log,
-            head: head, lines: lines)
-        {
-            made[position] = page
+        let lines: FamilyLines
+        let pages: FamilyPages
+        do {
+            lines =
+                written.isEmpty
+                ? .memory(FamilyLineIndex()) : try FamilyLines.of(log: log, head: head)
+            // The pages' timelines are read from their families' lines where they lie, even when every page is
+            // written: one read of the whole log in order, writing each page as it passed the family's last
+            // line, was 30-40% faster from scratch on a million events but held the timelines of every family in
+            // progress (25 MiB over the fold: 197 MiB, past issue 5's 200 MB; two such reads of half the families
+            // each, 191 MiB and slower than this).
+            pages = FamilyPages(
+                directory: folder, spares: directory + "/" + FamilyPages.spareDirectory,
+                reports: reports, policy: fold.policy(on: asOf),
+                workerNames: fold.workers.mapValues(\.name), window: window)
+            for (position, page) in try pages.write(
+                refs, positions: written, changes: tally.changes, timelines: made, log: log,
+                head: head, lines: lines)
+            {
+                made[position] = page
+            }
+        } catch {
+            // The front page is not left being written once the folder's lock is let go of.
+            try? frontPage?.wait()
+            throw error
+        }
+        if let frontPage {
+            try frontPage.wait()
+            for name in otherFiles where !sharedNames.contains(name) {
+                plan.files[name] = try identity(of: "\(directory)/\(name)")
+            }
         }
         summary.pagesWritten = written.count
         phases.done(
-            "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before"
+            "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before\(frontPage == nil ? "" : ", and the front page")"
         )
         plan.refs.reserveCapacity(refs.count)
         plan.entries.reserveCapacity(refs.count)
@@ -485,7 +518,7 @@ enum RebuildWriter {
 
     /// What the front page is made from, once the rows are written: it is made when the rebuild holds the least
     /// beside it.
-    struct FrontPage {
+    struct FrontPage: Sendable {
         let reports: Reports
         let caseload: Reports.CaseloadFigures
         let listed: [Obligation]
@@ -962,6 +995,27 @@ final class FamilyPages: Sendable {
         where !current.contains(name) {
             FileOutput.remove(spares + "/" + name)
         }
+    }
+}
+
+/// Work run on a thread of its own while the caller goes on, waited for once (and always, before the caller
+/// returns: `wait`).
+final class BackgroundWork: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Set by the work's thread before it signals `done`, read only after `done` is waited for.
+    private var failure: (any Error)?
+
+    init(_ work: @escaping @Sendable () throws -> Void) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            do { try work() } catch { self.failure = error }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the work to end; rethrows what it threw.
+    func wait() throws {
+        done.wait()
+        if let failure { throw failure }
     }
 }
 

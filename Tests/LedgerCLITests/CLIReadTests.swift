@@ -117,7 +117,7 @@ struct CLIReadTests {
         for row in rows {
             let seq = try #require(
                 row.split(separator: ",").first { $0.hasPrefix("{\"seq\":") }?.dropFirst(7))
-            #expect(page.contains("<tr><td>\(seq)</td>"), "seq \(seq)")
+            #expect(page.contains("<tr><td>\(seq)<td>"), "seq \(seq)")
         }
     }
 

@@ -170,6 +170,51 @@ struct IncrementalRebuildTests {
     }
 
     @Test(
+        "the folder holds each projection as JSON and CSV, each the command's bytes, the dashboard and its shared files"
+    )
+    func folderContents() throws {
+        let (directory, log) = Self.demo(5)
+        let site = directory.file("site")
+        /// Expects each projection a command prints whole to be in the folder, as JSON and as CSV, byte for byte.
+        func expectCommands(asOf: String, _ comment: String) {
+            for name in ["families", "pbr", "due"] {
+                for format in ["json", "csv"] {
+                    let command = Subprocess.ledger(
+                        [name, "--format", format, "--as-of", asOf, "--log", log], in: directory)
+                    #expect(command.status == 0, "\(command.stderr)")
+                    #expect(
+                        Array(command.stdout.utf8) == readBytes("\(site)/\(name).\(format)"),
+                        "\(comment): \(name).\(format)")
+                }
+            }
+        }
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
+        let top = Set(fileNames(in: site))
+        #expect(
+            top
+                == Self.projections.union([
+                    "style.css", "star-frame.svg", "families", ".previous-pages", Self.plan,
+                ]), "\(top.sorted())")
+        for name in Self.projections { #expect(fileMode("\(site)/\(name)") == 0o600, "\(name)") }
+        expectCommands(asOf: "2026-11-23", "from scratch")
+        // A projection's JSON no longer the file written (here emptied by hand) is written again, with the rest;
+        // a file of the user's own is left alone.
+        for name in ["families.json", "mine.json"] {
+            writeBytes(Array("[]".utf8), to: "\(site)/\(name)")
+        }
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
+        #expect(Set(fileNames(in: site)) == top.union(["mine.json"]))
+        expectCommands(asOf: "2026-11-23", "after families.json was changed")
+        // A day later, the rows of the families the day does not change are copied from the last files: both
+        // files still the commands' bytes.
+        let next = Self.rebuild(
+            log, into: site, asOf: "2026-11-24", in: directory, environment: ["LEDGER_TRACE": "1"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("families.json, .csv, "), "\(next.stderr)")
+        expectCommands(asOf: "2026-11-24", "a day later")
+    }
+
+    @Test(
         "a day later: only the pages the day changes are written again; then nothing at all"
     )
     func dayLater() throws {
@@ -312,7 +357,7 @@ struct IncrementalRebuildTests {
             // The front page put in place; a page whose family changed, half-written and put in place; a page
             // the date alone changed, written over its spare and exchanged with it; a projection file; the plan.
             "rename@.html:SIGKILL:0", "write@.html.new:SIGKILL:0", "rename@.html:SIGKILL:1",
-            "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.json:SIGKILL:2",
+            "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.csv:SIGKILL:2",
             "rename@.rebuild-plan:SIGKILL:0",
         ])
     func killed(fault: String) throws {

@@ -64,7 +64,7 @@ struct DashboardTests {
     }
 
     @Test(
-        "hostile names and notes are escaped; pages carry no script and load only the folder's style sheet"
+        "hostile names and notes are escaped; pages carry no script and load only the folder's shared files"
     )
     func escaping() throws {
         let (index, page) = try Self.pages(asOf: "2026-06-01")
@@ -77,10 +77,17 @@ struct DashboardTests {
             #expect(html.contains("<link rel=\"stylesheet\" href=\"\(sheet)\">"))
             #expect(
                 html.contains(
-                    "content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src data:\""
+                    "content=\"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:\""
                 ))
             #expect(!html.contains("<style>"))
         }
+        // The only image: the Family Star's frame, shared by every page.
+        #expect(!index.contains("<image"))
+        #expect(page.components(separatedBy: "<image ").count == 2)
+        #expect(
+            page.contains(
+                "<image href=\"../star-frame.svg\" x=\"-80\" y=\"0\" width=\"560\" height=\"400\"/>"
+            ))
         #expect(
             page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Bobby&quot;")
         )
@@ -125,10 +132,17 @@ struct DashboardTests {
         let latest = FamilyStarSVG.points([6, 6, 6, 8, 6, 6, 6, 6, 6, 6])
         #expect(page.contains("<polygon class=\"first\" points=\"\(first)\">"))
         #expect(page.contains("<polygon class=\"latest\" points=\"\(latest)\">"))
-        #expect(page.contains("role=\"img\" aria-labelledby=\"star-title star-desc\""))
+        // Its text alternative: the table of both readings' scores that follows it.
         #expect(
-            page.contains("Keeping your children safe 1")
-                && page.contains("Keeping your children safe 8"))
+            page.contains(
+                "role=\"img\" aria-labelledby=\"star-title\" aria-describedby=\"star-scores\""))
+        #expect(
+            page.contains(
+                "<table id=\"star-scores\"><thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">First</th><th scope=\"col\">Latest</th></tr></thead>"
+            ))
+        #expect(
+            page.contains(
+                "<tr><th scope=\"row\">Keeping your children safe<td>1<td>8</tr>"))
     }
 
     /// The number in `attribute="…"` of an SVG element's text.
@@ -142,8 +156,15 @@ struct DashboardTests {
         "every Family Star label lies inside the drawing (issue 20: \"ss to work\", \"Meeting e\" were cut off)"
     )
     func starLabelsInside() throws {
-        let svg = FamilyStarSVG.svg(first: nil, latest: nil)
-        #expect(svg.hasPrefix("<svg class=\"star\" viewBox=\"-80 0 560 400\" font-size=\"13.0\""))
+        #expect(
+            FamilyStarSVG.svg(
+                first: nil, latest: nil, frameHref: "../star-frame.svg", describedBy: "s"
+            ).hasPrefix(
+                "<svg class=\"star\" viewBox=\"-80 0 560 400\" font-size=\"13.0\""))
+        // The labels are drawn in the frame every star shares.
+        let svg = String(decoding: FamilyStarSVG.frameFile, as: UTF8.self)
+        #expect(
+            svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-80 0 560 400\""))
         let box = FamilyStarSVG.viewBox.split(separator: " ").compactMap { Double($0) }
         try #require(box.count == 4)
         let texts = svg.components(separatedBy: "<text ").dropFirst().map {
@@ -291,11 +312,11 @@ struct DashboardTests {
         let families = try #require(index.split(separator: "<h2 id=\"families\">").last)
         #expect(
             families.contains(
-                "<th scope=\"row\" class=\"nowrap\"><a href=\"families/F-3.html\">F-3</a><br><span class=\"meta nowrap\">UFRN EH03100003F</span></th><td>Megan, Parent</td>"
+                "<tr><th scope=\"row\"><a href=\"families/F-3.html\">F-3</a><br><span class=\"meta\">UFRN EH03100003F</span><td>Megan, Parent<td>"
             ))
         #expect(
             families.contains(
-                "<td>Worker w-018 <span class=\"meta nowrap id\">(w-018)</span></td></tr>"))
+                "<td>Worker w-018 <span class=\"meta nowrap id\">(w-018)</span></tr>"))
     }
 
     @Test(
@@ -362,7 +383,10 @@ struct DashboardTests {
         let sheet = String(decoding: Dashboard.styleSheet, as: UTF8.self)
         #expect(sheet.contains("@page{size:A4;margin:15mm 12mm}"))
         #expect(sheet.contains("h1,h2{break-after:avoid;page-break-after:avoid}"))
-        #expect(sheet.contains(".hide-narrow,.id{display:none}"))
+        #expect(
+            sheet.contains(
+                ".hide-narrow,.id,table.timeline tr>:nth-child(4),table.families tr>:nth-child(5){display:none}"
+            ))
         for html in [index, page] { #expect(html.contains("style.css\">")) }
         // Caseload: team and children give way at phone width; the status column stays.
         #expect(
@@ -382,9 +406,14 @@ struct DashboardTests {
                 "<table class=\"stack\"><thead><tr><th scope=\"col\">What</th>"))
         #expect(
             page.contains(
-                "<td class=\"nowrap\" data-label=\"Due\">2026-03-10</td><td class=\"status-overdue\" data-label=\"Status\">overdue</td><td data-label=\"Days late\">83</td><td data-label=\"Lead worker\">Worker w-017"
+                "<td class=\"nowrap\">2026-03-10</td><td class=\"status-overdue\">overdue</td><td>83</td><td>Worker w-017"
             ))
-        #expect(!index.contains("class=\"stack\"") && !index.contains("data-label="))
+        // Each cell's heading comes from the sheet, by column.
+        #expect(
+            sheet.contains(
+                "table.stack td:nth-child(2)::before{content:\"Due: \"}table.stack td:nth-child(3)::before{content:\"Status: \"}table.stack td:nth-child(4)::before{content:\"Days late: \"}table.stack td:nth-child(5)::before{content:\"Lead worker: \"}"
+            ))
+        #expect(!index.contains("class=\"stack\""))
         // The Family Star's heading, drawing and legend print together.
         #expect(
             page.contains(
@@ -402,14 +431,14 @@ struct DashboardTests {
                 "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family F-1</h1>"
             ))
         #expect(
-            page.contains("<tr><th scope=\"row\">Re-referral</th><td>no</td></tr>"), "was \"false\""
+            page.contains("<tr><th scope=\"row\">Re-referral<td>no</tr>"), "was \"false\""
         )
         #expect(
-            page.contains("<tr><th scope=\"row\">Next review by</th>"),
+            page.contains("<tr><th scope=\"row\">Next review by<td>"),
             "open: the review to come is shown")
         #expect(
             page.contains(
-                "<tr><th scope=\"row\">Lead worker</th><td>Worker w-017 <span class=\"meta nowrap id\">(w-017)</span></td></tr>"
+                "<tr><th scope=\"row\">Lead worker<td>Worker w-017 <span class=\"meta nowrap id\">(w-017)</span></tr>"
             ))
         // The latest Family Star is the evidence for children-need-help: one item of a list.
         #expect(page.contains("<td><ul class=\"evidence\"><li>"))
@@ -423,7 +452,7 @@ struct DashboardTests {
         let closed = Dashboard.familyPage(
             family: family, row: reports.families().first, obligations: [], pbr: nil, timeline: [],
             asOf: try #require(CivilDate("2026-06-20")))
-        #expect(closed.contains("<tr><th scope=\"row\">Closed</th><td>2026-06-10</td></tr>"))
+        #expect(closed.contains("<tr><th scope=\"row\">Closed<td>2026-06-10</tr>"))
         #expect(!closed.contains("Next review by"))
     }
 

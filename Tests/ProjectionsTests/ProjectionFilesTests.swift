@@ -42,6 +42,8 @@ struct ProjectionFilesTests {
                 })
         #expect(kept.count == 23)
         #expect(fileMode(directory.file("rows.json")) == 0o600)
+        #expect(fileMode(directory.file("rows.csv")) == 0o600)
+        #expect(fileNames(in: directory.path).sorted() == ["rows.csv", "rows.json"])
     }
 
     @Test(

@@ -426,10 +426,10 @@ struct ProjectionTests {
         #expect(
             String(decoding: rows, as: UTF8.self)
                 == [
-                    "<tr><td>9</td><td class=\"nowrap\">2026-03-05</td><td><del>Home visit (FSW Worker w-017)</del><span class=\"why\">Corrected (seq 10): It was the joint visit</span>Joint visit with the social worker (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
-                    "<tr><td>10</td><td class=\"nowrap\">2026-03-06</td><td>Correction of visit-1: It was the joint visit (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
-                    "<tr><td>11</td><td class=\"nowrap\">2026-03-07</td><td><del>Note: Wrong &lt;family&gt; — Meant for F-2 &amp; F-3 (FSW Worker w-017)</del><span class=\"why\">Voided (seq 12): Entered on the &quot;wrong&quot; family</span></td><td class=\"hide-narrow\">\(recorded)</td></tr>",
-                    "<tr><td>12</td><td class=\"nowrap\">2026-03-08</td><td>Voided note-1 (entered in error): Entered on the &quot;wrong&quot; family (FSW Worker w-017)</td><td class=\"hide-narrow\">\(recorded)</td></tr>",
+                    "<tr><td>9<td>2026-03-05<td><del>Home visit (FSW Worker w-017)</del><span class=\"why\">Corrected (seq 10): It was the joint visit</span>Joint visit with the social worker (FSW Worker w-017)<td>\(recorded)</tr>",
+                    "<tr><td>10<td>2026-03-06<td>Correction of visit-1: It was the joint visit (FSW Worker w-017)<td>\(recorded)</tr>",
+                    "<tr><td>11<td>2026-03-07<td><del>Note: Wrong &lt;family&gt; — Meant for F-2 &amp; F-3 (FSW Worker w-017)</del><span class=\"why\">Voided (seq 12): Entered on the &quot;wrong&quot; family</span><td>\(recorded)</tr>",
+                    "<tr><td>12<td>2026-03-08<td>Voided note-1 (entered in error): Entered on the &quot;wrong&quot; family (FSW Worker w-017)<td>\(recorded)</tr>",
                 ].joined())
     }
 
