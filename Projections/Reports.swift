@@ -60,7 +60,7 @@ public struct Reports: Sendable {
     /// The members of every `pbrRow`, in order (a test holds the rows to it).
     public static let pbrMembers = [
         "family", "level", "criteria", "criteriaNeeded", "attached", "progress", "employment",
-        "claimable", "claimed",
+        "claimable", "claimed", "claimChecks",
     ]
 
     /// The CSV columns of `pbr`: `pbrMembers` with `progress` a status and an evidence column per criterion and
@@ -531,6 +531,32 @@ public struct Reports: Sendable {
             if allMet && family.claims["progress"] == nil { claimable.append("progress") }
             if employed && family.claims["employment"] == nil { claimable.append("employment") }
         }
+        // What a data officer must look at before a claim is sent or defended: a kind claimed more than once, and a
+        // claim the family, as of this date, does not support (on the same facts as `claimable`, so a page's next
+        // change by date, `nextChange`, covers it; the text names no date).
+        var checks: [String] = []
+        for (kind, ids) in family.claims.sorted(by: { $0.key < $1.key }) {
+            if ids.count > 1 {
+                checks.append("\(kind) claimed \(ids.count) times: \(ids.joined(separator: ", "))")
+            }
+            let supported: Bool
+            let why: String
+            switch kind {
+            case "attachment":
+                (supported, why) = (
+                    attached && workedWith, "the family is not attached and worked with"
+                )
+            case "progress":
+                (supported, why) = (
+                    attached && workedWith && allMet, "not every criterion's progress is met"
+                )
+            case "employment":
+                (supported, why) = (attached && workedWith && employed, "no employment qualifies")
+            default:
+                (supported, why) = (true, "")
+            }
+            if !supported { checks.append("\(kind) claimed, but \(why)") }
+        }
         return JSONObject([
             JSONMember("family", .string(family.ref)),
             JSONMember("level", level.map(JSONValue.string) ?? .null),
@@ -541,6 +567,7 @@ public struct Reports: Sendable {
             JSONMember("employment", .array(employment)),
             JSONMember("claimable", .array(claimable.map(JSONValue.string))),
             JSONMember("claimed", .array(family.claims.keys.sorted().map(JSONValue.string))),
+            JSONMember("claimChecks", .array(checks.map(JSONValue.string))),
         ])
     }
 

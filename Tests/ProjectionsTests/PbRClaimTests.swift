@@ -44,6 +44,43 @@ struct PbRClaimTests {
         #expect(row.text("criteriaNeeded") == "2")
     }
 
+    @Test("a kind claimed twice, or a claim the family does not support, is listed for checking")
+    func claimChecks() throws {
+        // An adversary's find: a second attachment claim, and one for a family never attached, looked just like a
+        // good claim. POLICIES.md calls over-claiming the error councils were asked to repay.
+        func claim(_ id: String, _ kind: String, on date: String) -> E {
+            E("pbr.claimed", date, ["kind": .string(kind)], manager: true, id: id)
+        }
+        let attached = try Self.row(
+            [
+                Self.triage, Self.allocation, Self.engagement,
+                claim("claim-1", "attachment", on: "2026-03-20"),
+                claim("claim-2", "attachment", on: "2026-04-02"),
+                claim("claim-3", "employment", on: "2026-04-03"),
+            ], criteria: ["education", "crime-asb"])
+        #expect(
+            attached["claimChecks"]
+                == .array([
+                    "attachment claimed 2 times: claim-1, claim-2",
+                    "employment claimed, but no employment qualifies",
+                ]))
+        let never = try Self.row(
+            [Self.triage, Self.allocation, claim("claim-4", "attachment", on: "2026-03-20")],
+            criteria: ["education"])
+        #expect(
+            never["claimChecks"]
+                == .array([
+                    "attachment claimed, but the family is not attached and worked with"
+                ]))
+        let good = try Self.row(
+            [
+                Self.triage, Self.allocation, Self.engagement,
+                claim("claim-5", "attachment", on: "2026-03-20"),
+            ],
+            criteria: ["education", "crime-asb"])
+        #expect(good["claimChecks"] == .array([]))
+    }
+
     @Test("one criterion: fewer than the national two, not attached (004 §23, POLICIES.md)")
     func oneCriterion() throws {
         let row = try Self.row(
