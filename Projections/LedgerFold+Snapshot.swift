@@ -11,7 +11,7 @@ extension LedgerFold {
     /// fails it until the version is bumped and the new fingerprint recorded here, beside it.
     static let meanings: [Int: String] = [
         2: "19b02d293eef5024642c769ff3c1480a65cdbc938b107319ae30d428626d0870",
-        // pbr rows gain claimChecks (99b6f10).
+        // pbr rows gain claimChecks (7fa7fb0).
         3: "54eaa802f5e417775255ef1a3b79da55371eb413d7ddc396d6dc61c85bac5ac5",
     ]
 
