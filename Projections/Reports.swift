@@ -524,13 +524,15 @@ public struct Reports: Sendable {
             weeks[record.benefit].map { record.weeks >= $0 } ?? false
         }
         // Over-claiming is what councils were asked to repay: every claim needs the family attached and worked
-        // with; employment then stands in for the progress criteria.
-        var claimable: [String] = []
-        if attached && workedWith {
-            if family.claims["attachment"] == nil { claimable.append("attachment") }
-            if allMet && family.claims["progress"] == nil { claimable.append("progress") }
-            if employed && family.claims["employment"] == nil { claimable.append("employment") }
-        }
+        // with; employment then stands in for the progress criteria. Which kinds the family supports is decided
+        // once, here, and read both by `claimable` and by the checks of the claims made.
+        let supports: [(kind: String, supported: Bool, otherwise: String)] = [
+            ("attachment", attached && workedWith, "the family is not attached and worked with"),
+            ("progress", attached && workedWith && allMet, "not every criterion's progress is met"),
+            ("employment", attached && workedWith && employed, "no employment qualifies"),
+        ]
+        let claimable = supports.filter { $0.supported && family.claims[$0.kind] == nil }.map(
+            \.kind)
         // What a data officer must look at before a claim is sent or defended: a kind claimed more than once, and a
         // claim the family, as of this date, does not support (on the same facts as `claimable`, so a page's next
         // change by date, `nextChange`, covers it; the text names no date).
@@ -539,23 +541,9 @@ public struct Reports: Sendable {
             if ids.count > 1 {
                 checks.append("\(kind) claimed \(ids.count) times: \(ids.joined(separator: ", "))")
             }
-            let supported: Bool
-            let why: String
-            switch kind {
-            case "attachment":
-                (supported, why) = (
-                    attached && workedWith, "the family is not attached and worked with"
-                )
-            case "progress":
-                (supported, why) = (
-                    attached && workedWith && allMet, "not every criterion's progress is met"
-                )
-            case "employment":
-                (supported, why) = (attached && workedWith && employed, "no employment qualifies")
-            default:
-                (supported, why) = (true, "")
+            if let rule = supports.first(where: { $0.kind == kind }), !rule.supported {
+                checks.append("\(kind) claimed, but \(rule.otherwise)")
             }
-            if !supported { checks.append("\(kind) claimed, but \(why)") }
         }
         return JSONObject([
             JSONMember("family", .string(family.ref)),

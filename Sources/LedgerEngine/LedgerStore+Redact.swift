@@ -138,15 +138,16 @@ extension LedgerStore {
                 let bySeq = Dictionary(
                     familyLines.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
                 let namedSet = Set(named)
+                // Every named line redacted already is an earlier run's work (finished below); some of them only
+                // is a different request, refused.
+                let allRedacted = named.allSatisfy { bySeq[$0]?.redacted == true }
                 for seq in named.sorted() {
                     guard let line = bySeq[seq] else {
                         throw RedactionRefusal(
                             "seq \(seq) is not a line of family \(request.family) (only its own lines can be named)"
                         )
                     }
-                    // Every named line redacted already is an earlier run's work (finished below); some of them
-                    // only is a different request, refused.
-                    if line.redacted && !named.allSatisfy({ bySeq[$0]?.redacted == true }) {
+                    if line.redacted && !allRedacted {
                         throw RedactionRefusal("seq \(seq) is redacted already")
                     }
                     if kept.contains(line.type) {
@@ -177,13 +178,13 @@ extension LedgerStore {
             // An earlier run that was killed after the log was replaced left its purge undone: the lines asked for
             // are redacted, nothing is appended, and the purge is done now (the command then refreshes the
             // rebuild folders).
-            let redactedSeqs = Set(familyLines.filter(\.redacted).map(\.seq))
+            let redacted = familyLines.filter(\.redacted).map { (seq: $0.seq, type: $0.type) }
+            let redactedSeqs = Set(redacted.map(\.seq))
             let earlier: [(seq: Int, type: String)]
             if request.seqs != nil {
                 earlier = chosen.allSatisfy { redactedSeqs.contains($0.seq) } ? chosen : []
             } else {
-                earlier =
-                    chosen.isEmpty ? familyLines.filter(\.redacted).map { ($0.seq, $0.type) } : []
+                earlier = chosen.isEmpty ? redacted : []
             }
             if !earlier.isEmpty {
                 var result = RedactionResult(
