@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 3
+    static let snapshotVersion = 4
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -13,6 +13,8 @@ extension LedgerFold {
         2: "19b02d293eef5024642c769ff3c1480a65cdbc938b107319ae30d428626d0870",
         // pbr rows gain claimChecks (7fa7fb0).
         3: "54eaa802f5e417775255ef1a3b79da55371eb413d7ddc396d6dc61c85bac5ac5",
+        // An episode keeps its levels in valid time; a late level change re-times recurring obligations.
+        4: "c438f8b28600d01a9fcd1e8c7a88be999a8451ba187406b3da9dc493c75f6719",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

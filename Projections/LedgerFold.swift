@@ -438,12 +438,12 @@ struct FamilyRules {
         switch typed {
         case .triageCompleted(let payload):
             episode.triaged = true
-            if let triage = payload.decoded { episode.level = triage.level }
+            if let triage = payload.decoded { setLevel(triage.level, of: &episode, at: event) }
         case .allocationDiscussed(let payload):
-            if let level = payload.decoded?.level { episode.level = level }
+            if let level = payload.decoded?.level { setLevel(level, of: &episode, at: event) }
         case .levelChanged(let payload):
             if let change = payload.decoded {
-                episode.level = change.level
+                setLevel(change.level, of: &episode, at: event)
                 if change.reason == "step-down" { episode.stepDownOn = event.date }
             }
         case .workerAllocated(let payload):
@@ -574,18 +574,12 @@ struct FamilyRules {
         let calendar = adopted.calendar
         // 3. Recurring: an occurrence starts the next period; a `from` starts the first. Only the rules whose
         // event or `from` has this event's type can act on it.
+        let level = episode.level(at: event.date, seq: event.seq)
         for ruleIndex in event.kind.map({ adopted.recurringByType[$0.rawValue] }) ?? [] {
             let rule = policy.recurring[ruleIndex]
-            if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
-            var interval = rule.everyByLevel[episode.level ?? ""] ?? rule.every
-            if rule.everyDaysField != nil, let days = episode.visitEveryDays {
-                let candidate = Timescale.days(days)
-                if candidate.after(event.date, in: calendar)
-                    < interval.after(event.date, in: calendar)
-                {
-                    interval = candidate
-                }
-            }
+            if let levels = rule.levels, !levels.contains(level ?? "") { continue }
+            let interval = Self.interval(
+                of: rule, at: level, episode: episode, from: event.date, calendar)
             if let current = episode.recurringCurrent[rule.id], rule.event.matches(event) {
                 if episode.obligations[current].metSeq == event.seq {
                     episode.obligations.append(
@@ -608,7 +602,7 @@ struct FamilyRules {
         for ruleIndex in event.kind.map({ adopted.deadlinesByFrom[$0.rawValue] }) ?? [] {
             let rule = policy.deadlines[ruleIndex]
             guard rule.from.matches(event) else { continue }
-            if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
+            if let levels = rule.levels, !levels.contains(level ?? "") { continue }
             if rule.firstOnly {
                 if episode.firstSeen.contains(rule.id) { continue }
                 episode.firstSeen.insert(rule.id)
@@ -639,6 +633,52 @@ struct FamilyRules {
                 Obligation(
                     family: ref, episode: episode.number, terms: terms, fromSeq: event.seq,
                     fromDate: event.date, dueOn: dueOn))
+        }
+    }
+
+    /// How long after `date` a recurring rule's next occurrence is due, at `level`: the level's interval (or the
+    /// rule's), shortened by the latest plan's day count where the rule reads one and it is shorter.
+    private static func interval(
+        of rule: Policy.Recurring, at level: String?, episode: Episode, from date: CivilDate,
+        _ calendar: WorkingDayCalendar
+    ) -> Timescale {
+        let interval = rule.everyByLevel[level ?? ""] ?? rule.every
+        if rule.everyDaysField != nil, let days = episode.visitEveryDays {
+            let candidate = Timescale.days(days)
+            if candidate.after(date, in: calendar) < interval.after(date, in: calendar) {
+                return candidate
+            }
+        }
+        return interval
+    }
+
+    /// Sets the episode's level at an event's valid-time place. A setting dated before occurrences already
+    /// folded (recorded late) changes the level they were made at, so the recurring obligations they started are
+    /// due again by the interval of the level in force on their dates (the Leicestershire case: a review after an
+    /// escalation to intensive is next due in 12 weeks, not 6, however late the escalation was recorded).
+    private func setLevel(_ level: String, of episode: inout Episode, at event: StoredEvent) {
+        episode.setLevel(level, on: event.date, seq: event.seq)
+        guard let adopted = policy,
+            episode.obligations.contains(where: {
+                $0.kind == .recurring && $0.fromDate > event.date
+            })
+        else { return }
+        var started: Set<String> = []
+        for index in episode.obligations.indices where episode.obligations[index].kind == .recurring
+        {
+            let rule = episode.obligations[index].rule
+            let first = started.insert(rule).inserted
+            let from = episode.obligations[index].fromDate
+            guard from > event.date,
+                let recurring = adopted.policy.recurring.first(where: { $0.id == rule }),
+                !recurring.everyByLevel.isEmpty
+            else { continue }
+            let levelThen = episode.level(at: from, seq: episode.obligations[index].fromSeq)
+            let interval = Self.interval(
+                of: recurring, at: levelThen, episode: episode, from: from, adopted.calendar)
+            episode.obligations[index].dueOn =
+                (first ? recurring.firstWithin ?? interval : interval).after(
+                    from, in: adopted.calendar)
         }
     }
 

@@ -306,6 +306,46 @@ struct PolicyRuleTests {
                 plan("2026-03-10", reviewBy: "2026-06-01"),
             ],
             asOf: "2026-05-01", rule: "review", status: "open", dueOn: "2026-06-02"),
+        // A level change recorded after a review but dated before it: the review was made at the new level, so
+        // the next one is due by the new level's interval (valid time), not the one recorded first (log order).
+        Case(
+            name:
+                "review: an escalation to intensive recorded late, dated before the review: next in 12 weeks",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "targeted"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                plan("2026-03-10", reviewBy: "2026-04-21"),
+                E("review.completed", "2026-04-20", ["outcome": "continue"]),
+                E("level.changed", "2026-04-01", ["level": "intensive", "reason": "escalation"]),
+            ],
+            asOf: "2026-06-15", rule: "review", status: "open", dueOn: "2026-07-13"),
+        Case(
+            name:
+                "review: a de-escalation to targeted recorded late, dated before the review: next in 6 weeks",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "intensive"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                plan("2026-03-10", reviewBy: "2026-04-21"),
+                E("review.completed", "2026-04-20", ["outcome": "continue"]),
+                E("level.changed", "2026-04-01", ["level": "targeted", "reason": "de-escalation"]),
+            ],
+            asOf: "2026-06-15", rule: "review", status: "overdue", dueOn: "2026-06-01", daysLate: 14
+        ),
+        Case(
+            name:
+                "review: a level change dated after the review leaves its next review where it was",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "targeted"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                plan("2026-03-10", reviewBy: "2026-04-21"),
+                E("review.completed", "2026-04-20", ["outcome": "continue"]),
+                E("level.changed", "2026-04-22", ["level": "intensive", "reason": "escalation"]),
+            ],
+            asOf: "2026-06-15", rule: "review", status: "overdue", dueOn: "2026-06-01", daysLate: 14
+        ),
         Case(
             name: "case-summary: 4 months after engagement", profile: "leicestershire-early-help",
             events: [
@@ -389,8 +429,11 @@ struct PolicyRuleTests {
         let scenario = try Scenario(
             profile: testCase.profile, referredOn: testCase.referredOn, referral: testCase.referral,
             testCase.events)
-        // Recurring rules make one obligation per period: the latest is the one in question.
-        let rows = try scenario.due(testCase.rule, asOf: testCase.asOf).reversed()
+        // Recurring rules make one obligation per period: the latest started is the one in question (rows are in
+        // due order, and a period re-timed by a late level change may fall due before the one it follows).
+        let rows = try scenario.due(testCase.rule, asOf: testCase.asOf).sorted {
+            (Int($0.text("from") ?? "") ?? 0) > (Int($1.text("from") ?? "") ?? 0)
+        }
         let all = try scenario.reports(asOf: testCase.asOf).due().map {
             "\($0.text("rule") ?? ""):\($0.text("status") ?? "")"
         }
@@ -400,5 +443,23 @@ struct PolicyRuleTests {
         if let late = testCase.daysLate { #expect(row.text("daysLate") == String(late)) }
         #expect(row.text("label")?.isEmpty == false)
         #expect(row.text("source")?.isEmpty == false)
+    }
+}
+
+@Suite("Levels in valid time")
+struct LevelValidTimeTests {
+    @Test("the family's level is the latest by date, however late a change is recorded")
+    func latestByDate() throws {
+        let scenario = try Scenario(
+            profile: "leicestershire-early-help", referredOn: "2026-03-02", referral: nil,
+            [
+                PolicyRuleTests.triage("2026-03-02", level: "targeted"),
+                E("level.changed", "2026-05-01", ["level": "intensive", "reason": "escalation"]),
+                E("level.changed", "2026-04-01", ["level": "brief", "reason": "de-escalation"]),
+            ])
+        let levels = try ["2026-03-15", "2026-04-15", "2026-06-01"].map { asOf in
+            try scenario.reports(asOf: asOf).families().first?.text("level")
+        }
+        #expect(levels == ["targeted", "brief", "intensive"])
     }
 }
