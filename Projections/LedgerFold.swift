@@ -450,30 +450,22 @@ struct FamilyRules {
             if let allocated = payload.decoded {
                 let worker = allocated.worker
                 episode.workers[worker] = allocated.relationship
-                if allocated.relationship == "lead" {
-                    if let previous = episode.lead, previous != worker {
-                        episode.workers[previous] = "assigned"
-                    }
-                    episode.lead = worker
-                } else if episode.lead == nil {
-                    episode.lead = worker
+                let lead = Lead.allocating(worker, as: allocated.relationship, lead: episode.lead)
+                if let previous = episode.lead, previous != lead, episode.workers[previous] != nil {
+                    episode.workers[previous] = "assigned"
                 }
+                episode.lead = lead
                 if episode.firstAllocationOn == nil { episode.firstAllocationOn = event.date }
             }
         case .workerUnallocated(let payload):
             if let worker = payload.decoded?.worker {
                 episode.workers[worker] = nil
-                if episode.lead == worker {
-                    episode.lead =
-                        episode.workers.sorted { $0.key < $1.key }.first(where: {
-                            $0.value == "lead"
-                        })?.key
-                }
+                episode.lead = Lead.unallocating(worker, lead: episode.lead)
             }
         case .transferCompleted(let payload):
             if let worker = payload.decoded?.worker {
                 episode.workers = [worker: "lead"]
-                episode.lead = worker
+                episode.lead = Lead.transferring(to: worker, lead: episode.lead)
             }
         case .engagementStarted:
             episode.engaged = true
