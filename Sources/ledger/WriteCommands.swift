@@ -47,7 +47,8 @@ enum WriteCommands {
 
     static func initialize(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(
-            raw, flags: [], known: ["log", "policy", "effective-from", "system"])
+            raw, flags: [], known: ["log", "policy", "effective-from", "system"],
+            repeatable: ["system"])
         guard arguments.positionals.isEmpty else {
             throw UsageError(message: "unexpected \(arguments.positionals[0])")
         }
