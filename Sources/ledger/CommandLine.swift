@@ -60,7 +60,7 @@ struct Arguments {
                 index += 1
             }
             if !repeatable.contains(name), options.contains(where: { $0.name == name }) {
-                throw UsageError(message: "--\(name) is given more than once: give it once")
+                throw UsageError(message: "--\(name) is given twice; give it once")
             }
             options.append((name, value ?? ""))
         }

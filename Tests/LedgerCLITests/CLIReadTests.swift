@@ -207,7 +207,7 @@ struct CLIReadTests {
         let result = Subprocess.ledger(command + ["--log", log], in: directory)
         #expect(result.status == 2, "\(command): \(result.status) \(result.stdout)")
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("is given more than once"), "\(result.stderr)")
+        #expect(result.stderr.contains("is given twice; give it once"), "\(result.stderr)")
         #expect(readBytes(log) == before)
     }
 
