@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 6
+    static let snapshotVersion = 7
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -20,6 +20,9 @@ extension LedgerFold {
         5: "1c2005d32680250f422af49c2b1c11c93ad374de9b5528471fa917e661e314a9",
         // The fixed log gains the cases the scenario never makes (a second worker alone, a late level change).
         6: "298e1ebe65fc0ab33e1dc3cb7754d753849942a2d9c107eaec41b8d0a675467e",
+        // Valid time: Family Star readings by their dates, an event dated before an obligation's clock does not
+        // meet it; PbR rows gain employment's `adult`.
+        7: "b7882203590fd3fc18604b211d4f7d92841ed7ff19fcf1e598559ec209f6a386",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

@@ -519,15 +519,20 @@ struct FamilyRules {
         }
     }
 
-    /// A Family Star reading of an assessment or review: the episode's first, and its latest.
+    /// A Family Star reading of an assessment or review: the episode's first, and its latest, by the date the
+    /// reading was taken (valid time), not by when it was recorded: a March review entered after May's is not
+    /// the latest reading, and PbR's progress is judged on May's (POLICIES.md: "the latest review.completed or
+    /// assessment.completed Family Star"). On the same day, the one recorded later stands.
     private func read(
         _ star: FamilyStarScores?, of event: StoredEvent, into episode: inout Episode
     ) {
         guard let star else { return }
         let reading = StarReading(
             eventID: event.id, date: event.date, type: event.type, scores: star.scores)
-        if episode.firstStar == nil { episode.firstStar = reading }
-        episode.latestStar = reading
+        if episode.firstStar.map({ reading.date < $0.date }) ?? true { episode.firstStar = reading }
+        if episode.latestStar.map({ reading.date >= $0.date }) ?? true {
+            episode.latestStar = reading
+        }
     }
 
     // MARK: Compliance
@@ -538,11 +543,14 @@ struct FamilyRules {
         extended: ExtensionAgreed?
     ) {
         // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
-        // obligations are not copied.
+        // obligations are not copied. An event dated before the obligation's clock started does not answer it,
+        // however late it was recorded: a review of April entered after June's is not the review due after
+        // June's, and a visit of an earlier episode entered late is not this episode's.
         for index in episode.obligations.indices
         where episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
             && episode.obligations[index].checkPassed == nil
             && episode.obligations[index].fromSeq < event.seq
+            && episode.obligations[index].fromDate <= event.date
             && episode.obligations[index].targets.contains(where: { $0.matches(event) })
         {
             episode.obligations[index].metOn = event.date

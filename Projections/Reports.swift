@@ -72,7 +72,9 @@ public struct Reports: Sendable {
                 ["progress.\($0).status", "progress.\($0).evidence"]
             }
         case "employment":
-            return ["event", "memberId", "benefit", "continuousWeeks", "weeksNeeded", "qualifies"]
+            return [
+                "event", "memberId", "adult", "benefit", "continuousWeeks", "weeksNeeded", "qualifies",
+            ]
                 .map {
                     "employment.\($0)"
                 }
@@ -507,29 +509,42 @@ public struct Reports: Sendable {
         }
         // With no policy adopted, no benefit has a number of weeks set: no employment qualifies.
         let weeks = pbr?.employmentWeeks ?? [:]
-        let employment = family.employment.map { record -> JSONValue in
+        // An adult's employment (POLICIES.md): a member of the family, 18 or over on the as-of date by their date
+        // of birth, or, with none recorded, not recorded as a child. A job recorded for a child, or for someone
+        // who is not (or no longer) a member, never makes the family claimable: over-claiming is repaid.
+        func adult(_ memberId: String) -> Bool {
+            guard let member = family.members.first(where: { $0.id == memberId }) else { return false }
+            if let dob = member.dob { return AnnexA.age(born: dob, on: asOf) >= 18 }
+            return member.role != "child"
+        }
+        let records = family.employment.map { record in
             let needed = weeks[record.benefit]
-            let qualifies = needed.map { record.weeks >= $0 } ?? false
-            return .object(
+            let adult = adult(record.memberId)
+            return (record, needed, adult, qualifies: adult && needed.map { record.weeks >= $0 } ?? false)
+        }
+        let employment = records.map { record, needed, adult, qualifies -> JSONValue in
+            .object(
                 JSONObject([
                     JSONMember("event", .string(record.id)),
                     JSONMember("memberId", .string(record.memberId)),
+                    JSONMember("adult", .bool(adult)),
                     JSONMember("benefit", .string(record.benefit)),
                     JSONMember("continuousWeeks", .int(record.weeks)),
                     JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null),
                     JSONMember("qualifies", .bool(qualifies)),
                 ]))
         }
-        let employed = family.employment.contains { record in
-            weeks[record.benefit].map { record.weeks >= $0 } ?? false
-        }
+        let employed = records.contains(where: \.qualifies)
         // Over-claiming is what councils were asked to repay: every claim needs the family attached and worked
         // with; employment then stands in for the progress criteria. Which kinds the family supports is decided
         // once, here, and read both by `claimable` and by the checks of the claims made.
         let supports: [(kind: String, supported: Bool, otherwise: String)] = [
             ("attachment", attached && workedWith, "the family is not attached and worked with"),
             ("progress", attached && workedWith && allMet, "not every criterion's progress is met"),
-            ("employment", attached && workedWith && employed, "no employment qualifies"),
+            (
+                "employment", attached && workedWith && employed,
+                "no adult member's employment qualifies"
+            ),
         ]
         let claimable = supports.filter { $0.supported && family.claims[$0.kind] == nil }.map(
             \.kind)

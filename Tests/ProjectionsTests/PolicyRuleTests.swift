@@ -98,6 +98,18 @@ struct PolicyRuleTests {
                 E("review.completed", "2026-05-20", ["outcome": "continue"]),
             ],
             asOf: "2026-09-01", rule: "quarterly-review", status: "overdue", dueOn: "2026-08-20"),
+        // A review of April recorded after June's does not answer the review due after June's (it was not
+        // after it): the chain stays June's, next due in September, not "met" in April before it began.
+        Case(
+            name:
+                "quarterly-review: a review recorded late, dated before the last, meets nothing after it",
+            profile: "warwickshire-fsw",
+            events: [
+                allocate("2026-03-03"),
+                E("review.completed", "2026-06-01", ["outcome": "continue"]),
+                E("review.completed", "2026-04-01", ["outcome": "continue"]),
+            ],
+            asOf: "2026-07-01", rule: "quarterly-review", status: "open", dueOn: "2026-09-01"),
         Case(
             name:
                 "step-up-transition: 60 working days (001 §7.1.2) across Easter and two May bank holidays",
@@ -446,8 +458,38 @@ struct PolicyRuleTests {
     }
 }
 
-@Suite("Levels in valid time")
+@Suite("Levels and Family Star readings in valid time")
 struct LevelValidTimeTests {
+    @Test(
+        "the latest Family Star is the latest taken, not the latest recorded; the first, the earliest taken",
+        arguments: [
+            // A review of 15 April recorded after May's: May's stays the latest (PbR judges progress on it).
+            ("2026-04-15", "ass", "rev-may"),
+            // A review of 10 March, recorded last, before the assessment: it is the first reading.
+            ("2026-03-10", "late", "rev-may"),
+            // On the same day as May's: the one recorded later stands.
+            ("2026-05-20", "ass", "late"),
+        ])
+    func starByDate(lateOn: String, first: String, latest: String) throws {
+        let scenario = try Scenario(
+            profile: "leicestershire-early-help", referredOn: "2026-03-02", referral: nil,
+            [
+                PolicyRuleTests.triage("2026-03-02", level: "targeted"),
+                E(
+                    "assessment.completed", "2026-03-20",
+                    ["kind": "family-star", "familyStar": Events.star(3)], id: "ass"),
+                E(
+                    "review.completed", "2026-05-20",
+                    ["outcome": "continue", "familyStar": Events.star(8)], id: "rev-may"),
+                E(
+                    "review.completed", lateOn,
+                    ["outcome": "continue", "familyStar": Events.star(2)], id: "late"),
+            ])
+        let row = try #require(try scenario.reports(asOf: "2026-06-01").families().first)
+        #expect(row["firstStar"]?.objectValue?["event"] == .string(first))
+        #expect(row["latestStar"]?.objectValue?["event"] == .string(latest))
+    }
+
     @Test("the family's level is the latest by date, however late a change is recorded")
     func latestByDate() throws {
         let scenario = try Scenario(
