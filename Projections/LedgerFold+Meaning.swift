@@ -22,7 +22,7 @@ extension LedgerFold {
     /// The fixed log: the scenario's families, then two families of cases the scenario never makes, so that a
     /// change to how they are read changes the fingerprint too: a family whose only worker is a second one and
     /// whose lead was unallocated and then transferred (`Lead`); a level change recorded after a review but dated
-    /// before it (levels in valid time, re-timing the review).
+    /// before it (levels in valid time, re-timing the review); a plan dated before the referral, entered late.
     static func meaningEvents(today: CivilDate) -> [StoredEvent] {
         func event(
             _ id: String, _ family: String, _ type: String, _ date: String, _ data: JSONValue,
@@ -73,6 +73,13 @@ extension LedgerFold {
             event(
                 "edge-1-level", "EDGE-1", "level.changed", "2026-04-01",
                 ["level": "intensive", "reason": "escalation"]),
+            // Work of before the referral, entered late: it starts no clock of the episode.
+            event(
+                "edge-1-early", "EDGE-1", "plan.agreed", "2026-02-20",
+                [
+                    "kind": "support-plan", "reviewBy": "2026-03-10",
+                    "actions": [["id": "a0", "what": "Earlier", "who": "Parent", "due": "2026-03-10"]],
+                ]),
             referral("EDGE-2"),
             event(
                 "edge-2-lead", "EDGE-2", "worker.allocated", "2026-03-03",

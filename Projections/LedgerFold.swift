@@ -542,6 +542,9 @@ struct FamilyRules {
         _ episode: inout Episode, family ref: String, event: StoredEvent,
         extended: ExtensionAgreed?
     ) {
+        // An event dated before this episode opened (an earlier episode's work, entered late) starts, meets and
+        // extends none of its clocks.
+        guard event.date >= episode.openedOn else { return }
         // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
         // obligations are not copied. An event dated before the obligation's clock started does not answer it,
         // however late it was recorded: a review of April entered after June's is not the review due after

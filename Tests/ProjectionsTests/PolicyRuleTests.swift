@@ -460,6 +460,22 @@ struct PolicyRuleTests {
 
 @Suite("Levels and Family Star readings in valid time")
 struct LevelValidTimeTests {
+    @Test("work dated before the episode opened, entered late, starts and meets none of its clocks")
+    func earlierEpisodeWork() throws {
+        let scenario = try Scenario(
+            profile: "warwickshire-fsw", referredOn: "2026-03-02", referral: nil,
+            [
+                PolicyRuleTests.allocate("2026-03-03"),
+                PolicyRuleTests.plan("2026-02-20", kind: "fsw-action-plan", reviewBy: "2026-03-10"),
+                E("visit.completed", "2026-02-25", ["kind": "joint-sw-fsw"]),
+            ])
+        let due = try scenario.reports(asOf: "2026-04-01").due()
+        let rules = due.map { "\($0.text("rule") ?? ""):\($0.text("status") ?? "")" }
+        #expect(!rules.contains { $0.hasPrefix("plan-review:") }, "\(rules)")
+        #expect(rules.contains("joint-visit:overdue"), "\(rules)")
+        #expect(rules.contains("action-plan:overdue"), "\(rules)")
+    }
+
     @Test(
         "the latest Family Star is the latest taken, not the latest recorded; the first, the earliest taken",
         arguments: [
