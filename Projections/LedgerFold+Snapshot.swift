@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 8
+    static let snapshotVersion = 9
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -25,6 +25,9 @@ extension LedgerFold {
         7: "b7882203590fd3fc18604b211d4f7d92841ed7ff19fcf1e598559ec209f6a386",
         // Work dated before an episode opened starts none of its clocks (and the fixed log shows it).
         8: "15f724f7066d45f8e07378f4256a28916856f8222af1dd45e3708bd239e09240",
+        // Leicestershire's assessment by level: a Family Star for targeted and intensive, Signs of Wellbeing for
+        // brief (the profile's rules changed; the fixed log's policy is Leicestershire's).
+        9: "9cdc6d3d3199680bd690c5724de72a16ef36467aa1c31a1f4ab42e589c8b74c9",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

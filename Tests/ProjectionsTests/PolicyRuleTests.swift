@@ -301,6 +301,27 @@ struct PolicyRuleTests {
                     ["kind": "family-star", "familyStar": Events.star(4)]),
             ],
             asOf: "2026-05-01", rule: "assessment", status: "met", dueOn: "2026-04-30"),
+        // 004 §7, §11 (POLICIES.md): a Family Star for targeted and intensive work, Signs of Wellbeing for brief.
+        Case(
+            name:
+                "assessment: targeted work's Signs of Wellbeing is not its Family Star assessment",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "targeted"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                E("assessment.completed", "2026-03-20", ["kind": "signs-of-wellbeing"]),
+            ],
+            asOf: "2026-05-01", rule: "assessment", status: "overdue", dueOn: "2026-04-16",
+            daysLate: 15),
+        Case(
+            name: "assessment: brief work's Signs of Wellbeing meets it",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "brief"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                E("assessment.completed", "2026-03-20", ["kind": "signs-of-wellbeing"]),
+            ],
+            asOf: "2026-05-01", rule: "assessment", status: "met", dueOn: "2026-04-16"),
         Case(
             name: "plan: 6 weeks from engagement, four days late",
             profile: "leicestershire-early-help",
