@@ -22,7 +22,7 @@ extension LedgerFold {
     /// The fixed log: the scenario's families, then two families of cases the scenario never makes, so that a
     /// change to how they are read changes the fingerprint too: a family whose only worker is a second one and
     /// whose lead was unallocated and then transferred (`Lead`); a level change recorded after a review but dated
-    /// before it (levels in valid time, re-timing the review); a plan dated before the referral, entered late.
+    /// before it (levels in valid time, re-timing the review); a plan dated before the referral, entered late; a lead who leaves an open episode.
     static func meaningEvents(today: CivilDate) -> [StoredEvent] {
         func event(
             _ id: String, _ family: String, _ type: String, _ date: String, _ data: JSONValue,
@@ -78,7 +78,9 @@ extension LedgerFold {
                 "edge-1-early", "EDGE-1", "plan.agreed", "2026-02-20",
                 [
                     "kind": "support-plan", "reviewBy": "2026-03-10",
-                    "actions": [["id": "a0", "what": "Earlier", "who": "Parent", "due": "2026-03-10"]],
+                    "actions": [
+                        ["id": "a0", "what": "Earlier", "who": "Parent", "due": "2026-03-10"]
+                    ],
                 ]),
             referral("EDGE-2"),
             event(
@@ -94,8 +96,29 @@ extension LedgerFold {
                 "edge-2-transfer", "EDGE-2", "transfer.completed", "2026-05-01",
                 ["team": "south", "worker": "w-105"], manager: true),
         ]
+        // A worker who leaves while leading an open episode: the family is left with no lead (`Lead`).
+        func workforce(_ id: String, _ type: String, _ date: String, _ data: JSONValue)
+            -> JSONObject
+        {
+            JSONObject([
+                JSONMember("id", .string(id)), JSONMember("stream", "worker:w-901"),
+                JSONMember("type", .string(type)), JSONMember("occurredAt", .string(date)),
+                JSONMember("actor", ["id": "hr-system", "role": "system"]),
+                JSONMember("data", data),
+            ])
+        }
+        let leaver = [
+            workforce(
+                "edge-3-reg", "worker.registered", "2026-01-05",
+                ["name": "Edge Leaver", "role": "fsw", "team": "north", "fte": 1]),
+            referral("EDGE-3"),
+            event(
+                "edge-3-lead", "EDGE-3", "worker.allocated", "2026-03-03",
+                ["worker": "w-901", "relationship": "lead"], manager: true),
+            workforce("edge-3-left", "worker.left", "2026-04-30", [:]),
+        ]
         return DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today)
-            .storedEvents(then: edges)
+            .storedEvents(then: edges + leaver)
     }
 
     /// `meaning`, worked out with `apply` as the fold's step (a test changes it to show the fingerprint follows),

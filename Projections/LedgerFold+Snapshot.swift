@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 9
+    static let snapshotVersion = 10
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -28,6 +28,8 @@ extension LedgerFold {
         // Leicestershire's assessment by level: a Family Star for targeted and intensive, Signs of Wellbeing for
         // brief (the profile's rules changed; the fixed log's policy is Leicestershire's).
         9: "9cdc6d3d3199680bd690c5724de72a16ef36467aa1c31a1f4ab42e589c8b74c9",
+        // A lead who has left an open episode leads it no more (`Lead`); the fixed log shows one.
+        10: "bf92f81bbc79480aa29794d0885ab9261f863213dc87c03a1256a6cd5c44dbd6",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

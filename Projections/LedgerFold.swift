@@ -803,7 +803,7 @@ extension LedgerFold {
                 obligations.append(awaiting)
             }
             for index in obligations.indices {
-                obligations[index].responsible = episode.lead
+                obligations[index].responsible = Lead.current(episode, roster: workers)
                 if obligations[index].rule == "step-down-entry",
                     obligations[index].checkPassed == true, !episode.consentGiven
                 {

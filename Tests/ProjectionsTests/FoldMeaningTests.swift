@@ -36,7 +36,7 @@ struct FoldMeaningTests {
         )
         // The cases the scenario never makes, added to the fixed log (every edge event stored, none refused).
         let edges = events.map(\.id).filter { $0.hasPrefix("edge-") }
-        #expect(edges.count == 13, "\(edges)")
+        #expect(edges.count == 17, "\(edges)")
         #expect(
             episodes.contains { !$0.workers.isEmpty && $0.lead == nil },
             "a family with a second worker and no lead")
@@ -50,6 +50,10 @@ struct FoldMeaningTests {
                 }
             },
             "a level change recorded after a review but dated before it")
+        #expect(
+            fold.families["EDGE-3"]?.current.map { $0.isOpen && $0.lead == "w-901" } == true
+                && fold.workers["w-901"]?.left == true,
+            "a lead who has left an open episode")
     }
 
     /// A build whose fold gives other answers: the re-referral window changed (as if `LedgerFold.swift` had

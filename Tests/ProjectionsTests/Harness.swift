@@ -37,7 +37,8 @@ struct Scenario {
 
     init(
         profile: String, referredOn: String = "2026-03-02", referral: JSONValue? = nil,
-        _ events: [E], extraWorkers: [String] = [], now: String = "2026-11-23T12:00:00Z"
+        _ events: [E], extraWorkers: [String] = [], then later: [String] = [],
+        now: String = "2026-11-23T12:00:00Z"
     ) throws {
         ledger = try TestLedger(profile: profile, now: now)
         var lines = Events.staff + [Events.worker("w-018", on: "2025-01-06")] + extraWorkers
@@ -63,7 +64,7 @@ struct Scenario {
                         ? "fs-coordinator" : event.manager ? "team-manager" : "fsw",
                     data: event.data))
         }
-        let outcomes = try ledger.append(lines)
+        let outcomes = try ledger.append(lines + later)
         for outcome in outcomes {
             if case .refused(let error) = outcome {
                 Issue.record("scenario event refused: \(error)")

@@ -70,6 +70,48 @@ struct LeadTests {
             "\(responsible)")
     }
 
+    @Test(
+        "a lead who leaves leads no more: every projection says the family has no one, as the caseload does"
+    )
+    func leaverLeadsNoMore() throws {
+        let left = Events.line(
+            id: "left-w-017", stream: "worker:w-017", type: "worker.left", on: "2026-03-20",
+            actor: "hr", role: "system", data: [:])
+        let scenario = try Scenario(
+            profile: "warwickshire-fsw",
+            [Self.allocate("w-017", "lead"), Self.allocate("w-018", "second")], then: [left])
+        func figures(_ asOf: String) throws -> (
+            lead: JSONValue?, workers: JSONValue?, unallocated: Int?
+        ) {
+            let reports = try scenario.reports(asOf: asOf)
+            let row = try #require(reports.families().first)
+            let service = reports.caseload().service
+            return (row["lead"], row["workers"], service["unallocated"]?.intValue)
+        }
+        let before = try figures("2026-03-10")
+        #expect(before.lead == "w-017")
+        #expect(before.workers == ["w-017", "w-018"])
+        let after = try figures("2026-04-01")
+        #expect(after.lead == .null)
+        #expect(after.workers == ["w-018"])
+        #expect(after.unallocated == 0)
+        let due = try scenario.reports(asOf: "2026-04-01").due()
+        #expect(!due.isEmpty && due.allSatisfy { $0["responsible"] == .null })
+        // With the second worker gone too, the family is unallocated everywhere.
+        let second = Events.line(
+            id: "left-w-018", stream: "worker:w-018", type: "worker.left", on: "2026-03-25",
+            actor: "hr", role: "system", data: [:])
+        let both = try Scenario(
+            profile: "warwickshire-fsw",
+            [Self.allocate("w-017", "lead"), Self.allocate("w-018", "second")],
+            then: [left, second])
+        let reports = try both.reports(asOf: "2026-04-01")
+        let row = try #require(reports.families().first)
+        #expect(row["workers"] == [])
+        #expect(row["status"] == "referred")
+        #expect(reports.caseload().service["unallocated"]?.intValue == 1)
+    }
+
     @Test("Annex A's team follows the same lead: a transfer moves the child to the new lead's team")
     func annexTeam() throws {
         let scenario = try Scenario(
