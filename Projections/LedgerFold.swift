@@ -76,6 +76,9 @@ extension TeamInfo: SnapshotCodable {
 /// projections can also be fed only the event types they read (`caseloadTypes`, `familyTypes`).
 public struct LedgerFold: Sendable {
     var adoptions: [AdoptedPolicy] = []
+
+    /// The rule ids of every policy adopted: what `due --rule` may name.
+    public var ruleIDs: Set<String> { adoptions.reduce(into: []) { $0.formUnion($1.ruleIDs) } }
     public internal(set) var workers: [String: WorkerInfo] = [:]
     public internal(set) var teams: [String: TeamInfo] = [:]
     public internal(set) var families: [String: FamilyState] = [:]
@@ -312,6 +315,16 @@ final class AdoptedPolicy: Sendable {
         triageTerms = ObligationTerms(
             rule: policy.triage.id, label: policy.triage.label, source: policy.triage.source,
             kind: .awaiting)
+    }
+
+    /// Every rule id an obligation made under this adoption can carry: the terms above are the only terms
+    /// obligations are made with.
+    var ruleIDs: Set<String> {
+        let terms =
+            deadlineTerms + deadlineOutcomeTerms.flatMap(\.values) + recurringTerms + flagTerms
+            + durationTerms + [closureTerms.contactStandard, closureTerms.review].compactMap { $0 }
+            + [closureTerms.minimumRequirements, triageTerms]
+        return Set(terms.map(\.rule))
     }
 }
 

@@ -211,6 +211,26 @@ struct CLIReadTests {
         #expect(readBytes(log) == before)
     }
 
+    @Test("due --rule names a rule of an adopted policy, or is told the rules there are")
+    func unknownRule() throws {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(
+            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let log = directory.file("d/ledger.jsonl")
+        let typo = Subprocess.ledger(["due", "--rule", "reveiw", "--log", log], in: directory)
+        #expect(typo.status == 2)
+        #expect(typo.stdout.isEmpty)
+        #expect(
+            typo.stderr.contains(
+                "--rule reveiw: no policy in the log has that rule (the rules: assessment,"),
+            "\(typo.stderr)")
+        #expect(typo.stderr.contains(", review,"))
+        let known = Subprocess.ledger(
+            ["due", "--rule", "review", "--format", "csv", "--log", log], in: directory)
+        #expect(known.status == 0, "\(known.stderr)")
+        #expect(known.stdout.hasPrefix("family,episode,rule,"))
+    }
+
     @Test("the options that take a list may be repeated: tail --type, twice")
     func repeatableOption() throws {
         let directory = TemporaryDirectory()

@@ -476,6 +476,10 @@ struct PolicyRuleTests {
         if let late = testCase.daysLate { #expect(row.text("daysLate") == String(late)) }
         #expect(row.text("label")?.isEmpty == false)
         #expect(row.text("source")?.isEmpty == false)
+        // `due --rule` accepts exactly the rule ids the adopted policies' obligations can carry: every row's.
+        let ruleIDs = try scenario.fold().ruleIDs
+        let rules = try scenario.reports(asOf: testCase.asOf).due().compactMap { $0.text("rule") }
+        #expect(Set(rules).isSubset(of: ruleIDs), "\(Set(rules).subtracting(ruleIDs))")
     }
 }
 
