@@ -58,9 +58,13 @@ public enum LedgerVerifier {
             expectedBytes: stat(path, &status) == 0 ? Int(status.st_size) : 0)
         let states = StateShards(count: shards)
         var failure: VerifyFailure?
+        // The slices' buffers, used again as slices are done (a few are in flight at once: read ahead, and
+        // waiting for the shards).
+        let reader = ParallelLineReader(path: path)
+        let pool = BlockPool(keep: 4 * reader.threads + 4)
         do {
-            try ParallelLineReader(path: path).read(
-                parse: { slice in check(slice) },
+            try reader.read(
+                parse: { slice in check(slice, pool: pool) },
                 consume: { piece in
                     // Once a state check has failed, later lines cannot change the answer.
                     if states.hasFailed { throw Stop.failed }
@@ -200,8 +204,9 @@ public enum LedgerVerifier {
         }
     }
 
-    static func check(_ slice: LineSlice) -> CheckedSlice {
-        let checked = CheckedSlice(capacity: slice.range.count / 400, chunk: slice.chunk)
+    static func check(_ slice: LineSlice, pool: BlockPool? = nil) -> CheckedSlice {
+        let checked = CheckedSlice(
+            capacity: slice.range.count / 400, chunk: slice.chunk, pool: pool)
         // Lines the scanner accepts are linked two at a time (their hashes side by side), as they come.
         var linker = ChainLinker()
         var recorded = RecordedDay()
@@ -470,8 +475,8 @@ final class CheckedSlice: @unchecked Sendable {
     /// The chunk the lines lie in (their id and stream are read from it).
     let chunk: LogChunk
 
-    init(capacity: Int, chunk: LogChunk) {
-        lines = InPlaceBuffer(capacity: capacity)
+    init(capacity: Int, chunk: LogChunk, pool: BlockPool? = nil) {
+        lines = InPlaceBuffer(capacity: capacity, pool: pool)
         self.chunk = chunk
     }
 
