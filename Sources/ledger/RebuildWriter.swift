@@ -294,14 +294,22 @@ enum RebuildWriter {
         // its family's events, and with every page written so the front page beside them took the peak from 184
         // to 190 MiB on a million events, against issue 5's 190.7.
         let beside = written.count * 2 < refs.count
+        // What they read of the sorted families and of the last plan is taken first: both are let go of before
+        // the pages (on a million events, without a checkpoint, the peak beside the pages was 193 MiB holding
+        // them).
+        let rowsBefore = previous.map(RowsBefore.init)
+        let columns = (
+            families: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
+            pbr: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
+        )
         let projections =
             rows != nil
             ? nil
             : try ProjectionsWork(beside: beside, directory: directory) {
-                [reports, sorted, tally, held, before, previous] phases in
+                [reports, refs, tally, held, before] phases in
                 try writeProjections(
-                    reports: reports, sorted: sorted, tally: tally, held: held, before: before,
-                    previous: previous, to: directory, phases: &phases)
+                    reports: reports, refs: refs, columns: columns, tally: tally, held: held,
+                    before: before, previous: rowsBefore, to: directory, phases: &phases)
             }
         sorted = []
         previous = nil
@@ -378,6 +386,23 @@ enum RebuildWriter {
         return identity
     }
 
+    /// What the projections read of the last plan (`RebuildPlan`): its files and CSV columns, and by family (in its
+    /// order) where the rows are and the PbR cells the front page counts. Only this is held while they are written
+    /// beside the pages, not the whole plan.
+    struct RowsBefore: Sendable {
+        var files: [String: FileIdentity]
+        var columns: [String: String]
+        var segments: [RebuildPlan.Segments]
+        var pbr: [UInt8]
+
+        init(_ plan: RebuildPlan) {
+            files = plan.files
+            columns = plan.columns
+            segments = plan.entries.map(\.segments)
+            pbr = plan.entries.map(\.pbr)
+        }
+    }
+
     /// Where each family's rows are in the projection files, and the PbR cells the front page counts, by family
     /// (in ref order), and a digest of each CSV's columns.
     struct ProjectionRows {
@@ -392,13 +417,15 @@ enum RebuildWriter {
     /// still holds (`held`; `before` gives its index in the last plan) and the file is still the one it wrote, and
     /// made anew otherwise.
     private static func writeProjections(
-        reports: Reports, sorted: [FamilyState], tally: ObligationTally, held: [Bool],
-        before: [Int32], previous: RebuildPlan?, to directory: String,
-        phases: inout RebuildPhases
+        reports: Reports, refs: [String], columns: (families: [String], pbr: [String]),
+        tally: ObligationTally, held: [Bool], before: [Int32], previous: RowsBefore?,
+        to directory: String, phases: inout RebuildPhases
     ) throws -> (ProjectionRows, FrontPage) {
         let fold = reports.fold
         let asOf = reports.asOf
-        let count = sorted.count
+        let count = refs.count
+        // The families by position, found by ref in the fold.
+        let families = fold.families
         var result = ProjectionRows(
             segments: Array(repeating: RebuildPlan.Segments(), count: count),
             pbr: Array(repeating: 0, count: count))
@@ -460,11 +487,10 @@ enum RebuildWriter {
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
         // columns are known without making the rows first.
         let policy = fold.policy(on: asOf)
-        try write(
-            "families", columns: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
-            block: RowBlocks.block
-        ) { position, index, json, csv in
-            guard let row = reports.familyRow(sorted[position]) else { return 0 }
+        try write("families", columns: columns.families, block: RowBlocks.block) {
+            position, index, json, csv in
+            guard let family = families[refs[position]], let row = reports.familyRow(family)
+            else { return 0 }
             RowWriter.appendJSONRow(row, index: index, into: &json)
             RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
             return 1
@@ -473,13 +499,13 @@ enum RebuildWriter {
         // counts are kept (or, for a row copied, taken from the plan).
         let kept = KeptCells(count: count)
         for position in 0..<count where held[position] {
-            kept.cells[position] = previous?.entries[Int(before[position])].pbr ?? 0
+            kept.cells[position] = previous?.pbr[Int(before[position])] ?? 0
         }
-        try write(
-            "pbr", columns: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted),
-            block: RowBlocks.block
-        ) { position, index, json, csv in
-            guard let row = reports.pbrRow(sorted[position], policy: policy) else {
+        try write("pbr", columns: columns.pbr, block: RowBlocks.block) {
+            position, index, json, csv in
+            guard let family = families[refs[position]],
+                let row = reports.pbrRow(family, policy: policy)
+            else {
                 kept.cells[position] = 0
                 return 0
             }
@@ -504,7 +530,8 @@ enum RebuildWriter {
         let detail = tally.detail
         try write("due", columns: Reports.obligationColumns(detail: detail), block: 64) {
             position, index, json, csv in
-            let obligations = reports.obligations(of: sorted[position])
+            guard let family = families[refs[position]] else { return 0 }
+            let obligations = reports.obligations(of: family)
             for (offset, obligation) in obligations.enumerated() {
                 reports.appendDueJSON(obligation, index: index + offset, into: &json)
                 reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
@@ -636,7 +663,8 @@ struct RowCopier: Sendable {
     let places: [Place?]
 
     init?(
-        name: String, in directory: String, previous: RebuildPlan, columnsDigest: String,
+        name: String, in directory: String, previous: RebuildWriter.RowsBefore,
+        columnsDigest: String,
         held: [Bool], before: [Int32]
     ) {
         let jsonPath = "\(directory)/\(name).json"
@@ -658,10 +686,10 @@ struct RowCopier: Sendable {
         var csvAt = headerLength
         var first = true
         var old: [Place] = []
-        old.reserveCapacity(previous.entries.count)
-        for entry in previous.entries {
-            let jsonLength = entry.segments[offset]
-            let csvLength = entry.segments[offset + 1]
+        old.reserveCapacity(previous.segments.count)
+        for segments in previous.segments {
+            let jsonLength = segments[offset]
+            let csvLength = segments[offset + 1]
             if jsonLength > 0 {
                 if !first { jsonAt += 1 }
                 first = false

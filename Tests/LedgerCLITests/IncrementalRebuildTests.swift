@@ -355,10 +355,11 @@ struct IncrementalRebuildTests {
         "killed while writing pages: every page whole, old or new; the next rebuild is right",
         arguments: [
             // The front page put in place; a page whose family changed, half-written and put in place; a page
-            // the date alone changed, written over its spare and exchanged with it; a projection file; the plan.
+            // the date alone changed, written over its spare and exchanged with it; a projection file; its rows
+            // that still hold, copied from the file before (beside the pages); the plan.
             "rename@.html:SIGKILL:0", "write@.html.new:SIGKILL:0", "rename@.html:SIGKILL:1",
             "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.csv:SIGKILL:2",
-            "rename@.rebuild-plan:SIGKILL:0",
+            "sendfile@.json.new:SIGKILL:1", "rename@.rebuild-plan:SIGKILL:0",
         ])
     func killed(fault: String) throws {
         let (directory, log) = Self.demo(30)
