@@ -263,6 +263,16 @@ public final class AtomicOutput {
         try Syscalls.writeAll(descriptor, bytes, path: temporary)
     }
 
+    /// Adds the bytes of `source` in `range`, copied file to file by the kernel (`Syscalls.copy`); throws when
+    /// `source` ends before the range does.
+    public func copy(from source: ScatteredLineReader, _ range: Range<Int>) throws {
+        guard !range.isEmpty else { return }
+        try drain()
+        try Syscalls.copy(
+            from: source.descriptor, sourcePath: source.path, at: range.lowerBound,
+            count: range.count, to: descriptor, path: temporary)
+    }
+
     /// Writes what is buffered, then puts `bytes` over what was written at `offset` (a header whose figures are
     /// known only at the end, written first as a placeholder of the same length).
     public func overwrite(_ bytes: [UInt8], at offset: Int) throws {

@@ -10,7 +10,7 @@
 /// not start a whole line of the file (a stale or damaged index) is an answer of nil, never another line's bytes.
 public final class ScatteredLineReader: Sendable {
     public let path: String
-    private let descriptor: Int32
+    let descriptor: Int32
     /// The file's size when it was opened.
     public let size: Int
 

@@ -107,6 +107,59 @@ enum Syscalls {
         }
     }
 
+    /// Copies the `count` bytes of `source` at `offset` to `destination` at its file position, in the kernel
+    /// (`sendfile`, file to file: no pass through this process's memory), or by reading and writing where the
+    /// kernel cannot. Throws, with `EIO`, when the source ends before them.
+    static func copy(
+        from source: Int32, sourcePath: String, at offset: Int, count: Int, to destination: Int32,
+        path: String
+    ) throws(SystemCallError) {
+        var position = offset
+        var remaining = count
+        while remaining > 0 {
+            var from = off_t(position)
+            let copied: Int
+            do throws(SystemCallError) {
+                copied = try check("sendfile", path) {
+                    Glibc.sendfile(destination, source, &from, remaining)
+                }
+            } catch  where [EINVAL, ENOSYS, EOPNOTSUPP].contains(error.errno) {
+                try copyByReading(
+                    from: source, sourcePath: sourcePath, at: position, count: remaining,
+                    to: destination, path: path)
+                return
+            }
+            if copied == 0 {
+                throw SystemCallError(call: "sendfile", errno: EIO, path: sourcePath)
+            }
+            position += copied
+            remaining -= copied
+        }
+    }
+
+    /// `copy` through a buffer of this process.
+    private static func copyByReading(
+        from source: Int32, sourcePath: String, at offset: Int, count: Int, to destination: Int32,
+        path: String
+    ) throws(SystemCallError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: min(count, 1 << 20), alignment: 16)
+        defer { buffer.deallocate() }
+        var position = offset
+        var remaining = count
+        while remaining > 0 {
+            let piece = UnsafeMutableRawBufferPointer(
+                rebasing: buffer[0..<min(remaining, buffer.count)])
+            let got = try pread(source, into: piece, at: position, path: sourcePath)
+            if got < piece.count {
+                throw SystemCallError(call: "read", errno: EIO, path: sourcePath)
+            }
+            try writeAll(destination, UnsafeRawBufferPointer(piece), path: path)
+            position += got
+            remaining -= got
+        }
+    }
+
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     static func pread(
         _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,

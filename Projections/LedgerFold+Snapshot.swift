@@ -150,6 +150,50 @@ public struct FoldSnapshot {
         return fold
     }
 
+    /// The whole fold, its families decoded by `decode` a window of the index at a time (`window` positions, as
+    /// parts in order: several `Decoder`s on several threads, say) and added in the index's order, as `fold()`
+    /// adds them.
+    public func fold(
+        window: Int, decode: (Range<Int>) throws -> [[(ref: String, state: FamilyState)]]
+    ) throws -> LedgerFold {
+        var fold = organisation
+        fold.families.reserveCapacity(index.count)
+        for start in stride(from: 0, to: index.count, by: max(1, window)) {
+            for part in try decode(start..<min(index.count, start + max(1, window))) {
+                for (ref, state) in part { fold.families[ref] = state }
+            }
+        }
+        return fold
+    }
+
+    /// Decodes the families of the snapshot a block of the index at a time, keeping the strings it has read for
+    /// the next block: one for each thread when blocks are decoded on several at once.
+    public struct Decoder: Sendable {
+        private var reader: SnapshotReader
+        private let index: [(ref: String, offset: Int)]
+
+        init(reader: SnapshotReader, index: [(ref: String, offset: Int)]) {
+            self.reader = reader
+            self.index = index
+        }
+
+        /// The families at `positions` of the index, with their refs, in its order.
+        public mutating func families(at positions: Range<Int>) throws -> [(
+            ref: String, state: FamilyState
+        )] {
+            var families: [(ref: String, state: FamilyState)] = []
+            families.reserveCapacity(positions.count)
+            for entry in index[positions] {
+                try reader.seek(toBody: entry.offset)
+                families.append((entry.ref, try reader.value(FamilyState.self)))
+            }
+            return families
+        }
+    }
+
+    /// A decoder of the families (`Decoder`).
+    public func decoder() -> Decoder { Decoder(reader: reader, index: index) }
+
     private func offset(of ref: String) -> Int? {
         var low = 0
         var high = index.count

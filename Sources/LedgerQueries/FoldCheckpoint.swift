@@ -143,7 +143,7 @@ package enum FoldCheckpoint {
             )
             return (fold, entries, coverage.leftOut || amendments.coverage.leftOut)
         }
-        guard let restored = try? snapshot.fold() else {
+        guard let restored = try? restore(snapshot) else {
             trace(scope, "not used: its snapshot cannot be read")
             return nil
         }
@@ -161,6 +161,57 @@ package enum FoldCheckpoint {
             trace(scope, "kept at seq \(head.seq)")
         }
         return (fold, entries, coverage.leftOut || amendments.coverage.leftOut)
+    }
+
+    /// The whole fold of `snapshot`, its families decoded on every core a block at a time and added in the order
+    /// of their refs (as `FoldSnapshot.fold()` adds them): on a million events a morning's rebuild restored 41k
+    /// families on one thread in 0.4-0.55 s, the longest step it took on one core.
+    package static func restore(
+        _ snapshot: FoldSnapshot, block: Int = restoreBlock,
+        threads: Int = ParallelLineReader.processors
+    ) throws -> LedgerFold {
+        guard threads > 1, block > 0, snapshot.index.count >= 2 * block else {
+            return try snapshot.fold()
+        }
+        let decoders = Decoders(snapshot.decoder(), count: threads)
+        // A window of blocks at a time, never every family twice over (as decoded, then in the fold).
+        return try snapshot.fold(window: block * threads) { window in
+            let size = (window.count + threads - 1) / threads
+            return try ParallelMap.map(threads, threads: threads) { thread in
+                let range = ParallelMap.range(thread, size: size, count: window.count)
+                return Result {
+                    try decoders.families(
+                        thread,
+                        at: (window.lowerBound + range.lowerBound)..<(window.lowerBound
+                            + range.upperBound))
+                }
+            }.map { try $0.get() }
+        }
+    }
+
+    /// Families decoded by one thread at a time, in `restore`.
+    package static let restoreBlock = 2048
+
+    /// One decoder per thread, each used by one thread at a time (`ParallelMap` gives piece `t` of `threads` to
+    /// thread `t`, and a window's pieces are done before the next window's start).
+    private final class Decoders: @unchecked Sendable {
+        private let decoders: UnsafeMutableBufferPointer<FoldSnapshot.Decoder>
+
+        init(_ decoder: FoldSnapshot.Decoder, count: Int) {
+            decoders = .allocate(capacity: count)
+            decoders.initialize(repeating: decoder)
+        }
+
+        deinit {
+            decoders.deinitialize()
+            decoders.deallocate()
+        }
+
+        func families(_ thread: Int, at positions: Range<Int>) throws -> [(
+            ref: String, state: FamilyState
+        )] {
+            try decoders[thread].families(at: positions)
+        }
     }
 
     struct Saved {

@@ -102,19 +102,92 @@ public enum ProjectionFiles {
         }
     }
 
-    /// A block's bytes for each file, how many rows they hold, and what the caller keeps of them.
+    /// Bytes of the files as they were before, to be put at `at` in a block's bytes (before the byte there): rows
+    /// that still hold, copied file to file rather than made again (a rebuild, from its last output).
+    public struct Splice: Sendable, Equatable {
+        public var at: Int
+        public var range: Range<Int>
+
+        public init(at: Int, range: Range<Int>) {
+            self.at = at
+            self.range = range
+        }
+    }
+
+    /// A block's bytes for each file, with what is copied into them from the files before (`Splice`, in order).
+    public struct BlockBytes: Sendable {
+        public var json: [UInt8] = []
+        public var csv: [UInt8] = []
+        public var jsonSplices: [Splice] = []
+        public var csvSplices: [Splice] = []
+
+        public init() {}
+    }
+
+    /// `write` where `appendBlock` writes a whole block of positions' rows to `BlockBytes` (the JSON's first row as
+    /// a document's first: `RowWriter.appendJSONRow` at index 0), with splices of `sources` (the files before:
+    /// JSON, CSV) for what it copies, and returns how many rows it wrote. The splices are copied by the kernel as
+    /// the files are written; when one fails (a file before that ends too soon), the error is thrown and nothing
+    /// is put in place.
+    public static func write(
+        _ directory: String, _ name: String, count: Int, columns: [String],
+        block: Int = RowBlocks.block,
+        threads: Int = ParallelLineReader.processors,
+        copyingFrom sources: (json: ScatteredLineReader, csv: ScatteredLineReader),
+        appendBlock: @Sendable (_ positions: Range<Int>, _ bytes: inout BlockBytes) -> Int
+    ) throws {
+        _ = try write(
+            directory, name, columns: columns, count: count, block: block, threads: threads,
+            sources: sources
+        ) { positions in
+            var bytes = BlockBytes()
+            let rows = appendBlock(positions, &bytes)
+            var part = Part(rows: rows, json: bytes.json, csv: bytes.csv)
+            part.jsonSplices = bytes.jsonSplices
+            part.csvSplices = bytes.csvSplices
+            return part
+        }
+    }
+
+    /// A block's bytes for each file (with what is spliced into them), how many rows they hold, and what the
+    /// caller keeps of them.
     struct Part: Sendable {
         var json: [UInt8] = []
         var csv: [UInt8] = []
+        var jsonSplices: [Splice] = []
+        var csvSplices: [Splice] = []
         var rows: Int
         var kept: [JSONObject] = []
+
+        init(rows: Int, json: [UInt8] = [], csv: [UInt8] = []) {
+            self.rows = rows
+            self.json = json
+            self.csv = csv
+        }
+    }
+
+    /// Writes `bytes` with `splices` of `source` put in them.
+    private static func write(
+        _ bytes: [UInt8], splices: [Splice], from source: ScatteredLineReader?,
+        to output: AtomicOutput
+    ) throws {
+        guard let source, !splices.isEmpty else { return try output.write(bytes) }
+        var from = 0
+        for splice in splices {
+            if splice.at > from {
+                try output.write { $0.append(contentsOf: bytes[from..<splice.at]) }
+            }
+            try output.copy(from: source, splice.range)
+            from = splice.at
+        }
+        if from < bytes.count { try output.write { $0.append(contentsOf: bytes[from...]) } }
     }
 
     /// Writes `name.json` and `name.csv` from the parts `render` makes of each block of positions, in order, each
     /// file put in place whole; returns what the parts kept.
     private static func write(
         _ directory: String, _ name: String, columns: [String], count: Int, block: Int,
-        threads: Int,
+        threads: Int, sources: (json: ScatteredLineReader, csv: ScatteredLineReader)? = nil,
         render: @Sendable (Range<Int>) -> Part
     ) throws -> [JSONObject] {
         let json = try AtomicOutput(path: "\(directory)/\(name).json")
@@ -131,8 +204,8 @@ public enum ProjectionFiles {
                 try json.write { $0.append(contentsOf: formats.json.separator) }
                 try csv.write { $0.append(contentsOf: formats.csv.separator) }
             }
-            try json.write(part.json)
-            try csv.write(part.csv)
+            try write(part.json, splices: part.jsonSplices, from: sources?.json, to: json)
+            try write(part.csv, splices: part.csvSplices, from: sources?.csv, to: csv)
             written = true
             kept += part.kept
         }

@@ -223,25 +223,21 @@ enum RebuildWriter {
         // The projections and the front page read every family and the date: left as they are when the last
         // rebuild was made from the same log, date and window and they are still the files it wrote; else
         // written again, each family's rows copied from the last output where they still hold.
-        var rows: ProjectionRows
-        var front: FrontPage?
-        if let previous, sameInputs, !held.contains(false),
-            otherFiles.allSatisfy({
-                sharedNames.contains($0)
-                    || FileIdentity(path: "\(directory)/\($0)") == previous.files[$0]
-            })
-        {
+        var rows: ProjectionRows?
+        let projectionsStand =
+            previous.map { previous in
+                sameInputs && !held.contains(false)
+                    && otherFiles.allSatisfy({
+                        sharedNames.contains($0)
+                            || FileIdentity(path: "\(directory)/\($0)") == previous.files[$0]
+                    })
+            } ?? false
+        if let previous, projectionsStand {
             plan.files = previous.files.filter { !sharedNames.contains($0.key) }
             plan.columns = previous.columns
             rows = ProjectionRows(
                 segments: sorted.indices.map { heldEntry($0)?.segments ?? RebuildPlan.Segments() },
                 pbr: sorted.indices.map { heldEntry($0)?.pbr ?? 0 })
-        } else {
-            (rows, front) = try writeProjections(
-                reports: reports, sorted: sorted, tally: tally, held: held, before: before,
-                previous: previous, to: directory, phases: &phases)
-            plan.columns = rows.columns
-            summary.projectionsWritten = true
         }
         for (name, bytes) in Dashboard.sharedFiles {
             let path = "\(directory)/\(name)"
@@ -289,31 +285,34 @@ enum RebuildWriter {
             }
         }
         let madeOn = sorted.indices.map { heldEntry($0)?.madeOn ?? asOf }
-        sorted = []
         phases.done("pages chosen")
-        // The front page is made last of the projections, once the last plan is let go of (it is written as it is
-        // made, a megabyte at a time: whole, a million events' front page was 16 MiB on the rebuild's peak), on a
-        // thread of its own while the family pages are written: the pages' threads wait on the file system for
-        // much of their time (on a million events the front page took 0.15-0.2 s of a morning's 2.2 s, after the
-        // pages' 0.5-0.7 s).
-        // Beside them only when most pages stand (a morning): a page whose timeline is read from the log holds its
-        // family's events, and with every page written so (from scratch) the front page beside them took the peak
-        // from 184 to 190 MiB on a million events, against issue 5's 190.7.
-        previous = nil
-        var frontPage: BackgroundWork?
-        if let page = front {
-            if written.count * 2 < refs.count {
-                frontPage = BackgroundWork { try page.write(to: directory) }
-            } else {
-                try page.write(to: directory)
-                for name in otherFiles where !sharedNames.contains(name) {
-                    plan.files[name] = try identity(of: "\(directory)/\(name)")
-                }
-                phases.done("front page")
+        // The projections and the front page, when they are to be written. On a morning (most pages stand) on a
+        // thread of their own beside the family pages: writing them is mostly the kernel's copying of the rows
+        // that still hold (200 MB on a million events, file to file) and the front page is made on one thread,
+        // while the pages' threads wait on the file system for much of their time; so both cores are kept busy.
+        // From scratch one after the other, before the pages: a page whose timeline is read from the log holds
+        // its family's events, and with every page written so the front page beside them took the peak from 184
+        // to 190 MiB on a million events, against issue 5's 190.7.
+        let beside = written.count * 2 < refs.count
+        // What they read of the sorted families and of the last plan is taken first: both are let go of before
+        // the pages (on a million events, without a checkpoint, the peak beside the pages was 193 MiB holding
+        // them).
+        let rowsBefore = previous.map(RowsBefore.init)
+        let columns = (
+            families: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
+            pbr: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
+        )
+        let projections =
+            rows != nil
+            ? nil
+            : try ProjectionsWork(beside: beside, directory: directory) {
+                [reports, refs, tally, held, before] phases in
+                try writeProjections(
+                    reports: reports, refs: refs, columns: columns, tally: tally, held: held,
+                    before: before, previous: rowsBefore, to: directory, phases: &phases)
             }
-        }
-        // What only the front page reads, held by it alone now.
-        front = nil
+        sorted = []
+        previous = nil
         tally.listed = []
         let lines: FamilyLines
         let pages: FamilyPages
@@ -337,19 +336,23 @@ enum RebuildWriter {
                 made[position] = page
             }
         } catch {
-            // The front page is not left being written once the folder's lock is let go of.
-            try? frontPage?.wait()
+            // The projections and the front page are not left being written once the folder's lock is let go of.
+            _ = try? projections?.wait()
             throw error
         }
-        if let frontPage {
-            try frontPage.wait()
+        if let projections {
+            let made = try projections.wait()
             for name in otherFiles where !sharedNames.contains(name) {
                 plan.files[name] = try identity(of: "\(directory)/\(name)")
             }
+            plan.columns = made.columns
+            rows = made
+            summary.projectionsWritten = true
         }
+        guard let rows else { throw RebuildError(message: "the projections were not written") }
         summary.pagesWritten = written.count
         phases.done(
-            "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before\(frontPage == nil ? "" : ", and the front page")"
+            "\(written.count) pages written, \(pages.keptTimelines) with the timeline of the page before\(projections?.beside == true ? ", and the projections and the front page beside them" : "")"
         )
         plan.refs.reserveCapacity(refs.count)
         plan.entries.reserveCapacity(refs.count)
@@ -383,6 +386,23 @@ enum RebuildWriter {
         return identity
     }
 
+    /// What the projections read of the last plan (`RebuildPlan`): its files and CSV columns, and by family (in its
+    /// order) where the rows are and the PbR cells the front page counts. Only this is held while they are written
+    /// beside the pages, not the whole plan.
+    struct RowsBefore: Sendable {
+        var files: [String: FileIdentity]
+        var columns: [String: String]
+        var segments: [RebuildPlan.Segments]
+        var pbr: [UInt8]
+
+        init(_ plan: RebuildPlan) {
+            files = plan.files
+            columns = plan.columns
+            segments = plan.entries.map(\.segments)
+            pbr = plan.entries.map(\.pbr)
+        }
+    }
+
     /// Where each family's rows are in the projection files, and the PbR cells the front page counts, by family
     /// (in ref order), and a digest of each CSV's columns.
     struct ProjectionRows {
@@ -397,13 +417,15 @@ enum RebuildWriter {
     /// still holds (`held`; `before` gives its index in the last plan) and the file is still the one it wrote, and
     /// made anew otherwise.
     private static func writeProjections(
-        reports: Reports, sorted: [FamilyState], tally: ObligationTally, held: [Bool],
-        before: [Int32], previous: RebuildPlan?, to directory: String,
-        phases: inout RebuildPhases
+        reports: Reports, refs: [String], columns: (families: [String], pbr: [String]),
+        tally: ObligationTally, held: [Bool], before: [Int32], previous: RowsBefore?,
+        to directory: String, phases: inout RebuildPhases
     ) throws -> (ProjectionRows, FrontPage) {
         let fold = reports.fold
         let asOf = reports.asOf
-        let count = sorted.count
+        let count = refs.count
+        // The families by position, found by ref in the fold.
+        let families = fold.families
         var result = ProjectionRows(
             segments: Array(repeating: RebuildPlan.Segments(), count: count),
             pbr: Array(repeating: 0, count: count))
@@ -423,13 +445,37 @@ enum RebuildWriter {
                         name: name, in: directory, previous: $0, columnsDigest: digest,
                         held: held, before: before)
                 }
-            let lengths = SegmentLengths(count: count)
-            try ProjectionFiles.write(
-                directory, name, count: count, columns: columns, block: block
-            ) { positions, json, csv in
-                copier?.copy(positions, lengths: lengths, json: &json, csv: &csv, render: render)
-                    ?? RowCopier.render(
-                        positions, lengths: lengths, json: &json, csv: &csv, render: render)
+            /// Writes both files, copying with `copier` when there is one; each family's lengths.
+            func attempt(_ copier: RowCopier?) throws -> SegmentLengths {
+                let lengths = SegmentLengths(count: count)
+                if let copier {
+                    try ProjectionFiles.write(
+                        directory, name, count: count, columns: columns, block: block,
+                        copyingFrom: (copier.jsonFile, copier.csvFile)
+                    ) { positions, bytes in
+                        copier.copy(positions, lengths: lengths, into: &bytes, render: render)
+                    }
+                } else {
+                    try ProjectionFiles.write(
+                        directory, name, count: count, columns: columns, block: block
+                    ) { positions, json, csv in
+                        RowCopier.render(
+                            positions, lengths: lengths, json: &json, csv: &csv, render: render)
+                    }
+                }
+                return lengths
+            }
+            let lengths: SegmentLengths
+            let copiedFrom = copier.map { [$0.jsonFile.path, $0.csvFile.path] } ?? []
+            do {
+                lengths = try attempt(copier)
+            } catch let error as SystemCallError
+                where copier != nil && (error.call == "sendfile" || copiedFrom.contains(error.path))
+            {
+                // A copy of the rows that still hold failed (a file before that changed under the rebuild and
+                // ends too soon, say): every row made anew.
+                RebuildPlan.trace("\(name): \(error); its rows made anew")
+                lengths = try attempt(nil)
             }
             let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json") ?? 0
             copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -441,11 +487,10 @@ enum RebuildWriter {
         // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
         // columns are known without making the rows first.
         let policy = fold.policy(on: asOf)
-        try write(
-            "families", columns: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
-            block: RowBlocks.block
-        ) { position, index, json, csv in
-            guard let row = reports.familyRow(sorted[position]) else { return 0 }
+        try write("families", columns: columns.families, block: RowBlocks.block) {
+            position, index, json, csv in
+            guard let family = families[refs[position]], let row = reports.familyRow(family)
+            else { return 0 }
             RowWriter.appendJSONRow(row, index: index, into: &json)
             RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
             return 1
@@ -454,13 +499,13 @@ enum RebuildWriter {
         // counts are kept (or, for a row copied, taken from the plan).
         let kept = KeptCells(count: count)
         for position in 0..<count where held[position] {
-            kept.cells[position] = previous?.entries[Int(before[position])].pbr ?? 0
+            kept.cells[position] = previous?.pbr[Int(before[position])] ?? 0
         }
-        try write(
-            "pbr", columns: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted),
-            block: RowBlocks.block
-        ) { position, index, json, csv in
-            guard let row = reports.pbrRow(sorted[position], policy: policy) else {
+        try write("pbr", columns: columns.pbr, block: RowBlocks.block) {
+            position, index, json, csv in
+            guard let family = families[refs[position]],
+                let row = reports.pbrRow(family, policy: policy)
+            else {
                 kept.cells[position] = 0
                 return 0
             }
@@ -485,7 +530,8 @@ enum RebuildWriter {
         let detail = tally.detail
         try write("due", columns: Reports.obligationColumns(detail: detail), block: 64) {
             position, index, json, csv in
-            let obligations = reports.obligations(of: sorted[position])
+            guard let family = families[refs[position]] else { return 0 }
+            let obligations = reports.obligations(of: family)
             for (offset, obligation) in obligations.enumerated() {
                 reports.appendDueJSON(obligation, index: index + offset, into: &json)
                 reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
@@ -617,7 +663,8 @@ struct RowCopier: Sendable {
     let places: [Place?]
 
     init?(
-        name: String, in directory: String, previous: RebuildPlan, columnsDigest: String,
+        name: String, in directory: String, previous: RebuildWriter.RowsBefore,
+        columnsDigest: String,
         held: [Bool], before: [Int32]
     ) {
         let jsonPath = "\(directory)/\(name).json"
@@ -639,10 +686,10 @@ struct RowCopier: Sendable {
         var csvAt = headerLength
         var first = true
         var old: [Place] = []
-        old.reserveCapacity(previous.entries.count)
-        for entry in previous.entries {
-            let jsonLength = entry.segments[offset]
-            let csvLength = entry.segments[offset + 1]
+        old.reserveCapacity(previous.segments.count)
+        for segments in previous.segments {
+            let jsonLength = segments[offset]
+            let csvLength = segments[offset + 1]
             if jsonLength > 0 {
                 if !first { jsonAt += 1 }
                 first = false
@@ -667,46 +714,55 @@ struct RowCopier: Sendable {
         return end + 1
     }
 
-    /// Writes the rows of `positions`: copied where they hold, made by `render` where not; records each
-    /// position's lengths and returns how many rows it wrote (a copied family's rows count as one).
+    /// Writes the rows of `positions`: copied where they hold (as splices of the old files, joined where they
+    /// lie together there), made by `render` where not; records each position's lengths and returns how many rows
+    /// it wrote (a copied family's rows count as one).
     func copy(
-        _ positions: Range<Int>, lengths: SegmentLengths, json: inout [UInt8], csv: inout [UInt8],
+        _ positions: Range<Int>, lengths: SegmentLengths,
+        into bytes: inout ProjectionFiles.BlockBytes,
         render: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
     ) -> Int {
-        // The block's copied rows lie together in the old files (families in the same order): each file read once
-        // from the first to the last, unless they are spread out.
-        let copied = positions.compactMap { places[$0] }
-        let jsonSpan = Self.span(copied.map(\.json))
-        let csvSpan = Self.span(copied.map(\.csv))
-        let jsonBytes = jsonSpan.flatMap { try? jsonFile.bytes(at: $0.lowerBound, count: $0.count) }
-        let csvBytes = csvSpan.flatMap { try? csvFile.bytes(at: $0.lowerBound, count: $0.count) }
         var rows = 0
+        // The bytes of the block so far, made and spliced.
+        var spliced = (json: 0, csv: 0)
         for position in positions {
-            let jsonBefore = json.count
-            let csvBefore = csv.count
+            let jsonBefore = bytes.json.count + spliced.json
+            let csvBefore = bytes.csv.count + spliced.csv
             let separated = rows > 0
-            if let place = places[position], let jsonSpan, let jsonBytes, let csvSpan,
-                let csvBytes
-            {
+            if let place = places[position] {
                 if !place.json.isEmpty {
-                    if separated { json.append(UInt8(ascii: ",")) }
-                    json.append(
-                        contentsOf: jsonBytes[
-                            (place.json.lowerBound - jsonSpan.lowerBound)..<(place.json.upperBound
-                                - jsonSpan.lowerBound)])
+                    // Two rows that lie together in the old file are joined by its comma.
+                    if separated, let last = bytes.jsonSplices.last, last.at == bytes.json.count,
+                        last.range.upperBound + 1 == place.json.lowerBound
+                    {
+                        bytes.jsonSplices[bytes.jsonSplices.count - 1].range =
+                            last.range.lowerBound..<place.json.upperBound
+                        spliced.json += 1
+                    } else {
+                        if separated { bytes.json.append(UInt8(ascii: ",")) }
+                        bytes.jsonSplices.append(.init(at: bytes.json.count, range: place.json))
+                    }
+                    spliced.json += place.json.count
                     rows += 1
                 }
-                csv.append(
-                    contentsOf: csvBytes[
-                        (place.csv.lowerBound - csvSpan.lowerBound)..<(place.csv.upperBound
-                            - csvSpan.lowerBound)])
+                if !place.csv.isEmpty {
+                    if let last = bytes.csvSplices.last, last.at == bytes.csv.count,
+                        last.range.upperBound == place.csv.lowerBound
+                    {
+                        bytes.csvSplices[bytes.csvSplices.count - 1].range =
+                            last.range.lowerBound..<place.csv.upperBound
+                    } else {
+                        bytes.csvSplices.append(.init(at: bytes.csv.count, range: place.csv))
+                    }
+                    spliced.csv += place.csv.count
+                }
                 lengths.copied[position] = true
             } else {
-                rows += render(position, rows, &json, &csv)
+                rows += render(position, rows, &bytes.json, &bytes.csv)
             }
-            let written = json.count - jsonBefore
+            let written = bytes.json.count + spliced.json - jsonBefore
             lengths.json[position] = written > 0 && separated ? written - 1 : written
-            lengths.csv[position] = csv.count - csvBefore
+            lengths.csv[position] = bytes.csv.count + spliced.csv - csvBefore
         }
         return rows
     }
@@ -727,14 +783,6 @@ struct RowCopier: Sendable {
             lengths.csv[position] = csv.count - csvBefore
         }
         return rows
-    }
-
-    /// The span from the first range's start to the last's end; nil when there are none.
-    private static func span(_ ranges: [Range<Int>]) -> Range<Int>? {
-        guard let first = ranges.first?.lowerBound, let last = ranges.last?.upperBound,
-            last >= first
-        else { return nil }
-        return first..<last
     }
 }
 
@@ -1016,6 +1064,41 @@ final class BackgroundWork: @unchecked Sendable {
     func wait() throws {
         done.wait()
         if let failure { throw failure }
+    }
+}
+
+/// The projection files and the front page (`RebuildWriter.writeProjections`, then `FrontPage.write`), written on a
+/// thread of their own beside the family pages (`beside`) or at once; `wait` gives where each family's rows are.
+final class ProjectionsWork: @unchecked Sendable {
+    let beside: Bool
+    private var work: BackgroundWork?
+    /// Set by the work before it ends, read only after `wait`.
+    private var rows: RebuildWriter.ProjectionRows?
+
+    /// Starts the work (`beside`), or does it (and throws what it throws).
+    init(
+        beside: Bool, directory: String,
+        _ write:
+            @escaping @Sendable (inout RebuildPhases) throws -> (
+                RebuildWriter.ProjectionRows, RebuildWriter.FrontPage
+            )
+    ) throws {
+        self.beside = beside
+        let run: @Sendable () throws -> Void = { [unowned self] in
+            var phases = RebuildPhases()
+            let (rows, front) = try write(&phases)
+            try front.write(to: directory)
+            phases.done("front page")
+            self.rows = rows
+        }
+        if beside { work = BackgroundWork(run) } else { try run() }
+    }
+
+    /// Waits for the work to end; rethrows what it threw.
+    func wait() throws -> RebuildWriter.ProjectionRows {
+        try work?.wait()
+        guard let rows else { throw RebuildError(message: "the projections were not written") }
+        return rows
     }
 }
 

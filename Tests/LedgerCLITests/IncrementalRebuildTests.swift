@@ -355,10 +355,11 @@ struct IncrementalRebuildTests {
         "killed while writing pages: every page whole, old or new; the next rebuild is right",
         arguments: [
             // The front page put in place; a page whose family changed, half-written and put in place; a page
-            // the date alone changed, written over its spare and exchanged with it; a projection file; the plan.
+            // the date alone changed, written over its spare and exchanged with it; a projection file; its rows
+            // that still hold, copied from the file before (beside the pages); the plan.
             "rename@.html:SIGKILL:0", "write@.html.new:SIGKILL:0", "rename@.html:SIGKILL:1",
             "write@.html:SIGKILL:1", "renameat2@.html:SIGKILL:1", "rename@.csv:SIGKILL:2",
-            "rename@.rebuild-plan:SIGKILL:0",
+            "sendfile@.json.new:SIGKILL:1", "rename@.rebuild-plan:SIGKILL:0",
         ])
     func killed(fault: String) throws {
         let (directory, log) = Self.demo(30)
@@ -382,6 +383,34 @@ struct IncrementalRebuildTests {
         let next = Self.rebuild(log, into: site, asOf: "2026-11-24", in: directory)
         #expect(next.status == 0, "\(next.stderr)")
         Self.expectFresh(site, log, asOf: "2026-11-24", in: directory, "after \(fault)")
+    }
+
+    /// The rows that still hold are copied from the last files by the kernel (`sendfile`), beside the pages. A
+    /// copy that fails half-way has every row of that projection made anew; where the kernel cannot copy file to
+    /// file, the rows are read and written; either way the folder is a new folder's.
+    @Test(
+        "a copy of the rows that fails, or that the kernel cannot make: the rows made anew or read, the same folder",
+        arguments: ["sendfile:EIO:1", "sendfile:EINVAL:0:persist", ""])
+    func copyFails(fault: String) throws {
+        let (directory, log) = Self.demo(30)
+        let site = directory.file("site")
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
+        Self.append(
+            [Self.note("F-1002", "extra-1"), Self.note("F-1017", "extra-2")], to: log,
+            in: directory)
+        var environment = ["LEDGER_TRACE": "1"]
+        if !fault.isEmpty { environment["LEDGER_FAULT"] = fault }
+        let result = Self.rebuild(
+            log, into: site, asOf: "2026-11-24", in: directory, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("the projections and the front page beside them"),
+            "\(result.stderr)")
+        #expect(
+            result.stderr.contains("its rows made anew") == fault.hasPrefix("sendfile:EIO"),
+            "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(site)/families.csv.new"))
+        Self.expectFresh(site, log, asOf: "2026-11-24", in: directory, "a copy failing: \(fault)")
     }
 
     /// A plan (or index) damaged in any byte: the rebuild after it writes what a rebuild into a new folder
