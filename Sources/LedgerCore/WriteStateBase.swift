@@ -102,6 +102,7 @@ package final class WriteStateBase: @unchecked Sendable {
     package func worker(_ id: String) -> WriteState.Worker? { record("worker:" + id)?.worker }
     package func count(_ stream: String) -> Int? { record(stream)?.count }
     package func orgHolds() -> [String]? { record("org")?.orgHolds }
+    package func voided(_ stream: String) -> [Int]? { record(stream)?.voided }
 
     /// Every stream in the base (for compaction).
     package func allStreams() -> [String] {
