@@ -510,6 +510,7 @@ public struct WriteState: Sendable, Equatable {
             .employmentRecorded, .pbrClaimed, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
             break
         }
+        var later: (Target, String, EventKind?, JSONObject?)?
         if let (targetID, replacement) = amendment {
             guard let target = try lookup(targetID) else {
                 throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
@@ -579,11 +580,9 @@ public struct WriteState: Sendable, Equatable {
                     )
                 }
             }
-            // What the log says after the target must still hold with the amendment made.
-            try checkLater(
-                amending: target, id: targetID, kind: targetKind, with: replacement,
-                voiding: content.kind == .eventVoided, key: key, streamKind: content.streamKind
-            ) { refuse("data.target", $0) }
+            // What the log says after the target must still hold with the amendment made (judged once the
+            // actor's authority is, below).
+            later = (target, targetID, targetKind, replacement)
             if targetKind == .policyAdopted && content.kind == .eventVoided && adoptions.count <= 1
             {
                 throw refuse(
@@ -603,6 +602,12 @@ public struct WriteState: Sendable, Equatable {
             throw refuse(
                 "actor.role",
                 "\(type) needs \(required.roles), not \(input.actorRole)\(requiredBecause)")
+        }
+        if let (target, targetID, targetKind, replacement) = later {
+            try checkLater(
+                amending: target, id: targetID, kind: targetKind, with: replacement,
+                voiding: content.kind == .eventVoided, key: key, streamKind: content.streamKind
+            ) { refuse("data.target", $0) }
         }
     }
 
