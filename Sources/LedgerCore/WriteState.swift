@@ -8,38 +8,31 @@ public struct WriteState: Sendable, Equatable {
     public struct Family: Sendable, Equatable {
         public var open = false
         public var closureApproved = false
-        public var openingReferral: String?
-        public var lastClosure: String?
-        public var approval: String?
+        /// The seqs of the latest episode's closure, and of the approval in force (kept as seqs, not ids: the
+        /// state file is read whole by every append, so what it holds for each family is kept short).
+        public var lastClosure: Int?
+        public var approval: Int?
         /// The family's members, with those who have left (`until`), so that a correction is judged against the
         /// members at its target's place in the log.
         public var members: [String: Member] = [:]
         /// The ids of the `hold.placed` events on the family's stream not yet lifted.
         public var holds: [String] = []
-        /// The seq of the referral that opened the latest episode.
+        /// The seq of the referral that opened the latest episode (0: none, or voided).
         public var openedAt = 0
         /// The events after that referral that needed its episode open, less those voided since: a referral
         /// with any is not voided (they would stand in no episode).
         public var dependents = 0
-        /// The UFRNs assigned, each judged again when a correction changes the children before it.
-        public var ufrns: [Assignment] = []
+        /// The seqs of the UFRNs assigned: each named the youngest child at its place (it was judged so), so
+        /// one is wrong after a correction exactly when the youngest child at its place changes.
+        public var ufrns: [Int] = []
         /// The closures by a non-manager that rested on a `closure.approved` (the policy needing sign-off).
         public var signOffs: [SignOff] = []
     }
 
-    /// A `ufrn.assigned` as the family's state keeps it.
-    public struct Assignment: Sendable, Equatable {
-        public var seq: Int
-        public var id: String
-        public var ufrn: String
-        public var locality: String
-    }
-
-    /// A closure that rested on an approval: the approval's id, the closure's id and seq.
+    /// A closure that rested on an approval: their seqs.
     public struct SignOff: Sendable, Equatable {
-        public var approval: String
-        public var closure: String
-        public var seq: Int
+        public var approval: Int
+        public var closure: Int
     }
 
     /// A family member as far as validation needs.
@@ -751,7 +744,6 @@ public struct WriteState: Sendable, Equatable {
                 family.open = true
                 family.closureApproved = false
                 family.approval = nil
-                family.openingReferral = content.id
                 family.openedAt = seq
                 family.dependents = 0
                 for member in members { family.addMember(member, at: seq) }
@@ -766,19 +758,12 @@ public struct WriteState: Sendable, Equatable {
                     if $0.members[id]?.until == nil { $0.members[id]?.until = seq }
                 }
             }
-        case .ufrnAssigned(let payload):
-            if let assigned = payload.decoded {
-                updateFamily(key) {
-                    $0.ufrns.append(
-                        Assignment(
-                            seq: seq, id: content.id, ufrn: assigned.ufrn,
-                            locality: assigned.locality))
-                }
-            }
+        case .ufrnAssigned:
+            updateFamily(key) { $0.ufrns.append(seq) }
         case .closureApproved:
             updateFamily(key) {
                 $0.closureApproved = true
-                $0.approval = content.id
+                $0.approval = seq
             }
         case .caseClosed:
             // A closure by a non-manager that the policy in force let through on an approval rests on it.
@@ -787,11 +772,11 @@ public struct WriteState: Sendable, Equatable {
                 && (content.occurred.flatMap { adoption(on: $0.date) }?.needsManager ?? false)
             updateFamily(key) {
                 if restsOnApproval, $0.closureApproved, let approval = $0.approval {
-                    $0.signOffs.append(SignOff(approval: approval, closure: content.id, seq: seq))
+                    $0.signOffs.append(SignOff(approval: approval, closure: seq))
                 }
                 $0.open = false
                 $0.closureApproved = false
-                $0.lastClosure = content.id
+                $0.lastClosure = seq
             }
         case .eventVoided(let payload):
             guard let targetID = payload.decoded?.target, let found = target(targetID) else {
@@ -855,7 +840,7 @@ public struct WriteState: Sendable, Equatable {
         case .family?:
             if family(key) != nil {
                 updateFamily(key) {
-                    $0.amend(kind, id: id, seq: target.seq, replacement: replacement)
+                    $0.amend(kind, seq: target.seq, replacement: replacement)
                 }
             }
         case .worker?:
@@ -886,9 +871,9 @@ public struct WriteState: Sendable, Equatable {
         case .family?:
             guard let before = family(key) else { return }
             var after = before
-            after.amend(kind, id: id, seq: target.seq, replacement: data)
+            after.amend(kind, seq: target.seq, replacement: data)
             if voiding && kind == .referralReceived {
-                if before.openingReferral != id {
+                if before.openedAt != target.seq {
                     throw refuse(
                         "\(what) \"\(id)\" would leave its episode's later events, and its closure, in no episode: it did not open the family's latest episode"
                     )
@@ -899,25 +884,23 @@ public struct WriteState: Sendable, Equatable {
                     )
                 }
             }
-            if voiding && kind == .caseClosed && (before.lastClosure != id || before.open) {
+            if voiding && kind == .caseClosed && (before.lastClosure != target.seq || before.open) {
                 throw refuse(
-                    "\(what) \"\(id)\" would leave referral.received \"\(before.openingReferral ?? "")\" (seq \(before.openedAt)) opening an episode while this one was still open"
+                    "\(what) \"\(id)\" would leave the referral.received at seq \(before.openedAt) opening an episode while this one was still open"
                 )
             }
             for signOff in before.signOffs
-            where signOff.closure != id && !after.signOffs.contains(signOff) {
+            where signOff.closure != target.seq && !after.signOffs.contains(signOff) {
                 throw refuse(
-                    "\(what) \"\(id)\" would leave case.closed \"\(signOff.closure)\" (seq \(signOff.seq)), a closure by a non-manager, without the manager's sign-off the policy in force needs"
+                    "\(what) \"\(id)\" would leave the case.closed at seq \(signOff.closure), a closure by a non-manager, without the manager's sign-off the policy in force needs"
                 )
             }
-            for assigned in after.ufrns where assigned.seq > target.seq {
-                if before.ufrnRefusal(assigned.ufrn, locality: assigned.locality, at: assigned.seq)
-                    == nil,
-                    let rule = after.ufrnRefusal(
-                        assigned.ufrn, locality: assigned.locality, at: assigned.seq)
-                {
+            for assigned in after.ufrns where assigned > target.seq {
+                guard let was = before.youngestChild(at: assigned) else { continue }
+                let now = after.youngestChild(at: assigned)
+                if now != was {
                     throw refuse(
-                        "\(what) \"\(id)\" would leave ufrn.assigned \"\(assigned.id)\" (seq \(assigned.seq)) wrong: the UFRN \(rule)"
+                        "\(what) \"\(id)\" would leave the ufrn.assigned at seq \(assigned) wrong: it names child \(was), and the youngest child then would be \(now ?? "unknown (give the children's dob)")"
                     )
                 }
             }
@@ -997,9 +980,9 @@ extension WriteState.Family {
         return "must be \(expected): EH + locality \(locality) + youngest child \(child) + F"
     }
 
-    /// A correction (`replacement`) or void (nil) of the family's event `id` at `seq`, made to its state: the
+    /// A correction (`replacement`) or void (nil) of the family's event at `seq`, made to its state: the
     /// members it added or removed, its UFRN, its episode's flags (the same for a new event and a judged one).
-    mutating func amend(_ kind: EventKind?, id: String, seq: Int, replacement: EventData?) {
+    mutating func amend(_ kind: EventKind?, seq: Int, replacement: EventData?) {
         if seq > openedAt, replacement == nil, let type = kind?.eventType,
             !type.allowedWithoutEpisode,
             kind != .referralReceived, dependents > 0
@@ -1014,9 +997,9 @@ extension WriteState.Family {
                 for member in ReferralReceived.members.decode(replacement)?.members ?? [] {
                     add(member, at: seq, until: kept[member.id]?.until)
                 }
-            } else if openingReferral == id && open {
+            } else if openedAt == seq && open {
                 open = false
-                openingReferral = nil
+                openedAt = 0
             }
         case .familyMemberAdded:
             let was = members.first { $0.value.since == seq }
@@ -1032,26 +1015,20 @@ extension WriteState.Family {
                 members[member]?.until = seq
             }
         case .ufrnAssigned:
-            if let replacement, let assigned = UFRNAssigned.members.decode(replacement) {
-                for index in ufrns.indices where ufrns[index].seq == seq {
-                    ufrns[index].ufrn = assigned.ufrn
-                    ufrns[index].locality = assigned.locality
-                }
-            } else if replacement == nil {
-                ufrns.removeAll { $0.seq == seq }
-            }
+            // A corrected UFRN names the youngest child at its place too (it is judged so).
+            if replacement == nil { ufrns.removeAll { $0 == seq } }
         case .closureApproved where replacement == nil:
-            if approval == id {
+            if approval == seq {
                 closureApproved = false
                 approval = nil
             }
-            signOffs.removeAll { $0.approval == id }
+            signOffs.removeAll { $0.approval == seq }
         case .caseClosed where replacement == nil:
-            if lastClosure == id && !open {
+            if lastClosure == seq && !open {
                 open = true
                 lastClosure = nil
             }
-            signOffs.removeAll { $0.closure == id }
+            signOffs.removeAll { $0.closure == seq }
         default:
             break
         }

@@ -15,21 +15,23 @@ package enum WriteStateCoding {
         func text(_ value: Int?) -> String { value.map(String.init) ?? "-" }
         switch StreamName.kind(of: stream) {
         case .family?:
+            // Seqs, not ids, and a member's seqs only when they are not the opening referral's: the base is read
+            // whole by every append.
             let family = state.family(key) ?? WriteState.Family()
             let members = family.members.sorted(by: { $0.key < $1.key }).map {
-                "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-"),"
-                    + "\($0.value.since),\(text($0.value.until))"
+                var member =
+                    "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
+                if $0.value.since != family.openedAt || $0.value.until != nil {
+                    member += ",\($0.value.since),\(text($0.value.until))"
+                }
+                return member
             }.joined(separator: ";")
             line +=
-                "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
-            line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
-            line += "\t\(family.holds.joined(separator: ";"))"
-            line += "\t\(family.openedAt)\t\(family.dependents)\t"
-            line += family.ufrns.map { "\($0.seq),\($0.id),\($0.ufrn),\($0.locality)" }.joined(
-                separator: ";")
-            line += "\t"
-            line += family.signOffs.map { "\($0.approval),\($0.closure),\($0.seq)" }.joined(
-                separator: ";")
+                "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openedAt)"
+            line += "\t\(text(family.lastClosure))\t\(text(family.approval))\t\(members)"
+            line += "\t\(family.holds.joined(separator: ";"))\t\(family.dependents)\t"
+            line += family.ufrns.map(String.init).joined(separator: ";") + "\t"
+            line += family.signOffs.map { "\($0.approval),\($0.closure)" }.joined(separator: ";")
         case .worker?:
             if let worker = state.worker(key) {
                 line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
@@ -95,36 +97,43 @@ package enum WriteStateCoding {
         }
         switch fields[2] {
         case "F":
-            guard fields.count == 14, let openedAt = Int(fields[10]),
-                let dependents = Int(fields[11]), let members = parts(fields[8], 5),
-                let ufrns = parts(fields[12], 4), let signOffs = parts(fields[13], 3)
+            guard fields.count == 13, let openedAt = Int(fields[5]),
+                let lastClosure = number(fields[6]), let approval = number(fields[7]),
+                let dependents = Int(fields[10]), let signOffs = parts(fields[12], 2)
             else { return nil }
             var family = WriteState.Family()
             family.open = fields[3] == "1"
             family.closureApproved = fields[4] == "1"
-            family.openingReferral = optional(fields[5])
-            family.lastClosure = optional(fields[6])
-            family.approval = optional(fields[7])
-            for member in members {
-                guard let since = Int(member[3]), let until = number(member[4]) else { return nil }
-                family.members[String(member[0])] = WriteState.Member(
-                    role: String(member[1]), dob: CivilDate(member[2]), since: since, until: until)
+            family.openedAt = openedAt
+            family.lastClosure = lastClosure
+            family.approval = approval
+            for member in fields[8].split(separator: ";") {
+                let parts = member.split(separator: ",", omittingEmptySubsequences: false)
+                var known = WriteState.Member(role: "", dob: nil, since: openedAt)
+                if parts.count == 5 {
+                    guard let since = Int(parts[3]), let until = number(parts[4]) else {
+                        return nil
+                    }
+                    known.since = since
+                    known.until = until
+                } else if parts.count != 3 {
+                    return nil
+                }
+                known.role = String(parts[1])
+                known.dob = CivilDate(parts[2])
+                family.members[String(parts[0])] = known
             }
             family.holds = fields[9].split(separator: ";").map(String.init)
-            family.openedAt = openedAt
             family.dependents = dependents
-            for ufrn in ufrns {
-                guard let seq = Int(ufrn[0]) else { return nil }
-                family.ufrns.append(
-                    WriteState.Assignment(
-                        seq: seq, id: String(ufrn[1]), ufrn: String(ufrn[2]),
-                        locality: String(ufrn[3])))
+            for seq in fields[11].split(separator: ";") {
+                guard let value = Int(seq) else { return nil }
+                family.ufrns.append(value)
             }
             for signOff in signOffs {
-                guard let seq = Int(signOff[2]) else { return nil }
-                family.signOffs.append(
-                    WriteState.SignOff(
-                        approval: String(signOff[0]), closure: String(signOff[1]), seq: seq))
+                guard let approval = Int(signOff[0]), let closure = Int(signOff[1]) else {
+                    return nil
+                }
+                family.signOffs.append(WriteState.SignOff(approval: approval, closure: closure))
             }
             record.family = family
         case "W":

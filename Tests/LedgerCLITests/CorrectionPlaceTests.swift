@@ -138,7 +138,7 @@ struct CorrectionPlaceTests {
             policy: "strengthening-families", history: laterHistory,
             event: voided("v1", target: "s1-ap"),
             refusal:
-                #"data.target: voiding "s1-ap" would leave case.closed "s1-cl" (seq 10), a closure by a non-manager, without the manager's sign-off the policy in force needs"#
+                #"data.target: voiding "s1-ap" would leave the case.closed at seq 10, a closure by a non-manager, without the manager's sign-off the policy in force needs"#
         ),
         Case(
             what: "the referral corrected to a younger child, under a UFRN for the older",
@@ -150,7 +150,7 @@ struct CorrectionPlaceTests {
                     "members": [child("K1", dob: "2015-01-01"), child("K9", dob: "2020-01-01")],
                 ]),
             refusal:
-                #"data.target: correcting "s1-ref" would leave ufrn.assigned "s1-ufrn" (seq 7) wrong: the UFRN must be EH03K9F: EH + locality 03 + youngest child K9 + F"#
+                #"data.target: correcting "s1-ref" would leave the ufrn.assigned at seq 7 wrong: it names child K1, and the youngest child then would be K9"#
         ),
         Case(
             what: "HR correcting a manager's registration to fsw after their manager's acts",
@@ -188,7 +188,7 @@ struct CorrectionPlaceTests {
             policy: "warwickshire-fsw", history: reRefHistory,
             event: voided("v3", target: "r1-cl"),
             refusal:
-                #"data.target: voiding "r1-cl" would leave referral.received "r2" (seq 8) opening an episode while this one was still open"#
+                #"data.target: voiding "r1-cl" would leave the referral.received at seq 8 opening an episode while this one was still open"#
         ),
         Case(
             what: "a referral voided under the later work of its episode",
