@@ -692,10 +692,13 @@ public struct WriteState: Sendable, Equatable {
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
-            if families[key] == nil, let known = base?.family(key) { families[key] = known }
-            if families[key]?.countDependent() ?? false, recordsStreams {
-                dirtyStreams.insert(content.stream)
+            // One probe of the table when the family is held (nil: not held).
+            var counted = families[key]?.countDependent()
+            if counted == nil, var known = base?.family(key) {
+                counted = known.countDependent()
+                families[key] = known
             }
+            if counted ?? false, recordsStreams { dirtyStreams.insert(content.stream) }
         }
         switch content.typed {
         case .policyAdopted(let payload):
@@ -821,13 +824,13 @@ public struct WriteState: Sendable, Equatable {
     /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
     /// next act reads it again).
     private mutating func noteAct(_ actor: String, seq: Int, id: String) {
-        if workers[actor] == nil {
-            guard let known = base?.worker(actor) else { return }
+        // One probe of the table when the worker is held (nil: not held).
+        var noted = workers[actor]?.noteAct(seq: seq, id: id)
+        if noted == nil, var known = base?.worker(actor) {
+            noted = known.noteAct(seq: seq, id: id)
             workers[actor] = known
         }
-        if workers[actor]?.noteAct(seq: seq, id: id) ?? false, recordsStreams {
-            dirtyStreams.insert("worker:" + actor)
-        }
+        if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + actor) }
     }
 
     /// A correction (`replacement`) or void (nil) of `target`, made to the state of its stream.
