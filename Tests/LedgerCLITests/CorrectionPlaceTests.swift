@@ -26,9 +26,11 @@ struct CorrectionPlaceTests {
         ["id": .string(id), "name": .string("Child \(id)"), "role": "child", "dob": .string(dob)]
     }
 
-    static func referral(_ id: String = "f1-ref", on: String, children: [JSONValue]) -> String {
+    static func referral(
+        _ id: String = "f1-ref", on: String, stream: String = family, children: [JSONValue]
+    ) -> String {
         event(
-            id, "referral.received", on,
+            id, "referral.received", on, stream: stream,
             [
                 "source": "school", "reason": "Attendance",
                 "members": .array([["id": "P1", "name": "Parent", "role": "parent"]] + children),
@@ -268,5 +270,41 @@ struct CorrectionPlaceTests {
                     problem: "would be refused today: \(refusal)")
             ) { try LedgerVerifier.verify(path: log, shards: shards) }
         }
+    }
+
+    /// verify folds the families in shards, and a worker's acts fall in several: each shard knows the first act in
+    /// its own families, and the refusal names the earliest of all, as the append does.
+    @Test(
+        "a manager's role corrected after acts in several families: the earliest act named",
+        arguments: [1, 2, 3, 5])
+    func earliestActAcrossShards(shards: Int) throws {
+        let families = (1...6).map { "family:G-\($0)" }
+        // m-001's acts, latest family first: whichever shard holds G-6 holds the first act.
+        let referrals = families.reversed().map { stream in
+            Self.referral(
+                "ref-\(stream.dropFirst(7))", on: "2026-01-05", stream: stream,
+                children: [Self.child("K1", dob: "2015-01-01")])
+        }
+        let correction = Self.corrected(
+            "c5", target: "reg-m-001",
+            ["name": "Worker m-001", "role": "fsw", "team": "north", "fte": 1],
+            actor: "hr", role: "system", stream: "worker:m-001")
+        let (directory, log) = Self.initialized("warwickshire-fsw")
+        try #require(Self.append(Events.staff + referrals, log: log, in: directory).status == 0)
+        let refused = Self.append([correction], log: log, in: directory)
+        let words =
+            #"data.target: correcting "reg-m-001" would leave "ref-G-6" (seq 6), which m-001 recorded as team-manager, by a worker then as fsw; record the change from now on with worker.changed"#
+        #expect(refused.stderr.contains(words), "\(refused.stderr)")
+        let raw = directory.file("raw.jsonl")
+        let policy = Events.line(
+            id: "policy", stream: "org", type: "policy.adopted", on: "1990-01-01", actor: "ledger",
+            role: "system",
+            data: ["profile": "warwickshire-fsw", "effectiveFrom": "1990-01-01"])
+        let lines = [policy] + Events.systems + Events.staff + referrals + [correction]
+        try RawLog.write(lines, to: raw)
+        #expect(
+            throws: VerifyFailure(
+                seq: lines.count, line: lines.count, problem: "would be refused today: \(words)")
+        ) { try LedgerVerifier.verify(path: raw, shards: shards) }
     }
 }
