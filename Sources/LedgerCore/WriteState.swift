@@ -191,6 +191,13 @@ public struct WriteState: Sendable, Equatable {
     /// A worker's state.
     public func worker(_ id: String) -> Worker? { workers[id] ?? base?.worker(id) }
 
+    /// A worker's role and whether they have left, read where the worker is held (a `Worker` copied out retains
+    /// its history, which the check of every event's actor does not need).
+    func actorState(_ id: String) -> (role: String, left: Bool)? {
+        if let held = workers[id].map({ (role: $0.role, left: $0.left) }) { return held }
+        return base?.worker(id).map { (role: $0.role, left: $0.left) }
+    }
+
     /// A system's state.
     public func system(_ id: String) -> System? { systems[id] ?? base?.system(id) }
 
@@ -374,7 +381,7 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse(
                     "actor.id", "\"\(actor)\" is a system's id; a system acts only as role system")
             }
-            guard let worker = worker(actor) else {
+            guard let worker = actorState(actor) else {
                 throw refuse(
                     "actor.id",
                     "\"\(actor)\" is not a registered worker (record worker.registered first)")
@@ -913,7 +920,7 @@ public struct WriteState: Sendable, Equatable {
                 }
                 if !(after.members[member]?.isMember(at: left) ?? false) {
                     throw refuse(
-                        "\(what) \"\(id)\" would leave family.member.left (seq \(left)) naming \"\(member)\", then no member of the family"
+                        "\(what) \"\(id)\" would leave the family.member.left at seq \(left) naming \"\(member)\", then no member of the family"
                     )
                 }
             }

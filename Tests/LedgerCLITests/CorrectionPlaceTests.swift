@@ -199,6 +199,24 @@ struct CorrectionPlaceTests {
             refusal:
                 #"data.target: voiding "r2" would leave 1 later event(s) of its episode in no episode: void them first"#
         ),
+        Case(
+            what: "the referral corrected to leave out a child whose leaving is recorded later",
+            policy: "warwickshire-fsw",
+            history: Events.staff + [
+                referral(
+                    "m-ref", on: "2026-01-05",
+                    children: [child("K1", dob: "2015-01-01"), child("K2", dob: "2016-01-01")]),
+                event("k2-left", "family.member.left", "2026-01-07", ["memberId": "K2"]),
+            ],
+            event: corrected(
+                "c6", target: "m-ref",
+                [
+                    "source": "school", "reason": "Attendance",
+                    "members": [child("K1", dob: "2015-01-01")],
+                ]),
+            refusal:
+                #"data.target: correcting "m-ref" would leave the family.member.left at seq 7 naming "K2", then no member of the family"#
+        ),
     ]
 
     static func initialized(_ policy: String) -> (TemporaryDirectory, String) {
