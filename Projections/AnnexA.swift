@@ -24,8 +24,8 @@ public struct AnnexA: Sendable {
     public static let types = EventTypeSet([
         "referral.received", "family.member.added", "family.member.left", "engagement.started",
         "assessment.completed",
-        "worker.allocated", "worker.unallocated", "case.closed", "worker.registered",
-        "worker.changed",
+        "worker.allocated", "worker.unallocated", "transfer.completed", "case.closed",
+        "worker.registered", "worker.changed",
     ])
 
     struct Member {
@@ -98,12 +98,19 @@ public struct AnnexA: Sendable {
         case .assessmentCompleted:
             update(&family) { if $0.assessed == nil { $0.assessed = event.date } }
         case .workerAllocated(let payload):
-            if let allocated = payload.decoded, allocated.relationship == "lead" {
-                update(&family) { $0.lead = allocated.worker }
+            if let allocated = payload.decoded {
+                update(&family) {
+                    $0.lead = Lead.allocating(
+                        allocated.worker, as: allocated.relationship, lead: $0.lead)
+                }
             }
         case .workerUnallocated(let payload):
             if let worker = payload.decoded?.worker {
-                update(&family) { if $0.lead == worker { $0.lead = nil } }
+                update(&family) { $0.lead = Lead.unallocating(worker, lead: $0.lead) }
+            }
+        case .transferCompleted(let payload):
+            if let transfer = payload.decoded {
+                update(&family) { $0.lead = Lead.transferring(to: transfer.worker, lead: $0.lead) }
             }
         case .caseClosed:
             update(&family) { $0.closed = event.date }
@@ -113,7 +120,7 @@ public struct AnnexA: Sendable {
             .visitCompleted, .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
             .requirementMet, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
             .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
-            .stepupDecided, .transferCompleted, .closureApproved, .pbrCriteriaIdentified,
+            .stepupDecided, .closureApproved, .pbrCriteriaIdentified,
             .attendanceRecorded, .offenceRecorded, .employmentRecorded, .pbrClaimed,
             .eventCorrected, .eventVoided, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
             break

@@ -3,7 +3,7 @@ import LedgerCore
 
 extension Dashboard {
     /// A fingerprint of what every family page reads besides its own family's events and the as-of date: the
-    /// workers' names (the lead worker, the timeline's actors), every policy adopted (the rules its obligations
+    /// workers' names and whether they have left (the lead worker, the timeline's actors), every policy adopted (the rules its obligations
     /// were made by, in the fold, and the policy an open episode is judged by today) and the one in force on
     /// `asOf` (PbR's thresholds). When it changes, a rebuild writes every page again.
     ///
@@ -21,6 +21,8 @@ extension Dashboard {
         for id in fold.workers.keys.sorted() {
             add(id)
             add(fold.workers[id]?.name ?? "")
+            // A leaver leads no family and is allocated to none (`Lead`): their families' pages change.
+            add(fold.workers[id]?.left == true ? "left" : "")
         }
         add("policies \(fold.adoptions.count)")
         for adoption in fold.adoptions {

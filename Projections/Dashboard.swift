@@ -157,7 +157,8 @@ public enum Dashboard {
         let dueSoon = obligations.lazy.filter { $0.isDueSoon(asOf: asOf) }
         let open = reports.fold.families.values.reduce(0) { $0 + ($1.hasOpenEpisode ? 1 : 0) }
         let claimable = pbr.filter { $0["claimable"]?.arrayValue?.isEmpty == false }
-        let waiting = waitingForTriage(reports.fold.families.values, asOf: asOf)
+        let waiting = waitingForTriage(
+            reports.fold.families.values, asOf: asOf, roster: reports.fold.workers)
         // The page is written into a string as it goes, handed over each time it passes a megabyte.
         var body = pageStart(title: "Early Help case ledger", sheet: .shared(prefix: ""))
         body.reserveCapacity(flushAt + (64 << 10))
@@ -293,7 +294,7 @@ public enum Dashboard {
                 family.ufrn.map { "<br><span class=\"meta\">UFRN \(HTML.escape($0))</span>" }
                 ?? ""
             body +=
-                "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)<td>\(names.isEmpty ? "—" : names)<td>\(HTML.escape(Reports.status(of: episode)))<td>\(HTML.escape(episode.level ?? ""))<td>\(episode.openedOn)<td>\(episode.lead == nil ? "—" : worker(episode.lead, workers))</tr>"
+                "<tr><th scope=\"row\"><a href=\"families/\(HTML.escape(HTML.familyPageName(family.ref)))\">\(HTML.escape(family.ref))</a>\(ufrn)<td>\(names.isEmpty ? "—" : names)<td>\(HTML.escape(Reports.status(of: episode, roster: workers)))<td>\(HTML.escape(episode.level ?? ""))<td>\(episode.openedOn)<td>\(Lead.current(episode, roster: workers).map { worker($0, workers) } ?? "—")</tr>"
         }
         body += "</tbody></table></div></section></main>"
         body += pageEnd(depth: 0)
@@ -313,10 +314,12 @@ public enum Dashboard {
 
     /// The referrals waiting for triage on `asOf`, the longest waiting first (then by ref).
     static func waitingForTriage(
-        _ families: some Sequence<FamilyState>, asOf: CivilDate
+        _ families: some Sequence<FamilyState>, asOf: CivilDate, roster: [String: WorkerInfo]
     ) -> [Waiting] {
         families.compactMap { family -> Waiting? in
-            guard let episode = family.current, Reports.status(of: episode) == "referred" else {
+            guard let episode = family.current,
+                Reports.status(of: episode, roster: roster) == "referred"
+            else {
                 return nil
             }
             return Waiting(
@@ -451,7 +454,8 @@ public enum Dashboard {
             "<header><p class=\"meta back\"><a href=\"../index.html\">← Back to the dashboard</a></p><h1>Family \(HTML.escape(family.ref))</h1><p class=\"meta\">From the ledger to seq \(lastSeq.map(String.init) ?? "0")\(changes.map { ", current to \($0.adding(days: -1))" } ?? "")"
         if let ufrn = family.ufrn { body += " · UFRN \(HTML.escape(ufrn))" }
         if let episode {
-            body += " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode)))"
+            body +=
+                " · episode \(episode.number), \(HTML.escape(Reports.status(of: episode, roster: workers)))"
         }
         body += "</p></header><main>"
         // The page's tables, as the timeline's rows, leave out the end tags of cells HTML implies (a page's bytes are

@@ -54,7 +54,9 @@ public struct Episode: Sendable {
     public var source: String?
     public var reReferral = false
     public var stepDownFrom: String?
-    public var level: String?
+    /// Every level the episode was set to (at triage, at the allocation discussion, by a level change), in valid
+    /// time: by date, then by seq. A change recorded late but dated earlier takes its place by its date.
+    public var levels: [LevelSetting] = []
     public var triaged = false
     public var engaged = false
     public var closedOn: CivilDate?
@@ -83,6 +85,29 @@ public struct Episode: Sendable {
     var visitEveryDays: Int?
 
     public var isOpen: Bool { closedOn == nil }
+
+    /// The level the episode is at: the latest setting in valid time (not the last one recorded).
+    public var level: String? { levels.last?.level }
+
+    /// The level in force at an event dated `date` with `seq`: the latest setting at or before it, by date and
+    /// then by seq (an event's own setting counts; one recorded after it on the same day does not).
+    public func level(at date: CivilDate, seq: Int) -> String? {
+        levels.last { ($0.date, $0.seq) <= (date, seq) }?.level
+    }
+
+    /// Records a setting in its valid-time place.
+    mutating func setLevel(_ level: String, on date: CivilDate, seq: Int) {
+        let setting = LevelSetting(date: date, seq: seq, level: level)
+        let place = levels.lastIndex { ($0.date, $0.seq) <= (date, seq) }.map { $0 + 1 } ?? 0
+        levels.insert(setting, at: place)
+    }
+}
+
+/// A level an episode was set to, on the date of the event that set it.
+public struct LevelSetting: Sendable, Equatable {
+    public var date: CivilDate
+    public var seq: Int
+    public var level: String
 }
 
 /// Everything the projections know about one family.
@@ -165,7 +190,11 @@ extension Episode: SnapshotCodable {
         writer.optional(source) { $0.string($1) }
         writer.bool(reReferral)
         writer.optional(stepDownFrom) { $0.string($1) }
-        writer.optional(level) { $0.string($1) }
+        writer.array(levels) { writer, setting in
+            writer.date(setting.date)
+            writer.int(setting.seq)
+            writer.string(setting.level)
+        }
         writer.bool(triaged)
         writer.bool(engaged)
         writer.optional(closedOn) { $0.date($1) }
@@ -210,7 +239,9 @@ extension Episode: SnapshotCodable {
         source = try reader.optional { try $0.string() }
         reReferral = try reader.bool()
         stepDownFrom = try reader.optional { try $0.string() }
-        level = try reader.optional { try $0.string() }
+        levels = try reader.array { (reader) throws in
+            LevelSetting(date: try reader.date(), seq: try reader.int(), level: try reader.string())
+        }
         triaged = try reader.bool()
         engaged = try reader.bool()
         closedOn = try reader.optional { try $0.date() }

@@ -19,6 +19,108 @@ extension LedgerFold {
     static let meaningFamilies = 16
     static let meaningSeed: UInt64 = 5
 
+    /// The fixed log: the scenario's families, then two families of cases the scenario never makes, so that a
+    /// change to how they are read changes the fingerprint too: a family whose only worker is a second one and
+    /// whose lead was unallocated and then transferred (`Lead`); a level change recorded after a review but dated
+    /// before it (levels in valid time, re-timing the review); a plan dated before the referral, entered late; a lead who leaves an open episode.
+    static func meaningEvents(today: CivilDate) -> [StoredEvent] {
+        func event(
+            _ id: String, _ family: String, _ type: String, _ date: String, _ data: JSONValue,
+            manager: Bool = false
+        ) -> JSONObject {
+            JSONObject([
+                JSONMember("id", .string(id)), JSONMember("stream", .string("family:\(family)")),
+                JSONMember("type", .string(type)), JSONMember("occurredAt", .string(date)),
+                JSONMember(
+                    "actor",
+                    manager
+                        ? ["id": "m-301", "role": "team-manager"] : ["id": "w-101", "role": "fsw"]),
+                JSONMember("data", data),
+            ])
+        }
+        func referral(_ family: String) -> JSONObject {
+            event(
+                "edge-ref-\(family)", family, "referral.received", "2026-03-02",
+                [
+                    "source": "school", "reason": "Attendance",
+                    "members": [
+                        [
+                            "id": .string("\(family)-c1"), "name": "Child", "role": "child",
+                            "dob": "2016-05-05",
+                        ]
+                    ],
+                ], manager: true)
+        }
+        let edges = [
+            referral("EDGE-1"),
+            event(
+                "edge-1-tri", "EDGE-1", "triage.completed", "2026-03-03",
+                ["outcome": 3, "priority": "medium", "level": "targeted"], manager: true),
+            event(
+                "edge-1-second", "EDGE-1", "worker.allocated", "2026-03-04",
+                ["worker": "w-102", "relationship": "second"], manager: true),
+            event("edge-1-eng", "EDGE-1", "engagement.started", "2026-03-05", [:]),
+            event(
+                "edge-1-plan", "EDGE-1", "plan.agreed", "2026-03-10",
+                [
+                    "kind": "support-plan", "reviewBy": "2026-04-21",
+                    "actions": [
+                        ["id": "a1", "what": "Routine", "who": "Parent", "due": "2026-04-21"]
+                    ],
+                ]),
+            event(
+                "edge-1-rev", "EDGE-1", "review.completed", "2026-04-20", ["outcome": "continue"]),
+            event(
+                "edge-1-level", "EDGE-1", "level.changed", "2026-04-01",
+                ["level": "intensive", "reason": "escalation"]),
+            // Work of before the referral, entered late: it starts no clock of the episode.
+            event(
+                "edge-1-early", "EDGE-1", "plan.agreed", "2026-02-20",
+                [
+                    "kind": "support-plan", "reviewBy": "2026-03-10",
+                    "actions": [
+                        ["id": "a0", "what": "Earlier", "who": "Parent", "due": "2026-03-10"]
+                    ],
+                ]),
+            referral("EDGE-2"),
+            event(
+                "edge-2-lead", "EDGE-2", "worker.allocated", "2026-03-03",
+                ["worker": "w-103", "relationship": "lead"], manager: true),
+            event(
+                "edge-2-second", "EDGE-2", "worker.allocated", "2026-03-03",
+                ["worker": "w-104", "relationship": "second"], manager: true),
+            event(
+                "edge-2-unalloc", "EDGE-2", "worker.unallocated", "2026-03-20", ["worker": "w-103"],
+                manager: true),
+            event(
+                "edge-2-transfer", "EDGE-2", "transfer.completed", "2026-05-01",
+                ["team": "south", "worker": "w-105"], manager: true),
+        ]
+        // A worker who leaves while leading an open episode: the family is left with no lead (`Lead`).
+        func workforce(_ id: String, _ type: String, _ date: String, _ data: JSONValue)
+            -> JSONObject
+        {
+            JSONObject([
+                JSONMember("id", .string(id)), JSONMember("stream", "worker:w-901"),
+                JSONMember("type", .string(type)), JSONMember("occurredAt", .string(date)),
+                JSONMember("actor", ["id": "hr-system", "role": "system"]),
+                JSONMember("data", data),
+            ])
+        }
+        let leaver = [
+            workforce(
+                "edge-3-reg", "worker.registered", "2026-01-05",
+                ["name": "Edge Leaver", "role": "fsw", "team": "north", "fte": 1]),
+            referral("EDGE-3"),
+            event(
+                "edge-3-lead", "EDGE-3", "worker.allocated", "2026-03-03",
+                ["worker": "w-901", "relationship": "lead"], manager: true),
+            workforce("edge-3-left", "worker.left", "2026-04-30", [:]),
+        ]
+        return DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today)
+            .storedEvents(then: edges + leaver)
+    }
+
     /// `meaning`, worked out with `apply` as the fold's step (a test changes it to show the fingerprint follows),
     /// and with snapshots of `version` (the version is in their bytes: the golden test's advice names the meaning
     /// a bumped version will have).
@@ -27,8 +129,7 @@ extension LedgerFold {
         apply: (inout LedgerFold, StoredEvent) -> Void = { $0.apply($1) }
     ) -> String {
         let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 20_415)
-        let events = DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today)
-            .storedEvents()
+        let events = meaningEvents(today: today)
         var hasher = SHA256()
         func add(_ value: JSONValue) {
             hasher.update(JSONWriter.bytes(value))

@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 3
+    static let snapshotVersion = 10
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -13,6 +13,23 @@ extension LedgerFold {
         2: "19b02d293eef5024642c769ff3c1480a65cdbc938b107319ae30d428626d0870",
         // pbr rows gain claimChecks (7fa7fb0).
         3: "54eaa802f5e417775255ef1a3b79da55371eb413d7ddc396d6dc61c85bac5ac5",
+        // An episode keeps its levels in valid time; a late level change re-times recurring obligations.
+        4: "c438f8b28600d01a9fcd1e8c7a88be999a8451ba187406b3da9dc493c75f6719",
+        // The lead is only a worker allocated as lead (`Lead`): the fixed log had no family to show it, so the
+        // version was bumped by hand, and a checkpoint of version 4 is not read.
+        5: "1c2005d32680250f422af49c2b1c11c93ad374de9b5528471fa917e661e314a9",
+        // The fixed log gains the cases the scenario never makes (a second worker alone, a late level change).
+        6: "298e1ebe65fc0ab33e1dc3cb7754d753849942a2d9c107eaec41b8d0a675467e",
+        // Valid time: Family Star readings by their dates, an event dated before an obligation's clock does not
+        // meet it; PbR rows gain employment's `adult`.
+        7: "b7882203590fd3fc18604b211d4f7d92841ed7ff19fcf1e598559ec209f6a386",
+        // Work dated before an episode opened starts none of its clocks (and the fixed log shows it).
+        8: "15f724f7066d45f8e07378f4256a28916856f8222af1dd45e3708bd239e09240",
+        // Leicestershire's assessment by level: a Family Star for targeted and intensive, Signs of Wellbeing for
+        // brief (the profile's rules changed; the fixed log's policy is Leicestershire's).
+        9: "9cdc6d3d3199680bd690c5724de72a16ef36467aa1c31a1f4ab42e589c8b74c9",
+        // A lead who has left an open episode leads it no more (`Lead`); the fixed log shows one.
+        10: "bf92f81bbc79480aa29794d0885ab9261f863213dc87c03a1256a6cd5c44dbd6",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

@@ -76,6 +76,9 @@ extension TeamInfo: SnapshotCodable {
 /// projections can also be fed only the event types they read (`caseloadTypes`, `familyTypes`).
 public struct LedgerFold: Sendable {
     var adoptions: [AdoptedPolicy] = []
+
+    /// The rule ids of every policy adopted: what `due --rule` may name.
+    public var ruleIDs: Set<String> { adoptions.reduce(into: []) { $0.formUnion($1.ruleIDs) } }
     public internal(set) var workers: [String: WorkerInfo] = [:]
     public internal(set) var teams: [String: TeamInfo] = [:]
     public internal(set) var families: [String: FamilyState] = [:]
@@ -313,6 +316,16 @@ final class AdoptedPolicy: Sendable {
             rule: policy.triage.id, label: policy.triage.label, source: policy.triage.source,
             kind: .awaiting)
     }
+
+    /// Every rule id an obligation made under this adoption can carry: the terms above are the only terms
+    /// obligations are made with.
+    var ruleIDs: Set<String> {
+        let terms =
+            deadlineTerms + deadlineOutcomeTerms.flatMap(\.values) + recurringTerms + flagTerms
+            + durationTerms + [closureTerms.contactStandard, closureTerms.review].compactMap { $0 }
+            + [closureTerms.minimumRequirements, triageTerms]
+        return Set(terms.map(\.rule))
+    }
 }
 
 /// An adoption is saved as its document: the policy and its indexes are made again from it when read.
@@ -438,42 +451,34 @@ struct FamilyRules {
         switch typed {
         case .triageCompleted(let payload):
             episode.triaged = true
-            if let triage = payload.decoded { episode.level = triage.level }
+            if let triage = payload.decoded { setLevel(triage.level, of: &episode, at: event) }
         case .allocationDiscussed(let payload):
-            if let level = payload.decoded?.level { episode.level = level }
+            if let level = payload.decoded?.level { setLevel(level, of: &episode, at: event) }
         case .levelChanged(let payload):
             if let change = payload.decoded {
-                episode.level = change.level
+                setLevel(change.level, of: &episode, at: event)
                 if change.reason == "step-down" { episode.stepDownOn = event.date }
             }
         case .workerAllocated(let payload):
             if let allocated = payload.decoded {
                 let worker = allocated.worker
                 episode.workers[worker] = allocated.relationship
-                if allocated.relationship == "lead" {
-                    if let previous = episode.lead, previous != worker {
-                        episode.workers[previous] = "assigned"
-                    }
-                    episode.lead = worker
-                } else if episode.lead == nil {
-                    episode.lead = worker
+                let lead = Lead.allocating(worker, as: allocated.relationship, lead: episode.lead)
+                if let previous = episode.lead, previous != lead, episode.workers[previous] != nil {
+                    episode.workers[previous] = "assigned"
                 }
+                episode.lead = lead
                 if episode.firstAllocationOn == nil { episode.firstAllocationOn = event.date }
             }
         case .workerUnallocated(let payload):
             if let worker = payload.decoded?.worker {
                 episode.workers[worker] = nil
-                if episode.lead == worker {
-                    episode.lead =
-                        episode.workers.sorted { $0.key < $1.key }.first(where: {
-                            $0.value == "lead"
-                        })?.key
-                }
+                episode.lead = Lead.unallocating(worker, lead: episode.lead)
             }
         case .transferCompleted(let payload):
             if let worker = payload.decoded?.worker {
                 episode.workers = [worker: "lead"]
-                episode.lead = worker
+                episode.lead = Lead.transferring(to: worker, lead: episode.lead)
             }
         case .engagementStarted:
             episode.engaged = true
@@ -527,15 +532,20 @@ struct FamilyRules {
         }
     }
 
-    /// A Family Star reading of an assessment or review: the episode's first, and its latest.
+    /// A Family Star reading of an assessment or review: the episode's first, and its latest, by the date the
+    /// reading was taken (valid time), not by when it was recorded: a March review entered after May's is not
+    /// the latest reading, and PbR's progress is judged on May's (POLICIES.md: "the latest review.completed or
+    /// assessment.completed Family Star"). On the same day, the one recorded later stands.
     private func read(
         _ star: FamilyStarScores?, of event: StoredEvent, into episode: inout Episode
     ) {
         guard let star else { return }
         let reading = StarReading(
             eventID: event.id, date: event.date, type: event.type, scores: star.scores)
-        if episode.firstStar == nil { episode.firstStar = reading }
-        episode.latestStar = reading
+        if episode.firstStar.map({ reading.date < $0.date }) ?? true { episode.firstStar = reading }
+        if episode.latestStar.map({ reading.date >= $0.date }) ?? true {
+            episode.latestStar = reading
+        }
     }
 
     // MARK: Compliance
@@ -545,12 +555,18 @@ struct FamilyRules {
         _ episode: inout Episode, family ref: String, event: StoredEvent,
         extended: ExtensionAgreed?
     ) {
+        // An event dated before this episode opened (an earlier episode's work, entered late) starts, meets and
+        // extends none of its clocks.
+        guard event.date >= episode.openedOn else { return }
         // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
-        // obligations are not copied.
+        // obligations are not copied. An event dated before the obligation's clock started does not answer it,
+        // however late it was recorded: a review of April entered after June's is not the review due after
+        // June's, and a visit of an earlier episode entered late is not this episode's.
         for index in episode.obligations.indices
         where episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
             && episode.obligations[index].checkPassed == nil
             && episode.obligations[index].fromSeq < event.seq
+            && episode.obligations[index].fromDate <= event.date
             && episode.obligations[index].targets.contains(where: { $0.matches(event) })
         {
             episode.obligations[index].metOn = event.date
@@ -574,18 +590,12 @@ struct FamilyRules {
         let calendar = adopted.calendar
         // 3. Recurring: an occurrence starts the next period; a `from` starts the first. Only the rules whose
         // event or `from` has this event's type can act on it.
+        let level = episode.level(at: event.date, seq: event.seq)
         for ruleIndex in event.kind.map({ adopted.recurringByType[$0.rawValue] }) ?? [] {
             let rule = policy.recurring[ruleIndex]
-            if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
-            var interval = rule.everyByLevel[episode.level ?? ""] ?? rule.every
-            if rule.everyDaysField != nil, let days = episode.visitEveryDays {
-                let candidate = Timescale.days(days)
-                if candidate.after(event.date, in: calendar)
-                    < interval.after(event.date, in: calendar)
-                {
-                    interval = candidate
-                }
-            }
+            if let levels = rule.levels, !levels.contains(level ?? "") { continue }
+            let interval = Self.interval(
+                of: rule, at: level, episode: episode, from: event.date, calendar)
             if let current = episode.recurringCurrent[rule.id], rule.event.matches(event) {
                 if episode.obligations[current].metSeq == event.seq {
                     episode.obligations.append(
@@ -608,7 +618,7 @@ struct FamilyRules {
         for ruleIndex in event.kind.map({ adopted.deadlinesByFrom[$0.rawValue] }) ?? [] {
             let rule = policy.deadlines[ruleIndex]
             guard rule.from.matches(event) else { continue }
-            if let levels = rule.levels, !levels.contains(episode.level ?? "") { continue }
+            if let levels = rule.levels, !levels.contains(level ?? "") { continue }
             if rule.firstOnly {
                 if episode.firstSeen.contains(rule.id) { continue }
                 episode.firstSeen.insert(rule.id)
@@ -639,6 +649,52 @@ struct FamilyRules {
                 Obligation(
                     family: ref, episode: episode.number, terms: terms, fromSeq: event.seq,
                     fromDate: event.date, dueOn: dueOn))
+        }
+    }
+
+    /// How long after `date` a recurring rule's next occurrence is due, at `level`: the level's interval (or the
+    /// rule's), shortened by the latest plan's day count where the rule reads one and it is shorter.
+    private static func interval(
+        of rule: Policy.Recurring, at level: String?, episode: Episode, from date: CivilDate,
+        _ calendar: WorkingDayCalendar
+    ) -> Timescale {
+        let interval = rule.everyByLevel[level ?? ""] ?? rule.every
+        if rule.everyDaysField != nil, let days = episode.visitEveryDays {
+            let candidate = Timescale.days(days)
+            if candidate.after(date, in: calendar) < interval.after(date, in: calendar) {
+                return candidate
+            }
+        }
+        return interval
+    }
+
+    /// Sets the episode's level at an event's valid-time place. A setting dated before occurrences already
+    /// folded (recorded late) changes the level they were made at, so the recurring obligations they started are
+    /// due again by the interval of the level in force on their dates (the Leicestershire case: a review after an
+    /// escalation to intensive is next due in 12 weeks, not 6, however late the escalation was recorded).
+    private func setLevel(_ level: String, of episode: inout Episode, at event: StoredEvent) {
+        episode.setLevel(level, on: event.date, seq: event.seq)
+        guard let adopted = policy,
+            episode.obligations.contains(where: {
+                $0.kind == .recurring && $0.fromDate > event.date
+            })
+        else { return }
+        var started: Set<String> = []
+        for index in episode.obligations.indices where episode.obligations[index].kind == .recurring
+        {
+            let rule = episode.obligations[index].rule
+            let first = started.insert(rule).inserted
+            let from = episode.obligations[index].fromDate
+            guard from > event.date,
+                let recurring = adopted.policy.recurring.first(where: { $0.id == rule }),
+                !recurring.everyByLevel.isEmpty
+            else { continue }
+            let levelThen = episode.level(at: from, seq: episode.obligations[index].fromSeq)
+            let interval = Self.interval(
+                of: recurring, at: levelThen, episode: episode, from: from, adopted.calendar)
+            episode.obligations[index].dueOn =
+                (first ? recurring.firstWithin ?? interval : interval).after(
+                    from, in: adopted.calendar)
         }
     }
 
@@ -760,7 +816,7 @@ extension LedgerFold {
                 obligations.append(awaiting)
             }
             for index in obligations.indices {
-                obligations[index].responsible = episode.lead
+                obligations[index].responsible = Lead.current(episode, roster: workers)
                 if obligations[index].rule == "step-down-entry",
                     obligations[index].checkPassed == true, !episode.consentGiven
                 {

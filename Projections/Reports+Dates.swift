@@ -32,7 +32,8 @@ extension Reports {
         let tomorrow = asOf.adding(days: 1)
         // The days a referral has waited for triage (the families row).
         if let last = family.episodes.indices.last,
-            family.episodes[last].isOpen, Self.status(of: family.episodes[last]) == "referred"
+            family.episodes[last].isOpen,
+            Self.status(of: family.episodes[last], roster: fold.workers) == "referred"
         {
             consider(tomorrow)
         }

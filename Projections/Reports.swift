@@ -23,11 +23,11 @@ public struct Reports: Sendable {
         "referred", "triaged", "allocated", "engaged", "stepped-up", "closed",
     ]
 
-    public static func status(of episode: Episode) -> String {
+    public static func status(of episode: Episode, roster: [String: WorkerInfo]) -> String {
         if !episode.isOpen { return "closed" }
         if episode.stepUpAcceptedOn != nil { return "stepped-up" }
         if episode.engaged { return "engaged" }
-        if !episode.workers.isEmpty { return "allocated" }
+        if !Lead.allocated(episode, roster: roster).isEmpty { return "allocated" }
         if episode.triaged { return "triaged" }
         return "referred"
     }
@@ -72,10 +72,13 @@ public struct Reports: Sendable {
                 ["progress.\($0).status", "progress.\($0).evidence"]
             }
         case "employment":
-            return ["event", "memberId", "benefit", "continuousWeeks", "weeksNeeded", "qualifies"]
-                .map {
-                    "employment.\($0)"
-                }
+            return [
+                "event", "memberId", "adult", "benefit", "continuousWeeks", "weeksNeeded",
+                "qualifies",
+            ]
+            .map {
+                "employment.\($0)"
+            }
         default: return [member]
         }
     }
@@ -93,14 +96,17 @@ public struct Reports: Sendable {
         return JSONObject([
             JSONMember("family", .string(family.ref)),
             JSONMember("ufrn", family.ufrn.map(JSONValue.string) ?? .null),
-            JSONMember("status", .string(Self.status(of: episode))),
+            JSONMember("status", .string(Self.status(of: episode, roster: fold.workers))),
             JSONMember("level", episode.level.map(JSONValue.string) ?? .null),
             JSONMember("episode", .int(episode.number)),
             JSONMember("openedOn", .string(episode.openedOn.description)),
             JSONMember("closedOn", episode.closedOn.map { .string($0.description) } ?? .null),
             JSONMember("closeReason", episode.closeReason.map(JSONValue.string) ?? .null),
-            JSONMember("lead", episode.lead.map(JSONValue.string) ?? .null),
-            JSONMember("workers", .array(episode.workers.keys.sorted().map(JSONValue.string))),
+            JSONMember(
+                "lead", Lead.current(episode, roster: fold.workers).map(JSONValue.string) ?? .null),
+            JSONMember(
+                "workers",
+                .array(Lead.allocated(episode, roster: fold.workers).map(JSONValue.string))),
             JSONMember("members", .array(family.members.sorted { $0.id < $1.id }.map(Self.person))),
             JSONMember("youngestChild", family.youngestChild.map { .string($0.id) } ?? .null),
             JSONMember("latestStar", episode.latestStar.map(Self.star) ?? .null),
@@ -114,7 +120,7 @@ public struct Reports: Sendable {
             // Days since the referral while no one has triaged, allocated or engaged the family (issue 21).
             JSONMember(
                 "awaitingTriageDays",
-                Self.status(of: episode) == "referred"
+                Self.status(of: episode, roster: fold.workers) == "referred"
                     ? .int(episode.openedOn.days(until: max(asOf, episode.openedOn))) : .null),
         ])
     }
@@ -212,7 +218,9 @@ public struct Reports: Sendable {
         for entry in entries {
             // A family whose every worker has left has no one working with it: unallocated, as a manager counts
             // it (the leavers are not listed below, so their families would otherwise be on no one's caseload).
-            if entry.workers.allSatisfy({ fold.workers[$0]?.left ?? true }) { unallocated += 1 }
+            if !entry.workers.contains(where: { Lead.serving($0, roster: fold.workers) }) {
+                unallocated += 1
+            }
             for worker in entry.workers {
                 // In place: copying the entry out and back would copy its set every time.
                 perWorker[worker, default: (0, 0, [])].families += 1
@@ -507,29 +515,47 @@ public struct Reports: Sendable {
         }
         // With no policy adopted, no benefit has a number of weeks set: no employment qualifies.
         let weeks = pbr?.employmentWeeks ?? [:]
-        let employment = family.employment.map { record -> JSONValue in
+        // An adult's employment (POLICIES.md): a member of the family, 18 or over on the as-of date by their date
+        // of birth, or, with none recorded, not recorded as a child. A job recorded for a child, or for someone
+        // who is not (or no longer) a member, never makes the family claimable: over-claiming is repaid.
+        func adult(_ memberId: String) -> Bool {
+            guard let member = family.members.first(where: { $0.id == memberId }) else {
+                return false
+            }
+            if let dob = member.dob { return AnnexA.age(born: dob, on: asOf) >= 18 }
+            return member.role != "child"
+        }
+        let records = family.employment.map { record in
             let needed = weeks[record.benefit]
-            let qualifies = needed.map { record.weeks >= $0 } ?? false
-            return .object(
+            let adult = adult(record.memberId)
+            return (
+                record, needed, adult,
+                qualifies: adult && needed.map { record.weeks >= $0 } ?? false
+            )
+        }
+        let employment = records.map { record, needed, adult, qualifies -> JSONValue in
+            .object(
                 JSONObject([
                     JSONMember("event", .string(record.id)),
                     JSONMember("memberId", .string(record.memberId)),
+                    JSONMember("adult", .bool(adult)),
                     JSONMember("benefit", .string(record.benefit)),
                     JSONMember("continuousWeeks", .int(record.weeks)),
                     JSONMember("weeksNeeded", needed.map { .int($0) } ?? .null),
                     JSONMember("qualifies", .bool(qualifies)),
                 ]))
         }
-        let employed = family.employment.contains { record in
-            weeks[record.benefit].map { record.weeks >= $0 } ?? false
-        }
+        let employed = records.contains(where: \.qualifies)
         // Over-claiming is what councils were asked to repay: every claim needs the family attached and worked
         // with; employment then stands in for the progress criteria. Which kinds the family supports is decided
         // once, here, and read both by `claimable` and by the checks of the claims made.
         let supports: [(kind: String, supported: Bool, otherwise: String)] = [
             ("attachment", attached && workedWith, "the family is not attached and worked with"),
             ("progress", attached && workedWith && allMet, "not every criterion's progress is met"),
-            ("employment", attached && workedWith && employed, "no employment qualifies"),
+            (
+                "employment", attached && workedWith && employed,
+                "no adult member's employment qualifies"
+            ),
         ]
         let claimable = supports.filter { $0.supported && family.claims[$0.kind] == nil }.map(
             \.kind)

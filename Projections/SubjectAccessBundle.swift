@@ -78,6 +78,17 @@ public struct SubjectAccessBundle: Sendable {
     ) {
         let members = Self.members(events)
         let memberIDs = Set(members.map(\.id))
+        // Someone who has left the family is, after their leaving, a member of another family as far as its
+        // record goes (a child moved to a relative's care): what is recorded of them after it is withheld.
+        let leavers = members.compactMap { member in member.left.map { (member.id, $0) } }
+        func present(on occurredAt: String) -> Set<String> {
+            var present = memberIDs
+            // By the day (an occurredAt may carry a time): the leaving day's own events are the family's.
+            for (id, left) in leavers where left.prefix(10) < occurredAt.prefix(10) {
+                present.remove(id)
+            }
+            return present
+        }
         var book = TimelineBook(only: family, workerNames: workers.mapValues(\.name))
         let dates = Dictionary(
             events.map { ($0.event.seq, $0.event.occurredAt) },
@@ -91,9 +102,10 @@ public struct SubjectAccessBundle: Sendable {
             var held: [Withholding] = []
             var data = JSONObject()
             if item.redacted == nil {
+                let membersThen = present(on: event.occurredAt)
                 data = Self.withhold(
-                    event.data.object, seq: event.seq, path: "data", members: memberIDs, into: &held
-                )
+                    event.data.object, seq: event.seq, path: "data", members: membersThen,
+                    into: &held)
                 event.data = EventData(data)
                 // Each correction's original, where events.json keeps it: `corrected[N].originalData`.
                 var correction = 0
@@ -104,7 +116,7 @@ public struct SubjectAccessBundle: Sendable {
                     let path = "corrected[\(correction)].originalData"
                     event.amendments[index].original = EventData(
                         Self.withhold(
-                            original.object, seq: event.seq, path: path, members: memberIDs,
+                            original.object, seq: event.seq, path: path, members: membersThen,
                             into: &held))
                 }
             } else {

@@ -150,7 +150,9 @@ public struct EventInput: Sendable {
             throw refuse("occurredAt", "must be YYYY-MM-DD or an RFC 3339 date-time")
         }
         if let earliest, occurred.date < earliest {
-            throw refuse("occurredAt", "is before 1990-01-01")
+            throw refuse(
+                "occurredAt",
+                "\(occurredText) is before \(earliest), the earliest date the ledger takes")
         }
         if let instant = occurred.instant {
             if instant > recordedAt {

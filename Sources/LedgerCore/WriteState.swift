@@ -337,12 +337,32 @@ public struct WriteState: Sendable, Equatable {
     public func check(_ input: EventFacts, line: Int, lookup: (String) throws -> Target?) throws
         -> Void
     {
+        // A refusal names the event's id, read only when there is a refusal: the rules never read it, and read
+        // for every event it was a string each (and every closure over it retained it, on another core).
+        do {
+            try checkRules(input, line: line) { id in
+                do { return try lookup(id) } catch { throw LookupFailed(error: error) }
+            }
+        } catch var refusal as ValidationError {
+            if input.idSupplied { refusal.id = input.id }
+            throw refusal
+        } catch let failed as LookupFailed {
+            throw failed.error
+        }
+    }
+
+    /// An error `lookup` threw, passed through `check` as it is.
+    private struct LookupFailed: Error {
+        let error: any Error
+    }
+
+    /// `check`, whose refusals name no id (`check` adds it).
+    private func checkRules(_ input: EventFacts, line: Int, lookup: (String) throws -> Target?)
+        throws
+    {
         let content = input
-        // What a refusal names, taken once: a refusal that reads the facts makes every closure over it copy them
-        // (each of their strings and the log's chunk retained), once per event checked.
-        let refusedID = input.idSupplied ? content.id : nil
         func refuse(_ field: String, _ rule: String) -> ValidationError {
-            ValidationError(line: line, id: refusedID, field: field, rule: rule)
+            ValidationError(line: line, field: field, rule: rule)
         }
         guard let eventType = input.eventType, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")

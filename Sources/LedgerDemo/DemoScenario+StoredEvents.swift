@@ -9,8 +9,12 @@ extension DemoScenario {
     /// the contract refuses are left out (the scenario makes none).
     ///
     /// Small scenarios of this kind are what the fold's fingerprint is made from (`LedgerFold.meaning`).
-    public func storedEvents(policy profile: String = "leicestershire-early-help") -> [StoredEvent]
-    {
+    ///
+    /// `then`: events stored after the scenario's, each recorded on the day after the scenario's last (the fold's
+    /// fingerprint adds the cases the scenario never makes, recorded late as a correction of the record would be).
+    public func storedEvents(
+        policy profile: String = "leicestershire-early-help", then extra: [JSONObject] = []
+    ) -> [StoredEvent] {
         let salt = String(repeating: "0", count: 32)
         var prev = LineFormat.genesisHash
         var events: [StoredEvent] = []
@@ -48,6 +52,12 @@ extension DemoScenario {
                 object,
                 recordedAt: Timestamp(
                     seconds: Int64(entry.recordedOn.dayNumber) * 86_400 + 17 * 3600 + 1800))
+        }
+        let after = (sortedEntries.last?.recordedOn ?? today).adding(days: 1)
+        for object in extra {
+            store(
+                object,
+                recordedAt: Timestamp(seconds: Int64(after.dayNumber) * 86_400 + 17 * 3600 + 1800))
         }
         return EventScanner.amended(events)
     }

@@ -138,7 +138,7 @@ public struct DemoScenario: Sendable {
     }
 
     /// The systems of the demo: the HR feed, and school and DWP data matching.
-    static let systems = [
+    package static let systems: [(id: String, purpose: String)] = [
         ("hr-system", "hr-feed"), ("dm-school", "school-attendance"), ("dm-dwp", "data-matching"),
     ]
 

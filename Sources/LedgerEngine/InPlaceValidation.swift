@@ -93,7 +93,8 @@ public enum InPlaceValidation {
         else { return nil }
         let stream = bytes(members.stream)
         return EventFacts(
-            id: members.id.map { String(scanned: line, $0) } ?? "", idSupplied: members.id != nil,
+            id: "", idSpan: members.id.map { (start + $0.lowerBound)..<(start + $0.upperBound) },
+            idSupplied: members.id != nil,
             stream: String(decoding: stream, as: UTF8.self), streamKind: streamKind,
             streamKey: streamKind == .org
                 ? "org"

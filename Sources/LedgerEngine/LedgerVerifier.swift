@@ -58,9 +58,13 @@ public enum LedgerVerifier {
             expectedBytes: stat(path, &status) == 0 ? Int(status.st_size) : 0)
         let states = StateShards(count: shards)
         var failure: VerifyFailure?
+        // The slices' buffers, used again as slices are done (a few are in flight at once: read ahead, and
+        // waiting for the shards).
+        let reader = ParallelLineReader(path: path)
+        let pool = BlockPool(keep: 4 * reader.threads + 4)
         do {
-            try ParallelLineReader(path: path).read(
-                parse: { slice in check(slice) },
+            try reader.read(
+                parse: { slice in check(slice, pool: pool) },
                 consume: { piece in
                     // Once a state check has failed, later lines cannot change the answer.
                     if states.hasFailed { throw Stop.failed }
@@ -73,6 +77,7 @@ public enum LedgerVerifier {
                             // What the chain reads of a line a few ahead, asked for now: its slot in the id table
                             // (a probe lands anywhere in tens of megabytes) and its id's bytes (last read on the
                             // other core). Waiting for each in turn was a tenth of the time.
+                            if index + 16 < slice.count { slice.prefetchLine(index + 16) }
                             if index + 8 < slice.count {
                                 let ahead = slice.line(index + 8)
                                 chain.seen.prefetch(ahead.pointee.idKey)
@@ -117,22 +122,13 @@ public enum LedgerVerifier {
     struct CheckedLine: Sendable {
         var offset: Int
         var length: Int
-        /// Over the size limit, or not in the line format: nothing more could be checked.
-        var unreadable: String?
         var seq = 0
         var prev: SHA256.Digest?
         var hash: SHA256.Digest?
-        /// Why a hash does not match, if one does not.
-        var altered: String?
         var facts: EventFacts?
         var idKey: UInt64 = 0
         var recordedAt: Timestamp?
         var redacted = false
-        /// A redacted line's notice: the id of the `record.redacted` event it names, or why the notice is not one
-        /// `ledger redact` writes.
-        var redaction: Result<String, RedactionNoticeError>?
-        /// Why the event would be refused today, if it would (schema and catalogue rules).
-        var refusal: ValidationError?
         /// Which state shard follows its stream (`StoredEvent.route`; 0: every shard).
         var route: UInt64 = 0
         /// The facts' kind (nil: no facts, or a type outside the catalogue), and for a correction or void the id
@@ -143,8 +139,50 @@ public enum LedgerVerifier {
         /// facts' strings); else the chain reads them from the facts.
         var idSpan: Range<Int>?
         var streamSpan: Range<Int>?
+        /// What few lines have, kept aside: a line is written on one core and read on two others, and these
+        /// held inline made every line two cache lines longer.
+        var rare: Rare?
+
+        final class Rare: @unchecked Sendable {
+            var unreadable: String?
+            var altered: String?
+            var redaction: Result<String, RedactionNoticeError>?
+            var refusal: ValidationError?
+            var target: WriteState.Target?
+        }
+
+        /// The box of rare members, made when one is first set to a value.
+        private mutating func rare(making: Bool) -> Rare? {
+            if rare == nil && making { rare = Rare() }
+            return rare
+        }
+
+        /// Over the size limit, or not in the line format: nothing more could be checked.
+        var unreadable: String? {
+            get { rare?.unreadable }
+            set { rare(making: newValue != nil)?.unreadable = newValue }
+        }
+        /// Why a hash does not match, if one does not.
+        var altered: String? {
+            get { rare?.altered }
+            set { rare(making: newValue != nil)?.altered = newValue }
+        }
+        /// A redacted line's notice: the id of the `record.redacted` event it names, or why the notice is not one
+        /// `ledger redact` writes.
+        var redaction: Result<String, RedactionNoticeError>? {
+            get { rare?.redaction }
+            set { rare(making: newValue != nil)?.redaction = newValue }
+        }
+        /// Why the event would be refused today, if it would (schema and catalogue rules).
+        var refusal: ValidationError? {
+            get { rare?.refusal }
+            set { rare(making: newValue != nil)?.refusal = newValue }
+        }
         /// What a correction or void points at, as the log stood before it (written by the chain).
-        var target: WriteState.Target?
+        var target: WriteState.Target? {
+            get { rare?.target }
+            set { rare(making: newValue != nil)?.target = newValue }
+        }
 
         /// Keeps the event's facts, and what the chain and the shards read of them beside them (read here, from
         /// the facts being stored: reading them back out of the line copies them, every string retained).
@@ -166,8 +204,9 @@ public enum LedgerVerifier {
         }
     }
 
-    static func check(_ slice: LineSlice) -> CheckedSlice {
-        let checked = CheckedSlice(capacity: slice.range.count / 400, chunk: slice.chunk)
+    static func check(_ slice: LineSlice, pool: BlockPool? = nil) -> CheckedSlice {
+        let checked = CheckedSlice(
+            capacity: slice.range.count / 400, chunk: slice.chunk, pool: pool)
         // Lines the scanner accepts are linked two at a time (their hashes side by side), as they come.
         var linker = ChainLinker()
         var recorded = RecordedDay()
@@ -437,8 +476,8 @@ final class CheckedSlice: @unchecked Sendable {
     /// The chunk the lines lie in (their id and stream are read from it).
     let chunk: LogChunk
 
-    init(capacity: Int, chunk: LogChunk) {
-        lines = InPlaceBuffer(capacity: capacity)
+    init(capacity: Int, chunk: LogChunk, pool: BlockPool? = nil) {
+        lines = InPlaceBuffer(capacity: capacity, pool: pool)
         self.chunk = chunk
     }
 
@@ -467,6 +506,17 @@ final class CheckedSlice: @unchecked Sendable {
         var id = line.pointee.facts?.id ?? ""
         var stream = line.pointee.facts?.stream ?? ""
         return id.withUTF8 { id in stream.withUTF8 { body(id, $0) } }
+    }
+
+    /// Asks for every cache line of the checked line at `position` to be loaded (see `CacheHint`): a stage reads
+    /// a line another core wrote, and waited on each of its cache lines in turn.
+    func prefetchLine(_ position: Int) {
+        let start = UnsafeRawPointer(lines.element(position))
+        var offset = 0
+        while offset < MemoryLayout<LedgerVerifier.CheckedLine>.stride {
+            CacheHint.prefetch(start + offset)
+            offset += 64
+        }
     }
 
     /// Asks for a line's id bytes to be loaded (see `CacheHint`).
@@ -547,7 +597,9 @@ final class StateShards: @unchecked Sendable {
         var state = WriteState()
         swap(&state, &shard.state)
         defer { swap(&state, &shard.state) }
-        for position in positions {
+        for (number, position) in positions.enumerated() {
+            // The lines were written on another core: the one a few ahead is asked for now.
+            if number + 4 < positions.count { slice.prefetchLine(Int(positions[number + 4])) }
             let line = slice.line(Int(position))
             let everyShard = line.pointee.route == 0
             // A line of one family is this shard's alone: its facts are taken, not copied.

@@ -49,11 +49,14 @@ public struct ProjectionFilter: Sendable {
         if let family, state.ref != family { return false }
         guard worker != nil || team != nil || status != nil else { return true }
         guard let episode = state.current else { return false }
-        if let worker, episode.workers[worker] == nil { return false }
+        if let worker, !Lead.allocated(episode, roster: workers).contains(worker) { return false }
         if let team {
-            guard let lead = episode.lead, workers[lead]?.team == team else { return false }
+            guard let lead = Lead.current(episode, roster: workers), workers[lead]?.team == team
+            else {
+                return false
+            }
         }
-        if let status, Reports.status(of: episode) != status { return false }
+        if let status, Reports.status(of: episode, roster: workers) != status { return false }
         return true
     }
 

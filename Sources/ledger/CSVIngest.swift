@@ -103,37 +103,49 @@ enum CSVIngest {
                 }
             }
             let mapped = refusals.count
-            let summary = try store.append(.lines(lines), mode: .ingest(batchSize: batch)) {
-                number, outcome, input in
-                if number % 1_000 == 0 {
-                    Console.progress("ingest \(path): event \(number) of \(lines.count)")
+            var reported = total
+            let summary = try WriteCommands.stopping(at: path, reported: { reported }, log: log) {
+                try store.append(.lines(lines), mode: .ingest(batchSize: batch)) {
+                    number, outcome, input in
+                    if number % 1_000 == 0 {
+                        Console.progress("ingest \(path): event \(number) of \(lines.count)")
+                    }
+                    switch outcome {
+                    case .appended: reported.appended += 1
+                    case .duplicate: reported.duplicates += 1
+                    case .refused: reported.refused += 1
+                    }
+                    guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1)
+                    else {
+                        return
+                    }
+                    refusals.append(
+                        Refusal(
+                            row: lineRows[number - 1], column: map.column(filling: error.field),
+                            id: error.id,
+                            reason: error.reason, event: Array(input)))
                 }
-                guard case .refused(let error) = outcome, lineRows.indices.contains(number - 1)
-                else {
-                    return
-                }
-                refusals.append(
-                    Refusal(
-                        row: lineRows[number - 1], column: map.column(filling: error.field),
-                        id: error.id,
-                        reason: error.reason, event: Array(input)))
             }
             Console.endProgress()
             WriteCommands.reportRecovery(summary)
-            refusals.sort { $0.row.number < $1.row.number }
-            for refusal in refusals {
-                if let rejects {
-                    try rejects.write(Rejects.row(file: path, refusal: refusal, table: table))
-                } else {
-                    let column = refusal.column.map { " (column \"\($0)\")" } ?? ""
-                    Console.errLine(
-                        "refused: \(path) row \(refusal.row.number)\(column): \(refusal.reason)")
-                }
-            }
             total.appended += summary.appended
             total.duplicates += summary.duplicates
             total.refused += summary.refused + mapped
             total.head = summary.head
+            refusals.sort { $0.row.number < $1.row.number }
+            // The rows are in the log now: if their refusals cannot be written, the counts are still said.
+            try WriteCommands.stopping(at: path, reported: { total }, log: log) {
+                for refusal in refusals {
+                    if let rejects {
+                        try rejects.write(Rejects.row(file: path, refusal: refusal, table: table))
+                    } else {
+                        let column = refusal.column.map { " (column \"\($0)\")" } ?? ""
+                        Console.errLine(
+                            "refused: \(path) row \(refusal.row.number)\(column): \(refusal.reason)"
+                        )
+                    }
+                }
+            }
         }
         return try WriteCommands.finishIngest(total, rejects: rejects)
     }

@@ -16,9 +16,12 @@ struct Arguments {
     /// command that reads a log (one that knows `--log`), the log path is checked here, before the command makes
     /// anything (a rejects file, derived files beside the log, an output folder): one that is not a regular file
     /// (a FIFO, `/dev/null`, a directory, a symbolic link) is refused at once.
+    ///
+    /// An option may be given once, unless it is one of `repeatable` (each value counts): a second `--as-of` is
+    /// refused, not read as the last one given, so a command never answers a question other than the one asked.
     init(
         _ arguments: [String], flags flagNames: Set<String>, allowAnyOption: Bool = false,
-        known: Set<String> = []
+        known: Set<String> = [], repeatable: Set<String> = []
     )
         throws
     {
@@ -56,6 +59,9 @@ struct Arguments {
                 value = arguments[index]
                 index += 1
             }
+            if !repeatable.contains(name), options.contains(where: { $0.name == name }) {
+                throw UsageError(message: "--\(name) is given twice; give it once")
+            }
             options.append((name, value ?? ""))
         }
         if allowAnyOption || known.contains("log") {
@@ -63,7 +69,7 @@ struct Arguments {
         }
     }
 
-    /// The last value given for `name`.
+    /// The value given for `name` (an option that is not repeatable is given at most once).
     func value(_ name: String) -> String? { options.last(where: { $0.name == name })?.value }
 
     /// Every value given for `name`.

@@ -25,7 +25,8 @@ enum CorrectCommand {
 
     static func run(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(
-            raw, flags: [], known: ["log", "actor", "actor-role", "reason", "set", "on", "id"])
+            raw, flags: [], known: ["log", "actor", "actor-role", "reason", "set", "on", "id"],
+            repeatable: ["set"])
         guard arguments.positionals.count == 1, let event = arguments.positionals.first else {
             throw UsageError(message: "give one EVENT (its seq or its id)")
         }

@@ -69,7 +69,8 @@ enum IntegrationCommands {
 
     static func tail(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(
-            raw, flags: ["follow"], known: ["log", "since", "type", "stream", "viewer"])
+            raw, flags: ["follow"], known: ["log", "since", "type", "stream", "viewer"],
+            repeatable: ["type"])
         guard arguments.positionals.isEmpty else {
             throw UsageError(message: "unexpected \(arguments.positionals[0])")
         }

@@ -344,6 +344,14 @@ enum ReadCommands {
         let asOf = reports.asOf
         let overdue = query.arguments.flags.contains("overdue")
         let rule = query.arguments.value("rule")
+        // A rule no adopted policy has would give no rows, silently: a typo is told so, with the rules there are.
+        if let rule, !reports.fold.ruleIDs.contains(rule) {
+            let known = reports.fold.ruleIDs.sorted().joined(separator: ", ")
+            throw UsageError(
+                message:
+                    "--rule \(rule): no policy in the log has that rule (the rules: \(known.isEmpty ? "none: no policy adopted" : known))"
+            )
+        }
         let filter = try filters(query, reports.fold)
         let workers = reports.fold.workers
         let kept: @Sendable (Obligation) -> Bool = { obligation in

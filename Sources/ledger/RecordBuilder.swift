@@ -77,10 +77,7 @@ enum RecordBuilder {
                 }
             }
         }
-        var given = Set<String>()
-        for (name, _) in arguments.options where !given.insert(name).inserted {
-            throw UsageError(message: "--\(name) is given twice; give it once")
-        }
+        // (An option given twice is refused by `Arguments`, for every command.)
         for (name, value) in arguments.options
         where !envelope.contains(name) || owned.contains(name) {
             let path = name.split(separator: ".").map(String.init)

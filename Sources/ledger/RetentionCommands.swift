@@ -79,7 +79,8 @@ enum RetentionCommands {
 
     static func redact(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(
-            raw, flags: ["dry-run"], known: ["log", "family", "reason", "actor", "seq"])
+            raw, flags: ["dry-run"], known: ["log", "family", "reason", "actor", "seq"],
+            repeatable: ["seq"])
         guard arguments.positionals.isEmpty else {
             throw UsageError(message: "unexpected \(arguments.positionals[0])")
         }

@@ -47,7 +47,8 @@ enum WriteCommands {
 
     static func initialize(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(
-            raw, flags: [], known: ["log", "policy", "effective-from", "system"])
+            raw, flags: [], known: ["log", "policy", "effective-from", "system"],
+            repeatable: ["system"])
         guard arguments.positionals.isEmpty else {
             throw UsageError(message: "unexpected \(arguments.positionals[0])")
         }
@@ -181,18 +182,28 @@ enum WriteCommands {
         let rejects = try arguments.value("rejects").map {
             try FileOutput.create($0, replace: false)
         }
+        // What the run has reported so far (an appended line is reported once it is durable), for the message of
+        // a run that stops part-way.
+        var reported = AppendSummary()
         var total = AppendSummary()
         for path in arguments.positionals {
             let source: InputSource = path == "-" ? .standardInput : .file(path)
             Console.progress("ingest \(path)", stage: true)
-            let summary = try store.append(source, mode: .ingest(batchSize: batch)) {
-                number, outcome, input in
-                if number % 1_000 == 0 { Console.progress("ingest \(path): line \(number)") }
-                guard case .refused(let error) = outcome else { return }
-                if let rejects {
-                    try rejects.write(Rejects.line(file: path, error: error, input: input))
-                } else {
-                    Console.errLine("refused: \(path): \(error)")
+            let summary = try stopping(at: path, reported: { reported }, log: log) {
+                try store.append(source, mode: .ingest(batchSize: batch)) {
+                    number, outcome, input in
+                    if number % 1_000 == 0 { Console.progress("ingest \(path): line \(number)") }
+                    switch outcome {
+                    case .appended: reported.appended += 1
+                    case .duplicate: reported.duplicates += 1
+                    case .refused(let error):
+                        if let rejects {
+                            try rejects.write(Rejects.line(file: path, error: error, input: input))
+                        } else {
+                            Console.errLine("refused: \(path): \(error)")
+                        }
+                        reported.refused += 1
+                    }
                 }
             }
             Console.endProgress()
@@ -201,8 +212,30 @@ enum WriteCommands {
             total.duplicates += summary.duplicates
             total.refused += summary.refused
             total.head = summary.head
+            reported = total
         }
         return try finishIngest(total, rejects: rejects)
+    }
+
+    /// Runs one file's part of an ingest; if it stops part-way (the rejects file cannot be written, the disk is
+    /// full, the input cannot be read), says first what is in the log from this run, so the sender knows where
+    /// things stand: the counts reported so far (at least that many lines are durable) and the log's head now.
+    /// Sending the same input again is safe: what is in the log already is skipped as a duplicate.
+    static func stopping<T>(
+        at path: String, reported: () -> AppendSummary, log: String, _ body: () throws -> T
+    ) throws -> T {
+        do {
+            return try body()
+        } catch {
+            Console.endProgress()
+            let counts = reported()
+            let head =
+                (try? LedgerFile(path: log).readHead().head.seq).map { "seq \($0)" } ?? "unknown"
+            Console.errLine(
+                "ingest stopped in \(path): before it stopped, at least \(counts.appended) appended (durable), \(counts.duplicates) duplicate\(counts.duplicates == 1 ? "" : "s") skipped, \(counts.refused) refused; the log's head is \(head). Ingesting the same input again appends only what is not in the log yet"
+            )
+            throw error
+        }
     }
 
     /// Ends an ingest (of JSON lines or of CSV rows): the rejects made durable, the counts on stderr, exit 1 when

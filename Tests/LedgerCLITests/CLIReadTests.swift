@@ -184,6 +184,71 @@ struct CLIReadTests {
         #expect(result.stderr.contains(option), "\(command): \(result.stderr)")
     }
 
+    static let repeatedOptions: [[String]] = [
+        ["caseload", "--as-of", "2026-01-31", "--as-of", "2026-02-28"],
+        ["families", "--format", "csv", "--format=json"],
+        ["due", "--rule", "allocate", "--rule", "review"],
+        [
+            "record", "note.recorded", "--family", "F-1001", "--actor", "w-101", "--subject", "a",
+            "--subject", "b",
+            "--body", "c",
+        ],
+    ]
+
+    @Test(
+        "an option given twice is a usage error, never read as its last value",
+        arguments: repeatedOptions)
+    func repeatedOption(command: [String]) throws {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(
+            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let log = directory.file("d/ledger.jsonl")
+        let before = readBytes(log)
+        let result = Subprocess.ledger(command + ["--log", log], in: directory)
+        #expect(result.status == 2, "\(command): \(result.status) \(result.stdout)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("is given twice; give it once"), "\(result.stderr)")
+        #expect(readBytes(log) == before)
+    }
+
+    @Test("due --rule names a rule of an adopted policy, or is told the rules there are")
+    func unknownRule() throws {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(
+            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let log = directory.file("d/ledger.jsonl")
+        let typo = Subprocess.ledger(["due", "--rule", "reveiw", "--log", log], in: directory)
+        #expect(typo.status == 2)
+        #expect(typo.stdout.isEmpty)
+        #expect(
+            typo.stderr.contains(
+                "--rule reveiw: no policy in the log has that rule (the rules: assessment,"),
+            "\(typo.stderr)")
+        #expect(typo.stderr.contains(", review,"))
+        let known = Subprocess.ledger(
+            ["due", "--rule", "review", "--format", "csv", "--log", log], in: directory)
+        #expect(known.status == 0, "\(known.stderr)")
+        #expect(known.stdout.hasPrefix("family,episode,rule,"))
+    }
+
+    @Test("the options that take a list may be repeated: tail --type, twice")
+    func repeatableOption() throws {
+        let directory = TemporaryDirectory()
+        _ = Subprocess.ledger(
+            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let result = Subprocess.ledger(
+            [
+                "tail", "--since", "0", "--type", "referral.received", "--type", "case.closed",
+                "--log",
+                directory.file("d/ledger.jsonl"),
+            ], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let wanted = ["\"type\":\"referral.received\"", "\"type\":\"case.closed\""]
+        #expect(wanted.allSatisfy { type in lines.contains { $0.contains(type) } })
+        #expect(lines.allSatisfy { line in wanted.contains { line.contains($0) } })
+    }
+
     @Test("families --status takes only a status a family can have")
     func familyStatusChecked() {
         let directory = TemporaryDirectory()

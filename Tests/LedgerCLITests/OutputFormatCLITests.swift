@@ -129,8 +129,8 @@ struct OutputFormatCLITests {
         #expect(
             pbr
                 == """
-                family,level,criteria,criteriaNeeded,attached,progress.crime-asb.status,progress.crime-asb.evidence,progress.education.status,progress.education.evidence,progress.children-need-help.status,progress.children-need-help.evidence,progress.worklessness.status,progress.worklessness.evidence,progress.domestic-abuse.status,progress.domestic-abuse.evidence,progress.health.status,progress.health.evidence,employment.event,employment.memberId,employment.benefit,employment.continuousWeeks,employment.weeksNeeded,employment.qualifies,claimable,claimed,claimChecks\r
-                F-1,targeted,education; health,2,true,met,,unknown,,not-met,ass-F-1,not-met,ass-F-1,not-met,ass-F-1,not-met,ass-F-1,,,,,,,attachment,,\r
+                family,level,criteria,criteriaNeeded,attached,progress.crime-asb.status,progress.crime-asb.evidence,progress.education.status,progress.education.evidence,progress.children-need-help.status,progress.children-need-help.evidence,progress.worklessness.status,progress.worklessness.evidence,progress.domestic-abuse.status,progress.domestic-abuse.evidence,progress.health.status,progress.health.evidence,employment.event,employment.memberId,employment.adult,employment.benefit,employment.continuousWeeks,employment.weeksNeeded,employment.qualifies,claimable,claimed,claimChecks\r
+                F-1,targeted,education; health,2,true,met,,unknown,,not-met,ass-F-1,not-met,ass-F-1,not-met,ass-F-1,not-met,ass-F-1,,,,,,,,attachment,,\r
 
                 """)
         let monthly = Self.run(

@@ -226,6 +226,65 @@ struct SubjectAccessTests {
             "\(access.stdout)")
     }
 
+    @Test(
+        "a child who left for another family: what is recorded of them after their leaving is withheld"
+    )
+    func movedChild() throws {
+        let ledger = try TestLedger()
+        func event(_ id: String, _ family: String, _ type: String, _ on: String, _ data: String)
+            -> String
+        {
+            #"{"id":"\#(id)","stream":"family:\#(family)","type":"\#(type)","occurredAt":"\#(on)","actor":{"id":"m-001","role":"team-manager"},"data":\#(data)}"#
+        }
+        let lines =
+            Events.staff + [
+                event(
+                    "ref-1", "F-1", "referral.received", "2026-10-01",
+                    #"{"source":"school","reason":"R","members":[{"id":"c1","name":"Stay","dob":"2013-03-01","role":"child"},{"id":"c2","name":"Mover","dob":"2015-03-01","role":"child"}]}"#
+                ),
+                event(
+                    "att-c2", "F-1", "attendance.recorded", "2026-10-02",
+                    #"{"memberId":"c2","from":"2026-09-01","to":"2026-09-30","percent":81}"#),
+                event("left-c2", "F-1", "family.member.left", "2026-10-05", #"{"memberId":"c2"}"#),
+                event(
+                    "ref-2", "F-2", "referral.received", "2026-10-05",
+                    #"{"source":"social-care","reason":"Kinship care","members":[{"id":"c2","name":"Mover","dob":"2015-03-01","role":"child"}]}"#
+                ),
+                event(
+                    "visit-1", "F-1", "visit.completed", "2026-10-06",
+                    #"{"kind":"school","childrenSeen":["c1","c2"]}"#),
+                event(
+                    "off-c2", "F-1", "offence.recorded", "2026-10-07",
+                    #"{"memberId":"c2","kind":"asb"}"#),
+            ]
+        for (line, outcome) in zip(lines, try ledger.append(lines)) {
+            guard case .appended = outcome else {
+                throw SubjectAccessLog.Refused(line: line, outcome: "\(outcome)")
+            }
+        }
+        let out = ledger.directory.file("bundle")
+        let result = Subprocess.ledger(
+            ["export-family", "F-1", "--out", out, "--log", ledger.path],
+            environment: SubjectAccessLog.now, in: ledger.directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(
+            try JSONParser.parse(readBytes(out + "/events.json")).objectValue)
+        let events = document["events"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        func data(_ type: String) -> JSONObject? {
+            events.first { $0["type"]?.stringValue == type }?["data"]?.objectValue
+        }
+        // Before the leaving, and the leaving itself, are the family's own record.
+        #expect(data("attendance.recorded")?["memberId"] == "c2")
+        #expect(data("family.member.left")?["memberId"] == "c2")
+        // After it, c2 is another family's member.
+        #expect(data("visit.completed")?["childrenSeen"] == ["c1", "[withheld]"])
+        #expect(data("offence.recorded")?["memberId"] == "[withheld]")
+        let fields = (document["withheld"]?.arrayValue ?? []).compactMap {
+            $0.objectValue?["field"]?.stringValue
+        }
+        #expect(fields == ["data.childrenSeen", "data.memberId"], "\(fields)")
+    }
+
     @Test("an unknown family is refused, and nothing is written")
     func unknownFamily() throws {
         let log = try SubjectAccessLog()

@@ -66,6 +66,39 @@ struct CheckpointTests {
                     data: ["ufrn": "EH03b1F", "locality": "03"])) == nil)
     }
 
+    @Test("the base's workers and systems, read once, are what a search of its bytes finds")
+    func baseActorsMatchSearch() throws {
+        let saved = WriteStateStore.compactionBytes
+        WriteStateStore.compactionBytes = 0
+        defer { WriteStateStore.compactionBytes = saved }
+        let ledger = try TestLedger(profile: "leicestershire-early-help")
+        try ledger.append(
+            Events.staff + [
+                Events.worker("w-020"), Events.worker("w-0201"),
+                Events.worker("m-002", role: "team-manager"),
+            ])
+        try ledger.append([Events.referral("F-1", on: "2026-02-02")])
+        try ledger.append([
+            Events.line(
+                id: "left-w-020", stream: "worker:w-020", type: "worker.left", on: "2026-03-01",
+                actor: "hr", role: "system", data: ["reason": "Moved"])
+        ])
+        let base = try #require(try Self.state(of: ledger).base)
+        let streams = base.allStreams()
+        #expect(streams.contains("worker:w-020") && streams.contains("system:hr"))
+        // Every stream's key as either kind, and keys that sort between, before and after them.
+        let keys =
+            streams.map { StreamName.key(of: $0) } + ["", "w", "w-02", "w-0200", "hr-", "zzz"]
+        for key in keys {
+            #expect(base.worker(key) == base.record("worker:" + key)?.worker, "\(key)")
+            #expect(base.system(key) == base.record("system:" + key)?.system, "\(key)")
+        }
+        #expect(base.worker("w-020") == WriteState.Worker(role: "fsw", left: true))
+        #expect(base.worker("m-002") == WriteState.Worker(role: "team-manager", left: false))
+        #expect(base.system("hr") == WriteState.System(retired: false, purpose: "hr-feed"))
+        #expect(base.worker("hr") == nil && base.system("w-017") == nil)
+    }
+
     @Test("a delta block cut short is ignored and the log's tail replayed")
     func tornDelta() throws {
         let ledger = try TestLedger()

@@ -19,9 +19,7 @@ struct FoldMeaningTests {
     @Test("the fixed log exercises what a change would touch: re-referrals, closures, corrections")
     func coverage() {
         let today = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(dayNumber: 0)
-        let events = DemoScenario(
-            families: LedgerFold.meaningFamilies, seed: LedgerFold.meaningSeed, today: today
-        ).storedEvents()
+        let events = LedgerFold.meaningEvents(today: today)
         var fold = LedgerFold()
         for event in events { fold.apply(event) }
         let episodes = fold.families.values.flatMap(\.episodes)
@@ -36,6 +34,26 @@ struct FoldMeaningTests {
         #expect(
             events.contains { !$0.amendments.isEmpty }, "corrections applied as a read applies them"
         )
+        // The cases the scenario never makes, added to the fixed log (every edge event stored, none refused).
+        let edges = events.map(\.id).filter { $0.hasPrefix("edge-") }
+        #expect(edges.count == 17, "\(edges)")
+        #expect(
+            episodes.contains { !$0.workers.isEmpty && $0.lead == nil },
+            "a family with a second worker and no lead")
+        #expect(
+            episodes.contains { episode in
+                episode.obligations.contains { obligation in
+                    obligation.kind == .recurring
+                        && episode.levels.contains {
+                            $0.seq > obligation.fromSeq && $0.date < obligation.fromDate
+                        }
+                }
+            },
+            "a level change recorded after a review but dated before it")
+        #expect(
+            fold.families["EDGE-3"]?.current.map { $0.isOpen && $0.lead == "w-901" } == true
+                && fold.workers["w-901"]?.left == true,
+            "a lead who has left an open episode")
     }
 
     /// A build whose fold gives other answers: the re-referral window changed (as if `LedgerFold.swift` had

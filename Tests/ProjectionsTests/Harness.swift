@@ -37,10 +37,11 @@ struct Scenario {
 
     init(
         profile: String, referredOn: String = "2026-03-02", referral: JSONValue? = nil,
-        _ events: [E], now: String = "2026-11-23T12:00:00Z"
+        _ events: [E], extraWorkers: [String] = [], then later: [String] = [],
+        now: String = "2026-11-23T12:00:00Z"
     ) throws {
         ledger = try TestLedger(profile: profile, now: now)
-        var lines = Events.staff + [Events.worker("w-018", on: "2025-01-06")]
+        var lines = Events.staff + [Events.worker("w-018", on: "2025-01-06")] + extraWorkers
         // (Registered only where a scenario needs them: other scenarios' seqs stay as they are.)
         if events.contains(where: \.coordinator) {
             lines.append(Events.worker("c-001", role: "fs-coordinator", on: "2025-01-06"))
@@ -63,7 +64,7 @@ struct Scenario {
                         ? "fs-coordinator" : event.manager ? "team-manager" : "fsw",
                     data: event.data))
         }
-        let outcomes = try ledger.append(lines)
+        let outcomes = try ledger.append(lines + later)
         for outcome in outcomes {
             if case .refused(let error) = outcome {
                 Issue.record("scenario event refused: \(error)")

@@ -22,7 +22,8 @@ struct PbRClaimTests {
         _ events: [E], criteria: [String]? = nil, profile: String = "leicestershire-early-help"
     ) throws -> JSONObject {
         let members: JSONValue = [
-            ["id": "123456", "name": "Megan", "dob": "2015-04-01", "role": "child"]
+            ["id": "123456", "name": "Megan", "dob": "2015-04-01", "role": "child"],
+            ["id": "P-1", "name": "Ellie", "dob": "1990-02-01", "role": "parent"],
         ]
         var referral = JSONObject([
             JSONMember("source", "school"), JSONMember("reason", "Attendance"),
@@ -62,7 +63,7 @@ struct PbRClaimTests {
             attached["claimChecks"]
                 == .array([
                     "attachment claimed 2 times: claim-1, claim-2",
-                    "employment claimed, but no employment qualifies",
+                    "employment claimed, but no adult member's employment qualifies",
                 ]))
         let never = try Self.row(
             [Self.triage, Self.allocation, claim("claim-4", "attachment", on: "2026-03-20")],
@@ -102,14 +103,33 @@ struct PbRClaimTests {
         #expect(engaged.text("claimable") == "attachment")
     }
 
-    @Test("never engaged: no employment claim either, however long the job (004 §25)")
-    func employmentNeedsWork() throws {
-        let job = E(
+    static func job(_ member: String) -> E {
+        E(
             "employment.recorded", "2026-04-20",
             [
-                "memberId": "123456", "startedOn": "2025-09-01", "benefit": "esa",
+                "memberId": .string(member), "startedOn": "2025-09-01", "benefit": "esa",
                 "continuousWeeks": 30,
             ])
+    }
+
+    @Test(
+        "only an adult member's job makes a family claimable for employment: not a child's, not a stranger's",
+        arguments: [
+            ("P-1", true, "attachment; employment"), ("123456", false, "attachment"),
+            ("X-9", false, "attachment"),
+        ])
+    func employmentOfAnAdult(member: String, adult: Bool, claimable: String) throws {
+        let row = try Self.row(
+            [Self.triage, Self.engagement, Self.job(member)], criteria: ["worklessness", "health"])
+        #expect(row.text("claimable") == claimable)
+        let record = try #require(row["employment"]?.arrayValue?.first?.objectValue)
+        #expect(record["adult"] == .bool(adult))
+        #expect(record["qualifies"] == .bool(adult))
+    }
+
+    @Test("never engaged: no employment claim either, however long the job (004 §25)")
+    func employmentNeedsWork() throws {
+        let job = Self.job("P-1")
         let never = try Self.row([Self.triage, job], criteria: ["worklessness", "health"])
         #expect(never.text("claimable") == "")
         let engaged = try Self.row(

@@ -98,6 +98,18 @@ struct PolicyRuleTests {
                 E("review.completed", "2026-05-20", ["outcome": "continue"]),
             ],
             asOf: "2026-09-01", rule: "quarterly-review", status: "overdue", dueOn: "2026-08-20"),
+        // A review of April recorded after June's does not answer the review due after June's (it was not
+        // after it): the chain stays June's, next due in September, not "met" in April before it began.
+        Case(
+            name:
+                "quarterly-review: a review recorded late, dated before the last, meets nothing after it",
+            profile: "warwickshire-fsw",
+            events: [
+                allocate("2026-03-03"),
+                E("review.completed", "2026-06-01", ["outcome": "continue"]),
+                E("review.completed", "2026-04-01", ["outcome": "continue"]),
+            ],
+            asOf: "2026-07-01", rule: "quarterly-review", status: "open", dueOn: "2026-09-01"),
         Case(
             name:
                 "step-up-transition: 60 working days (001 §7.1.2) across Easter and two May bank holidays",
@@ -289,6 +301,27 @@ struct PolicyRuleTests {
                     ["kind": "family-star", "familyStar": Events.star(4)]),
             ],
             asOf: "2026-05-01", rule: "assessment", status: "met", dueOn: "2026-04-30"),
+        // 004 §7, §11 (POLICIES.md): a Family Star for targeted and intensive work, Signs of Wellbeing for brief.
+        Case(
+            name:
+                "assessment: targeted work's Signs of Wellbeing is not its Family Star assessment",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "targeted"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                E("assessment.completed", "2026-03-20", ["kind": "signs-of-wellbeing"]),
+            ],
+            asOf: "2026-05-01", rule: "assessment", status: "overdue", dueOn: "2026-04-16",
+            daysLate: 15),
+        Case(
+            name: "assessment: brief work's Signs of Wellbeing meets it",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "brief"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                E("assessment.completed", "2026-03-20", ["kind": "signs-of-wellbeing"]),
+            ],
+            asOf: "2026-05-01", rule: "assessment", status: "met", dueOn: "2026-04-16"),
         Case(
             name: "plan: 6 weeks from engagement, four days late",
             profile: "leicestershire-early-help",
@@ -306,6 +339,46 @@ struct PolicyRuleTests {
                 plan("2026-03-10", reviewBy: "2026-06-01"),
             ],
             asOf: "2026-05-01", rule: "review", status: "open", dueOn: "2026-06-02"),
+        // A level change recorded after a review but dated before it: the review was made at the new level, so
+        // the next one is due by the new level's interval (valid time), not the one recorded first (log order).
+        Case(
+            name:
+                "review: an escalation to intensive recorded late, dated before the review: next in 12 weeks",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "targeted"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                plan("2026-03-10", reviewBy: "2026-04-21"),
+                E("review.completed", "2026-04-20", ["outcome": "continue"]),
+                E("level.changed", "2026-04-01", ["level": "intensive", "reason": "escalation"]),
+            ],
+            asOf: "2026-06-15", rule: "review", status: "open", dueOn: "2026-07-13"),
+        Case(
+            name:
+                "review: a de-escalation to targeted recorded late, dated before the review: next in 6 weeks",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "intensive"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                plan("2026-03-10", reviewBy: "2026-04-21"),
+                E("review.completed", "2026-04-20", ["outcome": "continue"]),
+                E("level.changed", "2026-04-01", ["level": "targeted", "reason": "de-escalation"]),
+            ],
+            asOf: "2026-06-15", rule: "review", status: "overdue", dueOn: "2026-06-01", daysLate: 14
+        ),
+        Case(
+            name:
+                "review: a level change dated after the review leaves its next review where it was",
+            profile: "leicestershire-early-help",
+            events: [
+                triage("2026-03-02", level: "targeted"), allocate("2026-03-03"),
+                E("engagement.started", "2026-03-05"),
+                plan("2026-03-10", reviewBy: "2026-04-21"),
+                E("review.completed", "2026-04-20", ["outcome": "continue"]),
+                E("level.changed", "2026-04-22", ["level": "intensive", "reason": "escalation"]),
+            ],
+            asOf: "2026-06-15", rule: "review", status: "overdue", dueOn: "2026-06-01", daysLate: 14
+        ),
         Case(
             name: "case-summary: 4 months after engagement", profile: "leicestershire-early-help",
             events: [
@@ -389,8 +462,11 @@ struct PolicyRuleTests {
         let scenario = try Scenario(
             profile: testCase.profile, referredOn: testCase.referredOn, referral: testCase.referral,
             testCase.events)
-        // Recurring rules make one obligation per period: the latest is the one in question.
-        let rows = try scenario.due(testCase.rule, asOf: testCase.asOf).reversed()
+        // Recurring rules make one obligation per period: the latest started is the one in question (rows are in
+        // due order, and a period re-timed by a late level change may fall due before the one it follows).
+        let rows = try scenario.due(testCase.rule, asOf: testCase.asOf).sorted {
+            (Int($0.text("from") ?? "") ?? 0) > (Int($1.text("from") ?? "") ?? 0)
+        }
         let all = try scenario.reports(asOf: testCase.asOf).due().map {
             "\($0.text("rule") ?? ""):\($0.text("status") ?? "")"
         }
@@ -400,5 +476,73 @@ struct PolicyRuleTests {
         if let late = testCase.daysLate { #expect(row.text("daysLate") == String(late)) }
         #expect(row.text("label")?.isEmpty == false)
         #expect(row.text("source")?.isEmpty == false)
+        // `due --rule` accepts exactly the rule ids the adopted policies' obligations can carry: every row's.
+        let ruleIDs = try scenario.fold().ruleIDs
+        let rules = try scenario.reports(asOf: testCase.asOf).due().compactMap { $0.text("rule") }
+        #expect(Set(rules).isSubset(of: ruleIDs), "\(Set(rules).subtracting(ruleIDs))")
+    }
+}
+
+@Suite("Levels and Family Star readings in valid time")
+struct LevelValidTimeTests {
+    @Test("work dated before the episode opened, entered late, starts and meets none of its clocks")
+    func earlierEpisodeWork() throws {
+        let scenario = try Scenario(
+            profile: "warwickshire-fsw", referredOn: "2026-03-02", referral: nil,
+            [
+                PolicyRuleTests.allocate("2026-03-03"),
+                PolicyRuleTests.plan("2026-02-20", kind: "fsw-action-plan", reviewBy: "2026-03-10"),
+                E("visit.completed", "2026-02-25", ["kind": "joint-sw-fsw"]),
+            ])
+        let due = try scenario.reports(asOf: "2026-04-01").due()
+        let rules = due.map { "\($0.text("rule") ?? ""):\($0.text("status") ?? "")" }
+        #expect(!rules.contains { $0.hasPrefix("plan-review:") }, "\(rules)")
+        #expect(rules.contains("joint-visit:overdue"), "\(rules)")
+        #expect(rules.contains("action-plan:overdue"), "\(rules)")
+    }
+
+    @Test(
+        "the latest Family Star is the latest taken, not the latest recorded; the first, the earliest taken",
+        arguments: [
+            // A review of 15 April recorded after May's: May's stays the latest (PbR judges progress on it).
+            ("2026-04-15", "ass", "rev-may"),
+            // A review of 10 March, recorded last, before the assessment: it is the first reading.
+            ("2026-03-10", "late", "rev-may"),
+            // On the same day as May's: the one recorded later stands.
+            ("2026-05-20", "ass", "late"),
+        ])
+    func starByDate(lateOn: String, first: String, latest: String) throws {
+        let scenario = try Scenario(
+            profile: "leicestershire-early-help", referredOn: "2026-03-02", referral: nil,
+            [
+                PolicyRuleTests.triage("2026-03-02", level: "targeted"),
+                E(
+                    "assessment.completed", "2026-03-20",
+                    ["kind": "family-star", "familyStar": Events.star(3)], id: "ass"),
+                E(
+                    "review.completed", "2026-05-20",
+                    ["outcome": "continue", "familyStar": Events.star(8)], id: "rev-may"),
+                E(
+                    "review.completed", lateOn,
+                    ["outcome": "continue", "familyStar": Events.star(2)], id: "late"),
+            ])
+        let row = try #require(try scenario.reports(asOf: "2026-06-01").families().first)
+        #expect(row["firstStar"]?.objectValue?["event"] == .string(first))
+        #expect(row["latestStar"]?.objectValue?["event"] == .string(latest))
+    }
+
+    @Test("the family's level is the latest by date, however late a change is recorded")
+    func latestByDate() throws {
+        let scenario = try Scenario(
+            profile: "leicestershire-early-help", referredOn: "2026-03-02", referral: nil,
+            [
+                PolicyRuleTests.triage("2026-03-02", level: "targeted"),
+                E("level.changed", "2026-05-01", ["level": "intensive", "reason": "escalation"]),
+                E("level.changed", "2026-04-01", ["level": "brief", "reason": "de-escalation"]),
+            ])
+        let levels = try ["2026-03-15", "2026-04-15", "2026-06-01"].map { asOf in
+            try scenario.reports(asOf: asOf).families().first?.text("level")
+        }
+        #expect(levels == ["targeted", "brief", "intensive"])
     }
 }
