@@ -8,6 +8,10 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
     public var field: String
     /// The rule, in words a person can act on.
     public var rule: String
+    /// The seq of the earlier event in the log the refusal names, when it names one found by a walk that
+    /// `verify` splits by family (a worker's first act in a role): of two refusals of one line, the one naming
+    /// the earliest is the one an append gives.
+    package var witness: Int?
 
     /// A refusal.
     public init(line: Int, id: String? = nil, field: String, rule: String) {

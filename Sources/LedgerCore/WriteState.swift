@@ -8,24 +8,100 @@ public struct WriteState: Sendable, Equatable {
     public struct Family: Sendable, Equatable {
         public var open = false
         public var closureApproved = false
-        public var openingReferral: String?
-        public var lastClosure: String?
-        public var approval: String?
+        /// The seqs of the latest episode's closure, and of the approval in force (kept as seqs, not ids: the
+        /// state file is read whole by every append, so what it holds for each family is kept short).
+        public var lastClosure: Int?
+        public var approval: Int?
+        /// The family's members, with those who have left (`until`), so that a correction is judged against the
+        /// members at its target's place in the log.
         public var members: [String: Member] = [:]
         /// The ids of the `hold.placed` events on the family's stream not yet lifted.
         public var holds: [String] = []
+        /// The seq of the referral that opened the latest episode (0: none, or voided).
+        public var openedAt = 0
+        /// The events after that referral that needed its episode open, less those voided since: a referral
+        /// with any is not voided (they would stand in no episode).
+        public var dependents = 0
+        /// The seqs of the UFRNs assigned: each named the youngest child at its place (it was judged so), so
+        /// one is wrong after a correction exactly when the youngest child at its place changes.
+        public var ufrns: [Int] = []
+        /// The closures by a non-manager that rested on a `closure.approved` (the policy needing sign-off).
+        public var signOffs: [SignOff] = []
+    }
+
+    /// A closure that rested on an approval: their seqs.
+    public struct SignOff: Sendable, Equatable {
+        public var approval: Int
+        public var closure: Int
     }
 
     /// A family member as far as validation needs.
     public struct Member: Sendable, Equatable {
         public var role: String
         public var dob: CivilDate?
+        /// The seq of the event that added the member (a referral or `family.member.added`).
+        public var since = 0
+        /// The seq of the `family.member.left` that removed them (nil: a member now).
+        public var until: Int?
+
+        public init(role: String, dob: CivilDate?, since: Int = 0, until: Int? = nil) {
+            self.role = role
+            self.dob = dob
+            self.since = since
+            self.until = until
+        }
+
+        /// Whether they were a member just before `seq` (nil: now).
+        func isMember(at seq: Int?) -> Bool {
+            guard let seq else { return until == nil }
+            return since < seq && (until.map { $0 >= seq } ?? true)
+        }
     }
 
     /// A worker as far as validation needs.
     public struct Worker: Sendable, Equatable {
         public var role: String
         public var left: Bool
+        /// Each registration: the seq of its `worker.registered` and of the `worker.left` that ended it, so a
+        /// correction is judged against the workforce at its target's place.
+        public var periods: [Period] = []
+        /// Each stretch of one role (from a registration or a role change) and the first event the worker acted
+        /// in during it: a correction or void of the role that makes those acts a role they did not hold is
+        /// refused.
+        public var roles: [RoleSpan] = []
+
+        public init(role: String, left: Bool, periods: [Period] = [], roles: [RoleSpan] = []) {
+            self.role = role
+            self.left = left
+            self.periods = periods
+            self.roles = roles
+        }
+
+        /// Whether they were registered (and had not left) just before `seq` (nil: now).
+        func isRegistered(at seq: Int?) -> Bool {
+            guard let seq else { return !left }
+            return periods.contains { $0.from < seq && ($0.until.map { $0 >= seq } ?? true) }
+        }
+
+        /// Whether they had ever been registered by `seq` (nil: now).
+        func wasRegistered(by seq: Int?) -> Bool {
+            guard let seq else { return true }
+            return periods.contains { $0.from < seq }
+        }
+    }
+
+    /// A registration's span of seqs.
+    public struct Period: Sendable, Equatable {
+        public var from: Int
+        public var until: Int?
+    }
+
+    /// A span of one role: where it starts, the role, and the first act in it (seq and id).
+    public struct RoleSpan: Sendable, Equatable {
+        public var from: Int
+        public var role: String
+        public var firstAct: Int?
+        public var firstActID: String?
     }
 
     /// A registered system (EVENTS.md §2) as far as validation needs.
@@ -57,6 +133,8 @@ public struct WriteState: Sendable, Equatable {
     public package(set) var adoptions: [Adoption] = []
     /// The ids of the `hold.placed` events on `org` not yet lifted, once read or changed (else the base's).
     var orgHoldsHeld: [String]?
+    /// The seqs of the voided events, by stream, once read or changed (else the base's).
+    var voidedHeld: [String: [Int]] = [:]
     /// Whether a `record.redacted` is accepted: only from `ledger redact` (which writes it itself) and from
     /// `ledger verify` (which checks the ones it wrote); never from append, ingest or record.
     public var acceptsRedactionRecords = false
@@ -83,6 +161,13 @@ public struct WriteState: Sendable, Equatable {
             && lhs.workers == rhs.workers
             && lhs.systems == rhs.systems && lhs.adoptions == rhs.adoptions
             && lhs.orgHolds == rhs.orgHolds
+            && lhs.voidedHeld.filter { !$0.value.isEmpty }
+                == rhs.voidedHeld.filter { !$0.value.isEmpty }
+    }
+
+    /// The seqs of a stream's voided events (a voided event is not corrected or voided again).
+    public func voided(on stream: String) -> [Int] {
+        voidedHeld[stream] ?? base?.voided(stream) ?? []
     }
 
     /// The holds in force on `org` (every family).
@@ -105,6 +190,13 @@ public struct WriteState: Sendable, Equatable {
 
     /// A worker's state.
     public func worker(_ id: String) -> Worker? { workers[id] ?? base?.worker(id) }
+
+    /// A worker's role and whether they have left, read where the worker is held (a `Worker` copied out retains
+    /// its history, which the check of every event's actor does not need).
+    func actorState(_ id: String) -> (role: String, left: Bool)? {
+        if let held = workers[id].map({ (role: $0.role, left: $0.left) }) { return held }
+        return base?.worker(id).map { (role: $0.role, left: $0.left) }
+    }
 
     /// A system's state.
     public func system(_ id: String) -> System? { systems[id] ?? base?.system(id) }
@@ -132,12 +224,15 @@ public struct WriteState: Sendable, Equatable {
     public struct Target: Sendable {
         public var type: String
         public var stream: String
+        /// Its place in the log: a correction is judged as its target was, there.
+        public var seq: Int
         /// Whether the target's payload was redacted (nothing is left to correct or void).
         public var redacted = false
 
-        public init(type: String, stream: String, redacted: Bool = false) {
+        public init(type: String, stream: String, seq: Int, redacted: Bool = false) {
             self.type = type
             self.stream = stream
+            self.seq = seq
             self.redacted = redacted
         }
     }
@@ -306,7 +401,7 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse(
                     "actor.id", "\"\(actor)\" is a system's id; a system acts only as role system")
             }
-            guard let worker = worker(actor) else {
+            guard let worker = actorState(actor) else {
                 throw refuse(
                     "actor.id",
                     "\"\(actor)\" is not a registered worker (record worker.registered first)")
@@ -407,7 +502,7 @@ public struct WriteState: Sendable, Equatable {
                 )
             }
         }
-        try checkData(typed, key: key, field: "data", correction: false, refuse: refuse)
+        try checkData(typed, key: key, field: "data", at: nil, refuse: refuse)
         // A correction or void: its target, and the replacement data of a correction.
         var amendment: (targetID: String, replacement: JSONObject?)?
         switch typed {
@@ -435,6 +530,7 @@ public struct WriteState: Sendable, Equatable {
             .employmentRecorded, .pbrClaimed, .holdPlaced, .holdLifted, .recordRedacted, .unknown:
             break
         }
+        var later: (Target, String, EventKind?, JSONObject?)?
         if let (targetID, replacement) = amendment {
             guard let target = try lookup(targetID) else {
                 throw refuse("data.target", "no event \"\(targetID.prefix(128))\" in the log")
@@ -447,6 +543,12 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse(
                     "data.target",
                     "\"\(targetID)\" was redacted (ledger redact): nothing is left of it to correct or void"
+                )
+            }
+            if voided(on: target.stream).contains(target.seq) {
+                throw refuse(
+                    "data.target",
+                    "\"\(targetID)\" was voided (event.voided): it is in no projection; record the event anew"
                 )
             }
             let targetKind = EventKind(name: target.type)
@@ -489,11 +591,18 @@ public struct WriteState: Sendable, Equatable {
                 }
                 let corrected = TypedData(kind: targetKind, data: EventData(replacement))
                 targetNeeds = max(targetNeeds, Self.authority(for: targetKind, corrected))
-                try checkData(corrected, key: key, field: "data.data", correction: true) {
+                try checkData(corrected, key: key, field: "data.data", at: target.seq) {
                     field, rule in
-                    refuse(field, rule + " (as \(target.type) \"\(targetID)\" must)")
+                    refuse(
+                        field,
+                        rule
+                            + " (as \(target.type) \"\(targetID)\" must, at its place: seq \(target.seq))"
+                    )
                 }
             }
+            // What the log says after the target must still hold with the amendment made (judged once the
+            // actor's authority is, below).
+            later = (target, targetID, targetKind, replacement)
             if targetKind == .policyAdopted && content.kind == .eventVoided && adoptions.count <= 1
             {
                 throw refuse(
@@ -514,6 +623,12 @@ public struct WriteState: Sendable, Equatable {
                 "actor.role",
                 "\(type) needs \(required.roles), not \(input.actorRole)\(requiredBecause)")
         }
+        if let (target, targetID, targetKind, replacement) = later {
+            try checkLater(
+                amending: target, id: targetID, kind: targetKind, with: replacement,
+                voiding: content.kind == .eventVoided, key: key, streamKind: content.streamKind
+            ) { refuse("data.target", $0) }
+        }
     }
 
     /// A worker stream's worker is registered and has not left.
@@ -526,70 +641,55 @@ public struct WriteState: Sendable, Equatable {
     }
 
     /// The rules an event's data must pass against the state (registered workers, the UFRN against the youngest
-    /// child, the family's members): for the event itself, and for a correction's data judged as its target. A
-    /// correction's member ids are not checked against today's members (a member who has left since was one at
-    /// the target's place in the log).
+    /// child, the family's members): for the event itself (`seq` nil: the state now), and for a correction's
+    /// data judged as its target, at the target's place in the log (`seq`: the target's).
     private func checkData(
-        _ typed: TypedData, key: String, field prefix: String, correction: Bool,
+        _ typed: TypedData, key: String, field prefix: String, at seq: Int?,
         refuse: (String, String) -> ValidationError
     ) throws {
         switch typed {
         case .workerAllocated(let payload):
             let worker = payload.decoded?.worker ?? ""
-            guard let registered = self.worker(worker) else {
+            guard let registered = self.worker(worker), registered.wasRegistered(by: seq) else {
                 throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
             }
-            if registered.left { throw refuse("\(prefix).worker", "\"\(worker)\" has left") }
+            if !registered.isRegistered(at: seq) {
+                throw refuse("\(prefix).worker", "\"\(worker)\" has left")
+            }
         case .workerUnallocated(let payload):
             let worker = payload.decoded?.worker ?? ""
-            if self.worker(worker) == nil {
+            if !(self.worker(worker)?.wasRegistered(by: seq) ?? false) {
                 throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
             }
         case .transferCompleted(let payload):
-            if let worker = payload.decoded?.worker, self.worker(worker) == nil {
+            if let worker = payload.decoded?.worker,
+                !(self.worker(worker)?.wasRegistered(by: seq) ?? false)
+            {
                 throw refuse("\(prefix).worker", "\"\(worker)\" is not a registered worker")
             }
         case .ufrnAssigned(let payload):
             let assigned = payload.decoded
-            let members = family(key)?.members ?? [:]
-            let children = members.filter { $0.value.role == "child" }
-            let dated = children.filter { $0.value.dob != nil }
-            let youngest: String?
-            if let newest = dated.max(by: {
-                ($0.value.dob ?? CivilDate(dayNumber: 0), $1.key) < (
-                    $1.value.dob ?? CivilDate(dayNumber: 0), $0.key
-                )
-            }) {
-                youngest = newest.key
-            } else if children.count == 1 {
-                youngest = children.first?.key
-            } else {
-                youngest = nil
+            if let rule = family(key)?.ufrnRefusal(
+                assigned?.ufrn ?? "", locality: assigned?.locality ?? "", at: seq)
+            {
+                throw refuse("\(prefix).ufrn", rule)
             }
-            guard let child = youngest else {
-                throw refuse(
-                    "\(prefix).ufrn", "the youngest child cannot be told: give the children's dob")
-            }
-            let locality = assigned?.locality ?? ""
-            let expected = UFRN.make(locality: locality, childID: child)
-            if assigned?.ufrn != expected {
-                throw refuse(
-                    "\(prefix).ufrn",
-                    "must be \(expected): EH + locality \(locality) + youngest child \(child) + F")
-            }
-        case .familyMemberLeft(let payload) where !correction:
+        case .familyMemberLeft(let payload):
             let member = payload.decoded?.memberId ?? ""
-            if family(key)?.members[member] == nil {
+            if !(family(key)?.members[member]?.isMember(at: seq) ?? false) {
                 throw refuse("\(prefix).memberId", "\"\(member)\" is not a member of the family")
             }
-        case .familyMemberAdded(let payload) where !correction:
-            if let member = payload.decoded?.member.id, family(key)?.members[member] != nil {
+        case .familyMemberAdded(let payload):
+            if let member = payload.decoded?.member.id,
+                let known = family(key)?.members[member], known.isMember(at: seq),
+                seq == nil || known.since != seq
+            {
                 throw refuse(
                     "\(prefix).member.id", "\"\(member)\" is already a member of the family")
             }
         case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
-            .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
-            .familyMemberLeft, .triageCompleted, .allocationDiscussed, .referrerContacted,
+            .systemRegistered, .systemRetired, .referralReceived, .triageCompleted,
+            .allocationDiscussed, .referrerContacted,
             .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
             .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
             .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
@@ -606,13 +706,27 @@ public struct WriteState: Sendable, Equatable {
         PolicyInForce.select(adoptions, on: date) { $0.effectiveFrom }
     }
 
-    /// Applies an appended (or replayed) event. `targetType` resolves a correction's target type.
-    public mutating func apply(_ content: EventFacts, targetType: (String) -> String?) {
+    /// Applies an appended (or replayed) event, the `seq`-th of the log. `target` resolves a correction's or
+    /// void's target (its type, stream and place).
+    public mutating func apply(_ content: EventFacts, seq: Int, target: (String) -> Target?) {
         if recordsStreams {
             streamCounts[content.stream] = count(of: content.stream) + 1
             dirtyStreams.insert(content.stream)
         }
         let key = content.streamKey
+        // The actor's first act in the role they hold now (a later correction of that role is judged by it).
+        if content.actorRole != Role.system { noteAct(content.actorID, seq: seq, id: content.id) }
+        if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
+            content.kind != .referralReceived
+        {
+            // One probe of the table when the family is held (nil: not held).
+            var counted = families[key]?.countDependent()
+            if counted == nil, var known = base?.family(key) {
+                counted = known.countDependent()
+                families[key] = known
+            }
+            if counted ?? false, recordsStreams { dirtyStreams.insert(content.stream) }
+        }
         switch content.typed {
         case .policyAdopted(let payload):
             guard let adoption = payload.decoded else { break }
@@ -627,11 +741,25 @@ public struct WriteState: Sendable, Equatable {
             adoptions.append(Adoption(effectiveFrom: adoption.effectiveFrom, needsManager: needs))
             newAdoptions += 1
         case .workerRegistered(let payload):
-            workers[key] = Worker(role: payload.decoded?.role ?? "", left: false)
+            let role = payload.decoded?.role ?? ""
+            var registered = worker(key) ?? Worker(role: role, left: false)
+            registered.role = role
+            registered.left = false
+            registered.periods.append(Period(from: seq, until: nil))
+            registered.roles.append(RoleSpan(from: seq, role: role))
+            workers[key] = registered
         case .workerChanged(let payload):
-            if let role = payload.decoded?.role { updateWorker(key) { $0.role = role } }
+            if let role = payload.decoded?.role {
+                updateWorker(key) {
+                    $0.role = role
+                    $0.roles.append(RoleSpan(from: seq, role: role))
+                }
+            }
         case .workerLeft:
-            updateWorker(key) { $0.left = true }
+            updateWorker(key) {
+                $0.left = true
+                if !$0.periods.isEmpty { $0.periods[$0.periods.count - 1].until = seq }
+            }
         case .systemRegistered(let payload):
             systems[key] = System(retired: false, purpose: payload.decoded?.purpose ?? "other")
         case .systemRetired:
@@ -646,31 +774,46 @@ public struct WriteState: Sendable, Equatable {
                 family.open = true
                 family.closureApproved = false
                 family.approval = nil
-                family.openingReferral = content.id
-                for member in members { family.addMember(member) }
+                family.openedAt = seq
+                family.dependents = 0
+                for member in members { family.addMember(member, at: seq) }
             }
         case .familyMemberAdded(let payload):
-            if let added = payload.decoded { updateFamily(key) { $0.addMember(added.member) } }
+            if let added = payload.decoded {
+                updateFamily(key) { $0.addMember(added.member, at: seq) }
+            }
         case .familyMemberLeft(let payload):
-            if let id = payload.decoded?.memberId { updateFamily(key) { $0.members[id] = nil } }
+            if let id = payload.decoded?.memberId {
+                updateFamily(key) {
+                    if $0.members[id]?.until == nil { $0.members[id]?.until = seq }
+                }
+            }
+        case .ufrnAssigned:
+            updateFamily(key) { $0.ufrns.append(seq) }
         case .closureApproved:
             updateFamily(key) {
                 $0.closureApproved = true
-                $0.approval = content.id
+                $0.approval = seq
             }
         case .caseClosed:
+            // A closure by a non-manager that the policy in force let through on an approval rests on it.
+            let restsOnApproval =
+                !Role.managers.contains(content.actorRole)
+                && (content.occurred.flatMap { adoption(on: $0.date) }?.needsManager ?? false)
             updateFamily(key) {
+                if restsOnApproval, $0.closureApproved, let approval = $0.approval {
+                    $0.signOffs.append(SignOff(approval: approval, closure: seq))
+                }
                 $0.open = false
                 $0.closureApproved = false
-                $0.lastClosure = content.id
+                $0.lastClosure = seq
             }
         case .eventVoided(let payload):
-            guard let target = payload.decoded?.target else { break }
-            if content.streamKind == .worker || content.streamKind == .system {
-                undoWorkforce(target, key: key, type: targetType(target).flatMap(EventKind.init))
-            } else if family(key) != nil {
-                undoEpisode(target, key: key, type: targetType(target).flatMap(EventKind.init))
+            guard let targetID = payload.decoded?.target, let found = target(targetID) else {
+                break
             }
+            voidedHeld[content.stream] = voided(on: content.stream) + [found.seq]
+            amend(found, id: targetID, replacement: nil, streamKind: content.streamKind, key: key)
         case .holdPlaced:
             if content.streamKind == .org {
                 orgHoldsHeld = orgHolds + [content.id]
@@ -687,41 +830,13 @@ public struct WriteState: Sendable, Equatable {
                 updateFamily(key) { $0.holds.removeAll { $0 == hold } }
             }
         case .eventCorrected(let payload):
-            guard let correction = payload.decoded else { break }
-            let corrected = EventData(correction.data)
-            switch targetType(correction.target).flatMap(EventKind.init) {
-            case .referralReceived:
-                // A corrected referral replaces the member list.
-                guard let referral = ReferralReceived.members.decode(corrected),
-                    family(key) != nil
-                else { break }
-                updateFamily(key) { family in
-                    family.members = [:]
-                    for member in referral.members { family.addMember(member) }
-                }
-            case .workerRegistered:
-                // A corrected role is the role the worker acts in from now on.
-                if let role = WorkerRegistered.members.decode(corrected)?.role {
-                    updateWorker(key) { $0.role = role }
-                }
-            case .workerChanged:
-                if let role = WorkerChanged.members.decode(corrected)?.role {
-                    updateWorker(key) { $0.role = role }
-                }
-            case .policyAdopted, .teamDefined, .workerLeft, .systemRegistered, .systemRetired,
-                .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
-                .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
-                .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
-                .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised,
-                .requirementMet, .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed,
-                .reviewCompleted, .caseSummaryCompleted, .extensionAgreed, .levelChanged,
-                .stepupRequested, .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
-                .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
-                .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted,
-                .recordRedacted, nil:
+            guard let correction = payload.decoded, let found = target(correction.target) else {
                 break
             }
-        case .teamDefined, .ufrnAssigned, .triageCompleted, .allocationDiscussed, .workerAllocated,
+            amend(
+                found, id: correction.target, replacement: EventData(correction.data),
+                streamKind: content.streamKind, key: key)
+        case .teamDefined, .triageCompleted, .allocationDiscussed, .workerAllocated,
             .workerUnallocated, .referrerContacted, .contactAttempted, .consentRecorded,
             .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
             .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
@@ -733,68 +848,288 @@ public struct WriteState: Sendable, Equatable {
         }
     }
 
-    /// A void on a worker's or system's stream: a registration entered in error is as if never made (nobody acts
-    /// under it); a leaving or retirement entered in error, the worker or system acts again. (A voided role
-    /// change keeps the role until a manager records the right one: the role before it is not held here.)
-    private mutating func undoWorkforce(_ target: String, key: String, type: EventKind?) {
-        switch type {
-        case .workerRegistered: updateWorker(key) { $0.left = true }
-        case .workerLeft: updateWorker(key) { $0.left = false }
-        case .systemRegistered, .systemRetired:
+    /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
+    /// next act reads it again).
+    private mutating func noteAct(_ actor: String, seq: Int, id: String) {
+        // One probe of the table when the worker is held (nil: not held).
+        var noted = workers[actor]?.noteAct(seq: seq, id: id)
+        if noted == nil, var known = base?.worker(actor) {
+            noted = known.noteAct(seq: seq, id: id)
+            workers[actor] = known
+        }
+        if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + actor) }
+    }
+
+    /// A correction (`replacement`) or void (nil) of `target`, made to the state of its stream.
+    private mutating func amend(
+        _ target: Target, id: String, replacement: EventData?, streamKind: StreamKind?,
+        key: String
+    ) {
+        let kind = EventKind(name: target.type)
+        switch streamKind {
+        case .family?:
+            if family(key) != nil {
+                updateFamily(key) {
+                    $0.amend(kind, seq: target.seq, replacement: replacement)
+                }
+            }
+        case .worker?:
+            updateWorker(key) { $0.amend(kind, seq: target.seq, replacement: replacement) }
+        case .system?:
             // A registration voided: as if never made; a retirement voided: acting again.
-            if var existing = system(key) {
-                existing.retired = type == .systemRegistered
+            if replacement == nil, kind == .systemRegistered || kind == .systemRetired,
+                var existing = system(key)
+            {
+                existing.retired = kind == .systemRegistered
                 systems[key] = existing
             }
-        case .policyAdopted, .teamDefined, .workerChanged, .referralReceived, .familyMemberAdded,
-            .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
-            .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
-            .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
-            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
-            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
-            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
-            .closureApproved, .caseClosed, .pbrCriteriaIdentified, .attendanceRecorded,
-            .offenceRecorded, .employmentRecorded, .pbrClaimed, .eventCorrected, .eventVoided,
-            .holdPlaced, .holdLifted, .recordRedacted, nil:
+        case .org?, .any?, .familyOrOrg?, nil:
             break
         }
     }
 
-    /// A void on a family's stream, entered in error: undoes what the target did to the episode, where that
-    /// can be told.
-    private mutating func undoEpisode(_ target: String, key: String, type: EventKind?) {
-        updateFamily(key) { family in
-            switch type {
-            case .caseClosed where family.lastClosure == target && !family.open:
-                family.open = true
-                family.lastClosure = nil
-            case .referralReceived where family.openingReferral == target && family.open:
-                family.open = false
-                family.openingReferral = nil
-            case .closureApproved where family.approval == target:
-                family.closureApproved = false
-                family.approval = nil
-            case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
-                .systemRegistered, .systemRetired, .referralReceived, .familyMemberAdded,
-                .familyMemberLeft, .ufrnAssigned, .triageCompleted, .allocationDiscussed,
-                .workerAllocated, .workerUnallocated, .referrerContacted, .contactAttempted,
-                .consentRecorded, .engagementStarted, .visitCompleted, .meetingAttended,
-                .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
-                .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
-                .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
-                .stepupDecided, .transferCompleted, .closureApproved, .caseClosed,
-                .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
-                .pbrClaimed, .eventCorrected, .eventVoided, .holdPlaced, .holdLifted,
-                .recordRedacted, nil:
-                break
+    /// Whether the log after `target` still holds once the amendment is made: what it would make of the later
+    /// events of the target's stream (a UFRN, a closure's sign-off, a member's leaving, the episode), and of the
+    /// acts of a worker whose registration or role it changes. `refuse` words the refusal.
+    private func checkLater(
+        amending target: Target, id: String, kind: EventKind?, with replacement: JSONObject?,
+        voiding: Bool, key: String, streamKind: StreamKind?, refuse: (String) -> ValidationError
+    ) throws {
+        let what = voiding ? "voiding" : "correcting"
+        let data = replacement.map(EventData.init)
+        switch streamKind {
+        case .family?:
+            guard let before = family(key) else { return }
+            var after = before
+            after.amend(kind, seq: target.seq, replacement: data)
+            if voiding && kind == .referralReceived {
+                if before.openedAt != target.seq {
+                    throw refuse(
+                        "\(what) \"\(id)\" would leave its episode's later events, and its closure, in no episode: it did not open the family's latest episode"
+                    )
+                }
+                if before.dependents > 0 {
+                    throw refuse(
+                        "\(what) \"\(id)\" would leave \(before.dependents) later event(s) of its episode in no episode: void them first"
+                    )
+                }
             }
+            if voiding && kind == .caseClosed && (before.lastClosure != target.seq || before.open) {
+                throw refuse(
+                    "\(what) \"\(id)\" would leave the referral.received at seq \(before.openedAt) opening an episode while this one was still open"
+                )
+            }
+            for signOff in before.signOffs
+            where signOff.closure != target.seq && !after.signOffs.contains(signOff) {
+                throw refuse(
+                    "\(what) \"\(id)\" would leave the case.closed at seq \(signOff.closure), a closure by a non-manager, without the manager's sign-off the policy in force needs"
+                )
+            }
+            for assigned in after.ufrns where assigned > target.seq {
+                guard let was = before.youngestChild(at: assigned) else { continue }
+                let now = after.youngestChild(at: assigned)
+                if now != was {
+                    throw refuse(
+                        "\(what) \"\(id)\" would leave the ufrn.assigned at seq \(assigned) wrong: it names child \(was), and the youngest child then would be \(now ?? "unknown (give the children's dob)")"
+                    )
+                }
+            }
+            for (member, was) in before.members.sorted(by: { $0.key < $1.key }) {
+                guard let left = was.until, left > target.seq, was.isMember(at: left) else {
+                    continue
+                }
+                if !(after.members[member]?.isMember(at: left) ?? false) {
+                    throw refuse(
+                        "\(what) \"\(id)\" would leave the family.member.left at seq \(left) naming \"\(member)\", then no member of the family"
+                    )
+                }
+            }
+        case .worker?:
+            guard let before = worker(key) else { return }
+            var after = before
+            after.amend(kind, seq: target.seq, replacement: data)
+            if voiding && kind == .workerLeft,
+                let again = before.periods.first(where: { $0.from > target.seq })
+            {
+                throw refuse(
+                    "\(what) \"\(id)\" would make worker \(key)'s registration at seq \(again.from) a second one while registered"
+                )
+            }
+            // Every act in a span whose role the amendment changes, or removes, was in a role not held.
+            for span in before.roles {
+                guard let act = span.firstAct else { continue }
+                let now = after.role(at: act)
+                if now != span.role || !after.isRegistered(at: act) {
+                    let held = now.map { "as \($0)" } ?? "unregistered"
+                    var refusal = refuse(
+                        "\(what) \"\(id)\" would leave \"\(span.firstActID ?? "")\" (seq \(act)), which \(key) recorded as \(span.role), by a worker then \(held); record the change from now on with worker.changed"
+                    )
+                    refusal.witness = act
+                    throw refusal
+                }
+            }
+        case .system?, .org?, .any?, .familyOrOrg?, nil:
+            break
         }
     }
 }
 
 extension WriteState.Family {
-    mutating func addMember(_ member: FamilyMember) {
-        members[member.id] = WriteState.Member(role: member.role, dob: member.dob)
+    /// Adds a member at `seq` (one who is a member already keeps the seq they joined at).
+    mutating func addMember(_ member: FamilyMember, at seq: Int) {
+        if let known = members[member.id], known.until == nil {
+            members[member.id] = WriteState.Member(
+                role: member.role, dob: member.dob, since: known.since)
+        } else {
+            members[member.id] = WriteState.Member(role: member.role, dob: member.dob, since: seq)
+        }
+    }
+
+    /// The youngest child just before `seq` (nil: now): the latest dob (ties: the smaller id), or the only
+    /// child when no child has a dob.
+    func youngestChild(at seq: Int?) -> String? {
+        let children = members.filter { $0.value.role == "child" && $0.value.isMember(at: seq) }
+        let dated = children.filter { $0.value.dob != nil }
+        if let newest = dated.max(by: {
+            ($0.value.dob ?? CivilDate(dayNumber: 0), $1.key) < (
+                $1.value.dob ?? CivilDate(dayNumber: 0), $0.key
+            )
+        }) {
+            return newest.key
+        }
+        return children.count == 1 ? children.first?.key : nil
+    }
+
+    /// Why a UFRN does not fit the youngest child just before `seq` (nil: now), if it does not (004 §2).
+    func ufrnRefusal(_ ufrn: String, locality: String, at seq: Int?) -> String? {
+        guard let child = youngestChild(at: seq) else {
+            return "the youngest child cannot be told: give the children's dob"
+        }
+        let expected = UFRN.make(locality: locality, childID: child)
+        if ufrn == expected { return nil }
+        return "must be \(expected): EH + locality \(locality) + youngest child \(child) + F"
+    }
+
+    /// A correction (`replacement`) or void (nil) of the family's event at `seq`, made to its state: the
+    /// members it added or removed, its UFRN, its episode's flags (the same for a new event and a judged one).
+    mutating func amend(_ kind: EventKind?, seq: Int, replacement: EventData?) {
+        if seq > openedAt, replacement == nil, let type = kind?.eventType,
+            !type.allowedWithoutEpisode,
+            kind != .referralReceived, dependents > 0
+        {
+            dependents -= 1
+        }
+        switch kind {
+        case .referralReceived:
+            let kept = members.filter { $0.value.since == seq }
+            members = members.filter { $0.value.since != seq }
+            if let replacement {
+                for member in ReferralReceived.members.decode(replacement)?.members ?? [] {
+                    add(member, at: seq, until: kept[member.id]?.until)
+                }
+            } else if openedAt == seq && open {
+                open = false
+                openedAt = 0
+            }
+        case .familyMemberAdded:
+            let was = members.first { $0.value.since == seq }
+            if let was { members[was.key] = nil }
+            if let replacement, let member = FamilyMemberAdded.members.decode(replacement)?.member {
+                add(member, at: seq, until: was?.value.until)
+            }
+        case .familyMemberLeft:
+            for (member, known) in members where known.until == seq { members[member]?.until = nil }
+            if let replacement, let member = FamilyMemberLeft.members.decode(replacement)?.memberId,
+                members[member]?.isMember(at: seq) ?? false
+            {
+                members[member]?.until = seq
+            }
+        case .ufrnAssigned:
+            // A corrected UFRN names the youngest child at its place too (it is judged so).
+            if replacement == nil { ufrns.removeAll { $0 == seq } }
+        case .closureApproved where replacement == nil:
+            if approval == seq {
+                closureApproved = false
+                approval = nil
+            }
+            signOffs.removeAll { $0.approval == seq }
+        case .caseClosed where replacement == nil:
+            if lastClosure == seq && !open {
+                open = true
+                lastClosure = nil
+            }
+            signOffs.removeAll { $0.closure == seq }
+        default:
+            break
+        }
+    }
+
+    /// Counts an event that needed the episode open, when it is; whether it counted.
+    mutating func countDependent() -> Bool {
+        guard open else { return false }
+        dependents += 1
+        return true
+    }
+
+    private mutating func add(_ member: FamilyMember, at seq: Int, until: Int?) {
+        members[member.id] = WriteState.Member(
+            role: member.role, dob: member.dob, since: seq, until: until)
+    }
+}
+
+extension WriteState.Worker {
+    /// Notes an act at `seq`: kept when it is the first in the role they hold now; whether it was.
+    mutating func noteAct(seq: Int, id: String) -> Bool {
+        guard let last = roles.indices.last, roles[last].firstAct == nil else { return false }
+        roles[last].firstAct = seq
+        roles[last].firstActID = id
+        return true
+    }
+
+    /// The role they held just before `seq` (nil: not registered then).
+    func role(at seq: Int) -> String? {
+        guard isRegistered(at: seq) else { return nil }
+        return roles.last { $0.from < seq }?.role
+    }
+
+    /// A correction (`replacement`) or void (nil) of the worker's event at `seq`, made to the record: a
+    /// registration voided is as if never made (nobody acts under it), a leaving voided, the worker acts again;
+    /// a role voided or corrected, the role from then on is what the log now says.
+    mutating func amend(_ kind: EventKind?, seq: Int, replacement: EventData?) {
+        switch kind {
+        case .workerRegistered:
+            if let replacement {
+                if let role = WorkerRegistered.members.decode(replacement)?.role {
+                    for index in roles.indices where roles[index].from == seq {
+                        roles[index].role = role
+                    }
+                }
+            } else {
+                let period = periods.first { $0.from == seq }
+                periods.removeAll { $0.from == seq }
+                let end = period?.until ?? Int.max
+                roles.removeAll { $0.from >= seq && $0.from < end }
+            }
+        case .workerChanged:
+            let role = replacement.flatMap { WorkerChanged.members.decode($0)?.role }
+            let firstAct = roles.first { $0.from == seq }
+            roles.removeAll { $0.from == seq }
+            if let role {
+                var span = WriteState.RoleSpan(from: seq, role: role)
+                span.firstAct = firstAct?.firstAct
+                span.firstActID = firstAct?.firstActID
+                roles.append(span)
+                roles.sort { $0.from < $1.from }
+            }
+        case .workerLeft where replacement == nil:
+            for index in periods.indices where periods[index].until == seq {
+                periods[index].until = nil
+            }
+        default:
+            break
+        }
+        role = roles.last?.role ?? role
+        left = !(periods.last.map { $0.until == nil } ?? false)
     }
 }
 

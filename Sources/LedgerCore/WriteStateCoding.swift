@@ -4,26 +4,42 @@ import EventLog
 /// reads and writes the files): how a stream's state is written as a line and read back, a delta block's check,
 /// stamps and policy adoptions. Kept beside the state it saves, with no I/O of its own.
 package enum WriteStateCoding {
-    package static let magic = "ledger-write-state 6"
+    package static let magic = "ledger-write-state 7"
 
     // MARK: Encoding one stream
 
     package static func encodeStream(_ stream: String, state: WriteState) -> String {
         let key = StreamName.key(of: stream)
         var line = "\(stream)\t\(state.count(of: stream))"
+        line += "\t" + state.voided(on: stream).map(String.init).joined(separator: ";")
+        func text(_ value: Int?) -> String { value.map(String.init) ?? "-" }
         switch StreamName.kind(of: stream) {
         case .family?:
+            // Seqs, not ids, and a member's seqs only when they are not the opening referral's: the base is read
+            // whole by every append.
             let family = state.family(key) ?? WriteState.Family()
             let members = family.members.sorted(by: { $0.key < $1.key }).map {
-                "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
+                var member =
+                    "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
+                if $0.value.since != family.openedAt || $0.value.until != nil {
+                    member += ",\($0.value.since),\(text($0.value.until))"
+                }
+                return member
             }.joined(separator: ";")
             line +=
-                "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openingReferral ?? "-")"
-            line += "\t\(family.lastClosure ?? "-")\t\(family.approval ?? "-")\t\(members)"
-            line += "\t\(family.holds.joined(separator: ";"))"
+                "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openedAt)"
+            line += "\t\(text(family.lastClosure))\t\(text(family.approval))\t\(members)"
+            line += "\t\(family.holds.joined(separator: ";"))\t\(family.dependents)\t"
+            line += family.ufrns.map(String.init).joined(separator: ";") + "\t"
+            line += family.signOffs.map { "\($0.approval),\($0.closure)" }.joined(separator: ";")
         case .worker?:
             if let worker = state.worker(key) {
-                line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)"
+                line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
+                line += worker.periods.map { "\($0.from),\(text($0.until))" }.joined(separator: ";")
+                line += "\t"
+                line += worker.roles.map {
+                    "\($0.from),\($0.role),\(text($0.firstAct)),\($0.firstActID ?? "-")"
+                }.joined(separator: ";")
             } else {
                 line += "\tO"
             }
@@ -50,33 +66,93 @@ package enum WriteStateCoding {
         package var system: WriteState.System?
         /// The holds in force on `org`.
         package var orgHolds: [String]?
+        /// The seqs of the stream's voided events.
+        package var voided: [Int] = []
     }
 
     package static func decodeStream(_ line: Substring) -> StreamRecord? {
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count >= 3, let count = Int(fields[1]) else { return nil }
-        var record = StreamRecord(stream: String(fields[0]), count: count)
+        let all = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard all.count >= 4, let count = Int(all[1]) else { return nil }
+        var record = StreamRecord(stream: String(all[0]), count: count)
+        var voided: [Int] = []
+        for seq in all[2].split(separator: ";") {
+            guard let value = Int(seq) else { return nil }
+            voided.append(value)
+        }
+        record.voided = voided
+        // The kind's fields, numbered as they were before the voided seqs.
+        let fields = [all[0], all[1]] + all[3...]
         func optional(_ text: Substring) -> String? { text == "-" ? nil : String(text) }
+        func number(_ text: Substring) -> Int?? {
+            text == "-" ? .some(nil) : Int(text).map { Optional($0) }
+        }
+        func parts(_ text: Substring, _ count: Int) -> [[Substring]]? {
+            var all: [[Substring]] = []
+            for item in text.split(separator: ";") {
+                let parts = item.split(separator: ",", omittingEmptySubsequences: false)
+                guard parts.count == count else { return nil }
+                all.append(parts)
+            }
+            return all
+        }
         switch fields[2] {
         case "F":
-            guard fields.count == 10 else { return nil }
+            guard fields.count == 13, let openedAt = Int(fields[5]),
+                let lastClosure = number(fields[6]), let approval = number(fields[7]),
+                let dependents = Int(fields[10]), let signOffs = parts(fields[12], 2)
+            else { return nil }
             var family = WriteState.Family()
             family.open = fields[3] == "1"
             family.closureApproved = fields[4] == "1"
-            family.openingReferral = optional(fields[5])
-            family.lastClosure = optional(fields[6])
-            family.approval = optional(fields[7])
+            family.openedAt = openedAt
+            family.lastClosure = lastClosure
+            family.approval = approval
             for member in fields[8].split(separator: ";") {
                 let parts = member.split(separator: ",", omittingEmptySubsequences: false)
-                guard parts.count == 3 else { return nil }
-                family.members[String(parts[0])] = WriteState.Member(
-                    role: String(parts[1]), dob: CivilDate(parts[2]))
+                var known = WriteState.Member(role: "", dob: nil, since: openedAt)
+                if parts.count == 5 {
+                    guard let since = Int(parts[3]), let until = number(parts[4]) else {
+                        return nil
+                    }
+                    known.since = since
+                    known.until = until
+                } else if parts.count != 3 {
+                    return nil
+                }
+                known.role = String(parts[1])
+                known.dob = CivilDate(parts[2])
+                family.members[String(parts[0])] = known
             }
             family.holds = fields[9].split(separator: ";").map(String.init)
+            family.dependents = dependents
+            for seq in fields[11].split(separator: ";") {
+                guard let value = Int(seq) else { return nil }
+                family.ufrns.append(value)
+            }
+            for signOff in signOffs {
+                guard let approval = Int(signOff[0]), let closure = Int(signOff[1]) else {
+                    return nil
+                }
+                family.signOffs.append(WriteState.SignOff(approval: approval, closure: closure))
+            }
             record.family = family
         case "W":
-            guard fields.count == 5 else { return nil }
-            record.worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
+            guard fields.count == 7, let periods = parts(fields[5], 2),
+                let roles = parts(fields[6], 4)
+            else { return nil }
+            var worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
+            for period in periods {
+                guard let from = Int(period[0]), let until = number(period[1]) else { return nil }
+                worker.periods.append(WriteState.Period(from: from, until: until))
+            }
+            for span in roles {
+                guard let from = Int(span[0]), let firstAct = number(span[2]) else { return nil }
+                worker.roles.append(
+                    WriteState.RoleSpan(
+                        from: from, role: String(span[1]), firstAct: firstAct,
+                        firstActID: optional(span[3])))
+            }
+            record.worker = worker
         case "S":
             guard fields.count == 5 else { return nil }
             record.system = WriteState.System(retired: fields[3] == "1", purpose: String(fields[4]))
@@ -179,5 +255,6 @@ extension WriteState {
         if let worker = record.worker { workers[key] = worker }
         if let system = record.system { systems[key] = system }
         if let holds = record.orgHolds { orgHoldsHeld = holds }
+        voidedHeld[record.stream] = record.voided
     }
 }

@@ -234,7 +234,7 @@ extension LedgerStore {
             state.acceptsRedactionRecords = true
             try state.check(input.facts, line: 1) { id in
                 try Self.find(id, locked: locked, index: index).map {
-                    WriteState.Target(type: $0.content.type, stream: $0.content.stream)
+                    WriteState.Target(type: $0.content.type, stream: $0.content.stream, seq: $0.seq)
                 }
             }
             var result = RedactionResult(

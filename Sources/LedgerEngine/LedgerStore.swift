@@ -322,8 +322,11 @@ public struct LedgerStore: Sendable {
                         seq: error.seq, lineNumber: error.seq, problem: error.problem)
                 }
                 let record = try LineFormat.decodeStored(line, atByte: position.offset)
-                state.apply(EventFacts(record.content)) { id in
-                    (try? Self.find(id, locked: locked, index: index))?.content.type
+                state.apply(EventFacts(record.content), seq: record.seq) { id in
+                    (try? Self.find(id, locked: locked, index: index)).flatMap { $0 }.map {
+                        WriteState.Target(
+                            type: $0.content.type, stream: $0.content.stream, seq: $0.seq)
+                    }
                 }
             }
         }
@@ -637,7 +640,7 @@ struct AppendSession {
                 data: prepared.data)
             pendingCount += 1
             head = LogHead(seq: seq, hash: hash, size: head.size + pendingLines.count - before)
-            state.apply(prepared.facts) { id in (try? lookupTarget(id))?.type }
+            state.apply(prepared.facts, seq: seq) { id in (try? lookupTarget(id)) ?? nil }
             appendedCount += 1
             return .appended(seq: seq, hash: hash, id: id)
         } catch var error as ValidationError {
@@ -669,13 +672,13 @@ struct AppendSession {
 
     private func lookupTarget(_ id: String) throws -> WriteState.Target? {
         if let pending = pendingIDs[id] ?? inFlight?.ids[id] {
-            return WriteState.Target(type: pending.type, stream: pending.stream)
+            return WriteState.Target(type: pending.type, stream: pending.stream, seq: pending.seq)
         }
         guard let record = try LedgerStore.find(id, locked: locked, index: index) else {
             return nil
         }
         return WriteState.Target(
-            type: record.content.type, stream: record.content.stream,
+            type: record.content.type, stream: record.content.stream, seq: record.seq,
             redacted: record.redacted != nil)
     }
 

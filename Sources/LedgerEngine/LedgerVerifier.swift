@@ -381,7 +381,8 @@ public enum LedgerVerifier {
             if let id = line.pointee.amendmentTarget {
                 line.pointee.target = seen.target(of: id).map {
                     WriteState.Target(
-                        type: $0.type, stream: $0.stream, redacted: redactedIDs.contains(id))
+                        type: $0.type, stream: $0.stream, seq: $0.seq,
+                        redacted: redactedIDs.contains(id))
                 }
             }
             // A redaction notice is the ledger's own (`ledger redact`), never a hand's: it names a record.redacted
@@ -536,6 +537,8 @@ final class StateShards: @unchecked Sendable {
     private final class Shard: @unchecked Sendable {
         var state: WriteState
         var failure: VerifyFailure?
+        /// The earlier event the failure names, when a walk split by family found it (`ValidationError.witness`).
+        var witness: Int?
         /// The streams with a redacted line so far.
         var redactedStreams: Set<String> = []
 
@@ -612,11 +615,16 @@ final class StateShards: @unchecked Sendable {
             // redacted referral has no members to tell the youngest child by): they are checked on their own.
             if redacted { redactedStreams.insert(facts.stream) }
             let stateKnown = redactedStreams.isEmpty || !redactedStreams.contains(facts.stream)
-            if !redacted && (index == 0 || !everyShard) {
+            // A correction or void on a worker's stream is checked by every shard: each knows the worker's acts in
+            // its own families (the one naming the earliest act is the refusal an append gives).
+            let workforceAmendment =
+                everyShard && line.pointee.amendmentTarget != nil && facts.streamKind == .worker
+            if !redacted && (index == 0 || !everyShard || workforceAmendment) {
                 do {
                     if let refusal = line.pointee.refusal { throw refusal }
                     if stateKnown { try state.check(facts, line: seq) { _ in target } }
                 } catch let error as ValidationError {
+                    shard.witness = error.witness
                     shard.failure = VerifyFailure(
                         seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
                     pthread_mutex_lock(&mutex)
@@ -627,14 +635,17 @@ final class StateShards: @unchecked Sendable {
                     return
                 }
             }
-            if !refused || redacted { state.apply(facts) { _ in target?.type } }
+            if !refused || redacted { state.apply(facts, seq: seq) { _ in target } }
         }
     }
 
     /// Waits for every queued job; the failures found.
     func finish() -> [VerifyFailure] {
         group.wait()
-        return shards.compactMap(\.failure)
+        // Of failures of one line, the one naming the earliest event first.
+        return shards.filter { $0.failure != nil }.sorted {
+            ($0.witness ?? Int.max) < ($1.witness ?? Int.max)
+        }.compactMap(\.failure)
     }
 }
 
@@ -715,11 +726,13 @@ final class SeenEvents {
         CacheHint.prefetch(slots + 2 * (Int(truncatingIfNeeded: key) & (capacity - 1)))
     }
 
-    /// The type and stream of the event with `id`, if seen.
-    func target(of id: String) -> (type: String, stream: String)? {
+    /// The type, stream and seq of the event with `id`, if seen (events are recorded in log order, one a seq).
+    func target(of id: String) -> (type: String, stream: String, seq: Int)? {
         var id = id
         guard let index = id.withUTF8({ position(of: $0, key: Self.key($0)) }) else { return nil }
-        return (kinds[index].name, String(decoding: self.bytes(index, 1), as: UTF8.self))
+        return (
+            kinds[index].name, String(decoding: self.bytes(index, 1), as: UTF8.self), index + 1
+        )
     }
 
     /// Records the event with `id` (whose key is `key`) unless that id was seen; whether it was recorded.

@@ -140,16 +140,21 @@ struct CheckpointCLITests {
             let family = objects(log.run(["families", "--format", "jsonl"]).stdout)
                 .first(where: { $0["status"]?.stringValue != "closed" })?["family"]?.stringValue,
             let target = objects(log.run(["timeline", family, "--format", "jsonl"]).stdout)
-                .first(where: { $0["type"]?.stringValue == "referral.received" })?["id"]?
+                .first(where: {
+                    // An event whose void leaves the rest standing (a referral's would leave its episode's work
+                    // in no episode, and is refused).
+                    ["visit.completed", "note.recorded", "contact.attempted", "referrer.contacted"]
+                        .contains($0["type"]?.stringValue ?? "")
+                })?["id"]?
                 .stringValue
         else {
-            Issue.record("no open family with a referral in the demo log")
+            Issue.record("no open family with a visit, note or contact in the demo log")
             return
         }
         log.append([
             Self.event(
                 "cp-void-old", family, "event.voided",
-                #"{"target":"\#(target)","reason":"entered on the wrong family"}"#)
+                #"{"target":"\#(target)","reason":"entered in error"}"#)
         ])
         let traces = log.expectSameAnswers("a void of an event before the checkpoint")
         #expect(

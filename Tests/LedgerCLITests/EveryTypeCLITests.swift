@@ -271,7 +271,7 @@ struct EveryTypeCLITests {
             ]),
         step(
             "void-F-1", family, "event.voided", "2026-06-03", "w-017",
-            ["target": "note-F-1", "reason": "Wrong family"]),
+            ["target": "eng-F-1", "reason": "Wrong family"]),
         step(
             "left-w-018", "worker:w-018", "worker.left", "2026-06-30", "hr", ["reason": "Moved"],
             correct: ("reason=Moved away", ["reason"], "Moved away")),

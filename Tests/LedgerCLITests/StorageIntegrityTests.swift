@@ -511,8 +511,8 @@ struct StorageIntegrityTests {
             "write@.state-delta.new:SIGKILL:0",
         ] {
             let (directory, log) = Self.staffed()
-            // 3,000 families: one delta block of about 300 KB, past the 256 KiB that makes the next save compact.
-            let (feed, _) = Self.feed(families: 3_000, prefix: "F", in: directory)
+            // 3,500 families: one delta block of about 275 KB, past the 256 KiB that makes the next save compact.
+            let (feed, _) = Self.feed(families: 3_500, prefix: "F", in: directory)
             let ingest = Subprocess.ledger(
                 ["ingest", feed, "--log", log], environment: Self.now, in: directory)
             #expect(ingest.status == 0, "\(ingest.stderr)")

@@ -248,7 +248,7 @@ struct AuthorisationTests {
             corrected(
                 "al-3", data: ["worker": "w-999", "relationship": "lead"]),
             "data.data.worker",
-            "\"w-999\" is not a registered worker (as worker.allocated \"al-3\" must)"
+            "\"w-999\" is not a registered worker (as worker.allocated \"al-3\" must, at its place: seq 9)"
         ),
         (
             "a UFRN corrected to match no child",
@@ -318,8 +318,17 @@ struct AuthorisationTests {
             ])
             guard case .appended = outcome.first else { throw Failure(description: "\(outcome)") }
         }
-        try void("reg-w-017", stream: "worker:w-017", id: "void-1")
-        let gone = try #require(try ledger.refusal(Self.visit(actor: "w-017", role: "fsw")))
+        // A worker who has acted keeps the registration they acted under (their acts stand).
+        let acted = try #require(
+            try ledger.refusal(
+                Events.line(
+                    id: "void-0", stream: "worker:w-017", type: "event.voided", on: "2026-02-15",
+                    actor: "m-001", role: "team-manager",
+                    data: ["target": "reg-w-017", "reason": "Entered in error"])))
+        #expect(acted.rule.contains("would leave \"al-3\" (seq 9)"), "\(acted)")
+        _ = try ledger.append([Events.worker("w-030", on: "2026-02-14")])
+        try void("reg-w-030", stream: "worker:w-030", id: "void-1")
+        let gone = try #require(try ledger.refusal(Self.visit(actor: "w-030", role: "fsw")))
         #expect(gone.rule.contains("registration was voided"), "\(gone)")
         try void("system-registered-dm", stream: "system:dm", id: "void-2")
         let system = try #require(try ledger.refusal(Self.visit(actor: "dm", role: "system")))

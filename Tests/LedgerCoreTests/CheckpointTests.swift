@@ -93,8 +93,17 @@ struct CheckpointTests {
             #expect(base.worker(key) == base.record("worker:" + key)?.worker, "\(key)")
             #expect(base.system(key) == base.record("system:" + key)?.system, "\(key)")
         }
-        #expect(base.worker("w-020") == WriteState.Worker(role: "fsw", left: true))
-        #expect(base.worker("m-002") == WriteState.Worker(role: "team-manager", left: false))
+        // With each registration's seqs and each role's span (a correction is judged at its target's place).
+        #expect(
+            base.worker("w-020")
+                == WriteState.Worker(
+                    role: "fsw", left: true, periods: [WriteState.Period(from: 6, until: 10)],
+                    roles: [WriteState.RoleSpan(from: 6, role: "fsw")]))
+        #expect(
+            base.worker("m-002")
+                == WriteState.Worker(
+                    role: "team-manager", left: false, periods: [WriteState.Period(from: 8)],
+                    roles: [WriteState.RoleSpan(from: 8, role: "team-manager")]))
         #expect(base.system("hr") == WriteState.System(retired: false, purpose: "hr-feed"))
         #expect(base.worker("hr") == nil && base.system("w-017") == nil)
     }

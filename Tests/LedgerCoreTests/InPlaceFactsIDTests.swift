@@ -87,7 +87,9 @@ struct InPlaceFactsIDTests {
         let events = [
             #"{"id":"reg","stream":"worker:m-001","type":"worker.registered","occurredAt":"2026-01-01","actor":{"id":"hr","role":"system"},"data":{"name":"M","role":"team-manager","team":"t","fte":1}}"#
         ].map(InPlaceValidationTests.stored)
-        for line in events { state.apply(try Self.referenceFacts(line)) { _ in nil } }
+        for (index, line) in events.enumerated() {
+            state.apply(try Self.referenceFacts(line), seq: index + 1) { _ in nil }
+        }
         let void = InPlaceValidationTests.stored(
             #"{"id":"v","stream":"worker:m-001","type":"event.voided","occurredAt":"2026-02-01","actor":{"id":"m-001","role":"team-manager"},"data":{"target":"reg","reason":"entered in error"}}"#
         )
