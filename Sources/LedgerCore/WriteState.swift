@@ -486,6 +486,16 @@ public struct WriteState: Sendable, Equatable {
             .holdPlaced, .unknown:
             break
         }
+        // A hold or an outcome may come after the episode closed, but not for a family the log has never been
+        // referred: a mistyped ref (F-1O2 for F-102) would hold no one, while the real family is redacted.
+        if content.streamKind == .family && eventType.allowedWithoutEpisode && episode == nil
+            && content.kind != .eventCorrected && content.kind != .eventVoided
+        {
+            throw refuse(
+                "stream",
+                "family \(key) has no referral in the log: \(type) must name a family the ledger has (check the ref)"
+            )
+        }
         if content.streamKind == .family && !eventType.allowedWithoutEpisode {
             let isOpen = episode?.open ?? false
             if content.kind == .referralReceived {
