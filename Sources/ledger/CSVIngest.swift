@@ -81,9 +81,7 @@ enum CSVIngest {
         if let path = arguments.value("rejects") {
             try WriteCommands.checkRejects(path, log: log, inputs: files + [mapPath])
         }
-        let rejects = try arguments.value("rejects").map {
-            try FileOutput.create($0, replace: false)
-        }
+        let rejects = arguments.value("rejects").map(RejectsFile.init)
         var total = AppendSummary()
         for (path, table) in tables {
             Console.progress("ingest \(path): \(table.rows.count) rows", stage: true)

@@ -179,9 +179,7 @@ enum WriteCommands {
             try checkRejects(path, log: log, inputs: arguments.positionals)
         }
         // Refusals are added to the rejects file (owner-only); what an earlier run put there is kept.
-        let rejects = try arguments.value("rejects").map {
-            try FileOutput.create($0, replace: false)
-        }
+        let rejects = arguments.value("rejects").map(RejectsFile.init)
         // What the run has reported so far (an appended line is reported once it is durable), for the message of
         // a run that stops part-way.
         var reported = AppendSummary()
@@ -229,8 +227,12 @@ enum WriteCommands {
         } catch {
             Console.endProgress()
             let counts = reported()
-            let head =
-                (try? LedgerFile(path: log).readHead().head.seq).map { "seq \($0)" } ?? "unknown"
+            let seq = try? LedgerFile(path: log).readHead().head.seq
+            // Nothing done and no log to speak of (none there, say): the error alone says it all.
+            if seq == nil && counts.appended + counts.duplicates + counts.refused == 0 {
+                throw error
+            }
+            let head = seq.map { "seq \($0)" } ?? "unknown"
             Console.errLine(
                 "ingest stopped in \(path): before it stopped, at least \(counts.appended) appended (durable), \(counts.duplicates) duplicate\(counts.duplicates == 1 ? "" : "s") skipped, \(counts.refused) refused; the log's head is \(head). Ingesting the same input again appends only what is not in the log yet"
             )
@@ -240,8 +242,8 @@ enum WriteCommands {
 
     /// Ends an ingest (of JSON lines or of CSV rows): the rejects made durable, the counts on stderr, exit 1 when
     /// anything was refused.
-    static func finishIngest(_ total: AppendSummary, rejects: OutputFile?) throws -> ExitStatus {
-        try rejects?.sync()
+    static func finishIngest(_ total: AppendSummary, rejects: RejectsFile?) throws -> ExitStatus {
+        try rejects?.finish()
         var message =
             "ingest: \(total.appended) appended, \(total.duplicates) duplicate\(total.duplicates == 1 ? "" : "s") skipped, \(total.refused) refused"
         if total.refused > 0, let path = rejects?.path { message += " (see \(path))" }
@@ -474,6 +476,27 @@ enum WriteCommands {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// The rejects file, opened at the first refusal (or when a run ends, so that a run that refused nothing still
+/// leaves it, as before): a log refused before any line is read leaves no empty rejects file behind.
+final class RejectsFile {
+    let path: String
+    private var file: OutputFile?
+
+    init(path: String) { self.path = path }
+
+    /// Adds a refusal's line.
+    func write(_ bytes: [UInt8]) throws {
+        if file == nil { file = try FileOutput.create(path, replace: false) }
+        try file?.write(bytes)
+    }
+
+    /// Makes it durable (creating it when nothing was refused).
+    func finish() throws {
+        if file == nil { file = try FileOutput.create(path, replace: false) }
+        try file?.sync()
+    }
+}
 
 /// Lines of the rejects file.
 enum Rejects {

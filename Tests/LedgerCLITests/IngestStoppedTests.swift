@@ -25,6 +25,22 @@ struct IngestStoppedTests {
     }
 
     @Test(
+        "a log that is not there: refused, with no rejects file left behind and no word of counts")
+    func noLog() {
+        let directory = TemporaryDirectory()
+        let input = directory.file("in.jsonl")
+        writeBytes(Array((Self.team("t1", name: "Team") + "\n").utf8), to: input)
+        let rejects = directory.file("rejects.jsonl")
+        let result = Subprocess.ledger(
+            ["ingest", input, "--rejects", rejects, "--log", directory.file("none.jsonl")],
+            in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no log at"), "\(result.stderr)")
+        #expect(!result.stderr.contains("ingest stopped"), "\(result.stderr)")
+        #expect(FileOutput.size(rejects) == nil)
+    }
+
+    @Test(
         "the rejects file fills: the counts durable so far and the head are said, and a second run completes"
     )
     func rejectsFull() throws {
