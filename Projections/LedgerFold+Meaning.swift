@@ -117,8 +117,21 @@ extension LedgerFold {
                 ["worker": "w-901", "relationship": "lead"], manager: true),
             workforce("edge-3-left", "worker.left", "2026-04-30", [:]),
         ]
+        // A first contact entered after a later one: the obligation was met on the earlier day.
+        let lateContact = [
+            referral("EDGE-4"),
+            event(
+                "edge-4-tri", "EDGE-4", "triage.completed", "2026-03-03",
+                ["outcome": 3, "priority": "high", "level": "targeted"], manager: true),
+            event(
+                "edge-4-late", "EDGE-4", "contact.attempted", "2026-03-10",
+                ["method": "phone", "outcome": "no-answer"]),
+            event(
+                "edge-4-early", "EDGE-4", "contact.attempted", "2026-03-04",
+                ["method": "phone", "outcome": "no-answer"]),
+        ]
         return DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today)
-            .storedEvents(then: edges + leaver)
+            .storedEvents(then: edges + leaver + lateContact)
     }
 
     /// `meaning`, worked out with `apply` as the fold's step (a test changes it to show the fingerprint follows),

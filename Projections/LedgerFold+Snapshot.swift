@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 10
+    static let snapshotVersion = 11
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -30,6 +30,9 @@ extension LedgerFold {
         9: "9cdc6d3d3199680bd690c5724de72a16ef36467aa1c31a1f4ab42e589c8b74c9",
         // A lead who has left an open episode leads it no more (`Lead`); the fixed log shows one.
         10: "bf92f81bbc79480aa29794d0885ab9261f863213dc87c03a1256a6cd5c44dbd6",
+        // An obligation met again by an event dated before the one that met it, entered late; the fixed log shows
+        // one (a first contact entered after a later one).
+        11: "054f584ab7a1e491fe15bed400ec4885b47c10cbdd47d5435855e44cdd487b73",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

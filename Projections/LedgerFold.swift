@@ -561,9 +561,15 @@ struct FamilyRules {
         // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
         // obligations are not copied. An event dated before the obligation's clock started does not answer it,
         // however late it was recorded: a review of April entered after June's is not the review due after
-        // June's, and a visit of an earlier episode entered late is not this episode's.
+        // June's, and a visit of an earlier episode entered late is not this episode's. One met already is met
+        // again by an event dated before the one that met it, entered late: it was met on the earlier day (a
+        // contact of the 4th entered after the 10th's meets first-contact on time).
+        let current = Set(episode.recurringCurrent.values)
         for index in episode.obligations.indices
-        where episode.obligations[index].metOn == nil && episode.obligations[index].lapsedOn == nil
+        where
+            (episode.obligations[index].metOn.map { event.date < $0 && !current.contains(index) }
+            ?? true)
+            && episode.obligations[index].lapsedOn == nil
             && episode.obligations[index].checkPassed == nil
             && episode.obligations[index].fromSeq < event.seq
             && episode.obligations[index].fromDate <= event.date

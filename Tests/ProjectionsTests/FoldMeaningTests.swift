@@ -36,7 +36,7 @@ struct FoldMeaningTests {
         )
         // The cases the scenario never makes, added to the fixed log (every edge event stored, none refused).
         let edges = events.map(\.id).filter { $0.hasPrefix("edge-") }
-        #expect(edges.count == 17, "\(edges)")
+        #expect(edges.count == 21, "\(edges)")
         #expect(
             episodes.contains { !$0.workers.isEmpty && $0.lead == nil },
             "a family with a second worker and no lead")

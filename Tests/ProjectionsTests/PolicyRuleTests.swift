@@ -58,6 +58,19 @@ struct PolicyRuleTests {
                 allocate("2026-04-13"),
             ],
             asOf: "2026-05-01", rule: "allocate", status: "met", dueOn: "2026-04-13"),
+        // An allocation of the 10th entered after one of the 20th: the obligation was met on the 10th, on time.
+        Case(
+            name: "allocate: an earlier allocation entered late meets it on its own day",
+            profile: "warwickshire-fsw",
+            events: [
+                E("allocation.discussed", "2026-04-02", accepted, manager: true),
+                allocate("2026-04-20"),
+                E(
+                    "worker.allocated", "2026-04-10",
+                    ["worker": "w-018", "relationship": "second"],
+                    manager: true),
+            ],
+            asOf: "2026-05-01", rule: "allocate", status: "met", dueOn: "2026-04-13"),
         Case(
             name: "allocate: overdue when nobody is allocated", profile: "warwickshire-fsw",
             events: [E("allocation.discussed", "2026-04-02", accepted, manager: true)],
