@@ -564,11 +564,13 @@ struct FamilyRules {
         // June's, and a visit of an earlier episode entered late is not this episode's. One met already is met
         // again by an event dated before the one that met it, entered late: it was met on the earlier day (a
         // contact of the 4th entered after the 10th's meets first-contact on time).
-        let current = Set(episode.recurringCurrent.values)
+        // (Whether a met one is a chain's current period is asked only of those the event could meet again: not
+        // made into a set for every event folded.)
         for index in episode.obligations.indices
         where
-            (episode.obligations[index].metOn.map { event.date < $0 && !current.contains(index) }
-            ?? true)
+            (episode.obligations[index].metOn.map {
+                event.date < $0 && !episode.recurringCurrent.values.contains(index)
+            } ?? true)
             && episode.obligations[index].lapsedOn == nil
             && episode.obligations[index].checkPassed == nil
             && episode.obligations[index].fromSeq < event.seq
