@@ -21,7 +21,19 @@ public enum Lead {
     ///
     /// A closed episode keeps the workers it closed with: a worker who leaves later still led the work they did.
     public static func allocated(_ episode: Episode, roster: [String: WorkerInfo]) -> [String] {
-        episode.workers.keys.filter { !episode.isOpen || serving($0, roster: roster) }.sorted()
+        episode.workers.keys.filter { isAllocated($0, to: episode, roster: roster) }.sorted()
+    }
+
+    /// Whether anyone is allocated to the episode (`allocated` is not empty), without listing them.
+    public static func anyAllocated(_ episode: Episode, roster: [String: WorkerInfo]) -> Bool {
+        episode.workers.keys.contains { isAllocated($0, to: episode, roster: roster) }
+    }
+
+    /// Whether `worker` is allocated to the episode: on its list, and, while it is open, with the service.
+    public static func isAllocated(
+        _ worker: String, to episode: Episode, roster: [String: WorkerInfo]
+    ) -> Bool {
+        episode.workers[worker] != nil && (!episode.isOpen || serving(worker, roster: roster))
     }
 
     /// Whether a worker is with the service: registered, and not left.

@@ -27,7 +27,7 @@ public struct Reports: Sendable {
         if !episode.isOpen { return "closed" }
         if episode.stepUpAcceptedOn != nil { return "stepped-up" }
         if episode.engaged { return "engaged" }
-        if !Lead.allocated(episode, roster: roster).isEmpty { return "allocated" }
+        if Lead.anyAllocated(episode, roster: roster) { return "allocated" }
         if episode.triaged { return "triaged" }
         return "referred"
     }

@@ -49,7 +49,7 @@ public struct ProjectionFilter: Sendable {
         if let family, state.ref != family { return false }
         guard worker != nil || team != nil || status != nil else { return true }
         guard let episode = state.current else { return false }
-        if let worker, !Lead.allocated(episode, roster: workers).contains(worker) { return false }
+        if let worker, !Lead.isAllocated(worker, to: episode, roster: workers) { return false }
         if let team {
             guard let lead = Lead.current(episode, roster: workers), workers[lead]?.team == team
             else {
