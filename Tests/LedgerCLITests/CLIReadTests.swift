@@ -199,10 +199,7 @@ struct CLIReadTests {
         "an option given twice is a usage error, never read as its last value",
         arguments: repeatedOptions)
     func repeatedOption(command: [String]) throws {
-        let directory = TemporaryDirectory()
-        _ = Subprocess.ledger(
-            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
-        let log = directory.file("d/ledger.jsonl")
+        let (directory, log) = IncrementalRebuildTests.demo(10)
         let before = readBytes(log)
         let result = Subprocess.ledger(command + ["--log", log], in: directory)
         #expect(result.status == 2, "\(command): \(result.status) \(result.stdout)")
@@ -213,10 +210,7 @@ struct CLIReadTests {
 
     @Test("due --rule names a rule of an adopted policy, or is told the rules there are")
     func unknownRule() throws {
-        let directory = TemporaryDirectory()
-        _ = Subprocess.ledger(
-            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
-        let log = directory.file("d/ledger.jsonl")
+        let (directory, log) = IncrementalRebuildTests.demo(10)
         let typo = Subprocess.ledger(["due", "--rule", "reveiw", "--log", log], in: directory)
         #expect(typo.status == 2)
         #expect(typo.stdout.isEmpty)
@@ -233,14 +227,12 @@ struct CLIReadTests {
 
     @Test("the options that take a list may be repeated: tail --type, twice")
     func repeatableOption() throws {
-        let directory = TemporaryDirectory()
-        _ = Subprocess.ledger(
-            ["demo", "--families", "10", "--out", directory.file("d")], in: directory)
+        let (directory, log) = IncrementalRebuildTests.demo(10)
         let result = Subprocess.ledger(
             [
                 "tail", "--since", "0", "--type", "referral.received", "--type", "case.closed",
                 "--log",
-                directory.file("d/ledger.jsonl"),
+                log,
             ], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
