@@ -117,3 +117,29 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension JSONValue {
+    /// Whether `self` and `other` are the same JSON value, as RFC 8259 reads it: an object's members in any order,
+    /// a string however it is escaped, a number however it is written (`1`, `1.0` and `1e0` are one number). A
+    /// writer that sends an event again after re-serialising it sends the same event (EVENTS.md, refusals: "the
+    /// same content again is a duplicate").
+    public func isSame(as other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.number(let a), .number(let b)):
+            if a == b { return true }
+            guard let x = Double(a), let y = Double(b), x.isFinite, y.isFinite else { return false }
+            return x == y
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.isSame(as: $1) }
+        case (.object(let a), .object(let b)):
+            guard a.members.count == b.members.count else { return false }
+            return a.members.allSatisfy { member in
+                b[member.key].map { member.value.isSame(as: $0) } ?? false
+            }
+        default: return false
+        }
+    }
+}

@@ -113,6 +113,17 @@ public enum LineFormat {
         return out
     }
 
+    /// Whether two fingerprints (`RecordContent.fingerprint`) are of the same event: byte for byte, or, for a
+    /// writer that re-serialised it, the same JSON value (`JSONValue.isSame`: members in another order, another
+    /// escape, another spelling of a number).
+    public static func sameContent(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        if a == b { return true }
+        guard let x = try? JSONParser.parse(a), let y = try? JSONParser.parse(b) else {
+            return false
+        }
+        return x.isSame(as: y)
+    }
+
     /// Appends the stored line built from its id, its `middle` and its data in stored form, at `seq` after
     /// `prev` (with its newline), to `out`, which may already hold lines (a batch being built); returns the line's
     /// hash.

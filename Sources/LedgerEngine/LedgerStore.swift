@@ -598,7 +598,7 @@ struct AppendSession {
                 let fingerprint = LineFormat.fingerprint(
                     id: id, middle: prepared.middle, recordedAt: recordedAtText, data: prepared.data
                 )
-                if existing.fingerprint == fingerprint {
+                if LineFormat.sameContent(existing.fingerprint, fingerprint) {
                     duplicateCount += 1
                     return .duplicate(seq: existing.seq, id: id)
                 }

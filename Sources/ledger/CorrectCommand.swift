@@ -116,8 +116,10 @@ enum CorrectCommand {
             let content = record.content
             if found == nil, content.id == event || record.seq == seq {
                 guard record.redacted == nil else {
-                    throw UsageError(
-                        message: "event \(event) was redacted: nothing is left of it to correct")
+                    throw CommandFailure(
+                        message:
+                            "refused: event \(event) was redacted: nothing is left of it to correct"
+                    )
                 }
                 found = Target(
                     id: content.id, type: content.type, stream: content.stream, data: content.data)
@@ -131,7 +133,10 @@ enum CorrectCommand {
             }
         }
         guard var target = found else {
-            throw UsageError(message: "no event \(event) in the log (give its seq or id)")
+            throw CommandFailure(
+                message:
+                    "refused: EVENT: no event \(event) in the log (give its seq or id, as the timeline shows them)"
+            )
         }
         if let corrected { target.data = corrected }
         return target

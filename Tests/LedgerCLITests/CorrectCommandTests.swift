@@ -92,7 +92,8 @@ struct CorrectCommandTests {
         #expect(members.first?.objectValue?["name"] == "Meghan" && members.count == 2)
     }
 
-    @Test("an unknown field is a usage error; the target's rules still judge it")
+    @Test(
+        "an unknown field is a usage error; an unknown event is refused; the rules still judge it")
     func refusals() {
         let (directory, log) = Self.prepared()
         let before = readBytes(log)
@@ -116,8 +117,19 @@ struct CorrectCommandTests {
         let missing = Self.correct(
             ["nope", "--set", "kind=home", "--reason", "x", "--actor", "w-017"], log: log,
             in: directory)
+        // The log refuses an event it does not hold, as `append` refuses a correction of one (exit 1): the
+        // command was used rightly.
+        #expect(missing.status == 1, "\(missing.stderr)")
         #expect(
-            missing.status == 2 && missing.stderr.contains("no event nope"), "\(missing.stderr)")
+            missing.stderr
+                == "ledger correct: refused: EVENT: no event nope in the log (give its seq or id, as the timeline shows them)\n"
+        )
+        let beyond = Self.correct(
+            ["99999", "--set", "kind=home", "--reason", "x", "--actor", "w-017"], log: log,
+            in: directory)
+        #expect(
+            beyond.status == 1 && beyond.stderr.contains("no event 99999 in the log"),
+            "\(beyond.stderr)")
         let twice = Self.correct(
             [
                 "vis-1", "--set", "kind=home", "--set", "kind=school", "--reason", "x", "--actor",
