@@ -270,7 +270,15 @@ enum ExportWriter {
             first = false
             JSONWriter.writeString(amendment.by, into: &out)
         }
-        put("]}\n", &out)
+        // A redacted event's data is gone, not empty: the row says so, with the notice (when, why, by whom, and
+        // the record.redacted event), so an analyst never reads `{}` as "recorded with nothing in it".
+        put(#"],"redacted":"#, &out)
+        if let notice = event.redaction {
+            notice.appendJSON(to: &out)
+        } else {
+            put("null", &out)
+        }
+        put("}\n", &out)
     }
 
     /// Appends a constant's bytes (copied whole, not a character at a time).
@@ -333,6 +341,16 @@ enum ExportWriter {
         ),
         ("data", ["type": "object"]),
         ("correctedBy", ["type": "array", "items": ["type": "string"]]),
+        (
+            "redacted",
+            [
+                "type": ["object", "null"],
+                "members": [
+                    "on": ["type": "string", "format": "date"], "reason": ["type": "string"],
+                    "by": ["type": "string"], "record": ["type": "string"],
+                ],
+            ]
+        ),
     ]
 
     /// `schema.json`: the partitioning, the members of every row, each exported type's data members (from the

@@ -91,6 +91,7 @@ struct ExportTests {
             #expect(exported.row["id"]?.stringValue == record.content.id)
             #expect(exported.row["stream"]?.stringValue == record.content.stream)
             #expect(exported.row["actor"] == record.content.actor)
+            #expect(exported.row["redacted"] == .null)
             if let correction = corrected[record.content.id] {
                 #expect(
                     exported.row["data"] == correction.data,
@@ -130,6 +131,31 @@ struct ExportTests {
                 "\(key)")
         }
         #expect(types["referral.received"]?.objectValue?["data"]?.objectValue?["members"] != nil)
+    }
+
+    @Test("a redacted event's row says it was redacted, with its notice, not only empty data")
+    func redactedRowsSaySo() throws {
+        let (directory, log, lines) = RedactionNoticeTests.prepared()
+        let redactedLine = try #require(lines.first { $0.contains(#""id":"n-1""#) })
+        let notice = try #require(
+            try JSONParser.parse(Array(redactedLine.utf8)).objectValue?["redacted"])
+        #expect(notice.objectValue?["reason"] == "wrong-family")
+        let out = directory.file("export")
+        let result = Subprocess.ledger(["export", "--out", out, "--log", log], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let notes = try #require(
+            Self.files(out)["type=note.recorded/month=2026-02/events.jsonl"])
+        let rows = try String(decoding: notes, as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONParser.parse(Array($0.utf8)).objectValue)
+        }
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"]?.stringValue ?? "", $0) })
+        #expect(byID["n-1"]?["data"] == .object(JSONObject()))
+        #expect(byID["n-1"]?["redacted"] == notice)
+        #expect(byID["n-2"]?["redacted"] == .null)
+        #expect(byID["n-2"]?["data"]?.objectValue?["body"] == "Private words n-2")
+        let schema = try #require(
+            try JSONParser.parse(Self.files(out)["schema.json"] ?? []).objectValue)
+        #expect(schema["rows"]?.objectValue?["redacted"] != nil)
     }
 
     @Test("an earlier export holding files of the user's is refused, and they are kept")
