@@ -79,6 +79,12 @@ public struct LedgerFold: Sendable {
 
     /// The rule ids of every policy adopted: what `due --rule` may name.
     public var ruleIDs: Set<String> { adoptions.reduce(into: []) { $0.formUnion($1.ruleIDs) } }
+
+    /// The rule ids of every policy adopted that are judged on time or late (all but the checks): the monthly
+    /// report's timeliness columns.
+    public var timedRuleIDs: Set<String> {
+        adoptions.reduce(into: []) { $0.formUnion($1.timedRuleIDs) }
+    }
     public internal(set) var workers: [String: WorkerInfo] = [:]
     public internal(set) var teams: [String: TeamInfo] = [:]
     public internal(set) var families: [String: FamilyState] = [:]
@@ -319,12 +325,15 @@ final class AdoptedPolicy: Sendable {
 
     /// Every rule id an obligation made under this adoption can carry: the terms above are the only terms
     /// obligations are made with.
-    var ruleIDs: Set<String> {
-        let terms =
-            deadlineTerms + deadlineOutcomeTerms.flatMap(\.values) + recurringTerms + flagTerms
+    var ruleIDs: Set<String> { Set(terms.map(\.rule)) }
+
+    /// The ids of the rules whose obligations are timed (not checks): those `Reports.Timeliness` counts.
+    var timedRuleIDs: Set<String> { Set(terms.filter { $0.kind != .check }.map(\.rule)) }
+
+    private var terms: [ObligationTerms] {
+        deadlineTerms + deadlineOutcomeTerms.flatMap(\.values) + recurringTerms + flagTerms
             + durationTerms + [closureTerms.contactStandard, closureTerms.review].compactMap { $0 }
             + [closureTerms.minimumRequirements, triageTerms]
-        return Set(terms.map(\.rule))
     }
 }
 

@@ -83,11 +83,20 @@ public struct Reports: Sendable {
         }
     }
 
-    /// The CSV columns of a table of the rows `familyRow` or `pbrRow` makes for `families` (`columns`), without
-    /// making them: a table with no rows has no columns, and a family has a row once it has been referred.
-    public static func columns(_ columns: [String], ofRowsFor families: [FamilyState]) -> [String] {
-        families.contains { !$0.episodes.isEmpty } ? columns : []
-    }
+    /// The CSV columns of `caseload`'s workers: a worker's limit as its minimum, maximum and unit (empty where the
+    /// policy sets none).
+    public static let caseloadColumns = [
+        "worker", "name", "role", "team", "fte", "families", "children", "limit.min", "limit.max",
+        "limit.unit", "status",
+    ]
+
+    /// The CSV columns of `caseload`'s teams and its service row (`caseload-teams.csv`): a team's row names it in
+    /// `team` (and `name` where the team is defined), the service row in `service`, with the open and unallocated
+    /// families.
+    public static let caseloadTeamColumns = [
+        "team", "name", "service", "workers", "fte", "families", "children", "capacity.min",
+        "capacity.max", "capacity.unit", "status", "withoutLimit", "openFamilies", "unallocated",
+    ]
 
     /// One family's row of `families` (nil before its first referral).
     public func familyRow(_ family: FamilyState) -> JSONObject? {
@@ -368,20 +377,12 @@ public struct Reports: Sendable {
 
     public func due() -> [JSONObject] { obligations().map(row) }
 
-    /// The columns of `row` over `obligations`, in the order a table of all their rows has them (`detail` last,
-    /// when any obligation has one), without making the rows.
-    public static func obligationColumns(_ obligations: [Obligation]) -> [String] {
-        obligationColumns(detail: obligations.contains { $0.detail != nil })
-    }
-
-    /// The columns of `row`, with `detail` when any obligation has one.
-    public static func obligationColumns(detail: Bool) -> [String] {
-        let columns = [
-            "family", "episode", "rule", "label", "source", "from", "dueOn", "warnOn", "status",
-            "metOn", "daysLate", "responsible",
-        ]
-        return detail ? columns + ["detail"] : columns
-    }
+    /// The CSV columns of `due`: the members of `row`, `detail` last (empty where an obligation has none). The
+    /// same columns whatever the rows, so a month's file lines up with the last.
+    public static let obligationColumns = [
+        "family", "episode", "rule", "label", "source", "from", "dueOn", "warnOn", "status",
+        "metOn", "daysLate", "responsible", "detail",
+    ]
 
     public func row(_ obligation: Obligation) -> JSONObject {
         // Members in column order, each once (a row is made for every obligation, several times in a rebuild).
@@ -447,10 +448,8 @@ public struct Reports: Sendable {
         literal("}")
     }
 
-    /// `row(obligation)` as a CSV line in `obligationColumns(detail: detailColumn)`, written straight to bytes (see
-    /// `appendDueJSON`).
-    public func appendDueCSV(_ obligation: Obligation, detailColumn: Bool, into out: inout [UInt8])
-    {
+    /// `row(obligation)` as a CSV line in `obligationColumns`, written straight to bytes (see `appendDueJSON`).
+    public func appendDueCSV(_ obligation: Obligation, into out: inout [UInt8]) {
         func text(_ value: String?) {
             if let value { RowWriter.appendCSVText(value, into: &out) }
             out.append(UInt8(ascii: ","))
@@ -469,10 +468,8 @@ public struct Reports: Sendable {
         if let responsible = obligation.responsible {
             RowWriter.appendCSVText(responsible, into: &out)
         }
-        if detailColumn {
-            out.append(UInt8(ascii: ","))
-            if let detail = obligation.detail { RowWriter.appendCSVText(detail, into: &out) }
-        }
+        out.append(UInt8(ascii: ","))
+        if let detail = obligation.detail { RowWriter.appendCSVText(detail, into: &out) }
         out.append(contentsOf: [0x0D, 0x0A])
     }
 
@@ -784,6 +781,66 @@ public struct Reports: Sendable {
                     Self.decimal(month.starChanges.reduce(0, +) / Double(month.starChanges.count)))
             return row
         }
+    }
+
+    /// The CSV columns of `monthly` over `rows`: every figure, closures by every reason of the catalogue and
+    /// timeliness (on time, due) by every timed rule of the policies adopted, whatever the months hold, so that one
+    /// month's file lines up with the next (a reason or rule a row holds beyond those is added, never dropped).
+    public func monthlyColumns(_ rows: [JSONObject]) -> [String] {
+        let (reasons, rules) = monthlyKeys(rows)
+        var columns: [String] = []
+        for key in Self.monthlyMembers {
+            switch key {
+            case "closures": columns += reasons.map { "closures.\($0)" }
+            case "timeliness":
+                columns += rules.flatMap { ["timeliness.\($0).onTime", "timeliness.\($0).due"] }
+            default: columns.append(key)
+            }
+        }
+        return columns
+    }
+
+    /// `row` of `monthly` as its CSV line reads it: every closure reason and timed rule of `monthlyColumns`
+    /// present, 0 where the month had none.
+    public func monthlyCSVRow(_ row: JSONObject, columnsOf rows: [JSONObject]) -> JSONObject {
+        let (reasons, rules) = monthlyKeys(rows)
+        var row = row
+        let closures = row["closures"]?.objectValue ?? JSONObject()
+        row["closures"] = .object(
+            JSONObject(reasons.map { JSONMember($0, closures[$0] ?? .int(0)) }))
+        let timeliness = row["timeliness"]?.objectValue ?? JSONObject()
+        row["timeliness"] = .object(
+            JSONObject(
+                rules.map { rule in
+                    JSONMember(
+                        rule,
+                        timeliness[rule]
+                            ?? .object(
+                                JSONObject([
+                                    JSONMember("onTime", .int(0)), JSONMember("due", .int(0)),
+                                ])))
+                }))
+        return row
+    }
+
+    /// The members of a `monthly` row, in order.
+    static let monthlyMembers = [
+        "month", "referrals", "reReferrals", "allocations", "closures", "closuresTotal", "stepUps",
+        "stepDowns", "openAtMonthEnd", "meanDaysOpenAtClosure", "timeliness", "meanStarChange",
+    ]
+
+    /// The closure reasons (the catalogue's, then any other `rows` hold) and the timed rules (the adopted
+    /// policies', and any other `rows` hold, sorted) of `monthlyColumns`.
+    private func monthlyKeys(_ rows: [JSONObject]) -> (reasons: [String], rules: [String]) {
+        var reasons = CaseClosure.reasons
+        var rules = fold.timedRuleIDs
+        for row in rows {
+            for key in row["closures"]?.objectValue?.keys ?? [] where !reasons.contains(key) {
+                reasons.append(key)
+            }
+            rules.formUnion(row["timeliness"]?.objectValue?.keys ?? [])
+        }
+        return (reasons, rules.sorted())
     }
 
     /// A month as a number (`year * 12 + month`), as `Timeliness` keys them.

@@ -31,6 +31,14 @@ public struct TimelineEntry: Sendable, Equatable {
     public var corrections: [Correction]
     public var void: Voiding?
 
+    /// The CSV columns of `timeline`: every member of `row`, flattened, whether or not a row has corrections or a
+    /// void (several corrections' cells list each one's, in order).
+    public static let columns = [
+        "seq", "id", "occurredAt", "recordedAt", "actor.id", "actor.role", "type", "text",
+        "corrected.by", "corrected.seq", "corrected.reason", "corrected.original", "voided.by",
+        "voided.seq", "voided.reason",
+    ]
+
     /// The `timeline` command's row: seq, id, occurredAt, recordedAt, actor, type, text, and `corrected` and
     /// `voided` when there are any.
     public var row: JSONObject {

@@ -12,6 +12,20 @@ public enum ProjectionFiles {
         }
     }
 
+    /// Writes `rows`, the CSV in `columns` (fixed by the projection, not by what the rows hold), each CSV line from
+    /// `csvRow` of its row (a projection whose CSV fills in what its JSON leaves out, such as a count of 0).
+    public static func write(
+        _ directory: String, _ name: String, _ rows: [JSONObject], columns: [String],
+        csvRow: @escaping @Sendable (JSONObject) -> JSONObject = { $0 }
+    ) throws {
+        try write(directory, name, count: rows.count, columns: columns) {
+            position, json, index, csv in
+            RowWriter.appendJSONRow(rows[position], index: index, into: &json)
+            RowWriter.appendCSV(csvRow(rows[position]), columns: columns, into: &csv)
+            return 1
+        }
+    }
+
     /// Writes the rows `row` makes for positions `0..<count` (nil: no row there), and returns what `keep` keeps
     /// of them (nil: nothing), in order. The CSV's columns are `columns`, else every key seen in the order first
     /// seen, which means making the rows twice: once for the columns, once to be written (holding them all would

@@ -196,13 +196,14 @@ enum ReadCommands {
             }
         }
 
-        func emit(_ rows: [JSONObject], tableColumns: [String]) throws {
+        /// `rows` in the chosen format; a CSV in `columns` (nil: every member the rows hold).
+        func emit(_ rows: [JSONObject], columns: [String]? = nil, tableColumns: [String]) throws {
             switch format {
             case .table:
                 Console.outBytes(RowWriter.table(rows, columns: tableColumns, width: tableWidth))
             case .json: Console.outBytes(RowWriter.json(rows))
             case .jsonl: Console.outBytes(RowWriter.jsonl(rows))
-            case .csv: Console.outBytes(RowWriter.csv(rows))
+            case .csv: Console.outBytes(RowWriter.csv(rows, columns: columns))
             case .html:
                 throw UsageError(
                     message: "--format html is for timeline (and rebuild writes the dashboard)")
@@ -248,7 +249,7 @@ enum ReadCommands {
         // `rebuild` writes too.
         try query.emit(
             count: families.count,
-            columns: Reports.columns(Reports.familyColumns, ofRowsFor: families),
+            columns: Reports.familyColumns,
             tableColumns: [
                 "family", "status", "level", "episode", "openedOn", "closedOn", "lead",
                 "reReferral", "awaitingTriageDays",
@@ -301,7 +302,7 @@ enum ReadCommands {
                         "team", "workers", "fte", "families", "children", "capacity", "status",
                     ], width: query.tableWidth))
         default:
-            try query.emit(workers, tableColumns: [])
+            try query.emit(workers, columns: Reports.caseloadColumns, tableColumns: [])
         }
         return .done
     }
@@ -361,13 +362,7 @@ enum ReadCommands {
             return filter.keeps(obligation, workers: workers)
         }
         // Each family's obligations are made, filtered and written a block of families at a time, never all held.
-        // A first pass on every core says whether any kept one has a detail (the CSV's last column).
         let families = reports.sortedFamilies
-        let detail = ParallelMap.map(ranges: families.count, size: 256) { range in
-            families[range].contains { family in
-                reports.obligations(of: family).contains { $0.detail != nil && kept($0) }
-            }
-        }.contains(true)
         // The kept obligations of the family at a position. As JSON or CSV, each row is written straight to bytes
         // (`appendDueJSON`, `appendDueCSV`) rather than made as a JSON object first.
         let rowsOf = { @Sendable (position: Int) in
@@ -385,19 +380,19 @@ enum ReadCommands {
                     return obligations.count
                 }, to: Console.outBytes)
         case .csv:
-            let columns = Reports.obligationColumns(detail: detail)
+            let columns = Reports.obligationColumns
             try RowBlocks.write(
                 .csv(columns), count: families.count,
                 append: { position, out, _ in
                     let obligations = rowsOf(position)
                     for obligation in obligations {
-                        reports.appendDueCSV(obligation, detailColumn: detail, into: &out)
+                        reports.appendDueCSV(obligation, into: &out)
                     }
                     return obligations.count
                 }, to: Console.outBytes)
         default:
             try query.emit(
-                count: families.count, columns: Reports.obligationColumns(detail: detail),
+                count: families.count, columns: Reports.obligationColumns,
                 tableColumns: [
                     "family", "rule", "dueOn", "status", "metOn", "daysLate", "responsible",
                     "label",
@@ -422,7 +417,7 @@ enum ReadCommands {
         let policy = reports.fold.policy(on: reports.asOf)
         try query.emit(
             count: families.count,
-            columns: Reports.columns(Reports.pbrColumns, ofRowsFor: families),
+            columns: Reports.pbrColumns,
             tableColumns: ["family", "level", "criteria", "attached", "claimable", "claimed"]
         ) {
             guard filter.keeps(families[$0], workers: workers),
@@ -450,11 +445,17 @@ enum ReadCommands {
             query.window.asOf = last
             query.asOf = last
         }
-        let row = try query.reports().monthly(year: first.year, month: first.month)
+        let reports = try query.reports()
+        let row = reports.monthly(year: first.year, month: first.month)
         if query.format == .table {
             Console.outBytes(
                 RowWriter.table(
                     monthlyTableRows(row), columns: ["figure", "value"], width: query.tableWidth))
+        } else if query.format == .csv {
+            Console.outBytes(
+                RowWriter.csv(
+                    [reports.monthlyCSVRow(row, columnsOf: [row])],
+                    columns: reports.monthlyColumns([row])))
         } else {
             try query.emit([row], tableColumns: [])
         }
@@ -519,7 +520,9 @@ enum ReadCommands {
         }
         let rows = entries.map(\.row)
         let display = query.format == .table ? rows.map(tableTimelineRow) : rows
-        try query.emit(display, tableColumns: ["seq", "occurredAt", "type", "text", "marks"])
+        try query.emit(
+            display, columns: TimelineEntry.columns,
+            tableColumns: ["seq", "occurredAt", "type", "text", "marks"])
         return .done
     }
 

@@ -298,10 +298,7 @@ enum RebuildWriter {
         // the pages (on a million events, without a checkpoint, the peak beside the pages was 193 MiB holding
         // them).
         let rowsBefore = previous.map(RowsBefore.init)
-        let columns = (
-            families: Reports.columns(Reports.familyColumns, ofRowsFor: sorted),
-            pbr: Reports.columns(Reports.pbrColumns, ofRowsFor: sorted)
-        )
+        let columns = (families: Reports.familyColumns, pbr: Reports.pbrColumns)
         let projections =
             rows != nil
             ? nil
@@ -523,18 +520,20 @@ enum RebuildWriter {
         result.pbr = Array(kept.cells)
         let pbrCounted = kept.counted
         let caseload = reports.caseload()
-        try ProjectionFiles.write(directory, "caseload", caseload.workers)
-        try ProjectionFiles.write(directory, "caseload-teams", caseload.teams + [caseload.service])
+        try ProjectionFiles.write(
+            directory, "caseload", caseload.workers, columns: Reports.caseloadColumns)
+        try ProjectionFiles.write(
+            directory, "caseload-teams", caseload.teams + [caseload.service],
+            columns: Reports.caseloadTeamColumns)
         phases.done("caseload")
         // The longest projection: each family's obligations, each row written straight to the files' bytes.
-        let detail = tally.detail
-        try write("due", columns: Reports.obligationColumns(detail: detail), block: 64) {
+        try write("due", columns: Reports.obligationColumns, block: 64) {
             position, index, json, csv in
             guard let family = families[refs[position]] else { return 0 }
             let obligations = reports.obligations(of: family)
             for (offset, obligation) in obligations.enumerated() {
                 reports.appendDueJSON(obligation, index: index + offset, into: &json)
-                reports.appendDueCSV(obligation, detailColumn: detail, into: &csv)
+                reports.appendDueCSV(obligation, into: &csv)
             }
             return obligations.count
         }
@@ -548,7 +547,9 @@ enum RebuildWriter {
             month = month.adding(months: 1)
         }
         let months = reports.monthly(months: starts, timeliness: tally.timeliness)
-        try ProjectionFiles.write(directory, "monthly", months)
+        try ProjectionFiles.write(
+            directory, "monthly", months, columns: reports.monthlyColumns(months)
+        ) { [reports] row in reports.monthlyCSVRow(row, columnsOf: months) }
         phases.done("monthly")
         let thisMonth =
             starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
@@ -786,14 +787,12 @@ struct RowCopier: Sendable {
     }
 }
 
-/// What a rebuild needs to know of all the obligations before writing them: how many, whether any has a detail
-/// (the due file's last column), those the front page lists (overdue, or due soon: open and due within a week or past
+/// What a rebuild needs to know of all the obligations before writing them: how many, those the front page lists (overdue, or due soon: open and due within a week or past
 /// a warning point, in the order
 /// of the due rows), every month's timeliness, and by family (in the order given) the next day the date changes
 /// what is shown of it (`Reports.nextChange`).
 struct ObligationTally: Sendable {
     var count = 0
-    var detail = false
     var listed: [Obligation] = []
     var timeliness = Reports.Timeliness()
     var changes: [CivilDate?] = []
@@ -808,7 +807,6 @@ struct ObligationTally: Sendable {
                 let obligations = reports.obligations(of: family)
                 for obligation in obligations {
                     tally.count += 1
-                    tally.detail = tally.detail || obligation.detail != nil
                     let status = obligation.status(asOf: asOf)
                     if status == .overdue || obligation.isDueSoon(asOf: asOf) {
                         tally.listed.append(obligation)
@@ -823,7 +821,6 @@ struct ObligationTally: Sendable {
         tally.changes.reserveCapacity(families.count)
         for part in parts {
             tally.count += part.count
-            tally.detail = tally.detail || part.detail
             tally.listed += part.listed
             tally.timeliness.merge(part.timeliness)
             tally.changes += part.changes

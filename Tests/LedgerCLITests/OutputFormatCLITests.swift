@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import LedgerCore
 import LedgerTestSupport
+import Projections
 import Testing
 
 /// Issue 20: tables as wide as the terminal (or `--wide`), never JSON in a table, and CSV with one value per cell
@@ -99,6 +100,21 @@ struct OutputFormatCLITests {
         return result.stdout
     }
 
+    @Test(
+        "a CSV has its projection's columns whatever the rows: a log with no family yet has the header alone",
+        arguments: [
+            (["families"], Reports.familyColumns), (["pbr"], Reports.pbrColumns),
+            (["due"], Reports.obligationColumns), (["caseload"], Reports.caseloadColumns),
+        ])
+    func headerWithoutRows(command: [String], columns: [String]) throws {
+        let (directory, log) = CLIWriteTests.initialized()
+        let empty = Self.run(command + ["--format", "csv"], log, in: directory)
+        #expect(empty == columns.joined(separator: ",") + "\r\n")
+        let (handMadeDirectory, handMade) = try Self.handMade()
+        let full = Self.run(command + ["--format", "csv"], handMade, in: handMadeDirectory)
+        #expect(full.hasPrefix(columns.joined(separator: ",") + "\r\n"))
+    }
+
     @Test("a hand-made log's CSV, exactly: lists joined by \"; \", objects in named columns")
     func handMadeCSV() throws {
         let (directory, log) = try Self.handMade()
@@ -133,21 +149,34 @@ struct OutputFormatCLITests {
                 F-1,targeted,education; health,2,true,met,,unknown,,not-met,ass-F-1,not-met,ass-F-1,not-met,ass-F-1,not-met,ass-F-1,,,,,,,,attachment,,\r
 
                 """)
+        // Monthly's columns are the same every month (every closure reason of the catalogue, every timed rule of
+        // the policy), so one month's file lines up with the next; a count the month has none of is 0.
         let monthly = Self.run(
             ["monthly", "--month", "2026-03", "--format", "csv"], log, in: directory)
-        #expect(
-            monthly
-                == """
-                month,referrals,reReferrals,allocations,closures.met-outcomes,closuresTotal,stepUps,stepDowns,openAtMonthEnd,meanDaysOpenAtClosure,timeliness,meanStarChange\r
-                2026-03,0,0,0,1,1,0,0,0,36,,\r
-
-                """)
+        let rules = [
+            "action-plan", "allocate", "duration", "joint-visit", "plan-review", "quarterly-review",
+            "step-down-exit", "step-up-transition", "triage", "twelve-week-panel",
+        ]
+        let monthlyHeader =
+            "month,referrals,reReferrals,allocations,"
+            + CaseClosure.reasons.map { "closures.\($0)," }.joined()
+            + "closuresTotal,stepUps,stepDowns,openAtMonthEnd,meanDaysOpenAtClosure,"
+            + rules.map { "timeliness.\($0).onTime,timeliness.\($0).due," }.joined()
+            + "meanStarChange"
+        let march =
+            "2026-03,0,0,0,1" + String(repeating: ",0", count: CaseClosure.reasons.count - 1)
+            + ",1,0,0,0,36" + String(repeating: ",0", count: rules.count * 2) + ","
+        #expect(monthly == monthlyHeader + "\r\n" + march + "\r\n")
+        let february = Self.run(
+            ["monthly", "--month", "2026-02", "--format", "csv"], log, in: directory)
+        #expect(february.hasPrefix(monthlyHeader + "\r\n2026-02,1,0,1,0,"), "\(february)")
+        // Timeline's columns hold a correction and a void whether or not the family has any.
         let timeline = Self.run(["timeline", "F-1", "--format", "csv"], log, in: directory)
         #expect(
             timeline.hasPrefix(
                 """
-                seq,id,occurredAt,recordedAt,actor.id,actor.role,type,text\r
-                6,ref-F-1,2026-02-02,2026-11-23T12:00:00Z,m-001,team-manager,referral.received,"Referral from school: Attendance, and ""sleep"" (1 child) (Team manager Jo Khan)"\r
+                seq,id,occurredAt,recordedAt,actor.id,actor.role,type,text,corrected.by,corrected.seq,corrected.reason,corrected.original,voided.by,voided.seq,voided.reason\r
+                6,ref-F-1,2026-02-02,2026-11-23T12:00:00Z,m-001,team-manager,referral.received,"Referral from school: Attendance, and ""sleep"" (1 child) (Team manager Jo Khan)",,,,,,,\r
 
                 """), "\(timeline)")
         // The dashboard's CSV files are the same bytes.
@@ -156,6 +185,9 @@ struct OutputFormatCLITests {
         #expect(String(decoding: readBytes(site + "/families.csv"), as: UTF8.self) == families)
         #expect(String(decoding: readBytes(site + "/pbr.csv"), as: UTF8.self) == pbr)
         #expect(String(decoding: readBytes(site + "/caseload.csv"), as: UTF8.self) == caseload)
+        let months = String(decoding: readBytes(site + "/monthly.csv"), as: UTF8.self)
+        #expect(months.hasPrefix(monthlyHeader + "\r\n"))
+        #expect(months.contains("\r\n" + march + "\r\n"))
     }
 
     @Test(

@@ -137,20 +137,18 @@ struct FoldEquivalenceTests {
         #expect(pbr.allSatisfy { $0.keys == Reports.pbrMembers })
         // The CSV's flattened columns, declared, are those the rows have (the demo has every part: stars, members
         // with and without a date of birth, employment records).
-        let sorted = reports.sortedFamilies
+        #expect(Reports.familyColumns == RowWriter.allColumns(families))
+        #expect(Reports.pbrColumns == RowWriter.allColumns(pbr))
+        // Caseload's: every column its rows flatten to is declared (a worker with no limit has null there, which
+        // flattens to the bare `limit`, held by the declared `limit.*` cells left empty).
+        let caseload = reports.caseload()
+        let declared = Set(Reports.caseloadColumns + ["limit"])
+        #expect(Set(RowWriter.allColumns(caseload.workers)).isSubset(of: declared))
+        #expect(RowWriter.allColumns(caseload.workers).contains("limit.min"))
+        let teamColumns = Set(Reports.caseloadTeamColumns + ["capacity"])
         #expect(
-            Reports.columns(Reports.familyColumns, ofRowsFor: sorted)
-                == RowWriter.allColumns(families))
-        #expect(Reports.columns(Reports.pbrColumns, ofRowsFor: sorted) == RowWriter.allColumns(pbr))
-        // No rows, no columns: none for no families, nor for families not yet referred (a member added first).
-        #expect(Reports.columns(Reports.familyColumns, ofRowsFor: []) == [])
-        let unreferred = sorted.map { family -> FamilyState in
-            var family = family
-            family.episodes = []
-            return family
-        }
-        #expect(unreferred.compactMap(reports.familyRow).isEmpty)
-        #expect(Reports.columns(Reports.pbrColumns, ofRowsFor: unreferred) == [])
+            Set(RowWriter.allColumns(caseload.teams + [caseload.service])).isSubset(of: teamColumns)
+        )
     }
 
     @Test("as of a date and as known at a moment, in shards: the same as one fold")
