@@ -22,6 +22,10 @@ enum ExitStatus: Int32 {
         }
     }
 #endif
+// A write past the file-size limit (`ulimit -f`) fails with EFBIG, as a full disk fails with ENOSPC, so the
+// command takes back what it half-wrote and says why; by default the kernel would kill the process mid-write,
+// leaving an unacknowledged batch's first lines whole in the log for `recover` to keep.
+signal(SIGXFSZ, SIG_IGN)
 let arguments = Array(CommandLine.arguments.dropFirst())
 if Console.environment("LEDGER_TRACE") != nil {
     FoldCheckpoint.tracer = { Console.err($0) }

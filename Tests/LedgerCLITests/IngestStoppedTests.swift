@@ -7,11 +7,17 @@ import Testing
 @Suite("ledger ingest, stopped part-way")
 struct IngestStoppedTests {
     /// `ledger ARGUMENTS` under a file-size limit of `kilobytes` (SIGXFSZ ignored: a write past it fails, EFBIG).
-    static func limited(_ kilobytes: Int, _ arguments: [String], in directory: TemporaryDirectory)
+    static func limited(
+        _ kilobytes: Int, _ arguments: [String], in directory: TemporaryDirectory,
+        trapped: Bool = true
+    )
         -> (status: Int32, stderr: String)
     {
         let err = directory.file(".limited-err")
-        let script = "ulimit -f \(kilobytes); trap '' XFSZ; exec \"$@\""
+        // Untrapped: the signal's default (the process killed), whatever this process was started with.
+        let script =
+            "ulimit -f \(kilobytes); "
+            + (trapped ? "trap '' XFSZ; exec \"$@\"" : "exec env --default-signal=XFSZ \"$@\"")
         let pid = Subprocess.spawn(
             ["/bin/sh", "-c", script, "sh", Subprocess.ledgerBinary] + arguments,
             environment: ["LEDGER_NOW": "2026-11-23T12:00:00Z"], stderrPath: err)
@@ -22,6 +28,40 @@ struct IngestStoppedTests {
         let extra = bogus ? ",\"bogus\":1" : ""
         return
             "{\"id\":\"\(id)\",\"stream\":\"org\",\"type\":\"team.defined\",\"occurredAt\":\"2026-01-01\",\"actor\":{\"id\":\"hr\",\"role\":\"system\"},\"data\":{\"id\":\"\(id)\",\"name\":\"\(name)\"\(extra)}}"
+    }
+
+    @Test(
+        "an append whose batch meets the file-size limit part-way (SIGXFSZ as the shell leaves it) changes nothing"
+    )
+    func appendAtTheLimit() throws {
+        let (directory, log) = CLIWriteTests.initialized()
+        let setup = Subprocess.ledger(
+            ["append", "--log", log], environment: CLIWriteTests.now,
+            stdin: (Events.staff + [Events.referral("F-1", on: "2026-02-02")]).joined(
+                separator: "\n") + "\n", in: directory)
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let before = readBytes(log)
+        // Three notes of 30 KB: the limit leaves room for the first, not the second.
+        let body = String(repeating: "q", count: 30_000)
+        let notes = (1...3).map { index in
+            Events.line(
+                id: "big-\(index)", stream: "family:F-1", type: "note.recorded", on: "2026-02-05",
+                data: ["subject": "Visit", "body": .string(body)])
+        }
+        let input = directory.file("three.jsonl")
+        writeBytes(Array((notes.joined(separator: "\n") + "\n").utf8), to: input)
+        let limit = (before.count + 45_000) / 1024
+        let result = Self.limited(
+            limit, ["append", input, "--log", log], in: directory, trapped: false)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("File too large"), "\(result.stderr)")
+        #expect(readBytes(log) == before)
+        // Nothing for `recover` to find, and the log verifies.
+        let recover = Subprocess.ledger(["recover", "--log", log], in: directory)
+        #expect(recover.status == 0, "\(recover.stderr)")
+        #expect(readBytes(log) == before)
+        let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
     }
 
     @Test(
