@@ -322,7 +322,7 @@ enum Syscalls {
 /// `call@SUFFIX:…` counts and fails only the calls on a path ending in SUFFIX (`rename@.state-delta:EIO`: the
 /// rename that puts a new `.state-delta` in place), so a test can aim at one derived file's write. The errno
 /// `SIGKILL` kills the process at that call instead, a crash at an exact step. Read once per process; absent
-/// in normal use.
+/// in normal use, and never read by a release build (a fault anyone could set is not a test's).
 enum FaultInjection {
     struct Plan {
         var call: String
@@ -341,8 +341,17 @@ enum FaultInjection {
     nonisolated(unsafe) private static var calls = 0
 
     private static func loadPlan() -> Plan? {
-        guard let raw = getenv("LEDGER_FAULT") else { return nil }
-        let parts = String(cString: raw).split(separator: ":").map(String.init)
+        #if DEBUG
+            guard let raw = getenv("LEDGER_FAULT") else { return nil }
+            return plan(String(cString: raw))
+        #else
+            return nil
+        #endif
+    }
+
+    /// The plan `text` (LEDGER_FAULT's value) describes, nil when it describes none.
+    private static func plan(_ text: String) -> Plan? {
+        let parts = text.split(separator: ":").map(String.init)
         guard parts.count >= 2 else { return nil }
         let target = parts[0].split(separator: "@", maxSplits: 1).map(String.init)
         let call = target[0]

@@ -101,13 +101,25 @@ enum CommandRunner {
         arguments.value("log") ?? Console.environment("LEDGER_LOG") ?? "ledger.jsonl"
     }
 
-    /// The environment: live, unless LEDGER_NOW (and LEDGER_SEED) pin the clock for reproducible runs.
+    /// The environment: the clock and the system's random source. A debug build (the tests') lets LEDGER_NOW (and
+    /// LEDGER_SEED) pin the clock, the ids and the salts for reproducible runs; a release build never does: a
+    /// clock anyone could set would date access-log entries as they liked and end retention early, and salts made
+    /// from a known seed would let a redacted payload be confirmed from its kept `dataHash` (DATA-PROTECTION.md).
     static func environment() throws -> LedgerEnvironment {
-        guard let now = Console.environment("LEDGER_NOW") else { return .live }
-        guard let instant = Timestamp(rfc3339: now) else {
-            throw UsageError(message: "LEDGER_NOW must be an RFC 3339 date-time, not \"\(now)\"")
-        }
-        let seed = Console.environment("LEDGER_SEED").flatMap { UInt64($0) } ?? 1
-        return .deterministic(now: instant, seed: seed)
+        #if DEBUG
+            guard let now = Console.environment("LEDGER_NOW") else { return .live }
+            guard let instant = Timestamp(rfc3339: now) else {
+                throw UsageError(
+                    message: "LEDGER_NOW must be an RFC 3339 date-time, not \"\(now)\"")
+            }
+            let seed = Console.environment("LEDGER_SEED").flatMap { UInt64($0) } ?? 1
+            return .deterministic(now: instant, seed: seed)
+        #else
+            return .live
+        #endif
     }
+
+    /// The test hooks a release build ignores, each named once on standard error when set, so that no one takes
+    /// their effect for granted.
+    static let testHooks = ["LEDGER_NOW", "LEDGER_SEED", "LEDGER_FAULT"]
 }

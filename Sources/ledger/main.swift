@@ -26,6 +26,11 @@ enum ExitStatus: Int32 {
 // command takes back what it half-wrote and says why; by default the kernel would kill the process mid-write,
 // leaving an unacknowledged batch's first lines whole in the log for `recover` to keep.
 signal(SIGXFSZ, SIG_IGN)
+#if !DEBUG
+    for hook in CommandRunner.testHooks where Console.environment(hook) != nil {
+        Console.errLine("ledger: \(hook) is a test hook that only debug builds honour: ignored")
+    }
+#endif
 let arguments = Array(CommandLine.arguments.dropFirst())
 if Console.environment("LEDGER_TRACE") != nil {
     FoldCheckpoint.tracer = { Console.err($0) }

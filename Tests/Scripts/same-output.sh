@@ -4,6 +4,9 @@
 #
 #   Tests/Scripts/same-output.sh OLD_LEDGER NEW_LEDGER [LOG...]
 #
+# Give debug builds (`swift build`): only they read LEDGER_NOW and LEDGER_SEED, which pin the clock and the salts
+# here; a release build ignores them, and its outputs would differ by their dates and hashes.
+#
 # Without LOG, each build writes the demo (300 families, seed 7, today 2026-11-23, the clock pinned: its log,
 # dashboard and derived files compared), and OLD's demo log is read, with a copy of it with five lines of one
 # family redacted (wrong-family), so that a payload's absence is compared too. Each build reads its own copy of
