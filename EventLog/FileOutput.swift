@@ -77,11 +77,23 @@ public enum FileOutput {
         }
     }
 
-    /// Creates a new owner-only file for appending (fails if it exists unless `replace`), returning its descriptor.
+    /// Opens an owner-only file for appending (made if missing; emptied first when `replace`), returning its
+    /// descriptor. A file already there readable by others is made owner-only before anything is written to it:
+    /// what the ledger writes is case data, whoever made the file.
     public static func create(_ path: String, replace: Bool = false) throws -> OutputFile {
         if Syscalls.isSymlink(path) { throw EventLogError.symlink(path: path) }
         let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (replace ? O_TRUNC : O_APPEND)
-        return OutputFile(path: path, descriptor: try Syscalls.open(path, flags, 0o600))
+        let descriptor = try Syscalls.open(path, flags, 0o600)
+        do {
+            let status = try Syscalls.status(descriptor, path: path)
+            if status.mode & 0o077 != 0, fchmod(descriptor, status.mode & 0o700) != 0 {
+                throw SystemCallError(call: "fchmod", errno: errno, path: path)
+            }
+        } catch {
+            Syscalls.close(descriptor)
+            throw error
+        }
+        return OutputFile(path: path, descriptor: descriptor)
     }
 
     /// The whole contents of a small file, or nil when it cannot be read.

@@ -82,6 +82,7 @@ enum RebuildWriter {
         log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
         to directory: String, fold: Folding
     ) throws -> Summary {
+        try refuseForeign(directory)
         try FileOutput.makeDirectory(directory)
         return try FileOutput.withDirectoryLock(
             directory,
@@ -89,10 +90,37 @@ enum RebuildWriter {
                 Console.errLine("rebuild: waiting for another rebuild into \(directory) to finish")
             }
         ) {
-            try writeLocked(
+            if FileOutput.size(directory + "/" + mark) == nil {
+                try FileOutput.writeAtomically(text: markText, to: directory + "/" + mark)
+            }
+            return try writeLocked(
                 log: log, window: window, asOf: asOf, fromScratch: fromScratch, to: directory,
                 fold: fold)
         }
+    }
+
+    /// The mark a rebuild puts in its folder before anything else, so that a folder it was writing when it was
+    /// stopped is still known as its own (its plan is written last).
+    static let mark = ".ledger-dashboard"
+    static let markText =
+        "A dashboard written by `ledger rebuild`: the next rebuild replaces what is here.\n"
+
+    /// Refuses a folder that `--out` names when it holds anything and no rebuild wrote it (it has neither a
+    /// rebuild's mark nor its plan): a rebuild writes its own `index.html` over the one there and removes the pages
+    /// it did not write, and those files are someone's.
+    static func refuseForeign(_ directory: String) throws {
+        guard FileOutput.size(directory) != nil else { return }
+        guard DirectoryTree.isDirectory(directory) else {
+            throw UsageError(message: "--out \(directory) is a file, not a folder")
+        }
+        let names = FileOutput.names(in: directory)
+        guard let first = names.first, !names.contains(mark),
+            !names.contains(RebuildPlan.fileName)
+        else { return }
+        throw UsageError(
+            message:
+                "--out \(directory) holds \(first)\(names.count > 1 ? " and \(names.count - 1) more" : "") that no rebuild wrote, which a rebuild would replace or remove: give a new or empty folder, or one a rebuild wrote"
+        )
     }
 
     /// The files of a folder besides the family pages, by name.

@@ -82,6 +82,24 @@ struct CLIWriteTests {
         #expect(fileMode(log) == 0o600)
     }
 
+    @Test(
+        "a rejects file already there readable by others is made owner-only before a refusal is written"
+    )
+    func looseRejectsTightened() {
+        let (directory, log) = Self.initialized()
+        let rejects = directory.file("rejects.jsonl")
+        writeBytes([], to: rejects)
+        chmod(rejects, 0o644)
+        let input = directory.file("in.jsonl")
+        writeBytes(Array("{\"id\":\"x\",\"not\":\"an event\"}\n".utf8), to: input)
+        let ingested = Subprocess.ledger(
+            ["ingest", input, "--rejects", rejects, "--log", log], environment: Self.now,
+            in: directory)
+        #expect(ingested.status == 1, "\(ingested.stderr)")
+        #expect(readLines(rejects).count == 1)
+        #expect(fileMode(rejects) == 0o600)
+    }
+
     @Test("a failed write to standard output (a full disk) exits 1 and says so")
     func fullStandardOutput() {
         let (directory, log) = Self.initialized()

@@ -194,6 +194,7 @@ struct IncrementalRebuildTests {
             top
                 == Self.projections.union([
                     "style.css", "star-frame.svg", "families", ".previous-pages", Self.plan,
+                    ".ledger-dashboard",
                 ]), "\(top.sorted())")
         for name in Self.projections { #expect(fileMode("\(site)/\(name)") == 0o600, "\(name)") }
         expectCommands(asOf: "2026-11-23", "from scratch")
