@@ -82,7 +82,7 @@ enum RebuildWriter {
         log: String, window: EventWindow, asOf: CivilDate, fromScratch: Bool,
         to directory: String, fold: Folding
     ) throws -> Summary {
-        try refuseForeign(directory)
+        try refuseFile(directory)
         try FileOutput.makeDirectory(directory)
         return try FileOutput.withDirectoryLock(
             directory,
@@ -90,6 +90,8 @@ enum RebuildWriter {
                 Console.errLine("rebuild: waiting for another rebuild into \(directory) to finish")
             }
         ) {
+            // Under the lock: another rebuild's mark is whole by now (it is the first thing written under it).
+            try refuseForeign(directory)
             if FileOutput.size(directory + "/" + mark) == nil {
                 try FileOutput.writeAtomically(text: markText, to: directory + "/" + mark)
             }
@@ -109,18 +111,23 @@ enum RebuildWriter {
     /// rebuild's mark nor its plan): a rebuild writes its own `index.html` over the one there and removes the pages
     /// it did not write, and those files are someone's.
     static func refuseForeign(_ directory: String) throws {
-        guard FileOutput.size(directory) != nil else { return }
-        guard DirectoryTree.isDirectory(directory) else {
-            throw UsageError(message: "--out \(directory) is a file, not a folder")
-        }
-        let names = FileOutput.names(in: directory)
-        guard let first = names.first, !names.contains(mark),
-            !names.contains(RebuildPlan.fileName)
-        else { return }
+        let all = FileOutput.names(in: directory)
+        guard !all.contains(mark), !all.contains(RebuildPlan.fileName) else { return }
+        // The mark's own temporary file, left by a rebuild stopped while writing it, is no one else's.
+        let names = all.filter { !$0.hasPrefix(mark) }
+        guard let first = names.first else { return }
         throw UsageError(
             message:
                 "--out \(directory) holds \(first)\(names.count > 1 ? " and \(names.count - 1) more" : "") that no rebuild wrote, which a rebuild would replace or remove: give a new or empty folder, or one a rebuild wrote"
         )
+    }
+
+    /// Refuses `--out` naming something that is not a folder.
+    static func refuseFile(_ directory: String) throws {
+        guard FileOutput.size(directory) != nil, !DirectoryTree.isDirectory(directory) else {
+            return
+        }
+        throw UsageError(message: "--out \(directory) is a file, not a folder")
     }
 
     /// The files of a folder besides the family pages, by name.
