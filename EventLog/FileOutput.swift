@@ -96,6 +96,22 @@ public enum FileOutput {
         return OutputFile(path: path, descriptor: descriptor)
     }
 
+    /// The whole of an input a person names (a file, a symlink to one, a pipe such as `<(…)`, a FIFO), read to its
+    /// end; throws saying why when it cannot be.
+    public static func readInput(_ path: String) throws -> [UInt8] {
+        let descriptor = try Syscalls.open(path, O_RDONLY)
+        defer { Syscalls.close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = try chunk.withUnsafeMutableBytes {
+                try Syscalls.read(descriptor, into: $0, path: path)
+            }
+            if got == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<got])
+        }
+    }
+
     /// The whole contents of a small file, or nil when it cannot be read.
     public static func read(_ path: String) -> [UInt8]? {
         guard let descriptor = try? Syscalls.open(path, O_RDONLY | O_NOFOLLOW) else { return nil }

@@ -48,8 +48,12 @@ enum CSVIngest {
         let batch = try arguments.integer("batch") ?? 4096
         guard batch >= 1 else { throw UsageError(message: "--batch must be at least 1") }
         let map: CSVMap
+        let mapBytes: [UInt8]
+        do { mapBytes = try FileOutput.readInput(mapPath) } catch {
+            throw CSVError(message: "\(mapPath): cannot be read: \(error)")
+        }
         do {
-            map = try CSVMap(json: try JSONParser.parse(FileOutput.read(mapPath) ?? []))
+            map = try CSVMap(json: try JSONParser.parse(mapBytes))
         } catch let error as CSVError {
             throw CSVError(message: "\(mapPath): \(error.message)")
         } catch {
@@ -59,7 +63,11 @@ enum CSVIngest {
         var tables: [(path: String, table: CSVTable)] = []
         for path in files {
             let table: CSVTable
-            do { table = try CSVTable(bytes: FileOutput.read(path) ?? []) } catch {
+            let bytes: [UInt8]
+            do { bytes = try FileOutput.readInput(path) } catch {
+                throw CSVError(message: "\(path): cannot be read: \(error)")
+            }
+            do { table = try CSVTable(bytes: bytes) } catch {
                 throw CSVError(message: "\(path): \(error.message)")
             }
             let missing = map.columns.filter { !table.header.contains($0) }

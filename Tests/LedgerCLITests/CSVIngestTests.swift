@@ -3,6 +3,10 @@ import LedgerCore
 import LedgerTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `ledger ingest --csv FILE --map MAP.json`, run as a user runs it, with the example maps in docs/maps/.
 @Suite("ledger ingest --csv: CSV exports through a map")
 struct CSVIngestTests {
@@ -37,6 +41,35 @@ struct CSVIngestTests {
         var arguments = ["ingest", "--csv", csv, "--map", map, "--log", log]
         if let rejects { arguments += ["--rejects", rejects] }
         return Subprocess.ledger(arguments, environment: now, in: directory)
+    }
+
+    @Test(
+        "an export read through a pipe (a FIFO, as <(…) gives one) or a symlink is read whole",
+        arguments: ["fifo", "symlink"])
+    func throughAPipe(kind: String) throws {
+        let (directory, log) = Self.initialized()
+        let csv = Self.maps + "/mosaic-referrals.csv"
+        let map = Self.maps + "/mosaic-referrals.json"
+        let named = directory.file("export.csv")
+        let err = directory.file("err.txt")
+        let script: String
+        if kind == "fifo" {
+            #expect(mkfifo(named, 0o600) == 0)
+            script = "cat \"$1\" > \"$2\" & shift 2; exec \"$@\""
+        } else {
+            #expect(symlink(csv, named) == 0)
+            script = "shift 2; exec \"$@\""
+        }
+        let pid = Subprocess.spawn(
+            [
+                "/bin/sh", "-c", script, "sh", csv, named, Subprocess.ledgerBinary, "ingest",
+                "--csv", named, "--map", map, "--log", log,
+            ], environment: Self.now, stderrPath: err)
+        let status = Subprocess.wait(pid)
+        let stderr = String(decoding: readBytes(err), as: UTF8.self)
+        #expect(status == 0, "\(stderr)")
+        #expect(
+            stderr.hasPrefix("ingest: 3 appended, 0 duplicates skipped, 0 refused"), "\(stderr)")
     }
 
     @Test("both example maps ingest their sample exports; the second time nothing is appended")
