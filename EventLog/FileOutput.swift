@@ -129,6 +129,9 @@ public enum FileOutput {
         return complete ? bytes : nil
     }
 
+    /// How many names (hard links) the file at `path` has; nil when nothing is there.
+    public static func linkCount(_ path: String) -> Int? { Syscalls.status(of: path)?.links }
+
     /// Whether two paths name the same existing file (the same inode: a hard link or another spelling counts).
     public static func sameFile(_ first: String, _ second: String) -> Bool {
         guard let one = Syscalls.status(of: first), let other = Syscalls.status(of: second) else {

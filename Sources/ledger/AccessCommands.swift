@@ -225,6 +225,11 @@ enum AccessAudit {
 
     /// Starts recording that `command` shows `family` (nil: a bulk command) in the access log beside `log`.
     static func begin(command: String, family: String?, arguments: Arguments, log: String) throws {
+        // The access log is the log's name and `.access`: a log with a second name would have a second access log,
+        // and reads through that name would not be in the one `ledger access` shows. Writers refuse such a log too.
+        if let links = FileOutput.linkCount(log), links > 1 {
+            throw EventLogError.hardLinked(path: log, links: links)
+        }
         let viewer = try self.viewer(arguments)
         let environment = try CommandRunner.environment()
         let user = operatingSystemUser()

@@ -23,6 +23,23 @@ struct AccessLogTests {
     }
 
     @Test(
+        "a read through a second name (a hard link) is refused: it would be logged in that name's access log",
+        arguments: [["timeline", "F-1"], ["families"], ["export-family", "F-1", "--out", "sar"]])
+    func hardLinkedRefused(command: [String]) throws {
+        let log = try SubjectAccessLog()
+        let second = log.directory.file("second.jsonl")
+        #expect(link(log.path, second) == 0)
+        let arguments = command.map { $0 == "sar" ? log.directory.file("sar") : $0 }
+        let result = Subprocess.ledger(
+            arguments + ["--log", second], environment: SubjectAccessLog.now, in: log.directory)
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("has 2 names (hard links)"), "\(result.stderr)")
+        #expect(FileOutput.size(second + ".access") == nil)
+        #expect(FileOutput.size(log.directory.file("sar")) == nil)
+    }
+
+    @Test(
         "timeline, export-family and --family queries are recorded with the viewer and the OS user; bulk reads once"
     )
     func recordsReads() throws {
