@@ -315,6 +315,30 @@ package enum FoldCheckpoint {
         return hash
     }
 
+    /// Whether the log holds the line `stamp` names (its seq and hash), where it was or elsewhere: a redaction
+    /// changes the length of the lines it empties (their payload out, a notice in), so the line that ended at
+    /// `stamp.size` may now end elsewhere. Reads the log from the start when the line is not where the stamp says.
+    package static func holdsLine(_ stamp: LogHead, in log: String) -> Bool {
+        if verifiedStamp(stamp, in: log) != nil { return true }
+        struct Found: Error {}
+        var scanner = LineScanner()
+        do {
+            try LogReader(path: log).forEachLine { line, _, info in
+                guard info.complete else { return }
+                let link = ChainLink(line: line, scanner: &scanner)
+                if link.seq == stamp.seq {
+                    if link.unreadable == nil, link.hash?.hex == stamp.hash { throw Found() }
+                    throw CancellationError()
+                }
+            }
+        } catch is Found {
+            return true
+        } catch {
+            return false
+        }
+        return false
+    }
+
     /// Keeps `fold` (and the caseload entries) as the checkpoint of `scope` at `stamp`, atomically; not a failure
     /// when it cannot.
     ///

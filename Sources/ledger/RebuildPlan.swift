@@ -149,6 +149,25 @@ struct RebuildPlan: Equatable {
         "as-of \(window.asOf.map { "\($0)" } ?? "-") known-at \(window.knownAt.map { "\($0.seconds).\($0.nanoseconds)" } ?? "-")"
     }
 
+    /// The window `windowText` wrote; nil when `text` is not one it writes.
+    static func window(fromText text: String) -> EventWindow? {
+        let words = text.split(separator: " ").map(String.init)
+        guard words.count == 4, words[0] == "as-of", words[2] == "known-at" else { return nil }
+        var window = EventWindow()
+        if words[1] != "-" {
+            guard let date = CivilDate(words[1]) else { return nil }
+            window.asOf = date
+        }
+        if words[3] != "-" {
+            let parts = words[3].split(separator: ".")
+            guard parts.count == 2, let seconds = Int64(parts[0]), let nanoseconds = Int32(parts[1])
+            else { return nil }
+            window.knownAt = Timestamp(seconds: seconds, nanoseconds: nanoseconds)
+        }
+        guard windowText(window) == text else { return nil }
+        return window
+    }
+
     /// A digest of a CSV's columns.
     static func digest(columns: [String]) -> String {
         var header: [UInt8] = []

@@ -238,17 +238,33 @@ enum RetentionCommands {
                 )
                 continue
             }
+            // The folder as its last rebuild made it: of this log (a folder rebuilt since from another log is
+            // that log's, and left alone), for the same window (a report as of 30 June stays one).
+            var window: [String] = []
+            if let plan = RebuildPlan.load(from: folder) {
+                guard FoldCheckpoint.holdsLine(plan.stamp, in: path) else {
+                    Console.out(
+                        "rebuild folder \(folder): holds a rebuild of another log (this log has no seq \(plan.stamp.seq) as its plan states), left alone\n"
+                    )
+                    continue
+                }
+                let made = RebuildPlan.window(fromText: plan.window) ?? EventWindow()
+                if let asOf = made.asOf { window += ["--as-of", asOf.description] }
+                if let knownAt = made.knownAt { window += ["--known-at", knownAt.rfc3339] }
+            }
             FileOutput.remove(page)
             FileOutput.remove(spare)
             do {
                 let query = try ReadCommands.Query(
-                    ["--log", path, "--format", "json"], options: [])
+                    ["--log", path, "--format", "json"] + window, options: [])
                 RebuildWriter.favourMemory()
                 _ = try RebuildWriter.write(
                     log: path, window: query.window, asOf: query.asOf, fromScratch: false,
                     to: folder, fold: query.foldCovering)
                 FileOutput.remove(spare)
-                Console.out("rebuilt \(folder) (the family's page and its spare replaced)\n")
+                let shown = window.isEmpty ? "" : " " + window.joined(separator: " ")
+                Console.out(
+                    "rebuilt \(folder)\(shown) (the family's page and its spare replaced)\n")
             } catch {
                 Console.errLine(
                     "ledger redact: rebuild of \(folder) failed (\(error)); its page for \(family) and the spare were removed, run ledger rebuild --out \(folder)"

@@ -1,0 +1,59 @@
+import EventLog
+import LedgerTestSupport
+import Projections
+import Testing
+
+/// What `redact` does to the `rebuild --out` folders it knows of for the log (found by an adversarial run): a
+/// folder rebuilt since from another log is that log's, and left alone; a folder made as of a date is made again as
+/// of that date, not today.
+@Suite("Redaction refreshes the log's own rebuilds, as they were made")
+struct RedactionRefreshTests {
+    static func redactOld(_ log: String, in directory: TemporaryDirectory) -> Subprocess.Result {
+        RedactionTests.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory)
+    }
+
+    @Test("a folder rebuilt since from another log is left alone, and said to be")
+    func anotherLogsFolder() throws {
+        let (directory, log) = RedactionTests.ledger()
+        let site = directory.file("site")
+        #expect(RedactionTests.run(["rebuild", "--out", site], log, in: directory).status == 0)
+        // Another log, rebuilt into the same folder since.
+        let other = try DemoLog.path(families: 5)
+        let rebuilt = Subprocess.ledger(["rebuild", "--out", site, "--log", other], in: directory)
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        let before = RedactionTests.snapshot(site)
+        let redact = Self.redactOld(log, in: directory)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        #expect(
+            redact.stdout.contains("rebuild folder \(site): holds a rebuild of another log"),
+            "\(redact.stdout)")
+        #expect(RedactionTests.snapshot(site) == before)
+    }
+
+    @Test(
+        "a folder made as of a date is made again as of that date, the redacted family's page replaced"
+    )
+    func asOfKept() throws {
+        let (directory, log) = RedactionTests.ledger()
+        let report = directory.file("report-2026-06")
+        let made = RedactionTests.run(
+            ["rebuild", "--out", report, "--as-of", "2026-06-30"], log, in: directory)
+        #expect(made.status == 0, "\(made.stderr)")
+        // Families referred after 30 June are not in it.
+        let families = { String(decoding: readBytes(report + "/families.csv"), as: UTF8.self) }
+        #expect(!families().contains("\r\nOPEN,") && families().contains("\r\nOLD,"))
+        let page = report + "/families/" + HTML.familyPageName("OLD")
+        #expect(RedactionTests.contains(readBytes(page), "Zebedee Quartermain"))
+        let redact = Self.redactOld(log, in: directory)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        #expect(
+            redact.stdout.contains("rebuilt \(report) --as-of 2026-06-30"), "\(redact.stdout)")
+        #expect(
+            !families().contains("\r\nOPEN,"), "a family referred in October is in June's report")
+        #expect(!RedactionTests.contains(readBytes(page), "Zebedee Quartermain"))
+        let plan = String(decoding: readBytes(report + "/.rebuild-plan"), as: UTF8.self)
+        #expect(plan.contains("as-of 2026-06-30 known-at -"))
+    }
+}
