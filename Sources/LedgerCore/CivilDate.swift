@@ -145,6 +145,17 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
             unchecked: newYear, newMonth, min(day, Self.daysIn(month: newMonth, year: newYear)))
     }
 
+    /// The day `years` years after: the same month and day, a 29 February falling on 1 March in a common year, as
+    /// a birthday does (`AnnexA.age` counts a person's years the same way): "until the child's 25th birthday" for a
+    /// child born on 29 February 2000 is 1 March 2025, not the 28 February before it.
+    public func anniversary(_ years: Int) -> CivilDate {
+        let year = self.year + years
+        if month == 2, day == 29, Self.daysIn(month: 2, year: year) == 28 {
+            return CivilDate(unchecked: year, 3, 1)
+        }
+        return CivilDate(unchecked: year, month, day)
+    }
+
     /// Calendar days from `self` to `other`.
     public func days(until other: CivilDate) -> Int { other.dayNumber - dayNumber }
 

@@ -46,9 +46,13 @@ public struct RetentionRule: Sendable, Equatable {
             return text
         }
 
-        /// The term's date, from the family's named date.
+        /// The term's date, from the family's named date, then its days added: years alone as an anniversary (a
+        /// 29 February's falling on 1 March in a common year, as a birthday does: DOB+25 is the 25th birthday),
+        /// years and months as months (the month's last day where it is shorter).
         public func after(_ base: CivilDate) -> CivilDate {
-            base.adding(months: 12 * years + months).adding(days: days)
+            let shifted =
+                months == 0 ? base.anniversary(years) : base.adding(months: 12 * years + months)
+            return shifted.adding(days: days)
         }
     }
 
