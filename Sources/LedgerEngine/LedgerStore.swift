@@ -55,9 +55,13 @@ public enum DerivedFiles {
         ".family-lines",
     ]
 
-    /// Files beside a log that are not derived from it: the access log and the list of rebuild folders (records
-    /// of their own), and the lock file of builds before the lock was taken on the log itself.
-    static let records = [".access", ".rebuilds", ".lock"]
+    /// The file beside a log that says a redaction of it was begun and has not finished (`ledger redact`).
+    public static let pendingRedaction = ".redaction-pending"
+
+    /// Files beside a log that are not derived from it: the access log, the list of rebuild folders and an
+    /// unfinished redaction's note (records of their own), and the lock file of builds before the lock was taken
+    /// on the log itself.
+    static let records = [".access", ".rebuilds", pendingRedaction, ".lock"]
 
     /// Removes the log at `path` and every file beside it (a demo or a benchmark starting afresh: a new log's
     /// access log must not continue an old one's chain).

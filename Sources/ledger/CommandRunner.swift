@@ -58,6 +58,11 @@ enum CommandRunner {
             return .usage
         }
         let rest = Array(arguments.dropFirst())
+        if let log = loggedPath(rest), let warning = PendingRedaction.warning(log: log),
+            name != "redact"
+        {
+            Console.errLine(warning)
+        }
         if rest.contains("--help") || rest.contains("-h") {
             // `ledger record TYPE --help` lists that type's fields.
             if name == "record", let type = rest.first, let help = RecordBuilder.help(for: type) {
@@ -94,6 +99,17 @@ enum CommandRunner {
             Console.errLine("ledger \(name): \(error)")
             return .refused
         }
+    }
+
+    /// The log a command's raw arguments name, as `logPath` reads it (nil when they cannot be read yet).
+    static func loggedPath(_ raw: [String]) -> String? {
+        if let index = raw.firstIndex(of: "--log") {
+            return index + 1 < raw.count ? raw[index + 1] : nil
+        }
+        if let given = raw.first(where: { $0.hasPrefix("--log=") }) {
+            return String(given.dropFirst("--log=".count))
+        }
+        return Console.environment("LEDGER_LOG") ?? "ledger.jsonl"
     }
 
     /// The log path: --log, else $LEDGER_LOG, else ./ledger.jsonl.

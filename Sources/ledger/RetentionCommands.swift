@@ -113,6 +113,12 @@ enum RetentionCommands {
         let today = environment.now().londonDate
         let dryRun = arguments.flags.contains("dry-run")
         let store = LedgerStore(path: path, environment: environment)
+        // Until its purge and rebuilds are done, a redaction is on record as begun, so that if it is stopped after
+        // the log was replaced, every later command says to run it again (PendingRedaction).
+        var again = ["ledger", "redact", "--family", family, "--reason", reason, "--actor", actor]
+        for seq in seqs ?? [] { again += ["--seq", String(seq)] }
+        again += ["--log", path]
+        if !dryRun { try PendingRedaction.begin(log: path, command: again) }
         let result: RedactionResult
         do {
             result = try store.redact(
@@ -141,8 +147,10 @@ enum RetentionCommands {
                 }
             }
         } catch let error as UsageErrorText {
+            PendingRedaction.end(log: path)
             throw UsageError(message: error.message)
         } catch let error as RedactionRefusal {
+            PendingRedaction.end(log: path)
             Console.errLine("ledger redact: \(error)")
             return .refused
         }
@@ -173,8 +181,16 @@ enum RetentionCommands {
         return try purged(result, path: path, family: family)
     }
 
-    /// Says what the purge removed and kept, then refreshes the rebuild folders.
+    /// Says what the purge removed and kept, then refreshes the rebuild folders; the redaction is then done.
     static func purged(_ result: RedactionResult, path: String, family: String) throws -> ExitStatus
+    {
+        let status = try purgedAndRefreshed(result, path: path, family: family)
+        PendingRedaction.end(log: path)
+        return status
+    }
+
+    static func purgedAndRefreshed(_ result: RedactionResult, path: String, family: String) throws
+        -> ExitStatus
     {
         if !result.removed.isEmpty {
             Console.out(
@@ -309,5 +325,38 @@ enum RebuildFolders {
         folders.append(absolute)
         try? FileOutput.writeAtomically(
             Array((folders.joined(separator: "\n") + "\n").utf8), to: listPath(for: log))
+    }
+}
+
+/// A redaction begun and not yet finished: `<log>.redaction-pending` holds the command that finishes it. `redact` writes
+/// it before the log is replaced and removes it once the purge and the rebuilds are done (or the redaction was
+/// refused); a redaction stopped in between (killed, a full disk) leaves it, and every later command says so, since
+/// the files beside the log and the dashboards may still hold what was removed, and nothing else would tell.
+enum PendingRedaction {
+    static func path(for log: String) -> String { log + DerivedFiles.pendingRedaction }
+
+    static func begin(log: String, command: [String]) throws {
+        try FileOutput.writeAtomically(
+            text: command.map(shellWord).joined(separator: " ") + "\n", to: path(for: log))
+    }
+
+    static func end(log: String) { FileOutput.remove(path(for: log)) }
+
+    /// The warning for the log at `log`, when a redaction of it was left unfinished.
+    static func warning(log: String) -> String? {
+        guard let bytes = FileOutput.read(path(for: log)) else { return nil }
+        let command = String(
+            String(decoding: bytes, as: UTF8.self).split(separator: "\n").first ?? "")
+        return
+            "ledger: a redaction of this log was stopped before it finished (its purge of the files beside the log and its rebuilds); run it again to finish it: \(TerminalText.escape(command))"
+    }
+
+    /// `word` as a shell reads it back: as it is when it is plain, else in single quotes.
+    static func shellWord(_ word: String) -> String {
+        let plain = word.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+                || "-_.:/=@+".unicodeScalars.contains($0)
+        }
+        return plain && !word.isEmpty ? word : "'" + word.replacing("'", with: "'\\''") + "'"
     }
 }

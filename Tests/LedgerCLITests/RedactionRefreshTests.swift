@@ -14,6 +14,44 @@ struct RedactionRefreshTests {
             in: directory)
     }
 
+    @Test(
+        "a redaction stopped after the log was replaced is named by every later command until it is run again"
+    )
+    func stoppedRedactionSaid() throws {
+        let (directory, log) = RedactionTests.ledger()
+        let site = directory.file("site")
+        #expect(RedactionTests.run(["rebuild", "--out", site], log, in: directory).status == 0)
+        // Killed at the rename that puts the redacted log in place's successor: the log is redacted, the purge
+        // and the rebuild are not done.
+        let killed = RedactionTests.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory,
+            environment: RedactionTests.now.merging(["LEDGER_FAULT": "rename:SIGKILL:2"]) { $1 })
+        #expect(killed.status != 0)
+        let command =
+            "ledger redact --family OLD --reason retention-ended --actor m-001 --log \(log)"
+        for later in [["families"], ["verify"], ["retention"]] {
+            let result = RedactionTests.run(later, log, in: directory)
+            #expect(
+                result.stderr.contains("a redaction of this log was stopped before it finished")
+                    && result.stderr.contains(command), "\(later): \(result.stderr)")
+        }
+        let again = RedactionTests.run(
+            ["redact", "--family", "OLD", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("rebuilt \(site)"), "\(again.stdout)")
+        let after = RedactionTests.run(["families"], log, in: directory)
+        #expect(after.status == 0 && !after.stderr.contains("stopped before it finished"))
+        #expect(FileOutput.size(log + ".redaction-pending") == nil)
+        // A redaction refused leaves no note behind.
+        let refused = RedactionTests.run(
+            ["redact", "--family", "OPEN", "--reason", "retention-ended", "--actor", "m-001"], log,
+            in: directory)
+        #expect(refused.status == 1)
+        #expect(FileOutput.size(log + ".redaction-pending") == nil)
+    }
+
     @Test("a folder rebuilt since from another log is left alone, and said to be")
     func anotherLogsFolder() throws {
         let (directory, log) = RedactionTests.ledger()
