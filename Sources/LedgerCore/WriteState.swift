@@ -724,7 +724,8 @@ public struct WriteState: Sendable, Equatable {
             dirtyStreams.insert(content.stream)
         }
         let key = content.streamKey
-        // The actor's first act in the role they hold now (a later correction of that role is judged by it).
+        // The actor's first act in the role they hold now (a later correction of that role is judged by it). Its id
+        // is read only for a first act: facts read in place build it when asked.
         if content.actorRole != Role.system { noteAct(content.actorID, seq: seq, id: content.id) }
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
@@ -860,7 +861,7 @@ public struct WriteState: Sendable, Equatable {
 
     /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
     /// next act reads it again).
-    private mutating func noteAct(_ actor: String, seq: Int, id: String) {
+    private mutating func noteAct(_ actor: String, seq: Int, id: @autoclosure () -> String) {
         // One probe of the table when the worker is held (nil: not held).
         var noted = workers[actor]?.noteAct(seq: seq, id: id)
         if noted == nil, var known = base?.worker(actor) {
@@ -1089,10 +1090,10 @@ extension WriteState.Family {
 
 extension WriteState.Worker {
     /// Notes an act at `seq`: kept when it is the first in the role they hold now; whether it was.
-    mutating func noteAct(seq: Int, id: String) -> Bool {
+    mutating func noteAct(seq: Int, id: () -> String) -> Bool {
         guard let last = roles.indices.last, roles[last].firstAct == nil else { return false }
         roles[last].firstAct = seq
-        roles[last].firstActID = id
+        roles[last].firstActID = id()
         return true
     }
 
