@@ -726,7 +726,7 @@ public struct WriteState: Sendable, Equatable {
         let key = content.streamKey
         // The actor's first act in the role they hold now (a later correction of that role is judged by it). Its id
         // is read only for a first act: facts read in place build it when asked.
-        if content.actorRole != Role.system { noteAct(content.actorID, seq: seq, id: content.id) }
+        if content.actorRole != Role.system { noteAct(of: content, seq: seq) }
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
@@ -861,11 +861,12 @@ public struct WriteState: Sendable, Equatable {
 
     /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
     /// next act reads it again).
-    private mutating func noteAct(_ actor: String, seq: Int, id: @autoclosure () -> String) {
+    private mutating func noteAct(of content: EventFacts, seq: Int) {
+        let actor = content.actorID
         // One probe of the table when the worker is held (nil: not held).
-        var noted = workers[actor]?.noteAct(seq: seq, id: id)
+        var noted = workers[actor]?.noteAct(of: content, seq: seq)
         if noted == nil, var known = base?.worker(actor) {
-            noted = known.noteAct(seq: seq, id: id)
+            noted = known.noteAct(of: content, seq: seq)
             workers[actor] = known
         }
         if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + actor) }
@@ -1089,11 +1090,12 @@ extension WriteState.Family {
 }
 
 extension WriteState.Worker {
-    /// Notes an act at `seq`: kept when it is the first in the role they hold now; whether it was.
-    mutating func noteAct(seq: Int, id: () -> String) -> Bool {
+    /// Notes the act `content` at `seq`: kept when it is the first in the role they hold now (its id read only
+    /// then); whether it was.
+    mutating func noteAct(of content: EventFacts, seq: Int) -> Bool {
         guard let last = roles.indices.last, roles[last].firstAct == nil else { return false }
         roles[last].firstAct = seq
-        roles[last].firstActID = id()
+        roles[last].firstActID = content.id
         return true
     }
 
