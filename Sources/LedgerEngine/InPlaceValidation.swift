@@ -110,20 +110,25 @@ public enum InPlaceValidation {
     /// The catalogue's entries in `EventTypeSet.all` order.
     static let catalogue: [EventType?] = EventTypeSet.all.names.map { Catalogue.types[$0] }
 
-    /// `actor` is exactly `{id, role}` (in either order), a reference and a known role.
+    /// `actor` is exactly `{id, role}` (in either order), a reference and a known role. `id` and `role` are the
+    /// contents of its `id` and `role` members' plain string values.
     static func actorPasses(
         _ actor: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>,
         role: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        var members = 0
-        guard
-            ScannedObject.forEachMember(
-                in: actor,
-                { _, _ in
-                    members += 1
-                    return true
-                }), members == 2
-        else { return false }
+        // `{"id":"…","role":"…"}` in either order is the two members' bytes, two braces and a comma: a third
+        // member, a repeated one or a space would add bytes. Only an actor written otherwise is walked.
+        if actor.count != id.count + role.count + 19 {
+            var members = 0
+            guard
+                ScannedObject.forEachMember(
+                    in: actor,
+                    { _, _ in
+                        members += 1
+                        return true
+                    }), members == 2
+            else { return false }
+        }
         return Grammar.isReference(id) && Schema.isOneOf(role, EventInput.roles)
     }
 
