@@ -204,19 +204,28 @@ public struct WriteState: Sendable, Equatable {
     /// Events in a stream.
     public func count(of stream: String) -> Int { streamCounts[stream] ?? base?.count(stream) ?? 0 }
 
-    /// Changes a family's state in place (a copy changed and stored back would copy its members each time).
+    /// Changes a family's state in place (a copy changed and stored back would copy its members each time). A
+    /// held family is found with one probe and changed where it lies (`values[index]`: a dictionary's optional
+    /// subscript, changed through, copied the family out and back).
     private mutating func updateFamily(_ ref: String, _ change: (inout Family) -> Void) {
-        if families[ref] == nil { families[ref] = base?.family(ref) ?? Family() }
-        change(&families[ref, default: Family()])
+        if let index = families.index(forKey: ref) {
+            change(&families.values[index])
+        } else {
+            var family = base?.family(ref) ?? Family()
+            change(&family)
+            families[ref] = family
+        }
         if recordsStreams { dirtyStreams.insert("family:" + ref) }
     }
 
     private mutating func updateWorker(_ id: String, _ change: (inout Worker) -> Void) {
-        if workers[id] == nil {
-            guard let known = base?.worker(id) else { return }
+        if let index = workers.index(forKey: id) {
+            change(&workers.values[index])
+        } else {
+            guard var known = base?.worker(id) else { return }
+            change(&known)
             workers[id] = known
         }
-        change(&workers[id, default: Worker(role: "", left: false)])
         if recordsStreams { dirtyStreams.insert("worker:" + id) }
     }
 
@@ -730,8 +739,11 @@ public struct WriteState: Sendable, Equatable {
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
-            // One probe of the table when the family is held (nil: not held).
-            var counted = families[key]?.countDependent()
+            // One probe of the table when the family is held (nil: not held), counted where it lies.
+            var counted: Bool?
+            if let index = families.index(forKey: key) {
+                counted = families.values[index].countDependent()
+            }
             if counted == nil, var known = base?.family(key) {
                 counted = known.countDependent()
                 families[key] = known
@@ -863,8 +875,11 @@ public struct WriteState: Sendable, Equatable {
     /// next act reads it again).
     private mutating func noteAct(of content: EventFacts, seq: Int) {
         let actor = content.actorID
-        // One probe of the table when the worker is held (nil: not held).
-        var noted = workers[actor]?.noteAct(of: content, seq: seq)
+        // One probe of the table when the worker is held (nil: not held), noted where it lies.
+        var noted: Bool?
+        if let index = workers.index(forKey: actor) {
+            noted = workers.values[index].noteAct(of: content, seq: seq)
+        }
         if noted == nil, var known = base?.worker(actor) {
             noted = known.noteAct(of: content, seq: seq)
             workers[actor] = known
