@@ -231,10 +231,26 @@ public enum LedgerVerifier {
         return checked
     }
 
-    /// The London date of the last recording time seen (the lines of one append share one).
+    /// The last recording time seen, as written and as read, and its London date (the lines of one append share
+    /// one: a line that repeats the last one's bytes is not read again).
     struct RecordedDay {
         var instant = Timestamp(seconds: Int64.min)
         var date = CivilDate(dayNumber: 0)
+        /// The bytes of the last time read (in the slice's chunk, alive while the slice is checked), and what
+        /// they read as.
+        var text: UnsafeBufferPointer<UInt8>?
+        var read: Timestamp?
+
+        mutating func timestamp(_ bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+            if let text, text.count == bytes.count, let a = text.baseAddress,
+                let b = bytes.baseAddress, memcmp(a, b, bytes.count) == 0
+            {
+                return read
+            }
+            text = bytes
+            read = Timestamp(rfc3339UTF8: bytes)
+            return read
+        }
 
         mutating func date(of recordedAt: Timestamp) -> CivilDate {
             if recordedAt != instant {
@@ -261,8 +277,8 @@ public enum LedgerVerifier {
         checked.idSpan = (start + scanned.id.lowerBound)..<(start + scanned.id.upperBound)
         checked.streamSpan =
             (start + scanned.stream.lowerBound)..<(start + scanned.stream.upperBound)
-        checked.recordedAt = Timestamp(
-            rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
+        checked.recordedAt = recorded.timestamp(
+            UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
         checked.redacted = scanned.redacted != nil
         if let range = scanned.redacted {
             checked.redaction = RedactionNotice.record(in: scanner.value(line, range))
