@@ -204,19 +204,28 @@ public struct WriteState: Sendable, Equatable {
     /// Events in a stream.
     public func count(of stream: String) -> Int { streamCounts[stream] ?? base?.count(stream) ?? 0 }
 
-    /// Changes a family's state in place (a copy changed and stored back would copy its members each time).
+    /// Changes a family's state in place (a copy changed and stored back would copy its members each time). A
+    /// held family is found with one probe and changed where it lies (`values[index]`: a dictionary's optional
+    /// subscript, changed through, copied the family out and back).
     private mutating func updateFamily(_ ref: String, _ change: (inout Family) -> Void) {
-        if families[ref] == nil { families[ref] = base?.family(ref) ?? Family() }
-        change(&families[ref, default: Family()])
+        if let index = families.index(forKey: ref) {
+            change(&families.values[index])
+        } else {
+            var family = base?.family(ref) ?? Family()
+            change(&family)
+            families[ref] = family
+        }
         if recordsStreams { dirtyStreams.insert("family:" + ref) }
     }
 
     private mutating func updateWorker(_ id: String, _ change: (inout Worker) -> Void) {
-        if workers[id] == nil {
-            guard let known = base?.worker(id) else { return }
+        if let index = workers.index(forKey: id) {
+            change(&workers.values[index])
+        } else {
+            guard var known = base?.worker(id) else { return }
+            change(&known)
             workers[id] = known
         }
-        change(&workers[id, default: Worker(role: "", left: false)])
         if recordsStreams { dirtyStreams.insert("worker:" + id) }
     }
 
@@ -724,13 +733,17 @@ public struct WriteState: Sendable, Equatable {
             dirtyStreams.insert(content.stream)
         }
         let key = content.streamKey
-        // The actor's first act in the role they hold now (a later correction of that role is judged by it).
-        if content.actorRole != Role.system { noteAct(content.actorID, seq: seq, id: content.id) }
+        // The actor's first act in the role they hold now (a later correction of that role is judged by it). Its id
+        // is read only for a first act: facts read in place build it when asked.
+        if content.actorRole != Role.system { noteAct(of: content, seq: seq) }
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
-            // One probe of the table when the family is held (nil: not held).
-            var counted = families[key]?.countDependent()
+            // One probe of the table when the family is held (nil: not held), counted where it lies.
+            var counted: Bool?
+            if let index = families.index(forKey: key) {
+                counted = families.values[index].countDependent()
+            }
             if counted == nil, var known = base?.family(key) {
                 counted = known.countDependent()
                 families[key] = known
@@ -860,11 +873,15 @@ public struct WriteState: Sendable, Equatable {
 
     /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
     /// next act reads it again).
-    private mutating func noteAct(_ actor: String, seq: Int, id: String) {
-        // One probe of the table when the worker is held (nil: not held).
-        var noted = workers[actor]?.noteAct(seq: seq, id: id)
+    private mutating func noteAct(of content: EventFacts, seq: Int) {
+        let actor = content.actorID
+        // One probe of the table when the worker is held (nil: not held), noted where it lies.
+        var noted: Bool?
+        if let index = workers.index(forKey: actor) {
+            noted = workers.values[index].noteAct(of: content, seq: seq)
+        }
         if noted == nil, var known = base?.worker(actor) {
-            noted = known.noteAct(seq: seq, id: id)
+            noted = known.noteAct(of: content, seq: seq)
             workers[actor] = known
         }
         if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + actor) }
@@ -1088,11 +1105,12 @@ extension WriteState.Family {
 }
 
 extension WriteState.Worker {
-    /// Notes an act at `seq`: kept when it is the first in the role they hold now; whether it was.
-    mutating func noteAct(seq: Int, id: String) -> Bool {
+    /// Notes the act `content` at `seq`: kept when it is the first in the role they hold now (its id read only
+    /// then); whether it was.
+    mutating func noteAct(of content: EventFacts, seq: Int) -> Bool {
         guard let last = roles.indices.last, roles[last].firstAct == nil else { return false }
         roles[last].firstAct = seq
-        roles[last].firstActID = id
+        roles[last].firstActID = content.id
         return true
     }
 
