@@ -624,9 +624,6 @@ struct FamilyRules {
         _ episode: inout Episode, family ref: String, event: StoredEvent,
         extended: ExtensionAgreed?
     ) {
-        // An event dated before this episode opened (an earlier episode's work, entered late) starts, meets and
-        // extends none of its clocks.
-        guard event.date >= episode.openedOn else { return }
         // 1. Meet: any open obligation this event answers (deadline and recurring), started by an event before it.
         // A family's events come here in valid-time order (by date, then seq: an event entered late has its family
         // folded again, `LedgerFold.refold`), so an obligation is met by the first answer dated after its clock
@@ -746,34 +743,12 @@ struct FamilyRules {
         return interval
     }
 
-    /// Sets the episode's level at an event's valid-time place. A setting dated before occurrences already
-    /// folded (recorded late) changes the level they were made at, so the recurring obligations they started are
-    /// due again by the interval of the level in force on their dates (the Leicestershire case: a review after an
+    /// Sets the episode's level from an event. A level change recorded late, dated before occurrences already
+    /// folded, has its family folded again in date order (`LedgerFold.refold`): the recurring obligations after
+    /// it are then made at the level in force on their dates (the Leicestershire case: a review after an
     /// escalation to intensive is next due in 12 weeks, not 6, however late the escalation was recorded).
     private func setLevel(_ level: String, of episode: inout Episode, at event: StoredEvent) {
         episode.setLevel(level, on: event.date, seq: event.seq)
-        guard let adopted = policy,
-            episode.obligations.contains(where: {
-                $0.kind == .recurring && $0.fromDate > event.date
-            })
-        else { return }
-        var started: Set<String> = []
-        for index in episode.obligations.indices where episode.obligations[index].kind == .recurring
-        {
-            let rule = episode.obligations[index].rule
-            let first = started.insert(rule).inserted
-            let from = episode.obligations[index].fromDate
-            guard from > event.date,
-                let recurring = adopted.policy.recurring.first(where: { $0.id == rule }),
-                !recurring.everyByLevel.isEmpty
-            else { continue }
-            let levelThen = episode.level(at: from, seq: episode.obligations[index].fromSeq)
-            let interval = Self.interval(
-                of: recurring, at: levelThen, episode: episode, from: from, adopted.calendar)
-            episode.obligations[index].dueOn =
-                (first ? recurring.firstWithin ?? interval : interval).after(
-                    from, in: adopted.calendar)
-        }
     }
 
     private func makeRecurring(
