@@ -225,13 +225,17 @@ public struct LedgerFold: Sendable {
         if let through = families[ref]?.foldedThrough, event.date < through {
             outOfOrder.insert(ref)
         }
-        fold(event, into: &families[ref, default: FamilyState(ref: ref)])
+        // The rules are made first: a method of the fold called with one of its families in place would have the
+        // whole table copied for every event.
+        let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
+        Self.fold(event, by: rules, into: &families[ref, default: FamilyState(ref: ref)])
     }
 
-    /// One event of a family's stream, folded into it by the policy in force on its date.
-    private func fold(_ event: StoredEvent, into family: inout FamilyState) {
+    /// One event of a family's stream, folded into it by `rules` (the policy in force on its date).
+    private static func fold(
+        _ event: StoredEvent, by rules: FamilyRules, into family: inout FamilyState
+    ) {
         family.foldedThrough = max(family.foldedThrough ?? event.date, event.date)
-        let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
         rules.apply(event, to: &family)
     }
 
@@ -254,7 +258,10 @@ public struct LedgerFold: Sendable {
             return
         }
         var family = FamilyState(ref: ref)
-        for event in own { fold(event, into: &family) }
+        for event in own {
+            let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
+            Self.fold(event, by: rules, into: &family)
+        }
         families[ref] = family
     }
 
