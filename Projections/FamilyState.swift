@@ -122,6 +122,9 @@ public struct FamilyState: Sendable {
     public var offences: [(id: String, date: CivilDate)] = []
     public var employment: [(id: String, memberId: String, benefit: String, weeks: Int)] = []
     public var claims: [String: [String]] = [:]  // kind → pbr.claimed ids
+    /// The latest date of the events folded into it: an event dated before it arrives out of valid-time order,
+    /// and the family is then folded again in date order (`LedgerFold.outOfOrder`).
+    public var foldedThrough: CivilDate?
 
     public var current: Episode? { episodes.last }
 
@@ -308,6 +311,7 @@ extension FamilyState: SnapshotCodable {
             writer.string(kind)
             writer.array(claims[kind] ?? []) { $0.string($1) }
         }
+        writer.optional(foldedThrough) { $0.date($1) }
     }
 
     init(from reader: inout SnapshotReader) throws {
@@ -331,5 +335,6 @@ extension FamilyState: SnapshotCodable {
             let kind = try reader.string()
             claims[kind] = try reader.array { try $0.string() }
         }
+        foldedThrough = try reader.optional { try $0.date() }
     }
 }

@@ -22,7 +22,8 @@ extension LedgerFold {
     /// The fixed log: the scenario's families, then two families of cases the scenario never makes, so that a
     /// change to how they are read changes the fingerprint too: a family whose only worker is a second one and
     /// whose lead was unallocated and then transferred (`Lead`); a level change recorded after a review but dated
-    /// before it (levels in valid time, re-timing the review); a plan dated before the referral, entered late; a lead who leaves an open episode.
+    /// before it (levels in valid time, re-timing the review); a plan dated before the referral, entered late; a lead who leaves an open episode;
+    /// allocations and reviews entered out of date order.
     static func meaningEvents(today: CivilDate) -> [StoredEvent] {
         func event(
             _ id: String, _ family: String, _ type: String, _ date: String, _ data: JSONValue,
@@ -130,8 +131,27 @@ extension LedgerFold {
                 "edge-4-early", "EDGE-4", "contact.attempted", "2026-03-04",
                 ["method": "phone", "outcome": "no-answer"]),
         ]
+        // Events entered out of date order, folded again in date order (`LedgerFold.refold`): the lead allocated
+        // on the 10th entered after the one of the 20th (the lead is the 20th's), and reviews of June and then
+        // April (the review chain is the one the dates make).
+        let lateEntries = [
+            referral("EDGE-5"),
+            event(
+                "edge-5-disc", "EDGE-5", "allocation.discussed", "2026-03-03",
+                ["decision": "accepted", "level": "targeted"], manager: true),
+            event(
+                "edge-5-second-lead", "EDGE-5", "worker.allocated", "2026-03-20",
+                ["worker": "w-104", "relationship": "lead"], manager: true),
+            event(
+                "edge-5-first-lead", "EDGE-5", "worker.allocated", "2026-03-10",
+                ["worker": "w-103", "relationship": "lead"], manager: true),
+            event(
+                "edge-5-june", "EDGE-5", "review.completed", "2026-06-01", ["outcome": "continue"]),
+            event(
+                "edge-5-april", "EDGE-5", "review.completed", "2026-04-01", ["outcome": "continue"]),
+        ]
         return DemoScenario(families: meaningFamilies, seed: meaningSeed, today: today)
-            .storedEvents(then: edges + leaver + lateContact)
+            .storedEvents(then: edges + leaver + lateContact + lateEntries)
     }
 
     /// `meaning`, worked out with `apply` as the fold's step (a test changes it to show the fingerprint follows),
@@ -151,6 +171,7 @@ extension LedgerFold {
         for compliance in [true, false] {
             var fold = LedgerFold(compliance: compliance)
             for event in events { apply(&fold, event) }
+            fold.refoldOutOfOrder(from: events)
             let snapshot = fold.snapshot(version: version)
             add(.string("snapshot \(snapshot.count)"))
             hasher.update(snapshot)

@@ -4,7 +4,7 @@ import LedgerCore
 extension LedgerFold {
     /// The version of the fold's meaning: a snapshot made by a ledger whose fold worked differently must not be
     /// read by this one. Bump it with any change to how events change the fold's state.
-    static let snapshotVersion = 11
+    static let snapshotVersion = 12
 
     /// The fold's meaning (`meaning`, the fingerprint of what it answers over a fixed demo log) recorded for each
     /// snapshot version. A golden test holds `meaning` to the entry for `snapshotVersion`: a change of meaning
@@ -33,6 +33,11 @@ extension LedgerFold {
         // An obligation met again by an event dated before the one that met it, entered late; the fixed log shows
         // one (a first contact entered after a later one).
         11: "054f584ab7a1e491fe15bed400ec4885b47c10cbdd47d5435855e44cdd487b73",
+        // The fold in valid time: a family whose events were entered out of date order (or judged by a policy
+        // adopted late, back-dated) is folded again in date order; an extension agreed after the date it moves
+        // says so; a family's latest event date is kept. The fixed log gains allocations and reviews entered out
+        // of date order.
+        12: "9f8a6301424d3e36ddb701c85e51e097b93e51478fc0a6aa4ec989d17ed13365",
     ]
 
     /// The fold's whole state as bytes, to be restored by `init(snapshot:)` (or `FoldSnapshot`, family by family)

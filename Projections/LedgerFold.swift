@@ -88,6 +88,12 @@ public struct LedgerFold: Sendable {
     public internal(set) var workers: [String: WorkerInfo] = [:]
     public internal(set) var teams: [String: TeamInfo] = [:]
     public internal(set) var families: [String: FamilyState] = [:]
+    /// The families whose events did not all arrive in valid-time order: one dated before an event already folded
+    /// for the family (entered late), or, with obligations, a policy adopted in force from a date on or before
+    /// one of the family's events (adopted late, back-dated). What the fold holds of them is then what the order
+    /// of the log made, not what the dates make, until each is folded again from its events in date order
+    /// (`refold`, which an engine reading the log does before anyone reads the fold: `LedgerFold.scan`).
+    public internal(set) var outOfOrder: Set<String> = []
     /// Whether obligations are worked out.
     public internal(set) var compliance: Bool
 
@@ -121,9 +127,14 @@ public struct LedgerFold: Sendable {
     /// keeps the organisation and the workforce, and each family goes to its shard.
     package func split(into count: Int) -> [LedgerFold] {
         var shards = Array(repeating: self, count: count)
-        for index in shards.indices { shards[index].families = [:] }
+        for index in shards.indices {
+            shards[index].families = [:]
+            shards[index].outOfOrder = []
+        }
         for (ref, family) in families {
-            shards[StoredEvent.shard(ofFamily: ref, count: count)].families[ref] = family
+            let shard = StoredEvent.shard(ofFamily: ref, count: count)
+            shards[shard].families[ref] = family
+            if outOfOrder.contains(ref) { shards[shard].outOfOrder.insert(ref) }
         }
         return shards
     }
@@ -141,6 +152,7 @@ public struct LedgerFold: Sendable {
         families.reserveCapacity(shards.reduce(families.count) { $0 + $1.families.count })
         for shard in shards {
             families.merge(shard.families) { kept, _ in kept }
+            outOfOrder.formUnion(shard.outOfOrder)
         }
     }
 
@@ -163,6 +175,17 @@ public struct LedgerFold: Sendable {
                 let adopted = AdoptedPolicy(
                     document, effectiveFrom: adoption.effectiveFrom, seq: event.seq)
             {
+                // The families with an event on or after the date it is in force from were judged by another
+                // policy (by none before the first): each is folded again. Without obligations no policy is
+                // read.
+                if compliance {
+                    for (ref, family) in families {
+                        guard let through = family.foldedThrough,
+                            adoptions.isEmpty || through >= adopted.effectiveFrom
+                        else { continue }
+                        outOfOrder.insert(ref)
+                    }
+                }
                 adoptions.append(adopted)
             }
             return
@@ -205,10 +228,61 @@ public struct LedgerFold: Sendable {
             break
         }
         guard let ref = event.familyRef else { return }
+        if let through = families[ref]?.foldedThrough, event.date < through {
+            outOfOrder.insert(ref)
+        }
+        // The rules are made first: a method of the fold called with one of its families in place would have the
+        // whole table copied for every event.
         let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
-        rules.apply(event, to: &families[ref, default: FamilyState(ref: ref)])
+        Self.fold(event, by: rules, into: &families[ref, default: FamilyState(ref: ref)])
     }
 
+    /// One event of a family's stream, folded into it by `rules` (the policy in force on its date).
+    private static func fold(
+        _ event: StoredEvent, by rules: FamilyRules, into family: inout FamilyState
+    ) {
+        family.foldedThrough = max(family.foldedThrough ?? event.date, event.date)
+        rules.apply(event, to: &family)
+    }
+
+    /// Folds the family `ref` again from scratch, from its events (`events`: every event of the log on its
+    /// stream that the fold would be given, corrections applied, in any order; others are ignored) taken in
+    /// valid-time order: by date, then by seq, with every policy adopted known. What the family's state is then
+    /// does not depend on the order its events were entered in, only on their dates (and, on the same day, on the
+    /// order they were recorded).
+    public mutating func refold(_ ref: String, events: [StoredEvent]) {
+        outOfOrder.remove(ref)
+        let own =
+            events
+            .filter {
+                $0.familyRef == ref && !$0.isVoided && $0.kind != .eventCorrected
+                    && $0.kind != .eventVoided
+            }
+            .sorted { ($0.date, $0.seq) < ($1.date, $1.seq) }
+        guard !own.isEmpty else {
+            families[ref] = nil
+            return
+        }
+        var family = FamilyState(ref: ref)
+        for event in own {
+            let rules = FamilyRules(policy: adopted(on: event.date), compliance: compliance)
+            Self.fold(event, by: rules, into: &family)
+        }
+        families[ref] = family
+    }
+
+    /// Folds again every family out of order (`outOfOrder`), from `events`: the events this fold was given (a
+    /// fold made in memory, from a log held whole).
+    public mutating func refoldOutOfOrder(from events: [StoredEvent]) {
+        guard !outOfOrder.isEmpty else { return }
+        var byFamily: [String: [StoredEvent]] = [:]
+        for event in events {
+            if let ref = event.familyRef, outOfOrder.contains(ref) {
+                byFamily[ref, default: []].append(event)
+            }
+        }
+        for ref in outOfOrder { refold(ref, events: byFamily[ref] ?? []) }
+    }
 }
 
 /// The organisation's part of a snapshot: every member of the fold but its families, which `snapshot()` writes
@@ -219,6 +293,7 @@ extension LedgerFold {
         writer.array(adoptions)
         writer.array(workers.values.sorted { $0.id < $1.id })
         writer.array(teams.values.sorted { $0.id < $1.id })
+        writer.array(outOfOrder.sorted()) { $0.string($1) }
     }
 
     /// A fold with the organisation read back and no families.
@@ -227,6 +302,7 @@ extension LedgerFold {
         adoptions = try reader.array()
         for worker in try reader.array(WorkerInfo.self) { workers[worker.id] = worker }
         for team in try reader.array(TeamInfo.self) { teams[team.id] = team }
+        outOfOrder = Set(try reader.array { try $0.string() })
     }
 }
 
@@ -564,32 +640,25 @@ struct FamilyRules {
         _ episode: inout Episode, family ref: String, event: StoredEvent,
         extended: ExtensionAgreed?
     ) {
-        // An event dated before this episode opened (an earlier episode's work, entered late) starts, meets and
-        // extends none of its clocks.
-        guard event.date >= episode.openedOn else { return }
-        // 1. Meet: any open obligation this event answers (deadline and recurring). Fields are read in place: the
-        // obligations are not copied. An event dated before the obligation's clock started does not answer it,
-        // however late it was recorded: a review of April entered after June's is not the review due after
-        // June's, and a visit of an earlier episode entered late is not this episode's. One met already is met
-        // again by an event dated before the one that met it, entered late: it was met on the earlier day (a
-        // contact of the 4th entered after the 10th's meets first-contact on time).
-        // (Whether a met one is a chain's current period is asked only of those the event could meet again: not
-        // made into a set for every event folded.)
+        // 1. Meet: any open obligation this event answers (deadline and recurring), started by an event before it.
+        // A family's events come here in valid-time order (by date, then seq: an event entered late has its family
+        // folded again, `LedgerFold.refold`), so an obligation is met by the first answer dated after its clock
+        // started, however late that answer was recorded. Fields are read in place: the obligations are not
+        // copied.
         for index in episode.obligations.indices
-        where
-            (episode.obligations[index].metOn.map {
-                event.date < $0 && !episode.recurringCurrent.values.contains(index)
-            } ?? true)
+        where episode.obligations[index].metOn == nil
             && episode.obligations[index].lapsedOn == nil
             && episode.obligations[index].checkPassed == nil
-            && episode.obligations[index].fromSeq < event.seq
-            && episode.obligations[index].fromDate <= event.date
+            && episode.obligations[index].fromSeq != event.seq
             && episode.obligations[index].targets.contains(where: { $0.matches(event) })
         {
             episode.obligations[index].metOn = event.date
             episode.obligations[index].metSeq = event.seq
         }
-        // 2. Extend: a manager's agreed extension moves the due date of what it names.
+        // 2. Extend: a manager's agreed extension moves the due date of what it names. One agreed after the date
+        // it moves had passed (004 asks for it when the work "cannot be completed in the allocated time", not
+        // once it was not) still moves it, but the obligation says so: a manager reading "met" sees the timescale
+        // was missed before it was extended.
         if let extended {
             let what = extended.what
             let until = extended.until
@@ -599,6 +668,11 @@ struct FamilyRules {
                 && episode.obligations[index].lapsedOn == nil
                 && until > episode.obligations[index].dueOn
             {
+                let due = episode.obligations[index].dueOn
+                if event.date > due {
+                    episode.obligations[index].detail =
+                        "extended to \(until) on \(event.date), after it fell due on \(due)"
+                }
                 episode.obligations[index].dueOn = until
             }
         }
@@ -685,34 +759,12 @@ struct FamilyRules {
         return interval
     }
 
-    /// Sets the episode's level at an event's valid-time place. A setting dated before occurrences already
-    /// folded (recorded late) changes the level they were made at, so the recurring obligations they started are
-    /// due again by the interval of the level in force on their dates (the Leicestershire case: a review after an
+    /// Sets the episode's level from an event. A level change recorded late, dated before occurrences already
+    /// folded, has its family folded again in date order (`LedgerFold.refold`): the recurring obligations after
+    /// it are then made at the level in force on their dates (the Leicestershire case: a review after an
     /// escalation to intensive is next due in 12 weeks, not 6, however late the escalation was recorded).
     private func setLevel(_ level: String, of episode: inout Episode, at event: StoredEvent) {
         episode.setLevel(level, on: event.date, seq: event.seq)
-        guard let adopted = policy,
-            episode.obligations.contains(where: {
-                $0.kind == .recurring && $0.fromDate > event.date
-            })
-        else { return }
-        var started: Set<String> = []
-        for index in episode.obligations.indices where episode.obligations[index].kind == .recurring
-        {
-            let rule = episode.obligations[index].rule
-            let first = started.insert(rule).inserted
-            let from = episode.obligations[index].fromDate
-            guard from > event.date,
-                let recurring = adopted.policy.recurring.first(where: { $0.id == rule }),
-                !recurring.everyByLevel.isEmpty
-            else { continue }
-            let levelThen = episode.level(at: from, seq: episode.obligations[index].fromSeq)
-            let interval = Self.interval(
-                of: recurring, at: levelThen, episode: episode, from: from, adopted.calendar)
-            episode.obligations[index].dueOn =
-                (first ? recurring.firstWithin ?? interval : interval).after(
-                    from, in: adopted.calendar)
-        }
     }
 
     private func makeRecurring(

@@ -73,9 +73,7 @@ struct Scenario {
     }
 
     func fold(_ window: EventWindow = EventWindow()) throws -> LedgerFold {
-        var fold = LedgerFold()
-        try EventScanner.scan(path: ledger.path, window: window) { fold.apply($0) }
-        return fold
+        try LedgerFold.scan(path: ledger.path, window: window, shards: 1).fold
     }
 
     func reports(asOf: String, knownAt: String? = nil) throws -> Reports {

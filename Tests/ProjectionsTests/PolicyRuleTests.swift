@@ -112,7 +112,8 @@ struct PolicyRuleTests {
             ],
             asOf: "2026-09-01", rule: "quarterly-review", status: "overdue", dueOn: "2026-08-20"),
         // A review of April recorded after June's does not answer the review due after June's (it was not
-        // after it): the chain stays June's, next due in September, not "met" in April before it began.
+        // after it): the chain is the one the dates make, and its last period is June's, next due in September,
+        // not "met" in April before it began.
         Case(
             name:
                 "quarterly-review: a review recorded late, dated before the last, meets nothing after it",
@@ -475,10 +476,20 @@ struct PolicyRuleTests {
         let scenario = try Scenario(
             profile: testCase.profile, referredOn: testCase.referredOn, referral: testCase.referral,
             testCase.events)
-        // Recurring rules make one obligation per period: the latest started is the one in question (rows are in
-        // due order, and a period re-timed by a late level change may fall due before the one it follows).
+        // Recurring rules make one obligation per period: the latest started, in valid time (by the date of the
+        // event that started it, then its seq), is the one in question (rows are in due order, and a period
+        // re-timed by a late level change may fall due before the one it follows).
+        let asOf = try #require(CivilDate(testCase.asOf))
+        let started = Dictionary(
+            try scenario.fold(EventWindow(asOf: asOf)).families.values
+                .flatMap(\.episodes).flatMap(\.obligations).map { ($0.fromSeq, $0.fromDate) },
+            uniquingKeysWith: { first, _ in first })
+        func start(_ row: JSONObject) -> (CivilDate, Int) {
+            let seq = Int(row.text("from") ?? "") ?? 0
+            return (started[seq] ?? CivilDate(dayNumber: 0), seq)
+        }
         let rows = try scenario.due(testCase.rule, asOf: testCase.asOf).sorted {
-            (Int($0.text("from") ?? "") ?? 0) > (Int($1.text("from") ?? "") ?? 0)
+            start($0) > start($1)
         }
         let all = try scenario.reports(asOf: testCase.asOf).due().map {
             "\($0.text("rule") ?? ""):\($0.text("status") ?? "")"
