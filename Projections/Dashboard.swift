@@ -368,6 +368,7 @@ public enum Dashboard {
         linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = [],
         stacked: Bool = false, daysLate: Bool = true
     ) {
+        // `daysLate`: whether the list counts days (late, or awaiting triage); a family's page counts none.
         // At phone width a list shows what tells its rows apart (the overdue list: how late, not its status).
         func narrow(_ column: String) -> String {
             hideNarrow.contains(column) ? " class=\"hide-narrow\"" : ""
@@ -399,7 +400,7 @@ public enum Dashboard {
                     "<th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
             }
             var what = HTML.escape(obligation.label)
-            if let detail = obligation.detail {
+            if let detail = daysLate ? obligation.detail : obligation.detailCountingNoDays {
                 what += "<span class=\"why\">\(HTML.escape(detail))</span>"
             }
             body +=

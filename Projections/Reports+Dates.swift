@@ -28,11 +28,11 @@ extension Reports {
         nextChange(family, obligations: obligations, countingDays: true)
     }
 
-    /// `nextChange` for the family's dashboard page alone, which counts no days late (the front page and the rows
-    /// count them) nor the days of a referral (its families row's): the days on which a status turns over (a warning
-    /// point, a due date passed, an offence entering or leaving the `crime-asb` window), and every day while an
-    /// item awaits triage (its detail counts the days). An open family with work overdue keeps its page until one
-    /// of those days or its next event, where its rows change every day.
+    /// `nextChange` for the family's dashboard page alone, which counts no days (late, or awaiting triage: the
+    /// front page and the rows count them; the page names the due date, or the day of the referral): the days on
+    /// which a status turns over (a warning point, a due date passed, an offence entering or leaving the
+    /// `crime-asb` window). An open family with work overdue, or a referral awaiting triage, keeps its page until
+    /// one of those days or its next event, where its rows change every day.
     public func nextPageChange(_ family: FamilyState, obligations: [Obligation]) -> CivilDate? {
         nextChange(family, obligations: obligations, countingDays: false)
     }
@@ -58,10 +58,9 @@ extension Reports {
             guard obligation.checkPassed == nil, obligation.metOn == nil,
                 obligation.lapsedOn == nil
             else { continue }
-            // An item awaiting triage counts its days; an overdue one its days late.
-            // (Its page shows an item awaiting triage with its days, in its detail; not an overdue one's.)
+            // An item awaiting triage counts its days; an overdue one its days late (not on its page).
             if obligation.kind == .awaiting || asOf > obligation.dueOn {
-                if countingDays || obligation.kind == .awaiting { consider(tomorrow) }
+                if countingDays { consider(tomorrow) }
                 continue
             }
             if let warnOn = obligation.warnOn { consider(warnOn) }

@@ -162,6 +162,23 @@ struct DateDependenceTests {
         #expect(nextPage(try day("2026-03-01")) == (try day("2026-04-01")))
         #expect(nextPage(try day("2026-04-01")) == nil)
         #expect(nextPage(try day("2027-04-01")) == nil)
+        // An item awaiting triage: its row counts its days, its page names the day of the referral.
+        let referred = try day("2026-10-30")
+        let awaiting = Obligation(
+            family: "F-9", episode: 1,
+            terms: ObligationTerms(rule: "triage", label: "Triaged", source: "s", kind: .awaiting),
+            fromSeq: 1, fromDate: referred, dueOn: referred,
+            detail: Obligation.awaitingDetail(days: 54, referredOn: referred))
+        let reports = Reports(fold: fold, asOf: try day("2026-12-23"))
+        #expect(reports.nextChange(family, obligations: [awaiting]) == (try day("2026-12-24")))
+        #expect(reports.nextPageChange(family, obligations: [awaiting]) == nil)
+        let page = String(
+            decoding: Dashboard.familyPage(
+                family: family, row: nil, obligations: [awaiting], pbr: nil, timelineRows: [],
+                lastSeq: nil, asOf: reports.asOf, changes: nil), as: UTF8.self)
+        #expect(
+            page.contains("awaiting triage since the referral on 2026-10-30; the policy sets no"))
+        #expect(!page.contains("54 days"))
         // Met: nothing changes it again.
         obligation.metOn = try day("2026-03-10")
         #expect(next(try day("2026-03-10")) == nil)
