@@ -52,7 +52,7 @@ public enum Dashboard {
         @media (max-width:40rem){th,td{padding:.3rem}body{font-size:15px}.hide-narrow,.id,table.timeline tr>:nth-child(4),table.families tr>:nth-child(5){display:none}.limit{white-space:normal}.bar{min-width:3rem}
         table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.3rem 0}table.stack td{border:0;padding:.1rem .8rem .1rem 0}
         table.stack td:not(.hide-narrow){display:inline-block}table.stack td:first-child{display:block}table.stack td::before{color:var(--muted);font-weight:400}
-        table.stack td:nth-child(2)::before{content:"Due: "}table.stack td:nth-child(3)::before{content:"Status: "}table.stack td:nth-child(4)::before{content:"Days late: "}table.stack td:nth-child(5)::before{content:"Lead worker: "}}
+        table.stack td:nth-child(2)::before{content:"Due: "}table.stack td:nth-child(3)::before{content:"Status: "}table.stack td:nth-child(4)::before{content:"Lead worker: "}}
         @page{size:A4;margin:15mm 12mm}
         @media print{body{font-size:11pt}a{color:inherit;text-decoration:none}header{border-color:#000}.bar .fill{background:#000}.scroll{overflow:visible}
         h1,h2{break-after:avoid;page-break-after:avoid}tr,svg.star,.legend,.card{break-inside:avoid;page-break-inside:avoid}.keep{break-inside:avoid;page-break-inside:avoid}}
@@ -366,8 +366,9 @@ public enum Dashboard {
         to body: inout String, id: String, title: String, obligations: some Collection<Obligation>,
         asOf: CivilDate,
         linkFamilies: Bool, workers: [String: WorkerInfo], hideNarrow: Set<String> = [],
-        stacked: Bool = false
+        stacked: Bool = false, daysLate: Bool = true
     ) {
+        // `daysLate`: whether the list counts days (late, or awaiting triage); a family's page counts none.
         // At phone width a list shows what tells its rows apart (the overdue list: how late, not its status).
         func narrow(_ column: String) -> String {
             hideNarrow.contains(column) ? " class=\"hide-narrow\"" : ""
@@ -390,7 +391,7 @@ public enum Dashboard {
             : "<div class=\"scroll\"><table><thead><tr>"
         if linkFamilies { body += "<th scope=\"col\">Family</th>" }
         body +=
-            "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th><th scope=\"col\"\(narrow("late"))>Days late</th><th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
+            "<th scope=\"col\">What</th><th scope=\"col\"\(narrow("due"))>Due</th><th scope=\"col\"\(narrow("status"))>Status</th>\(daysLate ? "<th scope=\"col\"\(narrow("late"))>Days late</th>" : "")<th scope=\"col\">Lead worker</th><th scope=\"col\" class=\"hide-narrow\">Rule</th></tr></thead><tbody>"
         for obligation in obligations {
             let status = obligation.status(asOf: asOf).rawValue
             body += "<tr>"
@@ -399,11 +400,11 @@ public enum Dashboard {
                     "<th scope=\"row\" class=\"nowrap\"><a href=\"families/\(HTML.escape(HTML.familyPageName(obligation.family)))\">\(HTML.escape(obligation.family))</a></th>"
             }
             var what = HTML.escape(obligation.label)
-            if let detail = obligation.detail {
+            if let detail = daysLate ? obligation.detail : obligation.detailCountingNoDays {
                 what += "<span class=\"why\">\(HTML.escape(detail))</span>"
             }
             body +=
-                "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td><td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td><td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
+                "<td>\(what)</td><td\(narrow("due", "nowrap"))>\(obligation.shownDueOn.map { "\($0)" } ?? "—")</td><td\(narrow("status", "status-\(status)"))>\(status)</td>\(daysLate ? "<td\(narrow("late"))>\(obligation.daysLate(asOf: asOf))</td>" : "")<td>\(worker(obligation.responsible, workers))</td><td class=\"hide-narrow\">\(HTML.escape(obligation.rule)) <span class=\"meta\">(\(HTML.escape(obligation.source)))</span></td></tr>"
         }
         body += "</tbody></table></div></section>"
     }
@@ -426,7 +427,7 @@ public enum Dashboard {
     /// rebuild reads the log), as the page's bytes; `lastSeq` is the seq of the timeline's last row.
     ///
     /// The page names the seq it was made to, and the last day it is current to: the day before the date next
-    /// changes anything on it (`changes`, `Reports.nextChange`), none for a family nothing will change but its
+    /// changes anything on it (`changes`, `Reports.nextPageChange`), none for a family nothing will change but its
     /// own events (a closed family with nothing left to fall due). Both are the same whatever day in that span it
     /// is made, so a rebuild need not write it again until the family's next event or that day; and a page read
     /// later than the day it names is seen to be out of date.
@@ -504,10 +505,12 @@ public enum Dashboard {
         let open = obligations.filter {
             [.open, .warning, .overdue, .breached].contains($0.status(asOf: asOf))
         }
+        // No count of days late: the page changes with the date only where a status does
+        // (`Reports.nextPageChange`); the front page's overdue list counts them.
         appendObligationSection(
             to: &body, id: "obligations", title: "Open, overdue and breached obligations",
             obligations: open, asOf: asOf,
-            linkFamilies: false, workers: workers, stacked: true)
+            linkFamilies: false, workers: workers, stacked: true, daysLate: false)
 
         body += "<section aria-labelledby=\"pbr\"><h2 id=\"pbr\">Payment by Results</h2>"
         if let pbr {

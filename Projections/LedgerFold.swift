@@ -911,8 +911,7 @@ extension LedgerFold {
             family: ref, episode: episode.number, terms: adopted.triageTerms,
             fromSeq: episode.openedSeq,
             fromDate: episode.openedOn, dueOn: episode.openedOn,
-            detail:
-                "awaiting triage \(days) day\(days == 1 ? "" : "s") after the referral on \(episode.openedOn); the policy sets no timescale"
+            detail: Obligation.awaitingDetail(days: days, referredOn: episode.openedOn)
         )
     }
 }

@@ -64,6 +64,21 @@ public struct Obligation: Sendable, Equatable {
         self.detail = detail
     }
 
+    /// What an item awaiting triage says of itself (its `detail`): its age on the as-of date (`days`), or, where it
+    /// is shown without counting days (a family's page: `Reports.nextPageChange`), the day it was referred.
+    public static func awaitingDetail(days: Int?, referredOn: CivilDate) -> String {
+        let age =
+            days.map { "\($0) day\($0 == 1 ? "" : "s") after the referral on \(referredOn)" }
+            ?? "since the referral on \(referredOn)"
+        return "awaiting triage \(age); the policy sets no timescale"
+    }
+
+    /// Its detail as shown where no days are counted (`awaitingDetail`).
+    public var detailCountingNoDays: String? {
+        kind == .awaiting && detail != nil
+            ? Self.awaitingDetail(days: nil, referredOn: fromDate) : detail
+    }
+
     /// The due date as the rows show it: none for a clock with no limit.
     public var shownDueOn: CivilDate? { kind == .awaiting ? nil : dueOn }
 

@@ -25,13 +25,29 @@ extension Reports {
     /// (or its events change), and the page says it is current to the day before (`Dashboard.familyPage`). The
     /// differential test holds the rule to the rows and pages made on later dates.
     public func nextChange(_ family: FamilyState, obligations: [Obligation]) -> CivilDate? {
+        nextChange(family, obligations: obligations, countingDays: true)
+    }
+
+    /// `nextChange` for the family's dashboard page alone, which counts no days (late, or awaiting triage: the
+    /// front page and the rows count them; the page names the due date, or the day of the referral): the days on
+    /// which a status turns over (a warning point, a due date passed, an offence entering or leaving the
+    /// `crime-asb` window). An open family with work overdue, or a referral awaiting triage, keeps its page until
+    /// one of those days or its next event, where its rows change every day.
+    public func nextPageChange(_ family: FamilyState, obligations: [Obligation]) -> CivilDate? {
+        nextChange(family, obligations: obligations, countingDays: false)
+    }
+
+    /// The rule of both: `countingDays`, whether what is shown counts days (the rows) or not (the page).
+    private func nextChange(
+        _ family: FamilyState, obligations: [Obligation], countingDays: Bool
+    ) -> CivilDate? {
         var next: CivilDate?
         func consider(_ day: CivilDate) {
             if day > asOf, next.map({ day < $0 }) ?? true { next = day }
         }
         let tomorrow = asOf.adding(days: 1)
         // The days a referral has waited for triage (the families row).
-        if let last = family.episodes.indices.last,
+        if countingDays, let last = family.episodes.indices.last,
             family.episodes[last].isOpen,
             Self.status(of: family.episodes[last], roster: fold.workers) == "referred"
         {
@@ -42,9 +58,9 @@ extension Reports {
             guard obligation.checkPassed == nil, obligation.metOn == nil,
                 obligation.lapsedOn == nil
             else { continue }
-            // An item awaiting triage counts its days; an overdue one its days late.
+            // An item awaiting triage counts its days; an overdue one its days late (not on its page).
             if obligation.kind == .awaiting || asOf > obligation.dueOn {
-                consider(tomorrow)
+                if countingDays { consider(tomorrow) }
                 continue
             }
             if let warnOn = obligation.warnOn { consider(warnOn) }

@@ -24,7 +24,7 @@ import Projections
 /// everything is written again: a damaged plan costs a full rebuild, never a wrong page.
 struct RebuildPlan: Equatable {
     static let fileName = ".rebuild-plan"
-    static let format = "ledger-rebuild-plan 5"
+    static let format = "ledger-rebuild-plan 6"
 
     /// The projection files whose rows are kept by family, in the order of `Family.segments`.
     static let segmentFiles = [
@@ -37,9 +37,13 @@ struct RebuildPlan: Equatable {
         var lastSeq: Int
         /// The first day on which the date changes what is shown of it (`Reports.nextChange`); nil when no day does.
         var changes: CivilDate?
-        /// The as-of date of the rebuild that made it: what is shown of it holds from this date up to the day
-        /// before `changes`.
+        /// The as-of date of the rebuild that made its rows: they hold from this date up to the day before
+        /// `changes`.
         var madeOn: CivilDate
+        /// The same of its page, which shows no count of days and so changes on fewer days
+        /// (`Reports.nextPageChange`): it holds from `pageMadeOn` up to the day before `pageChanges`.
+        var pageChanges: CivilDate?
+        var pageMadeOn: CivilDate
         var page: FileIdentity
         /// The seq its page names (its timeline's last row's; 0 when none), and where its timeline's rows are in
         /// the page: a page written again for a new date alone takes them from there.
@@ -238,6 +242,7 @@ struct RebuildPlan: Equatable {
         case "P":
             guard let ref = fields.text(), let lastSeq = fields.number(),
                 let changes = fields.optionalNumber(), let madeOn = fields.number(),
+                let pageChanges = fields.optionalNumber(), let pageMadeOn = fields.number(),
                 let page = fields.identity(), let madeTo = fields.number(),
                 let timelineStart = fields.number(), let timelineLength = fields.number(),
                 (0...Int(Int32.max)).contains(timelineStart),
@@ -257,7 +262,9 @@ struct RebuildPlan: Equatable {
             entries.append(
                 Family(
                     lastSeq: lastSeq, changes: changes.map(CivilDate.init(dayNumber:)),
-                    madeOn: CivilDate(dayNumber: madeOn), page: page, madeTo: madeTo,
+                    madeOn: CivilDate(dayNumber: madeOn),
+                    pageChanges: pageChanges.map(CivilDate.init(dayNumber:)),
+                    pageMadeOn: CivilDate(dayNumber: pageMadeOn), page: page, madeTo: madeTo,
                     timelineStart: Int32(timelineStart), timelineLength: Int32(timelineLength),
                     segments: segments, pbr: pbr))
         case "F":
@@ -362,19 +369,21 @@ struct RebuildPlan: Equatable {
             add(number)
             body.append(tab)
         }
+        /// A day as its number, or "-" for none.
+        func day(_ day: CivilDate?) {
+            if let day { add(day.dayNumber) } else { body.append(UInt8(ascii: "-")) }
+            body.append(tab)
+        }
         for (ref, family) in zip(refs, entries) {
             body.append(UInt8(ascii: "P"))
             body.append(tab)
             add(ref)
             body.append(tab)
             field(family.lastSeq)
-            if let changes = family.changes {
-                add(changes.dayNumber)
-            } else {
-                body.append(UInt8(ascii: "-"))
-            }
-            body.append(tab)
+            day(family.changes)
             field(family.madeOn.dayNumber)
+            day(family.pageChanges)
+            field(family.pageMadeOn.dayNumber)
             field(Int(Int64(bitPattern: family.page.device)))
             field(Int(Int64(bitPattern: family.page.inode)))
             field(family.page.size)

@@ -17,7 +17,8 @@ import Projections
 /// the fold comes from the projection checkpoint when it holds (as every read command's does); the projections
 /// and the front page are written again when the log or the date moved; and a family's page is written again only
 /// when what it is made from changed: its family's last seq (an event of it, or a redaction), the date, once it
-/// reaches the next day that changes the page (`Reports.nextChange`: work falling due or overdue), or what every page reads
+/// reaches the next day that changes the page (`Reports.nextPageChange`: work reaching its warning point or falling
+/// overdue; the page counts no days), or what every page reads
 /// (`Dashboard.sharedInputs`, the build, a window that leaves events out). Only those families' lines are read,
 /// found by the index beside the log (`FamilyLinesFile`). Every file is put in place whole.
 enum RebuildWriter {
@@ -230,7 +231,8 @@ enum RebuildWriter {
 
         // What the last rebuild made of each family still holds when it was made from the same family (its last
         // seq), the same shared inputs and window, for an as-of date before the date next changes it. By position:
-        // the family's index in the last plan (-1: none), and whether what it made still holds.
+        // the family's index in the last plan (-1: none), and whether its rows (`held`) and its page (`pageHeld`:
+        // the page counts no days, `Reports.nextPageChange`, and so holds on days its rows do not) still hold.
         let sharedHolds =
             previous.map {
                 $0.shared == plan.shared && $0.windowLeftOut == leftOut
@@ -240,14 +242,18 @@ enum RebuildWriter {
             previous?.positions(of: sorted.map(\.ref))
             ?? Array(repeating: -1, count: sorted.count)
         var held = Array(repeating: false, count: sorted.count)
+        var pageHeld = held
         for position in sorted.indices {
             guard sharedHolds, let previous, before[position] >= 0 else { continue }
             let entry = previous.entries[Int(before[position])]
+            guard entry.lastSeq == lastSeqs[position] else { continue }
             held[position] =
-                entry.lastSeq == lastSeqs[position] && entry.madeOn <= asOf
-                && entry.pbr != PbRCells.uncarried
+                entry.madeOn <= asOf && entry.pbr != PbRCells.uncarried
                 && (entry.changes.map { asOf < $0 } ?? true)
                 && entry.changes == tally.changes[position]
+            pageHeld[position] =
+                entry.pageMadeOn <= asOf && (entry.pageChanges.map { asOf < $0 } ?? true)
+                && entry.pageChanges == tally.pageChanges[position]
         }
         /// The last plan's entry of the family at `position`, when what it made still holds.
         func heldEntry(_ position: Int) -> RebuildPlan.Family? {
@@ -290,6 +296,7 @@ enum RebuildWriter {
         // still holds (a page written again for a new date alone: its family's events and the shared inputs the
         // same, the file the one the last rebuild wrote), which it takes its timeline from.
         var made: [FamilyPages.Made?] = Array(repeating: nil, count: sorted.count)
+        var pageKept = Array(repeating: false, count: sorted.count)
         // From here on the families are found by ref in the fold: the sorted copies (4-5 MiB on a million events)
         // are let go of before the pages, which hold the most at once after the fold.
         let refs = sorted.map(\.ref)
@@ -304,9 +311,13 @@ enum RebuildWriter {
                 }
             }.flatMap { $0 }
         for position in sorted.indices {
-            if let entry = heldEntry(position), pageFiles[position] == entry.page {
+            if pageHeld[position], let previous,
+                case let entry = previous.entries[Int(before[position])],
+                pageFiles[position] == entry.page
+            {
                 made[position] = FamilyPages.Made(
                     file: entry.page, madeTo: entry.madeTo, timeline: entry.timeline)
+                pageKept[position] = true
                 summary.pagesKept += 1
                 continue
             }
@@ -320,6 +331,10 @@ enum RebuildWriter {
             }
         }
         let madeOn = sorted.indices.map { heldEntry($0)?.madeOn ?? asOf }
+        // A page kept keeps the date it was made for; one written is made for this one.
+        let pageMadeOn = sorted.indices.map { position in
+            pageKept[position] ? previous?.entries[Int(before[position])].pageMadeOn ?? asOf : asOf
+        }
         phases.done("pages chosen")
         // The projections and the front page, when they are to be written. On a morning (most pages stand) on a
         // thread of their own beside the family pages: writing them is mostly the kernel's copying of the rows
@@ -341,7 +356,8 @@ enum RebuildWriter {
                 [reports, refs, tally, held, before] phases in
                 try writeProjections(
                     reports: reports, refs: refs, columns: columns, tally: tally, held: held,
-                    before: before, previous: rowsBefore, to: directory, phases: &phases)
+                    before: before, previous: rowsBefore, dueBeside: beside, to: directory,
+                    phases: &phases)
             }
         sorted = []
         previous = nil
@@ -362,7 +378,7 @@ enum RebuildWriter {
                 reports: reports, policy: fold.policy(on: asOf),
                 workerNames: fold.workers.mapValues(\.name), window: window)
             for (position, page) in try pages.write(
-                refs, positions: written, changes: tally.changes, timelines: made, log: log,
+                refs, positions: written, changes: tally.pageChanges, timelines: made, log: log,
                 head: head, lines: lines)
             {
                 made[position] = page
@@ -396,7 +412,8 @@ enum RebuildWriter {
             plan.entries.append(
                 RebuildPlan.Family(
                     lastSeq: lastSeqs[position], changes: tally.changes[position],
-                    madeOn: madeOn[position], page: page.file,
+                    madeOn: madeOn[position], pageChanges: tally.pageChanges[position],
+                    pageMadeOn: pageMadeOn[position], page: page.file,
                     madeTo: page.madeTo, timelineStart: Int32(clamping: page.timeline.lowerBound),
                     timelineLength: Int32(clamping: page.timeline.count),
                     segments: rows.segments[position], pbr: rows.pbr[position]))
@@ -444,15 +461,64 @@ enum RebuildWriter {
         var columns: [String: String] = [:]
     }
 
+    /// Writes one projection of rows by family (`name.json` and `name.csv`): each family's rows copied from the last
+    /// output where what the last rebuild made of the family still holds (`held`; `before` gives its index in the
+    /// last plan) and the files are still the ones it wrote, and made by `render` otherwise (its JSON rows from
+    /// `index`, as `RowWriter.appendJSONRow` does; it returns how many). Returns each family's lengths.
+    private static func writeRows(
+        _ name: String, columns: [String], block: Int, count: Int, held: [Bool], before: [Int32],
+        previous: RowsBefore?, to directory: String,
+        render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+    ) throws -> SegmentLengths {
+        let copier =
+            previous.flatMap {
+                RowCopier(
+                    name: name, in: directory, previous: $0,
+                    columnsDigest: RebuildPlan.digest(columns: columns), held: held,
+                    before: before)
+            }
+        /// Writes both files, copying with `copier` when there is one; each family's lengths.
+        func attempt(_ copier: RowCopier?) throws -> SegmentLengths {
+            let lengths = SegmentLengths(count: count)
+            if let copier {
+                try ProjectionFiles.write(
+                    directory, name, count: count, columns: columns, block: block,
+                    copyingFrom: (copier.jsonFile, copier.csvFile)
+                ) { positions, bytes in
+                    copier.copy(positions, lengths: lengths, into: &bytes, render: render)
+                }
+            } else {
+                try ProjectionFiles.write(
+                    directory, name, count: count, columns: columns, block: block
+                ) { positions, json, csv in
+                    RowCopier.render(
+                        positions, lengths: lengths, json: &json, csv: &csv, render: render)
+                }
+            }
+            return lengths
+        }
+        let copiedFrom = copier.map { [$0.jsonFile.path, $0.csvFile.path] } ?? []
+        do {
+            return try attempt(copier)
+        } catch let error as SystemCallError
+            where copier != nil && (error.call == "sendfile" || copiedFrom.contains(error.path))
+        {
+            // A copy of the rows that still hold failed (a file before that changed under the rebuild and
+            // ends too soon, say): every row made anew.
+            RebuildPlan.trace("\(name): \(error); its rows made anew")
+            return try attempt(nil)
+        }
+    }
+
     /// Writes the projection files, and returns what the front page is made from; each family's rows in the
     /// families, PbR and due files are copied from the last output where what the last rebuild made of the family
-    /// still holds (`held`; `before` gives its index in the last plan) and the file is still the one it wrote, and
-    /// made anew otherwise.
+    /// still holds (`writeRows`). `dueBeside`: the due files (the longest) are written on a thread of their own
+    /// while the others and the front page are, which is then written here (the result holds no front page).
     private static func writeProjections(
         reports: Reports, refs: [String], columns: (families: [String], pbr: [String]),
         tally: ObligationTally, held: [Bool], before: [Int32], previous: RowsBefore?,
-        to directory: String, phases: inout RebuildPhases
-    ) throws -> (ProjectionRows, FrontPage) {
+        dueBeside: Bool, to directory: String, phases: inout RebuildPhases
+    ) throws -> (ProjectionRows, FrontPage?) {
         let fold = reports.fold
         let asOf = reports.asOf
         let count = refs.count
@@ -461,108 +527,32 @@ enum RebuildWriter {
         var result = ProjectionRows(
             segments: Array(repeating: RebuildPlan.Segments(), count: count),
             pbr: Array(repeating: 0, count: count))
-        var copied = 0
-        /// Writes one projection of rows by family, copying what holds; `render` writes a family's rows (its
-        /// JSON rows from `index`, as `RowWriter.appendJSONRow` does) and returns how many.
-        func write(
-            _ name: String, columns: [String], block: Int,
-            render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
-        ) throws {
-            defer { phases.done("\(name).json, .csv, \(copied) families' rows copied") }
-            let digest = RebuildPlan.digest(columns: columns)
-            result.columns["\(name).csv"] = digest
-            let copier =
-                previous.flatMap {
-                    RowCopier(
-                        name: name, in: directory, previous: $0, columnsDigest: digest,
-                        held: held, before: before)
-                }
-            /// Writes both files, copying with `copier` when there is one; each family's lengths.
-            func attempt(_ copier: RowCopier?) throws -> SegmentLengths {
-                let lengths = SegmentLengths(count: count)
-                if let copier {
-                    try ProjectionFiles.write(
-                        directory, name, count: count, columns: columns, block: block,
-                        copyingFrom: (copier.jsonFile, copier.csvFile)
-                    ) { positions, bytes in
-                        copier.copy(positions, lengths: lengths, into: &bytes, render: render)
-                    }
-                } else {
-                    try ProjectionFiles.write(
-                        directory, name, count: count, columns: columns, block: block
-                    ) { positions, json, csv in
-                        RowCopier.render(
-                            positions, lengths: lengths, json: &json, csv: &csv, render: render)
-                    }
-                }
-                return lengths
-            }
-            let lengths: SegmentLengths
-            let copiedFrom = copier.map { [$0.jsonFile.path, $0.csvFile.path] } ?? []
-            do {
-                lengths = try attempt(copier)
-            } catch let error as SystemCallError
-                where copier != nil && (error.call == "sendfile" || copiedFrom.contains(error.path))
-            {
-                // A copy of the rows that still hold failed (a file before that changed under the rebuild and
-                // ends too soon, say): every row made anew.
-                RebuildPlan.trace("\(name): \(error); its rows made anew")
-                lengths = try attempt(nil)
-            }
+        /// Records where one projection's rows are, by family.
+        func record(_ name: String, columns: [String], _ lengths: SegmentLengths) {
+            result.columns["\(name).csv"] = RebuildPlan.digest(columns: columns)
             let offset = RebuildPlan.segmentFiles.firstIndex(of: "\(name).json") ?? 0
-            copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
             for position in 0..<count {
                 result.segments[position][offset] = lengths.json[position]
                 result.segments[position][offset + 1] = lengths.csv[position]
             }
         }
-        // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
-        // columns are known without making the rows first.
-        let policy = fold.policy(on: asOf)
-        try write("families", columns: columns.families, block: RowBlocks.block) {
-            position, index, json, csv in
-            guard let family = families[refs[position]], let row = reports.familyRow(family)
-            else { return 0 }
-            RowWriter.appendJSONRow(row, index: index, into: &json)
-            RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
-            return 1
+        func copied(_ lengths: SegmentLengths) -> Int {
+            lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
-        // The front page counts the families attached or with a claim to make: of those rows, the two cells it
-        // counts are kept (or, for a row copied, taken from the plan).
-        let kept = KeptCells(count: count)
-        for position in 0..<count where held[position] {
-            kept.cells[position] = previous?.pbr[Int(before[position])] ?? 0
+        /// Writes one projection of rows by family (`writeRows`) and records where they are.
+        func write(
+            _ name: String, columns: [String], block: Int,
+            render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+        ) throws {
+            let lengths = try writeRows(
+                name, columns: columns, block: block, count: count, held: held, before: before,
+                previous: previous, to: directory, render: render)
+            record(name, columns: columns, lengths)
+            phases.done("\(name).json, .csv, \(copied(lengths)) families' rows copied")
         }
-        try write("pbr", columns: columns.pbr, block: RowBlocks.block) {
-            position, index, json, csv in
-            guard let family = families[refs[position]],
-                let row = reports.pbrRow(family, policy: policy)
-            else {
-                kept.cells[position] = 0
-                return 0
-            }
-            RowWriter.appendJSONRow(row, index: index, into: &json)
-            RowWriter.appendCSV(row, columns: Reports.pbrColumns, into: &csv)
-            kept.keep(
-                row["attached"]?.boolValue == true
-                    || row["claimable"]?.arrayValue?.isEmpty == false
-                    ? JSONObject([
-                        JSONMember("attached", row["attached"] ?? .null),
-                        JSONMember("claimable", row["claimable"] ?? .null),
-                    ]) : nil, at: position)
-            return 1
-        }
-        result.pbr = Array(kept.cells)
-        let pbrCounted = kept.counted
-        let caseload = reports.caseload()
-        try ProjectionFiles.write(
-            directory, "caseload", caseload.workers, columns: Reports.caseloadColumns)
-        try ProjectionFiles.write(
-            directory, "caseload-teams", caseload.teams + [caseload.service],
-            columns: Reports.caseloadTeamColumns)
-        phases.done("caseload")
         // The longest projection: each family's obligations, each row written straight to the files' bytes.
-        try write("due", columns: Reports.obligationColumns, block: 64) {
+        let dueColumns = Reports.obligationColumns
+        let due: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int = {
             position, index, json, csv in
             guard let family = families[refs[position]] else { return 0 }
             let obligations = reports.obligations(of: family)
@@ -572,30 +562,106 @@ enum RebuildWriter {
             }
             return obligations.count
         }
-        // Every month from the first referral to the as-of month, from one walk of the episodes.
-        var starts: [CivilDate] = []
-        let firstDate =
-            fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
-        var month = CivilDate(year: firstDate.year, month: firstDate.month, day: 1) ?? asOf
-        while month <= asOf {
-            starts.append(month)
-            month = month.adding(months: 1)
-        }
-        let months = reports.monthly(months: starts, timeliness: tally.timeliness)
-        try ProjectionFiles.write(
-            directory, "monthly", months, columns: reports.monthlyColumns(months)
-        ) { [reports] row in reports.monthlyCSVRow(row, columnsOf: months) }
-        phases.done("monthly")
-        let thisMonth =
-            starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
-            ? months[months.count - 1]
-            : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
-        return (
-            result,
-            FrontPage(
+        let dueLengths = LengthsBox()
+        let dueWork =
+            dueBeside
+            ? BackgroundWork {
+                var phases = RebuildPhases()
+                let lengths = try writeRows(
+                    "due", columns: dueColumns, block: 64, count: count, held: held, before: before,
+                    previous: previous, to: directory, render: due)
+                dueLengths.lengths = lengths
+                let copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
+                phases.done(
+                    "due.json, .csv, \(copied) families' rows copied, on a thread of its own")
+            } : nil
+        /// The families, PbR, caseload, due (unless beside) and monthly files; what the front page is made from.
+        func writeOthers() throws -> FrontPage {
+            // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
+            // columns are known without making the rows first.
+            let policy = fold.policy(on: asOf)
+            try write("families", columns: columns.families, block: RowBlocks.block) {
+                position, index, json, csv in
+                guard let family = families[refs[position]], let row = reports.familyRow(family)
+                else { return 0 }
+                RowWriter.appendJSONRow(row, index: index, into: &json)
+                RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
+                return 1
+            }
+            // The front page counts the families attached or with a claim to make: of those rows, the two cells it
+            // counts are kept (or, for a row copied, taken from the plan).
+            let kept = KeptCells(count: count)
+            for position in 0..<count where held[position] {
+                kept.cells[position] = previous?.pbr[Int(before[position])] ?? 0
+            }
+            try write("pbr", columns: columns.pbr, block: RowBlocks.block) {
+                position, index, json, csv in
+                guard let family = families[refs[position]],
+                    let row = reports.pbrRow(family, policy: policy)
+                else {
+                    kept.cells[position] = 0
+                    return 0
+                }
+                RowWriter.appendJSONRow(row, index: index, into: &json)
+                RowWriter.appendCSV(row, columns: Reports.pbrColumns, into: &csv)
+                kept.keep(
+                    row["attached"]?.boolValue == true
+                        || row["claimable"]?.arrayValue?.isEmpty == false
+                        ? JSONObject([
+                            JSONMember("attached", row["attached"] ?? .null),
+                            JSONMember("claimable", row["claimable"] ?? .null),
+                        ]) : nil, at: position)
+                return 1
+            }
+            result.pbr = Array(kept.cells)
+            let pbrCounted = kept.counted
+            let caseload = reports.caseload()
+            try ProjectionFiles.write(
+                directory, "caseload", caseload.workers, columns: Reports.caseloadColumns)
+            try ProjectionFiles.write(
+                directory, "caseload-teams", caseload.teams + [caseload.service],
+                columns: Reports.caseloadTeamColumns)
+            phases.done("caseload")
+            if dueWork == nil { try write("due", columns: dueColumns, block: 64, render: due) }
+            // Every month from the first referral to the as-of month, from one walk of the episodes.
+            var starts: [CivilDate] = []
+            let firstDate =
+                fold.families.values.compactMap { $0.episodes.first?.openedOn }.min() ?? asOf
+            var month = CivilDate(year: firstDate.year, month: firstDate.month, day: 1) ?? asOf
+            while month <= asOf {
+                starts.append(month)
+                month = month.adding(months: 1)
+            }
+            let months = reports.monthly(months: starts, timeliness: tally.timeliness)
+            try ProjectionFiles.write(
+                directory, "monthly", months, columns: reports.monthlyColumns(months)
+            ) { [reports] row in reports.monthlyCSVRow(row, columnsOf: months) }
+            phases.done("monthly")
+            let thisMonth =
+                starts.last.map { $0.year == asOf.year && $0.month == asOf.month } == true
+                ? months[months.count - 1]
+                : reports.monthly(year: asOf.year, month: asOf.month, timeliness: tally.timeliness)
+            return FrontPage(
                 reports: reports, caseload: caseload, listed: tally.listed, pbr: pbrCounted,
                 thisMonth: thisMonth, policyName: policy?.name ?? "none")
-        )
+        }
+
+        do {
+            let front = try writeOthers()
+            guard let dueWork else { return (result, front) }
+            try front.write(to: directory)
+            phases.done("front page")
+            try dueWork.wait()
+            guard let lengths = dueLengths.lengths else {
+                throw RebuildError(message: "the due rows were not written")
+            }
+            record("due", columns: dueColumns, lengths)
+            return (result, nil)
+        } catch {
+            // The due files are not left being written once the rebuild gives up.
+            _ = try? dueWork?.wait()
+            throw error
+        }
     }
 
     /// What the front page is made from, once the rows are written: it is made when the rebuild holds the least
@@ -621,6 +687,12 @@ enum RebuildWriter {
             try output.commit()
         }
     }
+}
+
+/// A projection's lengths by family (`SegmentLengths`), set by the thread that wrote it and read after it is waited
+/// for.
+final class LengthsBox: @unchecked Sendable {
+    var lengths: SegmentLengths?
 }
 
 /// Each family's rows' lengths in one projection's JSON (as a document's first) and CSV, filled in by the blocks
@@ -831,6 +903,8 @@ struct ObligationTally: Sendable {
     var listed: [Obligation] = []
     var timeliness = Reports.Timeliness()
     var changes: [CivilDate?] = []
+    /// By family, the next day the date changes its page (`Reports.nextPageChange`).
+    var pageChanges: [CivilDate?] = []
 
     /// The tally of the families' obligations (`families` in ref order), counted a block of families per core.
     static func of(_ families: [FamilyState], reports: Reports) -> ObligationTally {
@@ -838,6 +912,7 @@ struct ObligationTally: Sendable {
         let parts = ParallelMap.map(ranges: families.count, size: 256) { range in
             var tally = ObligationTally()
             tally.changes.reserveCapacity(range.count)
+            tally.pageChanges.reserveCapacity(range.count)
             for family in families[range] {
                 let obligations = reports.obligations(of: family)
                 for obligation in obligations {
@@ -849,16 +924,19 @@ struct ObligationTally: Sendable {
                     tally.timeliness.count(obligation, asOf: asOf)
                 }
                 tally.changes.append(reports.nextChange(family, obligations: obligations))
+                tally.pageChanges.append(reports.nextPageChange(family, obligations: obligations))
             }
             return tally
         }
         var tally = ObligationTally()
         tally.changes.reserveCapacity(families.count)
+        tally.pageChanges.reserveCapacity(families.count)
         for part in parts {
             tally.count += part.count
             tally.listed += part.listed
             tally.timeliness.merge(part.timeliness)
             tally.changes += part.changes
+            tally.pageChanges += part.pageChanges
         }
         return tally
     }
@@ -1112,15 +1190,18 @@ final class ProjectionsWork: @unchecked Sendable {
         beside: Bool, directory: String,
         _ write:
             @escaping @Sendable (inout RebuildPhases) throws -> (
-                RebuildWriter.ProjectionRows, RebuildWriter.FrontPage
+                RebuildWriter.ProjectionRows, RebuildWriter.FrontPage?
             )
     ) throws {
         self.beside = beside
         let run: @Sendable () throws -> Void = { [unowned self] in
             var phases = RebuildPhases()
             let (rows, front) = try write(&phases)
-            try front.write(to: directory)
-            phases.done("front page")
+            // Unless it was written already, beside the due files.
+            if let front {
+                try front.write(to: directory)
+                phases.done("front page")
+            }
             self.rows = rows
         }
         if beside { work = BackgroundWork(run) } else { try run() }

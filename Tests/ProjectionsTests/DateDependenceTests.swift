@@ -30,9 +30,27 @@ struct DateDependenceTests {
         ] + obligations.map { JSONWriter.string(.object(reports.row($0))) }
     }
 
+    /// A family's page alone as of `reports.asOf`, naming the day its page next changes (`nextPageChange`).
+    static func page(_ family: FamilyState, _ reports: Reports, timeline: [UInt8]) -> [String] {
+        let obligations = reports.obligations(of: family)
+        return [
+            String(
+                decoding: Dashboard.familyPage(
+                    family: family, row: reports.familyRow(family), obligations: obligations,
+                    pbr: reports.pbrRow(family, policy: reports.fold.policy(on: reports.asOf)),
+                    timelineRows: timeline, lastSeq: 1, asOf: reports.asOf,
+                    workers: reports.fold.workers,
+                    changes: reports.nextPageChange(family, obligations: obligations)),
+                as: UTF8.self)
+        ]
+    }
+
     /// Checks every family `fold` holds from `base`: it shows the same on every later day before its next change
-    /// (a year of days, then ten years on). Returns how many change the next day, later, and never.
-    static func check(_ fold: LedgerFold, timelines: [String: [UInt8]], from base: CivilDate) -> (
+    /// (a year of days, then ten years on). Returns how many change the next day, later, and never. `pages`: the
+    /// family's page alone, against its own next change (`nextPageChange`), rather than all that is shown of it.
+    static func check(
+        _ fold: LedgerFold, timelines: [String: [UInt8]], from base: CivilDate, pages: Bool = false
+    ) -> (
         tomorrow: Int, later: Int, never: Int
     ) {
         let reports = Reports(fold: fold, asOf: base)
@@ -40,21 +58,31 @@ struct DateDependenceTests {
             (reports.sortedFamilies.count > 20
                 ? Array(1...40) + [60, 90, 180, 366] : Array(1...366)) + [3650]
         var counts = (tomorrow: 0, later: 0, never: 0)
+        let shown = pages ? Self.page : Self.shown
         for family in reports.sortedFamilies {
-            let next = reports.nextChange(family, obligations: reports.obligations(of: family))
+            let obligations = reports.obligations(of: family)
+            let next =
+                pages
+                ? reports.nextPageChange(family, obligations: obligations)
+                : reports.nextChange(family, obligations: obligations)
+            // The page's change is never before the rows': it counts no days, and shows no more than they do.
+            #expect(
+                reports.nextPageChange(family, obligations: obligations).map { page in
+                    reports.nextChange(family, obligations: obligations).map { $0 <= page } ?? false
+                } ?? true, "\(family.ref)")
             switch next {
             case .none: counts.never += 1
             case .some(let day) where day == base.adding(days: 1): counts.tomorrow += 1
             case .some: counts.later += 1
             }
             let timeline = timelines[family.ref] ?? []
-            let shown = Self.shown(family, reports, timeline: timeline)
+            let seen = shown(family, reports, timeline)
             for offset in days {
                 let day = base.adding(days: offset)
                 guard next.map({ day < $0 }) ?? true else { break }
                 let other = Reports(fold: fold, asOf: day)
                 #expect(
-                    Self.shown(family, other, timeline: timeline) == shown,
+                    shown(family, other, timeline) == seen,
                     "\(family.ref): as of \(base) its next change is \(next.map { "\($0)" } ?? "never"), but \(day) shows otherwise"
                 )
             }
@@ -75,12 +103,22 @@ struct DateDependenceTests {
             guard let (ref, entry) = book.entry(for: event) else { continue }
             Dashboard.appendTimelineRow(entry, to: &timelines[ref, default: []])
         }
+        var changing = (rows: 0, pages: 0)
         for base in [Self.today.adding(days: -150), Self.today] {
             let counts = Self.check(fold, timelines: timelines, from: base)
             // Every kind, so that the check says something.
             #expect(
                 counts.tomorrow > 0 && counts.later > 0 && counts.never > 0, "\(base): \(counts)")
+            // The pages alone: no more change the next day (they count no days late).
+            let pages = Self.check(fold, timelines: timelines, from: base, pages: true)
+            #expect(
+                pages.tomorrow <= counts.tomorrow && pages.later > 0 && pages.never > 0,
+                "\(base): \(pages) against \(counts)")
+            changing.rows += counts.tomorrow
+            changing.pages += pages.tomorrow
         }
+        // And fewer, where work is overdue.
+        #expect(changing.pages < changing.rows, "\(changing)")
     }
 
     @Test("a warning point and a due date are the days an obligation changes; overdue, every day")
@@ -115,6 +153,32 @@ struct DateDependenceTests {
             #expect(row(change) != row(base), "\(change) changes it")
             base = base.adding(days: 1)
         }
+        // Its family's page counts no days late: the warning point and the due date passed change it, and
+        // nothing after that but an event.
+        func nextPage(_ asOf: CivilDate) -> CivilDate? {
+            Reports(fold: fold, asOf: asOf).nextPageChange(family, obligations: [obligation])
+        }
+        #expect(nextPage(try day("2026-02-01")) == (try day("2026-03-01")))
+        #expect(nextPage(try day("2026-03-01")) == (try day("2026-04-01")))
+        #expect(nextPage(try day("2026-04-01")) == nil)
+        #expect(nextPage(try day("2027-04-01")) == nil)
+        // An item awaiting triage: its row counts its days, its page names the day of the referral.
+        let referred = try day("2026-10-30")
+        let awaiting = Obligation(
+            family: "F-9", episode: 1,
+            terms: ObligationTerms(rule: "triage", label: "Triaged", source: "s", kind: .awaiting),
+            fromSeq: 1, fromDate: referred, dueOn: referred,
+            detail: Obligation.awaitingDetail(days: 54, referredOn: referred))
+        let reports = Reports(fold: fold, asOf: try day("2026-12-23"))
+        #expect(reports.nextChange(family, obligations: [awaiting]) == (try day("2026-12-24")))
+        #expect(reports.nextPageChange(family, obligations: [awaiting]) == nil)
+        let page = String(
+            decoding: Dashboard.familyPage(
+                family: family, row: nil, obligations: [awaiting], pbr: nil, timelineRows: [],
+                lastSeq: nil, asOf: reports.asOf, changes: nil), as: UTF8.self)
+        #expect(
+            page.contains("awaiting triage since the referral on 2026-10-30; the policy sets no"))
+        #expect(!page.contains("54 days"))
         // Met: nothing changes it again.
         obligation.metOn = try day("2026-03-10")
         #expect(next(try day("2026-03-10")) == nil)
