@@ -432,6 +432,15 @@ public struct WriteState: Sendable, Equatable {
         guard let eventType = input.eventType, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
         }
+        let key = content.streamKey
+        let episode = content.streamKind == .family ? self.episode(key) : nil
+        // A family whose record was disposed of takes nothing more, whoever sends it (first, so that verify, which
+        // asks only this of a family whose redacted lines leave the rest unknown, gives the same refusal): what
+        // came would be personal data that no retention review could date (no child is left to date it by) and
+        // so could never be disposed of.
+        if let disposal = episode?.disposed {
+            throw refuse("stream", Self.disposedRule(key, disposal))
+        }
         let actor = input.actorID
         // The actor: a registered system acting as `system`, or a registered worker who has not left, acting in
         // their registered role; a person's id never as a system, a system's never as a person.
@@ -484,13 +493,6 @@ public struct WriteState: Sendable, Equatable {
         }
         let type = content.type
         var requiredBecause = ""
-        let key = content.streamKey
-        let episode = content.streamKind == .family ? self.episode(key) : nil
-        // A family whose record was disposed of takes nothing more: what came would be personal data that no
-        // retention review could judge (no child is left to date it by) and so could never be disposed of.
-        if let disposal = episode?.disposed {
-            throw refuse("stream", Self.disposedRule(key, disposal))
-        }
         let typed = input.typed
         var required = Self.authority(for: content.kind, typed)
         switch typed {

@@ -112,6 +112,10 @@ struct DisposalTests {
             role: "system",
             ["memberId": "123456", "from": "2026-09-01", "to": "2026-10-31", "percent": 80]),
         note("late-note", "OLD", on: "2026-11-20"),
+        // Whoever sends it: the disposal is told before the actor is judged.
+        event(
+            "late-stranger", "family:OLD", "note.recorded", "2026-11-20", actor: "w-999",
+            role: "fsw", ["subject": "Visit", "body": "Words"]),
         Events.referral("OLD", id: "late-ref", on: "2026-11-20"),
         event("late-hold", "family:OLD", "hold.placed", "2026-11-20", ["reason": "Complaint"]),
         event(
