@@ -946,5 +946,7 @@ public enum CaseClosure {
 /// Redaction (`ledger redact`, DATA-PROTECTION.md).
 public enum Redaction {
     /// Why lines may be redacted: the family's retention period ended, or they were recorded on the wrong family.
-    public static let reasons = ["retention-ended", "wrong-family"]
+    public static let reasons = [retentionEnded, "wrong-family"]
+    /// The reason that disposes of a family's whole record (its holds' lines kept).
+    public static let retentionEnded = "retention-ended"
 }

@@ -15,8 +15,10 @@ public struct WriteState: Sendable, Equatable {
         /// The family's members, with those who have left (`until`), so that a correction is judged against the
         /// members at its target's place in the log.
         public var members: [String: Member] = [:]
-        /// The ids of the `hold.placed` events on the family's stream not yet lifted.
-        public var holds: [String] = []
+        /// The `hold.placed` events on the family's stream not yet lifted.
+        public var holds: [Hold] = []
+        /// The `record.redacted` (retention-ended) that disposed of the family's record: it takes no more events.
+        public var disposed: Disposal?
         /// The seq of the referral that opened the latest episode (0: none, or voided).
         public var openedAt = 0
         /// The events after that referral that needed its episode open, less those voided since: a referral
@@ -27,6 +29,30 @@ public struct WriteState: Sendable, Equatable {
         public var ufrns: [Int] = []
         /// The closures by a non-manager that rested on a `closure.approved` (the policy needing sign-off).
         public var signOffs: [SignOff] = []
+    }
+
+    /// A hold in force: its `hold.placed` event's id and date (a hold is not lifted before it was placed).
+    public struct Hold: Sendable, Equatable {
+        public var id: String
+        public var placed: CivilDate
+
+        public init(id: String, placed: CivilDate) {
+            self.id = id
+            self.placed = placed
+        }
+    }
+
+    /// The disposal of a family's record (`record.redacted`, retention-ended): the event's seq, id and date.
+    public struct Disposal: Sendable, Equatable {
+        public var seq: Int
+        public var id: String
+        public var on: CivilDate
+
+        public init(seq: Int, id: String, on: CivilDate) {
+            self.seq = seq
+            self.id = id
+            self.on = on
+        }
     }
 
     /// A closure that rested on an approval: their seqs.
@@ -131,8 +157,8 @@ public struct WriteState: Sendable, Equatable {
     public package(set) var systems: [String: System] = [:]
     /// Adoptions in log order.
     public package(set) var adoptions: [Adoption] = []
-    /// The ids of the `hold.placed` events on `org` not yet lifted, once read or changed (else the base's).
-    var orgHoldsHeld: [String]?
+    /// The `hold.placed` events on `org` not yet lifted, once read or changed (else the base's).
+    var orgHoldsHeld: [Hold]?
     /// The seqs of the voided events, by stream, once read or changed (else the base's).
     var voidedHeld: [String: [Int]] = [:]
     /// Whether a `record.redacted` is accepted: only from `ledger redact` (which writes it itself) and from
@@ -170,12 +196,49 @@ public struct WriteState: Sendable, Equatable {
         voidedHeld[stream] ?? base?.voided(stream) ?? []
     }
 
-    /// The holds in force on `org` (every family).
-    public var orgHolds: [String] { orgHoldsHeld ?? base?.orgHolds() ?? [] }
+    /// The holds in force on `org` (every family), by id.
+    public var orgHolds: [String] { orgHoldList.map(\.id) }
+
+    /// The holds in force on `org`.
+    public var orgHoldList: [Hold] { orgHoldsHeld ?? base?.orgHolds() ?? [] }
+
+    /// The holds in force on a stream (`org` or `family:<ref>`), by id.
+    public func holds(on stream: String) -> [String] { holdList(on: stream).map(\.id) }
 
     /// The holds in force on a stream (`org` or `family:<ref>`).
-    public func holds(on stream: String) -> [String] {
-        stream == "org" ? orgHolds : family(StreamName.key(of: stream))?.holds ?? []
+    public func holdList(on stream: String) -> [Hold] {
+        stream == "org" ? orgHoldList : family(StreamName.key(of: stream))?.holds ?? []
+    }
+
+    /// Why a family's lines may not be redacted now, if they may not: a hold in force on it or on `org`
+    /// (DATA-PROTECTION.md: a held family is never redacted). `ledger redact` asks before it writes, and the
+    /// `record.redacted` it writes is judged by it again (`check`), by append and by verify alike.
+    public func redactionRefusal(family ref: String) -> String? {
+        let stream = "family:" + ref
+        let holds =
+            holds(on: stream).map { "hold \($0) on \(stream)" }
+            + orgHolds.map { "hold \($0) on org" }
+        if holds.isEmpty { return nil }
+        return
+            "family \(ref) is held (\(holds.joined(separator: "; "))): nothing held may be redacted"
+    }
+
+    /// The refusal of any event on a family whose record was disposed of (one wording for append, ingest and
+    /// verify).
+    static func disposedRule(_ ref: String, _ disposal: Disposal) -> String {
+        "family \(ref)'s record was disposed of on \(disposal.on) (record.redacted \"\(disposal.id)\", seq \(disposal.seq), retention-ended): it takes no more events; a new referral needs a new family ref"
+    }
+
+    /// Refuses an event on a family whose record was disposed of. `check` applies it too; `ledger verify` asks it
+    /// alone of a family whose redacted lines leave the rest of its state unknown.
+    public func checkNotDisposed(_ input: EventFacts, line: Int) throws {
+        guard input.streamKind == .family, let disposal = episode(input.streamKey)?.disposed else {
+            return
+        }
+        var refusal = ValidationError(
+            line: line, field: "stream", rule: Self.disposedRule(input.streamKey, disposal))
+        if input.idSupplied { refusal.id = input.id }
+        throw refusal
     }
 
     /// A family's state.
@@ -183,9 +246,11 @@ public struct WriteState: Sendable, Equatable {
 
     /// Whether a family is known, and its episode's flags, read where the family is held (a `Family` copied out
     /// retains its strings and its members, which most checks do not need).
-    func episode(_ ref: String) -> (open: Bool, closureApproved: Bool)? {
-        if let flags = families[ref].map({ ($0.open, $0.closureApproved) }) { return flags }
-        return base?.family(ref).map { ($0.open, $0.closureApproved) }
+    func episode(_ ref: String) -> (open: Bool, closureApproved: Bool, disposed: Disposal?)? {
+        if let flags = families[ref].map({ ($0.open, $0.closureApproved, $0.disposed) }) {
+            return flags
+        }
+        return base?.family(ref).map { ($0.open, $0.closureApproved, $0.disposed) }
     }
 
     /// A worker's state.
@@ -376,6 +441,15 @@ public struct WriteState: Sendable, Equatable {
         guard let eventType = input.eventType, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
         }
+        let key = content.streamKey
+        let episode = content.streamKind == .family ? self.episode(key) : nil
+        // A family whose record was disposed of takes nothing more, whoever sends it (first, so that verify, which
+        // asks only this of a family whose redacted lines leave the rest unknown, gives the same refusal): what
+        // came would be personal data that no retention review could date (no child is left to date it by) and
+        // so could never be disposed of.
+        if let disposal = episode?.disposed {
+            throw refuse("stream", Self.disposedRule(key, disposal))
+        }
         let actor = input.actorID
         // The actor: a registered system acting as `system`, or a registered worker who has not left, acting in
         // their registered role; a person's id never as a system, a system's never as a person.
@@ -428,8 +502,6 @@ public struct WriteState: Sendable, Equatable {
         }
         let type = content.type
         var requiredBecause = ""
-        let key = content.streamKey
-        let episode = content.streamKind == .family ? self.episode(key) : nil
         let typed = input.typed
         var required = Self.authority(for: content.kind, typed)
         switch typed {
@@ -461,12 +533,30 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse("stream", "system \(key) is not registered")
             }
             if system.retired { throw refuse("stream", "system \(key) was retired already") }
-        case .recordRedacted:
+        case .recordRedacted(let payload):
             if !acceptsRedactionRecords {
                 throw refuse("type", "record.redacted is written by ledger redact, never by hand")
             }
+            // What `ledger redact` enforces that the log can show (its lines are checked by `ledger verify`).
+            let redaction = payload.decoded
+            let ref = redaction?.family ?? ""
+            if let held = redactionRefusal(family: ref) { throw refuse("data.family", held) }
+            if redaction?.reason == Redaction.retentionEnded, self.episode(ref)?.open ?? false {
+                throw refuse(
+                    "data.family",
+                    "family \(ref) has an open episode: its retention has not ended (a family with an open episode is never due)"
+                )
+            }
         case .holdLifted(let payload):
             let hold = payload.decoded?.hold ?? ""
+            if let placed = holdList(on: content.stream).first(where: { $0.id == hold }),
+                occurred.date < placed.placed
+            {
+                throw refuse(
+                    "occurredAt",
+                    "\(occurred.date) is before hold \"\(hold)\" was placed (\(placed.placed)): a hold is lifted on or after the day it was placed"
+                )
+            }
             if !holds(on: content.stream).contains(hold) {
                 let found = try? lookup(hold)
                 let why: String
@@ -838,19 +928,29 @@ public struct WriteState: Sendable, Equatable {
             voidedHeld[content.stream] = voided(on: content.stream) + [found.seq]
             amend(found, id: targetID, replacement: nil, streamKind: content.streamKind, key: key)
         case .holdPlaced:
+            let hold = Hold(
+                id: content.id, placed: content.occurred?.date ?? CivilDate(dayNumber: 0))
             if content.streamKind == .org {
-                orgHoldsHeld = orgHolds + [content.id]
+                orgHoldsHeld = orgHoldList + [hold]
                 if recordsStreams { dirtyStreams.insert("org") }
             } else {
-                updateFamily(key) { $0.holds.append(content.id) }
+                updateFamily(key) { $0.holds.append(hold) }
             }
         case .holdLifted(let payload):
             guard let hold = payload.decoded?.hold else { break }
             if content.streamKind == .org {
-                orgHoldsHeld = orgHolds.filter { $0 != hold }
+                orgHoldsHeld = orgHoldList.filter { $0.id != hold }
                 if recordsStreams { dirtyStreams.insert("org") }
             } else if family(key) != nil {
-                updateFamily(key) { $0.holds.removeAll { $0 == hold } }
+                updateFamily(key) { $0.holds.removeAll { $0.id == hold } }
+            }
+        case .recordRedacted(let payload):
+            // Retention ended: the family's record is disposed of, and takes no more events.
+            guard let redaction = payload.decoded, redaction.reason == Redaction.retentionEnded,
+                family(redaction.family) != nil, let on = content.occurred?.date
+            else { break }
+            updateFamily(redaction.family) {
+                $0.disposed = Disposal(seq: seq, id: content.id, on: on)
             }
         case .eventCorrected(let payload):
             guard let correction = payload.decoded, let found = target(correction.target) else {
@@ -866,7 +966,7 @@ public struct WriteState: Sendable, Equatable {
             .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
             .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
             .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
-            .pbrClaimed, .recordRedacted, .unknown:
+            .pbrClaimed, .unknown:
             break
         }
     }

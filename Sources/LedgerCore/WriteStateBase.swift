@@ -135,7 +135,7 @@ package final class WriteStateBase: @unchecked Sendable {
     package func system(_ id: String) -> WriteState.System? { systems[id] }
     package func worker(_ id: String) -> WriteState.Worker? { workers[id] }
     package func count(_ stream: String) -> Int? { record(stream)?.count }
-    package func orgHolds() -> [String]? { record("org")?.orgHolds }
+    package func orgHolds() -> [WriteState.Hold]? { record("org")?.orgHolds }
     package func voided(_ stream: String) -> [Int]? { record(stream)?.voided }
 
     /// Every stream in the base (for compaction).

@@ -4,7 +4,7 @@ import EventLog
 /// reads and writes the files): how a stream's state is written as a line and read back, a delta block's check,
 /// stamps and policy adoptions. Kept beside the state it saves, with no I/O of its own.
 package enum WriteStateCoding {
-    package static let magic = "ledger-write-state 7"
+    package static let magic = "ledger-write-state 8"
 
     // MARK: Encoding one stream
 
@@ -29,9 +29,10 @@ package enum WriteStateCoding {
             line +=
                 "\tF\t\(family.open ? 1 : 0)\t\(family.closureApproved ? 1 : 0)\t\(family.openedAt)"
             line += "\t\(text(family.lastClosure))\t\(text(family.approval))\t\(members)"
-            line += "\t\(family.holds.joined(separator: ";"))\t\(family.dependents)\t"
+            line += "\t\(holds(family.holds))\t\(family.dependents)\t"
             line += family.ufrns.map(String.init).joined(separator: ";") + "\t"
             line += family.signOffs.map { "\($0.approval),\($0.closure)" }.joined(separator: ";")
+            line += "\t" + (family.disposed.map { "\($0.seq),\($0.on),\($0.id)" } ?? "-")
         case .worker?:
             if let worker = state.worker(key) {
                 line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
@@ -50,11 +51,26 @@ package enum WriteStateCoding {
                 line += "\tO"
             }
         case .org?:
-            line += "\tG\t\(state.orgHolds.joined(separator: ";"))"
+            line += "\tG\t\(holds(state.orgHoldList))"
         default:
             line += "\tO"
         }
         return line + "\n"
+    }
+
+    /// Holds as `id@date;…` (an id has no `@`, `;`, `,` or tab).
+    static func holds(_ holds: [WriteState.Hold]) -> String {
+        holds.map { "\($0.id)@\($0.placed)" }.joined(separator: ";")
+    }
+
+    static func holds(_ text: Substring) -> [WriteState.Hold]? {
+        var holds: [WriteState.Hold] = []
+        for item in text.split(separator: ";") {
+            let parts = item.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, let placed = CivilDate(parts[1]) else { return nil }
+            holds.append(WriteState.Hold(id: String(parts[0]), placed: placed))
+        }
+        return holds
     }
 
     /// One decoded stream line.
@@ -65,7 +81,7 @@ package enum WriteStateCoding {
         package var worker: WriteState.Worker?
         package var system: WriteState.System?
         /// The holds in force on `org`.
-        package var orgHolds: [String]?
+        package var orgHolds: [WriteState.Hold]?
         /// The seqs of the stream's voided events.
         package var voided: [Int] = []
     }
@@ -97,7 +113,7 @@ package enum WriteStateCoding {
         }
         switch fields[2] {
         case "F":
-            guard fields.count == 13, let openedAt = Int(fields[5]),
+            guard fields.count == 14, let openedAt = Int(fields[5]),
                 let lastClosure = number(fields[6]), let approval = number(fields[7]),
                 let dependents = Int(fields[10]), let signOffs = parts(fields[12], 2)
             else { return nil }
@@ -123,7 +139,16 @@ package enum WriteStateCoding {
                 known.dob = CivilDate(parts[2])
                 family.members[String(parts[0])] = known
             }
-            family.holds = fields[9].split(separator: ";").map(String.init)
+            guard let holds = holds(fields[9]) else { return nil }
+            family.holds = holds
+            if fields[13] != "-" {
+                let parts = fields[13].split(
+                    separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3, let seq = Int(parts[0]), let on = CivilDate(parts[1]) else {
+                    return nil
+                }
+                family.disposed = WriteState.Disposal(seq: seq, id: String(parts[2]), on: on)
+            }
             family.dependents = dependents
             for seq in fields[11].split(separator: ";") {
                 guard let value = Int(seq) else { return nil }
@@ -158,7 +183,8 @@ package enum WriteStateCoding {
             record.system = WriteState.System(retired: fields[3] == "1", purpose: String(fields[4]))
         case "G":
             guard fields.count == 4 else { return nil }
-            record.orgHolds = fields[3].split(separator: ";").map(String.init)
+            guard let holds = holds(fields[3]) else { return nil }
+            record.orgHolds = holds
         case "O":
             break
         default:

@@ -78,14 +78,9 @@ extension LedgerStore {
             let index = try IdIndex.open(for: locked)
             var state = try Self.loadState(locked: locked, index: index)
             let stream = "family:" + request.family
-            // Holds: the family's own and the organisation's.
-            let holds =
-                state.holds(on: stream).map { "hold \($0) on \(stream)" }
-                + state.orgHolds.map { "hold \($0) on org" }
-            if !holds.isEmpty {
-                throw RedactionRefusal(
-                    "family \(request.family) is held (\(holds.joined(separator: "; "))): nothing held may be redacted"
-                )
+            // Holds: the family's own and the organisation's (the rule the record.redacted is judged by too).
+            if let held = state.redactionRefusal(family: request.family) {
+                throw RedactionRefusal(held)
             }
             // The actor: a registered manager, checked with every rule record.redacted must pass.
             guard let worker = state.worker(request.actor), !worker.left else {

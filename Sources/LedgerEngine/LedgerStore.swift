@@ -602,6 +602,18 @@ struct AppendSession {
             let id = prepared.facts.id
             let stream = prepared.facts.stream
             if prepared.facts.idSupplied, let existing = try existing(id, key: prepared.key) {
+                // A redacted event's content is gone: whether this is it again cannot be told, and it is not
+                // taken back (that would undo the redaction).
+                if let notice = existing.redacted?.objectValue {
+                    let on = notice["on"]?.stringValue ?? "?"
+                    let reason = notice["reason"]?.stringValue ?? "?"
+                    let record = notice["record"]?.stringValue ?? "?"
+                    throw ValidationError(
+                        line: number, id: id, field: "id",
+                        rule:
+                            "already in the log (seq \(existing.seq)), redacted on \(on) (\(reason), record.redacted \"\(record)\"): its content cannot be sent again"
+                    )
+                }
                 let fingerprint = LineFormat.fingerprint(
                     id: id, middle: prepared.middle, recordedAt: recordedAtText, data: prepared.data
                 )
@@ -662,19 +674,23 @@ struct AppendSession {
         }
     }
 
-    /// The seq and fingerprint of the event with `id` already in the log or in this call, if any.
-    private func existing(_ id: String, key: UInt64) throws -> (seq: Int, fingerprint: [UInt8])? {
+    /// The seq and fingerprint of the event with `id` already in the log or in this call, if any, and its
+    /// redaction notice when it was redacted.
+    private func existing(_ id: String, key: UInt64) throws -> (
+        seq: Int, fingerprint: [UInt8], redacted: JSONValue?
+    )? {
         if let pending = pendingIDs[id] ?? inFlight?.ids[id] {
             return (
                 pending.seq,
                 LineFormat.fingerprint(
-                    id: id, middle: pending.middle, recordedAt: recordedAtText, data: pending.data)
+                    id: id, middle: pending.middle, recordedAt: recordedAtText, data: pending.data),
+                nil
             )
         }
         guard let record = try LedgerStore.find(id, key: key, locked: locked, index: index) else {
             return nil
         }
-        return (record.seq, record.content.fingerprint)
+        return (record.seq, record.content.fingerprint, record.redacted)
     }
 
     private func lookupTarget(_ id: String) throws -> WriteState.Target? {

@@ -338,7 +338,7 @@ public enum LedgerVerifier {
         let seen: SeenEvents
         var redacted = 0
         /// Redacted lines, by the id of the `record.redacted` event their notice names: each must be listed there.
-        var notices: [String: [(seq: Int, stream: String)]] = [:]
+        var notices: [String: [(seq: Int, stream: String, kind: EventKind)]] = [:]
         /// The `record.redacted` events seen: their family and the seqs they redacted.
         var records: [String: (family: String, seqs: Set<Int>)] = [:]
         /// The ids of redacted lines: a correction or void of one is refused (it has no content to change).
@@ -406,7 +406,8 @@ public enum LedgerVerifier {
             if line.pointee.redacted {
                 switch line.pointee.redaction {
                 case .success(let record)?:
-                    notices[record, default: []].append((seq, line.pointee.facts?.stream ?? ""))
+                    notices[record, default: []].append(
+                        (seq, line.pointee.facts?.stream ?? "", kind))
                     redactedIDs.insert(slice.id(line))
                 case .failure(let problem)?: throw fail("redacted: \(problem.reason)")
                 case nil: throw fail("redacted: no notice")
@@ -415,7 +416,24 @@ public enum LedgerVerifier {
                 case .recordRedacted(let payload)? = line.pointee.facts?.typed
             {
                 let redacted = payload.decoded
-                records[slice.id(line)] = (redacted?.family ?? "", Set(redacted?.seqs ?? []))
+                let id = slice.id(line)
+                let seqs = Set(redacted?.seqs ?? [])
+                records[id] = (redacted?.family ?? "", seqs)
+                // What it lists is what it redacted (its lines come before it; a line it redacted and does not
+                // list is found at the end, by `checkNotices`), and never a hold's line.
+                let lines = notices[id] ?? []
+                if let missing = seqs.subtracting(lines.map(\.seq)).min() {
+                    throw fail(
+                        "record.redacted \"\(id)\" lists seq \(missing), which is no line it redacted (only ledger redact writes one)"
+                    )
+                }
+                if let hold = lines.first(where: {
+                    $0.kind == .holdPlaced || $0.kind == .holdLifted
+                }) {
+                    throw fail(
+                        "record.redacted \"\(id)\" redacted seq \(hold.seq), a \(hold.kind.eventType.name), which is never redacted (a hold's line records why a record was kept)"
+                    )
+                }
             }
             // Looked up and recorded in one probe of the table (a line that fails a check after it ends the verify).
             let inserted = slice.withIDAndStream(line) { id, stream in
@@ -557,6 +575,9 @@ final class StateShards: @unchecked Sendable {
         var witness: Int?
         /// The streams with a redacted line so far.
         var redactedStreams: Set<String> = []
+        /// Each of the shard's families' latest line that is neither redacted nor a hold's (a redaction for
+        /// retention-ended redacts all of them).
+        var kept: [String: (seq: Int, kind: EventKind?)] = [:]
 
         init(_ state: WriteState) { self.state = state }
     }
@@ -607,7 +628,18 @@ final class StateShards: @unchecked Sendable {
         let shard = shards[index]
         guard shard.failure == nil else { return }
         var redactedStreams = shard.redactedStreams
-        defer { shard.redactedStreams = redactedStreams }
+        var kept: [String: (seq: Int, kind: EventKind?)] = [:]
+        swap(&kept, &shard.kept)
+        defer {
+            shard.redactedStreams = redactedStreams
+            swap(&kept, &shard.kept)
+        }
+        func fail(_ seq: Int, _ problem: String) {
+            shard.failure = VerifyFailure(seq: seq, line: seq, problem: problem)
+            pthread_mutex_lock(&mutex)
+            failed = true
+            pthread_mutex_unlock(&mutex)
+        }
         // The state is worked on as a local value and put back after (a method called on it where it is stored
         // may copy it, every table in it retained).
         var state = WriteState()
@@ -635,21 +667,46 @@ final class StateShards: @unchecked Sendable {
             // its own families (the one naming the earliest act is the refusal an append gives).
             let workforceAmendment =
                 everyShard && line.pointee.amendmentTarget != nil && facts.streamKind == .worker
-            if !redacted && (index == 0 || !everyShard || workforceAmendment) {
+            var checks = index == 0 || !everyShard || workforceAmendment
+            // A record.redacted is judged by the shard that folds its family (its holds, its episode, its lines).
+            var redaction: RecordRedacted?
+            if everyShard, line.pointee.kind == .recordRedacted,
+                case .recordRedacted(let payload) = facts.typed, let decoded = payload.decoded
+            {
+                redaction = decoded
+                checks = StoredEvent.shard(ofFamily: decoded.family, count: count) == index
+            }
+            if !redacted && checks {
                 do {
                     if let refusal = line.pointee.refusal { throw refusal }
-                    if stateKnown { try state.check(facts, line: seq) { _ in target } }
+                    // A family whose redacted lines leave its state unknown is still asked whether its record
+                    // was disposed of.
+                    if stateKnown {
+                        try state.check(facts, line: seq) { _ in target }
+                    } else {
+                        try state.checkNotDisposed(facts, line: seq)
+                    }
                 } catch let error as ValidationError {
                     shard.witness = error.witness
-                    shard.failure = VerifyFailure(
-                        seq: seq, line: seq, problem: "would be refused today: \(error.reason)")
-                    pthread_mutex_lock(&mutex)
-                    failed = true
-                    pthread_mutex_unlock(&mutex)
+                    fail(seq, "would be refused today: \(error.reason)")
                     return
                 } catch {
                     return
                 }
+                if let redaction, redaction.reason == Redaction.retentionEnded,
+                    let left = kept["family:" + redaction.family]
+                {
+                    fail(
+                        seq,
+                        "record.redacted for retention-ended leaves seq \(left.seq) (\(left.kind?.eventType.name ?? "an event")) of family \(redaction.family) unredacted: it redacts every line of the family but its holds'"
+                    )
+                    return
+                }
+            }
+            if !everyShard && !redacted && line.pointee.kind != .holdPlaced
+                && line.pointee.kind != .holdLifted
+            {
+                kept[facts.stream] = (seq, line.pointee.kind)
             }
             if !refused || redacted { state.apply(facts, seq: seq) { _ in target } }
         }
