@@ -121,30 +121,17 @@ public struct WriteState: Sendable, Equatable {
         }
     }
 
-    /// A registration's span of seqs, and its dates.
+    /// A registration's span of seqs.
     public struct Period: Sendable, Equatable {
         public var from: Int
         public var until: Int?
-        /// The `occurredAt` dates of the registration and of the leaving: a role is judged on an event's date.
-        public var on: CivilDate
-        public var leftOn: CivilDate?
         /// The first `worker.allocated` naming the worker while so registered.
         public var firstAllocation: Int?
 
-        public init(
-            from: Int, until: Int? = nil, on: CivilDate, leftOn: CivilDate? = nil,
-            firstAllocation: Int? = nil
-        ) {
+        public init(from: Int, until: Int? = nil, firstAllocation: Int? = nil) {
             self.from = from
             self.until = until
-            self.on = on
-            self.leftOn = leftOn
             self.firstAllocation = firstAllocation
-        }
-
-        /// Whether the registration covers `date` (the leaving's day is the last).
-        func covers(_ date: CivilDate) -> Bool {
-            on <= date && (leftOn.map { date <= $0 } ?? true)
         }
 
         /// Whether the seq lies in the registration.
@@ -505,18 +492,13 @@ public struct WriteState: Sendable, Equatable {
                         "actor.role",
                         "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
                 }
-            } else if let record = self.worker(actor) {
-                let held = record.role(on: occurred.date)
-                if held != input.actorRole {
-                    let now = "\(worker.role) from \(worker.since)"
-                    throw refuse(
-                        "actor.role",
-                        held.map {
-                            "\"\(actor)\" was \($0) on \(occurred.date), not \(input.actorRole) (a role is judged on the event's occurredAt; \(now))"
-                        }
-                            ?? "\"\(actor)\" was not registered on \(occurred.date) (a role is judged on the event's occurredAt; \(now))"
-                    )
-                }
+            } else if let held = self.worker(actor)?.role(on: occurred.date),
+                held != input.actorRole
+            {
+                throw refuse(
+                    "actor.role",
+                    "\"\(actor)\" was \(held) on \(occurred.date), not \(input.actorRole) (a role is judged on the event's occurredAt; \(worker.role) from \(worker.since))"
+                )
             }
         }
         let type = content.type
@@ -912,7 +894,7 @@ public struct WriteState: Sendable, Equatable {
         case .workerRegistered(let payload):
             let role = payload.decoded?.role ?? ""
             var registered = worker(key) ?? Worker(role: role, left: false)
-            registered.periods.append(Period(from: seq, on: date))
+            registered.periods.append(Period(from: seq))
             registered.roles.append(RoleSpan(from: seq, role: role, on: date))
             registered.settle()
             workers[key] = registered
@@ -928,10 +910,7 @@ public struct WriteState: Sendable, Equatable {
         case .workerLeft:
             updateWorker(key) {
                 $0.left = true
-                if !$0.periods.isEmpty {
-                    $0.periods[$0.periods.count - 1].until = seq
-                    $0.periods[$0.periods.count - 1].leftOn = date
-                }
+                if !$0.periods.isEmpty { $0.periods[$0.periods.count - 1].until = seq }
                 $0.settle()
             }
         case .systemRegistered(let payload):
@@ -1054,6 +1033,10 @@ public struct WriteState: Sendable, Equatable {
     /// Notes an act by a system: its first since its registration, and its first as an HR feed (on a worker's
     /// stream, or defining a team).
     private mutating func noteSystemAct(_ system: String, seq: Int, id: String, hr: Bool) {
+        // Held once it has acted: most of its acts find both noted already.
+        if let held = systems[system], held.firstAct != nil, !hr || held.firstHRAct != nil {
+            return
+        }
         guard var known = self.system(system) else { return }
         var changed = false
         if known.firstAct == nil {
@@ -1448,56 +1431,52 @@ extension WriteState.Family {
 }
 
 extension WriteState.Worker {
-    /// The index of the role span an act dated `date` is judged in: of the registration covering the date, the
-    /// latest-dated span starting on or before it (ties: the later recorded). `before`: only what was recorded
-    /// before that seq counts.
+    /// The index of the role span an act dated `date` is judged in: the latest-dated span starting on or before
+    /// it (ties: the later recorded), or before them all the first (a registration's date is when the ledger
+    /// learnt of the worker, not when they started: work from before it, typed up since, is in its role).
+    /// `before`: only what was recorded before that seq counts.
     func spanIndex(on date: CivilDate, before seq: Int = .max) -> Int? {
-        guard let period = periods.last(where: { $0.from < seq && $0.covers(date) }) else {
-            return nil
-        }
         var best: Int?
-        for index in roles.indices {
-            let span = roles[index]
-            guard span.from < seq, period.contains(span.from), span.on <= date else { continue }
-            if let found = best, (roles[found].on, roles[found].from) > (span.on, span.from) {
-                continue
+        var first: Int?
+        for index in roles.indices where roles[index].from < seq {
+            let key = (roles[index].on, roles[index].from)
+            if first.map({ key < (roles[$0].on, roles[$0].from) }) ?? true { first = index }
+            if roles[index].on <= date, best.map({ (roles[$0].on, roles[$0].from) < key }) ?? true {
+                best = index
             }
-            best = index
         }
-        return best
+        return best ?? first
     }
 
-    /// The role held on `date` (nil: not registered then).
+    /// The role held on `date` (nil: never registered).
     func role(on date: CivilDate) -> String? {
-        if !left && date >= since { return role }
+        if date >= since { return role }
         return spanIndex(on: date).map { roles[$0].role }
     }
 
     /// The role an act noted in `span` (of another copy of this record) is judged in here: the span's own role
     /// while the span is here; else the role its date falls in among the spans recorded before the act (nil:
-    /// unregistered).
+    /// unregistered then).
     func roleJudging(_ span: WriteState.RoleSpan) -> String? {
+        guard let act = span.firstAct, isRegistered(at: act) else { return nil }
         if let same = roles.first(where: { $0.from == span.from }) { return same.role }
-        return spanIndex(on: span.on, before: span.firstAct ?? span.from).map { roles[$0].role }
+        return spanIndex(on: span.on, before: act).map { roles[$0].role }
     }
 
-    /// Works out what follows from the periods and spans: a span that sets no role keeps the role in force on its
-    /// date; `role`, `since` and `left` are the current registration's.
+    /// Works out what follows from the spans: a span that sets no role keeps the role in force on its date;
+    /// `role` and `since` are the latest-dated span's, `left` the latest registration's.
     mutating func settle() {
         for index in roles.indices where !roles[index].setsRole {
             if let previous = spanIndex(on: roles[index].on, before: roles[index].from) {
                 roles[index].role = roles[previous].role
             }
         }
-        guard let current = periods.last else { return }
-        left = current.until != nil
+        if let current = periods.last { left = current.until != nil }
         var latest: Int?
-        for index in roles.indices where current.contains(roles[index].from) {
-            if let found = latest,
-                (roles[found].on, roles[found].from) > (roles[index].on, roles[index].from)
-            {
-                continue
-            }
+        for index in roles.indices
+        where latest.map({ (roles[$0].on, roles[$0].from) < (roles[index].on, roles[index].from) })
+            ?? true
+        {
             latest = index
         }
         if let latest {
@@ -1511,7 +1490,7 @@ extension WriteState.Worker {
     mutating func noteAct(seq: Int, id: String, on date: CivilDate) -> Bool {
         // Most acts are dated in the current role: its span is the last recorded unless a back-dated change came.
         var index = roles.indices.last
-        if left || date < since || index.map({ roles[$0].on != since }) ?? true {
+        if date < since || index.map({ roles[$0].on != since }) ?? true {
             index = spanIndex(on: date)
         }
         guard let index, roles[index].firstAct == nil else { return false }
@@ -1568,7 +1547,6 @@ extension WriteState.Worker {
         case .workerLeft where replacement == nil:
             for index in periods.indices where periods[index].until == seq {
                 periods[index].until = nil
-                periods[index].leftOn = nil
             }
         default:
             break

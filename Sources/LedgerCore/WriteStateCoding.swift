@@ -39,7 +39,7 @@ package enum WriteStateCoding {
             if let worker = state.worker(key) {
                 line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
                 line += worker.periods.map {
-                    "\($0.from),\(text($0.until)),\($0.on),\($0.leftOn.map(String.init(describing:)) ?? "-"),\(text($0.firstAllocation))"
+                    "\($0.from),\(text($0.until)),\(text($0.firstAllocation))"
                 }.joined(separator: ";")
                 line += "\t"
                 line += worker.roles.map {
@@ -147,19 +147,17 @@ package enum WriteStateCoding {
             }
             record.family = family
         case "W":
-            guard fields.count == 8, let periods = parts(fields[5], 5),
+            guard fields.count == 8, let periods = parts(fields[5], 3),
                 let roles = parts(fields[6], 6), let named = parts(fields[7], 2), named.count == 1,
                 let firstNamed = number(named[0][0])
             else { return nil }
             var worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
             for period in periods {
                 guard let from = Int(period[0]), let until = number(period[1]),
-                    let on = CivilDate(period[2]), let allocated = number(period[4])
+                    let allocated = number(period[2])
                 else { return nil }
                 worker.periods.append(
-                    WriteState.Period(
-                        from: from, until: until, on: on, leftOn: CivilDate(period[3]),
-                        firstAllocation: allocated))
+                    WriteState.Period(from: from, until: until, firstAllocation: allocated))
             }
             for span in roles {
                 guard let from = Int(span[0]), let firstAct = number(span[2]),

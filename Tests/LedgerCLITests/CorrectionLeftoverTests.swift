@@ -190,10 +190,10 @@ extension CorrectionPlaceTests {
     ]
 }
 
-/// EVENTS.md §2, our reading: an actor's role is the one they held on the event's `occurredAt` (a registration or
-/// `worker.changed` counts from its own `occurredAt`), and they must be registered, and not have left, when it is
-/// recorded. A manager's sign-off dated before the promotion is not a manager's; a visit of the week before it,
-/// typed up after, is the FSW's.
+/// EVENTS.md §2, our reading: an actor's role is the one they held on the event's `occurredAt` (a `worker.changed`
+/// counts from its own `occurredAt`; before the registration's date, the role registered), and they must be
+/// registered, and not have left, when it is recorded. A manager's sign-off dated before the promotion is not a
+/// manager's; a visit of the week before it, typed up after, is the FSW's.
 @Suite("Roles judged on the event's date")
 struct RoleOnDateTests {
     /// w-030, an FSW registered in January 2025, promoted to team leader from 2026-03-01 (recorded then), with
@@ -253,7 +253,7 @@ struct RoleOnDateTests {
             event: CorrectionPlaceTests.visit("r-v4", "2026-01-25"),
             refusal: #"actor.role: "w-030" is registered as team-leader, not fsw"#),
         Case(
-            what: "a note dated before the worker was registered",
+            what: "a note dated before the worker's registration, typed up since, in its role",
             policy: "warwickshire-fsw",
             history: Events.staff + [
                 CorrectionPlaceTests.referral(
@@ -263,8 +263,15 @@ struct RoleOnDateTests {
             event: CorrectionPlaceTests.event(
                 "r-n", "note.recorded", "2024-12-01", actor: "w-017", role: "fsw",
                 ["subject": "visit", "body": "typed up late"]),
+            refusal: nil),
+        Case(
+            what: "an approval dated before the registration of one promoted since, as team leader",
+            policy: "strengthening-families", history: promoted,
+            event: CorrectionPlaceTests.event(
+                "r-ap", "closure.approved", "2024-06-01", actor: "w-030", role: "team-leader",
+                ["reason": "approve my own case"]),
             refusal:
-                #"actor.role: "w-017" was not registered on 2024-12-01 (a role is judged on the event's occurredAt; fsw from 2025-01-06)"#
+                #"actor.role: "w-030" was fsw on 2024-06-01, not team-leader (a role is judged on the event's occurredAt; team-leader from 2026-03-01)"#
         ),
     ]
 
