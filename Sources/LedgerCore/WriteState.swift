@@ -1449,7 +1449,7 @@ extension WriteState.Worker {
     }
 
     /// The role held on `date` (nil: never registered).
-    func role(on date: CivilDate) -> String? {
+    package func role(on date: CivilDate) -> String? {
         if date >= since { return role }
         return spanIndex(on: date).map { roles[$0].role }
     }

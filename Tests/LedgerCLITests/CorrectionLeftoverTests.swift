@@ -275,6 +275,26 @@ struct RoleOnDateTests {
         ),
     ]
 
+    /// `ledger record` without `--actor-role` writes the role the actor held on `--on`, as the append judges it.
+    @Test(
+        "record fills in the role held on the event's date",
+        arguments: [
+            ("2026-02-01", "fsw"), ("2026-03-02", "team-leader"),
+        ])
+    func record(on date: String, role: String) throws {
+        let (directory, log) = CorrectionPlaceTests.initialized("strengthening-families")
+        try #require(
+            CorrectionPlaceTests.append(Self.promoted, log: log, in: directory).status == 0)
+        let result = Subprocess.ledger(
+            [
+                "record", "visit.completed", "--family", "F-1", "--actor", "w-030", "--on", date,
+                "--kind", "home", "--log", log,
+            ], environment: CLIWriteTests.now, in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let last = try #require(try readLines(log).last)
+        #expect(last.contains(#""actor":{"id":"w-030","role":"\#(role)"}"#), "\(last)")
+    }
+
     @Test("append judges the actor's role on the event's date", arguments: cases)
     func append(_ example: Case) throws { try CorrectionPlaceTests.checkAppend(example) }
 
