@@ -53,3 +53,86 @@ public enum TerminalText {
         return text.unicodeScalars.contains { isControl($0) && !kept.unicodeScalars.contains($0) }
     }
 }
+
+extension TerminalText {
+    /// The columns `text` takes on a terminal, a character (a grapheme cluster: a letter and its accents, an
+    /// emoji sequence) at a time: 2 for one whose first scalar is East Asian Wide or Fullwidth (Unicode's
+    /// EastAsianWidth.txt, W and F: Chinese, Japanese and Korean script, fullwidth forms, most emoji) or that asks
+    /// for emoji presentation (U+FE0F), 1 for any other. What a table pads and cuts by, so that a name written in
+    /// Chinese lines up with one written in English.
+    public static func columns(_ text: String) -> Int {
+        var total = 0
+        for character in text { total += columns(of: character) }
+        return total
+    }
+
+    /// The longest start of `text` that takes at most `limit` columns.
+    public static func prefix(_ text: String, columns limit: Int) -> String {
+        var used = 0
+        var end = text.startIndex
+        for index in text.indices {
+            let width = columns(of: text[index])
+            if used + width > limit { break }
+            used += width
+            end = text.index(after: index)
+        }
+        return String(text[..<end])
+    }
+
+    static func columns(of character: Character) -> Int {
+        guard let first = character.unicodeScalars.first else { return 0 }
+        if first.value < 0x1100 { return 1 }
+        if isWide(first.value) { return 2 }
+        if character.unicodeScalars.contains("\u{FE0F}") && first.properties.isEmoji { return 2 }
+        return 1
+    }
+
+    /// Whether a code point is East Asian Wide or Fullwidth (the assigned ones, Unicode 14).
+    static func isWide(_ value: UInt32) -> Bool {
+        var low = 0
+        var high = wide.count - 1
+        while low <= high {
+            let middle = (low + high) / 2
+            if value < wide[middle].lowerBound {
+                high = middle - 1
+            } else if value > wide[middle].upperBound {
+                low = middle + 1
+            } else {
+                return true
+            }
+        }
+        return false
+    }
+
+    static let wide: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0...0x23F0,
+        0x23F3...0x23F3,
+        0x25FD...0x25FE, 0x2614...0x2615, 0x2648...0x2653, 0x267F...0x267F, 0x2693...0x2693,
+        0x26A1...0x26A1,
+        0x26AA...0x26AB, 0x26BD...0x26BE, 0x26C4...0x26C5, 0x26CE...0x26CE, 0x26D4...0x26D4,
+        0x26EA...0x26EA,
+        0x26F2...0x26F3, 0x26F5...0x26F5, 0x26FA...0x26FA, 0x26FD...0x26FD, 0x2705...0x2705,
+        0x270A...0x270B,
+        0x2728...0x2728, 0x274C...0x274C, 0x274E...0x274E, 0x2753...0x2755, 0x2757...0x2757,
+        0x2795...0x2797,
+        0x27B0...0x27B0, 0x27BF...0x27BF, 0x2B1B...0x2B1C, 0x2B50...0x2B50, 0x2B55...0x2B55,
+        0x2E80...0x303E,
+        0x3041...0x3247, 0x3250...0x4DBF, 0x4E00...0xA4C6, 0xA960...0xA97C, 0xAC00...0xD7A3,
+        0xF900...0xFAD9,
+        0xFE10...0xFE19, 0xFE30...0xFE6B, 0xFF01...0xFF60, 0xFFE0...0xFFE6, 0x16FE0...0x1B2FB,
+        0x1F004...0x1F004,
+        0x1F0CF...0x1F0CF, 0x1F18E...0x1F18E, 0x1F191...0x1F19A, 0x1F200...0x1F320,
+        0x1F32D...0x1F335,
+        0x1F337...0x1F37C, 0x1F37E...0x1F393, 0x1F3A0...0x1F3CA, 0x1F3CF...0x1F3D3,
+        0x1F3E0...0x1F3F0,
+        0x1F3F4...0x1F3F4, 0x1F3F8...0x1F43E, 0x1F440...0x1F440, 0x1F442...0x1F4FC,
+        0x1F4FF...0x1F53D,
+        0x1F54B...0x1F54E, 0x1F550...0x1F567, 0x1F57A...0x1F57A, 0x1F595...0x1F596,
+        0x1F5A4...0x1F5A4,
+        0x1F5FB...0x1F64F, 0x1F680...0x1F6C5, 0x1F6CC...0x1F6CC, 0x1F6D0...0x1F6D2,
+        0x1F6D5...0x1F6DF,
+        0x1F6EB...0x1F6EC, 0x1F6F4...0x1F6FC, 0x1F7E0...0x1F7F0, 0x1F90C...0x1F93A,
+        0x1F93C...0x1F945,
+        0x1F947...0x1F9FF, 0x1FA70...0x1FAF6, 0x20000...0x3134A,
+    ]
+}

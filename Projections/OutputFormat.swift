@@ -178,12 +178,12 @@ public enum RowWriter {
         var widths = header.map { _ in 0 }
         for line in cells {
             for (index, cell) in line.enumerated() {
-                widths[index] = max(widths[index], cell.count)
+                widths[index] = max(widths[index], TerminalText.columns(cell))
             }
         }
         if let width {
             let floors = zip(cells[0], widths).map { heading, natural in
-                min(natural, max(heading.count, 10))
+                min(natural, max(TerminalText.columns(heading), 10))
             }
             widths = fitted(widths, floors: floors, into: width)
         }
@@ -191,11 +191,13 @@ public enum RowWriter {
         for (lineIndex, line) in cells.enumerated() {
             out +=
                 line.enumerated().map { index, cell in
+                    // By the columns a terminal gives each character (two for a Chinese one), not by count.
                     let shown =
-                        cell.count > widths[index]
-                        ? String(cell.prefix(max(widths[index] - 1, 0))) + "…" : cell
+                        TerminalText.columns(cell) > widths[index]
+                        ? TerminalText.prefix(cell, columns: max(widths[index] - 1, 0)) + "…" : cell
+                    let padding = widths[index] - TerminalText.columns(shown)
                     return index == line.count - 1
-                        ? shown : shown + String(repeating: " ", count: widths[index] - shown.count)
+                        ? shown : shown + String(repeating: " ", count: max(padding, 0))
                 }.joined(separator: "  ") + "\n"
             if lineIndex == 0 {
                 out +=

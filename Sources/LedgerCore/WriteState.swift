@@ -278,19 +278,28 @@ public struct WriteState: Sendable, Equatable {
     /// Events in a stream.
     public func count(of stream: String) -> Int { streamCounts[stream] ?? base?.count(stream) ?? 0 }
 
-    /// Changes a family's state in place (a copy changed and stored back would copy its members each time).
+    /// Changes a family's state in place (a copy changed and stored back would copy its members each time). A
+    /// held family is found with one probe and changed where it lies (`values[index]`: a dictionary's optional
+    /// subscript, changed through, copied the family out and back).
     private mutating func updateFamily(_ ref: String, _ change: (inout Family) -> Void) {
-        if families[ref] == nil { families[ref] = base?.family(ref) ?? Family() }
-        change(&families[ref, default: Family()])
+        if let index = families.index(forKey: ref) {
+            change(&families.values[index])
+        } else {
+            var family = base?.family(ref) ?? Family()
+            change(&family)
+            families[ref] = family
+        }
         if recordsStreams { dirtyStreams.insert("family:" + ref) }
     }
 
     private mutating func updateWorker(_ id: String, _ change: (inout Worker) -> Void) {
-        if workers[id] == nil {
-            guard let known = base?.worker(id) else { return }
+        if let index = workers.index(forKey: id) {
+            change(&workers.values[index])
+        } else {
+            guard var known = base?.worker(id) else { return }
+            change(&known)
             workers[id] = known
         }
-        change(&workers[id, default: Worker(role: "", left: false)])
         if recordsStreams { dirtyStreams.insert("worker:" + id) }
     }
 
@@ -867,19 +876,23 @@ public struct WriteState: Sendable, Equatable {
         let key = content.streamKey
         let date = content.occurred?.date ?? CivilDate(dayNumber: 0)
         // The actor's first act in the role span it is judged in (a later correction of that role is judged by
-        // it); a system's first act (a void of its registration is judged by it).
+        // it); a system's first act (a void of its registration is judged by it). The id is read only for a
+        // first act: facts read in place build it when asked.
         if content.actorRole != Role.system {
-            noteAct(content.actorID, seq: seq, id: content.id, on: date)
+            noteAct(of: content, seq: seq, on: date)
         } else if content.actorID != Self.ledgerActor {
             noteSystemAct(
-                content.actorID, seq: seq, id: content.id,
+                of: content, seq: seq,
                 hr: content.streamKind == .worker || content.kind == .teamDefined)
         }
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
-            // One probe of the table when the family is held (nil: not held).
-            var counted = families[key]?.countDependent()
+            // One probe of the table when the family is held (nil: not held), counted where it lies.
+            var counted: Bool?
+            if let index = families.index(forKey: key) {
+                counted = families.values[index].countDependent()
+            }
             if counted == nil, var known = base?.family(key) {
                 counted = known.countDependent()
                 families[key] = known
@@ -1010,11 +1023,15 @@ public struct WriteState: Sendable, Equatable {
 
     /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
     /// next act reads it again).
-    private mutating func noteAct(_ actor: String, seq: Int, id: String, on date: CivilDate) {
-        // One probe of the table when the worker is held (nil: not held).
-        var noted = workers[actor]?.noteAct(seq: seq, id: id, on: date)
+    private mutating func noteAct(of content: EventFacts, seq: Int, on date: CivilDate) {
+        let actor = content.actorID
+        // One probe of the table when the worker is held (nil: not held), noted where it lies.
+        var noted: Bool?
+        if let index = workers.index(forKey: actor) {
+            noted = workers.values[index].noteAct(of: content, seq: seq, on: date)
+        }
         if noted == nil, var known = base?.worker(actor) {
-            noted = known.noteAct(seq: seq, id: id, on: date)
+            noted = known.noteAct(of: content, seq: seq, on: date)
             workers[actor] = known
         }
         if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + actor) }
@@ -1032,7 +1049,8 @@ public struct WriteState: Sendable, Equatable {
 
     /// Notes an act by a system: its first since its registration, and its first as an HR feed (on a worker's
     /// stream, or defining a team).
-    private mutating func noteSystemAct(_ system: String, seq: Int, id: String, hr: Bool) {
+    private mutating func noteSystemAct(of content: EventFacts, seq: Int, hr: Bool) {
+        let system = content.actorID
         // Held once it has acted: most of its acts find both noted already.
         if let held = systems[system], held.firstAct != nil, !hr || held.firstHRAct != nil {
             return
@@ -1041,12 +1059,12 @@ public struct WriteState: Sendable, Equatable {
         var changed = false
         if known.firstAct == nil {
             known.firstAct = seq
-            known.firstActID = id
+            known.firstActID = content.id
             changed = true
         }
         if hr && known.firstHRAct == nil {
             known.firstHRAct = seq
-            known.firstHRActID = id
+            known.firstHRActID = content.id
             changed = true
         }
         guard changed else { return }
@@ -1485,9 +1503,9 @@ extension WriteState.Worker {
         }
     }
 
-    /// Notes an act at `seq` dated `date`: kept when it is the first in the role span it is judged in; whether
-    /// it was.
-    mutating func noteAct(seq: Int, id: String, on date: CivilDate) -> Bool {
+    /// Notes the act `content` at `seq` dated `date`: kept when it is the first in the role span it is judged in
+    /// (its id read only then); whether it was.
+    mutating func noteAct(of content: EventFacts, seq: Int, on date: CivilDate) -> Bool {
         // Most acts are dated in the current role: its span is the last recorded unless a back-dated change came.
         var index = roles.indices.last
         if date < since || index.map({ roles[$0].on != since }) ?? true {
@@ -1495,7 +1513,7 @@ extension WriteState.Worker {
         }
         guard let index, roles[index].firstAct == nil else { return false }
         roles[index].firstAct = seq
-        roles[index].firstActID = id
+        roles[index].firstActID = content.id
         return true
     }
 

@@ -110,20 +110,25 @@ public enum InPlaceValidation {
     /// The catalogue's entries in `EventTypeSet.all` order.
     static let catalogue: [EventType?] = EventTypeSet.all.names.map { Catalogue.types[$0] }
 
-    /// `actor` is exactly `{id, role}` (in either order), a reference and a known role.
+    /// `actor` is exactly `{id, role}` (in either order), a reference and a known role. `id` and `role` are the
+    /// contents of its `id` and `role` members' plain string values.
     static func actorPasses(
         _ actor: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>,
         role: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        var members = 0
-        guard
-            ScannedObject.forEachMember(
-                in: actor,
-                { _, _ in
-                    members += 1
-                    return true
-                }), members == 2
-        else { return false }
+        // `{"id":"…","role":"…"}` in either order is the two members' bytes, two braces and a comma: a third
+        // member, a repeated one or a space would add bytes. Only an actor written otherwise is walked.
+        if actor.count != id.count + role.count + 19 {
+            var members = 0
+            guard
+                ScannedObject.forEachMember(
+                    in: actor,
+                    { _, _ in
+                        members += 1
+                        return true
+                    }), members == 2
+            else { return false }
+        }
         return Grammar.isReference(id) && Schema.isOneOf(role, EventInput.roles)
     }
 
@@ -177,17 +182,25 @@ public enum InPlaceValidation {
         static func objectPasses(_ object: UnsafeBufferPointer<UInt8>, _ fields: [Field]) -> Bool {
             guard object.first == UInt8(ascii: "{"), fields.count <= 64 else { return false }
             var present: UInt64 = 0
+            // Members are written in the order the catalogue declares them: each name is looked for from the field
+            // after the last one found, round to it.
+            var next = 0
             // The fields are read where they lie: a field copied out retains its name and its kind's box, and the
             // catalogue is shared by every core.
             let complete = fields.withUnsafeBufferPointer { fields in
                 ScannedObject.forEachMember(in: object) { name, value in
                     let nameBytes = UnsafeBufferPointer(rebasing: object[name])
-                    var index = 0
-                    while index < fields.count && !equals(nameBytes, fields[index].name) {
+                    var index = next
+                    var tried = 0
+                    while tried < fields.count {
+                        if index == fields.count { index = 0 }
+                        if equals(nameBytes, fields[index].name) { break }
                         index += 1
+                        tried += 1
                     }
-                    guard index < fields.count else { return false }
+                    guard tried < fields.count else { return false }
                     present |= 1 << UInt64(index)
+                    next = index + 1
                     return passes(UnsafeBufferPointer(rebasing: object[value]), fields[index].kind)
                 }
             }

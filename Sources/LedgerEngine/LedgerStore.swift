@@ -58,10 +58,13 @@ public enum DerivedFiles {
     /// The file beside a log that says a redaction of it was begun and has not finished (`ledger redact`).
     public static let pendingRedaction = ".redaction-pending"
 
+    /// The list of exports and subject-access bundles written from a log, which a redaction deals with.
+    public static let outputs = ".outputs"
+
     /// Files beside a log that are not derived from it: the access log, the list of rebuild folders and an
     /// unfinished redaction's note (records of their own), and the lock file of builds before the lock was taken
     /// on the log itself.
-    static let records = [".access", ".rebuilds", pendingRedaction, ".lock"]
+    static let records = [".access", ".rebuilds", outputs, pendingRedaction, ".lock"]
 
     /// Removes the log at `path` and every file beside it (a demo or a benchmark starting afresh: a new log's
     /// access log must not continue an old one's chain).

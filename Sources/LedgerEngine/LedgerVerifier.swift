@@ -231,10 +231,26 @@ public enum LedgerVerifier {
         return checked
     }
 
-    /// The London date of the last recording time seen (the lines of one append share one).
+    /// The last recording time seen, as written and as read, and its London date (the lines of one append share
+    /// one: a line that repeats the last one's bytes is not read again).
     struct RecordedDay {
         var instant = Timestamp(seconds: Int64.min)
         var date = CivilDate(dayNumber: 0)
+        /// The bytes of the last time read (in the slice's chunk, alive while the slice is checked), and what
+        /// they read as.
+        var text: UnsafeBufferPointer<UInt8>?
+        var read: Timestamp?
+
+        mutating func timestamp(_ bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+            if let text, text.count == bytes.count, let a = text.baseAddress,
+                let b = bytes.baseAddress, memcmp(a, b, bytes.count) == 0
+            {
+                return read
+            }
+            text = bytes
+            read = Timestamp(rfc3339UTF8: bytes)
+            return read
+        }
 
         mutating func date(of recordedAt: Timestamp) -> CivilDate {
             if recordedAt != instant {
@@ -261,8 +277,8 @@ public enum LedgerVerifier {
         checked.idSpan = (start + scanned.id.lowerBound)..<(start + scanned.id.upperBound)
         checked.streamSpan =
             (start + scanned.stream.lowerBound)..<(start + scanned.stream.upperBound)
-        checked.recordedAt = Timestamp(
-            rfc3339UTF8: UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
+        checked.recordedAt = recorded.timestamp(
+            UnsafeBufferPointer(rebasing: line[scanned.recordedAt]))
         checked.redacted = scanned.redacted != nil
         if let range = scanned.redacted {
             checked.redaction = RedactionNotice.record(in: scanner.value(line, range))
@@ -652,8 +668,10 @@ final class StateShards: @unchecked Sendable {
 /// Every event id seen so far, with its type and stream (what a correction's target must be checked against),
 /// held compactly: a million events take a few tens of megabytes, not a string object each.
 final class SeenEvents {
-    /// Open addressing on the id's key: pairs of (key, position of the event plus one), the key kept in the slot
-    /// so that a probe reads one place in memory.
+    /// Open addressing on the id's key: one word a slot, the key's high half above the position of the event plus
+    /// one (0: empty), so that a probe reads one place in memory, and the table is half the size it would be
+    /// with the whole key kept (every page of it is written, and in this virtual machine a fresh page is dear).
+    /// The low half of the key picks the slot; ids whose keys agree in what is kept are told apart by their bytes.
     private var slots: UnsafeMutablePointer<UInt64>
     /// Whether `slots` was mapped (`zeroed`), rather than allocated.
     private var slotsMapped = false
@@ -670,14 +688,14 @@ final class SeenEvents {
     /// slots, whose every page is written, is sized for lines of a kilobyte and grows when it must.
     init(expectedBytes bytes: Int = 0) {
         while capacity < 2 * (bytes / 1024) { capacity *= 2 }
-        (slots, slotsMapped) = Self.zeroed(2 * capacity)
+        (slots, slotsMapped) = Self.zeroed(capacity)
         let events = bytes / 300
         self.bytes.reserveCapacity(events * 40)
         ends.reserveCapacity(2 * events)
         kinds.reserveCapacity(events)
     }
 
-    deinit { Self.release(slots, 2 * capacity, mapped: slotsMapped) }
+    deinit { Self.release(slots, capacity, mapped: slotsMapped) }
 
     /// `count` zeroed words, in huge pages where the system gives them: a probe lands anywhere in tens of
     /// megabytes, and with small pages nearly every probe also missed the address cache (a page walk, which a
@@ -721,9 +739,19 @@ final class SeenEvents {
         return id.withUTF8 { key($0) }
     }
 
+    /// The slot a key's probe starts at, and the tag kept in the slot (the key's high half).
+    @inline(__always)
+    private func start(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key) & (capacity - 1) }
+
+    @inline(__always)
+    private static func tag(_ key: UInt64) -> UInt64 { key & 0xFFFF_FFFF_0000_0000 }
+
+    @inline(__always)
+    private static func position(_ slot: UInt64) -> Int { Int(slot & 0xFFFF_FFFF) - 1 }
+
     /// Asks for the first slot of the id whose key is `key` to be loaded (see `CacheHint`).
     func prefetch(_ key: UInt64) {
-        CacheHint.prefetch(slots + 2 * (Int(truncatingIfNeeded: key) & (capacity - 1)))
+        CacheHint.prefetch(slots + start(key))
     }
 
     /// The type, stream and seq of the event with `id`, if seen (events are recorded in log order, one a seq).
@@ -735,16 +763,22 @@ final class SeenEvents {
         )
     }
 
-    /// Records the event with `id` (whose key is `key`) unless that id was seen; whether it was recorded.
+    /// Records the event with `id` (whose key is `key`, `SeenEvents.key(id)`: the table makes it again when it
+    /// grows) unless that id was seen; whether it was recorded.
     func insert(
         id: UnsafeBufferPointer<UInt8>, kind: EventKind, stream: UnsafeBufferPointer<UInt8>,
         key: UInt64
     ) -> Bool {
         if (count + 1) * 2 > capacity { grow() }
         let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while slots[2 * slot + 1] != 0 {
-            if slots[2 * slot] == key && idEquals(Int(slots[2 * slot + 1]) - 1, id) { return false }
+        let tag = Self.tag(key)
+        var slot = start(key)
+        while slots[slot] != 0 {
+            if slots[slot] & 0xFFFF_FFFF_0000_0000 == tag
+                && idEquals(Self.position(slots[slot]), id)
+            {
+                return false
+            }
             slot = (slot + 1) & mask
         }
         let index = count
@@ -754,17 +788,17 @@ final class SeenEvents {
         bytes.append(contentsOf: stream)
         ends.append(bytes.count)
         kinds.append(kind)
-        slots[2 * slot] = key
-        slots[2 * slot + 1] = UInt64(index + 1)
+        slots[slot] = tag | UInt64(index + 1)
         return true
     }
 
     private func position(of id: UnsafeBufferPointer<UInt8>, key: UInt64) -> Int? {
         let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while slots[2 * slot + 1] != 0 {
-            let index = Int(slots[2 * slot + 1]) - 1
-            if slots[2 * slot] == key && idEquals(index, id) { return index }
+        let tag = Self.tag(key)
+        var slot = start(key)
+        while slots[slot] != 0 {
+            let index = Self.position(slots[slot])
+            if slots[slot] & 0xFFFF_FFFF_0000_0000 == tag && idEquals(index, id) { return index }
             slot = (slot + 1) & mask
         }
         return nil
@@ -780,12 +814,14 @@ final class SeenEvents {
         bytes(index, 0).elementsEqual(id)
     }
 
-    private func place(_ key: UInt64, _ index: Int) {
+    /// Places the event at `index` again (the table grew): its key is its id's, made again (growing is rare: the
+    /// table is sized for the log when the verify starts).
+    private func place(_ index: Int) {
+        let key = bytes(index, 0).withUnsafeBufferPointer { Self.key($0) }
         let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while slots[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
-        slots[2 * slot] = key
-        slots[2 * slot + 1] = UInt64(index + 1)
+        var slot = start(key)
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Self.tag(key) | UInt64(index + 1)
     }
 
     private func grow() {
@@ -793,11 +829,9 @@ final class SeenEvents {
         let oldCapacity = capacity
         let oldMapped = slotsMapped
         capacity *= 2
-        (slots, slotsMapped) = Self.zeroed(2 * capacity)
-        for slot in 0..<oldCapacity where old[2 * slot + 1] != 0 {
-            place(old[2 * slot], Int(old[2 * slot + 1]) - 1)
-        }
-        Self.release(old, 2 * oldCapacity, mapped: oldMapped)
+        (slots, slotsMapped) = Self.zeroed(capacity)
+        for index in 0..<count { place(index) }
+        Self.release(old, oldCapacity, mapped: oldMapped)
     }
 }
 

@@ -52,6 +52,9 @@ enum AccessCommands {
         given.hasPrefix("family:") ? String(given.dropFirst(7)) : given
     }
 
+    /// The files of a subject-access bundle: the page, then the events.
+    static let bundleFiles = ["index.html", "events.json"]
+
     static func exportFamily(_ raw: [String]) throws -> ExitStatus {
         let arguments = try Arguments(raw, flags: [], known: ["log", "out", "viewer"])
         guard arguments.positionals.count == 1, let given = arguments.positionals.first else {
@@ -141,8 +144,9 @@ enum AccessCommands {
         // Nothing is written until the access is on record.
         try AccessAudit.confirm()
         try FileOutput.makeDirectory(out)
-        try FileOutput.writeAtomically(text: bundle.html, to: out + "/index.html")
-        try FileOutput.writeAtomically(bundle.json, to: out + "/events.json")
+        try FileOutput.writeAtomically(text: bundle.html, to: out + "/" + bundleFiles[0])
+        try FileOutput.writeAtomically(bundle.json, to: out + "/" + bundleFiles[1])
+        KnownOutputs.remember(.bundle, out, made: [family], for: path)
         Console.errLine(
             "exported \(events.count) events of family \(family) (\(bundle.withheld.count) items withheld, listed in the bundle) into \(out)"
         )

@@ -46,6 +46,11 @@ enum IntegrationCommands {
         try AccessAudit.confirm()
         // Export's window is only the one asked for: without --as-of or --known-at, every event.
         let summary = try ExportWriter.write(log: query.path, window: query.window, to: out)
+        KnownOutputs.remember(
+            .export, out,
+            made: [
+                query.window.asOf?.description ?? "-", query.window.knownAt?.rfc3339 ?? "-",
+            ], for: query.path)
         Console.errLine(
             "exported \(summary.rows) events into \(summary.partitions) partitions of \(out)")
         return .done

@@ -170,6 +170,13 @@ enum RetentionCommands {
             if !folders.isEmpty {
                 Console.out("would rebuild: \(folders.joined(separator: ", "))\n")
             }
+            for entry in KnownOutputs.known(for: path) {
+                if entry.kind == .export {
+                    Console.out("would export again: \(entry.folder)\n")
+                } else if entry.made.first == family {
+                    Console.out("would remove the subject-access bundle: \(entry.folder)\n")
+                }
+            }
             return .done
         }
         Console.out(
@@ -202,7 +209,9 @@ enum RetentionCommands {
                 "ledger redact: kept \(kept): a torn line cut too short to tell whose it was; read it and remove it if it is this family's\n"
             )
         }
-        return try refreshRebuilds(path: path, family: family)
+        let rebuilt = try refreshRebuilds(path: path, family: family)
+        let refreshed = KnownOutputs.refresh(log: path, family: family)
+        return rebuilt == .done ? refreshed : rebuilt
     }
 
     /// The lines asked for were redacted by an earlier run, interrupted after the log was replaced: nothing is
@@ -303,23 +312,29 @@ enum RebuildFolders {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
-    /// Records `folder` (made absolute) for the log, if it is not recorded already.
-    static func remember(_ folder: String, for log: String) {
+    /// `folder` by its one real path (a symlink, `x/..` and a relative name are the same folder); nil when it
+    /// cannot be made, or cannot be kept on a line of its own.
+    static func absolute(_ folder: String) -> String? {
         var absolute = folder
-        // The folder by its one real path (a symlink, `x/..` and a relative name are the same folder).
         if let resolved = realpath(folder, nil) {
             absolute = String(cString: resolved)
             free(resolved)
         } else if !folder.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: 4096)
-            guard getcwd(&buffer, buffer.count) != nil else { return }
+            guard getcwd(&buffer, buffer.count) != nil else { return nil }
             let cwd = String(
                 decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
                 as: UTF8.self)
             absolute = cwd + "/" + folder
         }
         while absolute.count > 1 && absolute.hasSuffix("/") { absolute.removeLast() }
-        guard !absolute.contains("\n") else { return }
+        guard !absolute.contains("\n"), !absolute.contains("\t") else { return nil }
+        return absolute
+    }
+
+    /// Records `folder` (made absolute) for the log, if it is not recorded already.
+    static func remember(_ folder: String, for log: String) {
+        guard let absolute = absolute(folder) else { return }
         var folders = known(for: log)
         guard !folders.contains(absolute) else { return }
         folders.append(absolute)
@@ -358,5 +373,93 @@ enum PendingRedaction {
                 || "-_.:/=@+".unicodeScalars.contains($0)
         }
         return plain && !word.isEmpty ? word : "'" + word.replacing("'", with: "'\\''") + "'"
+    }
+}
+
+/// The other folders the ledger wrote from a log, kept in `<log>.outputs` (owner-only, a line each: the kind, the
+/// absolute folder and what it was made with, tab-separated), so that a redaction deals with them too: an analysts'
+/// export is made again with its window; a family's subject-access bundle, once that family's lines are redacted,
+/// is removed (it holds what was removed), to be made again if it is still needed.
+enum KnownOutputs {
+    struct Entry: Equatable {
+        enum Kind: String { case export, bundle = "export-family" }
+        var kind: Kind
+        var folder: String
+        /// export: its --as-of and --known-at ("-" for none); export-family: the family's ref.
+        var made: [String]
+    }
+
+    static func listPath(for log: String) -> String { log + DerivedFiles.outputs }
+
+    static func known(for log: String) -> [Entry] {
+        guard let bytes = FileOutput.read(listPath(for: log)) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(
+                String.init)
+            guard fields.count >= 2, let kind = Entry.Kind(rawValue: fields[0]) else { return nil }
+            return Entry(kind: kind, folder: fields[1], made: Array(fields.dropFirst(2)))
+        }
+    }
+
+    /// Records a folder written from the log (replacing what was recorded of the same folder).
+    static func remember(_ kind: Entry.Kind, _ folder: String, made: [String], for log: String) {
+        guard let absolute = RebuildFolders.absolute(folder),
+            !made.contains(where: { $0.contains("\t") || $0.contains("\n") })
+        else { return }
+        let entry = Entry(kind: kind, folder: absolute, made: made)
+        var entries = known(for: log).filter { $0.folder != absolute }
+        entries.append(entry)
+        write(entries, for: log)
+    }
+
+    static func write(_ entries: [Entry], for log: String) {
+        let text = entries.map {
+            ([$0.kind.rawValue, $0.folder] + $0.made).joined(separator: "\t")
+        }
+        try? FileOutput.writeAtomically(
+            Array((text.joined(separator: "\n") + (text.isEmpty ? "" : "\n")).utf8),
+            to: listPath(for: log))
+    }
+
+    /// After `family`'s lines were redacted: each export made again with its window, each of the family's
+    /// bundles removed; says what was done. Fails (exit 1) when an export could not be made again.
+    static func refresh(log: String, family: String) -> ExitStatus {
+        var status = ExitStatus.done
+        var entries = known(for: log)
+        for entry in entries {
+            switch entry.kind {
+            case .export:
+                guard FileOutput.size(entry.folder + "/schema.json") != nil else {
+                    Console.out("export folder \(entry.folder): no longer an export, skipped\n")
+                    continue
+                }
+                var window = EventWindow()
+                if let text = entry.made.first, text != "-" { window.asOf = CivilDate(text) }
+                if entry.made.count > 1, entry.made[1] != "-" {
+                    window.knownAt = Timestamp(rfc3339: entry.made[1])
+                }
+                do {
+                    _ = try ExportWriter.write(log: log, window: window, to: entry.folder)
+                    Console.out("exported \(entry.folder) again\n")
+                } catch {
+                    Console.errLine(
+                        "ledger redact: export of \(entry.folder) failed (\(error)); it may still hold what was removed: run ledger export --out \(entry.folder) again, or remove it"
+                    )
+                    status = .refused
+                }
+            case .bundle:
+                guard entry.made.first == family else { continue }
+                for name in AccessCommands.bundleFiles {
+                    FileOutput.remove(entry.folder + "/" + name)
+                }
+                _ = rmdir(entry.folder)  // only when nothing else is in it
+                Console.out(
+                    "removed the subject-access bundle \(entry.folder) of \(family) (it held what was removed): export it again if it is still needed\n"
+                )
+                entries.removeAll { $0 == entry }
+            }
+        }
+        write(entries, for: log)
+        return status
     }
 }

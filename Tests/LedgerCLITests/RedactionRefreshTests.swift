@@ -52,6 +52,48 @@ struct RedactionRefreshTests {
         #expect(FileOutput.size(log + ".redaction-pending") == nil)
     }
 
+    @Test(
+        "exports are made again with their window; the family's subject-access bundles are removed")
+    func exportsAndBundles() throws {
+        let (directory, log) = RedactionTests.ledger()
+        let exported = directory.file("exp")
+        let june = directory.file("exp-june")
+        let bundle = directory.file("sar-old")
+        let other = directory.file("sar-open")
+        for arguments in [
+            ["export", "--out", exported], ["export", "--out", june, "--as-of", "2026-06-30"],
+            ["export-family", "OLD", "--out", bundle], ["export-family", "OPEN", "--out", other],
+        ] {
+            let result = RedactionTests.run(arguments, log, in: directory)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        let secret = "Zebedee Quartermain"
+        #expect(
+            RedactionTests.files(under: exported).contains {
+                RedactionTests.contains(readBytes($0), secret)
+            })
+        let redact = Self.redactOld(log, in: directory)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        #expect(redact.stdout.contains("exported \(exported) again"), "\(redact.stdout)")
+        #expect(redact.stdout.contains("exported \(june) again"), "\(redact.stdout)")
+        #expect(
+            redact.stdout.contains("removed the subject-access bundle \(bundle) of OLD"),
+            "\(redact.stdout)")
+        for folder in [exported, june] {
+            for file in RedactionTests.files(under: folder) {
+                #expect(!RedactionTests.contains(readBytes(file), secret), "\(file)")
+            }
+        }
+        #expect(FileOutput.size(bundle) == nil)
+        #expect(FileOutput.size(other + "/index.html") != nil)
+        // June's export is still June's: nothing referred after 30 June in it.
+        #expect(!RedactionTests.files(under: june).contains { $0.contains("month=2026-10") })
+        // The same bytes as an export made now, with the same window.
+        let fresh = directory.file("exp-fresh")
+        #expect(RedactionTests.run(["export", "--out", fresh], log, in: directory).status == 0)
+        #expect(ExportTests.files(exported) == ExportTests.files(fresh))
+    }
+
     @Test("a folder rebuilt since from another log is left alone, and said to be")
     func anotherLogsFolder() throws {
         let (directory, log) = RedactionTests.ledger()

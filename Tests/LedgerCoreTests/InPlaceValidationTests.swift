@@ -151,6 +151,18 @@ struct InPlaceValidationTests {
             #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw","team":"n"},"data":{"kind":"home"}}"#
         ),
         (
+            "actor with its role repeated",
+            #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"role":"fsw","id":"w-017","role":"fsw"},"data":{"kind":"home"}}"#
+        ),
+        (
+            "actor with an empty third member",
+            #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","":0,"role":"fsw"},"data":{"kind":"home"}}"#
+        ),
+        (
+            "actor with its members in the other order",
+            #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"role":"fsw","id":"w-017"},"data":{"kind":"home"}}"#
+        ),
+        (
             "source with a bad time",
             #"{"id":"e","stream":"family:F-1","type":"visit.completed","occurredAt":"2026-02-02","actor":{"id":"w-017","role":"fsw"},"source":{"system":"m","ref":"r","recordedAt":"yesterday"},"data":{"kind":"home"}}"#
         ),

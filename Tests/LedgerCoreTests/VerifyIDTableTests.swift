@@ -39,6 +39,30 @@ struct VerifyIDTableTests {
         #expect(table.target(of: "") == nil)
     }
 
+    @Test(
+        "ids whose keys agree in the slot's bits, or in the half a slot keeps, are told apart by their bytes"
+    )
+    func keysThatCollide() {
+        let table = SeenEvents()
+        func insert(_ id: String, key: UInt64) -> Bool {
+            var id = id
+            var stream = "family:F-1"
+            return id.withUTF8 { id in
+                stream.withUTF8 { table.insert(id: id, kind: .noteRecorded, stream: $0, key: key) }
+            }
+        }
+        // The same slot and the same kept half; the same slot only; the same kept half only.
+        #expect(insert("a", key: 0x1234_5678_0000_0001))
+        #expect(insert("b", key: 0x1234_5678_0000_0001))
+        #expect(insert("c", key: 0x9999_5678_0000_0001))
+        #expect(insert("d", key: 0x1234_5678_0000_0002))
+        #expect(!insert("a", key: 0x1234_5678_0000_0001))
+        #expect(!insert("b", key: 0x1234_5678_0000_0001))
+        #expect(!insert("c", key: 0x9999_5678_0000_0001))
+        #expect(!insert("d", key: 0x1234_5678_0000_0002))
+        #expect(insert("e", key: 0x1234_5678_0000_0001))
+    }
+
     /// The stored lines of `events` after the policy, staff and two referrals (the events from seq 8), the ids
     /// of the lines at `escaped` seqs written with JSON escapes (`-` as `\u002d`), so that the scanner declines
     /// those lines and the reference parser reads them; the chain made good again.
