@@ -27,7 +27,8 @@ public struct WriteState: Sendable, Equatable {
         /// The seqs of the UFRNs assigned: each named the youngest child at its place (it was judged so), so
         /// one is wrong after a correction exactly when the youngest child at its place changes.
         public var ufrns: [Int] = []
-        /// The closures by a non-manager that rested on a `closure.approved` (the policy needing sign-off).
+        /// The closures by a non-manager, with the approval each had: a void of the approval, or of a policy,
+        /// must leave each the sign-off the policy in force at its date needs.
         public var signOffs: [SignOff] = []
     }
 
@@ -55,52 +56,82 @@ public struct WriteState: Sendable, Equatable {
         }
     }
 
-    /// A closure that rested on an approval: their seqs.
+    /// A closure by a non-manager: its seq and date, and the seq of the approval in force then (nil: none).
     public struct SignOff: Sendable, Equatable {
-        public var approval: Int
+        public var approval: Int?
         public var closure: Int
+        public var on: CivilDate
     }
 
     /// A family member as far as validation needs.
     public struct Member: Sendable, Equatable {
         public var role: String
         public var dob: CivilDate?
-        /// The seq of the event that added the member (a referral or `family.member.added`).
-        public var since = 0
-        /// The seq of the `family.member.left` that removed them (nil: a member now).
-        public var until: Int?
+        /// Each stay in the family, in order of its start: a member who leaves and is added again has two, so a
+        /// correction at a seq inside the first is judged by it.
+        public var stays: [Stay]
+
+        /// A stay: the seq of the event that began it (a referral, or `family.member.added`: `added`) and of
+        /// the `family.member.left` that ended it (nil: a member now).
+        public struct Stay: Sendable, Equatable {
+            public var since: Int
+            public var until: Int?
+            public var added = false
+        }
 
         public init(role: String, dob: CivilDate?, since: Int = 0, until: Int? = nil) {
             self.role = role
             self.dob = dob
-            self.since = since
-            self.until = until
+            stays = [Stay(since: since, until: until)]
         }
+
+        /// The latest stay's start and end.
+        public var since: Int { stays.last?.since ?? 0 }
+        public var until: Int? { stays.last?.until }
 
         /// Whether they were a member just before `seq` (nil: now).
         func isMember(at seq: Int?) -> Bool {
-            guard let seq else { return until == nil }
-            return since < seq && (until.map { $0 >= seq } ?? true)
+            guard let seq else { return stays.contains { $0.until == nil } }
+            return stays.contains { $0.since < seq && ($0.until.map { $0 >= seq } ?? true) }
+        }
+
+        /// Adds a stay, in order.
+        mutating func insert(_ stay: Stay) {
+            stays.append(stay)
+            stays.sort { $0.since < $1.since }
         }
     }
 
     /// A worker as far as validation needs.
     public struct Worker: Sendable, Equatable {
+        /// The role held now, in valid time: the role of the latest-dated span of the current registration.
         public var role: String
         public var left: Bool
         /// Each registration: the seq of its `worker.registered` and of the `worker.left` that ended it, so a
         /// correction is judged against the workforce at its target's place.
         public var periods: [Period] = []
-        /// Each stretch of one role (from a registration or a role change) and the first event the worker acted
-        /// in during it: a correction or void of the role that makes those acts a role they did not hold is
-        /// refused.
+        /// Each stretch of one role (from a registration or a `worker.changed`, with or without a role) and the
+        /// first event the worker acted in during it: a correction or void of the role that makes those acts a
+        /// role they did not hold is refused.
         public var roles: [RoleSpan] = []
+        /// The earliest event of a family naming the worker (an allocation, an unallocation or a transfer): its
+        /// seq and type. A registration voided must leave one registered by then.
+        public var firstNamed: Int?
+        public var firstNamedType: String?
+        /// The date from which `role` holds to now (an act dated on or after it is judged without a search).
+        public private(set) var since = CivilDate(dayNumber: 0)
 
-        public init(role: String, left: Bool, periods: [Period] = [], roles: [RoleSpan] = []) {
+        public init(
+            role: String, left: Bool, periods: [Period] = [], roles: [RoleSpan] = [],
+            firstNamed: Int? = nil, firstNamedType: String? = nil
+        ) {
             self.role = role
             self.left = left
             self.periods = periods
             self.roles = roles
+            self.firstNamed = firstNamed
+            self.firstNamedType = firstNamedType
+            settle()
         }
 
         /// Whether they were registered (and had not left) just before `seq` (nil: now).
@@ -120,14 +151,44 @@ public struct WriteState: Sendable, Equatable {
     public struct Period: Sendable, Equatable {
         public var from: Int
         public var until: Int?
+        /// The first `worker.allocated` naming the worker while so registered.
+        public var firstAllocation: Int?
+
+        public init(from: Int, until: Int? = nil, firstAllocation: Int? = nil) {
+            self.from = from
+            self.until = until
+            self.firstAllocation = firstAllocation
+        }
+
+        /// Whether the seq lies in the registration.
+        func contains(_ seq: Int) -> Bool {
+            from <= seq && (until.map { seq < $0 } ?? true)
+        }
     }
 
-    /// A span of one role: where it starts, the role, and the first act in it (seq and id).
+    /// A span of one role: where it starts (seq and date), the role, and the first act in it (seq and id).
     public struct RoleSpan: Sendable, Equatable {
         public var from: Int
         public var role: String
         public var firstAct: Int?
         public var firstActID: String?
+        /// The `occurredAt` date of the event that starts it.
+        public var on: CivilDate
+        /// Whether its event set the role (a registration, a `worker.changed` with a role); one that did not
+        /// keeps the role in force on its date.
+        public var setsRole: Bool
+
+        public init(
+            from: Int, role: String, on: CivilDate, setsRole: Bool = true, firstAct: Int? = nil,
+            firstActID: String? = nil
+        ) {
+            self.from = from
+            self.role = role
+            self.on = on
+            self.setsRole = setsRole
+            self.firstAct = firstAct
+            self.firstActID = firstActID
+        }
     }
 
     /// A registered system (EVENTS.md §2) as far as validation needs.
@@ -135,16 +196,25 @@ public struct WriteState: Sendable, Equatable {
         public var retired: Bool
         /// What it was registered for (`hr-feed`, `data-matching`, …): only an HR feed registers people.
         public var purpose: String = "other"
+        /// The seq of its latest registration, and its first act since (seq and id), and its first as an HR feed
+        /// (on a worker's stream, or defining a team): a void or a correction of the registration is judged by
+        /// them.
+        public var since = 0
+        public var firstAct: Int?
+        public var firstActID: String?
+        public var firstHRAct: Int?
+        public var firstHRActID: String?
     }
 
     /// The purpose of a system that may register workers and change their roles (EVENTS.md §2: "a registered
     /// system (an HR feed)").
     public static let hrFeed = "hr-feed"
 
-    /// A policy adoption.
+    /// A policy adoption, and its seq (a correction or void of it is applied by it).
     public struct Adoption: Sendable, Equatable {
         public var effectiveFrom: CivilDate
         public var needsManager: Bool
+        public var seq = 0
     }
 
     /// Events per stream (for `--expect-version`), for streams held in memory (see `base`).
@@ -178,6 +248,8 @@ public struct WriteState: Sendable, Equatable {
     package var recordsStreams = true
     /// Adoptions added since loading.
     package var newAdoptions = 0
+    /// Whether an adoption was corrected or voided since loading (the next checkpoint is a new base).
+    package var adoptionsAmended = false
 
     /// An empty state (an empty log).
     public init() {}
@@ -258,9 +330,11 @@ public struct WriteState: Sendable, Equatable {
 
     /// A worker's role and whether they have left, read where the worker is held (a `Worker` copied out retains
     /// its history, which the check of every event's actor does not need).
-    func actorState(_ id: String) -> (role: String, left: Bool)? {
-        if let held = workers[id].map({ (role: $0.role, left: $0.left) }) { return held }
-        return base?.worker(id).map { (role: $0.role, left: $0.left) }
+    func actorState(_ id: String) -> (role: String, left: Bool, since: CivilDate)? {
+        if let held = workers[id].map({ (role: $0.role, left: $0.left, since: $0.since) }) {
+            return held
+        }
+        return base?.worker(id).map { (role: $0.role, left: $0.left, since: $0.since) }
     }
 
     /// A system's state.
@@ -391,7 +465,7 @@ public struct WriteState: Sendable, Equatable {
         case .referralReceived, .policyAdopted, .teamDefined, .systemRegistered, .systemRetired:
             return .manager
         case .workerRegistered, .workerChanged, .workerLeft: return .managerOrSystem
-        case .caseClosed where adoption(on: date)?.needsManager ?? false: return .manager
+        case .caseClosed where Self.needsSignOff(adoptions, on: date): return .manager
         case .familyMemberAdded, .familyMemberLeft, .ufrnAssigned, .triageCompleted,
             .allocationDiscussed, .workerAllocated, .workerUnallocated, .referrerContacted,
             .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
@@ -494,10 +568,20 @@ public struct WriteState: Sendable, Equatable {
                     "actor.id",
                     "\"\(actor)\" has left (worker.left), or their registration was voided")
             }
-            if worker.role != input.actorRole {
+            // The role is judged on the event's date (EVENTS.md §2, our reading): the role they held that day.
+            if occurred.date >= worker.since {
+                if worker.role != input.actorRole {
+                    throw refuse(
+                        "actor.role",
+                        "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
+                }
+            } else if let held = self.worker(actor)?.role(on: occurred.date),
+                held != input.actorRole
+            {
                 throw refuse(
                     "actor.role",
-                    "\"\(actor)\" is registered as \(worker.role), not \(input.actorRole)")
+                    "\"\(actor)\" was \(held) on \(occurred.date), not \(input.actorRole) (a role is judged on the event's occurredAt; \(worker.role) from \(worker.since))"
+                )
             }
         }
         let type = content.type
@@ -621,7 +705,7 @@ public struct WriteState: Sendable, Equatable {
         case .eventVoided(let payload):
             amendment = (payload.decoded?.target ?? "", nil)
         case .caseClosed:
-            let policyNeeds = adoption(on: occurred.date)?.needsManager ?? false
+            let policyNeeds = Self.needsSignOff(adoptions, on: occurred.date)
             if policyNeeds && !(episode?.closureApproved ?? false) {
                 required = .manager
                 requiredBecause =
@@ -815,6 +899,63 @@ public struct WriteState: Sendable, Equatable {
         PolicyInForce.select(adoptions, on: date) { $0.effectiveFrom }
     }
 
+    /// Whether a closure by a non-manager dated `date` needs a manager's sign-off (a `closure.approved`) under
+    /// `adoptions`, of which those recorded before `seq` count (nil: all): the one rule for a closure now and
+    /// for one re-judged after an approval or a policy is voided or corrected.
+    static func needsSignOff(_ adoptions: [Adoption], on date: CivilDate, before seq: Int? = nil)
+        -> Bool
+    {
+        let known = seq.map { seq in adoptions.filter { $0.seq < seq } } ?? adoptions
+        return PolicyInForce.select(known, on: date) { $0.effectiveFrom }?.needsManager ?? false
+    }
+
+    /// The adoption a `policy.adopted` (or a correction's data for one) makes, at `seq`.
+    static func adoption(_ typed: TypedData, seq: Int) -> Adoption? {
+        guard case .policyAdopted(let payload) = typed, let adoption = payload.decoded else {
+            return nil
+        }
+        let needs: Bool
+        if let name = adoption.profile {
+            needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
+        } else {
+            // Read as the projections read it (one reader of policy documents), not member by member.
+            needs = adoption.policy.flatMap { try? Policy(json: $0) }?.closure.needsManager ?? false
+        }
+        return Adoption(effectiveFrom: adoption.effectiveFrom, needsManager: needs, seq: seq)
+    }
+
+    /// The adoptions with the one at `seq` corrected (`replacement`) or voided (nil).
+    static func amending(_ adoptions: [Adoption], at seq: Int, with replacement: EventData?)
+        -> [Adoption]
+    {
+        var amended = adoptions
+        if let replacement,
+            let corrected = adoption(TypedData(kind: .policyAdopted, data: replacement), seq: seq)
+        {
+            for index in amended.indices where amended[index].seq == seq {
+                amended[index] = corrected
+            }
+        } else if replacement == nil {
+            amended.removeAll { $0.seq == seq }
+        }
+        return amended
+    }
+
+    /// The earliest closure of `family` after `seq` left without the sign-off it needs under `adoptions`.
+    static func closureWithoutSignOff(_ family: Family, after seq: Int, _ adoptions: [Adoption])
+        -> Int?
+    {
+        family.signOffs.filter {
+            $0.closure > seq && $0.approval == nil
+                && needsSignOff(adoptions, on: $0.on, before: $0.closure)
+        }.map(\.closure).min()
+    }
+
+    /// How a refusal names a closure left without its sign-off.
+    static func withoutSignOff(_ closure: Int) -> String {
+        "would leave the case.closed at seq \(closure), a closure by a non-manager, without the manager's sign-off the policy in force needs"
+    }
+
     /// Applies an appended (or replayed) event, the `seq`-th of the log. `target` resolves a correction's or
     /// void's target (its type, stream and place).
     public mutating func apply(_ content: EventFacts, seq: Int, target: (String) -> Target?) {
@@ -823,9 +964,17 @@ public struct WriteState: Sendable, Equatable {
             dirtyStreams.insert(content.stream)
         }
         let key = content.streamKey
-        // The actor's first act in the role they hold now (a later correction of that role is judged by it). Its id
-        // is read only for a first act: facts read in place build it when asked.
-        if content.actorRole != Role.system { noteAct(of: content, seq: seq) }
+        let date = content.occurred?.date ?? CivilDate(dayNumber: 0)
+        // The actor's first act in the role span it is judged in (a later correction of that role is judged by
+        // it); a system's first act (a void of its registration is judged by it). The id is read only for a
+        // first act: facts read in place build it when asked.
+        if content.actorRole != Role.system {
+            noteAct(of: content, seq: seq, on: date)
+        } else if content.actorID != Self.ledgerActor {
+            noteSystemAct(
+                of: content, seq: seq,
+                hr: content.streamKind == .worker || content.kind == .teamDefined)
+        }
         if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
@@ -841,40 +990,35 @@ public struct WriteState: Sendable, Equatable {
             if counted ?? false, recordsStreams { dirtyStreams.insert(content.stream) }
         }
         switch content.typed {
-        case .policyAdopted(let payload):
-            guard let adoption = payload.decoded else { break }
-            let needs: Bool
-            if let name = adoption.profile {
-                needs = PolicyProfiles.profile(name)?.closure.needsManager ?? false
-            } else {
-                // Read as the projections read it (one reader of policy documents), not member by member.
-                needs =
-                    adoption.policy.flatMap { try? Policy(json: $0) }?.closure.needsManager ?? false
-            }
-            adoptions.append(Adoption(effectiveFrom: adoption.effectiveFrom, needsManager: needs))
+        case .policyAdopted:
+            guard let adoption = Self.adoption(content.typed, seq: seq) else { break }
+            adoptions.append(adoption)
             newAdoptions += 1
         case .workerRegistered(let payload):
             let role = payload.decoded?.role ?? ""
             var registered = worker(key) ?? Worker(role: role, left: false)
-            registered.role = role
-            registered.left = false
-            registered.periods.append(Period(from: seq, until: nil))
-            registered.roles.append(RoleSpan(from: seq, role: role))
+            registered.periods.append(Period(from: seq))
+            registered.roles.append(RoleSpan(from: seq, role: role, on: date))
+            registered.settle()
             workers[key] = registered
         case .workerChanged(let payload):
-            if let role = payload.decoded?.role {
-                updateWorker(key) {
-                    $0.role = role
-                    $0.roles.append(RoleSpan(from: seq, role: role))
-                }
+            // Every change starts a span, with a role or not: a correction may give it one, and the acts after
+            // it are then judged by its first act.
+            let role = payload.decoded?.role
+            updateWorker(key) {
+                $0.roles.append(
+                    RoleSpan(from: seq, role: role ?? $0.role, on: date, setsRole: role != nil))
+                $0.settle()
             }
         case .workerLeft:
             updateWorker(key) {
                 $0.left = true
                 if !$0.periods.isEmpty { $0.periods[$0.periods.count - 1].until = seq }
+                $0.settle()
             }
         case .systemRegistered(let payload):
-            systems[key] = System(retired: false, purpose: payload.decoded?.purpose ?? "other")
+            systems[key] = System(
+                retired: false, purpose: payload.decoded?.purpose ?? "other", since: seq)
         case .systemRetired:
             if var existing = system(key) {
                 existing.retired = true
@@ -893,13 +1037,11 @@ public struct WriteState: Sendable, Equatable {
             }
         case .familyMemberAdded(let payload):
             if let added = payload.decoded {
-                updateFamily(key) { $0.addMember(added.member, at: seq) }
+                updateFamily(key) { $0.addMember(added.member, at: seq, added: true) }
             }
         case .familyMemberLeft(let payload):
             if let id = payload.decoded?.memberId {
-                updateFamily(key) {
-                    if $0.members[id]?.until == nil { $0.members[id]?.until = seq }
-                }
+                updateFamily(key) { $0.removeMember(id, at: seq) }
             }
         case .ufrnAssigned:
             updateFamily(key) { $0.ufrns.append(seq) }
@@ -909,13 +1051,15 @@ public struct WriteState: Sendable, Equatable {
                 $0.approval = seq
             }
         case .caseClosed:
-            // A closure by a non-manager that the policy in force let through on an approval rests on it.
-            let restsOnApproval =
-                !Role.managers.contains(content.actorRole)
-                && (content.occurred.flatMap { adoption(on: $0.date) }?.needsManager ?? false)
+            // A closure by a non-manager is kept with the approval it had: a void of that approval, or of the
+            // policy that needed none, is judged by it.
+            let byManager = Role.managers.contains(content.actorRole)
             updateFamily(key) {
-                if restsOnApproval, $0.closureApproved, let approval = $0.approval {
-                    $0.signOffs.append(SignOff(approval: approval, closure: seq))
+                if !byManager {
+                    $0.signOffs.append(
+                        SignOff(
+                            approval: $0.closureApproved ? $0.approval : nil, closure: seq, on: date
+                        ))
                 }
                 $0.open = false
                 $0.closureApproved = false
@@ -956,16 +1100,22 @@ public struct WriteState: Sendable, Equatable {
             guard let correction = payload.decoded, let found = target(correction.target) else {
                 break
             }
+            let replacement = EventData(correction.data)
             amend(
-                found, id: correction.target, replacement: EventData(correction.data),
+                found, id: correction.target, replacement: replacement,
                 streamKind: content.streamKind, key: key)
-        case .teamDefined, .triageCompleted, .allocationDiscussed, .workerAllocated,
-            .workerUnallocated, .referrerContacted, .contactAttempted, .consentRecorded,
-            .engagementStarted, .visitCompleted, .meetingAttended, .noteRecorded,
-            .supervisionRecorded, .concernRaised, .requirementMet, .assessmentCompleted,
-            .planAgreed, .planUpdated, .planDistributed, .reviewCompleted, .caseSummaryCompleted,
-            .extensionAgreed, .levelChanged, .stepupRequested, .stepupDecided, .transferCompleted,
-            .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded, .employmentRecorded,
+            // A corrected allocation names its worker at the target's place.
+            noteNamed(
+                in: TypedData(kind: EventKind(name: found.type), data: replacement), at: found.seq)
+        case .workerAllocated, .workerUnallocated, .transferCompleted:
+            noteNamed(in: content.typed, at: seq)
+        case .teamDefined, .triageCompleted, .allocationDiscussed, .referrerContacted,
+            .contactAttempted, .consentRecorded, .engagementStarted, .visitCompleted,
+            .meetingAttended, .noteRecorded, .supervisionRecorded, .concernRaised, .requirementMet,
+            .assessmentCompleted, .planAgreed, .planUpdated, .planDistributed, .reviewCompleted,
+            .caseSummaryCompleted, .extensionAgreed, .levelChanged, .stepupRequested,
+            .stepupDecided, .pbrCriteriaIdentified, .attendanceRecorded, .offenceRecorded,
+            .employmentRecorded,
             .pbrClaimed, .unknown:
             break
         }
@@ -973,18 +1123,73 @@ public struct WriteState: Sendable, Equatable {
 
     /// Notes an act by a person: the first in the role they hold now is kept (held in memory once read, as the
     /// next act reads it again).
-    private mutating func noteAct(of content: EventFacts, seq: Int) {
+    private mutating func noteAct(of content: EventFacts, seq: Int, on date: CivilDate) {
         let actor = content.actorID
         // One probe of the table when the worker is held (nil: not held), noted where it lies.
         var noted: Bool?
         if let index = workers.index(forKey: actor) {
-            noted = workers.values[index].noteAct(of: content, seq: seq)
+            noted = workers.values[index].noteAct(of: content, seq: seq, on: date)
         }
         if noted == nil, var known = base?.worker(actor) {
-            noted = known.noteAct(of: content, seq: seq)
+            noted = known.noteAct(of: content, seq: seq, on: date)
             workers[actor] = known
         }
         if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + actor) }
+    }
+
+    /// Notes an event of a family naming a worker (see `Worker.noteNamed`).
+    private mutating func noteNamed(_ worker: String, seq: Int, type: String, allocation: Bool) {
+        var noted = workers[worker]?.noteNamed(seq: seq, type: type, allocation: allocation)
+        if noted == nil, var known = base?.worker(worker) {
+            noted = known.noteNamed(seq: seq, type: type, allocation: allocation)
+            workers[worker] = known
+        }
+        if noted ?? false, recordsStreams { dirtyStreams.insert("worker:" + worker) }
+    }
+
+    /// Notes an act by a system: its first since its registration, and its first as an HR feed (on a worker's
+    /// stream, or defining a team).
+    private mutating func noteSystemAct(of content: EventFacts, seq: Int, hr: Bool) {
+        let system = content.actorID
+        // Held once it has acted: most of its acts find both noted already.
+        if let held = systems[system], held.firstAct != nil, !hr || held.firstHRAct != nil {
+            return
+        }
+        guard var known = self.system(system) else { return }
+        var changed = false
+        if known.firstAct == nil {
+            known.firstAct = seq
+            known.firstActID = content.id
+            changed = true
+        }
+        if hr && known.firstHRAct == nil {
+            known.firstHRAct = seq
+            known.firstHRActID = content.id
+            changed = true
+        }
+        guard changed else { return }
+        systems[system] = known
+        if recordsStreams { dirtyStreams.insert("system:" + system) }
+    }
+
+    /// Notes the worker a family's event (or a correction of one, at its target's seq) names.
+    private mutating func noteNamed(in typed: TypedData, at seq: Int) {
+        switch typed {
+        case .workerAllocated(let payload):
+            if let worker = payload.decoded?.worker {
+                noteNamed(worker, seq: seq, type: "worker.allocated", allocation: true)
+            }
+        case .workerUnallocated(let payload):
+            if let worker = payload.decoded?.worker {
+                noteNamed(worker, seq: seq, type: "worker.unallocated", allocation: false)
+            }
+        case .transferCompleted(let payload):
+            if let worker = payload.decoded?.worker {
+                noteNamed(worker, seq: seq, type: "transfer.completed", allocation: false)
+            }
+        default:
+            break
+        }
     }
 
     /// A correction (`replacement`) or void (nil) of `target`, made to the state of its stream.
@@ -1003,14 +1208,23 @@ public struct WriteState: Sendable, Equatable {
         case .worker?:
             updateWorker(key) { $0.amend(kind, seq: target.seq, replacement: replacement) }
         case .system?:
-            // A registration voided: as if never made; a retirement voided: acting again.
-            if replacement == nil, kind == .systemRegistered || kind == .systemRetired,
-                var existing = system(key)
-            {
+            // A registration voided: as if never made; a retirement voided: acting again; a registration
+            // corrected: its purpose is the correction's.
+            guard var existing = system(key) else { break }
+            if replacement == nil, kind == .systemRegistered || kind == .systemRetired {
                 existing.retired = kind == .systemRegistered
-                systems[key] = existing
+            } else if let replacement, kind == .systemRegistered, target.seq == existing.since,
+                let purpose = SystemRegistered.members.decode(replacement)?.purpose
+            {
+                existing.purpose = purpose
             }
-        case .org?, .any?, .familyOrOrg?, nil:
+            systems[key] = existing
+        case .org?:
+            if kind == .policyAdopted {
+                adoptions = Self.amending(adoptions, at: target.seq, with: replacement)
+                adoptionsAmended = true
+            }
+        case .any?, .familyOrOrg?, nil:
             break
         }
     }
@@ -1046,11 +1260,8 @@ public struct WriteState: Sendable, Equatable {
                     "\(what) \"\(id)\" would leave the referral.received at seq \(before.openedAt) opening an episode while this one was still open"
                 )
             }
-            for signOff in before.signOffs
-            where signOff.closure != target.seq && !after.signOffs.contains(signOff) {
-                throw refuse(
-                    "\(what) \"\(id)\" would leave the case.closed at seq \(signOff.closure), a closure by a non-manager, without the manager's sign-off the policy in force needs"
-                )
+            if let closure = Self.closureWithoutSignOff(after, after: target.seq, adoptions) {
+                throw refuse("\(what) \"\(id)\" \(Self.withoutSignOff(closure))")
             }
             for assigned in after.ufrns where assigned > target.seq {
                 guard let was = before.youngestChild(at: assigned) else { continue }
@@ -1061,16 +1272,30 @@ public struct WriteState: Sendable, Equatable {
                     )
                 }
             }
-            for (member, was) in before.members.sorted(by: { $0.key < $1.key }) {
-                guard let left = was.until, left > target.seq, was.isMember(at: left) else {
-                    continue
-                }
-                if !(after.members[member]?.isMember(at: left) ?? false) {
-                    throw refuse(
-                        "\(what) \"\(id)\" would leave the family.member.left at seq \(left) naming \"\(member)\", then no member of the family"
-                    )
+            // Each later leaving must still remove a member, each later adding add one who was not.
+            var broken: (seq: Int, words: String)?
+            for (member, was) in before.members {
+                let now = after.members[member]
+                for stay in was.stays {
+                    if let left = stay.until, left > target.seq, was.isMember(at: left),
+                        !(now?.isMember(at: left) ?? false), broken.map({ left < $0.seq }) ?? true
+                    {
+                        broken = (
+                            left,
+                            "the family.member.left at seq \(left) naming \"\(member)\", then no member of the family"
+                        )
+                    }
+                    if stay.added, stay.since > target.seq, now?.isMember(at: stay.since) ?? false,
+                        broken.map({ stay.since < $0.seq }) ?? true
+                    {
+                        broken = (
+                            stay.since,
+                            "the family.member.added at seq \(stay.since) adding \"\(member)\", then a member already"
+                        )
+                    }
                 }
             }
+            if let broken { throw refuse("\(what) \"\(id)\" would leave \(broken.words)") }
         case .worker?:
             guard let before = worker(key) else { return }
             var after = before
@@ -1082,34 +1307,125 @@ public struct WriteState: Sendable, Equatable {
                     "\(what) \"\(id)\" would make worker \(key)'s registration at seq \(again.from) a second one while registered"
                 )
             }
+            // The earliest later event the amendment breaks (verify's shards each know the acts and the
+            // allocations in their own families: the earliest of all is named, as here).
+            var broken: (seq: Int, words: String)?
+            func note(_ seq: Int, _ words: String) {
+                if broken.map({ seq < $0.seq }) ?? true { broken = (seq, words) }
+            }
             // Every act in a span whose role the amendment changes, or removes, was in a role not held.
             for span in before.roles {
                 guard let act = span.firstAct else { continue }
-                let now = after.role(at: act)
-                if now != span.role || !after.isRegistered(at: act) {
+                let now = after.roleJudging(span)
+                if now != span.role {
                     let held = now.map { "as \($0)" } ?? "unregistered"
-                    var refusal = refuse(
-                        "\(what) \"\(id)\" would leave \"\(span.firstActID ?? "")\" (seq \(act)), which \(key) recorded as \(span.role), by a worker then \(held); record the change from now on with worker.changed"
+                    note(
+                        act,
+                        "would leave \"\(span.firstActID ?? "")\" (seq \(act)), which \(key) recorded as \(span.role), by a worker then \(held); record the change from now on with worker.changed"
                     )
-                    refusal.witness = act
-                    throw refusal
                 }
             }
-        case .system?, .org?, .any?, .familyOrOrg?, nil:
+            // A registration voided: what named the worker, and their own later events, while so registered.
+            if voiding && kind == .workerRegistered,
+                let period = before.periods.first(where: { $0.from == target.seq })
+            {
+                if let allocated = period.firstAllocation {
+                    note(
+                        allocated,
+                        "would leave the worker.allocated at seq \(allocated) naming \(key), a worker then not registered"
+                    )
+                }
+                if let named = before.firstNamed, !after.wasRegistered(by: named) {
+                    note(
+                        named,
+                        "would leave the \(before.firstNamedType ?? "event") at seq \(named) naming \(key), a worker never registered by then"
+                    )
+                }
+                for span in before.roles where span.from > target.seq && period.contains(span.from)
+                {
+                    note(
+                        span.from,
+                        "would leave the worker.changed at seq \(span.from) changing no registration: void it first"
+                    )
+                }
+                if let left = period.until {
+                    note(
+                        left,
+                        "would leave the worker.left at seq \(left) ending no registration: void it first"
+                    )
+                }
+            }
+            if let broken {
+                var refusal = refuse("\(what) \"\(id)\" \(broken.words)")
+                refusal.witness = broken.seq
+                throw refusal
+            }
+        case .system?:
+            guard let before = system(key) else { return }
+            let latest = target.seq == before.since
+            if voiding && kind == .systemRegistered && latest, let act = before.firstAct {
+                var refusal = refuse(
+                    "\(what) \"\(id)\" would leave \"\(before.firstActID ?? "")\" (seq \(act)), which system \(key) recorded, by a system then not registered; retire it from now on with system.retired"
+                )
+                refusal.witness = act
+                throw refusal
+            }
+            if voiding && kind == .systemRetired && before.since > target.seq {
+                throw refuse(
+                    "\(what) \"\(id)\" would make system \(key)'s registration at seq \(before.since) a second one while registered"
+                )
+            }
+            if !voiding && kind == .systemRegistered && latest && before.purpose == Self.hrFeed,
+                let purpose = data.flatMap({ SystemRegistered.members.decode($0)?.purpose }),
+                purpose != Self.hrFeed, let act = before.firstHRAct
+            {
+                throw refuse(
+                    "\(what) \"\(id)\" would leave \"\(before.firstHRActID ?? "")\" (seq \(act)), which system \(key) recorded as an HR feed, by a system then \(purpose); register an HR feed for what follows"
+                )
+            }
+        case .org? where kind == .policyAdopted:
+            // Every closure by a non-manager since is judged again under the policies as amended (verify's shards
+            // each judge their own families: the earliest of all is named, as here).
+            let amended = Self.amending(adoptions, at: target.seq, with: data)
+            var earliest: Int?
+            for family in allFamilies() {
+                guard let closure = Self.closureWithoutSignOff(family, after: target.seq, amended)
+                else { continue }
+                earliest = min(earliest ?? closure, closure)
+            }
+            if let earliest {
+                var refusal = refuse("\(what) \"\(id)\" \(Self.withoutSignOff(earliest))")
+                refusal.witness = earliest
+                throw refusal
+            }
+        case .org?, .any?, .familyOrOrg?, nil:
             break
         }
+    }
+
+    /// Every family's state (those in the checkpoint's base read from it): for the rare amendment that re-judges
+    /// the whole log.
+    private func allFamilies() -> [Family] {
+        var all = families
+        for (ref, family) in base?.families() ?? [:] where all[ref] == nil { all[ref] = family }
+        return Array(all.values)
     }
 }
 
 extension WriteState.Family {
-    /// Adds a member at `seq` (one who is a member already keeps the seq they joined at).
-    mutating func addMember(_ member: FamilyMember, at seq: Int) {
-        if let known = members[member.id], known.until == nil {
-            members[member.id] = WriteState.Member(
-                role: member.role, dob: member.dob, since: known.since)
-        } else {
-            members[member.id] = WriteState.Member(role: member.role, dob: member.dob, since: seq)
-        }
+    /// Adds a member at `seq` (`added`: by `family.member.added`): one who is a member already keeps the stay
+    /// they are in, one who left begins another.
+    mutating func addMember(_ member: FamilyMember, at seq: Int, added: Bool = false) {
+        add(member, stay: WriteState.Member.Stay(since: seq, until: nil, added: added))
+    }
+
+    /// Ends the member's stay at `seq` (a `family.member.left`).
+    mutating func removeMember(_ id: String, at seq: Int) {
+        guard var known = members[id], let last = known.stays.indices.last,
+            known.stays[last].until == nil
+        else { return }
+        known.stays[last].until = seq
+        members[id] = known
     }
 
     /// The youngest child just before `seq` (nil: now): the latest dob (ties: the smaller id), or the only
@@ -1148,28 +1464,32 @@ extension WriteState.Family {
         }
         switch kind {
         case .referralReceived:
-            let kept = members.filter { $0.value.since == seq }
-            members = members.filter { $0.value.since != seq }
+            let kept = removeStays(beganAt: seq)
             if let replacement {
                 for member in ReferralReceived.members.decode(replacement)?.members ?? [] {
-                    add(member, at: seq, until: kept[member.id]?.until)
+                    add(member, stay: .init(since: seq, until: kept[member.id] ?? nil))
                 }
             } else if openedAt == seq && open {
                 open = false
                 openedAt = 0
             }
         case .familyMemberAdded:
-            let was = members.first { $0.value.since == seq }
-            if let was { members[was.key] = nil }
+            let kept = removeStays(beganAt: seq)
             if let replacement, let member = FamilyMemberAdded.members.decode(replacement)?.member {
-                add(member, at: seq, until: was?.value.until)
+                add(member, stay: .init(since: seq, until: kept.first?.value ?? nil, added: true))
             }
         case .familyMemberLeft:
-            for (member, known) in members where known.until == seq { members[member]?.until = nil }
+            for (member, known) in members {
+                for index in known.stays.indices where known.stays[index].until == seq {
+                    members[member]?.stays[index].until = nil
+                }
+            }
             if let replacement, let member = FamilyMemberLeft.members.decode(replacement)?.memberId,
-                members[member]?.isMember(at: seq) ?? false
+                let index = members[member]?.stays.lastIndex(where: {
+                    $0.since < seq && $0.until.map { $0 >= seq } ?? true
+                })
             {
-                members[member]?.until = seq
+                members[member]?.stays[index].until = seq
             }
         case .ufrnAssigned:
             // A corrected UFRN names the youngest child at its place too (it is judged so).
@@ -1179,7 +1499,9 @@ extension WriteState.Family {
                 closureApproved = false
                 approval = nil
             }
-            signOffs.removeAll { $0.approval == seq }
+            for index in signOffs.indices where signOffs[index].approval == seq {
+                signOffs[index].approval = nil
+            }
         case .caseClosed where replacement == nil:
             if lastClosure == seq && !open {
                 open = true
@@ -1198,26 +1520,119 @@ extension WriteState.Family {
         return true
     }
 
-    private mutating func add(_ member: FamilyMember, at seq: Int, until: Int?) {
-        members[member.id] = WriteState.Member(
-            role: member.role, dob: member.dob, since: seq, until: until)
+    /// Adds a member's stay (within one they are in already, the member is only brought up to date).
+    private mutating func add(_ member: FamilyMember, stay: WriteState.Member.Stay) {
+        guard var known = members[member.id] else {
+            var new = WriteState.Member(role: member.role, dob: member.dob)
+            new.stays = [stay]
+            members[member.id] = new
+            return
+        }
+        known.role = member.role
+        known.dob = member.dob
+        if !known.isMember(at: stay.since + 1) || stay.until != nil { known.insert(stay) }
+        members[member.id] = known
+    }
+
+    /// Removes the stays that began at `seq`; how each ended, by member.
+    private mutating func removeStays(beganAt seq: Int) -> [String: Int?] {
+        var ended: [String: Int?] = [:]
+        for (id, known) in members {
+            guard let index = known.stays.firstIndex(where: { $0.since == seq }) else { continue }
+            ended[id] = known.stays[index].until
+            var changed = known
+            changed.stays.remove(at: index)
+            members[id] = changed.stays.isEmpty ? nil : changed
+        }
+        return ended
     }
 }
 
 extension WriteState.Worker {
-    /// Notes the act `content` at `seq`: kept when it is the first in the role they hold now (its id read only
-    /// then); whether it was.
-    mutating func noteAct(of content: EventFacts, seq: Int) -> Bool {
-        guard let last = roles.indices.last, roles[last].firstAct == nil else { return false }
-        roles[last].firstAct = seq
-        roles[last].firstActID = content.id
+    /// The index of the role span an act dated `date` is judged in: the latest-dated span starting on or before
+    /// it (ties: the later recorded), or before them all the first (a registration's date is when the ledger
+    /// learnt of the worker, not when they started: work from before it, typed up since, is in its role).
+    /// `before`: only what was recorded before that seq counts.
+    func spanIndex(on date: CivilDate, before seq: Int = .max) -> Int? {
+        var best: Int?
+        var first: Int?
+        for index in roles.indices where roles[index].from < seq {
+            let key = (roles[index].on, roles[index].from)
+            if first.map({ key < (roles[$0].on, roles[$0].from) }) ?? true { first = index }
+            if roles[index].on <= date, best.map({ (roles[$0].on, roles[$0].from) < key }) ?? true {
+                best = index
+            }
+        }
+        return best ?? first
+    }
+
+    /// The role held on `date` (nil: never registered).
+    package func role(on date: CivilDate) -> String? {
+        if date >= since { return role }
+        return spanIndex(on: date).map { roles[$0].role }
+    }
+
+    /// The role an act noted in `span` (of another copy of this record) is judged in here: the span's own role
+    /// while the span is here; else the role its date falls in among the spans recorded before the act (nil:
+    /// unregistered then).
+    func roleJudging(_ span: WriteState.RoleSpan) -> String? {
+        guard let act = span.firstAct, isRegistered(at: act) else { return nil }
+        if let same = roles.first(where: { $0.from == span.from }) { return same.role }
+        return spanIndex(on: span.on, before: act).map { roles[$0].role }
+    }
+
+    /// Works out what follows from the spans: a span that sets no role keeps the role in force on its date;
+    /// `role` and `since` are the latest-dated span's, `left` the latest registration's.
+    mutating func settle() {
+        for index in roles.indices where !roles[index].setsRole {
+            if let previous = spanIndex(on: roles[index].on, before: roles[index].from) {
+                roles[index].role = roles[previous].role
+            }
+        }
+        if let current = periods.last { left = current.until != nil }
+        var latest: Int?
+        for index in roles.indices
+        where latest.map({ (roles[$0].on, roles[$0].from) < (roles[index].on, roles[index].from) })
+            ?? true
+        {
+            latest = index
+        }
+        if let latest {
+            role = roles[latest].role
+            since = roles[latest].on
+        }
+    }
+
+    /// Notes the act `content` at `seq` dated `date`: kept when it is the first in the role span it is judged in
+    /// (its id read only then); whether it was.
+    mutating func noteAct(of content: EventFacts, seq: Int, on date: CivilDate) -> Bool {
+        // Most acts are dated in the current role: its span is the last recorded unless a back-dated change came.
+        var index = roles.indices.last
+        if date < since || index.map({ roles[$0].on != since }) ?? true {
+            index = spanIndex(on: date)
+        }
+        guard let index, roles[index].firstAct == nil else { return false }
+        roles[index].firstAct = seq
+        roles[index].firstActID = content.id
         return true
     }
 
-    /// The role they held just before `seq` (nil: not registered then).
-    func role(at seq: Int) -> String? {
-        guard isRegistered(at: seq) else { return nil }
-        return roles.last { $0.from < seq }?.role
+    /// Notes a family's event at `seq` naming the worker (`allocation`: a `worker.allocated`, which needs them
+    /// registered then); whether it was the first of its kind.
+    mutating func noteNamed(seq: Int, type: String, allocation: Bool) -> Bool {
+        var changed = false
+        if firstNamed.map({ seq < $0 }) ?? true {
+            firstNamed = seq
+            firstNamedType = type
+            changed = true
+        }
+        if allocation, let index = periods.lastIndex(where: { $0.contains(seq) }),
+            periods[index].firstAllocation.map({ seq < $0 }) ?? true
+        {
+            periods[index].firstAllocation = seq
+            changed = true
+        }
+        return changed
     }
 
     /// A correction (`replacement`) or void (nil) of the worker's event at `seq`, made to the record: a
@@ -1239,15 +1654,13 @@ extension WriteState.Worker {
                 roles.removeAll { $0.from >= seq && $0.from < end }
             }
         case .workerChanged:
-            let role = replacement.flatMap { WorkerChanged.members.decode($0)?.role }
-            let firstAct = roles.first { $0.from == seq }
-            roles.removeAll { $0.from == seq }
-            if let role {
-                var span = WriteState.RoleSpan(from: seq, role: role)
-                span.firstAct = firstAct?.firstAct
-                span.firstActID = firstAct?.firstActID
-                roles.append(span)
-                roles.sort { $0.from < $1.from }
+            guard let index = roles.firstIndex(where: { $0.from == seq }) else { break }
+            if let replacement {
+                let role = WorkerChanged.members.decode(replacement)?.role
+                roles[index].setsRole = role != nil
+                if let role { roles[index].role = role }
+            } else {
+                roles.remove(at: index)
             }
         case .workerLeft where replacement == nil:
             for index in periods.indices where periods[index].until == seq {
@@ -1256,7 +1669,7 @@ extension WriteState.Worker {
         default:
             break
         }
-        role = roles.last?.role ?? role
+        settle()
         left = !(periods.last.map { $0.until == nil } ?? false)
     }
 }

@@ -133,6 +133,10 @@ package final class WriteStateBase: @unchecked Sendable {
     package func family(_ ref: String) -> WriteState.Family? { record("family:" + ref)?.family }
 
     package func system(_ id: String) -> WriteState.System? { systems[id] }
+    /// Every family, decoded (for the rare amendment that re-judges the whole log).
+    package func families() -> [String: WriteState.Family] {
+        records(named: "family:") { $0.family }
+    }
     package func worker(_ id: String) -> WriteState.Worker? { workers[id] }
     package func count(_ stream: String) -> Int? { record(stream)?.count }
     package func orgHolds() -> [WriteState.Hold]? { record("org")?.orgHolds }

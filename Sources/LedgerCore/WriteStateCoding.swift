@@ -4,7 +4,7 @@ import EventLog
 /// reads and writes the files): how a stream's state is written as a line and read back, a delta block's check,
 /// stamps and policy adoptions. Kept beside the state it saves, with no I/O of its own.
 package enum WriteStateCoding {
-    package static let magic = "ledger-write-state 8"
+    package static let magic = "ledger-write-state 9"
 
     // MARK: Encoding one stream
 
@@ -21,8 +21,10 @@ package enum WriteStateCoding {
             let members = family.members.sorted(by: { $0.key < $1.key }).map {
                 var member =
                     "\($0.key),\($0.value.role),\($0.value.dob.map(String.init(describing:)) ?? "-")"
-                if $0.value.since != family.openedAt || $0.value.until != nil {
-                    member += ",\($0.value.since),\(text($0.value.until))"
+                if $0.value.stays != [WriteState.Member.Stay(since: family.openedAt, until: nil)] {
+                    for stay in $0.value.stays {
+                        member += ",\(stay.since),\(text(stay.until)),\(stay.added ? "a" : "r")"
+                    }
                 }
                 return member
             }.joined(separator: ";")
@@ -31,22 +33,28 @@ package enum WriteStateCoding {
             line += "\t\(text(family.lastClosure))\t\(text(family.approval))\t\(members)"
             line += "\t\(holds(family.holds))\t\(family.dependents)\t"
             line += family.ufrns.map(String.init).joined(separator: ";") + "\t"
-            line += family.signOffs.map { "\($0.approval),\($0.closure)" }.joined(separator: ";")
+            line += family.signOffs.map { "\($0.closure),\($0.on),\(text($0.approval))" }.joined(
+                separator: ";")
             line += "\t" + (family.disposed.map { "\($0.seq),\($0.on),\($0.id)" } ?? "-")
         case .worker?:
             if let worker = state.worker(key) {
                 line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
-                line += worker.periods.map { "\($0.from),\(text($0.until))" }.joined(separator: ";")
+                line += worker.periods.map {
+                    "\($0.from),\(text($0.until)),\(text($0.firstAllocation))"
+                }.joined(separator: ";")
                 line += "\t"
                 line += worker.roles.map {
-                    "\($0.from),\($0.role),\(text($0.firstAct)),\($0.firstActID ?? "-")"
+                    "\($0.from),\($0.role),\(text($0.firstAct)),\($0.firstActID ?? "-"),\($0.on),\($0.setsRole ? 1 : 0)"
                 }.joined(separator: ";")
+                line += "\t\(text(worker.firstNamed)),\(worker.firstNamedType ?? "-")"
             } else {
                 line += "\tO"
             }
         case .system?:
             if let system = state.system(key) {
-                line += "\tS\t\(system.retired ? 1 : 0)\t\(system.purpose)"
+                line += "\tS\t\(system.retired ? 1 : 0)\t\(system.purpose)\t\(system.since)"
+                line += "\t\(text(system.firstAct)),\(system.firstActID ?? "-")"
+                line += "\t\(text(system.firstHRAct)),\(system.firstHRActID ?? "-")"
             } else {
                 line += "\tO"
             }
@@ -115,7 +123,7 @@ package enum WriteStateCoding {
         case "F":
             guard fields.count == 14, let openedAt = Int(fields[5]),
                 let lastClosure = number(fields[6]), let approval = number(fields[7]),
-                let dependents = Int(fields[10]), let signOffs = parts(fields[12], 2)
+                let dependents = Int(fields[10]), let signOffs = parts(fields[12], 3)
             else { return nil }
             var family = WriteState.Family()
             family.open = fields[3] == "1"
@@ -126,14 +134,15 @@ package enum WriteStateCoding {
             for member in fields[8].split(separator: ";") {
                 let parts = member.split(separator: ",", omittingEmptySubsequences: false)
                 var known = WriteState.Member(role: "", dob: nil, since: openedAt)
-                if parts.count == 5 {
-                    guard let since = Int(parts[3]), let until = number(parts[4]) else {
+                guard parts.count >= 3, (parts.count - 3) % 3 == 0 else { return nil }
+                if parts.count > 3 { known.stays = [] }
+                for start in stride(from: 3, to: parts.count, by: 3) {
+                    guard let since = Int(parts[start]), let until = number(parts[start + 1]) else {
                         return nil
                     }
-                    known.since = since
-                    known.until = until
-                } else if parts.count != 3 {
-                    return nil
+                    known.stays.append(
+                        WriteState.Member.Stay(
+                            since: since, until: until, added: parts[start + 2] == "a"))
                 }
                 known.role = String(parts[1])
                 known.dob = CivilDate(parts[2])
@@ -155,32 +164,48 @@ package enum WriteStateCoding {
                 family.ufrns.append(value)
             }
             for signOff in signOffs {
-                guard let approval = Int(signOff[0]), let closure = Int(signOff[1]) else {
-                    return nil
-                }
-                family.signOffs.append(WriteState.SignOff(approval: approval, closure: closure))
+                guard let closure = Int(signOff[0]), let on = CivilDate(signOff[1]),
+                    let approval = number(signOff[2])
+                else { return nil }
+                family.signOffs.append(
+                    WriteState.SignOff(approval: approval, closure: closure, on: on))
             }
             record.family = family
         case "W":
-            guard fields.count == 7, let periods = parts(fields[5], 2),
-                let roles = parts(fields[6], 4)
+            guard fields.count == 8, let periods = parts(fields[5], 3),
+                let roles = parts(fields[6], 6), let named = parts(fields[7], 2), named.count == 1,
+                let firstNamed = number(named[0][0])
             else { return nil }
             var worker = WriteState.Worker(role: String(fields[3]), left: fields[4] == "1")
             for period in periods {
-                guard let from = Int(period[0]), let until = number(period[1]) else { return nil }
-                worker.periods.append(WriteState.Period(from: from, until: until))
+                guard let from = Int(period[0]), let until = number(period[1]),
+                    let allocated = number(period[2])
+                else { return nil }
+                worker.periods.append(
+                    WriteState.Period(from: from, until: until, firstAllocation: allocated))
             }
             for span in roles {
-                guard let from = Int(span[0]), let firstAct = number(span[2]) else { return nil }
+                guard let from = Int(span[0]), let firstAct = number(span[2]),
+                    let on = CivilDate(span[4])
+                else { return nil }
                 worker.roles.append(
                     WriteState.RoleSpan(
-                        from: from, role: String(span[1]), firstAct: firstAct,
-                        firstActID: optional(span[3])))
+                        from: from, role: String(span[1]), on: on, setsRole: span[5] == "1",
+                        firstAct: firstAct, firstActID: optional(span[3])))
             }
+            worker.firstNamed = firstNamed
+            worker.firstNamedType = optional(named[0][1])
+            worker.settle()
             record.worker = worker
         case "S":
-            guard fields.count == 5 else { return nil }
-            record.system = WriteState.System(retired: fields[3] == "1", purpose: String(fields[4]))
+            guard fields.count == 8, let since = Int(fields[5]), let acts = parts(fields[6], 2),
+                let hrActs = parts(fields[7], 2), acts.count == 1, hrActs.count == 1,
+                let act = number(acts[0][0]), let hrAct = number(hrActs[0][0])
+            else { return nil }
+            record.system = WriteState.System(
+                retired: fields[3] == "1", purpose: String(fields[4]), since: since, firstAct: act,
+                firstActID: optional(acts[0][1]), firstHRAct: hrAct,
+                firstHRActID: optional(hrActs[0][1]))
         case "G":
             guard fields.count == 4 else { return nil }
             guard let holds = holds(fields[3]) else { return nil }
@@ -267,8 +292,15 @@ package enum WriteStateCoding {
 
     package static func decodeAdoption(_ line: Substring) -> WriteState.Adoption? {
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count == 3, let date = CivilDate(fields[1]) else { return nil }
-        return WriteState.Adoption(effectiveFrom: date, needsManager: fields[2] == "1")
+        guard fields.count == 4, let date = CivilDate(fields[1]), let seq = Int(fields[3]) else {
+            return nil
+        }
+        return WriteState.Adoption(effectiveFrom: date, needsManager: fields[2] == "1", seq: seq)
+    }
+
+    /// An adoption's line in the header or a delta block.
+    package static func encodeAdoption(_ adoption: WriteState.Adoption) -> String {
+        "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\t\(adoption.seq)\n"
     }
 }
 

@@ -297,15 +297,15 @@ public struct LedgerStore: Sendable {
         }
     }
 
-    /// The registered role of an actor, if registered and not left or retired: a worker's role, or `system`
-    /// for a registered system (for `ledger record`).
-    public func registeredRole(of worker: String) throws -> String? {
+    /// The registered role of an actor, if registered and not left or retired: a worker's role (on `date`, when
+    /// given: a role is judged on the event's date), or `system` for a registered system (for `ledger record`).
+    public func registeredRole(of worker: String, on date: CivilDate? = nil) throws -> String? {
         try file.withLock { locked in
             let index = try IdIndex.open(for: locked)
             let state = try Self.loadState(locked: locked, index: index)
             if let system = state.system(worker), !system.retired { return Role.system }
             guard let registered = state.worker(worker), !registered.left else { return nil }
-            return registered.role
+            return date.flatMap { registered.role(on: $0) } ?? registered.role
         }
     }
 

@@ -663,10 +663,10 @@ final class StateShards: @unchecked Sendable {
             // redacted referral has no members to tell the youngest child by): they are checked on their own.
             if redacted { redactedStreams.insert(facts.stream) }
             let stateKnown = redactedStreams.isEmpty || !redactedStreams.contains(facts.stream)
-            // A correction or void on a worker's stream is checked by every shard: each knows the worker's acts in
-            // its own families (the one naming the earliest act is the refusal an append gives).
-            let workforceAmendment =
-                everyShard && line.pointee.amendmentTarget != nil && facts.streamKind == .worker
+            // A correction or void on a stream every shard follows (a worker's, a system's, the organisation's)
+            // is checked by every shard: each knows the acts, allocations and closures in its own families (the
+            // one naming the earliest is the refusal an append gives).
+            let workforceAmendment = everyShard && line.pointee.amendmentTarget != nil
             var checks = index == 0 || !everyShard || workforceAmendment
             // A record.redacted is judged by the shard that folds its family (its holds, its episode, its lines).
             var redaction: RecordRedacted?

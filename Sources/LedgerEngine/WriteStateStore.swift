@@ -68,13 +68,13 @@ enum WriteStateStore {
     static func save(_ state: WriteState, head: LogHead, for log: String) throws {
         let deltaPath = deltaPath(for: log)
         let deltaSize = FileOutput.size(deltaPath) ?? 0
-        if state.base == nil || deltaSize > compactionBytes {
+        if state.base == nil || deltaSize > compactionBytes || state.adoptionsAmended {
             try writeBase(state, head: head, for: log)
             return
         }
         var block = ""
         for adoption in state.adoptions.suffix(state.newAdoptions) {
-            block += "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\n"
+            block += WriteStateCoding.encodeAdoption(adoption)
         }
         for stream in state.dirtyStreams.sorted() {
             block += WriteStateCoding.encodeStream(stream, state: state)
@@ -99,7 +99,7 @@ enum WriteStateStore {
         if let base = state.base { streams.formUnion(base.allStreams()) }
         var out = "\(WriteStateCoding.magic)\nH\t\(head.seq)\t\(head.size)\t\(head.hash)\n"
         for adoption in state.adoptions {
-            out += "P\t\(adoption.effectiveFrom)\t\(adoption.needsManager ? 1 : 0)\n"
+            out += WriteStateCoding.encodeAdoption(adoption)
         }
         out += "--\n"
         for stream in streams.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {

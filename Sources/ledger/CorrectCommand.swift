@@ -71,7 +71,9 @@ enum CorrectCommand {
         let role: String
         if let given = arguments.value("actor-role") {
             role = given
-        } else if let registered = try store.registeredRole(of: actor) {
+        } else if let registered = try store.registeredRole(
+            of: actor, on: arguments.value("on").flatMap { OccurredAt($0)?.date })
+        {
             role = registered
         } else {
             throw UsageError(message: "\(actor) is not a registered worker or system")

@@ -54,7 +54,9 @@ enum RecordBuilder {
             ?? (owned.contains("role") ? nil : arguments.value("role"))
         {
             role = given
-        } else if let registered = try store.registeredRole(of: actor) {
+        } else if let registered = try store.registeredRole(
+            of: actor, on: arguments.value("on").flatMap { OccurredAt($0)?.date })
+        {
             role = registered
         } else {
             throw UsageError(

@@ -110,7 +110,9 @@ struct CorrectionPlaceTests {
         var description: String { what }
     }
 
-    static let cases: [Case] = [
+    static let cases: [Case] = placeCases + leftoverCases
+
+    static let placeCases: [Case] = [
         Case(
             what: "a February allocation corrected to a worker registered in April",
             policy: "warwickshire-fsw", history: placeHistory,
@@ -242,7 +244,11 @@ struct CorrectionPlaceTests {
 
     @Test(
         "append judges the correction at its target's place, and what follows it", arguments: cases)
-    func append(_ example: Case) throws {
+    func append(_ example: Case) throws { try Self.checkAppend(example) }
+
+    /// Appends the case's history, then its event: refused in the case's words with nothing changed, or accepted
+    /// and verified.
+    static func checkAppend(_ example: Case) throws {
         let (directory, log) = Self.initialized(example.policy)
         let history = Self.append(example.history, log: log, in: directory)
         try #require(history.status == 0, "\(history.stderr)")
@@ -264,7 +270,10 @@ struct CorrectionPlaceTests {
     @Test(
         "verify refuses what append refuses, in the same words",
         arguments: cases.filter { $0.refusal != nil })
-    func verify(_ example: Case) throws {
+    func verify(_ example: Case) throws { try Self.checkVerify(example) }
+
+    /// Writes the case's history and event by hand: verify refuses the event at its seq, in the append's words.
+    static func checkVerify(_ example: Case) throws {
         let refusal = try #require(example.refusal)
         let directory = TemporaryDirectory()
         let log = directory.file("raw.jsonl")

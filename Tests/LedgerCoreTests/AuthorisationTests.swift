@@ -380,9 +380,15 @@ struct AuthorisationTests {
                 return
             }
         }
-        // The promoted worker's old role, and the retired system, are refused from then on.
-        let old = try #require(try ledger.refusal(Self.visit(actor: "w-017", role: "fsw")))
+        // The promoted worker's old role, and the retired system, are refused from then on; a role is judged on
+        // the event's date, so a visit of the day before the promotion, typed up after it, is the FSW's.
+        let old = try #require(
+            try ledger.refusal(
+                Events.line(
+                    id: "v-11", stream: "family:F-3", type: "visit.completed", on: "2026-02-16",
+                    actor: "w-017", role: "fsw", data: ["kind": "home"])))
         #expect(old.rule.contains("is registered as team-leader"), "\(old)")
+        #expect(try ledger.refusal(Self.visit(actor: "w-017", role: "fsw")) == nil)
         let retired = try #require(
             try ledger.refusal(
                 Events.line(

@@ -93,18 +93,24 @@ struct CheckpointTests {
             #expect(base.worker(key) == base.record("worker:" + key)?.worker, "\(key)")
             #expect(base.system(key) == base.record("system:" + key)?.system, "\(key)")
         }
-        // With each registration's seqs and each role's span (a correction is judged at its target's place).
+        // With each registration's seqs, and each role's span and date (a correction is judged at its target's
+        // place, a role on the event's date).
+        let registered = try #require(CivilDate("2025-01-06"))
         #expect(
             base.worker("w-020")
                 == WriteState.Worker(
-                    role: "fsw", left: true, periods: [WriteState.Period(from: 6, until: 10)],
-                    roles: [WriteState.RoleSpan(from: 6, role: "fsw")]))
+                    role: "fsw", left: true,
+                    periods: [WriteState.Period(from: 6, until: 10)],
+                    roles: [WriteState.RoleSpan(from: 6, role: "fsw", on: registered)]))
         #expect(
             base.worker("m-002")
                 == WriteState.Worker(
-                    role: "team-manager", left: false, periods: [WriteState.Period(from: 8)],
-                    roles: [WriteState.RoleSpan(from: 8, role: "team-manager")]))
-        #expect(base.system("hr") == WriteState.System(retired: false, purpose: "hr-feed"))
+                    role: "team-manager", left: false,
+                    periods: [WriteState.Period(from: 8)],
+                    roles: [WriteState.RoleSpan(from: 8, role: "team-manager", on: registered)]))
+        let hr = try #require(base.system("hr"))
+        #expect(!hr.retired && hr.purpose == "hr-feed" && hr.firstHRAct == hr.firstAct)
+        #expect(hr.firstActID == "reg-w-017")
         #expect(base.worker("hr") == nil && base.system("w-017") == nil)
     }
 

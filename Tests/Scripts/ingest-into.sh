@@ -9,7 +9,11 @@
 #   sed 's/F-/G-/g' DIR/ingest-200000.jsonl | grep -v '"stream":"org"' | grep -v '"stream":"worker:' > FEED
 # (the log's workers and teams are registered already; events by a worker who has left since are refused).
 #
-#   Tests/Scripts/ingest-into.sh OLD_LEDGER NEW_LEDGER LOG FEED [RUNS]
+# When the two builds' write-state files differ in format, each must start from its own (else one rebuilds it from
+# the whole log inside the timed run): LOG_NEW names the same log with NEW's .ids, .state and .state-delta, made by
+# `NEW_LEDGER ingest /dev/null --log COPY` on a copy of LOG (and LOG's by OLD_LEDGER the same way).
+#
+#   [LOG_NEW=COPY] Tests/Scripts/ingest-into.sh OLD_LEDGER NEW_LEDGER LOG FEED [RUNS]
 set -euo pipefail
 if [ $# -lt 4 ]; then
     echo "usage: $0 OLD_LEDGER NEW_LEDGER LOG FEED [RUNS]" >&2
@@ -20,13 +24,14 @@ NEW=$(realpath "$2")
 LOG=$(realpath "$3")
 FEED=$(realpath "$4")
 RUNS=${5:-5}
+LOG_NEW=$(realpath "${LOG_NEW:-$LOG}")
 WORK=$(mktemp -d /tmp/ingest-into.XXXXXX)
 for _ in $(seq "$RUNS"); do
     for build in old new; do
-        if [ $build = old ]; then ledger=$OLD; else ledger=$NEW; fi
+        if [ $build = old ]; then ledger=$OLD; from=$LOG; else ledger=$NEW; from=$LOG_NEW; fi
         rm -f "$WORK"/l.jsonl*
         for suffix in "" .ids .state .state-delta; do
-            if [ -e "$LOG$suffix" ]; then cp "$LOG$suffix" "$WORK/l.jsonl$suffix"; fi
+            if [ -e "$from$suffix" ]; then cp "$from$suffix" "$WORK/l.jsonl$suffix"; fi
         done
         chmod 600 "$WORK"/l.jsonl*
         sync
