@@ -20,7 +20,9 @@ import LedgerCore
 /// the log before use, and the log's tail after it is replayed. Every field follows a grammar without tabs,
 /// commas, semicolons or newlines (ids, refs, roles, dates), so no escaping is needed.
 enum WriteStateStore {
-    nonisolated(unsafe) static var compactionBytes = 256 * 1024
+    /// The delta's size past which a save writes a new base instead. Task-local, so that a test can make it small
+    /// (or huge) for its own appends without changing it under another test running beside it.
+    @TaskLocal static var compactionBytes = 256 * 1024
 
     static func basePath(for log: String) -> String { log + ".state" }
     static func deltaPath(for log: String) -> String { log + ".state-delta" }

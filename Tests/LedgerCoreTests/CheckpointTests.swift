@@ -15,9 +15,12 @@ struct CheckpointTests {
 
     @Test("base + delta (compacted along the way) equals a replay of the log from scratch")
     func checkpointEqualsReplay() throws {
-        let saved = WriteStateStore.compactionBytes
-        WriteStateStore.compactionBytes = 700
-        defer { WriteStateStore.compactionBytes = saved }
+        try WriteStateStore.$compactionBytes.withValue(700) {
+            try checkpointEqualsReplayCompacting()
+        }
+    }
+
+    func checkpointEqualsReplayCompacting() throws {
         let ledger = try TestLedger(profile: "leicestershire-early-help")
         try ledger.append(Events.staff)
         for index in 0..<12 {
@@ -68,9 +71,12 @@ struct CheckpointTests {
 
     @Test("the base's workers and systems, read once, are what a search of its bytes finds")
     func baseActorsMatchSearch() throws {
-        let saved = WriteStateStore.compactionBytes
-        WriteStateStore.compactionBytes = 0
-        defer { WriteStateStore.compactionBytes = saved }
+        try WriteStateStore.$compactionBytes.withValue(0) {
+            try baseActorsMatchSearchAlwaysCompacting()
+        }
+    }
+
+    func baseActorsMatchSearchAlwaysCompacting() throws {
         let ledger = try TestLedger(profile: "leicestershire-early-help")
         try ledger.append(
             Events.staff + [

@@ -42,9 +42,10 @@ struct DerivedFileDamageTests {
 
     /// A small log with its id index, state base and a state delta, all up to date.
     static func pristine() throws -> TestLedger {
-        let saved = WriteStateStore.compactionBytes
-        WriteStateStore.compactionBytes = 1 << 20
-        defer { WriteStateStore.compactionBytes = saved }
+        try WriteStateStore.$compactionBytes.withValue(1 << 20) { try pristineNeverCompacting() }
+    }
+
+    static func pristineNeverCompacting() throws -> TestLedger {
         let ledger = try TestLedger()
         try ledger.append(Events.staff + [Events.worker("w-030")])
         try ledger.append([
@@ -127,9 +128,12 @@ struct DerivedFileDamageTests {
         "compaction killed between the new base and the new delta: the old delta is not applied again"
     )
     func compactionCutBetweenSteps() throws {
-        let saved = WriteStateStore.compactionBytes
-        defer { WriteStateStore.compactionBytes = saved }
-        WriteStateStore.compactionBytes = 1 << 20
+        try WriteStateStore.$compactionBytes.withValue(1 << 20) {
+            try compactionCutBetweenStepsNeverCompacting()
+        }
+    }
+
+    func compactionCutBetweenStepsNeverCompacting() throws {
         let ledger = try TestLedger()
         try ledger.append(Events.staff)
         try ledger.append([Events.referral("F-1", on: "2026-02-02")])
@@ -141,9 +145,12 @@ struct DerivedFileDamageTests {
         // The delta holds F-1's two events. Compact now, then put the old delta back, as a crash after the
         // base's rename and before the delta was started anew would leave it.
         let oldDelta = readBytes(ledger.path + ".state-delta")
-        WriteStateStore.compactionBytes = 0
-        try ledger.append([Events.worker("w-040")])
-        WriteStateStore.compactionBytes = 1 << 20
+        let oldBase = readBytes(ledger.path + ".state")
+        try WriteStateStore.$compactionBytes.withValue(0) {
+            _ = try ledger.append([Events.worker("w-040")])
+        }
+        let compacted = readBytes(ledger.path + ".state") != oldBase
+        #expect(compacted, "the append wrote a new base")
         writeBytes(oldDelta, to: ledger.path + ".state-delta")
         let next = Events.line(
             id: "v-2", stream: "family:F-1", type: "visit.completed", on: "2026-02-06",
