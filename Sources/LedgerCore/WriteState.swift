@@ -30,6 +30,25 @@ public struct WriteState: Sendable, Equatable {
         /// The closures by a non-manager, with the approval each had: a void of the approval, or of a policy,
         /// must leave each the sign-off the policy in force at its date needs.
         public var signOffs: [SignOff] = []
+        /// Each episode's dates in valid time, the latest last: the projections fold a family's events by date,
+        /// so an event dated where no episode was open would stand in none (`validTimeRefusal`).
+        public var spans: [EpisodeSpan] = []
+        /// The latest date of the latest episode's events that needed it open (its referral's at first): a
+        /// closure dated before it would leave them after the closure, in no episode.
+        public var workThrough: CivilDate?
+    }
+
+    /// An episode's dates: its referral's and, once it closed, its closure's.
+    public struct EpisodeSpan: Sendable, Equatable {
+        public var opened: CivilDate
+        public var closed: CivilDate?
+
+        /// Whether an event dated `date` and recorded after the episode's events falls inside it when the
+        /// family's events are taken by date, then seq: on or after its opening, before its closing day (on that
+        /// day the closure, recorded first, comes before it).
+        func holds(_ date: CivilDate) -> Bool {
+            date >= opened && closed.map { date < $0 } ?? true
+        }
     }
 
     /// A hold in force: its `hold.placed` event's id and date (a hold is not lifted before it was placed).
@@ -323,6 +342,14 @@ public struct WriteState: Sendable, Equatable {
             return flags
         }
         return base?.family(ref).map { ($0.open, $0.closureApproved, $0.disposed) }
+    }
+
+    /// `Family.validTimeRefusal`, read where the family is held.
+    func validTimeRefusal(_ ref: String, _ kind: EventKind?, on date: CivilDate) -> String? {
+        if let index = families.index(forKey: ref) {
+            return families.values[index].validTimeRefusal(kind, on: date)
+        }
+        return base?.family(ref)?.validTimeRefusal(kind, on: date)
     }
 
     /// A worker's state.
@@ -694,6 +721,10 @@ public struct WriteState: Sendable, Equatable {
                     "\(type) needs an open episode and family \(key) has none (\(closed)); only a new referral, outcome events, notes and corrections are accepted"
                 )
             }
+            if episode != nil, let refusal = validTimeRefusal(key, content.kind, on: occurred.date)
+            {
+                throw refuse("occurredAt", refusal)
+            }
         }
         try checkData(typed, key: key, field: "data", at: nil, refuse: refuse)
         // A correction or void: its target, and the replacement data of a correction.
@@ -981,10 +1012,10 @@ public struct WriteState: Sendable, Equatable {
             // One probe of the table when the family is held (nil: not held), counted where it lies.
             var counted: Bool?
             if let index = families.index(forKey: key) {
-                counted = families.values[index].countDependent()
+                counted = families.values[index].countDependent(on: date)
             }
             if counted == nil, var known = base?.family(key) {
-                counted = known.countDependent()
+                counted = known.countDependent(on: date)
                 families[key] = known
             }
             if counted ?? false, recordsStreams { dirtyStreams.insert(content.stream) }
@@ -1033,6 +1064,8 @@ public struct WriteState: Sendable, Equatable {
                 family.approval = nil
                 family.openedAt = seq
                 family.dependents = 0
+                family.spans.append(EpisodeSpan(opened: date))
+                family.workThrough = date
                 for member in members { family.addMember(member, at: seq) }
             }
         case .familyMemberAdded(let payload):
@@ -1064,6 +1097,7 @@ public struct WriteState: Sendable, Equatable {
                 $0.open = false
                 $0.closureApproved = false
                 $0.lastClosure = seq
+                if let last = $0.spans.indices.last { $0.spans[last].closed = date }
             }
         case .eventVoided(let payload):
             guard let targetID = payload.decoded?.target, let found = target(targetID) else {
@@ -1472,6 +1506,8 @@ extension WriteState.Family {
             } else if openedAt == seq && open {
                 open = false
                 openedAt = 0
+                spans.removeLast()
+                workThrough = nil
             }
         case .familyMemberAdded:
             let kept = removeStays(beganAt: seq)
@@ -1506,6 +1542,7 @@ extension WriteState.Family {
             if lastClosure == seq && !open {
                 open = true
                 lastClosure = nil
+                if let last = spans.indices.last { spans[last].closed = nil }
             }
             signOffs.removeAll { $0.closure == seq }
         default:
@@ -1514,10 +1551,34 @@ extension WriteState.Family {
     }
 
     /// Counts an event that needed the episode open, when it is; whether it counted.
-    mutating func countDependent() -> Bool {
+    mutating func countDependent(on date: CivilDate) -> Bool {
         guard open else { return false }
         dependents += 1
+        if workThrough.map({ date > $0 }) ?? true { workThrough = date }
         return true
+    }
+
+    /// Why an event of `kind` dated `date`, judged at the end of the family's log, would stand in no episode
+    /// once the family's events are taken by date (as every projection takes them), if it would: a referral
+    /// dated before the previous episode closed, a closure dated before its episode's latest work, other work
+    /// dated in no episode. Work dated inside an earlier episode is a late entry for it and stands there.
+    func validTimeRefusal(_ kind: EventKind?, on date: CivilDate) -> String? {
+        guard let last = spans.last else { return nil }
+        switch kind {
+        case .referralReceived?:
+            guard !open, let closed = last.closed, date < closed else { return nil }
+            return
+                "\(date) is before the family's previous episode closed (\(closed)): the referral would come inside that episode when the family's events are taken by date, and open none (date it on or after \(closed))"
+        case .caseClosed?:
+            guard open, let through = workThrough, date < through else { return nil }
+            return
+                "\(date) is before work of this episode dated \(through): that work would come after the closure when the family's events are taken by date, in no episode (date the closure on or after \(through))"
+        default:
+            guard open, date < last.opened, !spans.dropLast().contains(where: { $0.holds(date) })
+            else { return nil }
+            return
+                "\(date) is before the referral that opened this episode (\(last.opened)) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"
+        }
     }
 
     /// Adds a member's stay (within one they are in already, the member is only brought up to date).

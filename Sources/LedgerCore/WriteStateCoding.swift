@@ -4,7 +4,7 @@ import EventLog
 /// reads and writes the files): how a stream's state is written as a line and read back, a delta block's check,
 /// stamps and policy adoptions. Kept beside the state it saves, with no I/O of its own.
 package enum WriteStateCoding {
-    package static let magic = "ledger-write-state 9"
+    package static let magic = "ledger-write-state 10"
 
     // MARK: Encoding one stream
 
@@ -36,6 +36,13 @@ package enum WriteStateCoding {
             line += family.signOffs.map { "\($0.closure),\($0.on),\(text($0.approval))" }.joined(
                 separator: ";")
             line += "\t" + (family.disposed.map { "\($0.seq),\($0.on),\($0.id)" } ?? "-")
+            line +=
+                "\t"
+                + family.spans.map {
+                    "\($0.opened),\($0.closed.map(String.init(describing:)) ?? "-")"
+                }
+                .joined(separator: ";")
+            line += "\t" + (family.workThrough.map(String.init(describing:)) ?? "-")
         case .worker?:
             if let worker = state.worker(key) {
                 line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
@@ -121,7 +128,7 @@ package enum WriteStateCoding {
         }
         switch fields[2] {
         case "F":
-            guard fields.count == 14, let openedAt = Int(fields[5]),
+            guard fields.count == 16, let openedAt = Int(fields[5]),
                 let lastClosure = number(fields[6]), let approval = number(fields[7]),
                 let dependents = Int(fields[10]), let signOffs = parts(fields[12], 3)
             else { return nil }
@@ -159,6 +166,17 @@ package enum WriteStateCoding {
                 family.disposed = WriteState.Disposal(seq: seq, id: String(parts[2]), on: on)
             }
             family.dependents = dependents
+            guard let spans = parts(fields[14], 2) else { return nil }
+            for span in spans {
+                guard let opened = CivilDate(span[0]) else { return nil }
+                let closed = CivilDate(span[1])
+                guard closed != nil || span[1] == "-" else { return nil }
+                family.spans.append(WriteState.EpisodeSpan(opened: opened, closed: closed))
+            }
+            if fields[15] != "-" {
+                guard let through = CivilDate(fields[15]) else { return nil }
+                family.workThrough = through
+            }
             for seq in fields[11].split(separator: ";") {
                 guard let value = Int(seq) else { return nil }
                 family.ufrns.append(value)

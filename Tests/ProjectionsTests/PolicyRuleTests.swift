@@ -509,20 +509,37 @@ struct PolicyRuleTests {
 
 @Suite("Levels and Family Star readings in valid time")
 struct LevelValidTimeTests {
-    @Test("work dated before the episode opened, entered late, starts and meets none of its clocks")
+    /// Work dated before the episode opened once started and met none of its clocks (folded after the referral,
+    /// in log order). Every projection now takes events by date, where such work stands in no episode, so the
+    /// writer refuses it (docs/EVENTS.md, "in valid time"; EpisodeDateTests has the rest, through the binary).
+    @Test("work dated before the episode opened, in no earlier episode, is refused on occurredAt")
     func earlierEpisodeWork() throws {
-        let scenario = try Scenario(
-            profile: "warwickshire-fsw", referredOn: "2026-03-02", referral: nil,
-            [
-                PolicyRuleTests.allocate("2026-03-03"),
-                PolicyRuleTests.plan("2026-02-20", kind: "fsw-action-plan", reviewBy: "2026-03-10"),
-                E("visit.completed", "2026-02-25", ["kind": "joint-sw-fsw"]),
-            ])
-        let due = try scenario.reports(asOf: "2026-04-01").due()
-        let rules = due.map { "\($0.text("rule") ?? ""):\($0.text("status") ?? "")" }
-        #expect(!rules.contains { $0.hasPrefix("plan-review:") }, "\(rules)")
-        #expect(rules.contains("joint-visit:overdue"), "\(rules)")
-        #expect(rules.contains("action-plan:overdue"), "\(rules)")
+        let ledger = try TestLedger(profile: "warwickshire-fsw")
+        try ledger.append(Events.staff)
+        try ledger.append([Events.referral("F-1", id: "ref-F-1", on: "2026-03-02")])
+        let early = [
+            PolicyRuleTests.plan("2026-02-20", kind: "fsw-action-plan", reviewBy: "2026-03-10"),
+            E("visit.completed", "2026-02-25", ["kind": "joint-sw-fsw"]),
+        ]
+        for event in early {
+            let refusal = try ledger.refusal(
+                Events.line(
+                    id: "early-\(event.type)", stream: "family:F-1", type: event.type,
+                    on: event.date,
+                    actor: "w-017", role: "fsw", data: event.data))
+            #expect(refusal?.field == "occurredAt", "\(String(describing: refusal))")
+            #expect(
+                refusal?.rule
+                    == "\(event.date) is before the referral that opened this episode (2026-03-02) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)",
+                "\(String(describing: refusal))")
+        }
+        // After the refusals the family's own work is accepted as before.
+        let allocated = PolicyRuleTests.allocate("2026-03-03")
+        #expect(
+            try ledger.refusal(
+                Events.line(
+                    id: "alloc", stream: "family:F-1", type: allocated.type, on: allocated.date,
+                    actor: "m-001", role: "team-manager", data: allocated.data)) == nil)
     }
 
     @Test(

@@ -1,0 +1,176 @@
+import EventLog
+import LedgerCore
+import LedgerTestSupport
+import Testing
+
+/// Every projection takes a family's events by date (then seq), so an event the writer accepts must stand in an
+/// episode at its date: work dated before the referral that opened the episode (and in no earlier episode), a
+/// closure dated before its episode's latest work, and a referral dated before the previous episode closed would
+/// each stand in none, acknowledged yet in no projection but the timeline. Each is refused through the binary,
+/// naming the field and the dates, and `verify` refuses the same history written by hand, at the same seq, in the
+/// same words. A late entry dated inside an earlier episode is accepted and stands in that episode.
+@Suite("ledger CLI: an event stands in an episode at its date")
+struct EpisodeDateTests {
+    static let now = CLIWriteTests.now
+
+    static func event(
+        _ id: String, _ type: String, _ on: String, family: String = "A", manager: Bool = false,
+        _ data: JSONValue = [:]
+    ) -> String {
+        Events.line(
+            id: id, stream: "family:\(family)", type: type, on: on,
+            actor: manager ? "m-001" : "w-017", role: manager ? "team-manager" : "fsw", data: data)
+    }
+
+    static func visit(_ id: String, on date: String) -> String {
+        event(id, "visit.completed", date, ["kind": "home"])
+    }
+
+    static func close(_ id: String, on date: String) -> String {
+        event(id, "case.closed", date, manager: true, ["reason": "met-outcomes"])
+    }
+
+    /// Family A: a first episode from 2 February to 2 March 2026, a second referred on 1 June, a visit on
+    /// 10 June.
+    static let history: [String] =
+        Events.staff + [
+            Events.referral("A", id: "ref-1", on: "2026-02-02"),
+            visit("v-1", on: "2026-02-10"),
+            close("close-1", on: "2026-03-02"),
+            Events.referral("A", id: "ref-2", on: "2026-06-01"),
+            visit("v-2", on: "2026-06-10"),
+        ]
+
+    static func logged() throws -> (TemporaryDirectory, String) {
+        let (directory, log) = CLIWriteTests.initialized()
+        let appended = DisposalTests.append(history, log, in: directory)
+        try #require(appended.status == 0, "\(appended.stderr)")
+        return (directory, log)
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let line: String
+        let rule: String
+        var testDescription: String { name }
+    }
+
+    static let refused: [Case] = [
+        Case(
+            name: "a visit before the second referral, after the first episode closed",
+            line: visit("v-gap", on: "2026-04-15"),
+            rule:
+                "occurredAt: 2026-04-15 is before the referral that opened this episode (2026-06-01) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"
+        ),
+        Case(
+            name: "a visit before the first referral",
+            line: visit("v-early", on: "2026-01-20"),
+            rule:
+                "occurredAt: 2026-01-20 is before the referral that opened this episode (2026-06-01) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"
+        ),
+        Case(
+            name: "a visit on the first episode's closing day, entered after its closure",
+            line: visit("v-closing-day", on: "2026-03-02"),
+            rule:
+                "occurredAt: 2026-03-02 is before the referral that opened this episode (2026-06-01) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"
+        ),
+        Case(
+            name: "a closure dated before the episode's latest work",
+            line: close("close-early", on: "2026-06-05"),
+            rule:
+                "occurredAt: 2026-06-05 is before work of this episode dated 2026-06-10: that work would come after the closure when the family's events are taken by date, in no episode (date the closure on or after 2026-06-10)"
+        ),
+    ]
+
+    @Test(
+        "refused, naming the date that leaves it in no episode; nothing written", arguments: refused
+    )
+    func refusedWork(_ refusal: Case) throws {
+        let (directory, log) = try Self.logged()
+        let before = readBytes(log)
+        let result = DisposalTests.append([refusal.line], log, in: directory)
+        #expect(result.status == 1)
+        let id = try #require(try JSONParser.parse(refusal.line).objectValue?["id"]?.stringValue)
+        #expect(result.stderr.contains("line 1 (id \(id)): \(refusal.rule)"), "\(result.stderr)")
+        #expect(readBytes(log) == before, "nothing changed")
+        // verify refuses the same line written by hand, at its seq, in the same words.
+        let lines = readLines(log)
+        writeBytes(try DisposalTests.appendedByHand(lines, [refusal.line]), to: log)
+        DisposalTests.expectVerifyFails(
+            log, in: directory, seq: lines.count + 1,
+            problem: "would be refused today: \(refusal.rule)",
+            refusal.name)
+    }
+
+    @Test(
+        "a referral dated before the previous episode closed is refused; on its closing day it opens one"
+    )
+    func referralBeforeClosure() throws {
+        let (directory, log) = try Self.logged()
+        let closed = DisposalTests.append(
+            [Self.close("close-2", on: "2026-07-01")], log, in: directory)
+        try #require(closed.status == 0, "\(closed.stderr)")
+        let before = readBytes(log)
+        let early = DisposalTests.append(
+            [Events.referral("A", id: "ref-3", on: "2026-06-20")], log, in: directory)
+        #expect(early.status == 1)
+        let rule =
+            "occurredAt: 2026-06-20 is before the family's previous episode closed (2026-07-01): the referral would come inside that episode when the family's events are taken by date, and open none (date it on or after 2026-07-01)"
+        #expect(early.stderr.contains("line 1 (id ref-3): \(rule)"), "\(early.stderr)")
+        #expect(readBytes(log) == before)
+        let lines = readLines(log)
+        writeBytes(
+            try DisposalTests.appendedByHand(
+                lines, [Events.referral("A", id: "ref-3", on: "2026-06-20")]),
+            to: log)
+        DisposalTests.expectVerifyFails(
+            log, in: directory, seq: lines.count + 1, problem: "would be refused today: \(rule)",
+            "a referral inside the closed episode")
+        writeBytes(before, to: log)
+        let sameDay = DisposalTests.append(
+            [Events.referral("A", id: "ref-3", on: "2026-07-01")], log, in: directory)
+        #expect(sameDay.status == 0, "\(sameDay.stderr)")
+        let families = Subprocess.ledger(
+            ["families", "--as-of", "2026-07-02", "--log", log], environment: Self.now,
+            in: directory)
+        #expect(
+            families.stdout.contains(#""episode":3,"openedOn":"2026-07-01""#), "\(families.stdout)")
+    }
+
+    @Test("a late entry dated inside the first episode is accepted and stands in it")
+    func lateEntryForEarlierEpisode() throws {
+        let (directory, log) = try Self.logged()
+        let late = DisposalTests.append(
+            [Self.visit("v-late", on: "2026-02-20")], log, in: directory)
+        #expect(late.status == 0, "\(late.stderr)")
+        let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        // A closure on the day of the latest work is accepted: that work, recorded first, comes before it.
+        let closed = DisposalTests.append(
+            [Self.close("close-2", on: "2026-06-10")], log, in: directory)
+        #expect(closed.status == 0, "\(closed.stderr)")
+        let families = Subprocess.ledger(
+            ["families", "--as-of", "2026-06-30", "--log", log], environment: Self.now,
+            in: directory)
+        #expect(
+            families.stdout.contains(
+                #""episode":2,"openedOn":"2026-06-01","closedOn":"2026-06-10""#),
+            "\(families.stdout)")
+    }
+
+    @Test(
+        "the state file carries the episodes' dates: the same refusal after the state is read back")
+    func stateCarriesSpans() throws {
+        let (directory, log) = try Self.logged()
+        // A second append reads the state file written by the first, not the log.
+        let note = DisposalTests.append(
+            [Self.event("n-1", "note.recorded", "2026-06-11", ["subject": "S", "body": "B"])], log,
+            in: directory)
+        #expect(note.status == 0, "\(note.stderr)")
+        let gap = DisposalTests.append([Self.visit("v-gap", on: "2026-04-15")], log, in: directory)
+        #expect(gap.status == 1)
+        #expect(
+            gap.stderr.contains(
+                "2026-04-15 is before the referral that opened this episode (2026-06-01)"))
+    }
+}
