@@ -440,8 +440,8 @@ struct RebuildPlan: Equatable {
     }
 
     /// Writes the plan into `directory`, atomically (not synced: a plan lost to a crash costs a full rebuild).
-    func save(in directory: String) throws {
-        try FileOutput.writeAtomically(encoded(), to: Self.path(in: directory), durable: false)
+    func save(_ encoded: [UInt8], in directory: String) throws {
+        try FileOutput.writeAtomically(encoded, to: Self.path(in: directory), durable: false)
     }
 
     static func trace(_ message: @autoclosure () -> String) {

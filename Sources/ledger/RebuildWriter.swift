@@ -420,9 +420,15 @@ enum RebuildWriter {
         }
         // Spares no page of this rebuild has, and every spare when the last plan was not used (an older build's
         // spares held each page's version before, whatever had changed in it).
+        // The plan is made while they are removed (both are work for a core: three listings of 41k names, and
+        // 5 MB of plan on a million events), and kept once they are gone.
         let names = Set(refs.lazy.map(HTML.familyPageName))
-        pages.removeStalePages(keeping: planned ? names : [], pages: names)
-        try plan.save(in: directory)
+        let removal = BackgroundWork { [planned] in
+            pages.removeStalePages(keeping: planned ? names : [], pages: names)
+        }
+        let encoded = plan.encoded()
+        try removal.wait()
+        try plan.save(encoded, in: directory)
         phases.done("stale pages removed, plan kept")
         return summary
     }
@@ -575,18 +581,41 @@ enum RebuildWriter {
                 phases.done(
                     "due.json, .csv, \(copied) families' rows copied, on a thread of its own")
             } : nil
-        /// The families, PbR, caseload, due (unless beside) and monthly files; what the front page is made from.
+        // Families: a row per family, made when written (and again for its page), never all held; its columns are
+        // known without making the rows first. On a morning on a thread of its own too: the front page does not
+        // read it, so the PbR rows, the caseload, the monthly rows and the front page are made beside it (one
+        // thread writing all but the due files was the morning's longest, its cores half idle).
+        let familyRows: @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int = {
+            position, index, json, csv in
+            guard let family = families[refs[position]], let row = reports.familyRow(family)
+            else { return 0 }
+            RowWriter.appendJSONRow(row, index: index, into: &json)
+            RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
+            return 1
+        }
+        let familyLengths = LengthsBox()
+        let familyWork =
+            dueBeside
+            ? BackgroundWork {
+                var phases = RebuildPhases()
+                let lengths = try writeRows(
+                    "families", columns: columns.families, block: RowBlocks.block, count: count,
+                    held: held, before: before, previous: previous, to: directory,
+                    render: familyRows)
+                familyLengths.lengths = lengths
+                let copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
+                phases.done(
+                    "families.json, .csv, \(copied) families' rows copied, on a thread of its own")
+            } : nil
+        /// The families (unless beside), PbR, caseload, due (unless beside) and monthly files; what the front page
+        /// is made from.
         func writeOthers() throws -> FrontPage {
-            // Families and PbR: a row per family, made when written (and again for its page), never all held. Their
-            // columns are known without making the rows first.
+            // PbR: a row per family, as the families' are.
             let policy = fold.policy(on: asOf)
-            try write("families", columns: columns.families, block: RowBlocks.block) {
-                position, index, json, csv in
-                guard let family = families[refs[position]], let row = reports.familyRow(family)
-                else { return 0 }
-                RowWriter.appendJSONRow(row, index: index, into: &json)
-                RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
-                return 1
+            if familyWork == nil {
+                try write(
+                    "families", columns: columns.families, block: RowBlocks.block,
+                    render: familyRows)
             }
             // The front page counts the families attached or with a claim to make: of those rows, the two cells it
             // counts are kept (or, for a row copied, taken from the plan).
@@ -648,18 +677,21 @@ enum RebuildWriter {
 
         do {
             let front = try writeOthers()
-            guard let dueWork else { return (result, front) }
+            guard let dueWork, let familyWork else { return (result, front) }
             try front.write(to: directory)
             phases.done("front page")
             try dueWork.wait()
-            guard let lengths = dueLengths.lengths else {
-                throw RebuildError(message: "the due rows were not written")
+            try familyWork.wait()
+            guard let due = dueLengths.lengths, let rows = familyLengths.lengths else {
+                throw RebuildError(message: "the due or families rows were not written")
             }
-            record("due", columns: dueColumns, lengths)
+            record("due", columns: dueColumns, due)
+            record("families", columns: columns.families, rows)
             return (result, nil)
         } catch {
-            // The due files are not left being written once the rebuild gives up.
+            // The due and families files are not left being written once the rebuild gives up.
             _ = try? dueWork?.wait()
+            _ = try? familyWork?.wait()
             throw error
         }
     }
