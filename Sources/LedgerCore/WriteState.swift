@@ -1506,7 +1506,7 @@ extension WriteState.Family {
             } else if openedAt == seq && open {
                 open = false
                 openedAt = 0
-                spans.removeLast()
+                if !spans.isEmpty { spans.removeLast() }
                 workThrough = nil
             }
         case .familyMemberAdded:
