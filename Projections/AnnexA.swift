@@ -6,7 +6,9 @@ import LedgerCore
 ///
 /// An episode runs from `referral.received` to `case.closed`; its intervention is open from `engagement.started`
 /// (the first meeting, which starts the assessment clock) until it closes; its early help assessment is its first
-/// `assessment.completed` (of any kind; later ones are reassessments). An episode is listed when that assessment
+/// `assessment.completed` (of any kind; later ones are reassessments). Like every projection it takes a family's
+/// events by date, then seq: the first is the earliest dated, an event entered late for an earlier episode stands
+/// in that episode, and the lead is the one the allocations make taken by date. An episode is listed when that assessment
 /// was completed between DATE minus six months and DATE (both included), or when its intervention is open on
 /// DATE; a family with several is listed for the latest. Its children are the members with role `child` on DATE
 /// (referral members, `family.member.added`, less `family.member.left`), each with the latest gender, ethnicity
@@ -38,10 +40,38 @@ public struct AnnexA: Sendable {
 
     struct Episode {
         var order: Int
+        var opened: CivilDate
         var engaged: CivilDate?
         var assessed: CivilDate?
         var closed: CivilDate?
-        var lead: String?
+        /// What changed the lead, with each change's date and seq: the lead is theirs taken by date, then seq, as
+        /// every projection takes a family's events (one entered late, dated before another, comes first).
+        var leadChanges: [(date: CivilDate, seq: Int, change: LeadChange)] = []
+
+        /// Whether an event dated `date`, entered after the episode closed, stands in it when the family's events
+        /// are taken by date: on or after its referral, before its closing day (on that day the closure, entered
+        /// first, comes before it).
+        func holds(_ date: CivilDate) -> Bool {
+            date >= opened && closed.map { date < $0 } ?? true
+        }
+
+        /// The lead when the episode's events are taken by date (for a closed episode, the lead when it closed).
+        var lead: String? {
+            leadChanges.sorted { ($0.date, $0.seq) < ($1.date, $1.seq) }.reduce(nil) { lead, next in
+                switch next.change {
+                case .allocated(let worker, let relationship):
+                    return Lead.allocating(worker, as: relationship, lead: lead)
+                case .unallocated(let worker): return Lead.unallocating(worker, lead: lead)
+                case .transferred(let worker): return Lead.transferring(to: worker, lead: lead)
+                }
+            }
+        }
+    }
+
+    enum LeadChange {
+        case allocated(String, relationship: String)
+        case unallocated(String)
+        case transferred(String?)
     }
 
     struct Family {
@@ -86,34 +116,42 @@ public struct AnnexA: Sendable {
         switch typed {
         case .referralReceived(let payload):
             if family.episodes.last.map({ $0.closed == nil }) != true {
-                family.episodes.append(Episode(order: next))
+                family.episodes.append(Episode(order: next, opened: event.date))
             }
             for member in payload.decoded?.members ?? [] { add(member, to: &family) }
         case .familyMemberAdded(let payload):
             if let added = payload.decoded { add(added.member, to: &family) }
         case .familyMemberLeft(let payload):
             if let id = payload.decoded?.memberId { family.members[id] = nil }
+        // The first engagement and assessment by date, whatever order they were entered in.
         case .engagementStarted:
-            update(&family) { if $0.engaged == nil { $0.engaged = event.date } }
+            update(&family, at: event) { $0.engaged = min($0.engaged ?? event.date, event.date) }
         case .assessmentCompleted:
-            update(&family) { if $0.assessed == nil { $0.assessed = event.date } }
+            update(&family, at: event) { $0.assessed = min($0.assessed ?? event.date, event.date) }
         case .workerAllocated(let payload):
             if let allocated = payload.decoded {
-                update(&family) {
-                    $0.lead = Lead.allocating(
-                        allocated.worker, as: allocated.relationship, lead: $0.lead)
+                update(&family, at: event) {
+                    $0.leadChanges.append(
+                        (
+                            event.date, event.seq,
+                            .allocated(allocated.worker, relationship: allocated.relationship)
+                        ))
                 }
             }
         case .workerUnallocated(let payload):
             if let worker = payload.decoded?.worker {
-                update(&family) { $0.lead = Lead.unallocating(worker, lead: $0.lead) }
+                update(&family, at: event) {
+                    $0.leadChanges.append((event.date, event.seq, .unallocated(worker)))
+                }
             }
         case .transferCompleted(let payload):
             if let transfer = payload.decoded {
-                update(&family) { $0.lead = Lead.transferring(to: transfer.worker, lead: $0.lead) }
+                update(&family, at: event) {
+                    $0.leadChanges.append((event.date, event.seq, .transferred(transfer.worker)))
+                }
             }
         case .caseClosed:
-            update(&family) { $0.closed = event.date }
+            update(&family, at: event) { $0.closed = event.date }
         case .policyAdopted, .teamDefined, .workerRegistered, .workerChanged, .workerLeft,
             .systemRegistered, .systemRetired, .ufrnAssigned, .triageCompleted,
             .allocationDiscussed, .referrerContacted, .contactAttempted, .consentRecorded,
@@ -128,12 +166,19 @@ public struct AnnexA: Sendable {
         families[ref] = family
     }
 
-    /// Changes the family's open episode, if it has one.
-    private func update(_ family: inout Family, _ change: (inout Episode) -> Void) {
-        guard let last = family.episodes.indices.last, family.episodes[last].closed == nil else {
-            return
+    /// Changes the episode `event` stands in by its date: the open episode, or an earlier one it was entered late
+    /// for (the writer accepts work dated inside an earlier episode, and nothing dated in none).
+    private func update(
+        _ family: inout Family, at event: StoredEvent, _ change: (inout Episode) -> Void
+    ) {
+        guard let last = family.episodes.indices.last else { return }
+        if family.episodes[last].closed == nil && event.date >= family.episodes[last].opened {
+            change(&family.episodes[last])
+        } else if let index = family.episodes.indices.last(where: {
+            family.episodes[$0].holds(event.date)
+        }) {
+            change(&family.episodes[index])
         }
-        change(&family.episodes[last])
     }
 
     private mutating func add(_ member: FamilyMember, to family: inout Family) {

@@ -187,4 +187,57 @@ struct AnnexATests {
             onTheDay.stdout.contains("C-3,male,ABAN,2012-11-23,14,2026-03-10,2026-06-15,south"),
             "\(onTheDay.stdout)")
     }
+
+    /// Entered out of date order: G-1's second assessment (dated first) and its first lead (w-020, dated after
+    /// w-017's allocation) entered late; G-2's first episode's assessment entered while its second is open. Annex A
+    /// takes them by date, as every projection does.
+    static let late: [String] =
+        Events.staff + [
+            Events.worker("w-020", team: "south"),
+            referral("G-1", on: "2026-09-01", children: [child("D-1", dob: "2015-04-01")]),
+            lead("G-1", "w-020", on: "2026-09-10"),
+            event("G-1", "engagement.started", on: "2026-09-12"),
+            assessed("G-1", on: "2026-11-02"),
+            // Entered late: the assessment completed first, and the allocation that came before w-020's.
+            assessed("G-1", on: "2026-10-01"),
+            lead("G-1", "w-017", on: "2026-09-02"),
+            referral("G-2", on: "2026-06-01", children: [child("D-2", dob: "2016-01-01")]),
+            lead("G-2", "w-017", on: "2026-06-02"),
+            event("G-2", "engagement.started", on: "2026-06-03"),
+            closed("G-2", on: "2026-07-01"),
+            Events.line(
+                id: "ref-G-2b", stream: "family:G-2", type: "referral.received", on: "2026-10-01",
+                actor: "m-001", role: "team-manager",
+                data: [
+                    "source": "school", "reason": "Again",
+                    "members": [child("D-2", dob: "2016-01-01")],
+                ]),
+            // The first episode's assessment, entered late while the second is open: it stands in the first.
+            assessed("G-2", on: "2026-06-20"),
+        ]
+
+    @Test(
+        "events entered out of date order: the first assessment and the lead by date; a late entry in its own episode"
+    )
+    func validTime() throws {
+        let ledger = try TestLedger()
+        let outcomes = try ledger.append(Self.late)
+        for outcome in outcomes {
+            if case .refused(let error) = outcome { Issue.record("refused: \(error)") }
+        }
+        let list = Subprocess.ledger(
+            ["annex-a", "--as-of", "2026-11-20", "--format", "csv", "--log", ledger.path],
+            in: ledger.directory)
+        #expect(list.status == 0, "\(list.stderr)")
+        // G-1: assessed on 2026-10-01 (the later-entered, earlier-dated one); the lead is w-020, allocated last
+        // by date (w-017's allocation on 09-02 came before it), so team south. G-2: its first episode was assessed
+        // on 2026-06-20 and closed; the second is neither engaged nor assessed: listed for the first, whose
+        // assessment is within the six months from 2026-05-20.
+        #expect(
+            list.stdout.split(separator: "\r\n") == [
+                "childId,gender,ethnicity,dateOfBirth,age,assessmentStart,assessmentCompletion,team",
+                "D-1,unknown,unknown,2015-04-01,11,2026-09-12,2026-10-01,south",
+                "D-2,unknown,unknown,2016-01-01,10,2026-06-03,2026-06-20,north",
+            ], "\(list.stdout)")
+    }
 }
