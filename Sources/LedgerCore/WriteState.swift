@@ -33,15 +33,38 @@ public struct WriteState: Sendable, Equatable {
         /// Each episode's dates in valid time, the latest last: the projections fold a family's events by date,
         /// so an event dated where no episode was open would stand in none (`validTimeRefusal`).
         public var spans: [EpisodeSpan] = []
-        /// The latest date of the latest episode's events that needed it open (its referral's at first): a
-        /// closure dated before it would leave them after the closure, in no episode.
-        public var workThrough: CivilDate?
+        /// The latest episode's latest work (events that needed it open), by date then seq, at most
+        /// `WorkDate.kept` of them, and the latest date of those let go of (its referral's at first): a closure
+        /// dated before `workThrough` would leave work after the closure, in no episode. A void of one kept is
+        /// taken off, so a wrong date voided does not hold the closure back.
+        public var latestWork: [WorkDate] = []
+        public var workFloor: CivilDate?
+        /// The seqs of the events entered while the latest episode was open but dated inside an earlier one:
+        /// late entries that stand there, not dependents of this episode's referral.
+        public var lateEntries: [Int] = []
+
+        /// The date a closure of the latest episode may not come before.
+        public var workThrough: CivilDate? {
+            guard let last = latestWork.last?.date else { return workFloor }
+            return workFloor.map { max($0, last) } ?? last
+        }
+    }
+
+    /// An event of the latest episode's work: its date and seq.
+    public struct WorkDate: Sendable, Equatable {
+        public var date: CivilDate
+        public var seq: Int
+        /// How many of the latest an episode keeps.
+        static let kept = 3
     }
 
     /// An episode's dates: its referral's and, once it closed, its closure's.
     public struct EpisodeSpan: Sendable, Equatable {
         public var opened: CivilDate
         public var closed: CivilDate?
+        /// The seq of its closure: a late entry for the episode is judged against the family and the workforce
+        /// as they were just before it (its members, its youngest child, the workers registered).
+        public var closedSeq: Int?
 
         /// Whether an event dated `date` and recorded after the episode's events falls inside it when the
         /// family's events are taken by date, then seq: on or after its opening, before its closing day (on that
@@ -342,6 +365,21 @@ public struct WriteState: Sendable, Equatable {
             return flags
         }
         return base?.family(ref).map { ($0.open, $0.closureApproved, $0.disposed) }
+    }
+
+    /// For an event dated inside an earlier episode of the family, entered while a later one is open (a late
+    /// entry), the seq of that episode's closure; nil otherwise.
+    func lateEntrySeq(_ ref: String, on date: CivilDate) -> Int? {
+        let family: Family?
+        if let index = families.index(forKey: ref) {
+            family = families.values[index]
+        } else {
+            family = base?.family(ref)
+        }
+        guard let family, family.open, let last = family.spans.last, date < last.opened else {
+            return nil
+        }
+        return family.spans.dropLast().last { $0.holds(date) }?.closedSeq
     }
 
     /// `Family.validTimeRefusal`, read where the family is held.
@@ -726,7 +764,11 @@ public struct WriteState: Sendable, Equatable {
                 throw refuse("occurredAt", refusal)
             }
         }
-        try checkData(typed, key: key, field: "data", at: nil, refuse: refuse)
+        // A late entry for an earlier episode is judged as the family and the workforce were in that episode.
+        let lateFor =
+            content.streamKind == .family && !eventType.allowedWithoutEpisode
+            ? lateEntrySeq(key, on: occurred.date) : nil
+        try checkData(typed, key: key, field: "data", at: lateFor, refuse: refuse)
         // A correction or void: its target, and the replacement data of a correction.
         var amendment: (targetID: String, replacement: JSONObject?)?
         switch typed {
@@ -1012,10 +1054,10 @@ public struct WriteState: Sendable, Equatable {
             // One probe of the table when the family is held (nil: not held), counted where it lies.
             var counted: Bool?
             if let index = families.index(forKey: key) {
-                counted = families.values[index].countDependent(on: date)
+                counted = families.values[index].countDependent(on: date, seq: seq)
             }
             if counted == nil, var known = base?.family(key) {
-                counted = known.countDependent(on: date)
+                counted = known.countDependent(on: date, seq: seq)
                 families[key] = known
             }
             if counted ?? false, recordsStreams { dirtyStreams.insert(content.stream) }
@@ -1065,7 +1107,9 @@ public struct WriteState: Sendable, Equatable {
                 family.openedAt = seq
                 family.dependents = 0
                 family.spans.append(EpisodeSpan(opened: date))
-                family.workThrough = date
+                family.latestWork = []
+                family.workFloor = date
+                family.lateEntries = []
                 for member in members { family.addMember(member, at: seq) }
             }
         case .familyMemberAdded(let payload):
@@ -1080,6 +1124,9 @@ public struct WriteState: Sendable, Equatable {
             updateFamily(key) { $0.ufrns.append(seq) }
         case .closureApproved:
             updateFamily(key) {
+                // One dated inside an earlier episode, entered late, is that episode's: it signs off no closure
+                // of this one.
+                guard $0.spans.last.map({ date >= $0.opened }) ?? true else { return }
                 $0.closureApproved = true
                 $0.approval = seq
             }
@@ -1097,7 +1144,10 @@ public struct WriteState: Sendable, Equatable {
                 $0.open = false
                 $0.closureApproved = false
                 $0.lastClosure = seq
-                if let last = $0.spans.indices.last { $0.spans[last].closed = date }
+                if let last = $0.spans.indices.last {
+                    $0.spans[last].closed = date
+                    $0.spans[last].closedSeq = seq
+                }
             }
         case .eventVoided(let payload):
             guard let targetID = payload.decoded?.target, let found = target(targetID) else {
@@ -1491,10 +1541,14 @@ extension WriteState.Family {
     /// members it added or removed, its UFRN, its episode's flags (the same for a new event and a judged one).
     mutating func amend(_ kind: EventKind?, seq: Int, replacement: EventData?) {
         if seq > openedAt, replacement == nil, let type = kind?.eventType,
-            !type.allowedWithoutEpisode,
-            kind != .referralReceived, dependents > 0
+            !type.allowedWithoutEpisode, kind != .referralReceived
         {
-            dependents -= 1
+            if let late = lateEntries.firstIndex(of: seq) {
+                lateEntries.remove(at: late)
+            } else if dependents > 0 {
+                dependents -= 1
+                latestWork.removeAll { $0.seq == seq }
+            }
         }
         switch kind {
         case .referralReceived:
@@ -1507,7 +1561,9 @@ extension WriteState.Family {
                 open = false
                 openedAt = 0
                 if !spans.isEmpty { spans.removeLast() }
-                workThrough = nil
+                latestWork = []
+                workFloor = nil
+                lateEntries = []
             }
         case .familyMemberAdded:
             let kept = removeStays(beganAt: seq)
@@ -1542,7 +1598,10 @@ extension WriteState.Family {
             if lastClosure == seq && !open {
                 open = true
                 lastClosure = nil
-                if let last = spans.indices.last { spans[last].closed = nil }
+                if let last = spans.indices.last {
+                    spans[last].closed = nil
+                    spans[last].closedSeq = nil
+                }
             }
             signOffs.removeAll { $0.closure == seq }
         default:
@@ -1551,10 +1610,23 @@ extension WriteState.Family {
     }
 
     /// Counts an event that needed the episode open, when it is; whether it counted.
-    mutating func countDependent(on date: CivilDate) -> Bool {
+    /// One dated before the episode opened is a late entry for an earlier episode (the check let it in only
+    /// when it stands in one): noted, not counted.
+    mutating func countDependent(on date: CivilDate, seq: Int) -> Bool {
         guard open else { return false }
+        if let opened = spans.last?.opened, date < opened {
+            lateEntries.append(seq)
+            return true
+        }
         dependents += 1
-        if workThrough.map({ date > $0 }) ?? true { workThrough = date }
+        let work = WriteState.WorkDate(date: date, seq: seq)
+        let place =
+            latestWork.firstIndex { (work.date, work.seq) < ($0.date, $0.seq) } ?? latestWork.count
+        latestWork.insert(work, at: place)
+        if latestWork.count > WriteState.WorkDate.kept {
+            let dropped = latestWork.removeFirst()
+            workFloor = workFloor.map { max($0, dropped.date) } ?? dropped.date
+        }
         return true
     }
 

@@ -4,7 +4,7 @@ import EventLog
 /// reads and writes the files): how a stream's state is written as a line and read back, a delta block's check,
 /// stamps and policy adoptions. Kept beside the state it saves, with no I/O of its own.
 package enum WriteStateCoding {
-    package static let magic = "ledger-write-state 10"
+    package static let magic = "ledger-write-state 11"
 
     // MARK: Encoding one stream
 
@@ -39,10 +39,12 @@ package enum WriteStateCoding {
             line +=
                 "\t"
                 + family.spans.map {
-                    "\($0.opened),\($0.closed.map(String.init(describing:)) ?? "-")"
+                    "\($0.opened),\($0.closed.map(String.init(describing:)) ?? "-"),\(text($0.closedSeq))"
                 }
                 .joined(separator: ";")
-            line += "\t" + (family.workThrough.map(String.init(describing:)) ?? "-")
+            line += "\t" + (family.workFloor.map(String.init(describing:)) ?? "-")
+            line += "\t" + family.latestWork.map { "\($0.date),\($0.seq)" }.joined(separator: ";")
+            line += "\t" + family.lateEntries.map(String.init).joined(separator: ";")
         case .worker?:
             if let worker = state.worker(key) {
                 line += "\tW\t\(worker.role)\t\(worker.left ? 1 : 0)\t"
@@ -128,7 +130,7 @@ package enum WriteStateCoding {
         }
         switch fields[2] {
         case "F":
-            guard fields.count == 16, let openedAt = Int(fields[5]),
+            guard fields.count == 18, let openedAt = Int(fields[5]),
                 let lastClosure = number(fields[6]), let approval = number(fields[7]),
                 let dependents = Int(fields[10]), let signOffs = parts(fields[12], 3)
             else { return nil }
@@ -166,16 +168,28 @@ package enum WriteStateCoding {
                 family.disposed = WriteState.Disposal(seq: seq, id: String(parts[2]), on: on)
             }
             family.dependents = dependents
-            guard let spans = parts(fields[14], 2) else { return nil }
+            guard let spans = parts(fields[14], 3) else { return nil }
             for span in spans {
-                guard let opened = CivilDate(span[0]) else { return nil }
+                guard let opened = CivilDate(span[0]), let closedSeq = number(span[2]) else {
+                    return nil
+                }
                 let closed = CivilDate(span[1])
                 guard closed != nil || span[1] == "-" else { return nil }
-                family.spans.append(WriteState.EpisodeSpan(opened: opened, closed: closed))
+                family.spans.append(
+                    WriteState.EpisodeSpan(opened: opened, closed: closed, closedSeq: closedSeq))
             }
             if fields[15] != "-" {
-                guard let through = CivilDate(fields[15]) else { return nil }
-                family.workThrough = through
+                guard let floor = CivilDate(fields[15]) else { return nil }
+                family.workFloor = floor
+            }
+            guard let works = parts(fields[16], 2) else { return nil }
+            for work in works {
+                guard let date = CivilDate(work[0]), let seq = Int(work[1]) else { return nil }
+                family.latestWork.append(WriteState.WorkDate(date: date, seq: seq))
+            }
+            for seq in fields[17].split(separator: ";") {
+                guard let value = Int(seq) else { return nil }
+                family.lateEntries.append(value)
             }
             for seq in fields[11].split(separator: ";") {
                 guard let value = Int(seq) else { return nil }

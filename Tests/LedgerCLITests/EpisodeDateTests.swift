@@ -173,4 +173,197 @@ struct EpisodeDateTests {
             gap.stderr.contains(
                 "2026-04-15 is before the referral that opened this episode (2026-06-01)"))
     }
+
+    // MARK: Late entries and voids (adversary #6)
+
+    static func void(_ id: String, _ target: String) -> String {
+        Self.event(
+            id, "event.voided", "2026-11-20", manager: true,
+            ["target": .string(target), "reason": "wrong date"])
+    }
+
+    @Test(
+        "a closure.approved entered late for the first episode signs off no closure of the second")
+    func lateApprovalSignsOffNothingNow() throws {
+        let directory = TemporaryDirectory()
+        let log = directory.file("ledger.jsonl")
+        let initialized = Subprocess.ledger(
+            ["init", "--log", log, "--policy", "strengthening-families", "--system", "hr:hr-feed"],
+            environment: Self.now, in: directory)
+        try #require(initialized.status == 0, "\(initialized.stderr)")
+        let history =
+            Events.staff + [
+                Events.referral("A", id: "ref-1", on: "2026-01-05"),
+                Self.close("close-1", on: "2026-03-01"),
+                Events.referral("A", id: "ref-2", on: "2026-04-01"),
+                Self.event(
+                    "ap-late", "closure.approved", "2026-02-15", manager: true,
+                    ["reason": "Late entry"]),
+            ]
+        let appended = DisposalTests.append(history, log, in: directory)
+        try #require(appended.status == 0, "\(appended.stderr)")
+        let before = readBytes(log)
+        let byWorker = Self.event(
+            "close-2", "case.closed", "2026-05-01", ["reason": "met-outcomes"])
+        let refused = DisposalTests.append([byWorker], log, in: directory)
+        #expect(refused.status == 1)
+        let rule =
+            "actor.role: case.closed needs a manager (fs-coordinator, operations-manager, senior-fow, team-leader, team-manager), not fsw (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)"
+        #expect(refused.stderr.contains("line 1 (id close-2): \(rule)"), "\(refused.stderr)")
+        #expect(readBytes(log) == before)
+        let lines = readLines(log)
+        writeBytes(try DisposalTests.appendedByHand(lines, [byWorker]), to: log)
+        DisposalTests.expectVerifyFails(
+            log, in: directory, seq: lines.count + 1, problem: "would be refused today: \(rule)",
+            "an FSW's closure on an approval of the episode before")
+        // An approval of this episode signs it off.
+        writeBytes(before, to: log)
+        let signed = DisposalTests.append(
+            [
+                Self.event(
+                    "ap-2", "closure.approved", "2026-04-20", manager: true, ["reason": "Done"]),
+                byWorker,
+            ],
+            log, in: directory)
+        #expect(signed.status == 0, "\(signed.stderr)")
+    }
+
+    @Test(
+        "a voided event's date holds no closure back: a visit or a closure entered with the wrong date"
+    )
+    func voidedWorkHoldsNothing() throws {
+        let (directory, log) = CLIWriteTests.initialized()
+        let appended = DisposalTests.append(
+            Events.staff + [
+                Events.referral("A", id: "ref-1", on: "2026-01-05"),
+                Self.visit("v-1", on: "2026-01-10"),
+                Self.visit("v-typo", on: "2026-10-10"), Self.void("void-1", "v-typo"),
+                Events.referral("B", id: "ref-B", on: "2026-01-05"),
+                Self.event(
+                    "close-typo", "case.closed", "2026-10-01", family: "B", manager: true,
+                    ["reason": "met-outcomes"]),
+                Self.event(
+                    "void-2", "event.voided", "2026-11-20", family: "B", manager: true,
+                    ["target": "close-typo", "reason": "wrong date"]),
+            ], log, in: directory)
+        try #require(appended.status == 0, "\(appended.stderr)")
+        let closed = DisposalTests.append(
+            [
+                Self.close("close-1", on: "2026-03-01"),
+                Self.event(
+                    "close-B", "case.closed", "2026-03-01", family: "B", manager: true,
+                    ["reason": "met-outcomes"]),
+            ], log, in: directory)
+        #expect(closed.status == 0, "\(closed.stderr)")
+        let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        // Work not voided still holds it back.
+        let (again, second) = CLIWriteTests.initialized()
+        let kept = DisposalTests.append(
+            Events.staff + [
+                Events.referral("A", id: "ref-1", on: "2026-01-05"),
+                Self.visit("v-1", on: "2026-01-10"),
+            ]
+                + (2...6).map { Self.visit("v-\($0)", on: "2026-02-0\($0)") } + [
+                    Self.void("void-6", "v-6")
+                ],
+            second, in: again)
+        try #require(kept.status == 0, "\(kept.stderr)")
+        let early = DisposalTests.append(
+            [Self.close("close-1", on: "2026-02-04")], second, in: again)
+        #expect(early.status == 1)
+        #expect(
+            early.stderr.contains("is before work of this episode dated 2026-02-05"),
+            "\(early.stderr)")
+    }
+
+    @Test(
+        "a late entry for the first episode is no dependent of the second's referral, which can be voided"
+    )
+    func lateEntryIsNoDependent() throws {
+        let (directory, log) = try Self.logged()
+        let late = DisposalTests.append(
+            [Self.visit("v-late", on: "2026-02-20")], log, in: directory)
+        try #require(late.status == 0, "\(late.stderr)")
+        // The second episode's own visit is its dependent: void it, then the referral.
+        let voided = DisposalTests.append(
+            [Self.void("void-v2", "v-2"), Self.void("void-ref2", "ref-2")], log, in: directory)
+        #expect(voided.status == 0, "\(voided.stderr)")
+        let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let families = Subprocess.ledger(
+            ["families", "--as-of", "2026-11-20", "--log", log], environment: Self.now,
+            in: directory)
+        #expect(
+            families.stdout.contains(
+                #""episode":1,"openedOn":"2026-02-02","closedOn":"2026-03-02""#),
+            "\(families.stdout)")
+    }
+
+    /// Family A's first episode had one child (c-1); the second's referral brings a baby (b-2, born in March) and
+    /// an older sibling (s-3).
+    static let twoEpisodes: [String] =
+        Events.staff + [
+            Events.referral("A", id: "ref-1", on: "2026-01-05", childID: "c-1"),
+            close("close-1", on: "2026-03-01"),
+            Events.line(
+                id: "ref-2", stream: "family:A", type: "referral.received", on: "2026-04-01",
+                actor: "m-001", role: "team-manager",
+                data: [
+                    "source": "school", "reason": "Again",
+                    "members": [
+                        ["id": "c-1", "name": "Kid", "dob": "2015-04-01", "role": "child"],
+                        ["id": "b-2", "name": "Baby", "dob": "2026-03-20", "role": "child"],
+                        ["id": "s-3", "name": "Sister", "dob": "2012-06-01", "role": "child"],
+                    ],
+                ]),
+        ]
+
+    @Test(
+        "a late entry for the first episode is judged as the family was then: its UFRN, who left, who joined"
+    )
+    func lateEntryJudgedThen() throws {
+        let (directory, log) = CLIWriteTests.initialized()
+        let appended = DisposalTests.append(Self.twoEpisodes, log, in: directory)
+        try #require(appended.status == 0, "\(appended.stderr)")
+        func ufrn(_ id: String, _ value: String) -> String {
+            Self.event(
+                id, "ufrn.assigned", "2026-02-01", ["ufrn": .string(value), "locality": "03"])
+        }
+        let refusals: [(String, String)] = [
+            // The baby was not born in February: the youngest child then was c-1.
+            (
+                ufrn("u-baby", "EH03b-2F"),
+                "line 1 (id u-baby): data.ufrn: must be EH03c-1F: EH + locality 03 + youngest child c-1 + F"
+            ),
+            (
+                Self.event("left-baby", "family.member.left", "2026-02-01", ["memberId": "b-2"]),
+                "line 1 (id left-baby): data.memberId: \"b-2\" is not a member of the family"
+            ),
+        ]
+        for (line, words) in refusals {
+            let before = readBytes(log)
+            let refused = DisposalTests.append([line], log, in: directory)
+            #expect(refused.status == 1 && refused.stderr.contains(words), "\(refused.stderr)")
+            #expect(readBytes(log) == before)
+        }
+        let accepted = DisposalTests.append(
+            [
+                ufrn("u-then", "EH03c-1F"),
+                Self.event(
+                    "joined", "family.member.added", "2026-02-10",
+                    [
+                        "member": [
+                            "id": "s-3", "name": "Sister", "dob": "2012-06-01", "role": "child",
+                        ]
+                    ]),
+            ], log, in: directory)
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        let verify = Subprocess.ledger(["verify", "--log", log], in: directory)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let february = Subprocess.ledger(
+            ["families", "--as-of", "2026-02-15", "--log", log], environment: Self.now,
+            in: directory)
+        #expect(february.stdout.contains(#""ufrn":"EH03c-1F""#), "\(february.stdout)")
+    }
 }
