@@ -30,32 +30,93 @@ public struct WriteState: Sendable, Equatable {
         /// The closures by a non-manager, with the approval each had: a void of the approval, or of a policy,
         /// must leave each the sign-off the policy in force at its date needs.
         public var signOffs: [SignOff] = []
-        /// Each episode's dates in valid time, the latest last: the projections fold a family's events by date,
-        /// so an event dated where no episode was open would stand in none (`validTimeRefusal`).
-        public var spans: [EpisodeSpan] = []
-        /// The latest episode's latest work (events that needed it open), by date then seq, at most
-        /// `WorkDate.kept` of them, and the latest date of those let go of (its referral's at first): a closure
-        /// dated before `workThrough` would leave work after the closure, in no episode. A void of one kept is
-        /// taken off, so a wrong date voided does not hold the closure back.
-        public var latestWork: [WorkDate] = []
-        public var workFloor: CivilDate?
+        /// Each episode's dates in valid time: the projections fold a family's events by date, so an event dated
+        /// where no episode was open would stand in none (`validTimeRefusal`). The latest episode's apart from
+        /// the earlier ones (none for most families): a family is copied out of its table to be read, and each
+        /// array it holds is retained by the copy.
+        public var latestSpan: EpisodeSpan?
+        public var earlierSpans: [EpisodeSpan] = []
+        /// The latest episode's latest work: a closure dated before it would leave work after the closure, in
+        /// no episode.
+        public var work = WorkDates()
         /// The seqs of the events entered while the latest episode was open but dated inside an earlier one:
         /// late entries that stand there, not dependents of this episode's referral.
         public var lateEntries: [Int] = []
 
-        /// The date a closure of the latest episode may not come before.
-        public var workThrough: CivilDate? {
-            guard let last = latestWork.last?.date else { return workFloor }
-            return workFloor.map { max($0, last) } ?? last
+        /// Every episode's dates, the latest last.
+        public var spans: [EpisodeSpan] {
+            get { earlierSpans + (latestSpan.map { [$0] } ?? []) }
+            set {
+                latestSpan = newValue.last
+                earlierSpans = Array(newValue.dropLast())
+            }
         }
+
+        /// The date a closure of the latest episode may not come before.
+        public var workThrough: CivilDate? { work.through }
     }
 
     /// An event of the latest episode's work: its date and seq.
     public struct WorkDate: Sendable, Equatable {
         public var date: CivilDate
         public var seq: Int
-        /// How many of the latest an episode keeps.
-        static let kept = 3
+
+        func isBefore(_ other: WorkDate) -> Bool { (date, seq) < (other.date, other.seq) }
+    }
+
+    /// The latest episode's three latest-dated events of work (by date, then seq), in place (no array: see
+    /// `Family.latestSpan`), and the latest date of those let go of (its referral's at first). A void of one kept
+    /// takes it off, so a wrong date voided does not hold the closure back; once the three are voided, the
+    /// floor still counts.
+    public struct WorkDates: Sendable, Equatable {
+        /// Oldest first; nils before the others.
+        private var first: WorkDate?
+        private var second: WorkDate?
+        private var third: WorkDate?
+        public var floor: CivilDate?
+
+        public init(floor: CivilDate? = nil, kept: [WorkDate] = []) {
+            self.floor = floor
+            for work in kept { note(work) }
+        }
+
+        /// The kept ones, oldest first.
+        public var kept: [WorkDate] { [first, second, third].compactMap { $0 } }
+
+        /// The latest date of work: the latest kept, or the floor.
+        var through: CivilDate? {
+            guard let latest = third?.date else { return floor }
+            return floor.map { max($0, latest) } ?? latest
+        }
+
+        /// Takes in one event of work: each slot from the latest down keeps the later of what it holds and what
+        /// is carried down to it; what is carried past the last is let go of, into the floor.
+        mutating func note(_ work: WorkDate) {
+            var carried: WorkDate? = work
+            func keep(_ slot: inout WorkDate?) {
+                guard let incoming = carried else { return }
+                guard let held = slot else {
+                    slot = incoming
+                    carried = nil
+                    return
+                }
+                if held.isBefore(incoming) {
+                    slot = incoming
+                    carried = held
+                }
+            }
+            keep(&third)
+            keep(&second)
+            keep(&first)
+            if let dropped = carried { floor = floor.map { max($0, dropped.date) } ?? dropped.date }
+        }
+
+        /// Takes off the event at `seq`, when it is kept.
+        mutating func remove(seq: Int) {
+            guard kept.contains(where: { $0.seq == seq }) else { return }
+            let rest = kept.filter { $0.seq != seq }
+            self = WorkDates(floor: floor, kept: rest)
+        }
     }
 
     /// An episode's dates: its referral's and, once it closed, its closure's.
@@ -360,34 +421,25 @@ public struct WriteState: Sendable, Equatable {
 
     /// Whether a family is known, and its episode's flags, read where the family is held (a `Family` copied out
     /// retains its strings and its members, which most checks do not need).
-    func episode(_ ref: String) -> (open: Bool, closureApproved: Bool, disposed: Disposal?)? {
-        if let flags = families[ref].map({ ($0.open, $0.closureApproved, $0.disposed) }) {
-            return flags
+    ///
+    /// `dated`: the kind and date of an event to judge by its date as well (`Family.judgeDate`), from the same
+    /// copy of the family (a family is copied out of the table to be read: each copy retains its arrays, a tenth
+    /// of verify's CPU when it was copied three times an event).
+    func episode(_ ref: String, dated: (kind: EventKind?, date: CivilDate)? = nil) -> (
+        open: Bool, closureApproved: Bool, disposed: Disposal?,
+        judged: (refusal: String?, lateFor: Int?)
+    )? {
+        func flags(_ family: Family) -> (
+            open: Bool, closureApproved: Bool, disposed: Disposal?,
+            judged: (refusal: String?, lateFor: Int?)
+        ) {
+            (
+                family.open, family.closureApproved, family.disposed,
+                dated.map { family.judgeDate($0.kind, on: $0.date) } ?? (nil, nil)
+            )
         }
-        return base?.family(ref).map { ($0.open, $0.closureApproved, $0.disposed) }
-    }
-
-    /// For an event dated inside an earlier episode of the family, entered while a later one is open (a late
-    /// entry), the seq of that episode's closure; nil otherwise.
-    func lateEntrySeq(_ ref: String, on date: CivilDate) -> Int? {
-        let family: Family?
-        if let index = families.index(forKey: ref) {
-            family = families.values[index]
-        } else {
-            family = base?.family(ref)
-        }
-        guard let family, family.open, let last = family.spans.last, date < last.opened else {
-            return nil
-        }
-        return family.spans.dropLast().last { $0.holds(date) }?.closedSeq
-    }
-
-    /// `Family.validTimeRefusal`, read where the family is held.
-    func validTimeRefusal(_ ref: String, _ kind: EventKind?, on date: CivilDate) -> String? {
-        if let index = families.index(forKey: ref) {
-            return families.values[index].validTimeRefusal(kind, on: date)
-        }
-        return base?.family(ref)?.validTimeRefusal(kind, on: date)
+        if let index = families.index(forKey: ref) { return flags(families.values[index]) }
+        return base?.family(ref).map(flags)
     }
 
     /// A worker's state.
@@ -581,7 +633,13 @@ public struct WriteState: Sendable, Equatable {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
         }
         let key = content.streamKey
-        let episode = content.streamKind == .family ? self.episode(key) : nil
+        // Judged by its date too when it needs an open episode (the contract's "episode's state", in valid time).
+        let episode =
+            content.streamKind == .family
+            ? self.episode(
+                key,
+                dated: eventType.allowedWithoutEpisode ? nil : (content.kind, occurred.date))
+            : nil
         // A family whose record was disposed of takes nothing more, whoever sends it (first, so that verify, which
         // asks only this of a family whose redacted lines leave the rest unknown, gives the same refusal): what
         // came would be personal data that no retention review could date (no child is left to date it by) and
@@ -759,15 +817,10 @@ public struct WriteState: Sendable, Equatable {
                     "\(type) needs an open episode and family \(key) has none (\(closed)); only a new referral, outcome events, notes and corrections are accepted"
                 )
             }
-            if episode != nil, let refusal = validTimeRefusal(key, content.kind, on: occurred.date)
-            {
-                throw refuse("occurredAt", refusal)
-            }
+            if let refusal = episode?.judged.refusal { throw refuse("occurredAt", refusal) }
         }
         // A late entry for an earlier episode is judged as the family and the workforce were in that episode.
-        let lateFor =
-            content.streamKind == .family && !eventType.allowedWithoutEpisode
-            ? lateEntrySeq(key, on: occurred.date) : nil
+        let lateFor = episode?.judged.lateFor
         try checkData(typed, key: key, field: "data", at: lateFor, refuse: refuse)
         // A correction or void: its target, and the replacement data of a correction.
         var amendment: (targetID: String, replacement: JSONObject?)?
@@ -1106,9 +1159,9 @@ public struct WriteState: Sendable, Equatable {
                 family.approval = nil
                 family.openedAt = seq
                 family.dependents = 0
-                family.spans.append(EpisodeSpan(opened: date))
-                family.latestWork = []
-                family.workFloor = date
+                if let last = family.latestSpan { family.earlierSpans.append(last) }
+                family.latestSpan = EpisodeSpan(opened: date)
+                family.work = WorkDates(floor: date)
                 family.lateEntries = []
                 for member in members { family.addMember(member, at: seq) }
             }
@@ -1126,7 +1179,7 @@ public struct WriteState: Sendable, Equatable {
             updateFamily(key) {
                 // One dated inside an earlier episode, entered late, is that episode's: it signs off no closure
                 // of this one.
-                guard $0.spans.last.map({ date >= $0.opened }) ?? true else { return }
+                guard $0.latestSpan.map({ date >= $0.opened }) ?? true else { return }
                 $0.closureApproved = true
                 $0.approval = seq
             }
@@ -1144,10 +1197,8 @@ public struct WriteState: Sendable, Equatable {
                 $0.open = false
                 $0.closureApproved = false
                 $0.lastClosure = seq
-                if let last = $0.spans.indices.last {
-                    $0.spans[last].closed = date
-                    $0.spans[last].closedSeq = seq
-                }
+                $0.latestSpan?.closed = date
+                $0.latestSpan?.closedSeq = seq
             }
         case .eventVoided(let payload):
             guard let targetID = payload.decoded?.target, let found = target(targetID) else {
@@ -1547,7 +1598,7 @@ extension WriteState.Family {
                 lateEntries.remove(at: late)
             } else if dependents > 0 {
                 dependents -= 1
-                latestWork.removeAll { $0.seq == seq }
+                work.remove(seq: seq)
             }
         }
         switch kind {
@@ -1560,9 +1611,8 @@ extension WriteState.Family {
             } else if openedAt == seq && open {
                 open = false
                 openedAt = 0
-                if !spans.isEmpty { spans.removeLast() }
-                latestWork = []
-                workFloor = nil
+                latestSpan = earlierSpans.popLast()
+                work = WriteState.WorkDates()
                 lateEntries = []
             }
         case .familyMemberAdded:
@@ -1598,10 +1648,8 @@ extension WriteState.Family {
             if lastClosure == seq && !open {
                 open = true
                 lastClosure = nil
-                if let last = spans.indices.last {
-                    spans[last].closed = nil
-                    spans[last].closedSeq = nil
-                }
+                latestSpan?.closed = nil
+                latestSpan?.closedSeq = nil
             }
             signOffs.removeAll { $0.closure == seq }
         default:
@@ -1614,20 +1662,26 @@ extension WriteState.Family {
     /// when it stands in one): noted, not counted.
     mutating func countDependent(on date: CivilDate, seq: Int) -> Bool {
         guard open else { return false }
-        if let opened = spans.last?.opened, date < opened {
+        if let opened = latestSpan?.opened, date < opened {
             lateEntries.append(seq)
             return true
         }
         dependents += 1
-        let work = WriteState.WorkDate(date: date, seq: seq)
-        let place =
-            latestWork.firstIndex { (work.date, work.seq) < ($0.date, $0.seq) } ?? latestWork.count
-        latestWork.insert(work, at: place)
-        if latestWork.count > WriteState.WorkDate.kept {
-            let dropped = latestWork.removeFirst()
-            workFloor = workFloor.map { max($0, dropped.date) } ?? dropped.date
-        }
+        work.note(WriteState.WorkDate(date: date, seq: seq))
         return true
+    }
+
+    /// What the date of an event of `kind` on the family's stream says of it: why it would stand in no episode
+    /// (`validTimeRefusal`), or, for a late entry dated inside an earlier episode, that episode's closure's seq
+    /// (it is judged as the family and the workforce were just before it).
+    func judgeDate(_ kind: EventKind?, on date: CivilDate) -> (refusal: String?, lateFor: Int?) {
+        guard let last = latestSpan else { return (nil, nil) }
+        if open, kind != .referralReceived, kind != .caseClosed, date >= last.opened {
+            return (nil, nil)
+        }
+        if let refusal = validTimeRefusal(kind, on: date) { return (refusal, nil) }
+        guard open, date < last.opened else { return (nil, nil) }
+        return (nil, earlierSpans.last { $0.holds(date) }?.closedSeq)
     }
 
     /// Why an event of `kind` dated `date`, judged at the end of the family's log, would stand in no episode
@@ -1635,7 +1689,7 @@ extension WriteState.Family {
     /// dated before the previous episode closed, a closure dated before its episode's latest work, other work
     /// dated in no episode. Work dated inside an earlier episode is a late entry for it and stands there.
     func validTimeRefusal(_ kind: EventKind?, on date: CivilDate) -> String? {
-        guard let last = spans.last else { return nil }
+        guard let last = latestSpan else { return nil }
         switch kind {
         case .referralReceived?:
             guard !open, let closed = last.closed, date < closed else { return nil }
@@ -1646,7 +1700,7 @@ extension WriteState.Family {
             return
                 "\(date) is before work of this episode dated \(through): that work would come after the closure when the family's events are taken by date, in no episode (date the closure on or after \(through))"
         default:
-            guard open, date < last.opened, !spans.dropLast().contains(where: { $0.holds(date) })
+            guard open, date < last.opened, !earlierSpans.contains(where: { $0.holds(date) })
             else { return nil }
             return
                 "\(date) is before the referral that opened this episode (\(last.opened)) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"

@@ -42,8 +42,8 @@ package enum WriteStateCoding {
                     "\($0.opened),\($0.closed.map(String.init(describing:)) ?? "-"),\(text($0.closedSeq))"
                 }
                 .joined(separator: ";")
-            line += "\t" + (family.workFloor.map(String.init(describing:)) ?? "-")
-            line += "\t" + family.latestWork.map { "\($0.date),\($0.seq)" }.joined(separator: ";")
+            line += "\t" + (family.work.floor.map(String.init(describing:)) ?? "-")
+            line += "\t" + family.work.kept.map { "\($0.date),\($0.seq)" }.joined(separator: ";")
             line += "\t" + family.lateEntries.map(String.init).joined(separator: ";")
         case .worker?:
             if let worker = state.worker(key) {
@@ -169,24 +169,29 @@ package enum WriteStateCoding {
             }
             family.dependents = dependents
             guard let spans = parts(fields[14], 3) else { return nil }
+            var episodes: [WriteState.EpisodeSpan] = []
             for span in spans {
                 guard let opened = CivilDate(span[0]), let closedSeq = number(span[2]) else {
                     return nil
                 }
                 let closed = CivilDate(span[1])
                 guard closed != nil || span[1] == "-" else { return nil }
-                family.spans.append(
+                episodes.append(
                     WriteState.EpisodeSpan(opened: opened, closed: closed, closedSeq: closedSeq))
             }
+            family.spans = episodes
+            var floor: CivilDate?
             if fields[15] != "-" {
-                guard let floor = CivilDate(fields[15]) else { return nil }
-                family.workFloor = floor
+                guard let date = CivilDate(fields[15]) else { return nil }
+                floor = date
             }
-            guard let works = parts(fields[16], 2) else { return nil }
+            guard let works = parts(fields[16], 2), works.count <= 3 else { return nil }
+            var kept: [WriteState.WorkDate] = []
             for work in works {
                 guard let date = CivilDate(work[0]), let seq = Int(work[1]) else { return nil }
-                family.latestWork.append(WriteState.WorkDate(date: date, seq: seq))
+                kept.append(WriteState.WorkDate(date: date, seq: seq))
             }
+            family.work = WriteState.WorkDates(floor: floor, kept: kept)
             for seq in fields[17].split(separator: ";") {
                 guard let value = Int(seq) else { return nil }
                 family.lateEntries.append(value)
