@@ -182,8 +182,10 @@ struct RebuildPlan: Equatable {
     // MARK: reading
 
     /// The plan in `directory`, when its checksum matches and it reads whole; nil otherwise (`LEDGER_TRACE` says
-    /// why). Whether it was made by this build and from this log is the caller's to check.
-    static func load(from directory: String) -> RebuildPlan? {
+    /// why). Whether it was made by this build and from this log is the caller's to check. `headerOnly`: its
+    /// header alone, checked as the whole is (what a rebuild asks first: was it made from the same log, date and
+    /// window?), with no family, file or column read.
+    static func load(from directory: String, headerOnly: Bool = false) -> RebuildPlan? {
         guard let bytes = FileOutput.read(path(in: directory)) else {
             trace("none yet")
             return nil
@@ -215,6 +217,7 @@ struct RebuildPlan: Equatable {
             build: String(header[1]), stamp: LogHead(seq: seq, hash: String(header[4]), size: size),
             asOf: asOf, window: String(header[6]), windowLeftOut: header[7] == "1",
             shared: String(header[8]), families: families, obligations: obligations)
+        if headerOnly { return plan }
         plan.refs.reserveCapacity(families)
         plan.entries.reserveCapacity(families)
         var lines = 0

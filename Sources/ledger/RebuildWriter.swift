@@ -144,8 +144,12 @@ enum RebuildWriter {
 
     /// The last rebuild's plan, when this build made it from this log (the log still holds the line it was made
     /// to); nil otherwise.
-    static func usablePlan(in directory: String, log: String, head: LogHead) -> RebuildPlan? {
-        guard let plan = RebuildPlan.load(from: directory) else { return nil }
+    static func usablePlan(
+        in directory: String, log: String, head: LogHead, headerOnly: Bool = false
+    ) -> RebuildPlan? {
+        guard let plan = RebuildPlan.load(from: directory, headerOnly: headerOnly) else {
+            return nil
+        }
         guard plan.build == RebuildPlan.build else {
             RebuildPlan.trace("not used: made by another build, or before the machine last started")
             return nil
@@ -179,23 +183,27 @@ enum RebuildWriter {
     ) throws -> Summary {
         var phases = RebuildPhases()
         let head = try LedgerFile(path: log).readHead().head
-        var previous = fromScratch ? nil : usablePlan(in: directory, log: log, head: head)
+        // Its header first: whether the last rebuild was made by this build from the same log, date and window.
+        let header =
+            fromScratch ? nil : usablePlan(in: directory, log: log, head: head, headerOnly: true)
         let windowText = RebuildPlan.windowText(window)
         // The same log, date and window as the last rebuild: the folder already holds what this one would write.
         let sameInputs =
-            previous.map {
+            header.map {
                 $0.stamp == head && $0.asOf == asOf && $0.window == windowText
             } ?? false
-        if let previous, sameInputs, untouched(previous, in: directory) {
+        if sameInputs, let whole = usablePlan(in: directory, log: log, head: head),
+            untouched(whole, in: directory)
+        {
             return Summary(
-                families: previous.families, obligations: previous.obligations,
-                pagesKept: previous.entries.count, unchanged: true)
+                families: whole.families, obligations: whole.obligations,
+                pagesKept: whole.entries.count, unchanged: true)
         }
         phases.done("plan read and checked")
-        // The plan is let go of while the fold is restored, which holds the most of any step (on a million
-        // events, 12 MiB less at the peak), and read again after.
-        let planned = previous != nil
-        previous = nil
+        // The plan is read whole after the fold is restored, which holds the most of any step (held through it,
+        // on a million events, 12 MiB more at the peak).
+        let planned = header != nil
+        var previous: RebuildPlan?
         // The families' last seqs, by their streams' routes, from the index of their lines, made or brought up to
         // date before the fold is there (a new index holds every line at once while it is made: on a million events
         // the first rebuild peaked 15-25 MiB higher with the index made after the fold). The index itself is let
