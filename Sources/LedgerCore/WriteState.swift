@@ -1702,6 +1702,10 @@ extension WriteState.Family {
         default:
             guard open, date < last.opened, !earlierSpans.contains(where: { $0.holds(date) })
             else { return nil }
+            if earlierSpans.contains(where: { $0.closed == date }) {
+                return
+                    "\(date) is the day an earlier episode of the family closed: entered after its closure, the event would come after it when the family's events are taken by date, in no episode (an event of the closing day is recorded before the closure; check the date)"
+            }
             return
                 "\(date) is before the referral that opened this episode (\(last.opened)) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"
         }

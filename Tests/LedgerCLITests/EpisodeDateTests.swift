@@ -72,7 +72,7 @@ struct EpisodeDateTests {
             name: "a visit on the first episode's closing day, entered after its closure",
             line: visit("v-closing-day", on: "2026-03-02"),
             rule:
-                "occurredAt: 2026-03-02 is before the referral that opened this episode (2026-06-01) and in no earlier episode: the family had no open episode then, so the event would stand in none (check the date)"
+                "occurredAt: 2026-03-02 is the day an earlier episode of the family closed: entered after its closure, the event would come after it when the family's events are taken by date, in no episode (an event of the closing day is recorded before the closure; check the date)"
         ),
         Case(
             name: "a closure dated before the episode's latest work",
