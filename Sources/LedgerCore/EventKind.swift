@@ -123,6 +123,13 @@ public enum EventKind: Int, Sendable, CaseIterable {
     /// The catalogue's entry.
     public var eventType: EventType { Self.eventTypes[rawValue] }
 
+    /// The entry's flags, read without copying the entry (a copy retains its name, fields and rules; the write
+    /// state asks these of every event it checks and applies).
+    public var allowedWithoutEpisode: Bool { Self.withoutEpisode[rawValue] }
+    public var managerOnly: Bool { Self.byManagerOnly[rawValue] }
+    private static let withoutEpisode = eventTypes.map(\.allowedWithoutEpisode)
+    private static let byManagerOnly = eventTypes.map(\.managerOnly)
+
     /// What an event of this kind changes, as its type declares.
     public var changes: Set<StateChange> { payloadType.changes }
 

@@ -550,7 +550,7 @@ public struct WriteState: Sendable, Equatable {
     /// Who may record an event of `kind` with `data`, by its type alone (`case.closed`'s sign-off, which
     /// depends on the episode, is judged by the caller).
     static func authority(for kind: EventKind?, _ typed: TypedData) -> Authority {
-        if kind?.eventType.managerOnly ?? false { return .manager }
+        if kind?.managerOnly ?? false { return .manager }
         switch typed {
         // A worker's record (role, team, FTE, caseload limit) is kept by a manager or the HR feed: a worker who
         // could change it could hide their own over-limit caseload or move a colleague's (EVENTS.md §2 names the
@@ -629,16 +629,17 @@ public struct WriteState: Sendable, Equatable {
         func refuse(_ field: String, _ rule: String) -> ValidationError {
             ValidationError(line: line, field: field, rule: rule)
         }
-        guard let eventType = input.eventType, let occurred = input.occurred else {
+        guard let kind = input.kind, let occurred = input.occurred else {
             throw refuse("type", "\(input.type) is not in the catalogue or its date does not parse")
         }
+        let withoutEpisode = kind.allowedWithoutEpisode
         let key = content.streamKey
         // Judged by its date too when it needs an open episode (the contract's "episode's state", in valid time).
         let episode =
             content.streamKind == .family
             ? self.episode(
                 key,
-                dated: eventType.allowedWithoutEpisode ? nil : (content.kind, occurred.date))
+                dated: withoutEpisode ? nil : (content.kind, occurred.date))
             : nil
         // A family whose record was disposed of takes nothing more, whoever sends it (first, so that verify, which
         // asks only this of a family whose redacted lines leave the rest unknown, gives the same refusal): what
@@ -794,7 +795,7 @@ public struct WriteState: Sendable, Equatable {
         }
         // A hold or an outcome may come after the episode closed, but not for a family the log has never been
         // referred: a mistyped ref (F-1O2 for F-102) would hold no one, while the real family is redacted.
-        if content.streamKind == .family && eventType.allowedWithoutEpisode && episode == nil
+        if content.streamKind == .family && withoutEpisode && episode == nil
             && content.kind != .eventCorrected && content.kind != .eventVoided
         {
             throw refuse(
@@ -802,7 +803,7 @@ public struct WriteState: Sendable, Equatable {
                 "family \(key) has no referral in the log: \(type) must name a family the ledger has (check the ref)"
             )
         }
-        if content.streamKind == .family && !eventType.allowedWithoutEpisode {
+        if content.streamKind == .family && !withoutEpisode {
             let isOpen = episode?.open ?? false
             if content.kind == .referralReceived {
                 if isOpen {
@@ -1101,7 +1102,7 @@ public struct WriteState: Sendable, Equatable {
                 of: content, seq: seq,
                 hr: content.streamKind == .worker || content.kind == .teamDefined)
         }
-        if content.streamKind == .family, let type = content.eventType, !type.allowedWithoutEpisode,
+        if content.streamKind == .family, let kind = content.kind, !kind.allowedWithoutEpisode,
             content.kind != .referralReceived
         {
             // One probe of the table when the family is held (nil: not held), counted where it lies.
@@ -1591,8 +1592,8 @@ extension WriteState.Family {
     /// A correction (`replacement`) or void (nil) of the family's event at `seq`, made to its state: the
     /// members it added or removed, its UFRN, its episode's flags (the same for a new event and a judged one).
     mutating func amend(_ kind: EventKind?, seq: Int, replacement: EventData?) {
-        if seq > openedAt, replacement == nil, let type = kind?.eventType,
-            !type.allowedWithoutEpisode, kind != .referralReceived
+        if seq > openedAt, replacement == nil, let kind, !kind.allowedWithoutEpisode,
+            kind != .referralReceived
         {
             if let late = lateEntries.firstIndex(of: seq) {
                 lateEntries.remove(at: late)
