@@ -1196,12 +1196,16 @@ final class FamilyPages: Sendable {
     }
 }
 
-/// Work run on a thread of its own while the caller goes on, waited for once (and always, before the caller
-/// returns: `wait`).
+/// Work run on a thread of its own while the caller goes on, waited for (always, before the caller returns:
+/// `wait`) by the thread that started it.
 final class BackgroundWork: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// Set by the work's thread before it signals `done`, read only after `done` is waited for.
     private var failure: (any Error)?
+    /// Whether `done` was waited for: it is signalled once, and a second wait on it would never return (a caller
+    /// that waits, is thrown the work's failure, and waits again as it gives up: a rebuild on a full disk hung
+    /// holding its folder's lock).
+    private var waited = false
 
     init(_ work: @escaping @Sendable () throws -> Void) {
         DispatchQueue.global(qos: .userInitiated).async {
@@ -1210,9 +1214,12 @@ final class BackgroundWork: @unchecked Sendable {
         }
     }
 
-    /// Waits for the work to end; rethrows what it threw.
+    /// Waits for the work to end; rethrows what it threw (every time it is asked).
     func wait() throws {
-        done.wait()
+        if !waited {
+            done.wait()
+            waited = true
+        }
         if let failure { throw failure }
     }
 }

@@ -473,6 +473,51 @@ struct IncrementalRebuildTests {
         Self.expectFresh(site, log, asOf: "2026-11-24", in: directory, "a copy failing: \(fault)")
     }
 
+    /// On a morning the due and families files are written on threads of their own and the rest beside them. A
+    /// full disk under one of them fails the rebuild (it had hung: the failure, rethrown, was waited for again),
+    /// naming the file; the folder keeps every file it had; the next rebuild is a new folder's. Run under
+    /// `timeout`, so that a hang fails the test rather than the run.
+    @Test(
+        "a full disk while the projections are written beside the pages: exit 1 naming the file, nothing half-made",
+        arguments: ["due.json.new", "families.json.new", "index.html.new"])
+    func fullDiskBeside(file: String) throws {
+        let (directory, log) = Self.demo(30)
+        let site = directory.file("site")
+        #expect(Self.rebuild(log, into: site, asOf: "2026-11-23", in: directory).status == 0)
+        Self.append(
+            [Self.note("F-1002", "extra-1"), Self.note("F-1017", "extra-2")], to: log,
+            in: directory)
+        let before = Self.contents(site)
+        let new = directory.file("new")
+        #expect(Self.rebuild(log, into: new, asOf: "2026-11-24", in: directory).status == 0)
+        let expected = Self.contents(new)
+        let err = directory.file("full-disk.err")
+        let pid = Subprocess.spawn(
+            [
+                "/usr/bin/timeout", "-s", "KILL", "120", Subprocess.ledgerBinary, "rebuild",
+                "--out", site,
+                "--as-of", "2026-11-24", "--log", log,
+            ], environment: ["LEDGER_FAULT": "write@\(file):ENOSPC:0:persist"], stderrPath: err)
+        let status = Subprocess.wait(pid)
+        let stderr = String(decoding: readBytes(err), as: UTF8.self)
+        #expect(status == 1, "\(file): exit \(status) (137: it hung and was killed): \(stderr)")
+        #expect(
+            stderr.contains("write failed on \(site)/\(file): No space left on device"), "\(stderr)"
+        )
+        let after = Self.contents(site)
+        #expect(!after.keys.contains { $0.hasSuffix(".new") }, "\(after.keys.sorted())")
+        // Each file whole: the one before, or the one a rebuild into a new folder makes; the failed one, before.
+        for (name, bytes) in after {
+            #expect(
+                bytes == before[name] || bytes == expected[name], "\(file): \(name) is neither")
+        }
+        #expect(after[String(file.dropLast(4))] == before[String(file.dropLast(4))], "\(file)")
+        let next = Self.rebuild(log, into: site, asOf: "2026-11-24", in: directory)
+        #expect(next.status == 0, "\(next.stderr)")
+        Self.expectFresh(
+            site, log, asOf: "2026-11-24", in: directory, "after a full disk on \(file)")
+    }
+
     /// A plan (or index) damaged in any byte: the rebuild after it writes what a rebuild into a new folder
     /// writes. The folder is made from the log before two appends (the log after them extends it, so the plan
     /// holds), so that a plan read wrongly would keep the two families' stale pages.
