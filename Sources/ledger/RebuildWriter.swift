@@ -576,19 +576,27 @@ enum RebuildWriter {
             }
             return obligations.count
         }
-        let dueLengths = LengthsBox()
-        let dueWork =
-            dueBeside
-            ? BackgroundWork {
+        /// On a morning (`dueBeside`), one projection's rows written on a thread of their own (`writeRows`): the
+        /// work, and where its lengths are once it is waited for; nil otherwise.
+        func writeBeside(
+            _ name: String, columns: [String], block: Int,
+            render: @escaping @Sendable (Int, Int, inout [UInt8], inout [UInt8]) -> Int
+        ) -> (work: BackgroundWork, lengths: LengthsBox)? {
+            guard dueBeside else { return nil }
+            let box = LengthsBox()
+            let work = BackgroundWork {
                 var phases = RebuildPhases()
                 let lengths = try writeRows(
-                    "due", columns: dueColumns, block: 64, count: count, held: held, before: before,
-                    previous: previous, to: directory, render: due)
-                dueLengths.lengths = lengths
+                    name, columns: columns, block: block, count: count, held: held, before: before,
+                    previous: previous, to: directory, render: render)
+                box.lengths = lengths
                 let copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
                 phases.done(
-                    "due.json, .csv, \(copied) families' rows copied, on a thread of its own")
-            } : nil
+                    "\(name).json, .csv, \(copied) families' rows copied, on a thread of its own")
+            }
+            return (work, box)
+        }
+        let dueWork = writeBeside("due", columns: dueColumns, block: 64, render: due)
         // Families: a row per family, made when written (and again for its page), never all held; its columns are
         // known without making the rows first. On a morning on a thread of its own too: the front page does not
         // read it, so the PbR rows, the caseload, the monthly rows and the front page are made beside it (one
@@ -601,20 +609,8 @@ enum RebuildWriter {
             RowWriter.appendCSV(row, columns: Reports.familyColumns, into: &csv)
             return 1
         }
-        let familyLengths = LengthsBox()
-        let familyWork =
-            dueBeside
-            ? BackgroundWork {
-                var phases = RebuildPhases()
-                let lengths = try writeRows(
-                    "families", columns: columns.families, block: RowBlocks.block, count: count,
-                    held: held, before: before, previous: previous, to: directory,
-                    render: familyRows)
-                familyLengths.lengths = lengths
-                let copied = lengths.copied.reduce(0) { $0 + ($1 ? 1 : 0) }
-                phases.done(
-                    "families.json, .csv, \(copied) families' rows copied, on a thread of its own")
-            } : nil
+        let familyWork = writeBeside(
+            "families", columns: columns.families, block: RowBlocks.block, render: familyRows)
         /// The families (unless beside), PbR, caseload, due (unless beside) and monthly files; what the front page
         /// is made from.
         func writeOthers() throws -> FrontPage {
@@ -688,18 +684,20 @@ enum RebuildWriter {
             guard let dueWork, let familyWork else { return (result, front) }
             try front.write(to: directory)
             phases.done("front page")
-            try dueWork.wait()
-            try familyWork.wait()
-            guard let due = dueLengths.lengths, let rows = familyLengths.lengths else {
-                throw RebuildError(message: "the due or families rows were not written")
+            for (name, header, beside) in [
+                ("due", dueColumns, dueWork), ("families", columns.families, familyWork),
+            ] {
+                try beside.work.wait()
+                guard let lengths = beside.lengths.lengths else {
+                    throw RebuildError(message: "the \(name) rows were not written")
+                }
+                record(name, columns: header, lengths)
             }
-            record("due", columns: dueColumns, due)
-            record("families", columns: columns.families, rows)
             return (result, nil)
         } catch {
             // The due and families files are not left being written once the rebuild gives up.
-            _ = try? dueWork?.wait()
-            _ = try? familyWork?.wait()
+            _ = try? dueWork?.work.wait()
+            _ = try? familyWork?.work.wait()
             throw error
         }
     }
