@@ -52,7 +52,7 @@ public struct AnnexA: Sendable {
         /// are taken by date: on or after its referral, before its closing day (on that day the closure, entered
         /// first, comes before it).
         func holds(_ date: CivilDate) -> Bool {
-            date >= opened && closed.map { date < $0 } ?? true
+            WriteState.EpisodeSpan.holds(date, opened: opened, closed: closed)
         }
 
         /// The lead when the episode's events are taken by date (for a closed episode, the lead when it closed).

@@ -130,7 +130,10 @@ public struct WriteState: Sendable, Equatable {
         /// Whether an event dated `date` and recorded after the episode's events falls inside it when the
         /// family's events are taken by date, then seq: on or after its opening, before its closing day (on that
         /// day the closure, recorded first, comes before it).
-        func holds(_ date: CivilDate) -> Bool {
+        func holds(_ date: CivilDate) -> Bool { Self.holds(date, opened: opened, closed: closed) }
+
+        /// The rule of `holds`, for an episode kept in another shape (Annex A's).
+        public static func holds(_ date: CivilDate, opened: CivilDate, closed: CivilDate?) -> Bool {
             date >= opened && closed.map { date < $0 } ?? true
         }
     }

@@ -82,24 +82,32 @@ struct EpisodeDateTests {
         ),
     ]
 
+    /// `line` is refused on line 1 with `rule`, the log as it was; and `verify` refuses the same line written by
+    /// hand, at its seq, in the same words, whatever the number of shards. The log is put back after.
+    static func expectRefused(
+        _ line: String, rule: String, log: String, in directory: TemporaryDirectory, _ what: String
+    ) throws {
+        let before = readBytes(log)
+        let result = DisposalTests.append([line], log, in: directory)
+        #expect(result.status == 1, "\(what)")
+        let id = try #require(try JSONParser.parse(line).objectValue?["id"]?.stringValue)
+        #expect(result.stderr.contains("line 1 (id \(id)): \(rule)"), "\(result.stderr)")
+        #expect(readBytes(log) == before, "\(what): nothing changed")
+        let lines = readLines(log)
+        writeBytes(try DisposalTests.appendedByHand(lines, [line]), to: log)
+        DisposalTests.expectVerifyFails(
+            log, in: directory, seq: lines.count + 1, problem: "would be refused today: \(rule)",
+            what)
+        writeBytes(before, to: log)
+    }
+
     @Test(
         "refused, naming the date that leaves it in no episode; nothing written", arguments: refused
     )
     func refusedWork(_ refusal: Case) throws {
         let (directory, log) = try Self.logged()
-        let before = readBytes(log)
-        let result = DisposalTests.append([refusal.line], log, in: directory)
-        #expect(result.status == 1)
-        let id = try #require(try JSONParser.parse(refusal.line).objectValue?["id"]?.stringValue)
-        #expect(result.stderr.contains("line 1 (id \(id)): \(refusal.rule)"), "\(result.stderr)")
-        #expect(readBytes(log) == before, "nothing changed")
-        // verify refuses the same line written by hand, at its seq, in the same words.
-        let lines = readLines(log)
-        writeBytes(try DisposalTests.appendedByHand(lines, [refusal.line]), to: log)
-        DisposalTests.expectVerifyFails(
-            log, in: directory, seq: lines.count + 1,
-            problem: "would be refused today: \(refusal.rule)",
-            refusal.name)
+        try Self.expectRefused(
+            refusal.line, rule: refusal.rule, log: log, in: directory, refusal.name)
     }
 
     @Test(
@@ -110,23 +118,11 @@ struct EpisodeDateTests {
         let closed = DisposalTests.append(
             [Self.close("close-2", on: "2026-07-01")], log, in: directory)
         try #require(closed.status == 0, "\(closed.stderr)")
-        let before = readBytes(log)
-        let early = DisposalTests.append(
-            [Events.referral("A", id: "ref-3", on: "2026-06-20")], log, in: directory)
-        #expect(early.status == 1)
-        let rule =
-            "occurredAt: 2026-06-20 is before the family's previous episode closed (2026-07-01): the referral would come inside that episode when the family's events are taken by date, and open none (date it on or after 2026-07-01)"
-        #expect(early.stderr.contains("line 1 (id ref-3): \(rule)"), "\(early.stderr)")
-        #expect(readBytes(log) == before)
-        let lines = readLines(log)
-        writeBytes(
-            try DisposalTests.appendedByHand(
-                lines, [Events.referral("A", id: "ref-3", on: "2026-06-20")]),
-            to: log)
-        DisposalTests.expectVerifyFails(
-            log, in: directory, seq: lines.count + 1, problem: "would be refused today: \(rule)",
-            "a referral inside the closed episode")
-        writeBytes(before, to: log)
+        try Self.expectRefused(
+            Events.referral("A", id: "ref-3", on: "2026-06-20"),
+            rule:
+                "occurredAt: 2026-06-20 is before the family's previous episode closed (2026-07-01): the referral would come inside that episode when the family's events are taken by date, and open none (date it on or after 2026-07-01)",
+            log: log, in: directory, "a referral inside the closed episode")
         let sameDay = DisposalTests.append(
             [Events.referral("A", id: "ref-3", on: "2026-07-01")], log, in: directory)
         #expect(sameDay.status == 0, "\(sameDay.stderr)")
@@ -202,22 +198,14 @@ struct EpisodeDateTests {
             ]
         let appended = DisposalTests.append(history, log, in: directory)
         try #require(appended.status == 0, "\(appended.stderr)")
-        let before = readBytes(log)
         let byWorker = Self.event(
             "close-2", "case.closed", "2026-05-01", ["reason": "met-outcomes"])
-        let refused = DisposalTests.append([byWorker], log, in: directory)
-        #expect(refused.status == 1)
-        let rule =
-            "actor.role: case.closed needs a manager (fs-coordinator, operations-manager, senior-fow, team-leader, team-manager), not fsw (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)"
-        #expect(refused.stderr.contains("line 1 (id close-2): \(rule)"), "\(refused.stderr)")
-        #expect(readBytes(log) == before)
-        let lines = readLines(log)
-        writeBytes(try DisposalTests.appendedByHand(lines, [byWorker]), to: log)
-        DisposalTests.expectVerifyFails(
-            log, in: directory, seq: lines.count + 1, problem: "would be refused today: \(rule)",
-            "an FSW's closure on an approval of the episode before")
+        try Self.expectRefused(
+            byWorker,
+            rule:
+                "actor.role: case.closed needs a manager (fs-coordinator, operations-manager, senior-fow, team-leader, team-manager), not fsw (the policy in force needs a manager's sign-off: a manager closes it, or a closure.approved first)",
+            log: log, in: directory, "an FSW's closure on an approval of the episode before")
         // An approval of this episode signs it off.
-        writeBytes(before, to: log)
         let signed = DisposalTests.append(
             [
                 Self.event(
